@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+// Yongchain: a consortium ledger. No package dependencies by design: SQLite and OpenSSL's libcrypto come from
+// the system (apt: libsqlite3-dev, libssl-dev). Dependencies point inward; docs/architecture.md draws the map.
+import PackageDescription
+
+let package = Package(
+    name: "Yongchain",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "yongchain", targets: ["yongchain"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "YongchainCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "YongchainCore", dependencies: ["YongchainCrypto"]),
+        .target(name: "YongchainConsensus", dependencies: ["YongchainCore"]),
+        .target(name: "YongchainApplication", dependencies: ["YongchainCore"]),
+        .target(name: "YongchainStorage", dependencies: ["YongchainCore", "CSQLite"]),
+        .target(name: "YongchainHTTP"),
+        .target(name: "YongchainNode", dependencies: [
+            "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",
+            "YongchainStorage", "YongchainHTTP",
+        ]),
+        .executableTarget(name: "yongchain", dependencies: ["YongchainNode"]),
+
+        .testTarget(name: "YongchainCryptoTests", dependencies: ["YongchainCrypto"]),
+        .testTarget(name: "YongchainCoreTests", dependencies: ["YongchainCore"]),
+        .testTarget(name: "YongchainConsensusTests", dependencies: ["YongchainConsensus"]),
+        .testTarget(name: "YongchainApplicationTests", dependencies: ["YongchainApplication"]),
+        .testTarget(name: "YongchainStorageTests", dependencies: ["YongchainStorage"]),
+        .testTarget(name: "YongchainHTTPTests", dependencies: ["YongchainHTTP"]),
+        .testTarget(name: "YongchainNodeTests", dependencies: ["YongchainNode"]),
+        .testTarget(name: "YongchainEndToEndTests", dependencies: ["YongchainNode"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
