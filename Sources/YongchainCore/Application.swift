@@ -1,0 +1,59 @@
+import YongchainCrypto
+
+/// The outcome of a transaction, recorded with its block. `code` is "OK" or a stable rejection code such as
+/// `DUPLICATE_FINANCING`; a rejected transaction changes no application state.
+public struct TxResult: Sendable, Equatable, Codable {
+    public static let okCode = "OK"
+    public let code: String
+    public let message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public static let ok = TxResult(code: okCode, message: "")
+    public static func reject(_ code: String, _ message: String) -> TxResult { TxResult(code: code, message: message) }
+    public var isOK: Bool { code == TxResult.okCode }
+}
+
+/// Where a transaction executes: what the block says, never the local clock.
+public struct BlockContext: Sendable {
+    public let chainID: String
+    public let height: UInt64
+    /// Block time, milliseconds since the Unix epoch.
+    public let time: Int64
+    public let txHash: Hash
+    public let txIndex: Int
+
+    public init(chainID: String, height: UInt64, time: Int64, txHash: Hash, txIndex: Int) {
+        self.chainID = chainID
+        self.height = height
+        self.time = time
+        self.txHash = txHash
+        self.txIndex = txIndex
+    }
+}
+
+/// Read access to application state: an ordered key-value space.
+public protocol StateReader {
+    func get(_ key: [UInt8]) -> [UInt8]?
+    /// Entries whose key starts with `prefix`, in key order, after `after` (exclusive) if given, at most `limit`.
+    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])]
+}
+
+/// The narrow interface between the node and the application (CometBFT's ABCI, in spirit). The application
+/// never sees votes or peers; consensus and storage never look inside a transaction body.
+///
+/// Implementations MUST be deterministic: the same state and transactions give the same writes and results on
+/// every node. They read time only from `BlockContext`.
+public protocol Application: Sendable {
+    /// Writes the initial state implied by genesis (e.g. the member organisations).
+    func initialize(genesis: Genesis, state: StateOverlay) throws
+    /// Cheap admission check for the mempool: the body decodes, its fields are well-formed and the signer may
+    /// send this type. The node has already verified the signature. Returns nil when admissible.
+    func check(_ tx: Transaction, state: StateReader) -> TxResult?
+    /// Executes a transaction against `state`. A non-OK result MUST NOT leave writes behind: the node discards
+    /// the transaction's writes whenever the result is not OK, so implementations may write eagerly.
+    func execute(_ tx: Transaction, context: BlockContext, state: StateOverlay) -> TxResult
+}

@@ -1,0 +1,151 @@
+import YongchainCrypto
+
+/// The one deterministic binary encoding of everything that is hashed or signed.
+///
+/// Integers are fixed-width big-endian; byte strings and UTF-8 strings are a `UInt32` length then the bytes;
+/// lists are a `UInt32` count then the items; an optional is a 0/1 byte then the value. There is exactly one
+/// encoding of every value, so equal values hash equally on every node.
+public struct CanonicalWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    public mutating func u16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xff)) }
+    public mutating func u32(_ v: UInt32) { for s in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8((v >> UInt32(s)) & 0xff)) } }
+    public mutating func u64(_ v: UInt64) { for s in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8((v >> UInt64(s)) & 0xff)) } }
+    public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    public mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
+    public mutating func string(_ s: String) { bytes(Array(s.utf8)) }
+    public mutating func hash(_ h: Hash) { bytes.append(contentsOf: h.bytes) }
+    public mutating func optionalHash(_ h: Hash?) {
+        if let h { u8(1); hash(h) } else { u8(0) }
+    }
+    public mutating func publicKey(_ k: PublicKey) { u8(k.suite.rawValue); bytes(k.bytes) }
+    public mutating func list<T>(_ items: [T], _ each: (inout CanonicalWriter, T) -> Void) {
+        u32(UInt32(items.count))
+        for i in items { each(&self, i) }
+    }
+    public mutating func item<T: CanonicalCodable>(_ v: T) { v.encode(to: &self) }
+}
+
+/// Reads the canonical encoding back. Every length is bounded by what is left, so hostile input cannot make it
+/// allocate more than the input's size; decoding fails with `EncodingError` rather than trapping.
+public struct CanonicalReader: Sendable {
+    private let data: [UInt8]
+    public private(set) var offset: Int = 0
+
+    public init(_ data: [UInt8]) { self.data = data }
+
+    public var remaining: Int { data.count - offset }
+
+    private mutating func take(_ n: Int, _ what: String) throws -> ArraySlice<UInt8> {
+        guard n >= 0, n <= remaining else { throw EncodingError.truncated(what) }
+        defer { offset += n }
+        return data[offset..<offset + n]
+    }
+
+    public mutating func u8(_ what: String = "u8") throws -> UInt8 { try take(1, what).first! }
+    public mutating func bool(_ what: String = "bool") throws -> Bool {
+        switch try u8(what) {
+        case 0: return false
+        case 1: return true
+        default: throw EncodingError.invalid(what, "a boolean is 0 or 1")
+        }
+    }
+    public mutating func u16(_ what: String = "u16") throws -> UInt16 { try take(2, what).reduce(0) { $0 << 8 | UInt16($1) } }
+    public mutating func u32(_ what: String = "u32") throws -> UInt32 { try take(4, what).reduce(0) { $0 << 8 | UInt32($1) } }
+    public mutating func u64(_ what: String = "u64") throws -> UInt64 { try take(8, what).reduce(0) { $0 << 8 | UInt64($1) } }
+    public mutating func i64(_ what: String = "i64") throws -> Int64 { Int64(bitPattern: try u64(what)) }
+    public mutating func raw(_ n: Int, _ what: String = "raw") throws -> [UInt8] { Array(try take(n, what)) }
+    public mutating func bytes(_ what: String = "bytes", max: Int = Int.max) throws -> [UInt8] {
+        let n = Int(try u32(what))
+        guard n <= max else { throw EncodingError.invalid(what, "longer than \(max) bytes") }
+        return Array(try take(n, what))
+    }
+    public mutating func string(_ what: String = "string", max: Int = 1 << 20) throws -> String {
+        let b = try bytes(what, max: max)
+        guard let s = String(validating: b, as: UTF8.self) else { throw EncodingError.invalid(what, "not UTF-8") }
+        return s
+    }
+    public mutating func hash(_ what: String = "hash") throws -> Hash { Hash(try raw(32, what))! }
+    public mutating func optionalHash(_ what: String = "hash") throws -> Hash? {
+        try bool(what) ? try hash(what) : nil
+    }
+    public mutating func publicKey(_ what: String = "publicKey") throws -> PublicKey {
+        guard let suite = SignatureSuite(rawValue: try u8(what)) else { throw EncodingError.invalid(what, "unknown signature suite") }
+        guard let k = PublicKey(suite: suite, bytes: try bytes(what, max: 256)) else {
+            throw EncodingError.invalid(what, "wrong key length for \(suite)")
+        }
+        return k
+    }
+    public mutating func list<T>(_ what: String = "list", max: Int = 1 << 20, _ each: (inout CanonicalReader) throws -> T) throws -> [T] {
+        let n = Int(try u32(what))
+        // Each item takes at least one byte, so a count larger than what is left is a lie.
+        guard n <= max, n <= remaining else { throw EncodingError.invalid(what, "count \(n) is too large") }
+        var out: [T] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try each(&self)) }
+        return out
+    }
+    public mutating func item<T: CanonicalCodable>(_ type: T.Type = T.self) throws -> T { try T(from: &self) }
+
+    /// Decoding a whole message MUST end here: trailing bytes would give one value two encodings.
+    public func finish(_ what: String) throws {
+        guard remaining == 0 else { throw EncodingError.invalid(what, "\(remaining) trailing bytes") }
+    }
+}
+
+public enum EncodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    case truncated(String)
+    case invalid(String, String)
+
+    public var description: String {
+        switch self {
+        case .truncated(let w): return "encoding truncated while reading \(w)"
+        case .invalid(let w, let why): return "invalid \(w): \(why)"
+        }
+    }
+}
+
+/// A value with one canonical binary form.
+public protocol CanonicalCodable: Sendable {
+    func encode(to w: inout CanonicalWriter)
+    init(from r: inout CanonicalReader) throws
+}
+
+extension CanonicalCodable {
+    public var canonicalBytes: [UInt8] {
+        var w = CanonicalWriter()
+        encode(to: &w)
+        return w.bytes
+    }
+
+    /// Decodes exactly one value from `bytes`, refusing trailing data.
+    public init(canonical bytes: [UInt8]) throws {
+        var r = CanonicalReader(bytes)
+        self = try Self(from: &r)
+        try r.finish(String(describing: Self.self))
+    }
+}
+
+/// Domain tags: every signature covers one of these and the chain id, so a signature made for one purpose or one
+/// chain is worthless for any other.
+public enum Domain: String, Sendable, CaseIterable {
+    case transaction = "yongchain/tx/v1"
+    case proposal = "yongchain/proposal/v1"
+    case vote = "yongchain/vote/v1"
+    case request = "yongchain/api-request/v1"
+    case consent = "yongchain/consent/v1"
+
+    /// tag || chainId || message, each length-prefixed.
+    public func signingBytes(chainID: String, message: [UInt8]) -> [UInt8] {
+        var w = CanonicalWriter(capacity: message.count + 64)
+        w.string(rawValue)
+        w.string(chainID)
+        w.raw(message)
+        return w.bytes
+    }
+}

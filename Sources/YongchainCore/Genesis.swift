@@ -1,0 +1,146 @@
+import Foundation
+import YongchainCrypto
+
+public enum Role: String, Sendable, Codable, CaseIterable {
+    case bank
+    case registry
+}
+
+/// What a registry organisation may register.
+public enum Authority: String, Sendable, Codable, CaseIterable {
+    case realEstate
+    case trade
+}
+
+/// A member organisation of the consortium, as genesis lists it.
+public struct Organization: Sendable, Codable, Equatable {
+    public var name: String
+    public var role: Role
+    public var authorities: [Authority]
+    public var publicKey: String
+    /// The node's HTTP base URL, e.g. http://127.0.0.1:26601.
+    public var address: String
+    /// Voting power; 0 means a member that does not vote.
+    public var power: UInt64
+
+    public init(name: String, role: Role, authorities: [Authority] = [], publicKey: PublicKey, address: String, power: UInt64 = 1) {
+        self.name = name
+        self.role = role
+        self.authorities = authorities
+        self.publicKey = publicKey.text
+        self.address = address
+        self.power = power
+    }
+
+    public var key: PublicKey? { PublicKey(text: publicKey) }
+}
+
+/// Consensus timing, in milliseconds of the node's local clock (never inside the state machine itself).
+public struct ConsensusParameters: Sendable, Codable, Equatable {
+    public var timeoutProposeMs: Int = 3000
+    public var timeoutProposeDeltaMs: Int = 500
+    public var timeoutPrevoteMs: Int = 1000
+    public var timeoutPrevoteDeltaMs: Int = 500
+    public var timeoutPrecommitMs: Int = 1000
+    public var timeoutPrecommitDeltaMs: Int = 500
+    /// How long a proposer waits for transactions before proposing an empty block.
+    public var emptyBlockIntervalMs: Int = 2000
+    public var maxBlockTransactions: Int = 5000
+
+    public init() {}
+}
+
+/// The genesis file: the chain's identity, its members, and its consensus parameters.
+public struct Genesis: Sendable, Codable, Equatable {
+    public var chainID: String
+    /// Milliseconds since the Unix epoch.
+    public var genesisTime: Int64
+    public var organizations: [Organization]
+    public var consensus: ConsensusParameters
+
+    public init(chainID: String, genesisTime: Int64, organizations: [Organization], consensus: ConsensusParameters = .init()) {
+        self.chainID = chainID
+        self.genesisTime = genesisTime
+        self.organizations = organizations
+        self.consensus = consensus
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case chainID = "chainId", genesisTime, organizations, consensus
+    }
+
+    /// Checks everything a node relies on; throws `GenesisError` naming the field.
+    public func validate() throws {
+        guard !chainID.isEmpty, chainID.utf8.count <= 64,
+              chainID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
+            throw GenesisError(field: "chainId", message: "1 to 64 characters of letters, digits, '-', '_' or '.'")
+        }
+        guard !organizations.isEmpty else { throw GenesisError(field: "organizations", message: "at least one organisation") }
+        var names = Set<String>(), keys = Set<PublicKey>()
+        for (i, o) in organizations.enumerated() {
+            let f = "organizations[\(i)]"
+            guard !o.name.isEmpty, o.name.utf8.count <= 64 else { throw GenesisError(field: "\(f).name", message: "1 to 64 bytes") }
+            guard names.insert(o.name).inserted else { throw GenesisError(field: "\(f).name", message: "duplicate name \(o.name)") }
+            guard let k = o.key else { throw GenesisError(field: "\(f).publicKey", message: "not a public key (expected ed25519:<64 hex>)") }
+            guard keys.insert(k).inserted else { throw GenesisError(field: "\(f).publicKey", message: "the same key is listed twice") }
+            if o.role == .bank && !o.authorities.isEmpty {
+                throw GenesisError(field: "\(f).authorities", message: "a bank holds no registry authorities")
+            }
+            guard o.address.hasPrefix("http://") else { throw GenesisError(field: "\(f).address", message: "an http:// URL") }
+        }
+        guard organizations.contains(where: { $0.power > 0 }) else {
+            throw GenesisError(field: "organizations", message: "at least one validator (power > 0)")
+        }
+        guard organizations.count <= 1000 else { throw GenesisError(field: "organizations", message: "at most 1000") }
+        let c = consensus
+        guard c.timeoutProposeMs > 0, c.timeoutPrevoteMs > 0, c.timeoutPrecommitMs > 0, c.emptyBlockIntervalMs > 0,
+              c.maxBlockTransactions > 0, c.maxBlockTransactions <= Block.maxTransactions else {
+            throw GenesisError(field: "consensus", message: "timeouts and block size must be positive")
+        }
+    }
+
+    public var validatorSet: ValidatorSet {
+        ValidatorSet(organizations.filter { $0.power > 0 }.map { Validator(name: $0.name, publicKey: $0.key!, power: $0.power) })
+    }
+
+    public func organization(for key: PublicKey) -> Organization? { organizations.first { $0.key == key } }
+
+    /// Identity of this genesis: SHA-256 of its canonical JSON (sorted keys).
+    public var hash: Hash { Hash.sha256(Array(canonicalJSON())) }
+
+    public func canonicalJSON() -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return try! e.encode(self)
+    }
+
+    public static func load(path: String) throws -> Genesis {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw GenesisError(field: "file", message: "cannot read \(path)")
+        }
+        let g: Genesis
+        do {
+            g = try JSONDecoder().decode(Genesis.self, from: data)
+        } catch {
+            throw GenesisError(field: "file", message: "\(path) is not a valid genesis JSON document: \(error)")
+        }
+        try g.validate()
+        return g
+    }
+
+    public func write(path: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try e.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+public struct GenesisError: Error, Sendable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { "GENESIS_INVALID: \(field): \(message)" }
+}

@@ -1,0 +1,78 @@
+import YongchainCrypto
+
+/// Merkle tree over an ordered list (RFC 6962 shape): leaves are H(0x00 || item), inner nodes H(0x01 || l || r),
+/// and a list of n > 1 splits at the largest power of two below n. The empty list's root is H("").
+public enum Merkle {
+    public static func leafHash(_ item: [UInt8]) -> Hash { Hash.sha256(parts: [[0], item]) }
+    static func nodeHash(_ l: Hash, _ r: Hash) -> Hash { Hash.sha256(parts: [[1], l.bytes, r.bytes]) }
+
+    public static func root(_ items: [[UInt8]]) -> Hash { root(leaves: items.map(leafHash)) }
+
+    /// Root over already hashed leaves, bottom-up (pairing then promoting an odd last node gives the same tree
+    /// as the recursive split rule).
+    public static func root(leaves: [Hash]) -> Hash {
+        if leaves.isEmpty { return Hash.sha256([UInt8]()) }
+        var level = leaves
+        while level.count > 1 {
+            var next: [Hash] = []
+            next.reserveCapacity((level.count + 1) / 2)
+            var i = 0
+            while i + 1 < level.count {
+                next.append(nodeHash(level[i], level[i + 1]))
+                i += 2
+            }
+            if i < level.count { next.append(level[i]) }
+            level = next
+        }
+        return level[0]
+    }
+
+    /// Proof that leaf `index` is in a tree of `count` leaves: sibling hashes from the leaf up.
+    public static func proof(leaves: [Hash], index: Int) -> MerkleProof {
+        precondition(index >= 0 && index < leaves.count, "proof index out of range")
+        var path: [Hash] = []
+        var level = leaves
+        var i = index
+        while level.count > 1 {
+            let sibling = i ^ 1
+            if sibling < level.count { path.append(level[sibling]) }
+            var next: [Hash] = []
+            var j = 0
+            while j + 1 < level.count { next.append(nodeHash(level[j], level[j + 1])); j += 2 }
+            if j < level.count { next.append(level[j]) }
+            level = next
+            i /= 2
+        }
+        return MerkleProof(index: index, count: leaves.count, path: path)
+    }
+}
+
+public struct MerkleProof: Sendable, Equatable {
+    public let index: Int
+    public let count: Int
+    public let path: [Hash]
+
+    public init(index: Int, count: Int, path: [Hash]) {
+        self.index = index
+        self.count = count
+        self.path = path
+    }
+
+    /// Recomputes the root from `leaf` and the path; true only if it equals `root`.
+    public func verify(leaf: Hash, root: Hash) -> Bool {
+        guard index >= 0, index < count else { return false }
+        var h = leaf
+        var i = index
+        var width = count
+        var p = path.makeIterator()
+        while width > 1 {
+            if i ^ 1 < width || i % 2 == 1 {
+                guard let s = p.next() else { return false }
+                h = i % 2 == 0 ? Merkle.nodeHash(h, s) : Merkle.nodeHash(s, h)
+            }
+            i /= 2
+            width = (width + 1) / 2
+        }
+        return p.next() == nil && h == root
+    }
+}

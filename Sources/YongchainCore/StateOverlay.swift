@@ -1,0 +1,67 @@
+import YongchainCrypto
+
+/// Uncommitted writes over committed state: one transaction's writes nest inside one block's.
+///
+/// The node begins each transaction, lets the application execute, then keeps or discards that transaction's
+/// writes. At the end of the block, `blockWrites` is what storage commits, atomically with the block, and what
+/// the state hash covers.
+public final class StateOverlay: StateReader {
+    private let base: StateReader
+    private var block: [[UInt8]: [UInt8]?] = [:]
+    private var tx: [[UInt8]: [UInt8]?] = [:]
+
+    public init(base: StateReader) { self.base = base }
+
+    public func get(_ key: [UInt8]) -> [UInt8]? {
+        if let v = tx[key] { return v }
+        if let v = block[key] { return v }
+        return base.get(key)
+    }
+
+    public func set(_ key: [UInt8], _ value: [UInt8]) { tx[key] = .some(value) }
+    public func delete(_ key: [UInt8]) { tx[key] = .some(nil) }
+
+    public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
+        var pending: [[UInt8]: [UInt8]?] = [:]
+        for (k, v) in block where k.starts(with: prefix) { pending[k] = v }
+        for (k, v) in tx where k.starts(with: prefix) { pending[k] = v }
+        var merged: [[UInt8]: [UInt8]] = [:]
+        for e in base.scan(prefix: prefix, after: after, limit: limit + pending.count) { merged[e.key] = e.value }
+        for (k, v) in pending {
+            if let after, !after.lexicographicallyPrecedes(k) { continue }
+            merged[k] = v
+        }
+        return merged.sorted { $0.key.lexicographicallyPrecedes($1.key) }.prefix(limit).map { ($0.key, $0.value) }
+    }
+
+    /// Keeps the current transaction's writes.
+    public func commitTransaction() {
+        for (k, v) in tx { block[k] = v }
+        tx.removeAll(keepingCapacity: true)
+    }
+
+    /// Drops the current transaction's writes.
+    public func discardTransaction() { tx.removeAll(keepingCapacity: true) }
+
+    /// The block's writes in key order; a nil value deletes.
+    public var blockWrites: [(key: [UInt8], value: [UInt8]?)] {
+        precondition(tx.isEmpty, "a transaction is still open")
+        return block.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { ($0.key, $0.value) }
+    }
+}
+
+/// The chain's state hash: a hash chain over each block's sorted writes and transaction results, so equal
+/// histories give equal hashes and any divergence shows in the next block header.
+public enum StateHash {
+    public static func next(previous: Hash, height: UInt64, writes: [(key: [UInt8], value: [UInt8]?)], results: [(Hash, TxResult)]) -> Hash {
+        var w = CanonicalWriter(capacity: 64 + writes.count * 64)
+        w.hash(previous)
+        w.u64(height)
+        w.list(writes) { w, e in
+            w.bytes(e.key)
+            if let v = e.value { w.u8(1); w.bytes(v) } else { w.u8(0) }
+        }
+        w.list(results) { w, r in w.hash(r.0); w.string(r.1.code) }
+        return Hash.sha256(w.bytes)
+    }
+}

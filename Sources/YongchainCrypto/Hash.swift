@@ -1,0 +1,96 @@
+import COpenSSL
+
+/// A SHA-256 digest: the identity of blocks, transactions, documents and state.
+public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public static let byteCount = 32
+    public static let zero = Hash(unchecked: [UInt8](repeating: 0, count: 32))
+
+    public let bytes: [UInt8]
+
+    /// Wraps exactly 32 bytes; anything else is nil.
+    public init?(_ bytes: [UInt8]) {
+        guard bytes.count == Hash.byteCount else { return nil }
+        self.bytes = bytes
+    }
+
+    init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Parses 64 hex digits (either case); nil otherwise.
+    public init?(hex: String) {
+        guard let bytes = Hex.decode(hex), bytes.count == Hash.byteCount else { return nil }
+        self.bytes = bytes
+    }
+
+    public var hex: String { Hex.encode(bytes) }
+    public var description: String { hex }
+    public var short: String { String(hex.prefix(12)) }
+
+    public static func < (lhs: Hash, rhs: Hash) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+
+    /// SHA-256 of `data`, computed by libcrypto.
+    public static func sha256<D: ContiguousBytes>(_ data: D) -> Hash {
+        var out = [UInt8](repeating: 0, count: 32)
+        data.withUnsafeBytes { raw in
+            out.withUnsafeMutableBufferPointer { o in
+                _ = SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, o.baseAddress)
+            }
+        }
+        return Hash(unchecked: out)
+    }
+
+    /// SHA-256 over the concatenation of several byte strings, without building the concatenation.
+    public static func sha256(parts: [[UInt8]]) -> Hash {
+        guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
+        defer { EVP_MD_CTX_free(ctx) }
+        EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
+        for p in parts { p.withUnsafeBytes { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) } }
+        var out = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        EVP_DigestFinal_ex(ctx, &out, &len)
+        return Hash(unchecked: out)
+    }
+}
+
+/// Lower-case hexadecimal, the one text form of bytes in the API.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8](repeating: 0, count: bytes.count * 2)
+        for (i, b) in bytes.enumerated() {
+            out[2 * i] = digits[Int(b >> 4)]
+            out[2 * i + 1] = digits[Int(b & 0x0f)]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var i = 0
+        while i < utf8.count {
+            guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
+
+/// Bytes that can be hashed without copying.
+public protocol ContiguousBytes {
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+}
+extension Array: ContiguousBytes where Element == UInt8 {}
+extension ArraySlice: ContiguousBytes where Element == UInt8 {}

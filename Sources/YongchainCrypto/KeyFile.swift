@@ -1,0 +1,39 @@
+import Foundation
+
+/// Private keys on disk: PKCS#8 PEM, created with mode 0600, and refused when group or others can read them.
+public enum KeyFile {
+    /// Writes a new key file. Never overwrites an existing file.
+    public static func write(_ key: PrivateKey, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            let why = errno == EEXIST ? "the file already exists; refusing to overwrite a key" : String(cString: strerror(errno))
+            throw CryptoError(code: "KEY_FILE_WRITE", message: "cannot create \(path): \(why)")
+        }
+        defer { close(fd) }
+        let bytes = Array(key.pemPKCS8().utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            throw CryptoError(code: "KEY_FILE_WRITE", message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Reads a key file, refusing one that others can read (mode must be 0600 or stricter).
+    public static func read(_ path: String) throws -> PrivateKey {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw CryptoError(code: "KEY_FILE_MISSING", message: "cannot read key file \(path): \(String(cString: strerror(errno)))")
+        }
+        if st.st_mode & 0o077 != 0 {
+            throw CryptoError(code: "KEY_FILE_PERMISSIONS",
+                              message: "key file \(path) is readable by others (mode \(String(st.st_mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CryptoError(code: "KEY_FILE_MISSING", message: "cannot read key file \(path)")
+        }
+        do {
+            return try PrivateKey(pem: String(decoding: data, as: UTF8.self))
+        } catch let e as CryptoError {
+            throw CryptoError(code: e.code, message: "\(path): \(e.message)")
+        }
+    }
+}
