@@ -2,7 +2,7 @@ import YongchainCrypto
 
 /// The outcome of a transaction, recorded with its block. `code` is "OK" or a stable rejection code such as
 /// `DUPLICATE_FINANCING`; a rejected transaction changes no application state.
-public struct TxResult: Sendable, Equatable, Codable {
+public struct TxResult: Sendable, Equatable, Codable, Error {
     public static let okCode = "OK"
     public let code: String
     public let message: String

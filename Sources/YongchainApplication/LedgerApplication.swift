@@ -1,0 +1,103 @@
+import YongchainCore
+import YongchainCrypto
+
+/// Yongchain's application: member organisations, enterprises, the mortgage registry and trade finance.
+/// It dispatches each transaction to the handler registered for its `type`.
+public struct LedgerApplication: Application {
+    /// Every transaction type the chain understands. Each area adds its handlers in its own file.
+    static let handlers: [String: TxHandler] = {
+        var all: [String: TxHandler] = [:]
+        for h in Identity.handlers + Mortgage.handlers + Trade.handlers {
+            precondition(all[h.type] == nil, "transaction type \(h.type) registered twice")
+            all[h.type] = h
+        }
+        return all
+    }()
+
+    public static var transactionTypes: [String] { handlers.keys.sorted() }
+
+    public init() {}
+
+    public func initialize(genesis: Genesis, state: StateOverlay) throws {
+        for o in genesis.organizations {
+            guard let key = o.key else { throw GenesisError(field: "publicKey", message: "invalid key for \(o.name)") }
+            let member = Member(name: o.name, role: o.role, authorities: o.authorities.sorted { $0.rawValue < $1.rawValue }, publicKey: key)
+            state.set(StateKey.member(key), member.canonicalBytes)
+        }
+        state.commitTransaction()
+    }
+
+    public func check(_ tx: Transaction, state: StateReader) -> TxResult? {
+        guard let h = LedgerApplication.handlers[tx.type] else {
+            return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
+        }
+        return h.check(tx, state)
+    }
+
+    public func execute(_ tx: Transaction, context: BlockContext, state: StateOverlay) -> TxResult {
+        guard let h = LedgerApplication.handlers[tx.type] else {
+            return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
+        }
+        if let bad = h.check(tx, state) { return bad }
+        return h.execute(tx, context, state)
+    }
+}
+
+/// One transaction type: a stateless-ish admission check and the deterministic execution.
+struct TxHandler: Sendable {
+    let type: String
+    /// Decodes and validates the body and the signer's standing; nil when admissible.
+    let check: @Sendable (Transaction, StateReader) -> TxResult?
+    let execute: @Sendable (Transaction, BlockContext, StateOverlay) -> TxResult
+
+    /// A handler for payload `P`: decoding and field validation happen once, here, for both phases.
+    static func make<P: Payload>(_ type: P.Type,
+                                 check: @escaping @Sendable (P, Transaction, StateReader) -> TxResult? = { _, _, _ in nil },
+                                 execute: @escaping @Sendable (P, Transaction, BlockContext, StateOverlay) -> TxResult) -> TxHandler {
+        TxHandler(
+            type: P.type,
+            check: { tx, state in
+                switch P.decode(tx.body) {
+                case .failure(let r): return r
+                case .success(let p): return check(p, tx, state)
+                }
+            },
+            execute: { tx, ctx, state in
+                switch P.decode(tx.body) {
+                case .failure(let r): return r
+                case .success(let p): return execute(p, tx, ctx, state)
+                }
+            })
+    }
+}
+
+/// A transaction body: canonical bytes on chain, JSON in the API and CLI, validated fields either way.
+public protocol Payload: CanonicalCodable, Codable {
+    static var type: String { get }
+    /// Throws `ValidationError` naming the first bad field.
+    func validate() throws
+}
+
+extension Payload {
+    static func decode(_ body: [UInt8]) -> Result<Self, TxResult> {
+        let p: Self
+        do {
+            p = try Self(canonical: body)
+        } catch {
+            return .failure(.reject(Codes.malformedBody, "\(Self.type) body does not decode: \(error)"))
+        }
+        do {
+            try p.validate()
+        } catch let e as ValidationError {
+            return .failure(.reject(Codes.invalidField, "\(e.field): \(e.message)"))
+        } catch {
+            return .failure(.reject(Codes.invalidField, "\(error)"))
+        }
+        return .success(p)
+    }
+
+    /// Signs this payload as a transaction.
+    public func transaction(key: PrivateKey, nonce: UInt64, chainID: String) -> Transaction {
+        Transaction.signed(type: Self.type, body: canonicalBytes, nonce: nonce, key: key, chainID: chainID)
+    }
+}

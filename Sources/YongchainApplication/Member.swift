@@ -1,0 +1,81 @@
+import YongchainCore
+import YongchainCrypto
+
+/// A member organisation as recorded in state from genesis. A signer's role and authorities come only from here:
+/// nothing in a transaction body can claim a role.
+public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
+    public let name: String
+    public let role: Role
+    public let authorities: [Authority]
+    public let publicKey: PublicKey
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.string(name)
+        w.string(role.rawValue)
+        w.list(authorities) { $0.string($1.rawValue) }
+        w.publicKey(publicKey)
+    }
+
+    public init(name: String, role: Role, authorities: [Authority], publicKey: PublicKey) {
+        self.name = name
+        self.role = role
+        self.authorities = authorities
+        self.publicKey = publicKey
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        name = try r.string("member.name")
+        guard let role = Role(rawValue: try r.string("member.role")) else { throw EncodingError.invalid("member.role", "unknown role") }
+        self.role = role
+        authorities = try r.list("member.authorities") { r in
+            guard let a = Authority(rawValue: try r.string("member.authority")) else { throw EncodingError.invalid("member.authority", "unknown") }
+            return a
+        }
+        publicKey = try r.publicKey("member.publicKey")
+    }
+
+    enum CodingKeys: String, CodingKey { case name, role, authorities, publicKey }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        role = try c.decode(Role.self, forKey: .role)
+        authorities = try c.decode([Authority].self, forKey: .authorities)
+        guard let k = PublicKey(text: try c.decode(String.self, forKey: .publicKey)) else {
+            throw ValidationError(field: "publicKey", message: "not a public key")
+        }
+        publicKey = k
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(role, forKey: .role)
+        try c.encode(authorities, forKey: .authorities)
+        try c.encode(publicKey.text, forKey: .publicKey)
+    }
+
+    /// The member that signed, or a rejection.
+    static func signer(_ key: PublicKey, _ state: StateReader) -> Result<Member, TxResult> {
+        guard let bytes = state.get(StateKey.member(key)), let m = try? Member(canonical: bytes) else {
+            return .failure(.reject(Codes.unknownSigner, "the signing key \(key.keyID) is not a member organisation"))
+        }
+        return .success(m)
+    }
+
+    /// The signer if it is a registry holding `authority`; FORBIDDEN_ROLE otherwise.
+    static func requireRegistry(_ key: PublicKey, _ authority: Authority, _ state: StateReader) -> Result<Member, TxResult> {
+        Member.signer(key, state).flatMap { m in
+            guard m.role == .registry, m.authorities.contains(authority) else {
+                return .failure(.reject(Codes.forbiddenRole, "\(m.name) is not a registry with the \(authority.rawValue) authority"))
+            }
+            return .success(m)
+        }
+    }
+
+    /// The signer if it is a bank; FORBIDDEN_ROLE otherwise.
+    static func requireBank(_ key: PublicKey, _ state: StateReader) -> Result<Member, TxResult> {
+        Member.signer(key, state).flatMap { m in
+            guard m.role == .bank else { return .failure(.reject(Codes.forbiddenRole, "\(m.name) is not a bank")) }
+            return .success(m)
+        }
+    }
+}
