@@ -52,9 +52,7 @@ public struct RegisterEnterprise: Payload, Equatable {
     }
 
     public init(from r: inout CanonicalReader) throws {
-        do { creditCode = try CreditCode(try r.string("creditCode", max: 64)) } catch let e as ValidationError {
-            throw EncodingError.invalid("creditCode", e.message)
-        }
+        creditCode = try CreditCode(try r.string("creditCode", max: 64))
         name = try r.string("name", max: 1024)
         publicKey = try r.publicKey("publicKey")
     }

@@ -83,6 +83,8 @@ extension Payload {
         let p: Self
         do {
             p = try Self(canonical: body)
+        } catch let e as ValidationError {
+            return .failure(.reject(Codes.invalidField, "\(e.field): \(e.message)"))
         } catch {
             return .failure(.reject(Codes.malformedBody, "\(Self.type) body does not decode: \(error)"))
         }

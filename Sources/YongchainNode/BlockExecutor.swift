@@ -1,0 +1,93 @@
+import Foundation
+import YongchainCore
+import YongchainCrypto
+import YongchainStorage
+
+/// Runs a block's transactions through the application against committed state, producing what storage commits.
+struct BlockExecution {
+    let writes: [(key: [UInt8], value: [UInt8]?)]
+    let results: [(hash: Hash, result: TxResult)]
+    let stateHash: Hash
+}
+
+struct BlockExecutor {
+    let application: Application
+    let chainID: String
+
+    /// Deterministic: the same block on the same state gives the same writes, results and hash on every node.
+    func execute(_ block: Block, on state: StateReader, previousStateHash: Hash) -> BlockExecution {
+        let overlay = StateOverlay(base: state)
+        var results: [(hash: Hash, result: TxResult)] = []
+        results.reserveCapacity(block.transactions.count)
+        for (i, tx) in block.transactions.enumerated() {
+            let h = tx.hash(chainID: chainID)
+            let ctx = BlockContext(chainID: chainID, height: block.height, time: block.header.time, txHash: h, txIndex: i)
+            let r = application.execute(tx, context: ctx, state: overlay)
+            if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
+            results.append((h, r))
+        }
+        let writes = overlay.blockWrites
+        let hash = StateHash.next(previous: previousStateHash, height: block.height, writes: writes,
+                                  results: results.map { ($0.hash, $0.result) })
+        return BlockExecution(writes: writes, results: results, stateHash: hash)
+    }
+
+    /// The genesis state and its hash.
+    func genesisState(_ genesis: Genesis, base: StateReader) throws -> (writes: [(key: [UInt8], value: [UInt8]?)], hash: Hash) {
+        let overlay = StateOverlay(base: base)
+        try application.initialize(genesis: genesis, state: overlay)
+        let writes = overlay.blockWrites
+        return (writes, StateHash.next(previous: genesis.hash, height: 0, writes: writes, results: []))
+    }
+}
+
+/// Why a proposed or fetched block is not valid (the paper's valid(v) is false).
+struct BlockInvalid: Error, CustomStringConvertible {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+    var description: String { "invalid block: \(reason)" }
+}
+
+/// The checks every node makes before prevoting for a block or applying a fetched one.
+struct BlockValidator {
+    let chainID: String
+    let validators: ValidatorSet
+    let maxTransactions: Int
+
+    /// `isVerified` says whether a transaction's signature was already checked (e.g. it is in the mempool).
+    func validate(_ block: Block, tip: ChainTip, previous: Block?, isCommitted: (Hash) -> Bool,
+                  isVerified: (Hash) -> Bool, maxTime: Int64?) throws {
+        let h = block.header
+        guard h.chainID == chainID else { throw BlockInvalid("chain id \(h.chainID)") }
+        guard h.height == tip.height + 1 else { throw BlockInvalid("height \(h.height), expected \(tip.height + 1)") }
+        guard h.previousBlockHash == tip.blockHash else { throw BlockInvalid("previous block hash does not match the tip") }
+        guard h.stateHash == tip.stateHash else { throw BlockInvalid("state hash \(h.stateHash.short) differs from ours \(tip.stateHash.short)") }
+        guard h.validatorSetHash == validators.hash else { throw BlockInvalid("validator set hash") }
+        guard validators.index(of: h.proposer) != nil else { throw BlockInvalid("proposer is not a validator") }
+        guard h.time > tip.time else { throw BlockInvalid("time \(h.time) is not after the previous block's \(tip.time)") }
+        if let maxTime, h.time > maxTime { throw BlockInvalid("time \(h.time) is too far in the future") }
+        guard block.transactions.count <= maxTransactions else { throw BlockInvalid("\(block.transactions.count) transactions") }
+        guard h.lastCommitHash == Block.commitHash(block.lastCommit) else { throw BlockInvalid("last commit hash") }
+        if tip.height == 0 {
+            guard block.lastCommit == nil else { throw BlockInvalid("the first block carries no last commit") }
+        } else {
+            guard let c = block.lastCommit else { throw BlockInvalid("missing last commit") }
+            do {
+                try c.verify(validators: validators, chainID: chainID, height: tip.height, blockHash: tip.blockHash)
+            } catch { throw BlockInvalid("\(error)") }
+        }
+        var seen = Set<Hash>()
+        var hashes: [Hash] = []
+        hashes.reserveCapacity(block.transactions.count)
+        for tx in block.transactions {
+            let th = tx.hash(chainID: chainID)
+            guard seen.insert(th).inserted else { throw BlockInvalid("transaction \(th.short) appears twice") }
+            guard !isCommitted(th) else { throw BlockInvalid("transaction \(th.short) is already committed") }
+            if !isVerified(th) {
+                guard tx.verifySignature(chainID: chainID) else { throw BlockInvalid("bad signature on transaction \(th.short)") }
+            }
+            hashes.append(th)
+        }
+        guard Merkle.root(leaves: hashes) == h.txRoot else { throw BlockInvalid("transaction root") }
+    }
+}
