@@ -23,7 +23,9 @@ let package = Package(
             "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",
             "YongchainStorage", "YongchainHTTP",
         ]),
-        .executableTarget(name: "yongchain", dependencies: ["YongchainNode"]),
+        .executableTarget(name: "yongchain", dependencies: [
+            "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainStorage", "YongchainHTTP",
+        ]),
 
         .testTarget(name: "YongchainCryptoTests", dependencies: ["YongchainCrypto"]),
         .testTarget(name: "YongchainCoreTests", dependencies: ["YongchainCore"]),

@@ -1,3 +1,4 @@
+import Foundation
 import YongchainCore
 import YongchainCrypto
 
@@ -15,6 +16,19 @@ public struct LedgerApplication: Application {
     }()
 
     public static var transactionTypes: [String] { handlers.keys.sorted() }
+
+    /// The canonical body of a `type` transaction from its JSON form; throws `ValidationError` naming the field.
+    public static func canonicalBody(type: String, json: [UInt8]) throws -> [UInt8] {
+        guard let h = handlers[type] else {
+            throw ValidationError(field: "type", message: "unknown transaction type '\(type)'; known: \(transactionTypes.joined(separator: ", "))")
+        }
+        return try h.bodyFromJSON(json)
+    }
+
+    /// The JSON form of a transaction body, or nil if it does not decode.
+    public static func jsonBody(type: String, body: [UInt8]) -> [UInt8]? {
+        handlers[type]?.jsonFromBody(body)
+    }
 
     public init() {}
 
@@ -49,6 +63,8 @@ struct TxHandler: Sendable {
     /// Decodes and validates the body and the signer's standing; nil when admissible.
     let check: @Sendable (Transaction, StateReader) -> TxResult?
     let execute: @Sendable (Transaction, BlockContext, StateOverlay) -> TxResult
+    let bodyFromJSON: @Sendable ([UInt8]) throws -> [UInt8]
+    let jsonFromBody: @Sendable ([UInt8]) -> [UInt8]?
 
     /// A handler for payload `P`: decoding and field validation happen once, here, for both phases.
     static func make<P: Payload>(_ type: P.Type,
@@ -67,6 +83,31 @@ struct TxHandler: Sendable {
                 case .failure(let r): return r
                 case .success(let p): return execute(p, tx, ctx, state)
                 }
+            },
+            bodyFromJSON: { json in
+                let p: P
+                do {
+                    p = try JSONDecoder().decode(P.self, from: Data(json))
+                } catch let e as ValidationError {
+                    throw e
+                } catch let DecodingError.keyNotFound(k, c) {
+                    throw ValidationError(field: (c.codingPath + [k]).map(\.stringValue).joined(separator: "."), message: "missing")
+                } catch let DecodingError.dataCorrupted(c) {
+                    if let v = c.underlyingError as? ValidationError { throw v }
+                    throw ValidationError(field: c.codingPath.map(\.stringValue).joined(separator: "."), message: c.debugDescription)
+                } catch let DecodingError.typeMismatch(_, c) {
+                    throw ValidationError(field: c.codingPath.map(\.stringValue).joined(separator: "."), message: c.debugDescription)
+                } catch {
+                    throw ValidationError(field: "body", message: "not a valid \(P.type) JSON body: \(error)")
+                }
+                try p.validate()
+                return p.canonicalBytes
+            },
+            jsonFromBody: { body in
+                guard let p = try? P(canonical: body) else { return nil }
+                let e = JSONEncoder()
+                e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                return (try? e.encode(p)).map { Array($0) }
             })
     }
 }

@@ -1,0 +1,207 @@
+import Foundation
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainStorage
+
+extension ValidationError: ValidationErrorConvertible {
+    var validationMessage: String { "\(field): \(message)" }
+}
+
+/// The node's HTTP JSON API (docs/openapi.yaml) and the gossip/sync endpoints peers use.
+struct API: Sendable {
+    let node: Node
+
+    func handle(_ req: HTTPRequest) -> HTTPResponse {
+        let started = DispatchTime.now()
+        let (route, resp) = route(req)
+        let secs = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        node.metrics.observeHTTP(route: route, status: resp.status, seconds: secs)
+        return resp
+    }
+
+    private func route(_ req: HTTPRequest) -> (String, HTTPResponse) {
+        let parts = req.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        do {
+            switch (req.method, parts) {
+            case ("GET", ["healthz"]), ("HEAD", ["healthz"]):
+                return ("/healthz", .json(200, Array(#"{"status":"ok"}"#.utf8)))
+            case ("GET", ["v1", "status"]): return ("/v1/status", try status())
+            case ("GET", ["v1", "blocks", "latest"]): return ("/v1/blocks/{height}", try block(height: node.store.tip.height))
+            case ("GET", ["v1", "blocks"]): return ("/v1/blocks", try blocks(req))
+            case ("GET", let p) where p.count == 3 && p[0] == "v1" && p[1] == "blocks":
+                guard let h = UInt64(p[2]) else { throw APIError.badRequest("INVALID_HEIGHT", "height must be a whole number or 'latest'") }
+                return ("/v1/blocks/{height}", try block(height: h))
+            case ("POST", ["v1", "txs"]): return ("/v1/txs", try submit(req))
+            case ("GET", let p) where p.count == 3 && p[0] == "v1" && p[1] == "txs":
+                return ("/v1/txs/{hash}", try transaction(p[2]))
+            case ("GET", ["v1", "validators"]): return ("/v1/validators", validators())
+            case ("GET", ["v1", "peers"]): return ("/v1/peers", peers())
+            case ("GET", ["v1", "evidence"]): return ("/v1/evidence", try evidence())
+            case ("GET", ["metrics"]):
+                let tip = node.store.tip
+                let round = node.queue.sync { node.core.round }
+                let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
+                                               peers: node.gossip.snapshot, validators: node.validators.count)
+                return ("/metrics", .text(200, text, contentType: "text/plain; version=0.0.4"))
+            case ("POST", ["v1", "gossip"]): return ("/v1/gossip", try gossip(req))
+            case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
+            default:
+                if let r = try AppRoutes(node: node).route(req, parts) { return r }
+                return ("unmatched", APIError(404, "NOT_FOUND", "no route for \(req.method) \(req.path)").response)
+            }
+        } catch let e as APIError {
+            return (req.path, e.response)
+        } catch {
+            return (req.path, APIError(500, "INTERNAL", "\(error)").response)
+        }
+    }
+
+    // MARK: - Chain
+
+    struct StatusJSON: Encodable {
+        let chainId: String
+        let nodeId: String
+        let moniker: String
+        let validatorIndex: Int?
+        let height: UInt64
+        let latestBlockHash: String
+        let latestBlockTime: Int64
+        let stateHash: String
+        let mempoolSize: Int
+        let consensus: ConsensusJSON
+        let catchingUp: Bool
+    }
+    struct ConsensusJSON: Encodable {
+        let height: UInt64
+        let round: Int32
+        let step: String
+    }
+
+    func status() throws -> HTTPResponse {
+        let tip = node.store.tip
+        let (h, r, s) = node.queue.sync { (node.core.height, node.core.round, "\(node.core.step)") }
+        return .json(200, JSON.encode(StatusJSON(
+            chainId: node.chainID, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
+            validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
+            stateHash: tip.stateHash.hex, mempoolSize: node.mempool.count,
+            consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp)))
+    }
+
+    func block(height: UInt64) throws -> HTTPResponse {
+        guard height > 0, let b = try node.store.block(at: height) else {
+            throw APIError.notFound("no block at height \(height) (tip is \(node.store.tip.height))")
+        }
+        let cert = try node.store.certificate(at: height)
+        let results = try node.store.read { v in try b.transactions.map { try v.transaction($0.hash(chainID: node.chainID)) } }
+        return .json(200, JSON.encode(BlockJSON(b, chainID: node.chainID, certificate: cert, results: results)))
+    }
+
+    func blocks(_ req: HTTPRequest) throws -> HTTPResponse {
+        let limit = min(Int(req.query["limit"] ?? "20") ?? 20, 100)
+        let before = req.query["before"].flatMap(UInt64.init)
+        let rows = try node.store.read { try $0.recentBlocks(limit: limit, before: before) }
+        struct Row: Encodable { let height: UInt64; let hash: String; let time: Int64; let txCount: Int }
+        return .json(200, JSON.encode(["blocks": rows.map { Row(height: $0.height, hash: $0.hash.hex, time: $0.time, txCount: $0.txCount) }]))
+    }
+
+    // MARK: - Transactions
+
+    func submit(_ req: HTTPRequest) throws -> HTTPResponse {
+        let j = try JSON.decode(TransactionJSON.self, req.body)
+        let tx = try j.transaction()
+        let hash: Hash
+        switch node.admit(tx, relay: true) {
+        case .success(let h): hash = h
+        case .failure(let e): throw e
+        }
+        guard req.query["wait"] == "commit" else {
+            return .json(202, JSON.encode(["hash": hash.hex, "status": "pending"]))
+        }
+        let timeoutMs = min(max(Int(req.query["timeoutMs"] ?? "10000") ?? 10000, 1), 60_000)
+        var record: TxRecord?
+        let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) {
+            record = try? node.store.transaction(hash)
+            return record != nil
+        }
+        guard ok, let record else {
+            throw APIError(504, "COMMIT_TIMEOUT", "transaction \(hash.hex) was not committed within \(timeoutMs) ms; it may still commit: GET /v1/txs/\(hash.hex)")
+        }
+        return .json(200, JSON.encode(TxResultJSON(record)))
+    }
+
+    func transaction(_ hex: String) throws -> HTTPResponse {
+        guard let h = Hash(hex: hex) else { throw APIError.badRequest("INVALID_HASH", "a transaction hash is 64 hex digits") }
+        if let r = try node.store.transaction(h) { return .json(200, JSON.encode(TxResultJSON(r))) }
+        if node.mempool.contains(h) { return .json(200, JSON.encode(["hash": h.hex, "status": "pending"])) }
+        throw APIError.notFound("no transaction \(h.hex) is committed or pending on this node")
+    }
+
+    // MARK: - Consensus views
+
+    func validators() -> HTTPResponse {
+        struct V: Encodable { let index: Int; let name: String; let publicKey: String; let power: UInt64; let proposerPriorityNext: Bool }
+        let tip = node.store.tip
+        let next = node.validators.proposer(height: tip.height + 1, round: 0)
+        let list = node.validators.validators.enumerated().map {
+            V(index: $0.offset, name: $0.element.name, publicKey: $0.element.publicKey.text, power: $0.element.power, proposerPriorityNext: $0.offset == next)
+        }
+        struct Out: Encodable { let height: UInt64; let totalPower: UInt64; let quorum: UInt64; let validators: [V] }
+        return .json(200, JSON.encode(Out(height: tip.height, totalPower: node.validators.totalPower, quorum: node.validators.quorum, validators: list)))
+    }
+
+    func peers() -> HTTPResponse {
+        struct P: Encodable { let name: String; let url: String; let height: UInt64; let lastContactMs: Int64?; let lastError: String?; let sent: Int; let failures: Int }
+        let list = node.gossip.snapshot.map {
+            P(name: $0.name, url: $0.url, height: $0.height, lastContactMs: $0.lastContactMs, lastError: $0.lastError, sent: $0.sent, failures: $0.failures)
+        }
+        return .json(200, JSON.encode(["peers": list]))
+    }
+
+    func evidence() throws -> HTTPResponse {
+        struct E: Encodable { let height: UInt64; let validator: Int; let voteA: VoteJSON; let voteB: VoteJSON }
+        let rows = try node.store.evidence()
+        let list: [E] = rows.compactMap { row in
+            var r = CanonicalReader(row.data)
+            guard let a = try? Vote(from: &r), let b = try? Vote(from: &r) else { return nil }
+            return E(height: row.height, validator: row.validator, voteA: VoteJSON(a), voteB: VoteJSON(b))
+        }
+        return .json(200, JSON.encode(["evidence": list]))
+    }
+
+    // MARK: - Peer endpoints
+
+    func gossip(_ req: HTTPRequest) throws -> HTTPResponse {
+        let env: GossipEnvelope
+        do { env = try GossipEnvelope(canonical: req.body) } catch {
+            node.metrics.count("gossip_invalid_total")
+            throw APIError.badRequest("MALFORMED_GOSSIP", "\(error)")
+        }
+        guard env.chainID == node.chainID else { throw APIError.badRequest("WRONG_CHAIN", "this node is on chain \(node.chainID)") }
+        node.gossip.noteContact(name: env.sender, height: env.senderHeight, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+        _ = node.receiveGossip(env)
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
+                            body: GossipReply.encode(height: node.store.tip.height))
+    }
+
+    func syncBlocks(_ req: HTTPRequest) throws -> HTTPResponse {
+        guard let from = req.query["from"].flatMap(UInt64.init), from > 0 else {
+            throw APIError.badRequest("INVALID_HEIGHT", "from must be a height ≥ 1")
+        }
+        let limit = min(max(Int(req.query["limit"] ?? "100") ?? 100, 1), 500)
+        let entries = try node.store.read { v -> [(block: Block, certificate: CommitCertificate)] in
+            var out: [(block: Block, certificate: CommitCertificate)] = []
+            var h = from
+            var bytes = 0
+            while out.count < limit, bytes < 8 << 20, let b = try v.block(at: h), let c = try v.certificate(at: h) {
+                out.append((b, c))
+                bytes += b.transactions.count * 300
+                h += 1
+            }
+            return out
+        }
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
+                            body: SyncBatch(entries: entries).canonicalBytes)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+
+/// A peer as this node knows it: where it is and what it last told us.
+struct PeerInfo: Sendable {
+    let name: String
+    let url: String
+    let host: String
+    let port: UInt16
+    var height: UInt64 = 0
+    var lastContactMs: Int64?
+    var lastError: String?
+    var sent: Int = 0
+    var failures: Int = 0
+}
+
+/// Pushes gossip to every peer: one outbound queue and one sender thread per peer, batching whatever
+/// accumulated while the previous request was in flight. Lost batches are not retried: the node re-sends its
+/// latest consensus messages periodically, which is what lets progress resume after loss or a partition.
+final class Gossip: @unchecked Sendable {
+    private let lock = NSLock()
+    private let cond = NSCondition()
+    private var queues: [[GossipMessage]]
+    private(set) var peers: [PeerInfo]
+    private let client: HTTPClient
+    private let chainID: String
+    private let me: String
+    private let heightProvider: @Sendable () -> UInt64
+    private let logger: Logger
+    private var running = true
+    private var threads: [Thread] = []
+    let maxQueued = 20_000
+    let maxBatch = 2_000
+    /// Counted per peer: batches dropped because a queue overflowed or a send failed.
+    private(set) var dropped = 0
+
+    init(peers: [PeerInfo], chainID: String, me: String, client: HTTPClient, logger: Logger, height: @escaping @Sendable () -> UInt64) {
+        self.peers = peers
+        self.queues = Array(repeating: [], count: peers.count)
+        self.client = client
+        self.chainID = chainID
+        self.me = me
+        self.logger = logger
+        self.heightProvider = height
+    }
+
+    func start() {
+        for i in peers.indices {
+            let t = Thread { [self] in self.run(peer: i) }
+            t.name = "gossip-\(peers[i].name)"
+            t.start()
+            threads.append(t)
+        }
+    }
+
+    func stop() {
+        cond.lock()
+        running = false
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    func broadcast(_ m: GossipMessage) {
+        cond.lock()
+        for i in queues.indices {
+            if queues[i].count >= maxQueued {
+                queues[i].removeFirst(queues[i].count / 2)
+                dropped += 1
+            }
+            queues[i].append(m)
+        }
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Records what a peer told us about itself (from its gossip envelope or status).
+    func noteContact(url: String? = nil, name: String? = nil, height: UInt64, nowMs: Int64) {
+        lock.withLock {
+            for i in peers.indices where peers[i].name == name || peers[i].url == url {
+                peers[i].height = max(peers[i].height, height)
+                peers[i].lastContactMs = nowMs
+            }
+        }
+    }
+
+    var snapshot: [PeerInfo] { lock.withLock { peers } }
+
+    private func run(peer i: Int) {
+        var backoff = 0.05
+        while true {
+            cond.lock()
+            while running && queues[i].isEmpty { cond.wait() }
+            if !running { cond.unlock(); return }
+            let batch = Array(queues[i].prefix(maxBatch))
+            queues[i].removeFirst(batch.count)
+            cond.unlock()
+
+            let env = GossipEnvelope(chainID: chainID, sender: me, senderHeight: heightProvider(), messages: batch)
+            let p = lock.withLock { peers[i] }
+            do {
+                let resp = try client.send("POST", host: p.host, port: p.port, path: "/v1/gossip",
+                                           headers: [("Content-Type", "application/octet-stream")], body: env.canonicalBytes, timeout: 5)
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                lock.withLock {
+                    peers[i].sent += batch.count
+                    peers[i].lastError = resp.status == 200 ? nil : "HTTP \(resp.status)"
+                    if resp.status == 200 { peers[i].lastContactMs = now }
+                    if let h = GossipReply.height(resp.body) { peers[i].height = max(peers[i].height, h) }
+                }
+                backoff = 0.05
+            } catch {
+                lock.withLock {
+                    peers[i].failures += 1
+                    peers[i].lastError = "\(error)"
+                    dropped += 1
+                }
+                // A down peer: wait a little before trying again, and keep only recent messages.
+                Thread.sleep(forTimeInterval: backoff)
+                backoff = min(backoff * 2, 1.0)
+            }
+        }
+    }
+}
+
+/// The reply to a gossip POST carries the receiver's committed height, so senders learn who is ahead.
+enum GossipReply {
+    static func encode(height: UInt64) -> [UInt8] {
+        var w = CanonicalWriter()
+        w.u64(height)
+        return w.bytes
+    }
+    static func height(_ body: [UInt8]) -> UInt64? {
+        var r = CanonicalReader(body)
+        return try? r.u64()
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Structured logs: JSON lines (default) or text, with level, component and height.
+public final class Logger: @unchecked Sendable {
+    public enum Level: Int, Comparable, Sendable {
+        case debug = 0, info, warn, error
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        public init?(name: String) {
+            switch name {
+            case "debug": self = .debug
+            case "info": self = .info
+            case "warn", "warning": self = .warn
+            case "error": self = .error
+            default: return nil
+            }
+        }
+        var name: String { ["debug", "info", "warn", "error"][rawValue] }
+    }
+
+    public enum Format: String, Sendable { case json, text }
+
+    let level: Level
+    let format: Format
+    private let lock = NSLock()
+
+    public init(level: Level = .info, format: Format = .json) {
+        self.level = level
+        self.format = format
+    }
+
+    public func log(_ lvl: Level, _ component: String, _ message: String, height: UInt64? = nil, _ fields: [String: String] = [:]) {
+        guard lvl >= level else { return }
+        let ts = Date().timeIntervalSince1970
+        var line: String
+        switch format {
+        case .json:
+            var obj: [String: Any] = ["ts": (ts * 1000).rounded() / 1000, "level": lvl.name, "component": component, "msg": message]
+            if let height { obj["height"] = height }
+            for (k, v) in fields { obj[k] = v }
+            let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data()
+            line = String(decoding: data, as: UTF8.self)
+        case .text:
+            line = "\(String(format: "%.3f", ts)) \(lvl.name.uppercased()) [\(component)]"
+            if let height { line += " h=\(height)" }
+            line += " \(message)"
+            for (k, v) in fields.sorted(by: { $0.key < $1.key }) { line += " \(k)=\(v)" }
+        }
+        line += "\n"
+        lock.withLock { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    public func debug(_ c: String, _ m: String, height: UInt64? = nil, _ f: [String: String] = [:]) { log(.debug, c, m, height: height, f) }
+    public func info(_ c: String, _ m: String, height: UInt64? = nil, _ f: [String: String] = [:]) { log(.info, c, m, height: height, f) }
+    public func warn(_ c: String, _ m: String, height: UInt64? = nil, _ f: [String: String] = [:]) { log(.warn, c, m, height: height, f) }
+    public func error(_ c: String, _ m: String, height: UInt64? = nil, _ f: [String: String] = [:]) { log(.error, c, m, height: height, f) }
+}

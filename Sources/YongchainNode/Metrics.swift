@@ -1,0 +1,93 @@
+import Foundation
+import YongchainCore
+import YongchainCrypto
+
+/// Counters and gauges the node exposes at `GET /metrics` in Prometheus text format, named after CometBFT's
+/// (`yongchain_consensus_height`, `yongchain_mempool_size`, ...).
+final class Metrics: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counters: [String: Double] = [:]
+    private var txByCode: [String: Int] = [:]
+    private var http: [String: Int] = [:]
+    private var httpLatency: [String: [Int]] = [:]   // route -> bucket counts
+    private var httpLatencySum: [String: Double] = [:]
+    private(set) var catchingUp = false
+    var roundsAtDecision: [Int] {
+        get { lock.withLock { rounds } }
+        set { lock.withLock { rounds = Array(newValue.suffix(1000)) } }
+    }
+    private var rounds: [Int] = []
+    private var lastInterval: Double = 0
+    static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    func count(_ name: String, by n: Int = 1) { lock.withLock { counters[name, default: 0] += Double(n) } }
+    func setCatchingUp(_ v: Bool) { lock.withLock { catchingUp = v } }
+
+    func committed(block: Block, results: [(hash: Hash, result: TxResult)], interval: Double) {
+        lock.withLock {
+            counters["blocks_committed_total", default: 0] += 1
+            counters["txs_committed_total", default: 0] += Double(results.count)
+            lastInterval = interval
+            for r in results { txByCode[r.result.code, default: 0] += 1 }
+        }
+    }
+
+    func observeHTTP(route: String, status: Int, seconds: Double) {
+        lock.withLock {
+            http["\(route)|\(status)", default: 0] += 1
+            var b = httpLatency[route] ?? Array(repeating: 0, count: Metrics.latencyBuckets.count + 1)
+            let i = Metrics.latencyBuckets.firstIndex { seconds <= $0 } ?? Metrics.latencyBuckets.count
+            b[i] += 1
+            httpLatency[route] = b
+            httpLatencySum[route, default: 0] += seconds
+        }
+    }
+
+    func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], validators: Int) -> String {
+        lock.withLock {
+            var s = ""
+            func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {
+                s += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+                for l in lines { s += l + "\n" }
+            }
+            metric("yongchain_consensus_height", "gauge", "Height of the last committed block.", ["yongchain_consensus_height \(height)"])
+            metric("yongchain_consensus_rounds", "gauge", "Current consensus round.", ["yongchain_consensus_rounds \(round)"])
+            metric("yongchain_consensus_validators", "gauge", "Number of validators.", ["yongchain_consensus_validators \(validators)"])
+            metric("yongchain_consensus_block_interval_seconds", "gauge", "Time between the last two commits.",
+                   ["yongchain_consensus_block_interval_seconds \(lastInterval)"])
+            metric("yongchain_consensus_blocks_total", "counter", "Blocks committed by this node.",
+                   ["yongchain_consensus_blocks_total \(Int(counters["blocks_committed_total"] ?? 0))"])
+            metric("yongchain_consensus_fast_syncing", "gauge", "1 while catching up from peers.",
+                   ["yongchain_consensus_fast_syncing \(catchingUp ? 1 : 0)"])
+            metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
+            metric("yongchain_p2p_peers", "gauge", "Peers heard from in the last 10 s.", [
+                "yongchain_p2p_peers \(peers.filter { ($0.lastContactMs ?? 0) > Int64(Date().timeIntervalSince1970 * 1000) - 10_000 }.count)",
+            ])
+            metric("yongchain_p2p_peer_height", "gauge", "Last height each peer reported.",
+                   peers.map { "yongchain_p2p_peer_height{peer=\"\($0.name)\"} \($0.height)" })
+            metric("yongchain_state_txs_total", "counter", "Committed transactions by result code.",
+                   txByCode.sorted { $0.key < $1.key }.map { "yongchain_state_txs_total{code=\"\($0.key)\"} \($0.value)" })
+            metric("yongchain_p2p_invalid_messages_total", "counter", "Gossip messages dropped as invalid.",
+                   ["yongchain_p2p_invalid_messages_total \(Int(counters["gossip_invalid_total"] ?? 0))"])
+            metric("yongchain_http_requests_total", "counter", "HTTP requests by route and status.",
+                   http.sorted { $0.key < $1.key }.map { k, v in
+                       let p = k.split(separator: "|")
+                       return "yongchain_http_requests_total{route=\"\(p[0])\",status=\"\(p[1])\"} \(v)"
+                   })
+            var lat: [String] = []
+            for (route, buckets) in httpLatency.sorted(by: { $0.key < $1.key }) {
+                var cum = 0
+                for (i, le) in Metrics.latencyBuckets.enumerated() {
+                    cum += buckets[i]
+                    lat.append("yongchain_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(le)\"} \(cum)")
+                }
+                cum += buckets.last!
+                lat.append("yongchain_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(cum)")
+                lat.append("yongchain_http_request_duration_seconds_sum{route=\"\(route)\"} \(httpLatencySum[route] ?? 0)")
+                lat.append("yongchain_http_request_duration_seconds_count{route=\"\(route)\"} \(cum)")
+            }
+            metric("yongchain_http_request_duration_seconds", "histogram", "HTTP request latency by route.", lat)
+            return s
+        }
+    }
+}

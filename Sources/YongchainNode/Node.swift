@@ -1,0 +1,456 @@
+import Foundation
+import YongchainApplication
+import YongchainConsensus
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainStorage
+
+/// The shell around the pure consensus core: it persists, then sends, then applies.
+///
+/// All consensus state lives on one serial queue (`queue`). HTTP threads verify signatures of incoming messages
+/// in parallel and then hand them to the queue; the queue signs (after durably recording what it signs), sends
+/// through `Gossip`, executes decided blocks and commits them to the store.
+public final class Node: @unchecked Sendable {
+    public let home: NodeHome
+    public let config: NodeConfig
+    public let genesis: Genesis
+    public let chainID: String
+    let key: PrivateKey?
+    let validators: ValidatorSet
+    let myIndex: Int?
+    let store: ChainStore
+    let application: Application
+    let executor: BlockExecutor
+    let blockValidator: BlockValidator
+    let mempool: Mempool
+    let logger: Logger
+    let metrics = Metrics()
+    let commits = CommitNotifier()
+    var gossip: Gossip!
+    var server: HTTPServer?
+    let client = HTTPClient()
+
+    let queue = DispatchQueue(label: "yongchain.consensus")
+    // Owned by `queue`:
+    var core: TendermintCore
+    var signer: SignerGuard
+    var blocks: [Hash: Block] = [:]
+    var futureProposals: [(Proposal, Block)] = []
+    var pendingValue: (height: UInt64, round: Int32)?
+    var pendingDecision: (height: UInt64, blockHash: Hash, certificate: CommitCertificate)?
+    var ownMessages: [GossipMessage] = []
+    var lastBlockCommittedAt = Date()
+    private var stopped = false
+    private var syncThread: Thread?
+    private let syncLock = NSLock()
+
+    public init(home: NodeHome, logger: Logger) throws {
+        self.home = home
+        self.logger = logger
+        config = try home.loadConfig()
+        genesis = try Genesis.load(path: home.genesisPath)
+        let chainID = genesis.chainID
+        self.chainID = chainID
+        let validators = genesis.validatorSet
+        self.validators = validators
+        let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
+        self.key = key
+        myIndex = key.flatMap { validators.index(of: $0.publicKey) }
+        let application = LedgerApplication()
+        self.application = application
+        executor = BlockExecutor(application: application, chainID: chainID)
+        blockValidator = BlockValidator(chainID: chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions)
+        var limits = MempoolLimits()
+        if let m = config.mempoolMaxTransactions { limits.maxTransactions = m }
+        mempool = Mempool(limits: limits)
+
+        try FileManager.default.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
+        store = try ChainStore(path: home.databasePath)
+        let g = try executor.genesisState(genesis, base: EmptyState())
+        try store.open(genesis: genesis, initialWrites: g.writes, initialStateHash: g.hash)
+
+        let c = genesis.consensus
+        core = TendermintCore(validators: validators, me: myIndex, timeouts: TimeoutParameters(
+            proposeMs: c.timeoutProposeMs, proposeDeltaMs: c.timeoutProposeDeltaMs,
+            prevoteMs: c.timeoutPrevoteMs, prevoteDeltaMs: c.timeoutPrevoteDeltaMs,
+            precommitMs: c.timeoutPrecommitMs, precommitDeltaMs: c.timeoutPrecommitDeltaMs))
+        if let saved = try store.loadSignerState() {
+            signer = try SignerGuard(canonical: saved)
+        } else {
+            signer = SignerGuard()
+        }
+    }
+
+    var peerList: [PeerInfo] {
+        var out: [PeerInfo] = []
+        var seen = Set<String>()
+        for o in genesis.organizations where o.name != config.moniker {
+            if let (h, p) = Node.hostPort(url: o.address), seen.insert(o.address).inserted {
+                out.append(PeerInfo(name: o.name, url: o.address, host: h, port: p))
+            }
+        }
+        for u in config.peers where seen.insert(u).inserted {
+            if let (h, p) = Node.hostPort(url: u) { out.append(PeerInfo(name: u, url: u, host: h, port: p)) }
+        }
+        return out
+    }
+
+    static func hostPort(url: String) -> (String, UInt16)? {
+        guard url.hasPrefix("http://") else { return nil }
+        let rest = url.dropFirst(7).split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        return NodeConfig.split(rest)
+    }
+
+    /// Binds the API, starts gossip, catch-up and consensus.
+    public func start() throws {
+        guard let (host, port) = config.hostPort else {
+            throw NodeError(code: "CONFIG_INVALID", message: "listen must be host:port, got \(config.listen)")
+        }
+        gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
+                        height: { [store] in store.tip.height })
+        let api = API(node: self)
+        server = try HTTPServer(host: host, port: port, handler: { req in api.handle(req) })
+        server?.start()
+        gossip.start()
+        let tip = store.tip
+        logger.info("node", "started", height: tip.height, [
+            "chain": chainID, "listen": config.listen, "role": myIndex.map { "validator \($0)" } ?? "observer",
+            "peers": "\(gossip.peers.count)",
+        ])
+        queue.async { self.feed(.startHeight(tip.height + 1)) }
+        scheduleRebroadcast()
+        let t = Thread { [self] in self.syncLoop() }
+        t.name = "sync"
+        t.start()
+        syncThread = t
+    }
+
+    public func stop() {
+        queue.sync { stopped = true }
+        gossip?.stop()
+        server?.stop()
+    }
+
+    public var listenPort: UInt16? { server?.port }
+
+    // MARK: - Consensus driving (on `queue`)
+
+    /// Feeds one input and carries out every output, including our own messages looped back.
+    func feed(_ first: ConsensusInput) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        if stopped { return }
+        var inbox = [first]
+        while !inbox.isEmpty {
+            let input = inbox.removeFirst()
+            for out in core.handle(input) {
+                switch out {
+                case .broadcastProposal(let p):
+                    guard let block = blocks[p.blockHash], let signed = sign(proposal: p) else { continue }
+                    let m = GossipMessage.proposal(signed, block)
+                    gossip.broadcast(m)
+                    ownMessages.append(m)
+                    inbox.append(.proposal(signed, isValid: true))
+                case .broadcastVote(let v):
+                    guard let signed = sign(vote: v) else { continue }
+                    let m = GossipMessage.vote(signed)
+                    gossip.broadcast(m)
+                    ownMessages.append(m)
+                    inbox.append(.vote(signed))
+                case .scheduleTimeout(let t, let ms):
+                    queue.asyncAfter(deadline: .now() + .milliseconds(ms)) { self.feed(.timeout(t)) }
+                case .requestValue(let h, let r):
+                    pendingValue = (h, r)
+                    tryPropose()
+                case .decide(let h, _, let hash, let cert):
+                    metrics.roundsAtDecision.append(Int(core.round))
+                    decided(height: h, blockHash: hash, certificate: cert)
+                case .evidence(let a, let b):
+                    logger.warn("consensus", "equivocation by validator \(a.validator)", height: a.height)
+                    var w = CanonicalWriter()
+                    w.item(a); w.item(b)
+                    try? store.addEvidence(height: a.height, validator: a.validator, data: w.bytes)
+                }
+            }
+            if case .startHeight = input {
+                let future = futureProposals
+                futureProposals.removeAll()
+                for (p, b) in future where p.height == core.height { receive(proposal: p, block: b) }
+            }
+        }
+    }
+
+    /// Signs only what the guard allows, and records it durably before the signature can leave this node.
+    private func sign(vote: Vote) -> Vote? {
+        guard let key, myIndex != nil else { return nil }
+        var v = vote
+        var g = signer
+        guard g.permit(height: v.height, round: v.round, step: v.type == .prevote ? .prevote : .precommit, blockHash: v.blockHash) else {
+            logger.warn("signer", "refused to sign a conflicting \(v.type.name) for round \(v.round)", height: v.height)
+            return nil
+        }
+        do { try store.saveSignerState(g.canonicalBytes) } catch {
+            logger.error("signer", "cannot persist signer state: \(error)", height: v.height)
+            return nil
+        }
+        signer = g
+        v.signature = key.sign(v.signingBytes(chainID: chainID))
+        return v
+    }
+
+    private func sign(proposal: Proposal) -> Proposal? {
+        guard let key else { return nil }
+        var p = proposal
+        var g = signer
+        guard g.permit(height: p.height, round: p.round, step: .propose, blockHash: p.blockHash) else {
+            logger.warn("signer", "refused to sign a conflicting proposal for round \(p.round)", height: p.height)
+            return nil
+        }
+        do { try store.saveSignerState(g.canonicalBytes) } catch {
+            logger.error("signer", "cannot persist signer state: \(error)", height: p.height)
+            return nil
+        }
+        signer = g
+        p.signature = key.sign(p.signingBytes(chainID: chainID))
+        return p
+    }
+
+    /// getValue(): build a block from the mempool. A proposer in round 0 with nothing to include waits for
+    /// transactions, up to the empty-block interval after the last block.
+    func tryPropose() {
+        guard let (h, r) = pendingValue, h == core.height, r == core.round, let key else { return }
+        let pending = mempool.count
+        let sinceLast = Date().timeIntervalSince(lastBlockCommittedAt) * 1000
+        if pending == 0 && r == 0 && sinceLast < Double(genesis.consensus.emptyBlockIntervalMs) {
+            let wait = max(10, Int(Double(genesis.consensus.emptyBlockIntervalMs) - sinceLast))
+            queue.asyncAfter(deadline: .now() + .milliseconds(min(wait, 50))) { self.tryPropose() }
+            return
+        }
+        pendingValue = nil
+        let tip = store.tip
+        let entries = mempool.peek(max: genesis.consensus.maxBlockTransactions).filter { !store.isCommitted($0.hash) }
+        let txs = entries.map(\.tx)
+        let lastCommit = tip.height == 0 ? nil : (try? store.certificate(at: tip.height)) ?? nil
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let header = BlockHeader(chainID: chainID, height: h, time: max(now, tip.time + 1), previousBlockHash: tip.blockHash,
+                                 txRoot: Merkle.root(leaves: entries.map(\.hash)), stateHash: tip.stateHash,
+                                 proposer: key.publicKey, validatorSetHash: validators.hash,
+                                 lastCommitHash: Block.commitHash(lastCommit))
+        let block = Block(header: header, transactions: txs, lastCommit: lastCommit)
+        blocks[block.hash] = block
+        feed(.proposalValue(height: h, round: r, blockHash: block.hash))
+    }
+
+    /// A proposal whose signature was verified: judge the block (valid(v)) and hand both to the core.
+    func receive(proposal p: Proposal, block: Block) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard block.hash == p.blockHash else { metrics.count("gossip_invalid_total"); return }
+        if p.height == core.height + 1 {
+            if futureProposals.count < 64 { futureProposals.append((p, block)) }
+            return
+        }
+        guard p.height == core.height else { return }
+        blocks[block.hash] = block
+        let tip = store.tip
+        var valid = true
+        do {
+            let maxTime = Int64(Date().timeIntervalSince1970 * 1000) + 30_000
+            try blockValidator.validate(block, tip: tip, previous: nil, isCommitted: { store.isCommitted($0) },
+                                        isVerified: { mempool.contains($0) }, maxTime: maxTime)
+        } catch {
+            valid = false
+            logger.warn("consensus", "proposal rejected: \(error)", height: p.height, ["round": "\(p.round)"])
+        }
+        feed(.proposal(p, isValid: valid))
+        if let d = pendingDecision, d.blockHash == block.hash { decided(height: d.height, blockHash: d.blockHash, certificate: d.certificate) }
+    }
+
+    /// The core decided: apply the block if we hold it; otherwise fetch it (catch-up) and apply it then.
+    private func decided(height: UInt64, blockHash: Hash, certificate: CommitCertificate) {
+        guard let block = blocks[blockHash] else {
+            pendingDecision = (height, blockHash, certificate)
+            logger.info("consensus", "decided a block we do not hold yet; fetching", height: height)
+            return
+        }
+        pendingDecision = nil
+        commit(block: block, certificate: certificate)
+    }
+
+    /// Executes and stores a final block, then starts the next height.
+    func commit(block: Block, certificate: CommitCertificate) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let tip = store.tip
+        guard block.height == tip.height + 1 else { return }
+        let started = Date()
+        let exec = executor.execute(block, on: store.committedState, previousStateHash: tip.stateHash)
+        do {
+            try store.commit(block: block, certificate: certificate, writes: exec.writes,
+                             results: exec.results.map { ($0.hash, $0.result) }, stateHash: exec.stateHash)
+        } catch {
+            logger.error("storage", "cannot commit block: \(error)", height: block.height)
+            return
+        }
+        let hashes = exec.results.map(\.hash)
+        mempool.remove(hashes)
+        commits.notify(hashes)
+        metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt))
+        lastBlockCommittedAt = Date()
+        blocks = blocks.filter { $0.value.height > block.height }
+        ownMessages.removeAll()
+        pendingValue = nil
+        pendingDecision = nil
+        logger.debug("consensus", "committed", height: block.height, ["txs": "\(block.transactions.count)", "hash": block.hash.short])
+        feed(.startHeight(block.height + 1))
+    }
+
+    /// Every second, re-send this node's messages for the current height, so that progress resumes after
+    /// messages were lost or a partition healed.
+    private func scheduleRebroadcast() {
+        queue.asyncAfter(deadline: .now() + 1.0) { [self] in
+            if stopped { return }
+            for m in ownMessages { gossip.broadcast(m) }
+            for v in core.votesForCurrentHeight() { gossip.broadcast(.vote(v)) }
+            scheduleRebroadcast()
+        }
+    }
+
+    // MARK: - Inbound gossip (HTTP threads)
+
+    /// Verifies signatures here, on the caller's thread, then queues what is valid for consensus.
+    func receiveGossip(_ env: GossipEnvelope) -> Int {
+        var rejected = 0
+        var forConsensus: [GossipMessage] = []
+        for m in env.messages {
+            switch m {
+            case .proposal(let p, let b):
+                guard p.proposer >= 0, p.proposer < validators.count,
+                      validators[p.proposer].publicKey.verify(signature: p.signature, message: p.signingBytes(chainID: chainID)),
+                      b.hash == p.blockHash else { rejected += 1; continue }
+                forConsensus.append(m)
+            case .vote(let v):
+                guard v.validator >= 0, v.validator < validators.count,
+                      validators[v.validator].publicKey.verify(signature: v.signature, message: v.signingBytes(chainID: chainID)) else {
+                    rejected += 1; continue
+                }
+                forConsensus.append(m)
+            case .transactions(let txs):
+                for tx in txs {
+                    if case .failure = admit(tx, relay: false) { rejected += 1 }
+                }
+            }
+        }
+        if rejected > 0 { metrics.count("gossip_invalid_total", by: rejected) }
+        if !forConsensus.isEmpty {
+            let batch = forConsensus
+            queue.async { [self] in
+                for m in batch {
+                    switch m {
+                    case .proposal(let p, let b): receive(proposal: p, block: b)
+                    case .vote(let v): feed(.vote(v))
+                    case .transactions: break
+                    }
+                }
+            }
+        }
+        return rejected
+    }
+
+    // MARK: - Transactions
+
+    /// Mempool admission: signature, format, duplicates, bounds. Admitted transactions from clients are relayed.
+    func admit(_ tx: Transaction, relay: Bool) -> Result<Hash, APIError> {
+        let hash = tx.hash(chainID: chainID)
+        if store.isCommitted(hash) {
+            return .failure(APIError(409, "TX_ALREADY_COMMITTED", "transaction \(hash.hex) is already committed; a replay is refused"))
+        }
+        if mempool.contains(hash) { return .success(hash) }
+        guard tx.verifySignature(chainID: chainID) else {
+            return .failure(APIError(400, "BAD_SIGNATURE", "the signature does not match the transaction and its signer for chain \(chainID)"))
+        }
+        if let bad = (try? store.read({ application.check(tx, state: $0) })) ?? nil {
+            let status = bad.code == "FORBIDDEN_ROLE" || bad.code == "UNKNOWN_SIGNER" ? 403 : 400
+            return .failure(APIError(status, bad.code, bad.message))
+        }
+        switch mempool.add(tx, hash: hash, size: tx.body.count + 200) {
+        case .added:
+            if relay { gossip.broadcast(.transactions([tx])) }
+            queue.async { self.tryPropose() }
+            return .success(hash)
+        case .duplicate:
+            return .success(hash)
+        case .full:
+            return .failure(APIError(503, "MEMPOOL_FULL", "the transaction pool is full; retry later"))
+        }
+    }
+
+    // MARK: - Catch-up
+
+    /// Fetches committed blocks from any peer that is ahead, verifies their certificates, and applies them.
+    private func syncLoop() {
+        while !queue.sync(execute: { stopped }) {
+            let tip = store.tip
+            let ahead = gossip.snapshot.filter { $0.height > tip.height }.sorted { $0.height > $1.height }
+            var progressed = false
+            for p in ahead.prefix(2) {
+                if fetchBlocks(from: p, after: tip) { progressed = true; break }
+            }
+            metrics.setCatchingUp(!ahead.isEmpty && ahead[0].height > tip.height + 1)
+            if !progressed { Thread.sleep(forTimeInterval: 0.25) }
+        }
+    }
+
+    private func fetchBlocks(from p: PeerInfo, after tip: ChainTip) -> Bool {
+        guard let resp = try? client.send("GET", host: p.host, port: p.port, path: "/v1/sync/blocks?from=\(tip.height + 1)&limit=100", timeout: 10),
+              resp.status == 200, let batch = try? SyncBatch(canonical: resp.body), !batch.entries.isEmpty else { return false }
+        let applied: Int = queue.sync { [self] in
+            var applied = 0
+            for e in batch.entries {
+                let t = store.tip
+                if e.block.height <= t.height { continue }
+                do {
+                    try blockValidator.validate(e.block, tip: t, previous: nil, isCommitted: { store.isCommitted($0) },
+                                                isVerified: { _ in false }, maxTime: nil)
+                    try e.certificate.verify(validators: validators, chainID: chainID, height: e.block.height, blockHash: e.block.hash)
+                } catch {
+                    logger.warn("sync", "peer \(p.name) sent an invalid block: \(error)", height: e.block.height)
+                    metrics.count("gossip_invalid_total")
+                    return applied
+                }
+                commit(block: e.block, certificate: e.certificate)
+                applied += 1
+            }
+            return applied
+        }
+        if applied > 0 { logger.info("sync", "caught up \(applied) blocks from \(p.name)", height: store.tip.height) }
+        return applied > 0
+    }
+}
+
+/// A state with nothing in it: the base of the genesis state.
+struct EmptyState: StateReader {
+    func get(_ key: [UInt8]) -> [UInt8]? { nil }
+    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] { [] }
+}
+
+/// Lets API threads wait until a transaction is committed.
+final class CommitNotifier: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var generation = 0
+
+    func notify(_ hashes: [Hash]) {
+        cond.lock()
+        generation += 1
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Waits until `isDone` holds (checked after every commit) or the deadline passes.
+    func wait(until deadline: Date, _ isDone: () -> Bool) -> Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        while true {
+            if isDone() { return true }
+            if !cond.wait(until: deadline) { return isDone() }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import YongchainCore
+import YongchainCrypto
+
+/// A node's home directory: `config.json`, `genesis.json`, `node.key` (absent on an observer) and `data/`.
+public struct NodeHome: Sendable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public var configPath: String { path + "/config.json" }
+    public var genesisPath: String { path + "/genesis.json" }
+    public var keyPath: String { path + "/node.key" }
+    public var databasePath: String { path + "/data/chain.sqlite" }
+
+    public func loadConfig() throws -> NodeConfig {
+        guard let data = FileManager.default.contents(atPath: configPath) else {
+            throw NodeError(code: "CONFIG_MISSING", message: "no \(configPath); create one with `yongchain cluster init` or see docs/operations.md")
+        }
+        do {
+            return try JSONDecoder().decode(NodeConfig.self, from: data)
+        } catch {
+            throw NodeError(code: "CONFIG_INVALID", message: "\(configPath): \(error)")
+        }
+    }
+}
+
+/// What an operator sets for one node.
+public struct NodeConfig: Sendable, Codable, Equatable {
+    /// The organisation name in genesis this node runs for; nil for an observer that is no member.
+    public var moniker: String
+    /// host:port the HTTP API and gossip listen on.
+    public var listen: String
+    /// Peer base URLs beyond the members' addresses in genesis (e.g. observers).
+    public var peers: [String]
+    public var mempoolMaxTransactions: Int?
+
+    public init(moniker: String, listen: String, peers: [String] = []) {
+        self.moniker = moniker
+        self.listen = listen
+        self.peers = peers
+    }
+
+    public func write(path: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try e.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    var hostPort: (String, UInt16)? { NodeConfig.split(listen) }
+
+    static func split(_ hostPort: String) -> (String, UInt16)? {
+        guard let i = hostPort.lastIndex(of: ":"), let p = UInt16(hostPort[hostPort.index(after: i)...]) else { return nil }
+        return (String(hostPort[..<i]), p)
+    }
+}
+
+/// A node-level failure with a stable code.
+public struct NodeError: Error, Sendable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,279 @@
+import Foundation
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainNode
+
+enum CLI {
+    static let usage = """
+    yongchain — a consortium ledger node and its admin CLI
+
+    usage: yongchain <command> [options]     (yongchain <command> --help for details)
+
+      keys new --out FILE            create an Ed25519 key (PKCS#8 PEM, mode 0600)
+      keys show FILE                 print a key file's public key and key id
+      genesis new ...                write a genesis file (chain id, organisations)
+      node run --home DIR            run a node
+      cluster init|up|down|status    a local multi-node cluster on 127.0.0.1
+      status | validators | peers    ask a node (--node URL)
+      blocks show HEIGHT|latest      a block; blocks list
+      tx submit ... | tx show HASH   sign and send a transaction; look one up
+    """
+
+    static func run(_ argv: [String]) throws {
+        guard let cmd = argv.first else { print(usage); throw UsageError("missing command") }
+        let rest = Array(argv.dropFirst())
+        switch cmd {
+        case "--help", "-h", "help": print(usage)
+        case "keys": try KeysCommand.run(rest)
+        case "genesis": try GenesisCommand.run(rest)
+        case "node": try NodeCommand.run(rest)
+        case "cluster": try ClusterCommand.run(rest)
+        case "status", "validators", "peers": try QueryCommand.run(cmd, rest)
+        case "blocks": try BlocksCommand.run(rest)
+        case "tx": try TxCommand.run(rest)
+        default: throw UsageError("unknown command '\(cmd)'")
+        }
+    }
+
+    static func wantsHelp(_ args: [String]) -> Bool { args.contains("--help") || args.contains("-h") }
+}
+
+/// Talks to a node's HTTP API for the CLI.
+struct NodeClient {
+    let base: String
+    let client = HTTPClient()
+
+    init(_ url: String?) {
+        base = url ?? ProcessInfo.processInfo.environment["YONGCHAIN_NODE"] ?? "http://127.0.0.1:26601"
+    }
+
+    func get(_ path: String) throws -> (Int, [UInt8]) {
+        let r = try client.send("GET", url: base + path)
+        return (r.status, r.body)
+    }
+
+    func post(_ path: String, json: [UInt8], timeout: Double? = nil) throws -> (Int, [UInt8]) {
+        let r = try client.send("POST", url: base + path, headers: [("Content-Type", "application/json")], body: json, timeout: timeout)
+        return (r.status, r.body)
+    }
+
+    /// Prints a JSON answer prettily; a non-2xx answer becomes an error carrying the node's code and message.
+    static func show(_ status: Int, _ body: [UInt8]) throws {
+        let pretty = prettyJSON(body)
+        guard (200..<300).contains(status) else { throw CommandFailed("HTTP \(status): \(pretty)") }
+        print(pretty)
+    }
+}
+
+func prettyJSON(_ body: [UInt8]) -> String {
+    guard let obj = try? JSONSerialization.jsonObject(with: Data(body)),
+          let d = try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
+        return String(decoding: body, as: UTF8.self)
+    }
+    return String(decoding: d, as: UTF8.self)
+}
+
+struct CommandFailed: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+enum KeysCommand {
+    static let help = """
+    yongchain keys new --out FILE     create a new Ed25519 private key file (PKCS#8 PEM, mode 0600); prints its public key
+    yongchain keys show FILE          print the public key and key id of a key file (refused if others can read it)
+    """
+
+    static func run(_ argv: [String]) throws {
+        if CLI.wantsHelp(argv) { print(help); return }
+        guard let sub = argv.first else { throw UsageError("keys needs 'new' or 'show'") }
+        switch sub {
+        case "new":
+            let a = try Args(Array(argv.dropFirst()), valued: ["out"])
+            let out = try a.require("out")
+            let key = try PrivateKey.generate()
+            try KeyFile.write(key, to: out)
+            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)\nfile:      \(out)")
+        case "show":
+            let a = try Args(Array(argv.dropFirst()), valued: [])
+            guard let file = a.positionals.first else { throw UsageError("keys show needs a FILE") }
+            let key = try KeyFile.read(file)
+            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)")
+        default: throw UsageError("unknown keys subcommand '\(sub)'")
+        }
+    }
+}
+
+enum GenesisCommand {
+    static let help = """
+    yongchain genesis new --chain-id ID --org SPEC [--org SPEC ...] --out FILE
+
+    Each --org SPEC is comma-separated key=value pairs:
+      name=bank-a,role=bank|registry,key=ed25519:<hex>|KEYFILE,address=http://HOST:PORT[,power=1][,authorities=realEstate+trade]
+    power=0 makes a member that does not vote. Example:
+      yongchain genesis new --chain-id city-1 --out genesis.json \\
+        --org name=registry,role=registry,authorities=realEstate+trade,key=reg.key,address=http://10.0.0.1:26601
+    """
+
+    static func run(_ argv: [String]) throws {
+        if CLI.wantsHelp(argv) || argv.first != "new" { print(help); if !CLI.wantsHelp(argv) { throw UsageError("genesis needs 'new'") }; return }
+        let a = try Args(Array(argv.dropFirst()), valued: ["chain-id", "org", "out", "time"])
+        let chain = try a.require("chain-id")
+        let out = try a.require("out")
+        guard !a.values("org").isEmpty else { throw UsageError("at least one --org") }
+        let orgs = try a.values("org").map(parseOrg)
+        let time = try a.value("time").map { v -> Int64 in
+            guard let t = Int64(v) else { throw UsageError("--time is milliseconds since the epoch") }
+            return t
+        } ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let g = Genesis(chainID: chain, genesisTime: time, organizations: orgs)
+        try g.validate()
+        try g.write(path: out)
+        print("genesis \(g.hash.short) for chain \(chain) with \(orgs.count) organisations written to \(out)")
+    }
+
+    static func parseOrg(_ spec: String) throws -> Organization {
+        var kv: [String: String] = [:]
+        for part in spec.split(separator: ",") {
+            let p = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard p.count == 2 else { throw UsageError("--org: '\(part)' is not key=value") }
+            kv[p[0]] = p[1]
+        }
+        guard let name = kv["name"] else { throw UsageError("--org needs name=") }
+        guard let r = kv["role"], let role = Role(rawValue: r) else { throw UsageError("--org \(name): role=bank or role=registry") }
+        guard let k = kv["key"] else { throw UsageError("--org \(name): needs key=") }
+        let key: PublicKey
+        if let pk = PublicKey(text: k) { key = pk } else { key = try KeyFile.read(k).publicKey }
+        guard let address = kv["address"] else { throw UsageError("--org \(name): needs address=http://HOST:PORT") }
+        let power = try kv["power"].map { v -> UInt64 in
+            guard let p = UInt64(v) else { throw UsageError("--org \(name): power is a whole number") }
+            return p
+        } ?? 1
+        let auths = try (kv["authorities"]?.split(separator: "+") ?? []).map { s -> Authority in
+            guard let a = Authority(rawValue: String(s)) else { throw UsageError("--org \(name): unknown authority '\(s)' (realEstate, trade)") }
+            return a
+        }
+        return Organization(name: name, role: role, authorities: auths, publicKey: key, address: address, power: power)
+    }
+}
+
+enum NodeCommand {
+    static let help = """
+    yongchain node run --home DIR [--log-level debug|info|warn|error] [--log-format json|text]
+
+    Runs a node from DIR (config.json, genesis.json, node.key, data/). Stops cleanly on SIGINT/SIGTERM.
+    """
+
+    static func run(_ argv: [String]) throws {
+        if CLI.wantsHelp(argv) { print(help); return }
+        guard argv.first == "run" else { throw UsageError("node needs 'run'") }
+        let a = try Args(Array(argv.dropFirst()), valued: ["home", "log-level", "log-format"])
+        let home = try a.require("home")
+        guard let level = Logger.Level(name: a.value("log-level") ?? "info") else { throw UsageError("--log-level: debug, info, warn or error") }
+        guard let format = Logger.Format(rawValue: a.value("log-format") ?? "json") else { throw UsageError("--log-format: json or text") }
+        let logger = Logger(level: level, format: format)
+        let node = try Node(home: NodeHome(home), logger: logger)
+        try node.start()
+        let done = DispatchSemaphore(value: 0)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { done.signal() }
+            s.resume()
+            return s
+        }
+        done.wait()
+        logger.info("node", "stopping")
+        node.stop()
+        _ = sources
+    }
+}
+
+enum QueryCommand {
+    static func run(_ cmd: String, _ argv: [String]) throws {
+        if CLI.wantsHelp(argv) { print("yongchain \(cmd) [--node URL]    GET /v1/\(cmd) from a node (default $YONGCHAIN_NODE or http://127.0.0.1:26601)"); return }
+        let a = try Args(argv, valued: ["node"])
+        let c = NodeClient(a.value("node"))
+        let (s, b) = try c.get("/v1/\(cmd)")
+        try NodeClient.show(s, b)
+    }
+}
+
+enum BlocksCommand {
+    static let help = """
+    yongchain blocks show HEIGHT|latest [--node URL]
+    yongchain blocks list [--limit N] [--node URL]
+    """
+
+    static func run(_ argv: [String]) throws {
+        if CLI.wantsHelp(argv) { print(help); return }
+        guard let sub = argv.first else { throw UsageError("blocks needs 'show' or 'list'") }
+        let a = try Args(Array(argv.dropFirst()), valued: ["node", "limit"])
+        let c = NodeClient(a.value("node"))
+        switch sub {
+        case "show":
+            guard let h = a.positionals.first else { throw UsageError("blocks show needs HEIGHT or 'latest'") }
+            guard h == "latest" || UInt64(h) != nil else { throw UsageError("HEIGHT must be a whole number or 'latest'") }
+            let (s, b) = try c.get("/v1/blocks/\(h)")
+            try NodeClient.show(s, b)
+        case "list":
+            let (s, b) = try c.get("/v1/blocks?limit=\(try a.int("limit", default: 20))")
+            try NodeClient.show(s, b)
+        default: throw UsageError("unknown blocks subcommand '\(sub)'")
+        }
+    }
+}
+
+enum TxCommand {
+    static let help = """
+    yongchain tx submit --key FILE --type TYPE --body JSON|@FILE [--chain-id ID] [--nonce N] [--no-wait] [--node URL]
+        Builds the canonical body from JSON, signs it with FILE's key and submits it; by default waits for the
+        commit and prints the result (accepted, or rejected with its code).
+        Types: \(LedgerApplication.transactionTypes.joined(separator: ", "))
+    yongchain tx show HASH [--node URL]
+    """
+
+    static func run(_ argv: [String]) throws {
+        if CLI.wantsHelp(argv) { print(help); return }
+        guard let sub = argv.first else { throw UsageError("tx needs 'submit' or 'show'") }
+        switch sub {
+        case "submit":
+            let a = try Args(Array(argv.dropFirst()), valued: ["key", "type", "body", "chain-id", "nonce", "node"], switches: ["no-wait"])
+            let c = NodeClient(a.value("node"))
+            let key = try KeyFile.read(try a.require("key"))
+            let type = try a.require("type")
+            var bodyText = try a.require("body")
+            if bodyText.hasPrefix("@") {
+                guard let d = FileManager.default.contents(atPath: String(bodyText.dropFirst())) else { throw UsageError("cannot read \(bodyText.dropFirst())") }
+                bodyText = String(decoding: d, as: UTF8.self)
+            }
+            let body = try LedgerApplication.canonicalBody(type: type, json: Array(bodyText.utf8))
+            let nonce = try a.value("nonce").map { v -> UInt64 in
+                guard let n = UInt64(v) else { throw UsageError("--nonce is a 64-bit unsigned number") }
+                return n
+            } ?? UInt64.random(in: 1...UInt64.max)
+            let chain = try a.value("chain-id") ?? chainID(c)
+            let tx = Transaction.signed(type: type, body: body, nonce: nonce, key: key, chainID: chain)
+            let path = a.flag("no-wait") ? "/v1/txs" : "/v1/txs?wait=commit"
+            let (s, b) = try c.post(path, json: Array(JSONEncoder().encode(TransactionJSON(tx))), timeout: 30)
+            try NodeClient.show(s, b)
+        case "show":
+            let a = try Args(Array(argv.dropFirst()), valued: ["node"])
+            guard let h = a.positionals.first else { throw UsageError("tx show needs a HASH") }
+            let (s, b) = try NodeClient(a.value("node")).get("/v1/txs/\(h)")
+            try NodeClient.show(s, b)
+        default: throw UsageError("unknown tx subcommand '\(sub)'")
+        }
+    }
+
+    static func chainID(_ c: NodeClient) throws -> String {
+        let (s, b) = try c.get("/v1/status")
+        guard s == 200, let obj = try JSONSerialization.jsonObject(with: Data(b)) as? [String: Any], let id = obj["chainId"] as? String else {
+            throw CommandFailed("cannot read the chain id from \(c.base)/v1/status (HTTP \(s))")
+        }
+        return id
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainNode
+
+/// A local cluster on 127.0.0.1: one home directory per node under DIR, processes started detached with their
+/// logs in DIR/<node>/node.log and their pids in DIR/<node>/node.pid.
+enum ClusterCommand {
+    static let help = """
+    yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID]
+        Writes keys, genesis and configs for validators (a real-estate registry, a trade authority, then banks)
+        and optional non-voting observers, all on 127.0.0.1 ports BASE+1, BASE+2, ...
+    yongchain cluster up --dir DIR [--only NAME[,NAME]]     start the nodes (detached); waits until they answer
+    yongchain cluster down --dir DIR [--only NAME[,NAME]]   stop them (SIGTERM, then SIGKILL after 10 s)
+    yongchain cluster status --dir DIR                      height, round and peers of every node
+    """
+
+    struct Manifest: Codable {
+        struct Entry: Codable { let name: String; let home: String; let url: String; let validator: Bool }
+        let chainId: String
+        let nodes: [Entry]
+    }
+
+    static func run(_ argv: [String]) throws {
+        if CLI.wantsHelp(argv) { print(help); return }
+        guard let sub = argv.first else { throw UsageError("cluster needs init, up, down or status") }
+        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms"])
+        let dir = try a.require("dir")
+        switch sub {
+        case "init": try initCluster(a, dir: dir)
+        case "up": try up(dir: dir, only: a.value("only"))
+        case "down": try down(dir: dir, only: a.value("only"))
+        case "status": try status(dir: dir)
+        default: throw UsageError("unknown cluster subcommand '\(sub)'")
+        }
+    }
+
+    static func roleFor(_ i: Int, of n: Int) -> (String, Role, [Authority]) {
+        if n == 1 { return ("registry", .registry, [.realEstate, .trade]) }
+        if n == 2 { return i == 0 ? ("registry", .registry, [.realEstate, .trade]) : ("bank-a", .bank, []) }
+        switch i {
+        case 0: return ("registry", .registry, [.realEstate])
+        case 1: return ("trade-authority", .registry, [.trade])
+        default:
+            let letter = Character(UnicodeScalar(UInt8(ascii: "a") + UInt8((i - 2) % 26)))
+            return ("bank-\(letter)", .bank, [])
+        }
+    }
+
+    static func initCluster(_ a: Args, dir: String) throws {
+        let n = try a.int("validators", default: 4)
+        let observers = try a.int("observers", default: 0)
+        let base = try a.int("base-port", default: 26600)
+        guard (1...50).contains(n) else { throw UsageError("--validators must be 1 to 50") }
+        guard (0...10).contains(observers) else { throw UsageError("--observers must be 0 to 10") }
+        guard (1024...65000).contains(base) else { throw UsageError("--base-port must be 1024 to 65000") }
+        let chain = a.value("chain-id") ?? "yongchain-local"
+        let fm = FileManager.default
+        if fm.fileExists(atPath: dir + "/cluster.json") {
+            throw CommandFailed("\(dir) already holds a cluster; remove it first or pick another --dir")
+        }
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var orgs: [Organization] = []
+        var entries: [Manifest.Entry] = []
+        for i in 0..<n {
+            let (name, role, auths) = roleFor(i, of: n)
+            let home = "\(dir)/\(name)"
+            try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
+            let key = try PrivateKey.generate()
+            try KeyFile.write(key, to: home + "/node.key")
+            let url = "http://127.0.0.1:\(base + i + 1)"
+            orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey, address: url, power: 1))
+            entries.append(.init(name: name, home: home, url: url, validator: true))
+        }
+        for j in 0..<observers {
+            let name = "observer-\(j + 1)"
+            let home = "\(dir)/\(name)"
+            try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
+            entries.append(.init(name: name, home: home, url: "http://127.0.0.1:\(base + n + j + 1)", validator: false))
+        }
+        var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
+        if let ms = a.value("empty-block-ms").flatMap(Int.init) { g.consensus.emptyBlockIntervalMs = ms }
+        try g.validate()
+        for e in entries {
+            try g.write(path: e.home + "/genesis.json")
+            let port = e.url.split(separator: ":").last!
+            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)").write(path: e.home + "/config.json")
+        }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
+        print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)")
+        for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(e.validator ? e.home + "/node.key" : "-")") }
+    }
+
+    static func manifest(_ dir: String) throws -> Manifest {
+        guard let d = FileManager.default.contents(atPath: dir + "/cluster.json") else {
+            throw CommandFailed("no cluster in \(dir); run: yongchain cluster init --dir \(dir)")
+        }
+        return try JSONDecoder().decode(Manifest.self, from: d)
+    }
+
+    static func selected(_ m: Manifest, _ only: String?) throws -> [Manifest.Entry] {
+        guard let only else { return m.nodes }
+        let names = Set(only.split(separator: ",").map(String.init))
+        let unknown = names.subtracting(m.nodes.map(\.name))
+        guard unknown.isEmpty else { throw UsageError("--only: no node named \(unknown.sorted().joined(separator: ", "))") }
+        return m.nodes.filter { names.contains($0.name) }
+    }
+
+    static func up(dir: String, only: String?) throws {
+        let m = try manifest(dir)
+        let exe = try Spawner.selfExecutable()
+        for e in try selected(m, only) {
+            if let pid = Spawner.readPid(e.home + "/node.pid"), kill(pid, 0) == 0 {
+                print("  \(e.name) already running (pid \(pid))")
+                continue
+            }
+            let pid = try Spawner.spawnDetached(exe, ["node", "run", "--home", e.home], log: e.home + "/node.log")
+            try "\(pid)\n".write(toFile: e.home + "/node.pid", atomically: true, encoding: .utf8)
+            print("  started \(e.name) (pid \(pid)) at \(e.url), log \(e.home)/node.log")
+        }
+        let client = HTTPClient()
+        let deadline = Date().addingTimeInterval(15)
+        for e in try selected(m, only) {
+            while true {
+                if let r = try? client.send("GET", url: e.url + "/healthz", timeout: 1), r.status == 200 { break }
+                guard Date() < deadline else { throw CommandFailed("\(e.name) did not answer at \(e.url) within 15 s; see \(e.home)/node.log") }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        print("cluster up: \(try selected(m, only).count) nodes answering")
+    }
+
+    static func down(dir: String, only: String?) throws {
+        let m = try manifest(dir)
+        for e in try selected(m, only) {
+            guard let pid = Spawner.readPid(e.home + "/node.pid") else { continue }
+            if Spawner.stop(pid: pid, grace: 10) { print("  stopped \(e.name) (pid \(pid))") }
+            try? FileManager.default.removeItem(atPath: e.home + "/node.pid")
+        }
+    }
+
+    static func status(dir: String) throws {
+        let m = try manifest(dir)
+        let client = HTTPClient()
+        print("NODE              URL                       HEIGHT  ROUND  STEP        MEMPOOL  BLOCK")
+        for e in m.nodes {
+            let pad = { (s: String, n: Int) in s.padding(toLength: n, withPad: " ", startingAt: 0) }
+            guard let r = try? client.send("GET", url: e.url + "/v1/status", timeout: 2), r.status == 200,
+                  let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
+                print("\(pad(e.name, 18))\(pad(e.url, 26))down")
+                continue
+            }
+            let c = o["consensus"] as? [String: Any] ?? [:]
+            print("\(pad(e.name, 18))\(pad(e.url, 26))\(pad("\(o["height"] ?? "?")", 8))\(pad("\(c["round"] ?? "?")", 7))\(pad("\(c["step"] ?? "?")", 12))\(pad("\(o["mempoolSize"] ?? "?")", 9))\(String("\(o["latestBlockHash"] ?? "")".prefix(12)))")
+        }
+    }
+}
+
+/// Starting and stopping node processes.
+enum Spawner {
+    static func selfExecutable() throws -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { throw CommandFailed("cannot find my own executable") }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Starts `exe args` in its own session (so it outlives this process and its terminal's signals), with
+    /// stdout and stderr appended to `log`.
+    static func spawnDetached(_ exe: String, _ args: [String], log: String) throws -> pid_t {
+        var fa = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fa)
+        defer { posix_spawn_file_actions_destroy(&fa) }
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&fa, 1, 2)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(0x80) /* POSIX_SPAWN_SETSID */)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, exe, &fa, &attr, argv, environ)
+        guard rc == 0 else { throw CommandFailed("cannot start \(exe): \(String(cString: strerror(rc)))") }
+        return pid
+    }
+
+    static func readPid(_ path: String) -> pid_t? {
+        guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// SIGTERM, then SIGKILL after `grace` seconds. True if the process was running.
+    @discardableResult
+    static func stop(pid: pid_t, grace: Double) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid || kill(pid, 0) != 0 { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        return true
+    }
+}

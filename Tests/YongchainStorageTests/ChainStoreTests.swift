@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import YongchainCore
+@testable import YongchainCrypto
+@testable import YongchainStorage
+
+func tempPath(_ name: String) -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-store-\(UUID().uuidString)").path
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir + "/" + name
+}
+
+func testGenesis(_ chain: String = "store-test") -> Genesis {
+    let k = try! PrivateKey.fromSeed([UInt8](repeating: 1, count: 32))
+    return Genesis(chainID: chain, genesisTime: 1000, organizations: [
+        Organization(name: "registry", role: .registry, authorities: [.trade], publicKey: k.publicKey, address: "http://127.0.0.1:1"),
+    ])
+}
+
+func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test") -> Block {
+    let k = try! PrivateKey.fromSeed([UInt8](repeating: 1, count: 32))
+    let tx = Transaction.signed(type: "t", body: [UInt8(height & 0xff)], nonce: height, key: k, chainID: chain)
+    let header = BlockHeader(chainID: chain, height: height, time: tip.time + 1, previousBlockHash: tip.blockHash,
+                             txRoot: Block.txRoot([tx], chainID: chain), stateHash: tip.stateHash, proposer: k.publicKey,
+                             validatorSetHash: .zero, lastCommitHash: .zero)
+    return Block(header: header, transactions: [tx], lastCommit: nil)
+}
+
+@Suite struct ChainStoreTests {
+    @Test func commitsSurviveReopenAndIndexResults() throws {
+        let path = tempPath("chain.sqlite")
+        let g = testGenesis()
+        var hashes: [Hash] = []
+        do {
+            let s = try ChainStore(path: path)
+            try s.open(genesis: g, initialWrites: [(Array("a".utf8), [1])], initialStateHash: Hash.sha256([0]))
+            for h in 1...20 as ClosedRange<UInt64> {
+                let tip = s.tip
+                let b = makeBlock(h, tip: tip)
+                let txh = b.transactions[0].hash(chainID: g.chainID)
+                hashes.append(txh)
+                let cert = CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: [])
+                try s.commit(block: b, certificate: cert, writes: [(Array("k/\(h)".utf8), [UInt8(h)])],
+                             results: [(txh, h % 2 == 0 ? .ok : .reject("NOPE", "odd"))], stateHash: Hash.sha256([UInt8(h)]))
+            }
+        }
+        let s = try ChainStore(path: path)
+        try s.open(genesis: g, initialWrites: [], initialStateHash: .zero)
+        #expect(s.tip.height == 20)
+        #expect(try s.transaction(hashes[1])?.result == .ok)
+        #expect(try s.transaction(hashes[2])?.result.code == "NOPE")
+        let rows = try s.read { $0.scan(prefix: Array("k/".utf8), after: nil, limit: 5) }
+        #expect(rows.count == 5)
+        #expect(try s.read { $0.get(Array("a".utf8)) } == [1])
+        // Blocks must extend the tip.
+        let stale = makeBlock(5, tip: s.tip)
+        #expect(throws: StorageError.self) {
+            try s.commit(block: stale, certificate: CommitCertificate(height: 5, round: 0, blockHash: stale.hash, signatures: []),
+                         writes: [], results: [], stateHash: .zero)
+        }
+    }
+
+    @Test func refusesADatabaseOfAnotherGenesis() throws {
+        let path = tempPath("chain.sqlite")
+        let s = try ChainStore(path: path)
+        try s.open(genesis: testGenesis("chain-a"), initialWrites: [], initialStateHash: .zero)
+        let again = try ChainStore(path: path)
+        do {
+            try again.open(genesis: testGenesis("chain-b"), initialWrites: [], initialStateHash: .zero)
+            Issue.record("opened a database made for another genesis")
+        } catch let e as StorageError {
+            #expect(e.code == "GENESIS_MISMATCH")
+        }
+    }
+
+    @Test func aFailedCommitLeavesNothingBehind() throws {
+        let path = tempPath("chain.sqlite")
+        let g = testGenesis()
+        let s = try ChainStore(path: path)
+        try s.open(genesis: g, initialWrites: [], initialStateHash: .zero)
+        let b = makeBlock(1, tip: s.tip)
+        let txh = b.transactions[0].hash(chainID: g.chainID)
+        // The same transaction hash twice violates the index's primary key mid-way through the block.
+        #expect(throws: StorageError.self) {
+            try s.commit(block: b, certificate: CommitCertificate(height: 1, round: 0, blockHash: b.hash, signatures: []),
+                         writes: [(Array("x".utf8), [1])], results: [(txh, .ok), (txh, .ok)], stateHash: .zero)
+        }
+        #expect(s.tip.height == 0)
+        #expect(try s.block(at: 1) == nil)
+        #expect(try s.read { $0.get(Array("x".utf8)) } == nil)
+        #expect(try s.transaction(txh) == nil)
+    }
+
+    @Test func prefixScanHonoursBoundsAndPaging() throws {
+        let s = try ChainStore(path: tempPath("chain.sqlite"))
+        var writes: [(key: [UInt8], value: [UInt8]?)] = []
+        for i in 0..<30 { writes.append((Array(String(format: "p/%03d", i).utf8), [UInt8(i)])) }
+        writes.append((Array("p0".utf8), [99]))
+        writes.append((Array("q/1".utf8), [98]))
+        try s.open(genesis: testGenesis(), initialWrites: writes, initialStateHash: .zero)
+        let first = try s.read { $0.scan(prefix: Array("p/".utf8), after: nil, limit: 10) }
+        #expect(first.count == 10)
+        let next = try s.read { $0.scan(prefix: Array("p/".utf8), after: first.last!.key, limit: 100) }
+        #expect(next.count == 20)
+        #expect(ChainStore.prefixUpperBound([0x61, 0xff]) == [0x62])
+        #expect(ChainStore.prefixUpperBound([0xff]) == nil)
+    }
+
+    @Test func signerStatePersists() throws {
+        let path = tempPath("chain.sqlite")
+        try ChainStore(path: path).saveSignerState([1, 2, 3])
+        #expect(try ChainStore(path: path).loadSignerState() == [1, 2, 3])
+    }
+}
