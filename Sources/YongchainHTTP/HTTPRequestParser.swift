@@ -94,6 +94,10 @@ public struct HTTPRequestParser: Sendable {
                     state = .requestLine(scan: buffer.count, emptyLines: emptyLines)
                     return .needMoreData
                 }
+                // Same bound as the incomplete case above, so the verdict cannot depend on where the bytes split.
+                if lf - start - 1 > limits.maxRequestLineBytes {
+                    return fail(414, "REQUEST_LINE_TOO_LONG", "request line exceeds \(limits.maxRequestLineBytes) bytes")
+                }
                 guard lf > start, buffer[lf - 1] == 0x0D else {
                     return fail(400, "BAD_REQUEST_LINE", "request line must end with CRLF")
                 }
@@ -105,9 +109,6 @@ public struct HTTPRequestParser: Sendable {
                     start = lf + 1
                     state = .requestLine(scan: start, emptyLines: emptyLines + 1)
                     continue
-                }
-                if lineEnd - start > limits.maxRequestLineBytes {
-                    return fail(414, "REQUEST_LINE_TOO_LONG", "request line exceeds \(limits.maxRequestLineBytes) bytes")
                 }
                 switch parseRequestLine(start, lineEnd) {
                 case .success(let line):

@@ -15,7 +15,7 @@ import Synchronization
 /// - `stop()` closes the listener and every connection, waits for all server threads (including handlers still
 ///   running) to finish, and is idempotent.
 public final class HTTPServer: Sendable {
-    private let core: ServerCore
+    let core: ServerCore
 
     /// Binds and listens on `host:port` (port 0 picks an ephemeral port; read it back from `port`). Does not accept
     /// connections until `start()`.
@@ -111,6 +111,8 @@ final class ServerCore: Sendable {
     }
 
     private let registry = Mutex(Registry())
+    /// Connections accepted since start (served or refused); lets tests see connection reuse.
+    let acceptedCount = Atomic<Int>(0)
     private let stopped = Mutex(false)
     private let allThreadsDone = DispatchSemaphore(value: 0)
 
@@ -186,6 +188,7 @@ final class ServerCore: Sendable {
             }
             // accept4 is not visible from Swift's Glibc module, so close-on-exec takes a second call.
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            acceptedCount.add(1, ordering: .relaxed)
             Socket.setNoDelay(fd)
             let admission = registry.withLock { r -> Admission in
                 if r.stopping { return .closeNow }
