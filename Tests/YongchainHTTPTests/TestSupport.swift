@@ -146,3 +146,51 @@ func echoServer(limits: HTTPServerLimits = HTTPServerLimits()) throws -> HTTPSer
     server.start()
     return server
 }
+
+/// A bare listening socket on 127.0.0.1 with an ephemeral port. Nothing accepts unless a test does it.
+final class RawListener: Sendable {
+    let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else {
+            close(fd)
+            throw HTTPError(code: "BIND_FAILED", message: "test listener", errno: errno)
+        }
+        self.fd = fd
+        port = UInt16(bigEndian: addr.sin_port)
+    }
+
+    deinit { close(fd) }
+
+    /// Accepts one connection (waiting at most `timeout`), or nil.
+    func accept(timeout: Double = 5) -> Int32? {
+        guard Socket.waitReadable(fd, seconds: timeout) else { return nil }
+        let client = Glibc.accept(fd, nil, nil)
+        return client >= 0 ? client : nil
+    }
+}
+
+/// Reads from `fd` until a full header section (requests in these tests carry no body), or nil on EOF/timeout.
+func readRequestHead(_ fd: Int32, timeout: Double = 5) -> String? {
+    var data: [UInt8] = []
+    let deadline = Socket.now() + timeout
+    while !data.suffix(4).elementsEqual([13, 10, 13, 10]) {
+        guard Socket.waitReadable(fd, seconds: deadline - Socket.now()) else { return nil }
+        var byte: UInt8 = 0
+        guard recv(fd, &byte, 1, 0) == 1 else { return nil }
+        data.append(byte)
+    }
+    return String(decoding: data, as: UTF8.self)
+}
