@@ -1,0 +1,339 @@
+import Glibc
+import Synchronization
+
+/// A synchronous HTTP/1.1 client over plain sockets that keeps idle connections per host:port for reuse.
+///
+/// Thread-safe: any number of threads may call `send` at once; each call uses its own connection.
+///
+/// Retry rule: a request sent on a *pooled* connection is retried once on a fresh connection if that pooled
+/// connection turns out to be closed before any byte of the response arrived (the server timed it out while it sat
+/// idle). Nothing else is retried: not timeouts, not partial responses, not fresh connections. A server that
+/// received the request and then closed without a byte of answer can therefore see it twice, so requests sent with
+/// this client should be idempotent (gossip messages are).
+public final class HTTPClient: Sendable {
+    public let options: HTTPClientOptions
+
+    private struct Endpoint: Hashable {
+        var host: String
+        var port: UInt16
+    }
+
+    private let idle = Mutex<[Endpoint: [Int32]]>([:])
+
+    public init(options: HTTPClientOptions = HTTPClientOptions()) {
+        self.options = options
+    }
+
+    deinit {
+        idle.withLock { pool in
+            for fds in pool.values { for fd in fds { close(fd) } }
+            pool.removeAll()
+        }
+    }
+
+    /// Closes every idle pooled connection.
+    public func closeIdleConnections() {
+        let fds = idle.withLock { pool -> [Int32] in
+            defer { pool.removeAll() }
+            return pool.values.flatMap { $0 }
+        }
+        for fd in fds { close(fd) }
+    }
+
+    /// Idle pooled connections, across all hosts.
+    var idleConnectionCount: Int { idle.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
+    /// Sends `method path` to `url`, which must look like `http://host[:port][/path][?query]`.
+    ///
+    /// - Throws: `HTTPError` (`INVALID_URL` or any code `send(_:host:port:...)` throws).
+    public func send(
+        _ method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double? = nil
+    ) throws -> HTTPResponse {
+        let (host, port, path) = try Self.parseURL(url)
+        return try send(method, host: host, port: port, path: path, headers: headers, body: body, timeout: timeout)
+    }
+
+    /// Sends one request and returns the complete response (any status; a 500 is a response, not an error).
+    ///
+    /// `Host` is added unless given; `Content-Length` is always computed (given ones are ignored) and sent whenever
+    /// there is a body or the method is POST, PUT or PATCH.
+    ///
+    /// - Parameter timeout: seconds for the whole call; defaults to `options.requestTimeout`.
+    /// - Throws: `HTTPError` with `INVALID_REQUEST`, `CONNECT_FAILED` (nothing was sent), `TIMEOUT`,
+    ///   `CONNECTION_CLOSED`, `BAD_RESPONSE`, `RESPONSE_TOO_LARGE` or `IO_FAILED`.
+    public func send(
+        _ method: String, host: String, port: UInt16, path: String, headers: [(String, String)] = [],
+        body: [UInt8] = [], timeout: Double? = nil
+    ) throws -> HTTPResponse {
+        let deadline = Socket.now() + (timeout ?? options.requestTimeout)
+        let request = try Self.encodeRequest(method, host: host, port: port, path: path, headers: headers, body: body)
+        let endpoint = Endpoint(host: host, port: port)
+        let isHead = method == "HEAD"
+
+        if let fd = takeIdle(endpoint) {
+            switch exchange(fd, request, isHead: isHead, deadline: deadline, endpoint: endpoint) {
+            case .response(let response):
+                return response
+            case .failed(let error, let retryable):
+                close(fd)
+                if !retryable { throw error }
+            }
+        }
+        let fd = try connect(host: host, port: port, deadline: deadline)
+        switch exchange(fd, request, isHead: isHead, deadline: deadline, endpoint: endpoint) {
+        case .response(let response):
+            return response
+        case .failed(let error, _):
+            close(fd)
+            throw error
+        }
+    }
+
+    // MARK: - Pool
+
+    private func takeIdle(_ endpoint: Endpoint) -> Int32? {
+        while let fd = idle.withLock({ $0[endpoint]?.popLast() }) {
+            // A pooled connection that is readable has either been closed by the server or holds stray bytes;
+            // neither can carry a request.
+            if Socket.waitReadable(fd, seconds: 0) {
+                close(fd)
+                continue
+            }
+            return fd
+        }
+        return nil
+    }
+
+    private func giveBack(_ fd: Int32, _ endpoint: Endpoint) {
+        let kept = idle.withLock { pool -> Bool in
+            var list = pool[endpoint] ?? []
+            guard list.count < options.maxIdlePerHost else { return false }
+            list.append(fd)
+            pool[endpoint] = list
+            return true
+        }
+        if !kept { close(fd) }
+    }
+
+    // MARK: - One exchange
+
+    private enum Exchange {
+        case response(HTTPResponse)
+        /// `retryable`: the connection failed before any byte of the response arrived.
+        case failed(HTTPError, retryable: Bool)
+    }
+
+    /// Writes `request` and reads one response. On success the connection is pooled or closed; on failure the
+    /// caller closes it.
+    private func exchange(_ fd: Int32, _ request: [UInt8], isHead: Bool, deadline: Double, endpoint: Endpoint)
+        -> Exchange
+    {
+        // 1. Send (the socket is non-blocking; wait for room when the kernel buffer is full).
+        let sendError: HTTPError? = request.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if n > 0 { offset += n; continue }
+                let err = errno
+                if n < 0 && err == EINTR { continue }
+                if n < 0 && (err == EAGAIN || err == EWOULDBLOCK) {
+                    var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    let remaining = deadline - Socket.now()
+                    if remaining <= 0 || poll(&pfd, 1, Int32((remaining * 1000).rounded(.up))) == 0 {
+                        return HTTPError(code: "TIMEOUT", message: "timed out sending the request to \(describe(endpoint))")
+                    }
+                    continue
+                }
+                return HTTPError(code: "CONNECTION_CLOSED",
+                                 message: "the connection to \(describe(endpoint)) failed while sending", errno: err)
+            }
+            return nil
+        }
+        if let sendError { return .failed(sendError, retryable: sendError.code == "CONNECTION_CLOSED") }
+
+        // 2. Read until one complete response.
+        var parser = HTTPResponseParser(maxResponseBytes: options.maxResponseBytes, isHeadRequest: isHead)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let remaining = deadline - Socket.now()
+            if remaining <= 0 || !Socket.waitReadable(fd, seconds: remaining) {
+                return .failed(HTTPError(code: "TIMEOUT", message: "no complete response from \(describe(endpoint)) in time"),
+                               retryable: false)
+            }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let eof: Bool
+            if n > 0 {
+                chunk.withUnsafeBytes { parser.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                eof = false
+            } else if n == 0 {
+                eof = true
+            } else {
+                let err = errno
+                if err == EINTR || err == EAGAIN || err == EWOULDBLOCK { continue }
+                if err == ECONNRESET || err == EPIPE {
+                    let error = HTTPError(code: "CONNECTION_CLOSED",
+                                          message: "\(describe(endpoint)) reset the connection", errno: err)
+                    return .failed(error, retryable: !parser.receivedAnything)
+                }
+                return .failed(HTTPError(code: "IO_FAILED", message: "reading from \(describe(endpoint)) failed",
+                                         errno: err), retryable: false)
+            }
+            if eof && !parser.receivedAnything {
+                return .failed(HTTPError(code: "CONNECTION_CLOSED",
+                                         message: "\(describe(endpoint)) closed the connection without answering"),
+                               retryable: true)
+            }
+            switch parser.parse(eof: eof) {
+            case .needMoreData:
+                continue
+            case .failure(let error):
+                return .failed(error, retryable: false)
+            case .complete(let response, let reusable):
+                if reusable { giveBack(fd, endpoint) } else { close(fd) }
+                return .response(response)
+            }
+        }
+    }
+
+    // MARK: - Connecting
+
+    /// Opens a non-blocking TCP connection with TCP_NODELAY, trying each resolved address in turn.
+    private func connect(host: String, port: UInt16, deadline: Double) throws -> Int32 {
+        let (addresses, gaiError) = Socket.resolve(host, port, passive: false)
+        guard !addresses.isEmpty else {
+            throw HTTPError(code: "CONNECT_FAILED",
+                            message: "cannot resolve \(host): \(String(cString: gai_strerror(gaiError)))")
+        }
+        let connectDeadline = min(deadline, Socket.now() + options.connectTimeout)
+        var lastErrno: Int32 = 0
+        for address in addresses {
+            let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { lastErrno = errno; continue }
+            Socket.setNonBlocking(fd, true)
+            let rc = address.addr.withUnsafeBytes { raw in
+                Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+            }
+            var err: Int32 = rc == 0 ? 0 : errno
+            if err == EINPROGRESS || err == EINTR {
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let remaining = connectDeadline - Socket.now()
+                var ready: Int32 = 0
+                if remaining > 0 {
+                    repeat { ready = poll(&pfd, 1, Int32((remaining * 1000).rounded(.up))) } while ready < 0 && errno == EINTR
+                }
+                if ready <= 0 {
+                    err = ETIMEDOUT
+                } else {
+                    var soError: Int32 = 0
+                    var len = socklen_t(MemoryLayout<Int32>.size)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len)
+                    err = soError
+                }
+            }
+            if err == 0 {
+                Socket.setNoDelay(fd)
+                return fd
+            }
+            close(fd)
+            lastErrno = err
+            if err == ETIMEDOUT { break }  // the connect budget is spent
+        }
+        throw HTTPError(code: "CONNECT_FAILED", message: "cannot connect to \(host):\(port)", errno: lastErrno)
+    }
+
+    private func describe(_ endpoint: Endpoint) -> String { "\(endpoint.host):\(endpoint.port)" }
+
+    // MARK: - Encoding
+
+    static func encodeRequest(_ method: String, host: String, port: UInt16, path: String, headers: [(String, String)],
+                              body: [UInt8]) throws -> [UInt8] {
+        guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) else {
+            throw HTTPError(code: "INVALID_REQUEST", message: "method \"\(method)\" is not a token")
+        }
+        guard path.utf8.first == UInt8(ascii: "/"), path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw HTTPError(code: "INVALID_REQUEST",
+                            message: "path must start with / and contain no spaces or control characters (percent-encode them)")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + path.utf8.count + body.count)
+        out.append(contentsOf: method.utf8)
+        out.append(0x20)
+        out.append(contentsOf: path.utf8)
+        out.append(contentsOf: " HTTP/1.1\r\n".utf8)
+        var hasHost = false
+        for (name, value) in headers {
+            guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }),
+                  value.utf8.allSatisfy({ $0 != 0x0D && $0 != 0x0A && $0 != 0 })
+            else {
+                throw HTTPError(code: "INVALID_REQUEST", message: "header \"\(name)\" has an invalid name or a line break in its value")
+            }
+            if asciiCaseInsensitiveEquals(name, "Content-Length") || asciiCaseInsensitiveEquals(name, "Transfer-Encoding") {
+                continue
+            }
+            if asciiCaseInsensitiveEquals(name, "Host") { hasHost = true }
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if !hasHost {
+            out.append(contentsOf: "Host: ".utf8)
+            out.append(contentsOf: (host.contains(":") ? "[\(host)]" : host).utf8)
+            out.append(UInt8(ascii: ":"))
+            appendDecimal(Int(port), to: &out)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(body.count, to: &out)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: body)
+        return out
+    }
+
+    /// Splits `http://host[:port][/path]` into its parts; IPv6 hosts are written `[::1]`.
+    static func parseURL(_ url: String) throws -> (host: String, port: UInt16, path: String) {
+        let invalid = HTTPError(code: "INVALID_URL", message: "\"\(url)\" is not an http://host[:port]/path URL")
+        let bytes = Array(url.utf8)
+        let scheme = Array("http://".utf8)
+        guard bytes.count > scheme.count,
+              zip(bytes, scheme).allSatisfy({ asciiLower($0) == $1 })
+        else {
+            if url.lowercased().hasPrefix("https://") {
+                throw HTTPError(code: "INVALID_URL", message: "https is not supported by this client: \(url)")
+            }
+            throw invalid
+        }
+        let rest = bytes[scheme.count...]
+        let authorityEnd = rest.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        var path = String(decoding: rest[authorityEnd...], as: UTF8.self)
+        if path.isEmpty { path = "/" } else if path.utf8.first == UInt8(ascii: "?") { path = "/" + path }
+        var host: String
+        var portPart: ArraySlice<UInt8>?
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { throw invalid }
+            host = String(decoding: authority[(authority.startIndex + 1)..<close], as: UTF8.self)
+            let after = authority[(close + 1)...]
+            if !after.isEmpty {
+                guard after.first == UInt8(ascii: ":") else { throw invalid }
+                portPart = after.dropFirst()
+            }
+        } else if let colon = authority.firstIndex(of: UInt8(ascii: ":")) {
+            host = String(decoding: authority[..<colon], as: UTF8.self)
+            portPart = authority[(colon + 1)...]
+        } else {
+            host = String(decoding: authority, as: UTF8.self)
+        }
+        guard !host.isEmpty, !host.contains("@") else { throw invalid }
+        var port: UInt16 = 80
+        if let portPart {
+            guard let p = UInt16(String(decoding: portPart, as: UTF8.self)), p > 0 else { throw invalid }
+            port = p
+        }
+        host = host.lowercased()
+        return (host, port, path)
+    }
+}
