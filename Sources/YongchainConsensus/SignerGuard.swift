@@ -1,0 +1,116 @@
+import YongchainCore
+import YongchainCrypto
+
+/// Remembers the last consensus message this validator signed, so that it never signs two different messages
+/// for one (height, round, step) — not even across a crash. Pure value: the shell persists it.
+///
+/// The shell MUST, for every `.broadcastProposal` / `.broadcastVote`:
+/// 1. ask `check(_:)`; on `.refuse` drop the message;
+/// 2. on `.sign`: sign, call `record(_:signature:)`, and durably store the guard BEFORE sending anything;
+/// 3. on `.resend(signature:)`: send the stored signature again (the same message was signed before a crash).
+public struct SignerGuard: Sendable, Equatable, CanonicalCodable {
+    /// Signing order within a round: a proposal comes before the prevote, the prevote before the precommit.
+    public enum SignStep: UInt8, Sendable, Hashable, Comparable {
+        case proposal = 1, prevote = 2, precommit = 3
+        public static func < (a: SignStep, b: SignStep) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// One signing request: what would be signed, without the signature.
+    public struct Message: Sendable, Equatable {
+        public let height: UInt64
+        public let round: Int32
+        public let step: SignStep
+        public let blockHash: Hash?
+        /// The proposal's valid round; -1 for votes.
+        public let validRound: Int32
+
+        public init(height: UInt64, round: Int32, step: SignStep, blockHash: Hash?, validRound: Int32 = -1) {
+            self.height = height
+            self.round = round
+            self.step = step
+            self.blockHash = blockHash
+            self.validRound = validRound
+        }
+
+        public init(_ vote: Vote) {
+            self.init(height: vote.height, round: vote.round, step: vote.type == .prevote ? .prevote : .precommit,
+                      blockHash: vote.blockHash)
+        }
+
+        public init(_ proposal: Proposal) {
+            self.init(height: proposal.height, round: proposal.round, step: .proposal, blockHash: proposal.blockHash,
+                      validRound: proposal.validRound)
+        }
+
+        /// Strict (height, round, step) order.
+        func isAfter(_ other: Message) -> Bool {
+            (height, round, step.rawValue) > (other.height, other.round, other.step.rawValue)
+        }
+    }
+
+    public enum Verdict: Sendable, Equatable {
+        /// Strictly later than anything signed before: sign it.
+        case sign
+        /// Exactly the message signed last: send this stored signature again, do not sign anew.
+        case resend(signature: [UInt8])
+        /// Earlier than, or conflicting with, what was signed: never sign it.
+        case refuse(reason: String)
+    }
+
+    /// The last message signed and its signature; nil for a validator that never signed.
+    public private(set) var last: Message?
+    public private(set) var lastSignature: [UInt8]
+
+    public init() { self.init(last: nil, signature: []) }
+
+    private init(last: Message?, signature: [UInt8]) {
+        self.last = last
+        self.lastSignature = signature
+    }
+
+    public func check(_ message: Message) -> Verdict {
+        guard let last else { return .sign }
+        if message.isAfter(last) { return .sign }
+        if message == last { return .resend(signature: lastSignature) }
+        let what = "\(message.step) for height \(message.height) round \(message.round)"
+        if message.height == last.height && message.round == last.round && message.step == last.step {
+            return .refuse(reason: "already signed a different \(what)")
+        }
+        return .refuse(reason: "\(what) is earlier than the last signed message (height \(last.height) round \(last.round) \(last.step))")
+    }
+
+    public func check(_ vote: Vote) -> Verdict { check(Message(vote)) }
+    public func check(_ proposal: Proposal) -> Verdict { check(Message(proposal)) }
+
+    /// Records a message just signed. Only call it after `check` answered `.sign`.
+    public mutating func record(_ message: Message, signature: [UInt8]) {
+        precondition(check(message) == .sign, "recording a message the guard did not allow")
+        last = message
+        lastSignature = signature
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        guard let last else { w.u8(0); return }
+        w.u8(1)
+        w.u64(last.height)
+        w.u32(UInt32(bitPattern: last.round))
+        w.u8(last.step.rawValue)
+        w.optionalHash(last.blockHash)
+        w.u32(UInt32(bitPattern: last.validRound))
+        w.bytes(lastSignature)
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        guard try r.bool("signerGuard.present") else { self.init(); return }
+        let height = try r.u64("signerGuard.height")
+        let round = Int32(bitPattern: try r.u32("signerGuard.round"))
+        guard let step = SignStep(rawValue: try r.u8("signerGuard.step")) else {
+            throw EncodingError.invalid("signerGuard.step", "unknown step")
+        }
+        let hash = try r.optionalHash("signerGuard.blockHash")
+        let validRound = Int32(bitPattern: try r.u32("signerGuard.validRound"))
+        let signature = try r.bytes("signerGuard.signature", max: 256)
+        self.init(last: Message(height: height, round: round, step: step, blockHash: hash, validRound: validRound),
+                  signature: signature)
+    }
+}
