@@ -34,7 +34,9 @@ let package = Package(
         .testTarget(name: "YongchainStorageTests", dependencies: ["YongchainStorage"]),
         .testTarget(name: "YongchainHTTPTests", dependencies: ["YongchainHTTP"]),
         .testTarget(name: "YongchainNodeTests", dependencies: ["YongchainNode"]),
-        .testTarget(name: "YongchainEndToEndTests", dependencies: ["YongchainNode"]),
+        .testTarget(name: "YongchainEndToEndTests", dependencies: [
+            "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainHTTP",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -165,6 +165,8 @@ public final class Node: @unchecked Sendable {
                 case .decide(let h, _, let hash, let cert):
                     metrics.roundsAtDecision.append(Int(core.round))
                     decided(height: h, blockHash: hash, certificate: cert)
+                case .conflictingProposals(let a, _):
+                    logger.warn("consensus", "conflicting proposals by validator \(a.proposer)", height: a.height, ["round": "\(a.round)"])
                 case .evidence(let a, let b):
                     logger.warn("consensus", "equivocation by validator \(a.validator)", height: a.height)
                     var w = CanonicalWriter()
@@ -181,38 +183,41 @@ public final class Node: @unchecked Sendable {
     }
 
     /// Signs only what the guard allows, and records it durably before the signature can leave this node.
+    /// Asked again for exactly what it signed last, it re-sends the stored signature instead of signing anew.
     private func sign(vote: Vote) -> Vote? {
         guard let key, myIndex != nil else { return nil }
         var v = vote
-        var g = signer
-        guard g.permit(height: v.height, round: v.round, step: v.type == .prevote ? .prevote : .precommit, blockHash: v.blockHash) else {
-            logger.warn("signer", "refused to sign a conflicting \(v.type.name) for round \(v.round)", height: v.height)
-            return nil
-        }
-        do { try store.saveSignerState(g.canonicalBytes) } catch {
-            logger.error("signer", "cannot persist signer state: \(error)", height: v.height)
-            return nil
-        }
-        signer = g
-        v.signature = key.sign(v.signingBytes(chainID: chainID))
+        guard let sig = guardedSign(SignerGuard.Message(vote), height: v.height, { key.sign(v.signingBytes(chainID: chainID)) }) else { return nil }
+        v.signature = sig
         return v
     }
 
     private func sign(proposal: Proposal) -> Proposal? {
         guard let key else { return nil }
         var p = proposal
-        var g = signer
-        guard g.permit(height: p.height, round: p.round, step: .propose, blockHash: p.blockHash) else {
-            logger.warn("signer", "refused to sign a conflicting proposal for round \(p.round)", height: p.height)
-            return nil
-        }
-        do { try store.saveSignerState(g.canonicalBytes) } catch {
-            logger.error("signer", "cannot persist signer state: \(error)", height: p.height)
-            return nil
-        }
-        signer = g
-        p.signature = key.sign(p.signingBytes(chainID: chainID))
+        guard let sig = guardedSign(SignerGuard.Message(proposal), height: p.height, { key.sign(p.signingBytes(chainID: chainID)) }) else { return nil }
+        p.signature = sig
         return p
+    }
+
+    private func guardedSign(_ m: SignerGuard.Message, height: UInt64, _ make: () -> [UInt8]) -> [UInt8]? {
+        switch signer.check(m) {
+        case .refuse(let reason):
+            logger.warn("signer", "refused to sign: \(reason)", height: height)
+            return nil
+        case .resend(let signature):
+            return signature
+        case .sign:
+            let sig = make()
+            var g = signer
+            g.record(m, signature: sig)
+            do { try store.saveSignerState(g.canonicalBytes) } catch {
+                logger.error("signer", "cannot persist signer state, not signing: \(error)", height: height)
+                return nil
+            }
+            signer = g
+            return sig
+        }
     }
 
     /// getValue(): build a block from the mempool. A proposer in round 0 with nothing to include waits for
@@ -309,7 +314,7 @@ public final class Node: @unchecked Sendable {
         queue.asyncAfter(deadline: .now() + 1.0) { [self] in
             if stopped { return }
             for m in ownMessages { gossip.broadcast(m) }
-            for v in core.votesForCurrentHeight() { gossip.broadcast(.vote(v)) }
+            for v in core.currentHeightVotes { gossip.broadcast(.vote(v)) }
             scheduleRebroadcast()
         }
     }
@@ -387,7 +392,12 @@ public final class Node: @unchecked Sendable {
 
     /// Fetches committed blocks from any peer that is ahead, verifies their certificates, and applies them.
     private func syncLoop() {
+        var lastPoll = Date.distantPast
         while !queue.sync(execute: { stopped }) {
+            if Date().timeIntervalSince(lastPoll) > 1 {
+                pollQuietPeers()
+                lastPoll = Date()
+            }
             let tip = store.tip
             let ahead = gossip.snapshot.filter { $0.height > tip.height }.sorted { $0.height > $1.height }
             var progressed = false
@@ -396,6 +406,17 @@ public final class Node: @unchecked Sendable {
             }
             metrics.setCatchingUp(!ahead.isEmpty && ahead[0].height > tip.height + 1)
             if !progressed { Thread.sleep(forTimeInterval: 0.25) }
+        }
+    }
+
+    /// Peers we have not heard from lately (an observer hears from nobody) are asked for their height.
+    private func pollQuietPeers() {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for p in gossip.snapshot where (p.lastContactMs ?? 0) < now - 2000 {
+            guard let r = try? client.send("GET", host: p.host, port: p.port, path: "/v1/status", timeout: 1), r.status == 200,
+                  let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
+                  let h = (o["height"] as? NSNumber)?.uint64Value else { continue }
+            gossip.noteContact(url: p.url, height: h, nowMs: now)
         }
     }
 

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import YongchainHTTP
+
+/// Drives real `yongchain` processes through the CLI and the HTTP API only, as an operator and a bank would.
+final class ClusterHarness: @unchecked Sendable {
+    let dir: String
+    let basePort: Int
+    let exe: String
+    let http = HTTPClient()
+    private(set) var nodes: [(name: String, url: String)] = []
+
+    /// A fresh cluster directory with ports chosen per test so suites can run side by side.
+    init(validators: Int, observers: Int = 0, emptyBlockMs: Int? = nil) throws {
+        exe = ClusterHarness.executable()
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-e2e-\(UUID().uuidString.prefix(8))").path
+        basePort = ClusterHarness.nextBasePort()
+        var args = ["cluster", "init", "--dir", dir, "--validators", "\(validators)", "--observers", "\(observers)", "--base-port", "\(basePort)"]
+        if let emptyBlockMs { args += ["--empty-block-ms", "\(emptyBlockMs)"] }
+        let r = try cli(args)
+        try #require(r.status == 0, "cluster init failed: \(r.err)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/cluster.json"))) as! [String: Any]
+        nodes = (manifest["nodes"] as! [[String: Any]]).map { ($0["name"] as! String, $0["url"] as! String) }
+    }
+
+    deinit {
+        _ = try? cli(["cluster", "down", "--dir", dir])
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    static func executable() -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        let me = String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var url = URL(fileURLWithPath: me).deletingLastPathComponent()
+        // The test binary sits in .build/<config>/ (possibly inside an .xctest bundle).
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("yongchain").path), url.path != "/" {
+            url = url.deletingLastPathComponent()
+        }
+        return url.appendingPathComponent("yongchain").path
+    }
+
+    private static let portLock = NSLock()
+    nonisolated(unsafe) private static var portCounter = 0
+    static func nextBasePort() -> Int {
+        portLock.withLock {
+            portCounter += 1
+            return 30000 + Int(getpid() % 200) * 100 + (portCounter % 10) * 10 + 0
+        }
+    }
+
+    struct Result { let status: Int32; let out: String; let err: String }
+
+    /// Runs the CLI and waits for it.
+    @discardableResult
+    func cli(_ args: [String], env: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        var e = ProcessInfo.processInfo.environment
+        for (k, v) in env { e[k] = v }
+        p.environment = e
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let r = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: r, as: UTF8.self))
+    }
+
+    func up(_ names: [String]? = nil) throws {
+        var args = ["cluster", "up", "--dir", dir]
+        if let names { args += ["--only", names.joined(separator: ",")] }
+        let r = try cli(args)
+        try #require(r.status == 0, "cluster up failed: \(r.out) \(r.err)")
+    }
+
+    func down(_ names: [String]? = nil) throws {
+        var args = ["cluster", "down", "--dir", dir]
+        if let names { args += ["--only", names.joined(separator: ",")] }
+        try cli(args)
+    }
+
+    /// SIGKILL, no goodbye: what a crash looks like.
+    func crash(_ name: String) {
+        if let s = try? String(contentsOfFile: "\(dir)/\(name)/node.pid", encoding: .utf8), let pid = pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            kill(pid, SIGKILL)
+            for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
+            try? FileManager.default.removeItem(atPath: "\(dir)/\(name)/node.pid")
+        }
+    }
+
+    func url(_ name: String) -> String { nodes.first { $0.name == name }!.url }
+    func key(_ name: String) -> String { "\(dir)/\(name)/node.key" }
+
+    func getJSON(_ url: String) throws -> [String: Any] {
+        let r = try http.send("GET", url: url, timeout: 5)
+        return (try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:]
+    }
+
+    func height(_ name: String) -> Int {
+        ((try? getJSON(url(name) + "/v1/status"))?["height"] as? Int) ?? -1
+    }
+
+    /// Polls until `cond` holds or `seconds` pass (real processes: polling with a deadline, not a sleep).
+    @discardableResult
+    func eventually(_ seconds: Double, _ cond: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if cond() { return true }
+            usleep(50_000)
+        }
+        return cond()
+    }
+
+    func stateAt(_ name: String, height: Int) -> (blockHash: String, stateHash: String)? {
+        guard let b = try? getJSON(url(name) + "/v1/blocks/\(height)"), let h = b["hash"] as? String,
+              let header = b["header"] as? [String: Any], let s = header["stateHash"] as? String else { return nil }
+        return (h, s)
+    }
+}
+
+/// End-to-end suites share the machine's two cores; run them one at a time.
+@Suite(.serialized) struct EndToEnd {}
