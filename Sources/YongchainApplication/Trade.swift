@@ -1,6 +1,231 @@
 import YongchainCore
+import YongchainCrypto
 
-/// Cross-border trade finance: declaration commitments, financings, repayments, authorisations.
+/// Cross-border trade finance: declaration commitments, financings, repayments, authorisations, query logs.
+/// docs/trade-finance.md describes the flows, rules, codes and state layout.
+///
+/// Every handler checks everything before it writes anything, so a refused transaction leaves no writes even
+/// before the node discards them.
 enum Trade {
-    static let handlers: [TxHandler] = []
+    static let handlers: [TxHandler] = [
+        .make(PublishDeclarations.self, check: { p, tx, state in
+            if case .failure(let r) = Member.requireRegistry(tx.signer, .trade, state) { return r }
+            var seen = Set<DeclarationNumber>()
+            for (i, d) in p.declarations.enumerated() where !seen.insert(d.number).inserted {
+                return .reject(Codes.Trade.duplicateDeclaration, "declarations[\(i)]: \(d.number) appears twice in the batch")
+            }
+            return nil
+        }, execute: publish),
+
+        .make(RecordFinancing.self, check: { p, tx, state in
+            if case .failure(let r) = Member.requireBank(tx.signer, state) { return r }
+            var pledged: Int64 = 0
+            for (i, q) in p.pledges.enumerated() {
+                if q.amount.currency != p.amount.currency || q.declaration.amount.currency != p.amount.currency {
+                    return .reject(Codes.Trade.currencyMismatch,
+                                   "pledges[\(i)]: the financing is in \(p.amount.currency); pledge \(q.amount.currency), declaration \(q.declaration.amount.currency)")
+                }
+                pledged += q.amount.minorUnits
+            }
+            if p.amount.minorUnits > pledged {
+                return .reject(Codes.Trade.excessFinancing, "amount: \(p.amount) exceeds the \(pledged) minor units pledged")
+            }
+            return nil
+        }, execute: recordFinancing),
+
+        .make(RepayFinancing.self, check: { _, tx, state in
+            if case .failure(let r) = Member.requireBank(tx.signer, state) { return r }
+            return nil
+        }, execute: repay),
+
+        .make(GrantAuthorization.self, check: { _, tx, state in
+            if case .failure(let r) = requireEnterpriseSigner(tx.signer, state) { return r }
+            return nil
+        }, execute: grant),
+
+        .make(RevokeAuthorization.self, check: { _, tx, state in
+            if case .failure(let r) = requireEnterpriseSigner(tx.signer, state) { return r }
+            return nil
+        }, execute: revoke),
+
+        .make(RecordCreditQuery.self, check: { _, tx, state in
+            if case .failure(let r) = Member.requireBank(tx.signer, state) { return r }
+            return nil
+        }, execute: recordQuery),
+    ]
+
+    // MARK: declaration.publish
+
+    static func publish(_ p: PublishDeclarations, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+        // 1. Check every declaration; write none until all pass.
+        var exporters = Set<CreditCode>()
+        for (i, d) in p.declarations.enumerated() {
+            if state.get(StateKey.declaration(d.number)) != nil {
+                return .reject(Codes.Trade.duplicateDeclaration, "declarations[\(i)]: \(d.number) is already published")
+            }
+            if !exporters.contains(d.exporter) {
+                guard state.get(StateKey.enterprise(d.exporter)) != nil else {
+                    return .reject(Codes.Trade.unknownEnterprise, "declarations[\(i)].exporter: \(d.exporter) is not a registered enterprise")
+                }
+                exporters.insert(d.exporter)
+            }
+        }
+        // 2. Write.
+        for d in p.declarations {
+            state.set(StateKey.declaration(d.number), DeclarationRecord(published: d, pledged: 0, publishedAt: ctx.height).canonicalBytes)
+            state.set(StateKey.declarationByExporter(d.exporter, d.number), [])
+        }
+        return .ok
+    }
+
+    // MARK: financing.record
+
+    static func recordFinancing(_ p: RecordFinancing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+        guard state.get(StateKey.enterprise(p.exporter)) != nil else {
+            return .reject(Codes.Trade.unknownEnterprise, "exporter: \(p.exporter) is not a registered enterprise")
+        }
+        // 1. Check every pledge against committed state; pledge nothing unless all pass.
+        var records: [DeclarationRecord] = []
+        for (i, q) in p.pledges.enumerated() {
+            let f = "pledges[\(i)]"
+            let held = q.declaration
+            guard let rec = DeclarationRecord.load(held.number, state) else {
+                return .reject(Codes.Trade.fakeDeclaration, "\(f): declaration \(held.number) has not been published")
+            }
+            let pub = rec.published
+            guard held.commitment == pub.commitment, held.exporter == pub.exporter, held.amount == pub.amount,
+                  held.exportDate == pub.exportDate else {
+                return .reject(Codes.Trade.fakeDeclaration, "\(f): the declaration fields held do not match the commitment published for \(held.number)")
+            }
+            guard pub.exporter == p.exporter else {
+                return .reject(Codes.Trade.exporterMismatch, "\(f): declaration \(held.number) belongs to \(pub.exporter), not \(p.exporter)")
+            }
+            guard q.amount.currency == pub.amount.currency else {
+                return .reject(Codes.Trade.currencyMismatch, "\(f): declaration \(held.number) is in \(pub.amount.currency), the pledge in \(q.amount.currency)")
+            }
+            guard rec.free > 0 else {
+                return .reject(Codes.Trade.duplicateFinancing, "\(f): declaration \(held.number) is already fully pledged")
+            }
+            guard q.amount.minorUnits <= rec.free else {
+                return .reject(Codes.Trade.excessFinancing,
+                               "\(f): pledge of \(q.amount.minorUnits) exceeds the \(rec.free) minor units of \(held.number) still free")
+            }
+            records.append(rec)
+        }
+        // 2. Write the financing, its pledges, and the indexes.
+        let id = ctx.txHash
+        let pledges = p.pledges.map { FinancingRecord.Pledge(number: $0.declaration.number, original: $0.amount.minorUnits, current: $0.amount.minorUnits) }
+        let fin = FinancingRecord(id: id, bank: tx.signer, exporter: p.exporter, amount: p.amount, outstanding: p.amount.minorUnits,
+                                  pledges: pledges, height: ctx.height, time: ctx.time, repayments: 0)
+        state.set(StateKey.financing(id), fin.canonicalBytes)
+        state.set(StateKey.financingByExporter(p.exporter, height: ctx.height, index: ctx.txIndex), id.bytes)
+        for (q, var rec) in zip(p.pledges, records) {
+            rec.pledged += q.amount.minorUnits
+            state.set(StateKey.declaration(q.declaration.number), rec.canonicalBytes)
+            state.set(StateKey.pledge(q.declaration.number, id), PledgeRecord(bank: tx.signer, current: q.amount.minorUnits).canonicalBytes)
+        }
+        updateExposure(p.exporter, tx.signer, p.amount.currency, state) { e in
+            e.financings += 1
+            e.financed += p.amount.minorUnits
+            e.outstanding += p.amount.minorUnits
+        }
+        return .ok
+    }
+
+    // MARK: financing.repay
+
+    static func repay(_ p: RepayFinancing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+        guard var fin = FinancingRecord.load(p.financingId, state) else {
+            return .reject(Codes.Trade.unknownFinancing, "financingId: no financing \(p.financingId.hex)")
+        }
+        guard fin.bank == tx.signer else {
+            return .reject(Codes.Trade.notFinancingBank, "only the bank that recorded financing \(p.financingId.short) may repay it")
+        }
+        guard p.amount.currency == fin.amount.currency else {
+            return .reject(Codes.Trade.currencyMismatch, "amount: the financing is in \(fin.amount.currency), the repayment in \(p.amount.currency)")
+        }
+        guard p.amount.minorUnits <= fin.outstanding else {
+            return .reject(Codes.Trade.repayExceedsOutstanding, "amount: \(p.amount.minorUnits) exceeds the \(fin.outstanding) minor units outstanding")
+        }
+        fin.outstanding -= p.amount.minorUnits
+        var released: [(number: DeclarationNumber, amount: Int64)] = []
+        for i in fin.pledges.indices {
+            let keep = FinancingRecord.remainingPledge(original: fin.pledges[i].original, outstanding: fin.outstanding, amount: fin.amount.minorUnits)
+            let freed = fin.pledges[i].current - keep
+            guard freed > 0 else { continue }
+            let n = fin.pledges[i].number
+            fin.pledges[i].current = keep
+            released.append((n, freed))
+            if var rec = DeclarationRecord.load(n, state) {
+                rec.pledged -= freed
+                state.set(StateKey.declaration(n), rec.canonicalBytes)
+            }
+            if keep == 0 {
+                state.delete(StateKey.pledge(n, fin.id))
+            } else {
+                state.set(StateKey.pledge(n, fin.id), PledgeRecord(bank: fin.bank, current: keep).canonicalBytes)
+            }
+        }
+        let repayment = RepaymentRecord(amount: p.amount, outstandingAfter: fin.outstanding, released: released,
+                                        height: ctx.height, time: ctx.time, txHash: ctx.txHash)
+        state.set(StateKey.repayment(fin.id, fin.repayments), repayment.canonicalBytes)
+        fin.repayments += 1
+        state.set(StateKey.financing(fin.id), fin.canonicalBytes)
+        updateExposure(fin.exporter, fin.bank, fin.amount.currency, state) { e in
+            e.repaid += p.amount.minorUnits
+            e.outstanding -= p.amount.minorUnits
+        }
+        return .ok
+    }
+
+    static func updateExposure(_ c: CreditCode, _ bank: PublicKey, _ currency: Currency, _ state: StateOverlay, _ change: (inout ExposureRecord) -> Void) {
+        let key = StateKey.exposure(c, bank, currency)
+        var e = state.get(key).flatMap { try? ExposureRecord(canonical: $0) } ?? ExposureRecord()
+        change(&e)
+        state.set(key, e.canonicalBytes)
+    }
+
+    // MARK: authorization.grant / authorization.revoke
+
+    static func grant(_ p: GrantAuthorization, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+        let enterprise: CreditCode
+        switch requireEnterpriseSigner(tx.signer, state) {
+        case .failure(let r): return r
+        case .success(let c): enterprise = c
+        }
+        guard let m = try? Member.signer(p.bank, state).get(), m.role == .bank else {
+            return .reject(Codes.Trade.unknownBank, "bank: \(p.bank.text) is not a bank of the consortium")
+        }
+        guard p.expiresAt > ctx.time else {
+            return .reject(Codes.Trade.authorizationExpired, "expiresAt: \(p.expiresAt) is not after the block time \(ctx.time)")
+        }
+        let rec = AuthorizationRecord(expiresAt: p.expiresAt, grantedAtHeight: ctx.height, grantedAtTime: ctx.time)
+        state.set(StateKey.authorization(enterprise, p.bank), rec.canonicalBytes)
+        return .ok
+    }
+
+    static func revoke(_ p: RevokeAuthorization, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+        let enterprise: CreditCode
+        switch requireEnterpriseSigner(tx.signer, state) {
+        case .failure(let r): return r
+        case .success(let c): enterprise = c
+        }
+        guard state.get(StateKey.authorization(enterprise, p.bank)) != nil else {
+            return .reject(Codes.Trade.notAuthorized, "bank: \(enterprise) has no authorisation for \(p.bank.text) to revoke")
+        }
+        state.delete(StateKey.authorization(enterprise, p.bank))
+        return .ok
+    }
+
+    // MARK: creditQuery.record
+
+    static func recordQuery(_ p: RecordCreditQuery, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+        let status = TradeQueries.authorization(of: tx.signer, by: p.enterprise, atTime: ctx.time, state: state)
+        guard status.authorized else { return .reject(status.code, status.message) }
+        let key = StateKey.creditQuery(p.enterprise, height: ctx.height, index: ctx.txIndex)
+        let rec = CreditQueryRecord(bank: tx.signer, purpose: p.purpose, height: ctx.height, time: ctx.time, txHash: ctx.txHash)
+        state.set(key, rec.canonicalBytes)
+        state.set(StateKey.creditQueryID(ctx.txHash), key)
+        return .ok
+    }
 }

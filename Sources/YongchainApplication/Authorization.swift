@@ -1,0 +1,165 @@
+import YongchainCore
+import YongchainCrypto
+
+/// `authorization.grant`: an enterprise, signing with its own registered key, authorises a bank to query its
+/// credit record until block time `expiresAt` (ms since the Unix epoch, exclusive). A new grant to the same bank
+/// replaces the old one (extends or shortens it). Signed by anyone but a registered enterprise: `NOT_ENTERPRISE`.
+public struct GrantAuthorization: Payload, Equatable {
+    public static let type = "authorization.grant"
+    public var bank: PublicKey
+    /// Block time in milliseconds since the Unix epoch; the authorisation holds while block time < expiresAt.
+    public var expiresAt: Int64
+
+    public init(bank: PublicKey, expiresAt: Int64) {
+        self.bank = bank
+        self.expiresAt = expiresAt
+    }
+
+    public func validate() throws {
+        guard expiresAt > 0 else { throw ValidationError(field: "expiresAt", message: "milliseconds since the Unix epoch, positive") }
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.publicKey(bank)
+        w.i64(expiresAt)
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        bank = try r.publicKey("bank")
+        expiresAt = try r.i64("expiresAt")
+    }
+
+    enum CodingKeys: String, CodingKey { case bank, expiresAt }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        bank = try c.decode(JSONPublicKey.self, forKey: .bank).key
+        expiresAt = try c.decode(Int64.self, forKey: .expiresAt)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(bank.text, forKey: .bank)
+        try c.encode(expiresAt, forKey: .expiresAt)
+    }
+}
+
+/// `authorization.revoke`: the enterprise, with its own key, withdraws a bank's authorisation at once.
+public struct RevokeAuthorization: Payload, Equatable {
+    public static let type = "authorization.revoke"
+    public var bank: PublicKey
+
+    public init(bank: PublicKey) { self.bank = bank }
+
+    public func validate() throws {}
+
+    public func encode(to w: inout CanonicalWriter) { w.publicKey(bank) }
+    public init(from r: inout CanonicalReader) throws { bank = try r.publicKey("bank") }
+
+    enum CodingKeys: String, CodingKey { case bank }
+    public init(from decoder: Decoder) throws {
+        bank = try decoder.container(keyedBy: CodingKeys.self).decode(JSONPublicKey.self, forKey: .bank).key
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(bank.text, forKey: .bank)
+    }
+}
+
+/// `creditQuery.record`: a bank logs, before it is answered, its query of an enterprise's credit record.
+/// Executes only if the enterprise's authorisation holds at the block's time; the transaction's hash is then the
+/// query id the bank presents to get the answer (see `TradeQueries.creditRecord(queryID:...)`).
+public struct RecordCreditQuery: Payload, Equatable {
+    public static let type = "creditQuery.record"
+    public var enterprise: CreditCode
+    /// Why the bank asks, e.g. "pre-loan review"; shown to the enterprise.
+    public var purpose: String
+
+    public init(enterprise: CreditCode, purpose: String) {
+        self.enterprise = enterprise
+        self.purpose = purpose
+    }
+
+    public func validate() throws {
+        guard !purpose.isEmpty, purpose.utf8.count <= TradeLimits.maxPurposeBytes else {
+            throw ValidationError(field: "purpose", message: "1 to \(TradeLimits.maxPurposeBytes) bytes")
+        }
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.string(enterprise.value)
+        w.string(purpose)
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        enterprise = try TradeWire.creditCode(&r, "enterprise")
+        purpose = try r.string("purpose", max: 4 * TradeLimits.maxPurposeBytes)
+    }
+}
+
+/// `authorization/<enterprise>/<bank>`: a live grant. Revocation deletes it.
+struct AuthorizationRecord: Sendable, Equatable, CanonicalCodable {
+    var expiresAt: Int64
+    var grantedAtHeight: UInt64
+    var grantedAtTime: Int64
+
+    func encode(to w: inout CanonicalWriter) {
+        w.i64(expiresAt)
+        w.u64(grantedAtHeight)
+        w.i64(grantedAtTime)
+    }
+    init(expiresAt: Int64, grantedAtHeight: UInt64, grantedAtTime: Int64) {
+        self.expiresAt = expiresAt
+        self.grantedAtHeight = grantedAtHeight
+        self.grantedAtTime = grantedAtTime
+    }
+    init(from r: inout CanonicalReader) throws {
+        expiresAt = try r.i64("expiresAt")
+        grantedAtHeight = try r.u64("grantedAtHeight")
+        grantedAtTime = try r.i64("grantedAtTime")
+    }
+
+    static func load(_ c: CreditCode, _ bank: PublicKey, _ state: StateReader) -> AuthorizationRecord? {
+        state.get(StateKey.authorization(c, bank)).flatMap { try? AuthorizationRecord(canonical: $0) }
+    }
+}
+
+/// `credit-query/<enterprise>/<height>/<index>`: one logged credit query.
+struct CreditQueryRecord: Sendable, Equatable, CanonicalCodable {
+    var bank: PublicKey
+    var purpose: String
+    var height: UInt64
+    var time: Int64
+    var txHash: Hash
+
+    func encode(to w: inout CanonicalWriter) {
+        w.publicKey(bank)
+        w.string(purpose)
+        w.u64(height)
+        w.i64(time)
+        w.hash(txHash)
+    }
+    init(bank: PublicKey, purpose: String, height: UInt64, time: Int64, txHash: Hash) {
+        self.bank = bank
+        self.purpose = purpose
+        self.height = height
+        self.time = time
+        self.txHash = txHash
+    }
+    init(from r: inout CanonicalReader) throws {
+        bank = try r.publicKey("bank")
+        purpose = try r.string("purpose")
+        height = try r.u64("height")
+        time = try r.i64("time")
+        txHash = try r.hash("txHash")
+    }
+}
+
+/// The enterprise a signing key belongs to, or `NOT_ENTERPRISE`.
+func requireEnterpriseSigner(_ key: PublicKey, _ state: StateReader) -> Result<CreditCode, TxResult> {
+    guard let bytes = state.get(StateKey.enterpriseKey(key)),
+          let code = try? CreditCode(String(decoding: bytes, as: UTF8.self)) else {
+        let who = (try? Member.signer(key, state).get()).map { "\($0.name) is a member organisation, not an enterprise: " } ?? ""
+        return .failure(.reject(Codes.Trade.notEnterprise,
+                                "\(who)an authorisation must be signed with the enterprise's own registered key"))
+    }
+    return .success(code)
+}

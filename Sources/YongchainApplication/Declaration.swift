@@ -1,0 +1,208 @@
+import YongchainCore
+import YongchainCrypto
+
+/// The fields of an export declaration that a financing bank holds (from the exporter's copy of the customs
+/// declaration) and that the trade authority's published commitment binds.
+///
+/// `documentDigest` is SHA-256 of the full declaration document as the authority issued it (its bytes, e.g. the
+/// XML/PDF); it is never published, so the commitment reveals nothing about the rest of the document, and a
+/// forged or altered document gives a different digest.
+public struct DeclarationFields: Sendable, Equatable, Codable, CanonicalCodable {
+    /// Prefix of the hashed bytes, so a commitment can never be mistaken for any other hash on the chain.
+    public static let commitmentTag = "yongchain/declaration-commitment/v1"
+
+    public var number: DeclarationNumber
+    public var exporter: CreditCode
+    public var amount: Money
+    /// Export date as the integer YYYYMMDD.
+    public var exportDate: UInt32
+    public var documentDigest: Hash
+
+    public init(number: DeclarationNumber, exporter: CreditCode, amount: Money, exportDate: UInt32, documentDigest: Hash) {
+        self.number = number
+        self.exporter = exporter
+        self.amount = amount
+        self.exportDate = exportDate
+        self.documentDigest = documentDigest
+    }
+
+    /// The commitment the trade authority publishes and the chain compares against:
+    ///
+    ///     SHA-256( str(tag) ‖ str(number) ‖ str(exporter) ‖ i64(amount minor units) ‖ str(currency)
+    ///              ‖ u32(exportDate) ‖ documentDigest[32] )
+    ///
+    /// where `str(x)` is a big-endian UInt32 byte length then the UTF-8 bytes, integers are big-endian, and
+    /// `tag` is `commitmentTag`. This is exactly `canonicalBytes` prefixed with `str(tag)`.
+    public var commitment: Hash {
+        var w = CanonicalWriter(capacity: 160)
+        w.string(DeclarationFields.commitmentTag)
+        encode(to: &w)
+        return Hash.sha256(w.bytes)
+    }
+
+    /// Same as `commitment`, for callers that hold the fields loose.
+    public static func commitment(number: DeclarationNumber, exporter: CreditCode, amount: Money, exportDate: UInt32,
+                                  documentDigest: Hash) -> Hash {
+        DeclarationFields(number: number, exporter: exporter, amount: amount, exportDate: exportDate,
+                          documentDigest: documentDigest).commitment
+    }
+
+    func validate(_ field: String) throws {
+        try TradeWire.checkMoney(amount, "\(field).amount")
+        try TradeWire.checkDate(exportDate, "\(field).exportDate")
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.string(number.value)
+        w.string(exporter.value)
+        TradeWire.money(&w, amount)
+        w.u32(exportDate)
+        w.hash(documentDigest)
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        number = try TradeWire.declarationNumber(&r, "number")
+        exporter = try TradeWire.creditCode(&r, "exporter")
+        amount = try TradeWire.money(&r, "amount")
+        exportDate = try r.u32("exportDate")
+        documentDigest = try r.hash("documentDigest")
+    }
+
+    enum CodingKeys: String, CodingKey { case number, exporter, amount, exportDate, documentDigest }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        number = try c.decode(DeclarationNumber.self, forKey: .number)
+        exporter = try c.decode(CreditCode.self, forKey: .exporter)
+        amount = try c.decode(Money.self, forKey: .amount)
+        exportDate = try c.decode(UInt32.self, forKey: .exportDate)
+        documentDigest = try c.decode(JSONHash.self, forKey: .documentDigest).hash
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(number, forKey: .number)
+        try c.encode(exporter, forKey: .exporter)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(exportDate, forKey: .exportDate)
+        try c.encode(documentDigest.hex, forKey: .documentDigest)
+    }
+}
+
+/// One declaration as the trade authority publishes it: the clear fields and the commitment to the document.
+public struct PublishedDeclaration: Sendable, Equatable, Codable, CanonicalCodable {
+    public var number: DeclarationNumber
+    public var exporter: CreditCode
+    public var amount: Money
+    /// Export date as the integer YYYYMMDD.
+    public var exportDate: UInt32
+    /// `DeclarationFields.commitment` of the full fields.
+    public var commitment: Hash
+
+    public init(number: DeclarationNumber, exporter: CreditCode, amount: Money, exportDate: UInt32, commitment: Hash) {
+        self.number = number
+        self.exporter = exporter
+        self.amount = amount
+        self.exportDate = exportDate
+        self.commitment = commitment
+    }
+
+    /// What the authority publishes for `fields`.
+    public init(_ fields: DeclarationFields) {
+        self.init(number: fields.number, exporter: fields.exporter, amount: fields.amount, exportDate: fields.exportDate,
+                  commitment: fields.commitment)
+    }
+
+    func validate(_ field: String) throws {
+        try TradeWire.checkMoney(amount, "\(field).amount")
+        try TradeWire.checkDate(exportDate, "\(field).exportDate")
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.string(number.value)
+        w.string(exporter.value)
+        TradeWire.money(&w, amount)
+        w.u32(exportDate)
+        w.hash(commitment)
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        number = try TradeWire.declarationNumber(&r, "number")
+        exporter = try TradeWire.creditCode(&r, "exporter")
+        amount = try TradeWire.money(&r, "amount")
+        exportDate = try r.u32("exportDate")
+        commitment = try r.hash("commitment")
+    }
+
+    enum CodingKeys: String, CodingKey { case number, exporter, amount, exportDate, commitment }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        number = try c.decode(DeclarationNumber.self, forKey: .number)
+        exporter = try c.decode(CreditCode.self, forKey: .exporter)
+        amount = try c.decode(Money.self, forKey: .amount)
+        exportDate = try c.decode(UInt32.self, forKey: .exportDate)
+        commitment = try c.decode(JSONHash.self, forKey: .commitment).hash
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(number, forKey: .number)
+        try c.encode(exporter, forKey: .exporter)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(exportDate, forKey: .exportDate)
+        try c.encode(commitment.hex, forKey: .commitment)
+    }
+}
+
+/// `declaration.publish`: the trade authority (a registry with the `trade` authority) publishes a batch of
+/// declaration commitments. All or nothing: one duplicate or unknown exporter refuses the whole batch.
+public struct PublishDeclarations: Payload, Equatable {
+    public static let type = "declaration.publish"
+    public var declarations: [PublishedDeclaration]
+
+    public init(declarations: [PublishedDeclaration]) { self.declarations = declarations }
+
+    public func validate() throws {
+        guard !declarations.isEmpty, declarations.count <= TradeLimits.maxDeclarationsPerBatch else {
+            throw ValidationError(field: "declarations", message: "1 to \(TradeLimits.maxDeclarationsPerBatch) declarations")
+        }
+        for (i, d) in declarations.enumerated() { try d.validate("declarations[\(i)]") }
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.list(declarations) { $0.item($1) }
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        declarations = try r.list("declarations", max: TradeLimits.maxDeclarationsPerBatch) { try $0.item(PublishedDeclaration.self) }
+    }
+}
+
+/// A published declaration in state, with the value currently pledged against it.
+struct DeclarationRecord: Sendable, Equatable, CanonicalCodable {
+    var published: PublishedDeclaration
+    /// Sum of the current pledges of all financings, in the declaration's minor units; never above its amount.
+    var pledged: Int64
+    var publishedAt: UInt64
+
+    var free: Int64 { published.amount.minorUnits - pledged }
+
+    func encode(to w: inout CanonicalWriter) {
+        w.item(published)
+        w.i64(pledged)
+        w.u64(publishedAt)
+    }
+
+    init(published: PublishedDeclaration, pledged: Int64, publishedAt: UInt64) {
+        self.published = published
+        self.pledged = pledged
+        self.publishedAt = publishedAt
+    }
+
+    init(from r: inout CanonicalReader) throws {
+        published = try r.item(PublishedDeclaration.self)
+        pledged = try r.i64("pledged")
+        publishedAt = try r.u64("publishedAt")
+    }
+
+    static func load(_ n: DeclarationNumber, _ state: StateReader) -> DeclarationRecord? {
+        state.get(StateKey.declaration(n)).flatMap { try? DeclarationRecord(canonical: $0) }
+    }
+}
