@@ -248,7 +248,7 @@ enum Mortgage {
     }
 
     private static func notRegistered(_ r: MortgageRecord) -> TxResult {
-        .reject(Codes.notRegistered, "mortgage \(r.applicationId.hex) is \(r.state.rawValue), not registered")
+        .reject(Codes.mortgageNotRegistered, "mortgage \(r.applicationId.hex) is \(r.state.rawValue), not registered")
     }
 
     private static func alreadyDischarged(_ r: MortgageRecord) -> TxResult {

@@ -135,7 +135,7 @@ public struct MortgageApplication: Payload, Equatable {
         mortgagee = try MortgageCoding.publicKey(try c.decode(String.self, forKey: .mortgagee), field: "mortgagee")
         mortgagors = try c.decode([Mortgagor].self, forKey: .mortgagors)
         debtor = try c.decode(MortgageDebtor.self, forKey: .debtor)
-        principal = try MortgageCoding.money(try c.decode(JSONMoney.self, forKey: .principal), field: "principal")
+        principal = try MortgageCoding.money(try c.decode(MortgageCoding.JSONMoney.self, forKey: .principal), field: "principal")
         term = try c.decode(MortgageTerm.self, forKey: .term)
         let t = try c.decode(String.self, forKey: .mortgageType)
         guard let type = MortgageType(rawValue: t) else {
@@ -150,7 +150,7 @@ public struct MortgageApplication: Payload, Equatable {
         try c.encode(mortgagee.text, forKey: .mortgagee)
         try c.encode(mortgagors, forKey: .mortgagors)
         try c.encode(debtor, forKey: .debtor)
-        try c.encode(JSONMoney(minorUnits: principal.minorUnits, currency: principal.currency.code), forKey: .principal)
+        try c.encode(MortgageCoding.JSONMoney(minorUnits: principal.minorUnits, currency: principal.currency.code), forKey: .principal)
         try c.encode(term, forKey: .term)
         try c.encode(mortgageType.rawValue, forKey: .mortgageType)
         try c.encode(contractHash.hex, forKey: .contractHash)

@@ -12,7 +12,7 @@ extension Codes {
     public static let notMortgagee = "NOT_MORTGAGEE"
     public static let unknownApplication = "UNKNOWN_APPLICATION"
     public static let alreadyDecided = "ALREADY_DECIDED"
-    public static let notRegistered = "NOT_REGISTERED"
+    public static let mortgageNotRegistered = "MORTGAGE_NOT_REGISTERED"
     public static let dischargePending = "DISCHARGE_PENDING"
     public static let noDischargeApplication = "NO_DISCHARGE_APPLICATION"
     public static let alreadyDischarged = "ALREADY_DISCHARGED"

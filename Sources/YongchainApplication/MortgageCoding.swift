@@ -63,16 +63,17 @@ enum MortgageCoding {
         let currency = try Currency(m.currency, field: "\(field).currency")
         return try Money(minorUnits: m.minorUnits, currency: currency, field: "\(field).minorUnits")
     }
+    /// Money as JSON before validation: `{"minorUnits": 100000000, "currency": "CNY"}`.
+    struct JSONMoney: Codable {
+        var minorUnits: Int64
+        var currency: String
+    }
+
     static func nonEmpty(_ s: String, max: Int, field: String) throws {
         guard !s.isEmpty, s.utf8.count <= max else { throw ValidationError(field: field, message: "1 to \(max) bytes") }
     }
 }
 
-/// Money as JSON before validation: `{"minorUnits": 100000000, "currency": "CNY"}`.
-struct JSONMoney: Codable {
-    var minorUnits: Int64
-    var currency: String
-}
 
 /// Where in the chain something happened: the block height and the block's time (ms since the Unix epoch).
 public struct RecordedAt: Sendable, Equatable, Codable, CanonicalCodable {

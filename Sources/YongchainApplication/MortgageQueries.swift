@@ -12,7 +12,8 @@ public enum MortgageQueries {
     /// yes or no: an unknown certificate and a wrong owner look the same, and nothing else about the unit leaks.
     public static func verifyTitle(titleCertificateNumber: String, owner: IdentityNumber, state: StateReader) -> TitleVerification {
         let match: Bool
-        if let unitBytes = state.get(StateKey.propertyTitle(titleCertificateNumber)),
+        if titleCertificateNumber.utf8.count <= MortgageLimits.maxCertificateNumberBytes,
+           let unitBytes = state.get(StateKey.propertyTitle(titleCertificateNumber)),
            let unit = try? UnitNumber(String(decoding: unitBytes, as: UTF8.self)),
            let property = Property.load(unit, state) {
             match = property.owners.contains { $0.id == owner }

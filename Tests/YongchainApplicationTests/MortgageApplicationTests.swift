@@ -147,7 +147,7 @@ import YongchainCrypto
         try forged.sign(for: f.owner1ID, with: f.stranger, chainID: MortgageFixture.chainID)
         #expect(f.run(forged, by: f.bankB).code == Codes.badMortgagorSignature)
         #expect(f.run(ApproveMortgage(applicationId: id), by: f.bankA).code == Codes.forbiddenRole)
-        #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA).code == Codes.notRegistered)
+        #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA).code == Codes.mortgageNotRegistered)
         #expect(f.run(ReleaseProperty(unitNumber: f.unit1, courtOrder: "x"), by: f.registry).code == Codes.notSeized)
         #expect(f.writes.isEmpty)
         f.endBlock()

@@ -130,8 +130,8 @@ import YongchainCrypto
         let f = try MortgageFixture()
         f.registerUnits()
         let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
-        #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA).code == Codes.notRegistered)
-        #expect(f.run(RegisterDischarge(applicationId: id), by: f.registry).code == Codes.notRegistered)
+        #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA).code == Codes.mortgageNotRegistered)
+        #expect(f.run(RegisterDischarge(applicationId: id), by: f.registry).code == Codes.mortgageNotRegistered)
         #expect(f.run(ApproveMortgage(applicationId: id), by: f.registry) == .ok)
         #expect(f.run(RegisterDischarge(applicationId: id), by: f.registry).code == Codes.noDischargeApplication)
         #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankB).code == Codes.notMortgagee)
@@ -152,6 +152,6 @@ import YongchainCrypto
         f.registerUnits()
         let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
         #expect(f.run(RejectMortgage(applicationId: id, reason: "no"), by: f.registry) == .ok)
-        #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA).code == Codes.notRegistered)
+        #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA).code == Codes.mortgageNotRegistered)
     }
 }
