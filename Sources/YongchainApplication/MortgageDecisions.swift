@@ -1,0 +1,91 @@
+import YongchainCore
+import YongchainCrypto
+
+/// `mortgage.approve`: a registry with the `realEstate` authority registers a pending application, assigning its
+/// registration certificate number and its priority on the unit. JSON: `{"applicationId": "<64 hex>"}`.
+public struct ApproveMortgage: Payload, Equatable {
+    public static let type = "mortgage.approve"
+    public var applicationId: Hash
+
+    public init(applicationId: Hash) { self.applicationId = applicationId }
+
+    public func validate() throws {}
+    public func encode(to w: inout CanonicalWriter) { w.hash(applicationId) }
+    public init(from r: inout CanonicalReader) throws { applicationId = try r.hash("applicationId") }
+    public init(from decoder: Decoder) throws { applicationId = try ApplicationIdBody.decode(decoder) }
+    public func encode(to encoder: Encoder) throws { try ApplicationIdBody.encode(encoder, applicationId) }
+}
+
+/// `mortgage.reject`: a registry with the `realEstate` authority refuses a pending application, with a reason
+/// the bank can act on. JSON: `{"applicationId": "<64 hex>", "reason": "…"}`.
+public struct RejectMortgage: Payload, Equatable {
+    public static let type = "mortgage.reject"
+    public var applicationId: Hash
+    public var reason: String
+
+    public init(applicationId: Hash, reason: String) {
+        self.applicationId = applicationId
+        self.reason = reason
+    }
+
+    public func validate() throws { try MortgageCoding.nonEmpty(reason, max: MortgageLimits.maxReasonBytes, field: "reason") }
+    public func encode(to w: inout CanonicalWriter) { w.hash(applicationId); w.string(reason) }
+    public init(from r: inout CanonicalReader) throws {
+        applicationId = try r.hash("applicationId")
+        reason = try r.string("reason", max: MortgageLimits.maxReasonBytes)
+    }
+
+    enum CodingKeys: String, CodingKey { case applicationId, reason }
+    public init(from decoder: Decoder) throws {
+        applicationId = try ApplicationIdBody.decode(decoder)
+        reason = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .reason)
+    }
+    public func encode(to encoder: Encoder) throws {
+        try ApplicationIdBody.encode(encoder, applicationId)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(reason, forKey: .reason)
+    }
+}
+
+/// `mortgage.discharge`: the mortgagee bank applies to discharge a registered mortgage (the debt is repaid).
+/// JSON: `{"applicationId": "<64 hex>"}`.
+public struct DischargeMortgage: Payload, Equatable {
+    public static let type = "mortgage.discharge"
+    public var applicationId: Hash
+
+    public init(applicationId: Hash) { self.applicationId = applicationId }
+
+    public func validate() throws {}
+    public func encode(to w: inout CanonicalWriter) { w.hash(applicationId) }
+    public init(from r: inout CanonicalReader) throws { applicationId = try r.hash("applicationId") }
+    public init(from decoder: Decoder) throws { applicationId = try ApplicationIdBody.decode(decoder) }
+    public func encode(to encoder: Encoder) throws { try ApplicationIdBody.encode(encoder, applicationId) }
+}
+
+/// `mortgage.registerDischarge`: a registry with the `realEstate` authority registers the bank's discharge; the
+/// mortgage is then `discharged` and no longer encumbers the unit. JSON: `{"applicationId": "<64 hex>"}`.
+public struct RegisterDischarge: Payload, Equatable {
+    public static let type = "mortgage.registerDischarge"
+    public var applicationId: Hash
+
+    public init(applicationId: Hash) { self.applicationId = applicationId }
+
+    public func validate() throws {}
+    public func encode(to w: inout CanonicalWriter) { w.hash(applicationId) }
+    public init(from r: inout CanonicalReader) throws { applicationId = try r.hash("applicationId") }
+    public init(from decoder: Decoder) throws { applicationId = try ApplicationIdBody.decode(decoder) }
+    public func encode(to encoder: Encoder) throws { try ApplicationIdBody.encode(encoder, applicationId) }
+}
+
+/// The `applicationId` field every decision body carries.
+private enum ApplicationIdBody {
+    enum CodingKeys: String, CodingKey { case applicationId }
+    static func decode(_ decoder: Decoder) throws -> Hash {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        return try MortgageCoding.hash(try c.decode(String.self, forKey: .applicationId), field: "applicationId")
+    }
+    static func encode(_ encoder: Encoder, _ id: Hash) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id.hex, forKey: .applicationId)
+    }
+}

@@ -1,0 +1,164 @@
+import YongchainCore
+import YongchainCrypto
+
+/// The mortgage registry's read side: pure functions over committed state, each one `get` or one bounded prefix
+/// scan per item returned, so they stay milliseconds-fast however many years of registrations a node carries.
+/// Results are `Codable` for the node's JSON API; the node adds the height and block hash they reflect.
+///
+/// Callers (the node) decide who may ask: `filings` in particular is a bank's own business, so the node MUST
+/// check that a signed request comes from `bank` before answering it.
+public enum MortgageQueries {
+    /// Title verification: does `titleCertificateNumber` exist and list `owner` among its owners? Answers only
+    /// yes or no: an unknown certificate and a wrong owner look the same, and nothing else about the unit leaks.
+    public static func verifyTitle(titleCertificateNumber: String, owner: IdentityNumber, state: StateReader) -> TitleVerification {
+        let match: Bool
+        if titleCertificateNumber.utf8.count <= MortgageLimits.maxCertificateNumberBytes,
+           let unitBytes = state.get(StateKey.propertyTitle(titleCertificateNumber)),
+           let unit = try? UnitNumber(String(decoding: unitBytes, as: UTF8.self)),
+           let property = Property.load(unit, state) {
+            match = property.owners.contains { $0.id == owner }
+        } else {
+            match = false
+        }
+        return TitleVerification(titleCertificateNumber: titleCertificateNumber, match: match)
+    }
+
+    /// A unit's encumbrances: every mortgage ever registered on it, in priority order, with its current state
+    /// (discharged ones included, so priorities have no gaps), and its seizures, oldest first. Nil when the unit
+    /// is not registered.
+    public static func encumbrances(unitNumber: UnitNumber, state: StateReader) -> Encumbrances? {
+        guard let property = Property.load(unitNumber, state) else { return nil }
+        let status = PropertyStatus.load(unitNumber, state)
+        let liens = state.scan(prefix: StateKey.lienPrefix(unitNumber), after: nil, limit: Int(status.lienCount))
+        let mortgages = liens.compactMap { e in
+            Hash(e.value).flatMap { MortgageRecord.load($0, state) }.map { MortgageView($0, property: property, state: state) }
+        }
+        let seizures = state.scan(prefix: StateKey.seizurePrefix(unitNumber), after: nil, limit: Int(status.seizureCount))
+            .compactMap { try? Seizure(canonical: $0.value) }
+            .map(SeizureView.init)
+        return Encumbrances(unitNumber: unitNumber.value, seized: status.isSeized, mortgages: mortgages, seizures: seizures)
+    }
+
+    /// Certificate verification: the mortgage registered under registration certificate `number`, with its
+    /// current state; nil if no such certificate was issued.
+    public static func certificate(number: String, state: StateReader) -> MortgageView? {
+        guard number.utf8.count <= MortgageLimits.maxCertificateNumberBytes,
+              let id = state.get(StateKey.certificate(number)).flatMap(Hash.init) else { return nil }
+        return application(id: id, state: state)
+    }
+
+    /// One application by its id (the hash of the `mortgage.apply` transaction), whatever its state.
+    public static func application(id: Hash, state: StateReader) -> MortgageView? {
+        guard let record = MortgageRecord.load(id, state) else { return nil }
+        return MortgageView(record, property: Property.load(record.application.unitNumber, state), state: state)
+    }
+
+    /// A bank's own filings, oldest first, `limit` per page. Pass the previous page's `next` as `after` to
+    /// continue. Throws `ValidationError` naming `limit` or `after` when they are out of range.
+    public static func filings(bank: PublicKey, after: String? = nil, limit: Int = MortgageLimits.defaultPageSize,
+                               state: StateReader) throws -> FilingsPage {
+        guard (1...MortgageLimits.maxPageSize).contains(limit) else {
+            throw ValidationError(field: "limit", message: "1 to \(MortgageLimits.maxPageSize)")
+        }
+        let prefix = StateKey.bankFilingsPrefix(bank)
+        var afterKey: [UInt8]?
+        if let after {
+            guard !after.isEmpty, after.utf8.count <= 32, after.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 }) else {
+                throw ValidationError(field: "after", message: "not a cursor returned as `next` by a previous page")
+            }
+            afterKey = prefix + Array(after.utf8)
+        }
+        // One more than asked for tells whether there is a next page.
+        let entries = state.scan(prefix: prefix, after: afterKey, limit: limit + 1)
+        let page = entries.prefix(limit)
+        let filings = page.compactMap { e in Hash(e.value).flatMap { application(id: $0, state: state) } }
+        let next = entries.count > limit ? page.last.map { String(decoding: $0.key.dropFirst(prefix.count), as: UTF8.self) } : nil
+        return FilingsPage(filings: filings, next: next)
+    }
+}
+
+/// The answer to a title verification: only whether the certificate lists that owner.
+public struct TitleVerification: Sendable, Equatable, Codable {
+    public let titleCertificateNumber: String
+    public let match: Bool
+}
+
+/// A unit's registered mortgages in priority order and its seizures.
+public struct Encumbrances: Sendable, Equatable, Codable {
+    public let unitNumber: String
+    /// True while a seizure is in force: no new applications or approvals for the unit.
+    public let seized: Bool
+    public let mortgages: [MortgageView]
+    public let seizures: [SeizureView]
+}
+
+/// A seizure of a unit and, once released, its release.
+public struct SeizureView: Sendable, Equatable, Codable {
+    public let courtOrder: String
+    public let seizedAt: RecordedAt
+    public let releaseCourtOrder: String?
+    public let releasedAt: RecordedAt?
+    public let inForce: Bool
+
+    init(_ s: Seizure) {
+        courtOrder = s.courtOrder
+        seizedAt = s.seizedAt
+        releaseCourtOrder = s.releaseCourtOrder
+        releasedAt = s.releasedAt
+        inForce = s.releasedAt == nil
+    }
+}
+
+/// One page of a bank's filings; `next` is the cursor for the following page, absent on the last one.
+public struct FilingsPage: Sendable, Equatable, Codable {
+    public let filings: [MortgageView]
+    public let next: String?
+}
+
+/// A mortgage as the queries show it. People appear by name only: identity numbers and keys stay in state.
+/// Absent fields (JSON omits them) are the ones its state has not reached.
+public struct MortgageView: Sendable, Equatable, Codable {
+    public let applicationId: String
+    public let unitNumber: String
+    public let state: MortgageState
+    /// The mortgagee bank's key (`ed25519:…`) and, if it is a member, its name.
+    public let mortgagee: String
+    public let mortgageeName: String?
+    /// The mortgagors' registered names.
+    public let mortgagors: [String]
+    public let debtorName: String
+    public let principal: Money
+    public let term: MortgageTerm
+    public let mortgageType: MortgageType
+    public let contractHash: String
+    public let appliedAt: RecordedAt
+    public let decidedAt: RecordedAt?
+    public let certificateNumber: String?
+    /// 1 for the first lien registered on the unit, 2 for the next, and so on.
+    public let priority: UInt32?
+    public let rejectionReason: String?
+    public let dischargeAppliedAt: RecordedAt?
+    public let dischargedAt: RecordedAt?
+
+    init(_ r: MortgageRecord, property: Property?, state: StateReader) {
+        let a = r.application
+        applicationId = r.applicationId.hex
+        unitNumber = a.unitNumber.value
+        self.state = r.state
+        mortgagee = a.mortgagee.text
+        mortgageeName = state.get(StateKey.member(a.mortgagee)).flatMap { try? Member(canonical: $0) }?.name
+        mortgagors = a.mortgagors.map { m in property?.owners.first { $0.id == m.id }?.name ?? m.id.description }
+        debtorName = a.debtor.name
+        principal = a.principal
+        term = a.term
+        mortgageType = a.mortgageType
+        contractHash = a.contractHash.hex
+        appliedAt = r.appliedAt
+        decidedAt = r.decidedAt
+        certificateNumber = r.certificateNumber
+        priority = r.priority
+        rejectionReason = r.rejectionReason
+        dischargeAppliedAt = r.dischargeAppliedAt
+        dischargedAt = r.dischargedAt
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import YongchainCore
+import YongchainCrypto
+@testable import YongchainApplication
+
+/// The verification queries banks call.
+@Suite struct MortgageQueryTests {
+    @Test func titleVerificationAnswersOnlyYesOrNo() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let title = "苏(2019)苏州市不动产权第0000002号"
+        #expect(MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.owner2ID, state: f.state).match)
+        #expect(MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.owner1ID, state: f.state).match)
+        #expect(!MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.strangerID, state: f.state).match)
+        #expect(!MortgageQueries.verifyTitle(titleCertificateNumber: "苏(2019)苏州市不动产权第0000001号", owner: f.owner2ID, state: f.state).match)
+        let unknown = MortgageQueries.verifyTitle(titleCertificateNumber: "nope", owner: f.owner1ID, state: f.state)
+        #expect(!unknown.match)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(unknown)) as! [String: Any]
+        #expect(Set(json.keys) == ["titleCertificateNumber", "match"])
+    }
+
+    @Test func encumbrancesOfAnUnknownUnitAreNil() throws {
+        let f = try MortgageFixture()
+        #expect(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state) == nil)
+        f.registerUnits()
+        let e = try #require(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state))
+        #expect(e.mortgages.isEmpty && e.seizures.isEmpty && !e.seized)
+    }
+
+    @Test func encumbrancesListOnlyRegisteredMortgagesWithTheirDetails() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let pending = f.file(f.signedApplication(bank: f.bankA, principal: 1), by: f.bankA)
+        let registered = f.file(f.signedApplication(bank: f.bankB, principal: 2), by: f.bankB)
+        f.run(ApproveMortgage(applicationId: registered), by: f.registry)
+        f.endBlock()
+        let e = try #require(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.committed))
+        #expect(e.mortgages.count == 1)
+        let m = e.mortgages[0]
+        #expect(m.applicationId == registered.hex && m.priority == 1 && m.state == .registered)
+        #expect(m.mortgagee == f.bankB.publicKey.text && m.mortgageeName == "Bank B")
+        #expect(m.mortgagors == ["Li Wei"] && m.debtorName == "Suzhou Widget Co., Ltd.")
+        #expect(m.principal.minorUnits == 2 && m.principal.currency.code == "CNY")
+        #expect(m.term.end.description == "2030-05-31" && m.mortgageType == .general)
+        #expect(MortgageQueries.application(id: pending, state: f.committed)?.state == .pending)
+    }
+
+    @Test func certificateVerification() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
+        #expect(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state) == nil)
+        f.run(ApproveMortgage(applicationId: id), by: f.registry)
+        let view = try #require(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
+        #expect(view.applicationId == id.hex && view.unitNumber == f.unit1.value && view.state == .registered)
+        #expect(MortgageQueries.certificate(number: "MR-2020-0000002", state: f.state) == nil)
+        // People appear by name only: no identity numbers or owner keys in the JSON.
+        let json = String(decoding: try JSONEncoder().encode(view), as: UTF8.self)
+        #expect(!json.contains(f.owner1ID.number) && !json.contains(f.debtorID.number))
+        #expect(!json.contains(Hex.encode(f.owner1.publicKey.bytes)))
+        // A client (the CLI) can read the node's answer back.
+        #expect(try JSONDecoder().decode(MortgageView.self, from: Data(json.utf8)) == view)
+    }
+
+    @Test func aBanksFilingsArePagedOldestFirst() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        var ids: [Hash] = []
+        for i in 1...5 {
+            ids.append(f.file(f.signedApplication(bank: f.bankA, principal: Int64(i)), by: f.bankA))
+            if i == 2 { f.endBlock() }
+        }
+        _ = f.file(f.signedApplication(bank: f.bankB, principal: 99), by: f.bankB)
+        f.run(ApproveMortgage(applicationId: ids[1]), by: f.registry)
+        f.endBlock()
+
+        var seen: [String] = [], after: String?, pages = 0
+        repeat {
+            let page = try MortgageQueries.filings(bank: f.bankA.publicKey, after: after, limit: 2, state: f.committed)
+            seen += page.filings.map(\.applicationId)
+            after = page.next
+            pages += 1
+        } while after != nil && pages < 10
+        #expect(seen == ids.map(\.hex))
+        #expect(pages == 3)
+        let all = try MortgageQueries.filings(bank: f.bankA.publicKey, state: f.committed)
+        #expect(all.next == nil && all.filings.map(\.state) == [.pending, .registered, .pending, .pending, .pending])
+        #expect(try MortgageQueries.filings(bank: f.bankB.publicKey, state: f.committed).filings.count == 1)
+        #expect(try MortgageQueries.filings(bank: f.registry.publicKey, state: f.committed).filings.isEmpty)
+    }
+
+    @Test func filingsRefuseBadPaging() throws {
+        let f = try MortgageFixture()
+        func field(_ body: () throws -> FilingsPage) -> String? {
+            do { _ = try body(); return nil } catch let e as ValidationError { return e.field } catch { return "\(error)" }
+        }
+        #expect(field { try MortgageQueries.filings(bank: f.bankA.publicKey, limit: 0, state: f.state) } == "limit")
+        #expect(field { try MortgageQueries.filings(bank: f.bankA.publicKey, limit: MortgageLimits.maxPageSize + 1, state: f.state) } == "limit")
+        #expect(field { try MortgageQueries.filings(bank: f.bankA.publicKey, after: "../member", state: f.state) } == "after")
+        #expect(field { try MortgageQueries.filings(bank: f.bankA.publicKey, after: "00000000000000000001.000000", state: f.state) } == nil)
+    }
+}
