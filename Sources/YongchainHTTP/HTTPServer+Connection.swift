@@ -30,7 +30,7 @@ extension ServerCore {
                     out.removeAll(keepingCapacity: true)
                     response.serialize(into: &out, includeBody: request.method != "HEAD", connection: connection,
                                        dateLine: date.current())
-                    guard case .sent = Socket.sendAll(fd, out, deadline: Socket.now() + limits.writeTimeout) else {
+                    guard case .sent = Socket.sendAll(fd, out, timeout: limits.writeTimeout) else {
                         return
                     }
                     if !keepAlive {
@@ -39,7 +39,7 @@ extension ServerCore {
                     }
                 case .needMoreData:
                     if parser.takeContinueRequest() {
-                        guard case .sent = Socket.sendAll(fd, continueLine, deadline: Socket.now() + limits.writeTimeout)
+                        guard case .sent = Socket.sendAll(fd, continueLine, timeout: limits.writeTimeout)
                         else { return }
                     }
                     break parsing
@@ -91,7 +91,7 @@ extension ServerCore {
         var out: [UInt8] = []
         HTTPResponse.error(status, code: code, message: message)
             .serialize(into: &out, includeBody: true, connection: "close", dateLine: date.current())
-        guard case .sent = Socket.sendAll(fd, out, deadline: Socket.now() + limits.writeTimeout) else { return }
+        guard case .sent = Socket.sendAll(fd, out, timeout: limits.writeTimeout) else { return }
         lingeringClose(fd)
     }
 }

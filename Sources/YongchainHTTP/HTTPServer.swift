@@ -240,7 +240,7 @@ final class ServerCore: Sendable {
 
     private func rejectTooManyConnections(_ fd: Int32) {
         Socket.setTimeout(fd, SO_SNDTIMEO, seconds: 1)
-        _ = Socket.sendAll(fd, Self.tooManyConnections, deadline: Socket.now() + 1)
+        _ = Socket.sendAll(fd, Self.tooManyConnections, timeout: 1)
         lingeringClose(fd, seconds: 1)
     }
 

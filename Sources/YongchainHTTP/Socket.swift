@@ -30,11 +30,14 @@ enum Socket {
     enum SendOutcome { case sent, timedOut, failed(Int32) }
 
     /// Sends all of `bytes` (MSG_NOSIGNAL: a closed peer is an error, never SIGPIPE). Each blocking `send` is
-    /// bounded by the socket's SO_SNDTIMEO; the loop gives up once `deadline` has passed.
-    static func sendAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, deadline: Double) -> SendOutcome {
+    /// bounded by the socket's SO_SNDTIMEO; the loop gives up once `timeout` seconds have passed. The clock is only
+    /// read if the first `send` does not take everything, which keeps it off the common path.
+    static func sendAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, timeout: Double) -> SendOutcome {
         guard var base = bytes.baseAddress else { return .sent }
         var remaining = bytes.count
+        var deadline = Double.infinity
         while remaining > 0 {
+            if deadline == .infinity && remaining != bytes.count { deadline = now() + timeout }
             let n = Glibc.send(fd, base, remaining, Int32(MSG_NOSIGNAL))
             if n > 0 {
                 base += n
@@ -44,6 +47,7 @@ enum Socket {
             let err = errno
             if n < 0 && err == EINTR { continue }
             if n < 0 && (err == EAGAIN || err == EWOULDBLOCK) {
+                if deadline == .infinity { deadline = now() + timeout }
                 if now() >= deadline { return .timedOut }
                 continue
             }
@@ -52,8 +56,8 @@ enum Socket {
         return .sent
     }
 
-    static func sendAll(_ fd: Int32, _ bytes: [UInt8], deadline: Double) -> SendOutcome {
-        bytes.withUnsafeBytes { sendAll(fd, $0, deadline: deadline) }
+    static func sendAll(_ fd: Int32, _ bytes: [UInt8], timeout: Double) -> SendOutcome {
+        bytes.withUnsafeBytes { sendAll(fd, $0, timeout: timeout) }
     }
 
     /// Waits until `fd` is readable (or has hung up) or `seconds` pass. Returns false on timeout.
