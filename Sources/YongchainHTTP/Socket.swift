@@ -10,6 +10,13 @@ enum Socket {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// Nanoseconds on the coarse monotonic clock (a few ms resolution, no syscall): good enough for timeouts.
+    static func coarseNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
     /// Sets SO_RCVTIMEO or SO_SNDTIMEO. Zero would mean "forever" to the kernel, so it is raised to 1 ms.
     static func setTimeout(_ fd: Int32, _ option: Int32, seconds: Double) {
         let clamped = max(seconds, 0.001)
@@ -47,8 +54,12 @@ enum Socket {
             let err = errno
             if n < 0 && err == EINTR { continue }
             if n < 0 && (err == EAGAIN || err == EWOULDBLOCK) {
+                // Non-blocking socket with a full send buffer, or SO_SNDTIMEO expired: wait for room.
                 if deadline == .infinity { deadline = now() + timeout }
-                if now() >= deadline { return .timedOut }
+                let remaining = deadline - now()
+                if remaining <= 0 { return .timedOut }
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&pfd, 1, Int32((min(remaining, 3600) * 1000).rounded(.up)))
                 continue
             }
             return .failed(err)
