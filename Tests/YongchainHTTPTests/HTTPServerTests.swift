@@ -178,7 +178,8 @@ import Testing
     }
 
     @Test func manyBlockingHandlersRunAtOnce() throws {
-        // More blocked handlers than cores: the pool must grow rather than queue them behind each other.
+        // More blocked handlers than cores: the pool must grow rather than queue them behind each other (which
+        // would take at least 8 s / cores = 4 s here).
         let server = try echoServer()
         defer { server.stop() }
         let port = server.port
@@ -191,7 +192,7 @@ import Testing
         let elapsed = Socket.now() - started
         let completed = ok.load(ordering: .relaxed)
         #expect(completed == 8)
-        #expect(elapsed < 2.5, "8 one-second handlers took \(elapsed) s: they ran in series")
+        #expect(elapsed < 3, "8 one-second handlers took \(elapsed) s: they ran in series")
     }
 
     @Test func headGetsLengthButNoBody() throws {
