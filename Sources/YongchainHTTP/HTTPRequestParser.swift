@@ -61,7 +61,10 @@ public struct HTTPRequestParser: Sendable {
 
     public mutating func feed(_ bytes: some Collection<UInt8>) {
         compactIfWorthwhile()
-        buffer.append(contentsOf: bytes)
+        // One bulk copy when the bytes are contiguous; the generic path would append element by element.
+        if bytes.withContiguousStorageIfAvailable({ buffer.append(contentsOf: $0) }) == nil {
+            buffer.append(contentsOf: bytes)
+        }
     }
 
     /// Bytes received that belong to a request not yet complete. The server uses this to tell a half-received
@@ -79,75 +82,93 @@ public struct HTTPRequestParser: Sendable {
     }
 
     public mutating func next() -> ParseResult {
-        while true {
-            switch state {
-            case .failed(let status, let code, let message):
-                return .error(status: status, code: code, message: message)
+        // Each step hands its result straight to the next, so a request that is already complete never round-trips
+        // through `state` (whose payload copies showed up in profiles); `state` is written only when input runs out.
+        switch state {
+        case .failed(let status, let code, let message):
+            return .error(status: status, code: code, message: message)
+        case .requestLine(let scan, let emptyLines):
+            return stepRequestLine(scan: scan, emptyLines: emptyLines)
+        case .headers(let line, let sectionStart, let scan):
+            state = .requestLine(scan: start, emptyLines: 0)  // placeholder; every exit of the step overwrites it
+            return stepHeaders(line, sectionStart: sectionStart, scan: scan)
+        case .body(let head, let bodyStart, let length, let expectContinue):
+            state = .requestLine(scan: start, emptyLines: 0)  // placeholder, as above
+            return stepBody(head, bodyStart: bodyStart, length: length, expectContinue: expectContinue)
+        }
+    }
 
-            case .requestLine(let scan, let emptyLines):
-                guard let lf = firstIndex(of: 0x0A, from: scan) else {
-                    // A line still missing its LF is at least (bytes so far - 1) long, CR excluded.
-                    if buffer.count - start - 1 > limits.maxRequestLineBytes {
-                        return fail(414, "REQUEST_LINE_TOO_LONG",
-                                    "request line exceeds \(limits.maxRequestLineBytes) bytes")
-                    }
-                    state = .requestLine(scan: buffer.count, emptyLines: emptyLines)
-                    return .needMoreData
-                }
-                // Same bound as the incomplete case above, so the verdict cannot depend on where the bytes split.
-                if lf - start - 1 > limits.maxRequestLineBytes {
+    private mutating func stepRequestLine(scan: Int, emptyLines: Int) -> ParseResult {
+        var scan = scan
+        var emptyLines = emptyLines
+        while true {
+            guard let lf = firstIndex(of: 0x0A, from: scan) else {
+                // A line still missing its LF is at least (bytes so far - 1) long, CR excluded.
+                if buffer.count - start - 1 > limits.maxRequestLineBytes {
                     return fail(414, "REQUEST_LINE_TOO_LONG", "request line exceeds \(limits.maxRequestLineBytes) bytes")
                 }
-                guard lf > start, buffer[lf - 1] == 0x0D else {
-                    return fail(400, "BAD_REQUEST_LINE", "request line must end with CRLF")
+                state = .requestLine(scan: buffer.count, emptyLines: emptyLines)
+                return .needMoreData
+            }
+            // Same bound as the incomplete case above, so the verdict cannot depend on where the bytes split.
+            if lf - start - 1 > limits.maxRequestLineBytes {
+                return fail(414, "REQUEST_LINE_TOO_LONG", "request line exceeds \(limits.maxRequestLineBytes) bytes")
+            }
+            guard lf > start, buffer[lf - 1] == 0x0D else {
+                return fail(400, "BAD_REQUEST_LINE", "request line must end with CRLF")
+            }
+            let lineEnd = lf - 1
+            if lineEnd == start {
+                guard emptyLines < 8 else {
+                    return fail(400, "BAD_REQUEST_LINE", "too many empty lines before the request line")
                 }
-                let lineEnd = lf - 1
-                if lineEnd == start {
-                    guard emptyLines < 8 else {
-                        return fail(400, "BAD_REQUEST_LINE", "too many empty lines before the request line")
-                    }
-                    start = lf + 1
-                    state = .requestLine(scan: start, emptyLines: emptyLines + 1)
-                    continue
-                }
-                switch parseRequestLine(start, lineEnd) {
-                case .success(let line):
-                    state = .headers(line, sectionStart: lf + 1, scan: lf - 1)
-                case .failure(let failure):
-                    return fail(failure.status, failure.code, failure.message)
-                }
-
-            case .headers(let line, let sectionStart, let scan):
-                // The request line's own CRLF can be the first half of the CRLFCRLF (no headers at all).
-                guard let end = firstIndexOfCRLFCRLF(from: scan) else {
-                    let partial = buffer.count - sectionStart
-                    if partial >= limits.maxHeaderBytes {
-                        return fail(431, "HEADERS_TOO_LARGE", "header section exceeds \(limits.maxHeaderBytes) bytes")
-                    }
-                    state = .headers(line, sectionStart: sectionStart, scan: max(scan, buffer.count - 3))
-                    return .needMoreData
-                }
-                let sectionEnd = end + 4
-                if sectionEnd - sectionStart > limits.maxHeaderBytes {
-                    return fail(431, "HEADERS_TOO_LARGE", "header section exceeds \(limits.maxHeaderBytes) bytes")
-                }
-                switch parseHeaderSection(line, sectionStart, end + 2) {
-                case .success(let (head, length, expectContinue)):
-                    state = .body(head, bodyStart: sectionEnd, length: length, expectContinue: expectContinue)
-                case .failure(let failure):
-                    return fail(failure.status, failure.code, failure.message)
-                }
-
-            case .body(let head, let bodyStart, let length, _):
-                guard buffer.count - bodyStart >= length else { return .needMoreData }
-                let body = length == 0 ? [] : Array(buffer[bodyStart..<(bodyStart + length)])
-                start = bodyStart + length
-                state = .requestLine(scan: start, emptyLines: 0)
-                return .request(HTTPRequest(
-                    method: head.line.method, target: head.line.target, path: head.line.path,
-                    query: head.line.query, headers: head.headers, body: body, version: head.line.version))
+                start = lf + 1
+                scan = start
+                emptyLines += 1
+                continue
+            }
+            switch parseRequestLine(start, lineEnd) {
+            case .success(let line):
+                return stepHeaders(line, sectionStart: lf + 1, scan: lf - 1)
+            case .failure(let failure):
+                return fail(failure.status, failure.code, failure.message)
             }
         }
+    }
+
+    private mutating func stepHeaders(_ line: RequestLine, sectionStart: Int, scan: Int) -> ParseResult {
+        // The request line's own CRLF can be the first half of the CRLFCRLF (no headers at all).
+        guard let end = firstIndexOfCRLFCRLF(from: scan) else {
+            let partial = buffer.count - sectionStart
+            if partial >= limits.maxHeaderBytes {
+                return fail(431, "HEADERS_TOO_LARGE", "header section exceeds \(limits.maxHeaderBytes) bytes")
+            }
+            state = .headers(line, sectionStart: sectionStart, scan: max(scan, buffer.count - 3))
+            return .needMoreData
+        }
+        let sectionEnd = end + 4
+        if sectionEnd - sectionStart > limits.maxHeaderBytes {
+            return fail(431, "HEADERS_TOO_LARGE", "header section exceeds \(limits.maxHeaderBytes) bytes")
+        }
+        switch parseHeaderSection(line, sectionStart, end + 2) {
+        case .success(let (head, length, expectContinue)):
+            return stepBody(head, bodyStart: sectionEnd, length: length, expectContinue: expectContinue)
+        case .failure(let failure):
+            return fail(failure.status, failure.code, failure.message)
+        }
+    }
+
+    private mutating func stepBody(_ head: Head, bodyStart: Int, length: Int, expectContinue: Bool) -> ParseResult {
+        guard buffer.count - bodyStart >= length else {
+            state = .body(head, bodyStart: bodyStart, length: length, expectContinue: expectContinue)
+            return .needMoreData
+        }
+        let body = length == 0 ? [] : Array(buffer[bodyStart..<(bodyStart + length)])
+        start = bodyStart + length
+        state = .requestLine(scan: start, emptyLines: 0)
+        return .request(HTTPRequest(
+            method: head.line.method, target: head.line.target, path: head.line.path,
+            query: head.line.query, headers: head.headers, body: body, version: head.line.version))
     }
 
     // MARK: - Buffer management
@@ -229,7 +250,9 @@ public struct HTTPRequestParser: Sendable {
             guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
                 return .failure(Failure(400, "BAD_REQUEST_LINE", "request target is empty or has invalid bytes"))
             }
-            guard versionBytes.count == 8, versionBytes.starts(with: "HTTP/".utf8),
+            guard versionBytes.count == 8, versionBytes[0] == UInt8(ascii: "H"), versionBytes[1] == UInt8(ascii: "T"),
+                  versionBytes[2] == UInt8(ascii: "T"), versionBytes[3] == UInt8(ascii: "P"),
+                  versionBytes[4] == UInt8(ascii: "/"),
                   isDigit(versionBytes[5]), versionBytes[6] == UInt8(ascii: "."), isDigit(versionBytes[7])
             else {
                 return .failure(Failure(400, "BAD_REQUEST_LINE", "HTTP version must look like HTTP/1.1"))
@@ -288,6 +311,7 @@ public struct HTTPRequestParser: Sendable {
     {
         buffer.withUnsafeBufferPointer { all in
             var fields: [HTTPHeaders.Element] = []
+            fields.reserveCapacity(min(limits.maxHeaderCount, 8))
             var contentLength: Int?
             var hostCount = 0
             var hasTransferEncoding = false

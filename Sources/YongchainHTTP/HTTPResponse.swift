@@ -15,15 +15,15 @@ public struct HTTPResponse: Sendable {
 
     /// A response with `Content-Type: application/json`; `body` must already be encoded JSON.
     public static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
-        HTTPResponse(status: status, headers: HTTPHeaders(fields: [(name: "Content-Type", value: "application/json")]),
-                     body: body)
+        HTTPResponse(status: status, headers: jsonHeaders, body: body)
     }
 
     public static func text(_ status: Int, _ s: String, contentType: String = "text/plain; charset=utf-8")
         -> HTTPResponse
     {
-        HTTPResponse(status: status, headers: HTTPHeaders(fields: [(name: "Content-Type", value: contentType)]),
-                     body: Array(s.utf8))
+        let headers = contentType == "text/plain; charset=utf-8"
+            ? textHeaders : HTTPHeaders(fields: [(name: "Content-Type", value: contentType)])
+        return HTTPResponse(status: status, headers: headers, body: Array(s.utf8))
     }
 
     /// The error shape every server-generated error uses: `{"error":{"code":"...","message":"..."}}`.
@@ -36,6 +36,10 @@ public struct HTTPResponse: Sendable {
         return .json(status, body)
     }
 }
+
+// Shared (copy-on-write) so the common constructors allocate no header storage per response.
+private let jsonHeaders = HTTPHeaders(fields: [(name: "Content-Type", value: "application/json")])
+private let textHeaders = HTTPHeaders(fields: [(name: "Content-Type", value: "text/plain; charset=utf-8")])
 
 private func appendJSONEscaped(_ s: String, to out: inout [UInt8]) {
     let hex = Array("0123456789abcdef".utf8)

@@ -1,98 +1,122 @@
 import Glibc
+import Synchronization
+
+/// One client connection. Everything but `deadline` belongs to the worker that holds the connection's one-shot
+/// epoll event (see `ServerCore`), so it needs no lock; the event hand-off orders the accesses.
+final class Connection: @unchecked Sendable {
+    /// `deadline` while a worker holds the connection: the sweeper leaves it alone.
+    static let busy = Int64.max
+    /// `deadline` once the sweeper has fired it: the next owner answers 408 or closes.
+    static let expired = Int64.min
+
+    let fd: Int32
+    var parser: HTTPRequestParser
+    var out: [UInt8] = []
+    var date = DateLineCache()
+    /// When the request now partly buffered must be complete (coarse monotonic ns), or nil between requests.
+    var readDeadline: Int64?
+    /// When the sweeper should fire (coarse monotonic ns), or `busy` / `expired`.
+    let deadline = Atomic<Int64>(Int64.max)
+
+    /// The pointer to this object, as epoll's data word. Valid while the server's registry holds the connection.
+    var epollData: UInt64 { UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())) }
+
+    init(fd: Int32, limits: HTTPServerLimits) {
+        self.fd = fd
+        parser = HTTPRequestParser(limits: limits)
+    }
+}
 
 extension ServerCore {
-    /// Serves one connection until it closes. The caller closes `fd` afterwards.
+    /// Handles one readiness event for `connection`, which this worker now owns: read what arrived, answer every
+    /// complete request, then re-arm (or close).
     ///
-    /// Per request on the hot path: one `recv`, the parse, the handler, one `send` of a preassembled buffer.
-    /// SO_RCVTIMEO is only changed when the connection moves between idle and mid-request.
-    func serveConnection(_ fd: Int32) {
-        Socket.setTimeout(fd, SO_SNDTIMEO, seconds: limits.writeTimeout)
-        var parser = HTTPRequestParser(limits: limits)
-        let readCapacity = 64 * 1024
-        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readCapacity, alignment: 16)
-        defer { readBuffer.deallocate() }
-        var out: [UInt8] = []
-        out.reserveCapacity(4096)
-        var date = DateLineCache()
-        var receiveTimeout = -1.0
-        var requestDeadline: Double?
+    /// Per request on the hot path: `recv`, the parse, the handler, one `send` of a preassembled buffer, and the
+    /// `epoll_ctl` that re-arms the connection.
+    func serve(_ connection: Connection, _ readBuffer: UnsafeMutableRawBufferPointer) {
+        let fd = connection.fd
+        let prior = connection.deadline.exchange(Connection.busy, ordering: .acquiringAndReleasing)
+        if prior == Connection.expired {
+            if connection.parser.bufferedByteCount > 0 {
+                sendErrorAndClose(connection, 408, "REQUEST_TIMEOUT",
+                                  "the request was not received within \(limits.readTimeout) s")
+            }
+            closeConnection(connection)  // an idle keep-alive connection closes silently
+            return
+        }
 
+        // 1. Read everything available.
         while true {
-            // 1. Answer every complete request already buffered (pipelining).
-            parsing: while true {
-                switch parser.next() {
-                case .request(let request):
-                    requestDeadline = nil
-                    let response = handler(request)
-                    let keepAlive = request.keepAlive && !response.requestsClose
-                    let connection: StaticString? =
-                        keepAlive ? (request.version == .http1_0 ? "keep-alive" : nil) : "close"
-                    out.removeAll(keepingCapacity: true)
-                    response.serialize(into: &out, includeBody: request.method != "HEAD", connection: connection,
-                                       dateLine: date.current())
-                    guard case .sent = Socket.sendAll(fd, out, deadline: Socket.now() + limits.writeTimeout) else {
-                        return
-                    }
-                    if !keepAlive {
-                        lingeringClose(fd)
-                        return
-                    }
-                case .needMoreData:
-                    if parser.takeContinueRequest() {
-                        guard case .sent = Socket.sendAll(fd, continueLine, deadline: Socket.now() + limits.writeTimeout)
-                        else { return }
-                    }
-                    break parsing
-                case .error(let status, let code, let message):
-                    sendErrorAndClose(fd, status, code, message, &date)
-                    return
-                }
-            }
-
-            // 2. Read more, with the idle timeout between requests and the read timeout within one.
-            if parser.bufferedByteCount > 0 {
-                let now = Socket.now()
-                let deadline = requestDeadline ?? (now + limits.readTimeout)
-                requestDeadline = deadline
-                guard deadline > now else {
-                    sendErrorAndClose(fd, 408, "REQUEST_TIMEOUT",
-                                      "the request was not received within \(limits.readTimeout) s", &date)
-                    return
-                }
-                receiveTimeout = deadline - now
-                Socket.setTimeout(fd, SO_RCVTIMEO, seconds: receiveTimeout)
-            } else if receiveTimeout != limits.idleTimeout {
-                receiveTimeout = limits.idleTimeout
-                Socket.setTimeout(fd, SO_RCVTIMEO, seconds: receiveTimeout)
-            }
-            let n = recv(fd, readBuffer.baseAddress, readCapacity, 0)
+            let n = recv(fd, readBuffer.baseAddress, readBuffer.count, 0)
             if n > 0 {
-                parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                if n < readBuffer.count { break }
                 continue
             }
-            if n == 0 { return }  // peer closed (or stop() shut us down)
-            switch errno {
-            case EINTR:
-                continue
-            case EAGAIN, EWOULDBLOCK:
-                if parser.bufferedByteCount > 0 {
-                    sendErrorAndClose(fd, 408, "REQUEST_TIMEOUT",
-                                      "the request was not received within \(limits.readTimeout) s", &date)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+            closeConnection(connection)  // peer closed, reset, or stop() shut us down
+            return
+        }
+
+        // 2. Answer every complete request already buffered (pipelining).
+        parsing: while true {
+            switch connection.parser.next() {
+            case .request(let request):
+                connection.readDeadline = nil
+                let response = handler(request)
+                let keepAlive = request.keepAlive && !response.requestsClose
+                let header: StaticString? = keepAlive ? (request.version == .http1_0 ? "keep-alive" : nil) : "close"
+                connection.out.removeAll(keepingCapacity: true)
+                response.serialize(into: &connection.out, includeBody: request.method != "HEAD", connection: header,
+                                   dateLine: connection.date.current())
+                guard case .sent = Socket.sendAll(fd, connection.out, timeout: limits.writeTimeout) else {
+                    closeConnection(connection)
+                    return
                 }
-                return  // an idle keep-alive connection closes silently
-            default:
+                if !keepAlive {
+                    lingeringClose(fd)
+                    closeConnection(connection)
+                    return
+                }
+            case .needMoreData:
+                if connection.parser.takeContinueRequest() {
+                    guard case .sent = Socket.sendAll(fd, continueLine, timeout: limits.writeTimeout) else {
+                        closeConnection(connection)
+                        return
+                    }
+                }
+                break parsing
+            case .error(let status, let code, let message):
+                sendErrorAndClose(connection, status, code, message)
+                closeConnection(connection)
                 return
             }
         }
+
+        // 3. Wait for more: the read timeout within a request, the idle timeout between requests.
+        if stopping.load(ordering: .relaxed) {
+            closeConnection(connection)
+            return
+        }
+        let now = Socket.coarseNanoseconds()
+        let deadline: Int64
+        if connection.parser.bufferedByteCount > 0 {
+            let readDeadline = connection.readDeadline ?? (now + nanoseconds(limits.readTimeout))
+            connection.readDeadline = readDeadline
+            deadline = readDeadline
+        } else {
+            deadline = now + nanoseconds(limits.idleTimeout)
+        }
+        rearm(connection, deadline: deadline)
     }
 
-    private func sendErrorAndClose(_ fd: Int32, _ status: Int, _ code: String, _ message: String,
-                                   _ date: inout DateLineCache) {
+    private func sendErrorAndClose(_ connection: Connection, _ status: Int, _ code: String, _ message: String) {
         var out: [UInt8] = []
         HTTPResponse.error(status, code: code, message: message)
-            .serialize(into: &out, includeBody: true, connection: "close", dateLine: date.current())
-        guard case .sent = Socket.sendAll(fd, out, deadline: Socket.now() + limits.writeTimeout) else { return }
-        lingeringClose(fd)
+            .serialize(into: &out, includeBody: true, connection: "close", dateLine: connection.date.current())
+        guard case .sent = Socket.sendAll(connection.fd, out, timeout: limits.writeTimeout) else { return }
+        lingeringClose(connection.fd)
     }
 }
 

@@ -11,9 +11,10 @@ public struct HTTPServerLimits: Sendable, Equatable {
     public var maxBodyBytes: Int = 8 * 1024 * 1024
     /// Seconds allowed to receive a whole request once its first byte arrived. Exceeded: 408, then close.
     public var readTimeout: Double = 10
-    /// Seconds an idle keep-alive connection is kept open waiting for the next request. Exceeded: silent close.
+    /// Seconds a connection with no request in progress (a new one, or keep-alive between requests) is kept open
+    /// waiting for a first byte. Exceeded: silent close.
     public var idleTimeout: Double = 60
-    /// Seconds allowed to write one response. Exceeded: the connection is closed.
+    /// Seconds allowed to write one response (the client not reading). Exceeded: the connection is closed.
     public var writeTimeout: Double = 10
     /// Most connections served at once. Beyond it a new connection is answered 503 and closed.
     public var maxConnections: Int = 1024

@@ -10,6 +10,13 @@ enum Socket {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// Nanoseconds on the coarse monotonic clock (a few ms resolution, no syscall): good enough for timeouts.
+    static func coarseNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
     /// Sets SO_RCVTIMEO or SO_SNDTIMEO. Zero would mean "forever" to the kernel, so it is raised to 1 ms.
     static func setTimeout(_ fd: Int32, _ option: Int32, seconds: Double) {
         let clamped = max(seconds, 0.001)
@@ -30,11 +37,14 @@ enum Socket {
     enum SendOutcome { case sent, timedOut, failed(Int32) }
 
     /// Sends all of `bytes` (MSG_NOSIGNAL: a closed peer is an error, never SIGPIPE). Each blocking `send` is
-    /// bounded by the socket's SO_SNDTIMEO; the loop gives up once `deadline` has passed.
-    static func sendAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, deadline: Double) -> SendOutcome {
+    /// bounded by the socket's SO_SNDTIMEO; the loop gives up once `timeout` seconds have passed. The clock is only
+    /// read if the first `send` does not take everything, which keeps it off the common path.
+    static func sendAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, timeout: Double) -> SendOutcome {
         guard var base = bytes.baseAddress else { return .sent }
         var remaining = bytes.count
+        var deadline = Double.infinity
         while remaining > 0 {
+            if deadline == .infinity && remaining != bytes.count { deadline = now() + timeout }
             let n = Glibc.send(fd, base, remaining, Int32(MSG_NOSIGNAL))
             if n > 0 {
                 base += n
@@ -44,7 +54,12 @@ enum Socket {
             let err = errno
             if n < 0 && err == EINTR { continue }
             if n < 0 && (err == EAGAIN || err == EWOULDBLOCK) {
-                if now() >= deadline { return .timedOut }
+                // Non-blocking socket with a full send buffer, or SO_SNDTIMEO expired: wait for room.
+                if deadline == .infinity { deadline = now() + timeout }
+                let remaining = deadline - now()
+                if remaining <= 0 { return .timedOut }
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&pfd, 1, Int32((min(remaining, 3600) * 1000).rounded(.up)))
                 continue
             }
             return .failed(err)
@@ -52,8 +67,8 @@ enum Socket {
         return .sent
     }
 
-    static func sendAll(_ fd: Int32, _ bytes: [UInt8], deadline: Double) -> SendOutcome {
-        bytes.withUnsafeBytes { sendAll(fd, $0, deadline: deadline) }
+    static func sendAll(_ fd: Int32, _ bytes: [UInt8], timeout: Double) -> SendOutcome {
+        bytes.withUnsafeBytes { sendAll(fd, $0, timeout: timeout) }
     }
 
     /// Waits until `fd` is readable (or has hung up) or `seconds` pass. Returns false on timeout.

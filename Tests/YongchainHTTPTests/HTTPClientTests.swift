@@ -49,13 +49,13 @@ import Testing
             // Connection 1: answer once, then read the second request and close without a byte of answer.
             guard let first = listener.accept() else { return }
             if readRequestHead(first) != nil { requestsSeen.add(1, ordering: .relaxed) }
-            _ = Socket.sendAll(first, Array(ok.utf8), deadline: Socket.now() + 5)
+            _ = Socket.sendAll(first, Array(ok.utf8), timeout: 5)
             if readRequestHead(first) != nil { requestsSeen.add(1, ordering: .relaxed) }
             close(first)
             // Connection 2: the retry.
             guard let second = listener.accept() else { return }
             if readRequestHead(second) != nil { requestsSeen.add(1, ordering: .relaxed) }
-            _ = Socket.sendAll(second, Array(ok.utf8), deadline: Socket.now() + 5)
+            _ = Socket.sendAll(second, Array(ok.utf8), timeout: 5)
             _ = readRequestHead(second, timeout: 1)
             close(second)
         }

@@ -177,6 +177,24 @@ import Testing
         #expect(fastCount == 20)
     }
 
+    @Test func manyBlockingHandlersRunAtOnce() throws {
+        // More blocked handlers than cores: the pool must grow rather than queue them behind each other (which
+        // would take at least 8 s / cores = 4 s here).
+        let server = try echoServer()
+        defer { server.stop() }
+        let port = server.port
+        let started = Socket.now()
+        let ok = Atomic<Int>(0)
+        onThreads(8) { _ in
+            let response = try? HTTPClient().send("GET", host: "127.0.0.1", port: port, path: "/slow", timeout: 5)
+            if response?.status == 200 { ok.add(1, ordering: .relaxed) }
+        }
+        let elapsed = Socket.now() - started
+        let completed = ok.load(ordering: .relaxed)
+        #expect(completed == 8)
+        #expect(elapsed < 3, "8 one-second handlers took \(elapsed) s: they ran in series")
+    }
+
     @Test func headGetsLengthButNoBody() throws {
         let server = try echoServer()
         defer { server.stop() }

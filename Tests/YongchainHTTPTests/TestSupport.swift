@@ -41,7 +41,7 @@ final class RawConnection {
     deinit { close(fd) }
 
     func write(_ bytes: [UInt8]) {
-        _ = Socket.sendAll(fd, bytes, deadline: Socket.now() + 5)
+        _ = Socket.sendAll(fd, bytes, timeout: 5)
     }
 
     func write(_ s: String) { write(Array(s.utf8)) }
