@@ -90,13 +90,23 @@ public struct TendermintCore: Sendable {
 
     // MARK: Intake
 
-    mutating func startHeight(_ h: UInt64, _ out: inout [ConsensusOutput]) {
+    /// Rejoins height `h` after a restart: at `round` (past every round this validator signed in) and with the
+    /// locked and valid values it had recorded, so a crash can never make it prevote against its own lock.
+    public mutating func resume(height h: UInt64, round r: Int32, locked: (value: Hash, round: Int32)?,
+                                valid: (value: Hash, round: Int32)?) -> [ConsensusOutput] {
+        var out: [ConsensusOutput] = []
+        startHeight(h, round: max(r, 0), locked: locked, valid: valid, &out)
+        return out
+    }
+
+    mutating func startHeight(_ h: UInt64, round startRoundNumber: Int32 = 0, locked: (value: Hash, round: Int32)? = nil,
+                              valid: (value: Hash, round: Int32)? = nil, _ out: inout [ConsensusOutput]) {
         precondition(h > height, "startHeight(\(h)) must be above the current height \(height)")
         height = h
-        lockedValue = nil
-        lockedRound = -1
-        validValue = nil
-        validRound = -1
+        lockedValue = locked?.value
+        lockedRound = locked?.round ?? -1
+        validValue = valid?.value
+        validRound = valid?.round ?? -1
         decision = nil
         rounds = [:]
         validity = [:]
@@ -104,7 +114,7 @@ public struct TendermintCore: Sendable {
         let replay = nextHeightBuffer.filter { $0.height == h }
         nextHeightBuffer = []
         bufferedPerSender = Array(repeating: 0, count: validators.count)
-        startRound(0, &out)
+        startRound(startRoundNumber, &out)
         for m in replay {
             switch m {
             case .proposal(let p, let isValid): receiveProposal(p, isValid: isValid, &out)

@@ -34,7 +34,8 @@ public final class Node: @unchecked Sendable {
     let queue = DispatchQueue(label: "yongchain.consensus")
     // Owned by `queue`:
     var core: TendermintCore
-    var signer: SignerGuard
+    var record: SignerRecord
+    var signer: SignerGuard { record.guardState }
     var blocks: [Hash: Block] = [:]
     var futureProposals: [(Proposal, Block)] = []
     var pendingValue: (height: UInt64, round: Int32)?
@@ -76,9 +77,9 @@ public final class Node: @unchecked Sendable {
             prevoteMs: c.timeoutPrevoteMs, prevoteDeltaMs: c.timeoutPrevoteDeltaMs,
             precommitMs: c.timeoutPrecommitMs, precommitDeltaMs: c.timeoutPrecommitDeltaMs))
         if let saved = try store.loadSignerState() {
-            signer = try SignerGuard(canonical: saved)
+            record = try SignerRecord(canonical: saved)
         } else {
-            signer = SignerGuard()
+            record = SignerRecord(guardState: SignerGuard(), height: 0, locked: nil, valid: nil)
         }
     }
 
@@ -118,7 +119,7 @@ public final class Node: @unchecked Sendable {
             "chain": chainID, "listen": config.listen, "role": myIndex.map { "validator \($0)" } ?? "observer",
             "peers": "\(gossip.peers.count)",
         ])
-        queue.async { self.feed(.startHeight(tip.height + 1)) }
+        queue.async { self.resumeConsensus(at: tip.height + 1) }
         scheduleRebroadcast()
         let t = Thread { [self] in self.syncLoop() }
         t.name = "sync"
@@ -137,13 +138,18 @@ public final class Node: @unchecked Sendable {
     // MARK: - Consensus driving (on `queue`)
 
     /// Feeds one input and carries out every output, including our own messages looped back.
-    func feed(_ first: ConsensusInput) {
+    func feed(_ input: ConsensusInput) {
         dispatchPrecondition(condition: .onQueue(queue))
         if stopped { return }
-        var inbox = [first]
-        while !inbox.isEmpty {
-            let input = inbox.removeFirst()
-            for out in core.handle(input) {
+        carryOut(core.handle(input), startedHeight: { if case .startHeight = input { return true }; return false }())
+    }
+
+    private func carryOut(_ first: [ConsensusOutput], startedHeight: Bool) {
+        var outputs = first
+        var inbox: [ConsensusInput] = []
+        var heightStarted = startedHeight
+        while true {
+            for out in outputs {
                 switch out {
                 case .broadcastProposal(let p):
                     guard let block = blocks[p.blockHash], let signed = sign(proposal: p) else { continue }
@@ -161,9 +167,9 @@ public final class Node: @unchecked Sendable {
                     queue.asyncAfter(deadline: .now() + .milliseconds(ms)) { self.feed(.timeout(t)) }
                 case .requestValue(let h, let r):
                     pendingValue = (h, r)
-                    tryPropose()
-                case .decide(let h, _, let hash, let cert):
-                    metrics.roundsAtDecision.append(Int(core.round))
+                    queue.async { self.tryPropose() }
+                case .decide(let h, let r, let hash, let cert):
+                    metrics.roundsAtDecision.append(Int(r))
                     decided(height: h, blockHash: hash, certificate: cert)
                 case .conflictingProposals(let a, _):
                     logger.warn("consensus", "conflicting proposals by validator \(a.proposer)", height: a.height, ["round": "\(a.round)"])
@@ -174,12 +180,26 @@ public final class Node: @unchecked Sendable {
                     try? store.addEvidence(height: a.height, validator: a.validator, data: w.bytes)
                 }
             }
-            if case .startHeight = input {
+            if heightStarted {
+                heightStarted = false
                 let future = futureProposals
                 futureProposals.removeAll()
                 for (p, b) in future where p.height == core.height { receive(proposal: p, block: b) }
             }
+            guard !inbox.isEmpty, !stopped else { return }
+            outputs = core.handle(inbox.removeFirst())
         }
+    }
+
+    /// After a restart in the middle of a height this validator signed in, rejoin past its last signed round with
+    /// its lock; otherwise start the height afresh.
+    private func resumeConsensus(at h: UInt64) {
+        guard let last = signer.last, last.height == h else { feed(.startHeight(h)); return }
+        let round = last.round + 1
+        let lockOK = record.height == h
+        logger.info("consensus", "resuming after a restart at round \(round)", height: h)
+        let outs = core.resume(height: h, round: round, locked: lockOK ? record.locked : nil, valid: lockOK ? record.valid : nil)
+        carryOut(outs, startedHeight: true)
     }
 
     /// Signs only what the guard allows, and records it durably before the signature can leave this node.
@@ -209,13 +229,16 @@ public final class Node: @unchecked Sendable {
             return signature
         case .sign:
             let sig = make()
-            var g = signer
-            g.record(m, signature: sig)
-            do { try store.saveSignerState(g.canonicalBytes) } catch {
+            var r = record
+            r.guardState.record(m, signature: sig)
+            r.height = core.height
+            r.locked = core.lockedValue.map { ($0, core.lockedRound) }
+            r.valid = core.validValue.map { ($0, core.validRound) }
+            do { try store.saveSignerState(r.canonicalBytes) } catch {
                 logger.error("signer", "cannot persist signer state, not signing: \(error)", height: height)
                 return nil
             }
-            signer = g
+            record = r
             return sig
         }
     }

@@ -177,6 +177,10 @@ enum Spawner {
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&fa, 1, 2)
+        // Nothing else of ours may leak into the node: an inherited pipe would keep whoever reads our output waiting.
+        for fd in 3..<min(Int32(4096), Int32(getdtablesize())) where fcntl(fd, F_GETFD) != -1 {
+            posix_spawn_file_actions_addclose(&fa, fd)
+        }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
