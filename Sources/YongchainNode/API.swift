@@ -25,6 +25,7 @@ struct API: Sendable {
         let parts = req.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         do {
             switch (req.method, parts) {
+            case ("GET", []): return ("/", StatusPage.render(node: node))
             case ("GET", ["healthz"]), ("HEAD", ["healthz"]):
                 return ("/healthz", .json(200, Array(#"{"status":"ok"}"#.utf8)))
             case ("GET", ["v1", "status"]): return ("/v1/status", try status())

@@ -19,6 +19,11 @@ enum CLI {
       status | validators | peers    ask a node (--node URL)
       blocks show HEIGHT|latest      a block; blocks list
       tx submit ... | tx show HASH   sign and send a transaction; look one up
+      property ... | mortgage ...    real-estate registration and mortgages (yongchain mortgage --help)
+      trade ...                      cross-border trade finance (yongchain trade --help)
+      demo [--exit]                  a local 4-validator cluster running both applications' flows
+      backup | restore               consistent online backup of a node's database, and restoring it
+      verify chain --home DIR        offline audit of a node's whole chain
     """
 
     static func run(_ argv: [String]) throws {
@@ -33,6 +38,13 @@ enum CLI {
         case "status", "validators", "peers": try QueryCommand.run(cmd, rest)
         case "blocks": try BlocksCommand.run(rest)
         case "tx": try TxCommand.run(rest)
+        case "property": try PropertyCommand.run(rest)
+        case "mortgage": try MortgageCommand.run(rest)
+        case "trade": try TradeCommand.run(rest)
+        case "demo": try DemoCommand.run(rest)
+        case "backup": try BackupCommand.run(rest)
+        case "restore": try RestoreCommand.run(rest)
+        case "verify": try VerifyCommand.run(rest)
         default: throw UsageError("unknown command '\(cmd)'")
         }
     }
