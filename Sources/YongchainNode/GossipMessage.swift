@@ -70,3 +70,10 @@ struct SyncBatch: CanonicalCodable {
         entries = try r.list("sync.entries", max: 1000) { r in (try r.item(), try r.item()) }
     }
 }
+
+/// Decoding `GET /v1/sync/blocks` answers outside the node (tools, benchmarks). Certificates are not checked here.
+public enum SyncBlocks {
+    public static func decode(_ bytes: [UInt8]) throws -> [Block] {
+        try SyncBatch(canonical: bytes).entries.map(\.block)
+    }
+}

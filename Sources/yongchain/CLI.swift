@@ -22,6 +22,7 @@ enum CLI {
       property ... | mortgage ...    real-estate registration and mortgages (yongchain mortgage --help)
       trade ...                      cross-border trade finance (yongchain trade --help)
       demo [--exit]                  a local 4-validator cluster running both applications' flows
+      bench                          load generator: throughput, latency, CPU and memory (release build)
       backup | restore               consistent online backup of a node's database, and restoring it
       verify chain --home DIR        offline audit of a node's whole chain
     """
@@ -42,6 +43,7 @@ enum CLI {
         case "mortgage": try MortgageCommand.run(rest)
         case "trade": try TradeCommand.run(rest)
         case "demo": try DemoCommand.run(rest)
+        case "bench": try BenchCommand.run(rest)
         case "backup": try BackupCommand.run(rest)
         case "restore": try RestoreCommand.run(rest)
         case "verify": try VerifyCommand.run(rest)
