@@ -52,7 +52,6 @@ public struct LedgerApplication: Application {
         guard let h = LedgerApplication.handlers[tx.type] else {
             return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
         }
-        if let bad = h.check(tx, state) { return bad }
         return h.execute(tx, context, state)
     }
 }
@@ -79,9 +78,10 @@ struct TxHandler: Sendable {
                 }
             },
             execute: { tx, ctx, state in
+                // Decode once: the admission check runs again here, against the state the block sees.
                 switch P.decode(tx.body) {
                 case .failure(let r): return r
-                case .success(let p): return execute(p, tx, ctx, state)
+                case .success(let p): return check(p, tx, state) ?? execute(p, tx, ctx, state)
                 }
             },
             bodyFromJSON: { json in

@@ -32,7 +32,9 @@ public struct CommitCertificate: Sendable, Equatable, CanonicalCodable {
 
     /// Checks the certificate for `blockHash` at `height` against `validators`: indices known and unique, every
     /// signature valid, and signers' power a quorum. Throws `CommitError` naming the first failure.
-    public func verify(validators: ValidatorSet, chainID: String, height expectedHeight: UInt64, blockHash expected: Hash) throws {
+    /// `verifier` checks one signature; a node passes one that remembers signatures it already checked.
+    public func verify(validators: ValidatorSet, chainID: String, height expectedHeight: UInt64, blockHash expected: Hash,
+                       verifier: (PublicKey, [UInt8], [UInt8]) -> Bool = { $0.verify(signature: $1, message: $2) }) throws {
         guard height == expectedHeight else { throw CommitError("commit is for height \(height), expected \(expectedHeight)") }
         guard blockHash == expected else { throw CommitError("commit is for block \(blockHash.short), expected \(expected.short)") }
         var seen = Set<Int>()
@@ -41,7 +43,7 @@ public struct CommitCertificate: Sendable, Equatable, CanonicalCodable {
             guard s.validator >= 0, s.validator < validators.count else { throw CommitError("unknown validator index \(s.validator)") }
             guard seen.insert(s.validator).inserted else { throw CommitError("validator \(s.validator) signed twice") }
             let v = validators[s.validator]
-            guard v.publicKey.verify(signature: s.signature, message: vote(for: s).signingBytes(chainID: chainID)) else {
+            guard verifier(v.publicKey, s.signature, vote(for: s).signingBytes(chainID: chainID)) else {
                 throw CommitError("bad signature from validator \(s.validator) (\(v.name))")
             }
             power += v.power

@@ -56,7 +56,7 @@ struct BlockValidator {
 
     /// `isVerified` says whether a transaction's signature was already checked (e.g. it is in the mempool).
     func validate(_ block: Block, tip: ChainTip, previous: Block?, isCommitted: (Hash) -> Bool,
-                  isVerified: (Hash) -> Bool, maxTime: Int64?) throws {
+                  isVerified: (Hash) -> Bool, maxTime: Int64?, signatures: SignatureCache? = nil) throws {
         let h = block.header
         guard h.chainID == chainID else { throw BlockInvalid("chain id \(h.chainID)") }
         guard h.height == tip.height + 1 else { throw BlockInvalid("height \(h.height), expected \(tip.height + 1)") }
@@ -73,7 +73,11 @@ struct BlockValidator {
         } else {
             guard let c = block.lastCommit else { throw BlockInvalid("missing last commit") }
             do {
-                try c.verify(validators: validators, chainID: chainID, height: tip.height, blockHash: tip.blockHash)
+                if let signatures {
+                    try c.verify(validators: validators, chainID: chainID, height: tip.height, blockHash: tip.blockHash, verifier: signatures.verify)
+                } else {
+                    try c.verify(validators: validators, chainID: chainID, height: tip.height, blockHash: tip.blockHash)
+                }
             } catch { throw BlockInvalid("\(error)") }
         }
         var seen = Set<Hash>()
@@ -84,7 +88,8 @@ struct BlockValidator {
             guard seen.insert(th).inserted else { throw BlockInvalid("transaction \(th.short) appears twice") }
             guard !isCommitted(th) else { throw BlockInvalid("transaction \(th.short) is already committed") }
             if !isVerified(th) {
-                guard tx.verifySignature(chainID: chainID) else { throw BlockInvalid("bad signature on transaction \(th.short)") }
+                let ok = signatures?.verify(tx, hash: th) ?? tx.verifySignature(chainID: chainID)
+                guard ok else { throw BlockInvalid("bad signature on transaction \(th.short)") }
             }
             hashes.append(th)
         }

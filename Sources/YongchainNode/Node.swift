@@ -27,6 +27,7 @@ public final class Node: @unchecked Sendable {
     let logger: Logger
     let metrics = Metrics()
     let commits = CommitNotifier()
+    let signatures: SignatureCache
     var gossip: Gossip!
     var server: HTTPServer?
     let client = HTTPClient()
@@ -62,6 +63,7 @@ public final class Node: @unchecked Sendable {
         self.application = application
         executor = BlockExecutor(application: application, chainID: chainID)
         blockValidator = BlockValidator(chainID: chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions)
+        signatures = SignatureCache(chainID: chainID)
         var limits = MempoolLimits()
         if let m = config.mempoolMaxTransactions { limits.maxTransactions = m }
         mempool = Mempool(limits: limits)
@@ -249,9 +251,13 @@ public final class Node: @unchecked Sendable {
         guard let (h, r) = pendingValue, h == core.height, r == core.round, let key else { return }
         let pending = mempool.count
         let sinceLast = Date().timeIntervalSince(lastBlockCommittedAt) * 1000
-        if pending == 0 && r == 0 && sinceLast < Double(genesis.consensus.emptyBlockIntervalMs) {
-            let wait = max(10, Int(Double(genesis.consensus.emptyBlockIntervalMs) - sinceLast))
-            queue.asyncAfter(deadline: .now() + .milliseconds(min(wait, 50))) { self.tryPropose() }
+        let c = genesis.consensus
+        // Round 0 only: in later rounds the others are already waiting for us.
+        let waitFor: Double = r > 0 ? 0
+            : pending == 0 ? Double(c.emptyBlockIntervalMs) - sinceLast
+            : pending < c.maxBlockTransactions ? Double(c.minBlockIntervalMs) - sinceLast : 0
+        if waitFor > 0 {
+            queue.asyncAfter(deadline: .now() + .milliseconds(max(1, min(Int(waitFor), 10)))) { self.tryPropose() }
             return
         }
         pendingValue = nil
@@ -284,7 +290,7 @@ public final class Node: @unchecked Sendable {
         do {
             let maxTime = Int64(Date().timeIntervalSince1970 * 1000) + 30_000
             try blockValidator.validate(block, tip: tip, previous: nil, isCommitted: { store.isCommitted($0) },
-                                        isVerified: { mempool.contains($0) }, maxTime: maxTime)
+                                        isVerified: { mempool.contains($0) }, maxTime: maxTime, signatures: signatures)
         } catch {
             valid = false
             logger.warn("consensus", "proposal rejected: \(error)", height: p.height, ["round": "\(p.round)"])
@@ -352,12 +358,12 @@ public final class Node: @unchecked Sendable {
             switch m {
             case .proposal(let p, let b):
                 guard p.proposer >= 0, p.proposer < validators.count,
-                      validators[p.proposer].publicKey.verify(signature: p.signature, message: p.signingBytes(chainID: chainID)),
+                      signatures.verify(validators[p.proposer].publicKey, p.signature, p.signingBytes(chainID: chainID)),
                       b.hash == p.blockHash else { rejected += 1; continue }
                 forConsensus.append(m)
             case .vote(let v):
                 guard v.validator >= 0, v.validator < validators.count,
-                      validators[v.validator].publicKey.verify(signature: v.signature, message: v.signingBytes(chainID: chainID)) else {
+                      signatures.verify(validators[v.validator].publicKey, v.signature, v.signingBytes(chainID: chainID)) else {
                     rejected += 1; continue
                 }
                 forConsensus.append(m)
@@ -392,7 +398,7 @@ public final class Node: @unchecked Sendable {
             return .failure(APIError(409, "TX_ALREADY_COMMITTED", "transaction \(hash.hex) is already committed; a replay is refused"))
         }
         if mempool.contains(hash) { return .success(hash) }
-        guard tx.verifySignature(chainID: chainID) else {
+        guard signatures.verify(tx, hash: hash) else {
             return .failure(APIError(400, "BAD_SIGNATURE", "the signature does not match the transaction and its signer for chain \(chainID)"))
         }
         if let bad = (try? store.read({ application.check(tx, state: $0) })) ?? nil {
@@ -402,7 +408,6 @@ public final class Node: @unchecked Sendable {
         switch mempool.add(tx, hash: hash, size: tx.body.count + 200) {
         case .added:
             if relay { gossip.broadcast(.transactions([tx])) }
-            queue.async { self.tryPropose() }
             return .success(hash)
         case .duplicate:
             return .success(hash)
@@ -453,8 +458,9 @@ public final class Node: @unchecked Sendable {
                 if e.block.height <= t.height { continue }
                 do {
                     try blockValidator.validate(e.block, tip: t, previous: nil, isCommitted: { store.isCommitted($0) },
-                                                isVerified: { _ in false }, maxTime: nil)
-                    try e.certificate.verify(validators: validators, chainID: chainID, height: e.block.height, blockHash: e.block.hash)
+                                                isVerified: { _ in false }, maxTime: nil, signatures: signatures)
+                    try e.certificate.verify(validators: validators, chainID: chainID, height: e.block.height, blockHash: e.block.hash,
+                                             verifier: signatures.verify)
                 } catch {
                     logger.warn("sync", "peer \(p.name) sent an invalid block: \(error)", height: e.block.height)
                     metrics.count("gossip_invalid_total")

@@ -57,15 +57,16 @@ public struct ResidentID: Sendable, Hashable, CustomStringConvertible {
     public let value: String
 
     public init(_ text: String, field: String = "id") throws {
-        let c = Array(text)
+        let c = Array(text.utf8)
         guard c.count == 18 else { throw ValidationError(field: field, message: "a resident identity number has 18 characters") }
         var sum = 0
         for i in 0..<17 {
-            guard let d = c[i].wholeNumberValue, c[i].isASCII else { throw ValidationError(field: field, message: "characters 1-17 are digits") }
-            sum += d * ResidentID.weights[i]
+            guard c[i] >= 48, c[i] <= 57 else { throw ValidationError(field: field, message: "characters 1-17 are digits") }
+            sum += Int(c[i] - 48) * ResidentID.weights[i]
         }
-        guard c[17] == ResidentID.checks[sum % 11] else {
-            throw ValidationError(field: field, message: "check character is '\(c[17])', expected '\(ResidentID.checks[sum % 11])' (GB 11643)")
+        let expected = ResidentID.checks[sum % 11]
+        guard c[17] == expected.asciiValue! else {
+            throw ValidationError(field: field, message: "check character is '\(Character(UnicodeScalar(c[17])))', expected '\(expected)' (GB 11643)")
         }
         value = text
     }

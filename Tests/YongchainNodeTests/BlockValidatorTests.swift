@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import YongchainCore
+@testable import YongchainCrypto
+@testable import YongchainNode
+@testable import YongchainStorage
+
+@Suite struct BlockValidatorTests {
+    let chain = "validator-test"
+    let keys = (1...4).map { try! PrivateKey.fromSeed([UInt8](repeating: UInt8($0), count: 32)) }
+    var set: ValidatorSet { ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) }) }
+    var validator: BlockValidator { BlockValidator(chainID: chain, validators: set, maxTransactions: 10) }
+
+    let tip = ChainTip(height: 4, blockHash: Hash.sha256([4]), stateHash: Hash.sha256([44]), time: 1000)
+
+    func certificate(for hash: Hash, height: UInt64, signers: [Int]) -> CommitCertificate {
+        CommitCertificate(height: height, round: 0, blockHash: hash, signatures: signers.map { i in
+            let v = Vote(type: .precommit, height: height, round: 0, blockHash: hash, validator: i)
+            return .init(validator: i, signature: keys[i].sign(v.signingBytes(chainID: chain)))
+        })
+    }
+
+    func block(_ edit: (inout BlockHeader, inout [Transaction], inout CommitCertificate?) -> Void = { _, _, _ in }) -> Block {
+        var txs = [Transaction.signed(type: "t", body: [1], nonce: 1, key: keys[0], chainID: chain)]
+        var cert: CommitCertificate? = certificate(for: tip.blockHash, height: tip.height, signers: [0, 1, 2])
+        var h = BlockHeader(chainID: chain, height: 5, time: 2000, previousBlockHash: tip.blockHash, txRoot: .zero, stateHash: tip.stateHash,
+                            proposer: keys[1].publicKey, validatorSetHash: set.hash, lastCommitHash: .zero)
+        edit(&h, &txs, &cert)
+        if h.txRoot == .zero { h.txRoot = Block.txRoot(txs, chainID: chain) }
+        if h.lastCommitHash == .zero { h.lastCommitHash = Block.commitHash(cert) }
+        return Block(header: h, transactions: txs, lastCommit: cert)
+    }
+
+    func check(_ b: Block, committed: Set<Hash> = []) throws {
+        try validator.validate(b, tip: tip, previous: nil, isCommitted: { committed.contains($0) }, isVerified: { _ in false }, maxTime: 10_000)
+    }
+
+    @Test func aGoodBlockPasses() throws { try check(block()) }
+
+    @Test func everyKindOfBadBlockIsRefused() {
+        let bad: [(String, Block)] = [
+            ("chain id", block { h, _, _ in h.chainID = "other" }),
+            ("height", block { h, _, _ in h.height = 6 }),
+            ("previous hash", block { h, _, _ in h.previousBlockHash = .zero }),
+            ("state hash", block { h, _, _ in h.stateHash = .zero }),
+            ("validator set", block { h, _, _ in h.validatorSetHash = Hash.sha256([9]) }),
+            ("proposer", block { h, _, _ in h.proposer = try! PrivateKey.generate().publicKey }),
+            ("time not after", block { h, _, _ in h.time = 1000 }),
+            ("time in the future", block { h, _, _ in h.time = 20_000 }),
+            ("tx root", block { h, _, _ in h.txRoot = Hash.sha256([7]) }),
+            ("last commit hash", block { h, _, _ in h.lastCommitHash = Hash.sha256([7]) }),
+            ("commit without quorum", block { _, _, c in c = certificate(for: tip.blockHash, height: 4, signers: [0, 1]) }),
+            ("commit for another block", block { _, _, c in c = certificate(for: Hash.sha256([5]), height: 4, signers: [0, 1, 2]) }),
+            ("missing commit", block { _, _, c in c = nil }),
+            ("bad tx signature", block { _, t, _ in t = [Transaction(type: "t", body: [2], signer: keys[0].publicKey, nonce: 1, signature: t[0].signature)] }),
+            ("duplicate tx", block { _, t, _ in t = t + t }),
+            ("too many txs", block { _, t, _ in t = (0..<11).map { Transaction.signed(type: "t", body: [UInt8($0)], nonce: 1, key: keys[0], chainID: chain) } }),
+        ]
+        for (what, b) in bad {
+            #expect(throws: BlockInvalid.self, "\(what)") { try check(b) }
+        }
+        let good = block()
+        #expect(throws: BlockInvalid.self, "already committed") {
+            try check(good, committed: [good.transactions[0].hash(chainID: chain)])
+        }
+    }
+}
+
+@Suite struct MempoolTests {
+    @Test func boundsDeduplicationAndOrder() throws {
+        var limits = MempoolLimits()
+        limits.maxTransactions = 3
+        let pool = Mempool(limits: limits)
+        let k = try PrivateKey.generate()
+        let txs = (0..<4).map { Transaction.signed(type: "t", body: [UInt8($0)], nonce: 1, key: k, chainID: "c") }
+        let hashes = txs.map { $0.hash(chainID: "c") }
+        #expect(pool.add(txs[0], hash: hashes[0], size: 10) == .added)
+        #expect(pool.add(txs[0], hash: hashes[0], size: 10) == .duplicate)
+        #expect(pool.add(txs[1], hash: hashes[1], size: 10) == .added)
+        #expect(pool.add(txs[2], hash: hashes[2], size: 10) == .added)
+        #expect(pool.add(txs[3], hash: hashes[3], size: 10) == .full)
+        #expect(pool.peek(max: 10).map(\.hash) == Array(hashes.prefix(3)))
+        pool.remove([hashes[0]])
+        #expect(pool.peek(max: 10).map(\.hash) == [hashes[1], hashes[2]])
+        #expect(pool.add(txs[3], hash: hashes[3], size: 10) == .added)
+        #expect(pool.count == 3)
+    }
+}
