@@ -102,7 +102,8 @@ enum BenchCommand {
         say("results by code     " + codes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         for (name, b) in before.sorted(by: { $0.key < $1.key }) {
             guard let e = after[name] else { continue }
-            say(String(format: "node %-15s cpu %.1f s (%.0f%% of one core)  peak rss %.0f MiB", name, e.cpu - b.cpu, 100 * (e.cpu - b.cpu) / elapsed, e.peakMiB))
+            say("node " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                + String(format: "cpu %.1f s (%.0f%% of one core)  peak rss %.0f MiB", e.cpu - b.cpu, 100 * (e.cpu - b.cpu) / elapsed, e.peakMiB))
         }
     }
 
