@@ -92,6 +92,12 @@ final class Gossip: @unchecked Sendable {
         while true {
             cond.lock()
             while running && queues[i].isEmpty { cond.wait() }
+            // Transactions alone may linger a few milliseconds to travel in fuller batches; consensus messages
+            // never wait.
+            let linger = Date().addingTimeInterval(0.005)
+            while running && queues[i].count < maxBatch && queues[i].allSatisfy({ if case .transactions = $0 { return true }; return false }) {
+                if !cond.wait(until: linger) { break }
+            }
             if !running { cond.unlock(); return }
             let batch = Array(queues[i].prefix(maxBatch))
             queues[i].removeFirst(batch.count)

@@ -368,9 +368,7 @@ public final class Node: @unchecked Sendable {
                 }
                 forConsensus.append(m)
             case .transactions(let txs):
-                for tx in txs {
-                    if case .failure = admit(tx, relay: false) { rejected += 1 }
-                }
+                rejected += admit(batch: txs)
             }
         }
         if rejected > 0 { metrics.count("gossip_invalid_total", by: rejected) }
@@ -393,6 +391,15 @@ public final class Node: @unchecked Sendable {
 
     /// Mempool admission: signature, format, duplicates, bounds. Admitted transactions from clients are relayed.
     func admit(_ tx: Transaction, relay: Bool) -> Result<Hash, APIError> {
+        admit(tx, relay: relay, state: nil)
+    }
+
+    /// Admits a batch (a peer's gossip) against one snapshot of committed state.
+    func admit(batch: [Transaction]) -> Int {
+        (try? store.read { view in batch.filter { if case .failure = admit($0, relay: false, state: view) { return true }; return false }.count }) ?? batch.count
+    }
+
+    private func admit(_ tx: Transaction, relay: Bool, state: StateReader?) -> Result<Hash, APIError> {
         let hash = tx.hash(chainID: chainID)
         if store.isCommitted(hash) {
             return .failure(APIError(409, "TX_ALREADY_COMMITTED", "transaction \(hash.hex) is already committed; a replay is refused"))
@@ -401,7 +408,8 @@ public final class Node: @unchecked Sendable {
         guard signatures.verify(tx, hash: hash) else {
             return .failure(APIError(400, "BAD_SIGNATURE", "the signature does not match the transaction and its signer for chain \(chainID)"))
         }
-        if let bad = (try? store.read({ application.check(tx, state: $0) })) ?? nil {
+        let verdict = state.map { application.check(tx, state: $0) } ?? ((try? store.read { application.check(tx, state: $0) }) ?? nil)
+        if let bad = verdict {
             let status = bad.code == "FORBIDDEN_ROLE" || bad.code == "UNKNOWN_SIGNER" ? 403 : 400
             return .failure(APIError(status, bad.code, bad.message))
         }

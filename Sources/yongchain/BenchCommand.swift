@@ -77,7 +77,7 @@ enum BenchCommand {
         var submitted = 0
         for (i, phase) in phases.enumerated() {
             submit(phase, to: urls, submitters: submitters, rate: rate, deadline: duration > 0 ? started.addingTimeInterval(Double(duration)) : nil, follower: follower)
-            submitted += phase.count
+            submitted = follower.submittedCount
             // A phase depends on the previous one: wait until it is committed.
             follower.waitForAll(timeout: 600)
             if phases.count > 1 { say(String(format: "phase %d/%d committed at %.1f s", i + 1, phases.count, Date().timeIntervalSince(started))) }
@@ -250,13 +250,14 @@ final class CommitFollower: @unchecked Sendable {
     private(set) var blocks = 0
     private(set) var lastCommit = Date()
     private var outstanding = 0
+    private(set) var submittedCount = 0
     private var running = true
     private var next: UInt64 = 0
     private var chainID = ""
 
     init(url: String) { self.url = url }
 
-    func submitted(_ h: Hash) { lock.withLock { submittedAt[h] = Date(); outstanding += 1 } }
+    func submitted(_ h: Hash) { lock.withLock { submittedAt[h] = Date(); outstanding += 1; submittedCount += 1 } }
     func failed(_ h: Hash) { lock.withLock { if submittedAt.removeValue(forKey: h) != nil { outstanding -= 1 } } }
 
     func start() {
