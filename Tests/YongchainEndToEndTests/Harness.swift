@@ -45,7 +45,8 @@ final class ClusterHarness: @unchecked Sendable {
     static func nextBasePort() -> Int {
         portLock.withLock {
             portCounter += 1
-            return 30000 + Int(getpid() % 200) * 100 + (portCounter % 10) * 10 + 0
+            // Below Linux's ephemeral range (32768+), so no outgoing connection can hold a port we listen on.
+            return 20000 + Int(getpid() % 120) * 100 + (portCounter % 10) * 10
         }
     }
 
