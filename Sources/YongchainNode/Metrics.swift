@@ -18,13 +18,21 @@ final class Metrics: @unchecked Sendable {
     }
     private var rounds: [Int] = []
     private var lastInterval: Double = 0
+    /// Blocks whose commit certificate lacked each validator's precommit, by validator name.
+    private var missed: [String: Int] = [:]
     static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     func count(_ name: String, by n: Int = 1) { lock.withLock { counters[name, default: 0] += Double(n) } }
     func setCatchingUp(_ v: Bool) { lock.withLock { catchingUp = v } }
 
-    func committed(block: Block, results: [(hash: Hash, result: TxResult)], interval: Double) {
+    func committed(block: Block, results: [(hash: Hash, result: TxResult)], interval: Double, validators: ValidatorSet) {
         lock.withLock {
+            if let c = block.lastCommit {
+                let signed = Set(c.signatures.map(\.validator))
+                for (i, v) in validators.validators.enumerated() {
+                    missed[v.name, default: 0] += signed.contains(i) ? 0 : 1
+                }
+            }
             counters["blocks_committed_total", default: 0] += 1
             counters["txs_committed_total", default: 0] += Double(results.count)
             lastInterval = interval
@@ -59,6 +67,8 @@ final class Metrics: @unchecked Sendable {
                    ["yongchain_consensus_blocks_total \(Int(counters["blocks_committed_total"] ?? 0))"])
             metric("yongchain_consensus_fast_syncing", "gauge", "1 while catching up from peers.",
                    ["yongchain_consensus_fast_syncing \(catchingUp ? 1 : 0)"])
+            metric("yongchain_consensus_missed_blocks_total", "counter", "Committed blocks whose certificate lacks the validator's precommit.",
+                   missed.sorted { $0.key < $1.key }.map { "yongchain_consensus_missed_blocks_total{validator=\"\($0.key)\"} \($0.value)" })
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
             metric("yongchain_p2p_peers", "gauge", "Peers heard from in the last 10 s.", [
                 "yongchain_p2p_peers \(peers.filter { ($0.lastContactMs ?? 0) > Int64(Date().timeIntervalSince1970 * 1000) - 10_000 }.count)",

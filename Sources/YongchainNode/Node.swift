@@ -327,7 +327,7 @@ public final class Node: @unchecked Sendable {
         let hashes = exec.results.map(\.hash)
         mempool.remove(hashes)
         commits.notify(hashes)
-        metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt))
+        metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt), validators: validators)
         lastBlockCommittedAt = Date()
         blocks = blocks.filter { $0.value.height > block.height }
         ownMessages.removeAll()

@@ -47,6 +47,12 @@ extension EndToEnd {
             let b = try c.getJSON(c.url("bank-a") + "/v1/blocks/\(target)")
             let sigs = ((b["commit"] as? [String: Any])?["signatures"] as? [Any])?.count ?? 0
             #expect(sigs >= 3)
+            // Prometheus metrics, named after CometBFT's.
+            let metrics = String(decoding: try c.http.send("GET", url: c.url("bank-b") + "/metrics").body, as: UTF8.self)
+            for name in ["yongchain_consensus_height", "yongchain_consensus_missed_blocks_total", "yongchain_mempool_size",
+                         "yongchain_p2p_peers", "yongchain_state_txs_total{code=\"OK\"}", "yongchain_http_request_duration_seconds_bucket"] {
+                #expect(metrics.contains(name), "missing metric \(name)")
+            }
         }
 
         @Test func survivesOneCrashHaltsWithoutForkAtTwoAndResumes() throws {
