@@ -96,6 +96,12 @@ public struct TendermintCore: Sendable {
                                 valid: (value: Hash, round: Int32)?) -> [ConsensusOutput] {
         var out: [ConsensusOutput] = []
         startHeight(h, round: max(r, 0), locked: locked, valid: valid, &out)
+        // A restarted proposer may be refused its own proposal by its SignerGuard (it already signed a later step
+        // of this round): without a proposal it would wait in step propose forever, so it also arms the
+        // timeout a non-proposer arms (line 21); OnTimeoutPropose acts only if it is still in that step.
+        if step == .propose, round == max(r, 0), let me, validators.proposer(height: h, round: round) == me {
+            schedule(.propose, &out)
+        }
         return out
     }
 
@@ -177,7 +183,6 @@ public struct TendermintCore: Sendable {
         case .conflict(let existing):
             if rm[v.type].noteEquivocation(v.validator) { out.append(.evidence(existing, v)) }
             rounds[v.round] = rm
-            return
         case .added:
             rounds[v.round] = rm
         }

@@ -193,11 +193,13 @@ public final class Node: @unchecked Sendable {
         }
     }
 
-    /// After a restart in the middle of a height this validator signed in, rejoin past its last signed round with
-    /// its lock; otherwise start the height afresh.
+    /// After a restart in the middle of a height this validator signed in, rejoin in its last signed round with
+    /// its lock; otherwise start the height afresh. The guard re-sends what was signed in that round and refuses
+    /// anything conflicting, so the validator still takes part in the round's later steps (skipping the round
+    /// could leave the others one precommit short).
     private func resumeConsensus(at h: UInt64) {
         guard let last = signer.last, last.height == h else { feed(.startHeight(h)); return }
-        let round = last.round + 1
+        let round = last.round
         let lockOK = record.height == h
         logger.info("consensus", "resuming after a restart at round \(round)", height: h)
         let outs = core.resume(height: h, round: round, locked: lockOK ? record.locked : nil, valid: lockOK ? record.valid : nil)

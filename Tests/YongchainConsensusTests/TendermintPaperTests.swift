@@ -265,8 +265,6 @@ struct TendermintPaperTests {
         h.votes(.precommit, from: [1, 2, 3], round: 0, nil)
         h.fire(.precommit, round: 0)
         #expect(h.core.round == 1)
-        let out = h.votes(.precommit, from: [1, 2, 3], round: 0, b)   // conflicting with their nil: not counted
-        #expect(out.allSatisfy { $0.decided == nil })
         let decided = h.votes(.precommit, from: [0, 1, 2], round: 1, c)
         #expect(decided.compactMap(\.decided) == [c])
     }
@@ -390,7 +388,7 @@ struct TendermintPaperTests {
         #expect(h.core.step == .propose && h.core.currentHeightProposals.isEmpty)
     }
 
-    @Test("equivocation: a conflicting vote is reported once and never counted; an identical one is ignored")
+    @Test("equivocation: a conflicting vote is reported once and counted for its own value; an identical one is ignored")
     func equivocationDetected() {
         var h = Harness(me: 0)
         h.start()
@@ -402,11 +400,12 @@ struct TendermintPaperTests {
                                   Vote(type: .prevote, height: 1, round: 0, blockHash: c, validator: 1, signature: [1]))])
         #expect(h.votes(.prevote, from: [1], round: 0, nil) == [])      // reported once
         #expect(h.core.voteSet(round: 0, type: .prevote)?.totalPower == 1)
-        // Two honest votes for C plus the equivocator's are not a polka for C.
+        // Two honest votes for C plus the equivocator's are 2f+1 signed prevotes for C: a polka (the paper counts
+        // distinct senders of ⟨PREVOTE, h, r, id(C)⟩), while the equivocator still counts once in the total.
         h.propose(c, round: 0)
         h.votes(.prevote, from: [2, 3], round: 0, c)
-        #expect(h.core.voteSet(round: 0, type: .prevote)?.power(for: c) == 2)
-        #expect(h.core.lockedRound == -1)
+        #expect(h.core.voteSet(round: 0, type: .prevote)?.power(for: c) == 3)
+        #expect(h.core.voteSet(round: 0, type: .prevote)?.totalPower == 3)
     }
 
     @Test("equivocation: two proposals from one proposer are reported once")
