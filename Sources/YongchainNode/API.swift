@@ -81,8 +81,8 @@ struct API: Sendable {
     }
 
     func status() throws -> HTTPResponse {
-        let tip = node.store.tip
-        let (h, r, s) = node.queue.sync { (node.core.height, node.core.round, "\(node.core.step)") }
+        // Read the tip and the core together, on the consensus queue, so the two never disagree.
+        let (tip, h, r, s) = node.queue.sync { (node.store.tip, node.core.height, node.core.round, "\(node.core.step)") }
         return .json(200, JSON.encode(StatusJSON(
             chainId: node.chainID, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
             validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
