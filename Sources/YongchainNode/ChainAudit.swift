@@ -1,0 +1,99 @@
+import Foundation
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+import YongchainStorage
+
+/// Offline audit of a node's whole chain: every block's links, transaction root and previous-block certificate,
+/// its own commit certificate, and re-execution from genesis reproducing every recorded state hash. It reads a
+/// consistent copy (SQLite's backup API), so the node's data is never touched, even while the node runs.
+public enum ChainAudit {
+    public struct Failure: Error, CustomStringConvertible {
+        public let height: UInt64
+        public let reason: String
+        public var description: String { "CHAIN_INVALID at height \(height): \(reason)" }
+    }
+
+    /// Verifies the chain in `home`; returns the verified height. `progress` is called every 1,000 blocks.
+    public static func verify(home: NodeHome, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> UInt64 {
+        let genesis = try Genesis.load(path: home.genesisPath)
+        let work = NSTemporaryDirectory() + "yongchain-audit-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        guard FileManager.default.fileExists(atPath: home.databasePath) else {
+            throw NodeError(code: "NO_DATABASE", message: "no database at \(home.databasePath)")
+        }
+        try ChainStore(path: home.databasePath).backup(to: work + "/copy.sqlite")
+        let source = try ChainStore(path: work + "/copy.sqlite")
+        guard try source.genesisHash() == genesis.hash else {
+            throw Failure(height: 0, reason: "the database belongs to another genesis")
+        }
+        let tip = try source.read { try $0.tip() }
+
+        let application = LedgerApplication()
+        let executor = BlockExecutor(application: application, chainID: genesis.chainID)
+        let validators = genesis.validatorSet
+        let validator = BlockValidator(chainID: genesis.chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions)
+        let replay = try ChainStore(path: work + "/replay.sqlite")
+        let g = try executor.genesisState(genesis, base: EmptyState())
+        try replay.open(genesis: genesis, initialWrites: g.writes, initialStateHash: g.hash)
+        guard try source.read({ try $0.stateHash(at: 0) }) == g.hash else {
+            throw Failure(height: 0, reason: "the recorded genesis state differs from the state genesis.json implies")
+        }
+
+        var h: UInt64 = 1
+        while h <= tip.height {
+            let (block, certificate, recorded) = try source.read { v in (try v.block(at: h), try v.certificate(at: h), try v.stateHash(at: h)) }
+            guard let block, let certificate, let recorded else { throw Failure(height: h, reason: "block, certificate or state hash missing") }
+            let replayTip = replay.tip
+            do {
+                try validator.validate(block, tip: replayTip, previous: nil, isCommitted: { replay.isCommitted($0) },
+                                       isVerified: { _ in false }, maxTime: nil)
+                try certificate.verify(validators: validators, chainID: genesis.chainID, height: h, blockHash: block.hash)
+            } catch {
+                throw Failure(height: h, reason: "\(error)")
+            }
+            let exec = executor.execute(block, on: replay.committedState, previousStateHash: replayTip.stateHash)
+            guard exec.stateHash == recorded else {
+                throw Failure(height: h, reason: "re-execution gives state hash \(exec.stateHash.short), the node recorded \(recorded.short)")
+            }
+            try replay.commit(block: block, certificate: certificate, writes: exec.writes,
+                              results: exec.results.map { ($0.hash, $0.result) }, stateHash: exec.stateHash)
+            if h % 1000 == 0 { progress(h, tip.height) }
+            h += 1
+        }
+        let last = tip.height == 0 ? nil : try source.read { try $0.block(at: tip.height) }
+        guard tip.height == 0 || last?.hash == tip.blockHash else {
+            throw Failure(height: tip.height, reason: "the recorded tip does not match the last block")
+        }
+        return tip.height
+    }
+
+    /// A consistent online copy of a node's database (SQLite backup API), safe while the node runs.
+    public static func backup(home: NodeHome, to out: String) throws -> UInt64 {
+        guard !FileManager.default.fileExists(atPath: out) else {
+            throw NodeError(code: "BACKUP_EXISTS", message: "\(out) already exists; refusing to overwrite it")
+        }
+        try ChainStore(path: home.databasePath).backup(to: out)
+        return try ChainStore(path: out).read { try $0.tip() }.height
+    }
+
+    /// Installs a backup as a stopped node's database after checking it belongs to this node's genesis.
+    public static func restore(home: NodeHome, from backup: String, force: Bool) throws -> UInt64 {
+        let genesis = try Genesis.load(path: home.genesisPath)
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: backup) else { throw NodeError(code: "BACKUP_MISSING", message: "no file \(backup)") }
+        let store = try ChainStore(path: backup)
+        guard try store.genesisHash() == genesis.hash else {
+            throw NodeError(code: "GENESIS_MISMATCH", message: "\(backup) belongs to another genesis than \(home.genesisPath)")
+        }
+        let height = try store.read { try $0.tip() }.height
+        if fm.fileExists(atPath: home.databasePath) && !force {
+            throw NodeError(code: "DATA_EXISTS", message: "\(home.databasePath) exists; stop the node and pass --force to replace it")
+        }
+        try fm.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
+        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: home.databasePath + suffix) }
+        try fm.copyItem(atPath: backup, toPath: home.databasePath)
+        return height
+    }
+}
