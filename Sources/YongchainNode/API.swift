@@ -142,11 +142,21 @@ struct API: Sendable {
     // MARK: - Consensus views
 
     func validators() -> HTTPResponse {
-        struct V: Encodable { let index: Int; let name: String; let publicKey: String; let power: UInt64; let proposerPriorityNext: Bool }
+        struct V: Encodable {
+            let index: Int; let name: String; let publicKey: String; let power: UInt64; let proposerNext: Bool; let lastSignedHeight: UInt64?
+        }
         let tip = node.store.tip
         let next = node.validators.proposer(height: tip.height + 1, round: 0)
+        // The latest height each validator's precommit made it into a commit certificate, over the last 100 blocks.
+        var lastSigned: [Int: UInt64] = [:]
+        var h = tip.height
+        while h > 0, h + 100 > tip.height, lastSigned.count < node.validators.count {
+            for s in (try? node.store.certificate(at: h))??.signatures ?? [] where lastSigned[s.validator] == nil { lastSigned[s.validator] = h }
+            h -= 1
+        }
         let list = node.validators.validators.enumerated().map {
-            V(index: $0.offset, name: $0.element.name, publicKey: $0.element.publicKey.text, power: $0.element.power, proposerPriorityNext: $0.offset == next)
+            V(index: $0.offset, name: $0.element.name, publicKey: $0.element.publicKey.text, power: $0.element.power,
+              proposerNext: $0.offset == next, lastSignedHeight: lastSigned[$0.offset])
         }
         struct Out: Encodable { let height: UInt64; let totalPower: UInt64; let quorum: UInt64; let validators: [V] }
         return .json(200, JSON.encode(Out(height: tip.height, totalPower: node.validators.totalPower, quorum: node.validators.quorum, validators: list)))
