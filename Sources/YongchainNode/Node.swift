@@ -27,6 +27,8 @@ public final class Node: @unchecked Sendable {
     let logger: Logger
     let metrics = Metrics()
     let commits = CommitNotifier()
+    /// Signed API requests: freshness window and replay cache (RequestAuth.swift).
+    let requestVerifier: RequestVerifier
     var gossip: Gossip!
     var server: HTTPServer?
     let client = HTTPClient()
@@ -53,6 +55,7 @@ public final class Node: @unchecked Sendable {
         genesis = try Genesis.load(path: home.genesisPath)
         let chainID = genesis.chainID
         self.chainID = chainID
+        requestVerifier = RequestVerifier(chainID: chainID)
         let validators = genesis.validatorSet
         self.validators = validators
         let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
