@@ -96,7 +96,7 @@ struct AppRoutes {
             throw APIError(403, "FORBIDDEN_ROLE", "only a bank may pre-check declarations")
         }
         guard req.body.count <= AppRoutes.maxBodyBytes else { throw invalid("body", "at most \(AppRoutes.maxBodyBytes) bytes") }
-        let request = try JSON.decode(PrecheckRequest.self, req.body)
+        let request = try decodeBody(PrecheckRequest.self, req.body)
         try field("declarations") { try request.validate() }
         return try answer { v, _ in TradeQueries.precheck(request, state: v) }
     }
@@ -190,6 +190,22 @@ struct AppRoutes {
             let result = try body(v, tip)
             return .json(200, JSON.encode(Answer(height: tip.height, blockHash: tip.blockHash.hex, result: result)))
         }
+    }
+
+    /// Decodes a JSON body. Every number in Yongchain's bodies is a whole number (money is integer minor units),
+    /// so a fractional one is named by its path before decoding, rather than reported as malformed JSON.
+    func decodeBody<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
+        guard let tree = try? JSONSerialization.jsonObject(with: Data(body)) else {
+            throw APIError(400, "MALFORMED_JSON", "the request body is not valid JSON")
+        }
+        func fractional(_ v: Any, _ path: String) -> String? {
+            if let d = v as? [String: Any] { return d.keys.sorted().lazy.compactMap { fractional(d[$0]!, path.isEmpty ? $0 : "\(path).\($0)") }.first }
+            if let a = v as? [Any] { return a.indices.lazy.compactMap { fractional(a[$0], "\(path)[\($0)]") }.first }
+            if !(v is Bool), let n = v as? NSNumber, n.doubleValue.rounded() != n.doubleValue { return path }
+            return nil
+        }
+        if let path = fractional(tree, "") { throw invalid(path, "must be a whole number (money is integer minor units, never a decimal)") }
+        return try JSON.decode(type, body)
     }
 
     func param(_ req: HTTPRequest, _ name: String) throws -> String {
