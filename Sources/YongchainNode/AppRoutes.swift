@@ -110,10 +110,7 @@ struct AppRoutes {
         }
         guard let text = req.query["queryId"] ?? req.query["query"] else { throw invalid("queryId", "required: the hash of your committed creditQuery.record") }
         guard let queryID = Hash(hex: text) else { throw invalid("queryId", "64 hex digits") }
-        let limit = try req.query["limit"].map { t -> Int in
-            guard let n = Int(t), (1...TradeLimits.maxPageSize).contains(n) else { throw invalid("limit", "1 to \(TradeLimits.maxPageSize)") }
-            return n
-        } ?? TradeLimits.defaultPageSize
+        let limit = try tradePageLimit(req)
         let page = CreditRecordPage(declarationsAfter: req.query["declarationsAfter"], financingsAfter: req.query["financingsAfter"], limit: limit)
         return try answer { v, tip in
             switch TradeQueries.creditRecord(queryID: queryID, askedBy: bank, atTime: tip.time, state: v, page: page) {
@@ -140,10 +137,7 @@ struct AppRoutes {
         case .member:
             throw APIError(403, "FORBIDDEN_ROLE", "only the enterprise itself or the trade registry may list who queried it")
         }
-        let limit = try req.query["limit"].map { t -> Int in
-            guard let n = Int(t), (1...TradeLimits.maxPageSize).contains(n) else { throw invalid("limit", "1 to \(TradeLimits.maxPageSize)") }
-            return n
-        } ?? TradeLimits.defaultPageSize
+        let limit = try tradePageLimit(req)
         return try answer { v, _ in
             guard Identity.enterprise(code, v) != nil else { throw APIError(404, Codes.Trade.unknownEnterprise, "\(code) is not a registered enterprise") }
             return TradeQueries.creditQueries(of: code, after: req.query["after"], limit: limit, state: v)
@@ -206,6 +200,12 @@ struct AppRoutes {
         }
         if let path = fractional(tree, "") { throw invalid(path, "must be a whole number (money is integer minor units, never a decimal)") }
         return try JSON.decode(type, body)
+    }
+
+    func tradePageLimit(_ req: HTTPRequest) throws -> Int {
+        guard let t = req.query["limit"] else { return TradeLimits.defaultPageSize }
+        guard let n = Int(t), (1...TradeLimits.maxPageSize).contains(n) else { throw invalid("limit", "1 to \(TradeLimits.maxPageSize)") }
+        return n
     }
 
     func param(_ req: HTTPRequest, _ name: String) throws -> String {
