@@ -3,7 +3,7 @@ import YongchainCrypto
 
 /// Enterprises (exporters, companies) registered by a registry with their own public keys, so their consent is a
 /// signature nobody else can forge.
-enum Identity {
+public enum Identity {
     static let handlers: [TxHandler] = [
         .make(RegisterEnterprise.self, check: { _, tx, state in
             if case .failure(let r) = Member.requireRegistry(tx.signer, .trade, state) { return r }
@@ -23,8 +23,13 @@ enum Identity {
     ]
 
     /// The enterprise holding `code`, if registered.
-    static func enterprise(_ code: CreditCode, _ state: StateReader) -> Enterprise? {
+    public static func enterprise(_ code: CreditCode, _ state: StateReader) -> Enterprise? {
         state.get(StateKey.enterprise(code)).flatMap { try? Enterprise(canonical: $0) }
+    }
+
+    /// The enterprise whose registered key is `key`, if any: the node authenticates an enterprise's API requests.
+    public static func enterprise(key: PublicKey, state: StateReader) -> Enterprise? {
+        state.get(StateKey.enterpriseKey(key)).flatMap { try? CreditCode(String(decoding: $0, as: UTF8.self)) }.flatMap { enterprise($0, state) }
     }
 }
 

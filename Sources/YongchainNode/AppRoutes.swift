@@ -1,13 +1,231 @@
 import Foundation
 import YongchainApplication
 import YongchainCore
+import YongchainCrypto
 import YongchainHTTP
+import YongchainStorage
 
-/// Routes of the applications' verification endpoints. Each answer names the height and block hash it reflects.
+/// Routes of the applications' verification endpoints (docs/openapi.yaml). Every caller is authenticated by a
+/// signed request (RequestAuth.swift); every answer is read from one committed snapshot and names the height and
+/// block hash it reflects: `{"height", "blockHash", "result"}`.
 struct AppRoutes {
     let node: Node
 
+    /// Largest JSON body the application routes read (a 1000-item pre-check is well under it).
+    static let maxBodyBytes = 1 << 20
+
     func route(_ req: HTTPRequest, _ parts: [String]) throws -> (String, HTTPResponse)? {
-        nil
+        guard parts.count >= 3, parts[0] == "v1" else { return nil }
+        let p = Array(parts.dropFirst(2))
+        switch (req.method, parts[1]) {
+        case ("GET", "mortgage"):
+            if p == ["titles", "verify"] { return ("/v1/mortgage/titles/verify", try verifyTitle(req)) }
+            if p.count == 3, p[0] == "units", p[2] == "encumbrances" { return ("/v1/mortgage/units/{unit}/encumbrances", try encumbrances(req, p[1])) }
+            if p.count == 2, p[0] == "certificates" { return ("/v1/mortgage/certificates/{no}", try certificate(req, p[1])) }
+            if p.count == 2, p[0] == "applications" { return ("/v1/mortgage/applications/{id}", try application(req, p[1])) }
+            if p.count == 3, p[0] == "banks", p[2] == "filings" { return ("/v1/mortgage/banks/{key}/filings", try filings(req, p[1])) }
+        case ("POST", "trade") where p == ["precheck"]:
+            return ("/v1/trade/precheck", try precheck(req))
+        case ("GET", "trade") where p.count == 3 && p[0] == "enterprises":
+            if p[2] == "credit-record" { return ("/v1/trade/enterprises/{code}/credit-record", try creditRecord(req, p[1])) }
+            if p[2] == "queries" { return ("/v1/trade/enterprises/{code}/queries", try creditQueries(req, p[1])) }
+        default: break
+        }
+        return nil
     }
+
+    // MARK: - Mortgage
+
+    func verifyTitle(_ req: HTTPRequest) throws -> HTTPResponse {
+        _ = try authenticate(req)
+        let cert = try param(req, "certificate")
+        guard cert.utf8.count <= 64 else { throw invalid("certificate", "1 to 64 bytes") }
+        let type = try param(req, "idType")
+        guard type == "residentId" || type == "creditCode" else { throw invalid("idType", "residentId or creditCode") }
+        let owner = try field("id") { try IdentityNumber(type: type, number: try param(req, "id")) }
+        return try answer { v, _ in MortgageQueries.verifyTitle(titleCertificateNumber: cert, owner: owner, state: v) }
+    }
+
+    func encumbrances(_ req: HTTPRequest, _ unitText: String) throws -> HTTPResponse {
+        _ = try authenticate(req)
+        let unit = try field("unit") { try UnitNumber(unitText) }
+        return try answer { v, _ in
+            guard let e = MortgageQueries.encumbrances(unitNumber: unit, state: v) else { throw APIError.notFound("unit \(unit) is not registered") }
+            return e
+        }
+    }
+
+    func certificate(_ req: HTTPRequest, _ number: String) throws -> HTTPResponse {
+        _ = try authenticate(req)
+        guard !number.isEmpty, number.utf8.count <= 64 else { throw invalid("no", "a registration certificate number, 1 to 64 bytes") }
+        return try answer { v, _ in
+            guard let m = MortgageQueries.certificate(number: number, state: v) else { throw APIError.notFound("no mortgage is registered under certificate \(number)") }
+            return m
+        }
+    }
+
+    func application(_ req: HTTPRequest, _ idText: String) throws -> HTTPResponse {
+        _ = try authenticate(req)
+        guard let id = Hash(hex: idText) else { throw invalid("id", "an application id is 64 hex digits") }
+        return try answer { v, _ in
+            guard let m = MortgageQueries.application(id: id, state: v) else { throw APIError.notFound("no mortgage application \(id.hex)") }
+            return m
+        }
+    }
+
+    /// A bank's filings: only that bank itself, or a registry with the real-estate authority.
+    func filings(_ req: HTTPRequest, _ keyText: String) throws -> HTTPResponse {
+        let caller = try authenticate(req)
+        guard let bank = PublicKey(text: keyText) else { throw invalid("key", "a public key like ed25519:<64 hex>") }
+        guard case .member(let org) = caller, org.publicKey == bank.text || org.holds(.realEstate) else {
+            throw APIError(403, "FORBIDDEN_ROLE", "only the bank itself or the real-estate registry may list a bank's filings")
+        }
+        let limit = try req.query["limit"].map { t in try field("limit") { () throws -> Int in
+            guard let n = Int(t) else { throw ValidationError(field: "limit", message: "a whole number") }
+            return n
+        } } ?? MortgageLimits.defaultPageSize
+        return try answer { v, _ in try field("after") { try MortgageQueries.filings(bank: bank, after: req.query["after"], limit: limit, state: v) } }
+    }
+
+    // MARK: - Trade
+
+    /// Pre-check for a bank: known, matching, and how much is free to pledge, per declaration.
+    func precheck(_ req: HTTPRequest) throws -> HTTPResponse {
+        let caller = try authenticate(req)
+        guard case .member(let org) = caller, org.role == .bank else {
+            throw APIError(403, "FORBIDDEN_ROLE", "only a bank may pre-check declarations")
+        }
+        guard req.body.count <= AppRoutes.maxBodyBytes else { throw invalid("body", "at most \(AppRoutes.maxBodyBytes) bytes") }
+        let request = try decodeBody(PrecheckRequest.self, req.body)
+        try field("declarations") { try request.validate() }
+        return try answer { v, _ in TradeQueries.precheck(request, state: v) }
+    }
+
+    /// "Log first, then answer": the credit record for a bank's committed `creditQuery.record` (`queryId`).
+    func creditRecord(_ req: HTTPRequest, _ codeText: String) throws -> HTTPResponse {
+        let caller = try authenticate(req)
+        let code = try field("code") { try CreditCode(codeText) }
+        guard case .member(let org) = caller, org.role == .bank, let bank = org.key else {
+            throw APIError(403, "FORBIDDEN_ROLE", "only a bank that logged a credit query may read a credit record")
+        }
+        guard let text = req.query["queryId"] ?? req.query["query"] else { throw invalid("queryId", "required: the hash of your committed creditQuery.record") }
+        guard let queryID = Hash(hex: text) else { throw invalid("queryId", "64 hex digits") }
+        let limit = try tradePageLimit(req)
+        let page = CreditRecordPage(declarationsAfter: req.query["declarationsAfter"], financingsAfter: req.query["financingsAfter"], limit: limit)
+        return try answer { v, tip in
+            switch TradeQueries.creditRecord(queryID: queryID, askedBy: bank, atTime: tip.time, state: v, page: page) {
+            case .success(let record):
+                guard record.enterprise.creditCode == code.value else {
+                    throw APIError(404, Codes.Trade.unknownQuery, "query \(queryID.hex) is not about enterprise \(code)")
+                }
+                return record
+            case .failure(let e):
+                throw APIError(e.code == Codes.Trade.unknownQuery ? 404 : 403, e.code, e.message)
+            }
+        }
+    }
+
+    /// Who queried an enterprise's credit record: the enterprise itself (its own key) or the trade registry.
+    func creditQueries(_ req: HTTPRequest, _ codeText: String) throws -> HTTPResponse {
+        let caller = try authenticate(req, enterprises: true)
+        let code = try field("code") { try CreditCode(codeText) }
+        switch caller {
+        case .enterprise(let e) where e.creditCode == code: break
+        case .member(let org) where org.holds(.trade): break
+        case .enterprise:
+            throw APIError(403, Codes.Trade.notAuthorized, "an enterprise may list only the queries about itself")
+        case .member:
+            throw APIError(403, "FORBIDDEN_ROLE", "only the enterprise itself or the trade registry may list who queried it")
+        }
+        let limit = try tradePageLimit(req)
+        return try answer { v, _ in
+            guard Identity.enterprise(code, v) != nil else { throw APIError(404, Codes.Trade.unknownEnterprise, "\(code) is not a registered enterprise") }
+            return TradeQueries.creditQueries(of: code, after: req.query["after"], limit: limit, state: v)
+        }
+    }
+
+    // MARK: - Plumbing
+
+    enum Caller {
+        case member(Organization)
+        case enterprise(Enterprise)
+    }
+
+    /// The signed request's caller: a member organisation (from genesis) or, where `enterprises`, a registered
+    /// enterprise. Throws the 401 to answer otherwise.
+    func authenticate(_ req: HTTPRequest, enterprises: Bool = false) throws -> Caller {
+        var caller: Caller?
+        let result = node.requestVerifier.verify(
+            method: req.method, target: req.target, headers: req.headers, body: req.body,
+            nowMs: Int64(Date().timeIntervalSince1970 * 1000),
+            allowed: enterprises ? "a member organisation or a registered enterprise" : "a member organisation"
+        ) { key in
+            if let org = node.genesis.organizations.first(where: { $0.publicKey == key.text }) {
+                caller = .member(org)
+            } else if enterprises, let e = try? node.store.read({ Identity.enterprise(key: key, state: $0) }) {
+                caller = .enterprise(e)
+            }
+            return caller != nil
+        }
+        if case .failure(let e) = result { throw e }
+        return caller!
+    }
+
+    struct Answer<T: Encodable>: Encodable {
+        let height: UInt64
+        let blockHash: String
+        let result: T
+    }
+
+    /// Runs `body` against one committed snapshot and wraps its result with that snapshot's height and block hash.
+    func answer<T: Encodable>(_ body: (ReadView, ChainTip) throws -> T) throws -> HTTPResponse {
+        try node.store.read { v in
+            let tip = try v.tip()
+            let result = try body(v, tip)
+            return .json(200, JSON.encode(Answer(height: tip.height, blockHash: tip.blockHash.hex, result: result)))
+        }
+    }
+
+    /// Decodes a JSON body. Every number in Yongchain's bodies is a whole number (money is integer minor units),
+    /// so a fractional one is named by its path before decoding, rather than reported as malformed JSON.
+    func decodeBody<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
+        guard let tree = try? JSONSerialization.jsonObject(with: Data(body)) else {
+            throw APIError(400, "MALFORMED_JSON", "the request body is not valid JSON")
+        }
+        func fractional(_ v: Any, _ path: String) -> String? {
+            if let d = v as? [String: Any] { return d.keys.sorted().lazy.compactMap { fractional(d[$0]!, path.isEmpty ? $0 : "\(path).\($0)") }.first }
+            if let a = v as? [Any] { return a.indices.lazy.compactMap { fractional(a[$0], "\(path)[\($0)]") }.first }
+            if !(v is Bool), let n = v as? NSNumber, n.doubleValue.rounded() != n.doubleValue { return path }
+            return nil
+        }
+        if let path = fractional(tree, "") { throw invalid(path, "must be a whole number (money is integer minor units, never a decimal)") }
+        return try JSON.decode(type, body)
+    }
+
+    func tradePageLimit(_ req: HTTPRequest) throws -> Int {
+        guard let t = req.query["limit"] else { return TradeLimits.defaultPageSize }
+        guard let n = Int(t), (1...TradeLimits.maxPageSize).contains(n) else { throw invalid("limit", "1 to \(TradeLimits.maxPageSize)") }
+        return n
+    }
+
+    func param(_ req: HTTPRequest, _ name: String) throws -> String {
+        guard let v = req.query[name], !v.isEmpty else { throw invalid(name, "required") }
+        return v
+    }
+
+    func invalid(_ name: String, _ why: String) -> APIError { APIError(400, "INVALID_FIELD", "\(name): \(why)") }
+
+    /// Runs `make`, turning a `ValidationError` into 400 `INVALID_FIELD` naming `name` (or the deeper field).
+    func field<T>(_ name: String, _ make: () throws -> T) throws -> T {
+        do {
+            return try make()
+        } catch let e as ValidationError {
+            let f = e.field.isEmpty || e.field == "id" || e.field.hasSuffix("idNumber") || e.field == "unitNumber" || e.field == "creditCode" ? name : e.field
+            throw invalid(f, e.message)
+        }
+    }
+}
+
+extension Organization {
+    func holds(_ a: Authority) -> Bool { role == .registry && authorities.contains(a) }
 }

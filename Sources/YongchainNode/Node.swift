@@ -28,6 +28,8 @@ public final class Node: @unchecked Sendable {
     let metrics = Metrics()
     let commits = CommitNotifier()
     let signatures: SignatureCache
+    /// Signed API requests: freshness window and replay cache (RequestAuth.swift).
+    let requestVerifier: RequestVerifier
     var gossip: Gossip!
     var server: HTTPServer?
     let client = HTTPClient()
@@ -54,6 +56,7 @@ public final class Node: @unchecked Sendable {
         genesis = try Genesis.load(path: home.genesisPath)
         let chainID = genesis.chainID
         self.chainID = chainID
+        requestVerifier = RequestVerifier(chainID: chainID)
         let validators = genesis.validatorSet
         self.validators = validators
         let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil

@@ -1,5 +1,355 @@
+import Foundation
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainNode
+
 /// `yongchain property|mortgage|trade ...`: build, sign and submit the applications' transactions and run their
-/// verification queries.
-enum PropertyCommand { static func run(_ argv: [String]) throws { throw UsageError("property: not available yet") } }
-enum MortgageCommand { static func run(_ argv: [String]) throws { throw UsageError("mortgage: not available yet") } }
-enum TradeCommand { static func run(_ argv: [String]) throws { throw UsageError("trade: not available yet") } }
+/// signed verification queries. Each subcommand is one row of a table: its options and how they become a JSON body
+/// (or a query target); `--json` replaces the options with a body written by hand.
+enum PropertyCommand {
+    static func run(_ argv: [String]) throws {
+        try AppCLI.run("property", argv, [
+            .tx("register", "property.register", "--unit U --title NO --owner TYPE:NUMBER:NAME:KEY [--owner ...] --area HUNDREDTHS_M2 --use USE",
+                ["unit", "title", "owner", "area", "use"]) { a, _ in
+                ["unitNumber": try a.require("unit"), "titleCertificateNumber": try a.require("title"),
+                 "owners": try a.values("owner").map(AppCLI.owner), "area": try AppCLI.int(a, "area"), "use": try a.require("use")]
+            },
+            .tx("seize", "property.seize", "--unit U --court-order ORDER", ["unit", "court-order"]) { a, _ in
+                ["unitNumber": try a.require("unit"), "courtOrder": try a.require("court-order")]
+            },
+            .tx("release", "property.release", "--unit U --court-order ORDER", ["unit", "court-order"]) { a, _ in
+                ["unitNumber": try a.require("unit"), "courtOrder": try a.require("court-order")]
+            },
+            .query("encumbrances", "--unit U", ["unit"]) { a, _ in
+                ("GET", "/v1/mortgage/units/\(AppCLI.escape(try a.require("unit")))/encumbrances", [])
+            },
+            .query("verify-title", "--title NO --owner TYPE:NUMBER", ["title", "owner"]) { a, _ in
+                let id = try AppCLI.identity(try a.require("owner"))
+                return ("GET", "/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(try a.require("title")))&idType=\(AppCLI.escape(id["idType"]!))&id=\(AppCLI.escape(id["idNumber"]!))", [])
+            },
+        ])
+    }
+}
+
+enum MortgageCommand {
+    static func run(_ argv: [String]) throws {
+        let appID = { (a: Args, _: AppCLI.Context) throws -> Any in ["applicationId": try a.require("application")] }
+        try AppCLI.run("mortgage", argv, [
+            AppCLI.Sub(name: "apply", usage: """
+                --unit U --mortgagor TYPE:NUMBER --owner-key FILE [--mortgagor ... --owner-key ...] --debtor TYPE:NUMBER
+                      --debtor-name NAME --amount MINOR_UNITS [--currency CNY] --start YYYY-MM-DD --end YYYY-MM-DD
+                      [--mortgage-type general|maximumAmount] (--contract FILE | --contract-hash HEX)
+                      Files a mortgage as the --key bank; each --owner-key signs the consent of the mortgagor in the same position
+                """,
+                options: ["unit", "mortgagor", "owner-key", "debtor", "debtor-name", "amount", "currency", "start", "end",
+                          "mortgage-type", "contract", "contract-hash"], run: apply),
+            .tx("approve", "mortgage.approve", "--application ID        (registry)", ["application"], appID),
+            .tx("reject", "mortgage.reject", "--application ID --reason TEXT   (registry)", ["application", "reason"]) { a, _ in
+                ["applicationId": try a.require("application"), "reason": try a.require("reason")]
+            },
+            .tx("discharge", "mortgage.discharge", "--application ID        (the mortgagee bank)", ["application"], appID),
+            .tx("register-discharge", "mortgage.registerDischarge", "--application ID   (registry)", ["application"], appID),
+            .query("certificate", "--number MR-YYYY-NNNNNNN", ["number"]) { a, _ in
+                ("GET", "/v1/mortgage/certificates/\(AppCLI.escape(try a.require("number")))", [])
+            },
+            .query("application", "--application ID", ["application"]) { a, _ in
+                ("GET", "/v1/mortgage/applications/\(AppCLI.escape(try a.require("application")))", [])
+            },
+            .query("filings", "[--bank KEY] [--after CURSOR] [--limit N]   (default: the --key bank's own)", ["bank", "after", "limit"]) { a, c in
+                let bank = try a.value("bank").map(AppCLI.publicKey) ?? c.key().publicKey.text
+                return ("GET", "/v1/mortgage/banks/\(bank)/filings" + AppCLI.queryString(a, ["after", "limit"]), [])
+            },
+        ])
+    }
+
+    /// Builds the application, has each owner key sign its consent, and submits it signed by the bank.
+    static func apply(_ a: Args, _ c: AppCLI.Context) throws {
+        let json: Any
+        if let j = try AppCLI.jsonOption(a) {
+            json = j
+        } else {
+            let digest: String
+            if let file = a.value("contract") {
+                guard let d = FileManager.default.contents(atPath: file) else { throw UsageError("--contract: cannot read \(file)") }
+                digest = Hash.sha256(Array(d)).hex
+            } else {
+                digest = try a.require("contract-hash")
+            }
+            var debtor = try AppCLI.identity(try a.require("debtor"))
+            debtor["name"] = try a.require("debtor-name")
+            json = ["unitNumber": try a.require("unit"), "mortgagee": try c.key().publicKey.text,
+                    "mortgagors": try a.values("mortgagor").map(AppCLI.identity), "debtor": debtor,
+                    "principal": try AppCLI.money(a, "amount"), "term": ["start": try a.require("start"), "end": try a.require("end")],
+                    "mortgageType": a.value("mortgage-type") ?? "general", "contractHash": digest]
+        }
+        var app = try AppCLI.validated { try JSONDecoder().decode(MortgageApplication.self, from: JSONSerialization.data(withJSONObject: json)) }
+        let ownerKeys = try a.values("owner-key").map { try KeyFile.read($0) }
+        guard ownerKeys.count == app.mortgagors.count else {
+            throw UsageError("give one --owner-key per mortgagor, in the same order (\(app.mortgagors.count) mortgagors, \(ownerKeys.count) keys)")
+        }
+        let chain = try c.chainID()
+        for (m, k) in zip(app.mortgagors, ownerKeys) { try app.sign(for: m.id, with: k, chainID: chain) }
+        try AppCLI.validated { try app.validate() }
+        try c.submit(MortgageApplication.type, app.canonicalBytes)
+    }
+}
+
+enum TradeCommand {
+    static let declarationSpec = "NUMBER:EXPORTER:AMOUNT_MINOR:CURRENCY:YYYYMMDD:DIGEST (DIGEST: 64 hex, or @FILE of the document)"
+
+    static func run(_ argv: [String]) throws {
+        try AppCLI.run("trade", argv, [
+            .tx("enterprise-register", "enterprise.register", "--credit-code CODE --name NAME --public-key KEY|FILE   (trade registry)",
+                ["credit-code", "name", "public-key"]) { a, _ in
+                ["creditCode": try a.require("credit-code"), "name": try a.require("name"), "publicKey": try AppCLI.publicKey(try a.require("public-key"))]
+            },
+            AppCLI.Sub(name: "publish", usage: "--declaration \(declarationSpec) [--declaration ...]   (trade registry)",
+                       options: ["declaration"]) { a, c in
+                if let j = try AppCLI.jsonOption(a) { return try c.submit(PublishDeclarations.type, json: j) }
+                let fields = try a.values("declaration").map(declaration)
+                guard !fields.isEmpty else { throw UsageError("missing --declaration") }
+                let p = PublishDeclarations(declarations: fields.map(PublishedDeclaration.init))
+                try AppCLI.validated { try p.validate() }
+                try c.submit(PublishDeclarations.type, p.canonicalBytes)
+            },
+            .query("precheck", "--declaration \(declarationSpec) | --number NUMBER  (repeatable; a bank)", ["declaration", "number"]) { a, _ in
+                let items: [[String: Any]] = try a.values("declaration").map { s in
+                    let f = try declarationJSON(s)
+                    return ["number": f["number"]!, "fields": f]
+                } + a.values("number").map { ["number": $0] }
+                return ("POST", "/v1/trade/precheck", try JSONSerialization.data(withJSONObject: ["declarations": items]).bytes)
+            },
+            .tx("finance", "financing.record", "--exporter CODE --amount MINOR [--currency CNY] --pledge \(declarationSpec.prefix(44)):PLEDGE_MINOR [--pledge ...]",
+                ["exporter", "amount", "currency", "pledge"]) { a, _ in
+                let pledges = try a.values("pledge").map { s -> [String: Any] in
+                    guard let cut = s.lastIndex(of: ":"), let minor = Int64(s[s.index(after: cut)...]) else {
+                        throw UsageError("--pledge: \(declarationSpec):PLEDGE_MINOR")
+                    }
+                    let d = try declarationJSON(String(s[..<cut]))
+                    return ["declaration": d, "amount": ["minorUnits": minor, "currency": (d["amount"] as! [String: Any])["currency"]!]]
+                }
+                return ["exporter": try a.require("exporter"), "amount": try AppCLI.money(a, "amount"), "pledges": pledges]
+            },
+            .tx("repay", "financing.repay", "--financing ID --amount MINOR [--currency CNY]   (the financing bank)", ["financing", "amount", "currency"]) { a, _ in
+                ["financingId": try a.require("financing"), "amount": try AppCLI.money(a, "amount")]
+            },
+            .tx("grant", "authorization.grant", "--bank KEY|FILE [--expires-at MS | --expires-in SECONDS (86400)]   (--key: the enterprise's key)",
+                ["bank", "expires-at", "expires-in"]) { a, _ in
+                let expires = try a.value("expires-at") != nil ? AppCLI.int(a, "expires-at")
+                    : Int64(Date().timeIntervalSince1970 * 1000) + (a.value("expires-in") != nil ? try AppCLI.int(a, "expires-in") : 86_400) * 1000
+                return ["bank": try AppCLI.publicKey(try a.require("bank")), "expiresAt": expires]
+            },
+            .tx("revoke", "authorization.revoke", "--bank KEY|FILE   (--key: the enterprise's key)", ["bank"]) { a, _ in
+                ["bank": try AppCLI.publicKey(try a.require("bank"))]
+            },
+            AppCLI.Sub(name: "query", usage: "--enterprise CODE [--purpose TEXT]   logs a creditQuery.record, then reads the credit record (a bank)",
+                       options: ["enterprise", "purpose"]) { a, c in
+                let code = try a.require("enterprise")
+                let body = try AppCLI.validated { try LedgerApplication.canonicalBody(type: RecordCreditQuery.type, json: Array(JSONSerialization.data(
+                    withJSONObject: ["enterprise": code, "purpose": a.value("purpose") ?? "credit review"]))) }
+                let hash = try c.submit(RecordCreditQuery.type, body)
+                try c.signed("GET", "/v1/trade/enterprises/\(AppCLI.escape(code))/credit-record?queryId=\(hash)", [])
+            },
+            .query("queries", "--enterprise CODE [--after CURSOR] [--limit N]   (the enterprise's key, or the trade registry)",
+                   ["enterprise", "after", "limit"]) { a, _ in
+                ("GET", "/v1/trade/enterprises/\(AppCLI.escape(try a.require("enterprise")))/queries" + AppCLI.queryString(a, ["after", "limit"]), [])
+            },
+        ])
+    }
+
+    static func declarationJSON(_ spec: String) throws -> [String: Any] {
+        let p = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 6, let minor = Int64(p[2]), let date = UInt32(p[4]) else { throw UsageError("--declaration: \(declarationSpec)") }
+        var digest = p[5]
+        if digest.hasPrefix("@") {
+            guard let d = FileManager.default.contents(atPath: String(digest.dropFirst())) else { throw UsageError("cannot read \(digest.dropFirst())") }
+            digest = Hash.sha256(Array(d)).hex
+        }
+        return ["number": p[0], "exporter": p[1], "amount": ["minorUnits": minor, "currency": p[3]], "exportDate": date, "documentDigest": digest]
+    }
+
+    static func declaration(_ spec: String) throws -> DeclarationFields {
+        try AppCLI.validated { try JSONDecoder().decode(DeclarationFields.self, from: JSONSerialization.data(withJSONObject: try declarationJSON(spec))) }
+    }
+}
+
+/// The table machinery shared by the application commands.
+enum AppCLI {
+    static let common: Set<String> = ["key", "node", "chain-id", "json"]
+
+    struct Sub {
+        let name: String
+        let usage: String
+        let options: Set<String>
+        let run: (Args, Context) throws -> Void
+
+        /// A transaction whose JSON body comes from `build` (or `--json`).
+        static func tx(_ name: String, _ type: String, _ usage: String, _ options: Set<String>,
+                       _ build: @escaping (Args, Context) throws -> Any) -> Sub {
+            Sub(name: name, usage: "\(usage)\n      submits \(type) signed with --key", options: options) { a, c in
+                try c.submit(type, json: try jsonOption(a) ?? build(a, c))
+            }
+        }
+
+        /// A signed request to a verification endpoint.
+        static func query(_ name: String, _ usage: String, _ options: Set<String>,
+                          _ build: @escaping (Args, Context) throws -> (String, String, [UInt8])) -> Sub {
+            Sub(name: name, usage: "\(usage)\n      a signed query (--key: whose request it is)", options: options) { a, c in
+                let (method, target, body) = try build(a, c)
+                try c.signed(method, target, body)
+            }
+        }
+    }
+
+    /// What a subcommand talks to: the node, the signing key, the chain id (asked of the node unless given).
+    final class Context {
+        let args: Args
+        let node: NodeClient
+        private var cachedKey: PrivateKey?
+        private var cachedChain: String?
+
+        init(_ args: Args) {
+            self.args = args
+            node = NodeClient(args.value("node"))
+        }
+
+        func key() throws -> PrivateKey {
+            if let k = cachedKey { return k }
+            let k = try KeyFile.read(try args.require("key"))
+            cachedKey = k
+            return k
+        }
+
+        func chainID() throws -> String {
+            if let c = cachedChain { return c }
+            let c = try args.value("chain-id") ?? TxCommand.chainID(node)
+            cachedChain = c
+            return c
+        }
+
+        func submit(_ type: String, json: Any) throws {
+            let bytes = try JSONSerialization.data(withJSONObject: json).bytes
+            try submit(type, try validated { try LedgerApplication.canonicalBody(type: type, json: bytes) })
+        }
+
+        /// Signs `body` as a `type` transaction, submits it, waits for the commit and prints the outcome. Returns
+        /// the transaction hash (an application, financing or query id); a rejection is an error (exit 1).
+        @discardableResult
+        func submit(_ type: String, _ body: [UInt8]) throws -> String {
+            let tx = Transaction.signed(type: type, body: body, nonce: UInt64.random(in: 1...UInt64.max), key: try key(), chainID: try chainID())
+            let (s, b) = try node.post("/v1/txs?wait=commit&timeoutMs=20000", json: try JSONEncoder().encode(TransactionJSON(tx)).bytes, timeout: 30)
+            guard s == 200, let o = try? JSONSerialization.jsonObject(with: Data(b)) as? [String: Any] else { try NodeClient.show(s, b); return "" }
+            let hash = o["hash"] as? String ?? "", code = o["code"] as? String ?? "?", height = o["height"] as? Int ?? 0
+            guard o["status"] as? String == "accepted" else {
+                print("rejected \(type) at height \(height): \(code) — \(o["message"] as? String ?? "")\n  tx \(hash)")
+                throw CommandFailed("\(type) was rejected: \(code)")
+            }
+            print("accepted \(type) at height \(height)\n  tx \(hash)")
+            return hash
+        }
+
+        /// Sends a request signed with --key (docs/api-auth.md) and prints the answer.
+        func signed(_ method: String, _ target: String, _ body: [UInt8]) throws {
+            let headers = RequestAuth.headers(method: method, target: target, body: body, key: try key(), chainID: try chainID())
+            let r = try node.client.send(method, url: node.base + target, headers: headers + [("Content-Type", "application/json")], body: body, timeout: 30)
+            try NodeClient.show(r.status, r.body)
+        }
+    }
+
+    static func run(_ group: String, _ argv: [String], _ subs: [Sub]) throws {
+        let help = "yongchain \(group) <subcommand> --key FILE [--node URL] [--chain-id ID] [--json BODY|@FILE] ...\n\n"
+            + subs.map { "  \(group) \($0.name) \($0.usage)" }.joined(separator: "\n")
+        guard let name = argv.first, !["--help", "-h", "help"].contains(name) else {
+            print(help)
+            if argv.isEmpty { throw UsageError("\(group) needs a subcommand: \(subs.map(\.name).joined(separator: ", "))") }
+            return
+        }
+        guard let sub = subs.first(where: { $0.name == name }) else {
+            throw UsageError("unknown \(group) subcommand '\(name)' (\(subs.map(\.name).joined(separator: ", ")))")
+        }
+        if CLI.wantsHelp(argv) { print("yongchain \(group) \(sub.name) \(sub.usage)\n      common: --key FILE --node URL --chain-id ID --json BODY|@FILE"); return }
+        let a = try Args(Array(argv.dropFirst()), valued: sub.options.union(common))
+        try sub.run(a, Context(a))
+    }
+
+    // MARK: - Option parsing
+
+    /// `--json BODY|@FILE` parsed, or nil.
+    static func jsonOption(_ a: Args) throws -> Any? {
+        guard var text = a.value("json") else { return nil }
+        if text.hasPrefix("@") {
+            guard let d = FileManager.default.contents(atPath: String(text.dropFirst())) else { throw UsageError("--json: cannot read \(text.dropFirst())") }
+            text = String(decoding: d, as: UTF8.self)
+        }
+        guard let o = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { throw UsageError("--json: not valid JSON") }
+        return o
+    }
+
+    /// Runs `body`, turning a field's `ValidationError` (or a JSON decoding error) into a one-line usage error.
+    static func validated<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as ValidationError {
+            throw UsageError("\(e.field): \(e.message)")
+        } catch let e as DecodingError {
+            switch e {
+            case .keyNotFound(let k, let c): throw UsageError("\((c.codingPath + [k]).map(\.stringValue).joined(separator: ".")): missing")
+            case .dataCorrupted(let c), .typeMismatch(_, let c), .valueNotFound(_, let c):
+                if let v = c.underlyingError as? ValidationError { throw UsageError("\(v.field): \(v.message)") }
+                throw UsageError("\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)")
+            @unknown default: throw UsageError("\(e)")
+            }
+        }
+    }
+
+    static func int(_ a: Args, _ name: String) throws -> Int64 {
+        let v = try a.require(name)
+        guard let n = Int64(v) else { throw UsageError("--\(name) must be a whole number, got '\(v)'") }
+        return n
+    }
+
+    /// `--NAME MINOR_UNITS [--currency CUR]`: money is integer minor units, never a decimal.
+    static func money(_ a: Args, _ name: String) throws -> [String: Any] {
+        let v = try a.require(name)
+        guard let n = Int64(v) else { throw UsageError("--\(name) is a whole number of minor units (150000 is 1,500.00 CNY), got '\(v)'") }
+        return ["minorUnits": n, "currency": a.value("currency") ?? "CNY"]
+    }
+
+    /// `TYPE:NUMBER` → `{"idType", "idNumber"}`.
+    static func identity(_ spec: String) throws -> [String: String] {
+        let p = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        guard p.count == 2 else { throw UsageError("an identity is residentId:NUMBER or creditCode:CODE, got '\(spec)'") }
+        return ["idType": p[0], "idNumber": p[1]]
+    }
+
+    /// `TYPE:NUMBER:NAME:KEY` (KEY: ed25519:<hex> or a key file) → an owner.
+    static func owner(_ spec: String) throws -> [String: String] {
+        let p = spec.split(separator: ":", maxSplits: 3).map(String.init)
+        guard p.count == 4 else { throw UsageError("--owner is TYPE:NUMBER:NAME:KEY, got '\(spec)'") }
+        return ["idType": p[0], "idNumber": p[1], "name": p[2], "publicKey": try publicKey(p[3])]
+    }
+
+    /// A public key's text, given as `ed25519:<hex>` or as a key file.
+    static func publicKey(_ s: String) throws -> String {
+        if let k = PublicKey(text: s) { return k.text }
+        guard FileManager.default.fileExists(atPath: s) else { throw UsageError("'\(s)' is neither a public key (ed25519:<hex>) nor a key file") }
+        return try KeyFile.read(s).publicKey.text
+    }
+
+    static func queryString(_ a: Args, _ names: [String]) -> String {
+        let pairs = names.compactMap { n in a.value(n).map { "\(n)=\(escape($0))" } }
+        return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
+    }
+
+    /// Percent-encodes a path segment or query value.
+    static func escape(_ s: String) -> String {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+extension Data {
+    var bytes: [UInt8] { Array(self) }
+}

@@ -1,2 +1,242 @@
-/// `yongchain demo`: a local cluster running the seed flows end to end.
-enum DemoCommand { static func run(_ argv: [String]) throws { throw UsageError("demo: not available yet") } }
+import Foundation
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainNode
+
+/// `yongchain demo`: a local 4-validator cluster running both applications' seed flows through the HTTP API,
+/// each organisation signing with its own key and talking to its own node.
+enum DemoCommand {
+    static let help = """
+    yongchain demo [--dir DIR] [--base-port 26600] [--exit]
+        Starts a local 4-validator cluster (registry, trade-authority, bank-a, bank-b) in DIR (a new temporary
+        directory unless given; an existing demo DIR is reused), runs the mortgage and trade-finance flows through
+        the HTTP API, prints each step and the status page's URL, then keeps running until Ctrl-C (which stops the
+        cluster). With --exit it stops the cluster after the flows; the exit status is 1 if any step's outcome
+        was not the expected one.
+    """
+
+    static func run(_ argv: [String]) throws {
+        if CLI.wantsHelp(argv) { print(help); return }
+        let a = try Args(argv, valued: ["dir", "base-port"], switches: ["exit"])
+        let dir = a.value("dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("yongchain-demo-\(UUID().uuidString.prefix(8))").path
+        if !FileManager.default.fileExists(atPath: dir + "/cluster.json") {
+            try ClusterCommand.run(["init", "--dir", dir, "--validators", "4", "--empty-block-ms", "300",
+                                    "--base-port", "\(try a.int("base-port", default: 26600))"])
+        }
+        let stop = DispatchSemaphore(value: 0)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler {
+                print("\nstopping the cluster…")
+                try? ClusterCommand.down(dir: dir, only: nil)
+                exit(130)
+            }
+            s.resume()
+            return s
+        }
+        defer { _ = sources }
+        try ClusterCommand.up(dir: dir, only: nil)
+        let m = try ClusterCommand.manifest(dir)
+        let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chainID: m.chainId)) })
+        var flows = DemoFlows(orgs: orgs)
+        flows.run()
+        print("\n\(flows.passed)/\(flows.steps) steps as expected.")
+        print("Status page: \(orgs["registry"]!.url)/   (every node serves one: \(m.nodes.map(\.url).joined(separator: ", ")))")
+        if a.flag("exit") {
+            try ClusterCommand.down(dir: dir, only: nil)
+            guard flows.passed == flows.steps else { throw CommandFailed("\(flows.steps - flows.passed) demo step(s) did not turn out as expected") }
+            return
+        }
+        print("The cluster keeps running in \(dir); Ctrl-C stops it.")
+        stop.wait()
+    }
+}
+
+/// One organisation at its own node: it signs its transactions and API requests with its own key.
+struct Org {
+    let name: String
+    let url: String
+    let key: PrivateKey
+    let chainID: String
+    let http = HTTPClient()
+
+    init(name: String, url: String, keyFile: String, chainID: String) throws {
+        self.init(name: name, url: url, key: try KeyFile.read(keyFile), chainID: chainID)
+    }
+
+    init(name: String, url: String, key: PrivateKey, chainID: String) {
+        self.name = name
+        self.url = url
+        self.key = key
+        self.chainID = chainID
+    }
+
+    /// Submits a signed payload and waits for its commit: (code, tx hash, height), code "OK" when accepted.
+    func submit<P: Payload>(_ p: P) throws -> (code: String, hash: String, height: Int) {
+        let tx = p.transaction(key: key, nonce: UInt64.random(in: 1...UInt64.max), chainID: chainID)
+        let r = try http.send("POST", url: url + "/v1/txs?wait=commit&timeoutMs=20000", headers: [("Content-Type", "application/json")],
+                              body: Array(try JSONEncoder().encode(TransactionJSON(tx))), timeout: 30)
+        let o = (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:]
+        let code = (o["code"] as? String) ?? ((o["error"] as? [String: Any])?["code"] as? String) ?? "HTTP \(r.status)"
+        return (code, o["hash"] as? String ?? tx.hash(chainID: chainID).hex, o["height"] as? Int ?? 0)
+    }
+
+    /// A signed API request: (HTTP status, decoded JSON).
+    func request(_ target: String, method: String = "GET", body: [UInt8] = []) throws -> (Int, [String: Any]) {
+        let h = RequestAuth.headers(method: method, target: target, body: body, key: key, chainID: chainID)
+        let r = try http.send(method, url: url + target, headers: h + [("Content-Type", "application/json")], body: body, timeout: 10)
+        return (r.status, (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:])
+    }
+
+    /// Waits until this node has committed `height` (another node may have answered the commit first).
+    func waitFor(height: Int) {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let r = try? http.send("GET", url: url + "/v1/status", timeout: 2),
+               let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any], (o["height"] as? Int ?? 0) >= height { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+}
+
+/// The seed flows, step by step. Identifiers are fresh per run, so a reused demo directory runs them again.
+struct DemoFlows {
+    let orgs: [String: Org]
+    private(set) var steps = 0
+    private(set) var passed = 0
+
+    init(orgs: [String: Org]) { self.orgs = orgs }
+
+    mutating func step(_ title: String, _ body: () throws -> (Bool, String)) {
+        steps += 1
+        let (ok, detail): (Bool, String)
+        do { (ok, detail) = try body() } catch { (ok, detail) = (false, "error: \(error)") }
+        if ok { passed += 1 }
+        print(String(format: "%2d. ", steps) + title)
+        print("    \(ok ? "✓" : "✗ UNEXPECTED:") \(detail)")
+    }
+
+    static func outcome(_ r: (code: String, hash: String, height: Int), expect: String = "OK") -> (Bool, String) {
+        (r.code == expect, r.code == "OK" ? "accepted at height \(r.height), tx \(r.hash.prefix(16))…" : "\(r.code) at height \(r.height)")
+    }
+
+    mutating func run() {
+        do { try runFlows() } catch { print("the demo could not continue: \(error)"); steps += 1 }
+    }
+
+    private mutating func runFlows() throws {
+        let registry = orgs["registry"]!, authority = orgs["trade-authority"]!, bankA = orgs["bank-a"]!, bankB = orgs["bank-b"]!
+        let salt = Int.random(in: 0..<10_000_000)
+
+        print("\n== On-chain mortgage registration ==")
+        let ownerKey = try PrivateKey.generate()
+        let ownerID = try IdentityNumber(type: "residentId", number: "11010519491231002" + String(ResidentID.checkCharacter(for: "11010519491231002")!))
+        let unit = try UnitNumber("320505001001GB00001F" + String(format: "%08d", salt))
+        let title = "苏(2020)苏州市不动产权第\(String(format: "%07d", salt))号"
+        step("registry registers unit \(unit) (title \(title)), owner Li Wei — through node registry") {
+            Self.outcome(try registry.submit(RegisterProperty(unitNumber: unit, titleCertificateNumber: title,
+                                                              owners: [PropertyOwner(id: ownerID, name: "Li Wei", publicKey: ownerKey.publicKey)],
+                                                              area: 8950, use: "residential")))
+        }
+        var app = MortgageApplication(
+            unitNumber: unit, mortgagee: bankA.key.publicKey, mortgagors: [ownerID],
+            debtor: MortgageDebtor(id: ownerID, name: "Li Wei"), principal: try Money(minorUnits: 150_000_000, currency: Currency("CNY")),
+            term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2030-05-31")), mortgageType: .general,
+            contractHash: Hash.sha256(Array("loan contract \(salt)".utf8)))
+        try app.sign(for: ownerID, with: ownerKey, chainID: bankA.chainID)
+        var applicationID = ""
+        step("bank-a applies for a 1,500,000.00 CNY mortgage with the owner's e-signature — through node bank-a") {
+            let r = try bankA.submit(app)
+            applicationID = r.hash
+            return Self.outcome(r)
+        }
+        var approvedAt = 0
+        step("registry approves the application — through node registry") {
+            let r = try registry.submit(ApproveMortgage(applicationId: try Hash(hex: applicationID).orThrow("application id")))
+            approvedAt = r.height
+            return Self.outcome(r)
+        }
+        bankB.waitFor(height: approvedAt)
+        step("bank-b verifies the title (certificate + owner) — through node bank-b") {
+            let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&idType=residentId&id=\(ownerID.number)")
+            let match = (o["result"] as? [String: Any])?["match"] as? Bool
+            return (s == 200 && match == true, "HTTP \(s), match: \(match.map(String.init) ?? "?") at height \(o["height"] ?? "?")")
+        }
+        var certificate = ""
+        step("bank-b reads the unit's encumbrances — through node bank-b") {
+            let (s, o) = try bankB.request("/v1/mortgage/units/\(unit)/encumbrances")
+            let ms = ((o["result"] as? [String: Any])?["mortgages"] as? [[String: Any]]) ?? []
+            certificate = ms.first?["certificateNumber"] as? String ?? ""
+            let first = ms.first.map { "priority \($0["priority"] ?? "?"), \($0["state"] ?? "?"), certificate \(certificate), mortgagee \($0["mortgageeName"] ?? "?")" } ?? "none"
+            return (s == 200 && ms.count == 1 && ms[0]["priority"] as? Int == 1, "HTTP \(s), \(ms.count) mortgage(s): \(first)")
+        }
+        step("bank-b verifies certificate \(certificate.isEmpty ? "(none)" : certificate) — through node bank-b") {
+            let (s, o) = try bankB.request("/v1/mortgage/certificates/\(AppCLI.escape(certificate))")
+            let r = o["result"] as? [String: Any] ?? [:]
+            return (s == 200 && r["state"] as? String == "registered", "HTTP \(s), state \(r["state"] ?? "?"), principal \((r["principal"] as? [String: Any]).map { "\($0["minorUnits"] ?? "?") minor units \($0["currency"] ?? "")" } ?? "?")")
+        }
+
+        print("\n== Cross-border trade finance ==")
+        let entKey = try PrivateKey.generate()
+        let first = "9132" + String(format: "%013d", salt)
+        let code = try CreditCode(first + String(CreditCode.checkCharacter(for: first)!))
+        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chainID: authority.chainID)
+        step("trade-authority registers exporter \(code) with its own key — through node trade-authority") {
+            Self.outcome(try authority.submit(RegisterEnterprise(creditCode: code, name: "Suzhou Export Co., Ltd.", publicKey: entKey.publicKey)))
+        }
+        let decls = try (1...2).map { i in
+            DeclarationFields(number: try DeclarationNumber("2231" + String(format: "%07d%07d", salt, i)), exporter: code,
+                              amount: try Money(minorUnits: 10_000_000 * Int64(i), currency: Currency("USD")), exportDate: 20200315,
+                              documentDigest: Hash.sha256(Array("declaration \(salt)/\(i)".utf8)))
+        }
+        step("trade-authority publishes \(decls.count) export declaration commitments") {
+            Self.outcome(try authority.submit(PublishDeclarations(declarations: decls.map(PublishedDeclaration.init))))
+        }
+        let financing = RecordFinancing(exporter: code, amount: decls[0].amount, pledges: [PledgeRequest(declaration: decls[0], amount: decls[0].amount)])
+        var financedAt = 0
+        step("bank-a finances 100,000.00 USD against declaration \(decls[0].number) — through node bank-a") {
+            let r = try bankA.submit(financing)
+            financedAt = r.height
+            return Self.outcome(r)
+        }
+        bankB.waitFor(height: financedAt)
+        step("bank-b tries to finance the same declaration — through node bank-b: refused as DUPLICATE_FINANCING") {
+            Self.outcome(try bankB.submit(financing), expect: Codes.Trade.duplicateFinancing)
+        }
+        step("bank-b's credit query without the exporter's authorisation is refused") {
+            Self.outcome(try bankB.submit(RecordCreditQuery(enterprise: code, purpose: "pre-loan review")), expect: Codes.Trade.notAuthorized)
+        }
+        step("the exporter, signing with its own key, authorises bank-a to query its credit record for a day") {
+            Self.outcome(try enterprise.submit(GrantAuthorization(bank: bankA.key.publicKey, expiresAt: Int64(Date().timeIntervalSince1970 * 1000) + 86_400_000)))
+        }
+        var queryID = ""
+        step("bank-a logs a credit query on chain — through node bank-a") {
+            let r = try bankA.submit(RecordCreditQuery(enterprise: code, purpose: "trade finance renewal"))
+            queryID = r.hash
+            return Self.outcome(r)
+        }
+        step("bank-a reads the credit record with the logged query id") {
+            let (s, o) = try bankA.request("/v1/trade/enterprises/\(code)/credit-record?queryId=\(queryID)")
+            let r = o["result"] as? [String: Any] ?? [:]
+            let totals = (r["totals"] as? [[String: Any]])?.map { "\($0["currency"] ?? "") outstanding \($0["outstanding"] ?? "")" }.joined(separator: ", ") ?? "?"
+            return (s == 200 && (r["financings"] as? [Any])?.count == 1, "HTTP \(s), \((r["financings"] as? [Any])?.count ?? 0) financing(s); \(totals)")
+        }
+        step("the exporter lists who queried its credit record") {
+            let (s, o) = try enterprise.request("/v1/trade/enterprises/\(code)/queries")
+            let qs = ((o["result"] as? [String: Any])?["queries"] as? [[String: Any]]) ?? []
+            let who = qs.map { "\($0["bankName"] ?? "?") (\($0["purpose"] ?? ""))" }.joined(separator: ", ")
+            return (s == 200 && qs.count == 1 && qs[0]["bankName"] as? String == "bank-a", "HTTP \(s), \(qs.count) query: \(who)")
+        }
+    }
+}
+
+extension Optional {
+    func orThrow(_ what: String) throws -> Wrapped {
+        guard let v = self else { throw CommandFailed("missing \(what)") }
+        return v
+    }
+}
