@@ -20,7 +20,7 @@ enum StatusPage {
     main{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:16px;padding:16px 24px}
     section{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
     h2{font-size:15px;margin:0 0 8px} table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:3px 6px;border-bottom:1px solid #eee}
-    code{font:12px ui-monospace,monospace} .big{font-size:28px;font-weight:600} .ok{color:#2a9d8f} .bad{color:#e63946}
+    code{font:12px ui-monospace,monospace;word-break:break-all} .big{font-size:28px;font-weight:600} .ok{color:#2a9d8f} .bad{color:#e63946}
     input{width:70%;padding:6px} button{padding:6px 12px} pre{white-space:pre-wrap;word-break:break-all;max-height:280px;overflow:auto;background:#f0f2f5;padding:8px}
     </style></head><body>
     <header><h1>Yongchain</h1><span id="chain">chain …</span><span id="node">node …</span><span id="sync"></span></header>
