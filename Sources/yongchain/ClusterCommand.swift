@@ -11,6 +11,9 @@ enum ClusterCommand {
     yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID]
         Writes keys, genesis and configs for validators (a real-estate registry, a trade authority, then banks)
         and optional non-voting observers, all on 127.0.0.1 ports BASE+1, BASE+2, ...
+    yongchain cluster init --compose --dir cluster/nodes
+        Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
+        authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node.
     yongchain cluster up --dir DIR [--only NAME[,NAME]]     start the nodes (detached); waits until they answer
     yongchain cluster down --dir DIR [--only NAME[,NAME]]   stop them (SIGTERM, then SIGKILL after 10 s)
     yongchain cluster status --dir DIR                      height, round and peers of every node
@@ -25,7 +28,8 @@ enum ClusterCommand {
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("cluster needs init, up, down or status") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms"])
+        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms"],
+                         switches: ["compose"])
         let dir = try a.require("dir")
         switch sub {
         case "init": try initCluster(a, dir: dir)
@@ -48,7 +52,44 @@ enum ClusterCommand {
         }
     }
 
+    /// The compose consortium: four validators (f = 1 needs 3 of 4 online) and bank-c as a non-voting member. Five
+    /// validators would tolerate no more faults (still f = 1) but would need 4 of 5 online to commit.
+    static let composeMembers: [(String, Role, [Authority], UInt64)] = [
+        ("registry", .registry, [.realEstate], 1), ("trade-authority", .registry, [.trade], 1),
+        ("bank-a", .bank, [], 1), ("bank-b", .bank, [], 1), ("bank-c", .bank, [], 0),
+    ]
+
+    static func initCompose(dir: String, chain: String) throws {
+        let fm = FileManager.default
+        guard !fm.fileExists(atPath: dir + "/cluster.json") else { throw CommandFailed("\(dir) already holds a cluster") }
+        var orgs: [Organization] = []
+        var entries: [Manifest.Entry] = []
+        for (i, (name, role, auths, power)) in composeMembers.enumerated() {
+            let home = "\(dir)/\(name)"
+            try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
+            let key = try PrivateKey.generate()
+            try KeyFile.write(key, to: home + "/node.key")
+            // The image runs as uid 10001; the key stays 0600, owned by the user that reads it.
+            if geteuid() == 0 { _ = chown(home + "/node.key", 10001, 10001) }
+            orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey,
+                                     address: "http://\(name):26601", power: power))
+            entries.append(.init(name: name, home: home, url: "http://127.0.0.1:\(26601 + i)", validator: power > 0))
+        }
+        let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
+        try g.validate()
+        for e in entries {
+            try g.write(path: e.home + "/genesis.json")
+            try NodeConfig(moniker: e.name, listen: "0.0.0.0:26601").write(path: e.home + "/config.json")
+        }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
+        print("compose consortium '\(chain)' in \(dir): registry, trade-authority, bank-a, bank-b vote; bank-c does not")
+        print("published on 127.0.0.1:26601-26605; bring it up with: podman-compose -f cluster/compose.yaml up -d")
+    }
+
     static func initCluster(_ a: Args, dir: String) throws {
+        if a.flag("compose") { return try initCompose(dir: dir, chain: a.value("chain-id") ?? "yongchain-consortium") }
         let n = try a.int("validators", default: 4)
         let observers = try a.int("observers", default: 0)
         let base = try a.int("base-port", default: 26600)

@@ -35,7 +35,7 @@ extension EndToEnd {
 
             // Flip one byte inside block 3's stored data, as an attacker with file access would.
             let db = home + "/data/chain.sqlite"
-            let sql = "UPDATE blocks SET data = substr(data, 1, 60) || X'FF' || substr(data, 62) WHERE height = 3;"
+            let sql = "UPDATE blocks SET data = CAST(substr(data, 1, 60) || CASE WHEN substr(data, 61, 1) = X'FF' THEN X'00' ELSE X'FF' END || substr(data, 62) AS BLOB) WHERE height = 3;"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
             p.arguments = [db, sql]
