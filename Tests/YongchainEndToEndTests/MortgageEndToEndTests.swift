@@ -152,6 +152,9 @@ extension EndToEnd {
                                             owners: [PropertyOwner(id: ownerID, name: "Li Wei", publicKey: ownerKey.publicKey)], area: 8950, use: "residential")
             #expect(try c.submit("registry", property.transaction(key: registry, nonce: 1, chainID: chain)).code == "OK")
             let before = try c.committedTransactions("registry")
+            // The registration committed on the registry's node; read "before" only once bank-a's node has it too.
+            let registered = c.height("registry")
+            #expect(c.eventually(20) { c.height("bank-a") >= registered })
             let encumbrancesBefore = JSON(try c.request("bank-a", "/v1/mortgage/units/\(unit)/encumbrances", key: bankA).result)
 
             // A valid application, then its canonical body altered by hand (our own encoder refuses to make these).
