@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The compose consortium for real, with podman (no Docker engine here) and no image registry:
+#   1. a Debian bookworm base from debootstrap, imported into podman, with SQLite and libcrypto installed;
+#   2. the yongchain binary built on the host (static Swift runtime) and copied into the image;
+#   3. keys, genesis and configs from `yongchain cluster init --compose`, the cluster up with podman-compose;
+#   4. transactions driven through the published ports with the host's CLI; one container killed and restarted,
+#      and checked to catch up; everything torn down.
+# Slow (minutes); not part of CI. Traffic stays on 127.0.0.1 and podman's own network.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=${WORK:-/var/tmp/yongchain-podman}
+export PATH="/opt/swift/usr/bin:$PATH"
+step() { printf '\n== %s\n' "$*"; }
+
+step "tools"
+command -v podman >/dev/null || apt-get install -y -qq podman podman-compose debootstrap runc
+mkdir -p /etc/containers
+[ -f /etc/containers/containers.conf ] || cat > /etc/containers/containers.conf <<CONF
+[containers]
+default_ulimits = ["nofile=65536:65536", "nproc=65536:65536"]
+[engine]
+runtime = "runc"
+CONF
+
+step "base image (debootstrap bookworm, once)"
+mkdir -p "$WORK"
+if ! podman image exists localhost/bookworm-yongchain-base; then
+  rm -rf "$WORK/rootfs"
+  debootstrap --variant=minbase --include=libsqlite3-0,libssl3,passwd bookworm "$WORK/rootfs" http://deb.debian.org/debian >/dev/null
+  tar -C "$WORK/rootfs" -c . | podman import - localhost/bookworm-yongchain-base
+fi
+
+step "binary and image"
+swift build -c release --static-swift-stdlib --product yongchain 2>&1 | tail -1
+rm -rf "$WORK/ctx"; mkdir -p "$WORK/ctx"
+cp .build/release/yongchain docker/Dockerfile.prebuilt "$WORK/ctx/"
+podman build --runtime runc -q -f "$WORK/ctx/Dockerfile.prebuilt" --build-arg RUNTIME_IMAGE=localhost/bookworm-yongchain-base \
+  -t localhost/yongchain:local "$WORK/ctx"
+
+step "keys, genesis, configs"
+rm -rf cluster/nodes
+.build/release/yongchain cluster init --compose --dir cluster/nodes
+
+Y=.build/release/yongchain
+cleanup() { step "tear down"; podman-compose -f cluster/compose.yaml down -v >/dev/null 2>&1 || true; rm -rf cluster/nodes; }
+trap cleanup EXIT
+
+step "up"
+podman-compose -f cluster/compose.yaml up -d 2>&1 | tail -5
+for port in 26601 26602 26603 26604 26605; do
+  for _ in $(seq 1 60); do $Y status --node http://127.0.0.1:$port >/dev/null 2>&1 && break; sleep 1; done
+done
+$Y cluster status --dir cluster/nodes
+
+step "flows through the published ports"
+$Y keys new --out "$WORK/exporter.key" >/dev/null 2>&1 || true
+PK=$($Y keys show "$WORK/exporter.key" | awk '/publicKey/ {print $2}')
+$Y tx submit --node http://127.0.0.1:26602 --key cluster/nodes/trade-authority/node.key --type enterprise.register \
+  --body "{\"creditCode\":\"91350100M000100Y43\",\"name\":\"Podman Export Ltd\",\"publicKey\":\"$PK\"}" | head -8
+if $Y demo --help >/dev/null 2>&1; then :; fi
+
+step "kill and restart bank-b's container"
+podman kill yongchain_bank-b_1 >/dev/null 2>&1 || podman kill "$(podman ps --format '{{.Names}}' | grep bank-b | head -1)"
+sleep 3
+H=$($Y status --node http://127.0.0.1:26601 | awk -F': ' '/"height"/ {gsub(/,/,"",$2); print $2; exit}')
+echo "registry at height $H while bank-b is down"
+podman start "$(podman ps -a --format '{{.Names}}' | grep bank-b | head -1)" >/dev/null
+for _ in $(seq 1 60); do
+  B=$($Y status --node http://127.0.0.1:26604 2>/dev/null | awk -F': ' '/"height"/ {gsub(/,/,"",$2); print $2; exit}' || echo 0)
+  [ "${B:-0}" -ge "$H" ] 2>/dev/null && break; sleep 1
+done
+echo "bank-b back at height ${B:-?} (registry was at $H)"
+[ "${B:-0}" -ge "$H" ]
+$Y cluster status --dir cluster/nodes
+echo "podman cluster: OK"
