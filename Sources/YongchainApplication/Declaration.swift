@@ -53,19 +53,11 @@ public struct DeclarationFields: Sendable, Equatable, Codable, CanonicalCodable 
     }
 
     public func encode(to w: inout CanonicalWriter) {
-        w.string(number.value)
-        w.string(exporter.value)
-        TradeWire.money(&w, amount)
-        w.u32(exportDate)
-        w.hash(documentDigest)
+        DeclarationWire.encode(&w, number, exporter, amount, exportDate, documentDigest)
     }
 
     public init(from r: inout CanonicalReader) throws {
-        number = try TradeWire.declarationNumber(&r, "number")
-        exporter = try TradeWire.creditCode(&r, "exporter")
-        amount = try TradeWire.money(&r, "amount")
-        exportDate = try r.u32("exportDate")
-        documentDigest = try r.hash("documentDigest")
+        (number, exporter, amount, exportDate, documentDigest) = try DeclarationWire.decode(&r, last: "documentDigest")
     }
 
     enum CodingKeys: String, CodingKey { case number, exporter, amount, exportDate, documentDigest }
@@ -84,6 +76,24 @@ public struct DeclarationFields: Sendable, Equatable, Codable, CanonicalCodable 
         try c.encode(amount, forKey: .amount)
         try c.encode(exportDate, forKey: .exportDate)
         try c.encode(documentDigest.hex, forKey: .documentDigest)
+    }
+}
+
+/// The canonical form both declaration records share: number, exporter, amount, export date, then one hash (the
+/// document digest the bank holds, or the commitment the authority publishes).
+enum DeclarationWire {
+    static func encode(_ w: inout CanonicalWriter, _ number: DeclarationNumber, _ exporter: CreditCode, _ amount: Money,
+                       _ exportDate: UInt32, _ hash: Hash) {
+        w.string(number.value)
+        w.string(exporter.value)
+        TradeWire.money(&w, amount)
+        w.u32(exportDate)
+        w.hash(hash)
+    }
+
+    static func decode(_ r: inout CanonicalReader, last: String) throws -> (DeclarationNumber, CreditCode, Money, UInt32, Hash) {
+        (try TradeWire.declarationNumber(&r, "number"), try TradeWire.creditCode(&r, "exporter"), try TradeWire.money(&r, "amount"),
+         try r.u32("exportDate"), try r.hash(last))
     }
 }
 
@@ -117,19 +127,11 @@ public struct PublishedDeclaration: Sendable, Equatable, Codable, CanonicalCodab
     }
 
     public func encode(to w: inout CanonicalWriter) {
-        w.string(number.value)
-        w.string(exporter.value)
-        TradeWire.money(&w, amount)
-        w.u32(exportDate)
-        w.hash(commitment)
+        DeclarationWire.encode(&w, number, exporter, amount, exportDate, commitment)
     }
 
     public init(from r: inout CanonicalReader) throws {
-        number = try TradeWire.declarationNumber(&r, "number")
-        exporter = try TradeWire.creditCode(&r, "exporter")
-        amount = try TradeWire.money(&r, "amount")
-        exportDate = try r.u32("exportDate")
-        commitment = try r.hash("commitment")
+        (number, exporter, amount, exportDate, commitment) = try DeclarationWire.decode(&r, last: "commitment")
     }
 
     enum CodingKeys: String, CodingKey { case number, exporter, amount, exportDate, commitment }
