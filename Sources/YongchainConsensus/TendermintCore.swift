@@ -161,13 +161,13 @@ public struct TendermintCore: Sendable {
         guard v.height == height, height > 0 else { return }
         guard admit(sender: v.validator, round: v.round, &out) else { return }
         var rm = rounds[v.round] ?? RoundMessages(height: height, round: v.round)
-        switch rm[v.type].add(v, power: validators[v.validator].power) {
+        switch rm[v.type].add(v, power: validators[v.validator].power, conflictThreshold: validators.oneThirdPlus) {
         case .duplicate:
             return
-        case .conflict(let existing):
+        case .conflict(let existing, let counted):
             if rm[v.type].noteEquivocation(v.validator) { out.append(.evidence(existing, v)) }
             rounds[v.round] = rm
-            return
+            guard counted else { return }
         case .added:
             rounds[v.round] = rm
         }

@@ -409,6 +409,20 @@ struct TendermintPaperTests {
         #expect(h.core.lockedRound == -1)
     }
 
+    @Test("equivocation: as in the paper, an equivocator counts for each value it voted for, but totals count it once")
+    func equivocatorCountsPerValue() {
+        var h = Harness(me: 0)
+        h.start()
+        h.propose(c, round: 0)                      // we prevote C
+        h.votes(.prevote, from: [0, 2], round: 0, c)
+        h.votes(.prevote, from: [3], round: 0, nil)
+        #expect(h.core.step == .prevote && h.core.lockedRound == -1)
+        let out = h.votes(.prevote, from: [3], round: 0, c)   // 3 also prevotes C: C has 3 of 4
+        #expect(out.contains { if case .evidence = $0 { return true } else { return false } })
+        #expect(out.contains(precommit(1, 0, c, by: 0)))
+        #expect(h.core.voteSet(round: 0, type: .prevote)?.totalPower == 3)
+    }
+
     @Test("equivocation: two proposals from one proposer are reported once")
     func conflictingProposalsReported() {
         var h = Harness(me: 0)

@@ -1,0 +1,505 @@
+import YongchainCore
+import YongchainCrypto
+@testable import YongchainConsensus
+
+/// What a simulated run throws at the protocol.
+struct Scenario: Sendable, CustomStringConvertible {
+    var name: String
+    var n: Int
+    /// The last `byzantine` validators equivocate until the network heals.
+    var byzantine: Int = 0
+    var dropRate: Double = 0
+    var duplicateRate: Double = 0
+    var maxDelayMs: Int = 20
+    /// Random `cut`, `isolate` and heal actions during the chaos phase.
+    var partitions: Bool = false
+    /// Random crashes of honest nodes, restarted later from their persisted chain and SignerGuard.
+    var crashes: Bool = false
+    /// Probability that an honest proposer's block is invalid (everyone, the proposer included, judges it so).
+    var invalidRate: Double = 0
+    /// Length of the faulty period; then partitions heal, crashed nodes restart, byzantine nodes stop and
+    /// messages are no longer dropped.
+    var chaosMs: Int = 2_000
+    /// After healing, every honest node must decide this many more heights within `livenessBudgetMs`.
+    var heightsAfterHeal: UInt64 = 3
+    var livenessBudgetMs: Int = 60_000
+
+    var description: String {
+        "\(name) (n=\(n), byzantine=\(byzantine), drop=\(dropRate), dup=\(duplicateRate), maxDelay=\(maxDelayMs)ms, "
+            + "partitions=\(partitions), crashes=\(crashes), invalid=\(invalidRate), chaos=\(chaosMs)ms)"
+    }
+}
+
+enum NetMessage: Sendable {
+    case proposal(Proposal)
+    case vote(Vote)
+    /// Catch-up for a peer still at an older height: the commit of that height (what block sync would fetch).
+    case commit(CommitCertificate)
+    /// "I am at this height": lets peers that are ahead send the commit we miss (the node's status gossip).
+    case status(height: UInt64)
+
+    var height: UInt64 {
+        switch self {
+        case .status(let h): return h
+        case .proposal(let p): return p.height
+        case .vote(let v): return v.height
+        case .commit(let c): return c.height
+        }
+    }
+}
+
+/// One validator: the pure core plus a tiny fake shell. `signer` and `chain` are what the shell persists and
+/// survive a crash; everything in `core` is lost.
+struct SimNode {
+    var core: TendermintCore
+    var signer = SignerGuard()
+    var chain: [Hash] = []
+    var certificates: [UInt64: CommitCertificate] = [:]
+    var up = true
+    var incarnation = 0
+    let byzantine: Bool
+    var lastProgress: (UInt64, Int32, Step) = (0, 0, .decided)
+    var lastCatchUp: [Int: (height: UInt64, time: Int)] = [:]
+}
+
+/// A FoundationDB-style deterministic simulation of n validators on a faulty network. Everything random comes
+/// from one seeded SplitMix64, so `seed` + `scenario` replay the run exactly.
+final class Simulation {
+    enum Event {
+        case deliver(from: Int, to: Int, NetMessage)
+        case timeout(node: Int, incarnation: Int, Timeout)
+        case value(node: Int, incarnation: Int, height: UInt64, round: Int32)
+        case regossip(node: Int, incarnation: Int)
+        case chaos
+        case restart(node: Int)
+        case heal
+    }
+
+    let scenario: Scenario
+    let seed: UInt64
+    let validators: ValidatorSet
+    let timeouts = TimeoutParameters(proposeMs: 200, proposeDeltaMs: 40, prevoteMs: 100, prevoteDeltaMs: 20,
+                                     precommitMs: 100, precommitDeltaMs: 20)
+    let regossipMs = 250
+    var rng: SplitMix64
+    var now = 0
+    var queue = EventQueue<Event>()
+    var nodes: [SimNode] = []
+    var cut = Set<Int>()           // undirected links a*n+b with a < b
+    var healed = false
+    var dropRate: Double
+    var maxDelayMs: Int
+
+    /// Global oracle state for the invariants.
+    var decided: [UInt64: Hash] = [:]
+    var proposed = Set<Hash>()
+    var invalid = Set<Hash>()
+    var valueCounter = 0
+    var failure: String?
+    var trace: [(time: Int, event: Event)] = []
+    var traceNext = 0
+    let traceLimit = 60
+    var deliveries = 0
+    var evidenceSeen = 0
+    var heightAtHeal: UInt64 = 0
+
+    init(scenario: Scenario, seed: UInt64) {
+        self.scenario = scenario
+        self.seed = seed
+        rng = SplitMix64(seed: seed)
+        dropRate = scenario.dropRate
+        maxDelayMs = scenario.maxDelayMs
+        validators = validatorSet(Array(repeating: 1, count: scenario.n))
+        for i in 0..<scenario.n {
+            nodes.append(SimNode(core: TendermintCore(validators: validators, me: i, timeouts: timeouts),
+                                 byzantine: i >= scenario.n - scenario.byzantine))
+        }
+    }
+
+    var honest: [Int] { nodes.indices.filter { !nodes[$0].byzantine } }
+
+    // MARK: Running
+
+    /// Runs until every honest node decided `heightsAfterHeal` heights past the heal, or a failure.
+    /// Returns nil on success, else a failure report carrying the seed and scenario.
+    func run() -> String? {
+        for i in nodes.indices {
+            feed(i, .startHeight(1))
+            queue.push(.regossip(node: i, incarnation: 0), at: rng.int(1...regossipMs))
+        }
+        queue.push(.chaos, at: rng.int(50...300))
+        queue.push(.heal, at: scenario.chaosMs)
+        while failure == nil, let (time, event) = queue.pop() {
+            now = time
+            if healed && now > scenario.chaosMs + scenario.livenessBudgetMs {
+                fail("liveness: after healing at \(scenario.chaosMs) ms, honest heights are "
+                     + "\(honest.map { nodes[$0].chain.count }) and not all reached \(heightAtHeal + scenario.heightsAfterHeal)")
+                break
+            }
+            record(time, event)
+            process(event)
+            checkAgreement()
+            if healed && honest.allSatisfy({ UInt64(nodes[$0].chain.count) >= heightAtHeal + scenario.heightsAfterHeal }) {
+                return nil
+            }
+        }
+        if failure == nil { fail("event queue ran dry") }
+        return failure.map { report($0) }
+    }
+
+    func report(_ reason: String) -> String {
+        """
+        SIMULATION FAILURE: \(reason)
+          scenario: \(scenario)
+          seed: \(seed) at \(now) ms simulated, \(deliveries) deliveries
+          replay: SIM_SEED=\(seed) SIM_SCENARIO=\(scenario.name) swift test --scratch-path .build-cons --filter YongchainConsensusTests.SimulationTests
+          node states: \(nodes.indices.map { i in "#\(i)\(nodes[i].byzantine ? "B" : "")\(nodes[i].up ? "" : "(down)") h=\(nodes[i].core.height) r=\(nodes[i].core.round) \(nodes[i].core.step) chain=\(nodes[i].chain.count) signed=\(nodes[i].signer.last.map { "h\($0.height) r\($0.round) \($0.step) \($0.blockHash?.short ?? "nil")" } ?? "-") votes=\(nodes[i].core.currentHeightVotes.count)" }.joined(separator: "\n    "))
+          last events:
+            \(traceLines.joined(separator: "\n    "))
+        """
+    }
+
+    func fail(_ reason: String) {
+        if failure == nil { failure = reason }
+    }
+
+    /// Keeps the last `traceLimit` events; they are described only when a run fails.
+    private func record(_ time: Int, _ event: Event) {
+        if trace.count < traceLimit { trace.append((time, event)) } else { trace[traceNext] = (time, event) }
+        traceNext = (traceNext + 1) % traceLimit
+    }
+
+    private var traceLines: [String] {
+        let ordered = trace.count < traceLimit ? trace : Array(trace[traceNext...] + trace[..<traceNext])
+        return ordered.map { "\($0.time)ms \(describe($0.event))" }
+    }
+
+    private func describe(_ e: Event) -> String {
+        switch e {
+        case .deliver(let f, let t, let m):
+            switch m {
+            case .proposal(let p): return "\(f)→\(t) proposal h\(p.height) r\(p.round) \(p.blockHash.short) vr\(p.validRound)"
+            case .vote(let v): return "\(f)→\(t) \(v.type.name) h\(v.height) r\(v.round) \(v.blockHash?.short ?? "nil") by \(v.validator)"
+            case .commit(let c): return "\(f)→\(t) commit h\(c.height) r\(c.round) \(c.blockHash.short)"
+            case .status(let h): return "\(f)→\(t) status h\(h)"
+            }
+        case .timeout(let n, let inc, let t): return "#\(n).\(inc) \(t)"
+        case .value(let n, _, let h, let r): return "#\(n) value ready h\(h) r\(r)"
+        case .regossip(let n, _): return "#\(n) regossip"
+        case .chaos: return "chaos"
+        case .restart(let n): return "#\(n) restart"
+        case .heal: return "heal"
+        }
+    }
+
+    // MARK: Events
+
+    private func process(_ event: Event) {
+        switch event {
+        case .deliver(let from, let to, let m):
+            guard nodes[to].up else { return }
+            deliveries += 1
+            deliver(m, from: from, to: to)
+        case .timeout(let i, let inc, let t):
+            guard nodes[i].up, nodes[i].incarnation == inc else { return }
+            feed(i, .timeout(t))
+        case .value(let i, let inc, let h, let r):
+            guard nodes[i].up, nodes[i].incarnation == inc else { return }
+            feed(i, .proposalValue(height: h, round: r, blockHash: makeValue(by: i, height: h, round: r)))
+        case .regossip(let i, let inc):
+            guard nodes[i].up, nodes[i].incarnation == inc else { return }
+            regossip(i)
+            queue.push(.regossip(node: i, incarnation: inc), at: now + regossipMs)
+        case .chaos:
+            guard !healed else { return }
+            chaos()
+            queue.push(.chaos, at: now + rng.int(100...400))
+        case .restart(let i):
+            restart(i)
+        case .heal:
+            heal()
+        }
+    }
+
+    private func deliver(_ m: NetMessage, from: Int, to: Int) {
+        let core = nodes[to].core
+        if m.height < core.height, let cert = nodes[to].certificates[m.height] {
+            // The sender lags: hand it the commit it is missing, at most once per height per 200 ms.
+            let last = nodes[to].lastCatchUp[from]
+            if last == nil || last!.height != m.height || now - last!.time >= 200 {
+                nodes[to].lastCatchUp[from] = (m.height, now)
+                send(.commit(cert), from: to, to: from)
+            }
+        }
+        switch m {
+        case .proposal(let p):
+            feed(to, .proposal(p, isValid: !invalid.contains(p.blockHash)))
+        case .vote(let v):
+            feed(to, .vote(v))
+        case .commit(let cert):
+            guard cert.height == core.height, core.step != .decided else { return }
+            // First as votes (exercising a decision without the proposal, line 49)...
+            for s in cert.signatures where nodes[to].core.height == cert.height { feed(to, .vote(cert.vote(for: s))) }
+            // ...but a vote set holding an equivocator's other precommit may not count them all; the node's block
+            // sync commits on the (verified) certificate alone and starts the next height.
+            if nodes[to].core.height == cert.height, failure == nil {
+                decide(to, height: cert.height, hash: cert.blockHash, cert: cert)
+                feed(to, .startHeight(cert.height + 1))
+            }
+        case .status:
+            break
+        }
+    }
+
+    /// Our fake getValue(): a fresh block hash, sometimes one that everybody's valid() rejects.
+    private func makeValue(by i: Int, height: UInt64, round: Int32) -> Hash {
+        valueCounter += 1
+        let v = Hash.sha256(Array("seed \(seed) value \(valueCounter) by \(i) at \(height)/\(round)".utf8))
+        if rng.chance(scenario.invalidRate) { invalid.insert(v) }
+        return v
+    }
+
+    /// Feeds an input to a node's core and carries out the outputs, looping own messages back.
+    func feed(_ i: Int, _ input: ConsensusInput) {
+        var pending = [input]
+        var k = 0
+        while k < pending.count, failure == nil {
+            let outputs = nodes[i].core.handle(pending[k])
+            k += 1
+            for o in outputs { perform(o, at: i, &pending) }
+        }
+    }
+
+    private func byzantineActive(_ i: Int) -> Bool { nodes[i].byzantine && !healed }
+
+    private func perform(_ o: ConsensusOutput, at i: Int, _ pending: inout [ConsensusInput]) {
+        switch o {
+        case .requestValue(let h, let r):
+            queue.push(.value(node: i, incarnation: nodes[i].incarnation, height: h, round: r), at: now + rng.int(0...10))
+        case .broadcastProposal(let p):
+            if byzantineActive(i) { equivocate(p, at: i, &pending); return }
+            guard let signed = sign(p, at: i) else { return }
+            proposed.insert(signed.blockHash)
+            pending.append(.proposal(signed, isValid: !invalid.contains(signed.blockHash)))
+            broadcast(.proposal(signed), from: i)
+        case .broadcastVote(let v):
+            if byzantineActive(i) { equivocate(v, at: i, &pending); return }
+            guard let signed = sign(v, at: i) else { return }
+            pending.append(.vote(signed))
+            broadcast(.vote(signed), from: i)
+        case .scheduleTimeout(let t, let ms):
+            queue.push(.timeout(node: i, incarnation: nodes[i].incarnation, t), at: now + ms)
+        case .decide(let h, _, let hash, let cert):
+            decide(i, height: h, hash: hash, cert: cert)
+            pending.append(.startHeight(h + 1))
+        case .evidence(let a, _):
+            evidenceSeen += 1
+            if !nodes[a.validator].byzantine { fail("node \(i) holds evidence that honest validator \(a.validator) equivocated: \(o)") }
+        case .conflictingProposals(let a, _):
+            evidenceSeen += 1
+            if !nodes[a.proposer].byzantine { fail("node \(i) holds evidence that honest proposer \(a.proposer) equivocated") }
+        }
+    }
+
+    /// The shell's double-sign protection: ask the guard, "sign", persist the guard, then send.
+    private func sign(_ p: Proposal, at i: Int) -> Proposal? {
+        var signed = p
+        switch nodes[i].signer.check(p) {
+        case .refuse: return nil
+        case .resend(let sig): signed.signature = sig
+        case .sign:
+            signed.signature = fakeSignature(i, p.blockHash)
+            nodes[i].signer.record(.init(p), signature: signed.signature)
+        }
+        return signed
+    }
+
+    private func sign(_ v: Vote, at i: Int) -> Vote? {
+        var signed = v
+        switch nodes[i].signer.check(v) {
+        case .refuse: return nil
+        case .resend(let sig): signed.signature = sig
+        case .sign:
+            signed.signature = fakeSignature(i, v.blockHash)
+            nodes[i].signer.record(.init(v), signature: signed.signature)
+        }
+        return signed
+    }
+
+    private func fakeSignature(_ i: Int, _ hash: Hash?) -> [UInt8] { [UInt8(i)] + (hash.map { Array($0.bytes.prefix(3)) } ?? []) }
+
+    private func decide(_ i: Int, height h: UInt64, hash: Hash, cert: CommitCertificate) {
+        guard UInt64(nodes[i].chain.count) + 1 == h else {
+            fail("node \(i) decided height \(h) but its chain has \(nodes[i].chain.count) blocks")
+            return
+        }
+        nodes[i].chain.append(hash)
+        nodes[i].certificates[h] = cert
+        guard !nodes[i].byzantine else { return }
+        if cert.blockHash != hash || cert.height != h || UInt64(cert.signatures.count) < validators.quorum {
+            fail("node \(i) decided with a bad certificate \(cert)")
+        }
+        if !proposed.contains(hash) { fail("validity: node \(i) decided \(hash.short) at height \(h), which no proposer proposed") }
+        if invalid.contains(hash) { fail("validity: node \(i) decided the invalid value \(hash.short) at height \(h)") }
+    }
+
+    /// Agreement, after every event: no two honest nodes decided different blocks at one height.
+    private func checkAgreement() {
+        for i in honest {
+            let chain = nodes[i].chain
+            for (index, hash) in chain.enumerated().reversed() {
+                let h = UInt64(index + 1)
+                if let other = decided[h] {
+                    if other != hash { fail("agreement: node \(i) decided \(hash.short) at height \(h), another honest node \(other.short)") }
+                    break   // earlier heights were checked when they were first seen
+                }
+                decided[h] = hash
+            }
+        }
+    }
+
+    // MARK: Network
+
+    private func linkCut(_ a: Int, _ b: Int) -> Bool { cut.contains(min(a, b) * scenario.n + max(a, b)) }
+
+    func send(_ m: NetMessage, from: Int, to: Int) {
+        guard from != to, !linkCut(from, to), !rng.chance(dropRate) else { return }
+        queue.push(.deliver(from: from, to: to, m), at: now + rng.int(1...maxDelayMs))
+        if rng.chance(scenario.duplicateRate) {
+            queue.push(.deliver(from: from, to: to, m), at: now + rng.int(1...maxDelayMs * 3))
+        }
+    }
+
+    private func broadcast(_ m: NetMessage, from: Int) {
+        for j in nodes.indices where j != from { send(m, from: from, to: j) }
+    }
+
+    /// Re-sends a node's own messages of its current height if it has made no progress since the last tick,
+    /// standing in for the node's gossip (which repairs drops and partitions).
+    private func regossip(_ i: Int) {
+        let core = nodes[i].core
+        let progress = (core.height, core.round, core.step)
+        defer { nodes[i].lastProgress = progress }
+        guard progress == nodes[i].lastProgress else { return }
+        broadcast(.status(height: core.height), from: i)
+        // Our own messages of every round, and everybody's for the rounds that matter now: this round, the one
+        // before, and the valid rounds of this round's proposals (the polka a locked node needs, line 28).
+        // Relaying others' votes is what lets an equivocator's vote for v reach everyone (CometBFT gossips the
+        // same way).
+        let proposals = core.currentHeightProposals
+        var relevant: Set<Int32> = [core.round, core.round - 1]
+        for p in proposals where p.round == core.round && p.validRound >= 0 { relevant.insert(p.validRound) }
+        for p in proposals where p.proposer == i || relevant.contains(p.round) { broadcast(.proposal(p), from: i) }
+        for v in core.currentHeightVotes where v.validator == i || relevant.contains(v.round) { broadcast(.vote(v), from: i) }
+        if byzantineActive(i) {
+            // Junk for rounds just ahead, trying to drag honest nodes into rounds nobody else is in.
+            let r = core.round + Int32(rng.int(0...3))
+            let junk = Vote(type: rng.chance(0.5) ? .prevote : .precommit, height: core.height, round: r,
+                            blockHash: unknownBlock(), validator: i, signature: [UInt8(i), 0xBA, 0xD0])
+            broadcast(.vote(junk), from: i)
+        }
+    }
+
+    // MARK: Faults
+
+    private func unknownBlock() -> Hash {
+        valueCounter += 1
+        return Hash.sha256(Array("seed \(seed) unknown \(valueCounter)".utf8))
+    }
+
+    /// A byzantine proposer sends different proposals to different peers: the real one, another valid value,
+    /// an invalid value, or a bogus valid round.
+    private func equivocate(_ p: Proposal, at i: Int, _ pending: inout [ConsensusInput]) {
+        let other = makeValue(by: i, height: p.height, round: p.round)
+        let bad = unknownBlock()
+        invalid.insert(bad)
+        let variants = [p, Proposal(height: p.height, round: p.round, blockHash: other, validRound: -1, proposer: i),
+                        Proposal(height: p.height, round: p.round, blockHash: bad, validRound: -1, proposer: i),
+                        Proposal(height: p.height, round: p.round, blockHash: other, validRound: max(0, p.round - 1), proposer: i)]
+        for v in variants { proposed.insert(v.blockHash) }
+        var real = p
+        real.signature = fakeSignature(i, p.blockHash)
+        pending.append(.proposal(real, isValid: !invalid.contains(p.blockHash)))
+        for j in nodes.indices where j != i {
+            var v = variants[rng.int(0...variants.count - 1)]
+            v.signature = fakeSignature(i, v.blockHash)
+            send(.proposal(v), from: i, to: j)
+        }
+    }
+
+    /// A byzantine voter sends conflicting votes to different peers: the real vote, nil, an unknown block, or
+    /// another proposed value of the round.
+    private func equivocate(_ v: Vote, at i: Int, _ pending: inout [ConsensusInput]) {
+        var real = v
+        real.signature = fakeSignature(i, v.blockHash)
+        pending.append(.vote(real))
+        let roundValues = nodes[i].core.currentHeightProposals.filter { $0.round == v.round }.map(\.blockHash)
+        let choices: [Hash?] = [v.blockHash, nil, unknownBlock()] + roundValues
+        for j in nodes.indices where j != i {
+            let value = choices[rng.int(0...choices.count - 1)]
+            send(.vote(Vote(type: v.type, height: v.height, round: v.round, blockHash: value, validator: i,
+                            signature: fakeSignature(i, value))), from: i, to: j)
+        }
+    }
+
+    private func chaos() {
+        let n = scenario.n
+        switch rng.int(0...9) {
+        case 0...2 where scenario.partitions:
+            let a = rng.int(0...n - 1), b = rng.int(0...n - 1)
+            if a != b { cut.insert(min(a, b) * n + max(a, b)) }
+        case 3 where scenario.partitions:
+            let a = rng.int(0...n - 1)
+            for b in 0..<n where b != a { cut.insert(min(a, b) * n + max(a, b)) }
+        case 4...5 where scenario.partitions:
+            cut.removeAll()
+        case 6...7 where scenario.crashes:
+            let candidates = honest.filter { nodes[$0].up }
+            guard !candidates.isEmpty else { return }
+            let i = candidates[rng.int(0...candidates.count - 1)]
+            nodes[i].up = false
+            nodes[i].incarnation += 1
+            queue.push(.restart(node: i), at: now + rng.int(100...1_500))
+        default:
+            break
+        }
+    }
+
+    /// A crashed node comes back with only what it persisted: its chain and its SignerGuard.
+    private func restart(_ i: Int) {
+        guard !nodes[i].up else { return }
+        nodes[i].up = true
+        nodes[i].core = TendermintCore(validators: validators, me: i, timeouts: timeouts)
+        nodes[i].lastProgress = (0, 0, .decided)
+        let height = UInt64(nodes[i].chain.count) + 1
+        feed(i, .startHeight(height))
+        // What a real shell reads back from its store: the votes it signed before the crash, fed to the new
+        // core and sent again (without them a network with no spare validators can stall for good).
+        let signer = nodes[i].signer
+        for p in signer.restoredProposals(proposer: i) where p.height == height {
+            feed(i, .proposal(p, isValid: !invalid.contains(p.blockHash)))
+            broadcast(.proposal(p), from: i)
+        }
+        for v in signer.restoredVotes(validator: i) where v.height == height {
+            feed(i, .vote(v))
+            broadcast(.vote(v), from: i)
+        }
+        queue.push(.regossip(node: i, incarnation: nodes[i].incarnation), at: now + rng.int(1...regossipMs))
+    }
+
+    /// The network stabilises: links heal, drops stop, crashed honest nodes restart, byzantine nodes go silent.
+    private func heal() {
+        healed = true
+        cut.removeAll()
+        dropRate = 0
+        for i in nodes.indices {
+            if nodes[i].byzantine {
+                nodes[i].up = false
+                nodes[i].incarnation += 1
+            } else if !nodes[i].up {
+                restart(i)
+            }
+        }
+        heightAtHeal = honest.map { UInt64(nodes[$0].chain.count) }.max() ?? 0
+    }
+}
