@@ -29,7 +29,8 @@ struct TendermintPaperTests {
     @Test("lines 14-19: a proposer without validValue asks the shell for a value, then proposes it with vr = -1")
     func proposerAsksForValue() {
         var h = Harness(me: 1)
-        #expect(h.start() == [.requestValue(height: 1, round: 0)])
+        #expect(h.start() == [.requestValue(height: 1, round: 0),
+                              .scheduleTimeout(Timeout(kind: .propose, height: 1, round: 0), afterMs: 300)])
         #expect(h.core.step == .propose)
         #expect(h.handle(.proposalValue(height: 1, round: 0, blockHash: b))
                 == [.broadcastProposal(Proposal(height: 1, round: 0, blockHash: b, validRound: -1, proposer: 1))])
@@ -46,7 +47,15 @@ struct TendermintPaperTests {
         #expect(h.core.validValue == b && h.core.validRound == 0)
         h.votes(.precommit, from: [0, 1, 3], round: 0, nil)
         let out = h.fire(.precommit, round: 0)
-        #expect(out == [.broadcastProposal(Proposal(height: 1, round: 1, blockHash: b, validRound: 0, proposer: 2))])
+        #expect(out == [.broadcastProposal(Proposal(height: 1, round: 1, blockHash: b, validRound: 0, proposer: 2)),
+                        .scheduleTimeout(Timeout(kind: .propose, height: 1, round: 1), afterMs: 330)])
+    }
+
+    @Test("line 21 (as CometBFT): the proposer schedules timeoutPropose too, so a lost own proposal cannot stall it")
+    func proposerTimesOutWithoutOwnProposal() {
+        var h = Harness(me: 1)
+        h.start()
+        #expect(h.fire(.propose, round: 0) == [prevote(1, 0, nil, by: 1)])
     }
 
     @Test("line 21: a non-proposer schedules timeoutPropose(round) = base + round * delta")
