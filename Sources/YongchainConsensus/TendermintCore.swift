@@ -90,7 +90,7 @@ public struct TendermintCore: Sendable {
 
     // MARK: Intake
 
-    mutating func startHeight(_ h: UInt64, _ out: inout [ConsensusOutput]) {
+    private mutating func startHeight(_ h: UInt64, _ out: inout [ConsensusOutput]) {
         precondition(h > height, "startHeight(\(h)) must be above the current height \(height)")
         height = h
         lockedValue = nil
@@ -115,7 +115,7 @@ public struct TendermintCore: Sendable {
     }
 
     /// Keeps a next-height message, at most `maxBufferedPerValidator` per sender.
-    mutating func buffer(_ m: BufferedMessage) {
+    private mutating func buffer(_ m: BufferedMessage) {
         guard bufferedPerSender[m.sender] < limits.maxBufferedPerValidator else { return }
         bufferedPerSender[m.sender] += 1
         nextHeightBuffer.append(m)
@@ -123,7 +123,7 @@ public struct TendermintCore: Sendable {
 
     /// Common checks for a message of the current height; notes the sender's round for the round skip.
     /// Returns false if the message is not to be stored.
-    mutating func admit(sender: Int, round r: Int32, _ out: inout [ConsensusOutput]) -> Bool {
+    private mutating func admit(sender: Int, round r: Int32, _ out: inout [ConsensusOutput]) -> Bool {
         guard r >= 0 else { return false }
         if r > highestRound[sender] {
             highestRound[sender] = r
@@ -132,7 +132,7 @@ public struct TendermintCore: Sendable {
         return r <= round + limits.maxRoundsAhead
     }
 
-    mutating func receiveProposal(_ p: Proposal, isValid: Bool, _ out: inout [ConsensusOutput]) {
+    private mutating func receiveProposal(_ p: Proposal, isValid: Bool, _ out: inout [ConsensusOutput]) {
         guard p.proposer >= 0, p.proposer < validators.count, p.round >= 0, p.validRound >= -1 else { return }
         if p.height == height + 1 { buffer(.proposal(p, isValid: isValid)); return }
         guard p.height == height, height > 0 else { return }
@@ -140,7 +140,7 @@ public struct TendermintCore: Sendable {
         guard p.proposer == validators.proposer(height: height, round: p.round) else { return }
         guard admit(sender: p.proposer, round: p.round, &out) else { return }
         var rm = rounds[p.round] ?? RoundMessages(height: height, round: p.round)
-        if rm.proposals.contains(p) || rm.proposals.contains(where: { $0.blockHash == p.blockHash && $0.validRound == p.validRound }) {
+        if rm.proposals.contains(where: { $0.blockHash == p.blockHash && $0.validRound == p.validRound }) {
             return
         }
         if let first = rm.proposals.first, !rm.proposalEquivocationReported {
@@ -155,7 +155,7 @@ public struct TendermintCore: Sendable {
         evaluate(&out)
     }
 
-    mutating func receiveVote(_ v: Vote, _ out: inout [ConsensusOutput]) {
+    private mutating func receiveVote(_ v: Vote, _ out: inout [ConsensusOutput]) {
         guard v.validator >= 0, v.validator < validators.count, v.round >= 0 else { return }
         if v.height == height + 1 { buffer(.vote(v)); return }
         guard v.height == height, height > 0 else { return }
@@ -175,13 +175,13 @@ public struct TendermintCore: Sendable {
         evaluate(&out)
     }
 
-    mutating func receiveValue(height h: UInt64, round r: Int32, blockHash: Hash, _ out: inout [ConsensusOutput]) {
+    private mutating func receiveValue(height h: UInt64, round r: Int32, blockHash: Hash, _ out: inout [ConsensusOutput]) {
         guard awaitingValue, h == height, r == round, step == .propose else { return }
         awaitingValue = false
         proposeValue(blockHash, &out)
     }
 
-    mutating func receiveTimeout(_ t: Timeout, _ out: inout [ConsensusOutput]) {
+    private mutating func receiveTimeout(_ t: Timeout, _ out: inout [ConsensusOutput]) {
         switch t.kind {
         case .propose: onTimeoutPropose(height: t.height, round: t.round, &out)
         case .prevote: onTimeoutPrevote(height: t.height, round: t.round, &out)
