@@ -1,13 +1,16 @@
 import YongchainCore
 import YongchainCrypto
 
-/// Remembers the last consensus message this validator signed, so that it never signs two different messages
-/// for one (height, round, step) — not even across a crash. Pure value: the shell persists it.
+/// Remembers the consensus messages this validator signed at its latest height, so that it never signs two
+/// different messages for one (height, round, step) — not even across a crash. Pure value: the shell persists it.
 ///
 /// The shell MUST, for every `.broadcastProposal` / `.broadcastVote`:
 /// 1. ask `check(_:)`; on `.refuse` drop the message;
 /// 2. on `.sign`: sign, call `record(_:signature:)`, and durably store the guard BEFORE sending anything;
 /// 3. on `.resend(signature:)`: send the stored signature again (the same message was signed before a crash).
+///
+/// After a restart the shell MUST also hand the new core its own earlier messages (`restoredVotes`,
+/// `restoredProposals`) and send them again.
 public struct SignerGuard: Sendable, Equatable, CanonicalCodable {
     /// Signing order within a round: a proposal comes before the prevote, the prevote before the precommit.
     public enum SignStep: UInt8, Sendable, Hashable, Comparable {
@@ -57,16 +60,25 @@ public struct SignerGuard: Sendable, Equatable, CanonicalCodable {
         case refuse(reason: String)
     }
 
-    /// The last message signed and its signature; nil for a validator that never signed.
-    public private(set) var last: Message?
-    public private(set) var lastSignature: [UInt8]
-
-    public init() { self.init(last: nil, signature: []) }
-
-    private init(last: Message?, signature: [UInt8]) {
-        self.last = last
-        self.lastSignature = signature
+    /// A message as signed, with its signature.
+    public struct Signed: Sendable, Equatable {
+        public let message: Message
+        public let signature: [UInt8]
     }
+
+    /// How many messages of the latest height are kept for `restoredVotes` / `restoredProposals`.
+    public static let historyLimit = 64
+
+    /// The messages signed at the latest height, oldest first (at most `historyLimit`); the last is the last
+    /// signed message, against which `check` orders new requests.
+    public private(set) var history: [Signed]
+
+    public var last: Message? { history.last?.message }
+    public var lastSignature: [UInt8] { history.last?.signature ?? [] }
+
+    public init() { self.init(history: []) }
+
+    private init(history: [Signed]) { self.history = history }
 
     public func check(_ message: Message) -> Verdict {
         guard let last else { return .sign }
@@ -85,32 +97,58 @@ public struct SignerGuard: Sendable, Equatable, CanonicalCodable {
     /// Records a message just signed. Only call it after `check` answered `.sign`.
     public mutating func record(_ message: Message, signature: [UInt8]) {
         precondition(check(message) == .sign, "recording a message the guard did not allow")
-        last = message
-        lastSignature = signature
+        if let last, last.height != message.height { history.removeAll() }
+        history.append(Signed(message: message, signature: signature))
+        if history.count > SignerGuard.historyLimit { history.removeFirst(history.count - SignerGuard.historyLimit) }
+    }
+
+    /// Our signed votes of the latest height. After a restart the shell MUST feed these (and
+    /// `restoredProposals`) to the new core after `.startHeight`, and send them again: a fresh core does not know
+    /// what it voted before the crash, and the guard refuses to sign those steps again, so without them the
+    /// votes could be lost for good and a network with no spare validators would stall.
+    public func restoredVotes(validator: Int) -> [Vote] {
+        history.compactMap { s in
+            let m = s.message
+            guard m.step != .proposal else { return nil }
+            return Vote(type: m.step == .prevote ? .prevote : .precommit, height: m.height, round: m.round,
+                        blockHash: m.blockHash, validator: validator, signature: s.signature)
+        }
+    }
+
+    /// Our signed proposals of the latest height; see `restoredVotes`.
+    public func restoredProposals(proposer: Int) -> [Proposal] {
+        history.compactMap { s in
+            let m = s.message
+            guard m.step == .proposal, let hash = m.blockHash else { return nil }
+            return Proposal(height: m.height, round: m.round, blockHash: hash, validRound: m.validRound,
+                            proposer: proposer, signature: s.signature)
+        }
     }
 
     public func encode(to w: inout CanonicalWriter) {
-        guard let last else { w.u8(0); return }
-        w.u8(1)
-        w.u64(last.height)
-        w.u32(UInt32(bitPattern: last.round))
-        w.u8(last.step.rawValue)
-        w.optionalHash(last.blockHash)
-        w.u32(UInt32(bitPattern: last.validRound))
-        w.bytes(lastSignature)
+        w.list(history) { w, s in
+            w.u64(s.message.height)
+            w.u32(UInt32(bitPattern: s.message.round))
+            w.u8(s.message.step.rawValue)
+            w.optionalHash(s.message.blockHash)
+            w.u32(UInt32(bitPattern: s.message.validRound))
+            w.bytes(s.signature)
+        }
     }
 
     public init(from r: inout CanonicalReader) throws {
-        guard try r.bool("signerGuard.present") else { self.init(); return }
-        let height = try r.u64("signerGuard.height")
-        let round = Int32(bitPattern: try r.u32("signerGuard.round"))
-        guard let step = SignStep(rawValue: try r.u8("signerGuard.step")) else {
-            throw EncodingError.invalid("signerGuard.step", "unknown step")
+        let history = try r.list("signerGuard.history", max: SignerGuard.historyLimit) { r in
+            let height = try r.u64("signerGuard.height")
+            let round = Int32(bitPattern: try r.u32("signerGuard.round"))
+            guard let step = SignStep(rawValue: try r.u8("signerGuard.step")) else {
+                throw EncodingError.invalid("signerGuard.step", "unknown step")
+            }
+            let hash = try r.optionalHash("signerGuard.blockHash")
+            let validRound = Int32(bitPattern: try r.u32("signerGuard.validRound"))
+            let signature = try r.bytes("signerGuard.signature", max: 256)
+            return Signed(message: Message(height: height, round: round, step: step, blockHash: hash, validRound: validRound),
+                          signature: signature)
         }
-        let hash = try r.optionalHash("signerGuard.blockHash")
-        let validRound = Int32(bitPattern: try r.u32("signerGuard.validRound"))
-        let signature = try r.bytes("signerGuard.signature", max: 256)
-        self.init(last: Message(height: height, round: round, step: step, blockHash: hash, validRound: validRound),
-                  signature: signature)
+        self.init(history: history)
     }
 }

@@ -9,7 +9,13 @@ extension TendermintCore {
 
     /// Lines 11-21, StartRound(round): enter `r` at step propose. Our round: propose validValue with validRound
     /// if we have one (lines 15-16), else ask the shell for a value (line 18, answered by `.proposalValue`).
-    /// Someone else's: schedule OnTimeoutPropose (line 21).
+    /// Then schedule OnTimeoutPropose (line 21).
+    ///
+    /// Deviation, as in CometBFT: the proposer schedules timeoutPropose too. In the paper its own proposal
+    /// always reaches it; here the shell may fail to build a block, or its SignerGuard may refuse the proposal
+    /// after a crash (it had already signed this round's prevote), and a proposer waiting in step propose forever
+    /// can stall a network with no spare validators. Once its proposal comes back it is in step prevote and the
+    /// timeout does nothing.
     mutating func startRound(_ r: Int32, _ out: inout [ConsensusOutput]) {
         round = r                                   // line 12
         step = .propose                             // line 13
@@ -24,9 +30,8 @@ extension TendermintCore {
                 awaitingValue = true
                 out.append(.requestValue(height: height, round: r))
             }
-        } else {                                    // line 21
-            schedule(.propose, &out)
         }
+        schedule(.propose, &out)                    // line 21
     }
 
     /// Line 19: broadcast ⟨PROPOSAL, h, round, proposal, validRound⟩.

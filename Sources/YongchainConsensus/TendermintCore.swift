@@ -90,29 +90,13 @@ public struct TendermintCore: Sendable {
 
     // MARK: Intake
 
-    /// Rejoins height `h` after a restart: at `round` (past every round this validator signed in) and with the
-    /// locked and valid values it had recorded, so a crash can never make it prevote against its own lock.
-    public mutating func resume(height h: UInt64, round r: Int32, locked: (value: Hash, round: Int32)?,
-                                valid: (value: Hash, round: Int32)?) -> [ConsensusOutput] {
-        var out: [ConsensusOutput] = []
-        startHeight(h, round: max(r, 0), locked: locked, valid: valid, &out)
-        // A restarted proposer may be refused its own proposal by its SignerGuard (it already signed a later step
-        // of this round): without a proposal it would wait in step propose forever, so it also arms the
-        // timeout a non-proposer arms (line 21); OnTimeoutPropose acts only if it is still in that step.
-        if step == .propose, round == max(r, 0), let me, validators.proposer(height: h, round: round) == me {
-            schedule(.propose, &out)
-        }
-        return out
-    }
-
-    mutating func startHeight(_ h: UInt64, round startRoundNumber: Int32 = 0, locked: (value: Hash, round: Int32)? = nil,
-                              valid: (value: Hash, round: Int32)? = nil, _ out: inout [ConsensusOutput]) {
+    private mutating func startHeight(_ h: UInt64, _ out: inout [ConsensusOutput]) {
         precondition(h > height, "startHeight(\(h)) must be above the current height \(height)")
         height = h
-        lockedValue = locked?.value
-        lockedRound = locked?.round ?? -1
-        validValue = valid?.value
-        validRound = valid?.round ?? -1
+        lockedValue = nil
+        lockedRound = -1
+        validValue = nil
+        validRound = -1
         decision = nil
         rounds = [:]
         validity = [:]
@@ -120,7 +104,7 @@ public struct TendermintCore: Sendable {
         let replay = nextHeightBuffer.filter { $0.height == h }
         nextHeightBuffer = []
         bufferedPerSender = Array(repeating: 0, count: validators.count)
-        startRound(startRoundNumber, &out)
+        startRound(0, &out)
         for m in replay {
             switch m {
             case .proposal(let p, let isValid): receiveProposal(p, isValid: isValid, &out)
@@ -131,7 +115,7 @@ public struct TendermintCore: Sendable {
     }
 
     /// Keeps a next-height message, at most `maxBufferedPerValidator` per sender.
-    mutating func buffer(_ m: BufferedMessage) {
+    private mutating func buffer(_ m: BufferedMessage) {
         guard bufferedPerSender[m.sender] < limits.maxBufferedPerValidator else { return }
         bufferedPerSender[m.sender] += 1
         nextHeightBuffer.append(m)
@@ -139,7 +123,7 @@ public struct TendermintCore: Sendable {
 
     /// Common checks for a message of the current height; notes the sender's round for the round skip.
     /// Returns false if the message is not to be stored.
-    mutating func admit(sender: Int, round r: Int32, _ out: inout [ConsensusOutput]) -> Bool {
+    private mutating func admit(sender: Int, round r: Int32, _ out: inout [ConsensusOutput]) -> Bool {
         guard r >= 0 else { return false }
         if r > highestRound[sender] {
             highestRound[sender] = r
@@ -148,7 +132,7 @@ public struct TendermintCore: Sendable {
         return r <= round + limits.maxRoundsAhead
     }
 
-    mutating func receiveProposal(_ p: Proposal, isValid: Bool, _ out: inout [ConsensusOutput]) {
+    private mutating func receiveProposal(_ p: Proposal, isValid: Bool, _ out: inout [ConsensusOutput]) {
         guard p.proposer >= 0, p.proposer < validators.count, p.round >= 0, p.validRound >= -1 else { return }
         if p.height == height + 1 { buffer(.proposal(p, isValid: isValid)); return }
         guard p.height == height, height > 0 else { return }
@@ -156,7 +140,7 @@ public struct TendermintCore: Sendable {
         guard p.proposer == validators.proposer(height: height, round: p.round) else { return }
         guard admit(sender: p.proposer, round: p.round, &out) else { return }
         var rm = rounds[p.round] ?? RoundMessages(height: height, round: p.round)
-        if rm.proposals.contains(p) || rm.proposals.contains(where: { $0.blockHash == p.blockHash && $0.validRound == p.validRound }) {
+        if rm.proposals.contains(where: { $0.blockHash == p.blockHash && $0.validRound == p.validRound }) {
             return
         }
         if let first = rm.proposals.first, !rm.proposalEquivocationReported {
@@ -171,18 +155,19 @@ public struct TendermintCore: Sendable {
         evaluate(&out)
     }
 
-    mutating func receiveVote(_ v: Vote, _ out: inout [ConsensusOutput]) {
+    private mutating func receiveVote(_ v: Vote, _ out: inout [ConsensusOutput]) {
         guard v.validator >= 0, v.validator < validators.count, v.round >= 0 else { return }
         if v.height == height + 1 { buffer(.vote(v)); return }
         guard v.height == height, height > 0 else { return }
         guard admit(sender: v.validator, round: v.round, &out) else { return }
         var rm = rounds[v.round] ?? RoundMessages(height: height, round: v.round)
-        switch rm[v.type].add(v, power: validators[v.validator].power) {
+        switch rm[v.type].add(v, power: validators[v.validator].power, conflictThreshold: validators.oneThirdPlus) {
         case .duplicate:
             return
-        case .conflict(let existing):
+        case .conflict(let existing, let counted):
             if rm[v.type].noteEquivocation(v.validator) { out.append(.evidence(existing, v)) }
             rounds[v.round] = rm
+            guard counted else { return }
         case .added:
             rounds[v.round] = rm
         }
@@ -190,13 +175,13 @@ public struct TendermintCore: Sendable {
         evaluate(&out)
     }
 
-    mutating func receiveValue(height h: UInt64, round r: Int32, blockHash: Hash, _ out: inout [ConsensusOutput]) {
+    private mutating func receiveValue(height h: UInt64, round r: Int32, blockHash: Hash, _ out: inout [ConsensusOutput]) {
         guard awaitingValue, h == height, r == round, step == .propose else { return }
         awaitingValue = false
         proposeValue(blockHash, &out)
     }
 
-    mutating func receiveTimeout(_ t: Timeout, _ out: inout [ConsensusOutput]) {
+    private mutating func receiveTimeout(_ t: Timeout, _ out: inout [ConsensusOutput]) {
         switch t.kind {
         case .propose: onTimeoutPropose(height: t.height, round: t.round, &out)
         case .prevote: onTimeoutPrevote(height: t.height, round: t.round, &out)

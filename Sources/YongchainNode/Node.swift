@@ -196,17 +196,20 @@ public final class Node: @unchecked Sendable {
         }
     }
 
-    /// After a restart in the middle of a height this validator signed in, rejoin in its last signed round with
-    /// its lock; otherwise start the height afresh. The guard re-sends what was signed in that round and refuses
-    /// anything conflicting, so the validator still takes part in the round's later steps (skipping the round
-    /// could leave the others one precommit short).
+    /// Starts height `h`. After a restart in the middle of a height this validator signed in, it also restores
+    /// the lock it persisted and hands the core its own earlier votes, which it sends again (a fresh core does not
+    /// know them, and the others may need them for their quorum). The guard still refuses anything conflicting.
     private func resumeConsensus(at h: UInt64) {
-        guard let last = signer.last, last.height == h else { feed(.startHeight(h)); return }
-        let round = last.round
-        let lockOK = record.height == h
-        logger.info("consensus", "resuming after a restart at round \(round)", height: h)
-        let outs = core.resume(height: h, round: round, locked: lockOK ? record.locked : nil, valid: lockOK ? record.valid : nil)
-        carryOut(outs, startedHeight: true)
+        feed(.startHeight(h))
+        guard let me = myIndex, record.height == h else { return }
+        core.restoreLock(height: h, locked: record.locked, valid: record.valid)
+        let votes = signer.restoredVotes(validator: me).filter { $0.height == h }
+        if !votes.isEmpty { logger.info("consensus", "resuming after a restart with \(votes.count) votes already signed", height: h) }
+        for v in votes {
+            gossip.broadcast(.vote(v))
+            ownMessages.append(.vote(v))
+            feed(.vote(v))
+        }
     }
 
     /// Signs only what the guard allows, and records it durably before the signature can leave this node.

@@ -56,4 +56,22 @@ struct SignerGuardTests {
         #expect(try SignerGuard(canonical: g.canonicalBytes) == g)
         #expect(throws: EncodingError.self) { try SignerGuard(canonical: [1, 0, 0]) }
     }
+
+    @Test("keeps the messages of the latest height, bounded, so a restarted validator can re-send its votes")
+    func historyForRestart() throws {
+        var g = SignerGuard()
+        g.record(.init(height: 4, round: 0, step: .prevote, blockHash: b), signature: [1])
+        g.record(.init(height: 5, round: 0, step: .proposal, blockHash: b, validRound: -1), signature: [2])
+        g.record(.init(height: 5, round: 0, step: .prevote, blockHash: b), signature: [3])
+        g.record(.init(height: 5, round: 0, step: .precommit, blockHash: nil), signature: [4])
+        #expect(g.restoredProposals(proposer: 2) == [Proposal(height: 5, round: 0, blockHash: b, validRound: -1, proposer: 2, signature: [2])])
+        #expect(g.restoredVotes(validator: 2) == [
+            Vote(type: .prevote, height: 5, round: 0, blockHash: b, validator: 2, signature: [3]),
+            Vote(type: .precommit, height: 5, round: 0, blockHash: nil, validator: 2, signature: [4]),
+        ])
+        #expect(try SignerGuard(canonical: g.canonicalBytes) == g)
+        for r: Int32 in 1...100 { g.record(.init(height: 5, round: r, step: .prevote, blockHash: nil), signature: [5]) }
+        #expect(g.history.count == SignerGuard.historyLimit)
+        #expect(g.last?.round == 100)
+    }
 }

@@ -13,16 +13,16 @@ import YongchainCrypto
 @Suite("Deterministic simulation")
 struct SimulationTests {
     static let scenarios: [(Scenario, ciSeeds: Int)] = [
-        (Scenario(name: "calm-4", n: 4, maxDelayMs: 10), 20),
-        (Scenario(name: "lossy-4", n: 4, dropRate: 0.15, duplicateRate: 0.1, maxDelayMs: 60), 40),
-        (Scenario(name: "partitions-4", n: 4, dropRate: 0.05, maxDelayMs: 30, partitions: true), 40),
-        (Scenario(name: "crashes-4", n: 4, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30, crashes: true), 40),
-        (Scenario(name: "byzantine-4", n: 4, byzantine: 1, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30, invalidRate: 0.1), 40),
+        (Scenario(name: "calm-4", n: 4, maxDelayMs: 10), 40),
+        (Scenario(name: "lossy-4", n: 4, dropRate: 0.15, duplicateRate: 0.1, maxDelayMs: 60), 120),
+        (Scenario(name: "partitions-4", n: 4, dropRate: 0.05, maxDelayMs: 30, partitions: true), 120),
+        (Scenario(name: "crashes-4", n: 4, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30, crashes: true), 120),
+        (Scenario(name: "byzantine-4", n: 4, byzantine: 1, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30, invalidRate: 0.1), 150),
         (Scenario(name: "chaos-4", n: 4, byzantine: 1, dropRate: 0.1, duplicateRate: 0.1, maxDelayMs: 50,
-                  partitions: true, crashes: true, invalidRate: 0.1, checkLiveness: false), 40),
-        (Scenario(name: "byzantine-7", n: 7, byzantine: 2, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30, invalidRate: 0.1), 30),
+                  partitions: true, crashes: true, invalidRate: 0.1), 150),
+        (Scenario(name: "byzantine-7", n: 7, byzantine: 2, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30, invalidRate: 0.1), 100),
         (Scenario(name: "chaos-7", n: 7, byzantine: 2, dropRate: 0.1, duplicateRate: 0.1, maxDelayMs: 50,
-                  partitions: true, crashes: true, invalidRate: 0.1, checkLiveness: false), 30),
+                  partitions: true, crashes: true, invalidRate: 0.1), 120),
     ]
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }

@@ -29,7 +29,8 @@ struct TendermintPaperTests {
     @Test("lines 14-19: a proposer without validValue asks the shell for a value, then proposes it with vr = -1")
     func proposerAsksForValue() {
         var h = Harness(me: 1)
-        #expect(h.start() == [.requestValue(height: 1, round: 0)])
+        #expect(h.start() == [.requestValue(height: 1, round: 0),
+                              .scheduleTimeout(Timeout(kind: .propose, height: 1, round: 0), afterMs: 300)])
         #expect(h.core.step == .propose)
         #expect(h.handle(.proposalValue(height: 1, round: 0, blockHash: b))
                 == [.broadcastProposal(Proposal(height: 1, round: 0, blockHash: b, validRound: -1, proposer: 1))])
@@ -46,7 +47,15 @@ struct TendermintPaperTests {
         #expect(h.core.validValue == b && h.core.validRound == 0)
         h.votes(.precommit, from: [0, 1, 3], round: 0, nil)
         let out = h.fire(.precommit, round: 0)
-        #expect(out == [.broadcastProposal(Proposal(height: 1, round: 1, blockHash: b, validRound: 0, proposer: 2))])
+        #expect(out == [.broadcastProposal(Proposal(height: 1, round: 1, blockHash: b, validRound: 0, proposer: 2)),
+                        .scheduleTimeout(Timeout(kind: .propose, height: 1, round: 1), afterMs: 330)])
+    }
+
+    @Test("line 21 (as CometBFT): the proposer schedules timeoutPropose too, so a lost own proposal cannot stall it")
+    func proposerTimesOutWithoutOwnProposal() {
+        var h = Harness(me: 1)
+        h.start()
+        #expect(h.fire(.propose, round: 0) == [prevote(1, 0, nil, by: 1)])
     }
 
     @Test("line 21: a non-proposer schedules timeoutPropose(round) = base + round * delta")
@@ -265,6 +274,8 @@ struct TendermintPaperTests {
         h.votes(.precommit, from: [1, 2, 3], round: 0, nil)
         h.fire(.precommit, round: 0)
         #expect(h.core.round == 1)
+        let out = h.votes(.precommit, from: [1, 2, 3], round: 0, b)   // conflicting with their nil: not counted
+        #expect(out.allSatisfy { $0.decided == nil })
         let decided = h.votes(.precommit, from: [0, 1, 2], round: 1, c)
         #expect(decided.compactMap(\.decided) == [c])
     }
@@ -388,7 +399,7 @@ struct TendermintPaperTests {
         #expect(h.core.step == .propose && h.core.currentHeightProposals.isEmpty)
     }
 
-    @Test("equivocation: a conflicting vote is reported once and counted for its own value; an identical one is ignored")
+    @Test("equivocation: a conflicting vote is reported once and never counted; an identical one is ignored")
     func equivocationDetected() {
         var h = Harness(me: 0)
         h.start()
@@ -400,11 +411,24 @@ struct TendermintPaperTests {
                                   Vote(type: .prevote, height: 1, round: 0, blockHash: c, validator: 1, signature: [1]))])
         #expect(h.votes(.prevote, from: [1], round: 0, nil) == [])      // reported once
         #expect(h.core.voteSet(round: 0, type: .prevote)?.totalPower == 1)
-        // Two honest votes for C plus the equivocator's are 2f+1 signed prevotes for C: a polka (the paper counts
-        // distinct senders of ⟨PREVOTE, h, r, id(C)⟩), while the equivocator still counts once in the total.
+        // Two honest votes for C plus the equivocator's are not a polka for C.
         h.propose(c, round: 0)
         h.votes(.prevote, from: [2, 3], round: 0, c)
-        #expect(h.core.voteSet(round: 0, type: .prevote)?.power(for: c) == 3)
+        #expect(h.core.voteSet(round: 0, type: .prevote)?.power(for: c) == 2)
+        #expect(h.core.lockedRound == -1)
+    }
+
+    @Test("equivocation: as in the paper, an equivocator counts for each value it voted for, but totals count it once")
+    func equivocatorCountsPerValue() {
+        var h = Harness(me: 0)
+        h.start()
+        h.propose(c, round: 0)                      // we prevote C
+        h.votes(.prevote, from: [0, 2], round: 0, c)
+        h.votes(.prevote, from: [3], round: 0, nil)
+        #expect(h.core.step == .prevote && h.core.lockedRound == -1)
+        let out = h.votes(.prevote, from: [3], round: 0, c)   // 3 also prevotes C: C has 3 of 4
+        #expect(out.contains { if case .evidence = $0 { return true } else { return false } })
+        #expect(out.contains(precommit(1, 0, c, by: 0)))
         #expect(h.core.voteSet(round: 0, type: .prevote)?.totalPower == 3)
     }
 
