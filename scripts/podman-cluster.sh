@@ -16,12 +16,15 @@ step() { printf '\n== %s\n' "$*"; }
 step "tools"
 command -v podman >/dev/null || apt-get install -y -qq podman podman-compose debootstrap runc
 mkdir -p /etc/containers
-[ -f /etc/containers/containers.conf ] || cat > /etc/containers/containers.conf <<CONF
+# runc, not crun; container limits at this host's hard limits (asking for more is refused).
+NOFILE=$(ulimit -Hn); NPROC=$(ulimit -Hu); [ "$NPROC" = unlimited ] && NPROC=65536; [ "$NOFILE" = unlimited ] && NOFILE=65536
+cat > /etc/containers/containers.conf <<CONF
 [containers]
-default_ulimits = ["nofile=65536:65536", "nproc=65536:65536"]
+default_ulimits = ["nofile=$NOFILE:$NOFILE", "nproc=$NPROC:$NPROC"]
 [engine]
 runtime = "runc"
 CONF
+
 
 step "base image (debootstrap bookworm, once)"
 mkdir -p "$WORK"
