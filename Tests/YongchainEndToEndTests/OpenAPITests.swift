@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+extension EndToEnd {
+    /// docs/openapi.yaml against a running node: every documented operation is routed, and every error answer has
+    /// the documented `{"error":{"code","message"}}` shape; every route the node serves is documented.
+    @Suite(.serialized) struct OpenAPI {
+        static let spec = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/openapi.yaml").path
+
+        /// (method, path template) of every operation, read from the spec's `paths:` section.
+        static func operations() throws -> [(String, String)] {
+            var out: [(String, String)] = []
+            var path: String?
+            for line in try String(contentsOfFile: spec, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()); continue }
+                if !line.hasPrefix("  ") { path = nil; continue }
+                for m in ["get", "post", "head"] where line == "    \(m):" {
+                    if let path { out.append((m.uppercased(), path)) }
+                }
+            }
+            return out
+        }
+
+        @Test func everyDocumentedOperationIsRoutedAndErrorsHaveTheDocumentedShape() throws {
+            let ops = try Self.operations()
+            #expect(ops.count >= 19, "the spec lists \(ops.count) operations")
+            let c = try ClusterHarness(validators: 1, emptyBlockMs: 200)
+            try c.up()
+            #expect(c.eventually(10) { c.height("registry") >= 1 })
+            let sample = ["height": "1", "hash": String(repeating: "0", count: 64), "unit": "110101001001GB00001F00010001",
+                          "no": "MR-2020-0000001", "id": String(repeating: "0", count: 64), "key": "ed25519:" + String(repeating: "0", count: 64),
+                          "code": "91350100M000100Y43"]
+            for (method, template) in ops {
+                var path = template
+                for (k, v) in sample { path = path.replacingOccurrences(of: "{\(k)}", with: v) }
+                #expect(!path.contains("{"), "no sample value for \(template)")
+                let r = try c.http.send(method, url: c.url("registry") + path, headers: [("Content-Type", "application/json")],
+                                        body: method == "POST" ? Array("{}".utf8) : [], timeout: 10)
+                if (200..<300).contains(r.status) { continue }
+                let json = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]
+                let error = json?["error"] as? [String: Any]
+                #expect(error?["code"] is String && error?["message"] is String, "\(method) \(template): \(r.status) without the error shape")
+                let message = (error?["message"] as? String) ?? ""
+                let routed = !message.hasPrefix("no route")
+                #expect(routed, "\(method) \(template) is documented but not routed")
+            }
+            // And the other way round: an undocumented path is not served.
+            let r = try c.http.send("GET", url: c.url("registry") + "/v1/undocumented", timeout: 5)
+            #expect(r.status == 404)
+        }
+    }
+}
