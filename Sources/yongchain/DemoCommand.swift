@@ -19,7 +19,18 @@ enum DemoCommand {
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["dir", "base-port"], switches: ["exit"])
+        let a = try Args(argv, valued: ["dir", "base-port"], switches: ["exit", "attach"])
+        // --attach: run the flows against a cluster that is already running (e.g. the compose one), never starting
+        // or stopping it.
+        if a.flag("attach") {
+            let m = try ClusterCommand.manifest(try a.require("dir"))
+            let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chainID: m.chainId)) })
+            var flows = DemoFlows(orgs: orgs)
+            flows.run()
+            print("\n\(flows.passed)/\(flows.steps) steps as expected.")
+            guard flows.passed == flows.steps else { throw CommandFailed("\(flows.steps - flows.passed) demo step(s) did not turn out as expected") }
+            return
+        }
         let dir = a.value("dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("yongchain-demo-\(UUID().uuidString.prefix(8))").path
         if !FileManager.default.fileExists(atPath: dir + "/cluster.json") {
             try ClusterCommand.run(["init", "--dir", dir, "--validators", "4", "--empty-block-ms", "300",
