@@ -17,7 +17,8 @@ step "tools"
 command -v podman >/dev/null || apt-get install -y -qq podman podman-compose debootstrap runc
 mkdir -p /etc/containers
 # runc, not crun; container limits at this host's hard limits (asking for more is refused).
-NOFILE=$(ulimit -Hn); NPROC=$(ulimit -Hu); [ "$NPROC" = unlimited ] && NPROC=65536; [ "$NOFILE" = unlimited ] && NOFILE=65536
+# (nproc at the hard limit is refused here too; a node needs a few dozen threads, 4096 is ample.)
+NOFILE=$(ulimit -Hn); NPROC=4096; [ "$NOFILE" = unlimited ] && NOFILE=65536
 cat > /etc/containers/containers.conf <<CONF
 [containers]
 default_ulimits = ["nofile=$NOFILE:$NOFILE", "nproc=$NPROC:$NPROC"]
