@@ -39,7 +39,7 @@ step "binary and image"
 swift build -c release --static-swift-stdlib --product yongchain 2>&1 | tail -1
 rm -rf "$WORK/ctx"; mkdir -p "$WORK/ctx"
 cp .build/release/yongchain docker/Dockerfile.prebuilt "$WORK/ctx/"
-podman build --runtime runc -q -f "$WORK/ctx/Dockerfile.prebuilt" --build-arg RUNTIME_IMAGE=localhost/bookworm-yongchain-base \
+podman build --runtime runc --format docker -q -f "$WORK/ctx/Dockerfile.prebuilt" --build-arg RUNTIME_IMAGE=localhost/bookworm-yongchain-base \
   -t localhost/yongchain:local "$WORK/ctx"
 
 step "keys, genesis, configs"
