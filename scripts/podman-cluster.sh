@@ -51,6 +51,7 @@ cleanup() { step "tear down"; podman-compose -f cluster/compose.yaml down -v >/d
 trap cleanup EXIT
 
 step "up"
+podman-compose -f cluster/compose.yaml down -v >/dev/null 2>&1 || true   # leftovers of an interrupted run
 podman-compose -f cluster/compose.yaml up -d 2>&1 | tail -5
 for port in 26601 26602 26603 26604 26605; do
   for _ in $(seq 1 60); do $Y status --node http://127.0.0.1:$port >/dev/null 2>&1 && break; sleep 1; done
