@@ -122,7 +122,14 @@ public final class PrivateKey: @unchecked Sendable {
             throw CryptoError(code: "KEY_INVALID", message: "could not read the PEM text")
         }
         defer { BIO_free(bio) }
-        guard let made = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+        // PKCS8_PRIV_KEY_INFO, then EVP_PKCS82PKEY: this path works in minimal images whose libcrypto cannot
+        // decode PEM keys through the generic decoder (seen in a debootstrapped bookworm with OpenSSL 3.0.20).
+        guard let p8 = PEM_read_bio_PKCS8_PRIV_KEY_INFO(bio, nil, nil, nil) else {
+            ERR_clear_error()
+            throw CryptoError(code: "KEY_INVALID", message: "not a PKCS#8 PEM private key")
+        }
+        defer { PKCS8_PRIV_KEY_INFO_free(p8) }
+        guard let made = EVP_PKCS82PKEY(p8) else {
             ERR_clear_error()
             throw CryptoError(code: "KEY_INVALID", message: "not a PKCS#8 PEM private key")
         }
