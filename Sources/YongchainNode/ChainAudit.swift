@@ -91,9 +91,13 @@ public enum ChainAudit {
         if fm.fileExists(atPath: home.databasePath) && !force {
             throw NodeError(code: "DATA_EXISTS", message: "\(home.databasePath) exists; stop the node and pass --force to replace it")
         }
+        // The validator's own record of what it signed is newer than any backup's: keep it, or the restored node
+        // could sign again, differently, for heights it signed after the backup was taken.
+        let signed = fm.fileExists(atPath: home.databasePath) ? try ChainStore(path: home.databasePath).loadSignerState() : nil
         try fm.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
         for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: home.databasePath + suffix) }
         try fm.copyItem(atPath: backup, toPath: home.databasePath)
+        if let signed { try ChainStore(path: home.databasePath).saveSignerState(signed) }
         return height
     }
 }

@@ -14,12 +14,13 @@ import YongchainNode
 enum BenchCommand {
     static let help = """
     yongchain bench [--dir DIR] [--validators 4] [--units 2000] [--workload mortgage-year|register]
-                    [--rate TX_PER_S] [--duration S] [--submitters 8] [--keep]
+                    [--rate TX_PER_S] [--duration S] [--submitters 8] [--queries SECONDS] [--keep]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
                      mortgage.approve (3 transactions per unit; 76,924 units is one city's year)
       register       independent property.register transactions only, for a sustained-rate run
     --rate 0 (default) submits as fast as the nodes accept; --duration stops submitting after S seconds.
+    --queries S then runs signed verification queries (unit encumbrances) against one node for S seconds.
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
     """
@@ -28,7 +29,8 @@ enum BenchCommand {
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port"], switches: ["keep"])
+        let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries"],
+                         switches: ["keep"])
         let units = try a.int("units", default: 2000)
         let validators = try a.int("validators", default: 4)
         let rate = try a.int("rate", default: 0)
@@ -105,6 +107,47 @@ enum BenchCommand {
             say("node " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
                 + String(format: "cpu %.1f s (%.0f%% of one core)  peak rss %.0f MiB", e.cpu - b.cpu, 100 * (e.cpu - b.cpu) / elapsed, e.peakMiB))
         }
+        let querySeconds = try a.int("queries", default: 0)
+        if querySeconds > 0 && workload == "mortgage-year" {
+            try benchQueries(url: urls[2 % urls.count], units: units, seconds: querySeconds, connections: submitters,
+                             key: banks[0], chain: chain)
+        }
+    }
+
+    /// Signed verification queries (a unit's encumbrances) against one node over keep-alive connections, each
+    /// request signed with a fresh nonce as a bank's system would.
+    static func benchQueries(url: String, units: Int, seconds: Int, connections: Int, key: PrivateKey, chain: String) throws {
+        let done = Atomic<Int>(0)
+        let failed = Atomic<Int>(0)
+        let latencies = Mutex<[Double]>([])
+        let end = Date().addingTimeInterval(Double(seconds))
+        let started = Date()
+        DispatchQueue.concurrentPerform(iterations: connections) { c in
+            let client = HTTPClient()
+            var local: [Double] = []
+            var i = c
+            while Date() < end {
+                i += connections
+                let unit = String(format: "110101%06dGB%05dF%08d", (i % units) / 100_000, (i % units) % 100_000, (i % units) % 100_000_000)
+                let target = "/v1/mortgage/units/\(unit)/encumbrances"
+                let t0 = Date()
+                let headers = RequestAuth.headers(method: "GET", target: target, key: key, chainID: chain)
+                if let r = try? client.send("GET", url: url + target, headers: headers, timeout: 5), r.status == 200 {
+                    local.append(Date().timeIntervalSince(t0))
+                    done.add(1, ordering: .relaxed)
+                } else {
+                    failed.add(1, ordering: .relaxed)
+                }
+            }
+            latencies.withLock { $0.append(contentsOf: local) }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let lat = latencies.withLock { $0 }.sorted()
+        func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count) * p))] * 1000 }
+        say(String(format: "queries             %d signed encumbrance queries in %.1f s on one node, %d connections: %.0f req/s, %d failed",
+                   done.load(ordering: .relaxed), elapsed, connections, Double(done.load(ordering: .relaxed)) / elapsed, failed.load(ordering: .relaxed)))
+        say(String(format: "query latency ms    p50 %.2f  p99 %.2f  max %.2f  (client signing included; client and 4 nodes share the cores)",
+                   pct(0.5), pct(0.99), (lat.last ?? 0) * 1000))
     }
 
     static func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }

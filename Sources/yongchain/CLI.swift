@@ -188,21 +188,20 @@ enum NodeCommand {
         guard let level = Logger.Level(name: a.value("log-level") ?? "info") else { throw UsageError("--log-level: debug, info, warn or error") }
         guard let format = Logger.Format(rawValue: a.value("log-format") ?? "json") else { throw UsageError("--log-format: json or text") }
         let logger = Logger(level: level, format: format)
+        // Block SIGINT/SIGTERM before the node starts any thread, so every thread inherits the mask and the signal
+        // stays pending until sigwait takes it (with a dispatch source, a signal delivered to a thread that had not
+        // ignored it could be lost: in containers the node never stopped on SIGTERM).
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let node = try Node(home: NodeHome(home), logger: logger)
         try node.start()
-        let done = DispatchSemaphore(value: 0)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { done.signal() }
-            s.resume()
-            return s
-        }
-        done.wait()
-        logger.info("node", "stopping")
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        logger.info("node", "stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
         node.stop()
-        _ = sources
     }
 }
 
