@@ -51,9 +51,12 @@ extension EndToEnd {
             let c = try ClusterHarness(validators: 4, emptyBlockMs: 200)
             try c.up()
             let stop = Mutex(false)
-            let loader = Thread { var i = 0; while !stop.withLock({ $0 }) { i += 1; try? register(c, via: "bank-a", 1000 + i) } }
+            let loaderDone = DispatchSemaphore(value: 0)
+            let loader = Thread { var i = 0; while !stop.withLock({ $0 }) { i += 1; try? register(c, via: "bank-a", 1000 + i) }; loaderDone.signal() }
             loader.start()
-            defer { stop.withLock { $0 = true } }
+            // The loader holds the cluster: it must have finished before the test returns, or the cluster's
+            // processes would outlive the test run.
+            defer { stop.withLock { $0 = true }; loaderDone.wait(); try? c.down() }
             #expect(c.eventually(20) { c.height("bank-b") >= 5 })
             let backup = c.dir + "/bank-b.backup"
             let r = try c.cli(["backup", "--home", c.dir + "/bank-b", "--out", backup])
