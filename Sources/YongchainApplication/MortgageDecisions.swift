@@ -3,17 +3,10 @@ import YongchainCrypto
 
 /// `mortgage.approve`: a registry with the `realEstate` authority registers a pending application, assigning its
 /// registration certificate number and its priority on the unit. JSON: `{"applicationId": "<64 hex>"}`.
-public struct ApproveMortgage: Payload, Equatable {
+public struct ApproveMortgage: ApplicationIdPayload, Equatable {
     public static let type = "mortgage.approve"
     public var applicationId: Hash
-
     public init(applicationId: Hash) { self.applicationId = applicationId }
-
-    public func validate() throws {}
-    public func encode(to w: inout CanonicalWriter) { w.hash(applicationId) }
-    public init(from r: inout CanonicalReader) throws { applicationId = try r.hash("applicationId") }
-    public init(from decoder: Decoder) throws { applicationId = try ApplicationIdBody.decode(decoder) }
-    public func encode(to encoder: Encoder) throws { try ApplicationIdBody.encode(encoder, applicationId) }
 }
 
 /// `mortgage.reject`: a registry with the `realEstate` authority refuses a pending application, with a reason
@@ -49,31 +42,31 @@ public struct RejectMortgage: Payload, Equatable {
 
 /// `mortgage.discharge`: the mortgagee bank applies to discharge a registered mortgage (the debt is repaid).
 /// JSON: `{"applicationId": "<64 hex>"}`.
-public struct DischargeMortgage: Payload, Equatable {
+public struct DischargeMortgage: ApplicationIdPayload, Equatable {
     public static let type = "mortgage.discharge"
     public var applicationId: Hash
-
     public init(applicationId: Hash) { self.applicationId = applicationId }
-
-    public func validate() throws {}
-    public func encode(to w: inout CanonicalWriter) { w.hash(applicationId) }
-    public init(from r: inout CanonicalReader) throws { applicationId = try r.hash("applicationId") }
-    public init(from decoder: Decoder) throws { applicationId = try ApplicationIdBody.decode(decoder) }
-    public func encode(to encoder: Encoder) throws { try ApplicationIdBody.encode(encoder, applicationId) }
 }
 
 /// `mortgage.registerDischarge`: a registry with the `realEstate` authority registers the bank's discharge; the
 /// mortgage is then `discharged` and no longer encumbers the unit. JSON: `{"applicationId": "<64 hex>"}`.
-public struct RegisterDischarge: Payload, Equatable {
+public struct RegisterDischarge: ApplicationIdPayload, Equatable {
     public static let type = "mortgage.registerDischarge"
     public var applicationId: Hash
-
     public init(applicationId: Hash) { self.applicationId = applicationId }
+}
 
+/// A decision whose whole body is the application it concerns: one encoding for all of them.
+public protocol ApplicationIdPayload: Payload {
+    var applicationId: Hash { get }
+    init(applicationId: Hash)
+}
+
+extension ApplicationIdPayload {
     public func validate() throws {}
     public func encode(to w: inout CanonicalWriter) { w.hash(applicationId) }
-    public init(from r: inout CanonicalReader) throws { applicationId = try r.hash("applicationId") }
-    public init(from decoder: Decoder) throws { applicationId = try ApplicationIdBody.decode(decoder) }
+    public init(from r: inout CanonicalReader) throws { self.init(applicationId: try r.hash("applicationId")) }
+    public init(from decoder: Decoder) throws { self.init(applicationId: try ApplicationIdBody.decode(decoder)) }
     public func encode(to encoder: Encoder) throws { try ApplicationIdBody.encode(encoder, applicationId) }
 }
 

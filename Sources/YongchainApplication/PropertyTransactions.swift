@@ -81,7 +81,7 @@ public struct RegisterProperty: Payload, Equatable {
 
 /// `property.seize` / `property.release`: a registry with the `realEstate` authority records a court order
 /// seizing a unit, or releasing the seizure in force. JSON: `{"unitNumber": "…", "courtOrder": "(2020)苏05执123号"}`.
-public struct SeizeProperty: Payload, Equatable {
+public struct SeizeProperty: CourtOrderBody, Equatable {
     public static let type = "property.seize"
     public var unitNumber: UnitNumber
     public var courtOrder: String
@@ -90,16 +90,10 @@ public struct SeizeProperty: Payload, Equatable {
         self.unitNumber = unitNumber
         self.courtOrder = courtOrder
     }
-
-    public func validate() throws { try CourtOrderPayload.validate(courtOrder) }
-    public func encode(to w: inout CanonicalWriter) { CourtOrderPayload.encode(&w, unitNumber, courtOrder) }
-    public init(from r: inout CanonicalReader) throws { (unitNumber, courtOrder) = try CourtOrderPayload.decode(&r) }
-    public init(from decoder: Decoder) throws { (unitNumber, courtOrder) = try CourtOrderPayload.decode(decoder) }
-    public func encode(to encoder: Encoder) throws { try CourtOrderPayload.encode(encoder, unitNumber, courtOrder) }
 }
 
 /// `property.release`: lifts the seizure in force on a unit, citing the releasing court order.
-public struct ReleaseProperty: Payload, Equatable {
+public struct ReleaseProperty: CourtOrderBody, Equatable {
     public static let type = "property.release"
     public var unitNumber: UnitNumber
     public var courtOrder: String
@@ -108,15 +102,29 @@ public struct ReleaseProperty: Payload, Equatable {
         self.unitNumber = unitNumber
         self.courtOrder = courtOrder
     }
+}
 
+/// The shared shape of the seize and release bodies: a unit and a court order number, coded once.
+public protocol CourtOrderBody: Payload {
+    var unitNumber: UnitNumber { get }
+    var courtOrder: String { get }
+    init(unitNumber: UnitNumber, courtOrder: String)
+}
+
+extension CourtOrderBody {
     public func validate() throws { try CourtOrderPayload.validate(courtOrder) }
     public func encode(to w: inout CanonicalWriter) { CourtOrderPayload.encode(&w, unitNumber, courtOrder) }
-    public init(from r: inout CanonicalReader) throws { (unitNumber, courtOrder) = try CourtOrderPayload.decode(&r) }
-    public init(from decoder: Decoder) throws { (unitNumber, courtOrder) = try CourtOrderPayload.decode(decoder) }
+    public init(from r: inout CanonicalReader) throws {
+        let (unit, order) = try CourtOrderPayload.decode(&r)
+        self.init(unitNumber: unit, courtOrder: order)
+    }
+    public init(from decoder: Decoder) throws {
+        let (unit, order) = try CourtOrderPayload.decode(decoder)
+        self.init(unitNumber: unit, courtOrder: order)
+    }
     public func encode(to encoder: Encoder) throws { try CourtOrderPayload.encode(encoder, unitNumber, courtOrder) }
 }
 
-/// The shared shape of the seize and release bodies: a unit and a court order number.
 private enum CourtOrderPayload {
     enum CodingKeys: String, CodingKey { case unitNumber, courtOrder }
 

@@ -44,7 +44,8 @@ struct API: Sendable {
                 let tip = node.store.tip
                 let round = node.queue.sync { node.core.round }
                 let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
-                                               peers: node.gossip.snapshot, validators: node.validators.count)
+                                               peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
+                                               validators: node.validators.count)
                 return ("/metrics", .text(200, text, contentType: "text/plain; version=0.0.4"))
             case ("POST", ["v1", "gossip"]): return ("/v1/gossip", try gossip(req))
             case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
@@ -148,12 +149,15 @@ struct API: Sendable {
         let tip = node.store.tip
         let next = node.validators.proposer(height: tip.height + 1, round: 0)
         // The latest height each validator's precommit made it into a commit certificate, over the last 100 blocks.
-        var lastSigned: [Int: UInt64] = [:]
-        var h = tip.height
-        while h > 0, h + 100 > tip.height, lastSigned.count < node.validators.count {
-            for s in (try? node.store.certificate(at: h))??.signatures ?? [] where lastSigned[s.validator] == nil { lastSigned[s.validator] = h }
-            h -= 1
-        }
+        let lastSigned: [Int: UInt64] = (try? node.store.read { view in
+            var seen: [Int: UInt64] = [:]
+            var h = tip.height
+            while h > 0, h + 100 > tip.height, seen.count < node.validators.count {
+                for s in try view.certificate(at: h)?.signatures ?? [] where seen[s.validator] == nil { seen[s.validator] = h }
+                h -= 1
+            }
+            return seen
+        }) ?? [:]
         let list = node.validators.validators.enumerated().map {
             V(index: $0.offset, name: $0.element.name, publicKey: $0.element.publicKey.text, power: $0.element.power,
               proposerNext: $0.offset == next, lastSignedHeight: lastSigned[$0.offset])

@@ -33,8 +33,9 @@ final class Gossip: @unchecked Sendable {
     private var threads: [Thread] = []
     let maxQueued = 20_000
     let maxBatch = 2_000
-    /// Counted per peer: batches dropped because a queue overflowed or a send failed.
-    private(set) var dropped = 0
+    /// Batches dropped, over all peers, because a queue overflowed or a send failed (read under `lock`).
+    private var droppedCount = 0
+    var dropped: Int { lock.withLock { droppedCount } }
 
     init(peers: [PeerInfo], chainID: String, me: String, client: HTTPClient, logger: Logger, height: @escaping @Sendable () -> UInt64) {
         self.peers = peers
@@ -67,7 +68,7 @@ final class Gossip: @unchecked Sendable {
         for i in queues.indices {
             if queues[i].count >= maxQueued {
                 queues[i].removeFirst(queues[i].count / 2)
-                dropped += 1
+                lock.withLock { droppedCount += 1 }
             }
             queues[i].append(m)
         }
@@ -120,7 +121,7 @@ final class Gossip: @unchecked Sendable {
                 lock.withLock {
                     peers[i].failures += 1
                     peers[i].lastError = "\(error)"
-                    dropped += 1
+                    droppedCount += 1
                 }
                 // A down peer: wait a little before trying again, and keep only recent messages.
                 Thread.sleep(forTimeInterval: backoff)

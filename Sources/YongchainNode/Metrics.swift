@@ -12,11 +12,6 @@ final class Metrics: @unchecked Sendable {
     private var httpLatency: [String: [Int]] = [:]   // route -> bucket counts
     private var httpLatencySum: [String: Double] = [:]
     private(set) var catchingUp = false
-    var roundsAtDecision: [Int] {
-        get { lock.withLock { rounds } }
-        set { lock.withLock { rounds = Array(newValue.suffix(1000)) } }
-    }
-    private var rounds: [Int] = []
     private var lastInterval: Double = 0
     /// Blocks whose commit certificate lacked each validator's precommit, by validator name.
     private var missed: [String: Int] = [:]
@@ -51,7 +46,7 @@ final class Metrics: @unchecked Sendable {
         }
     }
 
-    func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], validators: Int) -> String {
+    func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, validators: Int) -> String {
         lock.withLock {
             var s = ""
             func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {
@@ -79,6 +74,8 @@ final class Metrics: @unchecked Sendable {
                    txByCode.sorted { $0.key < $1.key }.map { "yongchain_state_txs_total{code=\"\($0.key)\"} \($0.value)" })
             metric("yongchain_p2p_invalid_messages_total", "counter", "Gossip messages dropped as invalid.",
                    ["yongchain_p2p_invalid_messages_total \(Int(counters["gossip_invalid_total"] ?? 0))"])
+            metric("yongchain_p2p_dropped_batches_total", "counter", "Outbound gossip batches dropped (send failed or queue full).",
+                   ["yongchain_p2p_dropped_batches_total \(gossipDropped)"])
             metric("yongchain_http_requests_total", "counter", "HTTP requests by route and status.",
                    http.sorted { $0.key < $1.key }.map { k, v in
                        let p = k.split(separator: "|")

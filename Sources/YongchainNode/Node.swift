@@ -173,8 +173,7 @@ public final class Node: @unchecked Sendable {
                 case .requestValue(let h, let r):
                     pendingValue = (h, r)
                     queue.async { self.tryPropose() }
-                case .decide(let h, let r, let hash, let cert):
-                    metrics.roundsAtDecision.append(Int(r))
+                case .decide(let h, _, let hash, let cert):
                     decided(height: h, blockHash: hash, certificate: cert)
                 case .conflictingProposals(let a, _):
                     logger.warn("consensus", "conflicting proposals by validator \(a.proposer)", height: a.height, ["round": "\(a.round)"])

@@ -39,6 +39,8 @@ enum BenchCommand {
         let workload = a.value("workload") ?? "mortgage-year"
         guard ["mortgage-year", "register"].contains(workload) else { throw UsageError("--workload: mortgage-year or register") }
         guard units > 0, units <= 1_000_000 else { throw UsageError("--units: 1 to 1,000,000") }
+        guard (1...256).contains(submitters) else { throw UsageError("--submitters: 1 to 256") }
+        guard rate >= 0, duration >= 0 else { throw UsageError("--rate and --duration are not negative") }
 
         let sigBound = measureSignatureBound()
         say(String(format: "machine: %d cores; Ed25519 verify %.0f/s on all cores → bound %.0f tx/s for %d validators (each node verifies each tx)",

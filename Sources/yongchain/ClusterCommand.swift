@@ -96,6 +96,9 @@ enum ClusterCommand {
         guard (1...50).contains(n) else { throw UsageError("--validators must be 1 to 50") }
         guard (0...10).contains(observers) else { throw UsageError("--observers must be 0 to 10") }
         guard (1024...65000).contains(base) else { throw UsageError("--base-port must be 1024 to 65000") }
+        // Checked before anything is written, so a bad value leaves no half-made cluster behind.
+        let emptyMs = try a.value("empty-block-ms").map { _ in try a.int("empty-block-ms", default: 0) }
+        if let emptyMs, !(1..<3000).contains(emptyMs) { throw UsageError("--empty-block-ms must be 1 to 2999 (below the propose timeout)") }
         let chain = a.value("chain-id") ?? "yongchain-local"
         let fm = FileManager.default
         if fm.fileExists(atPath: dir + "/cluster.json") {
@@ -121,7 +124,7 @@ enum ClusterCommand {
             entries.append(.init(name: name, home: home, url: "http://127.0.0.1:\(base + n + j + 1)", validator: false))
         }
         var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
-        if let ms = a.value("empty-block-ms").flatMap(Int.init) { g.consensus.emptyBlockIntervalMs = ms }
+        if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
         try g.validate()
         for e in entries {
             try g.write(path: e.home + "/genesis.json")
