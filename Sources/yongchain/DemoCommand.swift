@@ -24,7 +24,8 @@ enum DemoCommand {
         // or stopping it.
         if a.flag("attach") {
             let m = try ClusterCommand.manifest(try a.require("dir"))
-            let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chainID: m.chainId)) })
+            let seen = HeightMark()
+            let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chainID: m.chainId, seen: seen)) })
             var flows = DemoFlows(orgs: orgs)
             flows.run()
             print("\n\(flows.passed)/\(flows.steps) steps as expected.")
@@ -52,7 +53,8 @@ enum DemoCommand {
         defer { _ = sources }
         try ClusterCommand.up(dir: dir, only: nil)
         let m = try ClusterCommand.manifest(dir)
-        let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chainID: m.chainId)) })
+        let seen = HeightMark()
+        let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chainID: m.chainId, seen: seen)) })
         var flows = DemoFlows(orgs: orgs)
         flows.run()
         print("\n\(flows.passed)/\(flows.steps) steps as expected.")
@@ -73,31 +75,39 @@ struct Org {
     let url: String
     let key: PrivateKey
     let chainID: String
+    /// The highest height any organisation of the demo has seen committed, shared by all of them: each one's node
+    /// must reach it before that organisation acts or reads, so a step never runs on a node that lags the last.
+    let seen: HeightMark
     let http = HTTPClient()
 
-    init(name: String, url: String, keyFile: String, chainID: String) throws {
-        self.init(name: name, url: url, key: try KeyFile.read(keyFile), chainID: chainID)
+    init(name: String, url: String, keyFile: String, chainID: String, seen: HeightMark) throws {
+        self.init(name: name, url: url, key: try KeyFile.read(keyFile), chainID: chainID, seen: seen)
     }
 
-    init(name: String, url: String, key: PrivateKey, chainID: String) {
+    init(name: String, url: String, key: PrivateKey, chainID: String, seen: HeightMark) {
         self.name = name
         self.url = url
         self.key = key
         self.chainID = chainID
+        self.seen = seen
     }
 
     /// Submits a signed payload and waits for its commit: (code, tx hash, height), code "OK" when accepted.
     func submit<P: Payload>(_ p: P) throws -> (code: String, hash: String, height: Int) {
+        waitFor(height: seen.height)
         let tx = p.transaction(key: key, nonce: UInt64.random(in: 1...UInt64.max), chainID: chainID)
         let r = try http.send("POST", url: url + "/v1/txs?wait=commit&timeoutMs=20000", headers: [("Content-Type", "application/json")],
                               body: Array(try JSONEncoder().encode(TransactionJSON(tx))), timeout: 30)
         let o = (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:]
         let code = (o["code"] as? String) ?? ((o["error"] as? [String: Any])?["code"] as? String) ?? "HTTP \(r.status)"
-        return (code, o["hash"] as? String ?? tx.hash(chainID: chainID).hex, o["height"] as? Int ?? 0)
+        let height = o["height"] as? Int ?? 0
+        seen.raise(to: height)
+        return (code, o["hash"] as? String ?? tx.hash(chainID: chainID).hex, height)
     }
 
     /// A signed API request: (HTTP status, decoded JSON).
     func request(_ target: String, method: String = "GET", body: [UInt8] = []) throws -> (Int, [String: Any]) {
+        waitFor(height: seen.height)
         let h = RequestAuth.headers(method: method, target: target, body: body, key: key, chainID: chainID)
         let r = try http.send(method, url: url + target, headers: h + [("Content-Type", "application/json")], body: body, timeout: 10)
         return (r.status, (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:])
@@ -112,6 +122,13 @@ struct Org {
             Thread.sleep(forTimeInterval: 0.05)
         }
     }
+}
+
+final class HeightMark: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    var height: Int { lock.withLock { value } }
+    func raise(to h: Int) { lock.withLock { value = max(value, h) } }
 }
 
 /// The seed flows, step by step. Identifiers are fresh per run, so a reused demo directory runs them again.
@@ -165,13 +182,9 @@ struct DemoFlows {
             applicationID = r.hash
             return Self.outcome(r)
         }
-        var approvedAt = 0
         step("registry approves the application — through node registry") {
-            let r = try registry.submit(ApproveMortgage(applicationId: try Hash(hex: applicationID).orThrow("application id")))
-            approvedAt = r.height
-            return Self.outcome(r)
+            Self.outcome(try registry.submit(ApproveMortgage(applicationId: try Hash(hex: applicationID).orThrow("application id"))))
         }
-        bankB.waitFor(height: approvedAt)
         step("bank-b verifies the title (certificate + owner) — through node bank-b") {
             let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&idType=residentId&id=\(ownerID.number)")
             let match = (o["result"] as? [String: Any])?["match"] as? Bool
@@ -195,7 +208,7 @@ struct DemoFlows {
         let entKey = try PrivateKey.generate()
         let first = "9132" + String(format: "%013d", salt)
         let code = try CreditCode(first + String(CreditCode.checkCharacter(for: first)!))
-        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chainID: authority.chainID)
+        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chainID: authority.chainID, seen: authority.seen)
         step("trade-authority registers exporter \(code) with its own key — through node trade-authority") {
             Self.outcome(try authority.submit(RegisterEnterprise(creditCode: code, name: "Suzhou Export Co., Ltd.", publicKey: entKey.publicKey)))
         }
@@ -208,13 +221,9 @@ struct DemoFlows {
             Self.outcome(try authority.submit(PublishDeclarations(declarations: decls.map(PublishedDeclaration.init))))
         }
         let financing = RecordFinancing(exporter: code, amount: decls[0].amount, pledges: [PledgeRequest(declaration: decls[0], amount: decls[0].amount)])
-        var financedAt = 0
         step("bank-a finances 100,000.00 USD against declaration \(decls[0].number) — through node bank-a") {
-            let r = try bankA.submit(financing)
-            financedAt = r.height
-            return Self.outcome(r)
+            Self.outcome(try bankA.submit(financing))
         }
-        bankB.waitFor(height: financedAt)
         step("bank-b tries to finance the same declaration — through node bank-b: refused as DUPLICATE_FINANCING") {
             Self.outcome(try bankB.submit(financing), expect: Codes.Trade.duplicateFinancing)
         }

@@ -68,7 +68,19 @@ final class ClusterHarness: @unchecked Sendable {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let r = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: r, as: UTF8.self))
+        let result = Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: r, as: UTF8.self))
+        // A transaction command answers when its own node commits; the next step may ask another node.
+        if let line = result.out.split(separator: "\n").first(where: { $0.hasPrefix("accepted ") || $0.hasPrefix("rejected ") }),
+           let at = line.range(of: " at height "), let h = Int(line[at.upperBound...].prefix { $0.isNumber }) {
+            settle(at: h)
+        }
+        return result
+    }
+
+    /// Waits (up to 15 s per node) until every node that answers has committed `height`: read-your-writes across
+    /// nodes for the step that follows. A node that is down is skipped; the tests assert what they rely on.
+    func settle(at height: Int) {
+        for n in nodes.map(\.name) where self.height(n) >= 0 { eventually(15) { self.height(n) >= height } }
     }
 
     func up(_ names: [String]? = nil) throws {

@@ -31,7 +31,9 @@ extension ClusterHarness {
     /// POST /v1/txs?wait=commit with a raw JSON body.
     func post(_ node: String, _ body: [UInt8]) throws -> Answer {
         let r = try http.send("POST", url: url(node) + "/v1/txs?wait=commit&timeoutMs=20000", headers: [("Content-Type", "application/json")], body: body, timeout: 30)
-        return Answer(status: r.status, json: (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:], body: r.body)
+        let answer = Answer(status: r.status, json: (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:], body: r.body)
+        if let h = answer.json["height"] as? Int { settle(at: h) }
+        return answer
     }
 
     func submit(_ node: String, _ tx: Transaction) throws -> Answer {
