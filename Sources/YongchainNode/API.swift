@@ -35,6 +35,7 @@ struct API: Sendable {
                 guard let h = UInt64(p[2]) else { throw APIError.badRequest("INVALID_HEIGHT", "height must be a whole number or 'latest'") }
                 return ("/v1/blocks/{height}", try block(height: h))
             case ("POST", ["v1", "txs"]): return ("/v1/txs", try submit(req))
+            case ("POST", ["v1", "txs", "batch"]): return ("/v1/txs/batch", try submitBatch(req))
             case ("GET", let p) where p.count == 3 && p[0] == "v1" && p[1] == "txs":
                 return ("/v1/txs/{hash}", try transaction(p[2]))
             case ("GET", ["v1", "validators"]): return ("/v1/validators", validators())
@@ -131,6 +132,46 @@ struct API: Sendable {
             throw APIError(504, "COMMIT_TIMEOUT", "transaction \(hash.hex) was not committed within \(timeoutMs) ms; it may still commit: GET /v1/txs/\(hash.hex)")
         }
         return .json(200, JSON.encode(TxResultJSON(record)))
+    }
+
+    /// Most transactions a batch may carry (`POST /v1/txs/batch`).
+    static let maxBatch = 1_000
+
+    /// Several signed transactions in one request, e.g. a registry's back office sending a morning's filings.
+    /// Each is admitted or refused on its own, exactly as `POST /v1/txs` would (no all-or-nothing: they are
+    /// independent transactions); the answer lists each one's outcome in order.
+    func submitBatch(_ req: HTTPRequest) throws -> HTTPResponse {
+        struct Batch: Decodable { let transactions: [TransactionJSON] }
+        struct Outcome: Encodable {
+            let hash: String?
+            let status: String
+            let error: [String: String]?
+        }
+        let batch = try JSON.decode(Batch.self, req.body)
+        guard !batch.transactions.isEmpty, batch.transactions.count <= Self.maxBatch else {
+            throw APIError.badRequest("INVALID_BATCH", "a batch carries 1 to \(Self.maxBatch) transactions, not \(batch.transactions.count)")
+        }
+        var txs: [Transaction?] = []
+        var outcomes: [Outcome?] = []
+        for j in batch.transactions {
+            do { txs.append(try j.transaction()); outcomes.append(nil) } catch {
+                let e = (error as? APIError) ?? APIError.badRequest("INVALID_TRANSACTION", "\(error)")
+                txs.append(nil)
+                outcomes.append(Outcome(hash: nil, status: "refused", error: ["code": e.code, "message": e.message]))
+            }
+        }
+        let admitted = node.admit(submitted: txs.compactMap { $0 })
+        var next = admitted.makeIterator()
+        let results: [Outcome] = zip(txs, outcomes).map { tx, decoded in
+            if let decoded { return decoded }
+            switch next.next()! {
+            case .success(let h): return Outcome(hash: h.hex, status: "pending", error: nil)
+            case .failure(let e): return Outcome(hash: tx!.hash(chainID: node.chainID).hex, status: "refused", error: ["code": e.code, "message": e.message])
+            }
+        }
+        let accepted = results.filter { $0.status == "pending" }.count
+        struct Answer: Encodable { let accepted: Int; let refused: Int; let results: [Outcome] }
+        return .json(200, JSON.encode(Answer(accepted: accepted, refused: results.count - accepted, results: results)))
     }
 
     func transaction(_ hex: String) throws -> HTTPResponse {

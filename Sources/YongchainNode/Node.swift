@@ -269,7 +269,8 @@ public final class Node: @unchecked Sendable {
         }
         pendingValue = nil
         let tip = store.tip
-        let entries = mempool.peek(max: genesis.consensus.maxBlockTransactions).filter { !store.isCommitted($0.hash) }
+        let candidates = mempool.peek(max: genesis.consensus.maxBlockTransactions)
+        let entries = (try? store.read { v in candidates.filter { !v.isCommitted($0.hash) } }) ?? []
         let txs = entries.map(\.tx)
         let lastCommit = tip.height == 0 ? nil : (try? store.certificate(at: tip.height)) ?? nil
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -296,8 +297,10 @@ public final class Node: @unchecked Sendable {
         var valid = true
         do {
             let maxTime = Int64(Date().timeIntervalSince1970 * 1000) + 30_000
-            try blockValidator.validate(block, tip: tip, previous: nil, isCommitted: { store.isCommitted($0) },
-                                        isVerified: { mempool.contains($0) }, maxTime: maxTime, signatures: signatures)
+            try store.read { v in
+                try blockValidator.validate(block, tip: tip, previous: nil, isCommitted: { v.isCommitted($0) },
+                                            isVerified: { mempool.contains($0) }, maxTime: maxTime, signatures: signatures)
+            }
         } catch {
             valid = false
             logger.warn("consensus", "proposal rejected: \(error)", height: p.height, ["round": "\(p.round)"])
@@ -401,22 +404,35 @@ public final class Node: @unchecked Sendable {
         admit(tx, relay: relay, state: nil)
     }
 
+    /// Admits a client's batch against one snapshot of committed state, relaying the admitted ones as one gossip
+    /// batch; the results are in the batch's order.
+    func admit(submitted batch: [Transaction]) -> [Result<Hash, APIError>] {
+        let results = (try? store.read { view in batch.map { admit($0, relay: false, state: view) } })
+            ?? batch.map { _ in .failure(APIError(503, "STORAGE_UNAVAILABLE", "the node could not read its committed state; retry shortly")) }
+        let fresh = zip(batch, results).compactMap { tx, r in (try? r.get()).map { _ in tx } }
+        if !fresh.isEmpty { gossip.broadcast(.transactions(fresh)) }
+        return results
+    }
+
     /// Admits a batch (a peer's gossip) against one snapshot of committed state.
     func admit(batch: [Transaction]) -> Int {
         (try? store.read { view in batch.filter { if case .failure = admit($0, relay: false, state: view) { return true }; return false }.count }) ?? batch.count
     }
 
-    private func admit(_ tx: Transaction, relay: Bool, state: StateReader?) -> Result<Hash, APIError> {
+    private func admit(_ tx: Transaction, relay: Bool, state: ReadView?) -> Result<Hash, APIError> {
+        guard let state else {
+            return (try? store.read { admit(tx, relay: relay, state: $0) })
+                ?? .failure(APIError(503, "STORAGE_UNAVAILABLE", "the node could not read its committed state; retry shortly"))
+        }
         let hash = tx.hash(chainID: chainID)
-        if store.isCommitted(hash) {
+        if mempool.contains(hash) { return .success(hash) }
+        if state.isCommitted(hash) {
             return .failure(APIError(409, "TX_ALREADY_COMMITTED", "transaction \(hash.hex) is already committed; a replay is refused"))
         }
-        if mempool.contains(hash) { return .success(hash) }
         guard signatures.verify(tx, hash: hash) else {
             return .failure(APIError(400, "BAD_SIGNATURE", "the signature does not match the transaction and its signer for chain \(chainID)"))
         }
-        let verdict = state.map { application.check(tx, state: $0) } ?? ((try? store.read { application.check(tx, state: $0) }) ?? nil)
-        if let bad = verdict {
+        if let bad = application.check(tx, state: state) {
             let status = bad.code == "FORBIDDEN_ROLE" || bad.code == "UNKNOWN_SIGNER" ? 403 : 400
             return .failure(APIError(status, bad.code, bad.message))
         }

@@ -340,6 +340,15 @@ public struct ReadView: StateReader {
 
     public func get(_ key: [UInt8]) -> [UInt8]? { (try? ChainStore.get(connection, key)) ?? nil }
 
+    /// Whether a transaction hash is committed as of this snapshot (admission's check: it never waits for the
+    /// writer, so a block being fsynced does not stall the API; a transaction committed just after the snapshot
+    /// is caught when the next proposal checks the writer's view).
+    public func isCommitted(_ hash: Hash) -> Bool {
+        var found = false
+        try? connection.query("SELECT 1 FROM txs WHERE hash = ?", [.blob(hash.bytes)]) { _ in found = true }
+        return found
+    }
+
     public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
         (try? ChainStore.scan(connection, prefix: prefix, after: after, limit: limit)) ?? []
     }

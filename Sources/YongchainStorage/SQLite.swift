@@ -97,21 +97,23 @@ final class Connection {
     }
 
     /// Runs `body` in one transaction: all of it commits, or none of it.
+    /// (BEGIN, COMMIT and ROLLBACK go through the statement cache like everything else: sqlite3_exec would
+    /// compile them again for every block and every read.)
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try exec("BEGIN IMMEDIATE")
+        try run("BEGIN IMMEDIATE")
         do {
             let r = try body()
-            try exec("COMMIT")
+            try run("COMMIT")
             return r
         } catch {
-            try? exec("ROLLBACK")
+            try? run("ROLLBACK")
             throw error
         }
     }
 
     func readTransaction<T>(_ body: () throws -> T) throws -> T {
-        try exec("BEGIN")
-        defer { try? exec("COMMIT") }
+        try run("BEGIN")
+        defer { try? run("COMMIT") }
         return try body()
     }
 }

@@ -14,28 +14,41 @@ import YongchainNode
 enum BenchCommand {
     static let help = """
     yongchain bench [--dir DIR] [--validators 4] [--units 2000] [--workload mortgage-year|register]
-                    [--rate TX_PER_S] [--duration S] [--submitters 8] [--queries SECONDS] [--keep]
+                    [--rate TX_PER_S] [--duration S] [--submitters 8] [--batch 1] [--queries SECONDS] [--keep]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
                      mortgage.approve (3 transactions per unit; 76,924 units is one city's year)
       register       independent property.register transactions only, for a sustained-rate run
     --rate 0 (default) submits as fast as the nodes accept; --duration stops submitting after S seconds.
+    --batch N sends N transactions per request through POST /v1/txs/batch (default 1: one POST /v1/txs each).
     --queries S then runs signed verification queries (unit encumbrances) against one node for S seconds.
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
     """
 
-    struct Pending: Sendable { let tx: Transaction; let hash: Hash }
+    /// A pre-signed transaction with its hash and its JSON (encoded before the clock starts).
+    struct Pending: Sendable {
+        let tx: Transaction
+        let hash: Hash
+        let json: [UInt8]
+        init(tx: Transaction, hash: Hash) {
+            self.tx = tx
+            self.hash = hash
+            json = Array(try! JSONEncoder().encode(TransactionJSON(tx)))
+        }
+    }
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries"],
+        let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "batch"],
                          switches: ["keep"])
         let units = try a.int("units", default: 2000)
         let validators = try a.int("validators", default: 4)
         let rate = try a.int("rate", default: 0)
         let duration = try a.int("duration", default: 0)
         let submitters = try a.int("submitters", default: 8)
+        let batch = try a.int("batch", default: 1)
+        guard (1...1000).contains(batch) else { throw UsageError("--batch: 1 to 1,000") }
         let workload = a.value("workload") ?? "mortgage-year"
         guard ["mortgage-year", "register"].contains(workload) else { throw UsageError("--workload: mortgage-year or register") }
         guard units > 0, units <= 1_000_000 else { throw UsageError("--units: 1 to 1,000,000") }
@@ -80,7 +93,7 @@ enum BenchCommand {
         let started = Date()
         var submitted = 0
         for (i, phase) in phases.enumerated() {
-            submit(phase, to: urls, submitters: submitters, rate: rate, deadline: duration > 0 ? started.addingTimeInterval(Double(duration)) : nil, follower: follower)
+            submit(phase, to: urls, submitters: submitters, batch: batch, rate: rate, deadline: duration > 0 ? started.addingTimeInterval(Double(duration)) : nil, follower: follower)
             submitted = follower.submittedCount
             // A phase depends on the previous one: wait until it is committed.
             follower.waitForAll(timeout: 600)
@@ -97,7 +110,7 @@ enum BenchCommand {
         func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count) * p))] * 1000 }
         let committed = follower.committedCount
         say("")
-        say("workload            \(workload), \(units) units, \(validators) validators, \(submitters) submitters, rate \(rate == 0 ? "max" : "\(rate)/s")")
+        say("workload            \(workload), \(units) units, \(validators) validators, \(submitters) submitters, \(batch == 1 ? "one tx per request" : "batches of \(batch)"), rate \(rate == 0 ? "max" : "\(rate)/s")")
         say(String(format: "committed           %d of %d transactions in %.1f s: %.0f tx/s (%.0f%% of the signature bound)",
                    committed, submitted, elapsed, Double(committed) / elapsed, 100 * Double(committed) / elapsed / (sigBound / Double(validators))))
         say(String(format: "blocks              %d (%.1f blocks/s, %.0f tx/block)", follower.blocks, Double(follower.blocks) / elapsed,
@@ -205,35 +218,58 @@ enum BenchCommand {
 
     // MARK: - Submission
 
-    static func submit(_ txs: [Pending], to urls: [String], submitters: Int, rate: Int, deadline: Date?, follower: CommitFollower) {
+    static func submit(_ txs: [Pending], to urls: [String], submitters: Int, batch: Int, rate: Int, deadline: Date?, follower: CommitFollower) {
         let next = Atomic<Int>(0)
         let start = Date()
+        let chunks = stride(from: 0, to: txs.count, by: batch).map { txs[$0..<min($0 + batch, txs.count)] }
         DispatchQueue.concurrentPerform(iterations: submitters) { s in
             let client = HTTPClient()
             while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < txs.count else { return }
+                let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard c < chunks.count else { return }
                 if let deadline, Date() > deadline { return }
                 if rate > 0 {
-                    let due = start.addingTimeInterval(Double(i) / Double(rate))
-                    let wait = due.timeIntervalSinceNow
+                    let wait = start.addingTimeInterval(Double(c * batch) / Double(rate)).timeIntervalSinceNow
                     if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 }
-                let url = urls[i % urls.count]
-                let body = Array(try! JSONEncoder().encode(TransactionJSON(txs[i].tx)))
-                follower.submitted(txs[i].hash)
+                let url = urls[c % urls.count]
+                var todo = Array(chunks[c])
+                for p in todo { follower.submitted(p.hash) }
                 var attempts = 0
-                while attempts < 200 {
+                while !todo.isEmpty && attempts < 200 {
                     attempts += 1
-                    guard let r = try? client.send("POST", url: url + "/v1/txs", headers: [("Content-Type", "application/json")], body: body, timeout: 10) else {
-                        Thread.sleep(forTimeInterval: 0.05); continue
-                    }
-                    if r.status == 503 { Thread.sleep(forTimeInterval: 0.02); continue }
-                    if r.status != 202 { follower.failed(txs[i].hash) }
-                    break
+                    todo = send(todo, to: url, client: client, follower: follower)
+                    if !todo.isEmpty { Thread.sleep(forTimeInterval: 0.02) }
                 }
+                for p in todo { follower.failed(p.hash) }
             }
         }
+    }
+
+    /// Sends transactions (one, or a batch) and returns those to retry: the node was busy (503 MEMPOOL_FULL) or
+    /// unreachable. Refusals of any other kind are counted as failed.
+    private static func send(_ todo: [Pending], to url: String, client: HTTPClient, follower: CommitFollower) -> [Pending] {
+        if todo.count == 1 {
+            guard let r = try? client.send("POST", url: url + "/v1/txs", headers: [("Content-Type", "application/json")], body: todo[0].json, timeout: 10) else { return todo }
+            if r.status == 503 { return todo }
+            if r.status != 202 { follower.failed(todo[0].hash) }
+            return []
+        }
+        var body = Array(#"{"transactions":["#.utf8)
+        for (i, p) in todo.enumerated() { if i > 0 { body.append(UInt8(ascii: ",")) }; body += p.json }
+        body += Array("]}".utf8)
+        guard let r = try? client.send("POST", url: url + "/v1/txs/batch", headers: [("Content-Type", "application/json")], body: body, timeout: 10) else { return todo }
+        guard r.status == 200, let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
+              let results = o["results"] as? [[String: Any]], results.count == todo.count else {
+            if r.status == 503 { return todo }
+            for p in todo { follower.failed(p.hash) }
+            return []
+        }
+        var retry: [Pending] = []
+        for (p, res) in zip(todo, results) where res["status"] as? String != "pending" {
+            if (res["error"] as? [String: Any])?["code"] as? String == "MEMPOOL_FULL" { retry.append(p) } else { follower.failed(p.hash) }
+        }
+        return retry
     }
 
     // MARK: - Machine bound and node stats

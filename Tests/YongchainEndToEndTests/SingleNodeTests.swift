@@ -39,7 +39,8 @@ extension EndToEnd {
             #expect(bad.err.split(separator: "\n").count == 1)
         }
 
-        /// Bad credit code, bad signature, replay and malformed JSON each get their own code; nothing commits.
+        /// Bad credit code, bad signature, replay and malformed JSON each get their own code and commit nothing,
+        /// one by one or in a batch.
         @Test func badInputGetsItsOwnCodeAndCommitsNothing() throws {
             let c = try ClusterHarness(validators: 1, emptyBlockMs: 200)
             try c.up()
@@ -83,13 +84,36 @@ extension EndToEnd {
             let r5 = try post(json(good))
             #expect(r5.0 == 409 && r5.1 == "TX_ALREADY_COMMITTED", "\(r5)")
 
-            // Exactly one transaction was ever committed.
+            // A batch: each transaction admitted or refused on its own, answered in order.
+            let good2 = RegisterEnterprise(creditCode: try CreditCode(creditCode(78)), name: "Good Two Ltd", publicKey: try PrivateKey.generate().publicKey)
+                .transaction(key: registry, nonce: 3, chainID: chain)
+            let forged2 = Transaction(type: good2.type, body: good2.body, signer: good2.signer, nonce: good2.nonce,
+                                      signature: try PrivateKey.generate().sign(good2.signingBytes(chainID: chain)))
+            var malformed = try JSONSerialization.jsonObject(with: Data(json(good2))) as! [String: Any]
+            malformed["signature"] = "00"
+            let entries = [json(forged2), json(good), json(good2), json(good2), Array(try JSONSerialization.data(withJSONObject: malformed))]
+            let batchBody = Array(#"{"transactions":["#.utf8) + Array(entries.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",").utf8) + Array("]}".utf8)
+            let rb = try c.http.send("POST", url: node + "/v1/txs/batch", headers: [("Content-Type", "application/json")], body: batchBody, timeout: 20)
+            let ob = try JSONSerialization.jsonObject(with: Data(rb.body)) as! [String: Any]
+            let outcomes = (ob["results"] as! [[String: Any]]).map { ($0["status"] as! String, ($0["error"] as? [String: Any])?["code"] as? String ?? "") }
+            #expect(rb.status == 200 && ob["accepted"] as? Int == 2 && ob["refused"] as? Int == 3, "\(ob)")
+            #expect(outcomes.map(\.0) == ["refused", "refused", "pending", "pending", "refused"], "\(outcomes)")
+            #expect(outcomes.map(\.1) == ["BAD_SIGNATURE", "TX_ALREADY_COMMITTED", "", "", "INVALID_FIELD"], "\(outcomes)")
+            let empty = try c.http.send("POST", url: node + "/v1/txs/batch", headers: [("Content-Type", "application/json")], body: Array(#"{"transactions":[]}"#.utf8), timeout: 5)
+            #expect(empty.status == 400 && String(decoding: empty.body, as: UTF8.self).contains("INVALID_BATCH"))
+            let cut = try c.http.send("POST", url: node + "/v1/txs/batch", headers: [("Content-Type", "application/json")], body: Array(#"{"transactions":[{"#.utf8), timeout: 5)
+            #expect(cut.status == 400 && String(decoding: cut.body, as: UTF8.self).contains("MALFORMED_JSON"))
+            let good2Hash = good2.hash(chainID: chain).hex
+            #expect(c.eventually(10) { (try? c.getJSON(node + "/v1/txs/\(good2Hash)"))?["code"] as? String == "OK" },
+                    "\((try? c.getJSON(node + "/v1/txs/\(good2Hash)")) ?? [:])")
+
+            // Exactly two transactions were ever committed.
             var total = 0
             for h in 1...max(c.height("registry"), 1) {
                 let b = try c.getJSON(node + "/v1/blocks/\(h)")
                 total += (b["transactions"] as? [Any])?.count ?? 0
             }
-            #expect(total == 1)
+            #expect(total == 2)
         }
 
         /// SIGKILL while transactions stream in: after restart, every transaction the node answered as committed is
