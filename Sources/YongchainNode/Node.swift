@@ -488,10 +488,14 @@ public final class Node: @unchecked Sendable {
                 let t = store.tip
                 if e.block.height <= t.height { continue }
                 do {
-                    try blockValidator.validate(e.block, tip: t, previous: nil, isCommitted: { store.isCommitted($0) },
-                                                isVerified: { _ in false }, maxTime: nil, signatures: signatures)
+                    // The certificate first: 2f+1 validators signed this block's hash, which covers its header and
+                    // so its transactions' root. At least f+1 of them are honest and checked every transaction's
+                    // signature before voting, so catch-up does not verify them again (`yongchain verify chain`
+                    // re-checks everything offline); links, roots, duplicates and replays are still checked here.
                     try e.certificate.verify(validators: validators, chainID: chainID, height: e.block.height, blockHash: e.block.hash,
                                              verifier: signatures.verify)
+                    try blockValidator.validate(e.block, tip: t, previous: nil, isCommitted: { store.isCommitted($0) },
+                                                isVerified: { _ in true }, maxTime: nil, signatures: signatures)
                 } catch {
                     logger.warn("sync", "peer \(p.name) sent an invalid block: \(error)", height: e.block.height)
                     metrics.count("gossip_invalid_total")

@@ -15,12 +15,18 @@ enum BenchCommand {
     static let help = """
     yongchain bench [--dir DIR] [--validators 4] [--units 2000] [--workload mortgage-year|register]
                     [--rate TX_PER_S] [--duration S] [--submitters 8] [--batch 1] [--queries SECONDS] [--keep]
+                    [--checkpoints N,N,...] [--catch-up]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
                      mortgage.approve (3 transactions per unit; 76,924 units is one city's year)
       register       independent property.register transactions only, for a sustained-rate run
     --rate 0 (default) submits as fast as the nodes accept; --duration stops submitting after S seconds.
     --batch N sends N transactions per request through POST /v1/txs/batch (default 1: one POST /v1/txs each).
+    --checkpoints prints, as the committed count passes each N: tx/s since the previous checkpoint, signed query
+                  latency (500 encumbrance queries on one node, under the load), each node's resident memory and
+                  the database size — how the figures grow with the chain (e.g. 10000,100000,1000000).
+    --catch-up    adds an observer that stays down during the load, then starts it empty and times its replay of
+                  the whole history (blocks/s, tx/s) and its memory.
     --queries S then runs signed verification queries (unit encumbrances) against one node for S seconds.
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
@@ -40,8 +46,8 @@ enum BenchCommand {
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "batch"],
-                         switches: ["keep"])
+        let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "batch", "checkpoints"],
+                         switches: ["keep", "catch-up"])
         let units = try a.int("units", default: 2000)
         let validators = try a.int("validators", default: 4)
         let rate = try a.int("rate", default: 0)
@@ -49,6 +55,11 @@ enum BenchCommand {
         let submitters = try a.int("submitters", default: 8)
         let batch = try a.int("batch", default: 1)
         guard (1...1000).contains(batch) else { throw UsageError("--batch: 1 to 1,000") }
+        let checkpoints = try (a.value("checkpoints") ?? "").split(separator: ",").map { part -> Int in
+            guard let n = Int(part.replacingOccurrences(of: "_", with: "")), n > 0 else { throw UsageError("--checkpoints: committed counts like 10000,100000") }
+            return n
+        }.sorted()
+        let catchUp = a.flag("catch-up")
         let workload = a.value("workload") ?? "mortgage-year"
         guard ["mortgage-year", "register"].contains(workload) else { throw UsageError("--workload: mortgage-year or register") }
         guard units > 0, units <= 1_000_000 else { throw UsageError("--units: 1 to 1,000,000") }
@@ -62,11 +73,12 @@ enum BenchCommand {
         let dir = a.value("dir") ?? NSTemporaryDirectory() + "yc-bench-\(getpid())"
         let fresh = !FileManager.default.fileExists(atPath: dir + "/cluster.json")
         if fresh {
-            var initArgs = ["init", "--dir", dir, "--validators", "\(validators)", "--empty-block-ms", "200"]
+            var initArgs = ["init", "--dir", dir, "--validators", "\(validators)", "--empty-block-ms", "200", "--observers", catchUp ? "1" : "0"]
             if let p = a.value("base-port") { initArgs += ["--base-port", p] }
             try ClusterCommand.run(initArgs)
         }
-        try ClusterCommand.run(["up", "--dir", dir])
+        let validatorNames = try ClusterCommand.manifest(dir).nodes.filter(\.validator).map(\.name)
+        try ClusterCommand.run(["up", "--dir", dir, "--only", validatorNames.joined(separator: ",")])
         defer {
             if fresh && !a.flag("keep") {
                 try? ClusterCommand.run(["down", "--dir", dir])
@@ -91,6 +103,9 @@ enum BenchCommand {
         let follower = CommitFollower(url: urls[0])
         follower.start()
         let started = Date()
+        let growth = checkpoints.isEmpty ? nil : GrowthProbe(checkpoints: checkpoints, follower: follower, manifest: manifest,
+                                                            queryURL: urls[1 % urls.count], key: banks[0], chain: chain, units: units)
+        growth?.start()
         var submitted = 0
         for (i, phase) in phases.enumerated() {
             submit(phase, to: urls, submitters: submitters, batch: batch, rate: rate, deadline: duration > 0 ? started.addingTimeInterval(Double(duration)) : nil, follower: follower)
@@ -102,6 +117,7 @@ enum BenchCommand {
         }
         follower.waitForAll(timeout: 600)
         let elapsed = follower.lastCommit.timeIntervalSince(started)
+        growth?.stop()
         follower.stop()
         let after = nodeStats(manifest)
         let codes = rejectionCounts(urls[0]).merging(codesBefore.mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value != 0 }
@@ -121,6 +137,9 @@ enum BenchCommand {
             guard let e = after[name] else { continue }
             say("node " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
                 + String(format: "cpu %.1f s (%.0f%% of one core)  peak rss %.0f MiB", e.cpu - b.cpu, 100 * (e.cpu - b.cpu) / elapsed, e.peakMiB))
+        }
+        if catchUp, let observer = manifest.nodes.first(where: { !$0.validator }) {
+            try measureCatchUp(observer: observer, tipURL: urls[0], committed: follower.committedCount)
         }
         let querySeconds = try a.int("queries", default: 0)
         if querySeconds > 0 && workload == "mortgage-year" {
@@ -163,6 +182,35 @@ enum BenchCommand {
                    done.load(ordering: .relaxed), elapsed, connections, Double(done.load(ordering: .relaxed)) / elapsed, failed.load(ordering: .relaxed)))
         say(String(format: "query latency ms    p50 %.2f  p99 %.2f  max %.2f  (client signing included; client and 4 nodes share the cores)",
                    pct(0.5), pct(0.99), (lat.last ?? 0) * 1000))
+    }
+
+    /// Starts the empty observer and times its replay of everything committed so far.
+    static func measureCatchUp(observer: ClusterCommand.Manifest.Entry, tipURL: String, committed: Int) throws {
+        let client = HTTPClient()
+        func height(_ url: String) -> Int {
+            guard let r = try? client.send("GET", url: url + "/v1/status", timeout: 2),
+                  let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return -1 }
+            return o["height"] as? Int ?? -1
+        }
+        let target = height(tipURL)
+        let t0 = Date()
+        try ClusterCommand.run(["up", "--dir", URL(fileURLWithPath: observer.home).deletingLastPathComponent().path, "--only", observer.name])
+        var reached = 0
+        while reached < target, Date().timeIntervalSince(t0) < 1800 {
+            Thread.sleep(forTimeInterval: 0.1)
+            reached = height(observer.url)
+        }
+        let secs = Date().timeIntervalSince(t0)
+        let rss = Spawner.readPid(observer.home + "/node.pid").map(residentMiB) ?? 0
+        say(String(format: "catch-up            empty observer replayed %d blocks (%d transactions) in %.1f s, start-up included: %.0f blocks/s, %.0f tx/s; rss %.0f MiB",
+                   reached, committed, secs, Double(reached) / secs, Double(committed) / secs, rss))
+    }
+
+    /// A process's current resident memory in MiB (VmRSS).
+    static func residentMiB(_ pid: pid_t) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        return (Double(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0) / 1024
     }
 
     static func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
@@ -318,6 +366,77 @@ enum BenchCommand {
             out[String(code)] = Int(line.split(separator: " ").last ?? "0") ?? 0
         }
         return out
+    }
+}
+
+/// Prints, each time the committed count passes a checkpoint, what the chain's growth did to the figures.
+final class GrowthProbe: @unchecked Sendable {
+    let checkpoints: [Int]
+    let follower: CommitFollower
+    let manifest: ClusterCommand.Manifest
+    let queryURL: String
+    let key: PrivateKey
+    let chain: String
+    let units: Int
+    private let running = Mutex(true)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(checkpoints: [Int], follower: CommitFollower, manifest: ClusterCommand.Manifest, queryURL: String, key: PrivateKey, chain: String, units: Int) {
+        self.checkpoints = checkpoints; self.follower = follower; self.manifest = manifest
+        self.queryURL = queryURL; self.key = key; self.chain = chain; self.units = units
+    }
+
+    func start() {
+        BenchCommand.say("growth              committed   tx/s since last   query p50/p99 ms   max node rss MiB   database MiB")
+        Thread.detachNewThread { [self] in
+            var last = (count: 0, at: Date())
+            var pending = checkpoints[...]
+            defer { finished.signal() }
+            while let next = pending.first {
+                let count = follower.committedCount
+                guard count >= next else {
+                    if !running.withLock({ $0 }) { return }
+                    Thread.sleep(forTimeInterval: 0.05)
+                    continue
+                }
+                pending.removeFirst()
+                let now = Date()
+                let rate = Double(count - last.count) / now.timeIntervalSince(last.at)
+                last = (count, now)
+                let (p50, p99) = queryLatency(upTo: count)
+                let rss = manifest.nodes.compactMap { Spawner.readPid($0.home + "/node.pid") }.map(BenchCommand.residentMiB).max() ?? 0
+                let db = databaseMiB(manifest.nodes[0].home + "/data")
+                BenchCommand.say(String(format: "growth              %9d   %15.0f   %8.2f / %6.2f   %16.0f   %12.0f", count, rate, p50, p99, rss, db))
+            }
+        }
+    }
+
+    /// Stops after printing every checkpoint already passed.
+    func stop() {
+        running.withLock { $0 = false }
+        finished.wait()
+    }
+
+    /// 500 signed encumbrance queries, one connection, over units already registered.
+    private func queryLatency(upTo count: Int) -> (Double, Double) {
+        let client = HTTPClient()
+        var lat: [Double] = []
+        let known = max(1, min(units, count))
+        for i in 0..<500 {
+            let u = (i * 7919) % known
+            let target = "/v1/mortgage/units/" + String(format: "110101%06dGB%05dF%08d", u / 100_000, u % 100_000, u % 100_000_000) + "/encumbrances"
+            let t0 = Date()
+            if let r = try? client.send("GET", url: queryURL + target, headers: RequestAuth.headers(method: "GET", target: target, key: key, chainID: chain), timeout: 5),
+               r.status == 200 { lat.append(Date().timeIntervalSince(t0) * 1000) }
+        }
+        lat.sort()
+        return lat.isEmpty ? (0, 0) : (lat[lat.count / 2], lat[min(lat.count - 1, lat.count * 99 / 100)])
+    }
+
+    private func databaseMiB(_ dir: String) -> Double {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        let bytes = files.compactMap { (try? FileManager.default.attributesOfItem(atPath: dir + "/" + $0))?[.size] as? Int }.reduce(0, +)
+        return Double(bytes) / 1_048_576
     }
 }
 
