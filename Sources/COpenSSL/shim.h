@@ -4,3 +4,6 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <openssl/kdf.h>
+#include <openssl/hmac.h>
+#include <openssl/crypto.h>

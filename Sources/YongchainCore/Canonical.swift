@@ -139,6 +139,8 @@ public enum Domain: String, Sendable, CaseIterable {
     case vote = "yongchain/vote/v1"
     case request = "yongchain/api-request/v1"
     case consent = "yongchain/consent/v1"
+    /// API session handshakes: the node's signature over a session's parameters, and the HKDF info of its key.
+    case apiSession = "yongchain/api-session/v1"
 
     /// tag || chainId || message, each length-prefixed.
     public func signingBytes(chainID: String, message: [UInt8]) -> [UInt8] {

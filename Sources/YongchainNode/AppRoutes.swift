@@ -6,8 +6,9 @@ import YongchainHTTP
 import YongchainStorage
 
 /// Routes of the applications' verification endpoints (docs/openapi.yaml). Every caller is authenticated by a
-/// signed request (RequestAuth.swift); every answer is read from one committed snapshot and names the height and
-/// block hash it reflects: `{"height", "blockHash", "result"}`.
+/// signed request (RequestAuth.swift) or within an API session (SessionVerifier.swift), which sessions open here;
+/// every answer is read from one committed snapshot and names the height and block hash it reflects:
+/// `{"height", "blockHash", "result"}`.
 struct AppRoutes {
     let node: Node
 
@@ -24,6 +25,8 @@ struct AppRoutes {
             if p.count == 2, p[0] == "certificates" { return ("/v1/mortgage/certificates/{no}", try certificate(req, p[1])) }
             if p.count == 2, p[0] == "applications" { return ("/v1/mortgage/applications/{id}", try application(req, p[1])) }
             if p.count == 3, p[0] == "banks", p[2] == "filings" { return ("/v1/mortgage/banks/{key}/filings", try filings(req, p[1])) }
+        case ("POST", "auth") where p == ["sessions"]:
+            return (SessionAuth.path, try openSession(req))
         case ("POST", "trade") where p == ["precheck"]:
             return ("/v1/trade/precheck", try precheck(req))
         case ("GET", "trade") where p.count == 3 && p[0] == "enterprises":
@@ -144,6 +147,25 @@ struct AppRoutes {
         }
     }
 
+    // MARK: - Sessions
+
+    /// Largest handshake body: `{"clientPublicKey":"x25519:<64 hex>"}` is under 100 bytes.
+    static let maxSessionBodyBytes = 1024
+
+    /// Opens an API session for the signed caller (a member organisation or a registered enterprise). Only a
+    /// signed request may open one: a session must not be able to outlive itself by making the next.
+    func openSession(_ req: HTTPRequest) throws -> HTTPResponse {
+        let (_, key) = try authenticateKey(req, enterprises: true, sessions: false)
+        guard req.body.count <= AppRoutes.maxSessionBodyBytes else { throw invalid("body", "at most \(AppRoutes.maxSessionBodyBytes) bytes") }
+        struct Body: Decodable { let clientPublicKey: String }
+        let body = try JSON.decode(Body.self, req.body)
+        guard let client = X25519PublicKey(text: body.clientPublicKey) else { throw invalid("clientPublicKey", "an X25519 public key like x25519:<64 hex>") }
+        switch node.sessions.open(caller: key, clientKey: client, nowMs: Int64(Date().timeIntervalSince1970 * 1000)) {
+        case .success(let h): return .json(201, JSON.encode(h))
+        case .failure(let e): throw e
+        }
+    }
+
     // MARK: - Plumbing
 
     enum Caller {
@@ -151,15 +173,20 @@ struct AppRoutes {
         case enterprise(Enterprise)
     }
 
-    /// The signed request's caller: a member organisation (from genesis) or, where `enterprises`, a registered
-    /// enterprise. Throws the 401 to answer otherwise.
+    /// The caller of a signed request or a session request: a member organisation (from genesis) or, where
+    /// `enterprises`, a registered enterprise. Throws the 401 to answer otherwise.
     func authenticate(_ req: HTTPRequest, enterprises: Bool = false) throws -> Caller {
+        try authenticateKey(req, enterprises: enterprises).caller
+    }
+
+    /// `authenticate`, with the key that authenticated. Either scheme leads to the same caller for the same key:
+    /// a session request is judged as a signed request by its session's key would be. Where `sessions` is false,
+    /// only a signed request is accepted.
+    func authenticateKey(_ req: HTTPRequest, enterprises: Bool = false, sessions: Bool = true) throws -> (caller: Caller, key: PublicKey) {
         var caller: Caller?
-        let result = node.requestVerifier.verify(
-            method: req.method, target: req.target, headers: req.headers, body: req.body,
-            nowMs: Int64(Date().timeIntervalSince1970 * 1000),
-            allowed: enterprises ? "a member organisation or a registered enterprise" : "a member organisation"
-        ) { key in
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        let allowed = enterprises ? "a member organisation or a registered enterprise" : "a member organisation"
+        let isKnown = { (key: PublicKey) -> Bool in
             if let org = node.genesis.organizations.first(where: { $0.publicKey == key.text }) {
                 caller = .member(org)
             } else if enterprises, let e = try? node.store.read({ Identity.enterprise(key: key, state: $0) }) {
@@ -167,8 +194,21 @@ struct AppRoutes {
             }
             return caller != nil
         }
-        if case .failure(let e) = result { throw e }
-        return caller!
+        let result: Result<PublicKey, APIError>
+        if SessionAuth.isSessionRequest(req.headers) {
+            guard sessions else {
+                throw APIError(401, "AUTH_REQUIRED", "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
+            }
+            result = node.sessions.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
+                                          nowMs: nowMs, allowed: allowed, isKnown: isKnown)
+        } else {
+            result = node.requestVerifier.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
+                                                 nowMs: nowMs, allowed: allowed, isKnown: isKnown)
+        }
+        switch result {
+        case .success(let key): return (caller!, key)
+        case .failure(let e): throw e
+        }
     }
 
     struct Answer<T: Encodable>: Encodable {

@@ -30,6 +30,8 @@ public final class Node: @unchecked Sendable {
     let signatures: SignatureCache
     /// Signed API requests: freshness window and replay cache (RequestAuth.swift).
     let requestVerifier: RequestVerifier
+    /// API sessions: a signed handshake, then an HMAC per request (SessionVerifier.swift). In memory only.
+    let sessions: SessionVerifier
     var gossip: Gossip!
     var server: HTTPServer?
     let client = HTTPClient()
@@ -61,6 +63,7 @@ public final class Node: @unchecked Sendable {
         self.validators = validators
         let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
         self.key = key
+        sessions = SessionVerifier(chainID: chainID, nodeKey: key)
         myIndex = key.flatMap { validators.index(of: $0.publicKey) }
         let application = LedgerApplication()
         self.application = application

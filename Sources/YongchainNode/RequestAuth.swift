@@ -77,7 +77,7 @@ public final class RequestVerifier: @unchecked Sendable {
         let values = names.map { headers[$0] }
         guard values.allSatisfy({ $0 != nil }) else {
             let missing = zip(names, values).filter { $0.1 == nil }.map(\.0).joined(separator: ", ")
-            return .failure(APIError(401, "AUTH_REQUIRED", "this endpoint needs a signed request; missing \(missing) (see docs/api-auth.md)"))
+            return .failure(APIError(401, "AUTH_REQUIRED", "this endpoint needs a signed request or an API session; missing \(missing) (see docs/api-auth.md)"))
         }
         guard let key = PublicKey(text: values[0]!) else {
             return .failure(APIError(401, "AUTH_MALFORMED", "\(names[0]): a public key like ed25519:<64 hex>"))

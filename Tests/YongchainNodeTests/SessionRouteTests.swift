@@ -1,0 +1,151 @@
+import Foundation
+import Synchronization
+import Testing
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+@testable import YongchainNode
+
+/// API sessions through the node's real routes and HTTP server, with `APISession` as the client: a node in this
+/// process (its store open at genesis, consensus not started) behind an `HTTPServer` on an ephemeral port.
+@Suite(.serialized) struct SessionRouteTests {
+    /// A registry with both authorities and two non-voting banks; the node runs as the registry.
+    final class Fixture: @unchecked Sendable {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-sessions-\(UUID().uuidString.prefix(8))").path
+        let chain = "session-test"
+        let registry = try! PrivateKey.generate()
+        let bankA = try! PrivateKey.generate()
+        let bankB = try! PrivateKey.generate()
+        let node: Node
+        let server: HTTPServer
+        let http = HTTPClient()
+        var url: String { "http://127.0.0.1:\(server.port)" }
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+            let home = NodeHome(dir)
+            try Genesis(chainID: chain, genesisTime: 1_700_000_000_000, organizations: [
+                Organization(name: "registry", role: .registry, authorities: [.realEstate, .trade], publicKey: registry.publicKey, address: "http://127.0.0.1:9"),
+                Organization(name: "bank-a", role: .bank, publicKey: bankA.publicKey, address: "http://127.0.0.1:9", power: 0),
+                Organization(name: "bank-b", role: .bank, publicKey: bankB.publicKey, address: "http://127.0.0.1:9", power: 0),
+            ]).write(path: home.genesisPath)
+            try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
+            try KeyFile.write(registry, to: home.keyPath)
+            node = try Node(home: home, logger: Logger(level: .error))
+            let api = API(node: node)
+            server = try HTTPServer(host: "127.0.0.1", port: 0, handler: { api.handle($0) })
+            server.start()
+        }
+
+        deinit {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+
+        func session(_ key: PrivateKey, pin: Bool = true) -> APISession {
+            APISession(baseURL: url, key: key, chainID: chain, nodeKey: pin ? registry.publicKey : nil, client: http)
+        }
+
+        /// (status, error code or "") of a request signed with `key`, or with no authentication when nil.
+        func signed(_ method: String, _ target: String, key: PrivateKey?, body: [UInt8] = [], extra: [(String, String)] = []) throws -> (Int, String) {
+            let auth = key.map { RequestAuth.headers(method: method, target: target, body: body, key: $0, chainID: chain) } ?? []
+            return outcome(try http.send(method, url: url + target, headers: auth + extra, body: body, timeout: 10))
+        }
+
+        func outcome(_ r: HTTPResponse) -> (Int, String) { (r.status, APISession.errorCode(r.body).code ?? "") }
+    }
+
+    let unitTarget = "/v1/mortgage/units/110101001001GB00001F00010001/encumbrances"
+
+    @Test func aHandshakeThenRequestsInTheSessionReachTheRoutes() throws {
+        let f = try Fixture()
+        let s = f.session(f.bankA)
+        // Unregistered unit: the route ran, so authentication passed.
+        #expect(f.outcome(try s.send("GET", unitTarget)) == (404, "NOT_FOUND"))
+        #expect(f.outcome(try s.send("GET", "/v1/mortgage/banks/\(f.bankA.publicKey.text)/filings")) == (200, ""))
+        #expect(s.sessionID != nil && f.node.sessions.count == 1)
+        let expires = try #require(s.expiresAtMs)
+        #expect(abs(expires - Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000) < 60_000)
+        // A body is covered too: the route sees it and validates it.
+        let body = Array(#"{"declarations":[]}"#.utf8)
+        #expect(try s.send("POST", "/v1/trade/precheck", body: body).status == 400)
+    }
+
+    /// A session's caller is its handshake key, and the routes' role checks judge it as they judge that key's
+    /// signed requests.
+    @Test func aBanksSessionSeesOnlyWhatItsRoleMay() throws {
+        let f = try Fixture()
+        let bank = f.session(f.bankA), registry = f.session(f.registry)
+        let othersFilings = "/v1/mortgage/banks/\(f.bankB.publicKey.text)/filings"
+        #expect(f.outcome(try bank.send("GET", othersFilings)) == (403, "FORBIDDEN_ROLE"))
+        #expect(try f.signed("GET", othersFilings, key: f.bankA) == (403, "FORBIDDEN_ROLE"))
+        #expect(f.outcome(try registry.send("GET", othersFilings)) == (200, ""))
+        let precheck = Array(#"{"declarations":[{"number":"000000000000000001"}]}"#.utf8)
+        #expect(f.outcome(try registry.send("POST", "/v1/trade/precheck", body: precheck)) == (403, "FORBIDDEN_ROLE"))
+        #expect(try f.signed("POST", "/v1/trade/precheck", key: f.registry, body: precheck) == (403, "FORBIDDEN_ROLE"))
+        #expect(f.outcome(try bank.send("POST", "/v1/trade/precheck", body: precheck)) == (200, ""))
+    }
+
+    @Test func onlyASignedRequestByAKnownKeyOpensASession() throws {
+        let f = try Fixture()
+        let path = SessionAuth.path
+        let body = Array(#"{"clientPublicKey":"\#(try X25519PrivateKey.generate().publicKey.text)"}"#.utf8)
+        #expect(try f.signed("POST", path, key: nil, body: body) == (401, "AUTH_REQUIRED"))
+        #expect(try f.signed("POST", path, key: try PrivateKey.generate(), body: body) == (401, "AUTH_UNKNOWN_KEY"))
+        // A session cannot open the next one: that would let it outlive itself without the key.
+        let s = f.session(f.bankA)
+        #expect(f.outcome(try s.send("POST", path, body: body)) == (401, "AUTH_REQUIRED"))
+        for (bad, code) in [("{", "MALFORMED_JSON"), ("{}", "MISSING_FIELD"), (#"{"clientPublicKey":"ed25519:00"}"#, "INVALID_FIELD"),
+                            (#"{"clientPublicKey":"x25519:\#(String(repeating: "0", count: 64))"}"#, "INVALID_FIELD"),
+                            (#"{"clientPublicKey":"\#(String(repeating: " ", count: 1100))"}"#, "INVALID_FIELD")] {
+            #expect(try f.signed("POST", path, key: f.bankA, body: Array(bad.utf8)) == (400, code), "\(bad.prefix(40))")
+        }
+        #expect(try f.signed("POST", path, key: f.bankA, body: body) == (201, ""))
+        #expect(try f.signed("GET", path, key: f.bankA).0 == 404, "only POST opens sessions")
+    }
+
+    @Test func aClientPinningAnotherNodeKeyRefusesTheAnswer() throws {
+        let f = try Fixture()
+        let s = APISession(baseURL: f.url, key: f.bankA, chainID: f.chain, nodeKey: f.bankB.publicKey, client: f.http)
+        do {
+            try s.handshake()
+            Issue.record("an answer signed by another node was accepted")
+        } catch let e as APISessionError {
+            #expect(e.code == "NODE_SIGNATURE_INVALID")
+        }
+        // Without a pin the same answer is fine (the session is still bound to the caller's signed handshake).
+        #expect(throws: Never.self) { try f.session(f.bankA, pin: false).handshake() }
+    }
+
+    /// The node forgets a session (here: evicted by the same key's newer ones, as after a restart or expiry);
+    /// `send` opens a new one and the caller never sees the 401.
+    @Test func theClientReopensASessionTheNodeForgot() throws {
+        let f = try Fixture()
+        let s = f.session(f.bankA)
+        #expect(try s.send("GET", unitTarget).status == 404)
+        let first = try #require(s.sessionID)
+        let other = f.session(f.bankA)
+        for _ in 0..<SessionLimits().maxSessionsPerKey { try other.handshake() }
+        // Sent by hand, the old session's headers are refused with the code that tells a client to reopen.
+        let stale = try s.headers(method: "GET", target: unitTarget)
+        #expect(f.outcome(try f.http.send("GET", url: f.url + unitTarget, headers: stale, timeout: 10)) == (401, "AUTH_UNKNOWN_SESSION"))
+        #expect(try s.send("GET", unitTarget).status == 404)
+        #expect(s.sessionID != nil && s.sessionID != first)
+    }
+
+    /// Several threads over their own keep-alive connections share one session: every request is accepted once.
+    @Test func oneSessionServesManyConnectionsAtOnce() throws {
+        let f = try Fixture()
+        let s = f.session(f.bankA)
+        let statuses = Mutex<[Int: Int]>([:])
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            let client = HTTPClient()
+            for _ in 0..<40 {
+                let status = (try? s.send("GET", unitTarget, via: client).status) ?? -1
+                statuses.withLock { $0[status, default: 0] += 1 }
+            }
+        }
+        #expect(statuses.withLock { $0 } == [404: 240])
+        #expect(f.node.sessions.count == 1, "one handshake for all threads")
+    }
+}
