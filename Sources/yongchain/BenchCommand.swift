@@ -164,7 +164,7 @@ enum BenchCommand {
         let latencies = Mutex<[Double]>([])
         let end = Date().addingTimeInterval(Double(seconds))
         let started = Date()
-        DispatchQueue.concurrentPerform(iterations: connections) { c in
+        onThreads(connections) { c in
             let client = HTTPClient()
             var local: [Double] = []
             var i = c
@@ -226,6 +226,17 @@ enum BenchCommand {
         return (Double(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0) / 1024
     }
 
+    /// Runs `body` on `n` threads at once and waits for all of them. (Dispatch's concurrentPerform runs only as
+    /// many iterations at a time as there are cores: 8 "connections" would be 2 on this machine.)
+    static func onThreads(_ n: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let group = DispatchGroup()
+        for i in 0..<n {
+            group.enter()
+            Thread.detachNewThread { body(i); group.leave() }
+        }
+        group.wait()
+    }
+
     static func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 
     // MARK: - Workload
@@ -283,7 +294,7 @@ enum BenchCommand {
         let next = Atomic<Int>(0)
         let start = Date()
         let chunks = stride(from: 0, to: txs.count, by: batch).map { txs[$0..<min($0 + batch, txs.count)] }
-        DispatchQueue.concurrentPerform(iterations: submitters) { s in
+        onThreads(submitters) { s in
             let client = HTTPClient()
             while true {
                 let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
