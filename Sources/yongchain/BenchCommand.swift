@@ -136,6 +136,9 @@ enum BenchCommand {
         say(String(format: "blocks              %d (%.1f blocks/s, %.0f tx/block)", follower.blocks, Double(follower.blocks) / elapsed,
                    Double(committed) / Double(max(follower.blocks, 1))))
         say(String(format: "submit→commit ms    p50 %.0f  p90 %.0f  p99 %.0f  max %.0f", pct(0.5), pct(0.9), pct(0.99), (lat.last ?? 0) * 1000))
+        if !follower.refused.isEmpty {
+            say("refused at admission " + follower.refused.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
         say("results by code     " + codes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         for (name, b) in before.sorted(by: { $0.key < $1.key }) {
             guard let e = after[name] else { continue }
@@ -237,6 +240,10 @@ enum BenchCommand {
         group.wait()
     }
 
+    static func errorCode(_ body: [UInt8]) -> String? {
+        ((try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? [String: Any])?["code"] as? String
+    }
+
     static func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 
     // MARK: - Workload
@@ -307,13 +314,14 @@ enum BenchCommand {
                 let url = urls[c % urls.count]
                 var todo = Array(chunks[c])
                 for p in todo { follower.submitted(p.hash) }
-                var attempts = 0
-                while !todo.isEmpty && attempts < 200 {
-                    attempts += 1
+                // A busy node (full mempool) is tried again for up to 5 minutes: as fast as accepted means
+                // exactly that, and a flood keeps the mempools full for tens of seconds.
+                let giveUp = Date().addingTimeInterval(300)
+                while !todo.isEmpty && Date() < giveUp {
                     todo = send(todo, to: url, client: client, follower: follower)
-                    if !todo.isEmpty { Thread.sleep(forTimeInterval: 0.02) }
+                    if !todo.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
                 }
-                for p in todo { follower.failed(p.hash) }
+                for p in todo { follower.failed(p.hash, code: "GAVE_UP_AFTER_5_MIN") }
             }
         }
     }
@@ -324,7 +332,7 @@ enum BenchCommand {
         if todo.count == 1 {
             guard let r = try? client.send("POST", url: url + "/v1/txs", headers: [("Content-Type", "application/json")], body: todo[0].json, timeout: 10) else { return todo }
             if r.status == 503 { return todo }
-            if r.status != 202 { follower.failed(todo[0].hash) }
+            if r.status != 202 { follower.failed(todo[0].hash, code: errorCode(r.body) ?? "HTTP \(r.status)") }
             return []
         }
         var body = Array(#"{"transactions":["#.utf8)
@@ -334,12 +342,14 @@ enum BenchCommand {
         guard r.status == 200, let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
               let results = o["results"] as? [[String: Any]], results.count == todo.count else {
             if r.status == 503 { return todo }
-            for p in todo { follower.failed(p.hash) }
+            for p in todo { follower.failed(p.hash, code: errorCode(r.body) ?? "HTTP \(r.status)") }
             return []
         }
         var retry: [Pending] = []
         for (p, res) in zip(todo, results) where res["status"] as? String != "pending" {
-            if (res["error"] as? [String: Any])?["code"] as? String == "MEMPOOL_FULL" { retry.append(p) } else { follower.failed(p.hash) }
+            let code = (res["error"] as? [String: Any])?["code"] as? String ?? "?"
+            // The node was busy: send again. Anything else is the transaction's own fault (or already committed).
+            if ["MEMPOOL_FULL", "STORAGE_UNAVAILABLE"].contains(code) { retry.append(p) } else { follower.failed(p.hash, code: code) }
         }
         return retry
     }
@@ -482,7 +492,14 @@ final class CommitFollower: @unchecked Sendable {
     init(url: String) { self.url = url }
 
     func submitted(_ h: Hash) { lock.withLock { submittedAt[h] = Date(); outstanding += 1; submittedCount += 1 } }
-    func failed(_ h: Hash) { lock.withLock { if submittedAt.removeValue(forKey: h) != nil { outstanding -= 1 } } }
+    /// Refused at admission (never to commit from this submission), by code.
+    private(set) var refused: [String: Int] = [:]
+    func failed(_ h: Hash, code: String) {
+        lock.withLock {
+            refused[code, default: 0] += 1
+            if submittedAt.removeValue(forKey: h) != nil { outstanding -= 1 }
+        }
+    }
 
     func start() {
         let client = HTTPClient()
