@@ -30,7 +30,11 @@ public struct LedgerApplication: Application {
         handlers[type]?.jsonFromBody(body)
     }
 
-    public init() {}
+    /// The chain's id, when the node knows it: admission then also verifies what needs the chain id, such as an
+    /// owner's e-signature on a mortgage application (`TxHandler.admit`). Execution checks everything regardless.
+    public let chainID: String?
+
+    public init(chainID: String? = nil) { self.chainID = chainID }
 
     public func initialize(genesis: Genesis, state: StateOverlay) throws {
         for o in genesis.organizations {
@@ -45,7 +49,9 @@ public struct LedgerApplication: Application {
         guard let h = LedgerApplication.handlers[tx.type] else {
             return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
         }
-        return h.check(tx, state)
+        if let r = h.check(tx, state) { return r }
+        guard let chainID, let admit = h.admit else { return nil }
+        return admit(tx, chainID, state)
     }
 
     public func execute(_ tx: Transaction, context: BlockContext, state: StateOverlay) -> TxResult {
@@ -61,6 +67,9 @@ struct TxHandler: Sendable {
     let type: String
     /// Decodes and validates the body and the signer's standing; nil when admissible.
     let check: @Sendable (Transaction, StateReader) -> TxResult?
+    /// Admission-only checks that need the chain id (signatures inside the body). They run on the API's threads,
+    /// in parallel, so that execution on the chain's one serial path finds the signatures in `SignatureMemo`.
+    let admit: (@Sendable (Transaction, String, StateReader) -> TxResult?)?
     let execute: @Sendable (Transaction, BlockContext, StateOverlay) -> TxResult
     let bodyFromJSON: @Sendable ([UInt8]) throws -> [UInt8]
     let jsonFromBody: @Sendable ([UInt8]) -> [UInt8]?
@@ -68,8 +77,18 @@ struct TxHandler: Sendable {
     /// A handler for payload `P`: decoding and field validation happen once, here, for both phases.
     static func make<P: Payload>(_ type: P.Type,
                                  check: @escaping @Sendable (P, Transaction, StateReader) -> TxResult? = { _, _, _ in nil },
+                                 admit: (@Sendable (P, Transaction, String, StateReader) -> TxResult?)? = nil,
                                  execute: @escaping @Sendable (P, Transaction, BlockContext, StateOverlay) -> TxResult) -> TxHandler {
-        TxHandler(
+        var decodedAdmit: (@Sendable (Transaction, String, StateReader) -> TxResult?)?
+        if let admit {
+            decodedAdmit = { (tx: Transaction, chainID: String, state: StateReader) -> TxResult? in
+                switch P.decode(tx.body) {
+                case .failure(let r): return r
+                case .success(let p): return admit(p, tx, chainID, state)
+                }
+            }
+        }
+        return TxHandler(
             type: P.type,
             check: { tx, state in
                 switch P.decode(tx.body) {
@@ -77,6 +96,7 @@ struct TxHandler: Sendable {
                 case .success(let p): return check(p, tx, state)
                 }
             },
+            admit: decodedAdmit,
             execute: { tx, ctx, state in
                 // Decode once: the admission check runs again here, against the state the block sees.
                 switch P.decode(tx.body) {

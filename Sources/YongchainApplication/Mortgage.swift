@@ -18,7 +18,7 @@ enum Mortgage {
                 return .reject(Codes.notMortgagee, "the application names \(p.mortgagee.keyID) as mortgagee but \(tx.signer.keyID) signed it")
             }
             return nil
-        }, execute: apply),
+        }, admit: { p, _, chainID, state in badConsent(p, chainID: chainID, state) }, execute: apply),
         .make(ApproveMortgage.self, check: { _, tx, state in realEstateRegistry(tx, state) }, execute: approve),
         .make(RejectMortgage.self, check: { _, tx, state in realEstateRegistry(tx, state) }, execute: reject),
         .make(DischargeMortgage.self, check: { _, tx, state in
@@ -93,6 +93,22 @@ enum Mortgage {
 
     // MARK: - Applications
 
+    /// Admission's look at the owners' e-signatures: a signature present for a registered owner must be that
+    /// owner's. Valid ones land in `SignatureMemo` for execution, which checks everything again (missing owners,
+    /// missing signatures, and the property itself, which may be registered by then).
+    private static func badConsent(_ p: MortgageApplication, chainID: String, _ state: StateReader) -> TxResult? {
+        guard let property = Property.load(p.unitNumber, state) else { return nil }
+        let consent = p.consentBytes(chainID: chainID)
+        for m in p.mortgagors where !m.signature.isEmpty {
+            guard let owner = property.owners.first(where: { $0.id == m.id }) else { continue }
+            guard SignatureMemo.shared.verify(owner.publicKey, signature: m.signature, message: consent) else {
+                return .reject(Codes.badMortgagorSignature,
+                               "the signature of mortgagor \(owner.name) (\(m.id)) is not their registered key's signature of this application on this chain")
+            }
+        }
+        return nil
+    }
+
     private static func apply(_ p: MortgageApplication, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
         guard let property = Property.load(p.unitNumber, state) else { return unknownProperty(p.unitNumber) }
         if let r = seized(p.unitNumber, PropertyStatus.load(p.unitNumber, state), state) { return r }
@@ -113,7 +129,7 @@ enum Mortgage {
             guard !m.signature.isEmpty else {
                 return .reject(Codes.missingMortgagorSignature, "mortgagor \(owner.name) (\(m.id)) has not signed")
             }
-            guard owner.publicKey.verify(signature: m.signature, message: consent) else {
+            guard SignatureMemo.shared.verify(owner.publicKey, signature: m.signature, message: consent) else {
                 return .reject(Codes.badMortgagorSignature,
                                "the signature of mortgagor \(owner.name) (\(m.id)) is not their registered key's signature of this application on this chain")
             }

@@ -65,7 +65,7 @@ public final class Node: @unchecked Sendable {
         self.key = key
         sessions = SessionVerifier(chainID: chainID, nodeKey: key)
         myIndex = key.flatMap { validators.index(of: $0.publicKey) }
-        let application = LedgerApplication()
+        let application = LedgerApplication(chainID: chainID)
         self.application = application
         executor = BlockExecutor(application: application, chainID: chainID)
         blockValidator = BlockValidator(chainID: chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions)

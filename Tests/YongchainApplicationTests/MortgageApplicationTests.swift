@@ -64,6 +64,24 @@ import YongchainCrypto
         #expect(f.run(a, by: f.bankA).code == Codes.badMortgagorSignature)
     }
 
+    /// A node's application knows its chain id, so admission already refuses a forged e-signature (and verifies a
+    /// good one, so execution finds it in the memo); without the chain id admission leaves it to execution.
+    @Test func admissionChecksTheOwnersSignaturesWhenItKnowsTheChain() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let atNode = LedgerApplication(chainID: MortgageFixture.chainID)
+        var forged = f.application(f.unit1, bank: f.bankA, mortgagors: [f.owner1ID])
+        try forged.sign(for: f.owner1ID, with: f.stranger, chainID: MortgageFixture.chainID)
+        let forgedTx = forged.transaction(key: f.bankA, nonce: 901, chainID: MortgageFixture.chainID)
+        #expect(atNode.check(forgedTx, state: f.state)?.code == Codes.badMortgagorSignature)
+        #expect(f.app.check(forgedTx, state: f.state) == nil)
+        let good = f.signedApplication(bank: f.bankA).transaction(key: f.bankA, nonce: 902, chainID: MortgageFixture.chainID)
+        #expect(atNode.check(good, state: f.state) == nil)
+        // Another chain's node refuses the same consent.
+        #expect(LedgerApplication(chainID: "another-chain").check(good, state: f.state)?.code == Codes.badMortgagorSignature)
+        #expect(f.run(good).code == "OK")
+    }
+
     @Test func consentSignedForAnotherChainIsRefused() throws {
         let f = try MortgageFixture()
         f.registerUnits()

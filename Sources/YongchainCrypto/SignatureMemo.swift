@@ -1,0 +1,39 @@
+import Foundation
+
+/// Remembers signatures already found valid, so the same signature is not verified twice: a transaction checked
+/// at admission and met again in a block, a precommit met again in the next block's certificate, an owner's
+/// e-signature checked at admission and again when its block executes. Ed25519 verification is a node's largest
+/// CPU cost (docs/performance.md). Only valid results are remembered, and validity is a pure function of key,
+/// signature and message, so a memo can never change an outcome.
+///
+/// Two generations bound memory: when the current one is full it becomes the previous one.
+public final class SignatureMemo: @unchecked Sendable {
+    /// One memo for the whole process (the application's e-signature checks use it).
+    public static let shared = SignatureMemo()
+
+    private let lock = NSLock()
+    private var current = Set<Hash>()
+    private var previous = Set<Hash>()
+    private let generation: Int
+
+    public init(generation: Int = 100_000) { self.generation = generation }
+
+    /// True if `signature` is `key`'s valid signature of `message`, from memory or by verifying now.
+    public func verify(_ key: PublicKey, signature: [UInt8], message: [UInt8]) -> Bool {
+        verify(id: Hash.sha256(parts: [key.bytes, signature, message])) { key.verify(signature: signature, message: message) }
+    }
+
+    /// `check()`'s answer, remembered under `id` when true; `id` MUST cover every byte `check` depends on.
+    public func verify(id: Hash, _ check: () -> Bool) -> Bool {
+        if lock.withLock({ current.contains(id) || previous.contains(id) }) { return true }
+        guard check() else { return false }
+        lock.withLock {
+            current.insert(id)
+            if current.count >= generation {
+                previous = current
+                current = Set(minimumCapacity: generation)
+            }
+        }
+        return true
+    }
+}
