@@ -24,6 +24,7 @@ struct API: Sendable {
     private func route(_ req: HTTPRequest) -> (String, HTTPResponse) {
         let parts = req.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         do {
+            if req.method == "GET", let text = req.query["minHeight"] { try waitForHeight(req, text) }
             switch (req.method, parts) {
             case ("GET", []): return ("/", StatusPage.render(node: node))
             case ("GET", ["healthz"]), ("HEAD", ["healthz"]):
@@ -58,6 +59,18 @@ struct API: Sendable {
             return (req.path, e.response)
         } catch {
             return (req.path, APIError(500, "INTERNAL", "\(error)").response)
+        }
+    }
+
+    /// `?minHeight=N` on any read: answer only once this node has committed height N, waiting up to `timeoutMs`
+    /// (default 5,000, at most 60,000), so a client that wrote through one node and reads through another sees its
+    /// own write. A transaction's answer names the height it committed at; pass that.
+    func waitForHeight(_ req: HTTPRequest, _ text: String) throws {
+        guard let h = UInt64(text) else { throw APIError.badRequest("INVALID_MIN_HEIGHT", "minHeight: a whole number (a committed height)") }
+        let timeoutMs = min(max(Int(req.query["timeoutMs"] ?? "5000") ?? 5000, 0), 60_000)
+        let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) { node.store.tip.height >= h }
+        guard ok else {
+            throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(node.store.tip.height) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
         }
     }
 

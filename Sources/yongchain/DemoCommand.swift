@@ -115,12 +115,7 @@ struct Org {
 
     /// Waits until this node has committed `height` (another node may have answered the commit first).
     func waitFor(height: Int) {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if let r = try? http.send("GET", url: url + "/v1/status", timeout: 2),
-               let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any], (o["height"] as? Int ?? 0) >= height { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        _ = try? http.send("GET", url: url + "/v1/status?minHeight=\(height)&timeoutMs=10000", timeout: 15)
     }
 }
 

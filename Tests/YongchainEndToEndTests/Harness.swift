@@ -77,10 +77,13 @@ final class ClusterHarness: @unchecked Sendable {
         return result
     }
 
-    /// Waits (up to 15 s per node) until every node that answers has committed `height`: read-your-writes across
-    /// nodes for the step that follows. A node that is down is skipped; the tests assert what they rely on.
+    /// Waits (up to 15 s per node, through the API's `minHeight`) until every node that answers has committed
+    /// `height`: read-your-writes across nodes for the step that follows. A node that is down is skipped; the
+    /// tests assert what they rely on.
     func settle(at height: Int) {
-        for n in nodes.map(\.name) where self.height(n) >= 0 { eventually(15) { self.height(n) >= height } }
+        for n in nodes.map(\.name) {
+            _ = try? http.send("GET", url: url(n) + "/v1/status?minHeight=\(height)&timeoutMs=15000", timeout: 20)
+        }
     }
 
     func up(_ names: [String]? = nil) throws {

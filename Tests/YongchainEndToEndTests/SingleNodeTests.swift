@@ -84,6 +84,15 @@ extension EndToEnd {
             let r5 = try post(json(good))
             #expect(r5.0 == 409 && r5.1 == "TX_ALREADY_COMMITTED", "\(r5)")
 
+            // Reads can wait for a height (read-your-writes through another node); a bad or unreached one is refused.
+            let committedAt = r4.2["height"] as? Int ?? 0
+            let seen = try c.http.send("GET", url: node + "/v1/txs/\(good.hash(chainID: chain).hex)?minHeight=\(committedAt)", timeout: 10)
+            #expect(seen.status == 200 && committedAt > 0)
+            let ahead = try c.http.send("GET", url: node + "/v1/status?minHeight=\(committedAt + 1_000_000)&timeoutMs=200", timeout: 10)
+            #expect(ahead.status == 504 && String(decoding: ahead.body, as: UTF8.self).contains("HEIGHT_NOT_REACHED"))
+            let notANumber = try c.http.send("GET", url: node + "/v1/status?minHeight=tip", timeout: 10)
+            #expect(notANumber.status == 400 && String(decoding: notANumber.body, as: UTF8.self).contains("INVALID_MIN_HEIGHT"))
+
             // A batch: each transaction admitted or refused on its own, answered in order.
             let good2 = RegisterEnterprise(creditCode: try CreditCode(creditCode(78)), name: "Good Two Ltd", publicKey: try PrivateKey.generate().publicKey)
                 .transaction(key: registry, nonce: 3, chainID: chain)
