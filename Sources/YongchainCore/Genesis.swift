@@ -72,7 +72,9 @@ public struct ConsensusParameters: Sendable, Codable, Equatable {
         timeoutPrecommitDeltaMs = try v(.timeoutPrecommitDeltaMs, 500)
         emptyBlockIntervalMs = try v(.emptyBlockIntervalMs, 2000)
         minBlockIntervalMs = try v(.minBlockIntervalMs, 100)
-        maxBlockTransactions = try v(.maxBlockTransactions, 1000)
+        // A genesis file written before the default became 1,000 and without the key meant 5,000: it must decode
+        // (and hash) exactly as before, or its nodes would refuse their own database.
+        maxBlockTransactions = try v(.maxBlockTransactions, 5000)
     }
 }
 

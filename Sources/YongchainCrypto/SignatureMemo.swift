@@ -20,7 +20,11 @@ public final class SignatureMemo: @unchecked Sendable {
 
     /// True if `signature` is `key`'s valid signature of `message`, from memory or by verifying now.
     public func verify(_ key: PublicKey, signature: [UInt8], message: [UInt8]) -> Bool {
-        verify(id: Hash.sha256(parts: [key.bytes, signature, message])) { key.verify(signature: signature, message: message) }
+        // Lengths first, so no other (key, signature, message) split of the same bytes has the same id.
+        let lengths = [key.bytes.count, signature.count].flatMap { n in (0..<4).map { UInt8(truncatingIfNeeded: n >> (24 - 8 * $0)) } }
+        return verify(id: Hash.sha256(parts: [[key.suite.rawValue], lengths, key.bytes, signature, message])) {
+            key.verify(signature: signature, message: message)
+        }
     }
 
     /// `check()`'s answer, remembered under `id` when true; `id` MUST cover every byte `check` depends on.

@@ -65,10 +65,25 @@ struct API: Sendable {
     /// `?minHeight=N` on any read: answer only once this node has committed height N, waiting up to `timeoutMs`
     /// (default 5,000, at most 60,000), so a client that wrote through one node and reads through another sees its
     /// own write. A transaction's answer names the height it committed at; pass that.
+    /// Heights further ahead than this are refused at once (a node that far behind is catching up: ask another),
+    /// and at most `maxHeightWaiters` reads wait at a time, so waiting cannot be used to hold the server's threads.
+    static let maxHeightLead: UInt64 = 64
+    static let maxHeightWaiters = 64
+
     func waitForHeight(_ req: HTTPRequest, _ text: String) throws {
         guard let h = UInt64(text) else { throw APIError.badRequest("INVALID_MIN_HEIGHT", "minHeight: a whole number (a committed height)") }
+        let tip = node.store.tip.height
+        if h <= tip { return }
+        guard h - tip <= Self.maxHeightLead else {
+            throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(tip), more than \(Self.maxHeightLead) blocks below \(h); ask another node or retry later")
+        }
+        guard node.heightWaiters.add(1, ordering: .relaxed).newValue <= Self.maxHeightWaiters else {
+            node.heightWaiters.subtract(1, ordering: .relaxed)
+            throw APIError(503, "TOO_MANY_WAITERS", "\(Self.maxHeightWaiters) reads are already waiting for a height on this node; retry shortly")
+        }
+        defer { node.heightWaiters.subtract(1, ordering: .relaxed) }
         let timeoutMs = min(max(Int(req.query["timeoutMs"] ?? "5000") ?? 5000, 0), 60_000)
-        let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) { node.store.tip.height >= h }
+        let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) { node.committedHeight.load(ordering: .acquiring) >= h }
         guard ok else {
             throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(node.store.tip.height) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
         }

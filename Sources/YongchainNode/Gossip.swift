@@ -100,8 +100,16 @@ final class Gossip: @unchecked Sendable {
                 if !cond.wait(until: linger) { break }
             }
             if !running { cond.unlock(); return }
-            let batch = Array(queues[i].prefix(maxBatch))
-            queues[i].removeFirst(batch.count)
+            // At most maxBatch items (transactions count one each, a proposal one per transaction it carries),
+            // so an envelope stays far below a peer's body limit however the messages were grouped.
+            var weight = 0, count = 0
+            for m in queues[i] {
+                weight += m.weight
+                if count > 0 && weight > maxBatch { break }
+                count += 1
+            }
+            let batch = Array(queues[i].prefix(count))
+            queues[i].removeFirst(count)
             cond.unlock()
 
             let env = GossipEnvelope(chainID: chainID, sender: me, senderHeight: heightProvider(), messages: batch)

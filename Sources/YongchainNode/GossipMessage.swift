@@ -9,6 +9,15 @@ enum GossipMessage: CanonicalCodable {
     case vote(Vote)
     case transactions([Transaction])
 
+    /// How much of an envelope's budget this message takes: its transactions (at least 1).
+    var weight: Int {
+        switch self {
+        case .proposal(_, let b): return 1 + b.transactions.count
+        case .vote: return 1
+        case .transactions(let txs): return max(1, txs.count)
+        }
+    }
+
     func encode(to w: inout CanonicalWriter) {
         switch self {
         case .proposal(let p, let b): w.u8(1); w.item(p); w.item(b)

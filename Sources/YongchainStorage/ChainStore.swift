@@ -342,7 +342,7 @@ public struct ReadView: StateReader {
 
     /// Whether a transaction hash is committed as of this snapshot (admission's check: it never waits for the
     /// writer, so a block being fsynced does not stall the API; a transaction committed just after the snapshot
-    /// is caught when the next proposal checks the writer's view).
+    /// may enter the mempool, and the next proposal, reading a snapshot taken after that commit, removes it).
     public func isCommitted(_ hash: Hash) -> Bool {
         var found = false
         try? connection.query("SELECT 1 FROM txs WHERE hash = ?", [.blob(hash.bytes)]) { _ in found = true }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import YongchainCore
 @testable import YongchainCrypto
@@ -41,5 +42,16 @@ import Testing
         #expect(throws: CommitError.self) { try dup.verify(validators: vs, chainID: "c", height: 5, blockHash: hash) }
         let forged = CommitCertificate(height: 5, round: 1, blockHash: hash, signatures: [sig(0), sig(1, Hash.sha256([2])), sig(2)])
         #expect(throws: CommitError.self) { try forged.verify(validators: vs, chainID: "c", height: 5, blockHash: hash) }
+    }
+}
+
+/// Consensus parameters: a genesis file that leaves a key out must keep meaning what it meant when written.
+@Suite struct ConsensusParameterTests {
+    @Test func anAbsentBlockSizeKeepsTheOldDefaultWhileNewGenesisGetsTheNewOne() throws {
+        let old = try JSONDecoder().decode(ConsensusParameters.self, from: Data(#"{"timeoutProposeMs": 3000}"#.utf8))
+        #expect(old.maxBlockTransactions == 5000)
+        #expect(ConsensusParameters().maxBlockTransactions == 1000)
+        let written = try JSONDecoder().decode(ConsensusParameters.self, from: JSONEncoder().encode(ConsensusParameters()))
+        #expect(written.maxBlockTransactions == 1000)
     }
 }
