@@ -115,7 +115,9 @@ struct Org {
 
     /// Waits until this node has committed `height` (another node may have answered the commit first).
     func waitFor(height: Int) {
-        _ = try? http.send("GET", url: url + "/v1/status?minHeight=\(height)&timeoutMs=10000", timeout: 15)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, let r = try? http.send("GET", url: url + "/v1/status?minHeight=\(height)&timeoutMs=2000", timeout: 5),
+              r.status == 504 { Thread.sleep(forTimeInterval: 0.1) }
     }
 }
 

@@ -82,7 +82,10 @@ final class ClusterHarness: @unchecked Sendable {
     /// tests assert what they rely on.
     func settle(at height: Int) {
         for n in nodes.map(\.name) {
-            _ = try? http.send("GET", url: url(n) + "/v1/status?minHeight=\(height)&timeoutMs=15000", timeout: 20)
+            // 504: not there yet (or more than 64 blocks behind, which the node refuses to wait for): ask again.
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline, let r = try? http.send("GET", url: url(n) + "/v1/status?minHeight=\(height)&timeoutMs=2000", timeout: 5),
+                  r.status == 504 { usleep(100_000) }
         }
     }
 
