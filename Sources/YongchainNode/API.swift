@@ -143,7 +143,7 @@ struct API: Sendable {
         let j = try JSON.decode(TransactionJSON.self, req.body)
         let tx = try j.transaction()
         let hash: Hash
-        switch node.admit(tx, relay: true) {
+        switch node.admit(tx) {
         case .success(let h): hash = h
         case .failure(let e): throw e
         }

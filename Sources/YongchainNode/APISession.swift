@@ -44,7 +44,7 @@ public final class APISession: Sendable {
 
     /// Opens a new session now, replacing any current one.
     ///
-    /// - Throws: `APISessionError` (`HANDSHAKE_REFUSED` with the node's code, `HANDSHAKE_INVALID`,
+    /// - Throws: `NodeError` (`HANDSHAKE_REFUSED` with the node's code, `HANDSHAKE_INVALID`,
     ///   `NODE_SIGNATURE_INVALID`), `HTTPError` from the transport, or `CryptoError`.
     public func handshake() throws {
         let clientKey = try X25519PrivateKey.generate()
@@ -53,18 +53,18 @@ public final class APISession: Sendable {
         let r = try client.send("POST", url: baseURL + SessionAuth.path, headers: headers + [("Content-Type", "application/json")], body: body)
         guard r.status == 201 else {
             let (code, message) = APISession.errorCode(r.body)
-            throw APISessionError(code: "HANDSHAKE_REFUSED", message: "\(baseURL) refused the session handshake: \(r.status) \(code ?? "") \(message ?? "")")
+            throw NodeError(code: "HANDSHAKE_REFUSED", message: "\(baseURL) refused the session handshake: \(r.status) \(code ?? "") \(message ?? "")")
         }
         struct Answer: Decodable { let sessionId: String; let serverPublicKey: String; let expiresAt: Int64; let signature: String?; let nodeKey: String? }
         guard let a = try? JSONDecoder().decode(Answer.self, from: Data(r.body)), let id = SessionID(hex: a.sessionId),
               let server = X25519PublicKey(text: a.serverPublicKey) else {
-            throw APISessionError(code: "HANDSHAKE_INVALID", message: "\(baseURL) answered the handshake without a session id, server key and expiry")
+            throw NodeError(code: "HANDSHAKE_INVALID", message: "\(baseURL) answered the handshake without a session id, server key and expiry")
         }
         if let nodeKey {
             let message = SessionAuth.handshakeMessage(chainID: chainID, sessionID: id.bytes, caller: key.publicKey, client: clientKey.publicKey,
                                                        server: server, expiresAtMs: a.expiresAt)
             guard a.nodeKey == nodeKey.text, let sig = a.signature.flatMap(Hex.decode), nodeKey.verify(signature: sig, message: message) else {
-                throw APISessionError(code: "NODE_SIGNATURE_INVALID", message: "\(baseURL)'s handshake answer is not signed by \(nodeKey.text)")
+                throw NodeError(code: "NODE_SIGNATURE_INVALID", message: "\(baseURL)'s handshake answer is not signed by \(nodeKey.text)")
             }
         }
         let secret = try clientKey.sharedSecret(with: server)
@@ -118,26 +118,15 @@ public final class APISession: Sendable {
         if let t = take() { return t }
         try handshake()
         guard let t = take() else {
-            throw APISessionError(code: "HANDSHAKE_INVALID", message: "the session opened with \(baseURL) was discarded at once")
+            throw NodeError(code: "HANDSHAKE_INVALID", message: "the session opened with \(baseURL) was discarded at once")
         }
         return t
     }
 
     /// The `{"error":{"code","message"}}` of an answer, if it has that shape.
-    static func errorCode(_ body: [UInt8]) -> (code: String?, message: String?) {
+    public static func errorCode(_ body: [UInt8]) -> (code: String?, message: String?) {
         struct E: Decodable { struct Inner: Decodable { let code: String; let message: String? }; let error: Inner }
         guard let e = try? JSONDecoder().decode(E.self, from: Data(body)) else { return (nil, nil) }
         return (e.error.code, e.error.message)
     }
-}
-
-/// A client-side session failure with a stable code and a sentence a person can act on.
-public struct APISessionError: Error, Sendable, CustomStringConvertible {
-    public let code: String
-    public let message: String
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-    public var description: String { "\(code): \(message)" }
 }

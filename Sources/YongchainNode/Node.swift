@@ -414,37 +414,35 @@ public final class Node: @unchecked Sendable {
 
     // MARK: - Transactions
 
-    /// Mempool admission: signature, format, duplicates, bounds. Admitted transactions from clients are relayed.
-    func admit(_ tx: Transaction, relay: Bool) -> Result<Hash, APIError> {
-        admit(tx, relay: relay, state: nil)
+    /// Mempool admission (not already committed, signature, the application's check, pool bounds) of a client's
+    /// transaction, relayed to the peers if it is new here.
+    func admit(_ tx: Transaction) -> Result<Hash, APIError> {
+        let r = (try? store.read { admit(tx, state: $0) }) ?? .failure(Self.storageUnavailable)
+        if case .success(let a) = r, a.added { gossip.broadcast(.transactions([tx])) }
+        return r.map(\.hash)
     }
 
-    /// Admits a client's batch against one snapshot of committed state, relaying the admitted ones as one gossip
-    /// batch; the results are in the batch's order.
+    /// Admits a client's batch against one snapshot of committed state, relaying the ones it added to the pool
+    /// as one gossip batch (resending a batch does not gossip it again); the results are in the batch's order.
     func admit(submitted batch: [Transaction]) -> [Result<Hash, APIError>] {
-        // Only transactions this batch adds to the pool are relayed: resending a batch must not gossip it again.
-        let pooled = batch.map { mempool.contains($0.hash(chainID: chainID)) }
-        let results = (try? store.read { view in batch.map { admit($0, relay: false, state: view) } })
-            ?? batch.map { _ in .failure(APIError(503, "STORAGE_UNAVAILABLE", "the node could not read its committed state; retry shortly")) }
-        let fresh = zip(zip(batch, results), pooled).compactMap { pair, wasPooled in
-            !wasPooled && (try? pair.1.get()) != nil ? pair.0 : nil
-        }
+        let results = (try? store.read { view in batch.map { admit($0, state: view) } }) ?? batch.map { _ in .failure(Self.storageUnavailable) }
+        let fresh = zip(batch, results).compactMap { tx, r in (try? r.get())?.added == true ? tx : nil }
         if !fresh.isEmpty { gossip.broadcast(.transactions(fresh)) }
-        return results
+        return results.map { $0.map(\.hash) }
     }
 
-    /// Admits a batch (a peer's gossip) against one snapshot of committed state.
+    /// Admits a batch (a peer's gossip) against one snapshot of committed state; answers how many were refused.
     func admit(batch: [Transaction]) -> Int {
-        (try? store.read { view in batch.filter { if case .failure = admit($0, relay: false, state: view) { return true }; return false }.count }) ?? batch.count
+        (try? store.read { view in batch.filter { if case .failure = admit($0, state: view) { return true }; return false }.count }) ?? batch.count
     }
 
-    private func admit(_ tx: Transaction, relay: Bool, state: ReadView?) -> Result<Hash, APIError> {
-        guard let state else {
-            return (try? store.read { admit(tx, relay: relay, state: $0) })
-                ?? .failure(APIError(503, "STORAGE_UNAVAILABLE", "the node could not read its committed state; retry shortly"))
-        }
+    private static let storageUnavailable = APIError(503, "STORAGE_UNAVAILABLE", "the node could not read its committed state; retry shortly")
+
+    /// One transaction against a snapshot: its hash, and whether this call added it to the pool (rather than
+    /// finding it there already).
+    private func admit(_ tx: Transaction, state: ReadView) -> Result<(hash: Hash, added: Bool), APIError> {
         let hash = tx.hash(chainID: chainID)
-        if mempool.contains(hash) { return .success(hash) }
+        if mempool.contains(hash) { return .success((hash, false)) }
         if state.isCommitted(hash) {
             return .failure(APIError(409, "TX_ALREADY_COMMITTED", "transaction \(hash.hex) is already committed; a replay is refused"))
         }
@@ -456,11 +454,8 @@ public final class Node: @unchecked Sendable {
             return .failure(APIError(status, bad.code, bad.message))
         }
         switch mempool.add(tx, hash: hash, size: tx.body.count + 200) {
-        case .added:
-            if relay { gossip.broadcast(.transactions([tx])) }
-            return .success(hash)
-        case .duplicate:
-            return .success(hash)
+        case .added: return .success((hash, true))
+        case .duplicate: return .success((hash, false))
         case .full:
             return .failure(APIError(503, "MEMPOOL_FULL", "the transaction pool is full; retry later"))
         }

@@ -265,11 +265,13 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Whether a transaction hash is already committed (writer's view, for block validation on the commit path).
     public func isCommitted(_ hash: Hash) -> Bool {
-        locked {
-            var found = false
-            try? writer.query("SELECT 1 FROM txs WHERE hash = ?", [.blob(hash.bytes)]) { _ in found = true }
-            return found
-        }
+        locked { ChainStore.isCommitted(writer, hash) }
+    }
+
+    static func isCommitted(_ c: Connection, _ hash: Hash) -> Bool {
+        var found = false
+        try? c.query("SELECT 1 FROM txs WHERE hash = ?", [.blob(hash.bytes)]) { _ in found = true }
+        return found
     }
 
     // MARK: - Signer state and evidence
@@ -343,11 +345,7 @@ public struct ReadView: StateReader {
     /// Whether a transaction hash is committed as of this snapshot (admission's check: it never waits for the
     /// writer, so a block being fsynced does not stall the API; a transaction committed just after the snapshot
     /// may enter the mempool, and the next proposal, reading a snapshot taken after that commit, removes it).
-    public func isCommitted(_ hash: Hash) -> Bool {
-        var found = false
-        try? connection.query("SELECT 1 FROM txs WHERE hash = ?", [.blob(hash.bytes)]) { _ in found = true }
-        return found
-    }
+    public func isCommitted(_ hash: Hash) -> Bool { ChainStore.isCommitted(connection, hash) }
 
     public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
         (try? ChainStore.scan(connection, prefix: prefix, after: after, limit: limit)) ?? []

@@ -146,7 +146,7 @@ enum BenchCommand {
                 + String(format: "cpu %.1f s (%.0f%% of one core)  peak rss %.0f MiB", e.cpu - b.cpu, 100 * (e.cpu - b.cpu) / elapsed, e.peakMiB))
         }
         if catchUp, let observer = manifest.nodes.first(where: { !$0.validator }) {
-            try measureCatchUp(observer: observer, tipURL: urls[0], committed: follower.committedCount)
+            try measureCatchUp(dir: dir, observer: observer, tipURL: urls[0], committed: follower.committedCount)
         }
         let querySeconds = try a.int("queries", default: 0)
         if querySeconds > 0 && workload == "mortgage-year" {
@@ -201,7 +201,7 @@ enum BenchCommand {
     }
 
     /// Starts the empty observer and times its replay of everything committed so far.
-    static func measureCatchUp(observer: ClusterCommand.Manifest.Entry, tipURL: String, committed: Int) throws {
+    static func measureCatchUp(dir: String, observer: ClusterCommand.Manifest.Entry, tipURL: String, committed: Int) throws {
         let client = HTTPClient()
         func height(_ url: String) -> Int {
             guard let r = try? client.send("GET", url: url + "/v1/status", timeout: 2),
@@ -210,7 +210,7 @@ enum BenchCommand {
         }
         let target = height(tipURL)
         let t0 = Date()
-        try ClusterCommand.run(["up", "--dir", URL(fileURLWithPath: observer.home).deletingLastPathComponent().path, "--only", observer.name])
+        try ClusterCommand.run(["up", "--dir", dir, "--only", observer.name])
         var reached = 0
         while reached < target, Date().timeIntervalSince(t0) < 1800 {
             Thread.sleep(forTimeInterval: 0.1)
@@ -238,10 +238,6 @@ enum BenchCommand {
             Thread.detachNewThread { body(i); group.leave() }
         }
         group.wait()
-    }
-
-    static func errorCode(_ body: [UInt8]) -> String? {
-        ((try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? [String: Any])?["code"] as? String
     }
 
     static func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
@@ -332,7 +328,7 @@ enum BenchCommand {
         if todo.count == 1 {
             guard let r = try? client.send("POST", url: url + "/v1/txs", headers: [("Content-Type", "application/json")], body: todo[0].json, timeout: 10) else { return todo }
             if r.status == 503 { return todo }
-            if r.status != 202 { follower.failed(todo[0].hash, code: errorCode(r.body) ?? "HTTP \(r.status)") }
+            if r.status != 202 { follower.failed(todo[0].hash, code: APISession.errorCode(r.body).code ?? "HTTP \(r.status)") }
             return []
         }
         var body = Array(#"{"transactions":["#.utf8)
@@ -342,7 +338,7 @@ enum BenchCommand {
         guard r.status == 200, let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
               let results = o["results"] as? [[String: Any]], results.count == todo.count else {
             if r.status == 503 { return todo }
-            for p in todo { follower.failed(p.hash, code: errorCode(r.body) ?? "HTTP \(r.status)") }
+            for p in todo { follower.failed(p.hash, code: APISession.errorCode(r.body).code ?? "HTTP \(r.status)") }
             return []
         }
         var retry: [Pending] = []

@@ -110,7 +110,7 @@ import YongchainHTTP
         do {
             try s.handshake()
             Issue.record("an answer signed by another node was accepted")
-        } catch let e as APISessionError {
+        } catch let e as NodeError {
             #expect(e.code == "NODE_SIGNATURE_INVALID")
         }
         // Without a pin the same answer is fine (the session is still bound to the caller's signed handshake).

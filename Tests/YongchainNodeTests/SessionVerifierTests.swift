@@ -26,7 +26,7 @@ import YongchainHTTP
         let caller = caller ?? bank
         let mine = try X25519PrivateKey.generate()
         guard case .success(let a) = v.open(caller: caller.publicKey, clientKey: mine.publicKey, nowMs: at ?? now) else {
-            throw APISessionError(code: "TEST", message: "handshake refused")
+            throw NodeError(code: "TEST", message: "handshake refused")
         }
         let server = try #require(X25519PublicKey(text: a.serverPublicKey))
         let id = try #require(Hex.decode(a.sessionId))
