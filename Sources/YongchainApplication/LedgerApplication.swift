@@ -125,9 +125,7 @@ struct TxHandler: Sendable {
             },
             jsonFromBody: { body in
                 guard let p = try? P(canonical: body) else { return nil }
-                let e = JSONEncoder()
-                e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                return (try? e.encode(p)).map { Array($0) }
+                return try? SortedJSON.encode(p)
             })
     }
 }

@@ -9,13 +9,19 @@ public final class StateOverlay: StateReader {
     private let base: StateReader
     private var block: [[UInt8]: [UInt8]?] = [:]
     private var tx: [[UInt8]: [UInt8]?] = [:]
+    /// What `base` answered, so a key every transaction reads (the signer's membership, say) is read from
+    /// storage once per block. `base` does not change while the overlay lives.
+    private var reads: [[UInt8]: [UInt8]?] = [:]
 
     public init(base: StateReader) { self.base = base }
 
     public func get(_ key: [UInt8]) -> [UInt8]? {
         if let v = tx[key] { return v }
         if let v = block[key] { return v }
-        return base.get(key)
+        if let v = reads[key] { return v }
+        let v = base.get(key)
+        reads[key] = .some(v)
+        return v
     }
 
     public func set(_ key: [UInt8], _ value: [UInt8]) { tx[key] = .some(value) }

@@ -27,14 +27,23 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public static func < (lhs: Hash, rhs: Hash) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 
+    /// libcrypto's SHA-256, fetched once: `SHA256()` and `EVP_sha256()` look the algorithm up in the provider
+    /// tables on every call, which cost as much as hashing a transaction. A fetched `EVP_MD` is immutable and
+    /// may be used from any thread.
+    nonisolated(unsafe) static let sha256Algorithm: OpaquePointer = {
+        guard let md = EVP_MD_fetch(nil, "SHA256", nil) else { fatalError("libcrypto: SHA-256 is not available") }
+        return md
+    }()
+
     /// SHA-256 of `data`, computed by libcrypto.
     public static func sha256<D: ContiguousBytes>(_ data: D) -> Hash {
         var out = [UInt8](repeating: 0, count: 32)
-        data.withUnsafeBytes { raw in
+        let ok = data.withUnsafeBytes { raw in
             out.withUnsafeMutableBufferPointer { o in
-                _ = SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, o.baseAddress)
+                EVP_Digest(raw.baseAddress, raw.count, o.baseAddress, nil, sha256Algorithm, nil) == 1
             }
         }
+        guard ok else { fatalError("libcrypto: SHA-256 failed (out of memory)") }
         return Hash(unchecked: out)
     }
 
@@ -42,7 +51,7 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func sha256(parts: [[UInt8]]) -> Hash {
         guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
         defer { EVP_MD_CTX_free(ctx) }
-        EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
+        EVP_DigestInit_ex(ctx, sha256Algorithm, nil)
         for p in parts { p.withUnsafeBytes { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) } }
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0

@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 
 /// The signature suites Yongchain knows. Ed25519 is the default; an SM2/SM3 suite for national-crypto
 /// deployments is planned. Callers never switch on the suite: they hold `PublicKey` / `PrivateKey`, which do.
@@ -61,15 +62,44 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
         guard signature.count == suite.signatureLength else { return false }
         switch suite {
         case .ed25519:
-            guard let pkey = bytes.withUnsafeBufferPointer({
-                EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count)
-            }) else { return false }
-            defer { EVP_PKEY_free(pkey) }
+            guard let pkey = ParsedPublicKeys.shared.pkey(self) else { return false }
             guard let ctx = EVP_MD_CTX_new() else { return false }
             defer { EVP_MD_CTX_free(ctx) }
-            guard EVP_DigestVerifyInit(ctx, nil, nil, nil, pkey) == 1 else { return false }
+            guard EVP_DigestVerifyInit(ctx, nil, nil, nil, pkey.pointer) == 1 else { return false }
             return EVP_DigestVerify(ctx, signature, signature.count, message, message.count) == 1
         }
+    }
+}
+
+/// libcrypto's form of the public keys that verify most: a node checks the same few members' keys thousands of
+/// times a second, and making an `EVP_PKEY` for each check was 3 % of a node's CPU under load. Bounded: when
+/// full (many distinct owners' keys), it starts again empty. An `EVP_PKEY` is only read once made, which
+/// libcrypto allows from many threads at once.
+final class ParsedPublicKeys: @unchecked Sendable {
+    static let shared = ParsedPublicKeys(capacity: 4096)
+
+    final class PKey: @unchecked Sendable {
+        let pointer: OpaquePointer
+        init(_ p: OpaquePointer) { pointer = p }
+        deinit { EVP_PKEY_free(pointer) }
+    }
+
+    private let lock = Mutex<[PublicKey: PKey]>([:])
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func pkey(_ key: PublicKey) -> PKey? {
+        if let p = lock.withLock({ $0[key] }) { return p }
+        guard let raw = key.bytes.withUnsafeBufferPointer({
+            EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count)
+        }) else { return nil }
+        let p = PKey(raw)
+        lock.withLock {
+            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
+            $0[key] = p
+        }
+        return p
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import YongchainCore
 import YongchainHTTP
 
 /// A caller-facing error: HTTP status, a stable machine code, and a sentence a person can act on.
@@ -25,9 +26,7 @@ struct APIError: Error {
 
 enum JSON {
     static func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? e.encode(value)) ?? Data("{}".utf8))
+        (try? SortedJSON.encode(value)) ?? Array("{}".utf8)
     }
 
     /// Decodes a request body, turning every failure into a 400 with a code naming the field where possible.

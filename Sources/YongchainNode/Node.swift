@@ -417,7 +417,7 @@ public final class Node: @unchecked Sendable {
     /// Mempool admission (not already committed, signature, the application's check, pool bounds) of a client's
     /// transaction, relayed to the peers if it is new here.
     func admit(_ tx: Transaction) -> Result<Hash, APIError> {
-        let r = (try? store.read { admit(tx, state: $0) }) ?? .failure(Self.storageUnavailable)
+        let r = (try? store.read { admit(tx, view: $0, state: $0) }) ?? .failure(Self.storageUnavailable)
         if case .success(let a) = r, a.added { gossip.broadcast(.transactions([tx])) }
         return r.map(\.hash)
     }
@@ -425,7 +425,10 @@ public final class Node: @unchecked Sendable {
     /// Admits a client's batch against one snapshot of committed state, relaying the ones it added to the pool
     /// as one gossip batch (resending a batch does not gossip it again); the results are in the batch's order.
     func admit(submitted batch: [Transaction]) -> [Result<Hash, APIError>] {
-        let results = (try? store.read { view in batch.map { admit($0, state: view) } }) ?? batch.map { _ in .failure(Self.storageUnavailable) }
+        let results = (try? store.read { view in
+            let reads = StateOverlay(base: view)
+            return batch.map { admit($0, view: view, state: reads) }
+        }) ?? batch.map { _ in .failure(Self.storageUnavailable) }
         let fresh = zip(batch, results).compactMap { tx, r in (try? r.get())?.added == true ? tx : nil }
         if !fresh.isEmpty { gossip.broadcast(.transactions(fresh)) }
         return results.map { $0.map(\.hash) }
@@ -433,17 +436,21 @@ public final class Node: @unchecked Sendable {
 
     /// Admits a batch (a peer's gossip) against one snapshot of committed state; answers how many were refused.
     func admit(batch: [Transaction]) -> Int {
-        (try? store.read { view in batch.filter { if case .failure = admit($0, state: view) { return true }; return false }.count }) ?? batch.count
+        (try? store.read { view in
+            let reads = StateOverlay(base: view)
+            return batch.filter { if case .failure = admit($0, view: view, state: reads) { return true }; return false }.count
+        }) ?? batch.count
     }
 
     private static let storageUnavailable = APIError(503, "STORAGE_UNAVAILABLE", "the node could not read its committed state; retry shortly")
 
     /// One transaction against a snapshot: its hash, and whether this call added it to the pool (rather than
-    /// finding it there already).
-    private func admit(_ tx: Transaction, state: ReadView) -> Result<(hash: Hash, added: Bool), APIError> {
+    /// finding it there already). `state` reads `view`, through a batch's read cache where there is one (checks
+    /// only read, and every transaction of a batch reads its signer's membership).
+    private func admit(_ tx: Transaction, view: ReadView, state: StateReader) -> Result<(hash: Hash, added: Bool), APIError> {
         let hash = tx.hash(chainID: chainID)
         if mempool.contains(hash) { return .success((hash, false)) }
-        if state.isCommitted(hash) {
+        if view.isCommitted(hash) {
             return .failure(APIError(409, "TX_ALREADY_COMMITTED", "transaction \(hash.hex) is already committed; a replay is refused"))
         }
         guard signatures.verify(tx, hash: hash) else {

@@ -16,6 +16,7 @@ enum BenchCommand {
     yongchain bench [--dir DIR] [--validators 4] [--units 2000] [--workload mortgage-year|register]
                     [--rate TX_PER_S] [--duration S] [--submitters 8] [--batch 1] [--queries SECONDS]
                     [--query-auth session|signature] [--checkpoints N,N,...] [--catch-up] [--keep]
+                    [--queries-only]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
                      mortgage.approve (3 transactions per unit; 76,924 units is one city's year)
@@ -29,6 +30,7 @@ enum BenchCommand {
                   the whole history (blocks/s, tx/s) and its memory.
     --queries S then runs authenticated verification queries (unit encumbrances) against one node for S seconds,
     in one API session (default) or, with --query-auth signature, each request signed.
+    --queries-only runs only the queries, against the cluster a run with --dir DIR --keep left (same --units).
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
     """
@@ -49,7 +51,7 @@ enum BenchCommand {
         if CLI.wantsHelp(argv) { print(help); return }
         let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "query-auth",
                                         "batch", "checkpoints"],
-                         switches: ["keep", "catch-up"])
+                         switches: ["keep", "catch-up", "queries-only"])
         let units = try a.int("units", default: 2000)
         let validators = try a.int("validators", default: 4)
         let rate = try a.int("rate", default: 0)
@@ -70,6 +72,17 @@ enum BenchCommand {
         guard (1...256).contains(submitters) else { throw UsageError("--submitters: 1 to 256") }
         guard rate >= 0, duration >= 0 else { throw UsageError("--rate and --duration are not negative") }
 
+        if a.flag("queries-only") {
+            guard let dir = a.value("dir"), FileManager.default.fileExists(atPath: dir + "/cluster.json") else {
+                throw UsageError("--queries-only needs --dir DIR of a cluster a run with --keep left")
+            }
+            let manifest = try ClusterCommand.manifest(dir)
+            let bank = try KeyFile.read(try manifest.nodes.first { $0.name.hasPrefix("bank-") }.map { $0.home + "/node.key" }
+                                        ?? { throw CommandFailed("the cluster has no bank") }())
+            try benchQueries(manifest: manifest, units: units, seconds: max(try a.int("queries", default: 10), 1),
+                             connections: submitters, key: bank, auth: queryAuth)
+            return
+        }
         let sigBound = measureSignatureBound()
         say(String(format: "machine: %d cores; Ed25519 verify %.0f/s on all cores → bound %.0f tx/s for %d validators (each node verifies each tx)",
                    ProcessInfo.processInfo.activeProcessorCount, sigBound, sigBound / Double(validators), validators))
@@ -150,16 +163,20 @@ enum BenchCommand {
         }
         let querySeconds = try a.int("queries", default: 0)
         if querySeconds > 0 && workload == "mortgage-year" {
-            try benchQueries(url: urls[2 % urls.count], units: units, seconds: querySeconds, connections: submitters,
-                             key: banks[0], chain: chain, auth: queryAuth)
+            try benchQueries(manifest: manifest, units: units, seconds: querySeconds, connections: submitters,
+                             key: banks[0], auth: queryAuth)
         }
     }
 
     /// Verification queries (a unit's encumbrances) against one node over keep-alive connections, as a bank's
     /// system would send them: all connections in one API session (`auth` "session"; the handshake is made before
     /// the clock starts), or each request signed with a fresh nonce ("signature").
-    static func benchQueries(url: String, units: Int, seconds: Int, connections: Int, key: PrivateKey, chain: String,
+    static func benchQueries(manifest: ClusterCommand.Manifest, units: Int, seconds: Int, connections: Int, key: PrivateKey,
                              auth: String) throws {
+        let validators = manifest.nodes.filter(\.validator)
+        let node = validators[2 % validators.count]
+        let url = node.url
+        let chain = manifest.chainId
         let session = auth == "session" ? APISession(baseURL: url, key: key, chainID: chain) : nil
         try session?.handshake()
         let done = Atomic<Int>(0)
@@ -167,6 +184,8 @@ enum BenchCommand {
         let latencies = Mutex<[Double]>([])
         let end = Date().addingTimeInterval(Double(seconds))
         let started = Date()
+        let cpuBefore = nodeStats(manifest)[node.name]?.cpu ?? 0
+        let ownBefore = processCPU()
         onThreads(connections) { c in
             let client = HTTPClient()
             var local: [Double] = []
@@ -192,12 +211,24 @@ enum BenchCommand {
             latencies.withLock { $0.append(contentsOf: local) }
         }
         let elapsed = Date().timeIntervalSince(started)
+        let nodeCPU = (nodeStats(manifest)[node.name]?.cpu ?? 0) - cpuBefore
+        let ownCPU = processCPU() - ownBefore
         let lat = latencies.withLock { $0 }.sorted()
         func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count) * p))] * 1000 }
         say(String(format: "queries             %d encumbrance queries (\(session == nil ? "each signed" : "one session")) in %.1f s on one node, %d connections: %.0f req/s, %d failed",
                    done.load(ordering: .relaxed), elapsed, connections, Double(done.load(ordering: .relaxed)) / elapsed, failed.load(ordering: .relaxed)))
         say(String(format: "query latency ms    p50 %.2f  p99 %.2f  max %.2f  (client signing or MAC included; client and 4 nodes share the cores)",
                    pct(0.5), pct(0.99), (lat.last ?? 0) * 1000))
+        let n = Double(max(done.load(ordering: .relaxed), 1))
+        say(String(format: "query cpu           node %@ %.0f µs per query (%.0f%% of a core); load generator %.0f µs per query",
+                   node.name, nodeCPU / n * 1e6, 100 * nodeCPU / elapsed, ownCPU / n * 1e6))
+    }
+
+    /// CPU seconds this process has used (user and system).
+    static func processCPU() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     /// Starts the empty observer and times its replay of everything committed so far.

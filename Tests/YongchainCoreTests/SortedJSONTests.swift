@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import YongchainCore
+
+/// SortedJSON must write exactly what JSONEncoder(.sortedKeys, .withoutEscapingSlashes) writes: API answers
+/// did not change bytes when the encoder was swapped, and clients that hash or sign them see the same.
+@Suite struct SortedJSONTests {
+    static func foundation<T: Encodable>(_ v: T) throws -> [UInt8] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try e.encode(v))
+    }
+
+    /// A random JSON-shaped value: objects with awkward keys, strings with escapes and non-ASCII, integers at
+    /// their limits, nulls, nested arrays.
+    indirect enum Tree: Encodable {
+        case object([String: Tree])
+        case array([Tree])
+        case string(String)
+        case int(Int)
+        case uint64(UInt64)
+        case int32(Int32)
+        case bool(Bool)
+        case null(String?)
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .object(let d): try c.encode(d)
+            case .array(let a): try c.encode(a)
+            case .string(let s): try c.encode(s)
+            case .int(let n): try c.encode(n)
+            case .uint64(let n): try c.encode(n)
+            case .int32(let n): try c.encode(n)
+            case .bool(let b): try c.encode(b)
+            case .null(let s): try c.encode(s)
+            }
+        }
+    }
+
+    static let alphabet: [Character] = ["a", "B", "z", "0", "9", "1", "_", "/", "\"", "\\", "\u{0}", "\u{8}", "\t", "\n",
+                                        "\u{c}", "\r", "\u{1b}", "\u{1f}", " ", "\u{7f}", "é", "\u{2028}", "中", "😀"]
+
+    static func string(_ rng: inout SplitMix64) -> String {
+        String((0..<Int.random(in: 0...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+    }
+
+    static func tree(_ rng: inout SplitMix64, depth: Int) -> Tree {
+        switch Int.random(in: 0..<(depth > 3 ? 6 : 8), using: &rng) {
+        case 0: return .string(string(&rng))
+        case 1: return .int([Int.min, Int.max, 0, -1, 9, 10].randomElement(using: &rng)! &+ Int.random(in: -3...3, using: &rng))
+        case 2: return .uint64([UInt64.max, 0, 99, 100].randomElement(using: &rng)!)
+        case 3: return .int32(Int32.random(in: .min ... .max, using: &rng))
+        case 4: return .bool(Bool.random(using: &rng))
+        case 5: return .null(nil)
+        case 6: return .array((0..<Int.random(in: 0...4, using: &rng)).map { _ in tree(&rng, depth: depth + 1) })
+        default:
+            var d: [String: Tree] = [:]
+            for _ in 0..<Int.random(in: 0...6, using: &rng) { d[string(&rng)] = tree(&rng, depth: depth + 1) }
+            return .object(d)
+        }
+    }
+
+    @Test func randomValuesMatchJSONEncoderByteForByte() throws {
+        var rng = SplitMix64(seed: 0x5eed)
+        for i in 0..<2_000 {
+            let t = Self.tree(&rng, depth: 0)
+            let ours = try SortedJSON.encode(t)
+            let theirs = try Self.foundation(t)
+            #expect(ours == theirs, "case \(i): \(String(decoding: ours, as: UTF8.self)) vs \(String(decoding: theirs, as: UTF8.self))")
+            if ours != theirs { return }
+        }
+    }
+
+    struct Answer: Encodable {
+        struct Item: Encodable {
+            let id: String
+            let amount: Int64
+            let note: String?
+            let flags: [Bool]
+        }
+        let height: UInt64
+        let blockHash: String
+        let result: [Item]
+        let seized: Bool
+        let page: String?
+    }
+
+    @Test func synthesizedStructsOmitNilOptionalsLikeJSONEncoder() throws {
+        let a = Answer(height: 42, blockHash: "ab" + String(repeating: "0", count: 62),
+                       result: [.init(id: "x/y", amount: -7, note: nil, flags: []), .init(id: "é", amount: .max, note: "n\"", flags: [true, false])],
+                       seized: false, page: nil)
+        #expect(try SortedJSON.encode(a) == Self.foundation(a))
+        #expect(String(decoding: try SortedJSON.encode(a), as: UTF8.self).hasPrefix(#"{"blockHash":"ab0"#))
+    }
+
+    /// A key written twice keeps the last value, as JSONEncoder does.
+    struct Twice: Encodable {
+        enum K: String, CodingKey { case a, b }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(1, forKey: .b)
+            try c.encode("first", forKey: .a)
+            try c.encode("second", forKey: .a)
+        }
+    }
+
+    /// Types JSONEncoder encodes in its own way are handed to it whole, wherever they sit.
+    struct Special: Encodable {
+        let name = "x"
+        let ratio = 1.5
+        let big = 1e20
+        let data = Data([1, 2, 3])
+        let when = Date(timeIntervalSince1970: 1)
+        let link = URL(string: "https://example.org/a")!
+    }
+
+    struct UsesSuper: Encodable {
+        enum K: String, CodingKey { case a }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(1, forKey: .a)
+            var s = c.superEncoder().singleValueContainer()
+            try s.encode("from super")
+        }
+    }
+
+    @Test func duplicateKeysFloatsFoundationTypesAndSuperEncodersMatchToo() throws {
+        #expect(try SortedJSON.encode(Twice()) == Self.foundation(Twice()))
+        #expect(try SortedJSON.encode(Special()) == Self.foundation(Special()))
+        #expect(try SortedJSON.encode([Special()]) == Self.foundation([Special()]))
+        #expect(try SortedJSON.encode(UsesSuper()) == Self.foundation(UsesSuper()))
+        #expect(try SortedJSON.encode(["k": [String: Int]()]) == Self.foundation(["k": [String: Int]()]))
+        #expect(try SortedJSON.encode([[Int]]()) == Array("[]".utf8))
+    }
+}
