@@ -101,7 +101,7 @@ enum Mortgage {
         let consent = p.consentBytes(chainID: chainID)
         for m in p.mortgagors where !m.signature.isEmpty {
             guard let owner = property.owners.first(where: { $0.id == m.id }) else { continue }
-            guard SignatureMemo.shared.verify(owner.publicKey, signature: m.signature, message: consent) else {
+            guard SignatureMemo.shared.verify(owner.publicKey, signature: m.signature, message: consent, keepParsed: false) else {
                 return .reject(Codes.badMortgagorSignature,
                                "the signature of mortgagor \(owner.name) (\(m.id)) is not their registered key's signature of this application on this chain")
             }
@@ -129,7 +129,7 @@ enum Mortgage {
             guard !m.signature.isEmpty else {
                 return .reject(Codes.missingMortgagorSignature, "mortgagor \(owner.name) (\(m.id)) has not signed")
             }
-            guard SignatureMemo.shared.verify(owner.publicKey, signature: m.signature, message: consent) else {
+            guard SignatureMemo.shared.verify(owner.publicKey, signature: m.signature, message: consent, keepParsed: false) else {
                 return .reject(Codes.badMortgagorSignature,
                                "the signature of mortgagor \(owner.name) (\(m.id)) is not their registered key's signature of this application on this chain")
             }

@@ -93,8 +93,9 @@ public struct CanonicalReader: Sendable {
     public mutating func item<T: CanonicalCodable>(_ type: T.Type = T.self) throws -> T { try T(from: &self) }
 
     /// Decoding a whole message MUST end here: trailing bytes would give one value two encodings.
-    public func finish(_ what: String) throws {
-        guard remaining == 0 else { throw EncodingError.invalid(what, "\(remaining) trailing bytes") }
+    /// `what` names the value in the error; it is only built when there is one.
+    public func finish(_ what: @autoclosure () -> String) throws {
+        guard remaining == 0 else { throw EncodingError.invalid(what(), "\(remaining) trailing bytes") }
     }
 }
 

@@ -57,12 +57,14 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
         return lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }
 
-    /// True only if `signature` is a valid signature of `message` by this key.
-    public func verify(signature: [UInt8], message: [UInt8]) -> Bool {
+    /// True only if `signature` is a valid signature of `message` by this key. `keepParsed` keeps libcrypto's
+    /// form of the key for the next check; pass false for a key that signs once (an owner's consent), which would
+    /// only push the members' keys out.
+    public func verify(signature: [UInt8], message: [UInt8], keepParsed: Bool = true) -> Bool {
         guard signature.count == suite.signatureLength else { return false }
         switch suite {
         case .ed25519:
-            guard let pkey = ParsedPublicKeys.shared.pkey(self) else { return false }
+            guard let pkey = keepParsed ? ParsedPublicKeys.shared.pkey(self) : ParsedPublicKeys.parse(self) else { return false }
             guard let ctx = EVP_MD_CTX_new() else { return false }
             defer { EVP_MD_CTX_free(ctx) }
             guard EVP_DigestVerifyInit(ctx, nil, nil, nil, pkey.pointer) == 1 else { return false }
@@ -91,15 +93,18 @@ final class ParsedPublicKeys: @unchecked Sendable {
 
     func pkey(_ key: PublicKey) -> PKey? {
         if let p = lock.withLock({ $0[key] }) { return p }
-        guard let raw = key.bytes.withUnsafeBufferPointer({
-            EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count)
-        }) else { return nil }
-        let p = PKey(raw)
+        guard let p = Self.parse(key) else { return nil }
         lock.withLock {
             if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
             $0[key] = p
         }
         return p
+    }
+
+    static func parse(_ key: PublicKey) -> PKey? {
+        key.bytes.withUnsafeBufferPointer {
+            EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count)
+        }.map(PKey.init)
     }
 }
 

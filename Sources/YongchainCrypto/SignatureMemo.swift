@@ -19,11 +19,12 @@ public final class SignatureMemo: @unchecked Sendable {
     public init(generation: Int = 100_000) { self.generation = generation }
 
     /// True if `signature` is `key`'s valid signature of `message`, from memory or by verifying now.
-    public func verify(_ key: PublicKey, signature: [UInt8], message: [UInt8]) -> Bool {
+    /// `keepParsed`: see `PublicKey.verify`.
+    public func verify(_ key: PublicKey, signature: [UInt8], message: [UInt8], keepParsed: Bool = true) -> Bool {
         // Lengths first, so no other (key, signature, message) split of the same bytes has the same id.
         let lengths = [key.bytes.count, signature.count].flatMap { n in (0..<4).map { UInt8(truncatingIfNeeded: n >> (24 - 8 * $0)) } }
         return verify(id: Hash.sha256(parts: [[key.suite.rawValue], lengths, key.bytes, signature, message])) {
-            key.verify(signature: signature, message: message)
+            key.verify(signature: signature, message: message, keepParsed: keepParsed)
         }
     }
 
