@@ -7,3 +7,4 @@
 #include <openssl/kdf.h>
 #include <openssl/hmac.h>
 #include <openssl/crypto.h>
+#include <openssl/params.h>

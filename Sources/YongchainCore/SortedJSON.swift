@@ -46,24 +46,26 @@ public enum SortedJSON {
     }
 
     /// The value of a leaf type written directly, nil for a type that encodes itself; throws for the types
-    /// `JSONEncoder` treats specially.
+    /// `JSONEncoder` treats specially. Types are compared by identity: a dynamic cast per case cost more than
+    /// the rest of the encoding.
     static func leaf<T: Encodable>(_ v: T) throws -> Value? {
-        switch v {
-        case let s as String: return .string(s)
-        case let n as Int: return .int(Int64(n))
-        case let n as Int64: return .int(n)
-        case let n as Int32: return .int(Int64(n))
-        case let n as UInt64: return .uint(n)
-        case let n as UInt32: return .uint(UInt64(n))
-        case let n as UInt: return .uint(UInt64(n))
-        case let n as UInt16: return .uint(UInt64(n))
-        case let n as UInt8: return .uint(UInt64(n))
-        case let n as Int16: return .int(Int64(n))
-        case let n as Int8: return .int(Int64(n))
-        case let b as Bool: return .bool(b)
-        case is Double, is Float, is Data, is Date, is URL, is Decimal: throw Unsupported()
-        default: return nil
+        let t = T.self
+        if t == String.self { return .string(unsafeBitCast(v, to: String.self)) }
+        if t == Int.self { return .int(Int64(unsafeBitCast(v, to: Int.self))) }
+        if t == UInt64.self { return .uint(unsafeBitCast(v, to: UInt64.self)) }
+        if t == Int64.self { return .int(unsafeBitCast(v, to: Int64.self)) }
+        if t == Bool.self { return .bool(unsafeBitCast(v, to: Bool.self)) }
+        if t == Int32.self { return .int(Int64(unsafeBitCast(v, to: Int32.self))) }
+        if t == UInt32.self { return .uint(UInt64(unsafeBitCast(v, to: UInt32.self))) }
+        if t == UInt.self { return .uint(UInt64(unsafeBitCast(v, to: UInt.self))) }
+        if t == UInt16.self { return .uint(UInt64(unsafeBitCast(v, to: UInt16.self))) }
+        if t == UInt8.self { return .uint(UInt64(unsafeBitCast(v, to: UInt8.self))) }
+        if t == Int16.self { return .int(Int64(unsafeBitCast(v, to: Int16.self))) }
+        if t == Int8.self { return .int(Int64(unsafeBitCast(v, to: Int8.self))) }
+        if t == Double.self || t == Float.self || t == Data.self || t == Date.self || t == URL.self || t == Decimal.self {
+            throw Unsupported()
         }
+        return nil
     }
 
     static func value<T: Encodable>(of v: T) throws -> Value {
@@ -194,17 +196,12 @@ public enum SortedJSON {
             out.append(UInt8(ascii: "{"))
             // Later pairs under a key already written replace it, as in JSONEncoder; the sort is stable.
             var pairs = o.pairs
-            if pairs.count > 1 {
-                pairs.sort { $0.key < $1.key }
-                var unique: [(key: String, value: Value)] = []
-                unique.reserveCapacity(pairs.count)
-                for p in pairs {
-                    if let last = unique.last, last.key == p.key { unique[unique.count - 1] = p } else { unique.append(p) }
-                }
-                pairs = unique
-            }
+            if pairs.count > 1 { pairs.sort { $0.key < $1.key } }
+            var first = true
             for (i, p) in pairs.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if i + 1 < pairs.count, pairs[i + 1].key == p.key { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 writeString(p.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 try write(p.value, to: &out)

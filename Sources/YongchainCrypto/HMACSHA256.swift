@@ -1,19 +1,40 @@
 import COpenSSL
+import Glibc
 
 /// HMAC-SHA256 (RFC 2104) computed by libcrypto, and the constant-time comparison its checks need.
 public enum HMACSHA256 {
     public static let byteCount = 32
 
+    /// An HMAC context with SHA-256 chosen, copied for each code: `HMAC()` looked the MAC and the digest up in
+    /// libcrypto's provider tables on every call, which was most of its cost on a session request. The
+    /// template is only ever copied, which libcrypto allows from many threads at once.
+    nonisolated(unsafe) private static let template: OpaquePointer = {
+        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil), let ctx = EVP_MAC_CTX_new(mac) else {
+            fatalError("libcrypto: HMAC is not available")
+        }
+        EVP_MAC_free(mac)
+        // OSSL_PARAM keeps these pointers; they live as long as the process.
+        var params = [OSSL_PARAM_construct_utf8_string(strdup("digest"), strdup("SHA256"), 0), OSSL_PARAM_construct_end()]
+        guard EVP_MAC_CTX_set_params(ctx, &params) == 1 else { fatalError("libcrypto: HMAC-SHA256 is not available") }
+        return ctx
+    }()
+
     /// HMAC-SHA256 of `message` under `key` (any length; RFC 2104 hashes keys longer than 64 bytes).
     public static func authenticationCode(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        guard let ctx = EVP_MAC_CTX_dup(template) else { fatalError("libcrypto: out of memory for HMAC") }
+        defer { EVP_MAC_CTX_free(ctx) }
         var out = [UInt8](repeating: 0, count: byteCount)
-        var len: UInt32 = 0
-        let ok = key.withUnsafeBytes { k in
+        var len = 0
+        // A non-null pointer even for an empty key: a null one would mean "keep the previous key".
+        let keyBytes = key.isEmpty ? [0] : key
+        let ok = keyBytes.withUnsafeBufferPointer { k in
             message.withUnsafeBufferPointer { m in
-                HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress, m.count, &out, &len) != nil
+                EVP_MAC_init(ctx, k.baseAddress, key.count, nil) == 1
+                    && EVP_MAC_update(ctx, m.baseAddress, m.count) == 1
+                    && EVP_MAC_final(ctx, &out, &len, byteCount) == 1
             }
         }
-        guard ok, len == UInt32(byteCount) else { fatalError("libcrypto: HMAC-SHA256 failed on valid input") }
+        guard ok, len == byteCount else { fatalError("libcrypto: HMAC-SHA256 failed on valid input") }
         return out
     }
 

@@ -116,6 +116,7 @@ enum BenchCommand {
         say(String(format: "signed %d transactions in %.1f s", total, Date().timeIntervalSince(t0)))
 
         let before = nodeStats(manifest)
+        let ownBefore = processCPU()
         let codesBefore = rejectionCounts(urls[0])
         let follower = CommitFollower(url: urls[0])
         follower.start()
@@ -137,6 +138,7 @@ enum BenchCommand {
         growth?.stop()
         follower.stop()
         let after = nodeStats(manifest)
+        let ownCPU = processCPU() - ownBefore
         let codes = rejectionCounts(urls[0]).merging(codesBefore.mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value != 0 }
 
         let lat = follower.latencies.sorted()
@@ -158,6 +160,7 @@ enum BenchCommand {
             say("node " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
                 + String(format: "cpu %.1f s (%.0f%% of one core)  peak rss %.0f MiB", e.cpu - b.cpu, 100 * (e.cpu - b.cpu) / elapsed, e.peakMiB))
         }
+        say(String(format: "load generator      cpu %.1f s (%.0f%% of one core): submitting, following commits", ownCPU, 100 * ownCPU / elapsed))
         if catchUp, let observer = manifest.nodes.first(where: { !$0.validator }) {
             try measureCatchUp(dir: dir, observer: observer, tipURL: urls[0], committed: follower.committedCount)
         }
@@ -536,7 +539,8 @@ final class CommitFollower: @unchecked Sendable {
         }
         Thread.detachNewThread { [self] in
             while lock.withLock({ running }) {
-                guard let r = try? client.send("GET", url: url + "/v1/sync/blocks?from=\(next)&limit=50", timeout: 10), r.status == 200,
+                // Waits at the node (minHeight) for the next block rather than polling for it.
+                guard let r = try? client.send("GET", url: url + "/v1/sync/blocks?from=\(next)&limit=50&minHeight=\(next)&timeoutMs=1000", timeout: 10), r.status == 200,
                       let batch = try? SyncBlocks.decode(r.body), !batch.isEmpty else {
                     Thread.sleep(forTimeInterval: 0.01)
                     continue
