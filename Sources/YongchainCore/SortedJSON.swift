@@ -5,16 +5,19 @@ import Foundation
 /// are gathered into a small tree of objects and arrays, whose keys are sorted as they are written.
 ///
 /// Only what API answers are made of is handled here: strings, integers, booleans, nil, arrays, dictionaries
-/// and structs. A value holding anything Foundation encodes in its own way (floating point, `Data`, `Date`,
-/// `URL`, `Decimal`) or using a super-encoder is encoded by `JSONEncoder` itself, so the output never differs.
+/// and structs, with ASCII keys. A value holding anything Foundation encodes in its own way (floating point,
+/// 128-bit integers, `Data`, `Date`, `URL`, `Decimal`), a non-ASCII key (Foundation merges keys that are equal
+/// as Unicode text but differ in bytes), a super-encoder, a value written twice through one encoder, or nothing
+/// at all, is encoded by `JSONEncoder` itself (which may throw), so the output never differs.
 public enum SortedJSON {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         do {
             let encoder = ValueEncoder()
             try value.encode(to: encoder)
+            guard let v = encoder.value else { throw Unsupported() }
             var out: [UInt8] = []
             out.reserveCapacity(512)
-            try write(encoder.value ?? .object(ObjectRef()), to: &out)
+            try write(v, to: &out)
             return out
         } catch is Unsupported {
             let e = JSONEncoder()
@@ -62,7 +65,8 @@ public enum SortedJSON {
         if t == UInt8.self { return .uint(UInt64(unsafeBitCast(v, to: UInt8.self))) }
         if t == Int16.self { return .int(Int64(unsafeBitCast(v, to: Int16.self))) }
         if t == Int8.self { return .int(Int64(unsafeBitCast(v, to: Int8.self))) }
-        if t == Double.self || t == Float.self || t == Data.self || t == Date.self || t == URL.self || t == Decimal.self {
+        if t == Double.self || t == Float.self || t == Data.self || t == Date.self || t == URL.self || t == Decimal.self
+            || t == Int128.self || t == UInt128.self {
             throw Unsupported()
         }
         return nil
@@ -72,6 +76,7 @@ public enum SortedJSON {
         if let l = try leaf(v) { return l }
         let e = ValueEncoder()
         try v.encode(to: e)
+        // A nested value that encodes nothing is `{}` in JSONEncoder too.
         return e.value ?? .object(ObjectRef())
     }
 
@@ -80,17 +85,19 @@ public enum SortedJSON {
         var codingPath: [any CodingKey] { [] }
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
+        /// A second request gets the same container, as in JSONEncoder; one after a different kind of value
+        /// sends the whole value to JSONEncoder.
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
             if case .object(let o)? = value { return KeyedEncodingContainer(Keyed(object: o)) }
             let o = ObjectRef()
-            value = .object(o)
+            value = value == nil ? .object(o) : .unsupported
             return KeyedEncodingContainer(Keyed(object: o))
         }
 
         func unkeyedContainer() -> any UnkeyedEncodingContainer {
             if case .array(let a)? = value { return Unkeyed(array: a) }
             let a = ArrayRef()
-            value = .array(a)
+            value = value == nil ? .array(a) : .unsupported
             return Unkeyed(array: a)
         }
 
@@ -111,15 +118,22 @@ public enum SortedJSON {
             object.pairs.append((key.stringValue, try SortedJSON.value(of: value)))
         }
 
+        /// A second request for the same key gets the same container, as in JSONEncoder.
         func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+            let k = key.stringValue
+            if let p = object.pairs.last(where: { $0.key == k }), case .object(let o) = p.value {
+                return KeyedEncodingContainer(Keyed<NestedKey>(object: o))
+            }
             let o = ObjectRef()
-            object.pairs.append((key.stringValue, .object(o)))
+            object.pairs.append((k, .object(o)))
             return KeyedEncodingContainer(Keyed<NestedKey>(object: o))
         }
 
         func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+            let k = key.stringValue
+            if let p = object.pairs.last(where: { $0.key == k }), case .array(let a) = p.value { return Unkeyed(array: a) }
             let a = ArrayRef()
-            object.pairs.append((key.stringValue, .array(a)))
+            object.pairs.append((k, .array(a)))
             return Unkeyed(array: a)
         }
 
@@ -162,15 +176,17 @@ public enum SortedJSON {
         }
     }
 
+    /// One value per encoder; a second one (JSONEncoder keeps the first, or traps) goes to JSONEncoder.
     struct Single: SingleValueEncodingContainer {
         let encoder: ValueEncoder
         var codingPath: [any CodingKey] { [] }
 
-        func encodeNil() { encoder.value = .null }
-        func encode(_ value: String) { encoder.value = .string(value) }
-        func encode(_ value: Bool) { encoder.value = .bool(value) }
-        func encode(_ value: Int) { encoder.value = .int(Int64(value)) }
-        func encode<T: Encodable>(_ value: T) throws { encoder.value = try SortedJSON.value(of: value) }
+        func set(_ v: Value) { encoder.value = encoder.value == nil ? v : .unsupported }
+        func encodeNil() { set(.null) }
+        func encode(_ value: String) { set(.string(value)) }
+        func encode(_ value: Bool) { set(.bool(value)) }
+        func encode(_ value: Int) { set(.int(Int64(value))) }
+        func encode<T: Encodable>(_ value: T) throws { set(try SortedJSON.value(of: value)) }
     }
 
     // MARK: - Writing
@@ -194,15 +210,16 @@ public enum SortedJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
-            // Later pairs under a key already written replace it, as in JSONEncoder; the sort is stable.
+            // Keys in byte order, as JSONEncoder sorts them. A later pair under a key already written replaces it,
+            // as in JSONEncoder; Swift's sort is stable. Keys are ASCII (writeKey), so equal text is equal bytes.
             var pairs = o.pairs
-            if pairs.count > 1 { pairs.sort { $0.key < $1.key } }
+            if pairs.count > 1 { pairs.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } }
             var first = true
             for (i, p) in pairs.enumerated() {
                 if i + 1 < pairs.count, pairs[i + 1].key == p.key { continue }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                writeString(p.key, to: &out)
+                try writeKey(p.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 try write(p.value, to: &out)
             }
@@ -225,6 +242,11 @@ public enum SortedJSON {
     }
 
     static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func writeKey(_ key: String, to out: inout [UInt8]) throws {
+        guard key.utf8.allSatisfy({ $0 < 0x80 }) else { throw Unsupported() }
+        writeString(key, to: &out)
+    }
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

@@ -15,7 +15,12 @@ public enum HMACSHA256 {
         EVP_MAC_free(mac)
         // OSSL_PARAM keeps these pointers; they live as long as the process.
         var params = [OSSL_PARAM_construct_utf8_string(strdup("digest"), strdup("SHA256"), 0), OSSL_PARAM_construct_end()]
-        guard EVP_MAC_CTX_set_params(ctx, &params) == 1 else { fatalError("libcrypto: HMAC-SHA256 is not available") }
+        // Keyed (with an empty key) before it is ever copied: OpenSSL 3.0.0 cannot copy an unkeyed HMAC context.
+        let empty: [UInt8] = [0]
+        guard EVP_MAC_CTX_set_params(ctx, &params) == 1,
+              empty.withUnsafeBufferPointer({ EVP_MAC_init(ctx, $0.baseAddress, 0, nil) }) == 1 else {
+            fatalError("libcrypto: HMAC-SHA256 is not available")
+        }
         return ctx
     }()
 

@@ -125,6 +125,49 @@ import Testing
         }
     }
 
+    /// Nested containers asked for twice under one key are one container in JSONEncoder.
+    struct NestedTwice: Encodable {
+        enum K: String, CodingKey { case inner, list }
+        enum I: String, CodingKey { case a, b }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            var first = c.nestedContainer(keyedBy: I.self, forKey: .inner)
+            try first.encode(1, forKey: .b)
+            var second = c.nestedContainer(keyedBy: I.self, forKey: .inner)
+            try second.encode(2, forKey: .a)
+            var l1 = c.nestedUnkeyedContainer(forKey: .list)
+            try l1.encode(1)
+            var l2 = c.nestedUnkeyedContainer(forKey: .list)
+            try l2.encode(2)
+        }
+    }
+
+    /// An object with the given keys in the given order (a dictionary literal cannot hold keys equal as text).
+    struct Keys: Encodable {
+        struct K: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+        let pairs: [(String, Int)]
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            for (k, v) in pairs { try c.encode(v, forKey: K(stringValue: k)) }
+        }
+    }
+
+    /// Keys equal as Unicode text but not as bytes (a combining accent) sort and merge as JSONEncoder does.
+    @Test func nonASCIIKeysNestedContainersTwiceAndEmptyValuesMatch() throws {
+        let accented = Keys(pairs: [("e\u{301}", 1), ("f", 2), ("\u{e9}", 3), ("z", 4), ("e", 5)])
+        #expect(try SortedJSON.encode(accented) == Self.foundation(accented))
+        #expect(try SortedJSON.encode(NestedTwice()) == Self.foundation(NestedTwice()))
+        struct Nothing: Encodable { func encode(to encoder: any Encoder) throws {} }
+        #expect(throws: (any Error).self) { try SortedJSON.encode(Nothing()) }
+        #expect(try SortedJSON.encode(["k": Nothing()]) == Self.foundation(["k": Nothing()]))
+        #expect(try SortedJSON.encode([Int128.max]) == Self.foundation([Int128.max]))
+    }
+
     @Test func duplicateKeysFloatsFoundationTypesAndSuperEncodersMatchToo() throws {
         #expect(try SortedJSON.encode(Twice()) == Self.foundation(Twice()))
         #expect(try SortedJSON.encode(Special()) == Self.foundation(Special()))
