@@ -27,13 +27,15 @@ let package = Package(
             "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainStorage", "YongchainHTTP",
         ]),
 
+        // The seeded generator every test target shares (a failing random case replays from its seed).
+        .target(name: "YongchainTestSupport", path: "Tests/YongchainTestSupport"),
         .testTarget(name: "YongchainCryptoTests", dependencies: ["YongchainCrypto"]),
-        .testTarget(name: "YongchainCoreTests", dependencies: ["YongchainCore"]),
-        .testTarget(name: "YongchainConsensusTests", dependencies: ["YongchainConsensus"]),
-        .testTarget(name: "YongchainApplicationTests", dependencies: ["YongchainApplication"]),
+        .testTarget(name: "YongchainCoreTests", dependencies: ["YongchainCore", "YongchainTestSupport"]),
+        .testTarget(name: "YongchainConsensusTests", dependencies: ["YongchainConsensus", "YongchainTestSupport"]),
+        .testTarget(name: "YongchainApplicationTests", dependencies: ["YongchainApplication", "YongchainTestSupport"]),
         .testTarget(name: "YongchainStorageTests", dependencies: ["YongchainStorage"]),
-        .testTarget(name: "YongchainHTTPTests", dependencies: ["YongchainHTTP"]),
-        .testTarget(name: "YongchainNodeTests", dependencies: ["YongchainNode"]),
+        .testTarget(name: "YongchainHTTPTests", dependencies: ["YongchainHTTP", "YongchainTestSupport"]),
+        .testTarget(name: "YongchainNodeTests", dependencies: ["YongchainNode", "YongchainTestSupport"]),
         .testTarget(name: "YongchainEndToEndTests", dependencies: [
             "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainHTTP",
         ]),

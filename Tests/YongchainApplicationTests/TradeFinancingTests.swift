@@ -2,6 +2,7 @@ import Testing
 @testable import YongchainApplication
 import YongchainCore
 import YongchainCrypto
+import YongchainTestSupport
 
 @Suite struct TradeDeclarationTests {
     @Test func onlyTheTradeRegistryPublishes() {
@@ -207,7 +208,7 @@ import YongchainCrypto
     }
 
     @Test func remainingPledgeMatchesNaiveArithmetic() {
-        var rng = TradeSplitMix(seed: 0x7ade)
+        var rng = SplitMix64(seed: 0x7ade)
         for _ in 0..<5000 {
             let amount = Int64(rng.next() % 3_000_000_000) + 1
             let outstanding = Int64(rng.next() % UInt64(amount + 1))
@@ -232,18 +233,5 @@ import YongchainCrypto
             return f.state.entries
         }
         #expect(run() == run())
-    }
-}
-
-/// Deterministic pseudo-random numbers for property tests (SplitMix64); a failure reproduces from the seed.
-struct TradeSplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import YongchainCore
 import YongchainCrypto
 @testable import YongchainConsensus
+import YongchainTestSupport
 
 /// What a simulated run throws at the protocol.
 struct Scenario: Sendable, CustomStringConvertible {

@@ -2,6 +2,7 @@ import Testing
 import YongchainCore
 import YongchainCrypto
 @testable import YongchainConsensus
+import YongchainTestSupport
 
 /// etcd raft's quorum/quick_test.go idea: the incremental tallies of VoteSet against a naive recount from the raw
 /// message list, on many seeded random vote streams with duplicates and equivocations (an equivocator's vote

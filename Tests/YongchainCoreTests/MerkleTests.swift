@@ -1,6 +1,7 @@
 import Testing
 @testable import YongchainCore
 @testable import YongchainCrypto
+import YongchainTestSupport
 
 @Suite struct MerkleTests {
     /// The RFC 6962 definition, recursively: split at the largest power of two below n.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import YongchainCore
+import YongchainTestSupport
 
 /// SortedJSON must write exactly what JSONEncoder(.sortedKeys, .withoutEscapingSlashes) writes: API answers
 /// did not change bytes when the encoder was swapped, and clients that hash or sign them see the same.

@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import Testing
 @testable import YongchainHTTP
+import YongchainTestSupport
 
 @Suite struct HTTPServerTests {
     @Test func keepAliveServesManyRequestsOnOneConnection() throws {
@@ -122,7 +123,7 @@ import Testing
         #expect(response.headers["Content-Type"] == "application/json")
         #expect(bad.waitForClose())
 
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<20 {
             let hostile = try RawConnection(port: server.port)
             hostile.write((0..<Int.random(in: 1...2000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }

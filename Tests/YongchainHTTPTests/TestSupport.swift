@@ -2,18 +2,6 @@ import Foundation
 import Glibc
 @testable import YongchainHTTP
 
-/// SplitMix64: a tiny seeded generator so every random split replays exactly from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A raw TCP connection for driving the server byte by byte, as a hostile or sloppy client would.
 final class RawConnection {

@@ -1,6 +1,7 @@
 import Testing
 import YongchainCrypto
 @testable import YongchainNode
+import YongchainTestSupport
 
 /// The pure parts of API sessions: the replay window and the session table, with the clock passed in.
 @Suite struct SessionTableTests {
@@ -35,7 +36,7 @@ import YongchainCrypto
     @Test func windowAgreesWithANaiveSetOnRandomArrivals() {
         var verdicts: [ReplayWindow.Verdict: Int] = [:]
         for seed in UInt64(1)...60 {
-            var rng = SplitMix(seed)
+            var rng = SplitMix64(seed: seed)
             var w = ReplayWindow()
             var seen = Set<UInt64>(), highest: UInt64 = 0
             var next: UInt64 = 1
@@ -125,18 +126,5 @@ import YongchainCrypto
         // Once a's first sessions expire, c gets a place.
         #expect(t.open(id(6), owner: c, key: [6], nowMs: now + 1000) == .opened(expiresAtMs: now + 2000, evicted: nil))
         #expect(t.find(id(2), nowMs: now + 1000) == .unknown && t.find(id(3), nowMs: now + 1000) == .live(owner: b, key: [3]))
-    }
-}
-
-/// SplitMix64: a seeded generator, so a failing case replays exactly from its printed seed.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
