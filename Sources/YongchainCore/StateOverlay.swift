@@ -6,31 +6,38 @@ import YongchainCrypto
 /// writes. At the end of the block, `blockWrites` is what storage commits, atomically with the block, and what
 /// the state hash covers.
 public final class StateOverlay: StateReader {
+    /// A state key hashed in one call (an `[UInt8]` key is fed to the hasher a byte at a time).
+    struct Key: Hashable {
+        let bytes: [UInt8]
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    }
+
     private let base: StateReader
-    private var block: [[UInt8]: [UInt8]?] = [:]
-    private var tx: [[UInt8]: [UInt8]?] = [:]
+    private var block: [Key: [UInt8]?] = [:]
+    private var tx: [Key: [UInt8]?] = [:]
     /// What `base` answered, so a key every transaction reads (the signer's membership, say) is read from
     /// storage once per block. `base` does not change while the overlay lives.
-    private var reads: [[UInt8]: [UInt8]?] = [:]
+    private var reads: [Key: [UInt8]?] = [:]
 
     public init(base: StateReader) { self.base = base }
 
     public func get(_ key: [UInt8]) -> [UInt8]? {
-        if let v = tx[key] { return v }
-        if let v = block[key] { return v }
-        if let v = reads[key] { return v }
+        let k = Key(bytes: key)
+        if let v = tx[k] { return v }
+        if let v = block[k] { return v }
+        if let v = reads[k] { return v }
         let v = base.get(key)
-        reads[key] = .some(v)
+        reads[k] = .some(v)
         return v
     }
 
-    public func set(_ key: [UInt8], _ value: [UInt8]) { tx[key] = .some(value) }
-    public func delete(_ key: [UInt8]) { tx[key] = .some(nil) }
+    public func set(_ key: [UInt8], _ value: [UInt8]) { tx[Key(bytes: key)] = .some(value) }
+    public func delete(_ key: [UInt8]) { tx[Key(bytes: key)] = .some(nil) }
 
     public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
         var pending: [[UInt8]: [UInt8]?] = [:]
-        for (k, v) in block where k.starts(with: prefix) { pending[k] = v }
-        for (k, v) in tx where k.starts(with: prefix) { pending[k] = v }
+        for (k, v) in block where k.bytes.starts(with: prefix) { pending[k.bytes] = v }
+        for (k, v) in tx where k.bytes.starts(with: prefix) { pending[k.bytes] = v }
         var merged: [[UInt8]: [UInt8]] = [:]
         for e in base.scan(prefix: prefix, after: after, limit: limit + pending.count) { merged[e.key] = e.value }
         for (k, v) in pending {
@@ -52,7 +59,7 @@ public final class StateOverlay: StateReader {
     /// The block's writes in key order; a nil value deletes.
     public var blockWrites: [(key: [UInt8], value: [UInt8]?)] {
         precondition(tx.isEmpty, "a transaction is still open")
-        return block.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { ($0.key, $0.value) }
+        return block.sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }.map { ($0.key.bytes, $0.value) }
     }
 }
 

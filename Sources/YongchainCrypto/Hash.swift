@@ -22,6 +22,10 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     public var hex: String { Hex.encode(bytes) }
+
+    /// One call for all 32 bytes: the synthesised hash fed the hasher a byte at a time, and hashes key the
+    /// mempool, the signature memo and every index of transactions.
+    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
     public var description: String { hex }
     public var short: String { String(hex.prefix(12)) }
 

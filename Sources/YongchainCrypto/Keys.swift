@@ -47,6 +47,12 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     public var text: String { "\(suite.name):\(Hex.encode(bytes))" }
+
+    /// The key's bytes in one call (the synthesised hash fed them a byte at a time).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(suite)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
     public var description: String { text }
 
     /// A short stable identifier: the first 20 bytes of SHA-256(suite || key), in hex.
