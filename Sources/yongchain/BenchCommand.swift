@@ -391,22 +391,28 @@ enum BenchCommand {
     // MARK: - Machine bound and node stats
 
     /// Ed25519 verifications per second using every core, for 1.5 s.
+    /// Ed25519 verifications per second on all cores: the best of three 1-second rounds, since other work on
+    /// the machine can only lower a round (a lower bound would flatter the share of it a run reaches).
     static func measureSignatureBound() -> Double {
         let key = try! PrivateKey.generate()
         let msg = [UInt8](repeating: 7, count: 300)
         let sig = key.sign(msg)
-        let total = Atomic<Int>(0)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let start = Date()
-        DispatchQueue.concurrentPerform(iterations: cores) { _ in
-            var n = 0
-            while Date().timeIntervalSince(start) < 1.5 {
-                for _ in 0..<100 { _ = key.publicKey.verify(signature: sig, message: msg) }
-                n += 100
+        var best = 0.0
+        for _ in 0..<3 {
+            let total = Atomic<Int>(0)
+            let start = Date()
+            onThreads(cores) { _ in
+                var n = 0
+                while Date().timeIntervalSince(start) < 1 {
+                    for _ in 0..<100 { _ = key.publicKey.verify(signature: sig, message: msg) }
+                    n += 100
+                }
+                total.add(n, ordering: .relaxed)
             }
-            total.add(n, ordering: .relaxed)
+            best = max(best, Double(total.load(ordering: .relaxed)) / Date().timeIntervalSince(start))
         }
-        return Double(total.load(ordering: .relaxed)) / Date().timeIntervalSince(start)
+        return best
     }
 
     static func nodeStats(_ m: ClusterCommand.Manifest) -> [String: (cpu: Double, peakMiB: Double)] {
