@@ -46,7 +46,8 @@ final class Metrics: @unchecked Sendable {
         }
     }
 
-    func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, validators: Int) -> String {
+    func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, validators: Int,
+                apiSessions: Int = 0) -> String {
         lock.withLock {
             var s = ""
             func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {
@@ -65,6 +66,8 @@ final class Metrics: @unchecked Sendable {
             metric("yongchain_consensus_missed_blocks_total", "counter", "Committed blocks whose certificate lacks the validator's precommit.",
                    missed.sorted { $0.key < $1.key }.map { "yongchain_consensus_missed_blocks_total{validator=\"\($0.key)\"} \($0.value)" })
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
+            metric("yongchain_api_sessions", "gauge", "Live API sessions held by this node (docs/api-auth.md).",
+                   ["yongchain_api_sessions \(apiSessions)"])
             metric("yongchain_p2p_peers", "gauge", "Peers heard from in the last 10 s.", [
                 "yongchain_p2p_peers \(peers.filter { ($0.lastContactMs ?? 0) > Int64(Date().timeIntervalSince1970 * 1000) - 10_000 }.count)",
             ])

@@ -64,6 +64,8 @@ import YongchainHTTP
         #expect(f.outcome(try s.send("GET", unitTarget)) == (404, "NOT_FOUND"))
         #expect(f.outcome(try s.send("GET", "/v1/mortgage/banks/\(f.bankA.publicKey.text)/filings")) == (200, ""))
         #expect(s.sessionID != nil && f.node.sessions.count == 1)
+        let metrics = String(decoding: try f.http.send("GET", url: f.url + "/metrics", timeout: 10).body, as: UTF8.self)
+        #expect(metrics.contains("\nyongchain_api_sessions 1\n"), "an operator sees the live session")
         let expires = try #require(s.expiresAtMs)
         #expect(abs(expires - Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000) < 60_000)
         // A body is covered too: the route sees it and validates it.
