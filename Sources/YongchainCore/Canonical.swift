@@ -65,9 +65,11 @@ public struct CanonicalReader: Sendable {
         guard n <= max else { throw EncodingError.invalid(what, "longer than \(max) bytes") }
         return Array(try take(n, what))
     }
+    /// Validated straight from the input, without copying the bytes into an array first.
     public mutating func string(_ what: String = "string", max: Int = 1 << 20) throws -> String {
-        let b = try bytes(what, max: max)
-        guard let s = String(validating: b, as: UTF8.self) else { throw EncodingError.invalid(what, "not UTF-8") }
+        let n = Int(try u32(what))
+        guard n <= max else { throw EncodingError.invalid(what, "longer than \(max) bytes") }
+        guard let s = String(validating: try take(n, what), as: UTF8.self) else { throw EncodingError.invalid(what, "not UTF-8") }
         return s
     }
     public mutating func hash(_ what: String = "hash") throws -> Hash { Hash(try raw(32, what))! }
