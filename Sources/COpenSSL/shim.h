@@ -5,6 +5,5 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/kdf.h>
-#include <openssl/hmac.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>

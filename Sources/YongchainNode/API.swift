@@ -72,7 +72,8 @@ struct API: Sendable {
 
     func waitForHeight(_ req: HTTPRequest, _ text: String) throws {
         guard let h = UInt64(text) else { throw APIError.badRequest("INVALID_MIN_HEIGHT", "minHeight: a whole number (a committed height)") }
-        let tip = node.store.tip.height
+        // The atomic height, not the store's tip: that takes the writer's lock, held through each block's fsync.
+        let tip = node.committedHeight.load(ordering: .acquiring)
         if h <= tip { return }
         guard h - tip <= Self.maxHeightLead else {
             throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(tip), more than \(Self.maxHeightLead) blocks below \(h); ask another node or retry later")
@@ -85,7 +86,7 @@ struct API: Sendable {
         let timeoutMs = min(max(Int(req.query["timeoutMs"] ?? "5000") ?? 5000, 0), 60_000)
         let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) { node.committedHeight.load(ordering: .acquiring) >= h }
         guard ok else {
-            throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(node.store.tip.height) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
+            throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(node.committedHeight.load(ordering: .acquiring)) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
         }
     }
 

@@ -47,7 +47,7 @@ final class Metrics: @unchecked Sendable {
     }
 
     func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, validators: Int,
-                apiSessions: Int = 0) -> String {
+                apiSessions: Int) -> String {
         lock.withLock {
             var s = ""
             func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {

@@ -186,12 +186,13 @@ enum BenchCommand {
         let failed = Atomic<Int>(0)
         let latencies = Mutex<[Double]>([])
         // What the node spends with no queries (consensus, empty blocks), subtracted from the per-query figure.
-        let idle0 = nodeStats(manifest)[node.name]?.cpu ?? 0
+        let nodeCPU = { nodeStats(manifest)[node.name]?.cpu ?? 0 }
+        let idle0 = nodeCPU()
         Thread.sleep(forTimeInterval: 2)
-        let idleRate = ((nodeStats(manifest)[node.name]?.cpu ?? 0) - idle0) / 2
+        let idleRate = (nodeCPU() - idle0) / 2
         let end = Date().addingTimeInterval(Double(seconds))
         let started = Date()
-        let cpuBefore = nodeStats(manifest)[node.name]?.cpu ?? 0
+        let cpuBefore = nodeCPU()
         let ownBefore = processCPU()
         onThreads(connections) { c in
             let client = HTTPClient()
@@ -199,8 +200,7 @@ enum BenchCommand {
             var i = c
             while Date() < end {
                 i += connections
-                let unit = String(format: "110101%06dGB%05dF%08d", (i % units) / 100_000, (i % units) % 100_000, (i % units) % 100_000_000)
-                let target = "/v1/mortgage/units/\(unit)/encumbrances"
+                let target = "/v1/mortgage/units/\(unitNumber(i % units))/encumbrances"
                 let t0 = Date()
                 let r: HTTPResponse?
                 if let session {
@@ -218,7 +218,7 @@ enum BenchCommand {
             latencies.withLock { $0.append(contentsOf: local) }
         }
         let elapsed = Date().timeIntervalSince(started)
-        let nodeCPU = (nodeStats(manifest)[node.name]?.cpu ?? 0) - cpuBefore
+        let queryCPU = nodeCPU() - cpuBefore
         let ownCPU = processCPU() - ownBefore
         let lat = latencies.withLock { $0 }.sorted()
         func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count) * p))] * 1000 }
@@ -228,7 +228,7 @@ enum BenchCommand {
                    pct(0.5), pct(0.99), (lat.last ?? 0) * 1000))
         let n = Double(max(done.load(ordering: .relaxed), 1))
         say(String(format: "query cpu           node %@ %.0f µs per query (%.0f%% of a core, less the %.0f%% it uses idle); load generator %.0f µs per query",
-                   node.name, max(nodeCPU - idleRate * elapsed, 0) / n * 1e6, 100 * nodeCPU / elapsed, 100 * idleRate, ownCPU / n * 1e6))
+                   node.name, max(queryCPU - idleRate * elapsed, 0) / n * 1e6, 100 * queryCPU / elapsed, 100 * idleRate, ownCPU / n * 1e6))
     }
 
     /// CPU seconds this process has used (user and system).
@@ -278,6 +278,9 @@ enum BenchCommand {
         group.wait()
     }
 
+    /// The `i`th unit of the bench's city: its real-estate unit number.
+    static func unitNumber(_ i: Int) -> String { String(format: "110101%06dGB%05dF%08d", i / 100_000, i % 100_000, i % 100_000_000) }
+
     static func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 
     // MARK: - Workload
@@ -285,7 +288,7 @@ enum BenchCommand {
     static func presign(workload: String, units: Int, chain: String, registry: PrivateKey, banks: [PrivateKey]) throws -> [[Pending]] {
         let owners = Mutex<[Int: (PrivateKey, IdentityNumber)]>([:])
         let cny = try Currency("CNY")
-        @Sendable func unit(_ i: Int) -> UnitNumber { try! UnitNumber(String(format: "110101%06dGB%05dF%08d", i / 100_000, i % 100_000, i % 100_000_000)) }
+        @Sendable func unit(_ i: Int) -> UnitNumber { try! UnitNumber(unitNumber(i)) }
         @Sendable func owner(_ i: Int) -> (PrivateKey, IdentityNumber) {
             let first = String(format: "1101051980%07d", i)
             let id = IdentityNumber.residentID(try! ResidentID(first + String(ResidentID.checkCharacter(for: first)!)))
@@ -390,7 +393,6 @@ enum BenchCommand {
 
     // MARK: - Machine bound and node stats
 
-    /// Ed25519 verifications per second using every core, for 1.5 s.
     /// Ed25519 verifications per second on all cores: the best of three 1-second rounds, since other work on
     /// the machine can only lower a round (a lower bound would flatter the share of it a run reaches).
     static func measureSignatureBound() -> Double {
@@ -498,7 +500,7 @@ final class GrowthProbe: @unchecked Sendable {
         let known = max(1, min(units, count))
         for i in 0..<500 {
             let u = (i * 7919) % known
-            let target = "/v1/mortgage/units/" + String(format: "110101%06dGB%05dF%08d", u / 100_000, u % 100_000, u % 100_000_000) + "/encumbrances"
+            let target = "/v1/mortgage/units/\(BenchCommand.unitNumber(u))/encumbrances"
             let t0 = Date()
             if let r = try? client.send("GET", url: queryURL + target, headers: RequestAuth.headers(method: "GET", target: target, key: key, chainID: chain), timeout: 5),
                r.status == 200 { lat.append(Date().timeIntervalSince(t0) * 1000) }

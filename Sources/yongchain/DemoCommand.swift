@@ -116,8 +116,11 @@ struct Org {
     /// Waits until this node has committed `height` (another node may have answered the commit first).
     func waitFor(height: Int) {
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, let r = try? http.send("GET", url: url + "/v1/status?minHeight=\(height)&timeoutMs=2000", timeout: 5),
-              r.status == 504 { Thread.sleep(forTimeInterval: 0.1) }
+        // 504: not there yet (or too far behind to wait for); a failed request is tried again too.
+        while Date() < deadline {
+            if let r = try? http.send("GET", url: url + "/v1/status?minHeight=\(height)&timeoutMs=2000", timeout: 5), r.status == 200 { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
     }
 }
 
