@@ -36,10 +36,21 @@ public struct BlockContext: Sendable {
 }
 
 /// Read access to application state: an ordered key-value space.
+///
+/// Reads do not throw, so that handlers and queries stay plain functions. A reader backed by storage that fails
+/// answers nil or nothing AND remembers the failure; whoever ran reads through it MUST call `checkReads()` before
+/// using, committing or answering anything computed from them, so a sick disk never reads as an absent key.
 public protocol StateReader {
     func get(_ key: [UInt8]) -> [UInt8]?
     /// Entries whose key starts with `prefix`, in key order, after `after` (exclusive) if given, at most `limit`.
     func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])]
+    /// Throws the first failure any read through this reader hit; returns if every read was answered truly.
+    func checkReads() throws
+}
+
+extension StateReader {
+    /// A reader that cannot fail (in memory) has nothing to report.
+    public func checkReads() throws {}
 }
 
 /// The narrow interface between the node and the application (CometBFT's ABCI, in spirit). The application

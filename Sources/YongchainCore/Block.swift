@@ -77,6 +77,15 @@ public struct Block: Sendable, Equatable, CanonicalCodable {
         Merkle.root(leaves: txs.map { $0.hash(chainID: chainID) })
     }
 
+    /// Why this block's body does not match its own header (transaction root, last-commit hash, chain id), or nil
+    /// when it does. A header hash covers the roots, not the bodies, so a body altered after the fact shows here.
+    public func integrityProblem(chainID: String) -> String? {
+        guard header.chainID == chainID else { return "its header names chain \(header.chainID)" }
+        guard Block.txRoot(transactions, chainID: chainID) == header.txRoot else { return "its transactions do not match the header's transaction root" }
+        guard Block.commitHash(lastCommit) == header.lastCommitHash else { return "its last commit does not match the header's last-commit hash" }
+        return nil
+    }
+
     public static func commitHash(_ c: CommitCertificate?) -> Hash {
         guard let c else { return Hash.sha256([UInt8]()) }
         return Hash.sha256(c.canonicalBytes)

@@ -97,6 +97,12 @@ public struct Genesis: Sendable, Codable, Equatable {
         case chainID = "chainId", genesisTime, organizations, consensus
     }
 
+    /// Largest voting power of one organisation: with at most 1,000 organisations the total stays far from
+    /// overflowing the quorum arithmetic (`totalPower * 2`).
+    public static let maxPower: UInt64 = 1_000_000_000
+    /// Longest timeout or interval genesis may set (one hour).
+    public static let maxDurationMs = 3_600_000
+
     /// Checks everything a node relies on; throws `GenesisError` naming the field.
     public func validate() throws {
         guard !chainID.isEmpty, chainID.utf8.count <= 64,
@@ -120,11 +126,27 @@ public struct Genesis: Sendable, Codable, Equatable {
             throw GenesisError(field: "organizations", message: "at least one validator (power > 0)")
         }
         guard organizations.count <= 1000 else { throw GenesisError(field: "organizations", message: "at most 1000") }
+        for (i, o) in organizations.enumerated() where o.power > Genesis.maxPower {
+            throw GenesisError(field: "organizations[\(i)].power", message: "0 to \(Genesis.maxPower)")
+        }
         let c = consensus
-        guard c.timeoutProposeMs > 0, c.timeoutPrevoteMs > 0, c.timeoutPrecommitMs > 0, c.emptyBlockIntervalMs > 0, c.minBlockIntervalMs >= 0,
-              c.minBlockIntervalMs < c.timeoutProposeMs, c.emptyBlockIntervalMs < c.timeoutProposeMs,
-              c.maxBlockTransactions > 0, c.maxBlockTransactions <= Block.maxTransactions else {
-            throw GenesisError(field: "consensus", message: "timeouts and block size must be positive")
+        // Every duration is bounded above too: they become timers, and a timer's arithmetic must not overflow.
+        let durations: [(String, Int, ClosedRange<Int>)] = [
+            ("timeoutProposeMs", c.timeoutProposeMs, 1...Genesis.maxDurationMs),
+            ("timeoutProposeDeltaMs", c.timeoutProposeDeltaMs, 0...Genesis.maxDurationMs),
+            ("timeoutPrevoteMs", c.timeoutPrevoteMs, 1...Genesis.maxDurationMs),
+            ("timeoutPrevoteDeltaMs", c.timeoutPrevoteDeltaMs, 0...Genesis.maxDurationMs),
+            ("timeoutPrecommitMs", c.timeoutPrecommitMs, 1...Genesis.maxDurationMs),
+            ("timeoutPrecommitDeltaMs", c.timeoutPrecommitDeltaMs, 0...Genesis.maxDurationMs),
+            ("emptyBlockIntervalMs", c.emptyBlockIntervalMs, 1...Genesis.maxDurationMs),
+            ("minBlockIntervalMs", c.minBlockIntervalMs, 0...Genesis.maxDurationMs),
+            ("maxBlockTransactions", c.maxBlockTransactions, 1...Block.maxTransactions),
+        ]
+        for (name, value, range) in durations where !range.contains(value) {
+            throw GenesisError(field: "consensus.\(name)", message: "\(range.lowerBound) to \(range.upperBound), not \(value)")
+        }
+        guard c.minBlockIntervalMs < c.timeoutProposeMs, c.emptyBlockIntervalMs < c.timeoutProposeMs else {
+            throw GenesisError(field: "consensus", message: "minBlockIntervalMs and emptyBlockIntervalMs must be below timeoutProposeMs")
         }
     }
 

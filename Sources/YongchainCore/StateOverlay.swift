@@ -21,6 +21,8 @@ public final class StateOverlay: StateReader {
 
     public init(base: StateReader) { self.base = base }
 
+    public func checkReads() throws { try base.checkReads() }
+
     public func get(_ key: [UInt8]) -> [UInt8]? {
         let k = Key(bytes: key)
         if let v = tx[k] { return v }

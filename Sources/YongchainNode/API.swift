@@ -28,12 +28,12 @@ struct API: Sendable {
             switch (req.method, parts) {
             case ("GET", []): return ("/", StatusPage.render(node: node))
             case ("GET", ["healthz"]), ("HEAD", ["healthz"]):
-                return ("/healthz", .json(200, Array(#"{"status":"ok"}"#.utf8)))
+                return ("/healthz", healthz())
             case ("GET", ["v1", "status"]): return ("/v1/status", try status())
             case ("GET", ["v1", "blocks", "latest"]): return ("/v1/blocks/{height}", try block(height: node.store.tip.height))
             case ("GET", ["v1", "blocks"]): return ("/v1/blocks", try blocks(req))
             case ("GET", let p) where p.count == 3 && p[0] == "v1" && p[1] == "blocks":
-                guard let h = UInt64(p[2]) else { throw APIError.badRequest("INVALID_HEIGHT", "height must be a whole number or 'latest'") }
+                let h = try Parameter.integer(p[2], name: "height", in: 1...Parameter.maxHeight, code: "INVALID_HEIGHT")
                 return ("/v1/blocks/{height}", try block(height: h))
             case ("POST", ["v1", "txs"]): return ("/v1/txs", try submit(req))
             case ("POST", ["v1", "txs", "batch"]): return ("/v1/txs/batch", try submitBatch(req))
@@ -57,6 +57,12 @@ struct API: Sendable {
             }
         } catch let e as APIError {
             return (req.path, e.response)
+        } catch let e as StoredBlockCorrupt {
+            node.storageError(e, "answering \(req.method) \(req.path)")
+            return (req.path, APIError(500, e.code, "\(e); this node stopped and needs its operator").response)
+        } catch let e as StorageError {
+            node.storageError(e, "answering \(req.method) \(req.path)")
+            return (req.path, APIError(503, e.code == "STORAGE_CORRUPT" ? e.code : "STORAGE_FAILED", "this node could not read its database (\(e.code)); retry shortly or ask another node").response)
         } catch {
             return (req.path, APIError(500, "INTERNAL", "\(error)").response)
         }
@@ -71,7 +77,8 @@ struct API: Sendable {
     static let maxHeightWaiters = 64
 
     func waitForHeight(_ req: HTTPRequest, _ text: String) throws {
-        guard let h = UInt64(text) else { throw APIError.badRequest("INVALID_MIN_HEIGHT", "minHeight: a whole number (a committed height)") }
+        let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 0...60_000, default: 5_000)
+        let h = try Parameter.integer(text, name: "minHeight", in: 0...Parameter.maxHeight, code: "INVALID_MIN_HEIGHT")
         // The atomic height, not the store's tip: that takes the writer's lock, held through each block's fsync.
         let tip = node.committedHeight.load(ordering: .acquiring)
         if h <= tip { return }
@@ -83,11 +90,17 @@ struct API: Sendable {
             throw APIError(503, "TOO_MANY_WAITERS", "\(Self.maxHeightWaiters) reads are already waiting for a height on this node; retry shortly")
         }
         defer { node.heightWaiters.subtract(1, ordering: .relaxed) }
-        let timeoutMs = min(max(Int(req.query["timeoutMs"] ?? "5000") ?? 5000, 0), 60_000)
         let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) { node.committedHeight.load(ordering: .acquiring) >= h }
         guard ok else {
             throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(node.committedHeight.load(ordering: .acquiring)) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
         }
+    }
+
+    /// 200 `{"status":"ok"}` while the node can commit; otherwise 503 with the code and why (NodeHealth).
+    func healthz() -> HTTPResponse {
+        guard let p = node.health.problem() else { return .json(200, Array(#"{"status":"ok"}"#.utf8)) }
+        struct Unhealthy: Encodable { let status: String; let error: [String: String] }
+        return .json(503, JSON.encode(Unhealthy(status: "unhealthy", error: ["code": p.code, "message": p.message])))
     }
 
     // MARK: - Chain
@@ -131,8 +144,8 @@ struct API: Sendable {
     }
 
     func blocks(_ req: HTTPRequest) throws -> HTTPResponse {
-        let limit = min(Int(req.query["limit"] ?? "20") ?? 20, 100)
-        let before = req.query["before"].flatMap(UInt64.init)
+        let limit = try Parameter.integer(req, "limit", in: 1...100, default: 20)
+        let before = try Parameter.optionalInteger(req, "before", in: 1...Parameter.maxHeight)
         let rows = try node.store.read { try $0.recentBlocks(limit: limit, before: before) }
         struct Row: Encodable { let height: UInt64; let hash: String; let time: Int64; let txCount: Int }
         return .json(200, JSON.encode(["blocks": rows.map { Row(height: $0.height, hash: $0.hash.hex, time: $0.time, txCount: $0.txCount) }]))
@@ -141,6 +154,9 @@ struct API: Sendable {
     // MARK: - Transactions
 
     func submit(_ req: HTTPRequest) throws -> HTTPResponse {
+        let wait = req.query["wait"]
+        guard wait == nil || wait == "commit" else { throw APIError.badRequest("INVALID_PARAMETER", "wait: 'commit' or absent") }
+        let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 1...60_000, default: 10_000)
         let j = try JSON.decode(TransactionJSON.self, req.body)
         let tx = try j.transaction()
         let hash: Hash
@@ -148,10 +164,9 @@ struct API: Sendable {
         case .success(let h): hash = h
         case .failure(let e): throw e
         }
-        guard req.query["wait"] == "commit" else {
+        guard wait == "commit" else {
             return .json(202, JSON.encode(["hash": hash.hex, "status": "pending"]))
         }
-        let timeoutMs = min(max(Int(req.query["timeoutMs"] ?? "10000") ?? 10000, 1), 60_000)
         var record: TxRecord?
         let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) {
             record = try? node.store.transaction(hash)
@@ -264,22 +279,22 @@ struct API: Sendable {
             throw APIError.badRequest("MALFORMED_GOSSIP", "\(error)")
         }
         guard env.chainID == node.chainID else { throw APIError.badRequest("WRONG_CHAIN", "this node is on chain \(node.chainID)") }
-        node.gossip.noteContact(name: env.sender, height: env.senderHeight, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+        // The envelope is not signed: its sender and height are a claim, a hint for catch-up and nothing more.
+        node.gossip.noteClaim(name: env.sender, height: env.senderHeight, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
         _ = node.receiveGossip(env)
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
                             body: GossipReply.encode(height: node.store.tip.height))
     }
 
     func syncBlocks(_ req: HTTPRequest) throws -> HTTPResponse {
-        guard let from = req.query["from"].flatMap(UInt64.init), from > 0 else {
-            throw APIError.badRequest("INVALID_HEIGHT", "from must be a height ≥ 1")
-        }
-        let limit = min(max(Int(req.query["limit"] ?? "100") ?? 100, 1), 500)
+        guard let text = req.query["from"] else { throw APIError.badRequest("INVALID_HEIGHT", "from: required, a height ≥ 1") }
+        let from = try Parameter.integer(text, name: "from", in: 1...Parameter.maxHeight, code: "INVALID_HEIGHT")
+        let limit = try Parameter.integer(req, "limit", in: 1...500, default: 100)
         let entries = try node.store.read { v -> [(block: Block, certificate: CommitCertificate)] in
             var out: [(block: Block, certificate: CommitCertificate)] = []
             var h = from
             var bytes = 0
-            while out.count < limit, bytes < 8 << 20, let b = try v.block(at: h), let c = try v.certificate(at: h) {
+            while out.count < limit, bytes < 8 << 20, let (b, c) = try v.committedBlock(at: h) {
                 out.append((b, c))
                 bytes += b.transactions.count * 300
                 h += 1

@@ -15,7 +15,9 @@ struct BlockExecutor {
     let chainID: String
 
     /// Deterministic: the same block on the same state gives the same writes, results and hash on every node.
-    func execute(_ block: Block, on state: StateReader, previousStateHash: Hash) -> BlockExecution {
+    /// Throws the storage error if any read of `state` failed: a result computed from a failed read (which the
+    /// handlers saw as an absent key) is never returned, so it can never be committed.
+    func execute(_ block: Block, on state: StateReader, previousStateHash: Hash) throws -> BlockExecution {
         let overlay = StateOverlay(base: state)
         var results: [(hash: Hash, result: TxResult)] = []
         results.reserveCapacity(block.transactions.count)
@@ -26,6 +28,7 @@ struct BlockExecutor {
             if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
             results.append((h, r))
         }
+        try state.checkReads()
         let writes = overlay.blockWrites
         let hash = StateHash.next(previous: previousStateHash, height: block.height, writes: writes,
                                   results: results.map { ($0.hash, $0.result) })
@@ -55,7 +58,7 @@ struct BlockValidator {
     let maxTransactions: Int
 
     /// `isVerified` says whether a transaction's signature was already checked (e.g. it is in the mempool).
-    func validate(_ block: Block, tip: ChainTip, previous: Block?, isCommitted: (Hash) -> Bool,
+    func validate(_ block: Block, tip: ChainTip, previous: Block?, isCommitted: (Hash) throws -> Bool,
                   isVerified: (Hash) -> Bool, maxTime: Int64?, signatures: SignatureCache? = nil) throws {
         let h = block.header
         guard h.chainID == chainID else { throw BlockInvalid("chain id \(h.chainID)") }
@@ -86,7 +89,7 @@ struct BlockValidator {
         for tx in block.transactions {
             let th = tx.hash(chainID: chainID)
             guard seen.insert(th).inserted else { throw BlockInvalid("transaction \(th.short) appears twice") }
-            guard !isCommitted(th) else { throw BlockInvalid("transaction \(th.short) is already committed") }
+            guard try !isCommitted(th) else { throw BlockInvalid("transaction \(th.short) is already committed") }
             if !isVerified(th) {
                 let ok = signatures?.verify(tx, hash: th) ?? tx.verifySignature(chainID: chainID)
                 guard ok else { throw BlockInvalid("bad signature on transaction \(th.short)") }

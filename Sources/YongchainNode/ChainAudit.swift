@@ -47,13 +47,13 @@ public enum ChainAudit {
             guard let block, let certificate, let recorded else { throw Failure(height: h, reason: "block, certificate or state hash missing") }
             let replayTip = replay.tip
             do {
-                try validator.validate(block, tip: replayTip, previous: nil, isCommitted: { replay.isCommitted($0) },
+                try validator.validate(block, tip: replayTip, previous: nil, isCommitted: { try replay.isCommitted($0) },
                                        isVerified: { _ in false }, maxTime: nil)
                 try certificate.verify(validators: validators, chainID: genesis.chainID, height: h, blockHash: block.hash)
             } catch {
                 throw Failure(height: h, reason: "\(error)")
             }
-            let exec = executor.execute(block, on: replay.committedState, previousStateHash: replayTip.stateHash)
+            let exec = try executor.execute(block, on: replay.committedState, previousStateHash: replayTip.stateHash)
             guard exec.stateHash == recorded else {
                 throw Failure(height: h, reason: "re-execution gives state hash \(exec.stateHash.short), the node recorded \(recorded.short)")
             }

@@ -3,17 +3,31 @@ import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
 
-/// A peer as this node knows it: where it is and what it last told us.
+/// A peer as this node knows it: where it is, what we verified about it, and what it merely claims.
+///
+/// Gossip envelopes, gossip replies and `/v1/status` answers are not signed, so what they say (a height, a name)
+/// is a claim: it may only hint where to fetch blocks, it expires, and it is never reported. What the node reports
+/// (`height`) rests on what it verified: blocks the peer served with valid commit certificates, or consensus
+/// messages signed by the peer's validator key.
 struct PeerInfo: Sendable {
     let name: String
     let url: String
     let host: String
     let port: UInt16
+    /// The highest height this peer is proven to have committed (verified), reported by /v1/peers and /metrics.
     var height: UInt64 = 0
+    /// When this node last reached the peer itself (an outbound request it answered), in ms since the epoch.
     var lastContactMs: Int64?
     var lastError: String?
     var sent: Int = 0
     var failures: Int = 0
+    /// The height the peer last claimed, unverified: only a hint for catch-up. Never reported.
+    var claimedHeight: UInt64 = 0
+    var claimedAtMs: Int64 = 0
+    /// Claims from this peer are ignored until then (ms): set when a claim proved false (nothing above our tip to
+    /// fetch there), doubling each time up to `Gossip.maxClaimPenaltyMs`, cleared when the peer serves blocks.
+    var ignoreClaimsUntilMs: Int64 = 0
+    var claimPenaltyMs: Int64 = 0
 }
 
 /// Pushes gossip to every peer: one outbound queue and one sender thread per peer, batching whatever
@@ -76,14 +90,51 @@ final class Gossip: @unchecked Sendable {
         cond.unlock()
     }
 
-    /// Records what a peer told us about itself (from its gossip envelope or status).
-    func noteContact(url: String? = nil, name: String? = nil, height: UInt64, nowMs: Int64) {
+    /// How long an unverified height claim counts as a hint for catch-up.
+    static let claimLifetimeMs: Int64 = 10_000
+    /// Longest a peer whose claims proved false is ignored.
+    static let maxClaimPenaltyMs: Int64 = 300_000
+
+    /// Records what a peer claims about its height (an unsigned gossip envelope, gossip reply or status answer):
+    /// a hint of where to fetch blocks, nothing more.
+    func noteClaim(url: String? = nil, name: String? = nil, height: UInt64, nowMs: Int64) {
+        lock.withLock {
+            for i in peers.indices where (peers[i].name == name || peers[i].url == url) && nowMs >= peers[i].ignoreClaimsUntilMs {
+                peers[i].claimedHeight = height
+                peers[i].claimedAtMs = nowMs
+            }
+        }
+    }
+
+    /// Records that we reached the peer ourselves (it answered an outbound request).
+    func noteReached(url: String, nowMs: Int64) {
+        lock.withLock { for i in peers.indices where peers[i].url == url { peers[i].lastContactMs = nowMs } }
+    }
+
+    /// Records a height the peer is proven to have committed (verified blocks it served, or its signed messages).
+    func noteVerified(url: String? = nil, name: String? = nil, height: UInt64) {
         lock.withLock {
             for i in peers.indices where peers[i].name == name || peers[i].url == url {
                 peers[i].height = max(peers[i].height, height)
-                peers[i].lastContactMs = nowMs
             }
         }
+    }
+
+    /// A peer's claim proved false (it had nothing above our tip, or sent something invalid): forget the claim and
+    /// ignore its claims for a while, longer each time.
+    func claimFailed(url: String, nowMs: Int64) {
+        lock.withLock {
+            for i in peers.indices where peers[i].url == url {
+                peers[i].claimedHeight = 0
+                peers[i].claimPenaltyMs = min(max(peers[i].claimPenaltyMs * 2, 1_000), Gossip.maxClaimPenaltyMs)
+                peers[i].ignoreClaimsUntilMs = nowMs + peers[i].claimPenaltyMs
+            }
+        }
+    }
+
+    /// The peer served verified blocks: its claims are believed again as hints.
+    func claimHeld(url: String) {
+        lock.withLock { for i in peers.indices where peers[i].url == url { peers[i].claimPenaltyMs = 0; peers[i].ignoreClaimsUntilMs = 0 } }
     }
 
     var snapshot: [PeerInfo] { lock.withLock { peers } }
@@ -122,7 +173,10 @@ final class Gossip: @unchecked Sendable {
                     peers[i].sent += batch.count
                     peers[i].lastError = resp.status == 200 ? nil : "HTTP \(resp.status)"
                     if resp.status == 200 { peers[i].lastContactMs = now }
-                    if let h = GossipReply.height(resp.body) { peers[i].height = max(peers[i].height, h) }
+                    if let h = GossipReply.height(resp.body), now >= peers[i].ignoreClaimsUntilMs {
+                        peers[i].claimedHeight = h
+                        peers[i].claimedAtMs = now
+                    }
                 }
                 backoff = 0.05
             } catch {

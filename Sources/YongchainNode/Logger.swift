@@ -49,6 +49,29 @@ public final class Logger: @unchecked Sendable {
         lock.withLock { FileHandle.standardError.write(Data(line.utf8)) }
     }
 
+    private var throttle: [String: (last: Date, held: Int)] = [:]
+    private let throttleLock = NSLock()
+
+    /// Logs at most once per `interval` seconds per `key`, and says how many lines were held back since the last
+    /// one: a failure that repeats hundreds of times a second (a full disk) gives one line per interval with a
+    /// count, not a flood that fills the disk further. Returns whether it logged.
+    @discardableResult
+    public func throttled(_ lvl: Level, key: String, interval: Double = 10, _ component: String, _ message: String,
+                          height: UInt64? = nil, now: Date = Date()) -> Bool {
+        let held: Int? = throttleLock.withLock {
+            if let t = throttle[key], now.timeIntervalSince(t.last) < interval {
+                throttle[key] = (t.last, t.held + 1)
+                return nil
+            }
+            let held = throttle[key]?.held ?? 0
+            throttle[key] = (now, 0)
+            return held
+        }
+        guard let held else { return false }
+        log(lvl, component, message, height: height, held > 0 ? ["repeated": "\(held)", "repeatedWithinSeconds": "\(Int(interval))"] : [:])
+        return true
+    }
+
     public func debug(_ c: String, _ m: String, height: UInt64? = nil, _ f: [String: String] = [:]) { log(.debug, c, m, height: height, f) }
     public func info(_ c: String, _ m: String, height: UInt64? = nil, _ f: [String: String] = [:]) { log(.info, c, m, height: height, f) }
     public func warn(_ c: String, _ m: String, height: UInt64? = nil, _ f: [String: String] = [:]) { log(.warn, c, m, height: height, f) }

@@ -27,6 +27,8 @@ public final class Node: @unchecked Sendable {
     let mempool: Mempool
     let logger: Logger
     let metrics = Metrics()
+    let health: NodeHealth
+    let catchUp: CatchUpStatus
     let commits = CommitNotifier()
     /// The committed height, readable without the store's writer lock (set after each commit, and at start).
     let committedHeight = Atomic<UInt64>(0)
@@ -37,6 +39,7 @@ public final class Node: @unchecked Sendable {
     let requestVerifier: RequestVerifier
     /// API sessions: a signed handshake, then an HMAC per request (SessionVerifier.swift). In memory only.
     let sessions: SessionVerifier
+    /// Made at init (so every route works before start); its sender threads run from `start()`.
     var gossip: Gossip!
     var server: HTTPServer?
     let client = HTTPClient()
@@ -53,6 +56,8 @@ public final class Node: @unchecked Sendable {
     var ownMessages: [GossipMessage] = []
     var lastBlockCommittedAt = Date()
     private var stopped = false
+    /// Set when the node's own chain is found corrupt: consensus stops for good (no vote, no commit).
+    private var halted = false
     private var syncThread: Thread?
     private let syncLock = NSLock()
 
@@ -78,14 +83,21 @@ public final class Node: @unchecked Sendable {
         var limits = MempoolLimits()
         if let m = config.mempoolMaxTransactions { limits.maxTransactions = m }
         mempool = Mempool(limits: limits)
+        catchUp = CatchUpStatus(validators: validators)
+        let c = genesis.consensus
+        // A block is due at least every empty-block interval; allow several missed rounds before calling it a stall.
+        health = NodeHealth(stallSeconds: max(30, Double(5 * (c.emptyBlockIntervalMs + c.timeoutProposeMs)) / 1000))
 
         try FileManager.default.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
         store = try ChainStore(path: home.databasePath)
         let g = try executor.genesisState(genesis, base: EmptyState())
         try store.open(genesis: genesis, initialWrites: g.writes, initialStateHash: g.hash)
         committedHeight.store(store.tip.height, ordering: .releasing)
+        // The newest blocks are checked before anything is served or signed; the whole chain is checked in the
+        // background after start (`scrubStoredChain`). A corrupt block stops the start, naming its height.
+        let tipHeight = store.tip.height
+        try store.verifyStoredBlocks(from: tipHeight > Node.startupCheckBlocks ? tipHeight - Node.startupCheckBlocks + 1 : 1, through: tipHeight)
 
-        let c = genesis.consensus
         core = TendermintCore(validators: validators, me: myIndex, timeouts: TimeoutParameters(
             proposeMs: c.timeoutProposeMs, proposeDeltaMs: c.timeoutProposeDeltaMs,
             prevoteMs: c.timeoutPrevoteMs, prevoteDeltaMs: c.timeoutPrevoteDeltaMs,
@@ -95,6 +107,8 @@ public final class Node: @unchecked Sendable {
         } else {
             record = SignerRecord(guardState: SignerGuard(), height: 0, locked: nil, valid: nil)
         }
+        gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
+                        height: { [store] in store.tip.height })
     }
 
     var peerList: [PeerInfo] {
@@ -122,8 +136,6 @@ public final class Node: @unchecked Sendable {
         guard let (host, port) = config.hostPort else {
             throw NodeError(code: "CONFIG_INVALID", message: "listen must be host:port, got \(config.listen)")
         }
-        gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
-                        height: { [store] in store.tip.height })
         let api = API(node: self)
         server = try HTTPServer(host: host, port: port, handler: { req in api.handle(req) })
         server?.start()
@@ -139,7 +151,49 @@ public final class Node: @unchecked Sendable {
         t.name = "sync"
         t.start()
         syncThread = t
+        let scrub = Thread { [self] in self.scrubStoredChain(through: tip.height) }
+        scrub.name = "scrub"
+        scrub.qualityOfService = .background
+        scrub.start()
     }
+
+    /// Verifies every stored block below the ones checked at start-up (hashes, links, roots, stored bytes and
+    /// certificates' block hashes), in the background; a corrupt one halts the node (`storageCorrupt`).
+    private func scrubStoredChain(through tip: UInt64) {
+        let end = tip > Node.startupCheckBlocks ? tip - Node.startupCheckBlocks : 0
+        guard end > 0 else { return }
+        let started = Date()
+        var from: UInt64 = 1
+        while from <= end, !queue.sync(execute: { stopped }) {
+            let to = min(from + 999, end)
+            do { try store.verifyStoredBlocks(from: from, through: to) } catch {
+                storageError(error, "checking stored blocks \(from)–\(to)")
+                return
+            }
+            from = to + 1
+        }
+        if from > end {
+            logger.info("storage", "verified every stored block below the newest \(Node.startupCheckBlocks)", height: end,
+                        ["seconds": String(format: "%.1f", Date().timeIntervalSince(started))])
+        }
+    }
+
+    /// Records a storage failure for health, metrics and the log (throttled: a full disk fails hundreds of times a
+    /// second). A corrupt stored block halts consensus for good: the node must not go on from a chain it cannot
+    /// trust; it keeps answering /healthz, /v1/status and /metrics so the operator sees why.
+    func storageError(_ error: Error, _ doing: String, height: UInt64? = nil) {
+        if let c = error as? StoredBlockCorrupt {
+            health.corrupted(height: c.height, "\(c); stop this node and restore it (docs/operations.md, 'Recovery')")
+            logger.throttled(.error, key: "storage-corrupt", interval: 60, "storage", "\(c) (while \(doing)); consensus halted", height: c.height)
+            queue.async { self.halted = true }
+            return
+        }
+        health.storageFailed("\(error) (while \(doing))")
+        logger.throttled(.error, key: "storage-\(doing)", "storage", "\(error) (while \(doing))", height: height)
+    }
+
+    /// How many of the newest blocks are verified before the node starts (the rest: in the background).
+    static let startupCheckBlocks: UInt64 = 1_000
 
     public func stop() {
         queue.sync { stopped = true }
@@ -154,7 +208,7 @@ public final class Node: @unchecked Sendable {
     /// Feeds one input and carries out every output, including our own messages looped back.
     func feed(_ input: ConsensusInput) {
         dispatchPrecondition(condition: .onQueue(queue))
-        if stopped { return }
+        if stopped || halted { return }
         carryOut(core.handle(input), startedHeight: { if case .startHeight = input { return true }; return false }())
     }
 
@@ -199,7 +253,7 @@ public final class Node: @unchecked Sendable {
                 futureProposals.removeAll()
                 for (p, b) in future where p.height == core.height { receive(proposal: p, block: b) }
             }
-            guard !inbox.isEmpty, !stopped else { return }
+            guard !inbox.isEmpty, !stopped, !halted else { return }
             outputs = core.handle(inbox.removeFirst())
         }
     }
@@ -253,7 +307,7 @@ public final class Node: @unchecked Sendable {
             r.locked = core.lockedValue.map { ($0, core.lockedRound) }
             r.valid = core.validValue.map { ($0, core.validRound) }
             do { try store.saveSignerState(r.canonicalBytes) } catch {
-                logger.error("signer", "cannot persist signer state, not signing: \(error)", height: height)
+                storageError(error, "persisting the signer state; not signing", height: height)
                 return nil
             }
             record = r
@@ -281,12 +335,21 @@ public final class Node: @unchecked Sendable {
         let candidates = mempool.peek(max: genesis.consensus.maxBlockTransactions)
         // Admission checks "committed?" against a read snapshot, so a transaction whose block committed while its
         // batch was being admitted can sit in the pool after the commit removed it: it leaves here.
-        let committed = (try? store.read { v in candidates.filter { v.isCommitted($0.hash) }.map(\.hash) }) ?? []
+        let committed: [Hash]
+        let lastCommit: CommitCertificate?
+        do {
+            (committed, lastCommit) = try store.read { v in
+                (candidates.filter { v.isCommitted($0.hash) }.map(\.hash), tip.height == 0 ? nil : try v.certificate(at: tip.height))
+            }
+        } catch {
+            // No proposal from a store we cannot read: the others time out and move to the next round.
+            storageError(error, "building a proposal", height: h)
+            return
+        }
         if !committed.isEmpty { mempool.remove(committed) }
         let gone = Set(committed)
         let entries = candidates.filter { !gone.contains($0.hash) }
         let txs = entries.map(\.tx)
-        let lastCommit = tip.height == 0 ? nil : (try? store.certificate(at: tip.height)) ?? nil
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let header = BlockHeader(chainID: chainID, height: h, time: max(now, tip.time + 1), previousBlockHash: tip.blockHash,
                                  txRoot: Merkle.root(leaves: entries.map(\.hash)), stateHash: tip.stateHash,
@@ -315,9 +378,13 @@ public final class Node: @unchecked Sendable {
                 try blockValidator.validate(block, tip: tip, previous: nil, isCommitted: { v.isCommitted($0) },
                                             isVerified: { mempool.contains($0) }, maxTime: maxTime, signatures: signatures)
             }
-        } catch {
+        } catch let e as BlockInvalid {
             valid = false
-            logger.warn("consensus", "proposal rejected: \(error)", height: p.height, ["round": "\(p.round)"])
+            logger.warn("consensus", "proposal rejected: \(e)", height: p.height, ["round": "\(p.round)"])
+        } catch {
+            // Our store failed, not the block: prevote nil (safe), and say why.
+            valid = false
+            storageError(error, "validating a proposal", height: p.height)
         }
         feed(.proposal(p, isValid: valid))
         if let d = pendingDecision, d.blockHash == block.hash { decided(height: d.height, blockHash: d.blockHash, certificate: d.certificate) }
@@ -334,20 +401,28 @@ public final class Node: @unchecked Sendable {
         commit(block: block, certificate: certificate)
     }
 
-    /// Executes and stores a final block, then starts the next height.
-    func commit(block: Block, certificate: CommitCertificate) {
+    /// Executes and stores a final block, then starts the next height. Returns false when storage failed: nothing
+    /// of the block was committed (one SQLite transaction), health says STORAGE_FAILED, and the block is tried
+    /// again a second later (and catch-up fetches it too), so the node resumes once the disk has room.
+    @discardableResult
+    func commit(block: Block, certificate: CommitCertificate) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
         let tip = store.tip
-        guard block.height == tip.height + 1 else { return }
+        guard block.height == tip.height + 1, !halted else { return false }
         let started = Date()
-        let exec = executor.execute(block, on: store.committedState, previousStateHash: tip.stateHash)
+        let exec: BlockExecution
         do {
+            exec = try executor.execute(block, on: store.committedState, previousStateHash: tip.stateHash)
             try store.commit(block: block, certificate: certificate, writes: exec.writes,
                              results: exec.results.map { ($0.hash, $0.result) }, stateHash: exec.stateHash)
         } catch {
-            logger.error("storage", "cannot commit block: \(error)", height: block.height)
-            return
+            storageError(error, "committing a block", height: block.height)
+            queue.asyncAfter(deadline: .now() + 1) { [self] in
+                if store.tip.height + 1 == block.height { commit(block: block, certificate: certificate) }
+            }
+            return false
         }
+        health.committed()
         let hashes = exec.results.map(\.hash)
         mempool.remove(hashes)
         committedHeight.store(block.height, ordering: .releasing)
@@ -360,6 +435,7 @@ public final class Node: @unchecked Sendable {
         pendingDecision = nil
         logger.debug("consensus", "committed", height: block.height, ["txs": "\(block.transactions.count)", "hash": block.hash.short])
         feed(.startHeight(block.height + 1))
+        return true
     }
 
     /// Every second, re-send this node's messages for the current height, so that progress resumes after
@@ -385,12 +461,14 @@ public final class Node: @unchecked Sendable {
                 guard p.proposer >= 0, p.proposer < validators.count,
                       signatures.verify(validators[p.proposer].publicKey, p.signature, p.signingBytes(chainID: chainID)),
                       b.hash == p.blockHash else { rejected += 1; continue }
+                noteSigned(validator: p.proposer, height: p.height)
                 forConsensus.append(m)
             case .vote(let v):
                 guard v.validator >= 0, v.validator < validators.count,
                       signatures.verify(validators[v.validator].publicKey, v.signature, v.signingBytes(chainID: chainID)) else {
                     rejected += 1; continue
                 }
+                noteSigned(validator: v.validator, height: v.height)
                 forConsensus.append(m)
             case .transactions(let txs):
                 rejected += admit(batch: txs)
@@ -410,6 +488,12 @@ public final class Node: @unchecked Sendable {
             }
         }
         return rejected
+    }
+
+    /// A verified signature of `validator` at `height`: that validator committed `height − 1`.
+    private func noteSigned(validator: Int, height: UInt64) {
+        catchUp.signed(validator: validator, height: height)
+        if height > 0 { gossip?.noteVerified(name: validators[validator].name, height: height - 1) }
     }
 
     // MARK: - Transactions
@@ -470,39 +554,60 @@ public final class Node: @unchecked Sendable {
 
     // MARK: - Catch-up
 
-    /// Fetches committed blocks from any peer that is ahead, verifies their certificates, and applies them.
+    /// Most blocks asked for in one catch-up request.
+    static let syncBatchBlocks = 100
+
+    /// Fetches committed blocks from peers that may be ahead, verifies their certificates, and applies them.
+    /// Whom to ask comes from peers' claims (hints that expire, and are ignored for a while once proven false) or,
+    /// when signatures prove we are behind but nobody claims to be ahead, from every peer in turn.
     private func syncLoop() {
         var lastPoll = Date.distantPast
-        while !queue.sync(execute: { stopped }) {
+        var nextPeer = 0
+        while !queue.sync(execute: { stopped || halted }) {
             if Date().timeIntervalSince(lastPoll) > 1 {
                 pollQuietPeers()
                 lastPoll = Date()
             }
             let tip = store.tip
-            let ahead = gossip.snapshot.filter { $0.height > tip.height }.sorted { $0.height > $1.height }
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let peers = gossip.snapshot
+            var candidates = peers.filter { $0.claimedHeight > tip.height && now - $0.claimedAtMs < Gossip.claimLifetimeMs }
+                .sorted { $0.claimedHeight > $1.claimedHeight }
+            if candidates.isEmpty, catchUp.provenHeight > tip.height, !peers.isEmpty {
+                candidates = [peers[nextPeer % peers.count]]
+                nextPeer &+= 1
+            }
             var progressed = false
-            for p in ahead.prefix(2) {
+            for p in candidates.prefix(2) {
                 if fetchBlocks(from: p, after: tip) { progressed = true; break }
             }
-            metrics.setCatchingUp(!ahead.isEmpty && ahead[0].height > tip.height + 1)
+            metrics.setCatchingUp(catchUp.isBehind(tip: store.tip.height))
             if !progressed { Thread.sleep(forTimeInterval: 0.25) }
         }
+        metrics.setCatchingUp(false)
     }
 
-    /// Peers we have not heard from lately (an observer hears from nobody) are asked for their height.
+    /// Peers we have not reached lately (an observer hears from nobody) are asked for their height: a claim.
     private func pollQuietPeers() {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        struct Status: Decodable { let height: UInt64 }
         for p in gossip.snapshot where (p.lastContactMs ?? 0) < now - 2000 {
             guard let r = try? client.send("GET", host: p.host, port: p.port, path: "/v1/status", timeout: 1), r.status == 200,
-                  let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
-                  let h = (o["height"] as? NSNumber)?.uint64Value else { continue }
-            gossip.noteContact(url: p.url, height: h, nowMs: now)
+                  let s = try? JSONDecoder().decode(Status.self, from: Data(r.body)) else { continue }
+            gossip.noteReached(url: p.url, nowMs: now)
+            gossip.noteClaim(url: p.url, height: s.height, nowMs: now)
         }
     }
 
+    /// Asks `p` for the blocks after `tip` and applies every one that verifies. Returns whether any was applied; a
+    /// peer that had nothing above our tip, or sent an invalid block, has its claim dropped (`claimFailed`).
     private func fetchBlocks(from p: PeerInfo, after tip: ChainTip) -> Bool {
-        guard let resp = try? client.send("GET", host: p.host, port: p.port, path: "/v1/sync/blocks?from=\(tip.height + 1)&limit=100", timeout: 10),
-              resp.status == 200, let batch = try? SyncBatch(canonical: resp.body), !batch.entries.isEmpty else { return false }
+        let nowMs = { Int64(Date().timeIntervalSince1970 * 1000) }
+        guard let resp = try? client.send("GET", host: p.host, port: p.port, path: "/v1/sync/blocks?from=\(tip.height + 1)&limit=\(Node.syncBatchBlocks)", timeout: 10),
+              resp.status == 200, let batch = try? SyncBatch(canonical: resp.body), !batch.entries.isEmpty else {
+            gossip.claimFailed(url: p.url, nowMs: nowMs())
+            return false
+        }
         // Transaction signatures are not covered by the block hash (a transaction's hash leaves its signature out),
         // so the certificate does not vouch for them: verify them all here, on every core, before the serial
         // queue; validation below then finds the valid ones in the signature cache.
@@ -511,7 +616,7 @@ public final class Node: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: cores) { c in
             for i in stride(from: c, to: txs.count, by: cores) { _ = signatures.verify(txs[i], hash: txs[i].hash(chainID: chainID)) }
         }
-        let applied: Int = queue.sync { [self] in
+        let (applied, invalid): (Int, Bool) = queue.sync { [self] in
             var applied = 0
             for e in batch.entries {
                 let t = store.tip
@@ -520,19 +625,34 @@ public final class Node: @unchecked Sendable {
                     // The certificate first (cheap: a few signatures), then everything else, signatures included.
                     try e.certificate.verify(validators: validators, chainID: chainID, height: e.block.height, blockHash: e.block.hash,
                                              verifier: signatures.verify)
-                    try blockValidator.validate(e.block, tip: t, previous: nil, isCommitted: { store.isCommitted($0) },
+                    try blockValidator.validate(e.block, tip: t, previous: nil, isCommitted: { try store.isCommitted($0) },
                                                 isVerified: { _ in false }, maxTime: nil, signatures: signatures)
-                } catch {
-                    logger.warn("sync", "peer \(p.name) sent an invalid block: \(error)", height: e.block.height)
+                } catch let e2 as BlockInvalid {
+                    logger.warn("sync", "peer \(p.name) sent an invalid block: \(e2)", height: e.block.height)
                     metrics.count("gossip_invalid_total")
-                    return applied
+                    return (applied, true)
+                } catch let e2 as CommitError {
+                    logger.warn("sync", "peer \(p.name) sent a block with an invalid certificate: \(e2)", height: e.block.height)
+                    metrics.count("gossip_invalid_total")
+                    return (applied, true)
+                } catch {
+                    storageError(error, "validating a fetched block", height: e.block.height)
+                    return (applied, false)
                 }
-                commit(block: e.block, certificate: e.certificate)
+                // A failed commit (storage) is not progress: the loop sleeps before trying again.
+                guard commit(block: e.block, certificate: e.certificate) else { return (applied, false) }
                 applied += 1
             }
-            return applied
+            return (applied, false)
         }
-        if applied > 0 { logger.info("sync", "caught up \(applied) blocks from \(p.name)", height: store.tip.height) }
+        if applied > 0 {
+            gossip.claimHeld(url: p.url)
+            gossip.noteVerified(url: p.url, height: store.tip.height)
+            catchUp.fetched(full: batch.entries.count >= Node.syncBatchBlocks)
+            logger.info("sync", "caught up \(applied) blocks from \(p.name)", height: store.tip.height)
+        } else if invalid || batch.entries.allSatisfy({ $0.block.height <= tip.height }) {
+            gossip.claimFailed(url: p.url, nowMs: nowMs())
+        }
         return applied > 0
     }
 }

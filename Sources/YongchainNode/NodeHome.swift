@@ -17,11 +17,14 @@ public struct NodeHome: Sendable {
         guard let data = FileManager.default.contents(atPath: configPath) else {
             throw NodeError(code: "CONFIG_MISSING", message: "no \(configPath); create one with `yongchain cluster init` or see docs/operations.md")
         }
+        let config: NodeConfig
         do {
-            return try JSONDecoder().decode(NodeConfig.self, from: data)
+            config = try JSONDecoder().decode(NodeConfig.self, from: data)
         } catch {
             throw NodeError(code: "CONFIG_INVALID", message: "\(configPath): \(error)")
         }
+        try config.validate(path: configPath)
+        return config
     }
 }
 
@@ -39,6 +42,19 @@ public struct NodeConfig: Sendable, Codable, Equatable {
         self.moniker = moniker
         self.listen = listen
         self.peers = peers
+    }
+
+    /// Largest mempool an operator may configure.
+    static let maxMempoolTransactions = 10_000_000
+
+    /// Range checks of what JSON decoding cannot check; CONFIG_INVALID names the field.
+    func validate(path: String) throws {
+        if let m = mempoolMaxTransactions, !(1...NodeConfig.maxMempoolTransactions).contains(m) {
+            throw NodeError(code: "CONFIG_INVALID", message: "\(path): mempoolMaxTransactions must be 1 to \(NodeConfig.maxMempoolTransactions), not \(m)")
+        }
+        guard hostPort != nil else {
+            throw NodeError(code: "CONFIG_INVALID", message: "\(path): listen must be host:port with a port from 0 to 65535, not '\(listen)'")
+        }
     }
 
     public func write(path: String) throws {

@@ -92,7 +92,9 @@ public final class RequestVerifier: @unchecked Sendable {
         guard let sig = Hex.decode(values[3]!), !sig.isEmpty else {
             return .failure(APIError(401, "AUTH_MALFORMED", "\(names[3]): the signature in hex"))
         }
-        guard abs(nowMs - ts) <= limits.windowMs else {
+        // Any Int64 may arrive here: subtract without overflowing (abs(Int64.min) would trap and stop the node).
+        let (skew, overflow) = nowMs.subtractingReportingOverflow(ts)
+        guard !overflow, skew.magnitude <= UInt64(max(limits.windowMs, 0)) else {
             return .failure(APIError(401, "AUTH_STALE", "the request timestamp \(ts) is more than \(limits.windowMs / 1000) s from the node's clock (\(nowMs)); check the caller's clock and sign a fresh request"))
         }
         guard isKnown(key) else {

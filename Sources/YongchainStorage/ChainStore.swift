@@ -69,6 +69,11 @@ public final class ChainStore: @unchecked Sendable {
                 throw StorageError(code: "STORAGE_SCHEMA", message: "database schema \(version) is not \(ChainStore.schemaVersion)")
             }
             try writer.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
+            // SHA-256 of each block's stored bytes, so that a change to any byte — a transaction's signature too,
+            // which no header hash covers — is seen when the block is read. Databases made before it have NULL.
+            var columns: [String] = []
+            try writer.query("PRAGMA table_info(blocks)") { columns.append($0.text(1)) }
+            if !columns.contains("data_hash") { try writer.exec("ALTER TABLE blocks ADD COLUMN data_hash BLOB") }
         }
     }
 
@@ -98,12 +103,15 @@ public final class ChainStore: @unchecked Sendable {
                 try writer.run("INSERT INTO state_hashes (height, hash) VALUES (0, ?)", [.blob(initialStateHash.bytes)])
                 try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateHash: initialStateHash, time: genesis.genesisTime))
             }
+            _ = try loadTip()
         }
     }
 
+    /// The committed tip. Read from disk by `open` and replaced by each successful `commit`, so it never needs a
+    /// read that could fail. The store MUST be opened before it is asked.
     public var tip: ChainTip {
-        if let t = locked({ cachedTip }) { return t }
-        return (try? locked { try loadTip() }) ?? ChainTip(height: 0, blockHash: .zero, stateHash: .zero, time: 0)
+        guard let t = locked({ cachedTip }) else { preconditionFailure("ChainStore.tip asked before open(genesis:)") }
+        return t
     }
 
     private func loadTip() throws -> ChainTip {
@@ -132,7 +140,7 @@ public final class ChainStore: @unchecked Sendable {
             }
         }
         var prevState: Hash?
-        try writer.query("SELECT hash FROM state_hashes WHERE height = ?", [.int(Int64(t.height - 1))]) { prevState = Hash($0.blob(0)) }
+        try writer.query("SELECT hash FROM state_hashes WHERE height = ?", [try .int(checked: t.height - 1, "height")]) { prevState = Hash($0.blob(0)) }
         guard prevState == block.header.stateHash else {
             throw StorageError(code: "STORAGE_CORRUPT", message: "state hash recorded for height \(t.height - 1) differs from block \(t.height)'s header")
         }
@@ -149,19 +157,23 @@ public final class ChainStore: @unchecked Sendable {
             guard block.height == t.height + 1 else {
                 throw StorageError(code: "STORAGE_NOT_NEXT", message: "block \(block.height) does not extend tip \(t.height)")
             }
+            let height = try Value.int(checked: block.height, "height")
+            let next = ChainTip(height: block.height, blockHash: block.hash, stateHash: stateHash, time: block.header.time)
             try writer.transaction {
-                try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data) VALUES (?, ?, ?, ?, ?)",
-                               [.int(Int64(block.height)), .blob(block.hash.bytes), .int(block.header.time),
-                                .int(Int64(block.transactions.count)), .blob(block.canonicalBytes)])
-                try writer.run("INSERT INTO commits (height, data) VALUES (?, ?)", [.int(Int64(block.height)), .blob(certificate.canonicalBytes)])
+                let data = block.canonicalBytes
+                try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data, data_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                               [height, .blob(block.hash.bytes), .int(block.header.time),
+                                .int(Int64(block.transactions.count)), .blob(data), .blob(Hash.sha256(data).bytes)])
+                try writer.run("INSERT INTO commits (height, data) VALUES (?, ?)", [height, .blob(certificate.canonicalBytes)])
                 for (i, r) in results.enumerated() {
                     try writer.run("INSERT INTO txs (hash, height, idx, code, message) VALUES (?, ?, ?, ?, ?)",
-                                   [.blob(r.hash.bytes), .int(Int64(block.height)), .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
+                                   [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
                 }
                 try applyWrites(writes)
-                try writer.run("INSERT INTO state_hashes (height, hash) VALUES (?, ?)", [.int(Int64(block.height)), .blob(stateHash.bytes)])
-                try setTip(ChainTip(height: block.height, blockHash: block.hash, stateHash: stateHash, time: block.header.time))
+                try writer.run("INSERT INTO state_hashes (height, hash) VALUES (?, ?)", [height, .blob(stateHash.bytes)])
+                try setTip(next)
             }
+            cachedTip = next
         }
     }
 
@@ -179,7 +191,6 @@ public final class ChainStore: @unchecked Sendable {
         var w = CanonicalWriter()
         w.u64(t.height); w.hash(t.blockHash); w.hash(t.stateHash); w.i64(t.time)
         try setMeta("tip", w.bytes)
-        cachedTip = nil
     }
 
     private func meta(_ key: String) throws -> [UInt8]? {
@@ -194,15 +205,20 @@ public final class ChainStore: @unchecked Sendable {
 
     // MARK: - Execution-time state (writer connection)
 
-    /// Committed state as the writer sees it. For executing blocks on the node's commit path only.
-    public var committedState: StateReader { WriterState(store: self) }
+    /// Committed state as the writer sees it, for executing one block on the commit path. Each call gives a
+    /// reader with its own failure record: check it (`checkReads()`) before committing what was computed.
+    public var committedState: StateReader { WriterState(store: self, failures: ReadFailures()) }
 
     struct WriterState: StateReader {
         let store: ChainStore
-        func get(_ key: [UInt8]) -> [UInt8]? { store.locked { (try? ChainStore.get(store.writer, key)) ?? nil } }
-        func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
-            store.locked { (try? ChainStore.scan(store.writer, prefix: prefix, after: after, limit: limit)) ?? [] }
+        let failures: ReadFailures
+        func get(_ key: [UInt8]) -> [UInt8]? {
+            store.locked { failures.answer(nil) { try ChainStore.get(store.writer, key) } }
         }
+        func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
+            store.locked { failures.answer([]) { try ChainStore.scan(store.writer, prefix: prefix, after: after, limit: limit) } }
+        }
+        func checkReads() throws { try failures.check() }
     }
 
     static func get(_ c: Connection, _ key: [UInt8]) throws -> [UInt8]? {
@@ -217,10 +233,10 @@ public final class ChainStore: @unchecked Sendable {
         let op = after == nil ? ">=" : ">"
         if let upper = ChainStore.prefixUpperBound(prefix) {
             try c.query("SELECT key, value FROM state WHERE key \(op) ? AND key < ? ORDER BY key LIMIT ?",
-                        [.blob(lower), .blob(upper), .int(Int64(limit))]) { out.append(($0.blob(0), $0.blob(1))) }
+                        [.blob(lower), .blob(upper), .int(Int64(max(limit, 0)))]) { out.append(($0.blob(0), $0.blob(1))) }
         } else {
             try c.query("SELECT key, value FROM state WHERE key \(op) ? ORDER BY key LIMIT ?",
-                        [.blob(lower), .int(Int64(limit))]) { out.append(($0.blob(0), $0.blob(1))) }
+                        [.blob(lower), .int(Int64(max(limit, 0)))]) { out.append(($0.blob(0), $0.blob(1))) }
         }
         return out
     }
@@ -238,10 +254,17 @@ public final class ChainStore: @unchecked Sendable {
     // MARK: - Reads (pooled connections, consistent snapshots)
 
     /// Runs `body` against one consistent snapshot: the tip it reports and the state it reads belong together.
+    /// A read that failed inside `body` (even one a `StateReader` answered as absent) makes this throw, so no
+    /// answer is ever computed from a failed read.
     public func read<T>(_ body: (ReadView) throws -> T) throws -> T {
         let c = try checkoutReader()
         defer { checkin(c) }
-        return try c.readTransaction { try body(ReadView(connection: c)) }
+        return try c.readTransaction {
+            let view = ReadView(connection: c, failures: ReadFailures())
+            let result = try body(view)
+            try view.failures.check()
+            return result
+        }
     }
 
     private func checkoutReader() throws -> Connection {
@@ -258,20 +281,71 @@ public final class ChainStore: @unchecked Sendable {
     public func transaction(_ hash: Hash) throws -> TxRecord? { try read { try $0.transaction(hash) } }
 
     private func blockLocked(_ height: UInt64) throws -> Block? {
-        var data: [UInt8]?
-        try writer.query("SELECT data FROM blocks WHERE height = ?", [.int(Int64(height))]) { data = $0.blob(0) }
-        return try data.map { try Block(canonical: $0) }
+        try ChainStore.block(writer, height, chainID: try chainIDLocked())
+    }
+
+    private func chainIDLocked() throws -> String {
+        guard let id = try meta("chain_id") else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
+        return String(decoding: id, as: UTF8.self)
     }
 
     /// Whether a transaction hash is already committed (writer's view, for block validation on the commit path).
-    public func isCommitted(_ hash: Hash) -> Bool {
-        locked { ChainStore.isCommitted(writer, hash) }
+    public func isCommitted(_ hash: Hash) throws -> Bool {
+        try locked { try ChainStore.isCommitted(writer, hash) }
     }
 
-    static func isCommitted(_ c: Connection, _ hash: Hash) -> Bool {
+    static func isCommitted(_ c: Connection, _ hash: Hash) throws -> Bool {
         var found = false
-        try? c.query("SELECT 1 FROM txs WHERE hash = ?", [.blob(hash.bytes)]) { _ in found = true }
+        try c.query("SELECT 1 FROM txs WHERE hash = ?", [.blob(hash.bytes)]) { _ in found = true }
         return found
+    }
+
+    /// The block stored at `height`, checked against what it must match: its header hashes to the hash recorded
+    /// beside it (which the next block and the commit certificate point at), its transactions to the header's
+    /// transaction root, and its last commit to the header's last-commit hash. A block altered on disk is never
+    /// handed out: it throws STORAGE_CORRUPT naming the height.
+    static func block(_ c: Connection, _ height: UInt64, chainID: String) throws -> Block? {
+        guard let h = Value.int(exactly: height) else { return nil }
+        var row: (hash: [UInt8], data: [UInt8], dataHash: [UInt8]?)?
+        try c.query("SELECT hash, data, data_hash FROM blocks WHERE height = ?", [h]) { row = ($0.blob(0), $0.blob(1), $0.isNull(2) ? nil : $0.blob(2)) }
+        guard let row else { return nil }
+        if let d = row.dataHash, Hash.sha256(row.data).bytes != d {
+            throw StoredBlockCorrupt(height: height, reason: "its stored bytes changed since it was committed")
+        }
+        let block: Block
+        do { block = try Block(canonical: row.data) } catch {
+            throw StoredBlockCorrupt(height: height, reason: "it does not decode: \(error)")
+        }
+        guard block.height == height else { throw StoredBlockCorrupt(height: height, reason: "it says it is block \(block.height)") }
+        guard block.hash.bytes == row.hash else { throw StoredBlockCorrupt(height: height, reason: "its header does not hash to the recorded block hash") }
+        if let reason = block.integrityProblem(chainID: chainID) { throw StoredBlockCorrupt(height: height, reason: reason) }
+        return block
+    }
+
+    /// Checks the stored blocks `from...through` without the writer's lock: each block against its recorded hash,
+    /// its roots and its stored bytes (`block(at:)`), its link to the block before, its certificate, and the state
+    /// hash its header carries against the one recorded for the height before. Throws `StoredBlockCorrupt` naming
+    /// the first bad height. It needs no signature check: a block is bound to its successor's link and to a
+    /// certificate that was verified when it was committed, and the stored bytes to their digest.
+    public func verifyStoredBlocks(from: UInt64, through: UInt64) throws {
+        guard from <= through else { return }
+        try read { v in
+            var previous: Hash? = from > 1 ? try v.block(at: from - 1)?.hash : nil
+            var h = from
+            while h <= through {
+                guard let (b, _) = try v.committedBlock(at: h) else { throw StoredBlockCorrupt(height: h, reason: "it is missing") }
+                if h > 1 {
+                    guard let p = previous, b.header.previousBlockHash == p else {
+                        throw StoredBlockCorrupt(height: h, reason: "it does not link to block \(h - 1)")
+                    }
+                }
+                guard try v.stateHash(at: h - 1) == b.header.stateHash else {
+                    throw StoredBlockCorrupt(height: h, reason: "its header's state hash differs from the one recorded for height \(h - 1)")
+                }
+                previous = b.hash
+                h += 1
+            }
+        }
     }
 
     // MARK: - Signer state and evidence
@@ -292,15 +366,15 @@ public final class ChainStore: @unchecked Sendable {
     public func addEvidence(height: UInt64, validator: Int, data: [UInt8]) throws {
         try locked {
             try writer.run("INSERT OR IGNORE INTO evidence (height, validator, data) VALUES (?, ?, ?)",
-                           [.int(Int64(height)), .int(Int64(validator)), .blob(data)])
+                           [try .int(checked: height, "height"), .int(Int64(validator)), .blob(data)])
         }
     }
 
     public func evidence(limit: Int = 100) throws -> [(height: UInt64, validator: Int, data: [UInt8])] {
         try read { v in
             var out: [(UInt64, Int, [UInt8])] = []
-            try v.connection.query("SELECT height, validator, data FROM evidence ORDER BY id DESC LIMIT ?", [.int(Int64(limit))]) {
-                out.append((UInt64($0.int(0)), Int($0.int(1)), $0.blob(2)))
+            try v.connection.query("SELECT height, validator, data FROM evidence ORDER BY id DESC LIMIT ?", [.int(Int64(max(limit, 0)))]) {
+                out.append((try $0.unsigned(0), try $0.count(1), $0.blob(2)))
             }
             return out.map { (height: $0.0, validator: $0.1, data: $0.2) }
         }
@@ -331,6 +405,7 @@ public final class ChainStore: @unchecked Sendable {
 /// One consistent snapshot of the chain for reading.
 public struct ReadView: StateReader {
     let connection: Connection
+    let failures: ReadFailures
 
     public func tip() throws -> ChainTip {
         var b: [UInt8]?
@@ -340,45 +415,73 @@ public struct ReadView: StateReader {
         return ChainTip(height: try r.u64(), blockHash: try r.hash(), stateHash: try r.hash(), time: try r.i64())
     }
 
-    public func get(_ key: [UInt8]) -> [UInt8]? { (try? ChainStore.get(connection, key)) ?? nil }
+    public func get(_ key: [UInt8]) -> [UInt8]? { failures.answer(nil) { try ChainStore.get(connection, key) } }
+
+    public func checkReads() throws { try failures.check() }
 
     /// Whether a transaction hash is committed as of this snapshot (admission's check: it never waits for the
     /// writer, so a block being fsynced does not stall the API; a transaction committed just after the snapshot
     /// may enter the mempool, and the next proposal, reading a snapshot taken after that commit, removes it).
-    public func isCommitted(_ hash: Hash) -> Bool { ChainStore.isCommitted(connection, hash) }
+    /// A failed look-up is recorded (and `read` then throws), never answered as "not committed".
+    public func isCommitted(_ hash: Hash) -> Bool { failures.answer(false) { try ChainStore.isCommitted(connection, hash) } }
 
     public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
-        (try? ChainStore.scan(connection, prefix: prefix, after: after, limit: limit)) ?? []
+        failures.answer([]) { try ChainStore.scan(connection, prefix: prefix, after: after, limit: limit) }
     }
 
+    /// The block at `height`, checked against its recorded hash and its own roots (`ChainStore.block`); nil if
+    /// there is none. Throws STORAGE_CORRUPT for a block altered on disk.
     public func block(at height: UInt64) throws -> Block? {
-        var data: [UInt8]?
-        try connection.query("SELECT data FROM blocks WHERE height = ?", [.int(Int64(height))]) { data = $0.blob(0) }
-        return try data.map { try Block(canonical: $0) }
+        try ChainStore.block(connection, height, chainID: try chainID())
+    }
+
+    func chainID() throws -> String {
+        var id: [UInt8]?
+        try connection.query("SELECT value FROM meta WHERE key = 'chain_id'") { id = $0.blob(0) }
+        guard let id else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
+        return String(decoding: id, as: UTF8.self)
     }
 
     public func blockHeight(hash: Hash) throws -> UInt64? {
         var h: UInt64?
-        try connection.query("SELECT height FROM blocks WHERE hash = ?", [.blob(hash.bytes)]) { h = UInt64($0.int(0)) }
+        try connection.query("SELECT height FROM blocks WHERE hash = ?", [.blob(hash.bytes)]) { h = try $0.unsigned(0) }
         return h
     }
 
+    /// The commit certificate stored for `height`. It must certify this height; `committedBlock(at:)` also
+    /// checks that it certifies the stored block.
     public func certificate(at height: UInt64) throws -> CommitCertificate? {
+        guard let h = Value.int(exactly: height) else { return nil }
         var data: [UInt8]?
-        try connection.query("SELECT data FROM commits WHERE height = ?", [.int(Int64(height))]) { data = $0.blob(0) }
-        return try data.map { try CommitCertificate(canonical: $0) }
+        try connection.query("SELECT data FROM commits WHERE height = ?", [h]) { data = $0.blob(0) }
+        guard let data else { return nil }
+        let c: CommitCertificate
+        do { c = try CommitCertificate(canonical: data) } catch {
+            throw StoredBlockCorrupt(height: height, reason: "its commit certificate does not decode: \(error)")
+        }
+        guard c.height == height else { throw StoredBlockCorrupt(height: height, reason: "its commit certificate is for height \(c.height)") }
+        return c
+    }
+
+    /// A block with its commit certificate, both checked, and the certificate checked to name this block: what
+    /// the node serves to peers catching up and to clients.
+    public func committedBlock(at height: UInt64) throws -> (block: Block, certificate: CommitCertificate)? {
+        guard let b = try block(at: height), let c = try certificate(at: height) else { return nil }
+        guard c.blockHash == b.hash else { throw StoredBlockCorrupt(height: height, reason: "its commit certificate names another block") }
+        return (b, c)
     }
 
     public func stateHash(at height: UInt64) throws -> Hash? {
-        var h: Hash?
-        try connection.query("SELECT hash FROM state_hashes WHERE height = ?", [.int(Int64(height))]) { h = Hash($0.blob(0)) }
-        return h
+        guard let h = Value.int(exactly: height) else { return nil }
+        var out: Hash?
+        try connection.query("SELECT hash FROM state_hashes WHERE height = ?", [h]) { out = Hash($0.blob(0)) }
+        return out
     }
 
     public func transaction(_ hash: Hash) throws -> TxRecord? {
         var rec: TxRecord?
         try connection.query("SELECT height, idx, code, message FROM txs WHERE hash = ?", [.blob(hash.bytes)]) {
-            rec = TxRecord(hash: hash, height: UInt64($0.int(0)), index: Int($0.int(1)),
+            rec = TxRecord(hash: hash, height: try $0.unsigned(0), index: try $0.count(1),
                            result: TxResult(code: $0.text(2), message: $0.text(3)))
         }
         return rec
@@ -387,10 +490,38 @@ public struct ReadView: StateReader {
     /// Recent block headers, newest first.
     public func recentBlocks(limit: Int, before: UInt64? = nil) throws -> [(height: UInt64, hash: Hash, time: Int64, txCount: Int)] {
         var out: [(UInt64, Hash, Int64, Int)] = []
+        let upper = Int64(clamping: before ?? UInt64(Int64.max))
         try connection.query("SELECT height, hash, time, tx_count FROM blocks WHERE height < ? ORDER BY height DESC LIMIT ?",
-                             [.int(Int64(before ?? UInt64(Int64.max))), .int(Int64(limit))]) {
-            out.append((UInt64($0.int(0)), Hash($0.blob(1)) ?? .zero, $0.int(2), Int($0.int(3))))
+                             [.int(upper), .int(Int64(max(limit, 0)))]) {
+            out.append((try $0.unsigned(0), Hash($0.blob(1)) ?? .zero, $0.int(2), try $0.count(3)))
         }
         return out.map { (height: $0.0, hash: $0.1, time: $0.2, txCount: $0.3) }
+    }
+}
+
+/// A block (or its certificate) as stored does not match what it must: altered or damaged on disk. Its code is
+/// STORAGE_CORRUPT and it names the height, so an operator knows where to look (`yongchain verify chain`).
+public struct StoredBlockCorrupt: Error, Sendable, CustomStringConvertible {
+    public let height: UInt64
+    public let reason: String
+    public var code: String { "STORAGE_CORRUPT" }
+    public var description: String { "STORAGE_CORRUPT: block \(height) as stored is not valid: \(reason)" }
+}
+
+/// The first failure of the reads made through one reader. `StateReader` reads cannot throw, so a failed one
+/// answers a neutral value and is recorded here; `check()` then throws it (see `StateReader.checkReads`).
+public final class ReadFailures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+
+    func answer<T>(_ neutral: T, _ read: () throws -> T) -> T {
+        do { return try read() } catch {
+            lock.withLock { if first == nil { first = error } }
+            return neutral
+        }
+    }
+
+    public func check() throws {
+        if let e = lock.withLock({ first }) { throw e }
     }
 }

@@ -125,9 +125,31 @@ enum Value {
     case null
 }
 
+extension Value {
+    /// A height or count as SQLite's signed 64-bit integer. Heights above `Int64.max` cannot be stored, so a
+    /// caller asking for one gets nil (a read finds nothing there) instead of a trap.
+    static func int(exactly v: UInt64) -> Value? { Int64(exactly: v).map { .int($0) } }
+
+    /// For writes: a value that cannot be stored is an error, never a trap.
+    static func int(checked v: UInt64, _ what: String) throws -> Value {
+        guard let x = Int64(exactly: v) else {
+            throw StorageError(code: "STORAGE_FAILED", message: "\(what) \(v) is larger than SQLite can store", context: what)
+        }
+        return .int(x)
+    }
+}
+
 struct Row {
     let stmt: OpaquePointer
     func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
+    /// A column that must hold a non-negative integer (a height, an index, a count). A negative one means the file
+    /// was altered or damaged: STORAGE_CORRUPT, never a trap.
+    func unsigned(_ i: Int32) throws -> UInt64 {
+        let v = sqlite3_column_int64(stmt, i)
+        guard v >= 0 else { throw StorageError(code: "STORAGE_CORRUPT", message: "column \(i) holds \(v), which is negative") }
+        return UInt64(v)
+    }
+    func count(_ i: Int32) throws -> Int { Int(try unsigned(i)) }
     func text(_ i: Int32) -> String { sqlite3_column_text(stmt, i).map { String(cString: $0) } ?? "" }
     func blob(_ i: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, i))

@@ -157,7 +157,7 @@ enum ClusterCommand {
         let m = try manifest(dir)
         let exe = try Spawner.selfExecutable()
         for e in try selected(m, only) {
-            if let pid = Spawner.readPid(e.home + "/node.pid"), kill(pid, 0) == 0 {
+            if let pid = Spawner.readPid(e.home + "/node.pid"), Spawner.isRunning(pid) {
                 print("  \(e.name) already running (pid \(pid))")
                 continue
             }
@@ -237,20 +237,33 @@ enum Spawner {
         return pid
     }
 
+    /// The pid recorded in a pid file, if it names a process that could be ours: a number above 1. (A file
+    /// saying 0 or -1 must never reach kill(2): those mean "my process group" and "every process I may signal".)
     static func readPid(_ path: String) -> pid_t? {
-        guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let s = try? String(contentsOfFile: path, encoding: .utf8),
+              let pid = pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 else { return nil }
+        return pid
+    }
+
+    /// Whether `pid` is a live process. A process killed with SIGKILL stays a zombie (state Z in /proc) until its
+    /// parent reaps it, and kill(pid, 0) still succeeds for it; a zombie is not running.
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard pid > 1, kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
+        return state != "Z" && state != "X"
     }
 
     /// SIGTERM, then SIGKILL after `grace` seconds. True if the process was running.
     @discardableResult
     static func stop(pid: pid_t, grace: Double) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
+        guard isRunning(pid) else { return false }
         kill(pid, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline {
             var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid || kill(pid, 0) != 0 { return true }
+            if waitpid(pid, &status, WNOHANG) == pid || !isRunning(pid) { return true }
             Thread.sleep(forTimeInterval: 0.05)
         }
         kill(pid, SIGKILL)
