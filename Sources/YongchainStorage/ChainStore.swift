@@ -35,7 +35,7 @@ public struct TxRecord: Sendable, Equatable {
 /// consistent snapshot.
 public final class ChainStore: @unchecked Sendable {
     public let path: String
-    private let writer: Connection
+    let writer: Connection
     private let writerLock = NSLock()
     private var readers: [Connection] = []
     private let readersLock = NSLock()

@@ -22,7 +22,7 @@ func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test") ->
     let tx = Transaction.signed(type: "t", body: [UInt8(height & 0xff)], nonce: height, key: k, chainID: chain)
     let header = BlockHeader(chainID: chain, height: height, time: tip.time + 1, previousBlockHash: tip.blockHash,
                              txRoot: Block.txRoot([tx], chainID: chain), stateHash: tip.stateHash, proposer: k.publicKey,
-                             validatorSetHash: .zero, lastCommitHash: .zero)
+                             validatorSetHash: .zero, lastCommitHash: Block.commitHash(nil))
     return Block(header: header, transactions: [tx], lastCommit: nil)
 }
 

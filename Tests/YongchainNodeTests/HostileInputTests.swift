@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+@testable import YongchainNode
+
+/// Single requests that once stopped a node or bent what it reports (issue 11), sent through the node's real
+/// routes in this process. Before the fixes, the first three traps killed the whole test process.
+@Suite(.serialized) struct HostileInputTests {
+    final class Fixture: @unchecked Sendable {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-hostile-\(UUID().uuidString.prefix(8))").path
+        let chain = "hostile-test"
+        let registry = try! PrivateKey.generate()
+        let bank = try! PrivateKey.generate()
+        let node: Node
+        let api: API
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+            let home = NodeHome(dir)
+            try Genesis(chainID: chain, genesisTime: 1_700_000_000_000, organizations: [
+                Organization(name: "registry", role: .registry, authorities: [.realEstate, .trade], publicKey: registry.publicKey, address: "http://127.0.0.1:9"),
+                Organization(name: "bank", role: .bank, publicKey: bank.publicKey, address: "http://127.0.0.1:9", power: 0),
+            ]).write(path: home.genesisPath)
+            try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
+            try KeyFile.write(registry, to: home.keyPath)
+            node = try Node(home: home, logger: Logger(level: .error))
+            api = API(node: node)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+        /// (status, error code or "") of one request, parsed from raw bytes as the server would.
+        func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) -> (Int, String) {
+            var raw = "\(method) \(target) HTTP/1.1\r\nHost: node\r\nContent-Length: \(body.count)\r\n"
+            for (k, v) in headers { raw += "\(k): \(v)\r\n" }
+            var parser = HTTPRequestParser()
+            parser.feed(Array((raw + "\r\n").utf8) + body)
+            guard case .request(let req) = parser.next() else { return (-1, "UNPARSED") }
+            let resp = api.handle(req)
+            let code = (try? JSONSerialization.jsonObject(with: Data(resp.body)) as? [String: Any])
+                .flatMap { $0["error"] as? [String: Any] }?["code"] as? String
+            return (resp.status, code ?? "")
+        }
+
+        func json(_ target: String) throws -> [String: Any] {
+            var parser = HTTPRequestParser()
+            parser.feed(Array("GET \(target) HTTP/1.1\r\nHost: node\r\n\r\n".utf8))
+            guard case .request(let req) = parser.next() else { throw CancellationError() }
+            return try JSONSerialization.jsonObject(with: Data(api.handle(req).body)) as? [String: Any] ?? [:]
+        }
+    }
+
+    @Test func heightsTooLargeForStorageAreRefusedNotATrap() throws {
+        let f = try Fixture()
+        #expect(f.send("GET", "/v1/blocks/9223372036854775808") == (400, "INVALID_HEIGHT"))
+        #expect(f.send("GET", "/v1/blocks/18446744073709551616") == (400, "INVALID_HEIGHT"))
+        #expect(f.send("GET", "/v1/blocks/+5") == (400, "INVALID_HEIGHT"))
+        #expect(f.send("GET", "/v1/blocks/9223372036854775807") == (404, "NOT_FOUND"))
+        #expect(f.send("GET", "/v1/blocks?before=18446744073709551615") == (400, "INVALID_PARAMETER"))
+        #expect(f.send("GET", "/v1/blocks?before=9223372036854775807").0 == 200)
+        #expect(f.send("GET", "/v1/sync/blocks?from=9223372036854775808") == (400, "INVALID_HEIGHT"))
+        #expect(f.send("GET", "/v1/sync/blocks?from=9223372036854775807").0 == 200)
+        #expect(f.send("GET", "/v1/status?minHeight=18446744073709551615") == (400, "INVALID_MIN_HEIGHT"))
+        #expect(f.send("GET", "/v1/status?minHeight=1&timeoutMs=-1") == (400, "INVALID_PARAMETER"))
+    }
+
+    @Test func outOfRangeParametersAreRefusedWithTheirName() throws {
+        let f = try Fixture()
+        for bad in ["-1", "0", "101", "1e2", " 5", "", "99999999999999999999999"] {
+            #expect(f.send("GET", "/v1/blocks?limit=\(bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? bad)") == (400, "INVALID_PARAMETER"), "limit=\(bad)")
+        }
+        #expect(f.send("GET", "/v1/blocks?limit=100").0 == 200)
+        #expect(f.send("GET", "/v1/sync/blocks?from=1&limit=501") == (400, "INVALID_PARAMETER"))
+        #expect(f.send("POST", "/v1/txs?wait=later", body: Array("{}".utf8)) == (400, "INVALID_PARAMETER"))
+        #expect(f.send("POST", "/v1/txs?wait=commit&timeoutMs=60001", body: Array("{}".utf8)) == (400, "INVALID_PARAMETER"))
+    }
+
+    @Test func anExtremeTimestampIsStaleNotATrap() throws {
+        let f = try Fixture()
+        let target = "/v1/mortgage/banks/\(f.bank.publicKey.text)/filings"
+        for ts in [Int64.min, Int64.max, -1] {
+            let h = RequestAuth.headers(method: "GET", target: target, body: [], key: f.bank, chainID: f.chain, timestampMs: ts, nonce: "n\(ts)")
+            #expect(f.send("GET", target, headers: h) == (401, "AUTH_STALE"), "timestamp \(ts)")
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let good = RequestAuth.headers(method: "GET", target: target, body: [], key: f.bank, chainID: f.chain, timestampMs: now, nonce: "fresh")
+        #expect(f.send("GET", target, headers: good).0 == 200)
+        // Sessions open through the same check.
+        let h = RequestAuth.headers(method: "POST", target: "/v1/auth/sessions", body: [], key: f.bank, chainID: f.chain,
+                                    timestampMs: Int64.min, nonce: "s")
+        #expect(f.send("POST", "/v1/auth/sessions", headers: h) == (401, "AUTH_STALE"))
+    }
+
+    @Test func anUnsignedHeightClaimChangesNothingTheNodeReports() throws {
+        let f = try Fixture()
+        var w = CanonicalWriter()
+        w.string(f.chain); w.string("bank"); w.u64(UInt64.max); w.u32(0)
+        for _ in 0..<3 { #expect(f.send("POST", "/v1/gossip", body: w.bytes).0 == 200) }
+        let status = try f.json("/v1/status")
+        #expect(status["catchingUp"] as? Bool == false)
+        let peers = try f.json("/v1/peers")["peers"] as? [[String: Any]] ?? []
+        #expect(!peers.isEmpty)
+        #expect(peers.allSatisfy { ($0["height"] as? Int) == 0 }, "a claimed height is not reported: \(peers)")
+    }
+
+    @Test func catchingUpRestsOnMoreThanAThirdOfThePowerSigning() {
+        let keys = (0..<4).map { _ in try! PrivateKey.generate() }
+        let set = ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) })
+        let c = CatchUpStatus(validators: set)
+        c.signed(validator: 0, height: UInt64.max)  // one faulty validator may sign anything
+        #expect(c.provenHeight == 0 && !c.isBehind(tip: 5))
+        c.signed(validator: 1, height: 50)  // two of four: more than a third, so one of them is correct
+        #expect(c.provenHeight == 49)
+        #expect(c.isBehind(tip: 5) && !c.isBehind(tip: 48))
+        c.signed(validator: 7, height: 1_000)  // not a validator: ignored
+        #expect(c.provenHeight == 49)
+    }
+
+    @Test func aRepeatedFailureIsLoggedOncePerInterval() {
+        let log = Logger(level: .error)
+        let t0 = Date()
+        var logged = 0
+        for i in 0..<1_000 where log.throttled(.error, key: "disk", interval: 10, "test", "disk full", now: t0.addingTimeInterval(Double(i) * 0.001)) {
+            logged += 1
+        }
+        #expect(logged == 1)
+        #expect(log.throttled(.error, key: "disk", interval: 10, "test", "disk full", now: t0.addingTimeInterval(11)))
+        #expect(log.throttled(.error, key: "other", interval: 10, "test", "another failure", now: t0))
+    }
+
+    @Test func healthSaysWhyTheNodeCannotCommit() {
+        let h = NodeHealth(stallSeconds: 30)
+        let t0 = Date()
+        h.committed(at: t0)
+        #expect(h.problem(now: t0.addingTimeInterval(29)) == nil)
+        #expect(h.problem(now: t0.addingTimeInterval(31))?.code == "NOT_COMMITTING")
+        h.storageFailed("database or disk is full")
+        #expect(h.problem(now: t0)?.code == "STORAGE_FAILED")
+        h.committed(at: t0)
+        #expect(h.problem(now: t0) == nil)
+        h.corrupted(height: 97, "block 97")
+        h.committed(at: t0)
+        #expect(h.problem(now: t0)?.code == "STORAGE_CORRUPT", "corruption does not clear by itself")
+    }
+
+    @Test func genesisAndConfigNumbersAreRangeChecked() throws {
+        let k = try PrivateKey.generate()
+        var g = Genesis(chainID: "c", genesisTime: 0, organizations: [
+            Organization(name: "a", role: .bank, publicKey: k.publicKey, address: "http://127.0.0.1:1", power: UInt64.max),
+        ])
+        #expect(throws: GenesisError.self) { try g.validate() }
+        g.organizations[0].power = 1
+        try g.validate()
+        g.consensus.timeoutPrevoteDeltaMs = -1
+        #expect(throws: GenesisError.self) { try g.validate() }
+        g.consensus.timeoutPrevoteDeltaMs = Int.max
+        #expect(throws: GenesisError.self) { try g.validate() }
+        var c = NodeConfig(moniker: "a", listen: "127.0.0.1:1")
+        c.mempoolMaxTransactions = -5
+        #expect(throws: NodeError.self) { try c.validate(path: "config.json") }
+        c.mempoolMaxTransactions = nil
+        c.listen = "127.0.0.1:70000"
+        #expect(throws: NodeError.self) { try c.validate(path: "config.json") }
+    }
+}
