@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "YongchainNodeTests", dependencies: ["YongchainNode", "YongchainTestSupport"]),
         .testTarget(name: "YongchainEndToEndTests", dependencies: [
             "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainHTTP",
+            "CSQLite",  // only to damage a stopped node's file, as a fault would
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -46,8 +46,8 @@ struct API: Sendable {
                 let tip = node.store.tip
                 let round = node.queue.sync { node.core.round }
                 let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
-                                               peers: node.gossip?.snapshot ?? [], gossipDropped: node.gossip?.dropped ?? 0,
-                                               validators: node.validators.count, apiSessions: node.sessions.count)
+                                               peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
+                                               validators: node.validators.count, apiSessions: node.sessions.count, health: node.health)
                 return ("/metrics", .text(200, text, contentType: "text/plain; version=0.0.4"))
             case ("POST", ["v1", "gossip"]): return ("/v1/gossip", try gossip(req))
             case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
@@ -117,6 +117,9 @@ struct API: Sendable {
         let mempoolSize: Int
         let consensus: ConsensusJSON
         let catchingUp: Bool
+        /// "ok", or the code /healthz answers 503 with (STORAGE_CORRUPT, STORAGE_FAILED, NOT_COMMITTING).
+        let health: String
+        let healthMessage: String?
     }
     struct ConsensusJSON: Encodable {
         let height: UInt64
@@ -126,12 +129,14 @@ struct API: Sendable {
 
     func status() throws -> HTTPResponse {
         // Read the tip and the core together, on the consensus queue, so the two never disagree.
+        let problem = node.health.problem()
         let (tip, h, r, s) = node.queue.sync { (node.store.tip, node.core.height, node.core.round, "\(node.core.step)") }
         return .json(200, JSON.encode(StatusJSON(
             chainId: node.chainID, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
             validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
             stateHash: tip.stateHash.hex, mempoolSize: node.mempool.count,
-            consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp)))
+            consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
+            health: problem?.code ?? "ok", healthMessage: problem?.message)))
     }
 
     func block(height: UInt64) throws -> HTTPResponse {

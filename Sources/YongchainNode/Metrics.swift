@@ -47,8 +47,10 @@ final class Metrics: @unchecked Sendable {
     }
 
     func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, validators: Int,
-                apiSessions: Int) -> String {
-        lock.withLock {
+                apiSessions: Int, health: NodeHealth) -> String {
+        let problem = health.problem()
+        let storageErrors = health.storageErrors
+        return lock.withLock {
             var s = ""
             func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {
                 s += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -65,6 +67,12 @@ final class Metrics: @unchecked Sendable {
                    ["yongchain_consensus_fast_syncing \(catchingUp ? 1 : 0)"])
             metric("yongchain_consensus_missed_blocks_total", "counter", "Committed blocks whose certificate lacks the validator's precommit.",
                    missed.sorted { $0.key < $1.key }.map { "yongchain_consensus_missed_blocks_total{validator=\"\($0.key)\"} \($0.value)" })
+            metric("yongchain_node_healthy", "gauge", "1 while /healthz answers ok; 0 while it answers 503 (see yongchain_node_health_problem).",
+                   ["yongchain_node_healthy \(problem == nil ? 1 : 0)"])
+            metric("yongchain_node_health_problem", "gauge", "1 for the code /healthz answers with while unhealthy.",
+                   ["STORAGE_CORRUPT", "STORAGE_FAILED", "NOT_COMMITTING"].map { "yongchain_node_health_problem{code=\"\($0)\"} \(problem?.code == $0 ? 1 : 0)" })
+            metric("yongchain_storage_errors_total", "counter", "Failed reads and writes of the node's database (each one, logged or not).",
+                   ["yongchain_storage_errors_total \(storageErrors)"])
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
             metric("yongchain_api_sessions", "gauge", "Live API sessions held by this node (docs/api-auth.md).",
                    ["yongchain_api_sessions \(apiSessions)"])

@@ -220,13 +220,14 @@ public final class Node: @unchecked Sendable {
             for out in outputs {
                 switch out {
                 case .broadcastProposal(let p):
-                    guard let block = blocks[p.blockHash], let signed = sign(proposal: p) else { continue }
+                    guard let block = blocks[p.blockHash] else { continue }
+                    guard let signed = sign(proposal: p) else { retryIfStorageFailed(out, height: p.height, round: p.round); continue }
                     let m = GossipMessage.proposal(signed, block)
                     gossip.broadcast(m)
                     ownMessages.append(m)
                     inbox.append(.proposal(signed, isValid: true))
                 case .broadcastVote(let v):
-                    guard let signed = sign(vote: v) else { continue }
+                    guard let signed = sign(vote: v) else { retryIfStorageFailed(out, height: v.height, round: v.round); continue }
                     let m = GossipMessage.vote(signed)
                     gossip.broadcast(m)
                     ownMessages.append(m)
@@ -292,7 +293,23 @@ public final class Node: @unchecked Sendable {
         return p
     }
 
+    /// Whether the last signing attempt failed because the signer state could not be persisted (a full disk), as
+    /// opposed to the guard refusing: such a message is tried again (`retryIfStorageFailed`).
+    private var signingStorageFailed = false
+
+    /// A vote or proposal not signed because storage failed is carried out again a second later, while consensus
+    /// is still at that height and round; otherwise a validator whose disk filled would wait forever for its own
+    /// vote once the disk had room again.
+    private func retryIfStorageFailed(_ out: ConsensusOutput, height: UInt64, round: Int32) {
+        guard signingStorageFailed else { return }
+        queue.asyncAfter(deadline: .now() + 1) { [self] in
+            guard !stopped, !halted, core.height == height, core.round == round else { return }
+            carryOut([out], startedHeight: false)
+        }
+    }
+
     private func guardedSign(_ m: SignerGuard.Message, height: UInt64, _ make: () -> [UInt8]) -> [UInt8]? {
+        signingStorageFailed = false
         switch signer.check(m) {
         case .refuse(let reason):
             logger.warn("signer", "refused to sign: \(reason)", height: height)
@@ -308,6 +325,7 @@ public final class Node: @unchecked Sendable {
             r.valid = core.validValue.map { ($0, core.validRound) }
             do { try store.saveSignerState(r.canonicalBytes) } catch {
                 storageError(error, "persisting the signer state; not signing", height: height)
+                signingStorageFailed = true
                 return nil
             }
             record = r

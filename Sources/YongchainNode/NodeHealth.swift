@@ -23,7 +23,8 @@ final class NodeHealth: @unchecked Sendable {
     private var storage: Problem?
     private var lastCommit = Date()
     /// Storage failures since start (every one, also those not logged): `yongchain_storage_errors_total`.
-    private(set) var storageErrors = 0
+    private var errors = 0
+    var storageErrors: Int { lock.withLock { errors } }
 
     init(stallSeconds: Double) { self.stallSeconds = stallSeconds }
 
@@ -51,7 +52,7 @@ final class NodeHealth: @unchecked Sendable {
 
     func storageFailed(_ message: String) {
         lock.withLock {
-            storageErrors += 1
+            errors += 1
             storage = Problem(code: "STORAGE_FAILED", message: message)
         }
     }
@@ -59,7 +60,7 @@ final class NodeHealth: @unchecked Sendable {
     /// Records the first corruption found; later ones do not replace it (the first height is where to look).
     func corrupted(height: UInt64, _ message: String) {
         lock.withLock {
-            storageErrors += 1
+            errors += 1
             if corrupt == nil { corrupt = Problem(code: "STORAGE_CORRUPT", message: message) }
         }
     }

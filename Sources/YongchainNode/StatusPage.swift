@@ -42,7 +42,9 @@ enum StatusPage {
         $('chain').textContent = 'chain ' + s.chainId; $('node').textContent = 'node ' + s.moniker;
         $('height').textContent = s.height; $('round').textContent = s.consensus.round; $('step').textContent = s.consensus.step;
         $('mempool').textContent = s.mempoolSize; $('tip').textContent = s.latestBlockHash;
-        $('sync').innerHTML = s.catchingUp ? '<span class="bad">catching up</span>' : '<span class="ok">in sync</span>';
+        const esc = t => String(t).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]);
+        $('sync').innerHTML = (s.health !== 'ok' ? '<span class="bad" title="' + esc(s.healthMessage ?? '') + '">' + esc(s.health) + '</span> · ' : '')
+          + (s.catchingUp ? '<span class="bad">catching up</span>' : '<span class="ok">in sync</span>');
         const b = await get('/v1/blocks?limit=10');
         rows($('blocks'), b.blocks.map(x => [x.height, x.txCount, '<code>' + x.hash.slice(0, 16) + '…</code>', new Date(x.time).toLocaleTimeString()]));
         const v = await get('/v1/validators');
