@@ -83,10 +83,7 @@ struct AppRoutes {
         guard case .member(let org) = caller, org.publicKey == bank.text || org.holds(.realEstate) else {
             throw APIError(403, "FORBIDDEN_ROLE", "only the bank itself or the real-estate registry may list a bank's filings")
         }
-        let limit = try req.query["limit"].map { t in try field("limit") { () throws -> Int in
-            guard let n = Int(t) else { throw ValidationError(field: "limit", message: "a whole number") }
-            return n
-        } } ?? MortgageLimits.defaultPageSize
+        let limit = try Parameter.integer(req, "limit", in: 1...MortgageLimits.maxPageSize, default: MortgageLimits.defaultPageSize, code: "INVALID_FIELD")
         return try answer { v, _ in try field("after") { try MortgageQueries.filings(bank: bank, after: req.query["after"], limit: limit, state: v) } }
     }
 
@@ -243,9 +240,7 @@ struct AppRoutes {
     }
 
     func tradePageLimit(_ req: HTTPRequest) throws -> Int {
-        guard let t = req.query["limit"] else { return TradeLimits.defaultPageSize }
-        guard let n = Int(t), (1...TradeLimits.maxPageSize).contains(n) else { throw invalid("limit", "1 to \(TradeLimits.maxPageSize)") }
-        return n
+        try Parameter.integer(req, "limit", in: 1...TradeLimits.maxPageSize, default: TradeLimits.defaultPageSize, code: "INVALID_FIELD")
     }
 
     func param(_ req: HTTPRequest, _ name: String) throws -> String {

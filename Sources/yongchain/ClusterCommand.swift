@@ -169,7 +169,14 @@ enum ClusterCommand {
         let deadline = Date().addingTimeInterval(15)
         for e in try selected(m, only) {
             while true {
-                if let r = try? client.send("GET", url: e.url + "/healthz", timeout: 1), r.status == 200 { break }
+                if let r = try? client.send("GET", url: e.url + "/healthz", timeout: 1) {
+                    // Answering is up; an unhealthy answer (503 with a code) is said, not waited out.
+                    if r.status != 200 { print("  \(e.name) answers but is unhealthy: \(String(decoding: r.body, as: UTF8.self))") }
+                    break
+                }
+                if let pid = Spawner.readPid(e.home + "/node.pid"), !Spawner.isRunning(pid) {
+                    throw CommandFailed("\(e.name) exited; see \(e.home)/node.log")
+                }
                 guard Date() < deadline else { throw CommandFailed("\(e.name) did not answer at \(e.url) within 15 s; see \(e.home)/node.log") }
                 Thread.sleep(forTimeInterval: 0.1)
             }

@@ -121,3 +121,46 @@ import Testing
         #expect(s.tip.height == 3)
     }
 }
+
+/// How long checking stored blocks takes (docs/operations.md, "Health"): not a pass/fail test, a figure. Run it
+/// in a release build: `YONGCHAIN_MEASURE_SCRUB=1000000 swift test -c release --filter storedBlockCheckSpeed`.
+@Suite struct StoredBlockCheckMeasurement {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["YONGCHAIN_MEASURE_SCRUB"] != nil))
+    func storedBlockCheckSpeed() throws {
+        let total = Int(ProcessInfo.processInfo.environment["YONGCHAIN_MEASURE_SCRUB"] ?? "") ?? 100_000
+        let perBlock = 1_000
+        let g = testGenesis()
+        let path = tempPath("chain.sqlite")
+        let s = try ChainStore(path: path)
+        try s.open(genesis: g, initialWrites: [], initialStateHash: .zero)
+        let k = try PrivateKey.fromSeed([UInt8](repeating: 1, count: 32))
+        var rng = SystemRandomNumberGenerator()
+        let blocks = max(1, total / perBlock)
+        let built = Date()
+        for h in 1...UInt64(blocks) {
+            // Transactions of a realistic size (a mortgage application's body is 200-300 bytes); the signature is
+            // random bytes: the store never verifies signatures, and signing a million would only slow the setup.
+            let txs = (0..<perBlock).map { i in
+                Transaction(type: "mortgage.apply", body: (0..<240).map { _ in UInt8.random(in: 0...255, using: &rng) }, signer: k.publicKey,
+                            nonce: h * 10_000 + UInt64(i), signature: (0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            }
+            let tip = s.tip
+            let header = BlockHeader(chainID: g.chainID, height: h, time: tip.time + 1, previousBlockHash: tip.blockHash,
+                                     txRoot: Block.txRoot(txs, chainID: g.chainID), stateHash: tip.stateHash, proposer: k.publicKey,
+                                     validatorSetHash: .zero, lastCommitHash: Block.commitHash(nil))
+            let b = Block(header: header, transactions: txs, lastCommit: nil)
+            try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
+                         writes: [], results: [], stateHash: tip.stateHash)
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        print("stored \(blocks) blocks × \(perBlock) transactions in \(String(format: "%.1f", Date().timeIntervalSince(built))) s, \(size / 1_048_576) MiB")
+        var times: [Double] = []
+        for _ in 0..<3 {
+            let t0 = Date()
+            try s.verifyStoredBlocks(from: 1, through: UInt64(blocks))
+            times.append(Date().timeIntervalSince(t0))
+        }
+        let median = times.sorted()[1]
+        print("checked \(blocks * perBlock) transactions in \(String(format: "%.2f", median)) s (median of 3: \(times.map { String(format: "%.2f", $0) })), \(String(format: "%.0f", Double(blocks * perBlock) / median)) tx/s")
+    }
+}
