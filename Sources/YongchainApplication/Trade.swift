@@ -119,6 +119,12 @@ enum Trade {
                                   pledges: pledges, height: ctx.height, time: ctx.time, repayments: 0)
         state.set(StateKey.financing(id), fin.canonicalBytes)
         state.set(StateKey.financingByExporter(p.exporter, height: ctx.height, index: ctx.txIndex), id.bytes)
+        // The running totals per (exporter, bank, currency) must stay representable: refuse, never trap.
+        let exposureKey = StateKey.exposure(p.exporter, tx.signer, p.amount.currency)
+        let exposure = state.get(exposureKey).flatMap { try? ExposureRecord(canonical: $0) } ?? ExposureRecord()
+        guard !exposure.financed.addingReportingOverflow(p.amount.minorUnits).overflow else {
+            return .reject(Codes.Trade.amountOutOfRange, "amount: \(p.exporter)'s total financed by this bank in \(p.amount.currency) would exceed \(Int64.max) minor units")
+        }
         for (q, var rec) in zip(p.pledges, records) {
             rec.pledged += q.amount.minorUnits
             state.set(StateKey.declaration(q.declaration.number), rec.canonicalBytes)

@@ -117,9 +117,10 @@ public enum TradeQueries {
             exposures.append(CreditRecordExposure(bank: bank.text, bankName: names[bank], currency: currency, financings: x.financings,
                                           financed: x.financed, repaid: x.repaid, outstanding: x.outstanding))
             var t = totals[currency] ?? CreditRecordTotal(currency: currency, financed: 0, repaid: 0, outstanding: 0)
-            t.financed += x.financed
-            t.repaid += x.repaid
-            t.outstanding += x.outstanding
+            // Totals over banks: each bank's row is bounded, their sum need not be; a report saturates, never traps.
+            t.financed = t.financed.addingClamped(x.financed)
+            t.repaid = t.repaid.addingClamped(x.repaid)
+            t.outstanding = t.outstanding.addingClamped(x.outstanding)
             totals[currency] = t
         }
 
@@ -196,5 +197,13 @@ struct BankNames {
             cache[key] = n
             return n
         }
+    }
+}
+
+extension Int64 {
+    /// `self + other`, or the nearest bound when the sum does not fit.
+    func addingClamped(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

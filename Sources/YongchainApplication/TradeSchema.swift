@@ -36,11 +36,14 @@ extension Codes {
         /// A logged credit query older than the answer window.
         public static let queryExpired = "QUERY_EXPIRED"
 
+        /// A running total (an exporter's financed amount with one bank and currency) would leave 64 bits.
+        public static let amountOutOfRange = "AMOUNT_OUT_OF_RANGE"
+
         /// Every trade code, for documentation and API descriptions.
         public static let all = [
             notEnterprise, unknownEnterprise, unknownBank, duplicateDeclaration, fakeDeclaration, duplicateFinancing,
             excessFinancing, exporterMismatch, currencyMismatch, unknownFinancing, notFinancingBank,
-            repayExceedsOutstanding, notAuthorized, authorizationExpired, unknownQuery, queryExpired,
+            repayExceedsOutstanding, notAuthorized, authorizationExpired, unknownQuery, queryExpired, amountOutOfRange,
         ]
     }
 }
