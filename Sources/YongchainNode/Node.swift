@@ -125,7 +125,7 @@ public final class Node: @unchecked Sendable {
         gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
                         height: { [store] in store.tip.height })
         let api = API(node: self)
-        server = try HTTPServer(host: host, port: port, handler: { req in api.handle(req) })
+        server = try HTTPServer(host: host, port: port, limits: config.httpServerLimits(peerHosts: peerList.map(\.host)), handler: { req in api.handle(req) })
         server?.start()
         gossip.start()
         let tip = store.tip

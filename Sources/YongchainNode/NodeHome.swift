@@ -17,11 +17,14 @@ public struct NodeHome: Sendable {
         guard let data = FileManager.default.contents(atPath: configPath) else {
             throw NodeError(code: "CONFIG_MISSING", message: "no \(configPath); create one with `yongchain cluster init` or see docs/operations.md")
         }
+        let config: NodeConfig
         do {
-            return try JSONDecoder().decode(NodeConfig.self, from: data)
+            config = try JSONDecoder().decode(NodeConfig.self, from: data)
         } catch {
             throw NodeError(code: "CONFIG_INVALID", message: "\(configPath): \(error)")
         }
+        try config.validateConnectionLimits(path: configPath)
+        return config
     }
 }
 
@@ -34,6 +37,13 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// Peer base URLs beyond the members' addresses in genesis (e.g. observers).
     public var peers: [String]
     public var mempoolMaxTransactions: Int?
+    /// HTTP connection limits (docs/operations.md, "Connection limits"); absent: `HTTPServerLimits`' defaults.
+    public var httpMaxConnections: Int?
+    public var httpMaxConnectionsPerAddress: Int?
+    public var httpReservedPeerConnections: Int?
+    public var httpMaxConnectionsPerPeerAddress: Int?
+    /// Addresses besides the peers' hosts that may use the reserved slots (a peer connecting from another address).
+    public var httpReservedAddresses: [String]?
 
     public init(moniker: String, listen: String, peers: [String] = []) {
         self.moniker = moniker
