@@ -5,6 +5,7 @@ import Glibc
 /// `code` is stable and meant for programs; `message` is a sentence for people and says what was being done.
 /// Codes:
 /// - `BIND_FAILED`: the server could not resolve, bind or listen on its address.
+/// - `INVALID_LIMITS`: the server's connection limits contradict each other (`HTTPServerLimits`).
 /// - `INVALID_URL`, `INVALID_REQUEST`: the caller passed something that cannot be sent (bad URL, CR/LF in a header).
 /// - `CONNECT_FAILED`: no connection could be made (refused, unreachable, or connect timed out). Nothing was sent.
 /// - `TIMEOUT`: the request was (possibly partly) sent but no complete response arrived in time.

@@ -1,15 +1,25 @@
 import Glibc
 import Synchronization
 
-/// One client connection. Everything but `deadline` belongs to the worker that holds the connection's one-shot
-/// epoll event (see `ServerCore`), so it needs no lock; the event hand-off orders the accesses.
+/// One client connection. The mutable state belongs to the worker that holds the connection's one-shot epoll event
+/// (see `ServerCore`), so it needs no lock; the event hand-off orders the accesses. The exceptions: `deadline` and
+/// `idleSince` are atomics other threads may swap, and `evicted` is read and written only under the registry lock.
 final class Connection: @unchecked Sendable {
     /// `deadline` while a worker holds the connection: the sweeper leaves it alone.
     static let busy = Int64.max
     /// `deadline` once the sweeper has fired it: the next owner answers 408 or closes.
     static let expired = Int64.min
+    /// `idleSince` while a request is in progress (partly received, or being handled and answered).
+    static let notIdle = Int64.max
+    /// `idleSince` once the accept thread has chosen it for eviction: the next owner closes it silently.
+    static let evictedMark = Int64.min
 
     let fd: Int32
+    /// The client's address, and whether it may use the reserved slots.
+    let address: ClientAddress
+    let reserved: Bool
+    /// Set under the registry lock when the connection is evicted: it no longer counts against the quota.
+    var evicted = false
     var parser: HTTPRequestParser
     var out: [UInt8] = []
     var date = DateLineCache()
@@ -17,13 +27,19 @@ final class Connection: @unchecked Sendable {
     var readDeadline: Int64?
     /// When the sweeper should fire (coarse monotonic ns), or `busy` / `expired`.
     let deadline = Atomic<Int64>(Int64.max)
+    /// Since when (coarse monotonic ns) the connection has had no request in progress, or `notIdle` / `evictedMark`.
+    /// A new connection is idle from its accept.
+    let idleSince: Atomic<Int64>
 
     /// The pointer to this object, as epoll's data word. Valid while the server's registry holds the connection.
     var epollData: UInt64 { UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())) }
 
-    init(fd: Int32, limits: HTTPServerLimits) {
+    init(fd: Int32, address: ClientAddress, reserved: Bool, limits: HTTPServerLimits, acceptedAt: Int64) {
         self.fd = fd
+        self.address = address
+        self.reserved = reserved
         parser = HTTPRequestParser(limits: limits)
+        idleSince = Atomic(acceptedAt)
     }
 }
 
@@ -36,7 +52,9 @@ extension ServerCore {
     func serve(_ connection: Connection, _ readBuffer: UnsafeMutableRawBufferPointer) {
         let fd = connection.fd
         let prior = connection.deadline.exchange(Connection.busy, ordering: .acquiringAndReleasing)
-        if prior == Connection.expired {
+        let idleSince = connection.idleSince.exchange(Connection.notIdle, ordering: .acquiringAndReleasing)
+        // An evicted connection was idle, so it has nothing buffered and closes silently below.
+        if prior == Connection.expired || idleSince == Connection.evictedMark {
             if connection.parser.bufferedByteCount > 0 {
                 sendErrorAndClose(connection, 408, "REQUEST_TIMEOUT",
                                   "the request was not received within \(limits.readTimeout) s")
@@ -107,6 +125,8 @@ extension ServerCore {
             deadline = readDeadline
         } else {
             deadline = now + nanoseconds(limits.idleTimeout)
+            // From here the accept thread may evict it (it shuts the socket's read side, which wakes its event).
+            connection.idleSince.store(now, ordering: .releasing)
         }
         rearm(connection, deadline: deadline)
     }

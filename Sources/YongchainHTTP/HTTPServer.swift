@@ -22,11 +22,15 @@ public final class HTTPServer: Sendable {
     /// Binds and listens on `host:port` (port 0 picks an ephemeral port; read it back from `port`). Does not accept
     /// connections until `start()`.
     ///
-    /// - Throws: `HTTPError` with code `BIND_FAILED` and the errno (e.g. EADDRINUSE) if the address cannot be used.
+    /// Host names in `limits.reservedAddresses` are resolved here, once.
+    ///
+    /// - Throws: `HTTPError` with code `BIND_FAILED` and the errno (e.g. EADDRINUSE) if the address cannot be used;
+    ///   `INVALID_LIMITS` if the connection limits cannot work (see `HTTPServerLimits`).
     public init(
         host: String = "127.0.0.1", port: UInt16, limits: HTTPServerLimits = HTTPServerLimits(),
         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
     ) throws {
+        try limits.validateConnectionLimits()
         let (listenFD, boundPort) = try Self.listen(host: host, port: port)
         core = try ServerCore(listenFD: listenFD, port: boundPort, limits: limits, handler: handler)
     }
@@ -35,6 +39,19 @@ public final class HTTPServer: Sendable {
 
     /// The port actually bound.
     public var port: UInt16 { core.port }
+
+    /// Open, evicted and refused connections so far.
+    public var connectionStats: HTTPServerConnectionStats {
+        HTTPServerConnectionStats(
+            open: core.connectionCount, accepted: core.acceptedCount.load(ordering: .relaxed),
+            evicted: core.evictedCount.load(ordering: .relaxed),
+            refusedAtLimit: core.refusedAtLimitCount.load(ordering: .relaxed),
+            refusedFromAddress: core.refusedFromAddressCount.load(ordering: .relaxed))
+    }
+
+    /// The numeric addresses that may use the reserved slots: `limits.reservedAddresses` as resolved at init (a
+    /// name that did not resolve is missing).
+    public var reservedAddresses: [String] { core.reservedAddresses.map(\.description).sorted() }
 
     /// Starts accepting connections on a background thread. Calling it again, or after `stop()`, does nothing.
     public func start() {

@@ -16,8 +16,26 @@ public struct HTTPServerLimits: Sendable, Equatable {
     public var idleTimeout: Double = 60
     /// Seconds allowed to write one response (the client not reading). Exceeded: the connection is closed.
     public var writeTimeout: Double = 10
-    /// Most connections served at once. Beyond it a new connection is answered 503 and closed.
+    /// Most connections served at once. A new connection that finds them all taken closes the connection idle
+    /// longest (no request in progress: keep-alive between requests, or never sent a byte) to make room; only if
+    /// none is idle is it answered 503 `TOO_MANY_CONNECTIONS` and closed.
     public var maxConnections: Int = 1024
+    /// Most connections one client address may hold at once (a reserved address has its own cap below). A further
+    /// one from that address is answered 503 `TOO_MANY_CONNECTIONS_FROM_ADDRESS` and closed; other addresses are
+    /// still served. Well below `maxConnections`, so one address cannot hold every slot busy.
+    public var maxConnectionsPerAddress: Int = 128
+    /// Addresses that may use the reserved slots: a node's peers, so that clients filling the server never starve
+    /// consensus gossip. Numeric addresses, or host names resolved once when the server is created (one that does
+    /// not resolve then is left out). Matched against the source address of each connection, port ignored.
+    public var reservedAddresses: [String] = []
+    /// Slots of `maxConnections` that only `reservedAddresses` may use: connections from all other addresses
+    /// together get at most `maxConnections - reservedConnections`; reserved addresses may use any slot. No slot is
+    /// kept while no reserved address resolved.
+    public var reservedConnections: Int = 64
+    /// Most connections one reserved address may hold at once. No cap by default (beyond `maxConnections`): on a
+    /// cluster run on one machine the peers and every local client share 127.0.0.1, so a cap there would refuse
+    /// local clients; idle eviction still applies. Lower it when a peer's address is shared with other clients.
+    public var maxConnectionsPerReservedAddress: Int = .max
 
     public init(
         maxRequestLineBytes: Int = 8 * 1024,
@@ -27,7 +45,11 @@ public struct HTTPServerLimits: Sendable, Equatable {
         readTimeout: Double = 10,
         idleTimeout: Double = 60,
         writeTimeout: Double = 10,
-        maxConnections: Int = 1024
+        maxConnections: Int = 1024,
+        maxConnectionsPerAddress: Int = 128,
+        reservedAddresses: [String] = [],
+        reservedConnections: Int = 64,
+        maxConnectionsPerReservedAddress: Int = .max
     ) {
         self.maxRequestLineBytes = maxRequestLineBytes
         self.maxHeaderBytes = maxHeaderBytes
@@ -37,5 +59,25 @@ public struct HTTPServerLimits: Sendable, Equatable {
         self.idleTimeout = idleTimeout
         self.writeTimeout = writeTimeout
         self.maxConnections = maxConnections
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
+        self.reservedAddresses = reservedAddresses
+        self.reservedConnections = reservedConnections
+        self.maxConnectionsPerReservedAddress = maxConnectionsPerReservedAddress
+    }
+
+    /// Throws `HTTPError` `INVALID_LIMITS` naming the first connection limit that cannot work: a cap below 1, or
+    /// reserved slots that would leave no slot for other addresses.
+    func validateConnectionLimits() throws {
+        func invalid(_ message: String) -> HTTPError { HTTPError(code: "INVALID_LIMITS", message: message) }
+        guard maxConnections >= 1 else { throw invalid("maxConnections must be at least 1, got \(maxConnections)") }
+        guard maxConnectionsPerAddress >= 1 else {
+            throw invalid("maxConnectionsPerAddress must be at least 1, got \(maxConnectionsPerAddress)")
+        }
+        guard maxConnectionsPerReservedAddress >= 1 else {
+            throw invalid("maxConnectionsPerReservedAddress must be at least 1, got \(maxConnectionsPerReservedAddress)")
+        }
+        guard reservedConnections >= 0, reservedAddresses.isEmpty || reservedConnections < maxConnections else {
+            throw invalid("reservedConnections must be 0 to maxConnections - 1 (\(maxConnections - 1)), got \(reservedConnections)")
+        }
     }
 }

@@ -6,8 +6,9 @@ import Synchronization
 ///
 /// Ownership rules (they are what keeps a descriptor from being used after close or after its number is reused):
 /// - A connection's socket is read, written and closed only by the worker holding its one-shot epoll event.
-/// - Other threads (the sweeper, `stop()`) only call `shutdown()` on it, and only while holding the registry lock;
-///   the owning worker removes the connection from the registry under that lock before it closes the socket.
+/// - Other threads (the sweeper, the accept thread evicting an idle connection, `stop()`) only call `shutdown()` on
+///   it, and only while holding the registry lock; the owning worker removes the connection from the registry under
+///   that lock before it closes the socket.
 final class ServerCore: Sendable {
     /// Stack for worker threads: handlers run on them and may do real work (JSON, SQLite).
     static let workerStackBytes = 2 * 1024 * 1024
@@ -36,12 +37,19 @@ final class ServerCore: Sendable {
 
     /// Connections accepted since start (served or refused); lets tests see connection reuse.
     let acceptedCount = Atomic<Int>(0)
+    /// Idle connections closed to make room for a new one, since start.
+    let evictedCount = Atomic<Int>(0)
+    /// New connections answered 503 since start: `TOO_MANY_CONNECTIONS` (nothing idle to evict), and
+    /// `TOO_MANY_CONNECTIONS_FROM_ADDRESS` (the address held its cap).
+    let refusedAtLimitCount = Atomic<Int>(0)
+    let refusedFromAddressCount = Atomic<Int>(0)
     let idleWorkers = Atomic<Int>(0)
     /// Readiness events fully handled; the monitor watches it to tell busy workers from blocked ones.
     let eventsServed = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
 
     private struct Registry {
+        var quota: ConnectionQuota
         var started = false
         var stopping = false
         var connections: [ObjectIdentifier: Connection] = [:]
@@ -50,13 +58,15 @@ final class ServerCore: Sendable {
         var threads = 0
     }
 
-    private let registry = Mutex(Registry())
+    private let registry: Mutex<Registry>
     private let stopped = Mutex(false)
     private let connectionsClosed = DispatchSemaphore(value: 0)
     private let threadsDone = DispatchSemaphore(value: 0)
 
     init(listenFD: Int32, port: UInt16, limits: HTTPServerLimits,
          handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws {
+        let reserved = Set(limits.reservedAddresses.flatMap(ClientAddress.resolving))
+        registry = Mutex(Registry(quota: ConnectionQuota(limits: limits, reserved: reserved)))
         self.listenFD = listenFD
         self.port = port
         self.limits = limits
@@ -77,8 +87,22 @@ final class ServerCore: Sendable {
         Socket.setNonBlocking(listenFD, true)
     }
 
-    /// Number of connections currently being served (not counting ones being refused with 503).
+    /// Number of connections currently being served (not counting ones being refused with 503), evicted ones
+    /// included until their worker has closed them.
     var connectionCount: Int { registry.withLock { $0.connections.count } }
+
+    /// Connections with no request in progress that have not been evicted (what eviction could choose).
+    var idleConnectionCount: Int {
+        registry.withLock { r in
+            r.connections.values.count { connection in
+                let since = connection.idleSince.load(ordering: .acquiring)
+                return !connection.evicted && since != Connection.notIdle && since != Connection.evictedMark
+            }
+        }
+    }
+
+    /// The addresses that may use the reserved slots, as resolved at init.
+    var reservedAddresses: Set<ClientAddress> { registry.withLock { $0.quota.reserved } }
 
     func start() {
         let shouldStart = registry.withLock { r -> Bool in
@@ -187,7 +211,10 @@ final class ServerCore: Sendable {
     /// Removes and closes a connection; only its owning worker calls this.
     func closeConnection(_ connection: Connection) {
         let signal = registry.withLock { r -> Bool in
-            r.connections.removeValue(forKey: ObjectIdentifier(connection))
+            // An evicted connection left the quota when it was chosen.
+            if r.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil && !connection.evicted {
+                r.quota.remove(connection.address)
+            }
             return r.stopping && r.connections.isEmpty
         }
         close(connection.fd)  // also removes it from the epoll set
@@ -196,7 +223,8 @@ final class ServerCore: Sendable {
 
     // MARK: - Accepting and sweeping
 
-    private enum Admission { case serve(Connection), reject, closeNow }
+    private enum Refusal { case atLimit, fromAddress }
+    private enum Admission { case serve(Connection), reject(Refusal), closeNow(Refusal?) }
 
     private func acceptLoop() {
         var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
@@ -222,7 +250,11 @@ final class ServerCore: Sendable {
 
     private func acceptReady() {
         while true {
-            let fd = accept(listenFD, nil, nil)
+            var peer = sockaddr_storage()
+            var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listenFD, $0, &peerLength) }
+            }
             if fd < 0 {
                 switch errno {
                 case EINTR, ECONNABORTED, EPROTO: continue
@@ -234,29 +266,41 @@ final class ServerCore: Sendable {
             // sockets do not inherit O_NONBLOCK on Linux.
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             acceptedCount.add(1, ordering: .relaxed)
-            admit(fd)
+            let address = withUnsafeBytes(of: &peer) {
+                ClientAddress(sockaddr: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(peerLength))))
+            }
+            admit(fd, from: address ?? .unspecified)
         }
     }
 
-    private func admit(_ fd: Int32) {
+    /// Runs on the accept thread, which is also the only thread that evicts: every connection registered before
+    /// has been added to epoll by the time another is admitted.
+    private func admit(_ fd: Int32, from address: ClientAddress) {
         let admission = registry.withLock { r -> Admission in
-            if r.stopping { return .closeNow }
-            if r.connections.count >= limits.maxConnections {
-                guard r.rejecting.count < Self.maxRejectingThreads else { return .closeNow }
-                r.rejecting.insert(fd)
-                r.threads += 1
-                return .reject
+            if r.stopping { return .closeNow(nil) }
+            let refusal: Refusal
+            switch r.quota.decide(address) {
+            case .admit:
+                return .serve(register(fd, address, &r))
+            case .evictIdle(let includingReserved):
+                if evictLongestIdle(includingReserved: includingReserved, &r) { return .serve(register(fd, address, &r)) }
+                refusal = .atLimit
+            case .refuseAddress:
+                refusal = .fromAddress
             }
-            let connection = Connection(fd: fd, limits: limits)
-            r.connections[ObjectIdentifier(connection)] = connection
-            return .serve(connection)
+            guard r.rejecting.count < Self.maxRejectingThreads else { return .closeNow(refusal) }
+            r.rejecting.insert(fd)
+            r.threads += 1
+            return .reject(refusal)
         }
         switch admission {
-        case .closeNow:
-            rejectWithoutLinger(fd)
-        case .reject:
+        case .closeNow(let refusal):
+            if let refusal { count(refusal) }
+            rejectWithoutLinger(fd, Self.refusalBytes(refusal ?? .atLimit))
+        case .reject(let refusal):
+            count(refusal)
             let spawned = spawnThread(stackSize: 128 * 1024) { [self] in
-                rejectTooManyConnections(fd)
+                reject(fd, Self.refusalBytes(refusal))
                 registry.withLock { _ = $0.rejecting.remove(fd) }
                 close(fd)
                 threadFinished()
@@ -278,6 +322,51 @@ final class ServerCore: Sendable {
         }
     }
 
+    private func register(_ fd: Int32, _ address: ClientAddress, _ r: inout Registry) -> Connection {
+        let connection = Connection(fd: fd, address: address, reserved: r.quota.isReserved(address), limits: limits,
+                                    acceptedAt: Socket.coarseNanoseconds())
+        r.connections[ObjectIdentifier(connection)] = connection
+        r.quota.add(address)
+        return connection
+    }
+
+    /// Chooses the connection idle longest (among unreserved addresses only, unless `includingReserved`), marks it
+    /// evicted and shuts its read side, which wakes its epoll event: the worker that takes it closes it. It leaves
+    /// the quota at once, so the caller may admit a newcomer in its place. Returns false if nothing is idle.
+    ///
+    /// A connection stops being idle when a worker takes its event (it swaps `idleSince` for `notIdle`); the
+    /// compare-exchange here loses that race rather than evict a connection whose request is being read. One whose
+    /// next request already waits in the kernel, not yet picked up by a worker, is passed over too.
+    private func evictLongestIdle(includingReserved: Bool, _ r: inout Registry) -> Bool {
+        var passedOver = Set<ObjectIdentifier>()
+        while true {
+            var victim: Connection?
+            var victimSince = Connection.notIdle
+            for (id, connection) in r.connections
+            where !connection.evicted && (includingReserved || !connection.reserved) && !passedOver.contains(id) {
+                let since = connection.idleSince.load(ordering: .acquiring)
+                if since != Connection.evictedMark && since < victimSince {
+                    victim = connection
+                    victimSince = since
+                }
+            }
+            guard let victim else { return false }
+            // Safe without owning the socket: FIONREAD only looks, and the fd stays open while we hold the lock.
+            var waiting: Int32 = 0
+            if ioctl(victim.fd, UInt(FIONREAD), &waiting) == 0 && waiting > 0 {
+                passedOver.insert(ObjectIdentifier(victim))
+                continue
+            }
+            guard victim.idleSince.compareExchange(expected: victimSince, desired: Connection.evictedMark,
+                                                   ordering: .acquiringAndReleasing).exchanged else { continue }
+            victim.evicted = true
+            r.quota.remove(victim.address)
+            _ = shutdown(victim.fd, Int32(SHUT_RD))
+            evictedCount.add(1, ordering: .relaxed)
+            return true
+        }
+    }
+
     /// Fires expired deadlines: marks the connection and shuts its read side, which wakes its epoll event; the
     /// worker that picks it up sees the mark and answers 408 or closes silently. The sweeper never owns a socket.
     private func sweep(_ now: Int64) {
@@ -295,21 +384,41 @@ final class ServerCore: Sendable {
 
     // MARK: - Refusing and closing
 
-    private static let tooManyConnections: [UInt8] = {
+    private static func refusal(_ code: String, _ message: String) -> [UInt8] {
         var out: [UInt8] = []
-        HTTPResponse.error(503, code: "TOO_MANY_CONNECTIONS", message: "the server is at its connection limit")
+        HTTPResponse.error(503, code: code, message: message)
             .serialize(into: &out, includeBody: true, connection: "close", dateLine: [])
         return out
-    }()
+    }
 
-    private func rejectTooManyConnections(_ fd: Int32) {
+    private static let tooManyConnections = refusal(
+        "TOO_MANY_CONNECTIONS", "the server is at its connection limit and no connection is idle; retry shortly")
+    private static let tooManyFromAddress = refusal(
+        "TOO_MANY_CONNECTIONS_FROM_ADDRESS",
+        "your address holds as many connections as the server allows one address; reuse or close one")
+
+    private static func refusalBytes(_ refusal: Refusal) -> [UInt8] {
+        switch refusal {
+        case .atLimit: tooManyConnections
+        case .fromAddress: tooManyFromAddress
+        }
+    }
+
+    private func count(_ refusal: Refusal) {
+        switch refusal {
+        case .atLimit: refusedAtLimitCount.add(1, ordering: .relaxed)
+        case .fromAddress: refusedFromAddressCount.add(1, ordering: .relaxed)
+        }
+    }
+
+    private func reject(_ fd: Int32, _ response: [UInt8]) {
         Socket.setTimeout(fd, SO_SNDTIMEO, seconds: 1)
-        _ = Socket.sendAll(fd, Self.tooManyConnections, timeout: 1)
+        _ = Socket.sendAll(fd, response, timeout: 1)
         lingeringClose(fd, seconds: 1)
     }
 
-    private func rejectWithoutLinger(_ fd: Int32) {
-        _ = Self.tooManyConnections.withUnsafeBytes {
+    private func rejectWithoutLinger(_ fd: Int32, _ response: [UInt8]) {
+        _ = response.withUnsafeBytes {
             Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
         }
         close(fd)

@@ -48,7 +48,8 @@ struct API: Sendable {
                 let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
                                                peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
                                                validators: node.validators.count, apiSessions: node.sessions.count, health: node.health)
-                return ("/metrics", .text(200, text, contentType: "text/plain; version=0.0.4"))
+                let connections = node.server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
+                return ("/metrics", .text(200, text + connections, contentType: "text/plain; version=0.0.4"))
             case ("POST", ["v1", "gossip"]): return ("/v1/gossip", try gossip(req))
             case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
             default:

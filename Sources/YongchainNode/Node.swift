@@ -137,7 +137,7 @@ public final class Node: @unchecked Sendable {
             throw NodeError(code: "CONFIG_INVALID", message: "listen must be host:port, got \(config.listen)")
         }
         let api = API(node: self)
-        server = try HTTPServer(host: host, port: port, handler: { req in api.handle(req) })
+        server = try HTTPServer(host: host, port: port, limits: config.httpServerLimits(peerHosts: peerList.map(\.host)), handler: { req in api.handle(req) })
         server?.start()
         gossip.start()
         let tip = store.tip

@@ -24,6 +24,7 @@ public struct NodeHome: Sendable {
             throw NodeError(code: "CONFIG_INVALID", message: "\(configPath): \(error)")
         }
         try config.validate(path: configPath)
+        try config.validateConnectionLimits(path: configPath)
         return config
     }
 }
@@ -37,6 +38,13 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// Peer base URLs beyond the members' addresses in genesis (e.g. observers).
     public var peers: [String]
     public var mempoolMaxTransactions: Int?
+    /// HTTP connection limits (docs/operations.md, "Connection limits"); absent: `HTTPServerLimits`' defaults.
+    public var httpMaxConnections: Int?
+    public var httpMaxConnectionsPerAddress: Int?
+    public var httpReservedPeerConnections: Int?
+    public var httpMaxConnectionsPerPeerAddress: Int?
+    /// Addresses besides the peers' hosts that may use the reserved slots (a peer connecting from another address).
+    public var httpReservedAddresses: [String]?
 
     public init(moniker: String, listen: String, peers: [String] = []) {
         self.moniker = moniker

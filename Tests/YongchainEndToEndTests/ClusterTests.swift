@@ -50,7 +50,8 @@ extension EndToEnd {
             // Prometheus metrics, named after CometBFT's.
             let metrics = String(decoding: try c.http.send("GET", url: c.url("bank-b") + "/metrics").body, as: UTF8.self)
             for name in ["yongchain_consensus_height", "yongchain_consensus_missed_blocks_total", "yongchain_mempool_size",
-                         "yongchain_p2p_peers", "yongchain_state_txs_total{code=\"OK\"}", "yongchain_http_request_duration_seconds_bucket"] {
+                         "yongchain_p2p_peers", "yongchain_state_txs_total{code=\"OK\"}", "yongchain_http_request_duration_seconds_bucket",
+                         "yongchain_http_connections_refused_total"] {
                 #expect(metrics.contains(name), "missing metric \(name)")
             }
         }

@@ -88,7 +88,7 @@ import YongchainTestSupport
         #expect(eventually { server.core.connectionCount == 0 })
     }
 
-    @Test func connectionsBeyondTheLimitGet503() throws {
+    @Test func connectionsBeyondTheLimitGet503WhenNoneIsIdle() throws {
         let server = try echoServer(limits: HTTPServerLimits(maxConnections: 2))
         defer { server.stop() }
         let first = try RawConnection(port: server.port)
@@ -96,7 +96,9 @@ import YongchainTestSupport
         for connection in [first, second] {
             connection.write("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(connection.readResponse()?.status == 200)
+            connection.write("GET / HTTP/1.1\r\n")  // a request in progress: not idle, so not evicted
         }
+        #expect(eventually { server.core.idleConnectionCount == 0 })
         let third = try RawConnection(port: server.port)
         third.write("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         let refused = try #require(third.readResponse())
@@ -105,7 +107,7 @@ import YongchainTestSupport
         #expect(third.waitForClose())
 
         // Once a slot frees up, new connections are served again.
-        first.write("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        first.write("Host: t\r\nConnection: close\r\n\r\n")
         #expect(first.readResponse()?.status == 200)
         #expect(eventually { server.core.connectionCount < 2 })
         let fourth = try RawConnection(port: server.port)

@@ -9,8 +9,25 @@ final class RawConnection {
     private var parser = HTTPResponseParser(maxResponseBytes: 1 << 26, isHeadRequest: false)
     private var pending: [UInt8] = []
 
-    init(port: UInt16) throws {
+    /// Connects to 127.0.0.1:`port`, from `source` if given (any 127.x.y.z address: all of 127.0.0.0/8 is local on
+    /// Linux, so one test can play several clients).
+    init(port: UInt16, from source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            if bound != 0 {
+                let err = errno
+                close(fd)
+                throw HTTPError(code: "BIND_FAILED", message: "test bind to \(source)", errno: err)
+            }
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
@@ -71,6 +88,13 @@ final class RawConnection {
             i += 1
         }
         return min(buf.count, i + 4 + (isHead ? 0 : response.body.count))
+    }
+
+    /// True if the server has already closed (EOF or reset), without waiting and without consuming data.
+    var isClosedByServer: Bool {
+        guard Socket.waitReadable(fd, seconds: 0) else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) <= 0
     }
 
     /// True if the server closes (EOF or reset) within `timeout` without sending more than `pending` bytes.

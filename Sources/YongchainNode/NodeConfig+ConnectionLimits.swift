@@ -1,0 +1,47 @@
+import YongchainHTTP
+
+extension NodeConfig {
+    /// Most connections `httpMaxConnections` may allow: each is a descriptor and may hold a worker thread.
+    static let httpMaxConnectionsCeiling = 65_536
+
+    /// The API server's limits: `HTTPServerLimits`' defaults, overridden by whichever `http…` keys are set. The
+    /// peers' hosts, and `httpReservedAddresses`, may use the reserved slots.
+    func httpServerLimits(peerHosts: [String]) -> HTTPServerLimits {
+        var limits = HTTPServerLimits()
+        if let n = httpMaxConnections { limits.maxConnections = n }
+        if let n = httpMaxConnectionsPerAddress { limits.maxConnectionsPerAddress = n }
+        if let n = httpReservedPeerConnections { limits.reservedConnections = n }
+        if let n = httpMaxConnectionsPerPeerAddress { limits.maxConnectionsPerReservedAddress = n }
+        var seen = Set<String>()
+        limits.reservedAddresses = (peerHosts + (httpReservedAddresses ?? [])).filter { seen.insert($0).inserted }
+        return limits
+    }
+
+    /// Throws `CONFIG_INVALID` naming the key, its allowed range and the value found, for a connection limit the
+    /// server could not work with. Checked when the config is loaded, so a bad value stops the node at start.
+    func validateConnectionLimits(path: String) throws {
+        func invalid(_ key: String, _ range: String, _ value: Any) -> NodeError {
+            NodeError(code: "CONFIG_INVALID", message: "\(path): \(key) must be \(range), got \(value)")
+        }
+        let defaults = HTTPServerLimits()
+        let total = httpMaxConnections ?? defaults.maxConnections
+        if let n = httpMaxConnections, !(1...Self.httpMaxConnectionsCeiling).contains(n) {
+            throw invalid("httpMaxConnections", "1 to \(Self.httpMaxConnectionsCeiling)", n)
+        }
+        if let n = httpMaxConnectionsPerAddress, !(1...total).contains(n) {
+            throw invalid("httpMaxConnectionsPerAddress", "1 to httpMaxConnections (\(total))", n)
+        }
+        let reserved = httpReservedPeerConnections ?? defaults.reservedConnections
+        if !(0..<total).contains(reserved) {
+            throw invalid("httpReservedPeerConnections", "0 to httpMaxConnections - 1 (\(total - 1))"
+                          + (httpReservedPeerConnections == nil ? " (it defaults to \(reserved); set it when lowering httpMaxConnections)" : ""),
+                          reserved)
+        }
+        if let n = httpMaxConnectionsPerPeerAddress, !(1...total).contains(n) {
+            throw invalid("httpMaxConnectionsPerPeerAddress", "1 to httpMaxConnections (\(total))", n)
+        }
+        for address in httpReservedAddresses ?? [] where address.isEmpty || address.contains(where: \.isWhitespace) || address.contains("/") {
+            throw invalid("httpReservedAddresses", "IP addresses or host names (no scheme, port or path)", "\"\(address)\"")
+        }
+    }
+}
