@@ -43,7 +43,12 @@ public enum ChainAudit {
 
         var h: UInt64 = 1
         while h <= tip.height {
-            let (block, certificate, recorded) = try source.read { v in (try v.block(at: h), try v.certificate(at: h), try v.stateHash(at: h)) }
+            let (block, certificate, recorded): (Block?, CommitCertificate?, Hash?)
+            do {
+                (block, certificate, recorded) = try source.read { v in (try v.block(at: h), try v.certificate(at: h), try v.stateHash(at: h)) }
+            } catch let e as StoredBlockCorrupt {
+                throw Failure(height: e.height, reason: e.reason)
+            }
             guard let block, let certificate, let recorded else { throw Failure(height: h, reason: "block, certificate or state hash missing") }
             let replayTip = replay.tip
             do {
