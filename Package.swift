@@ -36,6 +36,11 @@ let package = Package(
         .testTarget(name: "YongchainStorageTests", dependencies: ["YongchainStorage"]),
         .testTarget(name: "YongchainHTTPTests", dependencies: ["YongchainHTTP", "YongchainTestSupport"]),
         .testTarget(name: "YongchainNodeTests", dependencies: ["YongchainNode", "YongchainTestSupport"]),
+        // Seeded in-process fuzzing (docs/fuzzing.md): a bounded run in `swift test`, a long one by FUZZ_SECONDS.
+        .testTarget(name: "YongchainFuzzTests", dependencies: [
+            "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",
+            "YongchainStorage", "YongchainHTTP", "YongchainTestSupport",
+        ]),
         .testTarget(name: "YongchainEndToEndTests", dependencies: [
             "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainHTTP",
             "CSQLite",  // only to damage a stopped node's file, as a fault would
