@@ -57,16 +57,35 @@ struct API: Sendable {
                 return ("unmatched", APIError(404, "NOT_FOUND", "no route for \(req.method) \(req.path)").response)
             }
         } catch let e as APIError {
-            return (req.path, e.response)
+            return (Self.label(parts), e.response)
         } catch let e as StoredBlockCorrupt {
-            node.storageError(e, "answering \(req.method) \(req.path)")
-            return (req.path, APIError(500, e.code, "\(e); this node stopped and needs its operator").response)
+            node.storageError(e, "answering \(Self.label(parts))")
+            return (Self.label(parts), APIError(500, e.code, "\(e); this node stopped and needs its operator").response)
         } catch let e as StorageError {
-            node.storageError(e, "answering \(req.method) \(req.path)")
-            return (req.path, APIError(503, e.code == "STORAGE_CORRUPT" ? e.code : "STORAGE_FAILED", "this node could not read its database (\(e.code)); retry shortly or ask another node").response)
+            node.storageError(e, "answering \(Self.label(parts))")
+            return (Self.label(parts), APIError(503, e.code == "STORAGE_CORRUPT" ? e.code : "STORAGE_FAILED", "this node could not read its database (\(e.code)); retry shortly or ask another node").response)
         } catch {
-            return (req.path, APIError(500, "INTERNAL", "\(error)").response)
+            return (Self.label(parts), APIError(500, "INTERNAL", "\(error)").response)
         }
+    }
+
+    /// Every route template: the only values the `route` label of the HTTP metrics takes (with "unmatched"), so
+    /// that no request path, whatever it holds, becomes a metric series or lands unescaped in /metrics.
+    static let routeTemplates = [
+        "/", "/healthz", "/metrics", "/v1/status", "/v1/blocks", "/v1/blocks/{height}", "/v1/txs", "/v1/txs/batch",
+        "/v1/txs/{hash}", "/v1/validators", "/v1/peers", "/v1/evidence", "/v1/gossip", "/v1/sync/blocks",
+        SessionAuth.path, "/v1/mortgage/titles/verify", "/v1/mortgage/units/{unit}/encumbrances",
+        "/v1/mortgage/certificates/{no}", "/v1/mortgage/applications/{id}", "/v1/mortgage/banks/{key}/filings",
+        "/v1/trade/precheck", "/v1/trade/enterprises/{code}/credit-record", "/v1/trade/enterprises/{code}/queries",
+    ].map { t in t.split(separator: "/").map(String.init) }
+
+    /// The template a path's segments fit (a literal segment matches itself first), or "unmatched".
+    static func label(_ parts: [String]) -> String {
+        let fits = routeTemplates.filter { t in
+            t.count == parts.count && zip(t, parts).allSatisfy { $0 == $1 || $0.hasPrefix("{") }
+        }
+        let best = fits.max { a, b in zip(a, parts).filter { $0 == $1 }.count < zip(b, parts).filter { $0 == $1 }.count }
+        return best.map { "/" + $0.joined(separator: "/") } ?? "unmatched"
     }
 
     /// `?minHeight=N` on any read: answer only once this node has committed height N, waiting up to `timeoutMs`
@@ -76,6 +95,8 @@ struct API: Sendable {
     /// and at most `maxHeightWaiters` reads wait at a time, so waiting cannot be used to hold the server's threads.
     static let maxHeightLead: UInt64 = 64
     static let maxHeightWaiters = 64
+    /// Most `POST /v1/txs?wait=commit` requests waiting at once.
+    static let maxCommitWaiters = 256
 
     func waitForHeight(_ req: HTTPRequest, _ text: String) throws {
         let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 0...60_000, default: 5_000)
@@ -165,6 +186,15 @@ struct API: Sendable {
         let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 1...60_000, default: 10_000)
         let j = try JSON.decode(TransactionJSON.self, req.body)
         let tx = try j.transaction()
+        // A waiting request holds a server thread for up to a minute: bound them, and refuse before admitting, so
+        // a refused caller can simply send the same transaction again.
+        if wait == "commit" {
+            guard node.commitWaiters.add(1, ordering: .relaxed).newValue <= Self.maxCommitWaiters else {
+                node.commitWaiters.subtract(1, ordering: .relaxed)
+                throw APIError(503, "TOO_MANY_WAITERS", "\(Self.maxCommitWaiters) submissions are already waiting for their commit on this node; retry shortly, or submit without wait=commit and read GET /v1/txs/{hash}")
+            }
+        }
+        defer { if wait == "commit" { node.commitWaiters.subtract(1, ordering: .relaxed) } }
         let hash: Hash
         switch node.admit(tx) {
         case .success(let h): hash = h

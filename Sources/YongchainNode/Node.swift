@@ -34,6 +34,8 @@ public final class Node: @unchecked Sendable {
     let committedHeight = Atomic<UInt64>(0)
     /// Reads waiting for a `minHeight` (bounded by the API).
     let heightWaiters = Atomic<Int>(0)
+    /// Submissions waiting for their commit (`wait=commit`, bounded by the API).
+    let commitWaiters = Atomic<Int>(0)
     let signatures: SignatureCache
     /// Signed API requests: freshness window and replay cache (RequestAuth.swift).
     let requestVerifier: RequestVerifier

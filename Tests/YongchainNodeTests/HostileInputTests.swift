@@ -105,6 +105,20 @@ import YongchainHTTP
         #expect(peers.allSatisfy { ($0["height"] as? Int) == 0 }, "a claimed height is not reported: \(peers)")
     }
 
+    @Test func requestPathsNeverBecomeMetricLabels() throws {
+        let f = try Fixture()
+        _ = f.send("GET", "/v1/blocks/%22%0D%0Ax")
+        _ = f.send("GET", "/no/such/route")
+        _ = f.send("GET", "/v1/txs/zz")
+        var parser = HTTPRequestParser()
+        parser.feed(Array("GET /metrics HTTP/1.1\r\nHost: node\r\n\r\n".utf8))
+        guard case .request(let req) = parser.next() else { Issue.record("unparsed"); return }
+        let text = String(decoding: f.api.handle(req).body, as: UTF8.self)
+        let labels = Set(text.split(separator: "\n").filter { $0.hasPrefix("yongchain_http_requests_total{") }
+            .compactMap { $0.split(separator: "\"").dropFirst().first.map(String.init) })
+        #expect(labels == ["/v1/blocks/{height}", "unmatched", "/v1/txs/{hash}"], "\(labels)")
+    }
+
     @Test func catchingUpRestsOnMoreThanAThirdOfThePowerSigning() {
         let keys = (0..<4).map { _ in try! PrivateKey.generate() }
         let set = ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) })
