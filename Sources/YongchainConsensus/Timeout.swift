@@ -44,10 +44,6 @@ public struct TimeoutParameters: Sendable, Equatable {
         self.precommitDeltaMs = precommitDeltaMs
     }
 
-    /// CometBFT's defaults: 3 s to propose, 1 s to prevote and precommit, each 0.5 s longer per round.
-    public static let `default` = TimeoutParameters(proposeMs: 3000, proposeDeltaMs: 500, prevoteMs: 1000,
-                                                    prevoteDeltaMs: 500, precommitMs: 1000, precommitDeltaMs: 500)
-
     /// `base + round * delta`, saturating instead of overflowing for absurd rounds.
     public func duration(_ kind: TimeoutKind, round: Int32) -> Int {
         let (base, delta): (Int, Int)

@@ -73,5 +73,6 @@ public struct CommitCertificate: Sendable, Equatable, CanonicalCodable {
 public struct CommitError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { "invalid commit certificate: \(message)" }
+    public var code: String { "COMMIT_INVALID" }
+    public var description: String { "\(code): \(message)" }
 }

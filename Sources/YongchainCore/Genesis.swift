@@ -63,19 +63,23 @@ public struct ConsensusParameters: Sendable, Codable, Equatable {
     /// Absent fields take their defaults, so a genesis written by an older version still loads.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ConsensusParameters()  // the defaults, defined once: on the properties above
         func v(_ k: CodingKeys, _ d: Int) throws -> Int { try c.decodeIfPresent(Int.self, forKey: k) ?? d }
-        timeoutProposeMs = try v(.timeoutProposeMs, 3000)
-        timeoutProposeDeltaMs = try v(.timeoutProposeDeltaMs, 500)
-        timeoutPrevoteMs = try v(.timeoutPrevoteMs, 1000)
-        timeoutPrevoteDeltaMs = try v(.timeoutPrevoteDeltaMs, 500)
-        timeoutPrecommitMs = try v(.timeoutPrecommitMs, 1000)
-        timeoutPrecommitDeltaMs = try v(.timeoutPrecommitDeltaMs, 500)
-        emptyBlockIntervalMs = try v(.emptyBlockIntervalMs, 2000)
-        minBlockIntervalMs = try v(.minBlockIntervalMs, 100)
-        // A genesis file written before the default became 1,000 and without the key meant 5,000: it must decode
-        // (and hash) exactly as before, or its nodes would refuse their own database.
-        maxBlockTransactions = try v(.maxBlockTransactions, 5000)
+        timeoutProposeMs = try v(.timeoutProposeMs, d.timeoutProposeMs)
+        timeoutProposeDeltaMs = try v(.timeoutProposeDeltaMs, d.timeoutProposeDeltaMs)
+        timeoutPrevoteMs = try v(.timeoutPrevoteMs, d.timeoutPrevoteMs)
+        timeoutPrevoteDeltaMs = try v(.timeoutPrevoteDeltaMs, d.timeoutPrevoteDeltaMs)
+        timeoutPrecommitMs = try v(.timeoutPrecommitMs, d.timeoutPrecommitMs)
+        timeoutPrecommitDeltaMs = try v(.timeoutPrecommitDeltaMs, d.timeoutPrecommitDeltaMs)
+        emptyBlockIntervalMs = try v(.emptyBlockIntervalMs, d.emptyBlockIntervalMs)
+        minBlockIntervalMs = try v(.minBlockIntervalMs, d.minBlockIntervalMs)
+        maxBlockTransactions = try v(.maxBlockTransactions, ConsensusParameters.legacyMaxBlockTransactions)
     }
+
+    /// What a genesis file without `maxBlockTransactions` means: it was written before the default became 1,000,
+    /// when absent meant 5,000, and it must decode (and hash) exactly as before, or its nodes would refuse their
+    /// own database.
+    public static let legacyMaxBlockTransactions = 5000
 }
 
 /// The genesis file: the chain's identity, its members, and its consensus parameters.

@@ -44,7 +44,7 @@ struct API: Sendable {
             case ("GET", ["v1", "evidence"]): return ("/v1/evidence", try evidence())
             case ("GET", ["metrics"]):
                 let tip = node.store.tip
-                let round = node.queue.sync { node.core.round }
+                let round = node.consensusView.withLock { $0.round }
                 let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
                                                peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
                                                validators: node.validators.count, apiSessions: node.sessions.count, health: node.health)
@@ -54,18 +54,18 @@ struct API: Sendable {
             case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
             default:
                 if let r = try AppRoutes(node: node).route(req, parts) { return r }
-                return ("unmatched", APIError(404, "NOT_FOUND", "no route for \(req.method) \(req.path)").response)
+                return ("unmatched", APIError("NOT_FOUND", "no route for \(req.method) \(req.path)").response)
             }
         } catch let e as APIError {
             return (Self.label(parts), e.response)
         } catch let e as StoredBlockCorrupt {
             node.storageError(e, "answering \(Self.label(parts))")
-            return (Self.label(parts), APIError(500, e.code, "\(e); this node stopped and needs its operator").response)
+            return (Self.label(parts), APIError(e.code, "\(e); this node stopped and needs its operator").response)
         } catch let e as StorageError {
             node.storageError(e, "answering \(Self.label(parts))")
-            return (Self.label(parts), APIError(503, e.code == "STORAGE_CORRUPT" ? e.code : "STORAGE_FAILED", "this node could not read its database (\(e.code)); retry shortly or ask another node").response)
+            return (Self.label(parts), APIError(e.code == "STORAGE_CORRUPT" ? e.code : "STORAGE_FAILED", "this node could not read its database (\(e.code)); retry shortly or ask another node").response)
         } catch {
-            return (Self.label(parts), APIError(500, "INTERNAL", "\(error)").response)
+            return (Self.label(parts), APIError("INTERNAL", "\(error)").response)
         }
     }
 
@@ -93,10 +93,6 @@ struct API: Sendable {
     /// own write. A transaction's answer names the height it committed at; pass that.
     /// Heights further ahead than this are refused at once (a node that far behind is catching up: ask another),
     /// and at most `maxHeightWaiters` reads wait at a time, so waiting cannot be used to hold the server's threads.
-    static let maxHeightLead: UInt64 = 64
-    static let maxHeightWaiters = 64
-    /// Most `POST /v1/txs?wait=commit` requests waiting at once.
-    static let maxCommitWaiters = 256
 
     func waitForHeight(_ req: HTTPRequest, _ text: String) throws {
         let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 0...60_000, default: 5_000)
@@ -104,17 +100,17 @@ struct API: Sendable {
         // The atomic height, not the store's tip: that takes the writer's lock, held through each block's fsync.
         let tip = node.committedHeight.load(ordering: .acquiring)
         if h <= tip { return }
-        guard h - tip <= Self.maxHeightLead else {
-            throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(tip), more than \(Self.maxHeightLead) blocks below \(h); ask another node or retry later")
+        guard h - tip <= node.apiLimits.maxHeightLead else {
+            throw APIError("HEIGHT_NOT_REACHED", "this node is at height \(tip), more than \(node.apiLimits.maxHeightLead) blocks below \(h); ask another node or retry later")
         }
-        guard node.heightWaiters.add(1, ordering: .relaxed).newValue <= Self.maxHeightWaiters else {
+        guard node.heightWaiters.add(1, ordering: .relaxed).newValue <= node.apiLimits.maxHeightWaiters else {
             node.heightWaiters.subtract(1, ordering: .relaxed)
-            throw APIError(503, "TOO_MANY_WAITERS", "\(Self.maxHeightWaiters) reads are already waiting for a height on this node; retry shortly")
+            throw APIError("TOO_MANY_WAITERS", "\(node.apiLimits.maxHeightWaiters) reads are already waiting for a height on this node; retry shortly")
         }
         defer { node.heightWaiters.subtract(1, ordering: .relaxed) }
         let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) { node.committedHeight.load(ordering: .acquiring) >= h }
         guard ok else {
-            throw APIError(504, "HEIGHT_NOT_REACHED", "this node is at height \(node.committedHeight.load(ordering: .acquiring)) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
+            throw APIError("HEIGHT_NOT_REACHED", "this node is at height \(node.committedHeight.load(ordering: .acquiring)) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
         }
     }
 
@@ -150,9 +146,11 @@ struct API: Sendable {
     }
 
     func status() throws -> HTTPResponse {
-        // Read the tip and the core together, on the consensus queue, so the two never disagree.
+        // Read without waiting on the consensus queue or the writer (both wait on each block's fsync); the core's
+        // view is published after every input, so it is at most one input behind the tip.
         let problem = node.health.problem()
-        let (tip, h, r, s) = node.queue.sync { (node.store.tip, node.core.height, node.core.round, "\(node.core.step)") }
+        let tip = node.store.tip
+        let (h, r, s) = node.consensusView.withLock { $0 }
         return .json(200, JSON.encode(StatusJSON(
             chainId: node.chainID, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
             validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
@@ -189,9 +187,9 @@ struct API: Sendable {
         // A waiting request holds a server thread for up to a minute: bound them, and refuse before admitting, so
         // a refused caller can simply send the same transaction again.
         if wait == "commit" {
-            guard node.commitWaiters.add(1, ordering: .relaxed).newValue <= Self.maxCommitWaiters else {
+            guard node.commitWaiters.add(1, ordering: .relaxed).newValue <= node.apiLimits.maxCommitWaiters else {
                 node.commitWaiters.subtract(1, ordering: .relaxed)
-                throw APIError(503, "TOO_MANY_WAITERS", "\(Self.maxCommitWaiters) submissions are already waiting for their commit on this node; retry shortly, or submit without wait=commit and read GET /v1/txs/{hash}")
+                throw APIError("TOO_MANY_WAITERS", "\(node.apiLimits.maxCommitWaiters) submissions are already waiting for their commit on this node; retry shortly, or submit without wait=commit and read GET /v1/txs/{hash}")
             }
         }
         defer { if wait == "commit" { node.commitWaiters.subtract(1, ordering: .relaxed) } }
@@ -209,13 +207,11 @@ struct API: Sendable {
             return record != nil
         }
         guard ok, let record else {
-            throw APIError(504, "COMMIT_TIMEOUT", "transaction \(hash.hex) was not committed within \(timeoutMs) ms; it may still commit: GET /v1/txs/\(hash.hex)")
+            throw APIError("COMMIT_TIMEOUT", "transaction \(hash.hex) was not committed within \(timeoutMs) ms; it may still commit: GET /v1/txs/\(hash.hex)")
         }
         return .json(200, JSON.encode(TxResultJSON(record)))
     }
 
-    /// Most transactions a batch may carry (`POST /v1/txs/batch`).
-    static let maxBatch = 1_000
 
     /// Several signed transactions in one request, e.g. a registry's back office sending a morning's filings.
     /// Each is admitted or refused on its own, exactly as `POST /v1/txs` would (no all-or-nothing: they are
@@ -228,8 +224,8 @@ struct API: Sendable {
             let error: [String: String]?
         }
         let batch = try JSON.decode(Batch.self, req.body)
-        guard !batch.transactions.isEmpty, batch.transactions.count <= Self.maxBatch else {
-            throw APIError.badRequest("INVALID_BATCH", "a batch carries 1 to \(Self.maxBatch) transactions, not \(batch.transactions.count)")
+        guard !batch.transactions.isEmpty, batch.transactions.count <= node.apiLimits.maxBatchTransactions else {
+            throw APIError.badRequest("INVALID_BATCH", "a batch carries 1 to \(node.apiLimits.maxBatchTransactions) transactions, not \(batch.transactions.count)")
         }
         var txs: [Transaction?] = []
         var outcomes: [Outcome?] = []
@@ -325,12 +321,12 @@ struct API: Sendable {
     func syncBlocks(_ req: HTTPRequest) throws -> HTTPResponse {
         guard let text = req.query["from"] else { throw APIError.badRequest("INVALID_HEIGHT", "from: required, a height ≥ 1") }
         let from = try Parameter.integer(text, name: "from", in: 1...Parameter.maxHeight, code: "INVALID_HEIGHT")
-        let limit = try Parameter.integer(req, "limit", in: 1...500, default: 100)
+        let limit = try Parameter.integer(req, "limit", in: 1...node.apiLimits.maxSyncBlocks, default: 100)
         let entries = try node.store.read { v -> [(block: Block, certificate: CommitCertificate)] in
             var out: [(block: Block, certificate: CommitCertificate)] = []
             var h = from
             var bytes = 0
-            while out.count < limit, bytes < 8 << 20, let (b, c) = try v.committedBlock(at: h) {
+            while out.count < limit, bytes < node.apiLimits.maxSyncBytes, let (b, c) = try v.committedBlock(at: h) {
                 out.append((b, c))
                 bytes += b.transactions.count * 300
                 h += 1

@@ -12,8 +12,6 @@ import YongchainStorage
 struct AppRoutes {
     let node: Node
 
-    /// Largest JSON body the application routes read (a 1000-item pre-check is well under it).
-    static let maxBodyBytes = 1 << 20
 
     func route(_ req: HTTPRequest, _ parts: [String]) throws -> (String, HTTPResponse)? {
         guard parts.count >= 3, parts[0] == "v1" else { return nil }
@@ -81,7 +79,7 @@ struct AppRoutes {
         let caller = try authenticate(req)
         guard let bank = PublicKey(text: keyText) else { throw invalid("key", "a public key like ed25519:<64 hex>") }
         guard case .member(let org) = caller, org.publicKey == bank.text || org.holds(.realEstate) else {
-            throw APIError(403, "FORBIDDEN_ROLE", "only the bank itself or the real-estate registry may list a bank's filings")
+            throw APIError(Codes.forbiddenRole, "only the bank itself or the real-estate registry may list a bank's filings")
         }
         let limit = try Parameter.integer(req, "limit", in: 1...MortgageLimits.maxPageSize, default: MortgageLimits.defaultPageSize, code: "INVALID_FIELD")
         return try answer { v, _ in try field("after") { try MortgageQueries.filings(bank: bank, after: req.query["after"], limit: limit, state: v) } }
@@ -93,9 +91,9 @@ struct AppRoutes {
     func precheck(_ req: HTTPRequest) throws -> HTTPResponse {
         let caller = try authenticate(req)
         guard case .member(let org) = caller, org.role == .bank else {
-            throw APIError(403, "FORBIDDEN_ROLE", "only a bank may pre-check declarations")
+            throw APIError(Codes.forbiddenRole, "only a bank may pre-check declarations")
         }
-        guard req.body.count <= AppRoutes.maxBodyBytes else { throw invalid("body", "at most \(AppRoutes.maxBodyBytes) bytes") }
+        guard req.body.count <= node.apiLimits.maxAppBodyBytes else { throw invalid("body", "at most \(node.apiLimits.maxAppBodyBytes) bytes") }
         let request = try decodeBody(PrecheckRequest.self, req.body)
         try field("declarations") { try request.validate() }
         return try answer { v, _ in TradeQueries.precheck(request, state: v) }
@@ -106,7 +104,7 @@ struct AppRoutes {
         let caller = try authenticate(req)
         let code = try field("code") { try CreditCode(codeText) }
         guard case .member(let org) = caller, org.role == .bank, let bank = org.key else {
-            throw APIError(403, "FORBIDDEN_ROLE", "only a bank that logged a credit query may read a credit record")
+            throw APIError(Codes.forbiddenRole, "only a bank that logged a credit query may read a credit record")
         }
         guard let text = req.query["queryId"] ?? req.query["query"] else { throw invalid("queryId", "required: the hash of your committed creditQuery.record") }
         guard let queryID = Hash(hex: text) else { throw invalid("queryId", "64 hex digits") }
@@ -116,11 +114,11 @@ struct AppRoutes {
             switch TradeQueries.creditRecord(queryID: queryID, askedBy: bank, atTime: tip.time, state: v, page: page) {
             case .success(let record):
                 guard record.enterprise.creditCode == code.value else {
-                    throw APIError(404, Codes.Trade.unknownQuery, "query \(queryID.hex) is not about enterprise \(code)")
+                    throw APIError(Codes.Trade.unknownQuery, "query \(queryID.hex) is not about enterprise \(code)")
                 }
                 return record
             case .failure(let e):
-                throw APIError(e.code == Codes.Trade.unknownQuery ? 404 : 403, e.code, e.message)
+                throw APIError(e.code, e.message)
             }
         }
     }
@@ -133,27 +131,25 @@ struct AppRoutes {
         case .enterprise(let e) where e.creditCode == code: break
         case .member(let org) where org.holds(.trade): break
         case .enterprise:
-            throw APIError(403, Codes.Trade.notAuthorized, "an enterprise may list only the queries about itself")
+            throw APIError(Codes.Trade.notAuthorized, "an enterprise may list only the queries about itself")
         case .member:
-            throw APIError(403, "FORBIDDEN_ROLE", "only the enterprise itself or the trade registry may list who queried it")
+            throw APIError(Codes.forbiddenRole, "only the enterprise itself or the trade registry may list who queried it")
         }
         let limit = try tradePageLimit(req)
         return try answer { v, _ in
-            guard Identity.enterprise(code, v) != nil else { throw APIError(404, Codes.Trade.unknownEnterprise, "\(code) is not a registered enterprise") }
+            guard Identity.enterprise(code, v) != nil else { throw APIError(Codes.Trade.unknownEnterprise, "\(code) is not a registered enterprise") }
             return TradeQueries.creditQueries(of: code, after: req.query["after"], limit: limit, state: v)
         }
     }
 
     // MARK: - Sessions
 
-    /// Largest handshake body: `{"clientPublicKey":"x25519:<64 hex>"}` is under 100 bytes.
-    static let maxSessionBodyBytes = 1024
 
     /// Opens an API session for the signed caller (a member organisation or a registered enterprise). Only a
     /// signed request may open one: a session must not be able to outlive itself by making the next.
     func openSession(_ req: HTTPRequest) throws -> HTTPResponse {
         let (_, key) = try authenticateKey(req, enterprises: true, sessions: false)
-        guard req.body.count <= AppRoutes.maxSessionBodyBytes else { throw invalid("body", "at most \(AppRoutes.maxSessionBodyBytes) bytes") }
+        guard req.body.count <= node.apiLimits.maxSessionBodyBytes else { throw invalid("body", "at most \(node.apiLimits.maxSessionBodyBytes) bytes") }
         struct Body: Decodable { let clientPublicKey: String }
         let body = try JSON.decode(Body.self, req.body)
         guard let client = X25519PublicKey(text: body.clientPublicKey) else { throw invalid("clientPublicKey", "an X25519 public key like x25519:<64 hex>") }
@@ -194,7 +190,7 @@ struct AppRoutes {
         let result: Result<PublicKey, APIError>
         if SessionAuth.isSessionRequest(req.headers) {
             guard sessions else {
-                throw APIError(401, "AUTH_REQUIRED", "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
+                throw APIError("AUTH_REQUIRED", "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
             }
             result = node.sessions.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
                                           nowMs: nowMs, allowed: allowed, isKnown: isKnown)
@@ -227,7 +223,7 @@ struct AppRoutes {
     /// so a fractional one is named by its path before decoding, rather than reported as malformed JSON.
     func decodeBody<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
         guard let tree = try? JSONSerialization.jsonObject(with: Data(body)) else {
-            throw APIError(400, "MALFORMED_JSON", "the request body is not valid JSON")
+            throw APIError("MALFORMED_JSON", "the request body is not valid JSON")
         }
         func fractional(_ v: Any, _ path: String) -> String? {
             if let d = v as? [String: Any] { return d.keys.sorted().lazy.compactMap { fractional(d[$0]!, path.isEmpty ? $0 : "\(path).\($0)") }.first }
@@ -248,7 +244,7 @@ struct AppRoutes {
         return v
     }
 
-    func invalid(_ name: String, _ why: String) -> APIError { APIError(400, "INVALID_FIELD", "\(name): \(why)") }
+    func invalid(_ name: String, _ why: String) -> APIError { APIError("INVALID_FIELD", "\(name): \(why)") }
 
     /// Runs `make`, turning a `ValidationError` into 400 `INVALID_FIELD` naming `name` (or the deeper field).
     func field<T>(_ name: String, _ make: () throws -> T) throws -> T {

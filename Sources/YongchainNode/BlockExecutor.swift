@@ -48,7 +48,8 @@ struct BlockExecutor {
 struct BlockInvalid: Error, CustomStringConvertible {
     let reason: String
     init(_ reason: String) { self.reason = reason }
-    var description: String { "invalid block: \(reason)" }
+    var code: String { "BLOCK_INVALID" }
+    var description: String { "\(code): \(reason)" }
 }
 
 /// The checks every node makes before prevoting for a block or applying a fetched one.

@@ -31,11 +31,13 @@ public enum ChainAudit {
         let tip = try source.read { try $0.tip() }
 
         let application = LedgerApplication()
-        let executor = BlockExecutor(application: application, chainID: genesis.chainID)
-        let validators = genesis.validatorSet
-        let validator = BlockValidator(chainID: genesis.chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions)
         let replay = try ChainStore(path: work + "/replay.sqlite")
-        let g = try executor.genesisState(genesis, base: EmptyState())
+        // The node's own applier, every signature verified anew (no cache): the audit checks what the node did by
+        // doing it again the same way.
+        let applier = BlockApplier(chainID: genesis.chainID, validators: genesis.validatorSet,
+                                   maxTransactions: genesis.consensus.maxBlockTransactions, application: application,
+                                   store: replay, signatures: nil)
+        let g = try applier.executor.genesisState(genesis, base: EmptyState())
         try replay.open(genesis: genesis, initialWrites: g.writes, initialStateHash: g.hash)
         guard try source.read({ try $0.stateHash(at: 0) }) == g.hash else {
             throw Failure(height: 0, reason: "the recorded genesis state differs from the state genesis.json implies")
@@ -50,20 +52,17 @@ public enum ChainAudit {
                 throw Failure(height: e.height, reason: e.reason)
             }
             guard let block, let certificate, let recorded else { throw Failure(height: h, reason: "block, certificate or state hash missing") }
-            let replayTip = replay.tip
+            let exec: BlockExecution
             do {
-                try validator.validate(block, tip: replayTip, previous: nil, isCommitted: { try replay.isCommitted($0) },
-                                       isVerified: { _ in false }, maxTime: nil)
-                try certificate.verify(validators: validators, chainID: genesis.chainID, height: h, blockHash: block.hash)
-            } catch {
-                throw Failure(height: h, reason: "\(error)")
+                exec = try applier.apply(block, certificate: certificate, checks: .full)
+            } catch let e as BlockInvalid {
+                throw Failure(height: h, reason: "\(e)")
+            } catch let e as CommitError {
+                throw Failure(height: h, reason: "\(e)")
             }
-            let exec = try executor.execute(block, on: replay.committedState, previousStateHash: replayTip.stateHash)
             guard exec.stateHash == recorded else {
                 throw Failure(height: h, reason: "re-execution gives state hash \(exec.stateHash.short), the node recorded \(recorded.short)")
             }
-            try replay.commit(block: block, certificate: certificate, writes: exec.writes,
-                              results: exec.results.map { ($0.hash, $0.result) }, stateHash: exec.stateHash)
             if h % 1000 == 0 { progress(h, tip.height) }
             h += 1
         }

@@ -22,16 +22,21 @@ public final class Node: @unchecked Sendable {
     let myIndex: Int?
     let store: ChainStore
     let application: Application
-    let executor: BlockExecutor
-    let blockValidator: BlockValidator
+    /// The one way blocks are committed (decided here, or fetched by catch-up).
+    let applier: BlockApplier
+    var blockValidator: BlockValidator { applier.validator }
     let mempool: Mempool
     let logger: Logger
     let metrics = Metrics()
+    let apiLimits = APILimits()
     let health: NodeHealth
     let catchUp: CatchUpStatus
     let commits = CommitNotifier()
     /// The committed height, readable without the store's writer lock (set after each commit, and at start).
     let committedHeight = Atomic<UInt64>(0)
+    /// Height, round and step of the core, published after every input, so that status and metrics read it
+    /// without waiting on the consensus queue (which waits on each block's fsync).
+    let consensusView = Mutex<(height: UInt64, round: Int32, step: String)>((0, 0, "propose"))
     /// Reads waiting for a `minHeight` (bounded by the API).
     let heightWaiters = Atomic<Int>(0)
     /// Submissions waiting for their commit (`wait=commit`, bounded by the API).
@@ -79,9 +84,8 @@ public final class Node: @unchecked Sendable {
         myIndex = key.flatMap { validators.index(of: $0.publicKey) }
         let application = LedgerApplication(chainID: chainID)
         self.application = application
-        executor = BlockExecutor(application: application, chainID: chainID)
-        blockValidator = BlockValidator(chainID: chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions)
-        signatures = SignatureCache(chainID: chainID)
+        let signatures = SignatureCache(chainID: chainID)
+        self.signatures = signatures
         var limits = MempoolLimits()
         if let m = config.mempoolMaxTransactions { limits.maxTransactions = m }
         mempool = Mempool(limits: limits)
@@ -91,8 +95,11 @@ public final class Node: @unchecked Sendable {
         health = NodeHealth(stallSeconds: max(30, Double(5 * (c.emptyBlockIntervalMs + c.timeoutProposeMs)) / 1000))
 
         try FileManager.default.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
-        store = try ChainStore(path: home.databasePath)
-        let g = try executor.genesisState(genesis, base: EmptyState())
+        let store = try ChainStore(path: home.databasePath)
+        self.store = store
+        applier = BlockApplier(chainID: chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions,
+                               application: application, store: store, signatures: signatures)
+        let g = try applier.executor.genesisState(genesis, base: EmptyState())
         try store.open(genesis: genesis, initialWrites: g.writes, initialStateHash: g.hash)
         committedHeight.store(store.tip.height, ordering: .releasing)
         // The newest blocks are checked before anything is served or signed; the whole chain is checked in the
@@ -212,6 +219,8 @@ public final class Node: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         if stopped || halted { return }
         carryOut(core.handle(input), startedHeight: { if case .startHeight = input { return true }; return false }())
+        let view = (core.height, core.round, "\(core.step)")
+        consensusView.withLock { $0 = view }
     }
 
     private func carryOut(_ first: [ConsensusOutput], startedHeight: Bool) {
@@ -418,27 +427,31 @@ public final class Node: @unchecked Sendable {
             return
         }
         pendingDecision = nil
-        commit(block: block, certificate: certificate)
+        _ = try? commit(block: block, certificate: certificate)  // .decidedHere: only storage can fail, handled inside
     }
 
-    /// Executes and stores a final block, then starts the next height. Returns false when storage failed: nothing
-    /// of the block was committed (one SQLite transaction), health says STORAGE_FAILED, and the block is tried
-    /// again a second later (and catch-up fetches it too), so the node resumes once the disk has room.
+    /// Applies a final block through the applier, then starts the next height.
+    ///
+    /// Throws `BlockInvalid` / `CommitError` only for `.full` checks (a fetched block that does not verify: the
+    /// caller blames its peer). A storage failure is handled here: nothing of the block was committed (one SQLite
+    /// transaction), health says STORAGE_FAILED, the block is tried again a second later (and catch-up fetches it
+    /// too), so the node resumes once the disk has room; it returns false.
     @discardableResult
-    func commit(block: Block, certificate: CommitCertificate) -> Bool {
+    func commit(block: Block, certificate: CommitCertificate, checks: BlockApplier.Checks = .decidedHere) throws -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
-        let tip = store.tip
-        guard block.height == tip.height + 1, !halted else { return false }
+        guard block.height == store.tip.height + 1, !halted else { return false }
         let started = Date()
         let exec: BlockExecution
         do {
-            exec = try executor.execute(block, on: store.committedState, previousStateHash: tip.stateHash)
-            try store.commit(block: block, certificate: certificate, writes: exec.writes,
-                             results: exec.results.map { ($0.hash, $0.result) }, stateHash: exec.stateHash)
+            exec = try applier.apply(block, certificate: certificate, checks: checks)
+        } catch let e as BlockInvalid {
+            throw e
+        } catch let e as CommitError {
+            throw e
         } catch {
             storageError(error, "committing a block", height: block.height)
             queue.asyncAfter(deadline: .now() + 1) { [self] in
-                if store.tip.height + 1 == block.height { commit(block: block, certificate: certificate) }
+                if store.tip.height + 1 == block.height { _ = try? commit(block: block, certificate: certificate, checks: checks) }
             }
             return false
         }
@@ -546,7 +559,7 @@ public final class Node: @unchecked Sendable {
         }) ?? batch.count
     }
 
-    private static let storageUnavailable = APIError(503, "STORAGE_UNAVAILABLE", "the node could not read its committed state; retry shortly")
+    private static let storageUnavailable = APIError("STORAGE_UNAVAILABLE", "the node could not read its committed state; retry shortly")
 
     /// One transaction against a snapshot: its hash, and whether this call added it to the pool (rather than
     /// finding it there already). `state` reads `view`, through a batch's read cache where there is one (checks
@@ -555,20 +568,19 @@ public final class Node: @unchecked Sendable {
         let hash = tx.hash(chainID: chainID)
         if mempool.contains(hash) { return .success((hash, false)) }
         if view.isCommitted(hash) {
-            return .failure(APIError(409, "TX_ALREADY_COMMITTED", "transaction \(hash.hex) is already committed; a replay is refused"))
+            return .failure(APIError("TX_ALREADY_COMMITTED", "transaction \(hash.hex) is already committed; a replay is refused"))
         }
         guard signatures.verify(tx, hash: hash) else {
-            return .failure(APIError(400, "BAD_SIGNATURE", "the signature does not match the transaction and its signer for chain \(chainID)"))
+            return .failure(APIError("BAD_SIGNATURE", "the signature does not match the transaction and its signer for chain \(chainID)"))
         }
         if let bad = application.check(tx, state: state) {
-            let status = bad.code == "FORBIDDEN_ROLE" || bad.code == "UNKNOWN_SIGNER" ? 403 : 400
-            return .failure(APIError(status, bad.code, bad.message))
+            return .failure(APIError(bad.code, bad.message))
         }
         switch mempool.add(tx, hash: hash, size: tx.body.count + 200) {
         case .added: return .success((hash, true))
         case .duplicate: return .success((hash, false))
         case .full:
-            return .failure(APIError(503, "MEMPOOL_FULL", "the transaction pool is full; retry later"))
+            return .failure(APIError("MEMPOOL_FULL", "the transaction pool is full; retry later"))
         }
     }
 
@@ -638,29 +650,16 @@ public final class Node: @unchecked Sendable {
         }
         let (applied, invalid): (Int, Bool) = queue.sync { [self] in
             var applied = 0
-            for e in batch.entries {
-                let t = store.tip
-                if e.block.height <= t.height { continue }
+            for e in batch.entries where e.block.height > store.tip.height {
                 do {
-                    // The certificate first (cheap: a few signatures), then everything else, signatures included.
-                    try e.certificate.verify(validators: validators, chainID: chainID, height: e.block.height, blockHash: e.block.hash,
-                                             verifier: signatures.verify)
-                    try blockValidator.validate(e.block, tip: t, previous: nil, isCommitted: { try store.isCommitted($0) },
-                                                isVerified: { _ in false }, maxTime: nil, signatures: signatures)
-                } catch let e2 as BlockInvalid {
-                    logger.warn("sync", "peer \(p.name) sent an invalid block: \(e2)", height: e.block.height)
-                    metrics.count("gossip_invalid_total")
-                    return (applied, true)
-                } catch let e2 as CommitError {
-                    logger.warn("sync", "peer \(p.name) sent a block with an invalid certificate: \(e2)", height: e.block.height)
-                    metrics.count("gossip_invalid_total")
-                    return (applied, true)
+                    // Every check (certificate, then the block: signatures are in the cache from above), then the
+                    // commit. A failed commit (storage) is not progress: the loop sleeps before trying again.
+                    guard try commit(block: e.block, certificate: e.certificate, checks: .full) else { return (applied, false) }
                 } catch {
-                    storageError(error, "validating a fetched block", height: e.block.height)
-                    return (applied, false)
+                    logger.warn("sync", "peer \(p.name) sent a block that does not verify: \(error)", height: e.block.height)
+                    metrics.count("gossip_invalid_total")
+                    return (applied, true)
                 }
-                // A failed commit (storage) is not progress: the loop sleeps before trying again.
-                guard commit(block: e.block, certificate: e.certificate) else { return (applied, false) }
                 applied += 1
             }
             return (applied, false)

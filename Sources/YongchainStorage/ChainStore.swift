@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Synchronization
 import YongchainCore
 import YongchainCrypto
 
@@ -39,7 +40,9 @@ public final class ChainStore: @unchecked Sendable {
     private let writerLock = NSLock()
     private var readers: [Connection] = []
     private let readersLock = NSLock()
-    private var cachedTip: ChainTip?
+    /// The committed tip, under its own lock: reading it never waits for the writer (which holds its lock through
+    /// each block's fsync).
+    private let cachedTip = Mutex<ChainTip?>(nil)
 
     public static let schemaVersion = 1
 
@@ -110,7 +113,7 @@ public final class ChainStore: @unchecked Sendable {
     /// The committed tip. Read from disk by `open` and replaced by each successful `commit`, so it never needs a
     /// read that could fail. The store MUST be opened before it is asked.
     public var tip: ChainTip {
-        guard let t = locked({ cachedTip }) else { preconditionFailure("ChainStore.tip asked before open(genesis:)") }
+        guard let t = cachedTip.withLock({ $0 }) else { preconditionFailure("ChainStore.tip asked before open(genesis:)") }
         return t
     }
 
@@ -120,7 +123,7 @@ public final class ChainStore: @unchecked Sendable {
         }
         var r = CanonicalReader(b)
         let t = ChainTip(height: try r.u64(), blockHash: try r.hash(), stateHash: try r.hash(), time: try r.i64())
-        cachedTip = t
+        cachedTip.withLock { $0 = t }
         return t
     }
 
@@ -173,7 +176,7 @@ public final class ChainStore: @unchecked Sendable {
                 try writer.run("INSERT INTO state_hashes (height, hash) VALUES (?, ?)", [height, .blob(stateHash.bytes)])
                 try setTip(next)
             }
-            cachedTip = next
+            cachedTip.withLock { $0 = next }
         }
     }
 

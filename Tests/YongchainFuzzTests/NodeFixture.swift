@@ -73,9 +73,7 @@ final class NodeFixture: @unchecked Sendable {
             let tip = node.store.tip
             let block = w.block(after: tip, time: base + Int64(h) * 100, txs: txs, lastCommit: lastCommit)
             let cert = w.certificate(for: block)
-            let exec = try node.executor.execute(block, on: node.store.committedState, previousStateHash: tip.stateHash)
-            try node.store.commit(block: block, certificate: cert, writes: exec.writes,
-                                  results: exec.results.map { ($0.hash, $0.result) }, stateHash: exec.stateHash)
+            let exec = try node.applier.apply(block, certificate: cert, checks: .full)
             node.committedHeight.store(block.height, ordering: .releasing)
             committedTxs += exec.results.map(\.hash)
             for r in exec.results where special[h] != nil && !r.result.isOK {

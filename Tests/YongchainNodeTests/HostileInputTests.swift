@@ -179,3 +179,17 @@ import YongchainHTTP
         #expect(throws: NodeError.self) { try c.validate(path: "config.json") }
     }
 }
+
+/// The HTTP status of every refusal is decided in one table at the API's edge (`APIError.status(for:)`); whoever
+/// refuses speaks only a code.
+@Suite struct StatusPolicyTests {
+    @Test func codesMapToTheDocumentedStatuses() {
+        let expected: [String: Int] = [
+            "AUTH_STALE": 401, "AUTH_UNKNOWN_SESSION": 401, "FORBIDDEN_ROLE": 403, "UNKNOWN_SIGNER": 403, "NOT_AUTHORIZED": 403,
+            "NOT_FOUND": 404, "UNKNOWN_QUERY": 404, "TX_ALREADY_COMMITTED": 409, "STORAGE_CORRUPT": 500, "STORAGE_FAILED": 503,
+            "MEMPOOL_FULL": 503, "TOO_MANY_WAITERS": 503, "HEIGHT_NOT_REACHED": 504, "COMMIT_TIMEOUT": 504,
+            "INVALID_PARAMETER": 400, "DUPLICATE_FINANCING": 400, "NOT_ENTERPRISE": 400,
+        ]
+        for (code, status) in expected { #expect(APIError(code, "").status == status, "\(code)") }
+    }
+}

@@ -1,0 +1,66 @@
+import YongchainCore
+import YongchainStorage
+
+/// The one way a block becomes committed (cometbft `BlockExecutor.ApplyBlock`): check it, execute it against
+/// committed state, and store block, certificate, results, state writes and the new state hash in one SQLite
+/// transaction. A decided block, a block fetched by catch-up and a block replayed by `verify chain` all go
+/// through `apply`; nothing else writes a block.
+///
+/// It throws `BlockInvalid` or `CommitError` for a block or certificate that does not verify, and the store's
+/// error when storage fails — in which case nothing of the block was committed (one transaction) and no result
+/// computed from a failed read was kept (`StateReader.checkReads`).
+struct BlockApplier {
+    let chainID: String
+    let validators: ValidatorSet
+    let validator: BlockValidator
+    let executor: BlockExecutor
+    let store: ChainStore
+    /// Verified signatures; nil verifies every signature anew (the offline audit).
+    let signatures: SignatureCache?
+
+    /// How much of a block is still to be checked.
+    enum Checks {
+        /// Everything: the certificate against the validator set, then the block against the tip (links, roots,
+        /// the previous block's certificate, no transaction already committed, every signature). For blocks that
+        /// arrive with a certificate: catch-up and the audit.
+        case full
+        /// Nothing more: this node's core decided it, having judged the proposal valid (the same checks, when
+        /// it arrived) and counted the precommits of the certificate, each signature verified on receipt.
+        case decidedHere
+    }
+
+    init(chainID: String, validators: ValidatorSet, maxTransactions: Int, application: Application, store: ChainStore,
+         signatures: SignatureCache?) {
+        self.chainID = chainID
+        self.validators = validators
+        validator = BlockValidator(chainID: chainID, validators: validators, maxTransactions: maxTransactions)
+        executor = BlockExecutor(application: application, chainID: chainID)
+        self.store = store
+        self.signatures = signatures
+    }
+
+    /// Checks (as `checks` says), executes and commits `block`, which MUST be the block after the store's tip.
+    /// Returns what the execution produced (results and state hash), as committed.
+    @discardableResult
+    func apply(_ block: Block, certificate: CommitCertificate, checks: Checks) throws -> BlockExecution {
+        let tip = store.tip
+        guard block.height == tip.height + 1 else {
+            throw BlockInvalid("height \(block.height) does not follow the tip \(tip.height)")
+        }
+        if case .full = checks {
+            // The certificate first (cheap: a few signatures), then everything else.
+            if let signatures {
+                try certificate.verify(validators: validators, chainID: chainID, height: block.height, blockHash: block.hash,
+                                       verifier: signatures.verify)
+            } else {
+                try certificate.verify(validators: validators, chainID: chainID, height: block.height, blockHash: block.hash)
+            }
+            try validator.validate(block, tip: tip, previous: nil, isCommitted: { try store.isCommitted($0) },
+                                   isVerified: { _ in false }, maxTime: nil, signatures: signatures)
+        }
+        let exec = try executor.execute(block, on: store.committedState, previousStateHash: tip.stateHash)
+        try store.commit(block: block, certificate: certificate, writes: exec.writes,
+                         results: exec.results.map { ($0.hash, $0.result) }, stateHash: exec.stateHash)
+        return exec
+    }
+}
