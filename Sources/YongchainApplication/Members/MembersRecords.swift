@@ -79,3 +79,48 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
         }
     }
 }
+
+/// A registered enterprise.
+public struct Enterprise: Sendable, Equatable, Codable, CanonicalCodable {
+    public let creditCode: CreditCode
+    public let name: String
+    public let publicKey: PublicKey
+    public let registeredAt: UInt64
+
+    public init(creditCode: CreditCode, name: String, publicKey: PublicKey, registeredAt: UInt64) {
+        self.creditCode = creditCode
+        self.name = name
+        self.publicKey = publicKey
+        self.registeredAt = registeredAt
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.string(creditCode.value)
+        w.string(name)
+        w.publicKey(publicKey)
+        w.u64(registeredAt)
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        creditCode = try CreditCode(try r.string("creditCode"))
+        name = try r.string("name")
+        publicKey = try r.publicKey("publicKey")
+        registeredAt = try r.u64("registeredAt")
+    }
+
+    enum CodingKeys: String, CodingKey { case creditCode, name, publicKey, registeredAt }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        creditCode = try c.decode(CreditCode.self, forKey: .creditCode)
+        name = try c.decode(String.self, forKey: .name)
+        publicKey = try c.decode(JSONPublicKey.self, forKey: .publicKey).key
+        registeredAt = try c.decode(UInt64.self, forKey: .registeredAt)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(creditCode, forKey: .creditCode)
+        try c.encode(name, forKey: .name)
+        try c.encode(publicKey.text, forKey: .publicKey)
+        try c.encode(registeredAt, forKey: .registeredAt)
+    }
+}
