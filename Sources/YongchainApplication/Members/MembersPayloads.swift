@@ -29,28 +29,4 @@ public struct RegisterEnterprise: Payload, Equatable {
         name = try r.string("name", max: 1024)
         publicKey = try r.publicKey("publicKey")
     }
-
-    enum CodingKeys: String, CodingKey { case creditCode, name, publicKey }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        creditCode = try c.decode(CreditCode.self, forKey: .creditCode)
-        name = try c.decode(String.self, forKey: .name)
-        publicKey = try c.decode(JSONPublicKey.self, forKey: .publicKey).key
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(creditCode, forKey: .creditCode)
-        try c.encode(name, forKey: .name)
-        try c.encode(publicKey.text, forKey: .publicKey)
-    }
-}
-
-/// A public key in JSON: the text form `ed25519:<hex>`.
-struct JSONPublicKey: Decodable {
-    let key: PublicKey
-    init(from decoder: Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let k = PublicKey(text: s) else { throw ValidationError(field: "publicKey", message: "not a public key (expected ed25519:<64 hex>)") }
-        key = k
-    }
 }

@@ -34,25 +34,6 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
         publicKey = try r.publicKey("member.publicKey")
     }
 
-    enum CodingKeys: String, CodingKey { case name, role, authorities, publicKey }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        role = try c.decode(Role.self, forKey: .role)
-        authorities = try c.decode([Authority].self, forKey: .authorities)
-        guard let k = PublicKey(text: try c.decode(String.self, forKey: .publicKey)) else {
-            throw ValidationError(field: "publicKey", message: "not a public key")
-        }
-        publicKey = k
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(role, forKey: .role)
-        try c.encode(authorities, forKey: .authorities)
-        try c.encode(publicKey.text, forKey: .publicKey)
-    }
-
     /// The member that signed, or a rejection.
     static func signer(_ key: PublicKey, _ state: StateReader) -> Result<Member, TxResult> {
         guard let bytes = state.get(StateKey.member(key)), let m = try? Member(canonical: bytes) else {
@@ -106,21 +87,5 @@ public struct Enterprise: Sendable, Equatable, Codable, CanonicalCodable {
         name = try r.string("name")
         publicKey = try r.publicKey("publicKey")
         registeredAt = try r.u64("registeredAt")
-    }
-
-    enum CodingKeys: String, CodingKey { case creditCode, name, publicKey, registeredAt }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        creditCode = try c.decode(CreditCode.self, forKey: .creditCode)
-        name = try c.decode(String.self, forKey: .name)
-        publicKey = try c.decode(JSONPublicKey.self, forKey: .publicKey).key
-        registeredAt = try c.decode(UInt64.self, forKey: .registeredAt)
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(creditCode, forKey: .creditCode)
-        try c.encode(name, forKey: .name)
-        try c.encode(publicKey.text, forKey: .publicKey)
-        try c.encode(registeredAt, forKey: .registeredAt)
     }
 }

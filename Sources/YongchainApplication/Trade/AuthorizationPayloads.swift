@@ -28,18 +28,6 @@ public struct GrantAuthorization: Payload, Equatable {
         bank = try r.publicKey("bank")
         expiresAt = try r.i64("expiresAt")
     }
-
-    enum CodingKeys: String, CodingKey { case bank, expiresAt }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        bank = try c.decode(JSONPublicKey.self, forKey: .bank).key
-        expiresAt = try c.decode(Int64.self, forKey: .expiresAt)
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(bank.text, forKey: .bank)
-        try c.encode(expiresAt, forKey: .expiresAt)
-    }
 }
 
 /// `authorization.revoke`: the enterprise, with its own key, withdraws a bank's authorisation at once.
@@ -54,14 +42,6 @@ public struct RevokeAuthorization: Payload, Equatable {
     public func encode(to w: inout CanonicalWriter) { w.publicKey(bank) }
     public init(from r: inout CanonicalReader) throws { bank = try r.publicKey("bank") }
 
-    enum CodingKeys: String, CodingKey { case bank }
-    public init(from decoder: Decoder) throws {
-        bank = try decoder.container(keyedBy: CodingKeys.self).decode(JSONPublicKey.self, forKey: .bank).key
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(bank.text, forKey: .bank)
-    }
 }
 
 /// `creditQuery.record`: a bank logs, before it is answered, its query of an enterprise's credit record.

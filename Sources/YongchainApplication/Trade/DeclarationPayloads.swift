@@ -59,24 +59,6 @@ public struct DeclarationFields: Sendable, Equatable, Codable, CanonicalCodable 
     public init(from r: inout CanonicalReader) throws {
         (number, exporter, amount, exportDate, documentDigest) = try DeclarationWire.decode(&r, last: "documentDigest")
     }
-
-    enum CodingKeys: String, CodingKey { case number, exporter, amount, exportDate, documentDigest }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        number = try c.decode(DeclarationNumber.self, forKey: .number)
-        exporter = try c.decode(CreditCode.self, forKey: .exporter)
-        amount = try c.decode(Money.self, forKey: .amount)
-        exportDate = try c.decode(UInt32.self, forKey: .exportDate)
-        documentDigest = try c.decode(JSONHash.self, forKey: .documentDigest).hash
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(number, forKey: .number)
-        try c.encode(exporter, forKey: .exporter)
-        try c.encode(amount, forKey: .amount)
-        try c.encode(exportDate, forKey: .exportDate)
-        try c.encode(documentDigest.hex, forKey: .documentDigest)
-    }
 }
 
 /// The canonical form both declaration records share: number, exporter, amount, export date, then one hash (the
@@ -132,24 +114,6 @@ public struct PublishedDeclaration: Sendable, Equatable, Codable, CanonicalCodab
 
     public init(from r: inout CanonicalReader) throws {
         (number, exporter, amount, exportDate, commitment) = try DeclarationWire.decode(&r, last: "commitment")
-    }
-
-    enum CodingKeys: String, CodingKey { case number, exporter, amount, exportDate, commitment }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        number = try c.decode(DeclarationNumber.self, forKey: .number)
-        exporter = try c.decode(CreditCode.self, forKey: .exporter)
-        amount = try c.decode(Money.self, forKey: .amount)
-        exportDate = try c.decode(UInt32.self, forKey: .exportDate)
-        commitment = try c.decode(JSONHash.self, forKey: .commitment).hash
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(number, forKey: .number)
-        try c.encode(exporter, forKey: .exporter)
-        try c.encode(amount, forKey: .amount)
-        try c.encode(exportDate, forKey: .exportDate)
-        try c.encode(commitment.hex, forKey: .commitment)
     }
 }
 

@@ -91,16 +91,4 @@ public struct RepayFinancing: Payload, Equatable {
         financingId = try r.hash("financingId")
         amount = try TradeWire.money(&r, "amount")
     }
-
-    enum CodingKeys: String, CodingKey { case financingId, amount }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        financingId = try c.decode(JSONHash.self, forKey: .financingId).hash
-        amount = try c.decode(Money.self, forKey: .amount)
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(financingId.hex, forKey: .financingId)
-        try c.encode(amount, forKey: .amount)
-    }
 }

@@ -48,19 +48,4 @@ enum TradeWire {
             throw ValidationError(field: field, message: "\(d) is not a calendar date written YYYYMMDD")
         }
     }
-
-    static func hash(_ text: String, _ field: String) throws -> Hash {
-        guard let h = Hash(hex: text) else { throw ValidationError(field: field, message: "expected 64 hex digits") }
-        return h
-    }
-}
-
-/// A hash in JSON: 64 lower-case hex digits.
-struct JSONHash: Decodable {
-    let hash: Hash
-    init(from decoder: Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let h = Hash(hex: s) else { throw ValidationError(field: decoder.codingPath.map(\.stringValue).joined(separator: "."), message: "expected 64 hex digits") }
-        hash = h
-    }
 }
