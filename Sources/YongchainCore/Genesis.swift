@@ -164,26 +164,6 @@ public struct Genesis: Sendable, Codable, Equatable {
         e.outputFormatting = [.sortedKeys]
         return try! e.encode(self)
     }
-
-    public static func load(path: String) throws -> Genesis {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw GenesisError(field: "file", message: "cannot read \(path)")
-        }
-        let g: Genesis
-        do {
-            g = try JSONDecoder().decode(Genesis.self, from: data)
-        } catch {
-            throw GenesisError(field: "file", message: "\(path) is not a valid genesis JSON document: \(error)")
-        }
-        try g.validate()
-        return g
-    }
-
-    public func write(path: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try e.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
-    }
 }
 
 public struct GenesisError: Error, Sendable, CustomStringConvertible {
