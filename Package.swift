@@ -23,8 +23,13 @@ let package = Package(
             "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",
             "YongchainStorage", "YongchainHTTP",
         ]),
+        // The load generator behind `yongchain bench`: workload, submission, commit following, process sampling.
+        .target(name: "YongchainBench", dependencies: [
+            "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainHTTP",
+        ]),
         .executableTarget(name: "yongchain", dependencies: [
             "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainStorage", "YongchainHTTP",
+            "YongchainBench",
         ]),
 
         // The seeded generator every test target shares (a failing random case replays from its seed).
@@ -36,6 +41,7 @@ let package = Package(
         .testTarget(name: "YongchainStorageTests", dependencies: ["YongchainStorage"]),
         .testTarget(name: "YongchainHTTPTests", dependencies: ["YongchainHTTP", "YongchainTestSupport"]),
         .testTarget(name: "YongchainNodeTests", dependencies: ["YongchainNode", "YongchainTestSupport"]),
+        .testTarget(name: "YongchainBenchTests", dependencies: ["YongchainBench", "YongchainNode", "YongchainApplication"]),
         // Seeded in-process fuzzing (docs/fuzzing.md): a bounded run in `swift test`, a long one by FUZZ_SECONDS.
         .testTarget(name: "YongchainFuzzTests", dependencies: [
             "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",

@@ -111,12 +111,13 @@ struct TxHandler: Sendable {
                 } catch let e as ValidationError {
                     throw e
                 } catch let DecodingError.keyNotFound(k, c) {
-                    throw ValidationError(field: (c.codingPath + [k]).map(\.stringValue).joined(separator: "."), message: "missing")
+                    throw ValidationError(field: JSONPath.of(c.codingPath + [k]), message: "missing")
                 } catch let DecodingError.dataCorrupted(c) {
+                    // A malformed hash or public key lands here, its coding path naming the field.
                     if let v = c.underlyingError as? ValidationError { throw v }
-                    throw ValidationError(field: c.codingPath.map(\.stringValue).joined(separator: "."), message: c.debugDescription)
+                    throw ValidationError(field: JSONPath.of(c.codingPath), message: c.debugDescription)
                 } catch let DecodingError.typeMismatch(_, c) {
-                    throw ValidationError(field: c.codingPath.map(\.stringValue).joined(separator: "."), message: c.debugDescription)
+                    throw ValidationError(field: JSONPath.of(c.codingPath), message: c.debugDescription)
                 } catch {
                     throw ValidationError(field: "body", message: "not a valid \(P.type) JSON body: \(error)")
                 }

@@ -144,6 +144,9 @@ public enum Domain: String, Sendable, CaseIterable {
     case consent = "yongchain/consent/v1"
     /// API session handshakes: the node's signature over a session's parameters, and the HKDF info of its key.
     case apiSession = "yongchain/api-session/v1"
+    /// The chain's identity: `Genesis.hash` is SHA-256 over this tag, the chain id, then the rest of the genesis
+    /// (`Genesis.identityBytes`). Hashed, never signed; tagged so no other message can hash to a chain's identity.
+    case genesis = "yongchain/genesis/v1"
 
     /// tag || chainId || message, each length-prefixed.
     public func signingBytes(chainID: String, message: [UInt8]) -> [UInt8] {

@@ -1,4 +1,3 @@
-import Foundation
 import YongchainCrypto
 
 public enum Role: String, Sendable, Codable, CaseIterable {
@@ -28,6 +27,16 @@ public struct Organization: Sendable, Codable, Equatable {
         self.role = role
         self.authorities = authorities
         self.publicKey = publicKey.text
+        self.address = address
+        self.power = power
+    }
+
+    /// The key as text, exactly as a genesis holds it (it may not parse: `Genesis.validate()` says so).
+    init(name: String, role: Role, authorities: [Authority], publicKeyText: String, address: String, power: UInt64) {
+        self.name = name
+        self.role = role
+        self.authorities = authorities
+        self.publicKey = publicKeyText
         self.address = address
         self.power = power
     }
@@ -160,34 +169,6 @@ public struct Genesis: Sendable, Codable, Equatable {
 
     public func organization(for key: PublicKey) -> Organization? { organizations.first { $0.key == key } }
 
-    /// Identity of this genesis: SHA-256 of its canonical JSON (sorted keys).
-    public var hash: Hash { Hash.sha256(Array(canonicalJSON())) }
-
-    public func canonicalJSON() -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return try! e.encode(self)
-    }
-
-    public static func load(path: String) throws -> Genesis {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw GenesisError(field: "file", message: "cannot read \(path)")
-        }
-        let g: Genesis
-        do {
-            g = try JSONDecoder().decode(Genesis.self, from: data)
-        } catch {
-            throw GenesisError(field: "file", message: "\(path) is not a valid genesis JSON document: \(error)")
-        }
-        try g.validate()
-        return g
-    }
-
-    public func write(path: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try e.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
-    }
 }
 
 public struct GenesisError: Error, Sendable, CustomStringConvertible {

@@ -16,7 +16,7 @@ public enum ChainAudit {
 
     /// Verifies the chain in `home`; returns the verified height. `progress` is called every 1,000 blocks.
     public static func verify(home: NodeHome, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> UInt64 {
-        let genesis = try Genesis.load(path: home.genesisPath)
+        let genesis = try GenesisFile.load(path: home.genesisPath)
         let work = NSTemporaryDirectory() + "yongchain-audit-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -84,7 +84,7 @@ public enum ChainAudit {
 
     /// Installs a backup as a stopped node's database after checking it belongs to this node's genesis.
     public static func restore(home: NodeHome, from backup: String, force: Bool) throws -> UInt64 {
-        let genesis = try Genesis.load(path: home.genesisPath)
+        let genesis = try GenesisFile.load(path: home.genesisPath)
         let fm = FileManager.default
         guard fm.fileExists(atPath: backup) else { throw NodeError(code: "BACKUP_MISSING", message: "no file \(backup)") }
         let store = try ChainStore(path: backup)

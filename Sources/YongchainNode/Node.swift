@@ -72,7 +72,7 @@ public final class Node: @unchecked Sendable {
         self.home = home
         self.logger = logger
         config = try home.loadConfig()
-        genesis = try Genesis.load(path: home.genesisPath)
+        genesis = try GenesisFile.load(path: home.genesisPath)
         let chainID = genesis.chainID
         self.chainID = chainID
         requestVerifier = RequestVerifier(chainID: chainID)

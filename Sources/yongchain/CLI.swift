@@ -144,7 +144,7 @@ enum GenesisCommand {
         } ?? Int64(Date().timeIntervalSince1970 * 1000)
         let g = Genesis(chainID: chain, genesisTime: time, organizations: orgs)
         try g.validate()
-        try g.write(path: out)
+        try GenesisFile.write(g, path: out)
         print("genesis \(g.hash.short) for chain \(chain) with \(orgs.count) organisations written to \(out)")
     }
 

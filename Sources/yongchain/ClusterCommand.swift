@@ -78,7 +78,7 @@ enum ClusterCommand {
         let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
         try g.validate()
         for e in entries {
-            try g.write(path: e.home + "/genesis.json")
+            try GenesisFile.write(g, path: e.home + "/genesis.json")
             try NodeConfig(moniker: e.name, listen: "0.0.0.0:26601").write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
@@ -127,7 +127,7 @@ enum ClusterCommand {
         if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
         try g.validate()
         for e in entries {
-            try g.write(path: e.home + "/genesis.json")
+            try GenesisFile.write(g, path: e.home + "/genesis.json")
             let port = e.url.split(separator: ":").last!
             try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)").write(path: e.home + "/config.json")
         }

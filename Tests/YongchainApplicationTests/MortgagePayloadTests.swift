@@ -48,10 +48,10 @@ import YongchainCrypto
         #expect(decoded.principal.description == "1500000.00 CNY")
     }
 
-    /// Decodes `json` as `P` and returns the field the `ValidationError` names.
+    /// Reads `json` as a `P` body the way the API and the CLI do, and returns the field the `ValidationError` names.
     static func badField<P: Payload>(_ type: P.Type, _ json: String) -> String? {
         do {
-            _ = try JSONDecoder().decode(P.self, from: Data(json.utf8))
+            _ = try LedgerApplication.canonicalBody(type: P.type, json: Array(json.utf8))
             return nil
         } catch let e as ValidationError {
             return e.field

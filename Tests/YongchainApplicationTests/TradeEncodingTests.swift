@@ -91,7 +91,7 @@ import YongchainCrypto
         #expect(throws: (any Error).self) { try JSONDecoder().decode(RecordCreditQuery.self, from: Data(badCode.utf8)) }
         let badHash = #"{"financingId":"abc","amount":{"minorUnits":5,"currency":"CNY"}}"#
         do {
-            _ = try JSONDecoder().decode(RepayFinancing.self, from: Data(badHash.utf8))
+            _ = try LedgerApplication.canonicalBody(type: RepayFinancing.type, json: Array(badHash.utf8))
             Issue.record("a short hash decoded")
         } catch let e as ValidationError {
             #expect(e.field == "financingId")

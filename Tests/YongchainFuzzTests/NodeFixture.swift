@@ -31,7 +31,7 @@ final class NodeFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         let home = NodeHome(dir)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        try FuzzWorld.genesis(time: now - 86_400_000).write(path: home.genesisPath)
+        try GenesisFile.write(FuzzWorld.genesis(time: now - 86_400_000), path: home.genesisPath)
         try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
         try KeyFile.write(FuzzWorld.registry, to: home.keyPath)
         node = try Node(home: home, logger: Logger(level: .error))

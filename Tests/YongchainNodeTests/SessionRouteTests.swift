@@ -24,11 +24,11 @@ import YongchainHTTP
         init() throws {
             try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
             let home = NodeHome(dir)
-            try Genesis(chainID: chain, genesisTime: 1_700_000_000_000, organizations: [
+            try GenesisFile.write(Genesis(chainID: chain, genesisTime: 1_700_000_000_000, organizations: [
                 Organization(name: "registry", role: .registry, authorities: [.realEstate, .trade], publicKey: registry.publicKey, address: "http://127.0.0.1:9"),
                 Organization(name: "bank-a", role: .bank, publicKey: bankA.publicKey, address: "http://127.0.0.1:9", power: 0),
                 Organization(name: "bank-b", role: .bank, publicKey: bankB.publicKey, address: "http://127.0.0.1:9", power: 0),
-            ]).write(path: home.genesisPath)
+            ]), path: home.genesisPath)
             try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
             try KeyFile.write(registry, to: home.keyPath)
             node = try Node(home: home, logger: Logger(level: .error))

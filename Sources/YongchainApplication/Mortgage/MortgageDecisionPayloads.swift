@@ -27,17 +27,6 @@ public struct RejectMortgage: Payload, Equatable {
         applicationId = try r.hash("applicationId")
         reason = try r.string("reason", max: MortgageLimits.maxReasonBytes)
     }
-
-    enum CodingKeys: String, CodingKey { case applicationId, reason }
-    public init(from decoder: Decoder) throws {
-        applicationId = try ApplicationIdBody.decode(decoder)
-        reason = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .reason)
-    }
-    public func encode(to encoder: Encoder) throws {
-        try ApplicationIdBody.encode(encoder, applicationId)
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(reason, forKey: .reason)
-    }
 }
 
 /// `mortgage.discharge`: the mortgagee bank applies to discharge a registered mortgage (the debt is repaid).
@@ -66,19 +55,4 @@ extension ApplicationIdPayload {
     public func validate() throws {}
     public func encode(to w: inout CanonicalWriter) { w.hash(applicationId) }
     public init(from r: inout CanonicalReader) throws { self.init(applicationId: try r.hash("applicationId")) }
-    public init(from decoder: Decoder) throws { self.init(applicationId: try ApplicationIdBody.decode(decoder)) }
-    public func encode(to encoder: Encoder) throws { try ApplicationIdBody.encode(encoder, applicationId) }
-}
-
-/// The `applicationId` field every decision body carries.
-private enum ApplicationIdBody {
-    enum CodingKeys: String, CodingKey { case applicationId }
-    static func decode(_ decoder: Decoder) throws -> Hash {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        return try MortgageCoding.hash(try c.decode(String.self, forKey: .applicationId), field: "applicationId")
-    }
-    static func encode(_ encoder: Encoder, _ id: Hash) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id.hex, forKey: .applicationId)
-    }
 }

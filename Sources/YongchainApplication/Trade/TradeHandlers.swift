@@ -17,21 +17,7 @@ enum Trade {
             return nil
         }, execute: publish),
 
-        .make(RecordFinancing.self, check: { p, tx, state in
-            if case .failure(let r) = Member.requireBank(tx.signer, state) { return r }
-            var pledged: Int64 = 0
-            for (i, q) in p.pledges.enumerated() {
-                if q.amount.currency != p.amount.currency || q.declaration.amount.currency != p.amount.currency {
-                    return .reject(Codes.Trade.currencyMismatch,
-                                   "pledges[\(i)]: the financing is in \(p.amount.currency); pledge \(q.amount.currency), declaration \(q.declaration.amount.currency)")
-                }
-                pledged += q.amount.minorUnits
-            }
-            if p.amount.minorUnits > pledged {
-                return .reject(Codes.Trade.excessFinancing, "amount: \(p.amount) exceeds the \(pledged) minor units pledged")
-            }
-            return nil
-        }, execute: recordFinancing),
+        .make(RecordFinancing.self, check: checkFinancing, execute: recordFinancing),
 
         .make(RepayFinancing.self, check: { _, tx, state in
             if case .failure(let r) = Member.requireBank(tx.signer, state) { return r }
@@ -79,52 +65,104 @@ enum Trade {
     }
 
     // MARK: financing.record
+    //
+    // Every rule of `financing.record` is in this section, in the order it is applied (docs/trade-finance.md lists
+    // them in the same order). All are checked before anything is written, so a refused financing pledges nothing.
+    //
+    //  1. The signer is a bank (FORBIDDEN_ROLE, UNKNOWN_SIGNER).                                    checkFinancing
+    //  2. The financing, every pledge and every held declaration are in one currency (CURRENCY_MISMATCH).
+    //  3. Excess financing, first half: the amount is at most the sum pledged (EXCESS_FINANCING).  excessFinancing
+    //  4. The exporter is a registered enterprise (UNKNOWN_ENTERPRISE).                           recordFinancing
+    //  5. Each pledge, against committed state: its declaration is published and the held fields match the
+    //     published commitment (FAKE_DECLARATION); the declaration's exporter is this exporter (EXPORTER_MISMATCH);
+    //     the pledge is in the declaration's currency (CURRENCY_MISMATCH); the declaration has value left
+    //     (DUPLICATE_FINANCING).                                                                        checkPledge
+    //  6. Excess financing, second half: each pledge is at most its declaration's free value
+    //     (EXCESS_FINANCING).                                                                       excessFinancing
+    //  7. The exporter's running total with this bank in this currency stays within 64 bits (AMOUNT_OUT_OF_RANGE).
+    //
+    // Rules 1-3 need only the body and the signer: they run at admission and again at execution. Rules 4-7 read
+    // declarations and totals, so they run at execution, against the state the block sees.
 
+    /// Rules 1-3: the signer, one currency, and the financing half of the excess rule.
+    static func checkFinancing(_ p: RecordFinancing, _ tx: Transaction, _ state: StateReader) -> TxResult? {
+        if case .failure(let r) = Member.requireBank(tx.signer, state) { return r }
+        var pledged: Int64 = 0
+        for (i, q) in p.pledges.enumerated() {
+            if q.amount.currency != p.amount.currency || q.declaration.amount.currency != p.amount.currency {
+                return .reject(Codes.Trade.currencyMismatch,
+                               "pledges[\(i)]: the financing is in \(p.amount.currency); pledge \(q.amount.currency), declaration \(q.declaration.amount.currency)")
+            }
+            pledged += q.amount.minorUnits
+        }
+        return excessFinancing(amount: p.amount, pledged: pledged)
+    }
+
+    /// The excess-financing rule, financing half (rule 3): a financing may not exceed the value pledged for it
+    /// (loan-to-value at most 100 %). `pledged` is the sum of the pledges, in the financing's currency.
+    static func excessFinancing(amount: Money, pledged: Int64) -> TxResult? {
+        guard amount.minorUnits > pledged else { return nil }
+        return .reject(Codes.Trade.excessFinancing, "amount: \(amount) exceeds the \(pledged) minor units pledged")
+    }
+
+    /// The excess-financing rule, pledge half (rule 6): a pledge may not exceed what its declaration has free —
+    /// its value less what other financings, at this bank or another, still hold pledged.
+    static func excessFinancing(pledge q: PledgeRequest, free: Int64, field f: String) -> TxResult? {
+        guard q.amount.minorUnits > free else { return nil }
+        return .reject(Codes.Trade.excessFinancing,
+                       "\(f): pledge of \(q.amount.minorUnits) exceeds the \(free) minor units of \(q.declaration.number) still free")
+    }
+
+    /// Rules 5 and 6 for pledge `i`: the declaration's record when the pledge may be made.
+    static func checkPledge(_ q: PledgeRequest, _ i: Int, exporter: CreditCode, _ state: StateReader) -> Result<DeclarationRecord, TxResult> {
+        let f = "pledges[\(i)]"
+        let held = q.declaration
+        guard let rec = DeclarationRecord.load(held.number, state) else {
+            return .failure(.reject(Codes.Trade.fakeDeclaration, "\(f): declaration \(held.number) has not been published"))
+        }
+        let pub = rec.published
+        guard held.commitment == pub.commitment, held.exporter == pub.exporter, held.amount == pub.amount,
+              held.exportDate == pub.exportDate else {
+            return .failure(.reject(Codes.Trade.fakeDeclaration, "\(f): the declaration fields held do not match the commitment published for \(held.number)"))
+        }
+        guard pub.exporter == exporter else {
+            return .failure(.reject(Codes.Trade.exporterMismatch, "\(f): declaration \(held.number) belongs to \(pub.exporter), not \(exporter)"))
+        }
+        guard q.amount.currency == pub.amount.currency else {
+            return .failure(.reject(Codes.Trade.currencyMismatch, "\(f): declaration \(held.number) is in \(pub.amount.currency), the pledge in \(q.amount.currency)"))
+        }
+        guard rec.free > 0 else {
+            return .failure(.reject(Codes.Trade.duplicateFinancing, "\(f): declaration \(held.number) is already fully pledged"))
+        }
+        if let r = excessFinancing(pledge: q, free: rec.free, field: f) { return .failure(r) }
+        return .success(rec)
+    }
+
+    /// Rules 4-7 (after `checkFinancing` again), then the writes: the financing, its pledges, the indexes.
     static func recordFinancing(_ p: RecordFinancing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
         guard state.get(StateKey.enterprise(p.exporter)) != nil else {
             return .reject(Codes.Trade.unknownEnterprise, "exporter: \(p.exporter) is not a registered enterprise")
         }
-        // 1. Check every pledge against committed state; pledge nothing unless all pass.
         var records: [DeclarationRecord] = []
         for (i, q) in p.pledges.enumerated() {
-            let f = "pledges[\(i)]"
-            let held = q.declaration
-            guard let rec = DeclarationRecord.load(held.number, state) else {
-                return .reject(Codes.Trade.fakeDeclaration, "\(f): declaration \(held.number) has not been published")
+            switch checkPledge(q, i, exporter: p.exporter, state) {
+            case .failure(let r): return r
+            case .success(let rec): records.append(rec)
             }
-            let pub = rec.published
-            guard held.commitment == pub.commitment, held.exporter == pub.exporter, held.amount == pub.amount,
-                  held.exportDate == pub.exportDate else {
-                return .reject(Codes.Trade.fakeDeclaration, "\(f): the declaration fields held do not match the commitment published for \(held.number)")
-            }
-            guard pub.exporter == p.exporter else {
-                return .reject(Codes.Trade.exporterMismatch, "\(f): declaration \(held.number) belongs to \(pub.exporter), not \(p.exporter)")
-            }
-            guard q.amount.currency == pub.amount.currency else {
-                return .reject(Codes.Trade.currencyMismatch, "\(f): declaration \(held.number) is in \(pub.amount.currency), the pledge in \(q.amount.currency)")
-            }
-            guard rec.free > 0 else {
-                return .reject(Codes.Trade.duplicateFinancing, "\(f): declaration \(held.number) is already fully pledged")
-            }
-            guard q.amount.minorUnits <= rec.free else {
-                return .reject(Codes.Trade.excessFinancing,
-                               "\(f): pledge of \(q.amount.minorUnits) exceeds the \(rec.free) minor units of \(held.number) still free")
-            }
-            records.append(rec)
         }
-        // 2. Write the financing, its pledges, and the indexes.
-        let id = ctx.txHash
-        let pledges = p.pledges.map { FinancingRecord.Pledge(number: $0.declaration.number, original: $0.amount.minorUnits, current: $0.amount.minorUnits) }
-        let fin = FinancingRecord(id: id, bank: tx.signer, exporter: p.exporter, amount: p.amount, outstanding: p.amount.minorUnits,
-                                  pledges: pledges, height: ctx.height, time: ctx.time, repayments: 0)
-        state.set(StateKey.financing(id), fin.canonicalBytes)
-        state.set(StateKey.financingByExporter(p.exporter, height: ctx.height, index: ctx.txIndex), id.bytes)
         // The running totals per (exporter, bank, currency) must stay representable: refuse, never trap.
         let exposureKey = StateKey.exposure(p.exporter, tx.signer, p.amount.currency)
         let exposure = state.get(exposureKey).flatMap { try? ExposureRecord(canonical: $0) } ?? ExposureRecord()
         guard !exposure.financed.addingReportingOverflow(p.amount.minorUnits).overflow else {
             return .reject(Codes.Trade.amountOutOfRange, "amount: \(p.exporter)'s total financed by this bank in \(p.amount.currency) would exceed \(Int64.max) minor units")
         }
+
+        let id = ctx.txHash
+        let pledges = p.pledges.map { FinancingRecord.Pledge(number: $0.declaration.number, original: $0.amount.minorUnits, current: $0.amount.minorUnits) }
+        let fin = FinancingRecord(id: id, bank: tx.signer, exporter: p.exporter, amount: p.amount, outstanding: p.amount.minorUnits,
+                                  pledges: pledges, height: ctx.height, time: ctx.time, repayments: 0)
+        state.set(StateKey.financing(id), fin.canonicalBytes)
+        state.set(StateKey.financingByExporter(p.exporter, height: ctx.height, index: ctx.txIndex), id.bytes)
         for (q, var rec) in zip(p.pledges, records) {
             rec.pledged += q.amount.minorUnits
             state.set(StateKey.declaration(q.declaration.number), rec.canonicalBytes)
@@ -234,4 +272,15 @@ enum Trade {
         state.set(StateKey.creditQueryID(ctx.txHash), key)
         return .ok
     }
+}
+
+/// The enterprise a signing key belongs to, or `NOT_ENTERPRISE`.
+func requireEnterpriseSigner(_ key: PublicKey, _ state: StateReader) -> Result<CreditCode, TxResult> {
+    guard let bytes = state.get(StateKey.enterpriseKey(key)),
+          let code = try? CreditCode(String(decoding: bytes, as: UTF8.self)) else {
+        let who = (try? Member.signer(key, state).get()).map { "\($0.name) is a member organisation, not an enterprise: " } ?? ""
+        return .failure(.reject(Codes.Trade.notEnterprise,
+                                "\(who)an authorisation must be signed with the enterprise's own registered key"))
+    }
+    return .success(code)
 }

@@ -59,24 +59,6 @@ public struct DeclarationFields: Sendable, Equatable, Codable, CanonicalCodable 
     public init(from r: inout CanonicalReader) throws {
         (number, exporter, amount, exportDate, documentDigest) = try DeclarationWire.decode(&r, last: "documentDigest")
     }
-
-    enum CodingKeys: String, CodingKey { case number, exporter, amount, exportDate, documentDigest }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        number = try c.decode(DeclarationNumber.self, forKey: .number)
-        exporter = try c.decode(CreditCode.self, forKey: .exporter)
-        amount = try c.decode(Money.self, forKey: .amount)
-        exportDate = try c.decode(UInt32.self, forKey: .exportDate)
-        documentDigest = try c.decode(JSONHash.self, forKey: .documentDigest).hash
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(number, forKey: .number)
-        try c.encode(exporter, forKey: .exporter)
-        try c.encode(amount, forKey: .amount)
-        try c.encode(exportDate, forKey: .exportDate)
-        try c.encode(documentDigest.hex, forKey: .documentDigest)
-    }
 }
 
 /// The canonical form both declaration records share: number, exporter, amount, export date, then one hash (the
@@ -133,24 +115,6 @@ public struct PublishedDeclaration: Sendable, Equatable, Codable, CanonicalCodab
     public init(from r: inout CanonicalReader) throws {
         (number, exporter, amount, exportDate, commitment) = try DeclarationWire.decode(&r, last: "commitment")
     }
-
-    enum CodingKeys: String, CodingKey { case number, exporter, amount, exportDate, commitment }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        number = try c.decode(DeclarationNumber.self, forKey: .number)
-        exporter = try c.decode(CreditCode.self, forKey: .exporter)
-        amount = try c.decode(Money.self, forKey: .amount)
-        exportDate = try c.decode(UInt32.self, forKey: .exportDate)
-        commitment = try c.decode(JSONHash.self, forKey: .commitment).hash
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(number, forKey: .number)
-        try c.encode(exporter, forKey: .exporter)
-        try c.encode(amount, forKey: .amount)
-        try c.encode(exportDate, forKey: .exportDate)
-        try c.encode(commitment.hex, forKey: .commitment)
-    }
 }
 
 /// `declaration.publish`: the trade authority (a registry with the `trade` authority) publishes a batch of
@@ -174,37 +138,5 @@ public struct PublishDeclarations: Payload, Equatable {
 
     public init(from r: inout CanonicalReader) throws {
         declarations = try r.list("declarations", max: TradeLimits.maxDeclarationsPerBatch) { try $0.item(PublishedDeclaration.self) }
-    }
-}
-
-/// A published declaration in state, with the value currently pledged against it.
-struct DeclarationRecord: Sendable, Equatable, CanonicalCodable {
-    var published: PublishedDeclaration
-    /// Sum of the current pledges of all financings, in the declaration's minor units; never above its amount.
-    var pledged: Int64
-    var publishedAt: UInt64
-
-    var free: Int64 { published.amount.minorUnits - pledged }
-
-    func encode(to w: inout CanonicalWriter) {
-        w.item(published)
-        w.i64(pledged)
-        w.u64(publishedAt)
-    }
-
-    init(published: PublishedDeclaration, pledged: Int64, publishedAt: UInt64) {
-        self.published = published
-        self.pledged = pledged
-        self.publishedAt = publishedAt
-    }
-
-    init(from r: inout CanonicalReader) throws {
-        published = try r.item(PublishedDeclaration.self)
-        pledged = try r.i64("pledged")
-        publishedAt = try r.u64("publishedAt")
-    }
-
-    static func load(_ n: DeclarationNumber, _ state: StateReader) -> DeclarationRecord? {
-        state.get(StateKey.declaration(n)).flatMap { try? DeclarationRecord(canonical: $0) }
     }
 }

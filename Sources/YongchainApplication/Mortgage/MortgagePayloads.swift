@@ -132,7 +132,7 @@ public struct MortgageApplication: Payload, Equatable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         unitNumber = try UnitNumber(try c.decode(String.self, forKey: .unitNumber), field: "unitNumber")
-        mortgagee = try MortgageCoding.publicKey(try c.decode(String.self, forKey: .mortgagee), field: "mortgagee")
+        mortgagee = try c.decode(PublicKey.self, forKey: .mortgagee)
         mortgagors = try c.decode([Mortgagor].self, forKey: .mortgagors)
         debtor = try c.decode(MortgageDebtor.self, forKey: .debtor)
         principal = try MortgageCoding.money(try c.decode(MortgageCoding.JSONMoney.self, forKey: .principal), field: "principal")
@@ -142,18 +142,18 @@ public struct MortgageApplication: Payload, Equatable {
             throw ValidationError(field: "mortgageType", message: "'\(t)' is not general or maximumAmount")
         }
         mortgageType = type
-        contractHash = try MortgageCoding.hash(try c.decode(String.self, forKey: .contractHash), field: "contractHash")
+        contractHash = try c.decode(Hash.self, forKey: .contractHash)
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(unitNumber.value, forKey: .unitNumber)
-        try c.encode(mortgagee.text, forKey: .mortgagee)
+        try c.encode(mortgagee, forKey: .mortgagee)
         try c.encode(mortgagors, forKey: .mortgagors)
         try c.encode(debtor, forKey: .debtor)
         try c.encode(MortgageCoding.JSONMoney(minorUnits: principal.minorUnits, currency: principal.currency.code), forKey: .principal)
         try c.encode(term, forKey: .term)
         try c.encode(mortgageType.rawValue, forKey: .mortgageType)
-        try c.encode(contractHash.hex, forKey: .contractHash)
+        try c.encode(contractHash, forKey: .contractHash)
     }
 }
 
@@ -175,7 +175,7 @@ public struct Mortgagor: Sendable, Equatable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let text = try c.decodeIfPresent(String.self, forKey: .signature) ?? ""
         guard let sig = Hex.decode(text) else {
-            throw ValidationError(field: MortgageCoding.path(decoder.codingPath, "signature"), message: "not hex")
+            throw ValidationError(field: JSONPath.of(decoder.codingPath, "signature"), message: "not hex")
         }
         signature = sig
     }

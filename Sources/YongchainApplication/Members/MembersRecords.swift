@@ -34,25 +34,6 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
         publicKey = try r.publicKey("member.publicKey")
     }
 
-    enum CodingKeys: String, CodingKey { case name, role, authorities, publicKey }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        role = try c.decode(Role.self, forKey: .role)
-        authorities = try c.decode([Authority].self, forKey: .authorities)
-        guard let k = PublicKey(text: try c.decode(String.self, forKey: .publicKey)) else {
-            throw ValidationError(field: "publicKey", message: "not a public key")
-        }
-        publicKey = k
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(role, forKey: .role)
-        try c.encode(authorities, forKey: .authorities)
-        try c.encode(publicKey.text, forKey: .publicKey)
-    }
-
     /// The member that signed, or a rejection.
     static func signer(_ key: PublicKey, _ state: StateReader) -> Result<Member, TxResult> {
         guard let bytes = state.get(StateKey.member(key)), let m = try? Member(canonical: bytes) else {
@@ -77,5 +58,34 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
             guard m.role == .bank else { return .failure(.reject(Codes.forbiddenRole, "\(m.name) is not a bank")) }
             return .success(m)
         }
+    }
+}
+
+/// A registered enterprise.
+public struct Enterprise: Sendable, Equatable, Codable, CanonicalCodable {
+    public let creditCode: CreditCode
+    public let name: String
+    public let publicKey: PublicKey
+    public let registeredAt: UInt64
+
+    public init(creditCode: CreditCode, name: String, publicKey: PublicKey, registeredAt: UInt64) {
+        self.creditCode = creditCode
+        self.name = name
+        self.publicKey = publicKey
+        self.registeredAt = registeredAt
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.string(creditCode.value)
+        w.string(name)
+        w.publicKey(publicKey)
+        w.u64(registeredAt)
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        creditCode = try CreditCode(try r.string("creditCode"))
+        name = try r.string("name")
+        publicKey = try r.publicKey("publicKey")
+        registeredAt = try r.u64("registeredAt")
     }
 }

@@ -59,24 +59,6 @@ public struct RegisterProperty: Payload, Equatable {
         area = try r.u64("area")
         use = try r.string("use", max: MortgageLimits.maxUseBytes)
     }
-
-    enum CodingKeys: String, CodingKey { case unitNumber, titleCertificateNumber, owners, area, use }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        unitNumber = try UnitNumber(try c.decode(String.self, forKey: .unitNumber), field: "unitNumber")
-        titleCertificateNumber = try c.decode(String.self, forKey: .titleCertificateNumber)
-        owners = try c.decode([PropertyOwner].self, forKey: .owners)
-        area = try c.decode(UInt64.self, forKey: .area)
-        use = try c.decode(String.self, forKey: .use)
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(unitNumber.value, forKey: .unitNumber)
-        try c.encode(titleCertificateNumber, forKey: .titleCertificateNumber)
-        try c.encode(owners, forKey: .owners)
-        try c.encode(area, forKey: .area)
-        try c.encode(use, forKey: .use)
-    }
 }
 
 /// `property.seize` / `property.release`: a registry with the `realEstate` authority records a court order
@@ -118,16 +100,9 @@ extension CourtOrderBody {
         let (unit, order) = try CourtOrderPayload.decode(&r)
         self.init(unitNumber: unit, courtOrder: order)
     }
-    public init(from decoder: Decoder) throws {
-        let (unit, order) = try CourtOrderPayload.decode(decoder)
-        self.init(unitNumber: unit, courtOrder: order)
-    }
-    public func encode(to encoder: Encoder) throws { try CourtOrderPayload.encode(encoder, unitNumber, courtOrder) }
 }
 
 private enum CourtOrderPayload {
-    enum CodingKeys: String, CodingKey { case unitNumber, courtOrder }
-
     static func validate(_ courtOrder: String) throws {
         try MortgageCoding.nonEmpty(courtOrder, max: MortgageLimits.maxCourtOrderBytes, field: "courtOrder")
     }
@@ -139,15 +114,5 @@ private enum CourtOrderPayload {
         let unit = try r.string("unitNumber", max: 64)
         return (try MortgageCoding.field("unitNumber") { try UnitNumber(unit) },
                 try r.string("courtOrder", max: MortgageLimits.maxCourtOrderBytes))
-    }
-    static func decode(_ decoder: Decoder) throws -> (UnitNumber, String) {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        return (try UnitNumber(try c.decode(String.self, forKey: .unitNumber), field: "unitNumber"),
-                try c.decode(String.self, forKey: .courtOrder))
-    }
-    static func encode(_ encoder: Encoder, _ unit: UnitNumber, _ courtOrder: String) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(unit.value, forKey: .unitNumber)
-        try c.encode(courtOrder, forKey: .courtOrder)
     }
 }

@@ -31,8 +31,8 @@ public struct MortgageTerm: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey { case start, end }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        start = try Day(try c.decode(String.self, forKey: .start), field: MortgageCoding.path(decoder.codingPath, "start"))
-        end = try Day(try c.decode(String.self, forKey: .end), field: MortgageCoding.path(decoder.codingPath, "end"))
+        start = try Day(try c.decode(String.self, forKey: .start), field: JSONPath.of(decoder.codingPath, "start"))
+        end = try Day(try c.decode(String.self, forKey: .end), field: JSONPath.of(decoder.codingPath, "end"))
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -40,25 +40,6 @@ enum MortgageCoding {
         return try field("\(what).minorUnits") { try Money(minorUnits: units, currency: currency, field: "\(what).minorUnits") }
     }
 
-    /// The JSON path of `key` under `codingPath`, e.g. `owners[1].idNumber`: what a `ValidationError` names.
-    /// An empty `key` gives the path of the object itself.
-    static func path(_ codingPath: [CodingKey], _ key: String) -> String {
-        var out = ""
-        for k in codingPath {
-            if let i = k.intValue { out += "[\(i)]" } else { out += out.isEmpty ? k.stringValue : ".\(k.stringValue)" }
-        }
-        if key.isEmpty { return out }
-        return out.isEmpty ? key : "\(out).\(key)"
-    }
-
-    static func publicKey(_ text: String, field: String) throws -> PublicKey {
-        guard let k = PublicKey(text: text) else { throw ValidationError(field: field, message: "not a public key (expected ed25519:<64 hex>)") }
-        return k
-    }
-    static func hash(_ text: String, field: String) throws -> Hash {
-        guard let h = Hash(hex: text) else { throw ValidationError(field: field, message: "not a SHA-256 hash (expected 64 hex digits)") }
-        return h
-    }
     static func money(_ m: JSONMoney, field: String) throws -> Money {
         let currency = try Currency(m.currency, field: "\(field).currency")
         return try Money(minorUnits: m.minorUnits, currency: currency, field: "\(field).minorUnits")
@@ -73,7 +54,6 @@ enum MortgageCoding {
         guard !s.isEmpty, s.utf8.count <= max else { throw ValidationError(field: field, message: "1 to \(max) bytes") }
     }
 }
-
 
 /// Where in the chain something happened: the block height and the block's time (ms since the Unix epoch).
 public struct RecordedAt: Sendable, Equatable, Codable, CanonicalCodable {

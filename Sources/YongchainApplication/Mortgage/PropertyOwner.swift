@@ -55,7 +55,7 @@ public enum IdentityNumber: Sendable, Hashable, CustomStringConvertible {
     init(json decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: IdentityKeys.self)
         try self.init(type: try c.decode(String.self, forKey: .idType), number: try c.decode(String.self, forKey: .idNumber),
-                      field: MortgageCoding.path(decoder.codingPath, ""))
+                      field: JSONPath.of(decoder.codingPath, ""))
     }
 
     func encodeJSON(to encoder: Encoder) throws {
@@ -97,13 +97,12 @@ public struct PropertyOwner: Sendable, Equatable, Codable, CanonicalCodable {
         id = try IdentityNumber(json: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
-        publicKey = try MortgageCoding.publicKey(try c.decode(String.self, forKey: .publicKey),
-                                                 field: MortgageCoding.path(decoder.codingPath, "publicKey"))
+        publicKey = try c.decode(PublicKey.self, forKey: .publicKey)
     }
     public func encode(to encoder: Encoder) throws {
         try id.encodeJSON(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
-        try c.encode(publicKey.text, forKey: .publicKey)
+        try c.encode(publicKey, forKey: .publicKey)
     }
 }

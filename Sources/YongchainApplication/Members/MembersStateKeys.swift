@@ -1,0 +1,17 @@
+import YongchainCore
+import YongchainCrypto
+
+/// Member organisations (from genesis) and registered enterprises. A schema: changing a key's form changes every
+/// state hash.
+///
+/// | key | value |
+/// |---|---|
+/// | `member/<key text>` | `Member` |
+/// | `enterprise/<credit code>` | `Enterprise` |
+/// | `enterprise-key/<key text>` | the enterprise's credit code, UTF-8 |
+extension StateKey {
+    static func member(_ key: PublicKey) -> [UInt8] { Array("member/\(key.text)".utf8) }
+    static func enterprise(_ code: CreditCode) -> [UInt8] { Array("enterprise/\(code.value)".utf8) }
+    static func enterpriseKey(_ key: PublicKey) -> [UInt8] { Array("enterprise-key/\(key.text)".utf8) }
+    static let enterprisePrefix = Array("enterprise/".utf8)
+}

@@ -1,0 +1,51 @@
+import YongchainCore
+import YongchainCrypto
+
+/// Small canonical-encoding and validation helpers shared by the trade files.
+enum TradeWire {
+    static func pad(_ v: UInt64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+
+    static func money(_ w: inout CanonicalWriter, _ m: Money) {
+        w.i64(m.minorUnits)
+        w.string(m.currency.code)
+    }
+
+    static func money(_ r: inout CanonicalReader, _ field: String) throws -> Money {
+        let units = try r.i64(field)
+        let code = try r.string(field, max: 8)
+        do {
+            return try Money(minorUnits: units, currency: try Currency(code, field: field), field: field)
+        } catch let e as ValidationError {
+            throw EncodingError.invalid(e.field, e.message)
+        }
+    }
+
+    static func creditCode(_ r: inout CanonicalReader, _ field: String) throws -> CreditCode {
+        do { return try CreditCode(try r.string(field, max: 64), field: field) } catch let e as ValidationError {
+            throw EncodingError.invalid(e.field, e.message)
+        }
+    }
+
+    static func declarationNumber(_ r: inout CanonicalReader, _ field: String) throws -> DeclarationNumber {
+        do { return try DeclarationNumber(try r.string(field, max: 64), field: field) } catch let e as ValidationError {
+            throw EncodingError.invalid(e.field, e.message)
+        }
+    }
+
+    /// JSON decoding of `Money` bypasses its validating initialiser, so payloads re-check amounts here.
+    static func checkMoney(_ m: Money, _ field: String) throws {
+        _ = try Money(minorUnits: m.minorUnits, currency: try Currency(m.currency.code, field: "\(field).currency"), field: field)
+    }
+
+    /// An export date is a calendar date written as the integer YYYYMMDD (e.g. 20200315), years 1900-9999.
+    static func checkDate(_ d: UInt32, _ field: String) throws {
+        let y = d / 10000, m = d / 100 % 100, day = d % 100
+        let days: [UInt32] = [31, (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1900...9999).contains(y), (1...12).contains(m), day >= 1, day <= days[Int(m) - 1] else {
+            throw ValidationError(field: field, message: "\(d) is not a calendar date written YYYYMMDD")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// What one `yongchain bench` run does. The CLI parses and range-checks the flags into this; `Bench` only runs it.
+public struct BenchOptions: Sendable {
+    public enum Workload: String, Sendable {
+        /// For each unit: property.register, then mortgage.apply with the owner's consent, then mortgage.approve.
+        case mortgageYear = "mortgage-year"
+        /// Independent property.register transactions only, for a sustained-rate run.
+        case register
+    }
+
+    public enum QueryAuth: String, Sendable {
+        /// All query connections in one API session (the handshake is made before the clock starts).
+        case session
+        /// Each request signed with a fresh nonce.
+        case signature
+    }
+
+    /// The cluster's directory; nil: a fresh one in a temporary directory, stopped and removed at the end.
+    public var dir: String?
+    public var validators = 4
+    public var units = 2000
+    public var workload = Workload.mortgageYear
+    /// Transactions per second offered; 0: as fast as the nodes accept.
+    public var rate = 0
+    /// Seconds after which submitting stops; 0: submit everything.
+    public var duration = 0
+    /// Concurrent submitting connections (and query connections).
+    public var submitters = 8
+    /// Transactions per request: 1 sends POST /v1/txs, more send POST /v1/txs/batch.
+    public var batch = 1
+    /// Seconds of verification queries after the load; 0: none.
+    public var querySeconds = 0
+    public var queryAuth = QueryAuth.session
+    /// Committed counts at which to print growth figures.
+    public var checkpoints: [Int] = []
+    /// Add an observer that stays down during the load, then time its catch-up.
+    public var catchUp = false
+    /// Leave a fresh cluster running (and its directory) at the end.
+    public var keep = false
+    /// The base port of a fresh cluster; nil: the cluster's default.
+    public var basePort: Int?
+
+    public init() {}
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+import YongchainCrypto
+import YongchainHTTP
+import YongchainNode
+
+/// Verification queries (a unit's encumbrances) against one node over keep-alive connections, as a bank's
+/// system would send them: all connections in one API session (the handshake is made before the clock starts),
+/// or each request signed with a fresh nonce.
+enum QueryLoad {
+    static func run(manifest: BenchManifest, cluster: BenchCluster, units: Int, seconds: Int, connections: Int, key: PrivateKey,
+                    auth: BenchOptions.QueryAuth) throws {
+        let validators = manifest.validators
+        guard !validators.isEmpty else { throw BenchError("the cluster has no validator to query") }
+        let node = validators[2 % validators.count]
+        let url = node.url
+        let chain = manifest.chainID
+        let session = auth == .session ? APISession(baseURL: url, key: key, chainID: chain) : nil
+        try BenchError.context("opening an API session with \(node.name) at \(url)") { try session?.handshake() }
+        let done = Atomic<Int>(0)
+        let failed = Atomic<Int>(0)
+        let latencies = Mutex<[Double]>([])
+        // What the node spends with no queries (consensus, empty blocks), subtracted from the per-query figure.
+        let nodeCPU = { cluster.pid(of: node).flatMap(ProcessSampler.sample)?.cpu ?? 0 }
+        let idle0 = nodeCPU()
+        Thread.sleep(forTimeInterval: 2)
+        let idleRate = (nodeCPU() - idle0) / 2
+        let end = Date().addingTimeInterval(Double(seconds))
+        let started = Date()
+        let cpuBefore = nodeCPU()
+        let ownBefore = ProcessSampler.ownCPU()
+        onThreads(connections) { c in
+            let client = HTTPClient()
+            var local: [Double] = []
+            var i = c
+            while Date() < end {
+                i += connections
+                let target = "/v1/mortgage/units/\(Workload.unitNumber(i % units))/encumbrances"
+                let t0 = Date()
+                let r: HTTPResponse?
+                if let session {
+                    r = try? session.send("GET", target, timeout: 5, via: client)
+                } else {
+                    r = try? client.send("GET", url: url + target, headers: RequestAuth.headers(method: "GET", target: target, key: key, chainID: chain), timeout: 5)
+                }
+                if let r, r.status == 200 {
+                    local.append(Date().timeIntervalSince(t0))
+                    done.add(1, ordering: .relaxed)
+                } else {
+                    failed.add(1, ordering: .relaxed)
+                }
+            }
+            latencies.withLock { $0.append(contentsOf: local) }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let queryCPU = nodeCPU() - cpuBefore
+        let ownCPU = ProcessSampler.ownCPU() - ownBefore
+        let lat = latencies.withLock { $0 }.sorted()
+        func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count) * p))] * 1000 }
+        Bench.say(String(format: "queries             %d encumbrance queries (\(session == nil ? "each signed" : "one session")) in %.1f s on one node, %d connections: %.0f req/s, %d failed",
+                         done.load(ordering: .relaxed), elapsed, connections, Double(done.load(ordering: .relaxed)) / elapsed, failed.load(ordering: .relaxed)))
+        Bench.say(String(format: "query latency ms    p50 %.2f  p99 %.2f  max %.2f  (client signing or MAC included; client and 4 nodes share the cores)",
+                         pct(0.5), pct(0.99), (lat.last ?? 0) * 1000))
+        let n = Double(max(done.load(ordering: .relaxed), 1))
+        Bench.say(String(format: "query cpu           node %@ %.0f µs per query (%.0f%% of a core, less the %.0f%% it uses idle); load generator %.0f µs per query",
+                         node.name, max(queryCPU - idleRate * elapsed, 0) / n * 1e6, 100 * queryCPU / elapsed, 100 * idleRate, ownCPU / n * 1e6))
+    }
+}

@@ -1,0 +1,86 @@
+import YongchainCrypto
+
+/// The chain's identity, and the one binary form of a genesis it is computed from.
+///
+///     hash          = SHA-256(identityBytes)
+///     identityBytes = str("yongchain/genesis/v1") ‖ canonicalBytes
+///                   = Domain.genesis.signingBytes(chainID: chainId, message: <canonicalBytes after the chain id>)
+///     canonicalBytes = str(chainId) ‖ i64(genesisTime)
+///                    ‖ list(organizations: str(name) ‖ str(role) ‖ list(authorities: str(authority))
+///                                          ‖ str(publicKey) ‖ str(address) ‖ u64(power))
+///                    ‖ i64(timeoutProposeMs) ‖ i64(timeoutProposeDeltaMs) ‖ i64(timeoutPrevoteMs)
+///                    ‖ i64(timeoutPrevoteDeltaMs) ‖ i64(timeoutPrecommitMs) ‖ i64(timeoutPrecommitDeltaMs)
+///                    ‖ i64(emptyBlockIntervalMs) ‖ i64(minBlockIntervalMs) ‖ i64(maxBlockTransactions)
+///
+/// in `CanonicalWriter`'s encoding (big-endian fixed-width integers; `str` and `list` are a `UInt32` length or
+/// count, then the UTF-8 bytes or the items). Every field is in it, in the order and spelling the genesis holds
+/// it (roles and authorities as their JSON names, a public key as its text), so the identity is decided by this
+/// code alone — not by a JSON encoder's key order, escaping or number formatting. The JSON file's layout
+/// (whitespace, key order) does not change the identity; any field's value does.
+/// `GenesisIdentityTests.goldenVector` pins it: if that test changes, every chain's identity changes.
+extension Genesis: CanonicalCodable {
+    /// The bytes `hash` is computed over: the domain tag, then `canonicalBytes`.
+    public var identityBytes: [UInt8] {
+        var w = CanonicalWriter(capacity: 256 + 200 * organizations.count)
+        w.string(Domain.genesis.rawValue)
+        encode(to: &w)
+        return w.bytes
+    }
+
+    /// The chain's identity. Every node's database records it and refuses another (`GENESIS_MISMATCH`), and the
+    /// state hash chain starts from it.
+    public var hash: Hash { Hash.sha256(identityBytes) }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.string(chainID)
+        w.i64(genesisTime)
+        w.list(organizations) { w, o in
+            w.string(o.name)
+            w.string(o.role.rawValue)
+            w.list(o.authorities) { $0.string($1.rawValue) }
+            w.string(o.publicKey)
+            w.string(o.address)
+            w.u64(o.power)
+        }
+        let c = consensus
+        for v in [c.timeoutProposeMs, c.timeoutProposeDeltaMs, c.timeoutPrevoteMs, c.timeoutPrevoteDeltaMs, c.timeoutPrecommitMs,
+                  c.timeoutPrecommitDeltaMs, c.emptyBlockIntervalMs, c.minBlockIntervalMs, c.maxBlockTransactions] {
+            w.i64(Int64(v))
+        }
+    }
+
+    public init(from r: inout CanonicalReader) throws {
+        let chainID = try r.string("chainId")
+        let genesisTime = try r.i64("genesisTime")
+        let organizations = try r.list("organizations") { r in
+            let name = try r.string("organization.name")
+            guard let role = Role(rawValue: try r.string("organization.role")) else {
+                throw EncodingError.invalid("organization.role", "unknown role")
+            }
+            let authorities = try r.list("organization.authorities") { r in
+                guard let a = Authority(rawValue: try r.string("organization.authority")) else {
+                    throw EncodingError.invalid("organization.authority", "unknown authority")
+                }
+                return a
+            }
+            return Organization(name: name, role: role, authorities: authorities, publicKeyText: try r.string("organization.publicKey"),
+                                address: try r.string("organization.address"), power: try r.u64("organization.power"))
+        }
+        var c = ConsensusParameters()
+        func int(_ what: String) throws -> Int {
+            let v = try r.i64(what)
+            guard let i = Int(exactly: v) else { throw EncodingError.invalid(what, "out of range") }
+            return i
+        }
+        c.timeoutProposeMs = try int("consensus.timeoutProposeMs")
+        c.timeoutProposeDeltaMs = try int("consensus.timeoutProposeDeltaMs")
+        c.timeoutPrevoteMs = try int("consensus.timeoutPrevoteMs")
+        c.timeoutPrevoteDeltaMs = try int("consensus.timeoutPrevoteDeltaMs")
+        c.timeoutPrecommitMs = try int("consensus.timeoutPrecommitMs")
+        c.timeoutPrecommitDeltaMs = try int("consensus.timeoutPrecommitDeltaMs")
+        c.emptyBlockIntervalMs = try int("consensus.emptyBlockIntervalMs")
+        c.minBlockIntervalMs = try int("consensus.minBlockIntervalMs")
+        c.maxBlockTransactions = try int("consensus.maxBlockTransactions")
+        self.init(chainID: chainID, genesisTime: genesisTime, organizations: organizations, consensus: c)
+    }
+}
