@@ -133,6 +133,23 @@ struct ConsensusDriverTests {
         #expect(throws: EncodingError.self) { try SignerRecord(canonical: legacy.bytes + [0, 0, 0, 9]) }
     }
 
+    @Test("the votes that took the core into its round are kept: 2f+1 precommits (line 65) or the f+1 ahead (line 55)")
+    func roundEntryIsKept() {
+        var h = Harness(me: 0)
+        h.start()
+        #expect(h.core.justification.isEmpty)
+        h.votes(.precommit, from: [1, 2, 3], round: 0, nil)
+        h.fire(.precommit, round: 0)
+        #expect(h.core.round == 1)
+        #expect(Set(h.core.justification) == Set([1, 2, 3].map { vote(.precommit, 0, nil, by: $0) }))
+        // Validator 1's round-5 precommit and 2's round-3 prevote move it to round 3; 3's older vote is no reason.
+        h.votes(.prevote, from: [3], round: 1, nil)
+        h.handle(.vote(vote(.precommit, 5, nil, by: 1)))
+        h.handle(.vote(vote(.prevote, 3, nil, by: 2)))
+        #expect(h.core.round == 3)
+        #expect(Set(h.core.justification) == [vote(.precommit, 5, nil, by: 1), vote(.prevote, 3, nil, by: 2)])
+    }
+
     @Test("the record keeps the polka of the valid value, and a restart hands it back and sends it again")
     func restartKeepsThePolka() throws {
         var d = validator0()
