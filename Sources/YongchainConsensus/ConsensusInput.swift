@@ -1,8 +1,8 @@
 import YongchainCore
 import YongchainCrypto
 
-/// What the shell feeds the core. Signatures are already verified and validator indices known; the core checks
-/// only what the algorithm needs (heights, rounds, the round's proposer).
+/// What the core is fed (by `ConsensusDriver`, or by a test). Signatures are already verified and validator
+/// indices known; the core checks only what the algorithm needs (heights, rounds, the round's proposer).
 public enum ConsensusInput: Sendable {
     /// The shell committed height-1 (or booted after committing it): begin `height` at round 0. Must be greater
     /// than the current height.

@@ -1,12 +1,13 @@
 import YongchainCore
 import YongchainCrypto
 
-/// What the core asks the shell to do, in order.
+/// What the core asks for, in order. `ConsensusDriver` carries these out for a shell (it asks the `SignerGuard`,
+/// hands out messages to sign, loops our own messages back) and turns them into a `Ready`.
 public enum ConsensusOutput: Sendable, Equatable {
     /// We propose in (height, round) and hold no valid value: build a block and answer with `.proposalValue`.
     case requestValue(height: UInt64, round: Int32)
-    /// Unsigned. The shell checks the `SignerGuard`, signs, persists the guard, sends, and feeds it back as
-    /// `.proposal(_, isValid:)`. The shell must hold the block: it either built it or received it with a proposal.
+    /// Unsigned. Checked against the `SignerGuard`, signed, persisted, sent, and fed back as
+    /// `.proposal(_, isValid:)`; only for a block the shell holds (it built it or received it with a proposal).
     case broadcastProposal(Proposal)
     /// Unsigned. Same contract as `broadcastProposal`; fed back as `.vote`.
     case broadcastVote(Vote)

@@ -2,9 +2,11 @@ import YongchainCore
 import YongchainCrypto
 
 /// Remembers the consensus messages this validator signed at its latest height, so that it never signs two
-/// different messages for one (height, round, step) — not even across a crash. Pure value: the shell persists it.
+/// different messages for one (height, round, step) — not even across a crash. Pure value, persisted inside
+/// `SignerRecord`.
 ///
-/// The shell MUST, for every `.broadcastProposal` / `.broadcastVote`:
+/// `ConsensusDriver` does all of the following for its shell. Whoever drives a `TendermintCore` without it MUST,
+/// for every `.broadcastProposal` / `.broadcastVote`:
 /// 1. ask `check(_:)`; on `.refuse` drop the message;
 /// 2. on `.sign`: sign, call `record(_:signature:)`, and durably store the guard BEFORE sending anything;
 /// 3. on `.resend(signature:)`: send the stored signature again (the same message was signed before a crash).

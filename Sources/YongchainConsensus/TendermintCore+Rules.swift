@@ -166,10 +166,12 @@ extension TendermintCore {
         guard running else { return }
         let ranked = highestRound.indices.filter { highestRound[$0] > round }.sorted { highestRound[$0] > highestRound[$1] }
         var power: UInt64 = 0
-        for i in ranked {
+        for (k, i) in ranked.enumerated() {
             power += validators[i].power
             if power >= oneThird {
-                startRound(highestRound[i], &out)
+                let target = highestRound[i]
+                roundEntry = ranked[...k].compactMap { highestVote[$0] }.filter { $0.round >= target }
+                startRound(target, &out)
                 evaluate(&out)
                 return
             }
@@ -195,6 +197,7 @@ extension TendermintCore {
     /// Lines 65-67: OnTimeoutPrecommit(height, round): if still at (height, round), StartRound(round + 1).
     mutating func onTimeoutPrecommit(height h: UInt64, round r: Int32, _ out: inout [ConsensusOutput]) {
         guard running, h == height, r == round, round < Int32.max else { return }
+        roundEntry = rounds[round]?.precommits.votes ?? []
         startRound(round + 1, &out)
     }
 

@@ -31,6 +31,10 @@ public struct TendermintCore: Sendable {
     var validity: [Hash: Bool] = [:]
     /// Highest round each validator sent anything for at this height (the round skip, line 55).
     var highestRound: [Int32]
+    /// Each validator's vote with the highest round at this height: what a round skip (line 55) keeps as its reason.
+    var highestVote: [Vote?]
+    /// The signed votes that took us into the current round (part of `justification`).
+    var roundEntry: [Vote] = []
     var nextHeightBuffer: [BufferedMessage] = []
     var bufferedPerSender: [Int]
 
@@ -48,6 +52,7 @@ public struct TendermintCore: Sendable {
         self.timeouts = timeouts
         self.limits = limits
         self.highestRound = Array(repeating: -1, count: validators.count)
+        self.highestVote = Array(repeating: nil, count: validators.count)
         self.bufferedPerSender = Array(repeating: 0, count: validators.count)
     }
 
@@ -88,9 +93,43 @@ public struct TendermintCore: Sendable {
     /// Messages waiting for the next height.
     public var bufferedMessageCount: Int { nextHeightBuffer.count }
 
+    /// Other validators' signed votes that justify where this validator is, which a restarted validator needs
+    /// and may be the only one left to hold (`SignerRecord.justification`):
+    /// - the votes that took it into its current round: the 2f+1 precommits of the round before (line 65's
+    ///   timeout), or the highest votes of the f+1 validators that were ahead (line 55; a sender whose message of
+    ///   that round was only a proposal is missing, but a round's proposer normally prevotes in it too);
+    /// - the 2f+1 prevotes for validValue in validRound: without them nobody accepts its re-proposal (line 28).
+    /// Our own votes are left out: the `SignerGuard` keeps those.
+    public var justification: [Vote] {
+        var votes = roundEntry.filter { $0.validator != me }
+        if let v = validValue, let polka = rounds[validRound]?.prevotes.votes {
+            let known = Set(votes)
+            votes += polka.filter { $0.blockHash == v && $0.validator != me && !known.contains($0) }
+        }
+        return votes
+    }
+
+    /// Whether `p` is among the proposals kept for the current height.
+    func holds(_ p: Proposal) -> Bool {
+        p.height == height && rounds[p.round]?.proposals.contains { $0.blockHash == p.blockHash && $0.validRound == p.validRound } == true
+    }
+
     // MARK: Intake
 
     private mutating func startHeight(_ h: UInt64, _ out: inout [ConsensusOutput]) {
+        let replay = beginHeight(h)
+        startRound(0, &out)
+        for m in replay {
+            switch m {
+            case .proposal(let p, let isValid): receiveProposal(p, isValid: isValid, &out)
+            case .vote(let v): receiveVote(v, &out)
+            }
+        }
+        evaluate(&out)
+    }
+
+    /// Line 10's reset for height `h` (locks, valid value, message log); returns the buffered messages of `h`.
+    mutating func beginHeight(_ h: UInt64) -> [BufferedMessage] {
         precondition(h > height, "startHeight(\(h)) must be above the current height \(height)")
         height = h
         lockedValue = nil
@@ -101,17 +140,12 @@ public struct TendermintCore: Sendable {
         rounds = [:]
         validity = [:]
         highestRound = Array(repeating: -1, count: validators.count)
+        highestVote = Array(repeating: nil, count: validators.count)
+        roundEntry = []
         let replay = nextHeightBuffer.filter { $0.height == h }
         nextHeightBuffer = []
         bufferedPerSender = Array(repeating: 0, count: validators.count)
-        startRound(0, &out)
-        for m in replay {
-            switch m {
-            case .proposal(let p, let isValid): receiveProposal(p, isValid: isValid, &out)
-            case .vote(let v): receiveVote(v, &out)
-            }
-        }
-        evaluate(&out)
+        return replay
     }
 
     /// Keeps a next-height message, at most `maxBufferedPerValidator` per sender.
@@ -159,6 +193,7 @@ public struct TendermintCore: Sendable {
         guard v.validator >= 0, v.validator < validators.count, v.round >= 0 else { return }
         if v.height == height + 1 { buffer(.vote(v)); return }
         guard v.height == height, height > 0 else { return }
+        if v.round > (highestVote[v.validator]?.round ?? -1) { highestVote[v.validator] = v }
         guard admit(sender: v.validator, round: v.round, &out) else { return }
         var rm = rounds[v.round] ?? RoundMessages(height: height, round: v.round)
         switch rm[v.type].add(v, power: validators[v.validator].power, conflictThreshold: validators.oneThirdPlus) {

@@ -16,7 +16,8 @@ struct Scenario: Sendable, CustomStringConvertible {
     var partitions: Bool = false
     /// Random crashes of honest nodes, restarted later from their persisted chain and SignerGuard.
     var crashes: Bool = false
-    /// Probability that an honest proposer's block is invalid (everyone, the proposer included, judges it so).
+    /// Probability that an honest proposer builds a block every other validator judges invalid. The proposer,
+    /// like the node, does not judge the block it built (`ConsensusDriver` feeds its own proposal back as valid).
     var invalidRate: Double = 0
     /// Length of the faulty period; then partitions heal, crashed nodes restart, byzantine nodes stop and
     /// messages are no longer dropped.
@@ -49,13 +50,15 @@ enum NetMessage: Sendable {
     }
 }
 
-/// One validator: the pure core plus a tiny fake shell. `signer` and `chain` are what the shell persists and
-/// survive a crash; everything in `core` is lost.
+/// One validator: the shipped `ConsensusDriver` plus a tiny fake shell. What survives a crash is what a node
+/// stores: the last record the driver handed over in `Ready.persist` with the blocks it names
+/// (`SignerRecord.blocks`), and the committed chain. Everything in `driver` is lost.
 struct SimNode {
-    var core: TendermintCore
-    var signer = SignerGuard()
+    var driver: ConsensusDriver
+    var stored: SignerRecord?
     var chain: [Hash] = []
     var certificates: [UInt64: CommitCertificate] = [:]
+    var storedBlocks = Set<Hash>()
     var up = true
     var incarnation = 0
     let byzantine: Bool
@@ -63,13 +66,16 @@ struct SimNode {
     var lastCatchUp: [Int: (height: UInt64, time: Int)] = [:]
 }
 
-/// A FoundationDB-style deterministic simulation of n validators on a faulty network. Everything random comes
-/// from one seeded SplitMix64, so `seed` + `scenario` replay the run exactly.
+/// A FoundationDB-style deterministic simulation of n validators on a faulty network, each running the
+/// `ConsensusDriver` a node runs, through the same restart path. Everything random comes from one seeded
+/// SplitMix64, so `seed` + `scenario` replay the run exactly.
 final class Simulation {
     enum Event {
         case deliver(from: Int, to: Int, NetMessage)
         case timeout(node: Int, incarnation: Int, Timeout)
         case value(node: Int, incarnation: Int, height: UInt64, round: Int32)
+        /// A decided block the node did not hold has arrived from a peer.
+        case fetched(node: Int, incarnation: Int, Ready.Decision)
         case regossip(node: Int, incarnation: Int)
         case chaos
         case restart(node: Int)
@@ -112,9 +118,12 @@ final class Simulation {
         maxDelayMs = scenario.maxDelayMs
         validators = validatorSet(Array(repeating: 1, count: scenario.n))
         for i in 0..<scenario.n {
-            nodes.append(SimNode(core: TendermintCore(validators: validators, me: i, timeouts: timeouts),
-                                 byzantine: i >= scenario.n - scenario.byzantine))
+            nodes.append(SimNode(driver: makeDriver(i), byzantine: i >= scenario.n - scenario.byzantine))
         }
+    }
+
+    private func makeDriver(_ i: Int) -> ConsensusDriver {
+        ConsensusDriver(validators: validators, me: i, timeouts: timeouts)
     }
 
     var honest: [Int] { nodes.indices.filter { !nodes[$0].byzantine } }
@@ -125,7 +134,7 @@ final class Simulation {
     /// Returns nil on success, else a failure report carrying the seed and scenario.
     func run() -> String? {
         for i in nodes.indices {
-            feed(i, .startHeight(1))
+            feed(i, .restart(nil, height: 1))
             queue.push(.regossip(node: i, incarnation: 0), at: rng.int(1...regossipMs))
         }
         queue.push(.chaos, at: rng.int(50...300))
@@ -154,7 +163,7 @@ final class Simulation {
           scenario: \(scenario)
           seed: \(seed) at \(now) ms simulated, \(deliveries) deliveries
           replay: SIM_SEED=\(seed) SIM_SCENARIO=\(scenario.name) swift test --scratch-path .build-cons --filter YongchainConsensusTests.SimulationTests
-          node states: \(nodes.indices.map { i in "#\(i)\(nodes[i].byzantine ? "B" : "")\(nodes[i].up ? "" : "(down)") h=\(nodes[i].core.height) r=\(nodes[i].core.round) \(nodes[i].core.step) chain=\(nodes[i].chain.count) signed=\(nodes[i].signer.last.map { "h\($0.height) r\($0.round) \($0.step) \($0.blockHash?.short ?? "nil")" } ?? "-") votes=\(nodes[i].core.currentHeightVotes.count)" }.joined(separator: "\n    "))
+          node states: \(nodes.indices.map { i in "#\(i)\(nodes[i].byzantine ? "B" : "")\(nodes[i].up ? "" : "(down)") h=\(nodes[i].driver.core.height) r=\(nodes[i].driver.core.round) \(nodes[i].driver.core.step) chain=\(nodes[i].chain.count) signed=\(nodes[i].stored?.guardState.last.map { "h\($0.height) r\($0.round) \($0.step) \($0.blockHash?.short ?? "nil")" } ?? "-") locked=\(nodes[i].driver.core.lockedValue.map { "\($0.short)@\(nodes[i].driver.core.lockedRound)" } ?? "-") valid=\(nodes[i].driver.core.validValue.map { "\($0.short)@\(nodes[i].driver.core.validRound)" } ?? "-") votes=\(nodes[i].driver.core.currentHeightVotes.count)" }.joined(separator: "\n    "))
           last events:
             \(traceLines.joined(separator: "\n    "))
         """
@@ -186,6 +195,7 @@ final class Simulation {
             }
         case .timeout(let n, let inc, let t): return "#\(n).\(inc) \(t)"
         case .value(let n, _, let h, let r): return "#\(n) value ready h\(h) r\(r)"
+        case .fetched(let n, _, let d): return "#\(n) fetched h\(d.height) \(d.blockHash.short)"
         case .regossip(let n, _): return "#\(n) regossip"
         case .chaos: return "chaos"
         case .restart(let n): return "#\(n) restart"
@@ -206,7 +216,11 @@ final class Simulation {
             feed(i, .timeout(t))
         case .value(let i, let inc, let h, let r):
             guard nodes[i].up, nodes[i].incarnation == inc else { return }
-            feed(i, .proposalValue(height: h, round: r, blockHash: makeValue(by: i, height: h, round: r)))
+            feed(i, .value(height: h, round: r, blockHash: makeValue(by: i, height: h, round: r)))
+        case .fetched(let i, let inc, let d):
+            guard nodes[i].up, nodes[i].incarnation == inc, UInt64(nodes[i].chain.count) + 1 == d.height else { return }
+            decide(i, height: d.height, hash: d.blockHash, cert: d.certificate)
+            feed(i, .startHeight(d.height + 1))
         case .regossip(let i, let inc):
             guard nodes[i].up, nodes[i].incarnation == inc else { return }
             regossip(i)
@@ -223,7 +237,7 @@ final class Simulation {
     }
 
     private func deliver(_ m: NetMessage, from: Int, to: Int) {
-        let core = nodes[to].core
+        let core = nodes[to].driver.core
         if m.height < core.height, let cert = nodes[to].certificates[m.height] {
             // The sender lags: hand it the commit it is missing, at most once per height per 200 ms.
             let last = nodes[to].lastCatchUp[from]
@@ -238,12 +252,15 @@ final class Simulation {
         case .vote(let v):
             feed(to, .vote(v))
         case .commit(let cert):
-            guard cert.height == core.height, core.step != .decided else { return }
+            guard cert.height == core.height, UInt64(nodes[to].chain.count) + 1 == cert.height else { return }
             // First as votes (exercising a decision without the proposal, line 49)...
-            for s in cert.signatures where nodes[to].core.height == cert.height { feed(to, .vote(cert.vote(for: s))) }
-            // ...but a vote set holding an equivocator's other precommit may not count them all; the node's block
-            // sync commits on the (verified) certificate alone and starts the next height.
-            if nodes[to].core.height == cert.height, failure == nil {
+            if core.step != .decided {
+                for s in cert.signatures where nodes[to].driver.core.height == cert.height { feed(to, .vote(cert.vote(for: s))) }
+            }
+            // ...but a vote set holding an equivocator's other precommit may not count them all, and the driver
+            // may be waiting to fetch the block: block sync brings it with its (verified) certificate, and the
+            // shell commits it and starts the next height.
+            if UInt64(nodes[to].chain.count) + 1 == cert.height, failure == nil {
                 decide(to, height: cert.height, hash: cert.blockHash, cert: cert)
                 feed(to, .startHeight(cert.height + 1))
             }
@@ -260,71 +277,70 @@ final class Simulation {
         return v
     }
 
-    /// Feeds an input to a node's core and carries out the outputs, looping own messages back.
-    func feed(_ i: Int, _ input: ConsensusInput) {
-        var pending = [input]
+    /// Hands a node's driver an input and carries out each `Ready` as the node does: persist, send, sign (and
+    /// carry out what `signed` returns), then the rest; applying a block and starting the next height come last.
+    func feed(_ i: Int, _ input: DriverInput) {
+        var inputs = [input]
         var k = 0
-        while k < pending.count, failure == nil {
-            let outputs = nodes[i].core.handle(pending[k])
+        while k < inputs.count, failure == nil {
+            var ready = nodes[i].driver.step(inputs[k])
             k += 1
-            for o in outputs { perform(o, at: i, &pending) }
+            while failure == nil {
+                carryOut(ready, at: i, &inputs)
+                guard !ready.sign.isEmpty else { break }
+                ready = nodes[i].driver.signed(ready.sign.map { fakeSignature(i, $0) })
+            }
         }
     }
 
     private func byzantineActive(_ i: Int) -> Bool { nodes[i].byzantine && !healed }
 
-    private func perform(_ o: ConsensusOutput, at i: Int, _ pending: inout [ConsensusInput]) {
-        switch o {
-        case .requestValue(let h, let r):
-            queue.push(.value(node: i, incarnation: nodes[i].incarnation, height: h, round: r), at: now + rng.int(0...10))
-        case .broadcastProposal(let p):
-            if byzantineActive(i) { equivocate(p, at: i, &pending); return }
-            guard let signed = sign(p, at: i) else { return }
-            proposed.insert(signed.blockHash)
-            pending.append(.proposal(signed, isValid: !invalid.contains(signed.blockHash)))
-            broadcast(.proposal(signed), from: i)
-        case .broadcastVote(let v):
-            if byzantineActive(i) { equivocate(v, at: i, &pending); return }
-            guard let signed = sign(v, at: i) else { return }
-            pending.append(.vote(signed))
-            broadcast(.vote(signed), from: i)
-        case .scheduleTimeout(let t, let ms):
-            queue.push(.timeout(node: i, incarnation: nodes[i].incarnation, t), at: now + ms)
-        case .decide(let h, _, let hash, let cert):
-            decide(i, height: h, hash: hash, cert: cert)
-            pending.append(.startHeight(h + 1))
-        case .evidence(let a, _):
+    private func carryOut(_ ready: Ready, at i: Int, _ inputs: inout [DriverInput]) {
+        if let record = ready.persist {
+            nodes[i].stored = record
+            nodes[i].storedBlocks = record.blocks
+        }
+        for m in ready.send {
+            switch m {
+            case .proposal(let p):
+                if byzantineActive(i) { equivocate(p, at: i); continue }
+                proposed.insert(p.blockHash)
+                broadcast(.proposal(p), from: i)
+            case .vote(let v):
+                if byzantineActive(i) && v.validator == i { equivocate(v, at: i); continue }
+                broadcast(.vote(v), from: i)
+            }
+        }
+        for s in ready.schedule {
+            queue.push(.timeout(node: i, incarnation: nodes[i].incarnation, s.timeout), at: now + s.afterMs)
+        }
+        if let r = ready.requestValue {
+            queue.push(.value(node: i, incarnation: nodes[i].incarnation, height: r.height, round: r.round), at: now + rng.int(0...10))
+        }
+        for p in ready.judge { inputs.append(.proposal(p, isValid: !invalid.contains(p.blockHash))) }
+        for e in ready.evidence {
             evidenceSeen += 1
-            if !nodes[a.validator].byzantine { fail("node \(i) holds evidence that honest validator \(a.validator) equivocated: \(o)") }
-        case .conflictingProposals(let a, _):
-            evidenceSeen += 1
-            if !nodes[a.proposer].byzantine { fail("node \(i) holds evidence that honest proposer \(a.proposer) equivocated") }
+            switch e {
+            case .votes(let a, _):
+                if !nodes[a.validator].byzantine { fail("node \(i) holds evidence that honest validator \(a.validator) equivocated: \(e)") }
+            case .proposals(let a, _):
+                if !nodes[a.proposer].byzantine { fail("node \(i) holds evidence that honest proposer \(a.proposer) equivocated") }
+            }
+        }
+        if let d = ready.apply {
+            decide(i, height: d.height, hash: d.blockHash, cert: d.certificate)
+            inputs.append(.startHeight(d.height + 1))
+        }
+        if let d = ready.fetch {
+            queue.push(.fetched(node: i, incarnation: nodes[i].incarnation, d), at: now + rng.int(1...maxDelayMs))
         }
     }
 
-    /// The shell's double-sign protection: ask the guard, "sign", persist the guard, then send.
-    private func sign(_ p: Proposal, at i: Int) -> Proposal? {
-        var signed = p
-        switch nodes[i].signer.check(p) {
-        case .refuse: return nil
-        case .resend(let sig): signed.signature = sig
-        case .sign:
-            signed.signature = fakeSignature(i, p.blockHash)
-            nodes[i].signer.record(.init(p), signature: signed.signature)
+    private func fakeSignature(_ i: Int, _ m: ConsensusMessage) -> [UInt8] {
+        switch m {
+        case .proposal(let p): return fakeSignature(i, p.blockHash)
+        case .vote(let v): return fakeSignature(i, v.blockHash)
         }
-        return signed
-    }
-
-    private func sign(_ v: Vote, at i: Int) -> Vote? {
-        var signed = v
-        switch nodes[i].signer.check(v) {
-        case .refuse: return nil
-        case .resend(let sig): signed.signature = sig
-        case .sign:
-            signed.signature = fakeSignature(i, v.blockHash)
-            nodes[i].signer.record(.init(v), signature: signed.signature)
-        }
-        return signed
     }
 
     private func fakeSignature(_ i: Int, _ hash: Hash?) -> [UInt8] { [UInt8(i)] + (hash.map { Array($0.bytes.prefix(3)) } ?? []) }
@@ -378,7 +394,7 @@ final class Simulation {
     /// Re-sends a node's own messages of its current height if it has made no progress since the last tick,
     /// standing in for the node's gossip (which repairs drops and partitions).
     private func regossip(_ i: Int) {
-        let core = nodes[i].core
+        let core = nodes[i].driver.core
         let progress = (core.height, core.round, core.step)
         defer { nodes[i].lastProgress = progress }
         guard progress == nodes[i].lastProgress else { return }
@@ -408,9 +424,9 @@ final class Simulation {
         return Hash.sha256(Array("seed \(seed) unknown \(valueCounter)".utf8))
     }
 
-    /// A byzantine proposer sends different proposals to different peers: the real one, another valid value,
-    /// an invalid value, or a bogus valid round.
-    private func equivocate(_ p: Proposal, at i: Int, _ pending: inout [ConsensusInput]) {
+    /// A byzantine proposer sends different proposals to different peers: the one it signed, another valid
+    /// value, an invalid value, or a bogus valid round.
+    private func equivocate(_ p: Proposal, at i: Int) {
         let other = makeValue(by: i, height: p.height, round: p.round)
         let bad = unknownBlock()
         invalid.insert(bad)
@@ -418,9 +434,6 @@ final class Simulation {
                         Proposal(height: p.height, round: p.round, blockHash: bad, validRound: -1, proposer: i),
                         Proposal(height: p.height, round: p.round, blockHash: other, validRound: max(0, p.round - 1), proposer: i)]
         for v in variants { proposed.insert(v.blockHash) }
-        var real = p
-        real.signature = fakeSignature(i, p.blockHash)
-        pending.append(.proposal(real, isValid: !invalid.contains(p.blockHash)))
         for j in nodes.indices where j != i {
             var v = variants[rng.int(0...variants.count - 1)]
             v.signature = fakeSignature(i, v.blockHash)
@@ -428,13 +441,10 @@ final class Simulation {
         }
     }
 
-    /// A byzantine voter sends conflicting votes to different peers: the real vote, nil, an unknown block, or
-    /// another proposed value of the round.
-    private func equivocate(_ v: Vote, at i: Int, _ pending: inout [ConsensusInput]) {
-        var real = v
-        real.signature = fakeSignature(i, v.blockHash)
-        pending.append(.vote(real))
-        let roundValues = nodes[i].core.currentHeightProposals.filter { $0.round == v.round }.map(\.blockHash)
+    /// A byzantine voter sends conflicting votes to different peers: the vote it signed, nil, an unknown block,
+    /// or another proposed value of the round.
+    private func equivocate(_ v: Vote, at i: Int) {
+        let roundValues = nodes[i].driver.core.currentHeightProposals.filter { $0.round == v.round }.map(\.blockHash)
         let choices: [Hash?] = [v.blockHash, nil, unknownBlock()] + roundValues
         for j in nodes.indices where j != i {
             let value = choices[rng.int(0...choices.count - 1)]
@@ -466,25 +476,14 @@ final class Simulation {
         }
     }
 
-    /// A crashed node comes back with only what it persisted: its chain and its SignerGuard.
+    /// A crashed node comes back with only what it stored: a fresh driver restarts from the record it last
+    /// persisted, at the height after its chain, holding the blocks it stored with that record.
     private func restart(_ i: Int) {
         guard !nodes[i].up else { return }
         nodes[i].up = true
-        nodes[i].core = TendermintCore(validators: validators, me: i, timeouts: timeouts)
+        nodes[i].driver = makeDriver(i)
         nodes[i].lastProgress = (0, 0, .decided)
-        let height = UInt64(nodes[i].chain.count) + 1
-        feed(i, .startHeight(height))
-        // What a real shell reads back from its store: the votes it signed before the crash, fed to the new
-        // core and sent again (without them a network with no spare validators can stall for good).
-        let signer = nodes[i].signer
-        for p in signer.restoredProposals(proposer: i) where p.height == height {
-            feed(i, .proposal(p, isValid: !invalid.contains(p.blockHash)))
-            broadcast(.proposal(p), from: i)
-        }
-        for v in signer.restoredVotes(validator: i) where v.height == height {
-            feed(i, .vote(v))
-            broadcast(.vote(v), from: i)
-        }
+        feed(i, .restart(nodes[i].stored, height: UInt64(nodes[i].chain.count) + 1, holding: nodes[i].storedBlocks))
         queue.push(.regossip(node: i, incarnation: nodes[i].incarnation), at: now + rng.int(1...regossipMs))
     }
 

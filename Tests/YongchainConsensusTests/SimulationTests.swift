@@ -10,6 +10,9 @@ import YongchainCrypto
 ///
 /// Environment: `SIM_SEEDS=<k>` runs seeds 1...k of every scenario (default: each scenario's CI count);
 /// `SIM_SEED=<s>` runs just that seed; `SIM_SCENARIO=<name>` restricts to one scenario.
+///
+/// Each scenario's seeds are dealt to `shards` test cases (seed s to shard s mod shards), which swift-testing
+/// runs in parallel on every core; a run depends only on its scenario and seed, so this changes no result.
 @Suite("Deterministic simulation")
 struct SimulationTests {
     static let scenarios: [(Scenario, ciSeeds: Int)] = [
@@ -27,19 +30,28 @@ struct SimulationTests {
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    static func seeds(ci: Int) -> [UInt64] {
-        if let s = environment["SIM_SEED"], let seed = UInt64(s) { return [seed] }
-        let count = environment["SIM_SEEDS"].flatMap(Int.init) ?? ci
-        return Array(1...UInt64(max(count, 1)))
+    /// Enough for both cores to stay busy to the end, even though scenarios differ several-fold in cost.
+    static let shards = 4
+
+    static func seeds(ci: Int, shard: Int) -> [UInt64] {
+        let all: [UInt64]
+        if let s = environment["SIM_SEED"], let seed = UInt64(s) {
+            all = [seed]
+        } else {
+            all = Array(1...UInt64(max(environment["SIM_SEEDS"].flatMap(Int.init) ?? ci, 1)))
+        }
+        return all.filter { Int($0 % UInt64(shards)) == shard }
     }
 
-    @Test("scenario", arguments: scenarios.map(\.0.name))
-    func simulate(_ name: String) {
+    @Test("scenario", arguments: scenarios.map(\.0.name), 0..<shards)
+    func simulate(_ name: String, shard: Int) {
         let (scenario, ci) = Self.scenarios.first { $0.0.name == name }!
         if let only = Self.environment["SIM_SCENARIO"], only != name { return }
+        let seeds = Self.seeds(ci: ci, shard: shard)
+        guard !seeds.isEmpty else { return }
         var evidence = 0
         var heights = 0
-        for seed in Self.seeds(ci: ci) {
+        for seed in seeds {
             let sim = Simulation(scenario: scenario, seed: seed)
             if let failure = sim.run() {
                 Issue.record(Comment(rawValue: failure))
