@@ -14,6 +14,8 @@ final class CatchUpStatus: @unchecked Sendable {
     /// Highest height at which each validator's signature was verified.
     private var signedAt: [UInt64]
     private var lastFullBatch = Date.distantPast
+    /// The highest height this node's own core decided (2f+1 precommits verified) without holding the block.
+    private var decided: UInt64 = 0
     /// How long a full catch-up batch keeps the node "catching up" without a further one.
     static let fullBatchWindow: TimeInterval = 3
 
@@ -28,21 +30,28 @@ final class CatchUpStatus: @unchecked Sendable {
         lock.withLock { signedAt[validator] = max(signedAt[validator], height) }
     }
 
+    /// This node's core decided `height` (2f+1 verified precommits) but does not hold the block: it must fetch it.
+    func decided(height: UInt64) {
+        lock.withLock { decided = max(decided, height) }
+    }
+
     /// A verified catch-up batch was applied; `full` when the peer sent as many blocks as were asked for.
     func fetched(full: Bool, now: Date = Date()) {
         lock.withLock { lastFullBatch = full ? now : .distantPast }
     }
 
-    /// The highest height proven committed by signatures of more than a third of the power (0 if none).
+    /// The highest height proven committed: by signatures of more than a third of the power, or decided by this
+    /// node's own core (0 if none).
     var provenHeight: UInt64 {
-        lock.withLock {
+        lock.withLock { () -> UInt64 in
+            let proven = decided
             var order = signedAt.indices.sorted { signedAt[$0] > signedAt[$1] }[...]
             var power: UInt64 = 0
             while let i = order.popFirst() {
                 power += validators[i].power
-                if power >= validators.oneThirdPlus { return signedAt[i] > 0 ? signedAt[i] - 1 : 0 }
+                if power >= validators.oneThirdPlus { return max(proven, signedAt[i] > 0 ? signedAt[i] - 1 : 0) }
             }
-            return 0
+            return proven
         }
     }
 

@@ -53,18 +53,22 @@ public final class Node: @unchecked Sendable {
 
     let queue = DispatchQueue(label: "yongchain.consensus")
     // Owned by `queue`:
-    var core: TendermintCore
-    var record: SignerRecord
-    var signer: SignerGuard { record.guardState }
+    /// The consensus driver (pure: no I/O); this node carries out what it says (Node+Consensus.swift).
+    var driver: ConsensusDriver
+    /// Blocks of the current and next height this node holds: its own values and the proposals it received.
     var blocks: [Hash: Block] = [:]
-    var futureProposals: [(Proposal, Block)] = []
     var pendingValue: (height: UInt64, round: Int32)?
-    var pendingDecision: (height: UInt64, blockHash: Hash, certificate: CommitCertificate)?
+    /// This node's signed messages of the current height, re-sent every second.
     var ownMessages: [GossipMessage] = []
     var lastBlockCommittedAt = Date()
-    private var stopped = false
+    /// A Ready whose record could not be persisted (a full disk): retried every second; until then every input
+    /// waits in `deferred` (the driver takes none while its signatures are outstanding).
+    var stuck: Ready?
+    var deferred: [DriverInput] = []
+    var booted = false
+    var stopped = false
     /// Set when the node's own chain is found corrupt: consensus stops for good (no vote, no commit).
-    private var halted = false
+    var halted = false
     private var syncThread: Thread?
     private let syncLock = NSLock()
 
@@ -107,15 +111,10 @@ public final class Node: @unchecked Sendable {
         let tipHeight = store.tip.height
         try store.verifyStoredBlocks(from: tipHeight > Node.startupCheckBlocks ? tipHeight - Node.startupCheckBlocks + 1 : 1, through: tipHeight)
 
-        core = TendermintCore(validators: validators, me: myIndex, timeouts: TimeoutParameters(
+        driver = ConsensusDriver(validators: validators, me: myIndex, timeouts: TimeoutParameters(
             proposeMs: c.timeoutProposeMs, proposeDeltaMs: c.timeoutProposeDeltaMs,
             prevoteMs: c.timeoutPrevoteMs, prevoteDeltaMs: c.timeoutPrevoteDeltaMs,
             precommitMs: c.timeoutPrecommitMs, precommitDeltaMs: c.timeoutPrecommitDeltaMs))
-        if let saved = try store.loadSignerState() {
-            record = try SignerRecord(canonical: saved)
-        } else {
-            record = SignerRecord(guardState: SignerGuard(), height: 0, locked: nil, valid: nil)
-        }
         gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
                         height: { [store] in store.tip.height })
     }
@@ -147,14 +146,21 @@ public final class Node: @unchecked Sendable {
         }
         let api = API(node: self)
         server = try HTTPServer(host: host, port: port, limits: config.httpServerLimits(peerHosts: peerList.map(\.host)), handler: { req in api.handle(req) })
+        // Boot the driver from what was persisted before anything can reach it (gossip arrives through the server).
+        let tip = store.tip
+        let stored = try store.loadSignerState().map { try SignerRecord(canonical: $0) }
+        let held = try store.loadSignerBlocks()
+        queue.sync {
+            for b in held { blocks[b.hash] = b }
+            booted = true
+            feed(.restart(stored, height: tip.height + 1, holding: Set(held.map(\.hash))))
+        }
         server?.start()
         gossip.start()
-        let tip = store.tip
         logger.info("node", "started", height: tip.height, [
             "chain": chainID, "listen": config.listen, "role": myIndex.map { "validator \($0)" } ?? "observer",
             "peers": "\(gossip.peers.count)",
         ])
-        queue.async { self.resumeConsensus(at: tip.height + 1) }
         scheduleRebroadcast()
         let t = Thread { [self] in self.syncLoop() }
         t.name = "sync"
@@ -211,276 +217,6 @@ public final class Node: @unchecked Sendable {
     }
 
     public var listenPort: UInt16? { server?.port }
-
-    // MARK: - Consensus driving (on `queue`)
-
-    /// Feeds one input and carries out every output, including our own messages looped back.
-    func feed(_ input: ConsensusInput) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        if stopped || halted { return }
-        carryOut(core.handle(input), startedHeight: { if case .startHeight = input { return true }; return false }())
-        let view = (core.height, core.round, "\(core.step)")
-        consensusView.withLock { $0 = view }
-    }
-
-    private func carryOut(_ first: [ConsensusOutput], startedHeight: Bool) {
-        var outputs = first
-        var inbox: [ConsensusInput] = []
-        var heightStarted = startedHeight
-        while true {
-            for out in outputs {
-                switch out {
-                case .broadcastProposal(let p):
-                    guard let block = blocks[p.blockHash] else { continue }
-                    guard let signed = sign(proposal: p) else { retryIfStorageFailed(out, height: p.height, round: p.round); continue }
-                    let m = GossipMessage.proposal(signed, block)
-                    gossip.broadcast(m)
-                    ownMessages.append(m)
-                    inbox.append(.proposal(signed, isValid: true))
-                case .broadcastVote(let v):
-                    guard let signed = sign(vote: v) else { retryIfStorageFailed(out, height: v.height, round: v.round); continue }
-                    let m = GossipMessage.vote(signed)
-                    gossip.broadcast(m)
-                    ownMessages.append(m)
-                    inbox.append(.vote(signed))
-                case .scheduleTimeout(let t, let ms):
-                    queue.asyncAfter(deadline: .now() + .milliseconds(ms)) { self.feed(.timeout(t)) }
-                case .requestValue(let h, let r):
-                    pendingValue = (h, r)
-                    queue.async { self.tryPropose() }
-                case .decide(let h, _, let hash, let cert):
-                    decided(height: h, blockHash: hash, certificate: cert)
-                case .conflictingProposals(let a, _):
-                    logger.warn("consensus", "conflicting proposals by validator \(a.proposer)", height: a.height, ["round": "\(a.round)"])
-                case .evidence(let a, let b):
-                    logger.warn("consensus", "equivocation by validator \(a.validator)", height: a.height)
-                    var w = CanonicalWriter()
-                    w.item(a); w.item(b)
-                    try? store.addEvidence(height: a.height, validator: a.validator, data: w.bytes)
-                }
-            }
-            if heightStarted {
-                heightStarted = false
-                let future = futureProposals
-                futureProposals.removeAll()
-                for (p, b) in future where p.height == core.height { receive(proposal: p, block: b) }
-            }
-            guard !inbox.isEmpty, !stopped, !halted else { return }
-            outputs = core.handle(inbox.removeFirst())
-        }
-    }
-
-    /// Starts height `h`. After a restart in the middle of a height this validator signed in, it also restores
-    /// the lock it persisted and hands the core its own earlier votes, which it sends again (a fresh core does not
-    /// know them, and the others may need them for their quorum). The guard still refuses anything conflicting.
-    private func resumeConsensus(at h: UInt64) {
-        feed(.startHeight(h))
-        guard let me = myIndex, record.height == h else { return }
-        core.restoreLock(height: h, locked: record.locked, valid: record.valid)
-        let votes = signer.restoredVotes(validator: me).filter { $0.height == h }
-        if !votes.isEmpty { logger.info("consensus", "resuming after a restart with \(votes.count) votes already signed", height: h) }
-        for v in votes {
-            gossip.broadcast(.vote(v))
-            ownMessages.append(.vote(v))
-            feed(.vote(v))
-        }
-    }
-
-    /// Signs only what the guard allows, and records it durably before the signature can leave this node.
-    /// Asked again for exactly what it signed last, it re-sends the stored signature instead of signing anew.
-    private func sign(vote: Vote) -> Vote? {
-        guard let key, myIndex != nil else { return nil }
-        var v = vote
-        guard let sig = guardedSign(SignerGuard.Message(vote), height: v.height, { key.sign(v.signingBytes(chainID: chainID)) }) else { return nil }
-        v.signature = sig
-        return v
-    }
-
-    private func sign(proposal: Proposal) -> Proposal? {
-        guard let key else { return nil }
-        var p = proposal
-        guard let sig = guardedSign(SignerGuard.Message(proposal), height: p.height, { key.sign(p.signingBytes(chainID: chainID)) }) else { return nil }
-        p.signature = sig
-        return p
-    }
-
-    /// Whether the last signing attempt failed because the signer state could not be persisted (a full disk), as
-    /// opposed to the guard refusing: such a message is tried again (`retryIfStorageFailed`).
-    private var signingStorageFailed = false
-
-    /// A vote or proposal not signed because storage failed is carried out again a second later, while consensus
-    /// is still at that height and round; otherwise a validator whose disk filled would wait forever for its own
-    /// vote once the disk had room again.
-    private func retryIfStorageFailed(_ out: ConsensusOutput, height: UInt64, round: Int32) {
-        guard signingStorageFailed else { return }
-        queue.asyncAfter(deadline: .now() + 1) { [self] in
-            guard !stopped, !halted, core.height == height, core.round == round else { return }
-            carryOut([out], startedHeight: false)
-        }
-    }
-
-    private func guardedSign(_ m: SignerGuard.Message, height: UInt64, _ make: () -> [UInt8]) -> [UInt8]? {
-        signingStorageFailed = false
-        switch signer.check(m) {
-        case .refuse(let reason):
-            logger.warn("signer", "refused to sign: \(reason)", height: height)
-            return nil
-        case .resend(let signature):
-            return signature
-        case .sign:
-            let sig = make()
-            var r = record
-            r.guardState.record(m, signature: sig)
-            r.height = core.height
-            r.locked = core.lockedValue.map { ($0, core.lockedRound) }
-            r.valid = core.validValue.map { ($0, core.validRound) }
-            do { try store.saveSignerState(r.canonicalBytes) } catch {
-                storageError(error, "persisting the signer state; not signing", height: height)
-                signingStorageFailed = true
-                return nil
-            }
-            record = r
-            return sig
-        }
-    }
-
-    /// getValue(): build a block from the mempool. A proposer in round 0 with nothing to include waits for
-    /// transactions, up to the empty-block interval after the last block.
-    func tryPropose() {
-        guard let (h, r) = pendingValue, h == core.height, r == core.round, let key else { return }
-        let pending = mempool.count
-        let sinceLast = Date().timeIntervalSince(lastBlockCommittedAt) * 1000
-        let c = genesis.consensus
-        // Round 0 only: in later rounds the others are already waiting for us.
-        let waitFor: Double = r > 0 ? 0
-            : pending == 0 ? Double(c.emptyBlockIntervalMs) - sinceLast
-            : pending < c.maxBlockTransactions ? Double(c.minBlockIntervalMs) - sinceLast : 0
-        if waitFor > 0 {
-            queue.asyncAfter(deadline: .now() + .milliseconds(max(1, min(Int(waitFor), 10)))) { self.tryPropose() }
-            return
-        }
-        pendingValue = nil
-        let tip = store.tip
-        let candidates = mempool.peek(max: genesis.consensus.maxBlockTransactions)
-        // Admission checks "committed?" against a read snapshot, so a transaction whose block committed while its
-        // batch was being admitted can sit in the pool after the commit removed it: it leaves here.
-        let committed: [Hash]
-        let lastCommit: CommitCertificate?
-        do {
-            (committed, lastCommit) = try store.read { v in
-                (candidates.filter { v.isCommitted($0.hash) }.map(\.hash), tip.height == 0 ? nil : try v.certificate(at: tip.height))
-            }
-        } catch {
-            // No proposal from a store we cannot read: the others time out and move to the next round.
-            storageError(error, "building a proposal", height: h)
-            return
-        }
-        if !committed.isEmpty { mempool.remove(committed) }
-        let gone = Set(committed)
-        let entries = candidates.filter { !gone.contains($0.hash) }
-        let txs = entries.map(\.tx)
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let header = BlockHeader(chainID: chainID, height: h, time: max(now, tip.time + 1), previousBlockHash: tip.blockHash,
-                                 txRoot: Merkle.root(leaves: entries.map(\.hash)), stateHash: tip.stateHash,
-                                 proposer: key.publicKey, validatorSetHash: validators.hash,
-                                 lastCommitHash: Block.commitHash(lastCommit))
-        let block = Block(header: header, transactions: txs, lastCommit: lastCommit)
-        blocks[block.hash] = block
-        feed(.proposalValue(height: h, round: r, blockHash: block.hash))
-    }
-
-    /// A proposal whose signature was verified: judge the block (valid(v)) and hand both to the core.
-    func receive(proposal p: Proposal, block: Block) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard block.hash == p.blockHash else { metrics.count("gossip_invalid_total"); return }
-        if p.height == core.height + 1 {
-            if futureProposals.count < 64 { futureProposals.append((p, block)) }
-            return
-        }
-        guard p.height == core.height else { return }
-        blocks[block.hash] = block
-        let tip = store.tip
-        var valid = true
-        do {
-            let maxTime = Int64(Date().timeIntervalSince1970 * 1000) + 30_000
-            try store.read { v in
-                try blockValidator.validate(block, tip: tip, previous: nil, isCommitted: { v.isCommitted($0) },
-                                            isVerified: { mempool.contains($0) }, maxTime: maxTime, signatures: signatures)
-            }
-        } catch let e as BlockInvalid {
-            valid = false
-            logger.warn("consensus", "proposal rejected: \(e)", height: p.height, ["round": "\(p.round)"])
-        } catch {
-            // Our store failed, not the block: prevote nil (safe), and say why.
-            valid = false
-            storageError(error, "validating a proposal", height: p.height)
-        }
-        feed(.proposal(p, isValid: valid))
-        if let d = pendingDecision, d.blockHash == block.hash { decided(height: d.height, blockHash: d.blockHash, certificate: d.certificate) }
-    }
-
-    /// The core decided: apply the block if we hold it; otherwise fetch it (catch-up) and apply it then.
-    private func decided(height: UInt64, blockHash: Hash, certificate: CommitCertificate) {
-        guard let block = blocks[blockHash] else {
-            pendingDecision = (height, blockHash, certificate)
-            logger.info("consensus", "decided a block we do not hold yet; fetching", height: height)
-            return
-        }
-        pendingDecision = nil
-        _ = try? commit(block: block, certificate: certificate)  // .decidedHere: only storage can fail, handled inside
-    }
-
-    /// Applies a final block through the applier, then starts the next height.
-    ///
-    /// Throws `BlockInvalid` / `CommitError` only for `.full` checks (a fetched block that does not verify: the
-    /// caller blames its peer). A storage failure is handled here: nothing of the block was committed (one SQLite
-    /// transaction), health says STORAGE_FAILED, the block is tried again a second later (and catch-up fetches it
-    /// too), so the node resumes once the disk has room; it returns false.
-    @discardableResult
-    func commit(block: Block, certificate: CommitCertificate, checks: BlockApplier.Checks = .decidedHere) throws -> Bool {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard block.height == store.tip.height + 1, !halted else { return false }
-        let started = Date()
-        let exec: BlockExecution
-        do {
-            exec = try applier.apply(block, certificate: certificate, checks: checks)
-        } catch let e as BlockInvalid {
-            throw e
-        } catch let e as CommitError {
-            throw e
-        } catch {
-            storageError(error, "committing a block", height: block.height)
-            queue.asyncAfter(deadline: .now() + 1) { [self] in
-                if store.tip.height + 1 == block.height { _ = try? commit(block: block, certificate: certificate, checks: checks) }
-            }
-            return false
-        }
-        health.committed()
-        let hashes = exec.results.map(\.hash)
-        mempool.remove(hashes)
-        committedHeight.store(block.height, ordering: .releasing)
-        commits.notify(hashes)
-        metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt), validators: validators)
-        lastBlockCommittedAt = Date()
-        blocks = blocks.filter { $0.value.height > block.height }
-        ownMessages.removeAll()
-        pendingValue = nil
-        pendingDecision = nil
-        logger.debug("consensus", "committed", height: block.height, ["txs": "\(block.transactions.count)", "hash": block.hash.short])
-        feed(.startHeight(block.height + 1))
-        return true
-    }
-
-    /// Every second, re-send this node's messages for the current height, so that progress resumes after
-    /// messages were lost or a partition healed.
-    private func scheduleRebroadcast() {
-        queue.asyncAfter(deadline: .now() + 1.0) { [self] in
-            if stopped { return }
-            for m in ownMessages { gossip.broadcast(m) }
-            for v in core.currentHeightVotes { gossip.broadcast(.vote(v)) }
-            scheduleRebroadcast()
-        }
-    }
 
     // MARK: - Inbound gossip (HTTP threads)
 

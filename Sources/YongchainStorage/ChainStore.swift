@@ -63,6 +63,7 @@ public final class ChainStore: @unchecked Sendable {
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS signer (id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS signer_blocks (hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY, height INTEGER NOT NULL, validator INTEGER NOT NULL,
                 data BLOB NOT NULL, UNIQUE (height, validator, data));
             """)
@@ -364,6 +365,36 @@ public final class ChainStore: @unchecked Sendable {
     /// Durably records what this validator is about to sign. MUST return before the signature leaves the node.
     public func saveSignerState(_ data: [UInt8]) throws {
         try locked { try writer.run("INSERT OR REPLACE INTO signer (id, data) VALUES (1, ?)", [.blob(data)]) }
+    }
+
+    /// Durably records the signer state together with the blocks it names (a validator's own proposals and
+    /// valid value, which a restart must be able to propose and send again), replacing the blocks stored before,
+    /// in one transaction. MUST return before any signature it covers leaves the node.
+    public func saveSignerState(_ data: [UInt8], blocks: [Block]) throws {
+        try locked {
+            try writer.transaction {
+                try writer.run("INSERT OR REPLACE INTO signer (id, data) VALUES (1, ?)", [.blob(data)])
+                var stored: [[UInt8]] = []
+                try writer.query("SELECT hash FROM signer_blocks") { stored.append($0.blob(0)) }
+                let keep = Set(blocks.map(\.hash.bytes))
+                for h in stored where !keep.contains(h) { try writer.run("DELETE FROM signer_blocks WHERE hash = ?", [.blob(h)]) }
+                for b in blocks where !stored.contains(b.hash.bytes) {
+                    try writer.run("INSERT INTO signer_blocks (hash, data) VALUES (?, ?)", [.blob(b.hash.bytes), .blob(b.canonicalBytes)])
+                }
+            }
+        }
+    }
+
+    /// The blocks stored with the signer state; one that no longer hashes to its key is left out (the driver is
+    /// told it does not hold it).
+    public func loadSignerBlocks() throws -> [Block] {
+        try locked {
+            var out: [Block] = []
+            try writer.query("SELECT hash, data FROM signer_blocks") { row in
+                if let b = try? Block(canonical: row.blob(1)), b.hash.bytes == row.blob(0) { out.append(b) }
+            }
+            return out
+        }
     }
 
     public func addEvidence(height: UInt64, validator: Int, data: [UInt8]) throws {
