@@ -1,0 +1,101 @@
+import Foundation
+import YongchainApplication
+import YongchainConsensus
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainStorage
+
+/// Catch-up: fetching committed blocks from peers, verifying them and committing them through the applier.
+extension Node {
+    // MARK: - Catch-up
+
+    /// Most blocks asked for in one catch-up request.
+    static let syncBatchBlocks = 100
+
+    /// Fetches committed blocks from peers that may be ahead, verifies their certificates, and applies them.
+    /// Whom to ask comes from peers' claims (hints that expire, and are ignored for a while once proven false) or,
+    /// when signatures prove we are behind but nobody claims to be ahead, from every peer in turn.
+    func syncLoop() {
+        var lastPoll = Date.distantPast
+        var nextPeer = 0
+        while !queue.sync(execute: { stopped || halted }) {
+            if Date().timeIntervalSince(lastPoll) > 1 {
+                pollQuietPeers()
+                lastPoll = Date()
+            }
+            let tip = store.tip
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let peers = gossip.snapshot
+            var candidates = peers.filter { $0.claimedHeight > tip.height && now - $0.claimedAtMs < Gossip.claimLifetimeMs }
+                .sorted { $0.claimedHeight > $1.claimedHeight }
+            if candidates.isEmpty, catchUp.provenHeight > tip.height, !peers.isEmpty {
+                candidates = [peers[nextPeer % peers.count]]
+                nextPeer &+= 1
+            }
+            var progressed = false
+            for p in candidates.prefix(2) {
+                if fetchBlocks(from: p, after: tip) { progressed = true; break }
+            }
+            metrics.setCatchingUp(catchUp.isBehind(tip: store.tip.height))
+            if !progressed { Thread.sleep(forTimeInterval: 0.25) }
+        }
+        metrics.setCatchingUp(false)
+    }
+
+    /// Peers we have not reached lately (an observer hears from nobody) are asked for their height: a claim.
+    func pollQuietPeers() {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        struct Status: Decodable { let height: UInt64 }
+        for p in gossip.snapshot where (p.lastContactMs ?? 0) < now - 2000 {
+            guard let r = try? client.send("GET", host: p.host, port: p.port, path: "/v1/status", timeout: 1), r.status == 200,
+                  let s = try? JSONDecoder().decode(Status.self, from: Data(r.body)) else { continue }
+            gossip.noteReached(url: p.url, nowMs: now)
+            gossip.noteClaim(url: p.url, height: s.height, nowMs: now)
+        }
+    }
+
+    /// Asks `p` for the blocks after `tip` and applies every one that verifies. Returns whether any was applied; a
+    /// peer that had nothing above our tip, or sent an invalid block, has its claim dropped (`claimFailed`).
+    func fetchBlocks(from p: PeerInfo, after tip: ChainTip) -> Bool {
+        let nowMs = { Int64(Date().timeIntervalSince1970 * 1000) }
+        guard let resp = try? client.send("GET", host: p.host, port: p.port, path: "/v1/sync/blocks?from=\(tip.height + 1)&limit=\(Node.syncBatchBlocks)", timeout: 10),
+              resp.status == 200, let batch = try? SyncBatch(canonical: resp.body), !batch.entries.isEmpty else {
+            gossip.claimFailed(url: p.url, nowMs: nowMs())
+            return false
+        }
+        // Transaction signatures are not covered by the block hash (a transaction's hash leaves its signature out),
+        // so the certificate does not vouch for them: verify them all here, on every core, before the serial
+        // queue; validation below then finds the valid ones in the signature cache.
+        let txs = batch.entries.flatMap(\.block.transactions)
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        DispatchQueue.concurrentPerform(iterations: cores) { c in
+            for i in stride(from: c, to: txs.count, by: cores) { _ = signatures.verify(txs[i], hash: txs[i].hash(chainID: chainID)) }
+        }
+        let (applied, invalid): (Int, Bool) = queue.sync { [self] in
+            var applied = 0
+            for e in batch.entries where e.block.height > store.tip.height {
+                do {
+                    // Every check (certificate, then the block: signatures are in the cache from above), then the
+                    // commit. A failed commit (storage) is not progress: the loop sleeps before trying again.
+                    guard try commit(block: e.block, certificate: e.certificate, checks: .full) else { return (applied, false) }
+                } catch {
+                    logger.warn("sync", "peer \(p.name) sent a block that does not verify: \(error)", height: e.block.height)
+                    metrics.count("gossip_invalid_total")
+                    return (applied, true)
+                }
+                applied += 1
+            }
+            return (applied, false)
+        }
+        if applied > 0 {
+            gossip.claimHeld(url: p.url)
+            gossip.noteVerified(url: p.url, height: store.tip.height)
+            catchUp.fetched(full: batch.entries.count >= Node.syncBatchBlocks)
+            logger.info("sync", "caught up \(applied) blocks from \(p.name)", height: store.tip.height)
+        } else if invalid || batch.entries.allSatisfy({ $0.block.height <= tip.height }) {
+            gossip.claimFailed(url: p.url, nowMs: nowMs())
+        }
+        return applied > 0
+    }
+}
