@@ -33,7 +33,7 @@ struct API: Sendable {
             case ("GET", ["v1", "blocks", "latest"]): return ("/v1/blocks/{height}", try block(height: node.store.tip.height))
             case ("GET", ["v1", "blocks"]): return ("/v1/blocks", try blocks(req))
             case ("GET", let p) where p.count == 3 && p[0] == "v1" && p[1] == "blocks":
-                let h = try Parameter.integer(p[2], name: "height", in: 1...Parameter.maxHeight, code: "INVALID_HEIGHT")
+                let h = try Parameter.integer(p[2], name: "height", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight)
                 return ("/v1/blocks/{height}", try block(height: h))
             case ("POST", ["v1", "txs"]): return ("/v1/txs", try submit(req))
             case ("POST", ["v1", "txs", "batch"]): return ("/v1/txs/batch", try submitBatch(req))
@@ -54,7 +54,7 @@ struct API: Sendable {
             case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
             default:
                 if let r = try AppRoutes(node: node).route(req, parts) { return r }
-                return ("unmatched", APIError("NOT_FOUND", "no route for \(req.method) \(req.path)").response)
+                return ("unmatched", APIError(NodeCode.notFound, "no route for \(req.method) \(req.path)").response)
             }
         } catch let e as APIError {
             return (Self.label(parts), e.response)
@@ -63,9 +63,9 @@ struct API: Sendable {
             return (Self.label(parts), APIError(e.code, "\(e); this node stopped and needs its operator").response)
         } catch let e as StorageError {
             node.storageError(e, "answering \(Self.label(parts))")
-            return (Self.label(parts), APIError(e.code == "STORAGE_CORRUPT" ? e.code : "STORAGE_FAILED", "this node could not read its database (\(e.code)); retry shortly or ask another node").response)
+            return (Self.label(parts), APIError(e.code == NodeCode.storageCorrupt ? e.code : NodeCode.storageFailed, "this node could not read its database (\(e.code)); retry shortly or ask another node").response)
         } catch {
-            return (Self.label(parts), APIError("INTERNAL", "\(error)").response)
+            return (Self.label(parts), APIError(NodeCode.internalError, "\(error)").response)
         }
     }
 
@@ -96,21 +96,21 @@ struct API: Sendable {
 
     func waitForHeight(_ req: HTTPRequest, _ text: String) throws {
         let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 0...60_000, default: 5_000)
-        let h = try Parameter.integer(text, name: "minHeight", in: 0...Parameter.maxHeight, code: "INVALID_MIN_HEIGHT")
+        let h = try Parameter.integer(text, name: "minHeight", in: 0...Parameter.maxHeight, code: NodeCode.invalidMinHeight)
         // The atomic height, not the store's tip: that takes the writer's lock, held through each block's fsync.
         let tip = node.committedHeight.load(ordering: .acquiring)
         if h <= tip { return }
         guard h - tip <= node.apiLimits.maxHeightLead else {
-            throw APIError("HEIGHT_NOT_REACHED", "this node is at height \(tip), more than \(node.apiLimits.maxHeightLead) blocks below \(h); ask another node or retry later")
+            throw APIError(NodeCode.heightNotReached, "this node is at height \(tip), more than \(node.apiLimits.maxHeightLead) blocks below \(h); ask another node or retry later")
         }
         guard node.heightWaiters.add(1, ordering: .relaxed).newValue <= node.apiLimits.maxHeightWaiters else {
             node.heightWaiters.subtract(1, ordering: .relaxed)
-            throw APIError("TOO_MANY_WAITERS", "\(node.apiLimits.maxHeightWaiters) reads are already waiting for a height on this node; retry shortly")
+            throw APIError(NodeCode.tooManyWaiters, "\(node.apiLimits.maxHeightWaiters) reads are already waiting for a height on this node; retry shortly")
         }
         defer { node.heightWaiters.subtract(1, ordering: .relaxed) }
         let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) { node.committedHeight.load(ordering: .acquiring) >= h }
         guard ok else {
-            throw APIError("HEIGHT_NOT_REACHED", "this node is at height \(node.committedHeight.load(ordering: .acquiring)) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
+            throw APIError(NodeCode.heightNotReached, "this node is at height \(node.committedHeight.load(ordering: .acquiring)) and did not reach \(h) within \(timeoutMs) ms; retry, or ask another node")
         }
     }
 
@@ -180,7 +180,7 @@ struct API: Sendable {
 
     func submit(_ req: HTTPRequest) throws -> HTTPResponse {
         let wait = req.query["wait"]
-        guard wait == nil || wait == "commit" else { throw APIError.badRequest("INVALID_PARAMETER", "wait: 'commit' or absent") }
+        guard wait == nil || wait == "commit" else { throw APIError.badRequest(NodeCode.invalidParameter, "wait: 'commit' or absent") }
         let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 1...60_000, default: 10_000)
         let j = try JSON.decode(TransactionJSON.self, req.body)
         let tx = try j.transaction()
@@ -189,12 +189,12 @@ struct API: Sendable {
         if wait == "commit" {
             guard node.commitWaiters.add(1, ordering: .relaxed).newValue <= node.apiLimits.maxCommitWaiters else {
                 node.commitWaiters.subtract(1, ordering: .relaxed)
-                throw APIError("TOO_MANY_WAITERS", "\(node.apiLimits.maxCommitWaiters) submissions are already waiting for their commit on this node; retry shortly, or submit without wait=commit and read GET /v1/txs/{hash}")
+                throw APIError(NodeCode.tooManyWaiters, "\(node.apiLimits.maxCommitWaiters) submissions are already waiting for their commit on this node; retry shortly, or submit without wait=commit and read GET /v1/txs/{hash}")
             }
         }
         defer { if wait == "commit" { node.commitWaiters.subtract(1, ordering: .relaxed) } }
         let hash: Hash
-        switch node.admit(tx) {
+        switch node.admit([tx], relay: true)[0] {
         case .success(let h): hash = h
         case .failure(let e): throw e
         }
@@ -207,7 +207,7 @@ struct API: Sendable {
             return record != nil
         }
         guard ok, let record else {
-            throw APIError("COMMIT_TIMEOUT", "transaction \(hash.hex) was not committed within \(timeoutMs) ms; it may still commit: GET /v1/txs/\(hash.hex)")
+            throw APIError(NodeCode.commitTimeout, "transaction \(hash.hex) was not committed within \(timeoutMs) ms; it may still commit: GET /v1/txs/\(hash.hex)")
         }
         return .json(200, JSON.encode(TxResultJSON(record)))
     }
@@ -225,18 +225,18 @@ struct API: Sendable {
         }
         let batch = try JSON.decode(Batch.self, req.body)
         guard !batch.transactions.isEmpty, batch.transactions.count <= node.apiLimits.maxBatchTransactions else {
-            throw APIError.badRequest("INVALID_BATCH", "a batch carries 1 to \(node.apiLimits.maxBatchTransactions) transactions, not \(batch.transactions.count)")
+            throw APIError.badRequest(NodeCode.invalidBatch, "a batch carries 1 to \(node.apiLimits.maxBatchTransactions) transactions, not \(batch.transactions.count)")
         }
         var txs: [Transaction?] = []
         var outcomes: [Outcome?] = []
         for j in batch.transactions {
             do { txs.append(try j.transaction()); outcomes.append(nil) } catch {
-                let e = (error as? APIError) ?? APIError.badRequest("INVALID_TRANSACTION", "\(error)")
+                let e = (error as? APIError) ?? APIError.badRequest(NodeCode.invalidTransaction, "\(error)")
                 txs.append(nil)
                 outcomes.append(Outcome(hash: nil, status: "refused", error: ["code": e.code, "message": e.message]))
             }
         }
-        let admitted = node.admit(submitted: txs.compactMap { $0 })
+        let admitted = node.admit(txs.compactMap { $0 }, relay: true)
         var next = admitted.makeIterator()
         let results: [Outcome] = zip(txs, outcomes).map { tx, decoded in
             if let decoded { return decoded }
@@ -251,7 +251,7 @@ struct API: Sendable {
     }
 
     func transaction(_ hex: String) throws -> HTTPResponse {
-        guard let h = Hash(hex: hex) else { throw APIError.badRequest("INVALID_HASH", "a transaction hash is 64 hex digits") }
+        guard let h = Hash(hex: hex) else { throw APIError.badRequest(NodeCode.invalidHash, "a transaction hash is 64 hex digits") }
         if let r = try node.store.transaction(h) { return .json(200, JSON.encode(TxResultJSON(r))) }
         if node.mempool.contains(h) { return .json(200, JSON.encode(["hash": h.hex, "status": "pending"])) }
         throw APIError.notFound("no transaction \(h.hex) is committed or pending on this node")
@@ -308,9 +308,9 @@ struct API: Sendable {
         let env: GossipEnvelope
         do { env = try GossipEnvelope(canonical: req.body) } catch {
             node.metrics.count("gossip_invalid_total")
-            throw APIError.badRequest("MALFORMED_GOSSIP", "\(error)")
+            throw APIError.badRequest(NodeCode.malformedGossip, "\(error)")
         }
-        guard env.chainID == node.chainID else { throw APIError.badRequest("WRONG_CHAIN", "this node is on chain \(node.chainID)") }
+        guard env.chainID == node.chainID else { throw APIError.badRequest(NodeCode.wrongChain, "this node is on chain \(node.chainID)") }
         // The envelope is not signed: its sender and height are a claim, a hint for catch-up and nothing more.
         node.gossip.noteClaim(name: env.sender, height: env.senderHeight, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
         _ = node.receiveGossip(env)
@@ -319,8 +319,8 @@ struct API: Sendable {
     }
 
     func syncBlocks(_ req: HTTPRequest) throws -> HTTPResponse {
-        guard let text = req.query["from"] else { throw APIError.badRequest("INVALID_HEIGHT", "from: required, a height ≥ 1") }
-        let from = try Parameter.integer(text, name: "from", in: 1...Parameter.maxHeight, code: "INVALID_HEIGHT")
+        guard let text = req.query["from"] else { throw APIError.badRequest(NodeCode.invalidHeight, "from: required, a height ≥ 1") }
+        let from = try Parameter.integer(text, name: "from", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight)
         let limit = try Parameter.integer(req, "limit", in: 1...node.apiLimits.maxSyncBlocks, default: 100)
         let entries = try node.store.read { v -> [(block: Block, certificate: CommitCertificate)] in
             var out: [(block: Block, certificate: CommitCertificate)] = []

@@ -23,15 +23,15 @@ struct APIError: Error {
 
     static let statuses: [String: Int] = {
         var t: [String: Int] = [:]
-        for c in ["AUTH_REQUIRED", "AUTH_MALFORMED", "AUTH_STALE", "AUTH_UNKNOWN_KEY", "AUTH_BAD_SIGNATURE", "AUTH_REPLAYED",
-                  "AUTH_BAD_MAC", "AUTH_UNKNOWN_SESSION", "AUTH_SESSION_EXPIRED"] { t[c] = 401 }
+        for c in [NodeCode.authRequired, NodeCode.authMalformed, NodeCode.authStale, NodeCode.authUnknownKey, NodeCode.authBadSignature, NodeCode.authReplayed,
+                  NodeCode.authBadMac, NodeCode.authUnknownSession, NodeCode.authSessionExpired] { t[c] = 401 }
         for c in [Codes.forbiddenRole, Codes.unknownSigner, Codes.Trade.notAuthorized, Codes.Trade.authorizationExpired,
                   Codes.Trade.queryExpired] { t[c] = 403 }
-        for c in ["NOT_FOUND", Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise] { t[c] = 404 }
-        t["TX_ALREADY_COMMITTED"] = 409
-        for c in ["INTERNAL", "STORAGE_CORRUPT"] { t[c] = 500 }
-        for c in ["STORAGE_FAILED", "STORAGE_UNAVAILABLE", "MEMPOOL_FULL", "TOO_MANY_WAITERS", "AUTH_BUSY"] { t[c] = 503 }
-        for c in ["HEIGHT_NOT_REACHED", "COMMIT_TIMEOUT"] { t[c] = 504 }
+        for c in [NodeCode.notFound, Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise] { t[c] = 404 }
+        t[NodeCode.txAlreadyCommitted] = 409
+        for c in [NodeCode.internalError, NodeCode.storageCorrupt] { t[c] = 500 }
+        for c in [NodeCode.storageFailed, NodeCode.storageUnavailable, NodeCode.mempoolFull, NodeCode.tooManyWaiters, NodeCode.authBusy] { t[c] = 503 }
+        for c in [NodeCode.heightNotReached, NodeCode.commitTimeout] { t[c] = 504 }
         return t
     }()
 
@@ -40,7 +40,7 @@ struct APIError: Error {
         return .json(status, JSON.encode(body))
     }
 
-    static func notFound(_ what: String) -> APIError { APIError("NOT_FOUND", what) }
+    static func notFound(_ what: String) -> APIError { APIError(NodeCode.notFound, what) }
     static func badRequest(_ code: String, _ message: String) -> APIError { APIError(code, message) }
 }
 
@@ -51,29 +51,29 @@ enum JSON {
 
     /// Decodes a request body, turning every failure into a 400 with a code naming the field where possible.
     static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
-        guard !body.isEmpty else { throw APIError("MALFORMED_JSON", "the request body is empty; a JSON object is expected") }
+        guard !body.isEmpty else { throw APIError(NodeCode.malformedJson, "the request body is empty; a JSON object is expected") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let e as DecodingError {
             switch e {
             case .dataCorrupted(let c) where c.codingPath.isEmpty:
-                throw APIError("MALFORMED_JSON", "the request body is not valid JSON")
+                throw APIError(NodeCode.malformedJson, "the request body is not valid JSON")
             case .keyNotFound(let k, let c):
-                throw APIError("MISSING_FIELD", "missing field '\(path(c.codingPath + [k]))'")
+                throw APIError(NodeCode.missingField, "missing field '\(path(c.codingPath + [k]))'")
             case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
                 if let v = c.underlyingError as? ValidationErrorConvertible {
-                    throw APIError("INVALID_FIELD", "\(path(c.codingPath)): \(v.validationMessage)")
+                    throw APIError(NodeCode.invalidField, "\(path(c.codingPath)): \(v.validationMessage)")
                 }
-                throw APIError("INVALID_FIELD", "field '\(path(c.codingPath))': \(c.debugDescription)")
+                throw APIError(NodeCode.invalidField, "field '\(path(c.codingPath))': \(c.debugDescription)")
             @unknown default:
-                throw APIError("MALFORMED_JSON", "\(e)")
+                throw APIError(NodeCode.malformedJson, "\(e)")
             }
         } catch let e as APIError {
             throw e
         } catch let e as ValidationErrorConvertible {
-            throw APIError("INVALID_FIELD", e.validationMessage)
+            throw APIError(NodeCode.invalidField, e.validationMessage)
         } catch {
-            throw APIError("MALFORMED_JSON", "\(error)")
+            throw APIError(NodeCode.malformedJson, "\(error)")
         }
     }
 

@@ -81,7 +81,7 @@ struct AppRoutes {
         guard case .member(let org) = caller, org.publicKey == bank.text || org.holds(.realEstate) else {
             throw APIError(Codes.forbiddenRole, "only the bank itself or the real-estate registry may list a bank's filings")
         }
-        let limit = try Parameter.integer(req, "limit", in: 1...MortgageLimits.maxPageSize, default: MortgageLimits.defaultPageSize, code: "INVALID_FIELD")
+        let limit = try Parameter.integer(req, "limit", in: 1...MortgageLimits.maxPageSize, default: MortgageLimits.defaultPageSize, code: NodeCode.invalidField)
         return try answer { v, _ in try field("after") { try MortgageQueries.filings(bank: bank, after: req.query["after"], limit: limit, state: v) } }
     }
 
@@ -190,7 +190,7 @@ struct AppRoutes {
         let result: Result<PublicKey, APIError>
         if SessionAuth.isSessionRequest(req.headers) {
             guard sessions else {
-                throw APIError("AUTH_REQUIRED", "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
+                throw APIError(NodeCode.authRequired, "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
             }
             result = node.sessions.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
                                           nowMs: nowMs, allowed: allowed, isKnown: isKnown)
@@ -223,7 +223,7 @@ struct AppRoutes {
     /// so a fractional one is named by its path before decoding, rather than reported as malformed JSON.
     func decodeBody<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
         guard let tree = try? JSONSerialization.jsonObject(with: Data(body)) else {
-            throw APIError("MALFORMED_JSON", "the request body is not valid JSON")
+            throw APIError(NodeCode.malformedJson, "the request body is not valid JSON")
         }
         func fractional(_ v: Any, _ path: String) -> String? {
             if let d = v as? [String: Any] { return d.keys.sorted().lazy.compactMap { fractional(d[$0]!, path.isEmpty ? $0 : "\(path).\($0)") }.first }
@@ -236,7 +236,7 @@ struct AppRoutes {
     }
 
     func tradePageLimit(_ req: HTTPRequest) throws -> Int {
-        try Parameter.integer(req, "limit", in: 1...TradeLimits.maxPageSize, default: TradeLimits.defaultPageSize, code: "INVALID_FIELD")
+        try Parameter.integer(req, "limit", in: 1...TradeLimits.maxPageSize, default: TradeLimits.defaultPageSize, code: NodeCode.invalidField)
     }
 
     func param(_ req: HTTPRequest, _ name: String) throws -> String {
@@ -244,7 +244,7 @@ struct AppRoutes {
         return v
     }
 
-    func invalid(_ name: String, _ why: String) -> APIError { APIError("INVALID_FIELD", "\(name): \(why)") }
+    func invalid(_ name: String, _ why: String) -> APIError { APIError(NodeCode.invalidField, "\(name): \(why)") }
 
     /// Runs `make`, turning a `ValidationError` into 400 `INVALID_FIELD` naming `name` (or the deeper field).
     func field<T>(_ name: String, _ make: () throws -> T) throws -> T {

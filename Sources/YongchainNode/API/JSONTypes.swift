@@ -22,14 +22,14 @@ public struct TransactionJSON: Codable, Sendable {
 
     func transaction() throws -> Transaction {
         guard !type.isEmpty, type.utf8.count <= Transaction.maxTypeLength else {
-            throw APIError.badRequest("INVALID_FIELD", "type: 1 to \(Transaction.maxTypeLength) bytes")
+            throw APIError.badRequest(NodeCode.invalidField, "type: 1 to \(Transaction.maxTypeLength) bytes")
         }
         guard let b = Hex.decode(body), b.count <= Transaction.maxBodyBytes else {
-            throw APIError.badRequest("INVALID_FIELD", "body: hex of the canonical body, at most \(Transaction.maxBodyBytes) bytes")
+            throw APIError.badRequest(NodeCode.invalidField, "body: hex of the canonical body, at most \(Transaction.maxBodyBytes) bytes")
         }
-        guard let k = PublicKey(text: signer) else { throw APIError.badRequest("INVALID_FIELD", "signer: a public key like ed25519:<64 hex>") }
-        guard let n = UInt64(nonce) else { throw APIError.badRequest("INVALID_FIELD", "nonce: a decimal string of a 64-bit unsigned integer") }
-        guard let s = Hex.decode(signature), s.count == 64 else { throw APIError.badRequest("INVALID_FIELD", "signature: 128 hex digits") }
+        guard let k = PublicKey(text: signer) else { throw APIError.badRequest(NodeCode.invalidField, "signer: a public key like ed25519:<64 hex>") }
+        guard let n = UInt64(nonce) else { throw APIError.badRequest(NodeCode.invalidField, "nonce: a decimal string of a 64-bit unsigned integer") }
+        guard let s = Hex.decode(signature), s.count == 64 else { throw APIError.badRequest(NodeCode.invalidField, "signature: 128 hex digits") }
         return Transaction(type: type, body: b, signer: k, nonce: n, signature: s)
     }
 }

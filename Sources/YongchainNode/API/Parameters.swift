@@ -21,14 +21,14 @@ enum Parameter {
 
     /// The query parameter `name` as a whole number in `range`; `defaultValue` when it is absent.
     static func integer<T: FixedWidthInteger>(_ req: HTTPRequest, _ name: String, in range: ClosedRange<T>, default defaultValue: T,
-                                              code: String = "INVALID_PARAMETER") throws -> T {
+                                              code: String = NodeCode.invalidParameter) throws -> T {
         guard let text = req.query[name] else { return defaultValue }
         return try integer(text, name: name, in: range, code: code)
     }
 
     /// The query parameter `name` as a whole number in `range`, or nil when it is absent.
     static func optionalInteger<T: FixedWidthInteger>(_ req: HTTPRequest, _ name: String, in range: ClosedRange<T>,
-                                                      code: String = "INVALID_PARAMETER") throws -> T? {
+                                                      code: String = NodeCode.invalidParameter) throws -> T? {
         guard let text = req.query[name] else { return nil }
         return try integer(text, name: name, in: range, code: code)
     }

@@ -53,18 +53,18 @@ public final class APISession: Sendable {
         let r = try client.send("POST", url: baseURL + SessionAuth.path, headers: headers + [("Content-Type", "application/json")], body: body)
         guard r.status == 201 else {
             let (code, message) = APISession.errorCode(r.body)
-            throw NodeError(code: "HANDSHAKE_REFUSED", message: "\(baseURL) refused the session handshake: \(r.status) \(code ?? "") \(message ?? "")")
+            throw NodeError(code: NodeCode.handshakeRefused, message: "\(baseURL) refused the session handshake: \(r.status) \(code ?? "") \(message ?? "")")
         }
         struct Answer: Decodable { let sessionId: String; let serverPublicKey: String; let expiresAt: Int64; let signature: String?; let nodeKey: String? }
         guard let a = try? JSONDecoder().decode(Answer.self, from: Data(r.body)), let id = SessionID(hex: a.sessionId),
               let server = X25519PublicKey(text: a.serverPublicKey) else {
-            throw NodeError(code: "HANDSHAKE_INVALID", message: "\(baseURL) answered the handshake without a session id, server key and expiry")
+            throw NodeError(code: NodeCode.handshakeInvalid, message: "\(baseURL) answered the handshake without a session id, server key and expiry")
         }
         if let nodeKey {
             let message = SessionAuth.handshakeMessage(chainID: chainID, sessionID: id.bytes, caller: key.publicKey, client: clientKey.publicKey,
                                                        server: server, expiresAtMs: a.expiresAt)
             guard a.nodeKey == nodeKey.text, let sig = a.signature.flatMap(Hex.decode), nodeKey.verify(signature: sig, message: message) else {
-                throw NodeError(code: "NODE_SIGNATURE_INVALID", message: "\(baseURL)'s handshake answer is not signed by \(nodeKey.text)")
+                throw NodeError(code: NodeCode.nodeSignatureInvalid, message: "\(baseURL)'s handshake answer is not signed by \(nodeKey.text)")
             }
         }
         let secret = try clientKey.sharedSecret(with: server)
@@ -93,7 +93,7 @@ public final class APISession: Sendable {
             let h = try headers(method: method, target: target, body: body)
             let r = try (client ?? self.client).send(method, url: baseURL + target, headers: h + extra, body: body, timeout: timeout)
             guard attempt == 1, r.status == 401, let code = APISession.errorCode(r.body).code,
-                  code == "AUTH_UNKNOWN_SESSION" || code == "AUTH_SESSION_EXPIRED" else { return r }
+                  code == NodeCode.authUnknownSession || code == NodeCode.authSessionExpired else { return r }
             discard(sessionID: h[0].1)
         }
     }
@@ -118,7 +118,7 @@ public final class APISession: Sendable {
         if let t = take() { return t }
         try handshake()
         guard let t = take() else {
-            throw NodeError(code: "HANDSHAKE_INVALID", message: "the session opened with \(baseURL) was discarded at once")
+            throw NodeError(code: NodeCode.handshakeInvalid, message: "the session opened with \(baseURL) was discarded at once")
         }
         return t
     }

@@ -77,32 +77,32 @@ public final class RequestVerifier: @unchecked Sendable {
         let values = names.map { headers[$0] }
         guard values.allSatisfy({ $0 != nil }) else {
             let missing = zip(names, values).filter { $0.1 == nil }.map(\.0).joined(separator: ", ")
-            return .failure(APIError("AUTH_REQUIRED", "this endpoint needs a signed request or an API session; missing \(missing) (see docs/api-auth.md)"))
+            return .failure(APIError(NodeCode.authRequired, "this endpoint needs a signed request or an API session; missing \(missing) (see docs/api-auth.md)"))
         }
         guard let key = PublicKey(text: values[0]!) else {
-            return .failure(APIError("AUTH_MALFORMED", "\(names[0]): a public key like ed25519:<64 hex>"))
+            return .failure(APIError(NodeCode.authMalformed, "\(names[0]): a public key like ed25519:<64 hex>"))
         }
         guard let ts = Int64(values[1]!) else {
-            return .failure(APIError("AUTH_MALFORMED", "\(names[1]): milliseconds since the Unix epoch"))
+            return .failure(APIError(NodeCode.authMalformed, "\(names[1]): milliseconds since the Unix epoch"))
         }
         let nonce = values[2]!
         guard !nonce.isEmpty, nonce.utf8.count <= limits.maxNonceBytes else {
-            return .failure(APIError("AUTH_MALFORMED", "\(names[2]): 1 to \(limits.maxNonceBytes) bytes"))
+            return .failure(APIError(NodeCode.authMalformed, "\(names[2]): 1 to \(limits.maxNonceBytes) bytes"))
         }
         guard let sig = Hex.decode(values[3]!), !sig.isEmpty else {
-            return .failure(APIError("AUTH_MALFORMED", "\(names[3]): the signature in hex"))
+            return .failure(APIError(NodeCode.authMalformed, "\(names[3]): the signature in hex"))
         }
         // Any Int64 may arrive here: subtract without overflowing (abs(Int64.min) would trap and stop the node).
         let (skew, overflow) = nowMs.subtractingReportingOverflow(ts)
         guard !overflow, skew.magnitude <= UInt64(max(limits.windowMs, 0)) else {
-            return .failure(APIError("AUTH_STALE", "the request timestamp \(ts) is more than \(limits.windowMs / 1000) s from the node's clock (\(nowMs)); check the caller's clock and sign a fresh request"))
+            return .failure(APIError(NodeCode.authStale, "the request timestamp \(ts) is more than \(limits.windowMs / 1000) s from the node's clock (\(nowMs)); check the caller's clock and sign a fresh request"))
         }
         guard isKnown(key) else {
-            return .failure(APIError("AUTH_UNKNOWN_KEY", "key \(key.text) is not \(allowed), so it may not call this endpoint"))
+            return .failure(APIError(NodeCode.authUnknownKey, "key \(key.text) is not \(allowed), so it may not call this endpoint"))
         }
         let msg = RequestAuth.message(method: method, target: target, timestampMs: ts, nonce: nonce, body: body)
         guard key.verify(signature: sig, message: Domain.request.signingBytes(chainID: chainID, message: msg)) else {
-            return .failure(APIError("AUTH_BAD_SIGNATURE", "the signature does not cover this method, target, timestamp, nonce and body on chain \(chainID) with key \(key.keyID)"))
+            return .failure(APIError(NodeCode.authBadSignature, "the signature does not cover this method, target, timestamp, nonce and body on chain \(chainID) with key \(key.keyID)"))
         }
         return remember(key.text + " " + nonce, expires: ts + limits.windowMs, nowMs: nowMs).map { key }
     }
@@ -111,7 +111,7 @@ public final class RequestVerifier: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let until = seen[id], until >= nowMs {
-            return .failure(APIError("AUTH_REPLAYED", "this nonce was already used by this key within the last \(limits.windowMs / 1000) s; sign each request with a new nonce"))
+            return .failure(APIError(NodeCode.authReplayed, "this nonce was already used by this key within the last \(limits.windowMs / 1000) s; sign each request with a new nonce"))
         }
         insertsSincePrune += 1
         if seen.count >= limits.replayCapacity || insertsSincePrune >= 4096 {
@@ -119,7 +119,7 @@ public final class RequestVerifier: @unchecked Sendable {
             insertsSincePrune = 0
         }
         guard seen.count < limits.replayCapacity else {
-            return .failure(APIError("AUTH_BUSY", "too many recent signed requests to remember safely; retry shortly"))
+            return .failure(APIError(NodeCode.authBusy, "too many recent signed requests to remember safely; retry shortly"))
         }
         seen[id] = expires
         return .success(())

@@ -48,7 +48,7 @@ final class SessionVerifier: Sendable {
             do {
                 secret = try server.sharedSecret(with: clientKey)
             } catch {
-                return .failure(APIError("INVALID_FIELD", "clientPublicKey: a low-order X25519 point gives no shared secret; send a freshly generated key"))
+                return .failure(APIError(NodeCode.invalidField, "clientPublicKey: a low-order X25519 point gives no shared secret; send a freshly generated key"))
             }
             // Two equal random 128-bit ids will not happen; the loop only keeps that from being an assumption.
             for _ in 0..<3 {
@@ -64,14 +64,14 @@ final class SessionVerifier: Sendable {
                     return .success(Handshake(sessionId: id.hex, serverPublicKey: server.publicKey.text, expiresAt: expires,
                                               signature: signed.map(Hex.encode), nodeKey: nodeKey?.publicKey.text))
                 case .full:
-                    return .failure(APIError("AUTH_BUSY", "this node already holds \(limits.maxSessions) live API sessions; retry later (signed requests still work meanwhile)"))
+                    return .failure(APIError(NodeCode.authBusy, "this node already holds \(limits.maxSessions) live API sessions; retry later (signed requests still work meanwhile)"))
                 case .idInUse:
                     continue
                 }
             }
-            return .failure(APIError("INTERNAL", "could not draw an unused session id"))
+            return .failure(APIError(NodeCode.internalError, "could not draw an unused session id"))
         } catch {
-            return .failure(APIError("INTERNAL", "opening a session failed: \(error)"))
+            return .failure(APIError(NodeCode.internalError, "opening a session failed: \(error)"))
         }
     }
 
@@ -79,7 +79,7 @@ final class SessionVerifier: Sendable {
     /// at all (as for signed requests); it is asked after the MAC and sequence number are checked.
     func verify(method: String, target: String, headers: HTTPHeaders, body: [UInt8], nowMs: Int64,
                 allowed: String = "a member organisation", isKnown: (PublicKey) -> Bool) -> Result<PublicKey, APIError> {
-        func malformed(_ why: String) -> Result<PublicKey, APIError> { .failure(APIError("AUTH_MALFORMED", why)) }
+        func malformed(_ why: String) -> Result<PublicKey, APIError> { .failure(APIError(NodeCode.authMalformed, why)) }
         // 1. Headers: all three, and nothing of the signed scheme beside them.
         let names = [SessionAuth.sessionHeader, SessionAuth.seqHeader, SessionAuth.macHeader]
         let values = names.map { headers[$0] }
@@ -109,21 +109,21 @@ final class SessionVerifier: Sendable {
         }
         // 3. The MAC, compared in constant time.
         guard HMACSHA256.isValid(mac, key: key, message: SessionAuth.message(method: method, target: target, seq: seq, body: body)) else {
-            return .failure(APIError("AUTH_BAD_MAC", "the MAC does not cover this method, target, sequence number and body under session \(id)'s key"))
+            return .failure(APIError(NodeCode.authBadMac, "the MAC does not cover this method, target, sequence number and body under session \(id)'s key"))
         }
         // 4. The sequence number, remembered only now that the MAC is genuine.
         switch table.withLock({ $0.accept(id, seq: seq, nowMs: nowMs) }) {
         case .accepted: break
         case .replayed:
-            return .failure(APIError("AUTH_REPLAYED", "sequence number \(seq) was already used in session \(id); take a new one for each request"))
+            return .failure(APIError(NodeCode.authReplayed, "sequence number \(seq) was already used in session \(id); take a new one for each request"))
         case .tooOld(let highest):
-            return .failure(APIError("AUTH_REPLAYED", "sequence number \(seq) is \(ReplayWindow.size) or more below the highest this session has used (\(highest)), so the node can no longer tell whether it was used; resend with a new one"))
+            return .failure(APIError(NodeCode.authReplayed, "sequence number \(seq) is \(ReplayWindow.size) or more below the highest this session has used (\(highest)), so the node can no longer tell whether it was used; resend with a new one"))
         case .unknown: return .failure(unknown(id))
         case .expired(let at): return .failure(expired(id, at))
         }
         // 5. The caller, as for a signed request by the session's key.
         guard isKnown(owner) else {
-            return .failure(APIError("AUTH_UNKNOWN_KEY", "session \(id) belongs to key \(owner.text), which is not \(allowed), so it may not call this endpoint"))
+            return .failure(APIError(NodeCode.authUnknownKey, "session \(id) belongs to key \(owner.text), which is not \(allowed), so it may not call this endpoint"))
         }
         return .success(owner)
     }
@@ -132,11 +132,11 @@ final class SessionVerifier: Sendable {
     var count: Int { table.withLock { $0.count } }
 
     private func unknown(_ id: SessionID) -> APIError {
-        APIError("AUTH_UNKNOWN_SESSION", "this node has no session \(id): never opened here, evicted, or lost when the node restarted; open a new one with POST \(SessionAuth.path)")
+        APIError(NodeCode.authUnknownSession, "this node has no session \(id): never opened here, evicted, or lost when the node restarted; open a new one with POST \(SessionAuth.path)")
     }
 
     private func expired(_ id: SessionID, _ at: Int64) -> APIError {
-        APIError("AUTH_SESSION_EXPIRED", "session \(id) expired at \(at) ms; open a new one with POST \(SessionAuth.path)")
+        APIError(NodeCode.authSessionExpired, "session \(id) expired at \(at) ms; open a new one with POST \(SessionAuth.path)")
     }
 
     /// 1 to 20 ASCII digits that make a nonzero UInt64 (no sign, no spaces: `UInt64(_:)` alone accepts "+5").

@@ -48,7 +48,7 @@ struct BlockExecutor {
 struct BlockInvalid: Error, CustomStringConvertible {
     let reason: String
     init(_ reason: String) { self.reason = reason }
-    var code: String { "BLOCK_INVALID" }
+    var code: String { NodeCode.blockInvalid }
     var description: String { "\(code): \(reason)" }
 }
 

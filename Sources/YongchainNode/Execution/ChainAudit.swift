@@ -21,7 +21,7 @@ public enum ChainAudit {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
         guard FileManager.default.fileExists(atPath: home.databasePath) else {
-            throw NodeError(code: "NO_DATABASE", message: "no database at \(home.databasePath)")
+            throw NodeError(code: NodeCode.noDatabase, message: "no database at \(home.databasePath)")
         }
         try ChainStore(path: home.databasePath).backup(to: work + "/copy.sqlite")
         let source = try ChainStore(path: work + "/copy.sqlite")
@@ -76,7 +76,7 @@ public enum ChainAudit {
     /// A consistent online copy of a node's database (SQLite backup API), safe while the node runs.
     public static func backup(home: NodeHome, to out: String) throws -> UInt64 {
         guard !FileManager.default.fileExists(atPath: out) else {
-            throw NodeError(code: "BACKUP_EXISTS", message: "\(out) already exists; refusing to overwrite it")
+            throw NodeError(code: NodeCode.backupExists, message: "\(out) already exists; refusing to overwrite it")
         }
         try ChainStore(path: home.databasePath).backup(to: out)
         return try ChainStore(path: out).read { try $0.tip() }.height
@@ -86,14 +86,14 @@ public enum ChainAudit {
     public static func restore(home: NodeHome, from backup: String, force: Bool) throws -> UInt64 {
         let genesis = try GenesisFile.load(path: home.genesisPath)
         let fm = FileManager.default
-        guard fm.fileExists(atPath: backup) else { throw NodeError(code: "BACKUP_MISSING", message: "no file \(backup)") }
+        guard fm.fileExists(atPath: backup) else { throw NodeError(code: NodeCode.backupMissing, message: "no file \(backup)") }
         let store = try ChainStore(path: backup)
         guard try store.genesisHash() == genesis.hash else {
-            throw NodeError(code: "GENESIS_MISMATCH", message: "\(backup) belongs to another genesis than \(home.genesisPath)")
+            throw NodeError(code: NodeCode.genesisMismatch, message: "\(backup) belongs to another genesis than \(home.genesisPath)")
         }
         let height = try store.read { try $0.tip() }.height
         if fm.fileExists(atPath: home.databasePath) && !force {
-            throw NodeError(code: "DATA_EXISTS", message: "\(home.databasePath) exists; stop the node and pass --force to replace it")
+            throw NodeError(code: NodeCode.dataExists, message: "\(home.databasePath) exists; stop the node and pass --force to replace it")
         }
         // The validator's own record of what it signed is newer than any backup's: keep it, or the restored node
         // could sign again, differently, for heights it signed after the backup was taken.

@@ -31,7 +31,7 @@ extension Node {
                 noteSigned(validator: v.validator, height: v.height)
                 forConsensus.append(m)
             case .transactions(let txs):
-                rejected += admit(batch: txs)
+                rejected += admit(txs, relay: false).filter { if case .failure = $0 { return true }; return false }.count
             }
         }
         if rejected > 0 { metrics.count("gossip_invalid_total", by: rejected) }

@@ -70,7 +70,7 @@ final class Metrics: @unchecked Sendable {
             metric("yongchain_node_healthy", "gauge", "1 while /healthz answers ok; 0 while it answers 503 (see yongchain_node_health_problem).",
                    ["yongchain_node_healthy \(problem == nil ? 1 : 0)"])
             metric("yongchain_node_health_problem", "gauge", "1 for the code /healthz answers with while unhealthy.",
-                   ["STORAGE_CORRUPT", "STORAGE_FAILED", "NOT_COMMITTING"].map { "yongchain_node_health_problem{code=\"\($0)\"} \(problem?.code == $0 ? 1 : 0)" })
+                   [NodeCode.storageCorrupt, NodeCode.storageFailed, NodeCode.notCommitting].map { "yongchain_node_health_problem{code=\"\($0)\"} \(problem?.code == $0 ? 1 : 0)" })
             metric("yongchain_storage_errors_total", "counter", "Failed reads and writes of the node's database (each one, logged or not).",
                    ["yongchain_storage_errors_total \(storageErrors)"])
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])

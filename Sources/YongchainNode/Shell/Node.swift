@@ -142,7 +142,7 @@ public final class Node: @unchecked Sendable {
     /// Binds the API, starts gossip, catch-up and consensus.
     public func start() throws {
         guard let (host, port) = config.hostPort else {
-            throw NodeError(code: "CONFIG_INVALID", message: "listen must be host:port, got \(config.listen)")
+            throw NodeError(code: NodeCode.configInvalid, message: "listen must be host:port, got \(config.listen)")
         }
         let api = API(node: self)
         server = try HTTPServer(host: host, port: port, limits: config.httpServerLimits(peerHosts: peerList.map(\.host)), handler: { req in api.handle(req) })

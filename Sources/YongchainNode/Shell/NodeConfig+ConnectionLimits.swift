@@ -21,7 +21,7 @@ extension NodeConfig {
     /// server could not work with. Checked when the config is loaded, so a bad value stops the node at start.
     func validateConnectionLimits(path: String) throws {
         func invalid(_ key: String, _ range: String, _ value: Any) -> NodeError {
-            NodeError(code: "CONFIG_INVALID", message: "\(path): \(key) must be \(range), got \(value)")
+            NodeError(code: NodeCode.configInvalid, message: "\(path): \(key) must be \(range), got \(value)")
         }
         let defaults = HTTPServerLimits()
         let total = httpMaxConnections ?? defaults.maxConnections

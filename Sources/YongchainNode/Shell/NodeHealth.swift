@@ -35,7 +35,7 @@ final class NodeHealth: @unchecked Sendable {
             if let storage { return storage }
             let idle = now.timeIntervalSince(lastCommit)
             if idle > stallSeconds {
-                return Problem(code: "NOT_COMMITTING", message: "no block committed for \(Int(idle)) s (more than \(Int(stallSeconds)) s)")
+                return Problem(code: NodeCode.notCommitting, message: "no block committed for \(Int(idle)) s (more than \(Int(stallSeconds)) s)")
             }
             return nil
         }
@@ -53,7 +53,7 @@ final class NodeHealth: @unchecked Sendable {
     func storageFailed(_ message: String) {
         lock.withLock {
             errors += 1
-            storage = Problem(code: "STORAGE_FAILED", message: message)
+            storage = Problem(code: NodeCode.storageFailed, message: message)
         }
     }
 
@@ -61,7 +61,7 @@ final class NodeHealth: @unchecked Sendable {
     func corrupted(height: UInt64, _ message: String) {
         lock.withLock {
             errors += 1
-            if corrupt == nil { corrupt = Problem(code: "STORAGE_CORRUPT", message: message) }
+            if corrupt == nil { corrupt = Problem(code: NodeCode.storageCorrupt, message: message) }
         }
     }
 }

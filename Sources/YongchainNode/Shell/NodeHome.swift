@@ -15,13 +15,13 @@ public struct NodeHome: Sendable {
 
     public func loadConfig() throws -> NodeConfig {
         guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw NodeError(code: "CONFIG_MISSING", message: "no \(configPath); create one with `yongchain cluster init` or see docs/operations.md")
+            throw NodeError(code: NodeCode.configMissing, message: "no \(configPath); create one with `yongchain cluster init` or see docs/operations.md")
         }
         let config: NodeConfig
         do {
             config = try JSONDecoder().decode(NodeConfig.self, from: data)
         } catch {
-            throw NodeError(code: "CONFIG_INVALID", message: "\(configPath): \(error)")
+            throw NodeError(code: NodeCode.configInvalid, message: "\(configPath): \(error)")
         }
         try config.validate(path: configPath)
         try config.validateConnectionLimits(path: configPath)
@@ -58,10 +58,10 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// Range checks of what JSON decoding cannot check; CONFIG_INVALID names the field.
     func validate(path: String) throws {
         if let m = mempoolMaxTransactions, !(1...NodeConfig.maxMempoolTransactions).contains(m) {
-            throw NodeError(code: "CONFIG_INVALID", message: "\(path): mempoolMaxTransactions must be 1 to \(NodeConfig.maxMempoolTransactions), not \(m)")
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): mempoolMaxTransactions must be 1 to \(NodeConfig.maxMempoolTransactions), not \(m)")
         }
         guard hostPort != nil else {
-            throw NodeError(code: "CONFIG_INVALID", message: "\(path): listen must be host:port with a port from 0 to 65535, not '\(listen)'")
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): listen must be host:port with a port from 0 to 65535, not '\(listen)'")
         }
     }
 
