@@ -44,8 +44,6 @@ enum NodeCode {
     static let storageCorrupt = "STORAGE_CORRUPT"
     static let storageFailed = "STORAGE_FAILED"
     static let storageUnavailable = "STORAGE_UNAVAILABLE"
-    static let tooManyConnections = "TOO_MANY_CONNECTIONS"
-    static let tooManyConnectionsFromAddress = "TOO_MANY_CONNECTIONS_FROM_ADDRESS"
     static let tooManyWaiters = "TOO_MANY_WAITERS"
     static let txAlreadyCommitted = "TX_ALREADY_COMMITTED"
     static let wrongChain = "WRONG_CHAIN"

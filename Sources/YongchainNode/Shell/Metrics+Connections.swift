@@ -13,8 +13,8 @@ extension Metrics {
         yongchain_http_connections_evicted_total \(s.evicted)
         # HELP yongchain_http_connections_refused_total New connections answered 503, by code.
         # TYPE yongchain_http_connections_refused_total counter
-        yongchain_http_connections_refused_total{code=NodeCode.tooManyConnections} \(s.refusedAtLimit)
-        yongchain_http_connections_refused_total{code=NodeCode.tooManyConnectionsFromAddress} \(s.refusedFromAddress)
+        yongchain_http_connections_refused_total{code="TOO_MANY_CONNECTIONS"} \(s.refusedAtLimit)
+        yongchain_http_connections_refused_total{code="TOO_MANY_CONNECTIONS_FROM_ADDRESS"} \(s.refusedFromAddress)
 
         """
     }
