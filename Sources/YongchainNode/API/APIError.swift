@@ -28,6 +28,7 @@ struct APIError: Error {
         for c in [Codes.forbiddenRole, Codes.unknownSigner, Codes.Trade.notAuthorized, Codes.Trade.authorizationExpired,
                   Codes.Trade.queryExpired] { t[c] = 403 }
         for c in ["NOT_FOUND", Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise] { t[c] = 404 }
+        t["METHOD_NOT_ALLOWED"] = 405
         t["TX_ALREADY_COMMITTED"] = 409
         for c in ["INTERNAL", "STORAGE_CORRUPT"] { t[c] = 500 }
         for c in ["STORAGE_FAILED", "STORAGE_UNAVAILABLE", "MEMPOOL_FULL", "TOO_MANY_WAITERS", "AUTH_BUSY"] { t[c] = 503 }
