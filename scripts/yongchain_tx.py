@@ -350,6 +350,7 @@ class Flow:
         _, status = self.nodes[0].call("GET", "/v1/status")
         self.chain = status["chainId"]
         self.passed, self.failed, self.height, self.turn = 0, 0, 0, 0
+        self.ids = {}  # what the flow made, for callers that go on (scripts/contract_check.py)
 
     def node(self):
         self.turn += 1
@@ -405,6 +406,8 @@ class Flow:
         app_id = self.submit(self.bank, "mortgage.apply", application(b"contract 1"))
         self.submit(self.registry, "mortgage.approve", {"applicationId": app_id})
         view = self.read(self.bank, "/v1/mortgage/applications/" + app_id)
+        self.ids.update(unit=unit, title="苏(2019)苏州市不动产权第0000001号", owner=ids[0], application=app_id,
+                        certificate=view.get("certificateNumber"))
         self.check(view.get("state") == "registered" and view.get("priority") == 1 and str(view.get("certificateNumber", "")).startswith("MR-"),
                    "approved application reads back registered with a certificate: %s" % view)
         self.submit(self.bank, "mortgage.discharge", {"applicationId": app_id})
@@ -439,6 +442,7 @@ class Flow:
         self.submit(self.bank, "financing.repay", {"financingId": financing, "amount": {"minorUnits": 120000, "currency": "USD"}})
         self.submit(enterprise, "authorization.grant", {"bank": self.bank.public_text, "expiresAt": int(time.time() * 1000) + 86400000})
         query = self.submit(self.bank, "creditQuery.record", {"enterprise": exporter, "purpose": "pre-loan review 贷前审查"})
+        self.ids.update(exporter=exporter, enterprise=enterprise, query=query, financing=financing, declarations=held)
         record = self.read(self.bank, "/v1/trade/enterprises/%s/credit-record?queryId=%s" % (exporter, query))
         totals = record.get("totals", [])
         self.check(len(record.get("financings", [])) == 1 and totals and totals[0].get("outstanding") == 180000,
