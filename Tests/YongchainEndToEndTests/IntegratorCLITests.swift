@@ -102,6 +102,69 @@ extension EndToEnd {
             #expect(seize.status == 0 && answer?["status"] as? String == "accepted" && answer?["code"] as? String == "OK", "\(seize.out) \(seize.err)")
         }
 
+        /// Help is true: every option the help of a transaction or query command shows is one the command accepts,
+        /// and the example `genesis --help` gives runs as printed.
+        @Test func everyOptionTheHelpShowsIsAcceptedAndTheGenesisExampleRuns() throws {
+            let exe = ClusterHarness.executable()
+            func run(_ args: [String], in dir: String? = nil) throws -> (Int32, String, String) {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: exe)
+                p.arguments = args
+                if let dir { p.currentDirectoryURL = URL(fileURLWithPath: dir) }
+                let out = Pipe(), err = Pipe()
+                p.standardOutput = out
+                p.standardError = err
+                try p.run()
+                let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+            }
+            func options(_ help: String) -> Set<String> {
+                let words = help.split(whereSeparator: { !($0.isLetter || $0 == "-") }).map(String.init)
+                return Set(words.filter { $0.hasPrefix("--") && $0.count > 2 && $0 != "--help" && $0.dropFirst(2).first?.isLetter == true })
+            }
+            // Every network call goes to a closed port, so nothing is sent anywhere.
+            let nowhere = ["--node", "http://127.0.0.1:9"]
+            var checked = 0
+            for group in ["property", "mortgage", "trade"] {
+                let (_, help, _) = try run([group, "--help"])
+                let subs = help.split(separator: "\n").compactMap { line -> String? in
+                    let parts = line.split(separator: " ")
+                    return line.hasPrefix("  \(group) ") && parts.count > 1 ? String(parts[1]) : nil
+                }
+                #expect(subs.count >= 5, "\(group): \(help)")
+                for sub in subs {
+                    let (_, subHelp, _) = try run([group, sub, "--help"])
+                    for option in options(subHelp) {
+                        let (_, _, err) = try run([group, sub, option, "x"] + nowhere)
+                        #expect(!err.contains("unknown option"), "\(group) \(sub) --help shows \(option), which it refuses: \(err)")
+                        checked += 1
+                    }
+                }
+            }
+            let (_, txHelp, _) = try run(["tx", "--help"])
+            for line in txHelp.split(separator: "\n") where line.hasPrefix("yongchain tx ") {
+                let sub = String(line.split(separator: " ")[2])
+                for option in options(String(line)) {
+                    let (_, _, err) = try run(["tx", sub, option, "x"] + nowhere)
+                    #expect(!err.contains("unknown option"), "tx \(sub) shows \(option), which it refuses: \(err)")
+                    checked += 1
+                }
+            }
+            #expect(checked > 60, "only \(checked) options checked")
+
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-help-\(UUID().uuidString.prefix(8))").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let (_, genesisHelp, _) = try run(["genesis", "--help"])
+            let example = try #require(genesisHelp.components(separatedBy: "Example:\n").last)
+                .replacingOccurrences(of: "\\\n", with: " ").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+            try #require(example.first == "yongchain", "\(example)")
+            #expect(try run(["keys", "new", "--out", "reg.key"], in: dir).0 == 0)
+            let (status, out, err) = try run(Array(example.dropFirst()), in: dir)
+            #expect(status == 0 && FileManager.default.fileExists(atPath: dir + "/genesis.json"), "\(example.joined(separator: " ")): \(out) \(err)")
+        }
+
         /// `trade finance --help` shows the pledge format the command parses, and a malformed pledge is reported
         /// under the option the user typed.
         @Test func tradeFinanceHelpShowsThePledgeFormatItParses() throws {
