@@ -108,6 +108,11 @@ import YongchainCrypto
         let doc = try Self.document()
         let types = (doc["transactions"] as! [[String: Any]]).map { $0["type"] as! String }
         #expect(Set(types) == Set(LedgerApplication.transactionTypes), "every transaction type has a vector")
+        // The worked example in docs/transactions.md quotes the mortgage.approve vector: it must quote this one.
+        let approve = (doc["transactions"] as! [[String: Any]]).first { $0["type"] as? String == "mortgage.approve" }!
+        let spec = try String(contentsOf: URL(fileURLWithPath: Self.file).deletingLastPathComponent().appendingPathComponent("transactions.md"), encoding: .utf8)
+        #expect(spec.contains(approve["hash"] as! String) && spec.contains((approve["envelope"] as! [String: String])["signature"]!),
+                "docs/transactions.md's worked example no longer quotes the mortgage.approve vector")
         let text = try Self.render(doc)
         if ProcessInfo.processInfo.environment["YONGCHAIN_WRITE_VECTORS"] == "1" {
             try text.write(toFile: Self.file, atomically: true, encoding: .utf8)
