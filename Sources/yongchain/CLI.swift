@@ -105,25 +105,34 @@ struct CommandFailed: Error, CustomStringConvertible {
 
 enum KeysCommand {
     static let help = """
-    yongchain keys new --out FILE     create a new Ed25519 private key file (PKCS#8 PEM, mode 0600); prints its public key
-    yongchain keys show FILE          print the public key and key id of a key file (refused if others can read it)
+    yongchain keys new --out FILE [--output json]     create a new Ed25519 private key file (PKCS#8 PEM, mode 0600); prints its public key
+    yongchain keys show FILE [--output json]          print the public key and key id of a key file (refused if others can read it)
     """
+
+    static func show(_ key: PrivateKey, file: String?, _ a: Args) throws {
+        if a.value("output") == "json" {
+            var o = ["publicKey": key.publicKey.text, "keyId": key.publicKey.keyID]
+            if let file { o["file"] = file }
+            print(try AppCLI.jsonText(o))
+        } else {
+            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)" + (file.map { "\nfile:      \($0)" } ?? ""))
+        }
+    }
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("keys needs 'new' or 'show'") }
         switch sub {
         case "new":
-            let a = try Args(Array(argv.dropFirst()), valued: ["out"])
+            let a = try Args(Array(argv.dropFirst()), valued: ["out", "output"])
             let out = try a.require("out")
             let key = try PrivateKey.generate()
             try KeyFile.write(key, to: out)
-            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)\nfile:      \(out)")
+            try show(key, file: out, a)
         case "show":
-            let a = try Args(Array(argv.dropFirst()), valued: [])
+            let a = try Args(Array(argv.dropFirst()), valued: ["output"])
             guard let file = a.positionals.first else { throw UsageError("keys show needs a FILE") }
-            let key = try KeyFile.read(file)
-            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)")
+            try show(try KeyFile.read(file), file: nil, a)
         default: throw UsageError("unknown keys subcommand '\(sub)'")
         }
     }
@@ -217,7 +226,7 @@ enum NodeCommand {
 enum QueryCommand {
     static func run(_ cmd: String, _ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print("yongchain \(cmd) [--node URL] [--min-height H]    GET /v1/\(cmd) from a node (default $YONGCHAIN_NODE or http://127.0.0.1:26601)"); return }
-        let a = try Args(argv, valued: ["node", "min-height"])
+        let a = try Args(argv, valued: ["node", "min-height", "output"])
         let c = NodeClient(a.value("node"))
         let (s, b) = try c.get(try AppCLI.withMinHeight("/v1/\(cmd)", a))
         try NodeClient.show(s, b)
@@ -233,7 +242,7 @@ enum BlocksCommand {
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("blocks needs 'show' or 'list'") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["node", "limit", "min-height"])
+        let a = try Args(Array(argv.dropFirst()), valued: ["node", "limit", "min-height", "output"])
         let c = NodeClient(a.value("node"))
         switch sub {
         case "show":

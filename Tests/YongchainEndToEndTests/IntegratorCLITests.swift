@@ -17,6 +17,8 @@ extension EndToEnd {
             let ownerKeyFile = "\(c.dir)/owner.key"
             try #require(try c.cli(["keys", "new", "--out", ownerKeyFile]).status == 0)
             let ownerKey = try KeyFile.read(ownerKeyFile)
+            let shownKey = try c.cli(["keys", "show", ownerKeyFile, "--output", "json"])
+            #expect((try? JSONSerialization.jsonObject(with: Data(shownKey.out.utf8)) as? [String: String])?["publicKey"] == ownerKey.publicKey.text, "\(shownKey.out)")
             let owner = residentID("11010519491231002")
             let unit = "320505001001GB00001F00010001"
             let reg = try c.cli(["property", "register", "--key", c.key("registry"), "--node", node, "--unit", unit, "--title", "T-1",
