@@ -41,10 +41,21 @@ enum MortgageCommand {
                 --unit U --mortgagor TYPE:NUMBER --owner-key FILE [--mortgagor ... --owner-key ...] --debtor TYPE:NUMBER
                       --debtor-name NAME --amount MINOR_UNITS [--currency CNY] --start YYYY-MM-DD --end YYYY-MM-DD
                       [--mortgage-type general|maximumAmount] (--contract FILE | --contract-hash HEX)
-                      Files a mortgage as the --key bank; each --owner-key signs the consent of the mortgagor in the same position
+                      Files a mortgage as the --key bank; each --owner-key signs the consent of the mortgagor in the same position.
+                      Without --owner-key, every mortgagor's signature must already be in the --json application
+                      (made on the owner's device: see mortgage consent and mortgage attach-signature)
                 """,
-                options: ["unit", "mortgagor", "owner-key", "debtor", "debtor-name", "amount", "currency", "start", "end",
-                          "mortgage-type", "contract", "contract-hash"], run: apply),
+                options: applyOptions, run: apply),
+            AppCLI.Sub(name: "consent", usage: """
+                [--out FILE] (--json APPLICATION|@FILE | the apply options)
+                      prints (hex) the consent bytes every mortgagor signs (docs/transactions.md); --out FILE writes them raw,
+                      for e.g. openssl pkeyutl -sign -rawin -inkey OWNER.pem -in FILE; sends nothing
+                """, options: applyOptions.union(["out"]), run: consent),
+            AppCLI.Sub(name: "attach-signature", usage: """
+                --mortgagor TYPE:NUMBER --signature HEX [--owner-public-key KEY|FILE] (--json APPLICATION|@FILE | the apply options)
+                      prints the application JSON with that mortgagor's signature attached (checked first if the key is given);
+                      submit it with: mortgage apply --key BANK --json @FILE; sends nothing
+                """, options: applyOptions.union(["signature", "owner-public-key"]), run: attachSignature),
             .tx("approve", "mortgage.approve", "--application ID        (registry)", ["application"], appID),
             .tx("reject", "mortgage.reject", "--application ID --reason TEXT   (registry)", ["application", "reason"]) { a, _ in
                 ["applicationId": try a.require("application"), "reason": try a.require("reason")]
@@ -64,8 +75,11 @@ enum MortgageCommand {
         ])
     }
 
-    /// Builds the application, has each owner key sign its consent, and submits it signed by the bank.
-    static func apply(_ a: Args, _ c: AppCLI.Context) throws {
+    static let applyOptions: Set<String> = ["unit", "mortgagor", "owner-key", "debtor", "debtor-name", "amount", "currency", "start", "end",
+                                            "mortgage-type", "contract", "contract-hash"]
+
+    /// The application `--json` gives, or the one the apply options describe (the --key bank as mortgagee).
+    static func application(_ a: Args, _ c: AppCLI.Context) throws -> MortgageApplication {
         let json: Any
         if let j = try AppCLI.jsonOption(a) {
             json = j
@@ -84,20 +98,68 @@ enum MortgageCommand {
                     "principal": try AppCLI.money(a, "amount"), "term": ["start": try a.require("start"), "end": try a.require("end")],
                     "mortgageType": a.value("mortgage-type") ?? "general", "contractHash": digest]
         }
-        var app = try AppCLI.validated { try JSONDecoder().decode(MortgageApplication.self, from: JSONSerialization.data(withJSONObject: json)) }
+        return try AppCLI.validated { try JSONDecoder().decode(MortgageApplication.self, from: JSONSerialization.data(withJSONObject: json)) }
+    }
+
+    /// Builds the application, has each owner key sign its consent (or keeps the signatures its JSON carries), and
+    /// submits it signed by the bank.
+    static func apply(_ a: Args, _ c: AppCLI.Context) throws {
+        var app = try application(a, c)
         let ownerKeys = try a.values("owner-key").map { try KeyFile.read($0) }
-        guard ownerKeys.count == app.mortgagors.count else {
-            throw UsageError("give one --owner-key per mortgagor, in the same order (\(app.mortgagors.count) mortgagors, \(ownerKeys.count) keys)")
+        if ownerKeys.isEmpty {
+            // Signatures made elsewhere (docs/transactions.md, "The owners' consent"), already in the JSON.
+            if let unsigned = app.mortgagors.first(where: { $0.signature.isEmpty }) {
+                throw UsageError("mortgagor \(unsigned.id) has not signed: give --owner-key, or add the owner's signature with 'mortgage attach-signature'")
+            }
+        } else {
+            guard ownerKeys.count == app.mortgagors.count else {
+                throw UsageError("give one --owner-key per mortgagor, in the same order (\(app.mortgagors.count) mortgagors, \(ownerKeys.count) keys)")
+            }
+            let chain = try c.chainID()
+            for (m, k) in zip(app.mortgagors, ownerKeys) { try app.sign(for: m.id, with: k, chainID: chain) }
         }
-        let chain = try c.chainID()
-        for (m, k) in zip(app.mortgagors, ownerKeys) { try app.sign(for: m.id, with: k, chainID: chain) }
         try AppCLI.validated { try app.validate() }
         try c.submit(MortgageApplication.type, app.canonicalBytes)
+    }
+
+    /// Prints the bytes every mortgagor signs: hex on stdout, or raw to --out FILE (what `openssl pkeyutl -sign
+    /// -rawin -in FILE` signs).
+    static func consent(_ a: Args, _ c: AppCLI.Context) throws {
+        let bytes = try application(a, c).consentBytes(chainID: try c.chainID())
+        if let out = a.value("out") {
+            guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else { throw CommandFailed("cannot write \(out)") }
+            if c.jsonOutput { print(try AppCLI.jsonText(["consentBytes": Hex.encode(bytes), "file": out])) }
+            return
+        }
+        print(try c.jsonOutput ? AppCLI.jsonText(["consentBytes": Hex.encode(bytes)]) : Hex.encode(bytes))
+    }
+
+    /// Puts a mortgagor's detached signature into the application and prints the application's JSON. With
+    /// --owner-public-key, refuses a signature that key did not make over these consent bytes on this chain.
+    static func attachSignature(_ a: Args, _ c: AppCLI.Context) throws {
+        var app = try application(a, c)
+        let spec = try AppCLI.identity(try a.require("mortgagor"))
+        let id: IdentityNumber
+        do { id = try IdentityNumber(type: spec["idType"]!, number: spec["idNumber"]!) } catch let e as ValidationError {
+            throw UsageError("--mortgagor: \(e.message)")
+        }
+        let hex = try a.require("signature")
+        guard let signature = Hex.decode(hex.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw UsageError("--signature: hex of the owner's signature") }
+        if let keyText = a.value("owner-public-key") {
+            let key = try PublicKey(text: AppCLI.publicKey(keyText))!
+            let chain = try c.chainID()
+            guard key.verify(signature: signature, message: app.consentBytes(chainID: chain)) else {
+                throw CommandFailed("the signature is not \(key.text)'s signature of this application's consent bytes on chain \(chain)")
+            }
+        }
+        try AppCLI.validated { try app.attachSignature(signature, for: id) }
+        print(String(decoding: try SortedJSON.encode(app), as: UTF8.self))
     }
 }
 
 enum TradeCommand {
-    static let declarationSpec = "NUMBER:EXPORTER:AMOUNT_MINOR:CURRENCY:YYYYMMDD:DIGEST (DIGEST: 64 hex, or @FILE of the document)"
+    static let declarationFields = "NUMBER:EXPORTER:AMOUNT_MINOR:CURRENCY:YYYYMMDD:DIGEST"
+    static let declarationSpec = "\(declarationFields) (DIGEST: 64 hex, or @FILE of the document)"
 
     static func run(_ argv: [String]) throws {
         try AppCLI.run("trade", argv, [
@@ -121,13 +183,13 @@ enum TradeCommand {
                 } + a.values("number").map { ["number": $0] }
                 return ("POST", "/v1/trade/precheck", try JSONSerialization.data(withJSONObject: ["declarations": items]).bytes)
             },
-            .tx("finance", "financing.record", "--exporter CODE --amount MINOR [--currency CNY] --pledge \(declarationSpec.prefix(44)):PLEDGE_MINOR [--pledge ...]",
+            .tx("finance", "financing.record", "--exporter CODE --amount MINOR [--currency CNY] --pledge \(declarationFields):PLEDGE_MINOR [--pledge ...]\n      (DIGEST: 64 hex, or @FILE of the document; PLEDGE_MINOR in the declaration's currency)",
                 ["exporter", "amount", "currency", "pledge"]) { a, _ in
                 let pledges = try a.values("pledge").map { s -> [String: Any] in
                     guard let cut = s.lastIndex(of: ":"), let minor = Int64(s[s.index(after: cut)...]) else {
-                        throw UsageError("--pledge: \(declarationSpec):PLEDGE_MINOR")
+                        throw UsageError("--pledge: \(declarationFields):PLEDGE_MINOR, got '\(s)'")
                     }
-                    let d = try declarationJSON(String(s[..<cut]))
+                    let d = try declarationJSON(String(s[..<cut]), option: "pledge", trailer: ":PLEDGE_MINOR")
                     return ["declaration": d, "amount": ["minorUnits": minor, "currency": (d["amount"] as! [String: Any])["currency"]!]]
                 }
                 return ["exporter": try a.require("exporter"), "amount": try AppCLI.money(a, "amount"), "pledges": pledges]
@@ -159,9 +221,12 @@ enum TradeCommand {
         ])
     }
 
-    static func declarationJSON(_ spec: String) throws -> [String: Any] {
+    /// One declaration from its colon-separated fields; errors name `--option` as the user typed it.
+    static func declarationJSON(_ spec: String, option: String = "declaration", trailer: String = "") throws -> [String: Any] {
         let p = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard p.count == 6, let minor = Int64(p[2]), let date = UInt32(p[4]) else { throw UsageError("--declaration: \(declarationSpec)") }
+        guard p.count == 6, let minor = Int64(p[2]), let date = UInt32(p[4]) else {
+            throw UsageError("--\(option): \(declarationFields)\(trailer) (DIGEST: 64 hex, or @FILE of the document)")
+        }
         var digest = p[5]
         if digest.hasPrefix("@") {
             guard let d = FileManager.default.contents(atPath: String(digest.dropFirst())) else { throw UsageError("cannot read \(digest.dropFirst())") }
@@ -177,7 +242,7 @@ enum TradeCommand {
 
 /// The table machinery shared by the application commands.
 enum AppCLI {
-    static let common: Set<String> = ["key", "node", "chain-id", "json"]
+    static let common: Set<String> = ["key", "node", "chain-id", "json", "output", "min-height"]
 
     struct Sub {
         let name: String
@@ -196,9 +261,10 @@ enum AppCLI {
         /// A signed request to a verification endpoint.
         static func query(_ name: String, _ usage: String, _ options: Set<String>,
                           _ build: @escaping (Args, Context) throws -> (String, String, [UInt8])) -> Sub {
-            Sub(name: name, usage: "\(usage)\n      a signed query (--key: whose request it is)", options: options) { a, c in
+            Sub(name: name, usage: "\(usage)\n      a signed query (--key: whose request it is; --min-height H: answered once the node has H)", options: options) { a, c in
                 let (method, target, body) = try build(a, c)
-                try c.signed(method, target, body)
+                let waiting = try method == "GET" ? withMinHeight(target, a) : target
+                try c.signed(method, waiting, body)
             }
         }
     }
@@ -214,6 +280,9 @@ enum AppCLI {
             self.args = args
             node = NodeClient(args.value("node"))
         }
+
+        /// `--output json`: the node's JSON answer (or the command's result as JSON) instead of text for people.
+        var jsonOutput: Bool { args.value("output") == "json" }
 
         func key() throws -> PrivateKey {
             if let k = cachedKey { return k }
@@ -242,11 +311,12 @@ enum AppCLI {
             let (s, b) = try node.post("/v1/txs?wait=commit&timeoutMs=20000", json: try JSONEncoder().encode(TransactionJSON(tx)).bytes, timeout: 30)
             guard s == 200, let o = try? JSONSerialization.jsonObject(with: Data(b)) as? [String: Any] else { try NodeClient.show(s, b); return "" }
             let hash = o["hash"] as? String ?? "", code = o["code"] as? String ?? "?", height = o["height"] as? Int ?? 0
+            if jsonOutput { print(prettyJSON(b)) }
             guard o["status"] as? String == "accepted" else {
-                print("rejected \(type) at height \(height): \(code) — \(o["message"] as? String ?? "")\n  tx \(hash)")
-                throw CommandFailed("\(type) was rejected: \(code)")
+                if !jsonOutput { print("rejected \(type) at height \(height): \(code) — \(o["message"] as? String ?? "")\n  tx \(hash)") }
+                throw CommandFailed("\(type) was rejected: \(code)", code: code)
             }
-            print("accepted \(type) at height \(height)\n  tx \(hash)")
+            if !jsonOutput { print("accepted \(type) at height \(height)\n  tx \(hash)") }
             return hash
         }
 
@@ -259,7 +329,7 @@ enum AppCLI {
     }
 
     static func run(_ group: String, _ argv: [String], _ subs: [Sub]) throws {
-        let help = "yongchain \(group) <subcommand> --key FILE [--node URL] [--chain-id ID] [--json BODY|@FILE] ...\n\n"
+        let help = "yongchain \(group) <subcommand> --key FILE [--node URL] [--chain-id ID] [--json BODY|@FILE] [--output json] ...\n\n"
             + subs.map { "  \(group) \($0.name) \($0.usage)" }.joined(separator: "\n")
         guard let name = argv.first, !["--help", "-h", "help"].contains(name) else {
             print(help)
@@ -269,12 +339,25 @@ enum AppCLI {
         guard let sub = subs.first(where: { $0.name == name }) else {
             throw UsageError("unknown \(group) subcommand '\(name)' (\(subs.map(\.name).joined(separator: ", ")))")
         }
-        if CLI.wantsHelp(argv) { print("yongchain \(group) \(sub.name) \(sub.usage)\n      common: --key FILE --node URL --chain-id ID --json BODY|@FILE"); return }
+        if CLI.wantsHelp(argv) { print("yongchain \(group) \(sub.name) \(sub.usage)\n      common: --key FILE --node URL --chain-id ID --json BODY|@FILE --output text|json --min-height H"); return }
         let a = try Args(Array(argv.dropFirst()), valued: sub.options.union(common))
+        guard ["text", "json"].contains(a.value("output") ?? "text") else { throw UsageError("--output: text or json") }
         try sub.run(a, Context(a))
     }
 
     // MARK: - Option parsing
+
+    /// `target` with `minHeight=H` from `--min-height H`: a read that waits until the node has committed H, so a
+    /// script reads its own write through any node.
+    static func withMinHeight(_ target: String, _ a: Args) throws -> String {
+        guard let h = a.value("min-height") else { return target }
+        guard UInt64(h) != nil else { throw UsageError("--min-height is a block height (a whole number), got '\(h)'") }
+        return target + (target.contains("?") ? "&" : "?") + "minHeight=\(h)"
+    }
+
+    static func jsonText(_ object: Any) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+    }
 
     /// `--json BODY|@FILE` parsed, or nil.
     static func jsonOption(_ a: Args) throws -> Any? {

@@ -18,7 +18,7 @@ enum CLI {
       cluster init|up|down|status    a local multi-node cluster on 127.0.0.1
       status | validators | peers    ask a node (--node URL)
       blocks show HEIGHT|latest      a block; blocks list
-      tx submit ... | tx show HASH   sign and send a transaction; look one up
+      tx sign|submit|show ...        sign a transaction (sign: print only); send one, or one signed elsewhere; look one up
       property ... | mortgage ...    real-estate registration and mortgages (yongchain mortgage --help)
       trade ...                      cross-border trade finance (yongchain trade --help)
       demo [--exit]                  a local 4-validator cluster running both applications' flows
@@ -76,7 +76,10 @@ struct NodeClient {
     /// Prints a JSON answer prettily; a non-2xx answer becomes an error carrying the node's code and message.
     static func show(_ status: Int, _ body: [UInt8]) throws {
         let pretty = prettyJSON(body)
-        guard (200..<300).contains(status) else { throw CommandFailed("HTTP \(status): \(pretty)") }
+        guard (200..<300).contains(status) else {
+            let code = ((try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? [String: Any])?["code"] as? String
+            throw CommandFailed("HTTP \(status): \(pretty)", code: code ?? "HTTP_\(status)")
+        }
         print(pretty)
     }
 }
@@ -89,32 +92,47 @@ func prettyJSON(_ body: [UInt8]) -> String {
     return String(decoding: d, as: UTF8.self)
 }
 
+/// The operation itself failed (exit 1). `code` is the node's error or rejection code when there is one, so
+/// `--output json` can print `{"error":{"code","message"}}` a script can act on.
 struct CommandFailed: Error, CustomStringConvertible {
     let description: String
-    init(_ d: String) { description = d }
+    let code: String
+    init(_ d: String, code: String = "FAILED") {
+        description = d
+        self.code = code
+    }
 }
 
 enum KeysCommand {
     static let help = """
-    yongchain keys new --out FILE     create a new Ed25519 private key file (PKCS#8 PEM, mode 0600); prints its public key
-    yongchain keys show FILE          print the public key and key id of a key file (refused if others can read it)
+    yongchain keys new --out FILE [--output json]     create a new Ed25519 private key file (PKCS#8 PEM, mode 0600); prints its public key
+    yongchain keys show FILE [--output json]          print the public key and key id of a key file (refused if others can read it)
     """
+
+    static func show(_ key: PrivateKey, file: String?, _ a: Args) throws {
+        if a.value("output") == "json" {
+            var o = ["publicKey": key.publicKey.text, "keyId": key.publicKey.keyID]
+            if let file { o["file"] = file }
+            print(try AppCLI.jsonText(o))
+        } else {
+            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)" + (file.map { "\nfile:      \($0)" } ?? ""))
+        }
+    }
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("keys needs 'new' or 'show'") }
         switch sub {
         case "new":
-            let a = try Args(Array(argv.dropFirst()), valued: ["out"])
+            let a = try Args(Array(argv.dropFirst()), valued: ["out", "output"])
             let out = try a.require("out")
             let key = try PrivateKey.generate()
             try KeyFile.write(key, to: out)
-            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)\nfile:      \(out)")
+            try show(key, file: out, a)
         case "show":
-            let a = try Args(Array(argv.dropFirst()), valued: [])
+            let a = try Args(Array(argv.dropFirst()), valued: ["output"])
             guard let file = a.positionals.first else { throw UsageError("keys show needs a FILE") }
-            let key = try KeyFile.read(file)
-            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)")
+            try show(try KeyFile.read(file), file: nil, a)
         default: throw UsageError("unknown keys subcommand '\(sub)'")
         }
     }
@@ -207,33 +225,33 @@ enum NodeCommand {
 
 enum QueryCommand {
     static func run(_ cmd: String, _ argv: [String]) throws {
-        if CLI.wantsHelp(argv) { print("yongchain \(cmd) [--node URL]    GET /v1/\(cmd) from a node (default $YONGCHAIN_NODE or http://127.0.0.1:26601)"); return }
-        let a = try Args(argv, valued: ["node"])
+        if CLI.wantsHelp(argv) { print("yongchain \(cmd) [--node URL] [--min-height H]    GET /v1/\(cmd) from a node (default $YONGCHAIN_NODE or http://127.0.0.1:26601)"); return }
+        let a = try Args(argv, valued: ["node", "min-height", "output"])
         let c = NodeClient(a.value("node"))
-        let (s, b) = try c.get("/v1/\(cmd)")
+        let (s, b) = try c.get(try AppCLI.withMinHeight("/v1/\(cmd)", a))
         try NodeClient.show(s, b)
     }
 }
 
 enum BlocksCommand {
     static let help = """
-    yongchain blocks show HEIGHT|latest [--node URL]
-    yongchain blocks list [--limit N] [--node URL]
+    yongchain blocks show HEIGHT|latest [--node URL] [--min-height H]
+    yongchain blocks list [--limit N] [--node URL] [--min-height H]
     """
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("blocks needs 'show' or 'list'") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["node", "limit"])
+        let a = try Args(Array(argv.dropFirst()), valued: ["node", "limit", "min-height", "output"])
         let c = NodeClient(a.value("node"))
         switch sub {
         case "show":
             guard let h = a.positionals.first else { throw UsageError("blocks show needs HEIGHT or 'latest'") }
             guard h == "latest" || UInt64(h) != nil else { throw UsageError("HEIGHT must be a whole number or 'latest'") }
-            let (s, b) = try c.get("/v1/blocks/\(h)")
+            let (s, b) = try c.get(try AppCLI.withMinHeight("/v1/blocks/\(h)", a))
             try NodeClient.show(s, b)
         case "list":
-            let (s, b) = try c.get("/v1/blocks?limit=\(try a.int("limit", default: 20))")
+            let (s, b) = try c.get(try AppCLI.withMinHeight("/v1/blocks?limit=\(try a.int("limit", default: 20))", a))
             try NodeClient.show(s, b)
         default: throw UsageError("unknown blocks subcommand '\(sub)'")
         }
@@ -242,44 +260,73 @@ enum BlocksCommand {
 
 enum TxCommand {
     static let help = """
+    yongchain tx sign --key FILE --type TYPE --body JSON|@FILE [--chain-id ID] [--nonce N] [--node URL]
+        Builds the canonical body from JSON and prints the signed transaction: the JSON that POST /v1/txs takes
+        (docs/transactions.md). Sends nothing; without --chain-id it asks the node for the chain id.
     yongchain tx submit --key FILE --type TYPE --body JSON|@FILE [--chain-id ID] [--nonce N] [--no-wait] [--node URL]
-        Builds the canonical body from JSON, signs it with FILE's key and submits it; by default waits for the
-        commit and prints the result (accepted, or rejected with its code).
-        Types: \(LedgerApplication.transactionTypes.joined(separator: ", "))
-    yongchain tx show HASH [--node URL]
+        The same, then submits it; by default waits for the commit and prints the result (accepted, or rejected
+        with its code).
+    yongchain tx submit --signed FILE|- [--no-wait] [--node URL]
+        Submits a transaction signed elsewhere (tx sign, or a bank's own system): the JSON in FILE, or on stdin.
+    yongchain tx show HASH [--node URL] [--min-height H]
+    Answers are JSON; with --output json, so are errors (on stderr: {"error":{"code","message"}}).
+    Types: \(LedgerApplication.transactionTypes.joined(separator: ", "))
     """
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        guard let sub = argv.first else { throw UsageError("tx needs 'submit' or 'show'") }
+        guard let sub = argv.first else { throw UsageError("tx needs 'sign', 'submit' or 'show'") }
         switch sub {
+        case "sign":
+            let a = try Args(Array(argv.dropFirst()), valued: ["key", "type", "body", "chain-id", "nonce", "node", "output"])
+            let tx = try signed(a, NodeClient(a.value("node")))
+            let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TransactionJSON(tx)))
+            print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
         case "submit":
-            let a = try Args(Array(argv.dropFirst()), valued: ["key", "type", "body", "chain-id", "nonce", "node"], switches: ["no-wait"])
+            let a = try Args(Array(argv.dropFirst()), valued: ["key", "type", "body", "chain-id", "nonce", "node", "signed", "output"], switches: ["no-wait"])
             let c = NodeClient(a.value("node"))
-            let key = try KeyFile.read(try a.require("key"))
-            let type = try a.require("type")
-            var bodyText = try a.require("body")
-            if bodyText.hasPrefix("@") {
-                guard let d = FileManager.default.contents(atPath: String(bodyText.dropFirst())) else { throw UsageError("cannot read \(bodyText.dropFirst())") }
-                bodyText = String(decoding: d, as: UTF8.self)
+            let envelope: [UInt8]
+            if let file = a.value("signed") {
+                for o in ["key", "type", "body", "chain-id", "nonce"] where a.value(o) != nil {
+                    throw UsageError("--signed takes a transaction that is already signed: --\(o) does not apply")
+                }
+                let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+                guard let data else { throw UsageError("--signed: cannot read \(file)") }
+                guard (try? JSONDecoder().decode(TransactionJSON.self, from: data)) != nil else {
+                    throw UsageError("--signed: \(file) is not a signed transaction {type, body, signer, nonce, signature} (docs/transactions.md)")
+                }
+                envelope = Array(data)
+            } else {
+                envelope = Array(try JSONEncoder().encode(TransactionJSON(try signed(a, c))))
             }
-            let body = try LedgerApplication.canonicalBody(type: type, json: Array(bodyText.utf8))
-            let nonce = try a.value("nonce").map { v -> UInt64 in
-                guard let n = UInt64(v) else { throw UsageError("--nonce is a 64-bit unsigned number") }
-                return n
-            } ?? UInt64.random(in: 1...UInt64.max)
-            let chain = try a.value("chain-id") ?? chainID(c)
-            let tx = Transaction.signed(type: type, body: body, nonce: nonce, key: key, chainID: chain)
             let path = a.flag("no-wait") ? "/v1/txs" : "/v1/txs?wait=commit"
-            let (s, b) = try c.post(path, json: Array(JSONEncoder().encode(TransactionJSON(tx))), timeout: 30)
+            let (s, b) = try c.post(path, json: envelope, timeout: 30)
             try NodeClient.show(s, b)
         case "show":
-            let a = try Args(Array(argv.dropFirst()), valued: ["node"])
+            let a = try Args(Array(argv.dropFirst()), valued: ["node", "min-height", "output"])
             guard let h = a.positionals.first else { throw UsageError("tx show needs a HASH") }
-            let (s, b) = try NodeClient(a.value("node")).get("/v1/txs/\(h)")
+            let (s, b) = try NodeClient(a.value("node")).get(try AppCLI.withMinHeight("/v1/txs/\(h)", a))
             try NodeClient.show(s, b)
         default: throw UsageError("unknown tx subcommand '\(sub)'")
         }
+    }
+
+    /// The transaction --key, --type, --body, --nonce and --chain-id (or the node's) describe, signed.
+    static func signed(_ a: Args, _ c: NodeClient) throws -> Transaction {
+        let key = try KeyFile.read(try a.require("key"))
+        let type = try a.require("type")
+        var bodyText = try a.require("body")
+        if bodyText.hasPrefix("@") {
+            guard let d = FileManager.default.contents(atPath: String(bodyText.dropFirst())) else { throw UsageError("cannot read \(bodyText.dropFirst())") }
+            bodyText = String(decoding: d, as: UTF8.self)
+        }
+        let body = try AppCLI.validated { try LedgerApplication.canonicalBody(type: type, json: Array(bodyText.utf8)) }
+        let nonce = try a.value("nonce").map { v -> UInt64 in
+            guard let n = UInt64(v) else { throw UsageError("--nonce is a 64-bit unsigned number") }
+            return n
+        } ?? UInt64.random(in: 1...UInt64.max)
+        let chain = try a.value("chain-id") ?? chainID(c)
+        return Transaction.signed(type: type, body: body, nonce: nonce, key: key, chainID: chain)
     }
 
     static func chainID(_ c: NodeClient) throws -> String {

@@ -5,13 +5,23 @@ import Foundation
 signal(SIGPIPE, SIG_IGN)
 
 let argv = Array(CommandLine.arguments.dropFirst())
+// With --output json, errors too are JSON on stderr: {"error":{"code","message"}}, as the node writes them.
+let jsonErrors = argv.contains("--output=json") || zip(argv, argv.dropFirst()).contains { $0 == "--output" && $1 == "json" }
+func fail(_ code: String, _ message: String, status: Int32) -> Never {
+    if jsonErrors, let d = try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys]) {
+        printErr(String(decoding: d, as: UTF8.self))
+    } else {
+        printErr("yongchain: \(message)")
+    }
+    exit(status)
+}
 do {
     try CLI.run(argv)
     exit(0)
 } catch let e as UsageError {
-    printErr("yongchain: \(e.message) (see: yongchain \(argv.first ?? "") --help)")
-    exit(2)
+    fail("USAGE", "\(e.message) (see: yongchain \(argv.first ?? "") --help)", status: 2)
+} catch let e as CommandFailed {
+    fail(e.code, e.description, status: 1)
 } catch {
-    printErr("yongchain: \(error)")
-    exit(1)
+    fail("FAILED", "\(error)", status: 1)
 }

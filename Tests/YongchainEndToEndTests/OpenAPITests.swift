@@ -22,6 +22,35 @@ extension EndToEnd {
             return out
         }
 
+        /// Code generators read the file as YAML 1.1, where `no`, `yes`, `on`, `off` are booleans: a parameter named
+        /// `no` unquoted became `false` and broke them (issue 15).
+        @Test func noParameterNameIsAYAMLBoolean() throws {
+            let words: Set<String> = ["no", "yes", "on", "off", "true", "false", "y", "n", "null"]
+            for (i, line) in try String(contentsOfFile: Self.spec, encoding: .utf8).split(separator: "\n").enumerated() {
+                guard let r = line.range(of: "name: ") else { continue }
+                let value = line[r.upperBound...].prefix { $0 != "," && $0 != " " && $0 != "}" }
+                #expect(!words.contains(value.lowercased()), "docs/openapi.yaml line \(i + 1): name \(value) is read as a boolean or null; quote it")
+            }
+        }
+
+        /// The file passes openapi-spec-validator, the standard OpenAPI 3 validator (PyPI; .ci/run installs it).
+        @Test(.enabled(if: IndependentClient.run(["-c", "import openapi_spec_validator"])?.status == 0, "openapi-spec-validator is not installed"))
+        func specPassesTheStandardOpenAPIValidator() throws {
+            let check = """
+                import sys
+                from openapi_spec_validator.readers import read_from_filename
+                spec, _ = read_from_filename(sys.argv[1])
+                try:
+                    from openapi_spec_validator import validate
+                except ImportError:
+                    from openapi_spec_validator import validate_spec as validate
+                validate(spec)
+                print("valid")
+                """
+            let r = try #require(IndependentClient.run(["-c", check, Self.spec]))
+            #expect(r.status == 0 && r.out.contains("valid"), "docs/openapi.yaml: \(r.out)")
+        }
+
         @Test func everyDocumentedOperationIsRoutedAndErrorsHaveTheDocumentedShape() throws {
             let ops = try Self.operations()
             #expect(ops.count >= 19, "the spec lists \(ops.count) operations")

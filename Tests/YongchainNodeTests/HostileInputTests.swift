@@ -119,6 +119,27 @@ import YongchainHTTP
         #expect(labels == ["/v1/blocks/{height}", "unmatched", "/v1/txs/{hash}"], "\(labels)")
     }
 
+    /// A method a route does not have is 405 with an `Allow` header naming the ones it has (issue 15: schemathesis
+    /// found 404s); a path no route has stays 404.
+    @Test func aRouteAskedWithAnotherMethodAnswers405WithAllow() throws {
+        let f = try Fixture()
+        func send(_ method: String, _ path: String) -> HTTPResponse? {
+            var parser = HTTPRequestParser()
+            parser.feed(Array("\(method) \(path) HTTP/1.1\r\nHost: node\r\nContent-Length: 0\r\n\r\n".utf8))
+            guard case .request(let req) = parser.next() else { return nil }
+            return f.api.handle(req)
+        }
+        for (method, path, allow) in [("TRACE", "/v1/validators", "GET"), ("GET", "/v1/txs", "POST"), ("DELETE", "/v1/txs/\(String(repeating: "0", count: 64))", "GET"),
+                                      ("PUT", "/healthz", "GET, HEAD"), ("GET", "/v1/trade/precheck", "POST"),
+                                      ("POST", "/v1/mortgage/units/320505001001GB00001F00010001/encumbrances", "GET")] {
+            let r = send(method, path)
+            #expect(r?.status == 405 && r?.headers["Allow"] == allow, "\(method) \(path): \(r?.status ?? -1) Allow \(r?.headers["Allow"] ?? "none")")
+            #expect(f.send(method, path).1 == "METHOD_NOT_ALLOWED")
+        }
+        #expect(send("GET", "/no/such/route")?.status == 404)
+        #expect(send("DELETE", "/v1/no-such")?.status == 404)
+    }
+
     @Test func catchingUpRestsOnMoreThanAThirdOfThePowerSigning() {
         let keys = (0..<4).map { _ in try! PrivateKey.generate() }
         let set = ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) })

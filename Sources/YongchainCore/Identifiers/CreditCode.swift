@@ -38,7 +38,9 @@ public struct CreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { value }
 
-    public init(from decoder: Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public init(from decoder: Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self), field: decoder.fieldPath(or: "creditCode"))
+    }
     public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(value) }
 }
 

@@ -30,7 +30,9 @@ public struct Currency: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var minorUnits: Int { Currency.known[code]! }
     public var description: String { code }
-    public init(from decoder: Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public init(from decoder: Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self), field: decoder.fieldPath(or: "currency"))
+    }
     public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(code) }
 }
 

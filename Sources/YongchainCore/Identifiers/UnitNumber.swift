@@ -29,7 +29,7 @@ public struct UnitNumber: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public var description: String { value }
-    public init(from decoder: Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public init(from decoder: Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self), field: decoder.fieldPath(or: "unitNumber")) }
     public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(value) }
 }
 
@@ -46,7 +46,7 @@ public struct DeclarationNumber: Sendable, Hashable, Codable, Comparable, Custom
 
     public var description: String { value }
     public static func < (a: Self, b: Self) -> Bool { a.value < b.value }
-    public init(from decoder: Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public init(from decoder: Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self), field: decoder.fieldPath(or: "declarationNumber")) }
     public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(value) }
 }
 

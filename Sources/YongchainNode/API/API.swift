@@ -54,6 +54,13 @@ struct API: Sendable {
             case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
             default:
                 if let r = try AppRoutes(node: node).route(req, parts) { return r }
+                let template = Self.label(parts)
+                if let allowed = Self.methods[template] {
+                    // A route that exists, asked with a method it does not have: 405 and what it does have (RFC 9110 15.5.6).
+                    var r = APIError(NodeCode.methodNotAllowed, "\(template) answers \(allowed.joined(separator: ", ")), not \(req.method)").response
+                    r.headers.set("Allow", allowed.joined(separator: ", "))
+                    return (template, r)
+                }
                 return ("unmatched", APIError(NodeCode.notFound, "no route for \(req.method) \(req.path)").response)
             }
         } catch let e as APIError {
@@ -78,6 +85,19 @@ struct API: Sendable {
         "/v1/mortgage/certificates/{no}", "/v1/mortgage/applications/{id}", "/v1/mortgage/banks/{key}/filings",
         "/v1/trade/precheck", "/v1/trade/enterprises/{code}/credit-record", "/v1/trade/enterprises/{code}/queries",
     ].map { t in t.split(separator: "/").map(String.init) }
+
+    /// The methods each route template answers, for the `Allow` header of a 405.
+    static let methods: [String: [String]] = {
+        var m: [String: [String]] = [:]
+        for t in ["/", "/metrics", "/v1/status", "/v1/blocks", "/v1/blocks/{height}", "/v1/txs/{hash}", "/v1/validators", "/v1/peers",
+                  "/v1/evidence", "/v1/sync/blocks", "/v1/mortgage/titles/verify", "/v1/mortgage/units/{unit}/encumbrances",
+                  "/v1/mortgage/certificates/{no}", "/v1/mortgage/applications/{id}", "/v1/mortgage/banks/{key}/filings",
+                  "/v1/trade/enterprises/{code}/credit-record", "/v1/trade/enterprises/{code}/queries"] { m[t] = ["GET"] }
+        for t in ["/v1/txs", "/v1/txs/batch", "/v1/gossip", SessionAuth.path, "/v1/trade/precheck"] { m[t] = ["POST"] }
+        m["/healthz"] = ["GET", "HEAD"]
+        precondition(Set(m.keys) == Set(routeTemplates.map { "/" + $0.joined(separator: "/") }), "every route template has its methods")
+        return m
+    }()
 
     /// The template a path's segments fit (a literal segment matches itself first), or "unmatched".
     static func label(_ parts: [String]) -> String {

@@ -28,6 +28,7 @@ struct APIError: Error {
         for c in [Codes.forbiddenRole, Codes.unknownSigner, Codes.Trade.notAuthorized, Codes.Trade.authorizationExpired,
                   Codes.Trade.queryExpired] { t[c] = 403 }
         for c in [NodeCode.notFound, Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise] { t[c] = 404 }
+        t[NodeCode.methodNotAllowed] = 405
         t[NodeCode.txAlreadyCommitted] = 409
         for c in [NodeCode.internalError, NodeCode.storageCorrupt] { t[c] = 500 }
         for c in [NodeCode.storageFailed, NodeCode.storageUnavailable, NodeCode.mempoolFull, NodeCode.tooManyWaiters, NodeCode.authBusy] { t[c] = 503 }

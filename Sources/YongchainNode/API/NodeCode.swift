@@ -36,6 +36,7 @@ enum NodeCode {
     static let malformedGossip = "MALFORMED_GOSSIP"
     static let malformedJson = "MALFORMED_JSON"
     static let mempoolFull = "MEMPOOL_FULL"
+    static let methodNotAllowed = "METHOD_NOT_ALLOWED"
     static let missingField = "MISSING_FIELD"
     static let nodeSignatureInvalid = "NODE_SIGNATURE_INVALID"
     static let notCommitting = "NOT_COMMITTING"

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+
+/// docs/transaction-vectors.json: one signed transaction of every type, and an owner's consent, built by the
+/// node's own code from fixed Ed25519 seeds (Ed25519 signatures are deterministic, so every byte is fixed).
+/// docs/transactions.md specifies these bytes; an independent client (scripts/yongchain_tx.py) reproduces them.
+/// The committed file must equal what the code produces now, so the spec's examples can never drift from the
+/// code. After a deliberate change to a wire format, regenerate it and review the diff:
+///
+///     YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests
+@Suite struct TransactionVectorTests {
+    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/transaction-vectors.json").path
+    static let chainID = "vectors-1"
+
+    /// Named keys, each from the seed of 32 equal bytes `seed`.
+    static let seeds: [(String, UInt8)] = [("registry", 1), ("trade-authority", 2), ("bank", 3), ("owner-1", 11), ("owner-2", 12),
+                                           ("enterprise", 21)]
+    static func key(_ name: String) -> PrivateKey {
+        let seed = seeds.first { $0.0 == name }!.1
+        return try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32))
+    }
+    static func digest(_ s: String) -> Hash { Hash.sha256(Array(s.utf8)) }
+    static func money(_ minor: Int64, _ currency: String = "CNY") -> Money { try! Money(minorUnits: minor, currency: try! Currency(currency)) }
+
+    /// The document: keys, consents, then one transaction per type in the order a chain could run them.
+    static func document() throws -> [String: Any] {
+        var txs: [[String: Any]] = []
+        var hashes: [String: Hash] = [:]
+        func add<P: Payload>(_ p: P, signer: String, nonce: UInt64) throws {
+            let k = key(signer)
+            let tx = p.transaction(key: k, nonce: nonce, chainID: chainID)
+            #expect(tx.verifySignature(chainID: chainID))
+            hashes[P.type] = tx.hash(chainID: chainID)
+            let body = try JSONSerialization.jsonObject(with: Data(try SortedJSON.encode(p)))
+            // The JSON form must read back into the same canonical body (what a client may send to the CLI).
+            #expect(try LedgerApplication.canonicalBody(type: P.type, json: try SortedJSON.encode(p)) == tx.body, "\(P.type)")
+            txs.append(["type": P.type, "signer": signer, "nonce": String(nonce), "body": body, "bodyHex": Hex.encode(tx.body),
+                        "signingBytesHex": Hex.encode(tx.signingBytes(chainID: chainID)), "hash": tx.hash(chainID: chainID).hex,
+                        "envelope": ["type": tx.type, "body": Hex.encode(tx.body), "signer": tx.signer.text, "nonce": String(tx.nonce),
+                                     "signature": Hex.encode(tx.signature)]])
+        }
+
+        let unit = try UnitNumber("320505001001GB00001F00010001")
+        let owner1 = IdentityNumber.residentID(try ResidentID("11010519491231002X"))
+        let owner2 = IdentityNumber.residentID(try ResidentID("110105198001010016"))
+        let exporter = try CreditCode("91310000MA1FL0001R")
+        let debtor = IdentityNumber.creditCode(try CreditCode("91320505MA1XXXXX0T"))
+
+        try add(RegisterProperty(unitNumber: unit, titleCertificateNumber: "苏(2019)苏州市不动产权第0000001号",
+                                 owners: [PropertyOwner(id: owner1, name: "Li Wei", publicKey: key("owner-1").publicKey),
+                                          PropertyOwner(id: owner2, name: "王芳", publicKey: key("owner-2").publicKey)],
+                                 area: 8950, use: "residential"), signer: "registry", nonce: 1)
+
+        var app = MortgageApplication(unitNumber: unit, mortgagee: key("bank").publicKey, mortgagors: [owner1, owner2],
+                                      debtor: MortgageDebtor(id: debtor, name: "Suzhou Widget Co., Ltd."), principal: money(150_000_000),
+                                      term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2030-05-31")),
+                                      mortgageType: .general, contractHash: digest("loan and mortgage contracts"))
+        let consent = app.consentBytes(chainID: chainID)
+        var consents: [[String: Any]] = []
+        for (id, name) in [(owner1, "owner-1"), (owner2, "owner-2")] {
+            let signature = key(name).sign(consent)
+            try app.attachSignature(signature, for: id)
+            consents.append(["transaction": "mortgage.apply", "mortgagor": ["idType": id.type, "idNumber": id.number], "key": name,
+                             "consentBytesHex": Hex.encode(consent), "signature": Hex.encode(signature)])
+        }
+        try add(app, signer: "bank", nonce: 2)
+        let applicationId = hashes["mortgage.apply"]!
+        try add(ApproveMortgage(applicationId: applicationId), signer: "registry", nonce: 3)
+        try add(RejectMortgage(applicationId: applicationId, reason: "产权人身份证已过期"), signer: "registry", nonce: 4)
+        try add(DischargeMortgage(applicationId: applicationId), signer: "bank", nonce: 5)
+        try add(RegisterDischarge(applicationId: applicationId), signer: "registry", nonce: 6)
+        try add(SeizeProperty(unitNumber: unit, courtOrder: "(2020)苏05执123号"), signer: "registry", nonce: 7)
+        try add(ReleaseProperty(unitNumber: unit, courtOrder: "(2020)苏05执124号"), signer: "registry", nonce: 8)
+
+        try add(RegisterEnterprise(creditCode: exporter, name: "Exporter X Ltd", publicKey: key("enterprise").publicKey),
+                signer: "trade-authority", nonce: 9)
+        let d1 = DeclarationFields(number: try DeclarationNumber("223120200000000001"), exporter: exporter, amount: money(100_000, "USD"),
+                                   exportDate: 20200315, documentDigest: digest("declaration 1"))
+        let d2 = DeclarationFields(number: try DeclarationNumber("223120200000000002"), exporter: exporter, amount: money(250_000, "USD"),
+                                   exportDate: 20200401, documentDigest: digest("declaration 2"))
+        try add(PublishDeclarations(declarations: [PublishedDeclaration(d1), PublishedDeclaration(d2)]), signer: "trade-authority", nonce: 10)
+        try add(RecordFinancing(exporter: exporter, amount: money(300_000, "USD"),
+                                pledges: [PledgeRequest(declaration: d1, amount: money(100_000, "USD")),
+                                          PledgeRequest(declaration: d2, amount: money(200_000, "USD"))]), signer: "bank", nonce: 11)
+        try add(RepayFinancing(financingId: hashes["financing.record"]!, amount: money(120_000, "USD")), signer: "bank", nonce: 12)
+        try add(GrantAuthorization(bank: key("bank").publicKey, expiresAt: 1_893_456_000_000), signer: "enterprise", nonce: 13)
+        try add(RecordCreditQuery(enterprise: exporter, purpose: "pre-loan review 贷前审查"), signer: "bank", nonce: 14)
+        try add(RevokeAuthorization(bank: key("bank").publicKey), signer: "enterprise", nonce: UInt64.max)
+
+        var keys: [String: [String: String]] = [:]
+        for (name, seed) in seeds {
+            keys[name] = ["seed": Hex.encode([UInt8](repeating: seed, count: 32)), "publicKey": key(name).publicKey.text]
+        }
+        return ["about": "Generated by Tests/YongchainApplicationTests/TransactionVectorTests.swift from the node's code; specified by docs/transactions.md. Regenerate after a deliberate wire change: YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests",
+                "chainId": chainID, "keys": keys, "consents": consents, "transactions": txs]
+    }
+
+    static func render(_ doc: [String: Any]) throws -> String {
+        let d = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: d, as: UTF8.self) + "\n"
+    }
+
+    @Test func committedVectorsAreWhatTheCodeProduces() throws {
+        let doc = try Self.document()
+        let types = (doc["transactions"] as! [[String: Any]]).map { $0["type"] as! String }
+        #expect(Set(types) == Set(LedgerApplication.transactionTypes), "every transaction type has a vector")
+        // The worked example in docs/transactions.md quotes the mortgage.approve vector: it must quote this one.
+        let approve = (doc["transactions"] as! [[String: Any]]).first { $0["type"] as? String == "mortgage.approve" }!
+        let spec = try String(contentsOf: URL(fileURLWithPath: Self.file).deletingLastPathComponent().appendingPathComponent("transactions.md"), encoding: .utf8)
+        #expect(spec.contains(approve["hash"] as! String) && spec.contains((approve["envelope"] as! [String: String])["signature"]!),
+                "docs/transactions.md's worked example no longer quotes the mortgage.approve vector")
+        let text = try Self.render(doc)
+        if ProcessInfo.processInfo.environment["YONGCHAIN_WRITE_VECTORS"] == "1" {
+            try text.write(toFile: Self.file, atomically: true, encoding: .utf8)
+        }
+        let committed = (try? String(contentsOfFile: Self.file, encoding: .utf8)) ?? ""
+        guard committed != text else { return }
+        // Name what changed, so the reader knows which wire format moved.
+        let old = (try? JSONSerialization.jsonObject(with: Data(committed.utf8))) as? [String: Any]
+        let oldTxs = Dictionary((old?["transactions"] as? [[String: Any]] ?? []).map { ($0["type"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let changed = (doc["transactions"] as! [[String: Any]]).filter { tx in
+            let o = oldTxs[tx["type"] as! String]
+            return o?["signingBytesHex"] as? String != tx["signingBytesHex"] as? String || o?["envelope"] as? [String: String] != tx["envelope"] as? [String: String]
+        }.map { $0["type"] as! String }
+        Issue.record("""
+            docs/transaction-vectors.json differs from what the code produces (transactions changed: \(changed.isEmpty ? "none; keys, consents or layout" : changed.joined(separator: ", "))).
+            A wire format changed: every bank's client breaks. If that is deliberate, update docs/transactions.md and regenerate:
+                YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests
+            """)
+    }
+
+    /// The spec's layout, checked on the vectors from first principles rather than through the code under test:
+    /// signing bytes = str(tag) ‖ str(chain id) ‖ str(type) ‖ bytes(body) ‖ u8(1) ‖ bytes(key) ‖ u64(nonce), and the hash
+    /// is SHA-256 of them.
+    @Test func signingBytesFollowTheDocumentedLayout() throws {
+        func str(_ s: String) -> [UInt8] { bytes(Array(s.utf8)) }
+        func bytes(_ b: [UInt8]) -> [UInt8] { withUnsafeBytes(of: UInt32(b.count).bigEndian, Array.init) + b }
+        for tx in try Self.document()["transactions"] as! [[String: Any]] {
+            let env = tx["envelope"] as! [String: String]
+            let key = PublicKey(text: env["signer"]!)!
+            let expected = str("yongchain/tx/v1") + str(Self.chainID) + str(env["type"]!) + bytes(Hex.decode(env["body"]!)!)
+                + [1] + bytes(key.bytes) + withUnsafeBytes(of: UInt64(env["nonce"]!)!.bigEndian, Array.init)
+            #expect(Hex.encode(expected) == tx["signingBytesHex"] as? String, "\(env["type"]!)")
+            #expect(Hash.sha256(expected).hex == tx["hash"] as? String)
+            #expect(key.verify(signature: Hex.decode(env["signature"]!)!, message: expected))
+        }
+    }
+}

@@ -1,0 +1,508 @@
+#!/usr/bin/env python3
+"""An independent Yongchain client, written from docs/transactions.md and docs/api-auth.md alone.
+
+It shares no code with the node (Swift): it is the proof that the documents are enough to build, sign and
+submit every transaction type from another language. Python 3.8+ standard library, plus one Ed25519 signer:
+
+  * the `cryptography` package (PyPI) -- what a bank's Python system would use; or
+  * the `openssl` command line, OpenSSL 3.0+ (`openssl pkeyutl -sign -rawin`), with nothing else installed.
+
+usage:
+  yongchain_tx.py vectors FILE [--backend cryptography|openssl]
+      rebuild every body, consent, signing-bytes string, hash and signature in FILE (docs/transaction-vectors.json)
+      from its JSON bodies and seeds; exit 1 naming each difference
+  yongchain_tx.py sign --key PEM --type TYPE --body JSON|@FILE --chain-id ID [--nonce N]
+      print the signed transaction, the JSON that POST /v1/txs takes
+  yongchain_tx.py consent --body JSON|@FILE --chain-id ID
+      print (hex) the bytes each mortgagor of a mortgage.apply body signs
+  yongchain_tx.py flow --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM
+      run every transaction type of both applications against a live chain and read the results back
+"""
+import base64
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+TX_TAG = "yongchain/tx/v1"
+CONSENT_TAG = "yongchain/consent/v1"
+REQUEST_TAG = "yongchain/api-request/v1"
+COMMITMENT_TAG = "yongchain/declaration-commitment/v1"
+
+
+# --- canonical encoding (docs/transactions.md, "Primitives") ---------------------------------------------------
+
+class Writer:
+    def __init__(self):
+        self.out = bytearray()
+
+    def u8(self, v): self.out += struct.pack(">B", v)
+    def u32(self, v): self.out += struct.pack(">I", v)
+    def u64(self, v): self.out += struct.pack(">Q", v)
+    def i64(self, v): self.out += struct.pack(">q", v)
+
+    def bytes(self, b):
+        self.u32(len(b))
+        self.out += b
+
+    def str(self, s): self.bytes(s.encode("utf-8"))
+
+    def hash(self, hex_text):
+        raw = bytes.fromhex(hex_text)
+        if len(raw) != 32:
+            raise ValueError("a hash is 32 bytes: %r" % hex_text)
+        self.out += raw
+
+    def key(self, text):
+        suite, _, hex_text = text.partition(":")
+        raw = bytes.fromhex(hex_text)
+        if suite != "ed25519" or len(raw) != 32:
+            raise ValueError("a public key is ed25519:<64 hex>: %r" % text)
+        self.u8(1)
+        self.bytes(raw)
+
+    def list(self, items, each):
+        self.u32(len(items))
+        for item in items:
+            each(self, item)
+
+    def money(self, m):
+        self.i64(m["minorUnits"])
+        self.str(m["currency"])
+
+    def identity(self, o):
+        self.u8({"residentId": 1, "creditCode": 2}[o["idType"]])
+        self.str(o["idNumber"])
+
+    def day(self, text):
+        y, m, d = text.split("-")
+        self.u32(int(y) * 10000 + int(m) * 100 + int(d))
+
+
+def _declaration(w, d, last):
+    w.str(d["number"])
+    w.str(d["exporter"])
+    w.money(d["amount"])
+    w.u32(d["exportDate"])
+    w.hash(d[last])
+
+
+def _mortgage_content(w, b, signatures):
+    w.str(b["unitNumber"])
+    w.key(b["mortgagee"])
+
+    def mortgagor(w, m):
+        w.identity(m)
+        if signatures:
+            w.bytes(bytes.fromhex(m.get("signature", "")))
+    w.list(b["mortgagors"], mortgagor)
+    w.identity(b["debtor"])
+    w.str(b["debtor"]["name"])
+    w.money(b["principal"])
+    w.day(b["term"]["start"])
+    w.day(b["term"]["end"])
+    w.u8({"general": 1, "maximumAmount": 2}[b["mortgageType"]])
+    w.hash(b["contractHash"])
+
+
+def _owner(w, o):
+    w.identity(o)
+    w.str(o["name"])
+    w.key(o["publicKey"])
+
+
+BODIES = {
+    "property.register": lambda w, b: (w.str(b["unitNumber"]), w.str(b["titleCertificateNumber"]),
+                                       w.list(b["owners"], _owner), w.u64(b["area"]), w.str(b["use"])),
+    "property.seize": lambda w, b: (w.str(b["unitNumber"]), w.str(b["courtOrder"])),
+    "property.release": lambda w, b: (w.str(b["unitNumber"]), w.str(b["courtOrder"])),
+    "mortgage.apply": lambda w, b: _mortgage_content(w, b, signatures=True),
+    "mortgage.approve": lambda w, b: w.hash(b["applicationId"]),
+    "mortgage.reject": lambda w, b: (w.hash(b["applicationId"]), w.str(b["reason"])),
+    "mortgage.discharge": lambda w, b: w.hash(b["applicationId"]),
+    "mortgage.registerDischarge": lambda w, b: w.hash(b["applicationId"]),
+    "enterprise.register": lambda w, b: (w.str(b["creditCode"]), w.str(b["name"]), w.key(b["publicKey"])),
+    "declaration.publish": lambda w, b: w.list(b["declarations"], lambda w, d: _declaration(w, d, "commitment")),
+    "financing.record": lambda w, b: (w.str(b["exporter"]), w.money(b["amount"]), w.list(
+        b["pledges"], lambda w, p: (_declaration(w, p["declaration"], "documentDigest"), w.money(p["amount"])))),
+    "financing.repay": lambda w, b: (w.hash(b["financingId"]), w.money(b["amount"])),
+    "authorization.grant": lambda w, b: (w.key(b["bank"]), w.i64(b["expiresAt"])),
+    "authorization.revoke": lambda w, b: w.key(b["bank"]),
+    "creditQuery.record": lambda w, b: (w.str(b["enterprise"]), w.str(b["purpose"])),
+}
+
+
+def canonical_body(tx_type, body):
+    w = Writer()
+    BODIES[tx_type](w, body)
+    return bytes(w.out)
+
+
+def consent_bytes(chain_id, body):
+    w = Writer()
+    w.str(CONSENT_TAG)
+    w.str(chain_id)
+    w.str("mortgage.apply")
+    _mortgage_content(w, body, signatures=False)
+    return bytes(w.out)
+
+
+def signing_bytes(chain_id, tx_type, body_bytes, signer_text, nonce):
+    w = Writer()
+    w.str(TX_TAG)
+    w.str(chain_id)
+    w.str(tx_type)
+    w.bytes(body_bytes)
+    w.key(signer_text)
+    w.u64(nonce)
+    return bytes(w.out)
+
+
+def commitment(fields):
+    w = Writer()
+    w.str(COMMITMENT_TAG)
+    _declaration(w, fields, "documentDigest")
+    return hashlib.sha256(bytes(w.out)).hexdigest()
+
+
+def sign_transaction(key, chain_id, tx_type, body, nonce=None):
+    """The envelope POST /v1/txs takes, and the transaction's hash."""
+    nonce = secrets.randbits(64) if nonce is None else nonce
+    body_bytes = canonical_body(tx_type, body)
+    message = signing_bytes(chain_id, tx_type, body_bytes, key.public_text, nonce)
+    envelope = {"type": tx_type, "body": body_bytes.hex(), "signer": key.public_text, "nonce": str(nonce),
+                "signature": key.sign(message).hex()}
+    return envelope, hashlib.sha256(message).hexdigest()
+
+
+# --- Ed25519 keys: two interchangeable backends ----------------------------------------------------------------
+
+PKCS8_ED25519_PREFIX = bytes.fromhex("302e020100300506032b657004220420")  # RFC 8410 PrivateKeyInfo before the seed
+
+
+class CryptographyKey:
+    name = "cryptography"
+
+    def __init__(self, private):
+        from cryptography.hazmat.primitives import serialization
+        self._private = private
+        raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self.public_text = "ed25519:" + raw.hex()
+
+    @classmethod
+    def from_seed(cls, seed):
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        return cls(Ed25519PrivateKey.from_private_bytes(seed))
+
+    @classmethod
+    def from_pem(cls, path):
+        from cryptography.hazmat.primitives import serialization
+        with open(path, "rb") as f:
+            return cls(serialization.load_pem_private_key(f.read(), password=None))
+
+    def sign(self, message):
+        return self._private.sign(message)
+
+
+class OpenSSLKey:
+    name = "openssl"
+
+    def __init__(self, pem_path, owned_dir=None):
+        self._path = pem_path
+        self._owned_dir = owned_dir
+        der = subprocess.run(["openssl", "pkey", "-in", pem_path, "-pubout", "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        self.public_text = "ed25519:" + der[-32:].hex()
+
+    def __del__(self):
+        if self._owned_dir:
+            shutil.rmtree(self._owned_dir, ignore_errors=True)
+
+    @classmethod
+    def from_seed(cls, seed):
+        d = tempfile.mkdtemp(prefix="yc-key-")
+        path = os.path.join(d, "key.pem")
+        pem = "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n" % base64.b64encode(PKCS8_ED25519_PREFIX + seed).decode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(pem)
+        return cls(path, owned_dir=d)
+
+    @classmethod
+    def from_pem(cls, path):
+        return cls(path)
+
+    def sign(self, message):
+        with tempfile.NamedTemporaryFile() as m:
+            m.write(message)
+            m.flush()
+            return subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", self._path, "-in", m.name],
+                                  check=True, capture_output=True).stdout
+
+
+def backend(name=None):
+    if name in (None, "cryptography"):
+        try:
+            import cryptography.hazmat.primitives.asymmetric.ed25519  # noqa: F401
+            return CryptographyKey
+        except ImportError:
+            if name:
+                raise
+    return OpenSSLKey
+
+
+# --- vectors --------------------------------------------------------------------------------------------------
+
+def check_vectors(path, key_class):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    chain = doc["chainId"]
+    keys = {n: key_class.from_seed(bytes.fromhex(k["seed"])) for n, k in doc["keys"].items()}
+    failures = []
+
+    def expect(what, got, want):
+        if got != want:
+            failures.append("%s: got %s, the vectors say %s" % (what, got, want))
+
+    for n, k in doc["keys"].items():
+        expect("key %s" % n, keys[n].public_text, k["publicKey"])
+    for c in doc["consents"]:
+        body = next(t["body"] for t in doc["transactions"] if t["type"] == c["transaction"])
+        consent = consent_bytes(chain, body)
+        expect("consent bytes (%s)" % c["key"], consent.hex(), c["consentBytesHex"])
+        expect("consent signature (%s)" % c["key"], keys[c["key"]].sign(consent).hex(), c["signature"])
+    for t in doc["transactions"]:
+        kind = t["type"]
+        envelope, tx_hash = sign_transaction(keys[t["signer"]], chain, kind, t["body"], int(t["nonce"]))
+        expect("%s body" % kind, envelope["body"], t["bodyHex"])
+        message = signing_bytes(chain, kind, bytes.fromhex(envelope["body"]), envelope["signer"], int(t["nonce"]))
+        expect("%s signing bytes" % kind, message.hex(), t["signingBytesHex"])
+        expect("%s hash" % kind, tx_hash, t["hash"])
+        expect("%s envelope" % kind, envelope, t["envelope"])
+        if kind == "declaration.publish":
+            # Commitments are the authority's to compute; check the published ones against the pledged fields.
+            held = {p["declaration"]["number"]: p["declaration"] for x in doc["transactions"] if x["type"] == "financing.record"
+                    for p in x["body"]["pledges"]}
+            for d in t["body"]["declarations"]:
+                if d["number"] in held:
+                    expect("commitment of %s" % d["number"], commitment(held[d["number"]]), d["commitment"])
+    for f in failures:
+        print("MISMATCH " + f)
+    print("%d transaction types, %d consents checked with the %s backend: %s"
+          % (len(doc["transactions"]), len(doc["consents"]), key_class.name, "all match" if not failures else "%d mismatches" % len(failures)))
+    return not failures
+
+
+# --- talking to a node ----------------------------------------------------------------------------------------
+
+class Node:
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+
+    def call(self, method, target, body=None, headers=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + target, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=40) as r:
+                return r.status, json.loads(r.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    def signed(self, key, chain_id, method, target, body=None):
+        """A signed API request (docs/api-auth.md)."""
+        raw = b"" if body is None else json.dumps(body).encode()
+        ts, nonce = int(time.time() * 1000), secrets.token_hex(16)
+        w = Writer()
+        w.str(REQUEST_TAG)
+        w.str(chain_id)
+        w.str(method)
+        w.str(target)
+        w.i64(ts)
+        w.str(nonce)
+        w.out += hashlib.sha256(raw).digest()
+        headers = {"X-Yongchain-Key": key.public_text, "X-Yongchain-Timestamp": str(ts), "X-Yongchain-Nonce": nonce,
+                   "X-Yongchain-Signature": key.sign(bytes(w.out)).hex()}
+        req = urllib.request.Request(self.url + target, data=raw if body is not None else None, method=method,
+                                     headers={"Content-Type": "application/json", **headers})
+        try:
+            with urllib.request.urlopen(req, timeout=40) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+
+class Flow:
+    """Every transaction type of both applications, each result read back from every node."""
+
+    def __init__(self, urls, registry, authority, bank, key_class):
+        self.nodes = [Node(u) for u in urls]
+        self.registry, self.authority, self.bank = registry, authority, bank
+        self.key_class = key_class
+        _, status = self.nodes[0].call("GET", "/v1/status")
+        self.chain = status["chainId"]
+        self.passed, self.failed, self.height, self.turn = 0, 0, 0, 0
+        self.ids = {}  # what the flow made, for callers that go on (scripts/contract_check.py)
+
+    def node(self):
+        self.turn += 1
+        return self.nodes[self.turn % len(self.nodes)]
+
+    def check(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL " + what)
+        return ok
+
+    def submit(self, key, tx_type, body, expect="OK"):
+        envelope, tx_hash = sign_transaction(key, self.chain, tx_type, body)
+        status, answer = self.node().call("POST", "/v1/txs?wait=commit&timeoutMs=20000", envelope)
+        code = answer.get("code") or answer.get("error", {}).get("code")
+        self.check(status == 200 and answer.get("hash") == tx_hash, "%s: HTTP %s %s (our hash %s)" % (tx_type, status, answer, tx_hash))
+        self.height = max(self.height, answer.get("height", 0))
+        # Every node gives the same outcome once it has committed that height.
+        seen = {n.call("GET", "/v1/txs/%s?minHeight=%d&timeoutMs=15000" % (tx_hash, self.height))[1].get("code") for n in self.nodes}
+        self.check(seen == {expect}, "%s: expected %s on every node, nodes say %s (%s)" % (tx_type, expect, seen, answer.get("message")))
+        print("tx   %-27s %-22s height=%-4s %s" % (tx_type, code, answer.get("height"), tx_hash))
+        return tx_hash
+
+    def read(self, key, target, body=None, method="GET"):
+        if method == "GET":  # every GET waits until the node has committed what we wrote (docs/openapi.yaml)
+            target += "%sminHeight=%d" % ("&" if "?" in target else "?", self.height)
+        status, answer = self.node().signed(key, self.chain, method, target, body)
+        self.check(status == 200, "%s %s: HTTP %s %s" % (method, target, status, answer))
+        print("read %s %s -> HTTP %s" % (method, target.split("?")[0], status))
+        return answer.get("result", {})
+
+    def run(self):
+        owners = [self.key_class.from_seed(bytes([11]) * 32), self.key_class.from_seed(bytes([12]) * 32)]
+        enterprise = self.key_class.from_seed(bytes([21]) * 32)
+        unit = "320505001001GB00001F00010001"
+        ids = [{"idType": "residentId", "idNumber": "11010519491231002X"}, {"idType": "residentId", "idNumber": "110105198001010016"}]
+        self.submit(self.registry, "property.register", {
+            "unitNumber": unit, "titleCertificateNumber": "苏(2019)苏州市不动产权第0000001号", "area": 8950, "use": "residential",
+            "owners": [dict(ids[0], name="Li Wei", publicKey=owners[0].public_text), dict(ids[1], name="王芳", publicKey=owners[1].public_text)]})
+
+        def application(contract):
+            body = {"unitNumber": unit, "mortgagee": self.bank.public_text, "mortgagors": [dict(i) for i in ids],
+                    "debtor": {"idType": "creditCode", "idNumber": "91320505MA1XXXXX0T", "name": "Suzhou Widget Co., Ltd."},
+                    "principal": {"minorUnits": 150000000, "currency": "CNY"}, "term": {"start": "2020-06-01", "end": "2030-05-31"},
+                    "mortgageType": "general", "contractHash": hashlib.sha256(contract).hexdigest()}
+            consent = consent_bytes(self.chain, body)  # each owner signs this on their own device
+            for m, k in zip(body["mortgagors"], owners):
+                m["signature"] = k.sign(consent).hex()
+            return body
+
+        app_id = self.submit(self.bank, "mortgage.apply", application(b"contract 1"))
+        self.submit(self.registry, "mortgage.approve", {"applicationId": app_id})
+        view = self.read(self.bank, "/v1/mortgage/applications/" + app_id)
+        self.ids.update(unit=unit, title="苏(2019)苏州市不动产权第0000001号", owner=ids[0], application=app_id,
+                        certificate=view.get("certificateNumber"))
+        self.check(view.get("state") == "registered" and view.get("priority") == 1 and str(view.get("certificateNumber", "")).startswith("MR-"),
+                   "approved application reads back registered with a certificate: %s" % view)
+        self.submit(self.bank, "mortgage.discharge", {"applicationId": app_id})
+        self.submit(self.registry, "mortgage.registerDischarge", {"applicationId": app_id})
+        self.check(self.read(self.bank, "/v1/mortgage/applications/" + app_id).get("state") == "discharged", "discharged")
+        second = self.submit(self.bank, "mortgage.apply", application(b"contract 2"))
+        self.submit(self.registry, "mortgage.reject", {"applicationId": second, "reason": "产权人身份证已过期"})
+        self.check(self.read(self.bank, "/v1/mortgage/applications/" + second).get("rejectionReason") == "产权人身份证已过期", "rejected")
+        self.submit(self.registry, "property.seize", {"unitNumber": unit, "courtOrder": "(2020)苏05执123号"})
+        self.check(self.read(self.bank, "/v1/mortgage/units/%s/encumbrances" % unit).get("seized") is True, "seized")
+        self.submit(self.registry, "property.release", {"unitNumber": unit, "courtOrder": "(2020)苏05执124号"})
+        self.check(self.read(self.bank, "/v1/mortgage/units/%s/encumbrances" % unit).get("seized") is False, "released")
+
+        exporter = "91310000MA1FL0001R"
+        self.submit(self.authority, "enterprise.register", {"creditCode": exporter, "name": "Exporter X Ltd", "publicKey": enterprise.public_text})
+        held = [{"number": "22312020000000000%d" % i, "exporter": exporter, "amount": {"minorUnits": v, "currency": "USD"},
+                 "exportDate": 20200315, "documentDigest": hashlib.sha256(b"declaration %d" % i).hexdigest()}
+                for i, v in ((1, 100000), (2, 250000))]
+        published = [{k: d[k] for k in ("number", "exporter", "amount", "exportDate")} for d in held]
+        for p, d in zip(published, held):
+            p["commitment"] = commitment(d)
+        self.submit(self.authority, "declaration.publish", {"declarations": published})
+        pre = self.read(self.bank, "/v1/trade/precheck", {"declarations": [{"number": d["number"], "fields": d} for d in held]}, method="POST")
+        self.check([x.get("code") for x in pre.get("declarations", [])] == ["OK", "OK"], "precheck: %s" % pre)
+        financing = self.submit(self.bank, "financing.record", {
+            "exporter": exporter, "amount": {"minorUnits": 300000, "currency": "USD"},
+            "pledges": [{"declaration": held[0], "amount": {"minorUnits": 100000, "currency": "USD"}},
+                        {"declaration": held[1], "amount": {"minorUnits": 200000, "currency": "USD"}}]})
+        self.submit(self.bank, "financing.record", {
+            "exporter": exporter, "amount": {"minorUnits": 1000, "currency": "USD"},
+            "pledges": [{"declaration": held[0], "amount": {"minorUnits": 1000, "currency": "USD"}}]}, expect="DUPLICATE_FINANCING")
+        self.submit(self.bank, "financing.repay", {"financingId": financing, "amount": {"minorUnits": 120000, "currency": "USD"}})
+        self.submit(enterprise, "authorization.grant", {"bank": self.bank.public_text, "expiresAt": int(time.time() * 1000) + 86400000})
+        query = self.submit(self.bank, "creditQuery.record", {"enterprise": exporter, "purpose": "pre-loan review 贷前审查"})
+        self.ids.update(exporter=exporter, enterprise=enterprise, query=query, financing=financing, declarations=held)
+        record = self.read(self.bank, "/v1/trade/enterprises/%s/credit-record?queryId=%s" % (exporter, query))
+        totals = record.get("totals", [])
+        self.check(len(record.get("financings", [])) == 1 and totals and totals[0].get("outstanding") == 180000,
+                   "credit record shows the financing and its repayment: %s" % totals)
+        self.submit(enterprise, "authorization.revoke", {"bank": self.bank.public_text})
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return self.failed == 0
+
+
+# --- command line ---------------------------------------------------------------------------------------------
+
+def _options(argv, repeatable=()):
+    opts, i = {}, 0
+    while i < len(argv):
+        if not argv[i].startswith("--") or i + 1 >= len(argv):
+            sys.exit("unexpected argument %r\n%s" % (argv[i], __doc__))
+        name = argv[i][2:]
+        if name in repeatable:
+            opts.setdefault(name, []).append(argv[i + 1])
+        else:
+            opts[name] = argv[i + 1]
+        i += 2
+    return opts
+
+
+def _json_arg(text):
+    if text.startswith("@"):
+        with open(text[1:], encoding="utf-8") as f:
+            return json.load(f)
+    return json.loads(text)
+
+
+def main(argv):
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "vectors":
+        if not rest:
+            sys.exit("vectors needs a FILE")
+        opts = _options(rest[1:])
+        return 0 if check_vectors(rest[0], backend(opts.get("backend"))) else 1
+    opts = _options(rest, repeatable=("node",))
+    key_class = backend(opts.get("backend"))
+    if cmd == "sign":
+        envelope, tx_hash = sign_transaction(key_class.from_pem(opts["key"]), opts["chain-id"], opts["type"], _json_arg(opts["body"]),
+                                             int(opts["nonce"]) if "nonce" in opts else None)
+        print(json.dumps(envelope))
+        print("hash " + tx_hash, file=sys.stderr)
+        return 0
+    if cmd == "consent":
+        print(consent_bytes(opts["chain-id"], _json_arg(opts["body"])).hex())
+        return 0
+    if cmd == "flow":
+        flow = Flow(opts["node"], key_class.from_pem(opts["registry"]), key_class.from_pem(opts["trade-authority"]),
+                    key_class.from_pem(opts["bank"]), key_class)
+        print("chain %s, %d nodes, %s backend" % (flow.chain, len(flow.nodes), key_class.name))
+        return 0 if flow.run() else 1
+    sys.exit("unknown command %r\n%s" % (cmd, __doc__))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
