@@ -97,11 +97,17 @@ public enum ChainAudit {
         }
         // The validator's own record of what it signed is newer than any backup's: keep it, or the restored node
         // could sign again, differently, for heights it signed after the backup was taken.
-        let signed = fm.fileExists(atPath: home.databasePath) ? try ChainStore(path: home.databasePath).loadSignerState() : nil
+        // (Read in a scope of its own: the connection closes before its files are replaced.)
+        let (signed, signedBlocks): ([UInt8]?, [Block]) = try {
+            guard fm.fileExists(atPath: home.databasePath) else { return (nil, []) }
+            let live = try ChainStore(path: home.databasePath)
+            return (try live.loadSignerState(), try live.loadSignerBlocks())
+        }()
         try fm.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
         for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: home.databasePath + suffix) }
         try fm.copyItem(atPath: backup, toPath: home.databasePath)
-        if let signed { try ChainStore(path: home.databasePath).saveSignerState(signed) }
+        // With the blocks that record names (its own proposals), which a restart needs to propose them again.
+        if let signed { try ChainStore(path: home.databasePath).saveSignerState(signed, blocks: signedBlocks) }
         return height
     }
 }
