@@ -8,9 +8,11 @@ import YongchainNode
 /// logs in DIR/<node>/node.log and their pids in DIR/<node>/node.pid.
 enum ClusterCommand {
     static let help = """
-    yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID]
-        Writes keys, genesis and configs for validators (a real-estate registry, a trade authority, then banks)
-        and optional non-voting observers, all on 127.0.0.1 ports BASE+1, BASE+2, ...
+    yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID] [--empty-block-ms MS]
+        Writes keys, genesis and configs for validators (a real-estate registry, a trade authority, then banks;
+        with 1 or 2 validators the registry holds both authorities and the second is bank-a) and optional
+        non-voting observers, all on 127.0.0.1 ports BASE+1, BASE+2, ...; --empty-block-ms (1 to 2999) is genesis's
+        emptyBlockIntervalMs (default 2000): how often a block is made when there are no transactions.
     yongchain cluster init --compose --dir cluster/nodes
         Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
         authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node.
