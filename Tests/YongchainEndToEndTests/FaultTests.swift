@@ -101,6 +101,8 @@ extension EndToEnd {
         /// A 41-byte unsigned gossip envelope claiming height 2^64−1 for a real peer: the node does not report
         /// catching up, reports no such height, and asks the named peer for blocks only a few times (the claim is
         /// dropped as soon as that peer has nothing above our tip), however often the lie is repeated.
+        /// (Before the fix: 16 requests in the 4 s; now the lie costs about 3 — 1 s, 2 s, 4 s of being ignored — and
+        /// ordinary catch-up of a block the peer committed first a few more.)
         @Test func aPeersUnsignedHeightClaimDecidesNothing() throws {
             let c = try ClusterHarness(validators: 2, emptyBlockMs: 200)
             try c.up()
@@ -126,7 +128,7 @@ extension EndToEnd {
             #expect(!catchingUp, "an unsigned claim made the node report catching up")
             let peers = (try c.getJSON(c.url(a) + "/v1/peers"))["peers"] as? [[String: Any]] ?? []
             #expect(peers.allSatisfy { (($0["height"] as? Int) ?? Int.max) < 1_000_000 }, "\(peers)")
-            #expect(syncRequests() - before <= 6, "\(syncRequests() - before) catch-up requests to a peer that had nothing")
+            #expect(syncRequests() - before <= 9, "\(syncRequests() - before) catch-up requests to a peer that had nothing")
             #expect(c.eventually(10) { c.height(a) >= 4 }, "consensus goes on")
         }
 
