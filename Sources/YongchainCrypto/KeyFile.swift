@@ -21,14 +21,18 @@ public enum KeyFile {
     public static func read(_ path: String) throws -> PrivateKey {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw CryptoError(code: "KEY_FILE_MISSING", message: "cannot read key file \(path): \(String(cString: strerror(errno)))")
+            let e = errno
+            // Missing is not the same as unreadable: a key another user owns (say, a container's uid) is there.
+            throw CryptoError(code: e == ENOENT ? "KEY_FILE_MISSING" : "KEY_FILE_UNREADABLE",
+                              message: "cannot read key file \(path): \(String(cString: strerror(e)))")
         }
         if st.st_mode & 0o077 != 0 {
             throw CryptoError(code: "KEY_FILE_PERMISSIONS",
                               message: "key file \(path) is readable by others (mode \(String(st.st_mode & 0o777, radix: 8))); run: chmod 600 \(path)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CryptoError(code: "KEY_FILE_MISSING", message: "cannot read key file \(path)")
+            throw CryptoError(code: "KEY_FILE_UNREADABLE",
+                              message: "key file \(path) exists but this process (uid \(getuid())) cannot read it; it belongs to uid \(st.st_uid) with mode \(String(st.st_mode & 0o777, radix: 8)): run the node as its owner, or chown it to the node's user")
         }
         do {
             return try PrivateKey(pem: String(decoding: data, as: UTF8.self))

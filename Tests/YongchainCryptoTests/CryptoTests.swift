@@ -69,6 +69,24 @@ import Testing
         }
     }
 
+    /// A key file that is not there and one that is there but cannot be read are different problems, with
+    /// different fixes (issue 16: a container's user could not read a key another user owned, and was told it
+    /// was missing). As root nothing is unreadable by permissions, so a private directory stands in for it.
+    @Test func aMissingKeyIsNotAnUnreadableOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-keydir-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (path, code) in [(dir + "/absent.key", "KEY_FILE_MISSING"), (dir, "KEY_FILE_UNREADABLE")] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            chmod(dir, 0o700)
+            do {
+                _ = try KeyFile.read(path)
+                Issue.record("\(path) was read as a key")
+            } catch let e as CryptoError {
+                #expect(e.code == code, "\(path): \(e)")
+            }
+        }
+    }
+
     @Test func publicKeyTextRoundTrip() throws {
         let k = try PrivateKey.generate().publicKey
         #expect(PublicKey(text: k.text) == k)
