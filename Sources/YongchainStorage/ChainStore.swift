@@ -43,6 +43,9 @@ public final class ChainStore: @unchecked Sendable {
     /// The committed tip, under its own lock: reading it never waits for the writer (which holds its lock through
     /// each block's fsync).
     private let cachedTip = Mutex<ChainTip?>(nil)
+    /// The chain id, fixed once the database belongs to a genesis: known from `open`, so checking a block read does
+    /// not cost a query of its own.
+    private let cachedChainID = Mutex<String?>(nil)
 
     public static let schemaVersion = 1
 
@@ -97,6 +100,7 @@ public final class ChainStore: @unchecked Sendable {
                     throw StorageError(code: "GENESIS_MISMATCH",
                                        message: "this database belongs to genesis \(existing.short), not \(genesis.hash.short); use a fresh --home or the right genesis file")
                 }
+                cachedChainID.withLock { $0 = genesis.chainID }
                 try checkTipLocked()
                 return
             }
@@ -107,6 +111,7 @@ public final class ChainStore: @unchecked Sendable {
                 try writer.run("INSERT INTO state_hashes (height, hash) VALUES (0, ?)", [.blob(initialStateHash.bytes)])
                 try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateHash: initialStateHash, time: genesis.genesisTime))
             }
+            cachedChainID.withLock { $0 = genesis.chainID }
             _ = try loadTip()
         }
     }
@@ -264,7 +269,7 @@ public final class ChainStore: @unchecked Sendable {
         let c = try checkoutReader()
         defer { checkin(c) }
         return try c.readTransaction {
-            let view = ReadView(connection: c, failures: ReadFailures())
+            let view = ReadView(connection: c, failures: ReadFailures(), knownChainID: cachedChainID.withLock { $0 })
             let result = try body(view)
             try view.failures.check()
             return result
@@ -285,7 +290,7 @@ public final class ChainStore: @unchecked Sendable {
     public func transaction(_ hash: Hash) throws -> TxRecord? { try read { try $0.transaction(hash) } }
 
     private func blockLocked(_ height: UInt64) throws -> Block? {
-        try ChainStore.block(writer, height, chainID: try chainIDLocked())
+        try ChainStore.block(writer, height, chainID: try cachedChainID.withLock { $0 } ?? chainIDLocked())
     }
 
     private func chainIDLocked() throws -> String {
@@ -440,6 +445,8 @@ public final class ChainStore: @unchecked Sendable {
 public struct ReadView: StateReader {
     let connection: Connection
     let failures: ReadFailures
+    /// The store's chain id when it is known (after `open`); otherwise read from the database.
+    let knownChainID: String?
 
     public func tip() throws -> ChainTip {
         var b: [UInt8]?
@@ -466,7 +473,7 @@ public struct ReadView: StateReader {
     /// The block at `height`, checked against its recorded hash and its own roots (`ChainStore.block`); nil if
     /// there is none. Throws STORAGE_CORRUPT for a block altered on disk.
     public func block(at height: UInt64) throws -> Block? {
-        try ChainStore.block(connection, height, chainID: try chainID())
+        try ChainStore.block(connection, height, chainID: try knownChainID ?? chainID())
     }
 
     func chainID() throws -> String {

@@ -175,7 +175,7 @@ import YongchainHTTP
         #expect(h.problem(now: t0)?.code == "STORAGE_FAILED")
         h.committed(at: t0)
         #expect(h.problem(now: t0) == nil)
-        h.corrupted(height: 97, "block 97")
+        h.corrupted("block 97")
         h.committed(at: t0)
         #expect(h.problem(now: t0)?.code == "STORAGE_CORRUPT", "corruption does not clear by itself")
     }

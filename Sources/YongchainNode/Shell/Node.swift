@@ -198,7 +198,7 @@ public final class Node: @unchecked Sendable {
     /// trust; it keeps answering /healthz, /v1/status and /metrics so the operator sees why.
     func storageError(_ error: Error, _ doing: String, height: UInt64? = nil) {
         if let c = error as? StoredBlockCorrupt {
-            health.corrupted(height: c.height, "\(c); stop this node and restore it (docs/operations.md, 'Recovery')")
+            health.corrupted("\(c); stop this node and restore it (docs/operations.md, 'Recovery')")
             logger.throttled(.error, key: "storage-corrupt", interval: 60, "storage", "\(c) (while \(doing)); consensus halted", height: c.height)
             queue.async { self.halted = true }
             return

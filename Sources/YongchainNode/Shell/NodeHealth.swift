@@ -41,8 +41,6 @@ final class NodeHealth: @unchecked Sendable {
         }
     }
 
-    var isCorrupt: Bool { lock.withLock { corrupt != nil } }
-
     func committed(at now: Date = Date()) {
         lock.withLock {
             lastCommit = now
@@ -58,7 +56,7 @@ final class NodeHealth: @unchecked Sendable {
     }
 
     /// Records the first corruption found; later ones do not replace it (the first height is where to look).
-    func corrupted(height: UInt64, _ message: String) {
+    func corrupted(_ message: String) {
         lock.withLock {
             errors += 1
             if corrupt == nil { corrupt = Problem(code: NodeCode.storageCorrupt, message: message) }
