@@ -1,31 +1,46 @@
 import YongchainCrypto
 
-/// What a block commits to. `stateHash` is the application state after executing every block *before* this one
-/// (as in Tendermint, so a proposer need not execute its own block first); block h+1 thus certifies the outcome
-/// of block h.
+/// What a block commits to, and so what a commit certificate over its hash certifies (docs/proofs.md, "Header").
+///
+/// Execution is immediate: a proposer executes its block before proposing it, and every validator executes a
+/// proposal before prevoting for it, so `stateRoot` and `resultsHash` describe the state and outcomes AFTER this
+/// block. A proof about the state at height H is thus checked against header H and certificate H — never H+1.
+///
+/// `validatorsHash` names the set that signs this block's certificate and `nextValidatorsHash` the set that signs
+/// the next one (CometBFT's `NextValidatorsHash`), so a client that trusts one header knows whose signatures to
+/// ask for on the next; they differ only at a height where a validator-set change takes effect.
 public struct BlockHeader: Sendable, Equatable, CanonicalCodable {
     public var chainID: String
     public var height: UInt64
     /// Milliseconds since the Unix epoch, as the proposer said; strictly increasing along the chain.
     public var time: Int64
     public var previousBlockHash: Hash
-    public var txRoot: Hash
-    public var stateHash: Hash
-    public var proposer: PublicKey
-    public var validatorSetHash: Hash
+    /// Hash of the certificate for the previous block (`Block.commitHash`).
     public var lastCommitHash: Hash
+    /// RFC 6962 Merkle root over the transactions, each leaf binding its hash AND its signature
+    /// (`Block.txLeaf`), so a certified header vouches for the signatures too.
+    public var txRoot: Hash
+    /// Merkle root over this block's transaction outcomes (`Block.resultsHash`).
+    public var resultsHash: Hash
+    /// Root of the sparse Merkle tree over the whole application state after this block.
+    public var stateRoot: Hash
+    public var validatorsHash: Hash
+    public var nextValidatorsHash: Hash
+    public var proposer: PublicKey
 
-    public init(chainID: String, height: UInt64, time: Int64, previousBlockHash: Hash, txRoot: Hash, stateHash: Hash,
-                proposer: PublicKey, validatorSetHash: Hash, lastCommitHash: Hash) {
+    public init(chainID: String, height: UInt64, time: Int64, previousBlockHash: Hash, lastCommitHash: Hash, txRoot: Hash,
+                resultsHash: Hash, stateRoot: Hash, validatorsHash: Hash, nextValidatorsHash: Hash, proposer: PublicKey) {
         self.chainID = chainID
         self.height = height
         self.time = time
         self.previousBlockHash = previousBlockHash
-        self.txRoot = txRoot
-        self.stateHash = stateHash
-        self.proposer = proposer
-        self.validatorSetHash = validatorSetHash
         self.lastCommitHash = lastCommitHash
+        self.txRoot = txRoot
+        self.resultsHash = resultsHash
+        self.stateRoot = stateRoot
+        self.validatorsHash = validatorsHash
+        self.nextValidatorsHash = nextValidatorsHash
+        self.proposer = proposer
     }
 
     public var hash: Hash { Hash.sha256(canonicalBytes) }
@@ -35,11 +50,13 @@ public struct BlockHeader: Sendable, Equatable, CanonicalCodable {
         w.u64(height)
         w.i64(time)
         w.hash(previousBlockHash)
-        w.hash(txRoot)
-        w.hash(stateHash)
-        w.publicKey(proposer)
-        w.hash(validatorSetHash)
         w.hash(lastCommitHash)
+        w.hash(txRoot)
+        w.hash(resultsHash)
+        w.hash(stateRoot)
+        w.hash(validatorsHash)
+        w.hash(nextValidatorsHash)
+        w.publicKey(proposer)
     }
 
     public init(from r: inout CanonicalReader) throws {
@@ -47,11 +64,13 @@ public struct BlockHeader: Sendable, Equatable, CanonicalCodable {
         height = try r.u64("header.height")
         time = try r.i64("header.time")
         previousBlockHash = try r.hash("header.previousBlockHash")
-        txRoot = try r.hash("header.txRoot")
-        stateHash = try r.hash("header.stateHash")
-        proposer = try r.publicKey("header.proposer")
-        validatorSetHash = try r.hash("header.validatorSetHash")
         lastCommitHash = try r.hash("header.lastCommitHash")
+        txRoot = try r.hash("header.txRoot")
+        resultsHash = try r.hash("header.resultsHash")
+        stateRoot = try r.hash("header.stateRoot")
+        validatorsHash = try r.hash("header.validatorsHash")
+        nextValidatorsHash = try r.hash("header.nextValidatorsHash")
+        proposer = try r.publicKey("header.proposer")
     }
 }
 
@@ -74,7 +93,19 @@ public struct Block: Sendable, Equatable, CanonicalCodable {
     public var height: UInt64 { header.height }
 
     public static func txRoot(_ txs: [Transaction], chainID: String) -> Hash {
-        Merkle.root(leaves: txs.map { $0.hash(chainID: chainID) })
+        Merkle.root(leaves: txs.map { txLeaf(hash: $0.hash(chainID: chainID), signature: $0.signature) })
+    }
+
+    /// A transaction's leaf in `txRoot`: H(0x00 || txHash || signature). The hash identifies the transaction (it
+    /// leaves the signature out, so one transaction is one hash); the leaf binds the signature that was checked.
+    public static func txLeaf(hash: Hash, signature: [UInt8]) -> Hash {
+        Hash.sha256(parts: [[0], hash.bytes, signature])
+    }
+
+    /// Merkle root over a block's outcomes in block order, each leaf H(0x00 || txHash || code): what a client
+    /// proves "transaction T was committed with code C" against. The human-readable message is not covered.
+    public static func resultsHash(_ results: [(hash: Hash, code: String)]) -> Hash {
+        Merkle.root(leaves: results.map { Hash.sha256(parts: [[0], $0.hash.bytes, Array($0.code.utf8)]) })
     }
 
     /// Why this block's body does not match its own header (transaction root, last-commit hash, chain id), or nil

@@ -8,14 +8,14 @@ import YongchainCrypto
 public struct ChainTip: Sendable, Equatable {
     public let height: UInt64
     public let blockHash: Hash
-    /// Application state hash after applying block `height` (the next header must carry it).
-    public let stateHash: Hash
+    /// Root of the application state after block `height` (block `height`'s header carries it).
+    public let stateRoot: Hash
     public let time: Int64
 
-    public init(height: UInt64, blockHash: Hash, stateHash: Hash, time: Int64) {
+    public init(height: UInt64, blockHash: Hash, stateRoot: Hash, time: Int64) {
         self.height = height
         self.blockHash = blockHash
-        self.stateHash = stateHash
+        self.stateRoot = stateRoot
         self.time = time
     }
 }
@@ -47,7 +47,7 @@ public final class ChainStore: @unchecked Sendable {
     /// not cost a query of its own.
     private let cachedChainID = Mutex<String?>(nil)
 
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     public init(path: String) throws {
         self.path = path
@@ -61,7 +61,7 @@ public final class ChainStore: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, time INTEGER NOT NULL,
                 tx_count INTEGER NOT NULL, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS commits (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS state_hashes (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS txs (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -93,7 +93,7 @@ public final class ChainStore: @unchecked Sendable {
 
     /// First start: records genesis and its initial state (height 0). Later starts: refuses a database made for a
     /// different genesis, then checks the tip.
-    public func open(genesis: Genesis, initialWrites: [(key: [UInt8], value: [UInt8]?)], initialStateHash: Hash) throws {
+    public func open(genesis: Genesis, initialWrites: [(key: [UInt8], value: [UInt8]?)], initialStateRoot: Hash) throws {
         try locked {
             if let existing = try meta("genesis").flatMap(Hash.init) {
                 guard existing == genesis.hash else {
@@ -108,8 +108,8 @@ public final class ChainStore: @unchecked Sendable {
                 try setMeta("genesis", genesis.hash.bytes)
                 try setMeta("chain_id", Array(genesis.chainID.utf8))
                 try applyWrites(initialWrites)
-                try writer.run("INSERT INTO state_hashes (height, hash) VALUES (0, ?)", [.blob(initialStateHash.bytes)])
-                try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateHash: initialStateHash, time: genesis.genesisTime))
+                try writer.run("INSERT INTO state_roots (height, hash) VALUES (0, ?)", [.blob(initialStateRoot.bytes)])
+                try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateRoot: initialStateRoot, time: genesis.genesisTime))
             }
             cachedChainID.withLock { $0 = genesis.chainID }
             _ = try loadTip()
@@ -128,7 +128,7 @@ public final class ChainStore: @unchecked Sendable {
             throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet")
         }
         var r = CanonicalReader(b)
-        let t = ChainTip(height: try r.u64(), blockHash: try r.hash(), stateHash: try r.hash(), time: try r.i64())
+        let t = ChainTip(height: try r.u64(), blockHash: try r.hash(), stateRoot: try r.hash(), time: try r.i64())
         cachedTip.withLock { $0 = t }
         return t
     }
@@ -148,26 +148,26 @@ public final class ChainStore: @unchecked Sendable {
                 throw StorageError(code: "STORAGE_CORRUPT", message: "tip block \(t.height) does not link to block \(t.height - 1)")
             }
         }
-        var prevState: Hash?
-        try writer.query("SELECT hash FROM state_hashes WHERE height = ?", [try .int(checked: t.height - 1, "height")]) { prevState = Hash($0.blob(0)) }
-        guard prevState == block.header.stateHash else {
-            throw StorageError(code: "STORAGE_CORRUPT", message: "state hash recorded for height \(t.height - 1) differs from block \(t.height)'s header")
+        var root: Hash?
+        try writer.query("SELECT hash FROM state_roots WHERE height = ?", [try .int(checked: t.height, "height")]) { root = Hash($0.blob(0)) }
+        guard root == block.header.stateRoot, t.stateRoot == root else {
+            throw StorageError(code: "STORAGE_CORRUPT", message: "the state root recorded for height \(t.height) differs from its block's header")
         }
     }
 
     // MARK: - Commit
 
     /// Stores a decided block with its certificate, its transactions' results, the state writes and the new state
-    /// hash, atomically. The block MUST extend the tip.
+    /// root, atomically. The block MUST extend the tip.
     public func commit(block: Block, certificate: CommitCertificate, writes: [(key: [UInt8], value: [UInt8]?)],
-                       results: [(hash: Hash, result: TxResult)], stateHash: Hash) throws {
+                       results: [(hash: Hash, result: TxResult)], stateRoot: Hash) throws {
         try locked {
             let t = try loadTip()
             guard block.height == t.height + 1 else {
                 throw StorageError(code: "STORAGE_NOT_NEXT", message: "block \(block.height) does not extend tip \(t.height)")
             }
             let height = try Value.int(checked: block.height, "height")
-            let next = ChainTip(height: block.height, blockHash: block.hash, stateHash: stateHash, time: block.header.time)
+            let next = ChainTip(height: block.height, blockHash: block.hash, stateRoot: stateRoot, time: block.header.time)
             try writer.transaction {
                 let data = block.canonicalBytes
                 try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data, data_hash) VALUES (?, ?, ?, ?, ?, ?)",
@@ -179,7 +179,7 @@ public final class ChainStore: @unchecked Sendable {
                                    [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
                 }
                 try applyWrites(writes)
-                try writer.run("INSERT INTO state_hashes (height, hash) VALUES (?, ?)", [height, .blob(stateHash.bytes)])
+                try writer.run("INSERT INTO state_roots (height, hash) VALUES (?, ?)", [height, .blob(stateRoot.bytes)])
                 try setTip(next)
             }
             cachedTip.withLock { $0 = next }
@@ -198,7 +198,7 @@ public final class ChainStore: @unchecked Sendable {
 
     private func setTip(_ t: ChainTip) throws {
         var w = CanonicalWriter()
-        w.u64(t.height); w.hash(t.blockHash); w.hash(t.stateHash); w.i64(t.time)
+        w.u64(t.height); w.hash(t.blockHash); w.hash(t.stateRoot); w.i64(t.time)
         try setMeta("tip", w.bytes)
     }
 
@@ -333,7 +333,7 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Checks the stored blocks `from...through` without the writer's lock: each block against its recorded hash,
     /// its roots and its stored bytes (`block(at:)`), its link to the block before, its certificate, and the state
-    /// hash its header carries against the one recorded for the height before. Throws `StoredBlockCorrupt` naming
+    /// root its header carries against the one recorded for it. Throws `StoredBlockCorrupt` naming
     /// the first bad height. It needs no signature check: a block is bound to its successor's link and to a
     /// certificate that was verified when it was committed, and the stored bytes to their digest.
     public func verifyStoredBlocks(from: UInt64, through: UInt64) throws {
@@ -348,8 +348,8 @@ public final class ChainStore: @unchecked Sendable {
                         throw StoredBlockCorrupt(height: h, reason: "it does not link to block \(h - 1)")
                     }
                 }
-                guard try v.stateHash(at: h - 1) == b.header.stateHash else {
-                    throw StoredBlockCorrupt(height: h, reason: "its header's state hash differs from the one recorded for height \(h - 1)")
+                guard try v.stateRoot(at: h) == b.header.stateRoot else {
+                    throw StoredBlockCorrupt(height: h, reason: "its header's state root differs from the one recorded for it")
                 }
                 previous = b.hash
                 h += 1
@@ -453,7 +453,7 @@ public struct ReadView: StateReader {
         try connection.query("SELECT value FROM meta WHERE key = 'tip'") { b = $0.blob(0) }
         guard let b else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
         var r = CanonicalReader(b)
-        return ChainTip(height: try r.u64(), blockHash: try r.hash(), stateHash: try r.hash(), time: try r.i64())
+        return ChainTip(height: try r.u64(), blockHash: try r.hash(), stateRoot: try r.hash(), time: try r.i64())
     }
 
     public func get(_ key: [UInt8]) -> [UInt8]? { failures.answer(nil) { try ChainStore.get(connection, key) } }
@@ -512,10 +512,10 @@ public struct ReadView: StateReader {
         return (b, c)
     }
 
-    public func stateHash(at height: UInt64) throws -> Hash? {
+    public func stateRoot(at height: UInt64) throws -> Hash? {
         guard let h = Value.int(exactly: height) else { return nil }
         var out: Hash?
-        try connection.query("SELECT hash FROM state_hashes WHERE height = ?", [h]) { out = Hash($0.blob(0)) }
+        try connection.query("SELECT hash FROM state_roots WHERE height = ?", [h]) { out = Hash($0.blob(0)) }
         return out
     }
 

@@ -33,7 +33,8 @@ func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating:
                             blockHash: rng.next() % 3 == 0 ? nil : Hash.sha256(body), validator: Int(rng.next() % 7), signature: Array(body.prefix(64)))
             #expect(try Vote(canonical: vote.canonicalBytes) == vote)
             let header = BlockHeader(chainID: chain, height: rng.next() % 10_000, time: Int64(rng.next() % 1_000_000), previousBlockHash: Hash.sha256(body),
-                                     txRoot: .zero, stateHash: Hash.sha256([1]), proposer: key(1).publicKey, validatorSetHash: .zero, lastCommitHash: .zero)
+                                     lastCommitHash: .zero, txRoot: .zero, resultsHash: Hash.sha256([2]), stateRoot: Hash.sha256([1]),
+                                     validatorsHash: .zero, nextValidatorsHash: Hash.sha256([3]), proposer: key(1).publicKey)
             let cert = CommitCertificate(height: header.height, round: 0, blockHash: header.hash,
                                          signatures: [.init(validator: 0, signature: Array(repeating: 9, count: 64))])
             let block = Block(header: header, transactions: [tx], lastCommit: rng.next() % 2 == 0 ? nil : cert)
@@ -79,6 +80,7 @@ func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating:
 }
 
 enum BlockHeaderFixture {
-    static let header = BlockHeader(chainID: "c", height: 1, time: 1, previousBlockHash: .zero, txRoot: .zero, stateHash: .zero,
-                                    proposer: key(1).publicKey, validatorSetHash: .zero, lastCommitHash: .zero)
+    static let header = BlockHeader(chainID: "c", height: 1, time: 1, previousBlockHash: .zero, lastCommitHash: .zero, txRoot: .zero,
+                                    resultsHash: .zero, stateRoot: .zero, validatorsHash: .zero, nextValidatorsHash: .zero,
+                                    proposer: key(1).publicKey)
 }

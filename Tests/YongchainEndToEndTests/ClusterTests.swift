@@ -29,7 +29,7 @@ extension EndToEnd {
                 let seen = nodes.compactMap { c.stateAt($0, height: h) }
                 #expect(seen.count == nodes.count, "not every node has block \(h)")
                 #expect(Set(seen.map(\.blockHash)).count == 1, "fork at height \(h): \(seen)")
-                #expect(Set(seen.map(\.stateHash)).count == 1, "state differs at height \(h)")
+                #expect(Set(seen.map(\.stateRoot)).count == 1, "state differs at height \(h)")
             }
         }
 
@@ -98,7 +98,7 @@ extension EndToEnd {
             for h in stride(from: 1, through: target, by: max(1, target / 50)) {
                 #expect(c.stateAt("observer-1", height: h)?.blockHash == c.stateAt("registry", height: h)?.blockHash, "height \(h)")
             }
-            #expect(c.stateAt("observer-1", height: target)?.stateHash == c.stateAt("registry", height: target)?.stateHash)
+            #expect(c.stateAt("observer-1", height: target)?.stateRoot == c.stateAt("registry", height: target)?.stateRoot)
             // An observer never signs.
             let b = try c.getJSON(c.url("registry") + "/v1/blocks/\(target)")
             #expect(((b["commit"] as? [String: Any])?["signatures"] as? [Any])?.count ?? 0 <= 4)

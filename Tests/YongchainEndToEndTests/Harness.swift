@@ -134,9 +134,9 @@ final class ClusterHarness: @unchecked Sendable {
         return cond()
     }
 
-    func stateAt(_ name: String, height: Int) -> (blockHash: String, stateHash: String)? {
+    func stateAt(_ name: String, height: Int) -> (blockHash: String, stateRoot: String)? {
         guard let b = try? getJSON(url(name) + "/v1/blocks/\(height)"), let h = b["hash"] as? String,
-              let header = b["header"] as? [String: Any], let s = header["stateHash"] as? String else { return nil }
+              let header = b["header"] as? [String: Any], let s = header["stateRoot"] as? String else { return nil }
         return (h, s)
     }
 }

@@ -72,7 +72,7 @@ extension EndToEnd {
             #expect(c.eventually(40) { c.height("bank-b") >= c.height("registry") - 1 && c.height("bank-b") > 5 })
             let top = min(c.height("bank-b"), c.height("registry"))
             for h in stride(from: 1, through: top, by: 1) {
-                #expect(c.stateAt("bank-b", height: h)?.stateHash == c.stateAt("registry", height: h)?.stateHash, "height \(h)")
+                #expect(c.stateAt("bank-b", height: h)?.stateRoot == c.stateAt("registry", height: h)?.stateRoot, "height \(h)")
             }
         }
     }

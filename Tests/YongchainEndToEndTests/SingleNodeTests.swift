@@ -30,7 +30,7 @@ extension EndToEnd {
             }
             let shown = try c.cli(["blocks", "show", "latest", "--node", node])
             #expect(shown.status == 0)
-            #expect(shown.out.contains("\"stateHash\""))
+            #expect(shown.out.contains("\"stateRoot\""))
             let list = try c.cli(["blocks", "list", "--node", node])
             #expect(list.out.contains("\"txCount\" : 1"))
             // A usage error is one line and exit status 2.

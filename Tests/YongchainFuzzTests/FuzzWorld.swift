@@ -97,8 +97,9 @@ enum FuzzWorld {
     /// The block after `tip` carrying `txs`, proposed by the only validator.
     static func block(after tip: ChainTip, time: Int64, txs: [Transaction], lastCommit: CommitCertificate?) -> Block {
         let header = BlockHeader(chainID: chainID, height: tip.height + 1, time: time, previousBlockHash: tip.blockHash,
-                                 txRoot: Block.txRoot(txs, chainID: chainID), stateHash: tip.stateHash, proposer: registry.publicKey,
-                                 validatorSetHash: validators.hash, lastCommitHash: Block.commitHash(lastCommit))
+                                 lastCommitHash: Block.commitHash(lastCommit), txRoot: Block.txRoot(txs, chainID: chainID),
+                                 resultsHash: .zero, stateRoot: tip.stateRoot, validatorsHash: validators.hash,
+                                 nextValidatorsHash: validators.hash, proposer: registry.publicKey)
         return Block(header: header, transactions: txs, lastCommit: lastCommit)
     }
 

@@ -12,14 +12,14 @@ enum GossipSeeds {
     /// A small chain of real blocks, independent of any node (for decoder seeds).
     static let blocks: [(block: Block, certificate: CommitCertificate)] = {
         var out: [(Block, CommitCertificate)] = []
-        var tip = ChainTip(height: 0, blockHash: .zero, stateHash: FuzzWorld.digest("state"), time: 1_700_000_000_000)
+        var tip = ChainTip(height: 0, blockHash: .zero, stateRoot: FuzzWorld.digest("state"), time: 1_700_000_000_000)
         var last: CommitCertificate?
         for h in 1...3 {
             let txs = (0..<h - 1).map { FuzzWorld.transaction("fuzz.note", [UInt8(h), UInt8($0)], by: FuzzWorld.bankA, nonce: UInt64(h * 10 + $0)) }
             let b = FuzzWorld.block(after: tip, time: tip.time + 1000, txs: txs, lastCommit: last)
             let c = FuzzWorld.certificate(for: b)
             out.append((b, c))
-            tip = ChainTip(height: b.height, blockHash: b.hash, stateHash: tip.stateHash, time: b.header.time)
+            tip = ChainTip(height: b.height, blockHash: b.hash, stateRoot: tip.stateRoot, time: b.header.time)
             last = c
         }
         return out

@@ -71,7 +71,11 @@ final class NodeFixture: @unchecked Sendable {
             // Every tenth block also carries a transaction the application refuses: committed, with a result code.
             let txs = special[h] ?? (h % 10 == 0 ? [w.transaction("fuzz.note", Array("block \(h)".utf8), by: w.bankB, nonce: UInt64(h))] : [])
             let tip = node.store.tip
-            let block = w.block(after: tip, time: base + Int64(h) * 100, txs: txs, lastCommit: lastCommit)
+            var block = w.block(after: tip, time: base + Int64(h) * 100, txs: txs, lastCommit: lastCommit)
+            // Executed before it is certified, as a proposer does: the header carries the state after it.
+            let executed = try node.applier.executor.execute(block, on: node.store.committedState, previousStateRoot: tip.stateRoot)
+            block.header.resultsHash = executed.resultsHash
+            block.header.stateRoot = executed.stateRoot
             let cert = w.certificate(for: block)
             let exec = try node.applier.apply(block, certificate: cert, checks: .full)
             node.committedHeight.store(block.height, ordering: .releasing)

@@ -11,7 +11,7 @@ import Testing
     var set: ValidatorSet { ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) }) }
     var validator: BlockValidator { BlockValidator(chainID: chain, validators: set, maxTransactions: 10) }
 
-    let tip = ChainTip(height: 4, blockHash: Hash.sha256([4]), stateHash: Hash.sha256([44]), time: 1000)
+    let tip = ChainTip(height: 4, blockHash: Hash.sha256([4]), stateRoot: Hash.sha256([44]), time: 1000)
 
     func certificate(for hash: Hash, height: UInt64, signers: [Int]) -> CommitCertificate {
         CommitCertificate(height: height, round: 0, blockHash: hash, signatures: signers.map { i in
@@ -23,8 +23,9 @@ import Testing
     func block(_ edit: (inout BlockHeader, inout [Transaction], inout CommitCertificate?) -> Void = { _, _, _ in }) -> Block {
         var txs = [Transaction.signed(type: "t", body: [1], nonce: 1, key: keys[0], chainID: chain)]
         var cert: CommitCertificate? = certificate(for: tip.blockHash, height: tip.height, signers: [0, 1, 2])
-        var h = BlockHeader(chainID: chain, height: 5, time: 2000, previousBlockHash: tip.blockHash, txRoot: .zero, stateHash: tip.stateHash,
-                            proposer: keys[1].publicKey, validatorSetHash: set.hash, lastCommitHash: .zero)
+        var h = BlockHeader(chainID: chain, height: 5, time: 2000, previousBlockHash: tip.blockHash, lastCommitHash: .zero, txRoot: .zero,
+                            resultsHash: .zero, stateRoot: .zero, validatorsHash: set.hash, nextValidatorsHash: set.hash,
+                            proposer: keys[1].publicKey)
         edit(&h, &txs, &cert)
         if h.txRoot == .zero { h.txRoot = Block.txRoot(txs, chainID: chain) }
         if h.lastCommitHash == .zero { h.lastCommitHash = Block.commitHash(cert) }
@@ -42,8 +43,8 @@ import Testing
             ("chain id", block { h, _, _ in h.chainID = "other" }),
             ("height", block { h, _, _ in h.height = 6 }),
             ("previous hash", block { h, _, _ in h.previousBlockHash = .zero }),
-            ("state hash", block { h, _, _ in h.stateHash = .zero }),
-            ("validator set", block { h, _, _ in h.validatorSetHash = Hash.sha256([9]) }),
+            ("validator set", block { h, _, _ in h.validatorsHash = Hash.sha256([9]) }),
+            ("next validator set", block { h, _, _ in h.nextValidatorsHash = Hash.sha256([9]) }),
             ("proposer", block { h, _, _ in h.proposer = try! PrivateKey.generate().publicKey }),
             ("time not after", block { h, _, _ in h.time = 1000 }),
             ("time in the future", block { h, _, _ in h.time = 20_000 }),

@@ -10,12 +10,12 @@ import Testing
     func chain(_ n: UInt64) throws -> (ChainStore, Genesis) {
         let g = testGenesis()
         let s = try ChainStore(path: tempPath("chain.sqlite"))
-        try s.open(genesis: g, initialWrites: [], initialStateHash: .zero)
+        try s.open(genesis: g, initialWrites: [], initialStateRoot: .zero)
         for h in 1...n {
             let b = makeBlock(h, tip: s.tip)
             try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
                          writes: [(Array("k/\(h)".utf8), [UInt8(h)])], results: [(b.transactions[0].hash(chainID: g.chainID), .ok)],
-                         stateHash: s.tip.stateHash)
+                         stateRoot: b.header.stateRoot)
         }
         return (s, g)
     }
@@ -71,14 +71,14 @@ import Testing
         let (s, g) = try chain(4)
         try alter(s, height: 4)
         let again = try ChainStore(path: s.path)
-        #expect(throws: StoredBlockCorrupt.self) { try again.open(genesis: g, initialWrites: [], initialStateHash: .zero) }
+        #expect(throws: StoredBlockCorrupt.self) { try again.open(genesis: g, initialWrites: [], initialStateRoot: .zero) }
     }
 
     @Test func heightsBeyondSQLiteAreAbsentNotATrap() throws {
         let (s, _) = try chain(2)
         #expect(try s.block(at: UInt64.max) == nil)
         #expect(try s.certificate(at: UInt64(Int64.max) + 1) == nil)
-        #expect(try s.read { try $0.stateHash(at: UInt64.max) } == nil)
+        #expect(try s.read { try $0.stateRoot(at: UInt64.max) } == nil)
         #expect(try s.read { try $0.recentBlocks(limit: 10, before: UInt64.max) }.count == 2)
     }
 
@@ -108,7 +108,7 @@ import Testing
         let big = (0..<2_000).map { (key: Array("fill/\($0)".utf8), value: Optional([UInt8](repeating: 7, count: 512))) }
         do {
             try s.commit(block: b, certificate: CommitCertificate(height: 3, round: 0, blockHash: b.hash, signatures: []),
-                         writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], stateHash: .zero)
+                         writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], stateRoot: b.header.stateRoot)
             Issue.record("a commit went through on a full database")
         } catch let e as StorageError {
             #expect(e.code == "STORAGE_FAILED" && e.message.contains("full"), "\(e)")
@@ -117,7 +117,7 @@ import Testing
         #expect(try s.block(at: 3) == nil)
         try s.writer.exec("PRAGMA max_page_count = 1000000")
         try s.commit(block: b, certificate: CommitCertificate(height: 3, round: 0, blockHash: b.hash, signatures: []),
-                     writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], stateHash: .zero)
+                     writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], stateRoot: b.header.stateRoot)
         #expect(s.tip.height == 3)
     }
 }
@@ -132,7 +132,7 @@ import Testing
         let g = testGenesis()
         let path = tempPath("chain.sqlite")
         let s = try ChainStore(path: path)
-        try s.open(genesis: g, initialWrites: [], initialStateHash: .zero)
+        try s.open(genesis: g, initialWrites: [], initialStateRoot: .zero)
         let k = try PrivateKey.fromSeed([UInt8](repeating: 1, count: 32))
         var rng = SystemRandomNumberGenerator()
         let blocks = max(1, total / perBlock)
@@ -146,11 +146,12 @@ import Testing
             }
             let tip = s.tip
             let header = BlockHeader(chainID: g.chainID, height: h, time: tip.time + 1, previousBlockHash: tip.blockHash,
-                                     txRoot: Block.txRoot(txs, chainID: g.chainID), stateHash: tip.stateHash, proposer: k.publicKey,
-                                     validatorSetHash: .zero, lastCommitHash: Block.commitHash(nil))
+                                     lastCommitHash: Block.commitHash(nil), txRoot: Block.txRoot(txs, chainID: g.chainID),
+                                     resultsHash: .zero, stateRoot: tip.stateRoot, validatorsHash: .zero, nextValidatorsHash: .zero,
+                                     proposer: k.publicKey)
             let b = Block(header: header, transactions: txs, lastCommit: nil)
             try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
-                         writes: [], results: [], stateHash: tip.stateHash)
+                         writes: [], results: [], stateRoot: b.header.stateRoot)
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         print("stored \(blocks) blocks × \(perBlock) transactions in \(String(format: "%.1f", Date().timeIntervalSince(built))) s, \(size / 1_048_576) MiB")

@@ -151,7 +151,7 @@ struct API: Sendable {
         let height: UInt64
         let latestBlockHash: String
         let latestBlockTime: Int64
-        let stateHash: String
+        let stateRoot: String
         let mempoolSize: Int
         let consensus: ConsensusJSON
         let catchingUp: Bool
@@ -174,7 +174,7 @@ struct API: Sendable {
         return .json(200, JSON.encode(StatusJSON(
             chainId: node.chainID, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
             validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
-            stateHash: tip.stateHash.hex, mempoolSize: node.mempool.count,
+            stateRoot: tip.stateRoot.hex, mempoolSize: node.mempool.count,
             consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
             health: problem?.code ?? "ok", healthMessage: problem?.message)))
     }

@@ -75,11 +75,13 @@ struct BlockJSON: Encodable {
         let height: UInt64
         let time: Int64
         let previousBlockHash: String
-        let txRoot: String
-        let stateHash: String
-        let proposer: String
-        let validatorSetHash: String
         let lastCommitHash: String
+        let txRoot: String
+        let resultsHash: String
+        let stateRoot: String
+        let validatorsHash: String
+        let nextValidatorsHash: String
+        let proposer: String
     }
     struct Commit: Encodable {
         let height: UInt64
@@ -109,8 +111,9 @@ struct BlockJSON: Encodable {
         hash = b.hash.hex
         let h = b.header
         header = Header(chainId: h.chainID, height: h.height, time: h.time, previousBlockHash: h.previousBlockHash.hex,
-                        txRoot: h.txRoot.hex, stateHash: h.stateHash.hex, proposer: h.proposer.text,
-                        validatorSetHash: h.validatorSetHash.hex, lastCommitHash: h.lastCommitHash.hex)
+                        lastCommitHash: h.lastCommitHash.hex, txRoot: h.txRoot.hex, resultsHash: h.resultsHash.hex,
+                        stateRoot: h.stateRoot.hex, validatorsHash: h.validatorsHash.hex,
+                        nextValidatorsHash: h.nextValidatorsHash.hex, proposer: h.proposer.text)
         transactions = zip(b.transactions, results).map { tx, r in
             Tx(hash: tx.hash(chainID: chainID).hex, type: tx.type, signer: tx.signer.text, nonce: String(tx.nonce),
                body: Hex.encode(tx.body), signature: Hex.encode(tx.signature), code: r?.result.code, message: r?.result.message)

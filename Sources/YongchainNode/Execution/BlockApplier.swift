@@ -21,11 +21,16 @@ struct BlockApplier {
     /// How much of a block is still to be checked.
     enum Checks {
         /// Everything: the certificate against the validator set, then the block against the tip (links, roots,
-        /// the previous block's certificate, no transaction already committed, every signature). For blocks that
-        /// arrive with a certificate: catch-up and the audit.
+        /// the previous block's certificate, no transaction already committed, every transaction's signature),
+        /// then its execution against the header's results hash and state root. For `verify chain`, which checks
+        /// what the node did by doing all of it again.
         case full
-        /// Nothing more: this node's core decided it, having judged the proposal valid (the same checks, when
-        /// it arrived) and counted the precommits of the certificate, each signature verified on receipt.
+        /// As `full`, but transactions' signatures are trusted once the certificate verifies: the header's
+        /// transaction root binds every signature, and no honest validator prevotes a block with a bad one, so
+        /// more than two thirds of the power vouching for the header vouches for them (catch-up).
+        case certified
+        /// Nothing more: this node's core decided it, having judged the proposal valid (the same checks and the
+        /// execution, when it arrived) and counted the precommits of the certificate, each verified on receipt.
         case decidedHere
     }
 
@@ -40,14 +45,15 @@ struct BlockApplier {
     }
 
     /// Checks (as `checks` says), executes and commits `block`, which MUST be the block after the store's tip.
-    /// Returns what the execution produced (results and state hash), as committed.
+    /// `executed` is this block's execution against the current tip when the node already ran it (judging the
+    /// proposal, or proposing it); it is used instead of running the block again. Returns what was committed.
     @discardableResult
-    func apply(_ block: Block, certificate: CommitCertificate, checks: Checks) throws -> BlockExecution {
+    func apply(_ block: Block, certificate: CommitCertificate, checks: Checks, executed: BlockExecution? = nil) throws -> BlockExecution {
         let tip = store.tip
         guard block.height == tip.height + 1 else {
             throw BlockInvalid("height \(block.height) does not follow the tip \(tip.height)")
         }
-        if case .full = checks {
+        if checks != .decidedHere {
             // The certificate first (cheap: a few signatures), then everything else.
             if let signatures {
                 try certificate.verify(validators: validators, chainID: chainID, height: block.height, blockHash: block.hash,
@@ -55,12 +61,14 @@ struct BlockApplier {
             } else {
                 try certificate.verify(validators: validators, chainID: chainID, height: block.height, blockHash: block.hash)
             }
+            let trusted = checks == .certified
             try validator.validate(block, tip: tip, previous: nil, isCommitted: { try store.isCommitted($0) },
-                                   isVerified: { _ in false }, maxTime: nil, signatures: signatures)
+                                   isVerified: { _ in trusted }, maxTime: nil, signatures: signatures)
         }
-        let exec = try executor.execute(block, on: store.committedState, previousStateHash: tip.stateHash)
+        let exec = try executed ?? executor.execute(block, on: store.committedState, previousStateRoot: tip.stateRoot)
+        if let why = exec.mismatch(block.header) { throw BlockInvalid(why) }
         try store.commit(block: block, certificate: certificate, writes: exec.writes,
-                         results: exec.results.map { ($0.hash, $0.result) }, stateHash: exec.stateHash)
+                         results: exec.results.map { ($0.hash, $0.result) }, stateRoot: exec.stateRoot)
         return exec
     }
 }

@@ -7,7 +7,15 @@ import YongchainStorage
 struct BlockExecution {
     let writes: [(key: [UInt8], value: [UInt8]?)]
     let results: [(hash: Hash, result: TxResult)]
-    let stateHash: Hash
+    let stateRoot: Hash
+    let resultsHash: Hash
+
+    /// Why `header` does not carry what executing its block gave here, or nil when it does.
+    func mismatch(_ header: BlockHeader) -> String? {
+        if header.resultsHash != resultsHash { return "results hash \(header.resultsHash.short) differs from ours \(resultsHash.short)" }
+        if header.stateRoot != stateRoot { return "state root \(header.stateRoot.short) differs from ours \(stateRoot.short)" }
+        return nil
+    }
 }
 
 struct BlockExecutor {
@@ -17,7 +25,7 @@ struct BlockExecutor {
     /// Deterministic: the same block on the same state gives the same writes, results and hash on every node.
     /// Throws the storage error if any read of `state` failed: a result computed from a failed read (which the
     /// handlers saw as an absent key) is never returned, so it can never be committed.
-    func execute(_ block: Block, on state: StateReader, previousStateHash: Hash) throws -> BlockExecution {
+    func execute(_ block: Block, on state: StateReader, previousStateRoot: Hash) throws -> BlockExecution {
         let overlay = StateOverlay(base: state)
         var results: [(hash: Hash, result: TxResult)] = []
         results.reserveCapacity(block.transactions.count)
@@ -30,9 +38,10 @@ struct BlockExecutor {
         }
         try state.checkReads()
         let writes = overlay.blockWrites
-        let hash = StateHash.next(previous: previousStateHash, height: block.height, writes: writes,
+        let hash = StateHash.next(previous: previousStateRoot, height: block.height, writes: writes,
                                   results: results.map { ($0.hash, $0.result) })
-        return BlockExecution(writes: writes, results: results, stateHash: hash)
+        return BlockExecution(writes: writes, results: results, stateRoot: hash,
+                              resultsHash: Block.resultsHash(results.map { ($0.hash, $0.result.code) }))
     }
 
     /// The genesis state and its hash.
@@ -65,8 +74,8 @@ struct BlockValidator {
         guard h.chainID == chainID else { throw BlockInvalid("chain id \(h.chainID)") }
         guard h.height == tip.height + 1 else { throw BlockInvalid("height \(h.height), expected \(tip.height + 1)") }
         guard h.previousBlockHash == tip.blockHash else { throw BlockInvalid("previous block hash does not match the tip") }
-        guard h.stateHash == tip.stateHash else { throw BlockInvalid("state hash \(h.stateHash.short) differs from ours \(tip.stateHash.short)") }
-        guard h.validatorSetHash == validators.hash else { throw BlockInvalid("validator set hash") }
+        guard h.validatorsHash == validators.hash else { throw BlockInvalid("validators hash") }
+        guard h.nextValidatorsHash == validators.hash else { throw BlockInvalid("next validators hash") }
         guard validators.index(of: h.proposer) != nil else { throw BlockInvalid("proposer is not a validator") }
         guard h.time > tip.time else { throw BlockInvalid("time \(h.time) is not after the previous block's \(tip.time)") }
         if let maxTime, h.time > maxTime { throw BlockInvalid("time \(h.time) is too far in the future") }
@@ -85,8 +94,8 @@ struct BlockValidator {
             } catch { throw BlockInvalid("\(error)") }
         }
         var seen = Set<Hash>()
-        var hashes: [Hash] = []
-        hashes.reserveCapacity(block.transactions.count)
+        var leaves: [Hash] = []
+        leaves.reserveCapacity(block.transactions.count)
         for tx in block.transactions {
             let th = tx.hash(chainID: chainID)
             guard seen.insert(th).inserted else { throw BlockInvalid("transaction \(th.short) appears twice") }
@@ -95,8 +104,8 @@ struct BlockValidator {
                 let ok = signatures?.verify(tx, hash: th) ?? tx.verifySignature(chainID: chainID)
                 guard ok else { throw BlockInvalid("bad signature on transaction \(th.short)") }
             }
-            hashes.append(th)
+            leaves.append(Block.txLeaf(hash: th, signature: tx.signature))
         }
-        guard Merkle.root(leaves: hashes) == h.txRoot else { throw BlockInvalid("transaction root") }
+        guard Merkle.root(leaves: leaves) == h.txRoot else { throw BlockInvalid("transaction root") }
     }
 }

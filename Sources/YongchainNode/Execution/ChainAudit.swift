@@ -5,7 +5,7 @@ import YongchainCrypto
 import YongchainStorage
 
 /// Offline audit of a node's whole chain: every block's links, transaction root and previous-block certificate,
-/// its own commit certificate, and re-execution from genesis reproducing every recorded state hash. It reads a
+/// its own commit certificate, and re-execution from genesis reproducing every recorded state root. It reads a
 /// consistent copy (SQLite's backup API), so the node's data is never touched, even while the node runs.
 public enum ChainAudit {
     public struct Failure: Error, CustomStringConvertible {
@@ -38,8 +38,8 @@ public enum ChainAudit {
                                    maxTransactions: genesis.consensus.maxBlockTransactions, application: application,
                                    store: replay, signatures: nil)
         let g = try applier.executor.genesisState(genesis, base: EmptyState())
-        try replay.open(genesis: genesis, initialWrites: g.writes, initialStateHash: g.hash)
-        guard try source.read({ try $0.stateHash(at: 0) }) == g.hash else {
+        try replay.open(genesis: genesis, initialWrites: g.writes, initialStateRoot: g.hash)
+        guard try source.read({ try $0.stateRoot(at: 0) }) == g.hash else {
             throw Failure(height: 0, reason: "the recorded genesis state differs from the state genesis.json implies")
         }
 
@@ -47,11 +47,11 @@ public enum ChainAudit {
         while h <= tip.height {
             let (block, certificate, recorded): (Block?, CommitCertificate?, Hash?)
             do {
-                (block, certificate, recorded) = try source.read { v in (try v.block(at: h), try v.certificate(at: h), try v.stateHash(at: h)) }
+                (block, certificate, recorded) = try source.read { v in (try v.block(at: h), try v.certificate(at: h), try v.stateRoot(at: h)) }
             } catch let e as StoredBlockCorrupt {
                 throw Failure(height: e.height, reason: e.reason)
             }
-            guard let block, let certificate, let recorded else { throw Failure(height: h, reason: "block, certificate or state hash missing") }
+            guard let block, let certificate, let recorded else { throw Failure(height: h, reason: "block, certificate or state root missing") }
             let exec: BlockExecution
             do {
                 exec = try applier.apply(block, certificate: certificate, checks: .full)
@@ -60,8 +60,8 @@ public enum ChainAudit {
             } catch let e as CommitError {
                 throw Failure(height: h, reason: "\(e)")
             }
-            guard exec.stateHash == recorded else {
-                throw Failure(height: h, reason: "re-execution gives state hash \(exec.stateHash.short), the node recorded \(recorded.short)")
+            guard exec.stateRoot == recorded else {
+                throw Failure(height: h, reason: "re-execution gives state root \(exec.stateRoot.short), the node recorded \(recorded.short)")
             }
             if h % 1000 == 0 { progress(h, tip.height) }
             h += 1

@@ -78,7 +78,7 @@ extension Node {
                 do {
                     // Every check (certificate, then the block: signatures are in the cache from above), then the
                     // commit. A failed commit (storage) is not progress: the loop sleeps before trying again.
-                    guard try commit(block: e.block, certificate: e.certificate, checks: .full) else { return (applied, false) }
+                    guard try commit(block: e.block, certificate: e.certificate, checks: .certified) else { return (applied, false) }
                 } catch {
                     logger.warn("sync", "peer \(p.name) sent a block that does not verify: \(error)", height: e.block.height)
                     metrics.count("gossip_invalid_total")

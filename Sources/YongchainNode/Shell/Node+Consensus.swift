@@ -74,7 +74,11 @@ extension Node {
         }
         // e. Apply, or fetch: catch-up commits a block it fetches with its certificate the same way.
         if let d = ready.apply, let block = blocks[d.blockHash] {
-            _ = try? commit(block: block, certificate: d.certificate)  // decided here: only storage can fail, handled inside
+            do { _ = try commit(block: block, certificate: d.certificate) } catch {
+                // Storage failures are handled inside; this is a decided block whose header does not match what
+                // executing it gives here: this node's state or code differs from the certifying majority's.
+                logger.error("consensus", "the decided block does not execute here as its header says: \(error)", height: d.height)
+            }
         } else if let d = ready.fetch {
             catchUp.decided(height: d.height)
             logger.info("consensus", "decided a block this node does not hold; fetching it", height: d.height)
@@ -146,12 +150,24 @@ extension Node {
         let gone = Set(committed)
         let entries = candidates.filter { !gone.contains($0.hash) }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let header = BlockHeader(chainID: chainID, height: h, time: max(now, tip.time + 1), previousBlockHash: tip.blockHash,
-                                 txRoot: Merkle.root(leaves: entries.map(\.hash)), stateHash: tip.stateHash,
-                                 proposer: key.publicKey, validatorSetHash: validators.hash,
-                                 lastCommitHash: Block.commitHash(lastCommit))
-        let block = Block(header: header, transactions: entries.map(\.tx), lastCommit: lastCommit)
+        var block = Block(header: BlockHeader(
+            chainID: chainID, height: h, time: max(now, tip.time + 1), previousBlockHash: tip.blockHash,
+            lastCommitHash: Block.commitHash(lastCommit),
+            txRoot: Merkle.root(leaves: entries.map { Block.txLeaf(hash: $0.hash, signature: $0.tx.signature) }),
+            resultsHash: Hash.zero, stateRoot: Hash.zero, validatorsHash: validators.hash, nextValidatorsHash: validators.hash,
+            proposer: key.publicKey), transactions: entries.map(\.tx), lastCommit: lastCommit)
+        // Execute before proposing: the header carries the state and outcomes after this block.
+        let exec: BlockExecution
+        do {
+            exec = try applier.executor.execute(block, on: store.committedState, previousStateRoot: tip.stateRoot)
+        } catch {
+            storageError(error, "executing a proposal", height: h)
+            return
+        }
+        block.header.resultsHash = exec.resultsHash
+        block.header.stateRoot = exec.stateRoot
         blocks[block.hash] = block
+        executions[block.hash] = exec
         feed(.value(height: h, round: r, blockHash: block.hash))
     }
 
@@ -176,6 +192,11 @@ extension Node {
                 try blockValidator.validate(block, tip: tip, previous: nil, isCommitted: { v.isCommitted($0) },
                                             isVerified: { mempool.contains($0) }, maxTime: maxTime, signatures: signatures)
             }
+            // Immediate execution: the header must carry what running the block here gives.
+            let exec = try executions[block.hash]
+                ?? applier.executor.execute(block, on: store.committedState, previousStateRoot: tip.stateRoot)
+            if let why = exec.mismatch(block.header) { throw BlockInvalid(why) }
+            executions[block.hash] = exec
         } catch let e as BlockInvalid {
             valid = false
             logger.warn("consensus", "proposal rejected: \(e)", height: p.height, ["round": "\(p.round)"])
@@ -203,7 +224,8 @@ extension Node {
         let started = Date()
         let exec: BlockExecution
         do {
-            exec = try applier.apply(block, certificate: certificate, checks: checks)
+            exec = try applier.apply(block, certificate: certificate, checks: checks,
+                                     executed: checks == .decidedHere ? executions[block.hash] : nil)
         } catch let e as BlockInvalid {
             throw e
         } catch let e as CommitError {
@@ -223,6 +245,7 @@ extension Node {
         metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt), validators: validators)
         lastBlockCommittedAt = Date()
         blocks = blocks.filter { $0.value.height > block.height }
+        executions.removeAll()
         ownMessages.removeAll()
         pendingValue = nil
         logger.debug("consensus", "committed", height: block.height, ["txs": "\(block.transactions.count)", "hash": block.hash.short])

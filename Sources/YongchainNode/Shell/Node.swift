@@ -57,6 +57,9 @@ public final class Node: @unchecked Sendable {
     var driver: ConsensusDriver
     /// Blocks of the current and next height this node holds: its own values and the proposals it received.
     var blocks: [Hash: Block] = [:]
+    /// What executing those blocks against the tip gave (immediate execution: a block is executed before this
+    /// node proposes or prevotes for it), so a decided block is not executed twice. Cleared at each commit.
+    var executions: [Hash: BlockExecution] = [:]
     var pendingValue: (height: UInt64, round: Int32)?
     /// This node's signed messages of the current height, re-sent every second.
     var ownMessages: [GossipMessage] = []
@@ -104,7 +107,7 @@ public final class Node: @unchecked Sendable {
         applier = BlockApplier(chainID: chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions,
                                application: application, store: store, signatures: signatures)
         let g = try applier.executor.genesisState(genesis, base: EmptyState())
-        try store.open(genesis: genesis, initialWrites: g.writes, initialStateHash: g.hash)
+        try store.open(genesis: genesis, initialWrites: g.writes, initialStateRoot: g.hash)
         committedHeight.store(store.tip.height, ordering: .releasing)
         // The newest blocks are checked before anything is served or signed; the whole chain is checked in the
         // background after start (`scrubStoredChain`). A corrupt block stops the start, naming its height.
