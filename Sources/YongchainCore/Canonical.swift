@@ -147,6 +147,9 @@ public enum Domain: String, Sendable, CaseIterable {
     /// The chain's identity: `Genesis.hash` is SHA-256 over this tag, the chain id, then the rest of the genesis
     /// (`Genesis.identityBytes`). Hashed, never signed; tagged so no other message can hash to a chain's identity.
     case genesis = "yongchain/genesis/v1"
+    /// The state tree's key hashing: `keyHash(stateKey) = SHA-256(CanonicalWriter.string(rawValue) || stateKey)`.
+    /// Hashed, never signed; tagged so a state key's position in the tree is no other message's hash.
+    case stateKey = "yongchain/state-key/v1"
 
     /// tag || chainId || message, each length-prefixed.
     public func signingBytes(chainID: String, message: [UInt8]) -> [UInt8] {

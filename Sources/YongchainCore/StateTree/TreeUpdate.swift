@@ -1,0 +1,24 @@
+import YongchainCrypto
+
+/// What one block's writes did to the state tree: the new root and what to persist and, later, prune.
+///
+/// The caller MUST store every node in `newNodes` before it records `root` as a block's state root. Nodes in
+/// `staleNodes` are no longer referenced from `root`; they are still referenced by earlier roots, so they may be
+/// deleted only once no earlier version needs to be read.
+public struct TreeUpdate: Sendable {
+    /// nil = the empty tree.
+    public let root: ChildRef?
+    /// `root?.hash`, or 32 zero bytes for the empty tree.
+    public let rootHash: Hash
+    /// Every node this update created, all under the update's version.
+    public let newNodes: [(key: NodeKey, node: TreeNode)]
+    /// Every existing node the new root no longer references.
+    public let staleNodes: [NodeKey]
+
+    public init(root: ChildRef?, newNodes: [(key: NodeKey, node: TreeNode)], staleNodes: [NodeKey]) {
+        self.root = root
+        self.rootHash = root?.hash ?? Hash.zero
+        self.newNodes = newNodes
+        self.staleNodes = staleNodes
+    }
+}
