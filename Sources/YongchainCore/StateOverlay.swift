@@ -64,19 +64,3 @@ public final class StateOverlay: StateReader {
         return block.sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }.map { ($0.key.bytes, $0.value) }
     }
 }
-
-/// The chain's state hash: a hash chain over each block's sorted writes and transaction results, so equal
-/// histories give equal hashes and any divergence shows in the next block header.
-public enum StateHash {
-    public static func next(previous: Hash, height: UInt64, writes: [(key: [UInt8], value: [UInt8]?)], results: [(Hash, TxResult)]) -> Hash {
-        var w = CanonicalWriter(capacity: 64 + writes.count * 64)
-        w.hash(previous)
-        w.u64(height)
-        w.list(writes) { w, e in
-            w.bytes(e.key)
-            if let v = e.value { w.u8(1); w.bytes(v) } else { w.u8(0) }
-        }
-        w.list(results) { w, r in w.hash(r.0); w.string(r.1.code) }
-        return Hash.sha256(w.bytes)
-    }
-}

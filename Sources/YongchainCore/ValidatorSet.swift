@@ -42,11 +42,8 @@ public struct ValidatorSet: Sendable, Equatable {
         return schedule[Int(k)]
     }
 
-    public var hash: Hash {
-        var w = CanonicalWriter()
-        w.list(validators) { w, v in w.string(v.name); w.publicKey(v.publicKey); w.u64(v.power) }
-        return Hash.sha256(w.bytes)
-    }
+    /// SHA-256 over the set's canonical encoding (below): what headers carry as `validatorsHash`.
+    public var hash: Hash { Hash.sha256(canonicalBytes) }
 
     /// One cycle of Tendermint's proposer-priority algorithm: each step every validator gains its power, the one
     /// with the highest priority (lowest index on ties) proposes and pays the total. Over a cycle each validator
@@ -70,5 +67,29 @@ public struct ValidatorSet: Sendable, Equatable {
             out.append(best)
         }
         return out
+    }
+}
+
+extension ValidatorSet: CanonicalCodable {
+    /// Most validators a decoded set may hold (genesis allows at most 1,000 organisations).
+    public static let maxValidators = 1_000
+
+    /// The validators in order: name, public key, power each. `hash` is SHA-256 over exactly these bytes.
+    public func encode(to w: inout CanonicalWriter) {
+        w.list(validators) { w, v in w.string(v.name); w.publicKey(v.publicKey); w.u64(v.power) }
+    }
+
+    /// Decodes a set from outside (a proof bundle): 1 to 1,000 validators, each power 1 to `Genesis.maxPower`, so
+    /// the total and the quorum arithmetic cannot overflow.
+    public init(from r: inout CanonicalReader) throws {
+        let vs = try r.list("validators", max: ValidatorSet.maxValidators) { r in
+            let name = try r.string("validator.name", max: 128)
+            let key = try r.publicKey("validator.publicKey")
+            let power = try r.u64("validator.power")
+            guard (1...Genesis.maxPower).contains(power) else { throw EncodingError.invalid("validator.power", "\(power) is not 1 to \(Genesis.maxPower)") }
+            return Validator(name: name, publicKey: key, power: power)
+        }
+        guard !vs.isEmpty else { throw EncodingError.invalid("validators", "an empty set") }
+        self.init(vs)
     }
 }

@@ -11,12 +11,15 @@ public struct ChainTip: Sendable, Equatable {
     /// Root of the application state after block `height` (block `height`'s header carries it).
     public let stateRoot: Hash
     public let time: Int64
+    /// Where that root's node is stored (nil: the empty tree), for updating and proving from it.
+    public let stateTree: ChildRef?
 
-    public init(height: UInt64, blockHash: Hash, stateRoot: Hash, time: Int64) {
+    public init(height: UInt64, blockHash: Hash, stateRoot: Hash, time: Int64, stateTree: ChildRef? = nil) {
         self.height = height
         self.blockHash = blockHash
         self.stateRoot = stateRoot
         self.time = time
+        self.stateTree = stateTree
     }
 }
 
@@ -46,6 +49,8 @@ public final class ChainStore: @unchecked Sendable {
     /// The chain id, fixed once the database belongs to a genesis: known from `open`, so checking a block read does
     /// not cost a query of its own.
     private let cachedChainID = Mutex<String?>(nil)
+    /// The state tree's upper levels (ChainStore+StateTree.swift).
+    let treeCache = Mutex<[NodeKey: TreeNode]>([:])
 
     public static let schemaVersion = 2
 
@@ -61,7 +66,11 @@ public final class ChainStore: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, time INTEGER NOT NULL,
                 tx_count INTEGER NOT NULL, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS commits (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, root BLOB);
+            CREATE TABLE IF NOT EXISTS tree_nodes (version INTEGER NOT NULL, path BLOB NOT NULL, data BLOB NOT NULL,
+                PRIMARY KEY (version, path)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS tree_stale (since INTEGER NOT NULL, version INTEGER NOT NULL, path BLOB NOT NULL,
+                PRIMARY KEY (since, version, path)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS txs (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -93,7 +102,7 @@ public final class ChainStore: @unchecked Sendable {
 
     /// First start: records genesis and its initial state (height 0). Later starts: refuses a database made for a
     /// different genesis, then checks the tip.
-    public func open(genesis: Genesis, initialWrites: [(key: [UInt8], value: [UInt8]?)], initialStateRoot: Hash) throws {
+    public func open(genesis: Genesis, initialWrites: [(key: [UInt8], value: [UInt8]?)], initialTree: TreeUpdate) throws {
         try locked {
             if let existing = try meta("genesis").flatMap(Hash.init) {
                 guard existing == genesis.hash else {
@@ -108,8 +117,9 @@ public final class ChainStore: @unchecked Sendable {
                 try setMeta("genesis", genesis.hash.bytes)
                 try setMeta("chain_id", Array(genesis.chainID.utf8))
                 try applyWrites(initialWrites)
-                try writer.run("INSERT INTO state_roots (height, hash) VALUES (0, ?)", [.blob(initialStateRoot.bytes)])
-                try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateRoot: initialStateRoot, time: genesis.genesisTime))
+                try storeTree(initialTree, height: 0)
+                try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateRoot: initialTree.rootHash, time: genesis.genesisTime,
+                                    stateTree: initialTree.root))
             }
             cachedChainID.withLock { $0 = genesis.chainID }
             _ = try loadTip()
@@ -128,7 +138,7 @@ public final class ChainStore: @unchecked Sendable {
             throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet")
         }
         var r = CanonicalReader(b)
-        let t = ChainTip(height: try r.u64(), blockHash: try r.hash(), stateRoot: try r.hash(), time: try r.i64())
+        let t = try ChainTip(tipBytes: b)
         cachedTip.withLock { $0 = t }
         return t
     }
@@ -150,7 +160,7 @@ public final class ChainStore: @unchecked Sendable {
         }
         var root: Hash?
         try writer.query("SELECT hash FROM state_roots WHERE height = ?", [try .int(checked: t.height, "height")]) { root = Hash($0.blob(0)) }
-        guard root == block.header.stateRoot, t.stateRoot == root else {
+        guard root == block.header.stateRoot, t.stateRoot == root, t.stateTree?.hash ?? Hash.zero == root else {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the state root recorded for height \(t.height) differs from its block's header")
         }
     }
@@ -160,14 +170,15 @@ public final class ChainStore: @unchecked Sendable {
     /// Stores a decided block with its certificate, its transactions' results, the state writes and the new state
     /// root, atomically. The block MUST extend the tip.
     public func commit(block: Block, certificate: CommitCertificate, writes: [(key: [UInt8], value: [UInt8]?)],
-                       results: [(hash: Hash, result: TxResult)], stateRoot: Hash) throws {
+                       results: [(hash: Hash, result: TxResult)], tree: TreeUpdate) throws {
         try locked {
             let t = try loadTip()
             guard block.height == t.height + 1 else {
                 throw StorageError(code: "STORAGE_NOT_NEXT", message: "block \(block.height) does not extend tip \(t.height)")
             }
             let height = try Value.int(checked: block.height, "height")
-            let next = ChainTip(height: block.height, blockHash: block.hash, stateRoot: stateRoot, time: block.header.time)
+            let next = ChainTip(height: block.height, blockHash: block.hash, stateRoot: tree.rootHash, time: block.header.time,
+                                stateTree: tree.root)
             try writer.transaction {
                 let data = block.canonicalBytes
                 try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data, data_hash) VALUES (?, ?, ?, ?, ?, ?)",
@@ -179,7 +190,7 @@ public final class ChainStore: @unchecked Sendable {
                                    [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
                 }
                 try applyWrites(writes)
-                try writer.run("INSERT INTO state_roots (height, hash) VALUES (?, ?)", [height, .blob(stateRoot.bytes)])
+                try storeTree(tree, height: block.height)
                 try setTip(next)
             }
             cachedTip.withLock { $0 = next }
@@ -199,6 +210,7 @@ public final class ChainStore: @unchecked Sendable {
     private func setTip(_ t: ChainTip) throws {
         var w = CanonicalWriter()
         w.u64(t.height); w.hash(t.blockHash); w.hash(t.stateRoot); w.i64(t.time)
+        if let ref = t.stateTree { w.u8(1); w.item(ref) } else { w.u8(0) }
         try setMeta("tip", w.bytes)
     }
 
@@ -452,8 +464,7 @@ public struct ReadView: StateReader {
         var b: [UInt8]?
         try connection.query("SELECT value FROM meta WHERE key = 'tip'") { b = $0.blob(0) }
         guard let b else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
-        var r = CanonicalReader(b)
-        return ChainTip(height: try r.u64(), blockHash: try r.hash(), stateRoot: try r.hash(), time: try r.i64())
+        return try ChainTip(tipBytes: b)
     }
 
     public func get(_ key: [UInt8]) -> [UInt8]? { failures.answer(nil) { try ChainStore.get(connection, key) } }

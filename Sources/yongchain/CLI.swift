@@ -25,6 +25,7 @@ enum CLI {
       bench                          load generator: throughput, latency, CPU and memory (release build)
       backup | restore               consistent online backup of a node's database, and restoring it
       verify chain --home DIR        offline audit of a node's whole chain
+      verify answer --genesis F FILE check a proven answer (?prove=true) offline, from genesis alone
     """
 
     static func run(_ argv: [String]) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import YongchainCore
 import YongchainNode
 
 /// Operator commands that work on a node's home directory: backup, restore, verify.
@@ -26,17 +27,70 @@ enum VerifyCommand {
     static let help = """
     yongchain verify chain --home DIR
         Offline audit of the whole chain in DIR: hash links, transaction roots, commit certificates against the
-        validator set, and re-execution from genesis reproducing every recorded state hash. Reads a copy; never
+        validator set, and re-execution from genesis reproducing every recorded state root. Reads a copy; never
         changes the node's data. Exit 0 and one verdict line when the chain is sound, 1 with the first bad height.
+
+    yongchain verify answer --genesis FILE [--output json] ANSWER
+        Offline check of a node's answer given with ?prove=true (ANSWER: the response body saved to a file, or -
+        for standard input), with nothing but the chain's genesis file: the state proofs lead to the header's state
+        root, the header's certificate carries more than two thirds of the validators' power (following every
+        validator-set change from genesis), and the question asked, run again over the proven state alone, gives
+        exactly the answer the node gave. Prints what is proven and at which height and time.
+        Exit 0: proven. Exit 1: not proven, with the failing step's code (PROOF_MALFORMED, PROOF_WRONG_CHAIN,
+        PROOF_WRONG_VALIDATORS, PROOF_BAD_CERTIFICATE, PROOF_BAD_STATE, PROOF_UNPROVEN_READ,
+        PROOF_ANSWER_MISMATCH; docs/proofs.md). Exit 2: usage, or a file that cannot be read.
     """
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        guard argv.first == "chain" else { throw UsageError("verify needs 'chain'") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["home"])
+        switch argv.first {
+        case "chain": try chain(Array(argv.dropFirst()))
+        case "answer": try answer(Array(argv.dropFirst()))
+        default: throw UsageError("verify needs 'chain' or 'answer'")
+        }
+    }
+
+    static func chain(_ argv: [String]) throws {
+        let a = try Args(argv, valued: ["home"])
         let started = Date()
         let h = try ChainAudit.verify(home: NodeHome(try a.require("home"))) { done, total in
             printErr("verified \(done) of \(total) blocks")
         }
-        print(String(format: "chain OK: %llu blocks verified (links, roots, certificates, state hashes) in %.1f s", h, Date().timeIntervalSince(started)))
+        print(String(format: "chain OK: %llu blocks verified (links, roots, certificates, state roots) in %.1f s", h, Date().timeIntervalSince(started)))
+    }
+
+    static func answer(_ argv: [String]) throws {
+        let a = try Args(argv, valued: ["genesis", "output"])
+        guard a.positionals.count == 1 else { throw UsageError("verify answer needs exactly one ANSWER file (or -)") }
+        let genesisPath = try a.require("genesis")
+        let genesis: Genesis
+        do { genesis = try GenesisFile.load(path: genesisPath) } catch { throw UsageError("cannot read genesis \(genesisPath): \(error)") }
+        let path = a.positionals[0]
+        let bytes: [UInt8]
+        if path == "-" {
+            bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read \(path)") }
+            bytes = Array(d)
+        }
+        let json = a.value("output") == "json"
+        let v: AnswerVerifier.Verdict
+        do { v = try AnswerVerifier.verify(response: bytes, genesis: genesis) } catch let f as ProofFailure {
+            throw CommandFailed("NOT PROVEN: \(f)", code: f.code)
+        } catch {
+            throw CommandFailed("NOT PROVEN: \(error)", code: ProofFailure.Reason.malformed.rawValue)
+        }
+        let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(v.time) / 1000))
+        if json {
+            var out: [String: Any] = ["proven": true, "route": v.route, "question": v.question, "height": v.height, "time": v.time,
+                                      "blockHash": v.blockHash.hex, "provenKeys": v.provenKeys, "signers": v.signers,
+                                      "validators": v.validators, "found": v.result != nil]
+            if let r = v.result, let obj = try? JSONSerialization.jsonObject(with: Data(r)) { out["result"] = obj }
+            let d = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+            print(String(decoding: d, as: UTF8.self))
+            return
+        }
+        print("PROVEN at height \(v.height) (block \(v.blockHash.hex), \(time)): certified by \(v.signers) of \(v.validators) validators, \(v.provenKeys) state entries proven against chain \(genesis.chainID)")
+        print("question: \(v.question)")
+        if let r = v.result { print("answer: \(prettyJSON(r))") } else { print("answer: nothing is recorded (proven absent)") }
     }
 }

@@ -10,12 +10,12 @@ import Testing
     func chain(_ n: UInt64) throws -> (ChainStore, Genesis) {
         let g = testGenesis()
         let s = try ChainStore(path: tempPath("chain.sqlite"))
-        try s.open(genesis: g, initialWrites: [], initialStateRoot: .zero)
+        try s.open(genesis: g, initialWrites: [], initialTree: .root(.zero))
         for h in 1...n {
             let b = makeBlock(h, tip: s.tip)
             try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
                          writes: [(Array("k/\(h)".utf8), [UInt8(h)])], results: [(b.transactions[0].hash(chainID: g.chainID), .ok)],
-                         stateRoot: b.header.stateRoot)
+                         tree: .root(b.header.stateRoot))
         }
         return (s, g)
     }
@@ -71,7 +71,7 @@ import Testing
         let (s, g) = try chain(4)
         try alter(s, height: 4)
         let again = try ChainStore(path: s.path)
-        #expect(throws: StoredBlockCorrupt.self) { try again.open(genesis: g, initialWrites: [], initialStateRoot: .zero) }
+        #expect(throws: StoredBlockCorrupt.self) { try again.open(genesis: g, initialWrites: [], initialTree: .root(.zero)) }
     }
 
     @Test func heightsBeyondSQLiteAreAbsentNotATrap() throws {
@@ -108,7 +108,7 @@ import Testing
         let big = (0..<2_000).map { (key: Array("fill/\($0)".utf8), value: Optional([UInt8](repeating: 7, count: 512))) }
         do {
             try s.commit(block: b, certificate: CommitCertificate(height: 3, round: 0, blockHash: b.hash, signatures: []),
-                         writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], stateRoot: b.header.stateRoot)
+                         writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], tree: .root(b.header.stateRoot))
             Issue.record("a commit went through on a full database")
         } catch let e as StorageError {
             #expect(e.code == "STORAGE_FAILED" && e.message.contains("full"), "\(e)")
@@ -117,7 +117,7 @@ import Testing
         #expect(try s.block(at: 3) == nil)
         try s.writer.exec("PRAGMA max_page_count = 1000000")
         try s.commit(block: b, certificate: CommitCertificate(height: 3, round: 0, blockHash: b.hash, signatures: []),
-                     writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], stateRoot: b.header.stateRoot)
+                     writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], tree: .root(b.header.stateRoot))
         #expect(s.tip.height == 3)
     }
 }
@@ -132,7 +132,7 @@ import Testing
         let g = testGenesis()
         let path = tempPath("chain.sqlite")
         let s = try ChainStore(path: path)
-        try s.open(genesis: g, initialWrites: [], initialStateRoot: .zero)
+        try s.open(genesis: g, initialWrites: [], initialTree: .root(.zero))
         let k = try PrivateKey.fromSeed([UInt8](repeating: 1, count: 32))
         var rng = SystemRandomNumberGenerator()
         let blocks = max(1, total / perBlock)
@@ -151,7 +151,7 @@ import Testing
                                      proposer: k.publicKey)
             let b = Block(header: header, transactions: txs, lastCommit: nil)
             try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
-                         writes: [], results: [], stateRoot: b.header.stateRoot)
+                         writes: [], results: [], tree: .root(b.header.stateRoot))
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         print("stored \(blocks) blocks × \(perBlock) transactions in \(String(format: "%.1f", Date().timeIntervalSince(built))) s, \(size / 1_048_576) MiB")

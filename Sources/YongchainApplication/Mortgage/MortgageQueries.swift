@@ -2,7 +2,7 @@ import YongchainCore
 import YongchainCrypto
 
 /// The mortgage registry's read side: pure functions over committed state, each one `get` or one bounded prefix
-/// scan per item returned, so they stay milliseconds-fast however many years of registrations a node carries.
+/// scan per item returned (the verification queries gets only: `ProvableQuery`), so they stay milliseconds-fast however many years of registrations a node carries.
 /// Results are `Codable` for the node's JSON API; the node adds the height and block hash they reflect.
 ///
 /// Callers (the node) decide who may ask: `filings` in particular is a bank's own business, so the node MUST
@@ -29,13 +29,15 @@ public enum MortgageQueries {
     public static func encumbrances(unitNumber: UnitNumber, state: StateReader) -> Encumbrances? {
         guard let property = Property.load(unitNumber, state) else { return nil }
         let status = PropertyStatus.load(unitNumber, state)
-        let liens = state.scan(prefix: StateKey.lienPrefix(unitNumber), after: nil, limit: Int(status.lienCount))
-        let mortgages = liens.compactMap { e in
-            Hash(e.value).flatMap { MortgageRecord.load($0, state) }.map { MortgageView($0, property: property, state: state) }
+        // Priorities and seizure numbers run 1...count with no gaps, so each is one `get`, never a scan: the answer
+        // rests on single keys, each of which a state proof can cover (ProvableQuery).
+        let mortgages = status.lienCount == 0 ? [] : (1...status.lienCount).compactMap { p in
+            state.get(StateKey.lien(unitNumber, p)).flatMap(Hash.init).flatMap { MortgageRecord.load($0, state) }
+                .map { MortgageView($0, property: property, state: state) }
         }
-        let seizures = state.scan(prefix: StateKey.seizurePrefix(unitNumber), after: nil, limit: Int(status.seizureCount))
-            .compactMap { try? Seizure(canonical: $0.value) }
-            .map(SeizureView.init)
+        let seizures = status.seizureCount == 0 ? [] : (1...status.seizureCount).compactMap { n in
+            state.get(StateKey.seizure(unitNumber, n)).flatMap { try? Seizure(canonical: $0) }.map(SeizureView.init)
+        }
         return Encumbrances(unitNumber: unitNumber.value, seized: status.isSeized, mortgages: mortgages, seizures: seizures)
     }
 

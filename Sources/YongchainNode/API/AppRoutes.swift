@@ -44,34 +44,29 @@ struct AppRoutes {
         let type = try param(req, "idType")
         guard type == "residentId" || type == "creditCode" else { throw invalid("idType", "residentId or creditCode") }
         let owner = try field("id") { try IdentityNumber(type: type, number: try param(req, "id")) }
-        return try answer { v, _ in MortgageQueries.verifyTitle(titleCertificateNumber: cert, owner: owner, state: v) }
+        return try ProvenAnswer.respond(.titleVerification(certificate: cert, owner: owner), prove: try ProvenAnswer.wanted(req),
+                                        store: node.store, notFound: "")
     }
 
     func encumbrances(_ req: HTTPRequest, _ unitText: String) throws -> HTTPResponse {
         _ = try authenticate(req)
         let unit = try field("unit") { try UnitNumber(unitText) }
-        return try answer { v, _ in
-            guard let e = MortgageQueries.encumbrances(unitNumber: unit, state: v) else { throw APIError.notFound("unit \(unit) is not registered") }
-            return e
-        }
+        return try ProvenAnswer.respond(.encumbrances(unit), prove: try ProvenAnswer.wanted(req), store: node.store,
+                                        notFound: "unit \(unit) is not registered")
     }
 
     func certificate(_ req: HTTPRequest, _ number: String) throws -> HTTPResponse {
         _ = try authenticate(req)
         guard !number.isEmpty, number.utf8.count <= 64 else { throw invalid("no", "a registration certificate number, 1 to 64 bytes") }
-        return try answer { v, _ in
-            guard let m = MortgageQueries.certificate(number: number, state: v) else { throw APIError.notFound("no mortgage is registered under certificate \(number)") }
-            return m
-        }
+        return try ProvenAnswer.respond(.mortgageCertificate(number), prove: try ProvenAnswer.wanted(req), store: node.store,
+                                        notFound: "no mortgage is registered under certificate \(number)")
     }
 
     func application(_ req: HTTPRequest, _ idText: String) throws -> HTTPResponse {
         _ = try authenticate(req)
         guard let id = Hash(hex: idText) else { throw invalid("id", "an application id is 64 hex digits") }
-        return try answer { v, _ in
-            guard let m = MortgageQueries.application(id: id, state: v) else { throw APIError.notFound("no mortgage application \(id.hex)") }
-            return m
-        }
+        return try ProvenAnswer.respond(.mortgageApplication(id), prove: try ProvenAnswer.wanted(req), store: node.store,
+                                        notFound: "no mortgage application \(id.hex)")
     }
 
     /// A bank's filings: only that bank itself, or a registry with the real-estate authority.
@@ -96,7 +91,7 @@ struct AppRoutes {
         guard req.body.count <= node.apiLimits.maxAppBodyBytes else { throw invalid("body", "at most \(node.apiLimits.maxAppBodyBytes) bytes") }
         let request = try decodeBody(PrecheckRequest.self, req.body)
         try field("declarations") { try request.validate() }
-        return try answer { v, _ in TradeQueries.precheck(request, state: v) }
+        return try ProvenAnswer.respond(.precheck(request), prove: try ProvenAnswer.wanted(req), store: node.store, notFound: "")
     }
 
     /// "Log first, then answer": the credit record for a bank's committed `creditQuery.record` (`queryId`).

@@ -42,6 +42,7 @@ enum NodeCode {
     static let notCommitting = "NOT_COMMITTING"
     static let notFound = "NOT_FOUND"
     static let noDatabase = "NO_DATABASE"
+    static let proofUnavailable = "PROOF_UNAVAILABLE"
     static let storageCorrupt = "STORAGE_CORRUPT"
     static let storageFailed = "STORAGE_FAILED"
     static let storageUnavailable = "STORAGE_UNAVAILABLE"

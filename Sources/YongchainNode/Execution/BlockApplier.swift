@@ -65,10 +65,10 @@ struct BlockApplier {
             try validator.validate(block, tip: tip, previous: nil, isCommitted: { try store.isCommitted($0) },
                                    isVerified: { _ in trusted }, maxTime: nil, signatures: signatures)
         }
-        let exec = try executed ?? executor.execute(block, on: store.committedState, previousStateRoot: tip.stateRoot)
+        let exec = try executed ?? executor.execute(block, on: store.committedState, tree: store.committedTree, tip: tip)
         if let why = exec.mismatch(block.header) { throw BlockInvalid(why) }
         try store.commit(block: block, certificate: certificate, writes: exec.writes,
-                         results: exec.results.map { ($0.hash, $0.result) }, stateRoot: exec.stateRoot)
+                         results: exec.results.map { ($0.hash, $0.result) }, tree: exec.tree)
         return exec
     }
 }

@@ -7,8 +7,10 @@ import YongchainStorage
 struct BlockExecution {
     let writes: [(key: [UInt8], value: [UInt8]?)]
     let results: [(hash: Hash, result: TxResult)]
-    let stateRoot: Hash
+    /// The state tree after the block: its root is the header's `stateRoot`.
+    let tree: TreeUpdate
     let resultsHash: Hash
+    var stateRoot: Hash { tree.rootHash }
 
     /// Why `header` does not carry what executing its block gave here, or nil when it does.
     func mismatch(_ header: BlockHeader) -> String? {
@@ -25,7 +27,8 @@ struct BlockExecutor {
     /// Deterministic: the same block on the same state gives the same writes, results and hash on every node.
     /// Throws the storage error if any read of `state` failed: a result computed from a failed read (which the
     /// handlers saw as an absent key) is never returned, so it can never be committed.
-    func execute(_ block: Block, on state: StateReader, previousStateRoot: Hash) throws -> BlockExecution {
+    /// `state` and `tree` MUST be the committed state and state tree at `tip`, the block before `block`.
+    func execute(_ block: Block, on state: StateReader, tree: TreeNodeReader, tip: ChainTip) throws -> BlockExecution {
         let overlay = StateOverlay(base: state)
         var results: [(hash: Hash, result: TxResult)] = []
         results.reserveCapacity(block.transactions.count)
@@ -38,18 +41,17 @@ struct BlockExecutor {
         }
         try state.checkReads()
         let writes = overlay.blockWrites
-        let hash = StateHash.next(previous: previousStateRoot, height: block.height, writes: writes,
-                                  results: results.map { ($0.hash, $0.result) })
-        return BlockExecution(writes: writes, results: results, stateRoot: hash,
+        let update = try StateTree.update(root: tip.stateTree, version: block.height, writes: writes, reader: tree)
+        return BlockExecution(writes: writes, results: results, tree: update,
                               resultsHash: Block.resultsHash(results.map { ($0.hash, $0.result.code) }))
     }
 
-    /// The genesis state and its hash.
-    func genesisState(_ genesis: Genesis, base: StateReader) throws -> (writes: [(key: [UInt8], value: [UInt8]?)], hash: Hash) {
-        let overlay = StateOverlay(base: base)
+    /// The genesis state and its tree (version 0).
+    func genesisState(_ genesis: Genesis) throws -> (writes: [(key: [UInt8], value: [UInt8]?)], tree: TreeUpdate) {
+        let overlay = StateOverlay(base: EmptyState())
         try application.initialize(genesis: genesis, state: overlay)
         let writes = overlay.blockWrites
-        return (writes, StateHash.next(previous: genesis.hash, height: 0, writes: writes, results: []))
+        return (writes, try StateTree.update(root: nil, version: 0, writes: writes, reader: MemoryTreeStore()))
     }
 }
 

@@ -37,9 +37,9 @@ public enum ChainAudit {
         let applier = BlockApplier(chainID: genesis.chainID, validators: genesis.validatorSet,
                                    maxTransactions: genesis.consensus.maxBlockTransactions, application: application,
                                    store: replay, signatures: nil)
-        let g = try applier.executor.genesisState(genesis, base: EmptyState())
-        try replay.open(genesis: genesis, initialWrites: g.writes, initialStateRoot: g.hash)
-        guard try source.read({ try $0.stateRoot(at: 0) }) == g.hash else {
+        let g = try applier.executor.genesisState(genesis)
+        try replay.open(genesis: genesis, initialWrites: g.writes, initialTree: g.tree)
+        guard try source.read({ try $0.stateRoot(at: 0) }) == g.tree.rootHash else {
             throw Failure(height: 0, reason: "the recorded genesis state differs from the state genesis.json implies")
         }
 

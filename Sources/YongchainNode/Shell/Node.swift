@@ -106,8 +106,8 @@ public final class Node: @unchecked Sendable {
         self.store = store
         applier = BlockApplier(chainID: chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions,
                                application: application, store: store, signatures: signatures)
-        let g = try applier.executor.genesisState(genesis, base: EmptyState())
-        try store.open(genesis: genesis, initialWrites: g.writes, initialStateRoot: g.hash)
+        let g = try applier.executor.genesisState(genesis)
+        try store.open(genesis: genesis, initialWrites: g.writes, initialTree: g.tree)
         committedHeight.store(store.tip.height, ordering: .releasing)
         // The newest blocks are checked before anything is served or signed; the whole chain is checked in the
         // background after start (`scrubStoredChain`). A corrupt block stops the start, naming its height.

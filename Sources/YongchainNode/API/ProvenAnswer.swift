@@ -1,0 +1,101 @@
+import Foundation
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainStorage
+
+/// The answers of the verification endpoints, with or without proof (docs/proofs.md). Both run the same
+/// `ProvableQuery` over one committed snapshot; `?prove=true` also records every key the query read and returns,
+/// beside the answer, a bundle a client checks offline against the genesis file alone:
+///
+/// `{"blockHash", "height", "proof": {"format", "query", "bundle"}, "result"}` — `query` and `bundle` are the
+/// base64 of their canonical encodings. An answer of "nothing there" (404) carries its proof too: absence is
+/// proven like presence.
+enum ProvenAnswer {
+    static let format = "yongchain/proof/v1"
+
+    /// `?prove=` as a flag: absent or "false" is no, "true" is yes, anything else a 400.
+    static func wanted(_ req: HTTPRequest) throws -> Bool {
+        switch req.query["prove"] {
+        case nil, "false": return false
+        case "true": return true
+        case let v?: throw APIError.badRequest(NodeCode.invalidParameter, "prove: true or false, not '\(v.prefix(20))'")
+        }
+    }
+
+    /// Runs `query` against the committed state and answers 200 with its result, or 404 `notFound` when it has
+    /// none; with a proof when `prove`.
+    static func respond(_ query: ProvableQuery, prove: Bool, store: ChainStore, notFound: String) throws -> HTTPResponse {
+        try store.read { v in
+            let tip = try v.tip()
+            guard prove else {
+                let result = query.answer(v)
+                try v.checkReads()
+                return envelope(tip, result: result, proof: nil, notFound: notFound)
+            }
+            guard tip.height > 0 else {
+                throw APIError(NodeCode.proofUnavailable, "no block is committed yet; a proof needs a certified header")
+            }
+            let recorder = RecordingReader(base: v)
+            let result = query.answer(recorder)
+            try recorder.checkReads()
+            guard recorder.scanned == nil else {
+                // A provable query reads single keys only; a scan here is a programming error, not input's fault.
+                throw APIError(NodeCode.internalError, "the query scanned \(recorder.scanned!), which cannot be proven")
+            }
+            guard let block = try v.block(at: tip.height), let certificate = try v.certificate(at: tip.height) else {
+                throw APIError(NodeCode.storageCorrupt, "block \(tip.height) or its certificate is missing")
+            }
+            let entries = try recorder.keys.map { key in
+                let (value, proof) = try v.stateProof(key: key, tip: tip)
+                return ProofBundle.Entry(key: key, value: value, proof: proof)
+            }
+            let bundle = ProofBundle(changes: [], header: block.header, certificate: certificate, entries: entries)
+            return envelope(tip, result: result, proof: Proof(format: format, query: Data(query.canonicalBytes).base64EncodedString(),
+                                                               bundle: Data(bundle.canonicalBytes).base64EncodedString()),
+                            notFound: notFound)
+        }
+    }
+
+    struct Proof: Codable {
+        let format: String
+        let query: String
+        let bundle: String
+    }
+
+    /// The answer's JSON, keys in sorted order as every other answer: `result` is the query's own sorted JSON.
+    static func envelope(_ tip: ChainTip, result: [UInt8]?, proof: Proof?, notFound: String) -> HTTPResponse {
+        var body = Array("{\"blockHash\":\"\(tip.blockHash.hex)\",".utf8)
+        if result == nil {
+            body += Array("\"error\":".utf8) + JSON.encode(["code": NodeCode.notFound, "message": notFound]) + [UInt8(ascii: ",")]
+        }
+        body += Array("\"height\":\(tip.height)".utf8)
+        if let proof { body += Array(",\"proof\":".utf8) + JSON.encode(proof) }
+        if let result { body += Array(",\"result\":".utf8) + result }
+        body.append(UInt8(ascii: "}"))
+        return .json(result == nil ? 404 : 200, body)
+    }
+}
+
+/// A state reader that remembers every key read through it, in first-read order, and whether anything scanned.
+final class RecordingReader: StateReader {
+    let base: StateReader
+    private(set) var keys: [[UInt8]] = []
+    private var seen = Set<[UInt8]>()
+    private(set) var scanned: String?
+
+    init(base: StateReader) { self.base = base }
+
+    func get(_ key: [UInt8]) -> [UInt8]? {
+        if seen.insert(key).inserted { keys.append(key) }
+        return base.get(key)
+    }
+
+    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
+        if scanned == nil { scanned = String(decoding: prefix, as: UTF8.self) }
+        return base.scan(prefix: prefix, after: after, limit: limit)
+    }
+
+    func checkReads() throws { try base.checkReads() }
+}
