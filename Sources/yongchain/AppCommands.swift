@@ -22,10 +22,10 @@ enum PropertyCommand {
             .tx("release", "property.release", "--unit U --court-order ORDER", ["unit", "court-order"]) { a, _ in
                 ["unitNumber": try a.require("unit"), "courtOrder": try a.require("court-order")]
             },
-            .query("encumbrances", "--unit U", ["unit"]) { a, _ in
+            .provable("encumbrances", "--unit U", ["unit"]) { a, _ in
                 ("GET", "/v1/mortgage/units/\(AppCLI.escape(try a.require("unit")))/encumbrances", [])
             },
-            .query("verify-title", "--title NO --owner TYPE:NUMBER", ["title", "owner"]) { a, _ in
+            .provable("verify-title", "--title NO --owner TYPE:NUMBER", ["title", "owner"]) { a, _ in
                 let id = try AppCLI.identity(try a.require("owner"))
                 return ("GET", "/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(try a.require("title")))&idType=\(AppCLI.escape(id["idType"]!))&id=\(AppCLI.escape(id["idNumber"]!))", [])
             },
@@ -62,10 +62,10 @@ enum MortgageCommand {
             },
             .tx("discharge", "mortgage.discharge", "--application ID        (the mortgagee bank)", ["application"], appID),
             .tx("register-discharge", "mortgage.registerDischarge", "--application ID   (registry)", ["application"], appID),
-            .query("certificate", "--number MR-YYYY-NNNNNNN", ["number"]) { a, _ in
+            .provable("certificate", "--number MR-YYYY-NNNNNNN", ["number"]) { a, _ in
                 ("GET", "/v1/mortgage/certificates/\(AppCLI.escape(try a.require("number")))", [])
             },
-            .query("application", "--application ID", ["application"]) { a, _ in
+            .provable("application", "--application ID", ["application"]) { a, _ in
                 ("GET", "/v1/mortgage/applications/\(AppCLI.escape(try a.require("application")))", [])
             },
             .query("filings", "[--bank KEY] [--after CURSOR] [--limit N]   (default: the --key bank's own)", ["bank", "after", "limit"]) { a, c in
@@ -176,7 +176,7 @@ enum TradeCommand {
                 try AppCLI.validated { try p.validate() }
                 try c.submit(PublishDeclarations.type, p.canonicalBytes)
             },
-            .query("precheck", "--declaration \(declarationSpec) | --number NUMBER  (repeatable; a bank)", ["declaration", "number"]) { a, _ in
+            .provable("precheck", "--declaration \(declarationSpec) | --number NUMBER  (repeatable; a bank)", ["declaration", "number"]) { a, _ in
                 let items: [[String: Any]] = try a.values("declaration").map { s in
                     let f = try declarationJSON(s)
                     return ["number": f["number"]!, "fields": f]
@@ -258,6 +258,25 @@ enum AppCLI {
             }
         }
 
+        /// A signed request to a verification endpoint whose answer can be proven: `--prove FILE` asks with
+        /// `?prove=true` and saves the node's whole answer, proof included, for `yongchain verify answer`.
+        static func provable(_ name: String, _ usage: String, _ options: Set<String>,
+                             _ build: @escaping (Args, Context) throws -> (String, String, [UInt8])) -> Sub {
+            Sub(name: name, usage: "\(usage) [--prove FILE]\n      a signed query (--key: whose request it is; --min-height H: answered once the node has H;\n      --prove FILE: save the answer with its proof, for `yongchain verify answer`)",
+                options: options.union(["prove"])) { a, c in
+                let (method, target, body) = try build(a, c)
+                var full = try method == "GET" ? withMinHeight(target, a) : target
+                guard let file = a.value("prove") else { return try c.signed(method, full, body) }
+                full += (full.contains("?") ? "&" : "?") + "prove=true"
+                let r = try c.send(method, full, body)
+                if r.status == 200 || r.status == 404 {
+                    guard FileManager.default.createFile(atPath: file, contents: Data(r.body)) else { throw CommandFailed("cannot write \(file)") }
+                    printErr("answer and proof saved to \(file); check it with: yongchain verify answer --genesis GENESIS \(file)")
+                }
+                try NodeClient.show(r.status, r.body)
+            }
+        }
+
         /// A signed request to a verification endpoint.
         static func query(_ name: String, _ usage: String, _ options: Set<String>,
                           _ build: @escaping (Args, Context) throws -> (String, String, [UInt8])) -> Sub {
@@ -322,9 +341,13 @@ enum AppCLI {
 
         /// Sends a request signed with --key (docs/api-auth.md) and prints the answer.
         func signed(_ method: String, _ target: String, _ body: [UInt8]) throws {
-            let headers = RequestAuth.headers(method: method, target: target, body: body, key: try key(), chainID: try chainID())
-            let r = try node.client.send(method, url: node.base + target, headers: headers + [("Content-Type", "application/json")], body: body, timeout: 30)
+            let r = try send(method, target, body)
             try NodeClient.show(r.status, r.body)
+        }
+
+        func send(_ method: String, _ target: String, _ body: [UInt8]) throws -> HTTPResponse {
+            let headers = RequestAuth.headers(method: method, target: target, body: body, key: try key(), chainID: try chainID())
+            return try node.client.send(method, url: node.base + target, headers: headers + [("Content-Type", "application/json")], body: body, timeout: 30)
         }
     }
 

@@ -53,8 +53,10 @@ public enum AnswerVerifier {
         let recomputed = query.answer(verified.state)
         try verified.state.checkReads()
         if let recomputed {
+            // Compared as parsed JSON, written back with sorted keys: key order and spacing are not the answer.
+            func normal(_ v: Any) -> Data? { try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]) }
             guard let given = top["result"], let mine = try? JSONSerialization.jsonObject(with: Data(recomputed)),
-                  (given as? NSObject)?.isEqual(mine) == true else {
+                  let a = normal(given), a == normal(mine) else {
                 throw ProofFailure(.answerMismatch, "the proven state gives another answer than the node's")
             }
         } else {
