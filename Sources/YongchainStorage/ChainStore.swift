@@ -137,7 +137,6 @@ public final class ChainStore: @unchecked Sendable {
         guard let b = try meta("tip") else {
             throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet")
         }
-        var r = CanonicalReader(b)
         let t = try ChainTip(tipBytes: b)
         cachedTip.withLock { $0 = t }
         return t
