@@ -44,7 +44,7 @@ import YongchainCrypto
                 == Codes.Trade.authorizationExpired, "expiring at the block's own time is already expired")
     }
 
-    @Test func expiredAuthorisationIsRefused() {
+    @Test func expiredAuthorisationIsRefused() throws {
         let f = F()
         let until = f.nextTime + 10_000
         #expect(grant(f, f.bankA, until: until) == .ok)
@@ -52,21 +52,21 @@ import YongchainCrypto
         let late = query(f, f.bankA, time: until)
         #expect(late.result.code == Codes.Trade.authorizationExpired)
         #expect(TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: until, state: f.state).code == Codes.Trade.authorizationExpired)
-        let rec = TradeQueries.creditRecord(of: f.exporterX, askedBy: f.bankA.publicKey, atTime: until, state: f.state)
+        let rec = try TradeQueries.creditRecord(of: f.exporterX, askedBy: f.bankA.publicKey, atTime: until, state: f.state)
         #expect(rec.failureCode == Codes.Trade.authorizationExpired)
     }
 
-    @Test func unauthorisedQueryIsRefusedAndNotLogged() {
+    @Test func unauthorisedQueryIsRefusedAndNotLogged() throws {
         let f = F()
         #expect(query(f, f.bankA).result.code == Codes.Trade.notAuthorized)
         #expect(query(f, f.bankA, enterprise: F.code("91310000MA1FL0099")).result.code == Codes.Trade.unknownEnterprise)
         #expect(f.submit(RecordCreditQuery(enterprise: f.exporterX, purpose: "x"), by: f.exporterXKey).result.code == Codes.unknownSigner)
-        #expect(TradeQueries.creditQueries(of: f.exporterX, state: f.state).queries.isEmpty)
-        #expect(TradeQueries.creditRecord(of: f.exporterX, askedBy: f.bankA.publicKey, atTime: f.nextTime, state: f.state).failureCode
+        #expect(try TradeQueries.creditQueries(of: f.exporterX, state: f.state).queries.isEmpty)
+        #expect(try TradeQueries.creditRecord(of: f.exporterX, askedBy: f.bankA.publicKey, atTime: f.nextTime, state: f.state).failureCode
                 == Codes.Trade.notAuthorized)
     }
 
-    @Test func revokeThenRefused() {
+    @Test func revokeThenRefused() throws {
         let f = F()
         #expect(grant(f, f.bankA, until: F.genesisTime + Self.day) == .ok)
         let logged = query(f, f.bankA)
@@ -77,7 +77,7 @@ import YongchainCrypto
         f.expectOK(f.submit(RevokeAuthorization(bank: f.bankA.publicKey), by: f.exporterXKey))
         #expect(query(f, f.bankA).result.code == Codes.Trade.notAuthorized)
         // A query logged before the revocation is not answered after it.
-        let answer = TradeQueries.creditRecord(queryID: logged.hash, askedBy: f.bankA.publicKey, atTime: f.nextTime, state: f.state)
+        let answer = try TradeQueries.creditRecord(queryID: logged.hash, askedBy: f.bankA.publicKey, atTime: f.nextTime, state: f.state)
         #expect(answer.failureCode == Codes.Trade.notAuthorized)
         #expect(f.submit(RevokeAuthorization(bank: f.bankA.publicKey), by: f.exporterXKey).result.code == Codes.Trade.notAuthorized)
     }
@@ -100,18 +100,18 @@ import YongchainCrypto
         let q3 = query(f, f.bankA)
         f.expectOK(q1); f.expectOK(q2); f.expectOK(q3)
 
-        let all = TradeQueries.creditQueries(of: f.exporterX, state: f.state)
+        let all = try TradeQueries.creditQueries(of: f.exporterX, state: f.state)
         #expect(all.queries.map(\.queryId) == [q1.hash.hex, q2.hash.hex, q3.hash.hex])
         #expect(all.queries.map(\.bankName) == ["Bank A", "Bank B", "Bank A"])
         #expect(all.queries[1].purpose == "annual review")
         #expect(all.queries[0].height < all.queries[1].height && all.queries[0].time < all.queries[1].time)
         #expect(all.nextAfter == nil)
-        #expect(TradeQueries.creditQueries(of: f.exporterY, state: f.state).queries.isEmpty)
+        #expect(try TradeQueries.creditQueries(of: f.exporterY, state: f.state).queries.isEmpty)
 
-        let page1 = TradeQueries.creditQueries(of: f.exporterX, limit: 2, state: f.state)
+        let page1 = try TradeQueries.creditQueries(of: f.exporterX, limit: 2, state: f.state)
         #expect(page1.queries.count == 2)
         let cursor = try #require(page1.nextAfter)
-        let page2 = TradeQueries.creditQueries(of: f.exporterX, after: cursor, limit: 2, state: f.state)
+        let page2 = try TradeQueries.creditQueries(of: f.exporterX, after: cursor, limit: 2, state: f.state)
         #expect(page2.queries.map(\.queryId) == [q3.hash.hex] && page2.nextAfter == nil)
     }
 
@@ -122,13 +122,13 @@ import YongchainCrypto
         let q = query(f, f.bankA)
         f.expectOK(q)
         let logTime = F.genesisTime + Int64(f.height) * 1000
-        let ok = TradeQueries.creditRecord(queryID: q.hash, askedBy: f.bankA.publicKey, atTime: logTime + 1000, state: f.state)
+        let ok = try TradeQueries.creditRecord(queryID: q.hash, askedBy: f.bankA.publicKey, atTime: logTime + 1000, state: f.state)
         #expect(try ok.get().enterprise.name == "Exporter X Ltd")
-        #expect(TradeQueries.creditRecord(queryID: q.hash, askedBy: f.bankB.publicKey, atTime: logTime, state: f.state).failureCode
+        #expect(try TradeQueries.creditRecord(queryID: q.hash, askedBy: f.bankB.publicKey, atTime: logTime, state: f.state).failureCode
                 == Codes.Trade.unknownQuery, "bank B cannot ride on bank A's log entry")
-        #expect(TradeQueries.creditRecord(queryID: F.digest("none"), askedBy: f.bankA.publicKey, atTime: logTime, state: f.state).failureCode
+        #expect(try TradeQueries.creditRecord(queryID: F.digest("none"), askedBy: f.bankA.publicKey, atTime: logTime, state: f.state).failureCode
                 == Codes.Trade.unknownQuery)
-        #expect(TradeQueries.creditRecord(queryID: q.hash, askedBy: f.bankA.publicKey, atTime: logTime + TradeLimits.queryAnswerWindowMs + 1,
+        #expect(try TradeQueries.creditRecord(queryID: q.hash, askedBy: f.bankA.publicKey, atTime: logTime + TradeLimits.queryAnswerWindowMs + 1,
                                           state: f.state).failureCode == Codes.Trade.queryExpired)
     }
 

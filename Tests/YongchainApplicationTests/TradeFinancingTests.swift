@@ -184,7 +184,7 @@ import YongchainTestSupport
         #expect(f.declaration(2)?.pledged == 31_250)
         let fin = try #require(FinancingRecord.load(a.hash, f.state))
         #expect(fin.outstanding == 50_000 && fin.repayments == 1)
-        let rep = try #require(f.state.get(StateKey.repayment(a.hash, 0)).flatMap { try? RepaymentRecord(canonical: $0) })
+        let rep = try #require(f.state.get(StateKey.repayment(a.hash, 1)).flatMap { try? RepaymentRecord(canonical: $0) })
         #expect(rep.released.map(\.amount) == [37_500, 18_750])
         #expect(rep.outstandingAfter == 50_000)
         // The freed value can be pledged again, but no more.

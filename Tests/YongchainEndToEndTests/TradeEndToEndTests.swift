@@ -126,6 +126,15 @@ extension EndToEnd {
             let nosy = try c.request("bank-b", "/v1/trade/enterprises/\(code)/queries", key: c.orgKey("bank-b"))
             #expect(nosy.status == 403, "\(nosy.json)")
             #expect(try c.request("trade-authority", "/v1/trade/enterprises/\(code)/queries", key: c.orgKey("trade-authority")).status == 200)
+            // Cursors are list positions; a malformed one is a 400 naming its parameter, a huge one no trap.
+            let pastEnd = try c.request("trade-authority", "/v1/trade/enterprises/\(code)/queries?after=1", key: c.orgKey("trade-authority"))
+            #expect(pastEnd.status == 200 && (pastEnd.result["queries"] as? [Any])?.isEmpty == true, "\(pastEnd.json)")
+            let badAfter = try c.request("trade-authority", "/v1/trade/enterprises/\(code)/queries?after=99999999999999999999999",
+                                         key: c.orgKey("trade-authority"))
+            #expect(badAfter.status == 400 && badAfter.code == "INVALID_FIELD" && badAfter.message.hasPrefix("after"), "\(badAfter.json)")
+            let badPage = try c.request("bank-a", "/v1/trade/enterprises/\(code)/credit-record?queryId=\(queryID)&financingsAfter=-1",
+                                        key: c.orgKey("bank-a"))
+            #expect(badPage.status == 400 && badPage.code == "INVALID_FIELD" && badPage.message.hasPrefix("financingsAfter"), "\(badPage.json)")
 
             // 4. Revoked: the old query id is no longer answered, and a new query is refused.
             let revoke = try c.cli(["trade", "revoke", "--key", entKey, "--node", c.url("registry"), "--bank", bankAKey])

@@ -122,8 +122,8 @@ enum RouteCatalog {
         RouteSeed(method: "GET", template: "/v1/trade/enterprises/{code}/credit-record", callers: [bankA]) { c, rng in
             var q: [(String, String?)] = [("queryId", c.creditQueryID.hex)]
             if rng.chance(0.4) { q.append(("limit", String(rng.int(1...1000)))) }
-            if rng.chance(0.2) { q.append(("declarationsAfter", FuzzWorld.number(1).value)) }
-            if rng.chance(0.2) { q.append(("financingsAfter", FuzzWorld.digest("f").hex)) }
+            if rng.chance(0.2) { q.append(("declarationsAfter", "1")) }
+            if rng.chance(0.2) { q.append(("financingsAfter", "1")) }
             return request("GET", "/v1/trade/enterprises/\(FuzzWorld.exporter.value)/credit-record", q)
         },
         RouteSeed(method: "GET", template: "/v1/trade/enterprises/{code}/queries", callers: [enterprise, registry]) { _, rng in

@@ -1,12 +1,15 @@
 import YongchainCore
 import YongchainCrypto
 
-/// A published declaration in state, with the value currently pledged against it.
+/// `declaration/<number>`: a published declaration, with the value currently pledged against it and how many
+/// financings ever pledged it (`declaration-pledge/<number>/1...pledges`).
 struct DeclarationRecord: Sendable, Equatable, CanonicalCodable {
     var published: PublishedDeclaration
     /// Sum of the current pledges of all financings, in the declaration's minor units; never above its amount.
     var pledged: Int64
     var publishedAt: UInt64
+    /// Length of the declaration's pledge list; it only grows.
+    var pledges: UInt64 = 0
 
     var free: Int64 { published.amount.minorUnits - pledged }
 
@@ -14,6 +17,7 @@ struct DeclarationRecord: Sendable, Equatable, CanonicalCodable {
         w.item(published)
         w.i64(pledged)
         w.u64(publishedAt)
+        w.u64(pledges)
     }
 
     init(published: PublishedDeclaration, pledged: Int64, publishedAt: UInt64) {
@@ -26,6 +30,7 @@ struct DeclarationRecord: Sendable, Equatable, CanonicalCodable {
         published = try r.item(PublishedDeclaration.self)
         pledged = try r.i64("pledged")
         publishedAt = try r.u64("publishedAt")
+        pledges = try r.u64("pledges")
     }
 
     static func load(_ n: DeclarationNumber, _ state: StateReader) -> DeclarationRecord? {

@@ -1,8 +1,9 @@
 import YongchainCore
 import YongchainCrypto
 
-/// A financing in state. Its pledges live here (bounded by `maxPledgesPerFinancing`) and, while non-zero, also
-/// under `pledge/<number>/<id>` so a declaration's pledges list by prefix.
+/// `financing/<id>`: a financing. Its pledges live here (bounded by `maxPledgesPerFinancing`) and, while non-zero,
+/// also under `pledge/<number>/<id>`, which a declaration's pledge list (`declaration-pledge/<number>/<seq>`)
+/// points to. `repayments` counts `repayment/<id>/1...repayments`.
 struct FinancingRecord: Sendable, Equatable, CanonicalCodable {
     struct Pledge: Sendable, Equatable {
         var number: DeclarationNumber
@@ -99,7 +100,7 @@ struct PledgeRecord: Sendable, Equatable, CanonicalCodable {
     }
 }
 
-/// `repayment/<financing id>/<seq>`: one repayment and the value it released.
+/// `repayment/<financing id>/<seq>` (1-based): one repayment and the value it released.
 struct RepaymentRecord: Sendable, Equatable, CanonicalCodable {
     var amount: Money
     var outstandingAfter: Int64

@@ -8,6 +8,27 @@ enum TradeWire {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
+    /// A list position in a state key: 20 digits, so every `UInt64` fits and key order is list order.
+    static func seq(_ v: UInt64) -> String { pad(v, 20) }
+
+    /// A paging cursor: the sequence number of the last entry of the previous page, or 0 (from the start) when
+    /// absent. Throws `ValidationError` naming `field` unless it is 1 to 20 ASCII digits that fit a `UInt64`.
+    static func cursor(_ text: String?, field: String) throws -> UInt64 {
+        guard let text else { return 0 }
+        guard !text.isEmpty, text.utf8.count <= 20, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let v = UInt64(text) else {
+            throw ValidationError(field: field, message: "not a cursor returned by a previous page (a sequence number of 1 to 20 digits)")
+        }
+        return v
+    }
+
+    /// One page of a list numbered 1...`count`: the positions after `after`, at most `limit` of them, and whether
+    /// more follow. Never overflows, whatever `after` is.
+    static func page(after: UInt64, count: UInt64, limit: Int) -> (seqs: [UInt64], next: String?) {
+        guard after < count, limit > 0 else { return ([], nil) }
+        let last = after + min(UInt64(limit), count - after)
+        return (Array((after + 1)...last), last < count ? String(last) : nil)
+    }
+
     static func money(_ w: inout CanonicalWriter, _ m: Money) {
         w.i64(m.minorUnits)
         w.string(m.currency.code)

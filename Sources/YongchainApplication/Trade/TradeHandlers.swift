@@ -59,7 +59,7 @@ enum Trade {
         // 2. Write.
         for d in p.declarations {
             state.set(StateKey.declaration(d.number), DeclarationRecord(published: d, pledged: 0, publishedAt: ctx.height).canonicalBytes)
-            state.set(StateKey.declarationByExporter(d.exporter, d.number), [])
+            TradeListCounts.append(d.exporter, \.declarations, Array(d.number.value.utf8), state) { StateKey.declarationByExporter(d.exporter, $0) }
         }
         return .ok
     }
@@ -152,7 +152,8 @@ enum Trade {
         }
         // The running totals per (exporter, bank, currency) must stay representable: refuse, never trap.
         let exposureKey = StateKey.exposure(p.exporter, tx.signer, p.amount.currency)
-        let exposure = state.get(exposureKey).flatMap { try? ExposureRecord(canonical: $0) } ?? ExposureRecord()
+        let exposureBytes = state.get(exposureKey)
+        let exposure = exposureBytes.flatMap { try? ExposureRecord(canonical: $0) } ?? ExposureRecord()
         guard !exposure.financed.addingReportingOverflow(p.amount.minorUnits).overflow else {
             return .reject(Codes.Trade.amountOutOfRange, "amount: \(p.exporter)'s total financed by this bank in \(p.amount.currency) would exceed \(Int64.max) minor units")
         }
@@ -162,11 +163,18 @@ enum Trade {
         let fin = FinancingRecord(id: id, bank: tx.signer, exporter: p.exporter, amount: p.amount, outstanding: p.amount.minorUnits,
                                   pledges: pledges, height: ctx.height, time: ctx.time, repayments: 0)
         state.set(StateKey.financing(id), fin.canonicalBytes)
-        state.set(StateKey.financingByExporter(p.exporter, height: ctx.height, index: ctx.txIndex), id.bytes)
+        TradeListCounts.append(p.exporter, \.financings, id.bytes, state) { StateKey.financingByExporter(p.exporter, $0) }
         for (q, var rec) in zip(p.pledges, records) {
             rec.pledged += q.amount.minorUnits
+            rec.pledges += 1
+            state.set(StateKey.declarationPledge(q.declaration.number, rec.pledges), id.bytes)
             state.set(StateKey.declaration(q.declaration.number), rec.canonicalBytes)
             state.set(StateKey.pledge(q.declaration.number, id), PledgeRecord(bank: tx.signer, current: q.amount.minorUnits).canonicalBytes)
+        }
+        if exposureBytes == nil {
+            TradeListCounts.append(p.exporter, \.exposures, Array("\(tx.signer.text)/\(p.amount.currency.code)".utf8), state) {
+                StateKey.exposureByEnterprise(p.exporter, $0)
+            }
         }
         updateExposure(p.exporter, tx.signer, p.amount.currency, state) { e in
             e.financings += 1
@@ -212,8 +220,8 @@ enum Trade {
         }
         let repayment = RepaymentRecord(amount: p.amount, outstandingAfter: fin.outstanding, released: released,
                                         height: ctx.height, time: ctx.time, txHash: ctx.txHash)
-        state.set(StateKey.repayment(fin.id, fin.repayments), repayment.canonicalBytes)
         fin.repayments += 1
+        state.set(StateKey.repayment(fin.id, fin.repayments), repayment.canonicalBytes)
         state.set(StateKey.financing(fin.id), fin.canonicalBytes)
         updateExposure(fin.exporter, fin.bank, fin.amount.currency, state) { e in
             e.repaid += p.amount.minorUnits
@@ -243,6 +251,10 @@ enum Trade {
         guard p.expiresAt > ctx.time else {
             return .reject(Codes.Trade.authorizationExpired, "expiresAt: \(p.expiresAt) is not after the block time \(ctx.time)")
         }
+        // A bank is listed once, at its first grant; a re-grant (even after a revocation) replaces the record only.
+        if AuthorizationRecord.load(enterprise, p.bank, state) == nil {
+            TradeListCounts.append(enterprise, \.authorizations, Array(p.bank.text.utf8), state) { StateKey.authorizationByEnterprise(enterprise, $0) }
+        }
         let rec = AuthorizationRecord(expiresAt: p.expiresAt, grantedAtHeight: ctx.height, grantedAtTime: ctx.time)
         state.set(StateKey.authorization(enterprise, p.bank), rec.canonicalBytes)
         return .ok
@@ -254,10 +266,11 @@ enum Trade {
         case .failure(let r): return r
         case .success(let c): enterprise = c
         }
-        guard state.get(StateKey.authorization(enterprise, p.bank)) != nil else {
+        guard var rec = AuthorizationRecord.live(enterprise, p.bank, state) else {
             return .reject(Codes.Trade.notAuthorized, "bank: \(enterprise) has no authorisation for \(p.bank.text) to revoke")
         }
-        state.delete(StateKey.authorization(enterprise, p.bank))
+        rec.revoked = true
+        state.set(StateKey.authorization(enterprise, p.bank), rec.canonicalBytes)
         return .ok
     }
 
@@ -266,10 +279,10 @@ enum Trade {
     static func recordQuery(_ p: RecordCreditQuery, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
         let status = TradeQueries.authorization(of: tx.signer, by: p.enterprise, atTime: ctx.time, state: state)
         guard status.authorized else { return .reject(status.code, status.message) }
-        let key = StateKey.creditQuery(p.enterprise, height: ctx.height, index: ctx.txIndex)
-        let rec = CreditQueryRecord(bank: tx.signer, purpose: p.purpose, height: ctx.height, time: ctx.time, txHash: ctx.txHash)
-        state.set(key, rec.canonicalBytes)
-        state.set(StateKey.creditQueryID(ctx.txHash), key)
+        let rec = CreditQueryRecord(enterprise: p.enterprise, bank: tx.signer, purpose: p.purpose, height: ctx.height, time: ctx.time,
+                                    txHash: ctx.txHash)
+        let seq = TradeListCounts.append(p.enterprise, \.queries, rec.canonicalBytes, state) { StateKey.creditQuery(p.enterprise, $0) }
+        state.set(StateKey.creditQueryID(ctx.txHash), StateKey.creditQuery(p.enterprise, seq))
         return .ok
     }
 }

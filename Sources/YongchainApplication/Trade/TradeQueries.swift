@@ -5,6 +5,10 @@ import YongchainCrypto
 /// time of the block that state reflects). The node serialises the results to JSON and adds the height and block
 /// hash they reflect. Callers MUST pass the committed state and the time of the latest committed block — never
 /// the local clock — so every node gives the same answer at the same height.
+///
+/// The authorisation, credit-record and query-log queries read state only with `get`, never `scan`: every list
+/// they walk is numbered 1...count (TradeStateKeys.swift), so each answer rests on single keys that a state proof
+/// can cover, and a verifier can re-run the query over the proven entries alone.
 public enum TradeQueries {
 
     // MARK: Authorisation
@@ -20,7 +24,7 @@ public enum TradeQueries {
         guard state.get(StateKey.enterprise(enterprise)) != nil else {
             return status(Codes.Trade.unknownEnterprise, "\(enterprise) is not a registered enterprise")
         }
-        guard let a = AuthorizationRecord.load(enterprise, bank, state) else {
+        guard let a = AuthorizationRecord.live(enterprise, bank, state) else {
             return status(Codes.Trade.notAuthorized, "\(enterprise) has not authorised this bank to query its credit record")
         }
         guard atTime < a.expiresAt else {
@@ -29,12 +33,16 @@ public enum TradeQueries {
         return status(TxResult.okCode, "", a)
     }
 
-    /// The live and expired (not revoked) authorisations an enterprise has granted, with their status at `atTime`.
+    /// The live and expired (not revoked) authorisations an enterprise has granted, with their status at `atTime`,
+    /// in order of each bank's first grant; at most `TradeLimits.maxPageSize` banks are examined.
     public static func authorizations(of enterprise: CreditCode, atTime: Int64, state: StateReader) -> [AuthorizationStatus] {
-        state.scan(prefix: StateKey.authorizationPrefix(enterprise), after: nil, limit: TradeLimits.maxPageSize).compactMap { e in
-            let text = String(decoding: e.key.dropFirst(StateKey.authorizationPrefix(enterprise).count), as: UTF8.self)
-            guard let bank = PublicKey(text: text) else { return nil }
-            return authorization(of: bank, by: enterprise, atTime: atTime, state: state)
+        let count = TradeListCounts.load(enterprise, state).authorizations
+        return TradeWire.page(after: 0, count: count, limit: TradeLimits.maxPageSize).seqs.compactMap { seq in
+            guard let text = state.get(StateKey.authorizationByEnterprise(enterprise, seq)),
+                  let bank = PublicKey(text: String(decoding: text, as: UTF8.self)) else { return nil }
+            let status = authorization(of: bank, by: enterprise, atTime: atTime, state: state)
+            // A revoked bank keeps its list entry; it is simply no longer authorised.
+            return status.code == Codes.Trade.notAuthorized ? nil : status
         }
     }
 
@@ -70,21 +78,24 @@ public enum TradeQueries {
     // MARK: Credit record
 
     /// An enterprise's credit record, answered only if `bank` is authorised at `atTime`. Prefer
-    /// `creditRecord(queryID:...)`, which also requires the query to have been logged on chain first.
+    /// `creditRecord(queryID:...)`, which also requires the query to have been logged on chain first. Throws
+    /// `ValidationError` naming `declarationsAfter` or `financingsAfter` when a cursor is malformed.
     public static func creditRecord(of enterprise: CreditCode, askedBy bank: PublicKey, atTime: Int64, state: StateReader,
-                                    page: CreditRecordPage = .init()) -> Result<CreditRecord, TradeQueryError> {
+                                    page: CreditRecordPage = .init()) throws -> Result<CreditRecord, TradeQueryError> {
+        let cursors = try page.cursors()
         let status = authorization(of: bank, by: enterprise, atTime: atTime, state: state)
         guard status.authorized else { return .failure(TradeQueryError(code: status.code, message: status.message)) }
-        return .success(record(enterprise, state, page))
+        return .success(record(enterprise, state, cursors: cursors, limit: page.effectiveLimit))
     }
 
     /// The answer to a logged query: `queryID` is the hash of the asking bank's committed `creditQuery.record`
     /// transaction. Refused with `UNKNOWN_QUERY` (no such log, or it is another bank's), `QUERY_EXPIRED` (logged
     /// more than `TradeLimits.queryAnswerWindowMs` before `atTime`), or the authorisation codes if the
     /// enterprise's authorisation has since lapsed or been revoked. The node MUST authenticate `bank` (a signed
-    /// API request) before calling this.
+    /// API request) before calling this. Throws `ValidationError` for a malformed cursor, as `creditRecord(of:...)`.
     public static func creditRecord(queryID: Hash, askedBy bank: PublicKey, atTime: Int64, state: StateReader,
-                                    page: CreditRecordPage = .init()) -> Result<CreditRecord, TradeQueryError> {
+                                    page: CreditRecordPage = .init()) throws -> Result<CreditRecord, TradeQueryError> {
+        _ = try page.cursors()
         guard let key = state.get(StateKey.creditQueryID(queryID)), let bytes = state.get(key),
               let log = try? CreditQueryRecord(canonical: bytes), log.bank == bank else {
             return .failure(TradeQueryError(code: Codes.Trade.unknownQuery, message: "no logged credit query \(queryID.hex) by this bank"))
@@ -93,95 +104,98 @@ public enum TradeQueries {
             return .failure(TradeQueryError(code: Codes.Trade.queryExpired,
                                             message: "query \(queryID.short) was logged at \(log.time); submit a new creditQuery.record"))
         }
-        // The log key is credit-query/<enterprise>/<height>/<index>.
-        let parts = String(decoding: key, as: UTF8.self).split(separator: "/")
-        guard parts.count == 4, let enterprise = try? CreditCode(String(parts[1])) else {
-            return .failure(TradeQueryError(code: Codes.Trade.unknownQuery, message: "query \(queryID.short) has a malformed log entry"))
-        }
-        return creditRecord(of: enterprise, askedBy: bank, atTime: atTime, state: state, page: page)
+        return try creditRecord(of: log.enterprise, askedBy: bank, atTime: atTime, state: state, page: page)
     }
 
-    static func record(_ enterprise: CreditCode, _ state: StateReader, _ page: CreditRecordPage) -> CreditRecord {
+    /// The record itself. Every list is read by position: `cursors` are the positions already shown (0 = none).
+    static func record(_ enterprise: CreditCode, _ state: StateReader, cursors: (declarations: UInt64, financings: UInt64),
+                       limit: Int) -> CreditRecord {
         var names = BankNames(state: state)
-        let limit = page.effectiveLimit
         let ent = Identity.enterprise(enterprise, state)
+        let counts = TradeListCounts.load(enterprise, state)
 
-        // Exposure totals: a handful of (bank, currency) rows, never a history scan.
-        let exPrefix = StateKey.exposurePrefix(enterprise)
-        var exposures: [CreditRecordExposure] = []
+        // Exposure totals: a handful of (bank, currency) rows, never a history scan. Shown in (bank, currency) key
+        // order, whatever order they were first financed in.
+        var rows: [(sortKey: [UInt8], view: CreditRecordExposure)] = []
         var totals: [String: CreditRecordTotal] = [:]
-        for e in state.scan(prefix: exPrefix, after: nil, limit: TradeLimits.maxPageSize) {
-            let parts = String(decoding: e.key.dropFirst(exPrefix.count), as: UTF8.self).split(separator: "/")
-            guard parts.count == 2, let bank = PublicKey(text: String(parts[0])), let x = try? ExposureRecord(canonical: e.value) else { continue }
-            let currency = String(parts[1])
-            exposures.append(CreditRecordExposure(bank: bank.text, bankName: names[bank], currency: currency, financings: x.financings,
-                                          financed: x.financed, repaid: x.repaid, outstanding: x.outstanding))
-            var t = totals[currency] ?? CreditRecordTotal(currency: currency, financed: 0, repaid: 0, outstanding: 0)
+        for seq in TradeWire.page(after: 0, count: counts.exposures, limit: TradeLimits.maxPageSize).seqs {
+            guard let entry = state.get(StateKey.exposureByEnterprise(enterprise, seq)) else { continue }
+            let parts = String(decoding: entry, as: UTF8.self).split(separator: "/")
+            guard parts.count == 2, let bank = PublicKey(text: String(parts[0])), let currency = try? Currency(String(parts[1])),
+                  let x = state.get(StateKey.exposure(enterprise, bank, currency)).flatMap({ try? ExposureRecord(canonical: $0) }) else { continue }
+            rows.append((entry, CreditRecordExposure(bank: bank.text, bankName: names[bank], currency: currency.code, financings: x.financings,
+                                                      financed: x.financed, repaid: x.repaid, outstanding: x.outstanding)))
+            var t = totals[currency.code] ?? CreditRecordTotal(currency: currency.code, financed: 0, repaid: 0, outstanding: 0)
             // Totals over banks: each bank's row is bounded, their sum need not be; a report saturates, never traps.
             t.financed = t.financed.addingClamped(x.financed)
             t.repaid = t.repaid.addingClamped(x.repaid)
             t.outstanding = t.outstanding.addingClamped(x.outstanding)
-            totals[currency] = t
+            totals[currency.code] = t
         }
+        let exposures = rows.sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }.map(\.view)
 
-        // Declarations, by number.
-        let dPrefix = StateKey.declarationByExporterPrefix(enterprise)
-        let dAfter = page.declarationsAfter.map { dPrefix + Array($0.utf8) }
-        let dRows = state.scan(prefix: dPrefix, after: dAfter, limit: limit + 1)
-        var declarations: [DeclarationView] = []
-        for e in dRows.prefix(limit) {
-            guard let n = try? DeclarationNumber(String(decoding: e.key.dropFirst(dPrefix.count), as: UTF8.self)),
-                  let rec = DeclarationRecord.load(n, state) else { continue }
-            let pledges = state.scan(prefix: StateKey.pledgePrefix(n), after: nil, limit: TradeLimits.maxPageSize).compactMap { p -> PledgeView? in
-                guard let pr = try? PledgeRecord(canonical: p.value) else { return nil }
-                let id = String(decoding: p.key.dropFirst(StateKey.pledgePrefix(n).count), as: UTF8.self)
-                return PledgeView(financingId: id, bank: pr.bank.text, bankName: names[pr.bank], pledged: pr.current)
-            }
-            declarations.append(DeclarationView(rec, pledges: pledges))
+        // Declarations, in publication order, each with its current pledges.
+        let dPage = TradeWire.page(after: cursors.declarations, count: counts.declarations, limit: limit)
+        let declarations = dPage.seqs.compactMap { seq -> DeclarationView? in
+            guard let text = state.get(StateKey.declarationByExporter(enterprise, seq)),
+                  let n = try? DeclarationNumber(String(decoding: text, as: UTF8.self)),
+                  let rec = DeclarationRecord.load(n, state) else { return nil }
+            return DeclarationView(rec, pledges: pledges(of: n, rec, state, &names))
         }
 
         // Financings, oldest first, each with its repayment history.
-        let fPrefix = StateKey.financingByExporterPrefix(enterprise)
-        let fAfter = page.financingsAfter.map { fPrefix + Array($0.utf8) }
-        let fRows = state.scan(prefix: fPrefix, after: fAfter, limit: limit + 1)
-        var financings: [FinancingView] = []
-        for e in fRows.prefix(limit) {
-            guard let id = Hash(e.value), let f = FinancingRecord.load(id, state) else { continue }
-            let repayments = state.scan(prefix: StateKey.repaymentPrefix(id), after: nil, limit: TradeLimits.maxPageSize).compactMap {
-                (try? RepaymentRecord(canonical: $0.value)).map(RepaymentView.init)
+        let fPage = TradeWire.page(after: cursors.financings, count: counts.financings, limit: limit)
+        let financings = fPage.seqs.compactMap { seq -> FinancingView? in
+            guard let id = state.get(StateKey.financingByExporter(enterprise, seq)).flatMap(Hash.init),
+                  let f = FinancingRecord.load(id, state) else { return nil }
+            let shown = UInt32(min(Int(f.repayments), TradeLimits.maxPageSize))
+            let repayments = shown == 0 ? [] : (1...shown).compactMap { r in
+                state.get(StateKey.repayment(id, r)).flatMap { try? RepaymentRecord(canonical: $0) }.map(RepaymentView.init)
             }
-            financings.append(FinancingView(f, bankName: names[f.bank], repayments: repayments))
+            return FinancingView(f, bankName: names[f.bank], repayments: repayments)
         }
 
-        func cursor(_ rows: [(key: [UInt8], value: [UInt8])], _ prefix: [UInt8]) -> String? {
-            rows.count > limit ? String(decoding: rows[limit - 1].key.dropFirst(prefix.count), as: UTF8.self) : nil
-        }
         return CreditRecord(
             enterprise: CreditRecordEnterprise(creditCode: enterprise.value, name: ent?.name ?? "", registeredAt: ent?.registeredAt ?? 0),
             totals: totals.values.sorted { $0.currency < $1.currency },
             exposures: exposures,
             declarations: declarations,
             financings: financings,
-            nextDeclarationsAfter: cursor(dRows, dPrefix),
-            nextFinancingsAfter: cursor(fRows, fPrefix))
+            nextDeclarationsAfter: dPage.next,
+            nextFinancingsAfter: fPage.next)
+    }
+
+    /// A declaration's current (non-zero) pledges, oldest first. Its pledge list keeps every financing that ever
+    /// pledged it; released ones are skipped. Only the newest `TradeLimits.maxPageSize` entries are examined, as
+    /// live pledges are the recent ones once a declaration has been financed and repaid many times over.
+    static func pledges(of n: DeclarationNumber, _ rec: DeclarationRecord, _ state: StateReader, _ names: inout BankNames) -> [PledgeView] {
+        guard rec.pledges > 0 else { return [] }
+        let first = rec.pledges > UInt64(TradeLimits.maxPageSize) ? rec.pledges - UInt64(TradeLimits.maxPageSize) + 1 : 1
+        var views: [PledgeView] = []
+        for seq in first...rec.pledges {
+            guard let id = state.get(StateKey.declarationPledge(n, seq)).flatMap(Hash.init),
+                  let p = state.get(StateKey.pledge(n, id)).flatMap({ try? PledgeRecord(canonical: $0) }) else { continue }
+            views.append(PledgeView(financingId: id.hex, bank: p.bank.text, bankName: names[p.bank], pledged: p.current))
+        }
+        return views
     }
 
     // MARK: Query log
 
-    /// The credit queries logged about `enterprise`, oldest first: who asked, when, and why.
+    /// The credit queries logged about `enterprise`, oldest first: who asked, when, and why. `after` is the
+    /// previous page's `nextAfter` (a position in the log); throws `ValidationError` naming `after` if malformed.
     public static func creditQueries(of enterprise: CreditCode, after: String? = nil, limit: Int = TradeLimits.defaultPageSize,
-                                     state: StateReader) -> CreditQueryList {
+                                     state: StateReader) throws -> CreditQueryList {
+        let cursor = try TradeWire.cursor(after, field: "after")
         var names = BankNames(state: state)
-        let prefix = StateKey.creditQueryPrefix(enterprise)
-        let n = max(1, min(limit, TradeLimits.maxPageSize))
-        let rows = state.scan(prefix: prefix, after: after.map { prefix + Array($0.utf8) }, limit: n + 1)
-        let queries = rows.prefix(n).compactMap { e -> CreditQueryView? in
-            guard let q = try? CreditQueryRecord(canonical: e.value) else { return nil }
+        let page = TradeWire.page(after: cursor, count: TradeListCounts.load(enterprise, state).queries,
+                                  limit: max(1, min(limit, TradeLimits.maxPageSize)))
+        let queries = page.seqs.compactMap { seq -> CreditQueryView? in
+            guard let q = state.get(StateKey.creditQuery(enterprise, seq)).flatMap({ try? CreditQueryRecord(canonical: $0) }) else { return nil }
             return CreditQueryView(queryId: q.txHash.hex, bank: q.bank.text, bankName: names[q.bank], purpose: q.purpose,
                                    height: q.height, time: q.time)
         }
-        let next = rows.count > n ? String(decoding: rows[n - 1].key.dropFirst(prefix.count), as: UTF8.self) : nil
-        return CreditQueryList(enterprise: enterprise.value, queries: queries, nextAfter: next)
+        return CreditQueryList(enterprise: enterprise.value, queries: queries, nextAfter: page.next)
     }
 }
 

@@ -81,7 +81,8 @@ public struct PrecheckItemResult: Sendable, Equatable, Codable {
 
 // MARK: Credit record
 
-/// Paging of a credit record: pass back the `next…After` cursors of the previous page.
+/// Paging of a credit record: pass back the `next…After` cursors of the previous page. A cursor is a position in
+/// the enterprise's declaration or financing list (decimal digits); the page holds the entries after it.
 public struct CreditRecordPage: Sendable, Equatable, Codable {
     public var declarationsAfter: String?
     public var financingsAfter: String?
@@ -92,6 +93,11 @@ public struct CreditRecordPage: Sendable, Equatable, Codable {
         self.limit = limit
     }
     var effectiveLimit: Int { max(1, min(limit, TradeLimits.maxPageSize)) }
+
+    /// The cursors as list positions (0 = from the start). Throws `ValidationError` naming the malformed one.
+    func cursors() throws -> (declarations: UInt64, financings: UInt64) {
+        (try TradeWire.cursor(declarationsAfter, field: "declarationsAfter"), try TradeWire.cursor(financingsAfter, field: "financingsAfter"))
+    }
 }
 
 /// An enterprise's cross-border credit record. `totals` and `exposures` always cover the whole history;

@@ -106,7 +106,8 @@ struct AppRoutes {
         let limit = try tradePageLimit(req)
         let page = CreditRecordPage(declarationsAfter: req.query["declarationsAfter"], financingsAfter: req.query["financingsAfter"], limit: limit)
         return try answer { v, tip in
-            switch TradeQueries.creditRecord(queryID: queryID, askedBy: bank, atTime: tip.time, state: v, page: page) {
+            // A malformed cursor is a 400 naming `declarationsAfter` or `financingsAfter`.
+            switch try field("page") { try TradeQueries.creditRecord(queryID: queryID, askedBy: bank, atTime: tip.time, state: v, page: page) } {
             case .success(let record):
                 guard record.enterprise.creditCode == code.value else {
                     throw APIError(Codes.Trade.unknownQuery, "query \(queryID.hex) is not about enterprise \(code)")
@@ -133,7 +134,7 @@ struct AppRoutes {
         let limit = try tradePageLimit(req)
         return try answer { v, _ in
             guard Identity.enterprise(code, v) != nil else { throw APIError(Codes.Trade.unknownEnterprise, "\(code) is not a registered enterprise") }
-            return TradeQueries.creditQueries(of: code, after: req.query["after"], limit: limit, state: v)
+            return try field("after") { try TradeQueries.creditQueries(of: code, after: req.query["after"], limit: limit, state: v) }
         }
     }
 
