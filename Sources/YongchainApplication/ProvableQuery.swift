@@ -17,6 +17,34 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
     case mortgageApplication(Hash)
     /// POST /v1/trade/precheck
     case precheck(PrecheckRequest)
+    /// GET /v1/trade/enterprises/{code}/credit-record: as `bank`, the record its logged query `queryID` may read.
+    /// Made by `checkedCreditRecord(...)`, which checks the cursors.
+    case creditRecord(enterprise: CreditCode, queryID: Hash, bank: PublicKey, page: CreditRecordPage)
+    /// GET /v1/trade/enterprises/{code}/queries. Made by `checkedCreditQueries(...)`, which checks the cursor.
+    case creditQueries(enterprise: CreditCode, after: String?, limit: Int)
+
+    /// A credit-record question; throws `ValidationError` naming a malformed cursor.
+    public static func checkedCreditRecord(enterprise: CreditCode, queryID: Hash, bank: PublicKey, page: CreditRecordPage) throws -> ProvableQuery {
+        _ = try page.cursors()
+        return .creditRecord(enterprise: enterprise, queryID: queryID, bank: bank, page: page)
+    }
+
+    /// A query-log question; throws `ValidationError` naming a malformed cursor.
+    public static func checkedCreditQueries(enterprise: CreditCode, after: String?, limit: Int) throws -> ProvableQuery {
+        _ = try TradeWire.cursor(after, field: "after")
+        return .creditQueries(enterprise: enterprise, after: after, limit: max(1, min(limit, TradeLimits.maxPageSize)))
+    }
+
+    /// What a question's answer is: a result, or a refusal with its stable code (NOT_FOUND when there is nothing
+    /// under the key asked for). Both are proven the same way.
+    public enum Outcome: Sendable, Equatable {
+        /// The result as sorted JSON (`SortedJSON`).
+        case result([UInt8])
+        case refused(code: String, message: String)
+    }
+
+    /// The code of "nothing is recorded under what you asked for" (the node's 404 NOT_FOUND).
+    public static let notFoundCode = "NOT_FOUND"
 
     /// The endpoint, as the API documents it.
     public var route: String {
@@ -26,6 +54,8 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .mortgageCertificate: return "/v1/mortgage/certificates/{no}"
         case .mortgageApplication: return "/v1/mortgage/applications/{id}"
         case .precheck: return "/v1/trade/precheck"
+        case .creditRecord: return "/v1/trade/enterprises/{code}/credit-record"
+        case .creditQueries: return "/v1/trade/enterprises/{code}/queries"
         }
     }
 
@@ -37,13 +67,19 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .mortgageCertificate(let n): return "which mortgage is registered under certificate \(n)?"
         case .mortgageApplication(let id): return "what is the state of mortgage application \(id.hex)?"
         case .precheck(let r): return "can declarations \(r.declarations.map(\.number.value).joined(separator: ", ")) be financed?"
+        case .creditRecord(let e, let q, let b, _): return "what is enterprise \(e)'s credit record, for bank \(b.text) under logged query \(q.hex)?"
+        case .creditQueries(let e, _, _): return "who queried enterprise \(e)'s credit record?"
         }
     }
 
-    /// The answer as sorted JSON (`SortedJSON`), or nil when there is nothing under the key asked for (the API's
-    /// 404). Reads `state` only with `get`.
-    public func answer(_ state: StateReader) -> [UInt8]? {
-        func json<T: Encodable>(_ v: T?) -> [UInt8]? { v.flatMap { try? SortedJSON.encode($0) } }
+    /// The answer, reading `state` only with `get`. `time` is the block time of the state's height (credit
+    /// records are answered only within an authorisation's and a query's validity, judged at block time).
+    /// `notFound` is the message of a NOT_FOUND refusal.
+    public func answer(_ state: StateReader, time: Int64, notFound: String = "nothing is recorded under what was asked") -> Outcome {
+        func json<T: Encodable>(_ v: T?) -> Outcome {
+            guard let v, let bytes = try? SortedJSON.encode(v) else { return .refused(code: ProvableQuery.notFoundCode, message: notFound) }
+            return .result(bytes)
+        }
         switch self {
         case .titleVerification(let c, let o):
             return json(MortgageQueries.verifyTitle(titleCertificateNumber: c, owner: o, state: state))
@@ -51,6 +87,19 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .mortgageCertificate(let n): return json(MortgageQueries.certificate(number: n, state: state))
         case .mortgageApplication(let id): return json(MortgageQueries.application(id: id, state: state))
         case .precheck(let r): return json(TradeQueries.precheck(r, state: state))
+        case .creditRecord(let e, let q, let b, let page):
+            // The cursors were checked when the question was made.
+            switch (try? TradeQueries.creditRecord(queryID: q, askedBy: b, atTime: time, state: state, page: page))
+                ?? .failure(TradeQueryError(code: Codes.invalidField, message: "a malformed cursor")) {
+            case .success(let record) where record.enterprise.creditCode == e.value: return json(record)
+            case .success: return .refused(code: Codes.Trade.unknownQuery, message: "query \(q.hex) is not about enterprise \(e)")
+            case .failure(let f): return .refused(code: f.code, message: f.message)
+            }
+        case .creditQueries(let e, let after, let limit):
+            guard Identity.enterprise(e, state) != nil else {
+                return .refused(code: Codes.Trade.unknownEnterprise, message: "\(e) is not a registered enterprise")
+            }
+            return json(try? TradeQueries.creditQueries(of: e, after: after, limit: limit, state: state))
         }
     }
 
@@ -61,7 +110,13 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .mortgageCertificate(let n): w.u8(3); w.string(n)
         case .mortgageApplication(let id): w.u8(4); w.hash(id)
         case .precheck(let r): w.u8(5); w.bytes((try? SortedJSON.encode(r)) ?? [])
+        case .creditRecord(let e, let q, let b, let page):
+            w.u8(6); w.string(e.value); w.hash(q); w.publicKey(b)
+            optional(page.declarationsAfter, &w); optional(page.financingsAfter, &w); w.u16(UInt16(page.effectiveLimit))
+        case .creditQueries(let e, let after, let limit):
+            w.u8(7); w.string(e.value); optional(after, &w); w.u16(UInt16(max(1, min(limit, TradeLimits.maxPageSize))))
         }
+        func optional(_ s: String?, _ w: inout CanonicalWriter) { if let s { w.u8(1); w.string(s) } else { w.u8(0) } }
     }
 
     public init(from r: inout CanonicalReader) throws {
@@ -81,7 +136,33 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
                 throw EncodingError.invalid("query.precheck", "not a valid pre-check request")
             }
             self = .precheck(request)
+        case 6:
+            let e = try r.string("query.enterprise", max: 64)
+            let enterprise = try MortgageCoding.field("query.enterprise") { try CreditCode(e) }
+            let q = try r.hash("query.id"), bank = try r.publicKey("query.bank")
+            let page = CreditRecordPage(declarationsAfter: try Self.optional(&r, "query.declarationsAfter"),
+                                        financingsAfter: try Self.optional(&r, "query.financingsAfter"), limit: try Self.limit(&r))
+            do { self = try .checkedCreditRecord(enterprise: enterprise, queryID: q, bank: bank, page: page) } catch {
+                throw EncodingError.invalid("query.page", "\(error)")
+            }
+        case 7:
+            let e = try r.string("query.enterprise", max: 64)
+            let enterprise = try MortgageCoding.field("query.enterprise") { try CreditCode(e) }
+            let after = try Self.optional(&r, "query.after")
+            do { self = try .checkedCreditQueries(enterprise: enterprise, after: after, limit: try Self.limit(&r)) } catch {
+                throw EncodingError.invalid("query.after", "\(error)")
+            }
         default: throw EncodingError.invalid("query.type", "unknown query \(tag)")
         }
+    }
+
+    private static func optional(_ r: inout CanonicalReader, _ what: String) throws -> String? {
+        try r.bool(what) ? try r.string(what, max: 64) : nil
+    }
+
+    private static func limit(_ r: inout CanonicalReader) throws -> Int {
+        let n = Int(try r.u16("query.limit"))
+        guard (1...TradeLimits.maxPageSize).contains(n) else { throw EncodingError.invalid("query.limit", "1 to \(TradeLimits.maxPageSize)") }
+        return n
     }
 }

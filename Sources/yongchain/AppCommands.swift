@@ -206,15 +206,15 @@ enum TradeCommand {
             .tx("revoke", "authorization.revoke", "--bank KEY|FILE   (--key: the enterprise's key)", ["bank"]) { a, _ in
                 ["bank": try AppCLI.publicKey(try a.require("bank"))]
             },
-            AppCLI.Sub(name: "query", usage: "--enterprise CODE [--purpose TEXT]   logs a creditQuery.record, then reads the credit record (a bank)",
-                       options: ["enterprise", "purpose"]) { a, c in
+            AppCLI.Sub(name: "query", usage: "--enterprise CODE [--purpose TEXT] [--prove FILE]   logs a creditQuery.record, then reads the credit record (a bank)",
+                       options: ["enterprise", "purpose", "prove"]) { a, c in
                 let code = try a.require("enterprise")
                 let body = try AppCLI.validated { try LedgerApplication.canonicalBody(type: RecordCreditQuery.type, json: Array(JSONSerialization.data(
                     withJSONObject: ["enterprise": code, "purpose": a.value("purpose") ?? "credit review"]))) }
                 let hash = try c.submit(RecordCreditQuery.type, body)
-                try c.signed("GET", "/v1/trade/enterprises/\(AppCLI.escape(code))/credit-record?queryId=\(hash)", [])
+                try c.provable("GET", "/v1/trade/enterprises/\(AppCLI.escape(code))/credit-record?queryId=\(hash)", [], saveTo: a.value("prove"))
             },
-            .query("queries", "--enterprise CODE [--after CURSOR] [--limit N]   (the enterprise's key, or the trade registry)",
+            .provable("queries", "--enterprise CODE [--after CURSOR] [--limit N]   (the enterprise's key, or the trade registry)",
                    ["enterprise", "after", "limit"]) { a, _ in
                 ("GET", "/v1/trade/enterprises/\(AppCLI.escape(try a.require("enterprise")))/queries" + AppCLI.queryString(a, ["after", "limit"]), [])
             },
@@ -265,15 +265,7 @@ enum AppCLI {
             Sub(name: name, usage: "\(usage) [--prove FILE]\n      a signed query (--key: whose request it is; --min-height H: answered once the node has H;\n      --prove FILE: save the answer with its proof, for `yongchain verify answer`)",
                 options: options.union(["prove"])) { a, c in
                 let (method, target, body) = try build(a, c)
-                var full = try method == "GET" ? withMinHeight(target, a) : target
-                guard let file = a.value("prove") else { return try c.signed(method, full, body) }
-                full += (full.contains("?") ? "&" : "?") + "prove=true"
-                let r = try c.send(method, full, body)
-                if r.status == 200 || r.status == 404 {
-                    guard FileManager.default.createFile(atPath: file, contents: Data(r.body)) else { throw CommandFailed("cannot write \(file)") }
-                    printErr("answer and proof saved to \(file); check it with: yongchain verify answer --genesis GENESIS \(file)")
-                }
-                try NodeClient.show(r.status, r.body)
+                try c.provable(method, try method == "GET" ? withMinHeight(target, a) : target, body, saveTo: a.value("prove"))
             }
         }
 
@@ -340,6 +332,18 @@ enum AppCLI {
         }
 
         /// Sends a request signed with --key (docs/api-auth.md) and prints the answer.
+        /// `signed`, or with `saveTo` asks with `?prove=true` and saves the whole answer (a refusal too: it is
+        /// proven the same way) before printing it.
+        func provable(_ method: String, _ target: String, _ body: [UInt8], saveTo file: String?) throws {
+            guard let file else { return try signed(method, target, body) }
+            let r = try send(method, target + (target.contains("?") ? "&" : "?") + "prove=true", body)
+            if let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any], o["proof"] != nil {
+                guard FileManager.default.createFile(atPath: file, contents: Data(r.body)) else { throw CommandFailed("cannot write \(file)") }
+                printErr("answer and proof saved to \(file); check it with: yongchain verify answer --genesis GENESIS \(file)")
+            }
+            try NodeClient.show(r.status, r.body)
+        }
+
         func signed(_ method: String, _ target: String, _ body: [UInt8]) throws {
             let r = try send(method, target, body)
             try NodeClient.show(r.status, r.body)

@@ -1,4 +1,5 @@
 import Foundation
+import YongchainApplication
 import YongchainCore
 import YongchainNode
 
@@ -83,14 +84,21 @@ enum VerifyCommand {
         if json {
             var out: [String: Any] = ["proven": true, "route": v.route, "question": v.question, "height": v.height, "time": v.time,
                                       "blockHash": v.blockHash.hex, "provenKeys": v.provenKeys, "signers": v.signers,
-                                      "validators": v.validators, "found": v.result != nil]
-            if let r = v.result, let obj = try? JSONSerialization.jsonObject(with: Data(r)) { out["result"] = obj }
+                                      "validators": v.validators]
+            switch v.outcome {
+            case .result(let r): out["result"] = (try? JSONSerialization.jsonObject(with: Data(r))) ?? NSNull()
+            case .refused(let code, let message): out["refused"] = ["code": code, "message": message]
+            }
             let d = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
             print(String(decoding: d, as: UTF8.self))
             return
         }
         print("PROVEN at height \(v.height) (block \(v.blockHash.hex), \(time)): certified by \(v.signers) of \(v.validators) validators, \(v.provenKeys) state entries proven against chain \(genesis.chainID)")
         print("question: \(v.question)")
-        if let r = v.result { print("answer: \(prettyJSON(r))") } else { print("answer: nothing is recorded (proven absent)") }
+        switch v.outcome {
+        case .result(let r): print("answer: \(prettyJSON(r))")
+        case .refused(let code, let message) where code == ProvableQuery.notFoundCode: print("answer: nothing is recorded (proven absent): \(message)")
+        case .refused(let code, let message): print("answer: refused, \(code): \(message)")
+        }
     }
 }

@@ -86,7 +86,9 @@ enum Oracles {
     }
 
     static func isErrorShape(_ body: [UInt8]) -> Bool {
-        guard let o = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], o.count == 1,
+        // A proven "not found" (`?prove=true`, docs/proofs.md) carries its proof and the height it is proven at.
+        guard let o = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              o.count == 1 || (o["proof"] != nil && Set(o.keys).isSubset(of: ["error", "proof", "height", "blockHash"])),
               let e = o["error"] as? [String: Any], let code = e["code"] as? String, !code.isEmpty, e["message"] is String else { return false }
         return true
     }

@@ -105,18 +105,9 @@ struct AppRoutes {
         guard let queryID = Hash(hex: text) else { throw invalid("queryId", "64 hex digits") }
         let limit = try tradePageLimit(req)
         let page = CreditRecordPage(declarationsAfter: req.query["declarationsAfter"], financingsAfter: req.query["financingsAfter"], limit: limit)
-        return try answer { v, tip in
-            // A malformed cursor is a 400 naming `declarationsAfter` or `financingsAfter`.
-            switch try field("page") { try TradeQueries.creditRecord(queryID: queryID, askedBy: bank, atTime: tip.time, state: v, page: page) } {
-            case .success(let record):
-                guard record.enterprise.creditCode == code.value else {
-                    throw APIError(Codes.Trade.unknownQuery, "query \(queryID.hex) is not about enterprise \(code)")
-                }
-                return record
-            case .failure(let e):
-                throw APIError(e.code, e.message)
-            }
-        }
+        // A malformed cursor is a 400 naming `declarationsAfter` or `financingsAfter`.
+        let query = try field("page") { try ProvableQuery.checkedCreditRecord(enterprise: code, queryID: queryID, bank: bank, page: page) }
+        return try ProvenAnswer.respond(query, prove: try ProvenAnswer.wanted(req), store: node.store, notFound: "")
     }
 
     /// Who queried an enterprise's credit record: the enterprise itself (its own key) or the trade registry.
@@ -132,10 +123,8 @@ struct AppRoutes {
             throw APIError(Codes.forbiddenRole, "only the enterprise itself or the trade registry may list who queried it")
         }
         let limit = try tradePageLimit(req)
-        return try answer { v, _ in
-            guard Identity.enterprise(code, v) != nil else { throw APIError(Codes.Trade.unknownEnterprise, "\(code) is not a registered enterprise") }
-            return try field("after") { try TradeQueries.creditQueries(of: code, after: req.query["after"], limit: limit, state: v) }
-        }
+        let query = try field("after") { try ProvableQuery.checkedCreditQueries(enterprise: code, after: req.query["after"], limit: limit) }
+        return try ProvenAnswer.respond(query, prove: try ProvenAnswer.wanted(req), store: node.store, notFound: "")
     }
 
     // MARK: - Sessions

@@ -24,25 +24,25 @@ enum ProvenAnswer {
         }
     }
 
-    /// Runs `query` against the committed state and answers 200 with its result, or 404 `notFound` when it has
-    /// none; with a proof when `prove`.
+    /// Runs `query` against the committed state and answers 200 with its result, or its refusal (404 `notFound`
+    /// when there is nothing under the key asked for, or the application's code); with a proof when `prove`.
     static func respond(_ query: ProvableQuery, prove: Bool, store: ChainStore, notFound: String) throws -> HTTPResponse {
         try store.read { v in
             let tip = try v.tip()
             guard prove else {
-                let result = query.answer(v)
+                let outcome = query.answer(v, time: tip.time, notFound: notFound)
                 try v.checkReads()
-                return envelope(tip, result: result, proof: nil, notFound: notFound)
+                return envelope(tip, outcome, proof: nil)
             }
             guard tip.height > 0 else {
                 throw APIError(NodeCode.proofUnavailable, "no block is committed yet; a proof needs a certified header")
             }
             let recorder = RecordingReader(base: v)
-            let result = query.answer(recorder)
+            let outcome = query.answer(recorder, time: tip.time, notFound: notFound)
             try recorder.checkReads()
-            guard recorder.scanned == nil else {
+            if let prefix = recorder.scanned {
                 // A provable query reads single keys only; a scan here is a programming error, not input's fault.
-                throw APIError(NodeCode.internalError, "the query scanned \(recorder.scanned!), which cannot be proven")
+                throw APIError(NodeCode.internalError, "the query scanned \(prefix), which cannot be proven")
             }
             guard let block = try v.block(at: tip.height), let certificate = try v.certificate(at: tip.height) else {
                 throw APIError(NodeCode.storageCorrupt, "block \(tip.height) or its certificate is missing")
@@ -52,9 +52,8 @@ enum ProvenAnswer {
                 return ProofBundle.Entry(key: key, value: value, proof: proof)
             }
             let bundle = ProofBundle(changes: [], header: block.header, certificate: certificate, entries: entries)
-            return envelope(tip, result: result, proof: Proof(format: format, query: Data(query.canonicalBytes).base64EncodedString(),
-                                                               bundle: Data(bundle.canonicalBytes).base64EncodedString()),
-                            notFound: notFound)
+            return envelope(tip, outcome, proof: Proof(format: format, query: Data(query.canonicalBytes).base64EncodedString(),
+                                                       bundle: Data(bundle.canonicalBytes).base64EncodedString()))
         }
     }
 
@@ -64,17 +63,25 @@ enum ProvenAnswer {
         let bundle: String
     }
 
-    /// The answer's JSON, keys in sorted order as every other answer: `result` is the query's own sorted JSON.
-    static func envelope(_ tip: ChainTip, result: [UInt8]?, proof: Proof?, notFound: String) -> HTTPResponse {
+    /// The answer's JSON, keys in sorted order as every other answer (`result` is the query's own sorted JSON).
+    /// A refusal without proof is the plain error body; with proof it keeps the height, block and proof beside
+    /// the error.
+    static func envelope(_ tip: ChainTip, _ outcome: ProvableQuery.Outcome, proof: Proof?) -> HTTPResponse {
         var body = Array("{\"blockHash\":\"\(tip.blockHash.hex)\",".utf8)
-        if result == nil {
-            body += Array("\"error\":".utf8) + JSON.encode(["code": NodeCode.notFound, "message": notFound]) + [UInt8(ascii: ",")]
+        var status = 200
+        switch outcome {
+        case .result: break
+        case .refused(let code, let message):
+            let e = APIError(code, message)
+            guard proof != nil else { return e.response }
+            status = e.status
+            body += Array("\"error\":".utf8) + JSON.encode(["code": code, "message": message]) + [UInt8(ascii: ",")]
         }
         body += Array("\"height\":\(tip.height)".utf8)
         if let proof { body += Array(",\"proof\":".utf8) + JSON.encode(proof) }
-        if let result { body += Array(",\"result\":".utf8) + result }
+        if case .result(let result) = outcome { body += Array(",\"result\":".utf8) + result }
         body.append(UInt8(ascii: "}"))
-        return .json(result == nil ? 404 : 200, body)
+        return .json(status, body)
     }
 }
 

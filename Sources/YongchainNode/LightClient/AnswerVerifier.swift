@@ -16,8 +16,8 @@ public enum AnswerVerifier {
         /// Block time of `height`, milliseconds since the Unix epoch.
         public let time: Int64
         public let blockHash: Hash
-        /// The answer's JSON (sorted keys); nil when the proven answer is "not found".
-        public let result: [UInt8]?
+        /// The proven answer: a result (sorted JSON) or a refusal with its code (NOT_FOUND: nothing is recorded).
+        public let outcome: ProvableQuery.Outcome
         public let provenKeys: Int
         public let signers: Int
         public let validators: Int
@@ -49,23 +49,25 @@ public enum AnswerVerifier {
               top["blockHash"] as? String == verified.blockHash.hex else {
             throw ProofFailure(.answerMismatch, "the answer names height \(top["height"] ?? "none") and block \(top["blockHash"] ?? "none"), the proof certifies height \(verified.height), block \(verified.blockHash.hex)")
         }
-        // The answer again, from proven entries only.
-        let recomputed = query.answer(verified.state)
+        // The answer again, from proven entries only, at the proven height's block time.
+        let recomputed = query.answer(verified.state, time: verified.time)
         try verified.state.checkReads()
-        if let recomputed {
+        switch recomputed {
+        case .result(let bytes):
             // Compared as parsed JSON, written back with sorted keys: key order and spacing are not the answer.
             func normal(_ v: Any) -> Data? { try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]) }
-            guard let given = top["result"], let mine = try? JSONSerialization.jsonObject(with: Data(recomputed)),
+            guard top["error"] == nil, let given = top["result"], let mine = try? JSONSerialization.jsonObject(with: Data(bytes)),
                   let a = normal(given), a == normal(mine) else {
                 throw ProofFailure(.answerMismatch, "the proven state gives another answer than the node's")
             }
-        } else {
-            guard top["result"] == nil, ((top["error"] as? [String: Any])?["code"] as? String) == NodeCode.notFound else {
-                throw ProofFailure(.answerMismatch, "the proven state holds nothing for this question, but the node answered otherwise")
+        case .refused(let code, _):
+            let given = (top["error"] as? [String: Any])?["code"] as? String
+            guard top["result"] == nil, given == code else {
+                throw ProofFailure(.answerMismatch, "the proven state gives the refusal \(code), the node answered \(given ?? "a result")")
             }
         }
         return Verdict(question: query.question, route: query.route, height: verified.height, time: verified.time,
-                       blockHash: verified.blockHash, result: recomputed, provenKeys: bundle.entries.count,
+                       blockHash: verified.blockHash, outcome: recomputed, provenKeys: bundle.entries.count,
                        signers: bundle.certificate.signatures.count, validators: verified.validators.count)
     }
 }
