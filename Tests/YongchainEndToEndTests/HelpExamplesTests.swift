@@ -18,7 +18,7 @@ import Testing
         ("tx sign", "TYPE and a JSON body are not placeholders to fill generically; IndependentClientTests and IntegratorCLITests sign real bodies"),
         ("tx submit", "the same; IndependentClientTests submits every transaction type"),
         ("tx show", "needs a transaction hash; IntegratorCLITests reads its own writes"),
-        ("verify answer", "needs an answer saved with --prove from a live question; ProofEndToEndTests saves and verifies real ones"),
+        ("verify answer --genesis FILE", "the synopsis; the README and docs/operations.md examples verify a real saved answer"),
         ("mortgage <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("trade <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("property <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),

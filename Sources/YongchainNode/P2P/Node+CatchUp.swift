@@ -64,20 +64,13 @@ extension Node {
             gossip.claimFailed(url: p.url, nowMs: nowMs())
             return false
         }
-        // Transaction signatures are not covered by the block hash (a transaction's hash leaves its signature out),
-        // so the certificate does not vouch for them: verify them all here, on every core, before the serial
-        // queue; validation below then finds the valid ones in the signature cache.
-        let txs = batch.entries.flatMap(\.block.transactions)
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        DispatchQueue.concurrentPerform(iterations: cores) { c in
-            for i in stride(from: c, to: txs.count, by: cores) { _ = signatures.verify(txs[i], hash: txs[i].hash(chainID: chainID)) }
-        }
         let (applied, invalid): (Int, Bool) = queue.sync { [self] in
             var applied = 0
             for e in batch.entries where e.block.height > store.tip.height {
                 do {
-                    // Every check (certificate, then the block: signatures are in the cache from above), then the
-                    // commit. A failed commit (storage) is not progress: the loop sleeps before trying again.
+                    // Every check but the transactions' signatures: the certificate vouches for them, since the
+                    // header's transaction root binds each one (`.certified`); then execution against the header's
+                    // roots, then the commit. A failed commit (storage) is not progress: the loop sleeps and retries.
                     guard try commit(block: e.block, certificate: e.certificate, checks: .certified) else { return (applied, false) }
                 } catch {
                     logger.warn("sync", "peer \(p.name) sent a block that does not verify: \(error)", height: e.block.height)
