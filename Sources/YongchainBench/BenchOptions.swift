@@ -30,6 +30,8 @@ public struct BenchOptions: Sendable {
     /// Seconds of verification queries after the load; 0: none.
     public var querySeconds = 0
     public var queryAuth = QueryAuth.session
+    /// Ask every query with `?prove=true`, and verify a sample of the answers offline (docs/proofs.md).
+    public var prove = false
     /// Committed counts at which to print growth figures.
     public var checkpoints: [Int] = []
     /// Add an observer that stays down during the load, then time its catch-up.

@@ -9,7 +9,7 @@ import YongchainNode
 /// or each request signed with a fresh nonce.
 enum QueryLoad {
     static func run(manifest: BenchManifest, cluster: BenchCluster, units: Int, seconds: Int, connections: Int, key: PrivateKey,
-                    auth: BenchOptions.QueryAuth) throws {
+                    auth: BenchOptions.QueryAuth, prove: Bool = false) throws {
         let validators = manifest.validators
         guard !validators.isEmpty else { throw BenchError("the cluster has no validator to query") }
         let node = validators[2 % validators.count]
@@ -20,6 +20,9 @@ enum QueryLoad {
         let done = Atomic<Int>(0)
         let failed = Atomic<Int>(0)
         let latencies = Mutex<[Double]>([])
+        let sizes = Mutex<[Int]>([])
+        /// Proven answers kept for verifying offline after the clock stops: every 50th, at most 1,000.
+        let sample = Mutex<[[UInt8]]>([])
         // What the node spends with no queries (consensus, empty blocks), subtracted from the per-query figure.
         let nodeCPU = { cluster.pid(of: node).flatMap(ProcessSampler.sample)?.cpu ?? 0 }
         let idle0 = nodeCPU()
@@ -35,7 +38,7 @@ enum QueryLoad {
             var i = c
             while Date() < end {
                 i += connections
-                let target = "/v1/mortgage/units/\(Workload.unitNumber(i % units))/encumbrances"
+                let target = "/v1/mortgage/units/\(Workload.unitNumber(i % units))/encumbrances" + (prove ? "?prove=true" : "")
                 let t0 = Date()
                 let r: HTTPResponse?
                 if let session {
@@ -45,7 +48,12 @@ enum QueryLoad {
                 }
                 if let r, r.status == 200 {
                     local.append(Date().timeIntervalSince(t0))
-                    done.add(1, ordering: .relaxed)
+                    let n = done.add(1, ordering: .relaxed).newValue
+                    if prove {
+                        let body = r.body
+                        sizes.withLock { $0.append(body.count) }
+                        if n % 50 == 0 { sample.withLock { if $0.count < 1_000 { $0.append(body) } } }
+                    }
                 } else {
                     failed.add(1, ordering: .relaxed)
                 }
@@ -64,5 +72,23 @@ enum QueryLoad {
         let n = Double(max(done.load(ordering: .relaxed), 1))
         Bench.say(String(format: "query cpu           node %@ %.0f µs per query (%.0f%% of a core, less the %.0f%% it uses idle); load generator %.0f µs per query",
                          node.name, max(queryCPU - idleRate * elapsed, 0) / n * 1e6, 100 * queryCPU / elapsed, 100 * idleRate, ownCPU / n * 1e6))
+        if prove { try verifyOffline(sizes: sizes.withLock { $0 }, sample: sample.withLock { $0 }, genesisPath: node.home + "/genesis.json") }
+    }
+
+    /// Answer sizes, and the light client's time per answer: each sampled answer verified from genesis alone.
+    static func verifyOffline(sizes: [Int], sample: [[UInt8]], genesisPath: String) throws {
+        let genesis = try GenesisFile.load(path: genesisPath)
+        var times: [Double] = []
+        var failures = 0
+        for body in sample {
+            let t0 = Date()
+            do { _ = try AnswerVerifier.verify(response: body, genesis: genesis) } catch { failures += 1 }
+            times.append(Date().timeIntervalSince(t0))
+        }
+        let s = sizes.sorted(), t = times.sorted()
+        func at<T>(_ a: [T], _ p: Double) -> T? { a.isEmpty ? nil : a[min(a.count - 1, Int(Double(a.count) * p))] }
+        Bench.say(String(format: "proven answers      size bytes p50 %d  p99 %d  max %d (answer + base64 bundle)", at(s, 0.5) ?? 0, at(s, 0.99) ?? 0, s.last ?? 0))
+        Bench.say(String(format: "offline verify ms   p50 %.2f  p99 %.2f over %d sampled answers, %d not proven (genesis, certificate, proofs, the answer re-run)",
+                         (at(t, 0.5) ?? 0) * 1000, (at(t, 0.99) ?? 0) * 1000, t.count, failures))
     }
 }

@@ -7,7 +7,7 @@ enum BenchCommand {
     static let help = """
     yongchain bench [--dir DIR] [--validators 4] [--units 2000] [--workload mortgage-year|register]
                     [--rate TX_PER_S] [--duration S] [--submitters 8] [--batch 1] [--queries SECONDS]
-                    [--query-auth session|signature] [--checkpoints N,N,...] [--catch-up] [--keep]
+                    [--query-auth session|signature] [--prove] [--checkpoints N,N,...] [--catch-up] [--keep]
                     [--queries-only]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
@@ -21,7 +21,8 @@ enum BenchCommand {
     --catch-up    adds an observer that stays down during the load, then starts it empty and times its replay of
                   the whole history (blocks/s, tx/s) and its memory.
     --queries S then runs authenticated verification queries (unit encumbrances) against one node for S seconds,
-    in one API session (default) or, with --query-auth signature, each request signed.
+    in one API session (default) or, with --query-auth signature, each request signed; with --prove each asks
+    ?prove=true, and a sample of the answers is verified offline from genesis (sizes and verify times printed).
     --queries-only runs only the queries, against the cluster a run with --dir DIR --keep left (same --units).
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
@@ -31,7 +32,7 @@ enum BenchCommand {
         if CLI.wantsHelp(argv) { print(help); return }
         let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "query-auth",
                                         "batch", "checkpoints"],
-                         switches: ["keep", "catch-up", "queries-only"])
+                         switches: ["keep", "catch-up", "queries-only", "prove"])
         var o = BenchOptions()
         o.dir = a.value("dir")
         o.units = try a.int("units", default: 2000)
@@ -55,6 +56,7 @@ enum BenchCommand {
             throw UsageError("--query-auth: session or signature")
         }
         o.queryAuth = queryAuth
+        o.prove = a.flag("prove")
         guard o.units > 0, o.units <= 1_000_000 else { throw UsageError("--units: 1 to 1,000,000") }
         guard (1...256).contains(o.submitters) else { throw UsageError("--submitters: 1 to 256") }
         guard o.rate >= 0, o.duration >= 0 else { throw UsageError("--rate and --duration are not negative") }
