@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "YongchainCoreTests", dependencies: ["YongchainCore", "YongchainTestSupport"]),
         .testTarget(name: "YongchainConsensusTests", dependencies: ["YongchainConsensus", "YongchainTestSupport"]),
         .testTarget(name: "YongchainApplicationTests", dependencies: ["YongchainApplication", "YongchainTestSupport"]),
-        .testTarget(name: "YongchainStorageTests", dependencies: ["YongchainStorage"]),
+        .testTarget(name: "YongchainStorageTests", dependencies: ["YongchainStorage", "YongchainTestSupport"]),
         .testTarget(name: "YongchainHTTPTests", dependencies: ["YongchainHTTP", "YongchainTestSupport"]),
         .testTarget(name: "YongchainNodeTests", dependencies: ["YongchainNode", "YongchainTestSupport"]),
         .testTarget(name: "YongchainBenchTests", dependencies: ["YongchainBench", "YongchainNode", "YongchainApplication"]),
