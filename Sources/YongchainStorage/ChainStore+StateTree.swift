@@ -13,34 +13,67 @@ extension ChainStore {
     public static let treeVersionsKept: UInt64 = 128
 
     /// Tree nodes with a path shorter than this are kept in memory as well: they are on every key's path, and
-    /// there are at most 2^depth of them live (about 65,000 × ~100 bytes).
-    static let cachedTreeDepth = 16
+    /// there are at most 2^depth of them live (about 4,000 small values).
+    static let cachedTreeDepth = 12
 
-    /// Stores an update's nodes and stale list, and the root for `height`; prunes what has been stale longer than
-    /// `treeVersionsKept`. Runs inside the commit's SQLite transaction (writer lock held).
+    /// Rows per multi-row statement when storing and pruning nodes (SQLite's default limit is 32,766 variables).
+    static let treeRowsPerStatement = 128
+
+    /// Stores an update's nodes, its stale list (one row per height: the nodes it made stale, concatenated) and
+    /// the root for `height`; deletes the nodes that went stale `treeVersionsKept` heights ago. Runs inside the
+    /// commit's SQLite transaction (writer lock held).
     func storeTree(_ tree: TreeUpdate, height: UInt64) throws {
         let h = try Value.int(checked: height, "height")
-        for (key, node) in tree.newNodes {
-            try writer.run("INSERT OR REPLACE INTO tree_nodes (version, path, data) VALUES (?, ?, ?)",
-                           [try .int(checked: key.version, "tree version"), .blob(key.path.canonicalBytes), .blob(node.canonicalBytes)])
+        for chunk in stride(from: 0, to: tree.newNodes.count, by: ChainStore.treeRowsPerStatement) {
+            let rows = tree.newNodes[chunk..<min(chunk + ChainStore.treeRowsPerStatement, tree.newNodes.count)]
+            var args: [Value] = []
+            args.reserveCapacity(rows.count * 3)
+            for (key, node) in rows {
+                args.append(try .int(checked: key.version, "tree version"))
+                args.append(.blob(key.path.canonicalBytes))
+                args.append(.blob(node.canonicalBytes))
+            }
+            try writer.run("INSERT OR REPLACE INTO tree_nodes (version, path, data) VALUES " + Array(repeating: "(?, ?, ?)", count: rows.count).joined(separator: ", "), args)
         }
-        for key in tree.staleNodes {
-            try writer.run("INSERT OR IGNORE INTO tree_stale (since, version, path) VALUES (?, ?, ?)",
-                           [h, try .int(checked: key.version, "tree version"), .blob(key.path.canonicalBytes)])
+        if !tree.staleNodes.isEmpty {
+            var w = CanonicalWriter(capacity: tree.staleNodes.count * 16)
+            w.list(tree.staleNodes) { $0.item($1) }
+            try writer.run("INSERT OR REPLACE INTO tree_stale (since, keys) VALUES (?, ?)", [h, .blob(w.bytes)])
         }
         try writer.run("INSERT INTO state_roots (height, hash, root) VALUES (?, ?, ?)",
                        [h, .blob(tree.rootHash.bytes), tree.root.map { .blob($0.canonicalBytes) } ?? .null])
         if height > ChainStore.treeVersionsKept {
-            let before = try Value.int(checked: height - ChainStore.treeVersionsKept, "height")
-            try writer.run("""
-                DELETE FROM tree_nodes WHERE (version, path) IN (SELECT version, path FROM tree_stale WHERE since <= ?)
-                """, [before])
-            try writer.run("DELETE FROM tree_stale WHERE since <= ?", [before])
+            try prune(before: height - ChainStore.treeVersionsKept)
         }
         treeCache.withLock { cache in
             for key in tree.staleNodes where key.path.depth < ChainStore.cachedTreeDepth { cache[key] = nil }
             for (key, node) in tree.newNodes where key.path.depth < ChainStore.cachedTreeDepth { cache[key] = node }
         }
+    }
+
+    /// Deletes the nodes listed stale at heights up to `before`, and those lists.
+    private func prune(before: UInt64) throws {
+        let limit = try Value.int(checked: before, "height")
+        var lists: [[UInt8]] = []
+        try writer.query("SELECT keys FROM tree_stale WHERE since <= ?", [limit]) { lists.append($0.blob(0)) }
+        for bytes in lists {
+            var r = CanonicalReader(bytes)
+            let keys: [NodeKey]
+            do { keys = try r.list("stale nodes", max: 1 << 24) { try $0.item() } } catch {
+                throw StorageError(code: "STORAGE_CORRUPT", message: "a stale-node list does not decode: \(error)")
+            }
+            for chunk in stride(from: 0, to: keys.count, by: ChainStore.treeRowsPerStatement) {
+                let rows = keys[chunk..<min(chunk + ChainStore.treeRowsPerStatement, keys.count)]
+                var args: [Value] = []
+                args.reserveCapacity(rows.count * 2)
+                for key in rows {
+                    args.append(try .int(checked: key.version, "tree version"))
+                    args.append(.blob(key.path.canonicalBytes))
+                }
+                try writer.run("DELETE FROM tree_nodes WHERE (version, path) IN (VALUES " + Array(repeating: "(?, ?)", count: rows.count).joined(separator: ", ") + ")", args)
+            }
+        }
+        try writer.run("DELETE FROM tree_stale WHERE since <= ?", [limit])
     }
 
     /// The committed tree as the writer sees it, for executing a block (the counterpart of `committedState`).

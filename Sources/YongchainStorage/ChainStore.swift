@@ -69,8 +69,7 @@ public final class ChainStore: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, root BLOB);
             CREATE TABLE IF NOT EXISTS tree_nodes (version INTEGER NOT NULL, path BLOB NOT NULL, data BLOB NOT NULL,
                 PRIMARY KEY (version, path)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS tree_stale (since INTEGER NOT NULL, version INTEGER NOT NULL, path BLOB NOT NULL,
-                PRIMARY KEY (since, version, path)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS tree_stale (since INTEGER PRIMARY KEY, keys BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS txs (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;

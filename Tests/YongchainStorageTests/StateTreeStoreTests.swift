@@ -41,7 +41,10 @@ import YongchainTestSupport
             // Pruned: every stored node is one the tip's tree reaches or one stale for fewer than the kept heights.
             var stored = 0, staleRows = 0
             try s.writer.query("SELECT count(*) FROM tree_nodes") { stored = Int(try $0.unsigned(0)) }
-            try s.writer.query("SELECT count(*) FROM tree_stale") { staleRows = Int(try $0.unsigned(0)) }
+            try s.writer.query("SELECT keys FROM tree_stale") { row in
+                var r = CanonicalReader(row.blob(0))
+                staleRows += try r.list { try $0.item(NodeKey.self) }.count
+            }
             var oldest: UInt64 = .max
             try s.writer.query("SELECT min(since) FROM tree_stale") { oldest = try $0.unsigned(0) }
             #expect(oldest > heights - ChainStore.treeVersionsKept, "stale nodes older than the kept heights remain")

@@ -7,37 +7,68 @@ import YongchainCrypto
 /// Canonical form: u16 depth, then the ceil(depth/8) bytes raw.
 public struct TreePath: Hashable, Sendable, CanonicalCodable, CustomStringConvertible {
     public static let maxDepth = 256
-    public static let root = TreePath(unchecked: 0, [])
+    public static let root = TreePath(unchecked: 0, (0, 0, 0, 0))
 
     public let depth: Int
-    public let bits: [UInt8]
+    /// The bits, MSB-first, in four words (word 0 holds bits 0...63): inline, so making a child's path — done for
+    /// every node an update visits — allocates nothing.
+    private let words: (UInt64, UInt64, UInt64, UInt64)
 
     /// nil unless `depth` is in 0...256, `bits` has ceil(depth/8) bytes and its unused trailing bits are zero.
     public init?(depth: Int, bits: [UInt8]) {
         guard (0...Self.maxDepth).contains(depth), bits.count == (depth + 7) / 8 else { return nil }
         if depth % 8 != 0, bits[bits.count - 1] & (0xff >> UInt8(depth % 8)) != 0 { return nil }
+        var w: [UInt64] = [0, 0, 0, 0]
+        for (i, b) in bits.enumerated() { w[i >> 3] |= UInt64(b) << UInt64(56 - 8 * (i & 7)) }
         self.depth = depth
-        self.bits = bits
+        self.words = (w[0], w[1], w[2], w[3])
     }
 
-    private init(unchecked depth: Int, _ bits: [UInt8]) {
+    private init(unchecked depth: Int, _ words: (UInt64, UInt64, UInt64, UInt64)) {
         self.depth = depth
-        self.bits = bits
+        self.words = words
+    }
+
+    /// ceil(depth/8) bytes, MSB-first, unused trailing bits zero (the canonical form's bytes).
+    public var bits: [UInt8] {
+        (0..<(depth + 7) / 8).map { i in UInt8(truncatingIfNeeded: word(i >> 3) >> UInt64(56 - 8 * (i & 7))) }
+    }
+
+    private func word(_ i: Int) -> UInt64 {
+        switch i { case 0: return words.0; case 1: return words.1; case 2: return words.2; default: return words.3 }
+    }
+
+    public static func == (a: TreePath, b: TreePath) -> Bool {
+        a.depth == b.depth && a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(depth)
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
     }
 
     /// Bit `i` (0..<depth) of this path.
     public func bit(_ i: Int) -> Int {
         precondition(i >= 0 && i < depth, "TreePath.bit: index \(i) outside depth \(depth)")
-        return Int((bits[i >> 3] >> (7 - UInt8(i & 7))) & 1)
+        return Int((word(i >> 6) >> UInt64(63 - (i & 63))) & 1)
     }
 
     /// The child's path: this path plus one bit. Callers MUST NOT extend a path of depth 256.
     public func appending(_ bit: Int) -> TreePath {
         precondition(depth < Self.maxDepth, "TreePath.appending: a path of depth 256 has no children")
-        var b = bits
-        if depth % 8 == 0 { b.append(0) }
-        if bit != 0 { b[depth >> 3] |= 0x80 >> UInt8(depth & 7) }
-        return TreePath(unchecked: depth + 1, b)
+        guard bit != 0 else { return TreePath(unchecked: depth + 1, words) }
+        let mask = UInt64(1) << UInt64(63 - (depth & 63))
+        var w = words
+        switch depth >> 6 {
+        case 0: w.0 |= mask
+        case 1: w.1 |= mask
+        case 2: w.2 |= mask
+        default: w.3 |= mask
+        }
+        return TreePath(unchecked: depth + 1, w)
     }
 
     /// Whether `hash` starts with this path's bits.
@@ -52,7 +83,7 @@ public struct TreePath: Hashable, Sendable, CanonicalCodable, CustomStringConver
 
     public func encode(to w: inout CanonicalWriter) {
         w.u16(UInt16(depth))
-        w.raw(bits)
+        for i in 0..<(depth + 7) / 8 { w.u8(UInt8(truncatingIfNeeded: word(i >> 3) >> UInt64(56 - 8 * (i & 7)))) }
     }
 
     public init(from r: inout CanonicalReader) throws {
