@@ -22,6 +22,9 @@ import Testing
         ("trade <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("property <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("genesis new --chain-id ID --org SPEC", "the synopsis; the Example under it runs"),
+        ("genesis assemble --chain-id ID", "the synopsis; the Example in org --help runs it on a card org init wrote"),
+        ("org init --home DIR --name NAME", "the synopsis; the Example under it runs"),
+        ("org bundle --home DIR --genesis FILE", "the synopsis; the Example under it runs"),
         ("swift build -c release && .build/release/yongchain demo", "a release build, then a demo that runs until Ctrl-C"),
         ("bash .ci/run", "runs this test suite"),
         ("open http", "opens a browser (macOS `open`); the status page is checked in StatusPageTests"),
@@ -79,7 +82,7 @@ import Testing
                 if verb == "cluster up" { return 1 }
                 if verb == "cluster down" { return 3 }
                 if verb.hasPrefix("restore") { return 4 }
-                if verb.hasPrefix("keys") || verb.hasPrefix("genesis") || verb == "cluster init" { return 0 }
+                if verb.hasPrefix("keys") || verb.hasPrefix("genesis") || verb.hasPrefix("org") || verb == "cluster init" { return 0 }
                 return 2
             }
             var lastPublicKey: String?
