@@ -36,14 +36,14 @@ DOWN=bank-b
 # remounts /sys and so hides the cgroup mounts runc needs).
 on() { local org=$1; shift; nsenter --net="/run/netns/yc5-$org" "$@"; }
 url() { echo "http://${IP[$1]}:26601"; }
-compose() { local org=$1; shift; on "$org" podman-compose -p "yc5-$org" -f "$WORK/hosts/$org/compose.yaml" "$@"; }
+compose() { local org=$1; shift; on "$org" podman-compose -p "yongchain-$org" -f "$WORK/hosts/$org/compose.yaml" "$@"; }
 
 teardown() {
   step "tear down"
   for org in "${ORGS[@]}"; do
     if ip netns list | grep -qw "yc5-$org"; then
       compose "$org" down -v >/dev/null 2>&1 || true
-      podman network rm -f "yc5-${org}_default" >/dev/null 2>&1 || true
+      podman network rm -f "yongchain-${org}_default" >/dev/null 2>&1 || true
       ip netns del "yc5-$org"
     fi
   done
@@ -107,7 +107,7 @@ for org in "${ORGS[@]}"; do
   "$Y" status --node "$(url "$org")" >/dev/null || { tail -20 "$WORK/up-$org.log"; compose "$org" logs | tail -20; exit 1; }
 done
 for org in "${ORGS[@]}"; do
-  c=$(on "$org" podman ps --filter "label=io.podman.compose.project=yc5-$org" --format '{{.Names}}' | head -1)
+  c=$(on "$org" podman ps --filter "label=io.podman.compose.project=yongchain-$org" --format '{{.Names}}' | head -1)
   # Podman without systemd never schedules HEALTHCHECK; running it once is how to check (exit 0: healthy).
   on "$org" podman healthcheck run "$c" >/dev/null && echo "  $org: container $c healthy at $(url "$org")"
 done

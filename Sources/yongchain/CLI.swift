@@ -143,14 +143,13 @@ enum KeysCommand {
 enum GenesisCommand {
     static let help = """
     yongchain genesis new --chain-id ID --org SPEC [--org SPEC ...] --out FILE
-
-    Each --org SPEC is comma-separated key=value pairs:
-      name=bank-a,role=bank|registry,key=ed25519:<hex>|KEYFILE,address=http://HOST:PORT[,power=1][,authorities=realEstate+trade]
-    power=0 makes a member that does not vote. Example:
+        Each --org SPEC is comma-separated key=value pairs:
+          name=bank-a,role=bank|registry,key=ed25519:<hex>|KEYFILE,address=http://HOST:PORT[,power=1][,authorities=realEstate+trade]
+        power=0 makes a member that does not vote. Example:
       yongchain genesis new --chain-id city-1 --out genesis.json \\
         --org name=registry,role=registry,authorities=realEstate+trade,key=reg.key,address=http://10.0.0.1:26601
 
-    yongchain genesis assemble --chain-id ID --time MS --out FILE [--empty-block-ms MS] CARD.json [CARD.json ...]
+    yongchain genesis assemble --chain-id ID --time MS --out FILE [--empty-block-ms MS] [--output json] CARD.json [CARD.json ...]
         The coordinator's step of the genesis ceremony: one genesis from the member cards that `yongchain org init`
         wrote on each organisation's host (public keys and addresses only). Members are listed by name, so the
         same cards and --time (milliseconds since the epoch) give the same genesis and hash, whoever runs it:
@@ -163,7 +162,7 @@ enum GenesisCommand {
             if !CLI.wantsHelp(argv) { throw UsageError("genesis needs 'new' or 'assemble'") }
             return
         }
-        if argv.first == "assemble" { return try assemble(try Args(Array(argv.dropFirst()), valued: ["chain-id", "time", "out", "empty-block-ms"])) }
+        if argv.first == "assemble" { return try assemble(try Args(Array(argv.dropFirst()), valued: ["chain-id", "time", "out", "empty-block-ms", "output"])) }
         let a = try Args(Array(argv.dropFirst()), valued: ["chain-id", "org", "out", "time"])
         let chain = try a.require("chain-id")
         let out = try a.require("out")
@@ -212,6 +211,10 @@ enum GenesisCommand {
         try g.validate()
         try GenesisFile.write(g, path: out)
         let voters = orgs.filter { $0.power > 0 }.count
+        if a.value("output") == "json" {
+            print(try AppCLI.jsonText(["genesisHash": g.hash.hex, "chainId": chain, "members": orgs.map(\.name), "voting": voters, "out": out]))
+            return
+        }
         print("genesis \(g.hash.hex) for chain \(chain): \(orgs.count) members, \(voters) voting (\(orgs.map(\.name).joined(separator: ", "))), written to \(out)")
         if voters < 4 { print("note: with \(voters) voting members no validator may fail (4 tolerate one)") }
     }

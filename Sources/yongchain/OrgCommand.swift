@@ -117,13 +117,14 @@ enum OrgCommand {
         let peers = genesis.organizations.filter { $0.name != me.name }.map { "\($0.name) \($0.address)" }
         if a.value("output") == "json" {
             var o: [String: Any] = ["name": me.name, "genesisHash": genesis.hash.hex, "address": me.address, "compose": home + "/compose.yaml",
-                                    "publish": publish, "peers": peers, "start": "podman-compose -f \(home)/compose.yaml up -d"]
+                                    "publish": publish, "peers": peers, "start": "podman-compose -p yongchain-\(me.name) -f \(home)/compose.yaml up -d"]
             if let warning { o["warning"] = warning }
             print(try AppCLI.jsonText(o))
         } else {
             print("\(me.name) bundle in \(home): genesis \(genesis.hash.short), config.json, compose.yaml (publishes \(publish), image \(image))")
             print("peers from genesis: \(peers.joined(separator: ", "))")
-            print("start it with: podman-compose -f \(home)/compose.yaml up -d     (or: docker compose -f \(home)/compose.yaml up -d)")
+            // -p: podman-compose 1.0 ignores the file's `name:` and would name the project after the directory.
+            print("start it with: podman-compose -p yongchain-\(me.name) -f \(home)/compose.yaml up -d     (or: docker compose -f \(home)/compose.yaml up -d)")
         }
         if let warning { printErr(warning) }
     }
@@ -132,7 +133,8 @@ enum OrgCommand {
     static func composeFile(name: String, image: String, publish: String) -> String {
         """
         # Organisation \(name)'s Yongchain node, written by `yongchain org bundle`; paths are relative to this file.
-        # Start: podman-compose -f compose.yaml up -d (or docker compose). Stop: ... down (add -v to delete the chain).
+        # Start: podman-compose -p yongchain-\(name) -f compose.yaml up -d (or: docker compose -f compose.yaml up -d).
+        # Stop: the same with down (add -v to delete the chain's volume).
         name: yongchain-\(name)
         services:
           node:
