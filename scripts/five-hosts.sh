@@ -50,7 +50,7 @@ teardown() {
   ip link del "$BR" 2>/dev/null || true
   rm -rf "$WORK/hosts" "$WORK/coordinator"
   echo "removed: 5 namespaces, bridge $BR, 5 compose projects with their networks and volumes, $WORK/hosts"
-  echo "kept: images $BASE_IMAGE and $IMAGE (podman rmi to remove), $WORK/summary.txt"
+  echo "kept: images $BASE_IMAGE and $IMAGE (podman rmi to remove), $WORK/containers.conf, $WORK/summary.txt"
 }
 
 step "tools, podman configuration, images"
@@ -143,19 +143,30 @@ T_DOWN=$SECONDS
 echo "  $DOWN down at height $H_DOWN ($ACK_BEFORE transactions acknowledged so far)"
 sleep "$OUTAGE_S"
 H_OTHERS=$(height "$(url registry)")
+ACK_DURING=$(( $(wc -l < "$WORK/acked.txt") - ACK_BEFORE ))
 ip link set "yc5v3" up
+T_BACK=$SECONDS; NS_BACK=$(date +%s%N)
 compose "$DOWN" start >/dev/null 2>&1
-T_BACK=$SECONDS
-echo "  $DOWN back after $((T_BACK - T_DOWN)) s; the others are at height $H_OTHERS ($((H_OTHERS - H_DOWN)) blocks ahead of it)"
+echo "  $DOWN back after $((T_BACK - T_DOWN)) s, during which the others committed $((H_OTHERS - H_DOWN)) blocks (to height $H_OTHERS) and acknowledged $ACK_DURING transactions"
 H_B=0
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1200); do
   H_B=$(height "$(url "$DOWN")")
   [ "$H_B" -ge "$H_OTHERS" ] && break
-  sleep 0.5
+  sleep 0.25
 done
-T_CAUGHT=$SECONDS
 [ "$H_B" -ge "$H_OTHERS" ] || { echo "$DOWN did not catch up: height $H_B, the others were at $H_OTHERS" >&2; exit 1; }
-echo "  $DOWN reached height $H_OTHERS $((T_CAUGHT - T_BACK)) s after its start (now at $H_B; registry at $(height "$(url registry)"))"
+CATCH_UP=$(awk -v a="$NS_BACK" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+echo "  $DOWN reached height $H_OTHERS ${CATCH_UP} s after its container was started (now at $H_B; registry at $(height "$(url registry)"))"
+# Back in consensus, not only following: its precommits are in the commit certificates again.
+H_REJOIN=0
+for _ in $(seq 1 120); do
+  H_REJOIN=$("$Y" validators --node "$(url registry)" | python3 -c 'import json,sys; print(next((v.get("lastSignedHeight") or 0) for v in json.load(sys.stdin)["validators"] if v["name"] == sys.argv[1]))' "$DOWN")
+  [ "$H_REJOIN" -gt "$H_OTHERS" ] && break
+  sleep 0.25
+done
+[ "$H_REJOIN" -gt "$H_OTHERS" ] || { echo "$DOWN follows the chain but has not signed a block since its return" >&2; exit 1; }
+REJOIN=$(awk -v a="$NS_BACK" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+echo "  $DOWN signs again: its precommit is in the certificate of height $H_REJOIN, ${REJOIN} s after its start"
 sleep 15   # the load goes on with bank-b back in consensus
 touch "$WORK/stop"
 LOAD_OK=0; wait "$LOAD_PID" || LOAD_OK=$?
@@ -172,7 +183,8 @@ for org in "${ORGS[@]}"; do printf '  %-16s height %s\n' "$org" "$(height "$(url
 
 {
   echo "five hosts ($(date -u +%FT%TZ)): 5 organisations, 5 namespaces, 5 compose projects"
-  echo "outage: $DOWN down $((T_BACK - T_DOWN)) s under load; $((H_OTHERS - H_DOWN)) blocks behind when back; caught up in $((T_CAUGHT - T_BACK)) s"
+  echo "outage: $DOWN's host down $((T_BACK - T_DOWN)) s under load (heights $H_DOWN -> $H_OTHERS: $((H_OTHERS - H_DOWN)) blocks and $ACK_DURING acknowledged transactions it missed)"
+  echo "catch-up: at the others' height ${CATCH_UP} s after its container started; signing again (height $H_REJOIN) after ${REJOIN} s"
   cat "$WORK/load.txt" "$WORK/check.txt"
 } > "$WORK/summary.txt"
 step "summary"

@@ -36,7 +36,7 @@ teardown() {
   podman network rm -f "${PROJECT}_default" >/dev/null 2>&1 || true
   rm -rf "$NODES"
   echo "removed: the $PROJECT containers, their volumes and network ${PROJECT}_default, $NODES"
-  echo "kept: images $BASE_IMAGE and $IMAGE (podman rmi to remove)"
+  echo "kept: images $BASE_IMAGE and $IMAGE (podman rmi to remove), $WORK/containers.conf"
 }
 teardown >/dev/null   # leftovers of an interrupted run
 trap teardown EXIT

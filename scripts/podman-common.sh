@@ -34,7 +34,7 @@ CONF
   export CONTAINERS_CONF="$WORK/containers.conf"
 }
 
-# The Debian mirror apt on this machine uses for bookworm (an operator's proxy or mirror stays in force).
+# The Debian mirror apt on this machine uses for bookworm.
 yc_mirror() {
   apt-get indextargets --format '$(REPO_URI) $(CODENAME)' 2>/dev/null | awk '$2 == "bookworm" { print $1; exit }'
 }
@@ -50,6 +50,9 @@ yc_base_image() {
   [ -n "$mirror" ] || { echo "no bookworm mirror in this machine's apt configuration (apt-get indextargets)" >&2; return 1; }
   echo "debootstrap bookworm from $mirror"
   rm -rf "$WORK/rootfs"
+  # An HTTP proxy apt is configured with applies to debootstrap too (it reads only the environment).
+  local P=""; eval "$(apt-config shell P Acquire::http::Proxy)"
+  [ -n "$P" ] && [ -z "${http_proxy:-}" ] && export http_proxy=$P
   debootstrap --variant=minbase --include=libsqlite3-0,libssl3,passwd bookworm "$WORK/rootfs" "$mirror" >/dev/null
   tar -C "$WORK/rootfs" -c . | podman import - "$BASE_IMAGE" >/dev/null
   rm -rf "$WORK/rootfs"
