@@ -23,17 +23,20 @@ struct MemberCard: Codable, Equatable {
 
     /// Refuses a card genesis could not hold, with MEMBER_CARD_INVALID naming the file and the field.
     func validate(source: String) throws {
-        func bad(_ field: String, _ why: String) -> CommandFailed {
-            CommandFailed("\(source): \(field): \(why)", code: "MEMBER_CARD_INVALID")
-        }
-        guard kind == MemberCard.kindV1 else { throw bad("kind", "expected \(MemberCard.kindV1), not '\(kind)'") }
-        if let why = MemberCard.nameProblem(name) { throw bad("name", why) }
-        guard PublicKey(text: publicKey) != nil else { throw bad("publicKey", "not a public key (expected ed25519:<64 hex>)") }
-        if let why = MemberCard.addressProblem(address) { throw bad("address", why) }
-        if role == .bank && !authorities.isEmpty { throw bad("authorities", "a bank holds no registry authorities") }
-        if role == .registry && authorities.isEmpty { throw bad("authorities", "a registry holds realEstate, trade or both") }
-        guard Set(authorities).count == authorities.count else { throw bad("authorities", "an authority is listed twice") }
-        guard power <= Genesis.maxPower else { throw bad("power", "0 to \(Genesis.maxPower)") }
+        if let p = problem() { throw CommandFailed("\(source): \(p.field): \(p.why)", code: "MEMBER_CARD_INVALID") }
+    }
+
+    /// The first field genesis could not hold, and why.
+    func problem() -> (field: String, why: String)? {
+        guard kind == MemberCard.kindV1 else { return ("kind", "expected \(MemberCard.kindV1), not '\(kind)'") }
+        if let why = MemberCard.nameProblem(name) { return ("name", why) }
+        guard PublicKey(text: publicKey) != nil else { return ("publicKey", "not a public key (expected ed25519:<64 hex>)") }
+        if let why = MemberCard.addressProblem(address) { return ("address", why) }
+        if role == .bank && !authorities.isEmpty { return ("authorities", "a bank holds no registry authorities") }
+        if role == .registry && authorities.isEmpty { return ("authorities", "a registry holds realEstate, trade or both") }
+        guard Set(authorities).count == authorities.count else { return ("authorities", "an authority is listed twice") }
+        guard power <= Genesis.maxPower else { return ("power", "0 to \(Genesis.maxPower)") }
+        return nil
     }
 
     /// Names become container, project and directory names: lowercase letters, digits and '-'.

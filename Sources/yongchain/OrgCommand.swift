@@ -62,9 +62,7 @@ enum OrgCommand {
         let card = MemberCard(kind: MemberCard.kindV1, name: name, role: role, authorities: authorities,
                               publicKey: key.publicKey.text, address: address, power: power)
         // Checked before anything is written, so a refused card leaves no key behind.
-        do { try card.validate(source: "--") } catch let e as CommandFailed {
-            throw UsageError(e.description.replacingOccurrences(of: "--: ", with: "--"))
-        }
+        if let p = card.problem() { throw UsageError("--\(p.field): \(p.why)") }
         try fm.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try KeyFile.write(key, to: home + "/node.key")
         try card.write(home + "/member.json")
@@ -94,7 +92,10 @@ enum OrgCommand {
             throw CommandFailed("\(genesisPath) does not list this host's key \(key.publicKey.text) (\(home)/node.key): "
                                 + "was the member card from \(home) in the assembly?", code: "ORG_NOT_IN_GENESIS")
         }
-        if let card = try? MemberCard.load(home + "/member.json"), card.name != me.name || card.address != me.address {
+        // The card is optional (a home made by hand has none); one that is there but unreadable is an error.
+        let cardPath = home + "/member.json"
+        if FileManager.default.fileExists(atPath: cardPath), case let card = try MemberCard.load(cardPath),
+           card.name != me.name || card.address != me.address {
             throw CommandFailed("\(genesisPath) lists this key as \(me.name) at \(me.address), but \(home)/member.json says "
                                 + "\(card.name) at \(card.address)", code: "ORG_NOT_IN_GENESIS")
         }
