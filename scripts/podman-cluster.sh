@@ -1,80 +1,75 @@
 #!/usr/bin/env bash
-# The compose consortium for real, with podman (no Docker engine here) and no image registry:
-#   1. a Debian bookworm base from debootstrap, imported into podman, with SQLite and libcrypto installed;
-#   2. the yongchain binary built on the host (static Swift runtime) and copied into the image;
+# The compose consortium of cluster/compose.yaml for real, with podman and no image registry (slow: minutes the
+# first time; not part of CI). Run as root from anywhere:
+#   bash scripts/podman-cluster.sh          (OUTAGE_S=40 by default: how long bank-b stays down)
+#   1. a Debian bookworm base from debootstrap (mirror: this machine's apt configuration), imported into podman;
+#   2. the yongchain binary built on the host (static Swift runtime) in docker/Dockerfile.prebuilt's image;
 #   3. keys, genesis and configs from `yongchain cluster init --compose`, the cluster up with podman-compose;
-#   4. transactions driven through the published ports with the host's CLI; one container killed and restarted,
-#      and checked to catch up; everything torn down.
-# Slow (minutes); not part of CI. Traffic stays on 127.0.0.1 and podman's own network.
+#   4. the demo's flows through the published ports; bank-b killed for OUTAGE_S seconds while the others commit,
+#      restarted, and checked to catch up; each container's health check run once (podman without systemd never
+#      schedules it); everything torn down.
+# Podman reads a containers.conf of this script's own (CONTAINERS_CONF), never the host's. Traffic stays on
+# 127.0.0.1 and the compose project's own podman network, which teardown removes with the containers and volumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=${WORK:-/var/tmp/yongchain-podman}
+OUTAGE_S=${OUTAGE_S:-40}
 export PATH="/opt/swift/usr/bin:$PATH"
-step() { printf '\n== %s\n' "$*"; }
+source scripts/podman-common.sh
+PROJECT=yongchain
+NODES=$WORK/nodes
+COMPOSE=(podman-compose -p "$PROJECT" -f cluster/compose.yaml)
+export YONGCHAIN_NODES=$NODES
 
-step "tools"
-command -v podman >/dev/null || apt-get install -y -qq podman podman-compose debootstrap runc
-mkdir -p /etc/containers
-# runc, not crun; container limits at this host's hard limits (asking for more is refused).
-# (nproc at the hard limit is refused here too; a node needs a few dozen threads, 4096 is ample.)
-NOFILE=$(ulimit -Hn); NPROC=4096; [ "$NOFILE" = unlimited ] && NOFILE=65536
-cat > /etc/containers/containers.conf <<CONF
-[containers]
-default_ulimits = ["nofile=$NOFILE:$NOFILE", "nproc=$NPROC:$NPROC"]
-[engine]
-runtime = "runc"
-CONF
+step "tools, podman configuration, images"
+yc_tools
+yc_containers_conf
+echo "podman reads $CONTAINERS_CONF only"
+yc_base_image
+yc_node_image
+Y=$ROOT/.build/release/yongchain
 
-
-step "base image (debootstrap bookworm, once)"
-mkdir -p "$WORK"
-if ! podman image exists localhost/bookworm-yongchain-base; then
-  rm -rf "$WORK/rootfs"
-  debootstrap --variant=minbase --include=libsqlite3-0,libssl3,passwd bookworm "$WORK/rootfs" http://deb.debian.org/debian >/dev/null
-  tar -C "$WORK/rootfs" -c . | podman import - localhost/bookworm-yongchain-base
-fi
-
-step "binary and image"
-swift build -c release --static-swift-stdlib --product yongchain 2>&1 | tail -1
-rm -rf "$WORK/ctx"; mkdir -p "$WORK/ctx"
-cp .build/release/yongchain docker/Dockerfile.prebuilt "$WORK/ctx/"
-podman build --runtime runc --format docker -q -f "$WORK/ctx/Dockerfile.prebuilt" --build-arg RUNTIME_IMAGE=localhost/bookworm-yongchain-base \
-  -t localhost/yongchain:local "$WORK/ctx"
+teardown() {
+  step "tear down"
+  "${COMPOSE[@]}" down -v >/dev/null 2>&1 || true
+  podman network rm -f "${PROJECT}_default" >/dev/null 2>&1 || true
+  rm -rf "$NODES"
+  echo "removed: the $PROJECT containers, their volumes and network ${PROJECT}_default, $NODES"
+  echo "kept: images $BASE_IMAGE and $IMAGE (podman rmi to remove), $WORK/containers.conf"
+}
+teardown >/dev/null   # leftovers of an interrupted run
+trap teardown EXIT
 
 step "keys, genesis, configs"
-rm -rf cluster/nodes
-.build/release/yongchain cluster init --compose --dir cluster/nodes
-
-Y=.build/release/yongchain
-cleanup() { step "tear down"; podman-compose -f cluster/compose.yaml down -v >/dev/null 2>&1 || true; rm -rf cluster/nodes; }
-trap cleanup EXIT
+"$Y" cluster init --compose --dir "$NODES"
 
 step "up"
-podman-compose -f cluster/compose.yaml down -v >/dev/null 2>&1 || true   # leftovers of an interrupted run
-podman-compose -f cluster/compose.yaml up -d 2>&1 | tail -5
+"${COMPOSE[@]}" up -d 2>&1 | tail -2
 for port in 26601 26602 26603 26604 26605; do
-  for _ in $(seq 1 60); do $Y status --node http://127.0.0.1:$port >/dev/null 2>&1 && break; sleep 1; done
+  for _ in $(seq 1 60); do "$Y" status --node "http://127.0.0.1:$port" >/dev/null 2>&1 && break; sleep 1; done
 done
-$Y cluster status --dir cluster/nodes
-
-height() { $Y status --node "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])' 2>/dev/null || echo 0; }
+for c in $(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}'); do
+  podman healthcheck run "$c" >/dev/null && echo "  $c healthy"
+done
+"$Y" cluster status --dir "$NODES"
 
 step "mortgage and trade-finance flows through the published ports"
-$Y demo --attach --dir cluster/nodes
+"$Y" demo --attach --dir "$NODES" | tail -1
 
-step "kill and restart bank-b"
-BANKB=$(podman ps --format '{{.Names}}' | grep bank-b | head -1)
+step "bank-b down for ${OUTAGE_S}s, then back"
+BANKB=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}' | grep bank-b | head -1)
+H_DOWN=$(height http://127.0.0.1:26604)
 podman kill "$BANKB" >/dev/null
-sleep 3
-H=$(height http://127.0.0.1:26601)
-sleep 2
-H2=$(height http://127.0.0.1:26601)
-echo "while bank-b is down the others go on: registry at height $H, then $H2"
+sleep "$OUTAGE_S"
+H_OTHERS=$(height http://127.0.0.1:26601)
+echo "  while bank-b was down the others went on: height $H_DOWN -> $H_OTHERS ($((H_OTHERS - H_DOWN)) blocks)"
+T_BACK=$SECONDS
 podman start "$BANKB" >/dev/null
 B=0
-for _ in $(seq 1 90); do B=$(height http://127.0.0.1:26604); [ "$B" -ge "$H2" ] && break; sleep 1; done
-echo "bank-b restarted and caught up to height $B (registry was at $H2)"
-[ "$B" -ge "$H2" ]
-$Y cluster status --dir cluster/nodes
+for _ in $(seq 1 240); do B=$(height http://127.0.0.1:26604); [ "$B" -ge "$H_OTHERS" ] && break; sleep 0.5; done
+[ "$B" -ge "$H_OTHERS" ] || { echo "bank-b did not catch up: height $B, the others were at $H_OTHERS" >&2; exit 1; }
+echo "  bank-b restarted and reached height $H_OTHERS in $((SECONDS - T_BACK)) s"
+[ $((H_OTHERS - H_DOWN)) -ge 10 ] || { echo "the outage covered only $((H_OTHERS - H_DOWN)) blocks; raise OUTAGE_S" >&2; exit 1; }
+"$Y" cluster status --dir "$NODES"
 echo "podman cluster: OK"

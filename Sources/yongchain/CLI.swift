@@ -13,7 +13,8 @@ enum CLI {
 
       keys new --out FILE            create an Ed25519 key (PKCS#8 PEM, mode 0600)
       keys show FILE                 print a key file's public key and key id
-      genesis new ...                write a genesis file (chain id, organisations)
+      genesis new|assemble ...       write a genesis file (chain id, organisations), or assemble it from member cards
+      org init|bundle ...            one organisation's host: its key and member card; its node's config and compose file
       node run --home DIR            run a node
       cluster init|up|down|status    a local multi-node cluster on 127.0.0.1
       status | validators | peers    ask a node (--node URL)
@@ -35,6 +36,7 @@ enum CLI {
         case "--help", "-h", "help": print(usage)
         case "keys": try KeysCommand.run(rest)
         case "genesis": try GenesisCommand.run(rest)
+        case "org": try OrgCommand.run(rest)
         case "node": try NodeCommand.run(rest)
         case "cluster": try ClusterCommand.run(rest)
         case "status", "validators", "peers": try QueryCommand.run(cmd, rest)
@@ -142,16 +144,26 @@ enum KeysCommand {
 enum GenesisCommand {
     static let help = """
     yongchain genesis new --chain-id ID --org SPEC [--org SPEC ...] --out FILE
-
-    Each --org SPEC is comma-separated key=value pairs:
-      name=bank-a,role=bank|registry,key=ed25519:<hex>|KEYFILE,address=http://HOST:PORT[,power=1][,authorities=realEstate+trade]
-    power=0 makes a member that does not vote. Example:
+        Each --org SPEC is comma-separated key=value pairs:
+          name=bank-a,role=bank|registry,key=ed25519:<hex>|KEYFILE,address=http://HOST:PORT[,power=1][,authorities=realEstate+trade]
+        power=0 makes a member that does not vote. Example:
       yongchain genesis new --chain-id city-1 --out genesis.json \\
         --org name=registry,role=registry,authorities=realEstate+trade,key=reg.key,address=http://10.0.0.1:26601
+
+    yongchain genesis assemble --chain-id ID --time MS --out FILE [--empty-block-ms MS] [--output json] CARD.json [CARD.json ...]
+        The coordinator's step of the genesis ceremony: one genesis from the member cards that `yongchain org init`
+        wrote on each organisation's host (public keys and addresses only). Members are listed by name, so the
+        same cards and --time (milliseconds since the epoch) give the same genesis and hash, whoever runs it:
+        every member can re-run it to check the file it receives. The whole ceremony: yongchain org --help.
     """
 
     static func run(_ argv: [String]) throws {
-        if CLI.wantsHelp(argv) || argv.first != "new" { print(help); if !CLI.wantsHelp(argv) { throw UsageError("genesis needs 'new'") }; return }
+        if CLI.wantsHelp(argv) || !["new", "assemble"].contains(argv.first) {
+            print(help)
+            if !CLI.wantsHelp(argv) { throw UsageError("genesis needs 'new' or 'assemble'") }
+            return
+        }
+        if argv.first == "assemble" { return try assemble(try Args(Array(argv.dropFirst()), valued: ["chain-id", "time", "out", "empty-block-ms", "output"])) }
         let a = try Args(Array(argv.dropFirst()), valued: ["chain-id", "org", "out", "time"])
         let chain = try a.require("chain-id")
         let out = try a.require("out")
@@ -165,6 +177,47 @@ enum GenesisCommand {
         try g.validate()
         try GenesisFile.write(g, path: out)
         print("genesis \(g.hash.short) for chain \(chain) with \(orgs.count) organisations written to \(out)")
+    }
+
+    /// Largest number of member cards one assembly reads (genesis itself allows 1,000 organisations).
+    static let maxCards = 1000
+
+    static func assemble(_ a: Args) throws {
+        let chain = try a.require("chain-id")
+        let out = try a.require("out")
+        // Required, not "now": a genesis time taken from the clock would make each re-run a different chain.
+        guard let time = Int64(try a.require("time")), time > 0 else { throw UsageError("--time is milliseconds since the epoch, e.g. 1700000000000") }
+        let emptyMs = try a.value("empty-block-ms").map { _ in try a.int("empty-block-ms", default: 0) }
+        if let emptyMs, !(1..<3000).contains(emptyMs) { throw UsageError("--empty-block-ms must be 1 to 2999 (below the propose timeout)") }
+        guard !a.positionals.isEmpty else { throw UsageError("genesis assemble needs the members' card files (member.json from yongchain org init)") }
+        guard a.positionals.count <= maxCards else { throw UsageError("at most \(maxCards) member cards") }
+        var cards: [(path: String, card: MemberCard)] = []
+        for path in a.positionals {
+            let card = try MemberCard.load(path)
+            // What genesis would refuse, said about the cards the coordinator holds.
+            if let other = cards.first(where: { $0.card.name == card.name }) {
+                throw CommandFailed("\(path) and \(other.path) both name \(card.name)", code: "MEMBER_CARD_DUPLICATE")
+            }
+            if let other = cards.first(where: { $0.card.publicKey == card.publicKey }) {
+                throw CommandFailed("\(path) and \(other.path) carry the same public key", code: "MEMBER_CARD_DUPLICATE")
+            }
+            if let other = cards.first(where: { $0.card.address == card.address }) {
+                throw CommandFailed("\(path) and \(other.path) give the same address \(card.address)", code: "MEMBER_CARD_DUPLICATE")
+            }
+            cards.append((path, card))
+        }
+        let orgs = cards.map(\.card).sorted { $0.name < $1.name }.map(\.organization)
+        var g = Genesis(chainID: chain, genesisTime: time, organizations: orgs)
+        if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
+        try g.validate()
+        try GenesisFile.write(g, path: out)
+        let voters = orgs.filter { $0.power > 0 }.count
+        if a.value("output") == "json" {
+            print(try AppCLI.jsonText(["genesisHash": g.hash.hex, "chainId": chain, "members": orgs.map(\.name), "voting": voters, "out": out]))
+            return
+        }
+        print("genesis \(g.hash.hex) for chain \(chain): \(orgs.count) members, \(voters) voting (\(orgs.map(\.name).joined(separator: ", "))), written to \(out)")
+        if voters < 4 { print("note: with \(voters) voting members no validator may fail (4 tolerate one)") }
     }
 
     static func parseOrg(_ spec: String) throws -> Organization {

@@ -15,7 +15,9 @@ enum ClusterCommand {
         emptyBlockIntervalMs (default 2000): how often a block is made when there are no transactions.
     yongchain cluster init --compose --dir cluster/nodes
         Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
-        authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node.
+        authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node. Prints the
+        podman-compose command for that directory (another --dir is passed as YONGCHAIN_NODES). Run as root, it
+        hands each node.key to the container's uid 10001; otherwise it warns that the container cannot read them.
     yongchain cluster up --dir DIR [--only NAME[,NAME]]     start the nodes (detached); waits until they answer
     yongchain cluster down --dir DIR [--only NAME[,NAME]]   stop them (SIGTERM, then SIGKILL after 10 s)
     yongchain cluster status --dir DIR                      height, round and peers of every node
@@ -71,8 +73,6 @@ enum ClusterCommand {
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
             let key = try PrivateKey.generate()
             try KeyFile.write(key, to: home + "/node.key")
-            // The image runs as uid 10001; the key stays 0600, owned by the user that reads it.
-            if geteuid() == 0 { _ = chown(home + "/node.key", 10001, 10001) }
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey,
                                      address: "http://\(name):26601", power: power))
             entries.append(.init(name: name, home: home, url: "http://127.0.0.1:\(26601 + i)", validator: power > 0))
@@ -86,8 +86,26 @@ enum ClusterCommand {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
+        // The image runs as uid 10001; each key stays 0600, handed to that uid when we may (root), else a warning.
+        let warning = ContainerUser.handOver(entries.map { $0.home + "/node.key" })
         print("compose consortium '\(chain)' in \(dir): registry, trade-authority, bank-a, bank-b vote; bank-c does not")
-        print("published on 127.0.0.1:26601-26605; bring it up with: podman-compose -f cluster/compose.yaml up -d")
+        print("published on 127.0.0.1:26601-26605; bring it up from the repository's root with:")
+        print("  \(composeCommand(dir: dir)) up -d")
+        if let warning { printErr(warning) }
+    }
+
+    /// cluster/compose.yaml mounts ${YONGCHAIN_NODES:-./nodes}/NAME/...; paths relative to the compose file. So the
+    /// default directory needs nothing, any other is passed as an absolute path.
+    static func composeCommand(dir: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        let absolute = URL(fileURLWithPath: dir, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
+        let standard = URL(fileURLWithPath: "cluster/nodes", relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
+        let env = absolute == standard ? "" : "YONGCHAIN_NODES=\(shellQuoted(absolute)) "
+        return "\(env)podman-compose -f cluster/compose.yaml"
+    }
+
+    static func shellQuoted(_ s: String) -> String {
+        s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/._-+=:,@".contains($0)) }) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     static func initCluster(_ a: Args, dir: String) throws {

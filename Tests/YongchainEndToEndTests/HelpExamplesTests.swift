@@ -23,9 +23,23 @@ import Testing
         ("trade <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("property <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("genesis new --chain-id ID --org SPEC", "the synopsis; the Example under it runs"),
+        ("genesis assemble --chain-id ID", "the synopsis; the Example in org --help runs it on a card org init wrote"),
+        ("org init --home DIR --name NAME", "the synopsis; the Example under it runs"),
+        ("org bundle --home DIR --genesis FILE", "the synopsis; the Example under it runs"),
         ("swift build -c release && .build/release/yongchain demo", "a release build, then a demo that runs until Ctrl-C"),
         ("bash .ci/run", "runs this test suite"),
         ("open http", "opens a browser (macOS `open`); the status page is checked in StatusPageTests"),
+        // docs/operations.md, "Containers": image building and container commands need podman (or a Docker engine) and
+        // root; scripts/podman-common.sh, podman-cluster.sh and five-hosts.sh run them, slowly, outside CI.
+        ("docker build", "needs a Docker engine and a registry; scripts/podman-common.sh builds the same image offline with podman"),
+        ("debootstrap ", "makes a root file system (minutes, root); scripts/podman-common.sh yc_base_image runs it"),
+        ("tar -C rootfs", "imports that file system into podman; scripts/podman-common.sh yc_base_image runs it"),
+        ("swift build -c release --static-swift-stdlib", "a release build of minutes; scripts/podman-common.sh yc_node_image runs it"),
+        ("cp .build/release/yongchain docker/", "the image's build context; scripts/podman-common.sh yc_node_image makes it"),
+        ("podman ", "needs podman and the image; scripts/podman-cluster.sh and scripts/five-hosts.sh run these"),
+        ("podman-compose ", "needs podman and the image; scripts/five-hosts.sh runs each organisation's bundle this way"),
+        ("yongchain status --node http://10.0.0.", "an address of the ceremony's example hosts; scripts/five-hosts.sh asks its own hosts"),
+        ("curl -fsS http://10.0.0.", "an address of the ceremony's example hosts; the Health section's curl runs against the test cluster"),
     ]
 
     struct Run { let status: Int32; let out: String; let err: String }
@@ -80,7 +94,7 @@ import Testing
                 if verb == "cluster up" { return 1 }
                 if verb == "cluster down" { return 3 }
                 if verb.hasPrefix("restore") { return 4 }
-                if verb.hasPrefix("keys") || verb.hasPrefix("genesis") || verb == "cluster init" { return 0 }
+                if verb.hasPrefix("keys") || verb.hasPrefix("genesis") || verb.hasPrefix("org") || verb == "cluster init" { return 0 }
                 return 2
             }
             var lastPublicKey: String?
@@ -162,6 +176,9 @@ import Testing
                     } else {
                         general += trimmed + "\n"; current = nil
                     }
+                } else if startsCommand {
+                    // An example of another command inside this one's (org's Example runs genesis assemble): its
+                    // options are that command's, checked under it; the line still runs as an example below.
                 } else if let c = current, indent > 0 {
                     perSub[c].text += "\n" + trimmed
                 } else {

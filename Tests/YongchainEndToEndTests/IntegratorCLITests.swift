@@ -159,7 +159,13 @@ extension EndToEnd {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let (_, genesisHelp, _) = try run(["genesis", "--help"])
-            let example = try #require(genesisHelp.components(separatedBy: "Example:\n").last)
+            // The example: the line after "Example:" and its `\` continuations (other subcommands' help follows).
+            var exampleLines: [Substring] = []
+            for line in try #require(genesisHelp.components(separatedBy: "Example:\n").dropFirst().first).split(separator: "\n") {
+                exampleLines.append(line)
+                if !line.hasSuffix("\\") { break }
+            }
+            let example = exampleLines.joined(separator: "\n")
                 .replacingOccurrences(of: "\\\n", with: " ").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
             try #require(example.first == "yongchain", "\(example)")
             #expect(try run(["keys", "new", "--out", "reg.key"], in: dir).0 == 0)
