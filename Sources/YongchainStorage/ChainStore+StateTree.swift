@@ -76,7 +76,15 @@ extension ChainStore {
         try writer.run("DELETE FROM tree_stale WHERE since <= ?", [limit])
     }
 
-    /// The committed tree as the writer sees it, for executing a block (the counterpart of `committedState`).
+    /// Runs `body` with the committed state and state tree read from one snapshot, in one read transaction (for
+    /// executing a block: a statement outside a transaction would take and drop SQLite's file lock each time, two
+    /// system calls for every key and tree node read). The tree's upper levels come from memory. Throws if any
+    /// read failed, so nothing computed from a failed read is returned.
+    public func committedSnapshot<T>(_ body: (StateReader, TreeNodeReader) throws -> T) throws -> T {
+        try read { v in try body(v, CachedTree(view: v, store: self)) }
+    }
+
+    /// The committed tree as the writer sees it (tests; the node executes through `committedSnapshot`).
     public var committedTree: TreeNodeReader { WriterTree(store: self) }
 
     struct WriterTree: TreeNodeReader {
@@ -84,6 +92,15 @@ extension ChainStore {
         func node(_ key: NodeKey) throws -> TreeNode? {
             if key.path.depth < ChainStore.cachedTreeDepth, let n = store.treeCache.withLock({ $0[key] }) { return n }
             return try store.locked { try ChainStore.treeNode(store.writer, key) }
+        }
+    }
+
+    struct CachedTree: TreeNodeReader {
+        let view: ReadView
+        let store: ChainStore
+        func node(_ key: NodeKey) throws -> TreeNode? {
+            if key.path.depth < ChainStore.cachedTreeDepth, let n = store.treeCache.withLock({ $0[key] }) { return n }
+            return try ChainStore.treeNode(view.connection, key)
         }
     }
 

@@ -65,7 +65,7 @@ struct BlockApplier {
             try validator.validate(block, tip: tip, previous: nil, isCommitted: { try store.isCommitted($0) },
                                    isVerified: { _ in trusted }, maxTime: nil, signatures: signatures)
         }
-        let exec = try executed ?? executor.execute(block, on: store.committedState, tree: store.committedTree, tip: tip)
+        let exec = try executed ?? store.committedSnapshot { try executor.execute(block, on: $0, tree: $1, tip: tip) }
         if let why = exec.mismatch(block.header) { throw BlockInvalid(why) }
         try store.commit(block: block, certificate: certificate, writes: exec.writes,
                          results: exec.results.map { ($0.hash, $0.result) }, tree: exec.tree)

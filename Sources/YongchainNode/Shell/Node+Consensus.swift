@@ -159,7 +159,7 @@ extension Node {
         // Execute before proposing: the header carries the state and outcomes after this block.
         let exec: BlockExecution
         do {
-            exec = try applier.executor.execute(block, on: store.committedState, tree: store.committedTree, tip: tip)
+            exec = try store.committedSnapshot { try applier.executor.execute(block, on: $0, tree: $1, tip: tip) }
         } catch {
             storageError(error, "executing a proposal", height: h)
             return
@@ -194,7 +194,7 @@ extension Node {
             }
             // Immediate execution: the header must carry what running the block here gives.
             let exec = try executions[block.hash]
-                ?? applier.executor.execute(block, on: store.committedState, tree: store.committedTree, tip: tip)
+                ?? store.committedSnapshot { try applier.executor.execute(block, on: $0, tree: $1, tip: tip) }
             if let why = exec.mismatch(block.header) { throw BlockInvalid(why) }
             executions[block.hash] = exec
         } catch let e as BlockInvalid {
