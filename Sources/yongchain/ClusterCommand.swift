@@ -8,11 +8,13 @@ import YongchainNode
 /// logs in DIR/<node>/node.log and their pids in DIR/<node>/node.pid.
 enum ClusterCommand {
     static let help = """
-    yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID] [--empty-block-ms MS]
+    yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID] [--empty-block-ms MS] [--tls]
         Writes keys, genesis and configs for validators (a real-estate registry, a trade authority, then banks;
         with 1 or 2 validators the registry holds both authorities and the second is bank-a) and optional
         non-voting observers, all on 127.0.0.1 ports BASE+1, BASE+2, ...; --empty-block-ms (1 to 2999) is genesis's
-        emptyBlockIntervalMs (default 2000): how often a block is made when there are no transactions.
+        emptyBlockIntervalMs (default 2000): how often a block is made when there are no transactions. --tls:
+        TLS 1.3 between the nodes and for the API (https:// URLs; nodes authenticated by their node keys);
+        without it the configs say "tls": "off" (plain HTTP).
     yongchain cluster init --compose --dir cluster/nodes
         Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
         authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node.
@@ -31,7 +33,7 @@ enum ClusterCommand {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("cluster needs init, up, down or status") }
         let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms"],
-                         switches: ["compose"])
+                         switches: ["compose", "tls"])
         let dir = try a.require("dir")
         switch sub {
         case "init": try initCluster(a, dir: dir)
@@ -102,6 +104,8 @@ enum ClusterCommand {
         let emptyMs = try a.value("empty-block-ms").map { _ in try a.int("empty-block-ms", default: 0) }
         if let emptyMs, !(1..<3000).contains(emptyMs) { throw UsageError("--empty-block-ms must be 1 to 2999 (below the propose timeout)") }
         let chain = a.value("chain-id") ?? "yongchain-local"
+        let tls = a.flag("tls")
+        let scheme = tls ? "https" : "http"
         let fm = FileManager.default
         if fm.fileExists(atPath: dir + "/cluster.json") {
             throw CommandFailed("\(dir) already holds a cluster; remove it first or pick another --dir")
@@ -115,7 +119,7 @@ enum ClusterCommand {
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
             let key = try PrivateKey.generate()
             try KeyFile.write(key, to: home + "/node.key")
-            let url = "http://127.0.0.1:\(base + i + 1)"
+            let url = "\(scheme)://127.0.0.1:\(base + i + 1)"
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey, address: url, power: 1))
             entries.append(.init(name: name, home: home, url: url, validator: true))
         }
@@ -123,7 +127,7 @@ enum ClusterCommand {
             let name = "observer-\(j + 1)"
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
-            entries.append(.init(name: name, home: home, url: "http://127.0.0.1:\(base + n + j + 1)", validator: false))
+            entries.append(.init(name: name, home: home, url: "\(scheme)://127.0.0.1:\(base + n + j + 1)", validator: false))
         }
         var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
         if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
@@ -131,12 +135,12 @@ enum ClusterCommand {
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
             let port = e.url.split(separator: ":").last!
-            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)").write(path: e.home + "/config.json")
+            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)", tls: tls).write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
-        print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)")
+        print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
         for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(e.validator ? e.home + "/node.key" : "-")") }
     }
 
@@ -167,9 +171,9 @@ enum ClusterCommand {
             try "\(pid)\n".write(toFile: e.home + "/node.pid", atomically: true, encoding: .utf8)
             print("  started \(e.name) (pid \(pid)) at \(e.url), log \(e.home)/node.log")
         }
-        let client = HTTPClient()
         let deadline = Date().addingTimeInterval(15)
         for e in try selected(m, only) {
+            let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json")
             while true {
                 if let r = try? client.send("GET", url: e.url + "/healthz", timeout: 1) {
                     // Answering is up; an unhealthy answer (503 with a code) is said, not waited out.
@@ -197,10 +201,10 @@ enum ClusterCommand {
 
     static func status(dir: String) throws {
         let m = try manifest(dir)
-        let client = HTTPClient()
         print("NODE              URL                       HEIGHT  ROUND  STEP        MEMPOOL  BLOCK")
         for e in m.nodes {
             let pad = { (s: String, n: Int) in s.padding(toLength: n, withPad: " ", startingAt: 0) }
+            let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json")
             guard let r = try? client.send("GET", url: e.url + "/v1/status", timeout: 2), r.status == 200,
                   let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
                 print("\(pad(e.name, 18))\(pad(e.url, 26))down")

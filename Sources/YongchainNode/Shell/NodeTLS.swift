@@ -1,0 +1,46 @@
+import Synchronization
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+
+/// The node's TLS: a self-signed certificate over its node key, and which peers it accepts.
+///
+/// A peer is accepted by its certificate's Ed25519 key: it must be a member organisation's key. The set starts
+/// from genesis; `setMemberKeys` replaces it (when governance changes membership on chain), and every later
+/// handshake, resumed ones included, follows the new set. A client without a certificate (a bank) is accepted by
+/// the server; only gossip requires a member's certificate (`API.gossip`).
+///
+/// An observer (no node key) serves TLS with a key made for this run, which no member accepts: it connects to
+/// members like a bank, without a certificate, so it can catch up but not push gossip.
+final class NodeTLS: Sendable {
+    let identity: TLSIdentity
+    let serverTransport: OpenSSLTransport
+    let clientTransport: OpenSSLTransport
+    private let members: MemberKeys
+
+    private final class MemberKeys: Sendable {
+        let keys: Mutex<Set<[UInt8]>>
+        init(_ keys: Set<[UInt8]>) { self.keys = Mutex(keys) }
+        func contains(_ key: [UInt8]) -> Bool { keys.withLock { $0.contains(key) } }
+    }
+
+    init(key: PrivateKey?, moniker: String, genesis: Genesis) throws {
+        let members = MemberKeys(Set(genesis.organizations.compactMap { $0.key.map(\.bytes) }))
+        self.members = members
+        do {
+            let serving = try key ?? PrivateKey.generate()
+            identity = try TLSIdentity.selfSigned(privateKeyPEM: serving.pemPKCS8(), commonName: moniker)
+            serverTransport = try OpenSSLTransport.server(identity: identity, acceptPeer: { members.contains($0) })
+            clientTransport = try OpenSSLTransport.client(identity: key == nil ? nil : identity,
+                                                          acceptPeer: { members.contains($0) })
+        } catch let e as HTTPError {
+            throw NodeError(code: NodeCode.tlsSetupFailed, message: e.message)
+        }
+    }
+
+    /// Whether `key` (raw Ed25519) is a current member's node key.
+    func acceptsPeer(_ key: [UInt8]) -> Bool { members.contains(key) }
+
+    /// Replaces the accepted member keys (raw Ed25519 public keys).
+    func setMemberKeys(_ keys: Set<[UInt8]>) { members.keys.withLock { $0 = keys } }
+}

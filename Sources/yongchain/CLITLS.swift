@@ -1,0 +1,31 @@
+import Foundation
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainNode
+
+/// The CLI's HTTP clients: plain for `http://` node URLs; for `https://` ones, TLS that accepts the node only by
+/// its key, with no certificate authority: a key pinned in `YONGCHAIN_NODE_PUBKEY` (one or more `ed25519:<hex>`,
+/// comma-separated), or else any member of the genesis file given (or in `YONGCHAIN_GENESIS`).
+enum CLITLS {
+    static func client(for url: String, genesisPath: String? = nil) throws -> HTTPClient {
+        guard url.lowercased().hasPrefix("https://") else { return HTTPClient() }
+        let env = ProcessInfo.processInfo.environment
+        var keys: Set<[UInt8]> = []
+        if let pinned = env["YONGCHAIN_NODE_PUBKEY"], !pinned.isEmpty {
+            for text in pinned.split(separator: ",") {
+                guard let key = PublicKey(text: text.trimmingCharacters(in: .whitespaces)) else {
+                    throw UsageError("YONGCHAIN_NODE_PUBKEY: '\(text)' is not a public key (ed25519:<64 hex>)")
+                }
+                keys.insert(key.bytes)
+            }
+        } else if let path = genesisPath ?? env["YONGCHAIN_GENESIS"] {
+            let genesis = try GenesisFile.load(path: path)
+            keys = Set(genesis.organizations.compactMap { $0.key?.bytes })
+        } else {
+            throw UsageError("\(url) is https: set YONGCHAIN_NODE_PUBKEY to the node's public key (ed25519:<hex>, as in genesis) or YONGCHAIN_GENESIS to the genesis file, so the node can be authenticated")
+        }
+        let accepted = keys
+        return HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { accepted.contains($0) }))
+    }
+}
