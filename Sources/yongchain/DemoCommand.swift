@@ -213,7 +213,8 @@ struct DemoFlows {
         let entKey = try PrivateKey.generate()
         let first = "9132" + String(format: "%013d", salt)
         let code = try CreditCode(first + String(CreditCode.checkCharacter(for: first)!))
-        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chainID: authority.chainID, seen: authority.seen)
+        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chainID: authority.chainID, seen: authority.seen,
+                             http: authority.http)
         step("trade-authority registers exporter \(code) with its own key — through node trade-authority") {
             Self.outcome(try authority.submit(RegisterEnterprise(creditCode: code, name: "Suzhou Export Co., Ltd.", publicKey: entKey.publicKey)))
         }
