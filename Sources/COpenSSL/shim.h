@@ -42,3 +42,13 @@ static const int yc_MBSTRING_ASC = MBSTRING_ASC;
 static inline int yc_ERR_GET_REASON(unsigned long code) {
     return ERR_GET_REASON(code);
 }
+
+static inline long yc_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list) {
+    return SSL_CTX_set1_sigalgs_list(ctx, list);
+}
+
+static inline long yc_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) {
+    return SSL_CTX_add1_chain_cert(ctx, cert);
+}
+
+static const uint64_t yc_SSL_OP_CIPHER_SERVER_PREFERENCE = SSL_OP_CIPHER_SERVER_PREFERENCE;

@@ -11,7 +11,11 @@ import Glibc
 ///
 /// - Server: peers MAY present a certificate (nodes do; a bank's client usually does not). One that is presented
 ///   and refused fails the handshake. Stateless TLS 1.3 session tickets let returning API clients resume.
-/// - Client: the server MUST present an accepted certificate (a bank pins the node's key this way).
+/// - Client: the server MUST present an accepted certificate (a bank pins the node's key this way). A node's
+///   client offers only Ed25519 signatures, so a server holding a second certificate presents the node one.
+/// - Browsers cannot verify Ed25519 certificates. A server may hold a second, ECDSA or RSA, certificate
+///   (`webIdentity`) that OpenSSL presents only to clients that do not offer Ed25519; every client that does (curl,
+///   Python, Java 15+, the nodes) gets the Ed25519 one, because the server's preference decides.
 public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // SSL_CTX is safe to share once set up
     let context: OpaquePointer
     private let policy: PeerPolicy
@@ -20,11 +24,14 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
 
     /// A server transport presenting `identity`. `acceptPeer` gets the raw 32-byte Ed25519 key of a client that
     /// presents a certificate.
-    public static func server(identity: TLSIdentity, acceptPeer: @escaping @Sendable ([UInt8]) -> Bool) throws
-        -> OpenSSLTransport
+    public static func server(identity: TLSIdentity, webIdentity: TLSIdentity? = nil,
+                              acceptPeer: @escaping @Sendable ([UInt8]) -> Bool) throws -> OpenSSLTransport
     {
-        try OpenSSLTransport(isServer: true, identity: identity,
-                             policy: PeerPolicy(certificateRequired: false, accept: acceptPeer))
+        if let webIdentity, webIdentity.isEd25519 {
+            throw TLSIdentity.setupFailed("the certificate for browsers must be ECDSA or RSA: the Ed25519 one is the node's own")
+        }
+        return try OpenSSLTransport(isServer: true, identity: identity, webIdentity: webIdentity,
+                                    policy: PeerPolicy(certificateRequired: false, accept: acceptPeer))
     }
 
     /// A client transport: presents `identity` if given (a node), and accepts a server only if it presents a
@@ -36,7 +43,13 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
                              policy: PeerPolicy(certificateRequired: true, accept: acceptPeer))
     }
 
-    private init(isServer: Bool, identity: TLSIdentity?, policy: PeerPolicy) throws {
+    /// Signature algorithms in the server's order of preference: Ed25519 first (the node key), then what an
+    /// operator's ECDSA or RSA certificate needs.
+    private static let serverSignatureAlgorithms =
+        "ed25519:ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pss_pss_sha256"
+
+    private init(isServer: Bool, identity: TLSIdentity?, webIdentity: TLSIdentity? = nil, policy: PeerPolicy) throws {
+        Self.ignoreSIGPIPE
         guard let context = SSL_CTX_new(isServer ? TLS_server_method() : TLS_client_method()) else {
             throw TLSIdentity.setupFailed("cannot create a TLS context: \(openSSLReason())")
         }
@@ -47,10 +60,17 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
         _ = SSL_CTX_set_options(context, yc_SSL_OP_IGNORE_UNEXPECTED_EOF | yc_SSL_OP_NO_RENEGOTIATION)
         // The write buffer may move between retries (a Swift array); idle connections give their buffers back.
         _ = yc_SSL_CTX_set_mode(context, yc_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | yc_SSL_MODE_RELEASE_BUFFERS)
-        if let identity {
-            ok = ok && SSL_CTX_use_certificate(context, identity.certificate) == 1
-                && SSL_CTX_use_PrivateKey(context, identity.privateKey) == 1
+        for id in [identity, webIdentity].compactMap({ $0 }) {
+            ok = ok && SSL_CTX_use_certificate(context, id.certificate) == 1
+                && SSL_CTX_use_PrivateKey(context, id.privateKey) == 1
                 && SSL_CTX_check_private_key(context) == 1
+            for c in id.chain { ok = ok && yc_SSL_CTX_add1_chain_cert(context, c) == 1 }
+        }
+        if isServer {
+            _ = SSL_CTX_set_options(context, yc_SSL_OP_CIPHER_SERVER_PREFERENCE)
+            ok = ok && yc_SSL_CTX_set1_sigalgs_list(context, Self.serverSignatureAlgorithms) == 1
+        } else if identity != nil {
+            ok = ok && yc_SSL_CTX_set1_sigalgs_list(context, "ed25519") == 1
         }
         if isServer {
             // Resumption with client certificates requires a session id context; tickets are stateless.
@@ -68,6 +88,16 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
         SSL_CTX_set_ex_data(context, 0, Unmanaged.passUnretained(policy).toOpaque())
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, verifyPeer)
     }
+
+    /// OpenSSL writes to its socket with `send(..., 0)`, so a peer that resets the connection mid-write would raise
+    /// SIGPIPE and end the process; a plain socket here uses MSG_NOSIGNAL instead. Making a TLS transport therefore
+    /// ignores SIGPIPE for the process (once), unless the program installed its own handler.
+    private static let ignoreSIGPIPE: Void = {
+        var current = sigaction()
+        if sigaction(SIGPIPE, nil, &current) == 0 && current.__sigaction_handler.sa_handler == nil {  // SIG_DFL
+            signal(SIGPIPE, SIG_IGN)
+        }
+    }()
 
     deinit { SSL_CTX_free(context) }
 

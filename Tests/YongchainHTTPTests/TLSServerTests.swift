@@ -264,4 +264,63 @@ import YongchainTestSupport
         #expect(server.tlsStats?.resumed == 1)
         #expect(server.tlsStats?.completed == 1)
     }
+
+    /// A plain OpenSSL client offering `signatureAlgorithms` (nil: OpenSSL's defaults, as curl and Python have):
+    /// the key type of the certificate the server presented, and the first line of its answer to one request.
+    static func handshake(port: UInt16, signatureAlgorithms: String?) throws -> (keyType: Int32, statusLine: String) {
+        let context = SSL_CTX_new(TLS_client_method())!
+        defer { SSL_CTX_free(context) }
+        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
+        if let signatureAlgorithms { #expect(yc_SSL_CTX_set1_sigalgs_list(context, signatureAlgorithms) == 1) }
+        let connection = try RawConnection(port: port)
+        let ssl = SSL_new(context)!
+        defer { SSL_free(ssl) }
+        SSL_set_fd(ssl, connection.fd)
+        guard SSL_connect(ssl) == 1 else { return (0, "handshake failed") }
+        let keyType = SSL_get0_peer_certificate(ssl).flatMap { X509_get0_pubkey($0) }.map { EVP_PKEY_get_id($0) } ?? 0
+        let request = Array("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".utf8)
+        _ = SSL_write(ssl, request, Int32(request.count))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = SSL_read(ssl, &buffer, 4096)
+        let line = n > 0 ? String(decoding: buffer[0..<Int(n)], as: UTF8.self).components(separatedBy: "\r\n")[0] : ""
+        return (keyType, line)
+    }
+
+    @Test func aBrowserWithoutEd25519GetsTheSecondCertificateAndEveryoneElseTheNodeKey() throws {
+        let web = try TLSIdentity.selfSignedECDSA(commonName: "node.example")
+        #expect(!web.isEd25519)
+        let transport = try OpenSSLTransport.server(identity: Self.serverIdentity, webIdentity: web,
+                                                    acceptPeer: { $0 == Self.member.publicKey })
+        let server = try summaryServer(transport: transport)
+        defer { server.stop() }
+        // What Chrome and Firefox offer: no Ed25519.
+        let browser = try Self.handshake(port: server.port, signatureAlgorithms: "ECDSA+SHA256:rsa_pss_rsae_sha256")
+        #expect(browser.keyType == EVP_PKEY_EC)
+        #expect(browser.statusLine == "HTTP/1.1 200 OK")
+        // OpenSSL's defaults prefer ECDSA, yet the server's preference gives them the node key to pin.
+        let curlLike = try Self.handshake(port: server.port, signatureAlgorithms: nil)
+        #expect(curlLike.keyType == EVP_PKEY_ED25519)
+        #expect(curlLike.statusLine == "HTTP/1.1 200 OK")
+        // A node's client (and a pinning bank's) is still served the node key.
+        let member = HTTPClient(transport: try OpenSSLTransport.client(
+            identity: Self.member, acceptPeer: { $0 == Self.serverIdentity.publicKey }))
+        #expect(try member.send("GET", host: "127.0.0.1", port: server.port, path: "/peer").status == 200)
+        #expect(throws: HTTPError.self) {
+            _ = try OpenSSLTransport.server(identity: Self.serverIdentity, webIdentity: Self.member, acceptPeer: { _ in true })
+        }
+    }
+
+    @Test func anOperatorCertificateLoadsWithItsChainAndAMismatchedKeyIsRefused() throws {
+        let web = try TLSIdentity.selfSignedECDSA(commonName: "node.example")
+        let other = try TLSIdentity.selfSignedECDSA(commonName: "other")
+        let loaded = try TLSIdentity.load(certificatePEM: web.certificatePEM + other.certificatePEM,
+                                          privateKeyPEM: web.privateKeyPEMForTesting())
+        #expect(loaded.chain.count == 1)
+        let error = #expect(throws: HTTPError.self) {
+            _ = try TLSIdentity.load(certificatePEM: web.certificatePEM, privateKeyPEM: other.privateKeyPEMForTesting())
+        }
+        #expect(error?.code == "TLS_SETUP_FAILED")
+        #expect(error?.message.contains("does not match") == true)
+        #expect(throws: HTTPError.self) { _ = try TLSIdentity.load(certificatePEM: "", privateKeyPEM: testKeyPEM(9)) }
+    }
 }

@@ -114,3 +114,15 @@ func splitResponses(_ bytes: [UInt8]) -> [(Int, [UInt8])] {
     }
     return out
 }
+
+extension TLSIdentity {
+    /// The private key in PKCS#8 PEM (tests only: a node never writes its TLS keys out).
+    func privateKeyPEMForTesting() -> String {
+        let bio = BIO_new(BIO_s_mem())!
+        defer { BIO_free(bio) }
+        precondition(PEM_write_bio_PrivateKey(bio, privateKey, nil, nil, 0, nil, nil) == 1)
+        var data: UnsafeMutablePointer<CChar>?
+        let n = yc_BIO_get_mem_data(bio, &data)
+        return String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self)
+    }
+}

@@ -39,4 +39,56 @@ import Testing
         #expect(try String(contentsOfFile: dir + "/plain.json", encoding: .utf8).contains(#""tls" : "off""#))
         #expect(try String(contentsOfFile: dir + "/tls.json", encoding: .utf8).contains(#""tls" : "on""#))
     }
+
+    static let hasOpenSSL = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
+
+    /// The operator's certificate for browsers: read from the home, its key checked like node.key, an Ed25519 one
+    /// refused (that slot is the node key's).
+    @Test(.enabled(if: hasOpenSSL, "the openssl command makes the operator's certificate"))
+    func anOperatorCertificateIsCheckedLikeNodeKey() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-tlscert-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func openssl(_ args: [String]) throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            p.arguments = args
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            try #require(p.terminationStatus == 0, "openssl \(args)")
+        }
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=node",
+                     "-days", "30", "-keyout", dir + "/web.key", "-out", dir + "/web.crt"])
+        try openssl(["req", "-x509", "-newkey", "ed25519", "-nodes", "-subj", "/CN=node", "-days", "30",
+                     "-keyout", dir + "/ed.key", "-out", dir + "/ed.crt"])
+        let home = NodeHome(dir)
+        var config = NodeConfig(moniker: "a", listen: "127.0.0.1:0", tls: true)
+        config.tlsCertificateFile = "web.crt"
+        config.tlsKeyFile = "web.key"
+
+        chmod(dir + "/web.key", 0o644)
+        let open = #expect(throws: NodeError.self) { _ = try NodeTLS.webIdentity(config, home: home) }
+        #expect(open?.code == "KEY_FILE_PERMISSIONS")
+
+        chmod(dir + "/web.key", 0o600)
+        let identity = try NodeTLS.webIdentity(config, home: home)
+        #expect(!identity.isEd25519)
+
+        config.tlsCertificateFile = dir + "/ed.crt"
+        config.tlsKeyFile = dir + "/ed.key"
+        chmod(dir + "/ed.key", 0o600)
+        let ed = #expect(throws: NodeError.self) { _ = try NodeTLS.webIdentity(config, home: home) }
+        #expect(ed?.message.contains("ECDSA or RSA") == true)
+
+        config.tlsCertificateFile = "web.crt"
+        config.tlsKeyFile = dir + "/ed.key"
+        let mismatch = #expect(throws: NodeError.self) { _ = try NodeTLS.webIdentity(config, home: home) }
+        #expect(mismatch?.code == "TLS_SETUP_FAILED")
+
+        let half = #expect(throws: NodeError.self) {
+            try load(#"{"moniker": "a", "listen": "127.0.0.1:0", "peers": [], "tlsCertificateFile": "web.crt"}"#)
+        }
+        #expect(half?.message.contains("set both or neither") == true)
+    }
 }

@@ -88,7 +88,8 @@ public final class Node: @unchecked Sendable {
         let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
         self.key = key
         if config.tlsEnabled {
-            let tls = try NodeTLS(key: key, moniker: config.moniker, genesis: genesis)
+            let tls = try NodeTLS(key: key, moniker: config.moniker, genesis: genesis,
+                                  webIdentity: NodeTLS.webIdentity(config, home: home))
             self.tls = tls
             client = HTTPClient(transport: tls.clientTransport)
         } else {

@@ -48,6 +48,11 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// "on": TLS 1.3 for the API and gossip, nodes authenticated by their node keys (docs/operations.md, "TLS").
     /// "off": plain HTTP. Absent means on: plain HTTP is only ever what a config says explicitly.
     public var tls: String?
+    /// PEM files, from the operator's CA, of a certificate (leaf first, then intermediates) and its key (mode 0600,
+    /// like node.key), ECDSA or RSA, that browsers get: they cannot use the Ed25519 node certificate. Absent: a
+    /// self-signed ECDSA one is made at start (browsers warn). Relative paths are from the node's home.
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
 
     /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
     public init(moniker: String, listen: String, peers: [String] = [], tls: Bool = false) {
@@ -70,6 +75,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
         }
         if let t = tls, t != "on", t != "off" {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): tls must be \"on\" or \"off\", not '\(t)'")
+        }
+        if (tlsCertificateFile == nil) != (tlsKeyFile == nil) {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): tlsCertificateFile and tlsKeyFile go together; set both or neither")
         }
         guard hostPort != nil else {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): listen must be host:port with a port from 0 to 65535, not '\(listen)'")

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import YongchainCore
 import YongchainCrypto
@@ -24,13 +25,40 @@ final class NodeTLS: Sendable {
         func contains(_ key: [UInt8]) -> Bool { keys.withLock { $0.contains(key) } }
     }
 
-    init(key: PrivateKey?, moniker: String, genesis: Genesis) throws {
+    /// The certificate browsers get: the operator's (`tlsCertificateFile`, `tlsKeyFile`), or a self-signed ECDSA one.
+    static func webIdentity(_ config: NodeConfig, home: NodeHome) throws -> TLSIdentity {
+        guard let certFile = config.tlsCertificateFile, let keyFile = config.tlsKeyFile else {
+            do { return try TLSIdentity.selfSignedECDSA(commonName: config.moniker) } catch let e as HTTPError {
+                throw NodeError(code: NodeCode.tlsSetupFailed, message: e.message)
+            }
+        }
+        let resolve = { (p: String) in p.hasPrefix("/") ? p : home.path + "/" + p }
+        guard let cert = FileManager.default.contents(atPath: resolve(certFile)) else {
+            throw NodeError(code: NodeCode.configInvalid, message: "tlsCertificateFile: cannot read \(resolve(certFile))")
+        }
+        let key: String
+        do { key = try KeyFile.readProtected(resolve(keyFile)) } catch let e as CryptoError {
+            throw NodeError(code: e.code, message: "tlsKeyFile: \(e.message)")
+        }
+        do {
+            let identity = try TLSIdentity.load(certificatePEM: String(decoding: cert, as: UTF8.self), privateKeyPEM: key)
+            guard !identity.isEd25519 else {
+                throw NodeError(code: NodeCode.configInvalid, message: "tlsCertificateFile: must be an ECDSA or RSA certificate (browsers cannot use Ed25519; the Ed25519 one is made from node.key)")
+            }
+            return identity
+        } catch let e as HTTPError {
+            throw NodeError(code: NodeCode.tlsSetupFailed, message: "\(resolve(certFile)): \(e.message)")
+        }
+    }
+
+    init(key: PrivateKey?, moniker: String, genesis: Genesis, webIdentity: TLSIdentity) throws {
         let members = MemberKeys(Set(genesis.organizations.compactMap { $0.key.map(\.bytes) }))
         self.members = members
         do {
             let serving = try key ?? PrivateKey.generate()
             identity = try TLSIdentity.selfSigned(privateKeyPEM: serving.pemPKCS8(), commonName: moniker)
-            serverTransport = try OpenSSLTransport.server(identity: identity, acceptPeer: { members.contains($0) })
+            serverTransport = try OpenSSLTransport.server(identity: identity, webIdentity: webIdentity,
+                                                          acceptPeer: { members.contains($0) })
             clientTransport = try OpenSSLTransport.client(identity: key == nil ? nil : identity,
                                                           acceptPeer: { members.contains($0) })
         } catch let e as HTTPError {
