@@ -47,6 +47,8 @@ rm -rf cluster/nodes
 .build/release/yongchain cluster init --compose --dir cluster/nodes
 
 Y=.build/release/yongchain
+# The consortium speaks TLS 1.3: the CLI authenticates each node by the members' keys in genesis.
+export YONGCHAIN_GENESIS=cluster/nodes/registry/genesis.json
 cleanup() { step "tear down"; podman-compose -f cluster/compose.yaml down -v >/dev/null 2>&1 || true; rm -rf cluster/nodes; }
 trap cleanup EXIT
 
@@ -54,7 +56,7 @@ step "up"
 podman-compose -f cluster/compose.yaml down -v >/dev/null 2>&1 || true   # leftovers of an interrupted run
 podman-compose -f cluster/compose.yaml up -d 2>&1 | tail -5
 for port in 26601 26602 26603 26604 26605; do
-  for _ in $(seq 1 60); do $Y status --node http://127.0.0.1:$port >/dev/null 2>&1 && break; sleep 1; done
+  for _ in $(seq 1 60); do $Y status --node https://127.0.0.1:$port >/dev/null 2>&1 && break; sleep 1; done
 done
 $Y cluster status --dir cluster/nodes
 
@@ -67,13 +69,13 @@ step "kill and restart bank-b"
 BANKB=$(podman ps --format '{{.Names}}' | grep bank-b | head -1)
 podman kill "$BANKB" >/dev/null
 sleep 3
-H=$(height http://127.0.0.1:26601)
+H=$(height https://127.0.0.1:26601)
 sleep 2
-H2=$(height http://127.0.0.1:26601)
+H2=$(height https://127.0.0.1:26601)
 echo "while bank-b is down the others go on: registry at height $H, then $H2"
 podman start "$BANKB" >/dev/null
 B=0
-for _ in $(seq 1 90); do B=$(height http://127.0.0.1:26604); [ "$B" -ge "$H2" ] && break; sleep 1; done
+for _ in $(seq 1 90); do B=$(height https://127.0.0.1:26604); [ "$B" -ge "$H2" ] && break; sleep 1; done
 echo "bank-b restarted and caught up to height $B (registry was at $H2)"
 [ "$B" -ge "$H2" ]
 $Y cluster status --dir cluster/nodes

@@ -17,7 +17,7 @@ enum ClusterCommand {
         without it the configs say "tls": "off" (plain HTTP).
     yongchain cluster init --compose --dir cluster/nodes
         Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
-        authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node.
+        authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node. TLS 1.3 on.
     yongchain cluster up --dir DIR [--only NAME[,NAME]]     start the nodes (detached); waits until they answer
     yongchain cluster down --dir DIR [--only NAME[,NAME]]   stop them (SIGTERM, then SIGKILL after 10 s)
     yongchain cluster status --dir DIR                      height, round and peers of every node
@@ -76,14 +76,14 @@ enum ClusterCommand {
             // The image runs as uid 10001; the key stays 0600, owned by the user that reads it.
             if geteuid() == 0 { _ = chown(home + "/node.key", 10001, 10001) }
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey,
-                                     address: "http://\(name):26601", power: power))
-            entries.append(.init(name: name, home: home, url: "http://127.0.0.1:\(26601 + i)", validator: power > 0))
+                                     address: "https://\(name):26601", power: power))
+            entries.append(.init(name: name, home: home, url: "https://127.0.0.1:\(26601 + i)", validator: power > 0))
         }
         let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
         try g.validate()
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
-            try NodeConfig(moniker: e.name, listen: "0.0.0.0:26601").write(path: e.home + "/config.json")
+            try NodeConfig(moniker: e.name, listen: "0.0.0.0:26601", tls: true).write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
