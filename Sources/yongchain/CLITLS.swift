@@ -9,7 +9,12 @@ import YongchainNode
 /// comma-separated), or else any member of the genesis file given (or in `YONGCHAIN_GENESIS`).
 enum CLITLS {
     static func client(for url: String, genesisPath: String? = nil) throws -> HTTPClient {
-        guard url.lowercased().hasPrefix("https://") else { return HTTPClient() }
+        HTTPClient(transport: try transport(for: url, genesisPath: genesisPath))
+    }
+
+    /// The TLS transport for `url`, nil for `http://`.
+    static func transport(for url: String, genesisPath: String? = nil) throws -> OpenSSLTransport? {
+        guard url.lowercased().hasPrefix("https://") else { return nil }
         let env = ProcessInfo.processInfo.environment
         var keys: Set<[UInt8]> = []
         if let pinned = env["YONGCHAIN_NODE_PUBKEY"], !pinned.isEmpty {
@@ -26,6 +31,6 @@ enum CLITLS {
             throw UsageError("\(url) is https: set YONGCHAIN_NODE_PUBKEY to the node's public key (ed25519:<hex>, as in genesis) or YONGCHAIN_GENESIS to the genesis file, so the node can be authenticated")
         }
         let accepted = keys
-        return HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { accepted.contains($0) }))
+        return try OpenSSLTransport.client(identity: nil, acceptPeer: { accepted.contains($0) })
     }
 }
