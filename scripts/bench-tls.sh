@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # TLS 1.3 beside plain HTTP, same run, same release binary: two single-validator nodes, one "tls": "on" and one
 # "tls": "off" (docs/performance.md, "TLS").
-#   1. Handshake CPU: full TLS 1.3 handshakes, then resumed ones (session tickets), with `openssl s_time`; the
-#      node's CPU per handshake (utime+stime from /proc, the idle node's own rate subtracted) and the client's.
+#   1. Handshake CPU: full TLS 1.3 handshakes, then resumed ones (session tickets), with `openssl s_time`, each
+#      connection one GET /healthz; the node's CPU per connection (utime+stime from /proc, the idle node's own
+#      rate subtracted) and the client's.
 #   2. Keep-alive query throughput with wrk: GET /v1/status and /healthz, plain and TLS.
 # Needs a release build, wrk and the openssl command. Traffic stays on 127.0.0.1.
 set -euo pipefail
@@ -29,7 +30,8 @@ idle=$(awk -v a="$c0" -v b="$c1" -v t="$TICK" -v d="$DUR" 'BEGIN { print (b - a)
 handshakes() {  # $1: -new or -reuse
   local before after out n user
   before=$(cpu)
-  out=$(openssl s_time -connect 127.0.0.1:28901 -tls1_3 "$1" -time "$DUR" 2>/dev/null)
+  # -www: each connection also asks GET /healthz and reads the answer, and with it the session tickets.
+  out=$(openssl s_time -connect 127.0.0.1:28901 -tls1_3 "$1" -www /healthz -time "$DUR" 2>/dev/null)
   after=$(cpu)
   n=$(echo "$out" | awk '/connections in/ {print $1; exit}')
   user=$(echo "$out" | awk '/connections\/user sec/ {for (i = 1; i <= NF; i++) if ($i ~ /connections\/user/) print $(i - 1); exit}')
@@ -41,12 +43,27 @@ handshakes() {  # $1: -new or -reuse
 echo "== TLS 1.3 handshakes against the node (Ed25519 certificate, X25519 key exchange; client without a certificate)"
 handshakes -new
 handshakes -reuse
+YONGCHAIN_GENESIS="$work/tls/registry/genesis.json" $Y status --node https://127.0.0.1:28901 >/dev/null
+curl -sk https://127.0.0.1:28901/metrics | awk '/^yongchain_tls_handshakes_total\{result="(full|resumed)"\}/ {printf "node counted: %s\n", $0}'
 
-rate() { wrk -t2 -c"$CONN" -d"${DUR}s" --latency "$1" | awk '/Requests\/sec/ {r = $2} /99%/ {p = $2} END {print r, p}'; }
-echo "== keep-alive queries, wrk -t2 -c$CONN, ${DUR}s each"
+PLAIN_PID=$(cat "$work/plain/registry/node.pid")
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# wrk's requests and their p99, and the node's CPU per request (µs).
+load() {  # $1: node pid, $2: url, then extra wrk arguments
+  local pid=$1 url=$2; shift 2
+  local before after out
+  before=$(cpu_of "$pid")
+  out=$(wrk -t2 -c"$CONN" -d"${DUR}s" --latency "$@" "$url")
+  after=$(cpu_of "$pid")
+  echo "$out" | awk -v a="$before" -v b="$after" -v t="$TICK" '
+    /requests in/ {n = $1} /Requests\/sec/ {r = $2} /99%/ {p = $2}
+    END {printf "%8.0f req/s  p99 %-8s node CPU %5.1f µs/request", r, p, (b - a) / t / n * 1e6}'
+}
+echo "== keep-alive queries, wrk -t2 -c$CONN, ${DUR}s each (wrk's own TLS runs on the same cores)"
 for path in /healthz /v1/status; do
-  read -r plain plain99 < <(rate "http://127.0.0.1:28801$path")
-  read -r tls tls99 < <(rate "https://127.0.0.1:28901$path")
-  awk -v p="$plain" -v t="$tls" -v p99="$plain99" -v t99="$tls99" -v path="$path" 'BEGIN {
-    printf "%-11s plain %8.0f req/s (p99 %s)   TLS %8.0f req/s (p99 %s)   TLS/plain %.0f%%\n", path, p, p99, t, t99, 100 * t / p }'
+  printf '%-11s plain %s\n' "$path" "$(load "$PLAIN_PID" "http://127.0.0.1:28801$path")"
+  printf '%-11s TLS   %s\n' "$path" "$(load "$PID" "https://127.0.0.1:28901$path")"
 done
+echo "== a new connection per request (Connection: close), GET /healthz"
+printf 'plain       %s\n' "$(load "$PLAIN_PID" "http://127.0.0.1:28801/healthz" -H "Connection: close")"
+printf 'TLS         %s\n' "$(load "$PID" "https://127.0.0.1:28901/healthz" -H "Connection: close")"
