@@ -127,6 +127,8 @@ enum ClusterCommand {
             let name = "observer-\(j + 1)"
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
+            // Over TLS an observer serves a key banks can pin; it is no member's, so it votes and gossips nothing.
+            if tls { try KeyFile.write(try PrivateKey.generate(), to: home + "/node.key") }
             entries.append(.init(name: name, home: home, url: "\(scheme)://127.0.0.1:\(base + n + j + 1)", validator: false))
         }
         var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
@@ -141,7 +143,7 @@ enum ClusterCommand {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
         print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
-        for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(e.validator ? e.home + "/node.key" : "-")") }
+        for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(FileManager.default.fileExists(atPath: e.home + "/node.key") ? e.home + "/node.key" : "-")") }
     }
 
     static func manifest(_ dir: String) throws -> Manifest {
@@ -173,7 +175,7 @@ enum ClusterCommand {
         }
         let deadline = Date().addingTimeInterval(15)
         for e in try selected(m, only) {
-            let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json")
+            let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json", alsoAccept: CLITLS.ownKey(home: e.home))
             while true {
                 if let r = try? client.send("GET", url: e.url + "/healthz", timeout: 1) {
                     // Answering is up; an unhealthy answer (503 with a code) is said, not waited out.
@@ -204,7 +206,7 @@ enum ClusterCommand {
         print("NODE              URL                       HEIGHT  ROUND  STEP        MEMPOOL  BLOCK")
         for e in m.nodes {
             let pad = { (s: String, n: Int) in s.padding(toLength: n, withPad: " ", startingAt: 0) }
-            let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json")
+            let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json", alsoAccept: CLITLS.ownKey(home: e.home))
             guard let r = try? client.send("GET", url: e.url + "/v1/status", timeout: 2), r.status == 200,
                   let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
                 print("\(pad(e.name, 18))\(pad(e.url, 26))down")

@@ -49,7 +49,7 @@ extension EndToEnd {
         """
 
         @Test func aTLSClusterCommitsAndServesPinnedBanksAndRefusesStrangers() throws {
-            let c = try ClusterHarness(validators: 3, emptyBlockMs: 300, tls: true)
+            let c = try ClusterHarness(validators: 3, observers: 1, emptyBlockMs: 300, tls: true)
             try c.up()
             let keys = try c.genesisMemberKeys()
             let members = Set(keys.values)
@@ -63,6 +63,17 @@ extension EndToEnd {
             #expect(target >= 1)
             EndToEnd.Cluster().agree(c, Self.validators, upTo: target)
             #expect(try c.getJSON(c.url("registry") + "/v1/status")["transport"] as? String == "tls1.3")
+
+            // An observer (its key is no member's) catches up over TLS without a certificate, and serves banks
+            // that pin its own key.
+            let observerKey = try KeyFile.read(c.key("observer-1")).publicKey.bytes
+            #expect(!members.contains(observerKey))
+            let observer = HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { $0 == observerKey }))
+            let caughtUp = c.eventually(30) {
+                let r = try? observer.send("GET", url: c.url("observer-1") + "/v1/status?minHeight=\(target)&timeoutMs=2000", timeout: 5)
+                return r?.status == 200
+            }
+            #expect(caughtUp, "the observer did not reach height \(target) over TLS")
 
             // Plain HTTP to the TLS port: a clean refusal a person can act on.
             let plainURL = c.url("registry").replacingOccurrences(of: "https://", with: "http://")

@@ -11,8 +11,9 @@ import YongchainHTTP
 /// handshake, resumed ones included, follows the new set. A client without a certificate (a bank) is accepted by
 /// the server; only gossip requires a member's certificate (`API.gossip`).
 ///
-/// An observer (no node key) serves TLS with a key made for this run, which no member accepts: it connects to
-/// members like a bank, without a certificate, so it can catch up but not push gossip.
+/// A node whose key is no member's (an observer) serves TLS with its `node.key` if it has one (so banks can pin
+/// it), or else a key made for this run; it connects to members like a bank, without a certificate (members
+/// would refuse its key), so it catches up but cannot push gossip.
 final class NodeTLS: Sendable {
     let identity: TLSIdentity
     let serverTransport: OpenSSLTransport
@@ -59,7 +60,8 @@ final class NodeTLS: Sendable {
             identity = try TLSIdentity.selfSigned(privateKeyPEM: serving.pemPKCS8(), commonName: moniker)
             serverTransport = try OpenSSLTransport.server(identity: identity, webIdentity: webIdentity,
                                                           acceptPeer: { members.contains($0) })
-            clientTransport = try OpenSSLTransport.client(identity: key == nil ? nil : identity,
+            let isMember = key.map { members.contains($0.publicKey.bytes) } ?? false
+            clientTransport = try OpenSSLTransport.client(identity: isMember ? identity : nil,
                                                           acceptPeer: { members.contains($0) })
         } catch let e as HTTPError {
             throw NodeError(code: NodeCode.tlsSetupFailed, message: e.message)
