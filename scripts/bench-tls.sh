@@ -27,22 +27,26 @@ cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 c0=$(cpu); sleep "$DUR"; c1=$(cpu)
 idle=$(awk -v a="$c0" -v b="$c1" -v t="$TICK" -v d="$DUR" 'BEGIN { print (b - a) / t / d }')
 
-handshakes() {  # $1: -new or -reuse
-  local before after out n user
+# A member's certificate for the mutual handshakes (as a peer node presents one): over the registry's own key.
+openssl req -new -x509 -key "$work/tls/registry/node.key" -subj /CN=registry -days 1 -out "$work/member.crt" 2>/dev/null
+
+handshakes() {  # $1: -new or -reuse, then extra s_time arguments; $KIND names the row
+  local before after out n user kind=$1
   before=$(cpu)
   # -www: each connection also asks GET /healthz and reads the answer, and with it the session tickets.
-  out=$(openssl s_time -connect 127.0.0.1:28901 -tls1_3 "$1" -www /healthz -time "$DUR" 2>/dev/null)
+  out=$(openssl s_time -connect 127.0.0.1:28901 -tls1_3 "$@" -www /healthz -time "$DUR" 2>/dev/null)
   after=$(cpu)
   n=$(echo "$out" | awk '/connections in/ {print $1; exit}')
   user=$(echo "$out" | awk '/connections\/user sec/ {for (i = 1; i <= NF; i++) if ($i ~ /connections\/user/) print $(i - 1); exit}')
-  awk -v a="$before" -v b="$after" -v t="$TICK" -v n="$n" -v idle="$idle" -v d="$DUR" -v cps="$user" -v kind="$1" 'BEGIN {
+  awk -v a="$before" -v b="$after" -v t="$TICK" -v n="$n" -v idle="$idle" -v d="$DUR" -v cps="$user" -v kind="${KIND:-$kind}" 'BEGIN {
     server = ((b - a) / t - idle * d) / n * 1000
-    printf "%-7s %6d handshakes in %ds (%.0f/s): node CPU %.3f ms each, client (openssl) CPU %.3f ms each\n",
+    printf "%-14s %6d handshakes in %ds (%.0f/s): node CPU %.3f ms each, client (openssl) CPU %.3f ms each\n",
       kind, n, d, n / d, server, (cps > 0 ? 1000 / cps : 0) }'
 }
 echo "== TLS 1.3 handshakes against the node (Ed25519 certificate, X25519 key exchange; client without a certificate)"
 handshakes -new
 handshakes -reuse
+KIND="-new mutual" handshakes -new -cert "$work/member.crt" -key "$work/tls/registry/node.key"
 YONGCHAIN_GENESIS="$work/tls/registry/genesis.json" $Y status --node https://127.0.0.1:28901 >/dev/null
 curl -sk https://127.0.0.1:28901/metrics | awk '/^yongchain_tls_handshakes_total\{result="(full|resumed)"\}/ {printf "node counted: %s\n", $0}'
 

@@ -75,77 +75,14 @@ extension ServerCore {
         }
 
         // 0. TLS: finish the handshake first, waiting for whichever readiness it asks for.
-        if connection.handshaking, let channel = connection.channel {
-            let outcome = channel.handshake()
-            if case .done = outcome {} else if case .wantRead = outcome {} else if case .wantWrite = outcome {} else {
-                connection.handshaking = false  // failed: no longer holds a handshake slot, even while lingering
-                tls.inProgress.subtract(1, ordering: .relaxed)
-            }
-            switch outcome {
-            case .done:
-                connection.handshaking = false
-                tls.inProgress.subtract(1, ordering: .relaxed)
-                if channel.resumed { tls.resumed.add(1, ordering: .relaxed) } else { tls.completed.add(1, ordering: .relaxed) }
-            case .wantRead:
-                connection.idleSince.store(idleSince, ordering: .releasing)
-                rearm(connection, deadline: connection.handshakeDeadline)
-                return
-            case .wantWrite:
-                connection.idleSince.store(idleSince, ordering: .releasing)
-                rearm(connection, deadline: connection.handshakeDeadline, writable: true)
-                return
-            case .closed:
-                tls.failed.add(1, ordering: .relaxed)
-                closeConnection(connection)
-                return
-            case .failed(let failure):
-                tls.count(failure)
-                if failure == .plainHTTP {
-                    // Nothing of TLS was sent, so a plain answer is what this client can read.
-                    var out: [UInt8] = []
-                    HTTPResponse.error(400, code: "TLS_REQUIRED",
-                                       message: "this port speaks HTTPS (TLS 1.3) only; use https://")
-                        .serialize(into: &out, includeBody: true, connection: "close", dateLine: connection.date.current())
-                    if case .sent = Socket.sendAll(fd, out, timeout: 1) { lingeringClose(fd, seconds: 0.5) }
-                }
-                closeConnection(connection)
-                return
-            }
+        if connection.handshaking {
+            guard advanceHandshake(connection, idleSince: idleSince) else { return }
         }
 
-        // 1. Read everything available. A TLS channel is read until it wants the socket again: it may hold
-        // decrypted records that epoll cannot see.
-        if let channel = connection.channel {
-            reading: while true {
-                switch channel.read(readBuffer) {
-                case .done(let n):
-                    connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-                case .wantRead:
-                    break reading
-                case .wantWrite:
-                    // A TLS 1.3 key update can make a read write; wait for room, briefly.
-                    guard Socket.waitWritable(fd, seconds: limits.writeTimeout) else {
-                        closeConnection(connection)
-                        return
-                    }
-                case .closed, .failed:
-                    closeConnection(connection)
-                    return
-                }
-            }
-        } else {
-            while true {
-            let n = recv(fd, readBuffer.baseAddress, readBuffer.count, 0)
-            if n > 0 {
-                connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-                if n < readBuffer.count { break }
-                continue
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+        // 1. Read everything available.
+        guard connection.channel == nil ? readPlain(connection, readBuffer) : readSecure(connection, readBuffer) else {
             closeConnection(connection)  // peer closed, reset, or stop() shut us down
             return
-            }
         }
 
         // 2. Answer every complete request already buffered (pipelining).
@@ -205,6 +142,20 @@ extension ServerCore {
             connection.idleSince.store(now, ordering: .releasing)
         }
         rearm(connection, deadline: deadline)
+    }
+
+    /// Reads what the socket holds into the parser; false when the connection is over (EOF, error).
+    private func readPlain(_ connection: Connection, _ readBuffer: UnsafeMutableRawBufferPointer) -> Bool {
+        while true {
+            let n = recv(connection.fd, readBuffer.baseAddress, readBuffer.count, 0)
+            if n > 0 {
+                connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                if n < readBuffer.count { return true }
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+        }
     }
 
     private func sendErrorAndClose(_ connection: Connection, _ status: Int, _ code: String, _ message: String) {
