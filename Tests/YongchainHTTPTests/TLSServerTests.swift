@@ -327,4 +327,50 @@ import YongchainTestSupport
         #expect(error?.message.contains("does not match") == true)
         #expect(throws: HTTPError.self) { _ = try TLSIdentity.load(certificatePEM: "", privateKeyPEM: testKeyPEM(9)) }
     }
+
+    /// A real ClientHello, as a client channel writes it (captured through a socket pair).
+    static func clientHello() throws -> [UInt8] {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        Socket.setNonBlocking(fds[0], true)
+        let channel = try Self.pinningClient().channel(for: fds[0], isServer: false)
+        #expect(channel.handshake() == .wantRead)
+        var hello = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fds[1], &hello, hello.count, Int32(MSG_DONTWAIT))
+        return Array(hello.prefix(max(0, n)))
+    }
+
+    @Test func mutatedClientHellosNeverHangOrCrashTheServer() throws {
+        let hello = try Self.clientHello()
+        #expect(hello.count > 100 && hello[0] == 0x16)
+        let seen = Counter()
+        let server = try summaryServer(limits: HTTPServerLimits(handshakeTimeout: 0.5), transport: Self.serverTransport(),
+                                       seen: seen)
+        defer { server.stop() }
+        var rng = SplitMix64(seed: 2017)
+        let rounds = 60
+        for round in 0..<rounds {
+            var bytes = hello
+            switch round % 4 {
+            case 0:  // flip a few bytes anywhere
+                for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
+                }
+            case 1:  // cut it short
+                bytes = Array(bytes.prefix(Int.random(in: 1..<bytes.count, using: &rng)))
+            case 2:  // a length field lies (record or handshake header)
+                bytes[Int.random(in: 3...8, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            default:  // trailing garbage after a whole ClientHello
+                bytes += (0..<Int.random(in: 1...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            }
+            let connection = try RawConnection(port: server.port)
+            connection.write(bytes)
+            #expect(connection.waitForClose(timeout: 3), "mutated ClientHello \(round) (seed 2017) left the connection open")
+        }
+        #expect(seen.count == 0, "no mutated hello got as far as a request")
+        #expect(eventually { server.tlsStats?.inProgress == 0 && server.connectionStats.open == 0 })
+        let client = HTTPClient(transport: try Self.pinningClient())
+        #expect(try client.send("GET", host: "127.0.0.1", port: server.port, path: "/x").status == 200)
+    }
 }
