@@ -304,7 +304,9 @@ final class ServerCore: Sendable {
             case .refuseAddress:
                 refusal = .fromAddress
             }
-            guard r.rejecting.count < Self.maxRejectingThreads else { return .closeNow(refusal) }
+            // A TLS client cannot read a plain 503, and answering it over TLS would cost a handshake per refusal
+            // to an overloaded server: it is closed instead.
+            guard transport == nil, r.rejecting.count < Self.maxRejectingThreads else { return .closeNow(refusal) }
             r.rejecting.insert(fd)
             r.threads += 1
             return .reject(refusal)
@@ -312,7 +314,7 @@ final class ServerCore: Sendable {
         switch admission {
         case .closeNow(let refusal):
             if let refusal { count(refusal) }
-            rejectWithoutLinger(fd, Self.refusalBytes(refusal ?? .atLimit))
+            rejectWithoutLinger(fd, transport == nil ? Self.refusalBytes(refusal ?? .atLimit) : [])
         case .reject(let refusal):
             count(refusal)
             let spawned = spawnThread(stackSize: 128 * 1024) { [self] in

@@ -373,4 +373,19 @@ import YongchainTestSupport
         let client = HTTPClient(transport: try Self.pinningClient())
         #expect(try client.send("GET", host: "127.0.0.1", port: server.port, path: "/x").status == 200)
     }
+
+    @Test func aConnectionRefusedAtALimitIsClosedWithoutAPlainAnswer() throws {
+        let server = try summaryServer(limits: HTTPServerLimits(maxConnectionsPerAddress: 1), transport: Self.serverTransport())
+        defer { server.stop() }
+        let first = try TLSTestConnection(port: server.port, transport: Self.pinningClient())
+        let second = try RawConnection(port: server.port)
+        second.write(try Self.clientHello())
+        // Closed with nothing written: a plain 503 would be garbage to a TLS client.
+        var byte: UInt8 = 0
+        #expect(Socket.waitReadable(second.fd, seconds: 5))
+        #expect(recv(second.fd, &byte, 1, 0) <= 0)
+        #expect(server.connectionStats.refusedFromAddress == 1)
+        first.write(Array("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".utf8))
+        #expect(splitResponses(first.readUntilClosed().bytes).first?.0 == 200)
+    }
 }
