@@ -30,6 +30,20 @@ import Testing
         #expect(throws: NodeError.self) { try load(#"{"moniker": "a", "listen": "127.0.0.1:0", "peers": [], "tls": true}"#) }
     }
 
+    @Test func handshakeLimitsReachTheServerAndOutOfRangeOnesStopTheNode() throws {
+        let config = try load(#"{"moniker": "a", "listen": "127.0.0.1:0", "peers": [], "tlsMaxHandshakesInProgress": 32, "tlsHandshakeTimeoutSeconds": 3}"#)
+        let limits = config.httpServerLimits(peerHosts: [])
+        #expect(limits.maxHandshakesInProgress == 32)
+        #expect(limits.handshakeTimeout == 3)
+        for (key, message) in [(#""tlsMaxHandshakesInProgress": 0"#, "tlsMaxHandshakesInProgress must be 1 to httpMaxConnections (1024), got 0"),
+                               (#""tlsHandshakeTimeoutSeconds": 0"#, "tlsHandshakeTimeoutSeconds must be 1 to 300, got 0")] {
+            let error = #expect(throws: NodeError.self) {
+                try load(#"{"moniker": "a", "listen": "127.0.0.1:0", "peers": [], \#(key)}"#)
+            }
+            #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func aConfigWrittenByCodeSaysItsTransportExplicitly() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-config-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -53,6 +53,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// self-signed ECDSA one is made at start (browsers warn). Relative paths are from the node's home.
     public var tlsCertificateFile: String?
     public var tlsKeyFile: String?
+    /// TLS handshakes in progress at once, and seconds one may take (docs/operations.md, "TLS"); absent: 256, 10.
+    public var tlsMaxHandshakesInProgress: Int?
+    public var tlsHandshakeTimeoutSeconds: Int?
 
     /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
     public init(moniker: String, listen: String, peers: [String] = [], tls: Bool = false) {
