@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 @testable import YongchainHTTP
 import YongchainTestSupport
@@ -387,5 +388,54 @@ import YongchainTestSupport
         #expect(server.connectionStats.refusedFromAddress == 1)
         first.write(Array("GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".utf8))
         #expect(splitResponses(first.readUntilClosed().bytes).first?.0 == 200)
+    }
+
+    /// The peer policy follows a changed member set at once, even for a peer that resumes a session it got while
+    /// it was a member (a resumed handshake skips the certificate check, so the channel checks the key again).
+    @Test func aRemovedMemberIsRefusedEvenWhenItResumesItsSession() throws {
+        let members = Mutex<Set<[UInt8]>>([Self.member.publicKey])
+        let transport = try OpenSSLTransport.server(identity: Self.serverIdentity,
+                                                    acceptPeer: { key in members.withLock { $0.contains(key) } })
+        let seen = Counter()
+        let server = try summaryServer(transport: transport, seen: seen)
+        defer { server.stop() }
+        let context = SSL_CTX_new(TLS_client_method())!
+        defer { SSL_CTX_free(context) }
+        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
+        #expect(SSL_CTX_use_certificate(context, Self.member.certificate) == 1)
+        #expect(SSL_CTX_use_PrivateKey(context, Self.member.privateKey) == 1)
+        var session: OpaquePointer?
+        var answers: [Bool] = []
+        var reused: [Int32] = []
+        for round in 0..<2 {
+            if round == 1 { members.withLock { $0 = [] } }  // governance removed the member
+            let connection = try RawConnection(port: server.port)
+            let ssl = SSL_new(context)!
+            defer { SSL_free(ssl) }
+            SSL_set_fd(ssl, connection.fd)
+            if let session { SSL_set_session(ssl, session) }
+            _ = SSL_connect(ssl)  // TLS 1.3: the client finishes before the server has judged its certificate
+            reused.append(SSL_session_reused(ssl))
+            let request = Array("GET /peer HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".utf8)
+            _ = SSL_write(ssl, request, Int32(request.count))
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var received: [UInt8] = []
+            while true {
+                let n = SSL_read(ssl, &buffer, Int32(buffer.count))
+                if n <= 0 { break }
+                received += buffer[0..<Int(n)]
+            }
+            answers.append(String(decoding: received, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+            if round == 0 {
+                session = SSL_get1_session(ssl)
+                _ = SSL_shutdown(ssl)
+            }
+            ERR_clear_error()
+        }
+        if let session { SSL_SESSION_free(session) }
+        #expect(reused == [0, 1], "the second connection resumed the first one's session")
+        #expect(answers == [true, false])
+        #expect(seen.count == 1)
+        #expect(server.tlsStats?.refusedPeer == 1)
     }
 }
