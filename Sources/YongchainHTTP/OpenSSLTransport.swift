@@ -69,17 +69,16 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
             for c in id.chain { ok = ok && yc_SSL_CTX_add1_chain_cert(context, c) == 1 }
         }
         if isServer {
+            // The server's preference decides which certificate a client gets: the node's, if it speaks Ed25519.
             _ = SSL_CTX_set_options(context, yc_SSL_OP_CIPHER_SERVER_PREFERENCE)
             ok = ok && yc_SSL_CTX_set1_sigalgs_list(context, Self.serverSignatureAlgorithms) == 1
-        } else if identity != nil {
-            ok = ok && yc_SSL_CTX_set1_sigalgs_list(context, "ed25519") == 1
-        }
-        if isServer {
             // Resumption with client certificates requires a session id context; tickets are stateless.
             let sid: [UInt8] = Array("yongchain".utf8)
             ok = ok && SSL_CTX_set_session_id_context(context, sid, UInt32(sid.count)) == 1
             _ = yc_SSL_CTX_set_session_cache_mode(context, yc_SSL_SESS_CACHE_SERVER)
             ok = ok && SSL_CTX_set_num_tickets(context, 2) == 1
+        } else if identity != nil {
+            ok = ok && yc_SSL_CTX_set1_sigalgs_list(context, "ed25519") == 1
         }
         guard ok else {
             let reason = openSSLReason()
