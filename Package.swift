@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // Yongchain: a consortium ledger. No package dependencies by design: SQLite and OpenSSL's libcrypto come from
-// the system (apt: libsqlite3-dev, libssl-dev). Dependencies point inward; docs/architecture.md draws the map.
+// the system (apt: libsqlite3-dev, libssl-dev: libcrypto and libssl). Dependencies point inward; docs/architecture.md draws the map.
 import PackageDescription
 
 let package = Package(
@@ -11,14 +11,14 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "YongchainCrypto", dependencies: ["COpenSSL"]),
         .target(name: "YongchainCore", dependencies: ["YongchainCrypto"]),
         .target(name: "YongchainConsensus", dependencies: ["YongchainCore"]),
         .target(name: "YongchainApplication", dependencies: ["YongchainCore"]),
         .target(name: "YongchainStorage", dependencies: ["YongchainCore", "CSQLite"]),
-        .target(name: "YongchainHTTP"),
+        .target(name: "YongchainHTTP", dependencies: ["COpenSSL"]),
         .target(name: "YongchainNode", dependencies: [
             "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",
             "YongchainStorage", "YongchainHTTP",

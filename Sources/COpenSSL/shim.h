@@ -7,3 +7,48 @@
 #include <openssl/kdf.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>
+#include <openssl/ssl.h>
+#include <openssl/bio.h>
+
+/* libssl's function-like macros, which Swift cannot import, as functions. */
+
+static inline int yc_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+
+static inline long yc_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+
+static inline long yc_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+
+static inline long yc_BIO_get_mem_data(BIO *bio, char **data) {
+    return BIO_get_mem_data(bio, data);
+}
+
+/* Constants defined as macros with casts or expressions. */
+static const int yc_TLS1_3_VERSION = TLS1_3_VERSION;
+static const long yc_SSL_MODE_ENABLE_PARTIAL_WRITE = SSL_MODE_ENABLE_PARTIAL_WRITE;
+static const long yc_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+static const long yc_SSL_MODE_RELEASE_BUFFERS = SSL_MODE_RELEASE_BUFFERS;
+static const long yc_SSL_SESS_CACHE_SERVER = SSL_SESS_CACHE_SERVER;
+static const long yc_SSL_SESS_CACHE_OFF = SSL_SESS_CACHE_OFF;
+static const uint64_t yc_SSL_OP_NO_RENEGOTIATION = SSL_OP_NO_RENEGOTIATION;
+static const uint64_t yc_SSL_OP_IGNORE_UNEXPECTED_EOF = SSL_OP_IGNORE_UNEXPECTED_EOF;
+static const int yc_MBSTRING_ASC = MBSTRING_ASC;
+
+static inline int yc_ERR_GET_REASON(unsigned long code) {
+    return ERR_GET_REASON(code);
+}
+
+static inline long yc_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list) {
+    return SSL_CTX_set1_sigalgs_list(ctx, list);
+}
+
+static inline long yc_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) {
+    return SSL_CTX_add1_chain_cert(ctx, cert);
+}
+
+static const uint64_t yc_SSL_OP_CIPHER_SERVER_PREFERENCE = SSL_OP_CIPHER_SERVER_PREFERENCE;

@@ -17,8 +17,10 @@ public enum Bench {
         let dir = o.dir ?? NSTemporaryDirectory() + "yc-bench-\(getpid())"
         let fresh = !cluster.exists(dir: dir)
         if fresh {
-            try cluster.create(dir: dir, validators: o.validators, observers: o.catchUp ? 1 : 0, emptyBlockMs: 200, basePort: o.basePort)
+            try cluster.create(dir: dir, validators: o.validators, observers: o.catchUp ? 1 : 0, emptyBlockMs: 200,
+                               basePort: o.basePort, tls: o.tls)
         }
+        BenchHTTP.use(try cluster.clientTransport(dir: dir))
         try cluster.up(dir: dir, only: try cluster.manifest(dir: dir).validators.map(\.name))
         defer {
             if fresh && !o.keep {
@@ -99,6 +101,7 @@ public enum Bench {
     /// Only the queries, against the cluster in `dir` that an earlier run with `keep` left (the same `units`).
     public static func runQueries(_ o: BenchOptions, dir: String, cluster: BenchCluster) throws {
         let manifest = try cluster.manifest(dir: dir)
+        BenchHTTP.use(try cluster.clientTransport(dir: dir))
         guard let bank = manifest.banks.first else { throw BenchError("the cluster has no bank") }
         try QueryLoad.run(manifest: manifest, cluster: cluster, units: o.units, seconds: o.querySeconds, connections: o.submitters,
                           key: try readKey(bank.home + "/node.key"), auth: o.queryAuth, prove: o.prove)
@@ -106,7 +109,7 @@ public enum Bench {
 
     /// Starts the empty observer and times its replay of everything committed so far.
     static func measureCatchUp(dir: String, cluster: BenchCluster, observer: BenchNode, tipURL: String, committed: Int) throws {
-        let client = HTTPClient()
+        let client = BenchHTTP.client()
         func height(_ url: String) -> Int {
             guard let r = try? client.send("GET", url: url + "/v1/status", timeout: 2),
                   let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return -1 }
@@ -128,7 +131,7 @@ public enum Bench {
 
     /// Committed transactions by result code, from the node's metrics; empty when the node does not answer.
     static func resultCounts(_ url: String) -> [String: Int] {
-        guard let r = try? HTTPClient().send("GET", url: url + "/metrics", timeout: 5) else { return [:] }
+        guard let r = try? BenchHTTP.client().send("GET", url: url + "/metrics", timeout: 5) else { return [:] }
         var out: [String: Int] = [:]
         for line in String(decoding: r.body, as: UTF8.self).split(separator: "\n") where line.hasPrefix("yongchain_state_txs_total{code=\"") {
             let parts = line.split(separator: "\"")

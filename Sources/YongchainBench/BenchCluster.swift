@@ -1,12 +1,25 @@
 import Foundation
+import Synchronization
+import YongchainHTTP
+
+/// The bench's HTTP clients: plain, or TLS once `use` was given the cluster's transport (one per run).
+enum BenchHTTP {
+    private static let transport = Mutex<(any SecureTransport)?>(nil)
+    static func use(_ t: (any SecureTransport)?) { transport.withLock { $0 = t } }
+    static func client() -> HTTPClient { HTTPClient(transport: transport.withLock { $0 }) }
+}
 
 /// The cluster the bench loads: the CLI drives local node processes (`yongchain cluster`). The bench starts,
 /// stops and samples nodes only through this, so it never reaches into how they are run.
 public protocol BenchCluster: Sendable {
     /// Whether `dir` already holds a cluster.
     func exists(dir: String) -> Bool
-    /// Makes a cluster in `dir`: keys, genesis and configs. `emptyBlockMs` is the genesis's empty-block interval.
-    func create(dir: String, validators: Int, observers: Int, emptyBlockMs: Int, basePort: Int?) throws
+    /// Makes a cluster in `dir`: keys, genesis and configs. `emptyBlockMs` is the genesis's empty-block interval;
+    /// `tls`: the nodes speak TLS 1.3.
+    func create(dir: String, validators: Int, observers: Int, emptyBlockMs: Int, basePort: Int?, tls: Bool) throws
+    /// What the bench's clients talk to the cluster in `dir` over: nil for plain HTTP, else a TLS transport that
+    /// accepts the nodes' keys.
+    func clientTransport(dir: String) throws -> (any SecureTransport)?
     /// The cluster in `dir`: its chain id and nodes.
     func manifest(dir: String) throws -> BenchManifest
     /// Starts the named nodes and returns once they answer.

@@ -40,6 +40,8 @@ public struct BenchOptions: Sendable {
     public var keep = false
     /// The base port of a fresh cluster; nil: the cluster's default.
     public var basePort: Int?
+    /// A fresh cluster speaks TLS 1.3 (`cluster init --tls`).
+    public var tls = false
 
     public init() {}
 }

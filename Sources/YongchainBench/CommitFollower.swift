@@ -33,7 +33,7 @@ final class CommitFollower: @unchecked Sendable {
     }
 
     func start() {
-        let client = HTTPClient()
+        let client = BenchHTTP.client()
         if let r = try? client.send("GET", url: url + "/v1/status"), let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] {
             next = UInt64((o["height"] as? Int) ?? 0) + 1
             chainID = o["chainId"] as? String ?? ""

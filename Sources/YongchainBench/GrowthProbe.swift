@@ -56,7 +56,7 @@ final class GrowthProbe: @unchecked Sendable {
 
     /// 500 signed encumbrance queries, one connection, over units already registered.
     private func queryLatency(upTo count: Int) -> (Double, Double) {
-        let client = HTTPClient()
+        let client = BenchHTTP.client()
         var lat: [Double] = []
         let known = max(1, min(units, count))
         for i in 0..<500 {

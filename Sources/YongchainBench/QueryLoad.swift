@@ -15,7 +15,7 @@ enum QueryLoad {
         let node = validators[2 % validators.count]
         let url = node.url
         let chain = manifest.chainID
-        let session = auth == .session ? APISession(baseURL: url, key: key, chainID: chain) : nil
+        let session = auth == .session ? APISession(baseURL: url, key: key, chainID: chain, client: BenchHTTP.client()) : nil
         try BenchError.context("opening an API session with \(node.name) at \(url)") { try session?.handshake() }
         let done = Atomic<Int>(0)
         let failed = Atomic<Int>(0)
@@ -33,7 +33,7 @@ enum QueryLoad {
         let cpuBefore = nodeCPU()
         let ownBefore = ProcessSampler.ownCPU()
         onThreads(connections) { c in
-            let client = HTTPClient()
+            let client = BenchHTTP.client()
             var local: [Double] = []
             var i = c
             while Date() < end {

@@ -12,7 +12,7 @@ enum Submitter {
         let start = Date()
         let chunks = stride(from: 0, to: txs.count, by: batch).map { txs[$0..<min($0 + batch, txs.count)] }
         onThreads(submitters) { s in
-            let client = HTTPClient()
+            let client = BenchHTTP.client()
             while true {
                 let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard c < chunks.count else { return }

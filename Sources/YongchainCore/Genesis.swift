@@ -17,7 +17,7 @@ public struct Organization: Sendable, Codable, Equatable {
     public var role: Role
     public var authorities: [Authority]
     public var publicKey: String
-    /// The node's HTTP base URL, e.g. http://127.0.0.1:26601.
+    /// The node's HTTP base URL, e.g. http://127.0.0.1:26601 (https:// for a consortium running TLS).
     public var address: String
     /// Voting power; 0 means a member that does not vote.
     public var power: UInt64
@@ -133,7 +133,10 @@ public struct Genesis: Sendable, Codable, Equatable {
             if o.role == .bank && !o.authorities.isEmpty {
                 throw GenesisError(field: "\(f).authorities", message: "a bank holds no registry authorities")
             }
-            guard o.address.hasPrefix("http://") else { throw GenesisError(field: "\(f).address", message: "an http:// URL") }
+            // The scheme is informative: each node's config (`tls`) decides what it speaks.
+            guard o.address.hasPrefix("http://") || o.address.hasPrefix("https://") else {
+                throw GenesisError(field: "\(f).address", message: "an http:// or https:// URL")
+            }
         }
         guard organizations.contains(where: { $0.power > 0 }) else {
             throw GenesisError(field: "organizations", message: "at least one validator (power > 0)")

@@ -19,6 +19,17 @@ public enum KeyFile {
 
     /// Reads a key file, refusing one that others can read (mode must be 0600 or stricter).
     public static func read(_ path: String) throws -> PrivateKey {
+        let pem = try readProtected(path)
+        do {
+            return try PrivateKey(pem: pem)
+        } catch let e as CryptoError {
+            throw CryptoError(code: e.code, message: "\(path): \(e.message)")
+        }
+    }
+
+    /// The text of a secret file (any private key in PEM, e.g. a TLS key), with the checks `read` makes:
+    /// KEY_FILE_MISSING, KEY_FILE_UNREADABLE, or KEY_FILE_PERMISSIONS if group or others may read it.
+    public static func readProtected(_ path: String) throws -> String {
         var st = stat()
         guard stat(path, &st) == 0 else {
             let e = errno
@@ -34,10 +45,6 @@ public enum KeyFile {
             throw CryptoError(code: "KEY_FILE_UNREADABLE",
                               message: "key file \(path) exists but this process (uid \(getuid())) cannot read it; it belongs to uid \(st.st_uid) with mode \(String(st.st_mode & 0o777, radix: 8)): run the node as its owner, or chown it to the node's user")
         }
-        do {
-            return try PrivateKey(pem: String(decoding: data, as: UTF8.self))
-        } catch let e as CryptoError {
-            throw CryptoError(code: e.code, message: "\(path): \(e.message)")
-        }
+        return String(decoding: data, as: UTF8.self)
     }
 }

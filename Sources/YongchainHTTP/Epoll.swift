@@ -14,6 +14,7 @@ import Glibc
 /// The part of epoll the server uses. Events carry a 64-bit `data` word, as `epoll_event.data.u64`.
 enum Epoll {
     static let readable: UInt32 = 0x001      // EPOLLIN
+    static let writable: UInt32 = 0x004      // EPOLLOUT
     static let peerClosed: UInt32 = 0x2000   // EPOLLRDHUP
     static let oneShot: UInt32 = 1 << 30     // EPOLLONESHOT
 

@@ -1,7 +1,11 @@
 import Glibc
 import Synchronization
 
-/// A synchronous HTTP/1.1 client over plain sockets that keeps idle connections per host:port for reuse.
+/// A synchronous HTTP/1.1 client over plain sockets, or over TLS when made with a `transport`, that keeps idle
+/// connections per host:port for reuse.
+///
+/// With a transport every connection is TLS (whatever the URL's scheme says) and a server is accepted only by the
+/// transport's peer policy; a handshake that fails is `TLS_FAILED` and nothing was sent.
 ///
 /// Thread-safe: any number of threads may call `send` at once; each call uses its own connection.
 ///
@@ -12,44 +16,62 @@ import Synchronization
 /// this client should be idempotent (gossip messages are).
 public final class HTTPClient: Sendable {
     public let options: HTTPClientOptions
+    /// TLS for every connection; nil: plain HTTP.
+    public let transport: (any SecureTransport)?
 
     private struct Endpoint: Hashable {
         var host: String
         var port: UInt16
     }
 
-    private let idle = Mutex<[Endpoint: [Int32]]>([:])
-
-    public init(options: HTTPClientOptions = HTTPClientOptions()) {
-        self.options = options
+    /// One connection: the socket, and its TLS channel if any. Closing is dropping it (deinit closes the socket).
+    private final class Link: @unchecked Sendable {  // used by one thread at a time: the pool hands it over
+        let fd: Int32
+        var channel: (any SecureChannel)?
+        init(fd: Int32, channel: (any SecureChannel)?) {
+            self.fd = fd
+            self.channel = channel
+        }
+        deinit {
+            channel = nil
+            close(fd)
+        }
     }
 
-    deinit {
-        idle.withLock { pool in
-            for fds in pool.values { for fd in fds { close(fd) } }
-            pool.removeAll()
-        }
+    private let idle = Mutex<[Endpoint: [Link]]>([:])
+    private let handshakes = Atomic<Int>(0)
+    private let handshakeFailures = Atomic<Int>(0)
+
+    public init(options: HTTPClientOptions = HTTPClientOptions(), transport: (any SecureTransport)? = nil) {
+        self.options = options
+        self.transport = transport
+    }
+
+    /// TLS handshakes this client completed and failed (refused servers included).
+    public var tlsHandshakeCounts: (completed: Int, failed: Int) {
+        (handshakes.load(ordering: .relaxed), handshakeFailures.load(ordering: .relaxed))
     }
 
     /// Closes every idle pooled connection.
     public func closeIdleConnections() {
-        let fds = idle.withLock { pool -> [Int32] in
+        let links = idle.withLock { pool -> [Link] in
             defer { pool.removeAll() }
             return pool.values.flatMap { $0 }
         }
-        for fd in fds { close(fd) }
+        _ = links  // dropped here, outside the lock
     }
 
     /// Idle pooled connections, across all hosts.
     var idleConnectionCount: Int { idle.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
-    /// Sends `method path` to `url`, which must look like `http://host[:port][/path][?query]`.
+    /// Sends `method path` to `url`, which must look like `http://host[:port][/path][?query]` (or `https://` on a
+    /// client with a transport).
     ///
     /// - Throws: `HTTPError` (`INVALID_URL` or any code `send(_:host:port:...)` throws).
     public func send(
         _ method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double? = nil
     ) throws -> HTTPResponse {
-        let (host, port, path) = try Self.parseURL(url)
+        let (host, port, path) = try Self.parseURL(url, allowHTTPS: transport != nil)
         return try send(method, host: host, port: port, path: path, headers: headers, body: body, timeout: timeout)
     }
 
@@ -60,7 +82,7 @@ public final class HTTPClient: Sendable {
     ///
     /// - Parameter timeout: seconds for the whole call; defaults to `options.requestTimeout`.
     /// - Throws: `HTTPError` with `INVALID_REQUEST`, `CONNECT_FAILED` (nothing was sent), `TIMEOUT`,
-    ///   `CONNECTION_CLOSED`, `BAD_RESPONSE`, `RESPONSE_TOO_LARGE` or `IO_FAILED`.
+    ///   `CONNECTION_CLOSED`, `BAD_RESPONSE`, `RESPONSE_TOO_LARGE`, `IO_FAILED`, or `TLS_FAILED` (nothing was sent).
     public func send(
         _ method: String, host: String, port: UInt16, path: String, headers: [(String, String)] = [],
         body: [UInt8] = [], timeout: Double? = nil
@@ -70,49 +92,48 @@ public final class HTTPClient: Sendable {
         let endpoint = Endpoint(host: host, port: port)
         let isHead = method == "HEAD"
 
-        if let fd = takeIdle(endpoint) {
-            switch exchange(fd, request, isHead: isHead, deadline: deadline, endpoint: endpoint) {
+        if let link = takeIdle(endpoint) {
+            switch exchange(link, request, isHead: isHead, deadline: deadline, endpoint: endpoint) {
             case .response(let response):
                 return response
             case .failed(let error, let retryable):
-                close(fd)
                 if !retryable { throw error }
             }
         }
-        let fd = try connect(host: host, port: port, deadline: deadline)
-        switch exchange(fd, request, isHead: isHead, deadline: deadline, endpoint: endpoint) {
+        let link = try connect(host: host, port: port, deadline: deadline)
+        switch exchange(link, request, isHead: isHead, deadline: deadline, endpoint: endpoint) {
         case .response(let response):
             return response
         case .failed(let error, _):
-            close(fd)
             throw error
         }
     }
 
     // MARK: - Pool
 
-    private func takeIdle(_ endpoint: Endpoint) -> Int32? {
-        while let fd = idle.withLock({ $0[endpoint]?.popLast() }) {
+    private func takeIdle(_ endpoint: Endpoint) -> Link? {
+        while let link = idle.withLock({ $0[endpoint]?.popLast() }) {
             // A pooled connection that is readable has either been closed by the server or holds stray bytes;
-            // neither can carry a request.
-            if Socket.waitReadable(fd, seconds: 0) {
-                close(fd)
-                continue
+            // neither can carry a request. Over TLS it may only hold records that are not data (session tickets).
+            if Socket.waitReadable(link.fd, seconds: 0) {
+                guard let channel = link.channel else { continue }
+                var scratch = [UInt8](repeating: 0, count: 512)
+                let outcome = scratch.withUnsafeMutableBytes { channel.read($0) }
+                if outcome != .wantRead { continue }
             }
-            return fd
+            return link
         }
         return nil
     }
 
-    private func giveBack(_ fd: Int32, _ endpoint: Endpoint) {
-        let kept = idle.withLock { pool -> Bool in
+    private func giveBack(_ link: Link, _ endpoint: Endpoint) {
+        _ = idle.withLock { pool -> Link? in
             var list = pool[endpoint] ?? []
-            guard list.count < options.maxIdlePerHost else { return false }
-            list.append(fd)
+            guard list.count < options.maxIdlePerHost else { return link }  // dropped (closed) outside the lock
+            list.append(link)
             pool[endpoint] = list
-            return true
+            return nil
         }
-        if !kept { close(fd) }
     }
 
     // MARK: - One exchange
@@ -125,9 +146,11 @@ public final class HTTPClient: Sendable {
 
     /// Writes `request` and reads one response. On success the connection is pooled or closed; on failure the
     /// caller closes it.
-    private func exchange(_ fd: Int32, _ request: [UInt8], isHead: Bool, deadline: Double, endpoint: Endpoint)
+    private func exchange(_ link: Link, _ request: [UInt8], isHead: Bool, deadline: Double, endpoint: Endpoint)
         -> Exchange
     {
+        if let channel = link.channel { return exchange(link, channel, request, isHead: isHead, deadline: deadline, endpoint: endpoint) }
+        let fd = link.fd
         // 1. Send (the socket is non-blocking; wait for room when the kernel buffer is full).
         let sendError: HTTPError? = request.withUnsafeBytes { raw in
             var offset = 0
@@ -189,7 +212,63 @@ public final class HTTPClient: Sendable {
             case .failure(let error):
                 return .failed(error, retryable: false)
             case .complete(let response, let reusable):
-                if reusable { giveBack(fd, endpoint) } else { close(fd) }
+                if reusable { giveBack(link, endpoint) }
+                return .response(response)
+            }
+        }
+    }
+
+    /// `exchange` over TLS: the same steps, with the channel asking for the readiness it needs.
+    private func exchange(_ link: Link, _ channel: any SecureChannel, _ request: [UInt8], isHead: Bool,
+                          deadline: Double, endpoint: Endpoint) -> Exchange {
+        switch Socket.sendAll(channel, link.fd, request, timeout: max(0, deadline - Socket.now())) {
+        case .sent: break
+        case .timedOut:
+            return .failed(HTTPError(code: "TIMEOUT", message: "timed out sending the request to \(describe(endpoint))"),
+                           retryable: false)
+        case .failed(let err):
+            return .failed(HTTPError(code: "CONNECTION_CLOSED",
+                                     message: "the connection to \(describe(endpoint)) failed while sending", errno: err),
+                           retryable: true)
+        }
+        var parser = HTTPResponseParser(maxResponseBytes: options.maxResponseBytes, isHeadRequest: isHead)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let outcome = chunk.withUnsafeMutableBytes { channel.read($0) }
+            let eof: Bool
+            switch outcome {
+            case .done(let n):
+                chunk.withUnsafeBytes { parser.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                eof = false
+            case .wantRead, .wantWrite:
+                let remaining = deadline - Socket.now()
+                let ready = remaining > 0 && (outcome == .wantRead ? Socket.waitReadable(link.fd, seconds: remaining)
+                                                                   : Socket.waitWritable(link.fd, seconds: remaining))
+                if !ready {
+                    return .failed(HTTPError(code: "TIMEOUT", message: "no complete response from \(describe(endpoint)) in time"),
+                                   retryable: false)
+                }
+                continue
+            case .closed:
+                eof = true
+            case .failed(let failure):
+                let error = HTTPError(code: "CONNECTION_CLOSED",
+                                      message: "the TLS connection to \(describe(endpoint)) failed: \(failure)")
+                return .failed(error, retryable: !parser.receivedAnything)
+            }
+            if eof && !parser.receivedAnything {
+                return .failed(HTTPError(code: "CONNECTION_CLOSED",
+                                         message: "\(describe(endpoint)) closed the connection without answering"),
+                               retryable: true)
+            }
+            switch parser.parse(eof: eof) {
+            case .needMoreData:
+                if eof { return .failed(HTTPError(code: "CONNECTION_CLOSED", message: "\(describe(endpoint)) closed mid-response"), retryable: false) }
+                continue
+            case .failure(let error):
+                return .failed(error, retryable: false)
+            case .complete(let response, let reusable):
+                if reusable { giveBack(link, endpoint) } else { channel.closeNotify() }
                 return .response(response)
             }
         }
@@ -198,7 +277,43 @@ public final class HTTPClient: Sendable {
     // MARK: - Connecting
 
     /// Opens a non-blocking TCP connection with TCP_NODELAY, trying each resolved address in turn.
-    private func connect(host: String, port: UInt16, deadline: Double) throws -> Int32 {
+    private func connect(host: String, port: UInt16, deadline: Double) throws -> Link {
+        let fd = try connectTCP(host: host, port: port, deadline: deadline)
+        guard let transport else { return Link(fd: fd, channel: nil) }
+        let link: Link
+        do {
+            link = Link(fd: fd, channel: try transport.channel(for: fd, isServer: false))
+        } catch {
+            close(fd)
+            throw error
+        }
+        let handshakeDeadline = min(deadline, Socket.now() + options.connectTimeout)
+        while true {
+            let outcome = link.channel!.handshake()
+            let ready: Bool
+            switch outcome {
+            case .done:
+                handshakes.add(1, ordering: .relaxed)
+                return link
+            case .wantRead, .wantWrite:
+                let remaining = handshakeDeadline - Socket.now()
+                ready = remaining > 0 && (outcome == .wantRead ? Socket.waitReadable(fd, seconds: remaining)
+                                                               : Socket.waitWritable(fd, seconds: remaining))
+                if ready { continue }
+                handshakeFailures.add(1, ordering: .relaxed)
+                throw HTTPError(code: "TLS_FAILED", message: "the TLS handshake with \(host):\(port) timed out")
+            case .closed:
+                handshakeFailures.add(1, ordering: .relaxed)
+                throw HTTPError(code: "TLS_FAILED", message: "\(host):\(port) closed the connection during the TLS handshake")
+            case .failed(let failure):
+                handshakeFailures.add(1, ordering: .relaxed)
+                let why = failure == .peerRefused ? "its certificate is not over an accepted key" : "\(failure)"
+                throw HTTPError(code: "TLS_FAILED", message: "TLS handshake with \(host):\(port) failed: \(why)")
+            }
+        }
+    }
+
+    private func connectTCP(host: String, port: UInt16, deadline: Double) throws -> Int32 {
         let (addresses, gaiError) = Socket.resolve(host, port, passive: false)
         guard !addresses.isEmpty else {
             throw HTTPError(code: "CONNECT_FAILED",
@@ -294,18 +409,21 @@ public final class HTTPClient: Sendable {
     }
 
     /// Splits `http://host[:port][/path]` into its parts; IPv6 hosts are written `[::1]`.
-    static func parseURL(_ url: String) throws -> (host: String, port: UInt16, path: String) {
+    static func parseURL(_ url: String, allowHTTPS: Bool = false) throws -> (host: String, port: UInt16, path: String) {
         let invalid = HTTPError(code: "INVALID_URL", message: "\"\(url)\" is not an http://host[:port]/path URL")
         let bytes = Array(url.utf8)
-        let scheme = Array("http://".utf8)
+        var scheme = Array("http://".utf8)
+        var defaultPort: UInt16 = 80
+        if url.lowercased().hasPrefix("https://") {
+            guard allowHTTPS else {
+                throw HTTPError(code: "INVALID_URL", message: "https needs a client made with a TLS transport: \(url)")
+            }
+            scheme = Array("https://".utf8)
+            defaultPort = 443
+        }
         guard bytes.count > scheme.count,
               zip(bytes, scheme).allSatisfy({ asciiLower($0) == $1 })
-        else {
-            if url.lowercased().hasPrefix("https://") {
-                throw HTTPError(code: "INVALID_URL", message: "https is not supported by this client: \(url)")
-            }
-            throw invalid
-        }
+        else { throw invalid }
         let rest = bytes[scheme.count...]
         let authorityEnd = rest.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
@@ -328,7 +446,7 @@ public final class HTTPClient: Sendable {
             host = String(decoding: authority, as: UTF8.self)
         }
         guard !host.isEmpty, !host.contains("@") else { throw invalid }
-        var port: UInt16 = 80
+        var port = defaultPort
         if let portPart {
             guard let p = UInt16(String(decoding: portPart, as: UTF8.self)), p > 0 else { throw invalid }
             port = p

@@ -13,6 +13,10 @@ import Glibc
 /// - `BAD_RESPONSE`: the peer answered with something that is not an HTTP/1.x response we accept.
 /// - `RESPONSE_TOO_LARGE`: the response exceeded `HTTPClientOptions.maxResponseBytes`.
 /// - `IO_FAILED`: a socket call failed for another reason (see `errno`).
+/// - `TLS_FAILED`: the client's TLS handshake failed, timed out, or the server's key was not accepted. Nothing was
+///   sent.
+/// - `TLS_SETUP_FAILED`: a TLS identity or context could not be made (a key that is not Ed25519 where one must be,
+///   a certificate that does not match its key, an OpenSSL failure).
 public struct HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
     public var code: String
     public var message: String

@@ -16,6 +16,11 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
     public var version: HTTPVersion
+    /// The raw 32-byte Ed25519 key of the TLS peer's accepted certificate (a node); nil over plain HTTP or when
+    /// the client presented no certificate (a bank). Set by the server, never by the request's bytes.
+    public var peerPublicKey: [UInt8]?
+    /// Whether the request arrived over TLS.
+    public var secure = false
 
     public init(
         method: String, target: String, path: String, query: [String: String] = [:],

@@ -25,6 +25,12 @@ final class Connection: @unchecked Sendable {
     var date = DateLineCache()
     /// When the request now partly buffered must be complete (coarse monotonic ns), or nil between requests.
     var readDeadline: Int64?
+    /// The secure channel over `fd` when the server speaks TLS; nil for plain HTTP.
+    var channel: (any SecureChannel)?
+    /// True from accept until the TLS handshake completes or fails (counted in `TLSCounters.inProgress`).
+    var handshaking = false
+    /// When the handshake must be complete (coarse monotonic ns).
+    var handshakeDeadline: Int64 = 0
     /// When the sweeper should fire (coarse monotonic ns), or `busy` / `expired`.
     let deadline = Atomic<Int64>(Int64.max)
     /// Since when (coarse monotonic ns) the connection has had no request in progress, or `notIdle` / `evictedMark`.
@@ -55,6 +61,11 @@ extension ServerCore {
         let idleSince = connection.idleSince.exchange(Connection.notIdle, ordering: .acquiringAndReleasing)
         // An evicted connection was idle, so it has nothing buffered and closes silently below.
         if prior == Connection.expired || idleSince == Connection.evictedMark {
+            if connection.handshaking {
+                if prior == Connection.expired { tls.timedOut.add(1, ordering: .relaxed) }
+                closeConnection(connection)  // nothing was agreed, so nothing to say
+                return
+            }
             if connection.parser.bufferedByteCount > 0 {
                 sendErrorAndClose(connection, 408, "REQUEST_TIMEOUT",
                                   "the request was not received within \(limits.readTimeout) s")
@@ -63,16 +74,13 @@ extension ServerCore {
             return
         }
 
+        // 0. TLS: finish the handshake first, waiting for whichever readiness it asks for.
+        if connection.handshaking {
+            guard advanceHandshake(connection, idleSince: idleSince) else { return }
+        }
+
         // 1. Read everything available.
-        while true {
-            let n = recv(fd, readBuffer.baseAddress, readBuffer.count, 0)
-            if n > 0 {
-                connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-                if n < readBuffer.count { break }
-                continue
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+        guard connection.channel == nil ? readPlain(connection, readBuffer) : readSecure(connection, readBuffer) else {
             closeConnection(connection)  // peer closed, reset, or stop() shut us down
             return
         }
@@ -80,7 +88,11 @@ extension ServerCore {
         // 2. Answer every complete request already buffered (pipelining).
         parsing: while true {
             switch connection.parser.next() {
-            case .request(let request):
+            case .request(var request):
+                if connection.channel != nil {
+                    request.secure = true
+                    request.peerPublicKey = connection.channel?.peerPublicKey
+                }
                 connection.readDeadline = nil
                 let response = handler(request)
                 let keepAlive = request.keepAlive && !response.requestsClose
@@ -88,18 +100,19 @@ extension ServerCore {
                 connection.out.removeAll(keepingCapacity: true)
                 response.serialize(into: &connection.out, includeBody: request.method != "HEAD", connection: header,
                                    dateLine: connection.date.current())
-                guard case .sent = Socket.sendAll(fd, connection.out, timeout: limits.writeTimeout) else {
+                guard case .sent = connection.sendAll(connection.out, timeout: limits.writeTimeout) else {
                     closeConnection(connection)
                     return
                 }
                 if !keepAlive {
+                    connection.channel?.closeNotify()
                     lingeringClose(fd)
                     closeConnection(connection)
                     return
                 }
             case .needMoreData:
                 if connection.parser.takeContinueRequest() {
-                    guard case .sent = Socket.sendAll(fd, continueLine, timeout: limits.writeTimeout) else {
+                    guard case .sent = connection.sendAll(continueLine, timeout: limits.writeTimeout) else {
                         closeConnection(connection)
                         return
                     }
@@ -131,12 +144,36 @@ extension ServerCore {
         rearm(connection, deadline: deadline)
     }
 
+    /// Reads what the socket holds into the parser; false when the connection is over (EOF, error).
+    private func readPlain(_ connection: Connection, _ readBuffer: UnsafeMutableRawBufferPointer) -> Bool {
+        while true {
+            let n = recv(connection.fd, readBuffer.baseAddress, readBuffer.count, 0)
+            if n > 0 {
+                connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                if n < readBuffer.count { return true }
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+        }
+    }
+
     private func sendErrorAndClose(_ connection: Connection, _ status: Int, _ code: String, _ message: String) {
         var out: [UInt8] = []
         HTTPResponse.error(status, code: code, message: message)
             .serialize(into: &out, includeBody: true, connection: "close", dateLine: connection.date.current())
-        guard case .sent = Socket.sendAll(connection.fd, out, timeout: limits.writeTimeout) else { return }
+        guard case .sent = connection.sendAll(out, timeout: limits.writeTimeout) else { return }
+        connection.channel?.closeNotify()
         lingeringClose(connection.fd)
+    }
+}
+
+extension Connection {
+    /// Sends all of `bytes` in plain or through the TLS channel, waiting (poll) for the readiness the channel asks
+    /// for, for at most `timeout` seconds in all.
+    func sendAll(_ bytes: [UInt8], timeout: Double) -> Socket.SendOutcome {
+        guard let channel else { return Socket.sendAll(fd, bytes, timeout: timeout) }
+        return Socket.sendAll(channel, fd, bytes, timeout: timeout)
     }
 }
 

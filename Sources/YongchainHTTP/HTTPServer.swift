@@ -26,14 +26,25 @@ public final class HTTPServer: Sendable {
     ///
     /// - Throws: `HTTPError` with code `BIND_FAILED` and the errno (e.g. EADDRINUSE) if the address cannot be used;
     ///   `INVALID_LIMITS` if the connection limits cannot work (see `HTTPServerLimits`).
+    ///
+    /// With a `transport` (TLS), every connection must complete its handshake (within `limits.handshakeTimeout`,
+    /// at most `limits.maxHandshakesInProgress` at once) before a byte of HTTP is read; requests then carry the
+    /// peer's authenticated key (`HTTPRequest.peerPublicKey`). Plain HTTP sent to it gets 400 `TLS_REQUIRED`.
     public init(
         host: String = "127.0.0.1", port: UInt16, limits: HTTPServerLimits = HTTPServerLimits(),
+        transport: (any SecureTransport)? = nil,
         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
     ) throws {
         try limits.validateConnectionLimits()
         let (listenFD, boundPort) = try Self.listen(host: host, port: port)
-        core = try ServerCore(listenFD: listenFD, port: boundPort, limits: limits, handler: handler)
+        core = try ServerCore(listenFD: listenFD, port: boundPort, limits: limits, transport: transport, handler: handler)
     }
+
+    /// The secure transport's name (`TLSv1.3`), or nil for plain HTTP.
+    public var transportName: String? { core.transport?.protocolName }
+
+    /// The TLS handshakes so far; nil for plain HTTP.
+    public var tlsStats: TLSHandshakeStats? { core.transport == nil ? nil : core.tls.snapshot }
 
     deinit { stop() }
 

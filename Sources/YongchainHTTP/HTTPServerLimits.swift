@@ -36,6 +36,11 @@ public struct HTTPServerLimits: Sendable, Equatable {
     /// cluster run on one machine the peers and every local client share 127.0.0.1, so a cap there would refuse
     /// local clients; idle eviction still applies. Lower it when a peer's address is shared with other clients.
     public var maxConnectionsPerReservedAddress: Int = .max
+    /// TLS only: most handshakes in progress at once. A new connection beyond it is closed at once (before any
+    /// TLS byte), so slow or half-open handshakes cannot hold every slot or worker.
+    public var maxHandshakesInProgress: Int = 256
+    /// TLS only: seconds from accept for the handshake to complete. Exceeded: silent close.
+    public var handshakeTimeout: Double = 10
 
     public init(
         maxRequestLineBytes: Int = 8 * 1024,
@@ -49,7 +54,9 @@ public struct HTTPServerLimits: Sendable, Equatable {
         maxConnectionsPerAddress: Int = 128,
         reservedAddresses: [String] = [],
         reservedConnections: Int = 64,
-        maxConnectionsPerReservedAddress: Int = .max
+        maxConnectionsPerReservedAddress: Int = .max,
+        maxHandshakesInProgress: Int = 256,
+        handshakeTimeout: Double = 10
     ) {
         self.maxRequestLineBytes = maxRequestLineBytes
         self.maxHeaderBytes = maxHeaderBytes
@@ -63,6 +70,8 @@ public struct HTTPServerLimits: Sendable, Equatable {
         self.reservedAddresses = reservedAddresses
         self.reservedConnections = reservedConnections
         self.maxConnectionsPerReservedAddress = maxConnectionsPerReservedAddress
+        self.maxHandshakesInProgress = maxHandshakesInProgress
+        self.handshakeTimeout = handshakeTimeout
     }
 
     /// Throws `HTTPError` `INVALID_LIMITS` naming the first connection limit that cannot work: a cap below 1, or
@@ -76,6 +85,10 @@ public struct HTTPServerLimits: Sendable, Equatable {
         guard maxConnectionsPerReservedAddress >= 1 else {
             throw invalid("maxConnectionsPerReservedAddress must be at least 1, got \(maxConnectionsPerReservedAddress)")
         }
+        guard maxHandshakesInProgress >= 1 else {
+            throw invalid("maxHandshakesInProgress must be at least 1, got \(maxHandshakesInProgress)")
+        }
+        guard handshakeTimeout > 0 else { throw invalid("handshakeTimeout must be positive, got \(handshakeTimeout)") }
         guard reservedConnections >= 0, reservedAddresses.isEmpty || reservedConnections < maxConnections else {
             throw invalid("reservedConnections must be 0 to maxConnections - 1 (\(maxConnections - 1)), got \(reservedConnections)")
         }

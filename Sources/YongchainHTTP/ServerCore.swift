@@ -28,6 +28,9 @@ final class ServerCore: Sendable {
     let port: UInt16
     let limits: HTTPServerLimits
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    /// TLS (or another secure transport) on every connection; nil: plain HTTP.
+    let transport: (any SecureTransport)?
+    let tls = TLSCounters()
     let epollFD: Int32
     /// An eventfd, written once by `stop()`; level-triggered, so every worker sees it.
     let wakeFD: Int32
@@ -63,8 +66,9 @@ final class ServerCore: Sendable {
     private let connectionsClosed = DispatchSemaphore(value: 0)
     private let threadsDone = DispatchSemaphore(value: 0)
 
-    init(listenFD: Int32, port: UInt16, limits: HTTPServerLimits,
+    init(listenFD: Int32, port: UInt16, limits: HTTPServerLimits, transport: (any SecureTransport)?,
          handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws {
+        self.transport = transport
         let reserved = Set(limits.reservedAddresses.flatMap(ClientAddress.resolving))
         registry = Mutex(Registry(quota: ConnectionQuota(limits: limits, reserved: reserved)))
         self.listenFD = listenFD
@@ -202,9 +206,10 @@ final class ServerCore: Sendable {
     }
 
     /// Re-arms a connection's one-shot event; from here on another worker may own it.
-    func rearm(_ connection: Connection, deadline: Int64) {
+    func rearm(_ connection: Connection, deadline: Int64, writable: Bool = false) {
         connection.deadline.store(deadline, ordering: .releasing)
-        _ = Epoll.modify(epollFD, connection.fd, events: Epoll.readable | Epoll.peerClosed | Epoll.oneShot,
+        _ = Epoll.modify(epollFD, connection.fd,
+                         events: (writable ? Epoll.writable : Epoll.readable) | Epoll.peerClosed | Epoll.oneShot,
                          data: connection.epollData)
     }
 
@@ -217,6 +222,11 @@ final class ServerCore: Sendable {
             }
             return r.stopping && r.connections.isEmpty
         }
+        if connection.handshaking {
+            connection.handshaking = false
+            tls.inProgress.subtract(1, ordering: .relaxed)
+        }
+        connection.channel = nil  // frees the TLS state; it sends nothing
         close(connection.fd)  // also removes it from the epoll set
         if signal { connectionsClosed.signal() }
     }
@@ -266,6 +276,12 @@ final class ServerCore: Sendable {
             // sockets do not inherit O_NONBLOCK on Linux.
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             acceptedCount.add(1, ordering: .relaxed)
+            // Only this thread adds handshakes, so the count cannot pass the limit between check and admit.
+            if transport != nil && tls.inProgress.load(ordering: .relaxed) >= limits.maxHandshakesInProgress {
+                tls.refusedAtLimit.add(1, ordering: .relaxed)
+                close(fd)  // nothing to say in plain text to a TLS client
+                continue
+            }
             let address = withUnsafeBytes(of: &peer) {
                 ClientAddress(sockaddr: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(peerLength))))
             }
@@ -288,7 +304,9 @@ final class ServerCore: Sendable {
             case .refuseAddress:
                 refusal = .fromAddress
             }
-            guard r.rejecting.count < Self.maxRejectingThreads else { return .closeNow(refusal) }
+            // A TLS client cannot read a plain 503, and answering it over TLS would cost a handshake per refusal
+            // to an overloaded server: it is closed instead.
+            guard transport == nil, r.rejecting.count < Self.maxRejectingThreads else { return .closeNow(refusal) }
             r.rejecting.insert(fd)
             r.threads += 1
             return .reject(refusal)
@@ -296,7 +314,7 @@ final class ServerCore: Sendable {
         switch admission {
         case .closeNow(let refusal):
             if let refusal { count(refusal) }
-            rejectWithoutLinger(fd, Self.refusalBytes(refusal ?? .atLimit))
+            rejectWithoutLinger(fd, transport == nil ? Self.refusalBytes(refusal ?? .atLimit) : [])
         case .reject(let refusal):
             count(refusal)
             let spawned = spawnThread(stackSize: 128 * 1024) { [self] in
@@ -313,7 +331,20 @@ final class ServerCore: Sendable {
         case .serve(let connection):
             Socket.setNonBlocking(fd, true)
             Socket.setNoDelay(fd)
-            connection.deadline.store(Socket.coarseNanoseconds() + nanoseconds(limits.idleTimeout), ordering: .relaxed)
+            var deadline = Socket.coarseNanoseconds() + nanoseconds(limits.idleTimeout)
+            if let transport {
+                guard let channel = try? transport.channel(for: fd, isServer: true) else {
+                    tls.failed.add(1, ordering: .relaxed)
+                    closeConnection(connection)
+                    return
+                }
+                connection.channel = channel
+                connection.handshaking = true
+                tls.inProgress.add(1, ordering: .relaxed)
+                deadline = min(deadline, Socket.coarseNanoseconds() + nanoseconds(limits.handshakeTimeout))
+                connection.handshakeDeadline = deadline
+            }
+            connection.deadline.store(deadline, ordering: .relaxed)
             // The registry keeps the connection alive until its owner closes it, so the pointer stays valid.
             if Epoll.add(epollFD, fd, events: Epoll.readable | Epoll.peerClosed | Epoll.oneShot,
                          data: connection.epollData) != 0 {

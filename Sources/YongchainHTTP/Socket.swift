@@ -71,6 +71,46 @@ enum Socket {
         bytes.withUnsafeBytes { sendAll(fd, $0, timeout: timeout) }
     }
 
+    /// Sends all of `bytes` through a secure channel over the non-blocking `fd`, polling for the readiness the
+    /// channel asks for; gives up after `timeout` seconds.
+    static func sendAll(_ channel: any SecureChannel, _ fd: Int32, _ bytes: [UInt8], timeout: Double) -> SendOutcome {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            var deadline = Double.infinity
+            while offset < raw.count {
+                let outcome = channel.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                let wantWrite: Bool
+                switch outcome {
+                case .done(let n):
+                    offset += n
+                    continue
+                case .wantWrite: wantWrite = true
+                case .wantRead: wantWrite = false
+                case .closed: return .failed(EPIPE)
+                case .failed(let failure):
+                    if case .io(let e) = failure { return .failed(e) }
+                    return .failed(EPROTO)
+                }
+                if deadline == .infinity { deadline = now() + timeout }
+                let remaining = deadline - now()
+                if remaining <= 0 { return .timedOut }
+                _ = wantWrite ? waitWritable(fd, seconds: remaining) : waitReadable(fd, seconds: remaining)
+            }
+            return .sent
+        }
+    }
+
+    /// Waits until `fd` is writable (or has failed) or `seconds` pass. Returns false on timeout.
+    static func waitWritable(_ fd: Int32, seconds: Double) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        let ms = Int32(max(0, min(seconds * 1000, Double(Int32.max))).rounded(.up))
+        while true {
+            let rc = poll(&pfd, 1, ms)
+            if rc < 0 && errno == EINTR { continue }
+            return rc != 0
+        }
+    }
+
     /// Waits until `fd` is readable (or has hung up) or `seconds` pass. Returns false on timeout.
     static func waitReadable(_ fd: Int32, seconds: Double) -> Bool {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

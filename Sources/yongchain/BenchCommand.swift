@@ -1,5 +1,6 @@
 import Foundation
 import YongchainBench
+import YongchainHTTP
 
 /// `yongchain bench`: the CLI side of the load generator in YongchainBench — its flags, and the local cluster it
 /// drives (`yongchain cluster`).
@@ -8,7 +9,7 @@ enum BenchCommand {
     yongchain bench [--dir DIR] [--validators 4] [--units 2000] [--workload mortgage-year|register]
                     [--rate TX_PER_S] [--duration S] [--submitters 8] [--batch 1] [--queries SECONDS]
                     [--query-auth session|signature] [--prove] [--checkpoints N,N,...] [--catch-up] [--keep]
-                    [--queries-only]
+                    [--queries-only] [--tls]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
                      mortgage.approve (3 transactions per unit; 76,924 units is one city's year)
@@ -23,6 +24,7 @@ enum BenchCommand {
     --queries S then runs authenticated verification queries (unit encumbrances) against one node for S seconds,
     in one API session (default) or, with --query-auth signature, each request signed; with --prove each asks
     ?prove=true, and a sample of the answers is verified offline from genesis (sizes and verify times printed).
+    --tls         the fresh cluster speaks TLS 1.3 between its nodes and to the load generator (https://).
     --queries-only runs only the queries, against the cluster a run with --dir DIR --keep left (same --units).
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
@@ -32,7 +34,7 @@ enum BenchCommand {
         if CLI.wantsHelp(argv) { print(help); return }
         let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "query-auth",
                                         "batch", "checkpoints"],
-                         switches: ["keep", "catch-up", "queries-only", "prove"])
+                         switches: ["keep", "catch-up", "queries-only", "prove", "tls"])
         var o = BenchOptions()
         o.dir = a.value("dir")
         o.units = try a.int("units", default: 2000)
@@ -48,6 +50,7 @@ enum BenchCommand {
         }.sorted()
         o.catchUp = a.flag("catch-up")
         o.keep = a.flag("keep")
+        o.tls = a.flag("tls")
         guard let workload = BenchOptions.Workload(rawValue: a.value("workload") ?? "mortgage-year") else {
             throw UsageError("--workload: mortgage-year or register")
         }
@@ -79,10 +82,17 @@ enum BenchCommand {
 struct LocalCluster: BenchCluster {
     func exists(dir: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/cluster.json") }
 
-    func create(dir: String, validators: Int, observers: Int, emptyBlockMs: Int, basePort: Int?) throws {
+    func create(dir: String, validators: Int, observers: Int, emptyBlockMs: Int, basePort: Int?, tls: Bool) throws {
         var args = ["init", "--dir", dir, "--validators", "\(validators)", "--empty-block-ms", "\(emptyBlockMs)", "--observers", "\(observers)"]
         if let basePort { args += ["--base-port", "\(basePort)"] }
+        if tls { args.append("--tls") }
         try ClusterCommand.run(args)
+    }
+
+    func clientTransport(dir: String) throws -> (any SecureTransport)? {
+        let m = try ClusterCommand.manifest(dir)
+        guard let first = m.nodes.first else { return nil }
+        return try CLITLS.transport(for: first.url, genesisPath: first.home + "/genesis.json")
     }
 
     func manifest(dir: String) throws -> BenchManifest {

@@ -60,11 +60,16 @@ enum CLI {
 /// Talks to a node's HTTP API for the CLI.
 struct NodeClient {
     let base: String
-    let client = HTTPClient()
+    private let made: Result<HTTPClient, Error>
 
+    /// An `https://` URL needs the node's key: see `CLITLS`.
     init(_ url: String?) {
-        base = url ?? ProcessInfo.processInfo.environment["YONGCHAIN_NODE"] ?? "http://127.0.0.1:26601"
+        let base = url ?? ProcessInfo.processInfo.environment["YONGCHAIN_NODE"] ?? "http://127.0.0.1:26601"
+        self.base = base
+        made = Result { try CLITLS.client(for: base) }
     }
+
+    var client: HTTPClient { get throws { try made.get() } }
 
     func get(_ path: String) throws -> (Int, [UInt8]) {
         let r = try client.send("GET", url: base + path)

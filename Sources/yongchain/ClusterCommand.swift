@@ -8,14 +8,16 @@ import YongchainNode
 /// logs in DIR/<node>/node.log and their pids in DIR/<node>/node.pid.
 enum ClusterCommand {
     static let help = """
-    yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID] [--empty-block-ms MS]
+    yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID] [--empty-block-ms MS] [--tls]
         Writes keys, genesis and configs for validators (a real-estate registry, a trade authority, then banks;
         with 1 or 2 validators the registry holds both authorities and the second is bank-a) and optional
         non-voting observers, all on 127.0.0.1 ports BASE+1, BASE+2, ...; --empty-block-ms (1 to 2999) is genesis's
-        emptyBlockIntervalMs (default 2000): how often a block is made when there are no transactions.
+        emptyBlockIntervalMs (default 2000): how often a block is made when there are no transactions. --tls:
+        TLS 1.3 between the nodes and for the API (https:// URLs; nodes authenticated by their node keys);
+        without it the configs say "tls": "off" (plain HTTP).
     yongchain cluster init --compose --dir cluster/nodes
         Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
-        authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node. Prints the
+        authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node. TLS 1.3 on. Prints the
         podman-compose command for that directory (another --dir is passed as YONGCHAIN_NODES). Run as root, it
         hands each node.key to the container's uid 10001; otherwise it warns that the container cannot read them.
     yongchain cluster up --dir DIR [--only NAME[,NAME]]     start the nodes (detached); waits until they answer
@@ -33,7 +35,7 @@ enum ClusterCommand {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("cluster needs init, up, down or status") }
         let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms"],
-                         switches: ["compose"])
+                         switches: ["compose", "tls"])
         let dir = try a.require("dir")
         switch sub {
         case "init": try initCluster(a, dir: dir)
@@ -74,14 +76,14 @@ enum ClusterCommand {
             let key = try PrivateKey.generate()
             try KeyFile.write(key, to: home + "/node.key")
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey,
-                                     address: "http://\(name):26601", power: power))
-            entries.append(.init(name: name, home: home, url: "http://127.0.0.1:\(26601 + i)", validator: power > 0))
+                                     address: "https://\(name):26601", power: power))
+            entries.append(.init(name: name, home: home, url: "https://127.0.0.1:\(26601 + i)", validator: power > 0))
         }
         let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
         try g.validate()
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
-            try NodeConfig(moniker: e.name, listen: "0.0.0.0:26601").write(path: e.home + "/config.json")
+            try NodeConfig(moniker: e.name, listen: "0.0.0.0:26601", tls: true).write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -120,6 +122,8 @@ enum ClusterCommand {
         let emptyMs = try a.value("empty-block-ms").map { _ in try a.int("empty-block-ms", default: 0) }
         if let emptyMs, !(1..<3000).contains(emptyMs) { throw UsageError("--empty-block-ms must be 1 to 2999 (below the propose timeout)") }
         let chain = a.value("chain-id") ?? "yongchain-local"
+        let tls = a.flag("tls")
+        let scheme = tls ? "https" : "http"
         let fm = FileManager.default
         if fm.fileExists(atPath: dir + "/cluster.json") {
             throw CommandFailed("\(dir) already holds a cluster; remove it first or pick another --dir")
@@ -133,7 +137,7 @@ enum ClusterCommand {
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
             let key = try PrivateKey.generate()
             try KeyFile.write(key, to: home + "/node.key")
-            let url = "http://127.0.0.1:\(base + i + 1)"
+            let url = "\(scheme)://127.0.0.1:\(base + i + 1)"
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey, address: url, power: 1))
             entries.append(.init(name: name, home: home, url: url, validator: true))
         }
@@ -141,7 +145,9 @@ enum ClusterCommand {
             let name = "observer-\(j + 1)"
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
-            entries.append(.init(name: name, home: home, url: "http://127.0.0.1:\(base + n + j + 1)", validator: false))
+            // Over TLS an observer serves a key banks can pin; it is no member's, so it votes and gossips nothing.
+            if tls { try KeyFile.write(try PrivateKey.generate(), to: home + "/node.key") }
+            entries.append(.init(name: name, home: home, url: "\(scheme)://127.0.0.1:\(base + n + j + 1)", validator: false))
         }
         var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
         if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
@@ -149,13 +155,13 @@ enum ClusterCommand {
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
             let port = e.url.split(separator: ":").last!
-            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)").write(path: e.home + "/config.json")
+            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)", tls: tls).write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
-        print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)")
-        for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(e.validator ? e.home + "/node.key" : "-")") }
+        print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
+        for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(FileManager.default.fileExists(atPath: e.home + "/node.key") ? e.home + "/node.key" : "-")") }
     }
 
     static func manifest(_ dir: String) throws -> Manifest {
@@ -185,9 +191,9 @@ enum ClusterCommand {
             try "\(pid)\n".write(toFile: e.home + "/node.pid", atomically: true, encoding: .utf8)
             print("  started \(e.name) (pid \(pid)) at \(e.url), log \(e.home)/node.log")
         }
-        let client = HTTPClient()
         let deadline = Date().addingTimeInterval(15)
         for e in try selected(m, only) {
+            let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json", alsoAccept: CLITLS.ownKey(home: e.home))
             while true {
                 if let r = try? client.send("GET", url: e.url + "/healthz", timeout: 1) {
                     // Answering is up; an unhealthy answer (503 with a code) is said, not waited out.
@@ -215,10 +221,10 @@ enum ClusterCommand {
 
     static func status(dir: String) throws {
         let m = try manifest(dir)
-        let client = HTTPClient()
         print("NODE              URL                       HEIGHT  ROUND  STEP        MEMPOOL  BLOCK")
         for e in m.nodes {
             let pad = { (s: String, n: Int) in s.padding(toLength: n, withPad: " ", startingAt: 0) }
+            let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json", alsoAccept: CLITLS.ownKey(home: e.home))
             guard let r = try? client.send("GET", url: e.url + "/v1/status", timeout: 2), r.status == 200,
                   let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
                 print("\(pad(e.name, 18))\(pad(e.url, 26))down")

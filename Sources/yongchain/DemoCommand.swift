@@ -9,17 +9,18 @@ import YongchainNode
 /// each organisation signing with its own key and talking to its own node.
 enum DemoCommand {
     static let help = """
-    yongchain demo [--dir DIR] [--base-port 26600] [--exit]
+    yongchain demo [--dir DIR] [--base-port 26600] [--exit] [--plain]
         Starts a local 4-validator cluster (registry, trade-authority, bank-a, bank-b) in DIR (a new temporary
         directory unless given; an existing demo DIR is reused), runs the mortgage and trade-finance flows through
         the HTTP API, prints each step and the status page's URL, then keeps running until Ctrl-C (which stops the
         cluster). With --exit it stops the cluster after the flows; the exit status is 1 if any step's outcome
-        was not the expected one.
+        was not the expected one. The cluster speaks TLS 1.3 (https://, nodes authenticated by their keys) unless
+        --plain.
     """
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["dir", "base-port"], switches: ["exit", "attach"])
+        let a = try Args(argv, valued: ["dir", "base-port"], switches: ["exit", "attach", "plain"])
         // --attach: run the flows against a cluster that is already running (e.g. the compose one), never starting
         // or stopping it.
         if a.flag("attach") {
@@ -35,7 +36,7 @@ enum DemoCommand {
         let dir = a.value("dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("yongchain-demo-\(UUID().uuidString.prefix(8))").path
         if !FileManager.default.fileExists(atPath: dir + "/cluster.json") {
             try ClusterCommand.run(["init", "--dir", dir, "--validators", "4", "--empty-block-ms", "300",
-                                    "--base-port", "\(try a.int("base-port", default: 26600))"])
+                                    "--base-port", "\(try a.int("base-port", default: 26600))"] + (a.flag("plain") ? [] : ["--tls"]))
         }
         let stop = DispatchSemaphore(value: 0)
         signal(SIGINT, SIG_IGN)
@@ -78,18 +79,22 @@ struct Org {
     /// The highest height any organisation of the demo has seen committed, shared by all of them: each one's node
     /// must reach it before that organisation acts or reads, so a step never runs on a node that lags the last.
     let seen: HeightMark
-    let http = HTTPClient()
+    let http: HTTPClient
 
+    /// The node's home (beside `keyFile`) holds the genesis file an https:// URL is authenticated against.
     init(name: String, url: String, keyFile: String, chainID: String, seen: HeightMark) throws {
-        self.init(name: name, url: url, key: try KeyFile.read(keyFile), chainID: chainID, seen: seen)
+        let home = URL(fileURLWithPath: keyFile).deletingLastPathComponent().path
+        try self.init(name: name, url: url, key: try KeyFile.read(keyFile), chainID: chainID, seen: seen,
+                      http: CLITLS.client(for: url, genesisPath: home + "/genesis.json"))
     }
 
-    init(name: String, url: String, key: PrivateKey, chainID: String, seen: HeightMark) {
+    init(name: String, url: String, key: PrivateKey, chainID: String, seen: HeightMark, http: HTTPClient = HTTPClient()) {
         self.name = name
         self.url = url
         self.key = key
         self.chainID = chainID
         self.seen = seen
+        self.http = http
     }
 
     /// Submits a signed payload and waits for its commit: (code, tx hash, height), code "OK" when accepted.
@@ -208,7 +213,8 @@ struct DemoFlows {
         let entKey = try PrivateKey.generate()
         let first = "9132" + String(format: "%013d", salt)
         let code = try CreditCode(first + String(CreditCode.checkCharacter(for: first)!))
-        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chainID: authority.chainID, seen: authority.seen)
+        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chainID: authority.chainID, seen: authority.seen,
+                             http: authority.http)
         step("trade-authority registers exporter \(code) with its own key — through node trade-authority") {
             Self.outcome(try authority.submit(RegisterEnterprise(creditCode: code, name: "Suzhou Export Co., Ltd.", publicKey: entKey.publicKey)))
         }

@@ -4,7 +4,8 @@ import Testing
 extension EndToEnd {
     @Suite(.serialized) struct Demo {
         /// Issue 6, item 8: `yongchain demo --exit` brings up a 4-validator cluster, runs both seed flows through
-        /// the HTTP API, prints each step and the status page, stops the cluster and exits 0.
+        /// the HTTP API, prints each step and the status page, stops the cluster and exits 0. Over TLS 1.3 (issue 17):
+        /// the demo cluster is encrypted unless `--plain`.
         @Test func demoRunsBothFlowsAndExitsCleanly() throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-demo-\(UUID().uuidString.prefix(8))").path
             let port = ClusterHarness.nextBasePort()
@@ -14,10 +15,22 @@ extension EndToEnd {
             #expect(r.status == 0, "\(r.out)\n\(r.err)")
             #expect(r.out.contains("15/15 steps as expected"), "\(r.out)")
             #expect(r.out.contains("✓ DUPLICATE_FINANCING"))
-            #expect(r.out.contains("Status page: http://127.0.0.1:\(port + 1)/"))
+            #expect(r.out.contains("TLS 1.3"))
+            #expect(r.out.contains("Status page: https://127.0.0.1:\(port + 1)/"))
             #expect(!r.out.contains("✗"))
             // The cluster is down afterwards.
             #expect((try? runner.http.send("GET", url: "http://127.0.0.1:\(port + 1)/healthz", timeout: 1)) == nil)
+        }
+
+        @Test func demoPlainRunsWithoutTLS() throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-demo-\(UUID().uuidString.prefix(8))").path
+            let port = ClusterHarness.nextBasePort()
+            let runner = try ClusterHarness(validators: 1)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = try runner.cli(["demo", "--exit", "--plain", "--dir", dir, "--base-port", "\(port)"])
+            #expect(r.status == 0, "\(r.out)\n\(r.err)")
+            #expect(r.out.contains("15/15 steps as expected"), "\(r.out)")
+            #expect(r.out.contains("Status page: http://127.0.0.1:\(port + 1)/"))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YongchainCrypto
 import YongchainHTTP
 
 /// Drives real `yongchain` processes through the CLI and the HTTP API only, as an operator and a bank would.
@@ -7,20 +8,41 @@ final class ClusterHarness: @unchecked Sendable {
     let dir: String
     let basePort: Int
     let exe: String
-    let http = HTTPClient()
+    /// Plain, or (a TLS cluster) TLS accepting the genesis members' node keys, as a bank would pin them.
+    private(set) var http = HTTPClient()
+    let tls: Bool
     private(set) var nodes: [(name: String, url: String)] = []
 
-    /// A fresh cluster directory with ports chosen per test so suites can run side by side.
-    init(validators: Int, observers: Int = 0, emptyBlockMs: Int? = nil) throws {
+    /// A fresh cluster directory with ports chosen per test so suites can run side by side; `tls`: `cluster init
+    /// --tls` (https:// URLs, the CLI authenticates nodes by the genesis file).
+    init(validators: Int, observers: Int = 0, emptyBlockMs: Int? = nil, tls: Bool = false) throws {
+        self.tls = tls
         exe = ClusterHarness.executable()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-e2e-\(UUID().uuidString.prefix(8))").path
         basePort = ClusterHarness.nextBasePort()
         var args = ["cluster", "init", "--dir", dir, "--validators", "\(validators)", "--observers", "\(observers)", "--base-port", "\(basePort)"]
         if let emptyBlockMs { args += ["--empty-block-ms", "\(emptyBlockMs)"] }
+        if tls { args.append("--tls") }
         let r = try cli(args)
         try #require(r.status == 0, "cluster init failed: \(r.err)")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/cluster.json"))) as! [String: Any]
         nodes = (manifest["nodes"] as! [[String: Any]]).map { ($0["name"] as! String, $0["url"] as! String) }
+        if tls {
+            let members = Set(try genesisMemberKeys().values)
+            http = HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { members.contains($0) }))
+        }
+    }
+
+    var genesisPath: String { "\(dir)/\(nodes[0].name)/genesis.json" }
+
+    /// Each member's raw Ed25519 node key, by organisation name, from the genesis file.
+    func genesisMemberKeys() throws -> [String: [UInt8]] {
+        let g = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: genesisPath))) as! [String: Any]
+        var out: [String: [UInt8]] = [:]
+        for o in g["organizations"] as! [[String: Any]] {
+            out[o["name"] as! String] = PublicKey(text: o["publicKey"] as! String)!.bytes
+        }
+        return out
     }
 
     deinit {
@@ -59,6 +81,7 @@ final class ClusterHarness: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args
         var e = ProcessInfo.processInfo.environment
+        if tls, !nodes.isEmpty { e["YONGCHAIN_GENESIS"] = genesisPath }
         for (k, v) in env { e[k] = v }
         p.environment = e
         let out = Pipe(), err = Pipe()

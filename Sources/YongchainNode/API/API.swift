@@ -49,7 +49,8 @@ struct API: Sendable {
                                                peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
                                                validators: node.validators.count, apiSessions: node.sessions.count, health: node.health)
                 let connections = node.server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
-                return ("/metrics", .text(200, text + connections, contentType: "text/plain; version=0.0.4"))
+                let tls = node.server?.tlsStats.map { Metrics.render(tls: $0, client: node.client.tlsHandshakeCounts) } ?? ""
+                return ("/metrics", .text(200, text + connections + tls, contentType: "text/plain; version=0.0.4"))
             case ("POST", ["v1", "gossip"]): return ("/v1/gossip", try gossip(req))
             case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
             default:
@@ -158,6 +159,8 @@ struct API: Sendable {
         /// "ok", or the code /healthz answers 503 with (STORAGE_CORRUPT, STORAGE_FAILED, NOT_COMMITTING).
         let health: String
         let healthMessage: String?
+        /// "tls1.3" or "plain": what the API and gossip speak.
+        let transport: String
     }
     struct ConsensusJSON: Encodable {
         let height: UInt64
@@ -176,7 +179,8 @@ struct API: Sendable {
             validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
             stateRoot: tip.stateRoot.hex, mempoolSize: node.mempool.count,
             consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
-            health: problem?.code ?? "ok", healthMessage: problem?.message)))
+            health: problem?.code ?? "ok", healthMessage: problem?.message,
+            transport: node.tls == nil ? "plain" : "tls1.3")))
     }
 
     func block(height: UInt64) throws -> HTTPResponse {
@@ -325,6 +329,13 @@ struct API: Sendable {
     // MARK: - Peer endpoints
 
     func gossip(_ req: HTTPRequest) throws -> HTTPResponse {
+        // Over TLS only members push consensus messages: the handshake proved the key, here it must be a member's.
+        if let tls = node.tls {
+            guard let key = req.peerPublicKey, tls.acceptsPeer(key) else {
+                throw APIError(NodeCode.peerNotAuthenticated,
+                               "gossip needs a TLS client certificate over a member's node key; this connection presented none")
+            }
+        }
         let env: GossipEnvelope
         do { env = try GossipEnvelope(canonical: req.body) } catch {
             node.metrics.count("gossip_invalid_total")

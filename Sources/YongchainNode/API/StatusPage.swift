@@ -39,7 +39,7 @@ enum StatusPage {
     async function refresh() {
       try {
         const s = await get('/v1/status');
-        $('chain').textContent = 'chain ' + s.chainId; $('node').textContent = 'node ' + s.moniker;
+        $('chain').textContent = 'chain ' + s.chainId; $('node').textContent = 'node ' + s.moniker + (s.transport === 'plain' ? ' · plain HTTP' : ' · TLS 1.3');
         $('height').textContent = s.height; $('round').textContent = s.consensus.round; $('step').textContent = s.consensus.step;
         $('mempool').textContent = s.mempoolSize; $('tip').textContent = s.latestBlockHash;
         const esc = t => String(t).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]);

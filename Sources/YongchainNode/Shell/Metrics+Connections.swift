@@ -19,3 +19,28 @@ extension Metrics {
         """
     }
 }
+
+extension Metrics {
+    /// The TLS handshakes of the API server (by result) and of this node's own gossip client.
+    static func render(tls s: TLSHandshakeStats, client: (completed: Int, failed: Int)) -> String {
+        """
+        # HELP yongchain_tls_handshakes_total TLS handshakes on the API/gossip port, by result.
+        # TYPE yongchain_tls_handshakes_total counter
+        yongchain_tls_handshakes_total{result="full"} \(s.completed)
+        yongchain_tls_handshakes_total{result="resumed"} \(s.resumed)
+        yongchain_tls_handshakes_total{result="refused_peer"} \(s.refusedPeer)
+        yongchain_tls_handshakes_total{result="plain_http"} \(s.plainHTTP)
+        yongchain_tls_handshakes_total{result="failed"} \(s.failed)
+        yongchain_tls_handshakes_total{result="timeout"} \(s.timedOut)
+        yongchain_tls_handshakes_total{result="refused_at_limit"} \(s.refusedAtLimit)
+        # HELP yongchain_tls_handshakes_in_progress TLS handshakes the server is in the middle of.
+        # TYPE yongchain_tls_handshakes_in_progress gauge
+        yongchain_tls_handshakes_in_progress \(s.inProgress)
+        # HELP yongchain_tls_client_handshakes_total TLS handshakes this node made to its peers, by result.
+        # TYPE yongchain_tls_client_handshakes_total counter
+        yongchain_tls_client_handshakes_total{result="ok"} \(client.completed)
+        yongchain_tls_client_handshakes_total{result="failed"} \(client.failed)
+
+        """
+    }
+}

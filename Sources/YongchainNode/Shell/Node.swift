@@ -49,7 +49,10 @@ public final class Node: @unchecked Sendable {
     /// Made at init (so every route works before start); its sender threads run from `start()`.
     var gossip: Gossip!
     var server: HTTPServer?
-    let client = HTTPClient()
+    /// The gossip and catch-up client: over TLS, presenting this node's certificate, when `tls` is on.
+    let client: HTTPClient
+    /// TLS identity and peer policy; nil when the config says `"tls": "off"`.
+    let tls: NodeTLS?
 
     let queue = DispatchQueue(label: "yongchain.consensus")
     // Owned by `queue`:
@@ -87,6 +90,15 @@ public final class Node: @unchecked Sendable {
         self.validators = validators
         let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
         self.key = key
+        if config.tlsEnabled {
+            let tls = try NodeTLS(key: key, moniker: config.moniker, genesis: genesis,
+                                  webIdentity: NodeTLS.webIdentity(config, home: home))
+            self.tls = tls
+            client = HTTPClient(transport: tls.clientTransport)
+        } else {
+            tls = nil
+            client = HTTPClient()
+        }
         sessions = SessionVerifier(chainID: chainID, nodeKey: key)
         myIndex = key.flatMap { validators.index(of: $0.publicKey) }
         let application = LedgerApplication(chainID: chainID)
@@ -137,8 +149,9 @@ public final class Node: @unchecked Sendable {
     }
 
     static func hostPort(url: String) -> (String, UInt16)? {
-        guard url.hasPrefix("http://") else { return nil }
-        let rest = url.dropFirst(7).split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        let scheme = url.hasPrefix("https://") ? 8 : 7
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { return nil }
+        let rest = url.dropFirst(scheme).split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
         return NodeConfig.split(rest)
     }
 
@@ -148,7 +161,8 @@ public final class Node: @unchecked Sendable {
             throw NodeError(code: NodeCode.configInvalid, message: "listen must be host:port, got \(config.listen)")
         }
         let api = API(node: self)
-        server = try HTTPServer(host: host, port: port, limits: config.httpServerLimits(peerHosts: peerList.map(\.host)), handler: { req in api.handle(req) })
+        server = try HTTPServer(host: host, port: port, limits: config.httpServerLimits(peerHosts: peerList.map(\.host)),
+                                transport: tls?.serverTransport, handler: { req in api.handle(req) })
         // Boot the driver from what was persisted before anything can reach it (gossip arrives through the server).
         let tip = store.tip
         let stored = try store.loadSignerState().map { try SignerRecord(canonical: $0) }
@@ -161,7 +175,7 @@ public final class Node: @unchecked Sendable {
         server?.start()
         gossip.start()
         logger.info("node", "started", height: tip.height, [
-            "chain": chainID, "listen": config.listen, "role": myIndex.map { "validator \($0)" } ?? "observer",
+            "chain": chainID, "listen": config.listen, "transport": tls == nil ? "plain HTTP" : "TLSv1.3", "role": myIndex.map { "validator \($0)" } ?? "observer",
             "peers": "\(gossip.peers.count)",
         ])
         scheduleRebroadcast()

@@ -12,6 +12,8 @@ extension NodeConfig {
         if let n = httpMaxConnectionsPerAddress { limits.maxConnectionsPerAddress = n }
         if let n = httpReservedPeerConnections { limits.reservedConnections = n }
         if let n = httpMaxConnectionsPerPeerAddress { limits.maxConnectionsPerReservedAddress = n }
+        if let n = tlsMaxHandshakesInProgress { limits.maxHandshakesInProgress = n }
+        if let s = tlsHandshakeTimeoutSeconds { limits.handshakeTimeout = Double(s) }
         var seen = Set<String>()
         limits.reservedAddresses = (peerHosts + (httpReservedAddresses ?? [])).filter { seen.insert($0).inserted }
         return limits
@@ -39,6 +41,12 @@ extension NodeConfig {
         }
         if let n = httpMaxConnectionsPerPeerAddress, !(1...total).contains(n) {
             throw invalid("httpMaxConnectionsPerPeerAddress", "1 to httpMaxConnections (\(total))", n)
+        }
+        if let n = tlsMaxHandshakesInProgress, !(1...total).contains(n) {
+            throw invalid("tlsMaxHandshakesInProgress", "1 to httpMaxConnections (\(total))", n)
+        }
+        if let s = tlsHandshakeTimeoutSeconds, !(1...300).contains(s) {
+            throw invalid("tlsHandshakeTimeoutSeconds", "1 to 300", s)
         }
         for address in httpReservedAddresses ?? [] where address.isEmpty || address.contains(where: \.isWhitespace) || address.contains("/") {
             throw invalid("httpReservedAddresses", "IP addresses or host names (no scheme, port or path)", "\"\(address)\"")

@@ -45,12 +45,28 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     public var httpMaxConnectionsPerPeerAddress: Int?
     /// Addresses besides the peers' hosts that may use the reserved slots (a peer connecting from another address).
     public var httpReservedAddresses: [String]?
+    /// "on": TLS 1.3 for the API and gossip, nodes authenticated by their node keys (docs/operations.md, "TLS").
+    /// "off": plain HTTP. Absent means on: plain HTTP is only ever what a config says explicitly.
+    public var tls: String?
+    /// PEM files, from the operator's CA, of a certificate (leaf first, then intermediates) and its key (mode 0600,
+    /// like node.key), ECDSA or RSA, that browsers get: they cannot use the Ed25519 node certificate. Absent: a
+    /// self-signed ECDSA one is made at start (browsers warn). Relative paths are from the node's home.
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+    /// TLS handshakes in progress at once, and seconds one may take (docs/operations.md, "TLS"); absent: 256, 10.
+    public var tlsMaxHandshakesInProgress: Int?
+    public var tlsHandshakeTimeoutSeconds: Int?
 
-    public init(moniker: String, listen: String, peers: [String] = []) {
+    /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
+    public init(moniker: String, listen: String, peers: [String] = [], tls: Bool = false) {
         self.moniker = moniker
         self.listen = listen
         self.peers = peers
+        self.tls = tls ? "on" : "off"
     }
+
+    /// Whether the node speaks TLS (`tls` absent or "on").
+    public var tlsEnabled: Bool { tls != "off" }
 
     /// Largest mempool an operator may configure.
     static let maxMempoolTransactions = 10_000_000
@@ -59,6 +75,12 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     func validate(path: String) throws {
         if let m = mempoolMaxTransactions, !(1...NodeConfig.maxMempoolTransactions).contains(m) {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): mempoolMaxTransactions must be 1 to \(NodeConfig.maxMempoolTransactions), not \(m)")
+        }
+        if let t = tls, t != "on", t != "off" {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): tls must be \"on\" or \"off\", not '\(t)'")
+        }
+        if (tlsCertificateFile == nil) != (tlsKeyFile == nil) {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): tlsCertificateFile and tlsKeyFile go together; set both or neither")
         }
         guard hostPort != nil else {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): listen must be host:port with a port from 0 to 65535, not '\(listen)'")

@@ -1,0 +1,57 @@
+/// The seam between the HTTP server/client and a secure-channel implementation (TLS 1.3 over OpenSSL today; a
+/// national-crypto stack such as TLCP could implement the same two protocols without touching the server, the
+/// client or the node).
+///
+/// A transport turns a connected, non-blocking TCP socket into a channel. The caller keeps owning the socket: it
+/// waits for readiness (epoll or poll), closes the descriptor, and drops the channel after that.
+public protocol SecureTransport: Sendable {
+    /// Wraps `fd` for the server side (`isServer`) or the client side of a new connection. The handshake has not
+    /// started; drive it with `SecureChannel.handshake()`.
+    func channel(for fd: Int32, isServer: Bool) throws -> any SecureChannel
+    /// A short name for status pages and logs, e.g. `TLSv1.3`.
+    var protocolName: String { get }
+}
+
+/// One secure connection over a non-blocking socket. Not thread-safe: one thread at a time drives it (the worker
+/// that owns the connection).
+///
+/// Every call may answer `.wantRead` or `.wantWrite`: the caller waits for that readiness of the socket and calls
+/// the same function again with the same arguments. A channel can hold decrypted input the socket no longer shows
+/// as readable, so a reader MUST call `read` until it answers `.wantRead` before waiting on the socket again.
+public protocol SecureChannel: AnyObject {
+    /// Advances the handshake. `.done(0)` once it completed and the peer was accepted.
+    func handshake() -> SecureIO
+    /// Reads decrypted bytes into `buffer`: `.done(n)` with n > 0, `.closed` at the peer's orderly close.
+    func read(_ buffer: UnsafeMutableRawBufferPointer) -> SecureIO
+    /// Writes all of `bytes` or nothing (`.done(bytes.count)`). After `.wantRead`/`.wantWrite`, call again with the
+    /// same bytes.
+    func write(_ bytes: UnsafeRawBufferPointer) -> SecureIO
+    /// The peer's authenticated Ed25519 public key (32 raw bytes), or nil if the peer presented no certificate.
+    var peerPublicKey: [UInt8]? { get }
+    /// Whether the handshake resumed an earlier session (a TLS 1.3 ticket).
+    var resumed: Bool { get }
+    /// Sends an orderly close (close_notify) without waiting for the peer's; does nothing after a fatal error.
+    func closeNotify()
+}
+
+/// The outcome of one channel call.
+public enum SecureIO: Sendable, Equatable {
+    case done(Int)
+    case wantRead
+    case wantWrite
+    /// The peer closed the connection (close_notify or EOF).
+    case closed
+    case failed(SecureChannelFailure)
+}
+
+/// Why a channel failed. After a failure the channel sends nothing more (no close_notify).
+public enum SecureChannelFailure: Sendable, Equatable {
+    /// The peer's certificate was refused (not an accepted key), or it presented none where one is required.
+    case peerRefused
+    /// The peer sent plain HTTP instead of a TLS ClientHello.
+    case plainHTTP
+    /// The peer broke the protocol (garbage, wrong version, bad record, failed handshake); the reason for logs.
+    case protocolError(String)
+    /// A socket call failed (errno).
+    case io(Int32)
+}
