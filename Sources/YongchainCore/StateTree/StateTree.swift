@@ -102,7 +102,7 @@ public enum StateTree {
     }
 
     /// Reads a node a parent referenced, checking it is the kind the parent recorded.
-    static func read<R: TreeNodeReader>(_ key: NodeKey, isLeaf: Bool, _ reader: R) throws -> TreeNode {
+    static func read(_ key: NodeKey, isLeaf: Bool, _ reader: any TreeNodeReader) throws -> TreeNode {
         guard let node = try reader.node(key) else { throw StateTreeError.missingNode(key) }
         switch node {
         case .leaf where isLeaf, .internal where !isLeaf: return node

@@ -11,13 +11,15 @@ import YongchainCrypto
 ///    the other a single leaf → that leaf moves up (reading it only if it was untouched); else a new internal node.
 /// A leaf is carried upward unplaced (`Sub.leaf`) until its final position is known, so no node is created and
 /// made stale in the same update; a leaf placed back where it was stored is kept, not re-created.
-struct StateTreeUpdater<R: TreeNodeReader> {
+/// Not generic over the reader: called from other modules, a generic body would run unspecialised, looking up
+/// type metadata on every call.
+struct StateTreeUpdater {
     let version: UInt64
-    let reader: R
+    let reader: any TreeNodeReader
     private var newNodes: [(key: NodeKey, node: TreeNode)] = []
     private var staleNodes: [NodeKey] = []
 
-    init(version: UInt64, reader: R) {
+    init(version: UInt64, reader: any TreeNodeReader) {
         self.version = version
         self.reader = reader
     }
