@@ -19,7 +19,7 @@ public struct CanonicalWriter: Sendable {
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     public mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
     public mutating func string(_ s: String) { bytes(Array(s.utf8)) }
-    public mutating func hash(_ h: Hash) { bytes.append(contentsOf: h.bytes) }
+    public mutating func hash(_ h: Hash) { h.withUnsafeBytes { bytes.append(contentsOf: $0) } }
     public mutating func optionalHash(_ h: Hash?) {
         if let h { u8(1); hash(h) } else { u8(0) }
     }

@@ -4,7 +4,7 @@ import YongchainCrypto
 /// and a list of n > 1 splits at the largest power of two below n. The empty list's root is H("").
 public enum Merkle {
     public static func leafHash(_ item: [UInt8]) -> Hash { Hash.sha256(parts: [[0], item]) }
-    static func nodeHash(_ l: Hash, _ r: Hash) -> Hash { Hash.sha256(parts: [[1], l.bytes, r.bytes]) }
+    static func nodeHash(_ l: Hash, _ r: Hash) -> Hash { Hash.sha256(tag: 1, l, r) }
 
     public static func root(_ items: [[UInt8]]) -> Hash { root(leaves: items.map(leafHash)) }
 

@@ -1,35 +1,78 @@
 import COpenSSL
 
 /// A SHA-256 digest: the identity of blocks, transactions, documents and state.
+///
+/// Held inline as four big-endian words, so a hash is never a heap allocation: the state tree makes and compares
+/// hundreds of thousands a block. `bytes` makes an array when one is asked for.
 public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static let byteCount = 32
-    public static let zero = Hash(unchecked: [UInt8](repeating: 0, count: 32))
+    public static let zero = Hash(words: (0, 0, 0, 0))
 
-    public let bytes: [UInt8]
+    /// Bytes 0-7, 8-15, 16-23, 24-31, each big-endian: comparing the words in order is comparing the bytes.
+    let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        (w0, w1, w2, w3) = words
+    }
 
     /// Wraps exactly 32 bytes; anything else is nil.
     public init?(_ bytes: [UInt8]) {
         guard bytes.count == Hash.byteCount else { return nil }
-        self.bytes = bytes
+        self.init(unchecked: bytes)
     }
 
-    init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+    init(unchecked bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { Hash(raw: $0) }
+    }
+
+    /// The first 32 bytes of `raw`, which MUST hold at least 32.
+    init(raw: UnsafeRawBufferPointer) {
+        func word(_ i: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
+        self.init(words: (word(0), word(1), word(2), word(3)))
+    }
 
     /// Parses 64 hex digits (either case); nil otherwise.
     public init?(hex: String) {
         guard let bytes = Hex.decode(hex), bytes.count == Hash.byteCount else { return nil }
-        self.bytes = bytes
+        self.init(unchecked: bytes)
+    }
+
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// The 32 bytes, without making an array.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var big = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        return try Swift.withUnsafeBytes(of: &big) { try body($0) }
+    }
+
+    /// Bit `i` (0...255), most significant first: bit 0 is the top bit of byte 0.
+    @inline(__always)
+    public func bit(_ i: Int) -> Int {
+        let w: UInt64
+        switch i >> 6 { case 0: w = w0; case 1: w = w1; case 2: w = w2; default: w = w3 }
+        return Int((w >> UInt64(63 - (i & 63))) & 1)
     }
 
     public var hex: String { Hex.encode(bytes) }
 
-    /// One call for all 32 bytes: the synthesised hash fed the hasher a byte at a time, and hashes key the
-    /// mempool, the signature memo and every index of transactions.
-    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(w0)
+        hasher.combine(w1)
+        hasher.combine(w2)
+        hasher.combine(w3)
+    }
+
+    public static func == (a: Hash, b: Hash) -> Bool { a.w0 == b.w0 && a.w1 == b.w1 && a.w2 == b.w2 && a.w3 == b.w3 }
+
     public var description: String { hex }
     public var short: String { String(hex.prefix(12)) }
 
-    public static func < (lhs: Hash, rhs: Hash) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+    public static func < (a: Hash, b: Hash) -> Bool {
+        if a.w0 != b.w0 { return a.w0 < b.w0 }
+        if a.w1 != b.w1 { return a.w1 < b.w1 }
+        if a.w2 != b.w2 { return a.w2 < b.w2 }
+        return a.w3 < b.w3
+    }
 
     /// libcrypto's SHA-256, fetched once: `SHA256()` and `EVP_sha256()` look the algorithm up in the provider
     /// tables on every call, which cost as much as hashing a transaction. A fetched `EVP_MD` is immutable and
@@ -41,14 +84,16 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// SHA-256 of `data`, computed by libcrypto.
     public static func sha256<D: ContiguousBytes>(_ data: D) -> Hash {
-        var out = [UInt8](repeating: 0, count: 32)
-        let ok = data.withUnsafeBytes { raw in
-            out.withUnsafeMutableBufferPointer { o in
-                EVP_Digest(raw.baseAddress, raw.count, o.baseAddress, nil, sha256Algorithm, nil) == 1
-            }
+        data.withUnsafeBytes { sha256(raw: $0) }
+    }
+
+    /// SHA-256 of raw bytes, into a stack buffer.
+    public static func sha256(raw: UnsafeRawBufferPointer) -> Hash {
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            let ok = EVP_Digest(raw.baseAddress, raw.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, sha256Algorithm, nil) == 1
+            guard ok else { fatalError("libcrypto: SHA-256 failed (out of memory)") }
+            return Hash(raw: UnsafeRawBufferPointer(out))
         }
-        guard ok else { fatalError("libcrypto: SHA-256 failed (out of memory)") }
-        return Hash(unchecked: out)
     }
 
     /// SHA-256 over the concatenation of several byte strings, without building the concatenation.
@@ -57,10 +102,25 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
         defer { EVP_MD_CTX_free(ctx) }
         EVP_DigestInit_ex(ctx, sha256Algorithm, nil)
         for p in parts { p.withUnsafeBytes { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) } }
-        var out = [UInt8](repeating: 0, count: 32)
-        var len: UInt32 = 0
-        EVP_DigestFinal_ex(ctx, &out, &len)
-        return Hash(unchecked: out)
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            var len: UInt32 = 0
+            EVP_DigestFinal_ex(ctx, out.baseAddress!.assumingMemoryBound(to: UInt8.self), &len)
+            return Hash(raw: UnsafeRawBufferPointer(out))
+        }
+    }
+
+    /// SHA-256 of a one-byte tag and two hashes (Merkle and state-tree nodes), with no allocation.
+    public static func sha256(tag: UInt8, _ a: Hash, _ b: Hash) -> Hash {
+        var buf = (tag, a.w0.bigEndian, a.w1.bigEndian, a.w2.bigEndian, a.w3.bigEndian,
+                   b.w0.bigEndian, b.w1.bigEndian, b.w2.bigEndian, b.w3.bigEndian)
+        return Swift.withUnsafeBytes(of: &buf) { raw in
+            // The tuple's layout pads the tag to 8 bytes: hash the tag, then the 64 bytes after the padding.
+            withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { msg in
+                msg[0] = tag
+                UnsafeMutableRawBufferPointer(rebasing: msg[1...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[8..<72]))
+                return sha256(raw: UnsafeRawBufferPointer(msg))
+            }
+        }
     }
 }
 

@@ -30,21 +30,11 @@ public enum StateTree {
 
     public static func internalHash(_ left: Hash, _ right: Hash) -> Hash { node(1, left, right) }
 
-    /// One digest call over a stack-sized buffer rather than a digest context per node.
-    private static func node(_ tag: UInt8, _ a: Hash, _ b: Hash) -> Hash {
-        var buf = [UInt8]()
-        buf.reserveCapacity(65)
-        buf.append(tag)
-        buf.append(contentsOf: a.bytes)
-        buf.append(contentsOf: b.bytes)
-        return Hash.sha256(buf)
-    }
+    private static func node(_ tag: UInt8, _ a: Hash, _ b: Hash) -> Hash { Hash.sha256(tag: tag, a, b) }
 
     /// Bit `i` (0...255, MSB-first) of a key hash.
     @inline(__always)
-    public static func bit(_ hash: Hash, _ i: Int) -> Int {
-        Int((hash.bytes[i >> 3] >> (7 - UInt8(i & 7))) & 1)
-    }
+    public static func bit(_ hash: Hash, _ i: Int) -> Int { hash.bit(i) }
 
     /// Applies one block's writes (nil value = delete) to the tree at `root`, creating nodes under `version`.
     ///
