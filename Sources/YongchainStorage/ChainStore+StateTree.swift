@@ -7,20 +7,21 @@ import YongchainCrypto
 /// pruned once no proof needs them. The plain `state` table stays the one that queries read; the tree is read to
 /// update the root and to prove.
 extension ChainStore {
-    /// How many heights back a state proof can be built. Proofs are built at the tip; this leaves room for a read
-    /// that began a few blocks ago (a snapshot holds its version anyway) and for operators who ask at a recent
-    /// height. Nodes stale for longer are deleted at each commit.
-    public static let treeVersionsKept: UInt64 = 128
+    /// Pruning, when a store is made with `treeVersionsKept` (tests): nodes stale for longer are deleted at each
+    /// commit. The node keeps every version: a block makes tens of thousands of nodes stale, spread over the whole
+    /// table, and deleting them one by one rewrote most of its pages through the WAL at every commit — at
+    /// 10^5 transactions a chain fell from 1,800 to about 900 tx/s (docs/performance.md). Pruning in sorted
+    /// batches off the commit path is the next step; until then the tree costs disk, not throughput.
 
     /// Tree nodes with a path shorter than this are kept in memory as well: they are on every key's path, and
     /// there are at most 2^depth of them live (about 4,000 small values).
     static let cachedTreeDepth = 12
 
-    /// Rows per multi-row statement when storing and pruning nodes (SQLite's default limit is 32,766 variables).
+    /// Rows per multi-row INSERT when storing nodes (SQLite's default limit is 32,766 variables).
     static let treeRowsPerStatement = 128
 
     /// Stores an update's nodes, its stale list (one row per height: the nodes it made stale, concatenated) and
-    /// the root for `height`; deletes the nodes that went stale `treeVersionsKept` heights ago. Runs inside the
+    /// the root for `height`; with `treeVersionsKept`, deletes the nodes that went stale that many heights ago. Runs inside the
     /// commit's SQLite transaction (writer lock held).
     func storeTree(_ tree: TreeUpdate, height: UInt64) throws {
         let h = try Value.int(checked: height, "height")
@@ -42,14 +43,17 @@ extension ChainStore {
         }
         try writer.run("INSERT INTO state_roots (height, hash, root) VALUES (?, ?, ?)",
                        [h, .blob(tree.rootHash.bytes), tree.root.map { .blob($0.canonicalBytes) } ?? .null])
-        if height > ChainStore.treeVersionsKept {
-            try prune(before: height - ChainStore.treeVersionsKept)
+        if let kept = treeVersionsKept, height > kept {
+            try prune(before: height - kept)
         }
         treeCache.withLock { cache in
             for key in tree.staleNodes where key.path.depth < ChainStore.cachedTreeDepth { cache[key] = nil }
             for (key, node) in tree.newNodes where key.path.depth < ChainStore.cachedTreeDepth { cache[key] = node }
         }
     }
+
+    /// Deletes one stored node by its key (StateTreeStoreTests checks SQLite finds it by the primary key).
+    static let pruneNodeSQL = "DELETE FROM tree_nodes WHERE version = ? AND path = ?"
 
     /// Deletes the nodes listed stale at heights up to `before`, and those lists.
     private func prune(before: UInt64) throws {
@@ -62,15 +66,9 @@ extension ChainStore {
             do { keys = try r.list("stale nodes", max: 1 << 24) { try $0.item() } } catch {
                 throw StorageError(code: "STORAGE_CORRUPT", message: "a stale-node list does not decode: \(error)")
             }
-            for chunk in stride(from: 0, to: keys.count, by: ChainStore.treeRowsPerStatement) {
-                let rows = keys[chunk..<min(chunk + ChainStore.treeRowsPerStatement, keys.count)]
-                var args: [Value] = []
-                args.reserveCapacity(rows.count * 2)
-                for key in rows {
-                    args.append(try .int(checked: key.version, "tree version"))
-                    args.append(.blob(key.path.canonicalBytes))
-                }
-                try writer.run("DELETE FROM tree_nodes WHERE (version, path) IN (VALUES " + Array(repeating: "(?, ?)", count: rows.count).joined(separator: ", ") + ")", args)
+            // One key per statement: SQLite plans `(version, path) IN (VALUES …)` as a scan of the whole table.
+            for key in keys {
+                try writer.run(ChainStore.pruneNodeSQL, [try .int(checked: key.version, "tree version"), .blob(key.path.canonicalBytes)])
             }
         }
         try writer.run("DELETE FROM tree_stale WHERE since <= ?", [limit])

@@ -54,8 +54,12 @@ public final class ChainStore: @unchecked Sendable {
 
     public static let schemaVersion = 2
 
-    public init(path: String) throws {
+    /// How many heights of the state tree to keep (nil: all; ChainStore+StateTree.swift says why).
+    let treeVersionsKept: UInt64?
+
+    public init(path: String, treeVersionsKept: UInt64? = nil) throws {
         self.path = path
+        self.treeVersionsKept = treeVersionsKept
         writer = try Connection(path: path, readOnly: false)
         try writer.exec("PRAGMA journal_mode=WAL")
         try writer.exec("PRAGMA synchronous=FULL")

@@ -6,7 +6,7 @@ import YongchainCrypto
 import YongchainTestSupport
 
 /// The state tree as the store keeps it: nodes in SQLite, a root per height, stale nodes pruned
-/// `treeVersionsKept` heights later. Over more heights than are kept, every proof at the tip still verifies
+/// `treeVersionsKept` heights later when a store is made to prune. Over more heights than are kept, every proof at the tip still verifies
 /// against a plain model, the pruned database holds no more than the live tree plus the kept versions, and a
 /// reopened store proves the same.
 @Suite struct StateTreeStoreTests {
@@ -15,9 +15,10 @@ import YongchainTestSupport
         let g = testGenesis()
         var rng = SplitMix64(seed: 14)
         var model: [[UInt8]: [UInt8]] = [:]
-        let heights = ChainStore.treeVersionsKept + 72
+        let kept: UInt64 = 128
+        let heights = kept + 72
         do {
-            let s = try ChainStore(path: path)
+            let s = try ChainStore(path: path, treeVersionsKept: kept)
             let genesisTree = try StateTree.update(root: nil, version: 0, writes: [(Array("genesis".utf8), [1])], reader: MemoryTreeStore())
             try s.open(genesis: g, initialWrites: [(Array("genesis".utf8), [1])], initialTree: genesisTree)
             model[Array("genesis".utf8)] = [1]
@@ -47,10 +48,10 @@ import YongchainTestSupport
             }
             var oldest: UInt64 = .max
             try s.writer.query("SELECT min(since) FROM tree_stale") { oldest = try $0.unsigned(0) }
-            #expect(oldest > heights - ChainStore.treeVersionsKept, "stale nodes older than the kept heights remain")
+            #expect(oldest > heights - kept, "stale nodes older than the kept heights remain")
             #expect(stored <= 3 * model.count + staleRows + 2, "\(stored) nodes for \(model.count) keys and \(staleRows) stale")
         }
-        let reopened = try ChainStore(path: path)
+        let reopened = try ChainStore(path: path, treeVersionsKept: kept)
         try reopened.open(genesis: g, initialWrites: [], initialTree: .root(.zero))
         try check(reopened, model)
     }
@@ -65,5 +66,15 @@ import YongchainTestSupport
                 try proof.verify(root: tip.stateRoot, key: k, value: model[k])
             }
         }
+    }
+
+    /// Pruning deletes thousands of nodes a block: each delete must find its row by the primary key. (A first
+    /// version deleted 128 keys per statement with `(version, path) IN (VALUES …)`, which SQLite runs as a scan
+    /// of the whole table: a 10^5-transaction chain slowed to a block every ten seconds.)
+    @Test func pruningFindsEachNodeByItsKey() throws {
+        let s = try ChainStore(path: tempPath("plan.sqlite"))
+        var plan: [String] = []
+        try s.writer.query("EXPLAIN QUERY PLAN " + ChainStore.pruneNodeSQL, [.int(1), .blob([0, 0])]) { plan.append($0.text(3)) }
+        #expect(plan.contains { $0.contains("USING PRIMARY KEY") } && !plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
     }
 }
