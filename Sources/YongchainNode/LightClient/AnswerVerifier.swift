@@ -45,7 +45,8 @@ public enum AnswerVerifier {
         let verified = try bundle.verify(genesis: genesis)
 
         // The envelope must name the certified height and block.
-        guard let height = (top["height"] as? NSNumber)?.uint64Value, height == verified.height,
+        // Compared as text: converting a hostile number (negative, fractional, 1e300) could trap.
+        guard let height = top["height"] as? NSNumber, height.stringValue == String(verified.height),
               top["blockHash"] as? String == verified.blockHash.hex else {
             throw ProofFailure(.answerMismatch, "the answer names height \(top["height"] ?? "none") and block \(top["blockHash"] ?? "none"), the proof certifies height \(verified.height), block \(verified.blockHash.hex)")
         }
