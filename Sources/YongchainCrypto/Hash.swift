@@ -111,15 +111,11 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// SHA-256 of a one-byte tag and two hashes (Merkle and state-tree nodes), with no allocation.
     public static func sha256(tag: UInt8, _ a: Hash, _ b: Hash) -> Hash {
-        var buf = (tag, a.w0.bigEndian, a.w1.bigEndian, a.w2.bigEndian, a.w3.bigEndian,
-                   b.w0.bigEndian, b.w1.bigEndian, b.w2.bigEndian, b.w3.bigEndian)
-        return Swift.withUnsafeBytes(of: &buf) { raw in
-            // The tuple's layout pads the tag to 8 bytes: hash the tag, then the 64 bytes after the padding.
-            withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { msg in
-                msg[0] = tag
-                UnsafeMutableRawBufferPointer(rebasing: msg[1...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[8..<72]))
-                return sha256(raw: UnsafeRawBufferPointer(msg))
-            }
+        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { msg in
+            msg[0] = tag
+            a.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: msg[1..<33]).copyMemory(from: $0) }
+            b.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: msg[33..<65]).copyMemory(from: $0) }
+            return sha256(raw: UnsafeRawBufferPointer(msg))
         }
     }
 }

@@ -36,7 +36,9 @@ extension ChainStore {
             }
             try writer.run("INSERT OR REPLACE INTO tree_nodes (version, path, data) VALUES " + Array(repeating: "(?, ?, ?)", count: rows.count).joined(separator: ", "), args)
         }
-        if !tree.staleNodes.isEmpty {
+        // Stale lists serve only pruning: a store that keeps every version does not write them (tens of
+        // thousands of keys a block).
+        if treeVersionsKept != nil, !tree.staleNodes.isEmpty {
             var w = CanonicalWriter(capacity: tree.staleNodes.count * 16)
             w.list(tree.staleNodes) { $0.item($1) }
             try writer.run("INSERT OR REPLACE INTO tree_stale (since, keys) VALUES (?, ?)", [h, .blob(w.bytes)])
@@ -80,17 +82,6 @@ extension ChainStore {
     /// read failed, so nothing computed from a failed read is returned.
     public func committedSnapshot<T>(_ body: (StateReader, TreeNodeReader) throws -> T) throws -> T {
         try read { v in try body(v, CachedTree(view: v, store: self)) }
-    }
-
-    /// The committed tree as the writer sees it (tests; the node executes through `committedSnapshot`).
-    public var committedTree: TreeNodeReader { WriterTree(store: self) }
-
-    struct WriterTree: TreeNodeReader {
-        let store: ChainStore
-        func node(_ key: NodeKey) throws -> TreeNode? {
-            if key.path.depth < ChainStore.cachedTreeDepth, let n = store.treeCache.withLock({ $0[key] }) { return n }
-            return try store.locked { try ChainStore.treeNode(store.writer, key) }
-        }
     }
 
     struct CachedTree: TreeNodeReader {

@@ -73,7 +73,7 @@ final class NodeFixture: @unchecked Sendable {
             let tip = node.store.tip
             var block = w.block(after: tip, time: base + Int64(h) * 100, txs: txs, lastCommit: lastCommit)
             // Executed before it is certified, as a proposer does: the header carries the state after it.
-            let executed = try node.applier.executor.execute(block, on: node.store.committedState, tree: node.store.committedTree, tip: tip)
+            let executed = try node.store.committedSnapshot { try node.applier.executor.execute(block, on: $0, tree: $1, tip: tip) }
             block.header.resultsHash = executed.resultsHash
             block.header.stateRoot = executed.stateRoot
             let cert = w.certificate(for: block)

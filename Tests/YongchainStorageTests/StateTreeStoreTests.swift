@@ -32,7 +32,7 @@ import YongchainTestSupport
                     writes.append((k, v))
                 }
                 let tip = s.tip
-                let update = try StateTree.update(root: tip.stateTree, version: h, writes: writes, reader: s.committedTree)
+                let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: h, writes: writes, reader: tree) }
                 for w in writes { model[w.key] = w.value }
                 let b = makeBlock(h, tip: tip, stateRoot: update.rootHash)
                 try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
