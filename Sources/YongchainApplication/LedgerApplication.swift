@@ -42,6 +42,8 @@ public struct LedgerApplication: Application {
             let member = Member(name: o.name, role: o.role, authorities: o.authorities.sorted { $0.rawValue < $1.rawValue }, publicKey: key)
             state.set(StateKey.member(key), member.canonicalBytes)
         }
+        state.set(StateKey.validatorSchedule, ValidatorSchedule(genesis: genesis.validatorSet).canonicalBytes)
+        state.set(StateKey.consensusParameters, genesis.consensus.canonicalBytes)
         state.commitTransaction()
     }
 

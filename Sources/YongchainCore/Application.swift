@@ -67,4 +67,9 @@ public protocol Application: Sendable {
     /// Executes a transaction against `state`. A non-OK result MUST NOT leave writes behind: the node discards
     /// the transaction's writes whenever the result is not OK, so implementations may write eagerly.
     func execute(_ tx: Transaction, context: BlockContext, state: StateOverlay) -> TxResult
+    /// The validator sets that sign the heights after `state` (a committed state): genesis's until governance
+    /// changes them. Throws if the state does not hold a readable schedule (a corrupt store).
+    func validatorSchedule(state: StateReader) throws -> ValidatorSchedule
+    /// The consensus parameters in force after `state`: genesis's until governance changes them.
+    func consensusParameters(state: StateReader) throws -> ConsensusParameters
 }

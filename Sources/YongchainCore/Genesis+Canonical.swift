@@ -42,11 +42,7 @@ extension Genesis: CanonicalCodable {
             w.string(o.address)
             w.u64(o.power)
         }
-        let c = consensus
-        for v in [c.timeoutProposeMs, c.timeoutProposeDeltaMs, c.timeoutPrevoteMs, c.timeoutPrevoteDeltaMs, c.timeoutPrecommitMs,
-                  c.timeoutPrecommitDeltaMs, c.emptyBlockIntervalMs, c.minBlockIntervalMs, c.maxBlockTransactions] {
-            w.i64(Int64(v))
-        }
+        w.item(consensus)
     }
 
     public init(from r: inout CanonicalReader) throws {
@@ -82,5 +78,35 @@ extension Genesis: CanonicalCodable {
         c.minBlockIntervalMs = try int("consensus.minBlockIntervalMs")
         c.maxBlockTransactions = try int("consensus.maxBlockTransactions")
         self.init(chainID: chainID, genesisTime: genesisTime, organizations: organizations, consensus: c)
+    }
+}
+
+extension ConsensusParameters: CanonicalCodable {
+    /// The fields in declaration order, each as `i64` (as genesis's canonical bytes hold them).
+    public func encode(to w: inout CanonicalWriter) {
+        for v in [timeoutProposeMs, timeoutProposeDeltaMs, timeoutPrevoteMs, timeoutPrevoteDeltaMs, timeoutPrecommitMs,
+                  timeoutPrecommitDeltaMs, emptyBlockIntervalMs, minBlockIntervalMs, maxBlockTransactions] {
+            w.i64(Int64(v))
+        }
+    }
+
+    /// Decodes and range-checks every field (`validate()`), so no value from outside reaches a timer unchecked.
+    public init(from r: inout CanonicalReader) throws {
+        func v(_ name: String) throws -> Int {
+            let raw = try r.i64(name)
+            guard let i = Int(exactly: raw) else { throw EncodingError.invalid(name, "\(raw) is out of range") }
+            return i
+        }
+        self.init()
+        timeoutProposeMs = try v("timeoutProposeMs")
+        timeoutProposeDeltaMs = try v("timeoutProposeDeltaMs")
+        timeoutPrevoteMs = try v("timeoutPrevoteMs")
+        timeoutPrevoteDeltaMs = try v("timeoutPrevoteDeltaMs")
+        timeoutPrecommitMs = try v("timeoutPrecommitMs")
+        timeoutPrecommitDeltaMs = try v("timeoutPrecommitDeltaMs")
+        emptyBlockIntervalMs = try v("emptyBlockIntervalMs")
+        minBlockIntervalMs = try v("minBlockIntervalMs")
+        maxBlockTransactions = try v("maxBlockTransactions")
+        do { try validate() } catch let e as GenesisError { throw EncodingError.invalid(e.field, e.message) }
     }
 }

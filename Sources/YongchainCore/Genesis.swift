@@ -89,6 +89,29 @@ public struct ConsensusParameters: Sendable, Codable, Equatable {
     /// when absent meant 5,000, and it must decode (and hash) exactly as before, or its nodes would refuse their
     /// own database.
     public static let legacyMaxBlockTransactions = 5000
+
+    /// Checks every field's range (they become timers and block limits); throws `GenesisError` naming the field.
+    public func validate() throws {
+        let c = self
+        // Every duration is bounded above too: they become timers, and a timer's arithmetic must not overflow.
+        let durations: [(String, Int, ClosedRange<Int>)] = [
+            ("timeoutProposeMs", c.timeoutProposeMs, 1...Genesis.maxDurationMs),
+            ("timeoutProposeDeltaMs", c.timeoutProposeDeltaMs, 0...Genesis.maxDurationMs),
+            ("timeoutPrevoteMs", c.timeoutPrevoteMs, 1...Genesis.maxDurationMs),
+            ("timeoutPrevoteDeltaMs", c.timeoutPrevoteDeltaMs, 0...Genesis.maxDurationMs),
+            ("timeoutPrecommitMs", c.timeoutPrecommitMs, 1...Genesis.maxDurationMs),
+            ("timeoutPrecommitDeltaMs", c.timeoutPrecommitDeltaMs, 0...Genesis.maxDurationMs),
+            ("emptyBlockIntervalMs", c.emptyBlockIntervalMs, 1...Genesis.maxDurationMs),
+            ("minBlockIntervalMs", c.minBlockIntervalMs, 0...Genesis.maxDurationMs),
+            ("maxBlockTransactions", c.maxBlockTransactions, 1...Block.maxTransactions),
+        ]
+        for (name, value, range) in durations where !range.contains(value) {
+            throw GenesisError(field: "consensus.\(name)", message: "\(range.lowerBound) to \(range.upperBound), not \(value)")
+        }
+        guard c.minBlockIntervalMs < c.timeoutProposeMs, c.emptyBlockIntervalMs < c.timeoutProposeMs else {
+            throw GenesisError(field: "consensus", message: "minBlockIntervalMs and emptyBlockIntervalMs must be below timeoutProposeMs")
+        }
+    }
 }
 
 /// The genesis file: the chain's identity, its members, and its consensus parameters.
@@ -145,25 +168,7 @@ public struct Genesis: Sendable, Codable, Equatable {
         for (i, o) in organizations.enumerated() where o.power > Genesis.maxPower {
             throw GenesisError(field: "organizations[\(i)].power", message: "0 to \(Genesis.maxPower)")
         }
-        let c = consensus
-        // Every duration is bounded above too: they become timers, and a timer's arithmetic must not overflow.
-        let durations: [(String, Int, ClosedRange<Int>)] = [
-            ("timeoutProposeMs", c.timeoutProposeMs, 1...Genesis.maxDurationMs),
-            ("timeoutProposeDeltaMs", c.timeoutProposeDeltaMs, 0...Genesis.maxDurationMs),
-            ("timeoutPrevoteMs", c.timeoutPrevoteMs, 1...Genesis.maxDurationMs),
-            ("timeoutPrevoteDeltaMs", c.timeoutPrevoteDeltaMs, 0...Genesis.maxDurationMs),
-            ("timeoutPrecommitMs", c.timeoutPrecommitMs, 1...Genesis.maxDurationMs),
-            ("timeoutPrecommitDeltaMs", c.timeoutPrecommitDeltaMs, 0...Genesis.maxDurationMs),
-            ("emptyBlockIntervalMs", c.emptyBlockIntervalMs, 1...Genesis.maxDurationMs),
-            ("minBlockIntervalMs", c.minBlockIntervalMs, 0...Genesis.maxDurationMs),
-            ("maxBlockTransactions", c.maxBlockTransactions, 1...Block.maxTransactions),
-        ]
-        for (name, value, range) in durations where !range.contains(value) {
-            throw GenesisError(field: "consensus.\(name)", message: "\(range.lowerBound) to \(range.upperBound), not \(value)")
-        }
-        guard c.minBlockIntervalMs < c.timeoutProposeMs, c.emptyBlockIntervalMs < c.timeoutProposeMs else {
-            throw GenesisError(field: "consensus", message: "minBlockIntervalMs and emptyBlockIntervalMs must be below timeoutProposeMs")
-        }
+        try consensus.validate()
     }
 
     public var validatorSet: ValidatorSet {
