@@ -44,8 +44,30 @@ public struct ConsensusDriver: Sendable {
     private var pendingFetch: Ready.Decision?
     private var booted = false
 
+    /// Whose validator this driver is (nil: an observer). Its index is looked up in each height's set, so a node
+    /// joins, leaves and returns to the set as governance decides.
+    public let identity: PublicKey?
+
     public init(validators: ValidatorSet, me: Int?, timeouts: TimeoutParameters, limits: ConsensusLimits = .default) {
         core = TendermintCore(validators: validators, me: me, timeouts: timeouts, limits: limits)
+        identity = me.map { validators[$0].publicKey }
+    }
+
+    /// A driver for the holder of `identity` (nil: an observer), whatever set it is in at each height.
+    public init(identity: PublicKey?, validators: ValidatorSet, timeouts: TimeoutParameters, limits: ConsensusLimits = .default) {
+        core = TendermintCore(validators: validators, me: identity.flatMap { validators.index(of: $0) }, timeouts: timeouts, limits: limits)
+        self.identity = identity
+    }
+
+    /// Our index in the set of the current height, nil when we do not sign it.
+    public var me: Int? { core.me }
+
+    /// Sets the core's validators for the height about to begin.
+    private mutating func reconfigure(_ sets: HeightValidators?) {
+        let current = sets?.current ?? core.nextValidators
+        let next = sets?.next ?? current
+        guard current != core.validators || next != core.nextValidators else { return }
+        core.reconfigure(validators: current, next: next, me: identity.flatMap { current.index(of: $0) })
     }
 
     /// Processes one input. See the type's comment for what the caller MUST do with the result.
@@ -54,9 +76,11 @@ public struct ConsensusDriver: Sendable {
         if case .restart = input {} else { precondition(booted, "the first input must be .restart") }
         var ready = Ready()
         switch input {
-        case .restart(let stored, let h, let holding):
+        case .restart(let stored, let h, let holding, let sets):
+            reconfigure(sets)
             restart(stored ?? SignerRecord(), height: h, holding: holding, &ready)
-        case .startHeight(let h):
+        case .startHeight(let h, let sets):
+            reconfigure(sets)
             held = []
             pendingFetch = nil
             carry(core.handle(.startHeight(h)), &ready)

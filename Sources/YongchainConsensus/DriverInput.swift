@@ -8,10 +8,13 @@ public enum DriverInput: Sendable {
     /// `Ready.persist` the shell stored (nil if it never stored one), `holding` the blocks of `height` the shell
     /// still has (say, the blocks of its own proposals, if it stores them). The driver resumes in the round and
     /// step of the record's last signed message, and re-sends that height's signed messages.
-    case restart(SignerRecord?, height: UInt64, holding: Set<Hash> = [])
+    /// `validators` are the sets of `height` and `height + 1` as the committed state says (nil: the sets the
+    /// driver was made with, for a chain whose set never changes).
+    case restart(SignerRecord?, height: UInt64, holding: Set<Hash> = [], validators: HeightValidators? = nil)
     /// The shell committed `height - 1` (the block of `Ready.apply` or `Ready.fetch`, or one caught up by block
-    /// sync): begin `height`. Must be above the current height.
-    case startHeight(UInt64)
+    /// sync): begin `height`. Must be above the current height. `validators` as for `restart`; nil keeps the sets
+    /// of the height before (the next set becoming the current one).
+    case startHeight(UInt64, validators: HeightValidators? = nil)
     /// A signed proposal whose block the shell holds. `isValid` is the paper's valid(v), judged against the
     /// committed chain, and must be deterministic. A proposal for the next height cannot be judged before its
     /// parent is committed: its `isValid` is ignored, the driver keeps it and asks for a judgement
@@ -24,4 +27,21 @@ public enum DriverInput: Sendable {
     /// The answer to `Ready.requestValue`: the hash of the block the shell built (the paper's getValue()). The
     /// shell holds that block and judges it valid.
     case value(height: UInt64, round: Int32, blockHash: Hash)
+}
+
+/// The validator sets of one height and the next, as the shell reads them from its committed state
+/// (`ValidatorSchedule`): the set that signs the height, and the set whose messages for the next height are kept.
+public struct HeightValidators: Sendable, Equatable {
+    public let current: ValidatorSet
+    public let next: ValidatorSet
+
+    public init(current: ValidatorSet, next: ValidatorSet) {
+        self.current = current
+        self.next = next
+    }
+
+    /// The sets of `height` and `height + 1` in `schedule`.
+    public init(_ schedule: ValidatorSchedule, height: UInt64) {
+        self.init(current: schedule.set(at: height), next: schedule.set(at: height + 1))
+    }
 }

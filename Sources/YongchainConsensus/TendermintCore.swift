@@ -8,9 +8,13 @@ import YongchainCrypto
 /// Values are block hashes: the paper's v is the block, id(v) its hash, and valid(v) the shell's judgement that
 /// comes with each proposal.
 public struct TendermintCore: Sendable {
-    public let validators: ValidatorSet
-    /// Our validator index; nil for an observer, which follows the protocol but never proposes or votes.
-    public let me: Int?
+    /// The set that signs the current height (`reconfigure` changes it between heights).
+    public private(set) var validators: ValidatorSet
+    /// The set that signs the next height: it bounds the messages kept for it.
+    public private(set) var nextValidators: ValidatorSet
+    /// Our validator index in `validators`; nil for an observer, which follows the protocol but never proposes or
+    /// votes.
+    public private(set) var me: Int?
     public let timeouts: TimeoutParameters
     public let limits: ConsensusLimits
 
@@ -48,12 +52,26 @@ public struct TendermintCore: Sendable {
     public init(validators: ValidatorSet, me: Int?, timeouts: TimeoutParameters, limits: ConsensusLimits = .default) {
         precondition(me.map { $0 >= 0 && $0 < validators.count } ?? true, "our validator index is not in the validator set")
         self.validators = validators
+        self.nextValidators = validators
         self.me = me
         self.timeouts = timeouts
         self.limits = limits
         self.highestRound = Array(repeating: -1, count: validators.count)
         self.highestVote = Array(repeating: nil, count: validators.count)
         self.bufferedPerSender = Array(repeating: 0, count: validators.count)
+    }
+
+    /// Sets who signs the height the next `.startHeight` begins, and the height after it (docs/governance.md: a
+    /// change decided in block H signs from H+2, so the shell knows both sets from its committed state). The
+    /// driver calls it only between heights, right before `.startHeight` (or `resume`) in the same step. Messages
+    /// kept for the next height were bounded by `nextValidators`, which the `validators` given here equals;
+    /// senders outside it are dropped.
+    mutating func reconfigure(validators: ValidatorSet, next: ValidatorSet, me: Int?) {
+        precondition(me.map { $0 >= 0 && $0 < validators.count } ?? true, "our validator index is not in the validator set")
+        self.validators = validators
+        self.nextValidators = next
+        self.me = me
+        nextHeightBuffer = nextHeightBuffer.filter { $0.sender < validators.count }
     }
 
     /// Processes one input and returns what the shell must do, in order. Never throws: anything unusable (old
@@ -142,15 +160,15 @@ public struct TendermintCore: Sendable {
         highestRound = Array(repeating: -1, count: validators.count)
         highestVote = Array(repeating: nil, count: validators.count)
         roundEntry = []
-        let replay = nextHeightBuffer.filter { $0.height == h }
+        let replay = nextHeightBuffer.filter { $0.height == h && $0.sender < validators.count }
         nextHeightBuffer = []
-        bufferedPerSender = Array(repeating: 0, count: validators.count)
+        bufferedPerSender = Array(repeating: 0, count: nextValidators.count)
         return replay
     }
 
     /// Keeps a next-height message, at most `maxBufferedPerValidator` per sender.
     private mutating func buffer(_ m: BufferedMessage) {
-        guard bufferedPerSender[m.sender] < limits.maxBufferedPerValidator else { return }
+        guard m.sender < bufferedPerSender.count, bufferedPerSender[m.sender] < limits.maxBufferedPerValidator else { return }
         bufferedPerSender[m.sender] += 1
         nextHeightBuffer.append(m)
     }
@@ -167,9 +185,9 @@ public struct TendermintCore: Sendable {
     }
 
     private mutating func receiveProposal(_ p: Proposal, isValid: Bool, _ out: inout [ConsensusOutput]) {
-        guard p.proposer >= 0, p.proposer < validators.count, p.round >= 0, p.validRound >= -1 else { return }
+        guard p.proposer >= 0, p.round >= 0, p.validRound >= -1 else { return }
         if p.height == height + 1 { buffer(.proposal(p, isValid: isValid)); return }
-        guard p.height == height, height > 0 else { return }
+        guard p.height == height, height > 0, p.proposer < validators.count else { return }
         // Only proposer(h, r) may propose (lines 22, 28, 36, 49).
         guard p.proposer == validators.proposer(height: height, round: p.round) else { return }
         guard admit(sender: p.proposer, round: p.round, &out) else { return }
@@ -190,9 +208,9 @@ public struct TendermintCore: Sendable {
     }
 
     private mutating func receiveVote(_ v: Vote, _ out: inout [ConsensusOutput]) {
-        guard v.validator >= 0, v.validator < validators.count, v.round >= 0 else { return }
+        guard v.validator >= 0, v.round >= 0 else { return }
         if v.height == height + 1 { buffer(.vote(v)); return }
-        guard v.height == height, height > 0 else { return }
+        guard v.height == height, height > 0, v.validator < validators.count else { return }
         if v.round > (highestVote[v.validator]?.round ?? -1) { highestVote[v.validator] = v }
         guard admit(sender: v.validator, round: v.round, &out) else { return }
         var rm = rounds[v.round] ?? RoundMessages(height: height, round: v.round)

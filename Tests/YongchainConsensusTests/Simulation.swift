@@ -25,10 +25,14 @@ struct Scenario: Sendable, CustomStringConvertible {
     /// After healing, every honest node must decide this many more heights within `livenessBudgetMs`.
     var heightsAfterHeal: UInt64 = 3
     var livenessBudgetMs: Int = 60_000
+    /// Validator-set changes as governance makes them: one more node starts as an observer, and every 3 heights a
+    /// change is decided (effective 2 heights later, as `ValidatorSchedule` says): it joins, then the validator
+    /// scheduled to propose the change's effective height is removed, then it returns, and so on (n ↔ n+1).
+    var reconfigure: Bool = false
 
     var description: String {
         "\(name) (n=\(n), byzantine=\(byzantine), drop=\(dropRate), dup=\(duplicateRate), maxDelay=\(maxDelayMs)ms, "
-            + "partitions=\(partitions), crashes=\(crashes), invalid=\(invalidRate), chaos=\(chaosMs)ms)"
+            + "partitions=\(partitions), crashes=\(crashes), invalid=\(invalidRate), chaos=\(chaosMs)ms\(reconfigure ? ", reconfigure" : ""))"
     }
 }
 
@@ -84,7 +88,10 @@ final class Simulation {
 
     let scenario: Scenario
     let seed: UInt64
-    let validators: ValidatorSet
+    /// Every node's key: node i is validator `sets[k].index(of: keys[i])` of the heights set k signs.
+    let keys: [PublicKey]
+    /// The validator sets and the first height each signs (one entry unless the scenario reconfigures).
+    var sets: [(from: UInt64, set: ValidatorSet)]
     let timeouts = TimeoutParameters(proposeMs: 200, proposeDeltaMs: 40, prevoteMs: 100, prevoteDeltaMs: 20,
                                      precommitMs: 100, precommitDeltaMs: 20)
     let regossipMs = 250
@@ -109,6 +116,8 @@ final class Simulation {
     var deliveries = 0
     var evidenceSeen = 0
     var heightAtHeal: UInt64 = 0
+    /// Heights whose certificate carries the precommit of a node that was not in genesis's set (reconfigure).
+    var joinerSigned = 0
 
     init(scenario: Scenario, seed: UInt64) {
         self.scenario = scenario
@@ -116,15 +125,50 @@ final class Simulation {
         rng = SplitMix64(seed: seed)
         dropRate = scenario.dropRate
         maxDelayMs = scenario.maxDelayMs
-        validators = validatorSet(Array(repeating: 1, count: scenario.n))
-        for i in 0..<scenario.n {
-            nodes.append(SimNode(driver: makeDriver(i), byzantine: i >= scenario.n - scenario.byzantine))
+        let pool = scenario.n + (scenario.reconfigure ? 1 : 0)
+        let everyone = validatorSet(Array(repeating: 1, count: pool))
+        keys = everyone.validators.map(\.publicKey)
+        sets = [(1, ValidatorSet(Array(everyone.validators.prefix(scenario.n))))]
+        for i in 0..<pool {
+            nodes.append(SimNode(driver: makeDriver(i), byzantine: i < scenario.n && i >= scenario.n - scenario.byzantine))
         }
     }
 
     private func makeDriver(_ i: Int) -> ConsensusDriver {
-        ConsensusDriver(validators: validators, me: i, timeouts: timeouts)
+        ConsensusDriver(identity: keys[i], validators: validators(at: 1), timeouts: timeouts)
     }
+
+    /// The set that signs height `h`: what every node reads from its committed state in a real chain, here a pure
+    /// function of the height so a node that was partitioned or down reaches the same answer when it catches up.
+    func validators(at h: UInt64) -> ValidatorSet {
+        while scenario.reconfigure, sets.last!.from <= h {
+            // Change k is decided in block 3k and signs from 3k + delay.
+            let k = UInt64(sets.count), from = 3 * k + ValidatorSchedule.delay
+            let current = sets.last!.set
+            var members = current.validators
+            if let outside = keys.first(where: { current.index(of: $0) == nil }) {
+                let i = keys.firstIndex(of: outside)!
+                members.append(Validator(name: "v\(i)", publicKey: outside, power: 1))
+            } else {
+                members.remove(at: current.proposer(height: from, round: 0))
+            }
+            sets.append((from, ValidatorSet(members)))
+        }
+        return sets.last { $0.from <= h }!.set
+    }
+
+    func heightValidators(_ h: UInt64) -> HeightValidators {
+        HeightValidators(current: validators(at: h), next: validators(at: h + 1))
+    }
+
+    /// Node i's validator index at height h (nil: it does not sign h).
+    func index(of i: Int, at h: UInt64) -> Int? { validators(at: h).index(of: keys[i]) }
+
+    /// The node holding validator index v at height h.
+    func node(validator v: Int, at h: UInt64) -> Int { keys.firstIndex(of: validators(at: h)[v].publicKey)! }
+
+    /// Starting height h, with the sets that sign it and the next.
+    func start(_ h: UInt64) -> DriverInput { .startHeight(h, validators: heightValidators(h)) }
 
     var honest: [Int] { nodes.indices.filter { !nodes[$0].byzantine } }
 
@@ -134,7 +178,7 @@ final class Simulation {
     /// Returns nil on success, else a failure report carrying the seed and scenario.
     func run() -> String? {
         for i in nodes.indices {
-            feed(i, .restart(nil, height: 1))
+            feed(i, .restart(nil, height: 1, validators: heightValidators(1)))
             queue.push(.regossip(node: i, incarnation: 0), at: rng.int(1...regossipMs))
         }
         queue.push(.chaos, at: rng.int(50...300))
@@ -220,7 +264,7 @@ final class Simulation {
         case .fetched(let i, let inc, let d):
             guard nodes[i].up, nodes[i].incarnation == inc, UInt64(nodes[i].chain.count) + 1 == d.height else { return }
             decide(i, height: d.height, hash: d.blockHash, cert: d.certificate)
-            feed(i, .startHeight(d.height + 1))
+            feed(i, start(d.height + 1))
         case .regossip(let i, let inc):
             guard nodes[i].up, nodes[i].incarnation == inc else { return }
             regossip(i)
@@ -262,7 +306,7 @@ final class Simulation {
             // shell commits it and starts the next height.
             if UInt64(nodes[to].chain.count) + 1 == cert.height, failure == nil {
                 decide(to, height: cert.height, hash: cert.blockHash, cert: cert)
-                feed(to, .startHeight(cert.height + 1))
+                feed(to, start(cert.height + 1))
             }
         case .status:
             break
@@ -307,7 +351,7 @@ final class Simulation {
                 proposed.insert(p.blockHash)
                 broadcast(.proposal(p), from: i)
             case .vote(let v):
-                if byzantineActive(i) && v.validator == i { equivocate(v, at: i); continue }
+                if byzantineActive(i) && v.validator == index(of: i, at: v.height) { equivocate(v, at: i); continue }
                 broadcast(.vote(v), from: i)
             }
         }
@@ -322,14 +366,14 @@ final class Simulation {
             evidenceSeen += 1
             switch e {
             case .votes(let a, _):
-                if !nodes[a.validator].byzantine { fail("node \(i) holds evidence that honest validator \(a.validator) equivocated: \(e)") }
+                if !nodes[node(validator: a.validator, at: a.height)].byzantine { fail("node \(i) holds evidence that honest validator \(a.validator) equivocated: \(e)") }
             case .proposals(let a, _):
-                if !nodes[a.proposer].byzantine { fail("node \(i) holds evidence that honest proposer \(a.proposer) equivocated") }
+                if !nodes[node(validator: a.proposer, at: a.height)].byzantine { fail("node \(i) holds evidence that honest proposer \(a.proposer) equivocated") }
             }
         }
         if let d = ready.apply {
             decide(i, height: d.height, hash: d.blockHash, cert: d.certificate)
-            inputs.append(.startHeight(d.height + 1))
+            inputs.append(start(d.height + 1))
         }
         if let d = ready.fetch {
             queue.push(.fetched(node: i, incarnation: nodes[i].incarnation, d), at: now + rng.int(1...maxDelayMs))
@@ -352,8 +396,11 @@ final class Simulation {
         }
         nodes[i].chain.append(hash)
         nodes[i].certificates[h] = cert
+        if i == 0, scenario.reconfigure, let joiner = index(of: scenario.n, at: h), cert.signatures.contains(where: { $0.validator == joiner }) {
+            joinerSigned += 1
+        }
         guard !nodes[i].byzantine else { return }
-        if cert.blockHash != hash || cert.height != h || UInt64(cert.signatures.count) < validators.quorum {
+        if cert.blockHash != hash || cert.height != h || UInt64(cert.signatures.count) < validators(at: h).quorum {
             fail("node \(i) decided with a bad certificate \(cert)")
         }
         if !proposed.contains(hash) { fail("validity: node \(i) decided \(hash.short) at height \(h), which no proposer proposed") }
@@ -377,7 +424,7 @@ final class Simulation {
 
     // MARK: Network
 
-    private func linkCut(_ a: Int, _ b: Int) -> Bool { cut.contains(min(a, b) * scenario.n + max(a, b)) }
+    private func linkCut(_ a: Int, _ b: Int) -> Bool { cut.contains(min(a, b) * nodes.count + max(a, b)) }
 
     func send(_ m: NetMessage, from: Int, to: Int) {
         guard from != to, !linkCut(from, to), !rng.chance(dropRate) else { return }
@@ -406,13 +453,14 @@ final class Simulation {
         let proposals = core.currentHeightProposals
         var relevant: Set<Int32> = [core.round, core.round - 1]
         for p in proposals where p.round == core.round && p.validRound >= 0 { relevant.insert(p.validRound) }
-        for p in proposals where p.proposer == i || relevant.contains(p.round) { broadcast(.proposal(p), from: i) }
-        for v in core.currentHeightVotes where v.validator == i || relevant.contains(v.round) { broadcast(.vote(v), from: i) }
-        if byzantineActive(i) {
+        let me = index(of: i, at: core.height)
+        for p in proposals where p.proposer == me || relevant.contains(p.round) { broadcast(.proposal(p), from: i) }
+        for v in core.currentHeightVotes where v.validator == me || relevant.contains(v.round) { broadcast(.vote(v), from: i) }
+        if byzantineActive(i), let me {
             // Junk for rounds just ahead, trying to drag honest nodes into rounds nobody else is in.
             let r = core.round + Int32(rng.int(0...3))
             let junk = Vote(type: rng.chance(0.5) ? .prevote : .precommit, height: core.height, round: r,
-                            blockHash: unknownBlock(), validator: i, signature: [UInt8(i), 0xBA, 0xD0])
+                            blockHash: unknownBlock(), validator: me, signature: [UInt8(i), 0xBA, 0xD0])
             broadcast(.vote(junk), from: i)
         }
     }
@@ -430,9 +478,9 @@ final class Simulation {
         let other = makeValue(by: i, height: p.height, round: p.round)
         let bad = unknownBlock()
         invalid.insert(bad)
-        let variants = [p, Proposal(height: p.height, round: p.round, blockHash: other, validRound: -1, proposer: i),
-                        Proposal(height: p.height, round: p.round, blockHash: bad, validRound: -1, proposer: i),
-                        Proposal(height: p.height, round: p.round, blockHash: other, validRound: max(0, p.round - 1), proposer: i)]
+        let variants = [p, Proposal(height: p.height, round: p.round, blockHash: other, validRound: -1, proposer: p.proposer),
+                        Proposal(height: p.height, round: p.round, blockHash: bad, validRound: -1, proposer: p.proposer),
+                        Proposal(height: p.height, round: p.round, blockHash: other, validRound: max(0, p.round - 1), proposer: p.proposer)]
         for v in variants { proposed.insert(v.blockHash) }
         for j in nodes.indices where j != i {
             var v = variants[rng.int(0...variants.count - 1)]
@@ -448,13 +496,13 @@ final class Simulation {
         let choices: [Hash?] = [v.blockHash, nil, unknownBlock()] + roundValues
         for j in nodes.indices where j != i {
             let value = choices[rng.int(0...choices.count - 1)]
-            send(.vote(Vote(type: v.type, height: v.height, round: v.round, blockHash: value, validator: i,
+            send(.vote(Vote(type: v.type, height: v.height, round: v.round, blockHash: value, validator: v.validator,
                             signature: fakeSignature(i, value))), from: i, to: j)
         }
     }
 
     private func chaos() {
-        let n = scenario.n
+        let n = nodes.count
         switch rng.int(0...9) {
         case 0...2 where scenario.partitions:
             let a = rng.int(0...n - 1), b = rng.int(0...n - 1)
@@ -483,7 +531,8 @@ final class Simulation {
         nodes[i].up = true
         nodes[i].driver = makeDriver(i)
         nodes[i].lastProgress = (0, 0, .decided)
-        feed(i, .restart(nodes[i].stored, height: UInt64(nodes[i].chain.count) + 1, holding: nodes[i].storedBlocks))
+        let h = UInt64(nodes[i].chain.count) + 1
+        feed(i, .restart(nodes[i].stored, height: h, holding: nodes[i].storedBlocks, validators: heightValidators(h)))
         queue.push(.regossip(node: i, incarnation: nodes[i].incarnation), at: now + rng.int(1...regossipMs))
     }
 

@@ -26,6 +26,10 @@ struct SimulationTests {
         (Scenario(name: "byzantine-7", n: 7, byzantine: 2, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30, invalidRate: 0.1), 100),
         (Scenario(name: "chaos-7", n: 7, byzantine: 2, dropRate: 0.1, duplicateRate: 0.1, maxDelayMs: 50,
                   partitions: true, crashes: true, invalidRate: 0.1), 120),
+        (Scenario(name: "reconfig-4", n: 4, byzantine: 1, dropRate: 0.1, duplicateRate: 0.1, maxDelayMs: 50,
+                  partitions: true, crashes: true, invalidRate: 0.1, heightsAfterHeal: 7, reconfigure: true), 150),
+        (Scenario(name: "reconfig-7", n: 7, byzantine: 2, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30,
+                  partitions: true, crashes: true, invalidRate: 0.1, heightsAfterHeal: 7, reconfigure: true), 100),
     ]
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -51,6 +55,7 @@ struct SimulationTests {
         guard !seeds.isEmpty else { return }
         var evidence = 0
         var heights = 0
+        var changes = 0, joinerSigned = 0
         for seed in seeds {
             let sim = Simulation(scenario: scenario, seed: seed)
             if let failure = sim.run() {
@@ -59,6 +64,13 @@ struct SimulationTests {
             }
             evidence += sim.evidenceSeen
             heights += sim.nodes[0].chain.count
+            changes += sim.sets.filter { $0.from > 1 && $0.from <= UInt64(sim.nodes[0].chain.count) }.count
+            joinerSigned += sim.joinerSigned
+        }
+        if scenario.reconfigure {
+            // The scenario must actually change sets under the faults, and the node that joined must sign.
+            #expect(changes >= 2 * seeds.count, "\(changes) set changes took effect over \(seeds.count) seeds")
+            #expect(joinerSigned > 0, "the node that joined never had its precommit in a certificate")
         }
         #expect(heights > 0)
         if scenario.byzantine > 0 {
