@@ -42,7 +42,7 @@ public struct LedgerApplication: Application {
             let member = Member(name: o.name, role: o.role, authorities: o.authorities.sorted { $0.rawValue < $1.rawValue }, publicKey: key)
             state.set(StateKey.member(key), member.canonicalBytes)
         }
-        state.set(StateKey.validatorSchedule, ValidatorSchedule(genesis: genesis.validatorSet).canonicalBytes)
+        LedgerApplication.write(ValidatorSchedule(genesis: genesis.validatorSet), state: state)
         state.set(StateKey.consensusParameters, genesis.consensus.canonicalBytes)
         state.commitTransaction()
     }

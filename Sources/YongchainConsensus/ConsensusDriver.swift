@@ -59,6 +59,9 @@ public struct ConsensusDriver: Sendable {
         self.identity = identity
     }
 
+    /// Governance changed the timeouts: timers scheduled from now on use them.
+    public mutating func setTimeouts(_ t: TimeoutParameters) { core.timeouts = t }
+
     /// Our index in the set of the current height, nil when we do not sign it.
     public var me: Int? { core.me }
 

@@ -15,7 +15,8 @@ public struct TendermintCore: Sendable {
     /// Our validator index in `validators`; nil for an observer, which follows the protocol but never proposes or
     /// votes.
     public private(set) var me: Int?
-    public let timeouts: TimeoutParameters
+    /// The timeouts of the rounds to come (`ConsensusDriver.setTimeouts` changes them between heights).
+    public internal(set) var timeouts: TimeoutParameters
     public let limits: ConsensusLimits
 
     // The paper's per-process variables (lines 2-9).

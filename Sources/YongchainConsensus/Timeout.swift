@@ -57,3 +57,11 @@ public struct TimeoutParameters: Sendable, Equatable {
         return o1 || o2 ? Int.max : total
     }
 }
+
+extension TimeoutParameters {
+    /// The timeouts a genesis or a governance decision sets (`ConsensusParameters.validate()` bounds each one).
+    public init(_ c: ConsensusParameters) {
+        self.init(proposeMs: c.timeoutProposeMs, proposeDeltaMs: c.timeoutProposeDeltaMs, prevoteMs: c.timeoutPrevoteMs,
+                  prevoteDeltaMs: c.timeoutPrevoteDeltaMs, precommitMs: c.timeoutPrecommitMs, precommitDeltaMs: c.timeoutPrecommitDeltaMs)
+    }
+}

@@ -70,6 +70,9 @@ public protocol Application: Sendable {
     /// The validator sets that sign the heights after `state` (a committed state): genesis's until governance
     /// changes them. Throws if the state does not hold a readable schedule (a corrupt store).
     func validatorSchedule(state: StateReader) throws -> ValidatorSchedule
+    /// Every validator set the chain has had, with the first height each signed (genesis's from 1), oldest
+    /// first: what `/v1/validators?height=` answers and the validator-set changes a proof bundle carries.
+    func validatorSetHistory(state: StateReader) throws -> [(from: UInt64, set: ValidatorSet)]
     /// The consensus parameters in force after `state`: genesis's until governance changes them.
     func consensusParameters(state: StateReader) throws -> ConsensusParameters
 }

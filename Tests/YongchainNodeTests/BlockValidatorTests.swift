@@ -9,7 +9,12 @@ import Testing
     let chain = "validator-test"
     let keys = (1...4).map { try! PrivateKey.fromSeed([UInt8](repeating: UInt8($0), count: 32)) }
     var set: ValidatorSet { ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) }) }
-    var validator: BlockValidator { BlockValidator(chainID: chain, validators: set, maxTransactions: 10) }
+    var validator: BlockValidator { BlockValidator(chainID: chain) }
+    var rules: ChainRules {
+        var p = ConsensusParameters()
+        p.maxBlockTransactions = 10
+        return ChainRules(tip: 4, schedule: ValidatorSchedule(genesis: set), parameters: p)
+    }
 
     let tip = ChainTip(height: 4, blockHash: Hash.sha256([4]), stateRoot: Hash.sha256([44]), time: 1000)
 
@@ -32,8 +37,34 @@ import Testing
         return Block(header: h, transactions: txs, lastCommit: cert)
     }
 
-    func check(_ b: Block, committed: Set<Hash> = []) throws {
-        try validator.validate(b, tip: tip, previous: nil, isCommitted: { committed.contains($0) }, isVerified: { _ in false }, maxTime: 10_000)
+    func check(_ b: Block, committed: Set<Hash> = [], rules: ChainRules? = nil) throws {
+        try validator.validate(b, tip: tip, rules: rules ?? self.rules, isCommitted: { committed.contains($0) }, isVerified: { _ in false }, maxTime: 10_000)
+    }
+
+    /// A fifth validator joins by a change decided at `decidedAt`: which sets the block after the tip (height 5)
+    /// must name, and which set must have certified the tip.
+    @Test func aValidatorSetChangeIsFollowedHeightByHeight() throws {
+        let fifth = try PrivateKey.fromSeed([UInt8](repeating: 5, count: 32))
+        let bigger = ValidatorSet(set.validators + [Validator(name: "v4", publicKey: fifth.publicKey, power: 1)])
+        func rules(decidedAt: UInt64) -> ChainRules {
+            ChainRules(tip: 4, schedule: ValidatorSchedule(genesis: set).changed(to: bigger, decidedAt: decidedAt), parameters: self.rules.parameters)
+        }
+        // Decided in block 4: height 5 is still signed by the four, and names the five as the next set.
+        try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash }, rules: rules(decidedAt: 4))
+        #expect(throws: BlockInvalid.self, "the next set must be named") { try check(block(), rules: rules(decidedAt: 4)) }
+        // Decided in block 3: the five sign height 5 (and the next); the tip's certificate is still the four's.
+        try check(block { h, _, _ in h.validatorsHash = bigger.hash; h.nextValidatorsHash = bigger.hash }, rules: rules(decidedAt: 3))
+        #expect(throws: BlockInvalid.self, "the old set no longer signs height 5") {
+            try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash }, rules: rules(decidedAt: 3))
+        }
+        // The joiner may propose once it signs, not before.
+        #expect(throws: BlockInvalid.self, "not yet a validator") {
+            try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash; h.proposer = fifth.publicKey }, rules: rules(decidedAt: 4))
+        }
+        // Rules read at another height than the tip say nothing about height 5.
+        #expect(throws: BlockInvalid.self, "stale rules") {
+            try check(block(), rules: ChainRules(tip: 3, schedule: ValidatorSchedule(genesis: set), parameters: self.rules.parameters))
+        }
     }
 
     @Test func aGoodBlockPasses() throws { try check(block()) }

@@ -144,13 +144,16 @@ import YongchainHTTP
         let keys = (0..<4).map { _ in try! PrivateKey.generate() }
         let set = ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) })
         let c = CatchUpStatus(validators: set)
-        c.signed(validator: 0, height: UInt64.max)  // one faulty validator may sign anything
+        c.signed(key: keys[0].publicKey, height: UInt64.max)  // one faulty validator may sign anything
         #expect(c.provenHeight == 0 && !c.isBehind(tip: 5))
-        c.signed(validator: 1, height: 50)  // two of four: more than a third, so one of them is correct
+        c.signed(key: keys[1].publicKey, height: 50)  // two of four: more than a third, so one of them is correct
         #expect(c.provenHeight == 49)
         #expect(c.isBehind(tip: 5) && !c.isBehind(tip: 48))
-        c.signed(validator: 7, height: 1_000)  // not a validator: ignored
+        c.signed(key: try! PrivateKey.generate().publicKey, height: 1_000)  // not a validator: ignored
         #expect(c.provenHeight == 49)
+        // Governance removes validator 1: its signatures no longer count.
+        c.setValidators(ValidatorSet(Array(set.validators.enumerated().filter { $0.offset != 1 }.map(\.element))))
+        #expect(c.provenHeight == 0)
     }
 
     @Test func aRepeatedFailureIsLoggedOncePerInterval() {

@@ -39,7 +39,7 @@ struct API: Sendable {
             case ("POST", ["v1", "txs", "batch"]): return ("/v1/txs/batch", try submitBatch(req))
             case ("GET", let p) where p.count == 3 && p[0] == "v1" && p[1] == "txs":
                 return ("/v1/txs/{hash}", try transaction(p[2]))
-            case ("GET", ["v1", "validators"]): return ("/v1/validators", validators())
+            case ("GET", ["v1", "validators"]): return ("/v1/validators", try validators(req))
             case ("GET", ["v1", "peers"]): return ("/v1/peers", peers())
             case ("GET", ["v1", "evidence"]): return ("/v1/evidence", try evidence())
             case ("GET", ["metrics"]):
@@ -47,7 +47,7 @@ struct API: Sendable {
                 let round = node.consensusView.withLock { $0.round }
                 let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
                                                peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
-                                               validators: node.validators.count, apiSessions: node.sessions.count, health: node.health)
+                                               validators: node.rules.withLock { $0.validators(at: $0.tip + 1)?.count ?? 0 }, apiSessions: node.sessions.count, health: node.health)
                 let connections = node.server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
                 let tls = node.server?.tlsStats.map { Metrics.render(tls: $0, client: node.client.tlsHandshakeCounts) } ?? ""
                 return ("/metrics", .text(200, text + connections + tls, contentType: "text/plain; version=0.0.4"))
@@ -283,29 +283,63 @@ struct API: Sendable {
 
     // MARK: - Consensus views
 
-    func validators() -> HTTPResponse {
+    /// The set that signs the next height, with who proposes it and each member's latest certificate signature;
+    /// or, with `?height=H`, the set that signed H (from the set history in committed state).
+    func validators(_ req: HTTPRequest) throws -> HTTPResponse {
         struct V: Encodable {
-            let index: Int; let name: String; let publicKey: String; let power: UInt64; let proposerNext: Bool; let lastSignedHeight: UInt64?
+            let index: Int; let name: String; let publicKey: String; let power: UInt64; let proposerNext: Bool?; let lastSignedHeight: UInt64?
+        }
+        struct Out: Encodable {
+            let height: UInt64; let totalPower: UInt64; let quorum: UInt64; let validatorsHash: String; let since: UInt64
+            let validators: [V]
         }
         let tip = node.store.tip
-        let next = node.validators.proposer(height: tip.height + 1, round: 0)
-        // The latest height each validator's precommit made it into a commit certificate, over the last 100 blocks.
-        let lastSigned: [Int: UInt64] = (try? node.store.read { view in
-            var seen: [Int: UInt64] = [:]
+        if let text = req.query["height"] {
+            let h = try Parameter.integer(text, name: "height", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight)
+            guard h <= tip.height + ValidatorSchedule.delay else {
+                throw APIError.notFound("height \(h) is beyond what this node's committed height \(tip.height) can say (up to \(tip.height + ValidatorSchedule.delay))")
+            }
+            let history = try node.store.read { try node.application.validatorSetHistory(state: $0) }
+            guard let entry = history.last(where: { $0.from <= h }) else { throw APIError.notFound("no validator set signs height \(h)") }
+            let s = entry.set
+            let list = s.validators.enumerated().map {
+                V(index: $0.offset, name: $0.element.name, publicKey: $0.element.publicKey.text, power: $0.element.power,
+                  proposerNext: nil, lastSignedHeight: nil)
+            }
+            return .json(200, JSON.encode(Out(height: h, totalPower: s.totalPower, quorum: s.quorum, validatorsHash: s.hash.hex,
+                                              since: entry.from, validators: list)))
+        }
+        let rules = node.rules.withLock { $0 }
+        // The rules' own tip, not the store's: a commit lands in the store a moment before its rules are read.
+        let height = rules.tip + 1
+        let set = rules.schedule.set(at: height)
+        let next = set.proposer(height: height, round: 0)
+        // The latest height each validator's precommit made it into a commit certificate, over the last 100 blocks
+        // (indices of the sets that signed them, matched to this set by key).
+        let history = (try? node.store.read { try node.application.validatorSetHistory(state: $0) }) ?? []
+        let lastSigned: [PublicKey: UInt64] = (try? node.store.read { view in
+            var seen: [PublicKey: UInt64] = [:]
             var h = tip.height
-            while h > 0, h + 100 > tip.height, seen.count < node.validators.count {
-                for s in try view.certificate(at: h)?.signatures ?? [] where seen[s.validator] == nil { seen[s.validator] = h }
+            while h > 0, h + 100 > tip.height, seen.count < set.count {
+                if let signers = history.last(where: { $0.from <= h })?.set {
+                    for s in try view.certificate(at: h)?.signatures ?? [] where s.validator < signers.count {
+                        let k = signers[s.validator].publicKey
+                        if seen[k] == nil { seen[k] = h }
+                    }
+                }
                 h -= 1
             }
             return seen
         }) ?? [:]
-        let list = node.validators.validators.enumerated().map {
+        let list = set.validators.enumerated().map {
             V(index: $0.offset, name: $0.element.name, publicKey: $0.element.publicKey.text, power: $0.element.power,
-              proposerNext: $0.offset == next, lastSignedHeight: lastSigned[$0.offset])
+              proposerNext: $0.offset == next, lastSignedHeight: lastSigned[$0.element.publicKey])
         }
-        struct Out: Encodable { let height: UInt64; let totalPower: UInt64; let quorum: UInt64; let validators: [V] }
-        return .json(200, JSON.encode(Out(height: tip.height, totalPower: node.validators.totalPower, quorum: node.validators.quorum, validators: list)))
+        let since = history.last(where: { $0.from <= height })?.from ?? 1
+        return .json(200, JSON.encode(Out(height: height, totalPower: set.totalPower, quorum: set.quorum, validatorsHash: set.hash.hex,
+                                          since: since, validators: list)))
     }
+
 
     func peers() -> HTTPResponse {
         struct P: Encodable { let name: String; let url: String; let height: UInt64; let lastContactMs: Int64?; let lastError: String?; let sent: Int; let failures: Int }

@@ -51,7 +51,16 @@ enum ProvenAnswer {
                 let (value, proof) = try v.stateProof(key: key, tip: tip)
                 return ProofBundle.Entry(key: key, value: value, proof: proof)
             }
-            let bundle = ProofBundle(changes: [], header: block.header, certificate: certificate, entries: entries)
+            // Every change of validator set up to this height: header `from − 1` names the new set as its
+            // `nextValidatorsHash` and is certified by the set before, so a client follows them from genesis.
+            let changes = try LedgerApplication().validatorSetHistory(state: v).filter { $0.from > 1 && $0.from <= tip.height }
+                .map { change -> ProofBundle.ValidatorSetChange in
+                    guard let b = try v.block(at: change.from - 1), let c = try v.certificate(at: change.from - 1) else {
+                        throw APIError(NodeCode.storageCorrupt, "block \(change.from - 1) or its certificate is missing")
+                    }
+                    return ProofBundle.ValidatorSetChange(header: b.header, certificate: c, next: change.set)
+                }
+            let bundle = ProofBundle(changes: changes, header: block.header, certificate: certificate, entries: entries)
             return envelope(tip, outcome, proof: Proof(format: format, query: Data(query.canonicalBytes).base64EncodedString(),
                                                        bundle: Data(bundle.canonicalBytes).base64EncodedString()))
         }

@@ -11,7 +11,6 @@ import YongchainStorage
 /// computed from a failed read was kept (`StateReader.checkReads`).
 struct BlockApplier {
     let chainID: String
-    let validators: ValidatorSet
     let validator: BlockValidator
     let executor: BlockExecutor
     let store: ChainStore
@@ -34,14 +33,17 @@ struct BlockApplier {
         case decidedHere
     }
 
-    init(chainID: String, validators: ValidatorSet, maxTransactions: Int, application: Application, store: ChainStore,
-         signatures: SignatureCache?) {
+    init(chainID: String, application: Application, store: ChainStore, signatures: SignatureCache?) {
         self.chainID = chainID
-        self.validators = validators
-        validator = BlockValidator(chainID: chainID, validators: validators, maxTransactions: maxTransactions)
+        validator = BlockValidator(chainID: chainID)
         executor = BlockExecutor(application: application, chainID: chainID)
         self.store = store
         self.signatures = signatures
+    }
+
+    /// The rules of the committed state at the store's tip.
+    func rules() throws -> ChainRules {
+        try store.read { v in try ChainRules.read(executor.application, state: v, tip: try v.tip().height) }
     }
 
     /// Checks (as `checks` says), executes and commits `block`, which MUST be the block after the store's tip.
@@ -54,15 +56,18 @@ struct BlockApplier {
             throw BlockInvalid("height \(block.height) does not follow the tip \(tip.height)")
         }
         if checks != .decidedHere {
-            // The certificate first (cheap: a few signatures), then everything else.
+            // The certificate first (cheap: a few signatures), against the set the committed state says signs
+            // this height; then everything else.
+            let rules = try self.rules()
+            guard let signers = rules.validators(at: block.height) else { throw BlockInvalid("no validator set for height \(block.height)") }
             if let signatures {
-                try certificate.verify(validators: validators, chainID: chainID, height: block.height, blockHash: block.hash,
+                try certificate.verify(validators: signers, chainID: chainID, height: block.height, blockHash: block.hash,
                                        verifier: signatures.verify)
             } else {
-                try certificate.verify(validators: validators, chainID: chainID, height: block.height, blockHash: block.hash)
+                try certificate.verify(validators: signers, chainID: chainID, height: block.height, blockHash: block.hash)
             }
             let trusted = checks == .certified
-            try validator.validate(block, tip: tip, previous: nil, isCommitted: { try store.isCommitted($0) },
+            try validator.validate(block, tip: tip, rules: rules, isCommitted: { try store.isCommitted($0) },
                                    isVerified: { _ in trusted }, maxTime: nil, signatures: signatures)
         }
         let exec = try executed ?? store.committedSnapshot { try executor.execute(block, on: $0, tree: $1, tip: tip) }

@@ -66,32 +66,37 @@ struct BlockInvalid: Error, CustomStringConvertible {
 /// The checks every node makes before prevoting for a block or applying a fetched one.
 struct BlockValidator {
     let chainID: String
-    let validators: ValidatorSet
-    let maxTransactions: Int
 
-    /// `isVerified` says whether a transaction's signature was already checked (e.g. it is in the mempool).
-    func validate(_ block: Block, tip: ChainTip, previous: Block?, isCommitted: (Hash) throws -> Bool,
+    /// `rules` are those of the committed state at `tip` (who signs the tip, this block and the next; the block
+    /// size limit). `isVerified` says whether a transaction's signature was already checked (e.g. it is in the
+    /// mempool).
+    func validate(_ block: Block, tip: ChainTip, rules: ChainRules, isCommitted: (Hash) throws -> Bool,
                   isVerified: (Hash) -> Bool, maxTime: Int64?, signatures: SignatureCache? = nil) throws {
         let h = block.header
         guard h.chainID == chainID else { throw BlockInvalid("chain id \(h.chainID)") }
         guard h.height == tip.height + 1 else { throw BlockInvalid("height \(h.height), expected \(tip.height + 1)") }
+        guard rules.tip == tip.height, let validators = rules.validators(at: h.height), let next = rules.validators(at: h.height + 1) else {
+            throw BlockInvalid("the rules read at height \(rules.tip) do not cover height \(h.height)")
+        }
         guard h.previousBlockHash == tip.blockHash else { throw BlockInvalid("previous block hash does not match the tip") }
-        guard h.validatorsHash == validators.hash else { throw BlockInvalid("validators hash") }
-        guard h.nextValidatorsHash == validators.hash else { throw BlockInvalid("next validators hash") }
+        guard h.validatorsHash == validators.hash else { throw BlockInvalid("validators hash \(h.validatorsHash.short) is not the set that signs height \(h.height), \(validators.hash.short)") }
+        guard h.nextValidatorsHash == next.hash else { throw BlockInvalid("next validators hash \(h.nextValidatorsHash.short) is not the set that signs height \(h.height + 1), \(next.hash.short)") }
         guard validators.index(of: h.proposer) != nil else { throw BlockInvalid("proposer is not a validator") }
         guard h.time > tip.time else { throw BlockInvalid("time \(h.time) is not after the previous block's \(tip.time)") }
         if let maxTime, h.time > maxTime { throw BlockInvalid("time \(h.time) is too far in the future") }
-        guard block.transactions.count <= maxTransactions else { throw BlockInvalid("\(block.transactions.count) transactions") }
+        guard block.transactions.count <= rules.parameters.maxBlockTransactions else {
+            throw BlockInvalid("\(block.transactions.count) transactions, more than \(rules.parameters.maxBlockTransactions)")
+        }
         guard h.lastCommitHash == Block.commitHash(block.lastCommit) else { throw BlockInvalid("last commit hash") }
         if tip.height == 0 {
             guard block.lastCommit == nil else { throw BlockInvalid("the first block carries no last commit") }
         } else {
-            guard let c = block.lastCommit else { throw BlockInvalid("missing last commit") }
+            guard let c = block.lastCommit, let signers = rules.validators(at: tip.height) else { throw BlockInvalid("missing last commit") }
             do {
                 if let signatures {
-                    try c.verify(validators: validators, chainID: chainID, height: tip.height, blockHash: tip.blockHash, verifier: signatures.verify)
+                    try c.verify(validators: signers, chainID: chainID, height: tip.height, blockHash: tip.blockHash, verifier: signatures.verify)
                 } else {
-                    try c.verify(validators: validators, chainID: chainID, height: tip.height, blockHash: tip.blockHash)
+                    try c.verify(validators: signers, chainID: chainID, height: tip.height, blockHash: tip.blockHash)
                 }
             } catch { throw BlockInvalid("\(error)") }
         }

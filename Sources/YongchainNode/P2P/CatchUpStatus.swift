@@ -1,5 +1,6 @@
 import Foundation
 import YongchainCore
+import YongchainCrypto
 
 /// Whether this node is behind, decided only from what it verified, never from what peers claim.
 ///
@@ -10,9 +11,10 @@ import YongchainCore
 /// keep arriving in full batches (each verified against its certificate before it is applied).
 final class CatchUpStatus: @unchecked Sendable {
     private let lock = NSLock()
-    private let validators: ValidatorSet
-    /// Highest height at which each validator's signature was verified.
-    private var signedAt: [UInt64]
+    /// The set that signs the next height: only its members' signatures count, by their power.
+    private var validators: ValidatorSet
+    /// Highest height at which each validator's signature was verified, by key (indices change with the set).
+    private var signedAt: [PublicKey: UInt64] = [:]
     private var lastFullBatch = Date.distantPast
     /// The highest height this node's own core decided (2f+1 precommits verified) without holding the block.
     private var decided: UInt64 = 0
@@ -21,13 +23,22 @@ final class CatchUpStatus: @unchecked Sendable {
 
     init(validators: ValidatorSet) {
         self.validators = validators
-        signedAt = Array(repeating: 0, count: validators.count)
     }
 
-    /// A consensus message of `validator` at `height` whose signature was verified.
-    func signed(validator: Int, height: UInt64) {
-        guard validators.validators.indices.contains(validator) else { return }
-        lock.withLock { signedAt[validator] = max(signedAt[validator], height) }
+    /// Governance changed the set (after a commit): members that left no longer count.
+    func setValidators(_ set: ValidatorSet) {
+        lock.withLock {
+            validators = set
+            signedAt = signedAt.filter { set.index(of: $0.key) != nil }
+        }
+    }
+
+    /// A consensus message signed by `key` at `height` whose signature was verified.
+    func signed(key: PublicKey, height: UInt64) {
+        lock.withLock {
+            guard validators.index(of: key) != nil else { return }
+            signedAt[key] = max(signedAt[key] ?? 0, height)
+        }
     }
 
     /// This node's core decided `height` (2f+1 verified precommits) but does not hold the block: it must fetch it.
@@ -45,11 +56,12 @@ final class CatchUpStatus: @unchecked Sendable {
     var provenHeight: UInt64 {
         lock.withLock { () -> UInt64 in
             let proven = decided
-            var order = signedAt.indices.sorted { signedAt[$0] > signedAt[$1] }[...]
+            var order = validators.validators.sorted { (signedAt[$0.publicKey] ?? 0) > (signedAt[$1.publicKey] ?? 0) }[...]
             var power: UInt64 = 0
-            while let i = order.popFirst() {
-                power += validators[i].power
-                if power >= validators.oneThirdPlus { return max(proven, signedAt[i] > 0 ? signedAt[i] - 1 : 0) }
+            while let v = order.popFirst() {
+                power += v.power
+                let at = signedAt[v.publicKey] ?? 0
+                if power >= validators.oneThirdPlus { return max(proven, at > 0 ? at - 1 : 0) }
             }
             return proven
         }

@@ -15,21 +15,22 @@ extension Node {
     func receiveGossip(_ env: GossipEnvelope) -> Int {
         var rejected = 0
         var forConsensus: [GossipMessage] = []
+        let rules = rules.withLock { $0 }
         for m in env.messages {
             switch m {
             case .proposal(let p, let b):
-                guard p.proposer >= 0, p.proposer < validators.count,
-                      signatures.verify(validators[p.proposer].publicKey, p.signature, p.signingBytes(chainID: chainID)),
+                guard let (signer, forward) = signer(at: p.height, index: p.proposer, rules),
+                      signatures.verify(signer.publicKey, p.signature, p.signingBytes(chainID: chainID)),
                       b.hash == p.blockHash else { rejected += 1; continue }
-                noteSigned(validator: p.proposer, height: p.height)
-                forConsensus.append(m)
+                noteSigned(signer, height: p.height)
+                if forward { forConsensus.append(m) }
             case .vote(let v):
-                guard v.validator >= 0, v.validator < validators.count,
-                      signatures.verify(validators[v.validator].publicKey, v.signature, v.signingBytes(chainID: chainID)) else {
+                guard let (signer, forward) = signer(at: v.height, index: v.validator, rules),
+                      signatures.verify(signer.publicKey, v.signature, v.signingBytes(chainID: chainID)) else {
                     rejected += 1; continue
                 }
-                noteSigned(validator: v.validator, height: v.height)
-                forConsensus.append(m)
+                noteSigned(signer, height: v.height)
+                if forward { forConsensus.append(m) }
             case .transactions(let txs):
                 rejected += admit(txs, relay: false).filter { if case .failure = $0 { return true }; return false }.count
             }
@@ -50,9 +51,22 @@ extension Node {
         return rejected
     }
 
+    /// Who signed a message of `height` as validator `index`, and whether consensus can use it. The rules at the
+    /// tip know the sets of the tip and the two heights after it: those messages are checked exactly and the
+    /// current and next heights' go to consensus. A message from further ahead is checked against the newest set
+    /// known — a hint that this node is behind (`CatchUpStatus`), never an input to consensus; older ones are
+    /// ignored. Nil when the index is not in that set.
+    func signer(at height: UInt64, index: Int, _ rules: ChainRules) -> (Validator, forward: Bool)? {
+        guard height >= rules.tip, index >= 0 else { return nil }
+        let exact = rules.validators(at: height)
+        let set = exact ?? rules.schedule.current
+        guard index < set.count else { return nil }
+        return (set[index], exact != nil && height > rules.tip)
+    }
+
     /// A verified signature of `validator` at `height`: that validator committed `height − 1`.
-    func noteSigned(validator: Int, height: UInt64) {
-        catchUp.signed(validator: validator, height: height)
-        if height > 0 { gossip?.noteVerified(name: validators[validator].name, height: height - 1) }
+    func noteSigned(_ validator: Validator, height: UInt64) {
+        catchUp.signed(key: validator.publicKey, height: height)
+        if height > 0 { gossip?.noteVerified(name: validator.name, height: height - 1) }
     }
 }

@@ -121,7 +121,8 @@ extension Node {
         guard let (h, r) = pendingValue, h == driver.core.height, r == driver.core.round, let key else { return }
         let pending = mempool.count
         let sinceLast = Date().timeIntervalSince(lastBlockCommittedAt) * 1000
-        let c = genesis.consensus
+        let rules = rules.withLock { $0 }
+        let c = rules.parameters
         // Round 0 only: in later rounds the others are already waiting for us.
         let waitFor: Double = r > 0 ? 0
             : pending == 0 ? Double(c.emptyBlockIntervalMs) - sinceLast
@@ -132,7 +133,8 @@ extension Node {
         }
         pendingValue = nil
         let tip = store.tip
-        let candidates = mempool.peek(max: genesis.consensus.maxBlockTransactions)
+        let candidates = mempool.peek(max: c.maxBlockTransactions)
+        guard rules.tip == tip.height, let signers = rules.validators(at: h), let next = rules.validators(at: h + 1) else { return }
         // Admission checks "committed?" against a read snapshot, so a transaction whose block committed while its
         // batch was being admitted can sit in the pool after the commit removed it: it leaves here.
         let committed: [Hash]
@@ -154,7 +156,7 @@ extension Node {
             chainID: chainID, height: h, time: max(now, tip.time + 1), previousBlockHash: tip.blockHash,
             lastCommitHash: Block.commitHash(lastCommit),
             txRoot: Merkle.root(leaves: entries.map { Block.txLeaf(hash: $0.hash, signature: $0.tx.signature) }),
-            resultsHash: Hash.zero, stateRoot: Hash.zero, validatorsHash: validators.hash, nextValidatorsHash: validators.hash,
+            resultsHash: Hash.zero, stateRoot: Hash.zero, validatorsHash: signers.hash, nextValidatorsHash: next.hash,
             proposer: key.publicKey), transactions: entries.map(\.tx), lastCommit: lastCommit)
         // Execute before proposing: the header carries the state and outcomes after this block.
         let exec: BlockExecution
@@ -189,7 +191,7 @@ extension Node {
             let maxTime = Int64(Date().timeIntervalSince1970 * 1000) + 30_000
             let tip = store.tip
             try store.read { v in
-                try blockValidator.validate(block, tip: tip, previous: nil, isCommitted: { v.isCommitted($0) },
+                try blockValidator.validate(block, tip: tip, rules: rules.withLock { $0 }, isCommitted: { v.isCommitted($0) },
                                             isVerified: { mempool.contains($0) }, maxTime: maxTime, signatures: signatures)
             }
             // Immediate execution: the header must carry what running the block here gives.
@@ -242,15 +244,39 @@ extension Node {
         mempool.remove(hashes)
         committedHeight.store(block.height, ordering: .releasing)
         commits.notify(hashes)
-        metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt), validators: validators)
+        // The block's last commit is the certificate of the height before, signed by that height's set.
+        if let signers = rules.withLock({ $0 }).validators(at: block.height - 1) {
+            metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt), validators: signers)
+        }
         lastBlockCommittedAt = Date()
         blocks = blocks.filter { $0.value.height > block.height }
         executions.removeAll()
         ownMessages.removeAll()
         pendingValue = nil
         logger.debug("consensus", "committed", height: block.height, ["txs": "\(block.transactions.count)", "hash": block.hash.short])
-        feed(.startHeight(block.height + 1))
+        startHeight(after: block.height)
         return true
+    }
+
+    /// Reads the rules of the state just committed (who signs the next heights, the parameters) and begins the
+    /// next height with them. If the store cannot be read, it tries again a second later: a height begun with
+    /// rules that may be stale could count the wrong set's votes.
+    func startHeight(after committed: UInt64) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard store.tip.height == committed, driver.core.height <= committed, !stopped, !halted else { return }
+        let next: ChainRules
+        do { next = try applier.rules() } catch {
+            storageError(error, "reading the validator sets and parameters", height: committed)
+            queue.asyncAfter(deadline: .now() + 1) { [self] in startHeight(after: committed) }
+            return
+        }
+        let before = rules.withLock { r in defer { r = next }; return r }
+        if before.schedule != next.schedule {
+            catchUp.setValidators(next.nextHeight.current)
+            logger.info("governance", "validator sets: \(next.nextHeight.current.hash.short) signs height \(committed + 1), \(next.nextHeight.next.hash.short) height \(committed + 2)", height: committed)
+        }
+        if before.parameters != next.parameters { driver.setTimeouts(TimeoutParameters(next.parameters)) }
+        feed(.startHeight(committed + 1, validators: next.nextHeight))
     }
 
     /// Every second, re-send this node's messages for the current height and the votes it holds, so that progress

@@ -18,8 +18,9 @@ public final class Node: @unchecked Sendable {
     public let genesis: Genesis
     public let chainID: String
     let key: PrivateKey?
-    let validators: ValidatorSet
-    let myIndex: Int?
+    /// Who signs the next heights and the consensus parameters, as the committed state at the tip says (set at
+    /// start and after every commit, on `queue`; read from any thread).
+    let rules: Mutex<ChainRules>
     let store: ChainStore
     let application: Application
     /// The one way blocks are committed (decided here, or fetched by catch-up).
@@ -86,8 +87,6 @@ public final class Node: @unchecked Sendable {
         let chainID = genesis.chainID
         self.chainID = chainID
         requestVerifier = RequestVerifier(chainID: chainID)
-        let validators = genesis.validatorSet
-        self.validators = validators
         let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
         self.key = key
         if config.tlsEnabled {
@@ -100,7 +99,6 @@ public final class Node: @unchecked Sendable {
             client = HTTPClient()
         }
         sessions = SessionVerifier(chainID: chainID, nodeKey: key)
-        myIndex = key.flatMap { validators.index(of: $0.publicKey) }
         let application = LedgerApplication(chainID: chainID)
         self.application = application
         let signatures = SignatureCache(chainID: chainID)
@@ -108,7 +106,6 @@ public final class Node: @unchecked Sendable {
         var limits = MempoolLimits()
         if let m = config.mempoolMaxTransactions { limits.maxTransactions = m }
         mempool = Mempool(limits: limits)
-        catchUp = CatchUpStatus(validators: validators)
         let c = genesis.consensus
         // A block is due at least every empty-block interval; allow several missed rounds before calling it a stall.
         health = NodeHealth(stallSeconds: max(30, Double(5 * (c.emptyBlockIntervalMs + c.timeoutProposeMs)) / 1000))
@@ -116,8 +113,7 @@ public final class Node: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
         let store = try ChainStore(path: home.databasePath)
         self.store = store
-        applier = BlockApplier(chainID: chainID, validators: validators, maxTransactions: genesis.consensus.maxBlockTransactions,
-                               application: application, store: store, signatures: signatures)
+        applier = BlockApplier(chainID: chainID, application: application, store: store, signatures: signatures)
         let g = try applier.executor.genesisState(genesis)
         try store.open(genesis: genesis, initialWrites: g.writes, initialTree: g.tree)
         committedHeight.store(store.tip.height, ordering: .releasing)
@@ -126,12 +122,20 @@ public final class Node: @unchecked Sendable {
         let tipHeight = store.tip.height
         try store.verifyStoredBlocks(from: tipHeight > Node.startupCheckBlocks ? tipHeight - Node.startupCheckBlocks + 1 : 1, through: tipHeight)
 
-        driver = ConsensusDriver(validators: validators, me: myIndex, timeouts: TimeoutParameters(
-            proposeMs: c.timeoutProposeMs, proposeDeltaMs: c.timeoutProposeDeltaMs,
-            prevoteMs: c.timeoutPrevoteMs, prevoteDeltaMs: c.timeoutPrevoteDeltaMs,
-            precommitMs: c.timeoutPrecommitMs, precommitDeltaMs: c.timeoutPrecommitDeltaMs))
+        let rules = try applier.rules()
+        self.rules = Mutex(rules)
+        catchUp = CatchUpStatus(validators: rules.nextHeight.current)
+        driver = ConsensusDriver(identity: key?.publicKey, validators: rules.nextHeight.current,
+                                 timeouts: TimeoutParameters(rules.parameters))
         gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
                         height: { [store] in store.tip.height })
+    }
+
+    /// This node's index in the set that signs the next height; nil when it does not sign it (an observer).
+    var myIndex: Int? {
+        guard let key else { return nil }
+        let r = rules.withLock { $0 }
+        return r.validators(at: r.tip + 1)?.index(of: key.publicKey)
     }
 
     var peerList: [PeerInfo] {
@@ -170,7 +174,7 @@ public final class Node: @unchecked Sendable {
         queue.sync {
             for b in held { blocks[b.hash] = b }
             booted = true
-            feed(.restart(stored, height: tip.height + 1, holding: Set(held.map(\.hash))))
+            feed(.restart(stored, height: tip.height + 1, holding: Set(held.map(\.hash)), validators: rules.withLock { $0 }.nextHeight))
         }
         server?.start()
         gossip.start()
