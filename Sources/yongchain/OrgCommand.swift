@@ -18,6 +18,13 @@ enum OrgCommand {
         node's config.json and compose.yaml (one node, published on the port of its genesis address, on every
         interface or only IP with --bind; image localhost/yongchain:local unless --image), hands node.key to the
         container's user (uid 10001) when run as root, and prints the command that starts the node.
+    yongchain org join --home DIR --genesis FILE --peer URL [--peer URL ...] [--listen HOST:PORT] [--tls on|off] [--output json]
+        For an organisation joining a running consortium, after `org init`: writes into DIR the consortium's own
+        genesis (the file every member started from: a joiner never makes a new one) and config.json naming the
+        peers it catches up from (URLs of running members; each is asked for its chain id). The node starts as an
+        observer: it catches up from genesis and follows the chain, and it signs blocks from the height at which a
+        governance vote gives it power (docs/governance.md, "A bank joins"). --listen defaults to the port of
+        the card's address on every interface; --tls defaults to on.
     Example:
       yongchain org init --home bank-x --name bank-x --role bank --address http://127.0.0.1:27001
       yongchain genesis assemble --chain-id city-1 --time 1700000000000 --out bank-x-genesis.json bank-x/member.json
@@ -30,11 +37,12 @@ enum OrgCommand {
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        guard let sub = argv.first else { throw UsageError("org needs 'init' or 'bundle'") }
+        guard let sub = argv.first else { throw UsageError("org needs 'init', 'bundle' or 'join'") }
         let rest = Array(argv.dropFirst())
         switch sub {
         case "init": try initOrg(try Args(rest, valued: ["home", "name", "role", "address", "authorities", "power", "output"]))
         case "bundle": try bundle(try Args(rest, valued: ["home", "genesis", "image", "bind", "output"]))
+        case "join": try join(try Args(rest, valued: ["home", "genesis", "peer", "listen", "tls", "output"]))
         default: throw UsageError("unknown org subcommand '\(sub)'")
         }
     }
@@ -128,6 +136,63 @@ enum OrgCommand {
             print("start it with: podman-compose -p yongchain-\(me.name) -f \(home)/compose.yaml up -d     (or: docker compose -f \(home)/compose.yaml up -d)")
         }
         if let warning { printErr(warning) }
+    }
+
+    static func join(_ a: Args) throws {
+        let home = try a.require("home")
+        let genesisPath = try a.require("genesis")
+        let peers = a.values("peer")
+        guard !peers.isEmpty else { throw UsageError("--peer: at least one running member's URL to catch up from") }
+        for p in peers where MemberCard.addressProblem(p) != nil {
+            throw UsageError("--peer: \(p): \(MemberCard.addressProblem(p)!)")
+        }
+        let tls: Bool
+        switch a.value("tls") ?? "on" {
+        case "on": tls = true
+        case "off": tls = false
+        case let v: throw UsageError("--tls: on or off, not '\(v)'")
+        }
+        let genesis = try GenesisFile.load(path: genesisPath)
+        let key = try KeyFile.read(home + "/node.key")
+        let card = try MemberCard.load(home + "/member.json")
+        guard card.publicKey == key.publicKey.text else {
+            throw CommandFailed("\(home)/member.json is not the card of \(home)/node.key", code: "MEMBER_CARD_INVALID")
+        }
+        if let o = genesis.organization(for: key.publicKey) {
+            throw CommandFailed("\(genesisPath) already lists this key as \(o.name): a founding member uses `org bundle`", code: "ORG_IN_GENESIS")
+        }
+        guard let port = card.address.split(separator: ":").last.flatMap({ UInt16($0.split(separator: "/").first ?? "") }) else {
+            throw CommandFailed("\(home)/member.json: the address \(card.address) has no port", code: "MEMBER_CARD_INVALID")
+        }
+        let listen = a.value("listen") ?? "0.0.0.0:\(port)"
+        guard NodeConfig.split(listen) != nil else { throw UsageError("--listen: HOST:PORT, not '\(listen)'") }
+        // Each peer says which chain it runs: a claim, but a wrong URL or a wrong genesis file shows here, before
+        // the node spends its first start failing to catch up.
+        var reached: [String] = []
+        for p in peers {
+            if let r = try? CLITLS.client(for: p, genesisPath: genesisPath).send("GET", url: p + "/v1/status", timeout: 5), r.status == 200,
+               let status = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any], let chain = status["chainId"] as? String {
+                guard chain == genesis.chainID else {
+                    throw CommandFailed("\(p) runs chain \(chain), not \(genesisPath)'s \(genesis.chainID)", code: "GENESIS_MISMATCH")
+                }
+                reached.append(p)
+            }
+        }
+        let target = home + "/genesis.json"
+        if FileManager.default.fileExists(atPath: target), try GenesisFile.load(path: target).hash != genesis.hash {
+            throw CommandFailed("\(target) is another chain's genesis; move it away first", code: "GENESIS_MISMATCH")
+        }
+        try GenesisFile.write(genesis, path: target)
+        try NodeConfig(moniker: card.name, listen: listen, peers: peers, tls: tls).write(path: home + "/config.json")
+        let next = "a member proposes: yongchain governance propose member-add --card \(home)/member.json; the validators vote"
+        if a.value("output") == "json" {
+            print(try AppCLI.jsonText(["name": card.name, "genesisHash": genesis.hash.hex, "listen": listen, "peers": peers,
+                                       "peersReached": reached, "start": "yongchain node run --home \(home)", "next": next]))
+            return
+        }
+        print("\(card.name) joins \(genesis.chainID) (genesis \(genesis.hash.short)) in \(home): config.json listens on \(listen), catches up from \(peers.joined(separator: ", ")) (\(reached.count) answered)")
+        print("start it with: yongchain node run --home \(home)   (an observer until voted in)")
+        print("then \(next)")
     }
 
     /// One node's compose file. Paths are relative to the file, so the home directory can live anywhere.

