@@ -73,6 +73,23 @@ public protocol Application: Sendable {
     /// Every validator set the chain has had, with the first height each signed (genesis's from 1), oldest
     /// first: what `/v1/validators?height=` answers and the validator-set changes a proof bundle carries.
     func validatorSetHistory(state: StateReader) throws -> [(from: UInt64, set: ValidatorSet)]
+    /// The member organisations in `state` with their nodes' addresses: whom a node gossips to and whose node
+    /// keys its TLS accepts. Genesis's members until governance changes them.
+    func memberNodes(state: StateReader) throws -> [MemberNode]
     /// The consensus parameters in force after `state`: genesis's until governance changes them.
     func consensusParameters(state: StateReader) throws -> ConsensusParameters
+}
+
+/// A member organisation's node, as committed state lists it.
+public struct MemberNode: Sendable, Equatable {
+    public let name: String
+    public let publicKey: PublicKey
+    /// The node's base URL (`http://` or `https://`).
+    public let address: String
+
+    public init(name: String, publicKey: PublicKey, address: String) {
+        self.name = name
+        self.publicKey = publicKey
+        self.address = address
+    }
 }

@@ -34,13 +34,15 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
                                     policy: PeerPolicy(certificateRequired: false, accept: acceptPeer))
     }
 
-    /// A client transport: presents `identity` if given (a node), and accepts a server only if it presents a
-    /// certificate over a key `acceptPeer` accepts.
-    public static func client(identity: TLSIdentity?, acceptPeer: @escaping @Sendable ([UInt8]) -> Bool) throws
-        -> OpenSSLTransport
+    /// A client transport: presents `identity` if given (a node) — at each handshake only while
+    /// `presentIdentity` says so, when given (a node presents its key once the consortium admits it: servers refuse
+    /// a key they do not accept) — and accepts a server only if it presents a certificate over a key `acceptPeer`
+    /// accepts.
+    public static func client(identity: TLSIdentity?, presentIdentity: (@Sendable () -> Bool)? = nil,
+                              acceptPeer: @escaping @Sendable ([UInt8]) -> Bool) throws -> OpenSSLTransport
     {
         try OpenSSLTransport(isServer: false, identity: identity,
-                             policy: PeerPolicy(certificateRequired: true, accept: acceptPeer))
+                             policy: PeerPolicy(certificateRequired: true, accept: acceptPeer, present: presentIdentity))
     }
 
     /// Signature algorithms in the server's order of preference: Ed25519 first (the node key), then what an
@@ -88,6 +90,7 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
         // The verify callback finds the policy through the context's application data; `self` keeps it alive.
         SSL_CTX_set_ex_data(context, 0, Unmanaged.passUnretained(policy).toOpaque())
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, verifyPeer)
+        if !isServer, identity != nil, policy.present != nil { SSL_CTX_set_cert_cb(context, chooseClientCertificate, nil) }
     }
 
     /// OpenSSL writes to its socket with `send(..., 0)`, so a peer that resets the connection mid-write would raise
@@ -112,11 +115,23 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
 final class PeerPolicy: Sendable {
     let certificateRequired: Bool
     let accept: @Sendable ([UInt8]) -> Bool
+    /// A client's choice, per handshake, to present its certificate (nil: always, when it has one).
+    let present: (@Sendable () -> Bool)?
 
-    init(certificateRequired: Bool, accept: @escaping @Sendable ([UInt8]) -> Bool) {
+    init(certificateRequired: Bool, accept: @escaping @Sendable ([UInt8]) -> Bool, present: (@Sendable () -> Bool)? = nil) {
         self.certificateRequired = certificateRequired
         self.accept = accept
+        self.present = present
     }
+}
+
+/// A client's certificate callback (OpenSSL calls it when a server asks for a certificate): clears this
+/// connection's certificate while the policy says not to present it, so the handshake goes on without one.
+private let chooseClientCertificate: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Int32 = { ssl, _ in
+    guard let ssl, let context = SSL_get_SSL_CTX(ssl), let box = SSL_CTX_get_ex_data(context, 0) else { return 1 }
+    let policy = Unmanaged<PeerPolicy>.fromOpaque(box).takeUnretainedValue()
+    if let present = policy.present, !present() { SSL_certs_clear(ssl) }
+    return 1
 }
 
 /// OpenSSL's certificate check, replaced: only the leaf (depth 0) is looked at, and only its key. Rejections are

@@ -61,13 +61,34 @@ final class Gossip: @unchecked Sendable {
         self.heightProvider = height
     }
 
+    private var started = false
+
     func start() {
-        for i in peers.indices {
-            let t = Thread { [self] in self.run(peer: i) }
-            t.name = "gossip-\(peers[i].name)"
-            t.start()
-            threads.append(t)
-        }
+        cond.lock()
+        started = true
+        let count = peers.count
+        cond.unlock()
+        for i in 0..<count { startSender(i) }
+    }
+
+    private func startSender(_ i: Int) {
+        let t = Thread { [self] in self.run(peer: i) }
+        t.name = "gossip-\(lock.withLock { peers[i].name })"
+        t.start()
+        lock.withLock { threads.append(t) }
+    }
+
+    /// Adds a peer that is not known yet (by URL): a member governance admitted, whose node this one now pushes
+    /// gossip to. A member that leaves is kept until restart (its node follows as an observer, or is gone and
+    /// costs one failing sender).
+    func add(_ p: PeerInfo) {
+        cond.lock()
+        guard lock.withLock({ !peers.contains { $0.url == p.url } }) else { cond.unlock(); return }
+        queues.append([])
+        let i = lock.withLock { peers.append(p); return peers.count - 1 }
+        let run = started && running
+        cond.unlock()
+        if run { startSender(i) }
     }
 
     func stop() {

@@ -276,6 +276,7 @@ extension Node {
             logger.info("governance", "validator sets: \(next.nextHeight.current.hash.short) signs height \(committed + 1), \(next.nextHeight.next.hash.short) height \(committed + 2)", height: committed)
         }
         if before.parameters != next.parameters { driver.setTimeouts(TimeoutParameters(next.parameters)) }
+        refreshMembers()
         feed(.startHeight(committed + 1, validators: next.nextHeight))
     }
 

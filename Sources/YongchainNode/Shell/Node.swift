@@ -21,6 +21,8 @@ public final class Node: @unchecked Sendable {
     /// Who signs the next heights and the consensus parameters, as the committed state at the tip says (set at
     /// start and after every commit, on `queue`; read from any thread).
     let rules: Mutex<ChainRules>
+    /// The members as the committed state lists them (`refreshMembers`); empty until first read.
+    let members = Mutex<[MemberNode]>([])
     let store: ChainStore
     let application: Application
     /// The one way blocks are committed (decided here, or fetched by catch-up).
@@ -129,6 +131,7 @@ public final class Node: @unchecked Sendable {
                                  timeouts: TimeoutParameters(rules.parameters))
         gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
                         height: { [store] in store.tip.height })
+        refreshMembers()
     }
 
     /// This node's index in the set that signs the next height; nil when it does not sign it (an observer).
@@ -272,4 +275,34 @@ final class CommitNotifier: @unchecked Sendable {
 extension Node {
     /// Governance proposals open for votes at the tip (nil if the store cannot be read).
     func openProposals() -> Int? { nil }
+
+    /// Takes the member list of the committed state (at start and after each commit): members admitted by
+    /// governance become gossip peers, and TLS accepts exactly the members' node keys (a removed member's
+    /// handshakes fail from then on).
+    func refreshMembers() {
+        let list: [MemberNode]
+        do { list = try store.read { try application.memberNodes(state: $0) } } catch {
+            storageError(error, "reading the member list")
+            return
+        }
+        let before = members.withLock { $0 }
+        guard !list.isEmpty, list != before else { return }
+        members.withLock { $0 = list }
+        let own = key?.publicKey
+        if let own, list.contains(where: { $0.publicKey == own }), !before.contains(where: { $0.publicKey == own }), genesis.organization(for: own) == nil {
+            // Admitted: connections opened without this node's certificate would keep its gossip refused.
+            client.closeIdleConnections()
+            logger.info("governance", "this node's key is now a member's: it presents its certificate to peers")
+        }
+        for m in list where m.publicKey != key?.publicKey && m.name != config.moniker {
+            if let (h, p) = Node.hostPort(url: m.address) { gossip?.add(PeerInfo(name: m.name, url: m.address, host: h, port: p)) }
+        }
+        tls?.setMemberKeys(Set(list.map(\.publicKey.bytes)))
+    }
+
+    /// Whether `key` is a member's key in the committed state (genesis's members before the first read).
+    func isMember(_ key: PublicKey) -> Bool {
+        let list = members.withLock { $0 }
+        return list.isEmpty ? genesis.organization(for: key) != nil : list.contains { $0.publicKey == key }
+    }
 }

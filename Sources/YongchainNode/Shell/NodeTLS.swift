@@ -13,7 +13,8 @@ import YongchainHTTP
 ///
 /// A node whose key is no member's (an observer) serves TLS with its `node.key` if it has one (so banks can pin
 /// it), or else a key made for this run; it connects to members like a bank, without a certificate (members
-/// would refuse its key), so it catches up but cannot push gossip.
+/// would refuse its key), so it catches up but cannot push gossip — until governance admits its key: from then on
+/// its handshakes present the certificate (`presentIdentity`).
 final class NodeTLS: Sendable {
     let identity: TLSIdentity
     let serverTransport: OpenSSLTransport
@@ -60,8 +61,11 @@ final class NodeTLS: Sendable {
             identity = try TLSIdentity.selfSigned(privateKeyPEM: serving.pemPKCS8(), commonName: moniker)
             serverTransport = try OpenSSLTransport.server(identity: identity, webIdentity: webIdentity,
                                                           acceptPeer: { members.contains($0) })
-            let isMember = key.map { members.contains($0.publicKey.bytes) } ?? false
-            clientTransport = try OpenSSLTransport.client(identity: isMember ? identity : nil,
+            // Presented only while this node's key is a member's: a joining organisation's node catches up like
+            // a bank, and presents its key (so members take its gossip) from the commit that admits it.
+            let own = key?.publicKey.bytes
+            clientTransport = try OpenSSLTransport.client(identity: own == nil ? nil : identity,
+                                                          presentIdentity: { own.map { members.contains($0) } ?? false },
                                                           acceptPeer: { members.contains($0) })
         } catch let e as HTTPError {
             throw NodeError(code: NodeCode.tlsSetupFailed, message: e.message)
