@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+import YongchainNode
+
+extension EndToEnd {
+    /// Governance on a live chain with real processes, driven through the CLI and HTTP API only (issue 13): while
+    /// transactions flow, a fifth organisation joins as an observer and is voted in as a validator, an original
+    /// validator is voted out and keeps following, and a member's key is rotated; no fork, no acknowledged
+    /// transaction lost, and `verify chain` passes on every node from genesis across the changes.
+    @Suite struct Governance {
+        /// A steady stream of enterprise registrations through one node, each acknowledged only once committed.
+        final class Load: @unchecked Sendable {
+            private let lock = NSLock()
+            private var acknowledged: [String] = []
+            private var running = true
+            private var thread: Thread?
+
+            init(_ c: ClusterHarness, node: String, key: PrivateKey, chain: String) {
+                let t = Thread { [self] in
+                    var n = 0
+                    while lock.withLock({ running }) {
+                        n += 1
+                        let ent = try! PrivateKey.generate()
+                        guard let code = try? CreditCode(creditCode(5_000 + n)) else { continue }
+                        let tx = RegisterEnterprise(creditCode: code, name: "Exporter \(n)", publicKey: ent.publicKey)
+                            .transaction(key: key, nonce: UInt64(n), chainID: chain)
+                        let body = Array(try! JSONEncoder().encode(TransactionJSON(tx)))
+                        if let r = try? c.http.send("POST", url: node + "/v1/txs?wait=commit&timeoutMs=10000",
+                                                    headers: [("Content-Type", "application/json")], body: body, timeout: 15),
+                           r.status == 200, let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
+                           o["status"] as? String == "accepted", let hash = o["hash"] as? String {
+                            lock.withLock { acknowledged.append(hash) }
+                        }
+                        usleep(50_000)
+                    }
+                }
+                thread = t
+                t.start()
+            }
+
+            func stop() -> [String] {
+                lock.withLock { running = false }
+                usleep(1_200_000)  // the last request's wait ends within its timeout; what it acknowledges still counts
+                return lock.withLock { acknowledged }
+            }
+        }
+
+        static func json(_ text: String) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+        }
+
+        @Test func aBankJoinsAValidatorLeavesAndAKeyIsRotatedWhileTransactionsFlow() throws {
+            let c = try ClusterHarness(validators: 4, emptyBlockMs: 200)
+            try c.up()
+            let registry = c.url("registry")
+            let chain = try c.getJSON(registry + "/v1/status")["chainId"] as! String
+            let load = Load(c, node: c.url("trade-authority"), key: try KeyFile.read(c.key("trade-authority")), chain: chain)
+
+            func gov(_ args: [String], as member: String, at node: String? = nil) throws -> ClusterHarness.Result {
+                try c.cli(["governance"] + args + ["--key", c.key(member), "--node", node ?? c.url(member)])
+            }
+            /// The newest proposal's id, as the consortium's read route lists it.
+            func latestProposal() throws -> Int {
+                let r = try gov(["list", "--output", "json"], as: "registry")
+                let list = (Self.json(r.out)["proposals"] as? [[String: Any]]) ?? []
+                return try #require(list.compactMap { $0["id"] as? Int }.max(), "no proposal listed: \(r.out) \(r.err)")
+            }
+            func proposal(_ id: Int) throws -> [String: Any] {
+                Self.json(try gov(["show", "\(id)", "--output", "json"], as: "registry").out)
+            }
+            /// Proposes (as `by`), then votes yes as each of `voters`; returns the id.
+            func decide(_ propose: [String], by: String, voters: [String]) throws -> Int {
+                let p = try gov(["propose"] + propose, as: by)
+                try #require(p.status == 0, "propose \(propose): \(p.out) \(p.err)")
+                let id = try latestProposal()
+                for v in voters {
+                    let r = try gov(["vote", "--proposal", "\(id)", "--approve"], as: v)
+                    try #require(r.status == 0, "\(v) votes on \(id): \(r.out) \(r.err)")
+                }
+                let shown = try proposal(id)
+                try #require(shown["status"] as? String == "passed", "proposal \(id): \(shown)")
+                return id
+            }
+            func validators(_ node: String) -> [String] {
+                ((try? c.getJSON(node + "/v1/validators"))?["validators"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            }
+
+            // 1. A fifth organisation makes its key and card on its own host, and the consortium admits it without
+            //    a vote of its own (power 0).
+            let port = c.basePort + 8
+            let home = c.dir + "/bank-e"
+            let joinerURL = "http://127.0.0.1:\(port)"
+            let made = try c.cli(["org", "init", "--home", home, "--name", "bank-e", "--role", "bank", "--address", joinerURL, "--power", "0"])
+            try #require(made.status == 0, "\(made.err)")
+            _ = try gov(["propose", "member-add", "--card", home + "/member.json"], as: "registry")
+            let admit = try latestProposal()
+            // Keys of the cluster's validators (registry, trade-authority, bank-a, bank-b); bank-e is not a voter.
+            for v in ["registry", "trade-authority", "bank-a"] {
+                let r = try gov(["vote", "--proposal", "\(admit)", "--approve"], as: v)
+                try #require(r.status == 0, "\(v): \(r.out) \(r.err)")
+            }
+            #expect(try proposal(admit)["status"] as? String == "passed")
+
+            // 2. Its node is made from the consortium's genesis and a running peer, and catches up as an observer.
+            let joined = try c.cli(["org", "join", "--home", home, "--genesis", c.genesisPath, "--peer", registry,
+                                    "--listen", "127.0.0.1:\(port)", "--tls", "off", "--output", "json"])
+            try #require(joined.status == 0, "\(joined.out) \(joined.err)")
+            #expect((Self.json(joined.out)["peersReached"] as? [String]) == [registry])
+            var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: c.dir + "/cluster.json"))) as! [String: Any]
+            manifest["nodes"] = (manifest["nodes"] as! [[String: Any]]) + [["name": "bank-e", "home": home, "url": joinerURL, "validator": false]]
+            try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: c.dir + "/cluster.json"))
+            let up = try c.cli(["cluster", "up", "--dir", c.dir, "--only", "bank-e"])
+            try #require(up.status == 0, "\(up.out) \(up.err)")
+            let joinerHeight = { ((try? c.getJSON(joinerURL + "/v1/status"))?["height"] as? Int) ?? -1 }
+            #expect(c.eventually(60) { joinerHeight() >= c.height("registry") - 1 && joinerHeight() > 0 }, "bank-e catches up: \(joinerHeight()) vs \(c.height("registry"))")
+            #expect(try c.getJSON(joinerURL + "/v1/status")["validatorIndex"] is NSNull, "an observer until voted in")
+            let closed = try gov(["vote", "--proposal", "\(admit)", "--approve"], as: "bank-a")
+            #expect(closed.status == 1 && closed.err.contains("PROPOSAL_CLOSED"), "a decided proposal takes no more votes: \(closed.err)")
+
+            // 3. Voted in as a validator: it signs from two heights after the deciding block, and its precommits
+            //    appear in commit certificates. Before that it is a member but no voter: its own vote is refused.
+            let promote = try gov(["propose", "set-power", "--name", "bank-e", "--power", "1"], as: "bank-a")
+            try #require(promote.status == 0, "\(promote.err)")
+            let promotion = try latestProposal()
+            let notVoter = try gov(["vote", "--proposal", "\(promotion)", "--approve"], as: "bank-e", at: registry)
+            #expect(notVoter.status == 1 && notVoter.err.contains("NOT_A_VOTER"), "\(notVoter.err)")
+            for v in ["registry", "trade-authority", "bank-a"] {
+                let r = try gov(["vote", "--proposal", "\(promotion)", "--approve"], as: v)
+                try #require(r.status == 0, "\(v): \(r.out) \(r.err)")
+            }
+            #expect(try proposal(promotion)["status"] as? String == "passed")
+            #expect(c.eventually(30) { validators(registry).contains("bank-e") && validators(registry).count == 5 }, "\(validators(registry))")
+            let signedByJoiner = {
+                ((try? c.getJSON(registry + "/v1/validators"))?["validators"] as? [[String: Any]] ?? [])
+                    .first { $0["name"] as? String == "bank-e" }?["lastSignedHeight"] as? Int
+            }
+            #expect(c.eventually(30) { signedByJoiner() != nil }, "bank-e's precommit in a certificate")
+            #expect(c.eventually(10) { (try? c.getJSON(joinerURL + "/v1/status"))?["validatorIndex"] as? Int != nil })
+
+            // A non-voter's vote on an open proposal is refused; a change that would move a third of the power at
+            // once is refused at proposal time.
+            let tooMuch = try gov(["propose", "set-power", "--name", "bank-a", "--power", "3"], as: "bank-a")
+            #expect(tooMuch.status == 1 && tooMuch.err.contains("WOULD_BREAK_QUORUM"), "\(tooMuch.out) \(tooMuch.err)")
+
+            // 4. An original validator is voted out (now 4 of the 5 voters must agree) and keeps following.
+            _ = try decide(["set-power", "--name", "bank-b", "--power", "0"], by: "registry",
+                           voters: ["registry", "trade-authority", "bank-a", "bank-e"])
+            let open = try gov(["propose", "member-remove", "--name", "bank-e", "--description", "left open"], as: "registry")
+            #expect(open.status == 0, "\(open.err)")
+            let pending = try latestProposal()
+            #expect(c.eventually(30) { !validators(registry).contains("bank-b") && validators(registry).count == 4 }, "\(validators(registry))")
+            let outAt = c.height("bank-b")
+            #expect(c.eventually(30) { c.height("bank-b") >= outAt + 5 }, "bank-b keeps following as an observer")
+            #expect(try c.getJSON(c.url("bank-b") + "/v1/status")["validatorIndex"] is NSNull)
+            let outsider = try gov(["vote", "--proposal", "\(pending)", "--reject"], as: "bank-b", at: registry)
+            #expect(outsider.status == 1 && outsider.err.contains("NOT_A_VOTER"), "bank-b was not a voter of a proposal made after it left: \(outsider.err)")
+
+            // 5. bank-b rotates its key (proposed with its old key); from then on the old key is refused.
+            let newKey = c.dir + "/bank-b-new.key"
+            #expect(try c.cli(["keys", "new", "--out", newKey]).status == 0)
+            _ = try decide(["rotate-key", "--name", "bank-b", "--new-key", newKey], by: "bank-b",
+                           voters: ["registry", "trade-authority", "bank-a", "bank-e"])
+            let old = try gov(["propose", "member-remove", "--name", "nobody"], as: "bank-b", at: registry)
+            #expect(old.status == 1 && old.err.contains("KEY_REVOKED"), "the old key's next transaction: \(old.err)")
+            let fresh = try c.cli(["governance", "propose", "member-remove", "--name", "nobody", "--key", newKey, "--node", registry])
+            #expect(!fresh.err.contains("KEY_REVOKED") && fresh.err.contains("UNKNOWN_MEMBER"), "the new key is bank-b's: \(fresh.err)")
+
+            // 6. No fork, nothing acknowledged lost, every chain verifies from genesis across the changes.
+            let acknowledged = load.stop()
+            #expect(acknowledged.count > 20, "transactions flowed throughout: \(acknowledged.count)")
+            let urls = c.nodes.map(\.url) + [joinerURL]
+            let top = c.height("registry")
+            #expect(c.eventually(30) { urls.allSatisfy { u in ((try? c.getJSON(u + "/v1/status"))?["height"] as? Int ?? 0) >= top } })
+            for h in 1...top {
+                let hashes = Set(urls.compactMap { u in (try? c.getJSON(u + "/v1/blocks/\(h)"))?["hash"] as? String })
+                #expect(hashes.count == 1, "height \(h): \(hashes)")
+            }
+            for hash in acknowledged {
+                for u in urls {
+                    let r = try c.http.send("GET", url: u + "/v1/txs/\(hash)", timeout: 5)
+                    #expect(r.status == 200 && Self.json(String(decoding: r.body, as: UTF8.self))["status"] as? String != "pending", "\(hash) at \(u)")
+                }
+            }
+            for home in c.nodes.map({ "\(c.dir)/\($0.name)" }) + [home] {
+                let v = try c.cli(["verify", "chain", "--home", home])
+                #expect(v.status == 0, "verify chain \(home): \(v.out) \(v.err)")
+            }
+            _ = try? c.cli(["cluster", "down", "--dir", c.dir])
+        }
+    }
+}
