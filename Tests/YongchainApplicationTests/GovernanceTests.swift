@@ -36,6 +36,7 @@ import YongchainCrypto
         #expect(f.proposal(add)?.effectiveHeight == f.height + 1, "a member without power changes no set")
         #expect(f.schedule.current.count == 4 && f.schedule.previous == nil)
         #expect(Governance.members(f.state).map(\.name) == ["Bank A", "Bank B", "Bank E", "Real Estate Centre", "Trade Authority"])
+        #expect(Governance.members(StateOverlay(base: f.state)).count == 5, "through an overlay too, as a handler would read")
 
         let up = f.propose(.setPower(name: "Bank E", power: 1), by: f.bankB)
         f.approve(up, by: [f.trade, f.realEstate, f.bankA])
@@ -315,6 +316,8 @@ import YongchainCrypto
         var bad = ConsensusParameters()
         bad.maxBlockTransactions = 0
         #expect(code(f, .setParameters(bad)) == Codes.invalidField)
+        let refusal = f.submit(ProposeGovernance(action: .setParameters(bad), description: ""), by: f.bankA)
+        #expect(refusal.message.hasPrefix("action.parameters.maxBlockTransactions:"), "\(refusal.message)")
         #expect(code(f, .setRules(GovernanceRules(thresholdNumerator: 1, thresholdDenominator: 3, votingPeriodMs: 1000, proposers: .members))) == Codes.invalidField)
         #expect(code(f, .setRules(GovernanceRules(thresholdNumerator: 2, thresholdDenominator: 3, votingPeriodMs: 999, proposers: .members))) == Codes.invalidField)
         #expect(Governance.nextID(f.state) == 1)

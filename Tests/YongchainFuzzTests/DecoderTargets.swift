@@ -122,6 +122,11 @@ enum DecoderTargets {
             canonical(PropertyStatus.self, []),
             canonical(Seizure.self, []),
             canonical(DeclarationRecord.self, []),
+            canonical(GovernanceProposal.self, []),
+            canonical(GovernanceAction.self, FuzzWorld.payloads.compactMap { try? ProposeGovernance(canonical: $0.body) }.map(\.action.canonicalBytes)),
+            canonical(Revocation.self, [Revocation(name: "bank-b", height: 9, reason: .forced, replacedBy: FuzzWorld.stranger.publicKey).canonicalBytes,
+                                        Revocation(name: "bank-b", height: 9, reason: .removed, replacedBy: nil).canonicalBytes]),
+            canonical(GovernanceRules.self, [GovernanceRules().canonicalBytes]),
         ]
         // Every transaction type through its handler: the payload decoder, the admission check on an empty state,
         // and canonical → JSON → canonical.

@@ -7,7 +7,7 @@ import YongchainCrypto
 public enum Governance {
     /// Every current member, sorted by name.
     public static func members(_ state: StateReader) -> [Member] {
-        state.scan(prefix: StateKey.memberPrefix, after: nil, limit: Int.max)
+        state.scan(prefix: StateKey.memberPrefix, after: nil, limit: GovernanceLimits.maxMembersListed)
             .compactMap { try? Member(canonical: $0.value) }
             .sorted { $0.name < $1.name }
     }
