@@ -171,6 +171,21 @@ class Contract:
         self.case("GET", "/v1/trade/enterprises/{code}/queries", queries, 403, key=bank)
         self.case("GET", "/v1/trade/enterprises/{code}/queries", queries + "?limit=x", 400, key=enterprise)
 
+        # Governance: a proposal (the default rules, which always apply), then its reads.
+        rules = {"thresholdNumerator": 2, "thresholdDenominator": 3, "votingPeriodMs": 604800000, "proposers": "members"}
+        propose, _ = yc.sign_transaction(bank, f.chain, "governance.propose",
+                                         {"action": {"type": "rules.set", "rules": rules}, "description": "contract check"})
+        self.case("POST", "/v1/txs", "/v1/txs?wait=commit&timeoutMs=20000", 200, body=propose)
+        proposals = self.case("GET", "/v1/governance/proposals", "/v1/governance/proposals?status=open&limit=10", 200, key=bank)
+        ids_open = [p["id"] for p in ((proposals or {}).get("result") or {}).get("proposals", [])]
+        self.check_extra(len(ids_open) >= 1, "the committed proposal is listed as open: %s" % ids_open)
+        first = ids_open[0] if ids_open else 1
+        self.case("GET", "/v1/governance/proposals", "/v1/governance/proposals?status=maybe", 400, key=bank)
+        self.case("GET", "/v1/governance/proposals", "/v1/governance/proposals", 401)
+        self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/%d" % first, 200, key=registry)
+        self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/99999999", 404, key=bank)
+        self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/x", 400, key=bank)
+
         # A documented path, asked with a method it does not list.
         status, answer = self.call("DELETE", "/v1/validators")
         self.check_extra(status == 405 and (answer or {}).get("error", {}).get("code") == "METHOD_NOT_ALLOWED", "DELETE /v1/validators -> %s" % status)

@@ -119,6 +119,42 @@ def _owner(w, o):
     w.key(o["publicKey"])
 
 
+_PARAMETERS = ("timeoutProposeMs", "timeoutProposeDeltaMs", "timeoutPrevoteMs", "timeoutPrevoteDeltaMs", "timeoutPrecommitMs",
+               "timeoutPrecommitDeltaMs", "emptyBlockIntervalMs", "minBlockIntervalMs", "maxBlockTransactions")
+
+
+def _action(w, a):
+    """A governance action (docs/governance.md): str(type), then its fields."""
+    kind = a["type"]
+    w.str(kind)
+    if kind == "member.add":
+        w.str(a["name"])
+        w.str(a["role"])
+        w.list(a.get("authorities", []), lambda w, x: w.str(x))
+        w.key(a["publicKey"])
+        w.str(a["address"])
+        w.u64(a["power"])
+    elif kind == "member.remove":
+        w.str(a["name"])
+    elif kind == "member.rotateKey":
+        w.str(a["name"])
+        w.key(a["newPublicKey"])
+    elif kind == "validator.setPower":
+        w.str(a["name"])
+        w.u64(a["power"])
+    elif kind == "parameters.set":
+        for field in _PARAMETERS:
+            w.i64(a["parameters"][field])
+    elif kind == "rules.set":
+        r = a["rules"]
+        w.u64(r["thresholdNumerator"])
+        w.u64(r["thresholdDenominator"])
+        w.i64(r["votingPeriodMs"])
+        w.str(r["proposers"])
+    else:
+        raise ValueError("unknown governance action %r" % kind)
+
+
 BODIES = {
     "property.register": lambda w, b: (w.str(b["unitNumber"]), w.str(b["titleCertificateNumber"]),
                                        w.list(b["owners"], _owner), w.u64(b["area"]), w.str(b["use"])),
@@ -137,6 +173,8 @@ BODIES = {
     "authorization.grant": lambda w, b: (w.key(b["bank"]), w.i64(b["expiresAt"])),
     "authorization.revoke": lambda w, b: w.key(b["bank"]),
     "creditQuery.record": lambda w, b: (w.str(b["enterprise"]), w.str(b["purpose"])),
+    "governance.propose": lambda w, b: (_action(w, b["action"]), w.str(b["description"])),
+    "governance.vote": lambda w, b: (w.u64(b["proposal"]), w.u8(1 if b["approve"] else 0)),
 }
 
 
@@ -294,6 +332,10 @@ def check_vectors(path, key_class):
             for d in t["body"]["declarations"]:
                 if d["number"] in held:
                     expect("commitment of %s" % d["number"], commitment(held[d["number"]]), d["commitment"])
+    for a in doc.get("governanceActions", []):
+        w = Writer()
+        _action(w, a["json"])
+        expect("governance action %s" % a["type"], bytes(w.out).hex(), a["bytesHex"])
     for f in failures:
         print("MISMATCH " + f)
     print("%d transaction types, %d consents checked with the %s backend: %s"
@@ -448,6 +490,22 @@ class Flow:
         self.check(len(record.get("financings", [])) == 1 and totals and totals[0].get("outstanding") == 180000,
                    "credit record shows the financing and its repayment: %s" % totals)
         self.submit(enterprise, "authorization.revoke", {"bank": self.bank.public_text})
+
+        # Governance (docs/governance.md): propose the default rules (passing them changes nothing), vote, read back.
+        rules = {"thresholdNumerator": 2, "thresholdDenominator": 3, "votingPeriodMs": 604800000, "proposers": "members"}
+        self.submit(self.bank, "governance.propose", {"action": {"type": "rules.set", "rules": rules}, "description": "independent client"})
+        listed = self.read(self.bank, "/v1/governance/proposals?status=open&limit=200").get("proposals", [])
+        self.check(bool(listed), "the new proposal is listed as open")
+        proposal = listed[-1] if listed else {"id": 1, "voters": []}
+        voters = {v["publicKey"] for v in proposal.get("voters", [])}
+        for k in (self.registry, self.authority, self.bank):
+            if k.public_text in voters:
+                self.submit(k, "governance.vote", {"proposal": proposal["id"], "approve": True})
+        after = self.read(self.registry, "/v1/governance/proposals/%d" % proposal["id"])
+        power = sum(v["power"] for v in proposal.get("voters", []) if v["publicKey"] in
+                    {self.registry.public_text, self.authority.public_text, self.bank.public_text})
+        if proposal.get("voters") and power * 3 > after.get("totalPower", 0) * 2:
+            self.check(after.get("status") == "passed" and after.get("outcome", {}).get("code") == "OK", "the proposal passed: %s" % after)
         print("%d passed, %d failed" % (self.passed, self.failed))
         return self.failed == 0
 

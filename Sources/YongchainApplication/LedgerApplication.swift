@@ -8,7 +8,7 @@ public struct LedgerApplication: Application {
     /// Every transaction type the chain understands. Each area adds its handlers in its own file.
     static let handlers: [String: TxHandler] = {
         var all: [String: TxHandler] = [:]
-        for h in Identity.handlers + Mortgage.handlers + Trade.handlers {
+        for h in Identity.handlers + Mortgage.handlers + Trade.handlers + Governance.handlers {
             precondition(all[h.type] == nil, "transaction type \(h.type) registered twice")
             all[h.type] = h
         }
@@ -39,9 +39,12 @@ public struct LedgerApplication: Application {
     public func initialize(genesis: Genesis, state: StateOverlay) throws {
         for o in genesis.organizations {
             guard let key = o.key else { throw GenesisError(field: "publicKey", message: "invalid key for \(o.name)") }
-            let member = Member(name: o.name, role: o.role, authorities: o.authorities.sorted { $0.rawValue < $1.rawValue }, publicKey: key)
+            let member = Member(name: o.name, role: o.role, authorities: o.authorities.sorted { $0.rawValue < $1.rawValue }, publicKey: key,
+                                address: o.address)
             state.set(StateKey.member(key), member.canonicalBytes)
+            state.set(StateKey.memberName(o.name), Array(key.text.utf8))
         }
+        state.set(StateKey.governanceRules, genesis.governanceRules.canonicalBytes)
         LedgerApplication.write(ValidatorSchedule(genesis: genesis.validatorSet), state: state)
         state.set(StateKey.consensusParameters, genesis.consensus.canonicalBytes)
         state.commitTransaction()
@@ -51,6 +54,7 @@ public struct LedgerApplication: Application {
         guard let h = LedgerApplication.handlers[tx.type] else {
             return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
         }
+        if let r = Governance.refuseRevoked(tx.signer, state) { return r }
         if let r = h.check(tx, state) { return r }
         guard let chainID, let admit = h.admit else { return nil }
         return admit(tx, chainID, state)
@@ -60,6 +64,8 @@ public struct LedgerApplication: Application {
         guard let h = LedgerApplication.handlers[tx.type] else {
             return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
         }
+        // A removed or replaced key signs nothing new, whatever the type (what it signed before stays history).
+        if let r = Governance.refuseRevoked(tx.signer, state) { return r }
         return h.execute(tx, context, state)
     }
 }

@@ -11,6 +11,11 @@ import YongchainCrypto
 ///                    ‖ i64(timeoutProposeMs) ‖ i64(timeoutProposeDeltaMs) ‖ i64(timeoutPrevoteMs)
 ///                    ‖ i64(timeoutPrevoteDeltaMs) ‖ i64(timeoutPrecommitMs) ‖ i64(timeoutPrecommitDeltaMs)
 ///                    ‖ i64(emptyBlockIntervalMs) ‖ i64(minBlockIntervalMs) ‖ i64(maxBlockTransactions)
+///                    [‖ u8(1) ‖ u64(thresholdNumerator) ‖ u64(thresholdDenominator) ‖ i64(votingPeriodMs) ‖ str(proposers)]
+///
+/// The bracketed tail is present only when the genesis has a `governance` object: a genesis without one has exactly
+/// the bytes (and so the hash) it had before governance existed, and one with it — even set to the defaults — has
+/// a different identity. Decoding reads the tail when bytes remain after the consensus parameters.
 ///
 /// in `CanonicalWriter`'s encoding (big-endian fixed-width integers; `str` and `list` are a `UInt32` length or
 /// count, then the UTF-8 bytes or the items). Every field is in it, in the order and spelling the genesis holds
@@ -43,6 +48,10 @@ extension Genesis: CanonicalCodable {
             w.u64(o.power)
         }
         w.item(consensus)
+        if let governance {
+            w.u8(1)
+            w.item(governance)
+        }
     }
 
     public init(from r: inout CanonicalReader) throws {
@@ -77,7 +86,12 @@ extension Genesis: CanonicalCodable {
         c.emptyBlockIntervalMs = try int("consensus.emptyBlockIntervalMs")
         c.minBlockIntervalMs = try int("consensus.minBlockIntervalMs")
         c.maxBlockTransactions = try int("consensus.maxBlockTransactions")
-        self.init(chainID: chainID, genesisTime: genesisTime, organizations: organizations, consensus: c)
+        var governance: GovernanceRules?
+        if r.remaining > 0 {
+            guard try r.u8("governance") == 1 else { throw EncodingError.invalid("governance", "expected the tag 1") }
+            governance = try r.item()
+        }
+        self.init(chainID: chainID, genesisTime: genesisTime, organizations: organizations, consensus: c, governance: governance)
     }
 }
 

@@ -121,17 +121,26 @@ public struct Genesis: Sendable, Codable, Equatable {
     public var genesisTime: Int64
     public var organizations: [Organization]
     public var consensus: ConsensusParameters
+    /// The consortium's voting rules; nil (absent from the file) means `GovernanceRules()`'s defaults. Only a
+    /// genesis that sets it carries it in its identity (`Genesis+Canonical.swift`), so older genesis files keep
+    /// their hash.
+    public var governance: GovernanceRules?
 
-    public init(chainID: String, genesisTime: Int64, organizations: [Organization], consensus: ConsensusParameters = .init()) {
+    public init(chainID: String, genesisTime: Int64, organizations: [Organization], consensus: ConsensusParameters = .init(),
+                governance: GovernanceRules? = nil) {
         self.chainID = chainID
         self.genesisTime = genesisTime
         self.organizations = organizations
         self.consensus = consensus
+        self.governance = governance
     }
 
     enum CodingKeys: String, CodingKey {
-        case chainID = "chainId", genesisTime, organizations, consensus
+        case chainID = "chainId", genesisTime, organizations, consensus, governance
     }
+
+    /// The rules in force at genesis: the file's, or the defaults.
+    public var governanceRules: GovernanceRules { governance ?? GovernanceRules() }
 
     /// Largest voting power of one organisation: with at most 1,000 organisations the total stays far from
     /// overflowing the quorum arithmetic (`totalPower * 2`).
@@ -169,6 +178,7 @@ public struct Genesis: Sendable, Codable, Equatable {
             throw GenesisError(field: "organizations[\(i)].power", message: "0 to \(Genesis.maxPower)")
         }
         try consensus.validate()
+        try governance?.validate()
     }
 
     public var validatorSet: ValidatorSet {

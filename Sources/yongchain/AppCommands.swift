@@ -248,7 +248,16 @@ enum AppCLI {
         let name: String
         let usage: String
         let options: Set<String>
+        /// Options that take no value (`--approve`).
+        var switches: Set<String> = []
         let run: (Args, Context) throws -> Void
+
+        /// This subcommand, also accepting the value-less options `names`.
+        func withSwitches(_ names: Set<String>) -> Sub {
+            var s = self
+            s.switches = names
+            return s
+        }
 
         /// A transaction whose JSON body comes from `build` (or `--json`).
         static func tx(_ name: String, _ type: String, _ usage: String, _ options: Set<String>,
@@ -367,7 +376,7 @@ enum AppCLI {
             throw UsageError("unknown \(group) subcommand '\(name)' (\(subs.map(\.name).joined(separator: ", ")))")
         }
         if CLI.wantsHelp(argv) { print("yongchain \(group) \(sub.name) \(sub.usage)\n      common: --key FILE --node URL --chain-id ID --json BODY|@FILE --output text|json --min-height H"); return }
-        let a = try Args(Array(argv.dropFirst()), valued: sub.options.union(common))
+        let a = try Args(Array(argv.dropFirst()), valued: sub.options.union(common), switches: sub.switches)
         guard ["text", "json"].contains(a.value("output") ?? "text") else { throw UsageError("--output: text or json") }
         try sub.run(a, Context(a))
     }

@@ -22,6 +22,7 @@ enum CLI {
       tx sign|submit|show ...        sign a transaction (sign: print only); send one, or one signed elsewhere; look one up
       property ... | mortgage ...    real-estate registration and mortgages (yongchain mortgage --help)
       trade ...                      cross-border trade finance (yongchain trade --help)
+      governance propose|vote|list|show   members, keys, validators and parameters, by the consortium's vote
       demo [--exit]                  a local 4-validator cluster running both applications' flows
       bench                          load generator: throughput, latency, CPU and memory (release build)
       backup | restore               consistent online backup of a node's database, and restoring it
@@ -45,6 +46,7 @@ enum CLI {
         case "property": try PropertyCommand.run(rest)
         case "mortgage": try MortgageCommand.run(rest)
         case "trade": try TradeCommand.run(rest)
+        case "governance": try GovernanceCommand.run(rest)
         case "demo": try DemoCommand.run(rest)
         case "bench": try BenchCommand.run(rest)
         case "backup": try BackupCommand.run(rest)

@@ -46,7 +46,11 @@ import YongchainCrypto
             ("authorization.grant", GrantAuthorization(bank: key(4).publicKey, expiresAt: 1_700_000_000_000)),
             ("authorization.revoke", RevokeAuthorization(bank: key(4).publicKey)),
             ("creditQuery.record", RecordCreditQuery(enterprise: exporter, purpose: "pre-loan review 贷前审查")),
-            ("Member", Member(name: "Bank A", role: .bank, authorities: [], publicKey: key(3).publicKey)),
+            ("governance.propose", ProposeGovernance(action: .addMember(NewMember(name: "Bank E", role: .bank, publicKey: key(5).publicKey,
+                                                                                  address: "https://bank-e.example:26601", power: 0)),
+                                                     description: "admit Bank E")),
+            ("governance.vote", VoteGovernance(proposal: 7, approve: true)),
+            ("Member", Member(name: "Bank A", role: .bank, authorities: [], publicKey: key(3).publicKey, address: "http://10.0.0.3:26601")),
             ("Enterprise", Enterprise(creditCode: exporter, name: "Exporter X Ltd", publicKey: key(21).publicKey, registeredAt: 7)),
             ("PrecheckRequest", PrecheckRequest(declarations: [PrecheckItem(number: fields.number, fields: fields)])),
         ]
@@ -68,7 +72,9 @@ import YongchainCrypto
         "authorization.grant": #"{"bank":"ed25519:ca93ac1705187071d67b83c7ff0efe8108e8ec4530575d7726879333dbdabe7c","expiresAt":1700000000000}"#,
         "authorization.revoke": #"{"bank":"ed25519:ca93ac1705187071d67b83c7ff0efe8108e8ec4530575d7726879333dbdabe7c"}"#,
         "creditQuery.record": #"{"enterprise":"91310000MA1FL0001R","purpose":"pre-loan review 贷前审查"}"#,
-        "Member": #"{"authorities":[],"name":"Bank A","publicKey":"ed25519:ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1","role":"bank"}"#,
+        "governance.propose": #"{"action":{"address":"https://bank-e.example:26601","authorities":[],"name":"Bank E","power":0,"publicKey":"ed25519:6e7a1cdd29b0b78fd13af4c5598feff4ef2a97166e3ca6f2e4fbfccd80505bf1","role":"bank","type":"member.add"},"description":"admit Bank E"}"#,
+        "governance.vote": #"{"approve":true,"proposal":7}"#,
+        "Member": #"{"address":"http://10.0.0.3:26601","authorities":[],"name":"Bank A","publicKey":"ed25519:ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1","role":"bank"}"#,
         "Enterprise": #"{"creditCode":"91310000MA1FL0001R","name":"Exporter X Ltd","publicKey":"ed25519:d54207da194977dcf46adbfec2bc2e75b52d5a8a42184fedfdc00024f0e3e8da","registeredAt":7}"#,
         "PrecheckRequest": #"{"declarations":[{"fields":{"amount":{"currency":"CNY","minorUnits":100000},"documentDigest":"25d40f166e90efee3b28aac28c1d706bc076641a2bf4d0233f4ab55e9c09bc94","exportDate":20200315,"exporter":"91310000MA1FL0001R","number":"223120200000000001"},"number":"223120200000000001"}]}"#,
     ]
@@ -77,7 +83,8 @@ import YongchainCrypto
         let samples = try Self.samples()
         #expect(Set(samples.map(\.0)) == Set(Self.golden.keys))
         for (name, value) in samples {
-            #expect(String(decoding: try SortedJSON.encode(value), as: UTF8.self) == Self.golden[name], "\(name)")
+            let json = String(decoding: try SortedJSON.encode(value), as: UTF8.self)
+            #expect(json == Self.golden[name], "\(name): \(json)")
         }
     }
 

@@ -104,8 +104,8 @@ enum DecoderTargets {
                 GossipReply.height(b) == nil ? .refused : .decoded
             },
             canonical(RecordedAt.self, [RecordedAt(height: 5, time: 1_700_000_000_000).canonicalBytes]),
-            canonical(Member.self, [Member(name: "bank-a", role: .bank, authorities: [], publicKey: FuzzWorld.bankA.publicKey).canonicalBytes,
-                                    Member(name: "registry", role: .registry, authorities: [.realEstate, .trade], publicKey: FuzzWorld.registry.publicKey).canonicalBytes]),
+            canonical(Member.self, [Member(name: "bank-a", role: .bank, authorities: [], publicKey: FuzzWorld.bankA.publicKey, address: "http://127.0.0.1:26601").canonicalBytes,
+                                    Member(name: "registry", role: .registry, authorities: [.realEstate, .trade], publicKey: FuzzWorld.registry.publicKey, address: "https://registry.example:26601").canonicalBytes]),
             canonical(Enterprise.self, [enterprise.canonicalBytes]),
             canonical(DeclarationFields.self, enc(fields)),
             canonical(PublishedDeclaration.self, enc(fields.map(PublishedDeclaration.init))),
@@ -122,6 +122,11 @@ enum DecoderTargets {
             canonical(PropertyStatus.self, []),
             canonical(Seizure.self, []),
             canonical(DeclarationRecord.self, []),
+            canonical(GovernanceProposal.self, []),
+            canonical(GovernanceAction.self, FuzzWorld.payloads.compactMap { try? ProposeGovernance(canonical: $0.body) }.map(\.action.canonicalBytes)),
+            canonical(Revocation.self, [Revocation(name: "bank-b", height: 9, reason: .forced, replacedBy: FuzzWorld.stranger.publicKey).canonicalBytes,
+                                        Revocation(name: "bank-b", height: 9, reason: .removed, replacedBy: nil).canonicalBytes]),
+            canonical(GovernanceRules.self, [GovernanceRules().canonicalBytes]),
         ]
         // Every transaction type through its handler: the payload decoder, the admission check on an empty state,
         // and canonical → JSON → canonical.

@@ -80,6 +80,9 @@ enum FuzzWorld {
             p(RejectMortgage(applicationId: app, reason: "the title is encumbered"), registry),
             p(DischargeMortgage(applicationId: app), bankA),
             p(RegisterDischarge(applicationId: app), registry),
+            p(ProposeGovernance(action: .addMember(NewMember(name: "fuzz-bank", role: .bank, publicKey: stranger.publicKey,
+                                                             address: "http://127.0.0.1:26699", power: 0)), description: "fuzz 模糊"), bankA),
+            p(VoteGovernance(proposal: 1, approve: true), registry),
         ]
     }
 

@@ -132,6 +132,16 @@ enum RouteCatalog {
             if rng.chance(0.2) { q.append(("after", "00000000000000000001")) }
             return request("GET", "/v1/trade/enterprises/\(FuzzWorld.exporter.value)/queries", q)
         },
+        RouteSeed(method: "GET", template: "/v1/governance/proposals", callers: [registry, bankA, bankB]) { _, rng in
+            var q: [(String, String?)] = []
+            if rng.chance(0.4) { q.append(("status", rng.pick(["open", "passed", "rejected", "failed", "expired"]))) }
+            if rng.chance(0.4) { q.append(("limit", String(rng.int(1...200)))) }
+            if rng.chance(0.2) { q.append(("after", String(rng.int(0...10)))) }
+            return request("GET", "/v1/governance/proposals", q)
+        },
+        RouteSeed(method: "GET", template: "/v1/governance/proposals/{id}", callers: [registry, bankA, bankB]) { _, rng in
+            request("GET", "/v1/governance/proposals/\(rng.int(1...10))")
+        },
     ]
 
     /// The seeds a run uses: all, or those FUZZ_ROUTES names. An entry equal to a template selects that route

@@ -65,7 +65,8 @@ extension LedgerApplication {
 
 extension LedgerApplication {
     public func memberNodes(state: StateReader) throws -> [MemberNode] {
-        // Until governance records addresses in member records, the members are genesis's (read by the node).
-        []
+        let members = Governance.members(state)
+        try state.checkReads()
+        return members.map { MemberNode(name: $0.name, publicKey: $0.publicKey, address: $0.address) }
     }
 }

@@ -1,27 +1,36 @@
 import YongchainCore
 import YongchainCrypto
 
-/// A member organisation as recorded in state from genesis. A signer's role and authorities come only from here:
-/// nothing in a transaction body can claim a role.
+/// A member organisation as recorded in state: written from genesis, then added, removed and re-keyed by
+/// governance (docs/governance.md). A signer's role and authorities come only from here: nothing in a transaction
+/// body can claim a role. Stored under `member/<key>`, with `member-name/<name>` pointing at that key.
 public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
     public let name: String
     public let role: Role
     public let authorities: [Authority]
     public let publicKey: PublicKey
+    /// The member's node, as an http(s) base URL (genesis's `Organization.address`, or the `member.add` proposal's).
+    public let address: String
 
+    /// str(name) ‖ str(role) ‖ list(str(authority)) ‖ key(publicKey) ‖ str(address)
     public func encode(to w: inout CanonicalWriter) {
         w.string(name)
         w.string(role.rawValue)
         w.list(authorities) { $0.string($1.rawValue) }
         w.publicKey(publicKey)
+        w.string(address)
     }
 
-    public init(name: String, role: Role, authorities: [Authority], publicKey: PublicKey) {
+    public init(name: String, role: Role, authorities: [Authority], publicKey: PublicKey, address: String) {
         self.name = name
         self.role = role
         self.authorities = authorities
         self.publicKey = publicKey
+        self.address = address
     }
+
+    /// This member under a new key (a rotation): everything else stays.
+    func rekeyed(_ key: PublicKey) -> Member { Member(name: name, role: role, authorities: authorities, publicKey: key, address: address) }
 
     public init(from r: inout CanonicalReader) throws {
         name = try r.string("member.name")
@@ -32,6 +41,7 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
             return a
         }
         publicKey = try r.publicKey("member.publicKey")
+        address = try r.string("member.address", max: 1024)
     }
 
     /// The member that signed, or a rejection.

@@ -25,9 +25,9 @@ struct APIError: Error {
         var t: [String: Int] = [:]
         for c in [NodeCode.authRequired, NodeCode.authMalformed, NodeCode.authStale, NodeCode.authUnknownKey, NodeCode.authBadSignature, NodeCode.authReplayed,
                   NodeCode.authBadMac, NodeCode.authUnknownSession, NodeCode.authSessionExpired] { t[c] = 401 }
-        for c in [Codes.forbiddenRole, Codes.unknownSigner, Codes.Trade.notAuthorized, Codes.Trade.authorizationExpired,
+        for c in [Codes.forbiddenRole, Codes.unknownSigner, Codes.keyRevoked, Codes.Trade.notAuthorized, Codes.Trade.authorizationExpired,
                   Codes.Trade.queryExpired, NodeCode.peerNotAuthenticated] { t[c] = 403 }
-        for c in [NodeCode.notFound, Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise] { t[c] = 404 }
+        for c in [NodeCode.notFound, Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise, Codes.proposalNotFound] { t[c] = 404 }
         t[NodeCode.methodNotAllowed] = 405
         t[NodeCode.txAlreadyCommitted] = 409
         for c in [NodeCode.internalError, NodeCode.storageCorrupt] { t[c] = 500 }

@@ -27,6 +27,9 @@ struct AppRoutes {
             return (SessionAuth.path, try openSession(req))
         case ("POST", "trade") where p == ["precheck"]:
             return ("/v1/trade/precheck", try precheck(req))
+        case ("GET", "governance") where p.first == "proposals":
+            if p.count == 1 { return ("/v1/governance/proposals", try proposals(req)) }
+            if p.count == 2 { return ("/v1/governance/proposals/{id}", try proposal(req, p[1])) }
         case ("GET", "trade") where p.count == 3 && p[0] == "enterprises":
             if p[2] == "credit-record" { return ("/v1/trade/enterprises/{code}/credit-record", try creditRecord(req, p[1])) }
             if p[2] == "queries" { return ("/v1/trade/enterprises/{code}/queries", try creditQueries(req, p[1])) }
@@ -125,6 +128,41 @@ struct AppRoutes {
         let limit = try tradePageLimit(req)
         let query = try field("after") { try ProvableQuery.checkedCreditQueries(enterprise: code, after: req.query["after"], limit: limit) }
         return try ProvenAnswer.respond(query, prove: try ProvenAnswer.wanted(req), store: node.store, notFound: "")
+    }
+
+    // MARK: - Governance
+
+    /// The consortium's proposals, for its members: oldest first, `limit` per page, `nextAfter` the last id.
+    func proposals(_ req: HTTPRequest) throws -> HTTPResponse {
+        _ = try authenticate(req)
+        let status = req.query["status"]
+        if let status, ProposalStatus(rawValue: status) == nil {
+            throw invalid("status", "one of \(ProposalStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let after = try Parameter.optionalInteger(req, "after", in: UInt64(0)...UInt64.max, code: NodeCode.invalidField)
+        let limit = try Parameter.integer(req, "limit", in: 1...GovernanceLimits.maxPageSize, default: GovernanceLimits.defaultPageSize,
+                                          code: NodeCode.invalidField)
+        struct Page: Encodable {
+            let proposals: [ProposalView]
+            let nextAfter: String?
+        }
+        return try answer { v, tip in
+            let list = Governance.proposals(v, status: status, after: after, limit: limit, now: tip.time)
+            try v.checkReads()
+            return Page(proposals: list, nextAfter: list.count == limit ? list.last.map { String($0.id) } : nil)
+        }
+    }
+
+    /// One proposal; 404 PROPOSAL_NOT_FOUND if there is none with that id.
+    func proposal(_ req: HTTPRequest, _ idText: String) throws -> HTTPResponse {
+        _ = try authenticate(req)
+        let id = try Parameter.integer(idText, name: "id", in: UInt64(1)...UInt64.max, code: NodeCode.invalidField)
+        return try answer { v, tip in
+            let found = Governance.proposal(id: id, v, now: tip.time)
+            try v.checkReads()
+            guard let found else { throw APIError(Codes.proposalNotFound, "no proposal \(id)") }
+            return found
+        }
     }
 
     // MARK: - Sessions

@@ -1,0 +1,140 @@
+import YongchainCore
+import YongchainCrypto
+
+/// What a governance action changes, and whether it may: checked when it is proposed and again when it passes
+/// (something may have changed in between), against the state it will change. docs/governance.md, "Rules".
+///
+///  1. The members it names exist (UNKNOWN_MEMBER); a new name is free (NAME_IN_USE); a new key is nobody's
+///     (KEY_IN_USE) and was never revoked (KEY_REVOKED).
+///  2. If it changes the validator set: no other change is pending (VALIDATOR_CHANGE_PENDING); the new set is not
+///     empty, holds at most 1,000 validators, and the power it moves, times 3, is below the current set's total
+///     (WOULD_BREAK_QUORUM). Moved power: an added or removed validator's power, a rotated validator's power,
+///     |new − old| for a power change.
+///  3. Parameters and rules are range-checked (INVALID_FIELD) by the payload already.
+enum GovernanceEffects {
+    /// A checked action: what it will write.
+    struct Plan {
+        /// The member it concerns (the existing one; for `member.add`, the new one).
+        var member: Member?
+        /// The validator set from decided height + `ValidatorSchedule.delay`, if the action changes it.
+        var newSet: ValidatorSet?
+        var schedule: ValidatorSchedule
+    }
+
+    /// Steps 1 and 2 for `action` executing in block `height`.
+    static func plan(_ action: GovernanceAction, height: UInt64, _ state: StateReader) -> Result<Plan, TxResult> {
+        let schedule: ValidatorSchedule
+        do { schedule = try LedgerApplication().validatorSchedule(state: state) } catch {
+            return .failure(.reject(Codes.stateUnreadable, "the validator schedule cannot be read: \(error)"))
+        }
+        let current = schedule.current
+        var plan = Plan(member: nil, newSet: nil, schedule: schedule)
+        let moved: UInt64
+        var validators = current.validators
+
+        // 1. Members and keys.
+        switch action {
+        case .addMember(let m):
+            if state.get(StateKey.memberName(m.name)) != nil { return .failure(.reject(Codes.nameInUse, "a member is already named \(m.name)")) }
+            if let r = keyFree(m.publicKey, state) { return .failure(r) }
+            plan.member = m.member
+            guard m.power > 0 else { return .success(plan) }
+            validators.append(Validator(name: m.name, publicKey: m.publicKey, power: m.power))
+            moved = m.power
+        case .removeMember(let name):
+            guard let m = Governance.member(name: name, state) else { return .failure(unknown(name)) }
+            plan.member = m
+            guard let i = current.index(of: m.publicKey) else { return .success(plan) }
+            moved = validators.remove(at: i).power
+        case .rotateKey(let name, let key):
+            guard let m = Governance.member(name: name, state) else { return .failure(unknown(name)) }
+            guard key != m.publicKey else { return .failure(.reject(Codes.invalidField, "action.newPublicKey: that is already \(name)'s key")) }
+            if let r = keyFree(key, state) { return .failure(r) }
+            plan.member = m
+            guard let i = current.index(of: m.publicKey) else { return .success(plan) }
+            moved = validators[i].power
+            validators[i] = Validator(name: validators[i].name, publicKey: key, power: validators[i].power)
+        case .setPower(let name, let power):
+            guard let m = Governance.member(name: name, state) else { return .failure(unknown(name)) }
+            plan.member = m
+            if let i = current.index(of: m.publicKey) {
+                let old = validators[i].power
+                guard power != old else { return .failure(.reject(Codes.invalidField, "action.power: \(name)'s power is already \(power)")) }
+                moved = power > old ? power - old : old - power
+                if power == 0 { validators.remove(at: i) } else { validators[i] = Validator(name: validators[i].name, publicKey: m.publicKey, power: power) }
+            } else {
+                guard power > 0 else { return .failure(.reject(Codes.invalidField, "action.power: \(name) is not a validator; its power is already 0")) }
+                validators.append(Validator(name: m.name, publicKey: m.publicKey, power: power))
+                moved = power
+            }
+        case .setParameters, .setRules:
+            return .success(plan)
+        }
+
+        // 2. The validator set: one change at a time, never a third of the power at once.
+        // A new change only once the last one signs this very block: the rules read at any tip then know every
+        // set from the tip to two heights on (the previous set still signed the tip, docs/governance.md).
+        if schedule.isPending(at: height) {
+            return .failure(.reject(Codes.validatorChangePending,
+                                    "a validator-set change is already decided and takes effect at height \(schedule.from); propose again from then"))
+        }
+        guard !validators.isEmpty else { return .failure(.reject(Codes.wouldBreakQuorum, "the change would leave no validator")) }
+        guard validators.count <= ValidatorSet.maxValidators else {
+            return .failure(.reject(Codes.wouldBreakQuorum, "the change would make \(validators.count) validators; at most \(ValidatorSet.maxValidators)"))
+        }
+        guard moved * 3 < current.totalPower else {
+            return .failure(.reject(Codes.wouldBreakQuorum,
+                                    "the change moves \(moved) of the set's \(current.totalPower) voting power; less than a third (\(maxMove(current.totalPower)) at most) may change at once"))
+        }
+        plan.newSet = ValidatorSet(validators)
+        return .success(plan)
+    }
+
+    /// Applies a checked action in block `height`: members and keys, parameters and rules at once (they bite from
+    /// the next block), the validator set from `height + ValidatorSchedule.delay`. Returns the first height the
+    /// action is in force. `forced`: a rotation proposed by someone other than the member.
+    static func apply(_ action: GovernanceAction, _ plan: Plan, forced: Bool, height: UInt64, _ state: StateOverlay) -> UInt64 {
+        switch action {
+        case .addMember(let m):
+            state.set(StateKey.member(m.publicKey), m.member.canonicalBytes)
+            state.set(StateKey.memberName(m.name), Array(m.publicKey.text.utf8))
+        case .removeMember(let name):
+            let m = plan.member!
+            state.delete(StateKey.member(m.publicKey))
+            state.delete(StateKey.memberName(name))
+            state.set(StateKey.revoked(m.publicKey), Revocation(name: name, height: height, reason: .removed, replacedBy: nil).canonicalBytes)
+        case .rotateKey(let name, let key):
+            let m = plan.member!
+            state.delete(StateKey.member(m.publicKey))
+            state.set(StateKey.member(key), m.rekeyed(key).canonicalBytes)
+            state.set(StateKey.memberName(name), Array(key.text.utf8))
+            state.set(StateKey.revoked(m.publicKey),
+                      Revocation(name: name, height: height, reason: forced ? .forced : .rotated, replacedBy: key).canonicalBytes)
+        case .setPower:
+            break
+        case .setParameters(let p):
+            state.set(StateKey.consensusParameters, p.canonicalBytes)
+        case .setRules(let r):
+            state.set(StateKey.governanceRules, r.canonicalBytes)
+        }
+        guard let next = plan.newSet else { return height + 1 }
+        LedgerApplication.write(plan.schedule.changed(to: next, decidedAt: height), state: state)
+        return height + ValidatorSchedule.delay
+    }
+
+    /// The most power that may move at once out of `total`: the largest m with 3m < total.
+    static func maxMove(_ total: UInt64) -> UInt64 { total == 0 ? 0 : (total - 1) / 3 }
+
+    static func unknown(_ name: String) -> TxResult { .reject(Codes.unknownMember, "no member is named \(name)") }
+
+    /// Nil when `key` may become a member's key: no member or enterprise holds it and it was never revoked.
+    static func keyFree(_ key: PublicKey, _ state: StateReader) -> TxResult? {
+        if let rev = Governance.revocation(key, state) {
+            return .reject(Codes.keyRevoked, "\(key.keyID) was \(rev.name)'s key until height \(rev.height) (\(rev.reason.rawValue)); a revoked key never comes back")
+        }
+        if state.get(StateKey.member(key)) != nil || state.get(StateKey.enterpriseKey(key)) != nil {
+            return .reject(Codes.keyInUse, "that public key already belongs to another party")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,138 @@
+import YongchainCore
+import YongchainCrypto
+
+extension Governance {
+    static let handlers: [TxHandler] = [
+        .make(ProposeGovernance.self, check: { _, tx, state in
+            if case .failure(let r) = Member.signer(tx.signer, state) { return r }
+            return nil
+        }, execute: propose),
+
+        .make(VoteGovernance.self, check: { _, tx, state in
+            if case .failure(let r) = Member.signer(tx.signer, state) { return r }
+            return nil
+        }, execute: vote),
+    ]
+
+    /// KEY_REVOKED for a revoked signer, before any handler looks at the transaction.
+    static func refuseRevoked(_ key: PublicKey, _ state: StateReader) -> TxResult? {
+        guard let rev = revocation(key, state) else { return nil }
+        return .reject(Codes.keyRevoked,
+                       "the signing key \(key.keyID) was \(rev.name)'s and was revoked at height \(rev.height) (\(rev.reason.rawValue)); sign with the member's current key")
+    }
+
+    // MARK: governance.propose
+    //
+    //  1. The signer is a member (UNKNOWN_SIGNER; KEY_REVOKED before that).                      check
+    //  2. If the rules say `voters`, the signer is a validator of the next height (NOT_A_PROPOSER).
+    //  3. The action could be applied now (`GovernanceEffects.plan`: UNKNOWN_MEMBER, NAME_IN_USE, KEY_IN_USE,
+    //     KEY_REVOKED, VALIDATOR_CHANGE_PENDING, WOULD_BREAK_QUORUM, INVALID_FIELD).
+    //  4. The proposal gets the next id; its voters are the set signing height + 1, with their powers; its
+    //     threshold and deadline come from the rules now in force.
+
+    static func propose(_ p: ProposeGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+        guard case .success(let proposer) = Member.signer(tx.signer, state) else { return .reject(Codes.unknownSigner, "not a member") }
+        let schedule: ValidatorSchedule
+        do { schedule = try LedgerApplication().validatorSchedule(state: state) } catch {
+            return .reject(Codes.stateUnreadable, "the validator schedule cannot be read: \(error)")
+        }
+        let voterSet = schedule.set(at: ctx.height + 1)
+        let r = rules(state)
+        // 2.
+        if r.proposers == .voters, voterSet.index(of: tx.signer) == nil {
+            return .reject(Codes.notAProposer, "the rules let only validators propose, and \(proposer.name) is not one")
+        }
+        // 3.
+        if case .failure(let refusal) = GovernanceEffects.plan(p.action, height: ctx.height, state) { return refusal }
+        // 4.
+        let id = nextID(state)
+        let voters = voterSet.validators.map { ProposalVoter(name: $0.name, publicKey: $0.publicKey, power: $0.power) }
+        let proposal = GovernanceProposal(id: id, action: p.action, description: p.description, proposer: proposer, createdHeight: ctx.height,
+                                createdTime: ctx.time, rules: r, voters: voters)
+        proposal.save(state)
+        var w = CanonicalWriter()
+        w.u64(id + 1)
+        state.set(StateKey.governanceNextID, w.bytes)
+        return .ok
+    }
+
+    /// The id the next proposal gets: 1 on a new chain.
+    static func nextID(_ state: StateReader) -> UInt64 {
+        guard let bytes = state.get(StateKey.governanceNextID) else { return 1 }
+        var r = CanonicalReader(bytes)
+        return (try? r.u64("governance/next-id")) ?? 1
+    }
+
+    // MARK: governance.vote
+    //
+    //  1. The proposal exists (PROPOSAL_NOT_FOUND), is open (PROPOSAL_CLOSED) and its deadline has not passed
+    //     at this block's time (PROPOSAL_EXPIRED).
+    //  2. The signer is one of its voters: the key snapshotted at creation, or the current key of that member
+    //     after rotations (NOT_A_VOTER); it has not voted (ALREADY_VOTED).
+    //  3. The vote is recorded. If yes-power now passes the threshold, the action is applied in this transaction;
+    //     if applying is refused now (state changed since proposing), the proposal is `failed` with that code and
+    //     the vote itself still succeeds. If no-power now makes passing impossible, the proposal is `rejected`.
+
+    static func vote(_ p: VoteGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+        // 1.
+        guard var proposal = GovernanceProposal.load(p.proposal, state) else {
+            return .reject(Codes.proposalNotFound, "no proposal \(p.proposal)")
+        }
+        guard proposal.status == .open else {
+            return .reject(Codes.proposalClosed, "proposal \(p.proposal) is already \(proposal.status.rawValue) (at height \(proposal.decidedHeight))")
+        }
+        guard ctx.time <= proposal.deadline else {
+            return .reject(Codes.proposalExpired, "proposal \(p.proposal)'s voting period ended at \(proposal.deadline) (block time now \(ctx.time))")
+        }
+        // 2.
+        guard let voter = proposal.voters.first(where: { currentKey($0.publicKey, state) == tx.signer }) else {
+            return .reject(Codes.notAVoter, "the signer is not among proposal \(p.proposal)'s voters (the validators when it was created)")
+        }
+        guard !proposal.votes.contains(where: { $0.voter == voter.name }) else {
+            return .reject(Codes.alreadyVoted, "\(voter.name) has already voted on proposal \(p.proposal)")
+        }
+        // 3.
+        proposal.votes.append(ProposalVote(voter: voter.name, approve: p.approve, height: ctx.height))
+        if p.approve { proposal.yesPower += voter.power } else { proposal.noPower += voter.power }
+        let rules = GovernanceRules(thresholdNumerator: proposal.thresholdNumerator, thresholdDenominator: proposal.thresholdDenominator,
+                                    votingPeriodMs: GovernanceRules.minVotingPeriodMs, proposers: .members)
+        let total = proposal.totalPower
+        if rules.passes(yes: proposal.yesPower, total: total) {
+            proposal.decidedHeight = ctx.height
+            switch GovernanceEffects.plan(proposal.action, height: ctx.height, state) {
+            case .success(let plan):
+                let forced: Bool
+                if case .rotateKey(let name, _) = proposal.action { forced = proposal.proposerName != name } else { forced = false }
+                proposal.effectiveHeight = GovernanceEffects.apply(proposal.action, plan, forced: forced, height: ctx.height, state)
+                proposal.status = .passed
+                proposal.outcomeCode = TxResult.okCode
+                proposal.outcomeMessage = "passed with \(proposal.yesPower) of \(total) voting power; in force from height \(proposal.effectiveHeight)"
+            case .failure(let refusal):
+                proposal.status = .failed
+                proposal.outcomeCode = refusal.code
+                proposal.outcomeMessage = "passed with \(proposal.yesPower) of \(total) voting power, but could not be applied: \(refusal.message)"
+            }
+        } else if rules.blocks(no: proposal.noPower, total: total) {
+            proposal.decidedHeight = ctx.height
+            proposal.status = .rejected
+            proposal.outcomeCode = Codes.proposalRejected
+            proposal.outcomeMessage = "\(proposal.noPower) of \(total) voting power voted no: it can no longer pass"
+        }
+        proposal.save(state)
+        return .ok
+    }
+
+    /// The key a member holds now, starting from one it held: follows `replacedBy` through its rotations. A key
+    /// never revoked is its own current key; a removed member's key has none (nil).
+    static func currentKey(_ key: PublicKey, _ state: StateReader) -> PublicKey? {
+        var k = key
+        // Each hop is a passed rotation and a revoked key never comes back, so the chain ends; the bound is only
+        // a guard against a corrupt store.
+        for _ in 0..<10_000 {
+            guard let rev = revocation(k, state) else { return k }
+            guard let next = rev.replacedBy else { return nil }
+            k = next
+        }
+        return nil
+    }
+}

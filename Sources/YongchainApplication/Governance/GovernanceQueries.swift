@@ -1,0 +1,128 @@
+import YongchainCore
+import YongchainCrypto
+
+/// Consortium governance: members, keys and validators change by proposal and vote (docs/governance.md). The
+/// reads below are pure functions of committed state, for the node (peer lists, API authentication, the status
+/// page) and the API. Like every `StateReader` read, the caller MUST `checkReads()` before trusting an answer.
+public enum Governance {
+    /// Every current member, sorted by name.
+    public static func members(_ state: StateReader) -> [Member] {
+        state.scan(prefix: StateKey.memberPrefix, after: nil, limit: GovernanceLimits.maxMembersListed)
+            .compactMap { try? Member(canonical: $0.value) }
+            .sorted { $0.name < $1.name }
+    }
+
+    /// The member whose current key is `key`, if any.
+    public static func member(key: PublicKey, _ state: StateReader) -> Member? {
+        state.get(StateKey.member(key)).flatMap { try? Member(canonical: $0) }
+    }
+
+    /// The member named `name`, if any.
+    public static func member(name: String, _ state: StateReader) -> Member? {
+        guard let text = state.get(StateKey.memberName(name)), let key = PublicKey(text: String(decoding: text, as: UTF8.self)) else { return nil }
+        return member(key: key, state)
+    }
+
+    /// Whether `key` was a member's key and was removed or replaced: it signs nothing new.
+    public static func isRevoked(_ key: PublicKey, _ state: StateReader) -> Bool { state.get(StateKey.revoked(key)) != nil }
+
+    /// Why and when `key` was revoked, if it was.
+    public static func revocation(_ key: PublicKey, _ state: StateReader) -> Revocation? {
+        state.get(StateKey.revoked(key)).flatMap { try? Revocation(canonical: $0) }
+    }
+
+    /// The rules new proposals get: genesis's (or the defaults) until a `rules.set` passes.
+    public static func rules(_ state: StateReader) -> GovernanceRules {
+        state.get(StateKey.governanceRules).flatMap { try? GovernanceRules(canonical: $0) } ?? GovernanceRules()
+    }
+
+    /// Proposals in id order after id `after` (exclusive), at most `limit`, those with `status` only if given
+    /// (`open`, `passed`, `rejected`, `failed`, `expired`), their status as of block time `now` (the latest block's).
+    public static func proposals(_ state: StateReader, status: String?, after: UInt64?, limit: Int, now: Int64) -> [ProposalView] {
+        let wanted = status.flatMap(ProposalStatus.init(rawValue:))
+        if status != nil && wanted == nil { return [] }
+        var out: [ProposalView] = []
+        var cursor = after.map(StateKey.proposal)
+        let batch = max(1, min(limit, GovernanceLimits.maxPageSize))
+        while out.count < limit {
+            let page = state.scan(prefix: StateKey.proposalPrefix, after: cursor, limit: batch)
+            for e in page {
+                guard let p = try? GovernanceProposal(canonical: e.value) else { continue }
+                if wanted == nil || p.status(now: now) == wanted { out.append(ProposalView(p, now: now)) }
+                if out.count == limit { break }
+            }
+            guard page.count == batch, let last = page.last else { break }
+            cursor = last.key
+        }
+        return out
+    }
+
+    /// Proposal `id` as of block time `now`, or nil.
+    public static func proposal(id: UInt64, _ state: StateReader, now: Int64) -> ProposalView? {
+        GovernanceProposal.load(id, state).map { ProposalView($0, now: now) }
+    }
+}
+
+/// A proposal as the API and CLI show it (JSON). `status` is as of the block time the reader gave: an open
+/// proposal past its deadline shows `expired`.
+public struct ProposalView: Sendable, Equatable, Encodable {
+    public struct Proposer: Sendable, Equatable, Encodable {
+        public let name: String
+        public let publicKey: PublicKey
+    }
+
+    public struct Threshold: Sendable, Equatable, Encodable {
+        public let numerator: UInt64
+        public let denominator: UInt64
+    }
+
+    public struct Outcome: Sendable, Equatable, Encodable {
+        public let code: String
+        public let message: String
+    }
+
+    public let id: UInt64
+    public let action: GovernanceAction
+    public let description: String
+    public let proposer: Proposer
+    public let createdHeight: UInt64
+    public let createdTime: Int64
+    /// Votes are taken while block time ≤ deadline.
+    public let deadline: Int64
+    public let threshold: Threshold
+    public let voters: [ProposalVoter]
+    public let votes: [ProposalVote]
+    public let yesPower: UInt64
+    public let noPower: UInt64
+    public let totalPower: UInt64
+    public let status: ProposalStatus
+    /// Absent while open; PROPOSAL_EXPIRED once expired.
+    public let outcome: Outcome?
+    public let decidedHeight: UInt64?
+    /// The first height the action is in force, once passed.
+    public let effectiveHeight: UInt64?
+
+    init(_ p: GovernanceProposal, now: Int64) {
+        id = p.id
+        action = p.action
+        description = p.description
+        proposer = Proposer(name: p.proposerName, publicKey: p.proposerKey)
+        createdHeight = p.createdHeight
+        createdTime = p.createdTime
+        deadline = p.deadline
+        threshold = Threshold(numerator: p.thresholdNumerator, denominator: p.thresholdDenominator)
+        voters = p.voters
+        votes = p.votes
+        yesPower = p.yesPower
+        noPower = p.noPower
+        totalPower = p.totalPower
+        status = p.status(now: now)
+        switch status {
+        case .open: outcome = nil
+        case .expired: outcome = Outcome(code: Codes.proposalExpired, message: "the voting period ended at \(p.deadline) without the threshold being reached")
+        case .passed, .rejected, .failed: outcome = Outcome(code: p.outcomeCode, message: p.outcomeMessage)
+        }
+        decidedHeight = p.status == .open ? nil : p.decidedHeight
+        effectiveHeight = p.status == .passed ? p.effectiveHeight : nil
+    }
+}
