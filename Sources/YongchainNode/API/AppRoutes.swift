@@ -76,7 +76,7 @@ struct AppRoutes {
     func filings(_ req: HTTPRequest, _ keyText: String) throws -> HTTPResponse {
         let caller = try authenticate(req)
         guard let bank = PublicKey(text: keyText) else { throw invalid("key", "a public key like ed25519:<64 hex>") }
-        guard case .member(let org) = caller, org.publicKey == bank.text || org.holds(.realEstate) else {
+        guard case .member(let org) = caller, org.publicKey == bank || org.holds(.realEstate) else {
             throw APIError(Codes.forbiddenRole, "only the bank itself or the real-estate registry may list a bank's filings")
         }
         let limit = try Parameter.integer(req, "limit", in: 1...MortgageLimits.maxPageSize, default: MortgageLimits.defaultPageSize, code: NodeCode.invalidField)
@@ -101,7 +101,7 @@ struct AppRoutes {
     func creditRecord(_ req: HTTPRequest, _ codeText: String) throws -> HTTPResponse {
         let caller = try authenticate(req)
         let code = try field("code") { try CreditCode(codeText) }
-        guard case .member(let org) = caller, org.role == .bank, let bank = org.key else {
+        guard case .member(let org) = caller, org.role == .bank, case let bank = org.publicKey else {
             throw APIError(Codes.forbiddenRole, "only a bank that logged a credit query may read a credit record")
         }
         guard let text = req.query["queryId"] ?? req.query["query"] else { throw invalid("queryId", "required: the hash of your committed creditQuery.record") }
@@ -185,11 +185,11 @@ struct AppRoutes {
     // MARK: - Plumbing
 
     enum Caller {
-        case member(Organization)
+        case member(Member)
         case enterprise(Enterprise)
     }
 
-    /// The caller of a signed request or a session request: a member organisation (from genesis) or, where
+    /// The caller of a signed request or a session request: a member organisation (from committed state) or, where
     /// `enterprises`, a registered enterprise. Throws the 401 to answer otherwise.
     func authenticate(_ req: HTTPRequest, enterprises: Bool = false) throws -> Caller {
         try authenticateKey(req, enterprises: enterprises).caller
@@ -203,8 +203,10 @@ struct AppRoutes {
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         let allowed = enterprises ? "a member organisation or a registered enterprise" : "a member organisation"
         let isKnown = { (key: PublicKey) -> Bool in
-            if let org = node.genesis.organizations.first(where: { $0.publicKey == key.text }) {
-                caller = .member(org)
+            // Members as the committed state lists them: one admitted by governance is known, a removed or
+            // replaced key is not (its requests are refused like a stranger's).
+            if let m = try? node.store.read({ Governance.member(key: key, $0) }) {
+                caller = .member(m)
             } else if enterprises, let e = try? node.store.read({ Identity.enterprise(key: key, state: $0) }) {
                 caller = .enterprise(e)
             }
@@ -280,6 +282,6 @@ struct AppRoutes {
     }
 }
 
-extension Organization {
+extension Member {
     func holds(_ a: Authority) -> Bool { role == .registry && authorities.contains(a) }
 }
