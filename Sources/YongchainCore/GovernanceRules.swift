@@ -65,12 +65,27 @@ public struct GovernanceRules: Sendable, Codable, Equatable {
         }
     }
 
-    /// Whether `yes` of `total` power passes: yes × denominator > total × numerator.
-    public func passes(yes: UInt64, total: UInt64) -> Bool { yes * thresholdDenominator > total * thresholdNumerator }
+    /// Whether `yes` of `total` power passes under these rules' threshold.
+    public func passes(yes: UInt64, total: UInt64) -> Bool {
+        GovernanceRules.passes(yes: yes, total: total, numerator: thresholdNumerator, denominator: thresholdDenominator)
+    }
 
-    /// Whether `no` of `total` power makes passing impossible: even if every other voter said yes,
-    /// (total − no) × denominator ≤ total × numerator, i.e. no × denominator ≥ total × (denominator − numerator).
-    public func blocks(no: UInt64, total: UInt64) -> Bool { no * thresholdDenominator >= total * (thresholdDenominator - thresholdNumerator) }
+    /// Whether `no` of `total` power makes passing impossible under these rules' threshold.
+    public func blocks(no: UInt64, total: UInt64) -> Bool {
+        GovernanceRules.blocks(no: no, total: total, numerator: thresholdNumerator, denominator: thresholdDenominator)
+    }
+
+    /// yes × denominator > total × numerator: strictly more than numerator/denominator of the power. (Totals are at
+    /// most 1,000 × `Genesis.maxPower` and denominators at most 100: far from overflow.)
+    public static func passes(yes: UInt64, total: UInt64, numerator: UInt64, denominator: UInt64) -> Bool {
+        yes * denominator > total * numerator
+    }
+
+    /// Even if every other voter said yes, (total − no) × denominator ≤ total × numerator; that is,
+    /// no × denominator ≥ total × (denominator − numerator).
+    public static func blocks(no: UInt64, total: UInt64, numerator: UInt64, denominator: UInt64) -> Bool {
+        no * denominator >= total * (denominator - numerator)
+    }
 }
 
 extension GovernanceRules: CanonicalCodable {

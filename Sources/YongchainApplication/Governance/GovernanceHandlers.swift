@@ -94,10 +94,9 @@ extension Governance {
         // 3.
         proposal.votes.append(ProposalVote(voter: voter.name, approve: p.approve, height: ctx.height))
         if p.approve { proposal.yesPower += voter.power } else { proposal.noPower += voter.power }
-        let rules = GovernanceRules(thresholdNumerator: proposal.thresholdNumerator, thresholdDenominator: proposal.thresholdDenominator,
-                                    votingPeriodMs: GovernanceRules.minVotingPeriodMs, proposers: .members)
         let total = proposal.totalPower
-        if rules.passes(yes: proposal.yesPower, total: total) {
+        let (num, den) = (proposal.thresholdNumerator, proposal.thresholdDenominator)
+        if GovernanceRules.passes(yes: proposal.yesPower, total: total, numerator: num, denominator: den) {
             proposal.decidedHeight = ctx.height
             switch GovernanceEffects.plan(proposal.action, height: ctx.height, state) {
             case .success(let plan):
@@ -112,7 +111,7 @@ extension Governance {
                 proposal.outcomeCode = refusal.code
                 proposal.outcomeMessage = "passed with \(proposal.yesPower) of \(total) voting power, but could not be applied: \(refusal.message)"
             }
-        } else if rules.blocks(no: proposal.noPower, total: total) {
+        } else if GovernanceRules.blocks(no: proposal.noPower, total: total, numerator: num, denominator: den) {
             proposal.decidedHeight = ctx.height
             proposal.status = .rejected
             proposal.outcomeCode = Codes.proposalRejected
