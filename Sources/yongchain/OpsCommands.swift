@@ -84,7 +84,7 @@ enum VerifyCommand {
         if json {
             var out: [String: Any] = ["proven": true, "route": v.route, "question": v.question, "height": v.height, "time": v.time,
                                       "blockHash": v.blockHash.hex, "provenKeys": v.provenKeys, "signers": v.signers,
-                                      "validators": v.validators]
+                                      "validators": v.validators, "validatorSetChanges": v.validatorSetChanges]
             switch v.outcome {
             case .result(let r): out["result"] = (try? JSONSerialization.jsonObject(with: Data(r))) ?? NSNull()
             case .refused(let code, let message): out["refused"] = ["code": code, "message": message]
@@ -93,7 +93,7 @@ enum VerifyCommand {
             print(String(decoding: d, as: UTF8.self))
             return
         }
-        print("PROVEN at height \(v.height) (block \(v.blockHash.hex), \(time)): certified by \(v.signers) of \(v.validators) validators, \(v.provenKeys) state entries proven against chain \(genesis.chainID)")
+        print("PROVEN at height \(v.height) (block \(v.blockHash.hex), \(time)): certified by \(v.signers) of \(v.validators) validators\(v.validatorSetChanges > 0 ? " (the set reached through \(v.validatorSetChanges) certified change\(v.validatorSetChanges == 1 ? "" : "s") since genesis)" : ""), \(v.provenKeys) state entries proven against chain \(genesis.chainID)")
         print("question: \(v.question)")
         switch v.outcome {
         case .result(let r): print("answer: \(prettyJSON(r))")

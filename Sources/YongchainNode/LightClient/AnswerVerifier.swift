@@ -21,6 +21,8 @@ public enum AnswerVerifier {
         public let provenKeys: Int
         public let signers: Int
         public let validators: Int
+        /// Validator-set changes followed from genesis to `height`, each certified by the set before it.
+        public let validatorSetChanges: Int
     }
 
     /// Verifies `response`, the body a node returned. Throws `ProofFailure`: `PROOF_MALFORMED` when the
@@ -69,6 +71,7 @@ public enum AnswerVerifier {
         }
         return Verdict(question: query.question, route: query.route, height: verified.height, time: verified.time,
                        blockHash: verified.blockHash, outcome: recomputed, provenKeys: bundle.entries.count,
-                       signers: bundle.certificate.signatures.count, validators: verified.validators.count)
+                       signers: bundle.certificate.signatures.count, validators: verified.validators.count,
+                       validatorSetChanges: bundle.changes.count)
     }
 }
