@@ -171,6 +171,17 @@ extension EndToEnd {
             let fresh = try c.cli(["governance", "propose", "member-remove", "--name", "nobody", "--key", newKey, "--node", registry])
             #expect(!fresh.err.contains("KEY_REVOKED") && fresh.err.contains("UNKNOWN_MEMBER"), "the new key is bank-b's: \(fresh.err)")
 
+            // Who signed each height, from the set history in committed state.
+            let first = try c.getJSON(registry + "/v1/validators?height=1")
+            #expect((first["validators"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["registry", "trade-authority", "bank-a", "bank-b"], "\(first)")
+            let now = try c.getJSON(registry + "/v1/validators?height=\(c.height("registry"))")
+            #expect((now["validators"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["registry", "trade-authority", "bank-a", "bank-e"], "\(now)")
+            #expect((now["since"] as? Int ?? 0) > 1)
+            let status = try c.getJSON(registry + "/v1/status")
+            #expect(status["openProposals"] as? Int == 1, "the set-rules proposal left open: \(status)")
+            let metrics = String(decoding: try c.http.send("GET", url: registry + "/metrics", timeout: 5).body, as: UTF8.self)
+            #expect(metrics.contains("yongchain_consensus_validator_power{validator=\"bank-e\"} 1") && metrics.contains("yongchain_governance_open_proposals 1"))
+
             // A bank without a node checks a proven answer from genesis alone: the light client follows both
             // validator-set changes (4 → 5 → 4), each certified by the set before it.
             let answer = c.dir + "/proven.json"

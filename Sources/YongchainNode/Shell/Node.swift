@@ -273,8 +273,11 @@ final class CommitNotifier: @unchecked Sendable {
 }
 
 extension Node {
-    /// Governance proposals open for votes at the tip (nil if the store cannot be read).
-    func openProposals() -> Int? { nil }
+    /// Governance proposals open for votes at the tip (nil if the store cannot be read). Proposals are few (a
+    /// consortium votes on members and parameters, not on transactions); at most 1,000 are counted.
+    func openProposals() -> Int? {
+        try? store.read { v in Governance.proposals(v, status: "open", after: nil, limit: 1_000, now: try v.tip().time).count }
+    }
 
     /// Takes the member list of the committed state (at start and after each commit): members admitted by
     /// governance become gossip peers, and TLS accepts exactly the members' node keys (a removed member's
