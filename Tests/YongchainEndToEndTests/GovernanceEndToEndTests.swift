@@ -168,6 +168,9 @@ extension EndToEnd {
                            voters: ["registry", "trade-authority", "bank-a"])  // 3 of the 4 validators
             let old = try gov(["propose", "member-remove", "--name", "nobody"], as: "bank-b", at: registry)
             #expect(old.status == 1 && old.err.contains("KEY_REVOKED"), "the old key's next transaction: \(old.err)")
+            let oldRead = try gov(["list"], as: "bank-b", at: registry)
+            #expect(oldRead.status == 1 && oldRead.err.contains("KEY_REVOKED"), "the old key's signed API request: \(oldRead.err)")
+            #expect(try c.cli(["governance", "list", "--key", newKey, "--node", registry]).status == 0, "the new key reads")
             let fresh = try c.cli(["governance", "propose", "member-remove", "--name", "nobody", "--key", newKey, "--node", registry])
             #expect(!fresh.err.contains("KEY_REVOKED") && fresh.err.contains("UNKNOWN_MEMBER"), "the new key is bank-b's: \(fresh.err)")
 

@@ -27,6 +27,7 @@ import Testing
         ("genesis assemble --chain-id ID", "the synopsis; the Example in org --help runs it on a card org init wrote"),
         ("org init --home DIR --name NAME", "the synopsis; the Example under it runs"),
         ("org bundle --home DIR --genesis FILE", "the synopsis; the Example under it runs"),
+        ("org join --home DIR --genesis FILE", "the synopsis; a joining organisation needs a card org init wrote and a vote: GovernanceEndToEndTests runs it"),
         ("swift build -c release && .build/release/yongchain demo", "a release build, then a demo that runs until Ctrl-C"),
         ("bash .ci/run", "runs this test suite"),
         ("open http", "opens a browser (macOS `open`); the status page is checked in StatusPageTests"),

@@ -200,15 +200,18 @@ struct AppRoutes {
     /// only a signed request is accepted.
     func authenticateKey(_ req: HTTPRequest, enterprises: Bool = false, sessions: Bool = true) throws -> (caller: Caller, key: PublicKey) {
         var caller: Caller?
+        var revoked = false
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         let allowed = enterprises ? "a member organisation or a registered enterprise" : "a member organisation"
         let isKnown = { (key: PublicKey) -> Bool in
-            // Members as the committed state lists them: one admitted by governance is known, a removed or
-            // replaced key is not (its requests are refused like a stranger's).
+            // Members as the committed state lists them: one admitted by governance is known; a removed or
+            // replaced key is refused from the block after the decision, with KEY_REVOKED.
             if let m = try? node.store.read({ Governance.member(key: key, $0) }) {
                 caller = .member(m)
             } else if enterprises, let e = try? node.store.read({ Identity.enterprise(key: key, state: $0) }) {
                 caller = .enterprise(e)
+            } else if (try? node.store.read({ Governance.isRevoked(key, $0) })) == true {
+                revoked = true
             }
             return caller != nil
         }
@@ -225,7 +228,9 @@ struct AppRoutes {
         }
         switch result {
         case .success(let key): return (caller!, key)
-        case .failure(let e): throw e
+        case .failure(let e):
+            if revoked { throw APIError(Codes.keyRevoked, "this key was revoked by a governance decision (removed or replaced); sign with the member's current key") }
+            throw e
         }
     }
 
