@@ -3,6 +3,7 @@ import Testing
 import YongchainApplication
 import YongchainCore
 import YongchainCrypto
+import YongchainHTTP
 import YongchainNode
 
 extension EndToEnd {
@@ -18,7 +19,8 @@ extension EndToEnd {
             private var running = true
             private var thread: Thread?
 
-            init(_ c: ClusterHarness, node: String, key: PrivateKey, chain: String) {
+            /// Holds the cluster's client only (not the harness), so the harness still cleans up when the test ends.
+            init(_ http: HTTPClient, node: String, key: PrivateKey, chain: String) {
                 let t = Thread { [self] in
                     var n = 0
                     while lock.withLock({ running }) {
@@ -28,7 +30,7 @@ extension EndToEnd {
                         let tx = RegisterEnterprise(creditCode: code, name: "Exporter \(n)", publicKey: ent.publicKey)
                             .transaction(key: key, nonce: UInt64(n), chainID: chain)
                         let body = Array(try! JSONEncoder().encode(TransactionJSON(tx)))
-                        if let r = try? c.http.send("POST", url: node + "/v1/txs?wait=commit&timeoutMs=10000",
+                        if let r = try? http.send("POST", url: node + "/v1/txs?wait=commit&timeoutMs=10000",
                                                     headers: [("Content-Type", "application/json")], body: body, timeout: 15),
                            r.status == 200, let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
                            o["status"] as? String == "accepted", let hash = o["hash"] as? String {
@@ -57,7 +59,7 @@ extension EndToEnd {
             try c.up()
             let registry = c.url("registry")
             let chain = try c.getJSON(registry + "/v1/status")["chainId"] as! String
-            let load = Load(c, node: c.url("trade-authority"), key: try KeyFile.read(c.key("trade-authority")), chain: chain)
+            let load = Load(c.http, node: c.url("trade-authority"), key: try KeyFile.read(c.key("trade-authority")), chain: chain)
 
             let port = c.basePort + 8
             let home = c.dir + "/bank-e"
