@@ -30,6 +30,39 @@ struct ConsensusDriverTests {
         return Proposal(height: height, round: round, blockHash: value, validRound: validRound, proposer: by, signature: [UInt8(by)])
     }
 
+    // MARK: Validator sets that change
+
+    @Test("a node follows its key across sets: an observer until its set signs, a validator then, an observer again once removed")
+    func identityAcrossSets() {
+        let five = validatorSet([1, 1, 1, 1, 1])
+        let four = ValidatorSet(Array(five.validators.prefix(4)))
+        let joiner = five[4].publicKey
+        var d = ConsensusDriver(identity: joiner, validators: four, timeouts: testTimeouts)
+        // Height 1: the four sign it, the five the next; the joiner neither proposes nor votes.
+        _ = d.step(.restart(nil, height: 1, validators: HeightValidators(current: four, next: five)))
+        #expect(d.me == nil)
+        let watched = d.step(.proposal(proposal(b), isValid: true))
+        #expect(watched.sign.isEmpty && watched.requestValue == nil)
+        // A vote of height 2 from validator 4 (the joiner's index in the next set) is kept, not dropped.
+        _ = d.step(.vote(vote(.prevote, 0, b, by: 4, height: 2)))
+        #expect(d.core.bufferedMessageCount == 1)
+        // Height 2: the five sign it; the joiner is validator 4 and, as proposer of (2, r) when its turn comes,
+        // asks for a value; here it prevotes the round's proposal.
+        _ = d.step(.startHeight(2, validators: HeightValidators(current: five, next: five)))
+        #expect(d.me == 4 && d.core.validators == five)
+        let p2 = Proposal(height: 2, round: 0, blockHash: block("C"), validRound: -1, proposer: five.proposer(height: 2, round: 0),
+                          signature: [1])
+        let voting = d.step(.proposal(p2, isValid: true))
+        #expect(voting.sign.contains { if case .vote(let v) = $0 { return v.validator == 4 && v.height == 2 }; return false }
+                || five.proposer(height: 2, round: 0) == 4)
+        _ = d.signed(voting.sign.map { _ in [4] })
+        // Height 3: removed again; it signs nothing at height 3.
+        _ = d.step(.startHeight(3, validators: HeightValidators(current: four, next: four)))
+        #expect(d.me == nil)
+        let p3 = Proposal(height: 3, round: 0, blockHash: block("D"), validRound: -1, proposer: four.proposer(height: 3, round: 0), signature: [1])
+        #expect(d.step(.proposal(p3, isValid: true)).sign.isEmpty)
+    }
+
     // MARK: The contract
 
     @Test("a signature leaves only after the record holding it is handed over to persist")
