@@ -209,6 +209,24 @@ import YongchainTestSupport
         #expect(String(decoding: bankAnswer.body, as: UTF8.self) == "tls none")
     }
 
+    /// A joining node's client: it connects like a bank (no certificate) while its key is not accepted, and
+    /// presents its certificate from the handshake after its `presentIdentity` turns true (admitted by governance).
+    @Test func aClientPresentsItsCertificateOnlyWhileItsPolicySaysSo() throws {
+        let server = try summaryServer(transport: Self.serverTransport(accepting: [Self.stranger.publicKey]))
+        defer { server.stop() }
+        let admitted = Atomic<Bool>(false)
+        let joiner = HTTPClient(transport: try OpenSSLTransport.client(
+            identity: Self.stranger, presentIdentity: { admitted.load(ordering: .relaxed) },
+            acceptPeer: { $0 == Self.serverIdentity.publicKey }))
+        let before = try joiner.send("GET", host: "127.0.0.1", port: server.port, path: "/peer")
+        #expect(String(decoding: before.body, as: UTF8.self) == "tls none", "not admitted: no certificate, and the handshake succeeds")
+        admitted.store(true, ordering: .relaxed)
+        joiner.closeIdleConnections()
+        let after = try joiner.send("GET", host: "127.0.0.1", port: server.port, path: "/peer")
+        #expect(String(decoding: after.body, as: UTF8.self)
+            == "tls " + Self.stranger.publicKey.map { String(format: "%02x", $0) }.joined())
+    }
+
     @Test func aClientPinningAnotherKeyRefusesTheServerBeforeSendingAnything() throws {
         let seen = Counter()
         let server = try summaryServer(transport: Self.serverTransport(), seen: seen)
