@@ -51,9 +51,10 @@ struct MemberCard: Codable, Equatable {
 
     /// A member's address is where the other members reach its node: http://HOST:PORT, nothing after the port.
     static func addressProblem(_ address: String) -> String? {
-        let why = "http://HOST:PORT (where the other members reach this node), not '\(address)'"
-        guard address.hasPrefix("http://") else { return why }
-        let rest = address.dropFirst("http://".count)
+        let why = "https://HOST:PORT or http://HOST:PORT (where the other members reach this node), not '\(address)'"
+        let scheme = address.hasPrefix("https://") ? "https://" : "http://"
+        guard address.hasPrefix(scheme) else { return why }
+        let rest = address.dropFirst(scheme.count)
         guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]), port > 0 else { return why }
         let host = rest[..<colon]
         guard !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else { return why }

@@ -8,10 +8,10 @@ import YongchainNode
 /// `org bundle` turns the assembled genesis into that host's config and compose file. No private key moves.
 enum OrgCommand {
     static let help = """
-    yongchain org init --home DIR --name NAME --role bank|registry --address http://HOST:PORT [--authorities realEstate+trade] [--power 1] [--output json]
+    yongchain org init --home DIR --name NAME --role bank|registry --address https://HOST:PORT [--authorities realEstate+trade] [--power 1] [--output json]
         On the organisation's own host: creates DIR, a new key DIR/node.key (mode 0600; it never leaves the host)
         and DIR/member.json, the public member card (name, role, authorities, public key, address, power) to send
-        to the genesis coordinator. HOST:PORT is where the other members will reach this node. power=0: a member
+        to the genesis coordinator. HOST:PORT is where the other members will reach this node (https://: the members speak TLS 1.3; http://: plain). power=0: a member
         that does not vote.
     yongchain org bundle --home DIR --genesis FILE [--image IMAGE] [--bind IP] [--output json]
         After `genesis assemble`: checks that FILE lists this host's key, then writes into DIR the genesis, the
@@ -119,7 +119,8 @@ enum OrgCommand {
             }
         }
         try GenesisFile.write(genesis, path: target)
-        try NodeConfig(moniker: me.name, listen: "0.0.0.0:\(containerPort)").write(path: home + "/config.json")
+        // The genesis address's scheme says what the consortium speaks: https:// is TLS 1.3 between members.
+        try NodeConfig(moniker: me.name, listen: "0.0.0.0:\(containerPort)", tls: me.address.hasPrefix("https://")).write(path: home + "/config.json")
         let publish = (bind.map { "\($0):" } ?? "") + "\(port):\(containerPort)"
         try composeFile(name: me.name, image: image, publish: publish).write(toFile: home + "/compose.yaml", atomically: true, encoding: .utf8)
         let warning = ContainerUser.handOver([home + "/node.key"])

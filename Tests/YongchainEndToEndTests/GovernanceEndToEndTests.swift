@@ -54,8 +54,11 @@ extension EndToEnd {
             (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
         }
 
-        @Test func aBankJoinsAValidatorLeavesAndAKeyIsRotatedWhileTransactionsFlow() throws {
-            let c = try ClusterHarness(validators: 4, emptyBlockMs: 200)
+        /// Plain HTTP, and TLS 1.3 as consortia deploy: there the joiner connects like a bank until its own state
+        /// shows it admitted, then presents its node key, so members accept its gossip and its votes.
+        @Test(arguments: [false, true])
+        func aBankJoinsAValidatorLeavesAndAKeyIsRotatedWhileTransactionsFlow(tls: Bool) throws {
+            let c = try ClusterHarness(validators: 4, emptyBlockMs: 200, tls: tls)
             try c.up()
             let registry = c.url("registry")
             let chain = try c.getJSON(registry + "/v1/status")["chainId"] as! String
@@ -63,9 +66,17 @@ extension EndToEnd {
 
             let port = c.basePort + 8
             let home = c.dir + "/bank-e"
-            let joinerURL = "http://127.0.0.1:\(port)"
+            let joinerURL = "\(tls ? "https" : "http")://127.0.0.1:\(port)"
+            // bank-e is in no genesis the CLI could pin its node by: it sends its transactions through the registry.
             func gov(_ args: [String], as member: String, at node: String? = nil) throws -> ClusterHarness.Result {
-                try c.cli(["governance"] + args + ["--key", c.key(member), "--node", node ?? (member == "bank-e" ? joinerURL : c.url(member))])
+                try c.cli(["governance"] + args + ["--key", c.key(member), "--node", node ?? (member == "bank-e" ? registry : c.url(member))])
+            }
+            /// Reads a node's JSON; bank-e's node over TLS is pinned by its own key (it is in no genesis).
+            var joinerKey: [UInt8] = []
+            func get(_ url: String) throws -> [String: Any] {
+                guard tls, url.hasPrefix(joinerURL) else { return try c.getJSON(url) }
+                let pinned = HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { [joinerKey] in $0 == joinerKey }))
+                return Self.json(String(decoding: try pinned.send("GET", url: url, timeout: 5).body, as: UTF8.self))
             }
             /// The newest proposal's id, as the consortium's read route lists it.
             func latestProposal() throws -> Int {
@@ -97,6 +108,7 @@ extension EndToEnd {
             //    a vote of its own (power 0).
             let made = try c.cli(["org", "init", "--home", home, "--name", "bank-e", "--role", "bank", "--address", joinerURL, "--power", "0"])
             try #require(made.status == 0, "\(made.err)")
+            joinerKey = try KeyFile.read(home + "/node.key").publicKey.bytes
             _ = try gov(["propose", "member-add", "--card", home + "/member.json"], as: "registry")
             let admit = try latestProposal()
             // Keys of the cluster's validators (registry, trade-authority, bank-a, bank-b); bank-e is not a voter.
@@ -108,7 +120,7 @@ extension EndToEnd {
 
             // 2. Its node is made from the consortium's genesis and a running peer, and catches up as an observer.
             let joined = try c.cli(["org", "join", "--home", home, "--genesis", c.genesisPath, "--peer", registry,
-                                    "--listen", "127.0.0.1:\(port)", "--tls", "off", "--output", "json"])
+                                    "--listen", "127.0.0.1:\(port)", "--tls", tls ? "on" : "off", "--output", "json"])
             try #require(joined.status == 0, "\(joined.out) \(joined.err)")
             #expect((Self.json(joined.out)["peersReached"] as? [String]) == [registry])
             var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: c.dir + "/cluster.json"))) as! [String: Any]
@@ -116,9 +128,9 @@ extension EndToEnd {
             try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: c.dir + "/cluster.json"))
             let up = try c.cli(["cluster", "up", "--dir", c.dir, "--only", "bank-e"])
             try #require(up.status == 0, "\(up.out) \(up.err)")
-            let joinerHeight = { ((try? c.getJSON(joinerURL + "/v1/status"))?["height"] as? Int) ?? -1 }
+            let joinerHeight = { ((try? get(joinerURL + "/v1/status"))?["height"] as? Int) ?? -1 }
             #expect(c.eventually(60) { joinerHeight() >= c.height("registry") - 1 && joinerHeight() > 0 }, "bank-e catches up: \(joinerHeight()) vs \(c.height("registry"))")
-            let observing = try c.getJSON(joinerURL + "/v1/status")
+            let observing = try get(joinerURL + "/v1/status")
             #expect(observing["height"] != nil && observing["validatorIndex"] as? Int == nil, "an observer until voted in: \(observing)")
             let closed = try gov(["vote", "--proposal", "\(admit)", "--approve"], as: "bank-a")
             #expect(closed.status == 1 && closed.err.contains("PROPOSAL_CLOSED"), "a decided proposal takes no more votes: \(closed.err)")
@@ -141,7 +153,7 @@ extension EndToEnd {
                     .first { $0["name"] as? String == "bank-e" }?["lastSignedHeight"] as? Int
             }
             #expect(c.eventually(30) { signedByJoiner() != nil }, "bank-e's precommit in a certificate")
-            #expect(c.eventually(10) { (try? c.getJSON(joinerURL + "/v1/status"))?["validatorIndex"] as? Int != nil })
+            #expect(c.eventually(10) { (try? get(joinerURL + "/v1/status"))?["validatorIndex"] as? Int != nil })
 
             // A non-voter's vote on an open proposal is refused; a change that would move a third of the power at
             // once is refused at proposal time.
@@ -202,15 +214,15 @@ extension EndToEnd {
             #expect(acknowledged.count > 20, "transactions flowed throughout: \(acknowledged.count)")
             let urls = c.nodes.map(\.url) + [joinerURL]
             let top = c.height("registry")
-            #expect(c.eventually(30) { urls.allSatisfy { u in ((try? c.getJSON(u + "/v1/status"))?["height"] as? Int ?? 0) >= top } })
+            #expect(c.eventually(30) { urls.allSatisfy { u in ((try? get(u + "/v1/status"))?["height"] as? Int ?? 0) >= top } })
             for h in 1...top {
-                let hashes = Set(urls.compactMap { u in (try? c.getJSON(u + "/v1/blocks/\(h)"))?["hash"] as? String })
+                let hashes = Set(urls.compactMap { u in (try? get(u + "/v1/blocks/\(h)"))?["hash"] as? String })
                 #expect(hashes.count == 1, "height \(h): \(hashes)")
             }
             for hash in acknowledged {
                 for u in urls {
-                    let r = try c.http.send("GET", url: u + "/v1/txs/\(hash)", timeout: 5)
-                    #expect(r.status == 200 && Self.json(String(decoding: r.body, as: UTF8.self))["status"] as? String != "pending", "\(hash) at \(u)")
+                    let t = try get(u + "/v1/txs/\(hash)")
+                    #expect(t["height"] as? Int != nil, "committed: \(hash) at \(u): \(t)")
                 }
             }
             for home in c.nodes.map({ "\(c.dir)/\($0.name)" }) + [home] {
