@@ -71,12 +71,24 @@ extension EndToEnd {
             func gov(_ args: [String], as member: String, at node: String? = nil) throws -> ClusterHarness.Result {
                 try c.cli(["governance"] + args + ["--key", c.key(member), "--node", node ?? (member == "bank-e" ? registry : c.url(member))])
             }
-            /// Reads a node's JSON; bank-e's node over TLS is pinned by its own key (it is in no genesis).
-            var joinerKey: [UInt8] = []
+            /// Reads a node's JSON; over TLS a node that is in no genesis is pinned by its own key.
+            var pins: [String: [UInt8]] = [:]
             func get(_ url: String) throws -> [String: Any] {
-                guard tls, url.hasPrefix(joinerURL) else { return try c.getJSON(url) }
-                let pinned = HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { [joinerKey] in $0 == joinerKey }))
+                guard tls, let (_, key) = pins.first(where: { url.hasPrefix($0.key) }) else { return try c.getJSON(url) }
+                let pinned = HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { $0 == key }))
                 return Self.json(String(decoding: try pinned.send("GET", url: url, timeout: 5).body, as: UTF8.self))
+            }
+            /// A node made with `org join` (the consortium's genesis, a running peer) after `org init`, started.
+            func startJoined(_ name: String, home: String, url: String, port: Int) throws {
+                let joined = try c.cli(["org", "join", "--home", home, "--genesis", c.genesisPath, "--peer", registry,
+                                        "--listen", "127.0.0.1:\(port)", "--tls", tls ? "on" : "off", "--output", "json"])
+                try #require(joined.status == 0, "\(joined.out) \(joined.err)")
+                #expect((Self.json(joined.out)["peersReached"] as? [String]) == [registry])
+                var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: c.dir + "/cluster.json"))) as! [String: Any]
+                manifest["nodes"] = (manifest["nodes"] as! [[String: Any]]) + [["name": name, "home": home, "url": url, "validator": false]]
+                try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: c.dir + "/cluster.json"))
+                let up = try c.cli(["cluster", "up", "--dir", c.dir, "--only", name])
+                try #require(up.status == 0, "\(up.out) \(up.err)")
             }
             /// The newest proposal's id, as the consortium's read route lists it.
             func latestProposal() throws -> Int {
@@ -108,7 +120,7 @@ extension EndToEnd {
             //    a vote of its own (power 0).
             let made = try c.cli(["org", "init", "--home", home, "--name", "bank-e", "--role", "bank", "--address", joinerURL, "--power", "0"])
             try #require(made.status == 0, "\(made.err)")
-            joinerKey = try KeyFile.read(home + "/node.key").publicKey.bytes
+            pins[joinerURL] = try KeyFile.read(home + "/node.key").publicKey.bytes
             _ = try gov(["propose", "member-add", "--card", home + "/member.json"], as: "registry")
             let admit = try latestProposal()
             // Keys of the cluster's validators (registry, trade-authority, bank-a, bank-b); bank-e is not a voter.
@@ -119,15 +131,7 @@ extension EndToEnd {
             #expect(try proposal(admit)["status"] as? String == "passed")
 
             // 2. Its node is made from the consortium's genesis and a running peer, and catches up as an observer.
-            let joined = try c.cli(["org", "join", "--home", home, "--genesis", c.genesisPath, "--peer", registry,
-                                    "--listen", "127.0.0.1:\(port)", "--tls", tls ? "on" : "off", "--output", "json"])
-            try #require(joined.status == 0, "\(joined.out) \(joined.err)")
-            #expect((Self.json(joined.out)["peersReached"] as? [String]) == [registry])
-            var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: c.dir + "/cluster.json"))) as! [String: Any]
-            manifest["nodes"] = (manifest["nodes"] as! [[String: Any]]) + [["name": "bank-e", "home": home, "url": joinerURL, "validator": false]]
-            try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: c.dir + "/cluster.json"))
-            let up = try c.cli(["cluster", "up", "--dir", c.dir, "--only", "bank-e"])
-            try #require(up.status == 0, "\(up.out) \(up.err)")
+            try startJoined("bank-e", home: home, url: joinerURL, port: port)
             let joinerHeight = { ((try? get(joinerURL + "/v1/status"))?["height"] as? Int) ?? -1 }
             #expect(c.eventually(60) { joinerHeight() >= c.height("registry") - 1 && joinerHeight() > 0 }, "bank-e catches up: \(joinerHeight()) vs \(c.height("registry"))")
             let observing = try get(joinerURL + "/v1/status")
@@ -209,10 +213,19 @@ extension EndToEnd {
             #expect(verified.status == 0 && v["proven"] as? Bool == true, "\(verified.out) \(verified.err)")
             #expect(v["validatorSetChanges"] as? Int == 2 && v["validators"] as? Int == 4, "\(v)")
 
-            // 6. No fork, nothing acknowledged lost, every chain verifies from genesis across the changes.
+            // 6. A node started now from genesis (a member of none: an observer) catches up across both changes,
+            //    each block's certificate checked against the set the chain's own state says signed it.
+            let lateHome = c.dir + "/late", latePort = c.basePort + 9, lateURL = "\(tls ? "https" : "http")://127.0.0.1:\(latePort)"
+            #expect(try c.cli(["org", "init", "--home", lateHome, "--name", "late", "--role", "bank", "--address", lateURL, "--power", "0"]).status == 0)
+            pins[lateURL] = try KeyFile.read(lateHome + "/node.key").publicKey.bytes
+            try startJoined("late", home: lateHome, url: lateURL, port: latePort)
+            let target = c.height("registry")
+            #expect(c.eventually(60) { ((try? get(lateURL + "/v1/status"))?["height"] as? Int ?? 0) >= target }, "a late node catches up across the changes")
+
+            // 7. No fork, nothing acknowledged lost, every chain verifies from genesis across the changes.
             let acknowledged = load.stop()
             #expect(acknowledged.count > 20, "transactions flowed throughout: \(acknowledged.count)")
-            let urls = c.nodes.map(\.url) + [joinerURL]
+            let urls = c.nodes.map(\.url) + [joinerURL, lateURL]
             let top = c.height("registry")
             #expect(c.eventually(30) { urls.allSatisfy { u in ((try? get(u + "/v1/status"))?["height"] as? Int ?? 0) >= top } })
             for h in 1...top {
@@ -225,7 +238,7 @@ extension EndToEnd {
                     #expect(t["height"] as? Int != nil, "committed: \(hash) at \(u): \(t)")
                 }
             }
-            for home in c.nodes.map({ "\(c.dir)/\($0.name)" }) + [home] {
+            for home in c.nodes.map({ "\(c.dir)/\($0.name)" }) + [home, lateHome] {
                 let v = try c.cli(["verify", "chain", "--home", home])
                 #expect(v.status == 0, "verify chain \(home): \(v.out) \(v.err)")
             }
