@@ -94,7 +94,7 @@ extension ChainStore {
                     heights += 1
                 }
             }
-            let keys = try primaryKeyOrder(stale)
+            let keys = primaryKeyOrder(stale)
             // 3. Bounded transactions; the lists go with the last one.
             var start = 0
             repeat {
@@ -110,7 +110,7 @@ extension ChainStore {
                 let chunk = keys[start..<end]
                 try exclusive {
                     try c.transaction {
-                        for k in chunk { try c.run(pruneNodeSQL, [.int(k.version), .blob(k.path)]) }
+                        for k in chunk { try c.run(pruneNodeSQL, [try .int(checked: k.version, "tree version"), .blob(k.path.canonicalBytes)]) }
                         if finishing { try c.run("DELETE FROM tree_stale WHERE since >= ? AND since <= ?", [.int(first.since), .int(last)]) }
                     }
                 }
@@ -124,19 +124,10 @@ extension ChainStore {
 }
 
 extension ChainStore {
-    /// `keys` as `tree_nodes` stores them, sorted as its primary key orders them: version, then the path's
-    /// bytes as SQLite compares blobs (memcmp, then the shorter first).
-    static func primaryKeyOrder(_ keys: [NodeKey]) throws -> [(version: Int64, path: [UInt8])] {
-        var out: [(version: Int64, path: [UInt8])] = []
-        out.reserveCapacity(keys.count)
-        for k in keys {
-            guard let v = Int64(exactly: k.version) else {
-                throw StorageError(code: "STORAGE_CORRUPT", message: "a stale node's version \(k.version) is larger than SQLite stores")
-            }
-            out.append((v, k.path.canonicalBytes))
-        }
-        out.sort { $0.version != $1.version ? $0.version < $1.version : $0.path.lexicographicallyPrecedes($1.path) }
-        return out
+    /// `keys` sorted as `tree_nodes`' primary key orders them: version, then the path's canonical bytes as SQLite
+    /// compares blobs.
+    static func primaryKeyOrder(_ keys: [NodeKey]) -> [NodeKey] {
+        keys.sorted { $0.version != $1.version ? $0.version < $1.version : TreePath.canonicalOrder($0.path, $1.path) }
     }
 }
 

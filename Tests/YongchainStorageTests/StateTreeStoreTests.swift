@@ -153,7 +153,7 @@ import YongchainTestSupport
         }
         var sqliteOrder: [String] = []
         try s.writer.query("SELECT version, path FROM tree_nodes ORDER BY version, path") { sqliteOrder.append("\($0.int(0))/\($0.blob(1))") }
-        let ours = try ChainStore.primaryKeyOrder(keys).map { "\($0.version)/\($0.path)" }
+        let ours = ChainStore.primaryKeyOrder(keys).map { "\($0.version)/\($0.path.canonicalBytes)" }
         #expect(ours == sqliteOrder)
     }
 

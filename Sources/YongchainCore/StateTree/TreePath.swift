@@ -50,6 +50,17 @@ public struct TreePath: Hashable, Sendable, CanonicalCodable, CustomStringConver
         hasher.combine(words.3)
     }
 
+    /// Whether `a` sorts before `b` as their canonical bytes compare (memcmp, then the shorter first): depth
+    /// first (its u16 comes first), then the bits. Storage sorts node keys this way to visit them in the order of
+    /// its primary key without encoding each.
+    public static func canonicalOrder(_ a: TreePath, _ b: TreePath) -> Bool {
+        if a.depth != b.depth { return a.depth < b.depth }
+        if a.words.0 != b.words.0 { return a.words.0 < b.words.0 }
+        if a.words.1 != b.words.1 { return a.words.1 < b.words.1 }
+        if a.words.2 != b.words.2 { return a.words.2 < b.words.2 }
+        return a.words.3 < b.words.3
+    }
+
     /// Bit `i` (0..<depth) of this path.
     public func bit(_ i: Int) -> Int {
         precondition(i >= 0 && i < depth, "TreePath.bit: index \(i) outside depth \(depth)")
