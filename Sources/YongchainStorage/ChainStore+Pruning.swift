@@ -110,7 +110,10 @@ extension ChainStore {
                 let chunk = keys[start..<end]
                 try exclusive {
                     try c.transaction {
-                        for k in chunk { try c.run(pruneNodeSQL, [try .int(checked: k.version, "tree version"), .blob(k.path.canonicalBytes)]) }
+                        for k in chunk {
+                            guard let v = Int64(exactly: k.version) else { continue }  // never stored
+                            try k.path.withCanonicalBytes { try c.run(pruneNodeSQL, v, $0) }
+                        }
                         if finishing { try c.run("DELETE FROM tree_stale WHERE since >= ? AND since <= ?", [.int(first.since), .int(last)]) }
                     }
                 }
@@ -221,6 +224,8 @@ final class TreePruner: @unchecked Sendable {
                 let c = try connection ?? Connection(path: path, readOnly: false)
                 connection = c
                 _ = try ChainStore.prune(c, tip: t, kept: kept, maxDeletes: nil) { body in
+                    // A released store stops between chunks (what is left is redone by the next store's passes).
+                    if condition.withLock({ stopping }) { throw CancellationError() }
                     // Lets a waiting commit take the lock before the next chunk (runs after the unlock below).
                     defer { usleep(200) }
                     writerLock.lock()

@@ -155,6 +155,8 @@ import YongchainTestSupport
         try s.writer.query("SELECT version, path FROM tree_nodes ORDER BY version, path") { sqliteOrder.append("\($0.int(0))/\($0.blob(1))") }
         let ours = ChainStore.primaryKeyOrder(keys).map { "\($0.version)/\($0.path.canonicalBytes)" }
         #expect(ours == sqliteOrder)
+        // The bytes a delete binds are the canonical bytes.
+        for k in keys { #expect(k.path.withCanonicalBytes { Array($0) } == k.path.canonicalBytes) }
     }
 
     /// Blocks commit with `synchronous=NORMAL`; the signer's record is written under FULL, and the writer is back

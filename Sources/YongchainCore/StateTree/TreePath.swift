@@ -97,6 +97,18 @@ public struct TreePath: Hashable, Sendable, CanonicalCodable, CustomStringConver
         for i in 0..<(depth + 7) / 8 { w.u8(UInt8(truncatingIfNeeded: word(i >> 3) >> UInt64(56 - 8 * (i & 7)))) }
     }
 
+    /// Calls `body` with the canonical bytes in a stack buffer, valid only during the call (storage binds them
+    /// for one statement; no array per node).
+    public func withCanonicalBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let n = (depth + 7) / 8
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 + 32) { buf in
+            buf[0] = UInt8(truncatingIfNeeded: depth >> 8)
+            buf[1] = UInt8(truncatingIfNeeded: depth)
+            for i in 0..<n { buf[2 + i] = UInt8(truncatingIfNeeded: word(i >> 3) >> UInt64(56 - 8 * (i & 7))) }
+            return try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<(2 + n)]))
+        }
+    }
+
     public init(from r: inout CanonicalReader) throws {
         let depth = Int(try r.u16("tree path depth"))
         guard depth <= Self.maxDepth else { throw EncodingError.invalid("tree path", "depth \(depth) exceeds 256") }
