@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import YongchainCore
 
@@ -138,9 +139,17 @@ extension ChainStore {
 /// connection. A pass starts once enough has gone stale to be worth a sorted batch (`nodesPerPass` nodes or
 /// `heightsPerPass` heights), so its deletes share pages. The thread starts with the first commit and ends when
 /// the store is released.
+///
+/// It also takes the WAL checkpoints off the commit path (`takeCheckpoints`): SQLite runs one inside the commit
+/// that takes the WAL past 1,000 pages, copying them into the database file and syncing it while the writer's
+/// lock is held. Here a PASSIVE checkpoint runs on the pruner's connection, beside commits, when the writer's
+/// WAL passes `checkpointPages`; if the thread falls far behind (`inlineCheckpointPages`), the writer checkpoints
+/// as SQLite would, so the WAL stays bounded.
 final class TreePruner: @unchecked Sendable {
     static let nodesPerPass = 65_536
     static let heightsPerPass = 32
+    static let checkpointPages: Int32 = 1_000
+    static let inlineCheckpointPages: Int32 = 16_000
 
     private let path: String
     private let kept: UInt64
@@ -151,6 +160,7 @@ final class TreePruner: @unchecked Sendable {
     private var pendingNodes = 0
     private var pendingHeights = 0
     private var forced = false
+    private var checkpointDue = false
     private var started = false
     private var stopping = false
     private var passesStarted = 0
@@ -170,13 +180,45 @@ final class TreePruner: @unchecked Sendable {
         tip = height
         pendingNodes += staleNodes
         pendingHeights += 1
-        if !started {
-            started = true
-            let thread = Thread { [self] in run() }
-            thread.name = "yongchain-tree-pruner"
-            thread.start()
-        }
+        startIfNeeded()
         if due { condition.signal() }
+    }
+
+    /// Registers on the writer's connection the hook that hands its WAL checkpoints to this thread (it replaces
+    /// SQLite's automatic checkpoint on that connection).
+    func takeCheckpoints(from writer: Connection) {
+        sqlite3_wal_hook(writer.handle, { context, db, _, pages in
+            if pages >= TreePruner.inlineCheckpointPages {
+                sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            } else if pages >= TreePruner.checkpointPages, let context {
+                Unmanaged<TreePruner>.fromOpaque(context).takeUnretainedValue().checkpointSoon()
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private func checkpointSoon() {
+        condition.lock()
+        defer { condition.unlock() }
+        checkpointDue = true
+        startIfNeeded()
+        condition.signal()
+    }
+
+    /// Under `condition`.
+    private func startIfNeeded() {
+        guard !started else { return }
+        started = true
+        let thread = Thread { [self] in run() }
+        thread.name = "yongchain-tree-pruner"
+        thread.start()
+    }
+
+    /// A PASSIVE checkpoint if one is due (never waits for the writer or readers; what it cannot copy yet waits
+    /// for the next).
+    private func checkpointIfDue(_ c: Connection) throws {
+        guard condition.withLock({ () -> Bool in defer { checkpointDue = false }; return checkpointDue }) else { return }
+        try c.query("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
     private var due: Bool { forced || pendingNodes >= TreePruner.nodesPerPass || pendingHeights >= TreePruner.heightsPerPass }
@@ -210,22 +252,33 @@ final class TreePruner: @unchecked Sendable {
         var connection: Connection?
         while true {
             condition.lock()
-            while !stopping, !due { condition.wait() }
+            while !stopping, !due, !checkpointDue { condition.wait() }
             if stopping { condition.unlock(); return }
+            let pass = due
             let t = tip
-            pendingNodes = 0
-            pendingHeights = 0
-            forced = false
-            passesStarted += 1
+            if pass {
+                pendingNodes = 0
+                pendingHeights = 0
+                forced = false
+                passesStarted += 1
+            }
             condition.unlock()
 
             var outcome: String?
             do {
-                let c = try connection ?? Connection(path: path, readOnly: false)
-                connection = c
+                let c: Connection
+                if let connection { c = connection } else {
+                    c = try Connection(path: path, readOnly: false)
+                    // Its own commits leave checkpoints to `checkpointIfDue` too, outside the writer's lock.
+                    try c.query("PRAGMA wal_autocheckpoint=0")
+                    connection = c
+                }
+                try checkpointIfDue(c)
+                guard pass else { continue }
                 _ = try ChainStore.prune(c, tip: t, kept: kept, maxDeletes: nil) { body in
                     // A released store stops between chunks (what is left is redone by the next store's passes).
                     if condition.withLock({ stopping }) { throw CancellationError() }
+                    try checkpointIfDue(c)
                     // Lets a waiting commit take the lock before the next chunk (runs after the unlock below).
                     defer { usleep(200) }
                     writerLock.lock()
@@ -237,7 +290,7 @@ final class TreePruner: @unchecked Sendable {
             }
             condition.withLock {
                 failure = outcome
-                passesDone += 1
+                if pass { passesDone += 1 }
                 condition.broadcast()
             }
         }

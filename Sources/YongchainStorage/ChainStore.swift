@@ -80,6 +80,7 @@ public final class ChainStore: @unchecked Sendable {
         // Blocks commit without an fsync of their own; the signer's record is written with FULL, which syncs the
         // WAL and so every block committed before it (`durably`, ChainStore+Pruning.swift says why it is safe).
         try writer.exec("PRAGMA synchronous=NORMAL")
+        pruner?.takeCheckpoints(from: writer)
         try writer.exec("PRAGMA foreign_keys=OFF")
         try writer.transaction {
             try writer.exec("""
