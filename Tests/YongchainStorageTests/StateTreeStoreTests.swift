@@ -172,6 +172,32 @@ import YongchainTestSupport
         #expect(try level() == 1)
     }
 
+    /// The writer leaves WAL checkpoints to the pruner's thread (its hook replaces SQLite's automatic checkpoint):
+    /// once the WAL passes 1,000 pages, the thread must copy them into the database file, or the WAL would grow
+    /// without end.
+    @Test func thePrunerCheckpointsTheWriteAheadLog() throws {
+        let path = tempPath("checkpoint.sqlite")
+        let s = try ChainStore(path: path, treeVersionsKept: 4)
+        let g = testGenesis()
+        let genesisTree = try StateTree.update(root: nil, version: 0, writes: [], reader: MemoryTreeStore())
+        try s.open(genesis: g, initialWrites: [], initialTree: genesisTree)
+        func fileSize(_ p: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: p))?[.size] as? Int) ?? 0 }
+        let before = fileSize(path)
+        for h in UInt64(1)...40 {
+            // About 6 MB of state over the run: 1,500 pages, past the 1,000 that make a checkpoint due.
+            let writes: [(key: [UInt8], value: [UInt8]?)] = (0..<40).map { i in (Array("big/\(h)/\(i)".utf8), [UInt8](repeating: UInt8(i), count: 4_000)) }
+            let tip = s.tip
+            let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: h, writes: writes, reader: tree) }
+            let b = makeBlock(h, tip: tip, stateRoot: update.rootHash)
+            try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
+                         writes: writes, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], tree: update)
+        }
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while fileSize(path) < before + 2_000_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(fileSize(path) >= before + 2_000_000, "the database file did not grow: no checkpoint copied the WAL into it")
+        #expect(s.treePruningFailure == nil)
+    }
+
     func storedRoot(_ s: ChainStore, _ h: UInt64) throws -> (hash: Hash, tree: ChildRef?) {
         var out: (Hash, ChildRef?)?
         try s.writer.query("SELECT hash, root FROM state_roots WHERE height = ?", [.int(Int64(h))]) { row in
