@@ -56,8 +56,16 @@ extension ChainStore {
     @discardableResult
     public func pruneTree(maxDeletes: Int? = nil) throws -> PruneReport {
         guard let kept = treeVersionsKept else { return PruneReport() }
-        let c = try Connection(path: path, readOnly: false)
+        let c = try ChainStore.prunerConnection(path)
         return try ChainStore.prune(c, tip: tip.height, kept: kept, maxDeletes: maxDeletes) { body in try locked(body) }
+    }
+
+    /// A connection for pruning. Its commits need no sync of their own (SQLite's default is FULL): a delete lost
+    /// in a crash is redone by the next pass, since the list that names it goes only with its last delete.
+    static func prunerConnection(_ path: String) throws -> Connection {
+        let c = try Connection(path: path, readOnly: false)
+        try c.exec("PRAGMA synchronous=NORMAL")
+        return c
     }
 
     /// Runs passes until every list at a prunable height is gone (or `maxDeletes` deletes were made).
@@ -268,7 +276,7 @@ final class TreePruner: @unchecked Sendable {
             do {
                 let c: Connection
                 if let connection { c = connection } else {
-                    c = try Connection(path: path, readOnly: false)
+                    c = try ChainStore.prunerConnection(path)
                     // Its own commits leave checkpoints to `checkpointIfDue` too, outside the writer's lock.
                     try c.query("PRAGMA wal_autocheckpoint=0")
                     connection = c
