@@ -29,8 +29,10 @@ import YongchainCore
 extension ChainStore {
     public static let defaultTreeVersionsKept: UInt64 = 8
 
-    /// Deletes per SQLite transaction: a few milliseconds, the longest a commit waits behind a pass.
-    static let pruneDeletesPerTransaction = 2_000
+    /// Deletes per SQLite transaction: about a millisecond, the longest a commit waits behind a pass, and at most
+    /// a few MB of WAL before the next checkpoint may run (the deletes of a pass are spread over the table, so
+    /// nearly each dirties a page of its own).
+    static let pruneDeletesPerTransaction = 500
 
     /// How many bytes of stale lists one pass gathers, sorts and deletes (about 13 bytes a key, so about 150,000
     /// keys and 10 MB of memory while sorting).
@@ -154,7 +156,7 @@ extension ChainStore {
 /// WAL passes `checkpointPages`; if the thread falls far behind (`inlineCheckpointPages`), the writer checkpoints
 /// as SQLite would, so the WAL stays bounded.
 final class TreePruner: @unchecked Sendable {
-    static let nodesPerPass = 65_536
+    static let nodesPerPass = 131_072
     static let heightsPerPass = 32
     static let checkpointPages: Int32 = 1_000
     static let inlineCheckpointPages: Int32 = 16_000
