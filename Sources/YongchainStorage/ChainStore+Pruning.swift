@@ -224,6 +224,19 @@ final class TreePruner: @unchecked Sendable {
         thread.start()
     }
 
+    /// After a pass: a pass rewrites pages all over the table, so the WAL grows by tens of MB, and with readers
+    /// always active it seldom starts afresh (the file keeps its largest size). Copy it back beside commits
+    /// (PASSIVE), then, holding the writer's lock, copy the rest and truncate the file (TRUNCATE waits only for
+    /// readers already in the WAL, at most 100 ms here; if they outlast that, the next pass tries again).
+    private func truncateLog(_ c: Connection) throws {
+        try c.query("PRAGMA wal_checkpoint(PASSIVE)")
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        sqlite3_busy_timeout(c.handle, 100)
+        defer { sqlite3_busy_timeout(c.handle, 5000) }
+        try c.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
     /// A PASSIVE checkpoint if one is due (never waits for the writer or readers; what it cannot copy yet waits
     /// for the next).
     private func checkpointIfDue(_ c: Connection) throws {
@@ -285,7 +298,7 @@ final class TreePruner: @unchecked Sendable {
                 }
                 try checkpointIfDue(c)
                 guard pass else { continue }
-                _ = try ChainStore.prune(c, tip: t, kept: kept, maxDeletes: nil) { body in
+                let report = try ChainStore.prune(c, tip: t, kept: kept, maxDeletes: nil) { body in
                     // A released store stops between chunks (what is left is redone by the next store's passes).
                     if condition.withLock({ stopping }) { throw CancellationError() }
                     try checkpointIfDue(c)
@@ -295,6 +308,7 @@ final class TreePruner: @unchecked Sendable {
                     defer { writerLock.unlock() }
                     try body()
                 }
+                if report.nodesDeleted > 0 { try truncateLog(c) }
             } catch {
                 outcome = "\(error)"
             }
