@@ -78,7 +78,7 @@ public final class ChainStore: @unchecked Sendable {
         writer = try Connection(path: path, readOnly: false)
         try writer.exec("PRAGMA journal_mode=WAL")
         // Blocks commit without an fsync of their own; the signer's record is written with FULL, which syncs the
-        // WAL and so every block committed before it (`durably`, ChainStore+Pruning.swift says why it is safe).
+        // WAL and so every block committed before it (`durably` says why that is safe).
         try writer.exec("PRAGMA synchronous=NORMAL")
         pruner?.takeCheckpoints(from: writer)
         try writer.exec("PRAGMA foreign_keys=OFF")
@@ -471,6 +471,12 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Runs `body` (writes on the writer, lock held) with SQLite syncing the WAL when it commits: FULL for this
     /// write only. Since the WAL is one file, the sync also makes every earlier commit durable.
+    ///
+    /// Why blocks may commit with NORMAL: a power loss (a process crash loses nothing) can then undo only the
+    /// blocks committed after this validator's last signed message — a state a crash between saving a
+    /// precommit and committing its block always could leave. The node restarts at that height with its signer
+    /// record (its lock too) and catch-up fetches the block and its certificate from peers again. What guards
+    /// safety, never signing twice for a height, round and step, is the signer record, written here with FULL.
     func durably<T>(_ body: () throws -> T) throws -> T {
         try writer.run("PRAGMA synchronous=FULL")
         // Left at FULL if the reset fails: slower, never less safe.
