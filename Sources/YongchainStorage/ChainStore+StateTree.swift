@@ -7,11 +7,8 @@ import YongchainCrypto
 /// pruned once no proof needs them. The plain `state` table stays the one that queries read; the tree is read to
 /// update the root and to prove.
 extension ChainStore {
-    /// Pruning, when a store is made with `treeVersionsKept` (tests): nodes stale for longer are deleted at each
-    /// commit. The node keeps every version: a block makes tens of thousands of nodes stale, spread over the whole
-    /// table, and deleting them one by one rewrote most of its pages through the WAL at every commit — at
-    /// 10^5 transactions a chain fell from 1,800 to about 900 tx/s (docs/performance.md). Pruning in sorted
-    /// batches off the commit path is the next step; until then the tree costs disk, not throughput.
+    /// Old versions are deleted off the commit path (ChainStore+Pruning.swift): the commit only records, in one
+    /// row, which nodes the block made stale.
 
     /// Tree nodes with a path shorter than this are kept in memory as well: they are on every key's path, and
     /// there are at most 2^depth of them live (about 4,000 small values).
@@ -20,9 +17,9 @@ extension ChainStore {
     /// Rows per multi-row INSERT when storing nodes (SQLite's default limit is 32,766 variables).
     static let treeRowsPerStatement = 128
 
-    /// Stores an update's nodes, its stale list (one row per height: the nodes it made stale, concatenated) and
-    /// the root for `height`; with `treeVersionsKept`, deletes the nodes that went stale that many heights ago. Runs inside the
-    /// commit's SQLite transaction (writer lock held).
+    /// Stores an update's nodes, its stale list (one row per height: the nodes it made stale, concatenated; only
+    /// when old versions are pruned) and the root for `height`. Runs inside the commit's SQLite transaction
+    /// (writer lock held); it deletes nothing.
     func storeTree(_ tree: TreeUpdate, height: UInt64) throws {
         let h = try Value.int(checked: height, "height")
         for chunk in stride(from: 0, to: tree.newNodes.count, by: ChainStore.treeRowsPerStatement) {
@@ -45,35 +42,10 @@ extension ChainStore {
         }
         try writer.run("INSERT INTO state_roots (height, hash, root) VALUES (?, ?, ?)",
                        [h, .blob(tree.rootHash.bytes), tree.root.map { .blob($0.canonicalBytes) } ?? .null])
-        if let kept = treeVersionsKept, height > kept {
-            try prune(before: height - kept)
-        }
         treeCache.withLock { cache in
             for key in tree.staleNodes where key.path.depth < ChainStore.cachedTreeDepth { cache[key] = nil }
             for (key, node) in tree.newNodes where key.path.depth < ChainStore.cachedTreeDepth { cache[key] = node }
         }
-    }
-
-    /// Deletes one stored node by its key (StateTreeStoreTests checks SQLite finds it by the primary key).
-    static let pruneNodeSQL = "DELETE FROM tree_nodes WHERE version = ? AND path = ?"
-
-    /// Deletes the nodes listed stale at heights up to `before`, and those lists.
-    private func prune(before: UInt64) throws {
-        let limit = try Value.int(checked: before, "height")
-        var lists: [[UInt8]] = []
-        try writer.query("SELECT keys FROM tree_stale WHERE since <= ?", [limit]) { lists.append($0.blob(0)) }
-        for bytes in lists {
-            var r = CanonicalReader(bytes)
-            let keys: [NodeKey]
-            do { keys = try r.list("stale nodes", max: 1 << 24) { try $0.item() } } catch {
-                throw StorageError(code: "STORAGE_CORRUPT", message: "a stale-node list does not decode: \(error)")
-            }
-            // One key per statement: SQLite plans `(version, path) IN (VALUES …)` as a scan of the whole table.
-            for key in keys {
-                try writer.run(ChainStore.pruneNodeSQL, [try .int(checked: key.version, "tree version"), .blob(key.path.canonicalBytes)])
-            }
-        }
-        try writer.run("DELETE FROM tree_stale WHERE since <= ?", [limit])
     }
 
     /// Runs `body` with the committed state and state tree read from one snapshot, in one read transaction (for

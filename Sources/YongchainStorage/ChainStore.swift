@@ -54,15 +54,33 @@ public final class ChainStore: @unchecked Sendable {
 
     public static let schemaVersion = 2
 
-    /// How many heights of the state tree to keep (nil: all; ChainStore+StateTree.swift says why).
+    /// How many heights of the state tree stay whole (nil: all). ChainStore+Pruning.swift says how the rest goes.
     let treeVersionsKept: UInt64?
+    /// Deletes what no kept version needs, on its own thread and connection (nil: a store that keeps every
+    /// version, or one whose caller prunes with `pruneTree`).
+    let pruner: TreePruner?
 
-    public init(path: String, treeVersionsKept: UInt64? = nil) throws {
+    /// Opens (or creates) the database at `path`.
+    ///
+    /// - `treeVersionsKept`: the state trees of the newest this-many heights stay readable (a proof can be built
+    ///   at any of them); older nodes are deleted. nil keeps every version.
+    /// - `pruneInBackground`: prune on a thread of the store's own after commits (the node's mode). false: nothing
+    ///   is deleted until the caller runs `pruneTree()` (tests, and tools that want no thread).
+    public init(path: String, treeVersionsKept: UInt64? = ChainStore.defaultTreeVersionsKept,
+                pruneInBackground: Bool = true) throws {
         self.path = path
         self.treeVersionsKept = treeVersionsKept
+        if let kept = treeVersionsKept, pruneInBackground {
+            pruner = TreePruner(path: path, kept: kept, writerLock: writerLock)
+        } else {
+            pruner = nil
+        }
         writer = try Connection(path: path, readOnly: false)
         try writer.exec("PRAGMA journal_mode=WAL")
-        try writer.exec("PRAGMA synchronous=FULL")
+        // Blocks commit without an fsync of their own; the signer's record is written with FULL, which syncs the
+        // WAL and so every block committed before it (`durably` says why that is safe).
+        try writer.exec("PRAGMA synchronous=NORMAL")
+        pruner?.takeCheckpoints(from: writer)
         try writer.exec("PRAGMA foreign_keys=OFF")
         try writer.transaction {
             try writer.exec("""
@@ -95,6 +113,8 @@ public final class ChainStore: @unchecked Sendable {
             if !columns.contains("data_hash") { try writer.exec("ALTER TABLE blocks ADD COLUMN data_hash BLOB") }
         }
     }
+
+    deinit { pruner?.stop() }
 
     // MARK: - Genesis and tip
 
@@ -196,6 +216,7 @@ public final class ChainStore: @unchecked Sendable {
                 try setTip(next)
             }
             cachedTip.withLock { $0 = next }
+            pruner?.committed(height: block.height, staleNodes: tree.staleNodes.count)
         }
     }
 
@@ -383,7 +404,7 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Durably records what this validator is about to sign. MUST return before the signature leaves the node.
     public func saveSignerState(_ data: [UInt8]) throws {
-        try locked { try writer.run("INSERT OR REPLACE INTO signer (id, data) VALUES (1, ?)", [.blob(data)]) }
+        try locked { try durably { try writer.run("INSERT OR REPLACE INTO signer (id, data) VALUES (1, ?)", [.blob(data)]) } }
     }
 
     /// Durably records the signer state together with the blocks it names (a validator's own proposals and
@@ -391,7 +412,7 @@ public final class ChainStore: @unchecked Sendable {
     /// in one transaction. MUST return before any signature it covers leaves the node.
     public func saveSignerState(_ data: [UInt8], blocks: [Block]) throws {
         try locked {
-            try writer.transaction {
+            try durably { try writer.transaction {
                 try writer.run("INSERT OR REPLACE INTO signer (id, data) VALUES (1, ?)", [.blob(data)])
                 var stored: [[UInt8]] = []
                 try writer.query("SELECT hash FROM signer_blocks") { stored.append($0.blob(0)) }
@@ -400,7 +421,7 @@ public final class ChainStore: @unchecked Sendable {
                 for b in blocks where !stored.contains(b.hash.bytes) {
                     try writer.run("INSERT INTO signer_blocks (hash, data) VALUES (?, ?)", [.blob(b.hash.bytes), .blob(b.canonicalBytes)])
                 }
-            }
+            } }
         }
     }
 
@@ -446,6 +467,21 @@ public final class ChainStore: @unchecked Sendable {
             sqlite3_backup_finish(b)
             guard rc == SQLITE_DONE else { throw dest.error(rc, "backing up to \(destination)") }
         }
+    }
+
+    /// Runs `body` (writes on the writer, lock held) with SQLite syncing the WAL when it commits: FULL for this
+    /// write only. Since the WAL is one file, the sync also makes every earlier commit durable.
+    ///
+    /// Why blocks may commit with NORMAL: a power loss (a process crash loses nothing) can then undo only the
+    /// blocks committed after this validator's last signed message — a state a crash between saving a
+    /// precommit and committing its block always could leave. The node restarts at that height with its signer
+    /// record (its lock too) and catch-up fetches the block and its certificate from peers again. What guards
+    /// safety, never signing twice for a height, round and step, is the signer record, written here with FULL.
+    func durably<T>(_ body: () throws -> T) throws -> T {
+        try writer.run("PRAGMA synchronous=FULL")
+        // Left at FULL if the reset fails: slower, never less safe.
+        defer { try? writer.run("PRAGMA synchronous=NORMAL") }
+        return try body()
     }
 
     func locked<T>(_ body: () throws -> T) rethrows -> T {
