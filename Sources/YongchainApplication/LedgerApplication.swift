@@ -54,7 +54,6 @@ public struct LedgerApplication: Application {
         guard let h = LedgerApplication.handlers[tx.type] else {
             return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
         }
-        if let r = Governance.refuseRevoked(tx.signer, state) { return r }
         if let r = h.check(tx, state) { return r }
         guard let chainID, let admit = h.admit else { return nil }
         return admit(tx, chainID, state)
@@ -64,8 +63,6 @@ public struct LedgerApplication: Application {
         guard let h = LedgerApplication.handlers[tx.type] else {
             return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
         }
-        // A removed or replaced key signs nothing new, whatever the type (what it signed before stays history).
-        if let r = Governance.refuseRevoked(tx.signer, state) { return r }
         return h.execute(tx, context, state)
     }
 }

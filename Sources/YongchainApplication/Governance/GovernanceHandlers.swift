@@ -14,7 +14,7 @@ extension Governance {
         }, execute: vote),
     ]
 
-    /// KEY_REVOKED for a revoked signer, before any handler looks at the transaction.
+    /// KEY_REVOKED for a revoked signer (`Member.signer` asks when a key is no member's).
     static func refuseRevoked(_ key: PublicKey, _ state: StateReader) -> TxResult? {
         guard let rev = revocation(key, state) else { return nil }
         return .reject(Codes.keyRevoked,

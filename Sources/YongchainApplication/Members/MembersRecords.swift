@@ -44,9 +44,13 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
         address = try r.string("member.address", max: 1024)
     }
 
-    /// The member that signed, or a rejection.
+    /// The member that signed, or a rejection: KEY_REVOKED for a key governance removed or replaced (what it
+    /// signed before stays history), UNKNOWN_SIGNER for any other key. Every handler of a member-signed type
+    /// starts here, so a member's transaction pays no extra read for the revocation check: a revoked key has no
+    /// member record.
     static func signer(_ key: PublicKey, _ state: StateReader) -> Result<Member, TxResult> {
         guard let bytes = state.get(StateKey.member(key)), let m = try? Member(canonical: bytes) else {
+            if let revoked = Governance.refuseRevoked(key, state) { return .failure(revoked) }
             return .failure(.reject(Codes.unknownSigner, "the signing key \(key.keyID) is not a member organisation"))
         }
         return .success(m)
