@@ -44,8 +44,9 @@ extension EndToEnd {
             }
 
             func stop() -> [String] {
-                lock.withLock { running = false }
-                usleep(1_200_000)  // the last request's wait ends within its timeout; what it acknowledges still counts
+                let wasRunning = lock.withLock { () -> Bool in defer { running = false }; return running }
+                // The last request's wait ends within its timeout; what it acknowledges still counts.
+                if wasRunning { usleep(1_200_000) }
                 return lock.withLock { acknowledged }
             }
         }
@@ -63,6 +64,12 @@ extension EndToEnd {
             let registry = c.url("registry")
             let chain = try c.getJSON(registry + "/v1/status")["chainId"] as! String
             let load = Load(c.http, node: c.url("trade-authority"), key: try KeyFile.read(c.key("trade-authority")), chain: chain)
+            // However the test ends: the load stops and every node goes down, the joined ones included (the
+            // manifest lists them).
+            defer {
+                _ = load.stop()
+                _ = try? c.cli(["cluster", "down", "--dir", c.dir])
+            }
 
             let port = c.basePort + 8
             let home = c.dir + "/bank-e"
@@ -242,7 +249,6 @@ extension EndToEnd {
                 let v = try c.cli(["verify", "chain", "--home", home])
                 #expect(v.status == 0, "verify chain \(home): \(v.out) \(v.err)")
             }
-            _ = try? c.cli(["cluster", "down", "--dir", c.dir])
         }
     }
 }
