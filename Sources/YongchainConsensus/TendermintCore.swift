@@ -66,13 +66,12 @@ public struct TendermintCore: Sendable {
     /// change decided in block H signs from H+2, so the shell knows both sets from its committed state). The
     /// driver calls it only between heights, right before `.startHeight` (or `resume`) in the same step. Messages
     /// kept for the next height were bounded by `nextValidators`, which the `validators` given here equals;
-    /// senders outside it are dropped.
+    /// `beginHeight` drops any sender outside it.
     mutating func reconfigure(validators: ValidatorSet, next: ValidatorSet, me: Int?) {
         precondition(me.map { $0 >= 0 && $0 < validators.count } ?? true, "our validator index is not in the validator set")
         self.validators = validators
         self.nextValidators = next
         self.me = me
-        nextHeightBuffer = nextHeightBuffer.filter { $0.sender < validators.count }
     }
 
     /// Processes one input and returns what the shell must do, in order. Never throws: anything unusable (old

@@ -207,6 +207,9 @@ extension EndToEnd {
             #expect((now["since"] as? Int ?? 0) > 1)
             let status = try c.getJSON(registry + "/v1/status")
             #expect(status["openProposals"] as? Int == 1, "the set-rules proposal left open: \(status)")
+            let signing = try c.getJSON(registry + "/v1/validators")
+            #expect((status["validatorSet"] as? [String: Any])?["since"] as? Int == signing["since"] as? Int && (signing["since"] as? Int ?? 0) > 1,
+                    "status and /v1/validators agree since when the set signs: \(status["validatorSet"] ?? "none") \(signing["since"] ?? "none")")
             let metrics = String(decoding: try c.http.send("GET", url: registry + "/metrics", timeout: 5).body, as: UTF8.self)
             #expect(metrics.contains("yongchain_consensus_validator_power{validator=\"bank-e\"} 1") && metrics.contains("yongchain_governance_open_proposals 1"))
 

@@ -176,13 +176,14 @@ struct API: Sendable {
         let pending: PendingJSON?
         struct PendingJSON: Encodable { let from: UInt64; let hash: String; let size: Int; let totalPower: UInt64 }
 
-        init(_ rules: ChainRules) {
+        /// `history`: the set history in committed state, which says since when the signing set signs.
+        init(_ rules: ChainRules, history: [(from: UInt64, set: ValidatorSet)]) {
             let h = rules.tip + 1, s = rules.schedule
             let set = s.set(at: h)
             hash = set.hash.hex
             size = set.count
             totalPower = set.totalPower
-            since = h >= s.from ? s.from : 1
+            since = history.last { $0.from <= h }?.from ?? 1
             pending = s.isPending(at: h) ? PendingJSON(from: s.from, hash: s.current.hash.hex, size: s.current.count, totalPower: s.current.totalPower) : nil
         }
     }
@@ -204,7 +205,7 @@ struct API: Sendable {
             stateRoot: tip.stateRoot.hex, mempoolSize: node.mempool.count,
             consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
             health: problem?.code ?? "ok", healthMessage: problem?.message,
-            transport: node.tls == nil ? "plain" : "tls1.3", validatorSet: ValidatorSetJSON(node.rules.withLock { $0 }),
+            transport: node.tls == nil ? "plain" : "tls1.3", validatorSet: ValidatorSetJSON(node.rules.withLock { $0 }, history: (try? setHistory()) ?? []),
             openProposals: node.openProposals())))
     }
 
@@ -308,6 +309,11 @@ struct API: Sendable {
 
     // MARK: - Consensus views
 
+    /// Every validator set the chain has had, with the first height each signed (committed state).
+    func setHistory() throws -> [(from: UInt64, set: ValidatorSet)] {
+        try node.store.read { try node.application.validatorSetHistory(state: $0) }
+    }
+
     /// The set that signs the next height, with who proposes it and each member's latest certificate signature;
     /// or, with `?height=H`, the set that signed H (from the set history in committed state).
     func validators(_ req: HTTPRequest) throws -> HTTPResponse {
@@ -324,7 +330,7 @@ struct API: Sendable {
             guard h <= tip.height + ValidatorSchedule.delay else {
                 throw APIError.notFound("height \(h) is beyond what this node's committed height \(tip.height) can say (up to \(tip.height + ValidatorSchedule.delay))")
             }
-            let history = try node.store.read { try node.application.validatorSetHistory(state: $0) }
+            let history = try setHistory()
             guard let entry = history.last(where: { $0.from <= h }) else { throw APIError.notFound("no validator set signs height \(h)") }
             let s = entry.set
             let list = s.validators.enumerated().map {
@@ -341,8 +347,9 @@ struct API: Sendable {
         let next = set.proposer(height: height, round: 0)
         // The latest height each validator's precommit made it into a commit certificate, over the last 100 blocks
         // (indices of the sets that signed them, matched to this set by key).
-        let history = (try? node.store.read { try node.application.validatorSetHistory(state: $0) }) ?? []
-        let lastSigned: [PublicKey: UInt64] = (try? node.store.read { view in
+        // One snapshot for the history and the certificates it is matched against.
+        let (history, lastSigned): ([(from: UInt64, set: ValidatorSet)], [PublicKey: UInt64]) = (try? node.store.read { view in
+            let history = try node.application.validatorSetHistory(state: view)
             var seen: [PublicKey: UInt64] = [:]
             var h = tip.height
             while h > 0, h + 100 > tip.height, seen.count < set.count {
@@ -354,8 +361,8 @@ struct API: Sendable {
                 }
                 h -= 1
             }
-            return seen
-        }) ?? [:]
+            return (history, seen)
+        }) ?? ([], [:])
         let list = set.validators.enumerated().map {
             V(index: $0.offset, name: $0.element.name, publicKey: $0.element.publicKey.text, power: $0.element.power,
               proposerNext: $0.offset == next, lastSignedHeight: lastSigned[$0.element.publicKey])

@@ -271,7 +271,9 @@ extension Node {
             return
         }
         let before = rules.withLock { r in defer { r = next }; return r }
-        if before.schedule != next.schedule {
+        // The set signing the next height changes when a change is decided and again when it starts signing
+        // (`from`), which no new schedule marks.
+        if before.nextHeight != next.nextHeight {
             catchUp.setValidators(next.nextHeight.current)
             logger.info("governance", "validator sets: \(next.nextHeight.current.hash.short) signs height \(committed + 1), \(next.nextHeight.next.hash.short) height \(committed + 2)", height: committed)
         }

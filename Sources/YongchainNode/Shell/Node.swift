@@ -302,10 +302,4 @@ extension Node {
         }
         tls?.setMemberKeys(Set(list.map(\.publicKey.bytes)))
     }
-
-    /// Whether `key` is a member's key in the committed state (genesis's members before the first read).
-    func isMember(_ key: PublicKey) -> Bool {
-        let list = members.withLock { $0 }
-        return list.isEmpty ? genesis.organization(for: key) != nil : list.contains { $0.publicKey == key }
-    }
 }
