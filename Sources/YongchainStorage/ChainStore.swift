@@ -49,10 +49,10 @@ public final class ChainStore: @unchecked Sendable {
     /// The chain id, fixed once the database belongs to a genesis: known from `open`, so checking a block read does
     /// not cost a query of its own.
     private let cachedChainID = Mutex<String?>(nil)
-    /// The state tree's upper pages and those read since the last commit (ChainStore+StateTree.swift).
-    let pageCache = Mutex(PageCache())
+    /// The state tree's upper levels (ChainStore+StateTree.swift).
+    let treeCache = Mutex<[NodeKey: TreeNode]>([:])
 
-    public static let schemaVersion = 3
+    public static let schemaVersion = 2
 
     /// How many heights of the state tree stay whole (nil: all). ChainStore+Pruning.swift says how the rest goes.
     let treeVersionsKept: UInt64?
@@ -102,11 +102,7 @@ public final class ChainStore: @unchecked Sendable {
             """)
             var version: Int64?
             try writer.query("SELECT value FROM meta WHERE key = 'schema'") { version = Int64(String(decoding: $0.blob(0), as: UTF8.self)) }
-            if version == 2 {
-                // Schema 2 stored a row per tree node; 3 stores pages. The tip's tree is rebuilt from the state.
-                try rebuildTree()
-                try writer.run("UPDATE meta SET value = ? WHERE key = 'schema'", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
-            } else if let version, version != Int64(ChainStore.schemaVersion) {
+            if let version, version != Int64(ChainStore.schemaVersion) {
                 throw StorageError(code: "STORAGE_SCHEMA", message: "database schema \(version) is not \(ChainStore.schemaVersion)")
             }
             try writer.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
@@ -205,7 +201,6 @@ public final class ChainStore: @unchecked Sendable {
             let height = try Value.int(checked: block.height, "height")
             let next = ChainTip(height: block.height, blockHash: block.hash, stateRoot: tree.rootHash, time: block.header.time,
                                 stateTree: tree.root)
-            var stale = 0
             try writer.transaction {
                 let data = block.canonicalBytes
                 try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data, data_hash) VALUES (?, ?, ?, ?, ?, ?)",
@@ -217,11 +212,11 @@ public final class ChainStore: @unchecked Sendable {
                                    [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
                 }
                 try applyWrites(writes)
-                stale = try storeTree(tree, height: block.height)
+                try storeTree(tree, height: block.height)
                 try setTip(next)
             }
             cachedTip.withLock { $0 = next }
-            pruner?.committed(height: block.height, staleNodes: stale)
+            pruner?.committed(height: block.height, staleNodes: tree.staleNodes.count)
         }
     }
 
@@ -235,14 +230,14 @@ public final class ChainStore: @unchecked Sendable {
         }
     }
 
-    func setTip(_ t: ChainTip) throws {
+    private func setTip(_ t: ChainTip) throws {
         var w = CanonicalWriter()
         w.u64(t.height); w.hash(t.blockHash); w.hash(t.stateRoot); w.i64(t.time)
         if let ref = t.stateTree { w.u8(1); w.item(ref) } else { w.u8(0) }
         try setMeta("tip", w.bytes)
     }
 
-    func meta(_ key: String) throws -> [UInt8]? {
+    private func meta(_ key: String) throws -> [UInt8]? {
         var out: [UInt8]?
         try writer.query("SELECT value FROM meta WHERE key = ?", [.text(key)]) { out = $0.blob(0) }
         return out

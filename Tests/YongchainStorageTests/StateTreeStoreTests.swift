@@ -66,48 +66,6 @@ import YongchainTestSupport
         try check(reopened, model)
     }
 
-    /// A database of schema 2 (a row per tree node) opens as schema 3: the tip's tree is rebuilt in pages from
-    /// the state table, and only if its root is the recorded one; then it proves and takes new blocks.
-    @Test func aSchemaTwoDatabaseHasItsTreeRebuiltInPages() throws {
-        let path = tempPath("schema2.sqlite"), bad = tempPath("schema2-bad.sqlite")
-        var model: [[UInt8]: [UInt8]] = [:]
-        for p in [path, bad] {
-            let s = try ChainStore(path: p, treeVersionsKept: 4, pruneInBackground: false)
-            model = try buildChain(s, heights: 30).last!
-            // What schema 2 left: node rows that are no pages, stale lists of nodes.
-            try s.writer.run("UPDATE meta SET value = '2' WHERE key = 'schema'")
-            try s.writer.run("DELETE FROM tree_nodes")
-            try s.writer.run("INSERT INTO tree_nodes (version, path, data) VALUES (29, x'0000', x'0100'), (30, x'0001', x'00')")
-        }
-        do {
-            let s = try ChainStore(path: bad, treeVersionsKept: 4, pruneInBackground: false)
-            try s.writer.run("UPDATE state SET value = x'00' WHERE key = (SELECT min(key) FROM state)")
-            try s.writer.run("UPDATE meta SET value = '2' WHERE key = 'schema'")
-        }
-        do {
-            _ = try ChainStore(path: bad, treeVersionsKept: 4, pruneInBackground: false)
-            Issue.record("a state that does not give the recorded root was accepted")
-        } catch let e as StorageError {
-            #expect(e.code == "STORAGE_CORRUPT" && e.message.contains("the tip records"), "\(e)")
-        }
-
-        let s = try ChainStore(path: path, treeVersionsKept: 4, pruneInBackground: false)
-        try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
-        var schema = ""
-        try s.writer.query("SELECT value FROM meta WHERE key = 'schema'") { schema = String(decoding: $0.blob(0), as: UTF8.self) }
-        #expect(schema == "\(ChainStore.schemaVersion)")
-        try check(s, model)
-        let tip = s.tip
-        let writes: [(key: [UInt8], value: [UInt8]?)] = [(Array("k/1".utf8), [9]), (Array("k/2".utf8), nil)]
-        let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: 31, writes: writes, reader: tree) }
-        let b = makeBlock(31, tip: tip, stateRoot: update.rootHash)
-        try s.commit(block: b, certificate: CommitCertificate(height: 31, round: 0, blockHash: b.hash, signatures: []),
-                     writes: writes, results: [(b.transactions[0].hash(chainID: testGenesis().chainID), .ok)], tree: update)
-        model[Array("k/1".utf8)] = [9]
-        model[Array("k/2".utf8)] = nil
-        try check(s, model)
-    }
-
     /// With K kept, the trees at the newest K heights prove every key as it was then; the one before them has
     /// lost nodes (so K is exactly what is kept, no more).
     @Test func pruningKeepsExactlyTheNewestVersions() throws {
