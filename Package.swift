@@ -25,7 +25,7 @@ let package = Package(
         ]),
         // The load generator behind `yongchain bench`: workload, submission, commit following, process sampling.
         .target(name: "YongchainBench", dependencies: [
-            "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainHTTP",
+            "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainHTTP", "YongchainStorage",
         ]),
         .executableTarget(name: "yongchain", dependencies: [
             "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainStorage", "YongchainHTTP",

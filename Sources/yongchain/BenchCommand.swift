@@ -10,6 +10,7 @@ enum BenchCommand {
                     [--rate TX_PER_S] [--duration S] [--submitters 8] [--batch 1] [--queries SECONDS]
                     [--query-auth session|signature] [--prove] [--checkpoints N,N,...] [--catch-up] [--keep]
                     [--queries-only] [--tls]
+    yongchain bench --store [--blocks 200] [--writes 2000]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
                      mortgage.approve (3 transactions per unit; 76,924 units is one city's year)
@@ -26,6 +27,9 @@ enum BenchCommand {
     ?prove=true, and a sample of the answers is verified offline from genesis (sizes and verify times printed).
     --tls         the fresh cluster speaks TLS 1.3 between its nodes and to the load generator (https://).
     --queries-only runs only the queries, against the cluster a run with --dir DIR --keep left (same --units).
+    --store       no cluster: what the state tree costs the commit path. Two stores in a temporary directory take the
+                  same blocks of --writes new keys, one with the tree and one without; prints the tree update's and
+                  the commit's time, CPU per block and per write, and the database's size.
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
     """
@@ -33,8 +37,15 @@ enum BenchCommand {
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "query-auth",
-                                        "batch", "checkpoints"],
-                         switches: ["keep", "catch-up", "queries-only", "prove", "tls"])
+                                        "batch", "checkpoints", "blocks", "writes"],
+                         switches: ["keep", "catch-up", "queries-only", "prove", "tls", "store"])
+        if a.flag("store") {
+            let blocks = try a.int("blocks", default: 200), writes = try a.int("writes", default: 2000)
+            guard (2...100_000).contains(blocks) else { throw UsageError("--blocks: 2 to 100,000") }
+            guard (1...100_000).contains(writes) else { throw UsageError("--writes: 1 to 100,000") }
+            try StoreBench.run(blocks: blocks, writes: writes)
+            return
+        }
         var o = BenchOptions()
         o.dir = a.value("dir")
         o.units = try a.int("units", default: 2000)
