@@ -3,30 +3,24 @@ import YongchainCore
 import YongchainCrypto
 import YongchainStorage
 
-/// `yongchain bench --store`: what the state tree costs the commit path, without consensus, HTTP or signatures.
-/// Two stores take the same blocks (each `writes` new keys of about 180 bytes, as `property.register` writes two):
-/// one with the state tree (update, store, prune in the background, as the node runs), one without (its root
-/// stays empty). Printed per block, over the second half of the run: the tree update's time (reads and hashing),
-/// the commit's time, and this process's CPU per block (the pruner's thread and making the writes included, the
-/// same in both); then the database's size.
+/// `yongchain bench --store`: what executing a block's writes into the state tree and committing them costs,
+/// without consensus, HTTP or signatures. A store takes `blocks` blocks of `writes` new keys of about 180 bytes
+/// each (`property.register` writes two). Printed per block, over the second half of the run: the tree update's
+/// time (reads and hashing), the commit's time, and this process's CPU per block and per write (the store's
+/// background thread and making the writes included); then the database's size. Compare builds with it.
 public enum StoreBench {
     public static func run(blocks: Int, writes: Int, say: (String) -> Void = { print($0) }) throws {
         say("store bench: \(blocks) blocks of \(writes) new keys (\(blocks * writes) keys at the end), release build expected")
-        let withTree = try measure(blocks: blocks, writes: writes, tree: true)
-        let without = try measure(blocks: blocks, writes: writes, tree: false)
-        for (name, r) in [("with the tree", withTree), ("without the tree", without)] {
-            say(String(format: "%@ update ms p50 %.1f  commit ms p50 %.1f  CPU ms per block %.1f (%.1f µs per write)  database %.0f MiB",
-                       name.padding(toLength: 17, withPad: " ", startingAt: 0), r.updateMs, r.commitMs, r.cpuMs,
-                       r.cpuMs * 1000 / Double(writes), r.databaseMiB))
-        }
-        say(String(format: "the tree's share: %.1f µs of CPU per write", (withTree.cpuMs - without.cpuMs) * 1000 / Double(writes)))
+        let r = try measure(blocks: blocks, writes: writes)
+        say(String(format: "update ms p50 %.1f  commit ms p50 %.1f  CPU ms per block %.1f (%.1f µs per write)  database %.0f MiB",
+                   r.updateMs, r.commitMs, r.cpuMs, r.cpuMs * 1000 / Double(writes), r.databaseMiB))
     }
 
     struct Result {
         var updateMs = 0.0, commitMs = 0.0, cpuMs = 0.0, databaseMiB = 0.0
     }
 
-    static func measure(blocks: Int, writes perBlock: Int, tree: Bool) throws -> Result {
+    static func measure(blocks: Int, writes perBlock: Int) throws -> Result {
         let dir = NSTemporaryDirectory() + "yongchain-store-bench-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -41,7 +35,7 @@ public enum StoreBench {
         do {
             let store = try ChainStore(path: dir + "/chain.sqlite")
             let g = try StateTree.update(root: nil, version: 0, writes: [(Array("genesis".utf8), [1])], reader: MemoryTreeStore())
-            try store.open(genesis: genesis, initialWrites: [(Array("genesis".utf8), [1])], initialTree: tree ? g : TreeUpdate(root: nil, newNodes: [], staleNodes: []))
+            try store.open(genesis: genesis, initialWrites: [(Array("genesis".utf8), [1])], initialTree: g)
             var n = 0
             var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
             var cpuFrom = 0.0
@@ -61,9 +55,7 @@ public enum StoreBench {
                 let tx = Transaction.signed(type: "bench", body: [], nonce: h, key: key, chainID: chain)
                 let t0 = Date()
                 let tip = store.tip
-                let update = tree
-                    ? try store.committedSnapshot { _, r in try StateTree.update(root: tip.stateTree, version: h, writes: w, reader: r) }
-                    : TreeUpdate(root: nil, newNodes: [], staleNodes: [])
+                let update = try store.committedSnapshot { _, r in try StateTree.update(root: tip.stateTree, version: h, writes: w, reader: r) }
                 let t1 = Date()
                 let header = BlockHeader(chainID: chain, height: h, time: tip.time + 1, previousBlockHash: tip.blockHash,
                                          lastCommitHash: Block.commitHash(nil), txRoot: Block.txRoot([tx], chainID: chain), resultsHash: .zero,

@@ -2,95 +2,200 @@ import Synchronization
 import YongchainCore
 import YongchainCrypto
 
-/// The state tree's nodes in SQLite (`tree_nodes`, keyed by version and path as the Jellyfish Merkle Tree does),
-/// each block's root (`state_roots`), and what each block made stale (`tree_stale`), so old versions can be
-/// pruned once no proof needs them. The plain `state` table stays the one that queries read; the tree is read to
-/// update the root and to prove.
+/// The state tree in the store: what is stored is only its leaves, `tree_leaves` (key hash → value hash, one row
+/// per state key, written with the state); everything above them is derived.
+///
+/// - The nodes above depth `bucketDepth` (at most 2^16 − 1 paths) live in memory (`TreeTop`), keyed by version
+///   and path as the Jellyfish Merkle Tree keys its nodes, with the newest `topVersionsKept` versions whole.
+///   They are built from the leaves when the store's tree is first read, and that build must give the root the
+///   tip records (`STORAGE_CORRUPT` otherwise); commits before it add nothing to memory.
+/// - A node at depth 16 or below is computed when read: its bucket (the leaves whose key hash starts with the
+///   node's first 16 bits, a few rows next to each other) is read from the snapshot being read and its subtree
+///   built (a few hashes). So a read sees exactly the tree of its own snapshot, whatever commits run beside it.
+/// - A block's commit writes one leaf row per key it wrote, as it writes the state; nothing is pruned. Which
+///   node of the tree holds what is unchanged: proofs, roots and their vectors are the same (docs/proofs.md).
+/// Why: storing every node version by version cost a row to write, to read and to prune per level of every
+/// key written (about 9 rows a write at 200,000 keys), and that cost the node a third of its throughput
+/// (docs/performance.md, session 7).
 extension ChainStore {
-    /// Old versions are deleted off the commit path (ChainStore+Pruning.swift): the commit only records, in one
-    /// row, which nodes the block made stale.
+    /// Depth of the buckets: nodes above it are in memory, nodes at or below it are built from leaves.
+    static let bucketDepth = 16
+    /// Versions of the in-memory nodes kept whole: a read begun just before a commit still finds its tree.
+    static let topVersionsKept: UInt64 = 4
 
-    /// Tree nodes with a path shorter than this are kept in memory as well: they are on every key's path, and
-    /// there are fewer than 2^depth of them live (65,536 nodes, about 13 MB at most). Below depth 12 a block of
-    /// 2,000 writes no longer shares nodes, so each level cached saves a SQLite read per write (depth 16 against
-    /// 12: docs/performance.md, session 7).
-    static let cachedTreeDepth = 16
-    /// The cache is emptied (to refill from reads and commits) if it ever holds more than this: a node read
-    /// from a snapshot just after a commit made it stale is cached and never removed.
-    static let treeCacheLimit = 4 << cachedTreeDepth
+    /// The tree's nodes above `bucketDepth`, for the newest versions.
+    struct TreeTop {
+        var nodes: [NodeKey: TreeNode] = [:]
+        /// Per committed height, the in-memory nodes it made stale (removed `topVersionsKept` heights later).
+        var stale: [(height: UInt64, keys: [NodeKey])] = []
+    }
 
-    /// Rows per multi-row INSERT when storing nodes (SQLite's default limit is 32,766 variables).
-    static let treeRowsPerStatement = 128
-
-    /// Stores an update's nodes, its stale list (one row per height: the nodes it made stale, concatenated; only
-    /// when old versions are pruned) and the root for `height`. Runs inside the commit's SQLite transaction
-    /// (writer lock held); it deletes nothing.
-    func storeTree(_ tree: TreeUpdate, height: UInt64) throws {
+    /// Writes the leaves of a block's (or genesis's) writes and the root for `height`. Runs inside the commit's
+    /// SQLite transaction (writer lock held). The in-memory nodes change only once that transaction has
+    /// committed (`applyTop`).
+    func storeTree(_ tree: TreeUpdate, writes: [(key: [UInt8], value: [UInt8]?)], height: UInt64) throws {
         let h = try Value.int(checked: height, "height")
-        for chunk in stride(from: 0, to: tree.newNodes.count, by: ChainStore.treeRowsPerStatement) {
-            let rows = tree.newNodes[chunk..<min(chunk + ChainStore.treeRowsPerStatement, tree.newNodes.count)]
-            var args: [Value] = []
-            args.reserveCapacity(rows.count * 3)
-            for (key, node) in rows {
-                args.append(try .int(checked: key.version, "tree version"))
-                args.append(.blob(key.path.canonicalBytes))
-                args.append(.blob(node.canonicalBytes))
+        // In key-hash order: consecutive writes land on the same or the next page of the leaves' B-tree.
+        let leaves = writes.map { (key: StateTree.keyHash($0.key), value: $0.value.map(StateTree.valueHash)) }.sorted { $0.key < $1.key }
+        for leaf in leaves {
+            if let v = leaf.value {
+                try writer.run("INSERT OR REPLACE INTO tree_leaves (khash, vhash) VALUES (?, ?)", [.blob(leaf.key.bytes), .blob(v.bytes)])
+            } else {
+                try writer.run("DELETE FROM tree_leaves WHERE khash = ?", [.blob(leaf.key.bytes)])
             }
-            try writer.run("INSERT OR REPLACE INTO tree_nodes (version, path, data) VALUES " + Array(repeating: "(?, ?, ?)", count: rows.count).joined(separator: ", "), args)
-        }
-        // Stale lists serve only pruning: a store that keeps every version does not write them (tens of
-        // thousands of keys a block).
-        if treeVersionsKept != nil, !tree.staleNodes.isEmpty {
-            var w = CanonicalWriter(capacity: tree.staleNodes.count * 16)
-            w.list(tree.staleNodes) { $0.item($1) }
-            try writer.run("INSERT OR REPLACE INTO tree_stale (since, keys) VALUES (?, ?)", [h, .blob(w.bytes)])
         }
         try writer.run("INSERT INTO state_roots (height, hash, root) VALUES (?, ?, ?)",
                        [h, .blob(tree.rootHash.bytes), tree.root.map { .blob($0.canonicalBytes) } ?? .null])
-        treeCache.withLock { cache in
-            if cache.count + tree.newNodes.count >= ChainStore.treeCacheLimit { cache.removeAll(keepingCapacity: true) }
-            for key in tree.staleNodes where key.path.depth < ChainStore.cachedTreeDepth { cache[key] = nil }
-            for (key, node) in tree.newNodes where key.path.depth < ChainStore.cachedTreeDepth { cache[key] = node }
+    }
+
+    /// Adds a committed update's nodes above the buckets to memory, and forgets those stale for long enough.
+    func applyTop(_ tree: TreeUpdate, height: UInt64) {
+        treeTop.withLock { top in
+            guard top != nil else { return }
+            for (key, node) in tree.newNodes where key.path.depth < ChainStore.bucketDepth { top!.nodes[key] = node }
+            top!.stale.append((height, tree.staleNodes.filter { $0.path.depth < ChainStore.bucketDepth }))
+            while let first = top!.stale.first, first.height + ChainStore.topVersionsKept <= height {
+                for key in first.keys { top!.nodes[key] = nil }
+                top!.stale.removeFirst()
+            }
         }
+    }
+
+    /// Builds the in-memory nodes from the leaves if this store has not yet (writer lock held: no commit runs
+    /// meanwhile). Throws `STORAGE_CORRUPT` if they do not give the root the tip records.
+    func ensureTopLocked() throws {
+        guard treeTop.withLock({ $0 == nil }) else { return }
+        var top = TreeTop()
+        if let b = try meta("tip") {
+            let tip = try ChainTip(tipBytes: b)
+            var leaves: [(Hash, Hash)] = []
+            try writer.query("SELECT khash, vhash FROM tree_leaves ORDER BY khash") { row in
+                guard let k = Hash(row.blob(0)), let v = Hash(row.blob(1)) else {
+                    throw StorageError(code: "STORAGE_CORRUPT", message: "a tree leaf is not two 32-byte hashes")
+                }
+                leaves.append((k, v))
+            }
+            let version = tip.stateTree?.version ?? 0
+            var nodes: [NodeKey: TreeNode] = [:]
+            let root = Bucket.build(leaves[...], at: .root, version: version) { path, node in
+                if path.depth < ChainStore.bucketDepth { nodes[NodeKey(version: version, path: path)] = node }
+            }
+            guard root?.hash ?? Hash.zero == tip.stateRoot, root?.isLeaf == tip.stateTree?.isLeaf else {
+                throw StorageError(code: "STORAGE_CORRUPT", message: "the tree leaves give root \((root?.hash ?? Hash.zero).short), the tip at height \(tip.height) records \(tip.stateRoot.short)")
+            }
+            top.nodes = nodes
+        }
+        treeTop.withLock { $0 = top }
+    }
+
+    /// Makes sure the in-memory nodes exist (the first tree read of a store builds them).
+    func ensureTop() throws {
+        guard treeTop.withLock({ $0 == nil }) else { return }
+        try locked { try ensureTopLocked() }
     }
 
     /// Runs `body` with the committed state and state tree read from one snapshot, in one read transaction (for
     /// executing a block: a statement outside a transaction would take and drop SQLite's file lock each time, two
-    /// system calls for every key and tree node read). The tree's upper levels come from memory. Throws if any
-    /// read failed, so nothing computed from a failed read is returned.
+    /// system calls for every key and bucket read). Throws if any read failed, so nothing computed from a failed
+    /// read is returned.
     public func committedSnapshot<T>(_ body: (StateReader, TreeNodeReader) throws -> T) throws -> T {
-        try read { v in try body(v, CachedTree(view: v, store: self)) }
+        try ensureTop()
+        return try read { v in try body(v, v) }
     }
 
-    struct CachedTree: TreeNodeReader {
-        let view: ReadView
-        let store: ChainStore
-        func node(_ key: NodeKey) throws -> TreeNode? {
-            guard key.path.depth < ChainStore.cachedTreeDepth else { return try ChainStore.treeNode(view.connection, key) }
-            if let n = store.treeCache.withLock({ $0[key] }) { return n }
-            // A miss (after a restart, or a node no commit of this process wrote): read, then keep.
-            guard let n = try ChainStore.treeNode(view.connection, key) else { return nil }
-            store.treeCache.withLock { cache in
-                if cache.count >= ChainStore.treeCacheLimit { cache.removeAll(keepingCapacity: true) }
-                cache[key] = n
-            }
-            return n
+    /// Schema 2 kept every tree node in `tree_nodes`; schema 3 keeps the leaves. Fills them from the state table
+    /// and drops the nodes (inside the caller's transaction); the first use checks they give the recorded root.
+    func convertTreeToLeaves() throws {
+        try writer.run("DELETE FROM tree_leaves")
+        var rows: [([UInt8], [UInt8])] = []
+        try writer.query("SELECT key, value FROM state") { rows.append(($0.blob(0), $0.blob(1))) }
+        for (k, v) in rows {
+            try writer.run("INSERT OR REPLACE INTO tree_leaves (khash, vhash) VALUES (?, ?)", [.blob(StateTree.keyHash(k).bytes), .blob(StateTree.valueHash(v).bytes)])
         }
-    }
-
-    static func treeNode(_ c: Connection, _ key: NodeKey) throws -> TreeNode? {
-        guard let v = Value.int(exactly: key.version) else { return nil }
-        var data: [UInt8]?
-        try c.query("SELECT data FROM tree_nodes WHERE version = ? AND path = ?", [v, .blob(key.path.canonicalBytes)]) { data = $0.blob(0) }
-        guard let data else { return nil }
-        do { return try TreeNode(canonical: data) } catch {
-            throw StorageError(code: "STORAGE_CORRUPT", message: "state tree node \(key) does not decode: \(error)")
-        }
+        try writer.run("DELETE FROM tree_nodes")
+        try writer.run("DELETE FROM tree_stale")
     }
 }
 
+/// A subtree built from its sorted leaves, as the tree's canonical shape places them.
+enum Bucket {
+    /// Builds the subtree of `leaves` (sorted by key hash, distinct, all under `path`) at `path`, calling `emit`
+    /// with every node; returns the reference to its top node (nil when there are no leaves). References carry
+    /// `version`.
+    static func build(_ leaves: ArraySlice<(Hash, Hash)>, at path: TreePath, version: UInt64,
+                      emit: (TreePath, TreeNode) -> Void) -> ChildRef? {
+        guard let first = leaves.first else { return nil }
+        if leaves.count == 1 {
+            let node = TreeNode.leaf(keyHash: first.0, valueHash: first.1)
+            emit(path, node)
+            return ChildRef(version: version, hash: node.hash, isLeaf: true)
+        }
+        let d = path.depth
+        let split = leaves.firstIndex { StateTree.bit($0.0, d) == 1 } ?? leaves.endIndex
+        let l = build(leaves[..<split], at: path.appending(0), version: version, emit: emit)
+        let r = build(leaves[split...], at: path.appending(1), version: version, emit: emit)
+        let node = TreeNode.internal(left: l, right: r)
+        emit(path, node)
+        return ChildRef(version: version, hash: node.hash, isLeaf: false)
+    }
+
+    /// The leaves whose key hash starts with `prefix`, from `c`'s snapshot, sorted.
+    static func leaves(_ c: Connection, prefix: TreePath) throws -> [(Hash, Hash)] {
+        let low = prefix.bits + [UInt8](repeating: 0, count: 32 - prefix.bits.count)
+        var out: [(Hash, Hash)] = []
+        func row(_ r: Row) throws {
+            guard let k = Hash(r.blob(0)), let v = Hash(r.blob(1)) else {
+                throw StorageError(code: "STORAGE_CORRUPT", message: "a tree leaf is not two 32-byte hashes")
+            }
+            out.append((k, v))
+        }
+        // The bound just past the prefix: add one at the prefix's last bit.
+        var high = low
+        var carry = true
+        var bit = prefix.depth - 1
+        while carry, bit >= 0 {
+            let mask = UInt8(0x80) >> UInt8(bit % 8)
+            if high[bit / 8] & mask == 0 { high[bit / 8] |= mask; carry = false } else { high[bit / 8] &= ~mask; bit -= 1 }
+        }
+        if prefix.depth == 0 {
+            try c.query("SELECT khash, vhash FROM tree_leaves ORDER BY khash", row: row)
+        } else if carry {
+            try c.query("SELECT khash, vhash FROM tree_leaves WHERE khash >= ? ORDER BY khash", [.blob(low)], row: row)
+        } else {
+            try c.query("SELECT khash, vhash FROM tree_leaves WHERE khash >= ? AND khash < ? ORDER BY khash", [.blob(low), .blob(high)], row: row)
+        }
+        return out
+    }
+}
+
+/// Reads of the tree at the snapshot's tip: nodes above the buckets from memory, the rest built from leaves.
+/// Each view builds a bucket once (an update or a proof reads several of its nodes).
+final class BucketCache: @unchecked Sendable {
+    var nodes: [TreePath: [TreePath: TreeNode]] = [:]
+}
+
 extension ReadView: TreeNodeReader {
-    public func node(_ key: NodeKey) throws -> TreeNode? { try ChainStore.treeNode(connection, key) }
+    public func node(_ key: NodeKey) throws -> TreeNode? {
+        if key.path.depth < ChainStore.bucketDepth, let store {
+            try store.ensureTop()
+            if let n = store.treeTop.withLock({ $0?.nodes[key] }) { return n }
+            // Not in memory: this snapshot began before the commit the memory was first built at (once per
+            // store, if at all). Computed from this snapshot's leaves instead, as a bucket is.
+            var node: TreeNode?
+            let leaves = try Bucket.leaves(connection, prefix: key.path)
+            _ = Bucket.build(leaves[...], at: key.path, version: 0) { if $0 == key.path { node = $1 } }
+            return node
+        }
+        let prefix = key.path.prefix(ChainStore.bucketDepth)
+        if let b = buckets.nodes[prefix] { return b[key.path] }
+        var nodes: [TreePath: TreeNode] = [:]
+        let leaves = try Bucket.leaves(connection, prefix: prefix)
+        _ = Bucket.build(leaves[...], at: prefix, version: 0) { nodes[$0] = $1 }
+        // A bucket of one leaf: that leaf sits at the bucket's path only if its parent holds two or more keys,
+        // which is when a reader asks for it here.
+        buckets.nodes[prefix] = nodes
+        return nodes[key.path]
+    }
 
     /// A proof of `key`'s value (or absence) in the state after block `tip.height`, with the value itself.
     /// `tip` MUST be this snapshot's own tip (`tip()`): the `state` table this reads the value from holds that

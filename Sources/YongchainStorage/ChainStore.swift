@@ -49,10 +49,10 @@ public final class ChainStore: @unchecked Sendable {
     /// The chain id, fixed once the database belongs to a genesis: known from `open`, so checking a block read does
     /// not cost a query of its own.
     private let cachedChainID = Mutex<String?>(nil)
-    /// The state tree's upper levels (ChainStore+StateTree.swift).
-    let treeCache = Mutex<[NodeKey: TreeNode]>([:])
+    /// The state tree's nodes above its buckets, built on first use (ChainStore+StateTree.swift).
+    let treeTop = Mutex<TreeTop?>(nil)
 
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     /// How many heights of the state tree stay whole (nil: all). ChainStore+Pruning.swift says how the rest goes.
     let treeVersionsKept: UInt64?
@@ -92,6 +92,7 @@ public final class ChainStore: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS tree_nodes (version INTEGER NOT NULL, path BLOB NOT NULL, data BLOB NOT NULL,
                 PRIMARY KEY (version, path)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS tree_stale (since INTEGER PRIMARY KEY, keys BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS tree_leaves (khash BLOB PRIMARY KEY, vhash BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS txs (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -102,7 +103,11 @@ public final class ChainStore: @unchecked Sendable {
             """)
             var version: Int64?
             try writer.query("SELECT value FROM meta WHERE key = 'schema'") { version = Int64(String(decoding: $0.blob(0), as: UTF8.self)) }
-            if let version, version != Int64(ChainStore.schemaVersion) {
+            if version == 2 {
+                // Schema 2 stored every tree node; 3 stores the leaves (the first use checks the recorded root).
+                try convertTreeToLeaves()
+                try writer.run("UPDATE meta SET value = ? WHERE key = 'schema'", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
+            } else if let version, version != Int64(ChainStore.schemaVersion) {
                 throw StorageError(code: "STORAGE_SCHEMA", message: "database schema \(version) is not \(ChainStore.schemaVersion)")
             }
             try writer.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
@@ -140,10 +145,11 @@ public final class ChainStore: @unchecked Sendable {
                 try setMeta("genesis", genesis.hash.bytes)
                 try setMeta("chain_id", Array(genesis.chainID.utf8))
                 try applyWrites(initialWrites)
-                try storeTree(initialTree, height: 0)
+                try storeTree(initialTree, writes: initialWrites, height: 0)
                 try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateRoot: initialTree.rootHash, time: genesis.genesisTime,
                                     stateTree: initialTree.root))
             }
+            applyTop(initialTree, height: 0)
             cachedChainID.withLock { $0 = genesis.chainID }
             _ = try loadTip()
         }
@@ -212,11 +218,12 @@ public final class ChainStore: @unchecked Sendable {
                                    [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
                 }
                 try applyWrites(writes)
-                try storeTree(tree, height: block.height)
+                try storeTree(tree, writes: writes, height: block.height)
                 try setTip(next)
             }
+            applyTop(tree, height: block.height)
             cachedTip.withLock { $0 = next }
-            pruner?.committed(height: block.height, staleNodes: tree.staleNodes.count)
+            pruner?.committed(height: block.height, staleNodes: 0)
         }
     }
 
@@ -237,7 +244,7 @@ public final class ChainStore: @unchecked Sendable {
         try setMeta("tip", w.bytes)
     }
 
-    private func meta(_ key: String) throws -> [UInt8]? {
+    func meta(_ key: String) throws -> [UInt8]? {
         var out: [UInt8]?
         try writer.query("SELECT value FROM meta WHERE key = ?", [.text(key)]) { out = $0.blob(0) }
         return out
@@ -304,7 +311,7 @@ public final class ChainStore: @unchecked Sendable {
         let c = try checkoutReader()
         defer { checkin(c) }
         return try c.readTransaction {
-            let view = ReadView(connection: c, failures: ReadFailures(), knownChainID: cachedChainID.withLock { $0 })
+            let view = ReadView(connection: c, failures: ReadFailures(), knownChainID: cachedChainID.withLock { $0 }, store: self)
             let result = try body(view)
             try view.failures.check()
             return result
@@ -497,6 +504,10 @@ public struct ReadView: StateReader {
     let failures: ReadFailures
     /// The store's chain id when it is known (after `open`); otherwise read from the database.
     let knownChainID: String?
+    /// Where the tree's nodes above its buckets are (ChainStore+StateTree.swift).
+    let store: ChainStore?
+    /// The buckets this view has built.
+    let buckets = BucketCache()
 
     public func tip() throws -> ChainTip {
         var b: [UInt8]?

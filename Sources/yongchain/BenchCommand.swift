@@ -27,9 +27,9 @@ enum BenchCommand {
     ?prove=true, and a sample of the answers is verified offline from genesis (sizes and verify times printed).
     --tls         the fresh cluster speaks TLS 1.3 between its nodes and to the load generator (https://).
     --queries-only runs only the queries, against the cluster a run with --dir DIR --keep left (same --units).
-    --store       no cluster: what the state tree costs the commit path. Two stores in a temporary directory take the
-                  same blocks of --writes new keys, one with the tree and one without; prints the tree update's and
-                  the commit's time, CPU per block and per write, and the database's size.
+    --store       no cluster: what a block's writes cost the state tree and the commit. A store in a temporary
+                  directory takes --blocks blocks of --writes new keys; prints the tree update's and the commit's
+                  time, CPU per block and per write, and the database's size (compare builds with it).
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
     """

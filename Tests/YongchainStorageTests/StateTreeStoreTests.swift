@@ -39,124 +39,105 @@ import YongchainTestSupport
         return models
     }
 
-    @Test func proofsAtTheTipHoldAcrossPruningAndReopening() throws {
+    @Test func proofsAtTheTipHoldAcrossCommitsAndReopening() throws {
         let path = tempPath("tree.sqlite")
-        let kept: UInt64 = 128
-        let heights = kept + 72
         var model: [[UInt8]: [UInt8]] = [:]
         do {
-            let s = try ChainStore(path: path, treeVersionsKept: kept, pruneInBackground: false)
-            model = try buildChain(s, heights: heights).last!
-            try s.pruneTree()
+            let s = try ChainStore(path: path)
+            model = try buildChain(s, heights: 200).last!
             try check(s, model)
-            // Pruned: every stored node is one the tip's tree reaches or one stale for fewer than the kept heights.
-            var stored = 0, staleRows = 0
-            try s.writer.query("SELECT count(*) FROM tree_nodes") { stored = Int(try $0.unsigned(0)) }
-            try s.writer.query("SELECT keys FROM tree_stale") { row in
-                var r = CanonicalReader(row.blob(0))
-                staleRows += try r.list { try $0.item(NodeKey.self) }.count
-            }
-            var oldest: UInt64 = .max
-            try s.writer.query("SELECT min(since) FROM tree_stale") { oldest = try $0.unsigned(0) }
-            #expect(oldest > heights - kept + 1, "stale nodes older than the kept heights remain")
-            #expect(stored <= 3 * model.count + staleRows + 2, "\(stored) nodes for \(model.count) keys and \(staleRows) stale")
+            // What is stored of the tree is its leaves: one row per state key.
+            var leaves = 0, state = 0
+            try s.writer.query("SELECT count(*) FROM tree_leaves") { leaves = Int(try $0.unsigned(0)) }
+            try s.writer.query("SELECT count(*) FROM state") { state = Int(try $0.unsigned(0)) }
+            #expect(leaves == state && state == model.count)
         }
-        let reopened = try ChainStore(path: path, treeVersionsKept: kept, pruneInBackground: false)
+        let reopened = try ChainStore(path: path)
         try reopened.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
         try check(reopened, model)
     }
 
-    /// With K kept, the trees at the newest K heights prove every key as it was then; the one before them has
-    /// lost nodes (so K is exactly what is kept, no more).
-    @Test func pruningKeepsExactlyTheNewestVersions() throws {
-        let kept: UInt64 = 5
-        let heights: UInt64 = 60
-        let s = try ChainStore(path: tempPath("kept.sqlite"), treeVersionsKept: kept, pruneInBackground: false)
-        let models = try buildChain(s, heights: heights)
-        let report = try s.pruneTree()
-        #expect(report.heightsDone > 0 && !report.stoppedEarly)
-        for h in (heights - kept + 1)...heights {
-            let root = try storedRoot(s, h)
-            try s.read { v in
-                for i in 0..<450 {
-                    let k = Array("k/\(i)".utf8)
-                    let proof = try StateTree.prove(root: root.tree, key: k, reader: v)
-                    try proof.verify(root: root.hash, key: k, value: models[Int(h)][k])
-                }
-            }
-        }
-        let older = try storedRoot(s, heights - kept)
-        var missing = 0
-        try s.read { v in
-            for i in 0..<450 {
-                do { _ = try StateTree.prove(root: older.tree, key: Array("k/\(i)".utf8), reader: v) } catch StateTreeError.missingNode { missing += 1 }
-            }
-        }
-        #expect(missing > 0, "the tree at height \(heights - kept) is still whole: more than \(kept) versions were kept")
-    }
-
-    /// A pass cut short (as a crash would cut it: some deletes made, no list finished) leaves a store that
-    /// reopens, proves at the tip, and finishes pruning to exactly what one uninterrupted pass leaves.
-    @Test func aPruneCutShortIsRedoneAfterReopening() throws {
-        let kept: UInt64 = 4
-        let heights: UInt64 = 80
-        let cutPath = tempPath("cut.sqlite"), wholePath = tempPath("whole.sqlite")
+    /// The nodes above the buckets are built in memory from the leaves at the first read of a store, checked
+    /// against the recorded root; a store whose leaves do not give it refuses to read its tree.
+    @Test func theTreeIsBuiltFromItsLeavesAndCheckedAgainstTheRecordedRoot() throws {
+        let path = tempPath("leaves.sqlite")
         var model: [[UInt8]: [UInt8]] = [:]
         do {
-            let s = try ChainStore(path: cutPath, treeVersionsKept: kept, pruneInBackground: false)
-            model = try buildChain(s, heights: heights).last!
-            let cut = try s.pruneTree(maxDeletes: 700)
-            #expect(cut.stoppedEarly && cut.nodesDeleted == 700 && cut.heightsDone == 0)
+            let s = try ChainStore(path: path)
+            model = try buildChain(s, heights: 30).last!
         }
-        let reopened = try ChainStore(path: cutPath, treeVersionsKept: kept, pruneInBackground: false)
-        try reopened.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
-        try check(reopened, model)
-        let rest = try reopened.pruneTree()
-        #expect(!rest.stoppedEarly && rest.heightsDone > 0)
-        try check(reopened, model)
-
-        let whole = try ChainStore(path: wholePath, treeVersionsKept: kept, pruneInBackground: false)
-        try buildChain(whole, heights: heights)
-        try whole.pruneTree()
-        #expect(try storedNodes(reopened) == storedNodes(whole))
-    }
-
-    /// The background pruner, woken by commits, leaves no list older than the kept heights once a pass has run,
-    /// and the tip still proves.
-    @Test func theBackgroundPrunerPrunesAfterCommits() throws {
-        let kept: UInt64 = 3
-        let s = try ChainStore(path: tempPath("background.sqlite"), treeVersionsKept: kept)
-        let model = try buildChain(s, heights: 70).last!
-        #expect(s.pruner?.passNow(timeout: 60) == true)
-        #expect(s.treePruningFailure == nil)
-        var oldest: UInt64 = .max
-        try s.read { v in try v.connection.query("SELECT min(since) FROM tree_stale") { oldest = $0.isNull(0) ? .max : try $0.unsigned(0) } }
-        #expect(oldest > 70 - kept + 1)
+        let s = try ChainStore(path: path)
+        try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
+        #expect(s.treeTop.withLock { $0 == nil })
         try check(s, model)
+        #expect(s.treeTop.withLock { $0?.nodes.isEmpty == false })
+        // A changed leaf: the tree it gives is not the recorded one.
+        try s.writer.run("UPDATE tree_leaves SET vhash = ? WHERE khash = (SELECT min(khash) FROM tree_leaves)", [.blob([UInt8](repeating: 7, count: 32))])
+        let tampered = try ChainStore(path: path)
+        do {
+            try tampered.committedSnapshot { _, _ in }
+            Issue.record("a tree whose leaves do not give the recorded root was read")
+        } catch let e as StorageError {
+            #expect(e.code == "STORAGE_CORRUPT" && e.message.contains("records"), "\(e)")
+        }
     }
 
-    /// A pass deletes in the order of `tree_nodes`' primary key, so consecutive deletes share pages: the sort
-    /// must be SQLite's own order of (version, path), over versions and paths of every length.
-    @Test func stalenessIsDeletedInPrimaryKeyOrder() throws {
-        let s = try ChainStore(path: tempPath("order.sqlite"), treeVersionsKept: nil)
-        var rng = SplitMix64(seed: 7)
-        var keys: [NodeKey] = []
-        for _ in 0..<2_000 {
-            let depth = Int(rng.next() % 40)
-            var bits = (0..<((depth + 7) / 8)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            if depth % 8 != 0 { bits[bits.count - 1] &= ~(0xff >> UInt8(depth % 8)) }
-            keys.append(NodeKey(version: rng.next() % 5, path: TreePath(depth: depth, bits: bits)!))
+    /// A read that began before the commit the store's memory was first built after still reads its own tree:
+    /// what memory does not hold is computed from the snapshot's leaves.
+    @Test func aSnapshotOlderThanTheMemoryReadsItsOwnTree() throws {
+        let path = tempPath("older.sqlite")
+        let models = try buildChain(try ChainStore(path: path), heights: 12)
+        let s = try ChainStore(path: path)
+        try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
+        try s.read { v in
+            let snapTip = try v.tip()
+            // Block 13 commits (its tree computed through another store on the file) before s builds its memory.
+            let tip = s.tip
+            let writes: [(key: [UInt8], value: [UInt8]?)] = (0..<40).map { (Array("k/\($0)".utf8), [13]) }
+            let update = try ChainStore(path: path).committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: 13, writes: writes, reader: tree) }
+            let b = makeBlock(13, tip: tip, stateRoot: update.rootHash)
+            try s.commit(block: b, certificate: CommitCertificate(height: 13, round: 0, blockHash: b.hash, signatures: []),
+                         writes: writes, results: [(b.transactions[0].hash(chainID: testGenesis().chainID), .ok)], tree: update)
+            #expect(s.treeTop.withLock { $0 == nil })
+            for i in 0..<50 {
+                let k = Array("k/\(i)".utf8)
+                let (value, proof) = try v.stateProof(key: k, tip: snapTip)
+                #expect(value == models[12][k])
+                try proof.verify(root: snapTip.stateRoot, key: k, value: models[12][k])
+            }
+            #expect(s.treeTop.withLock { $0 != nil })
         }
-        keys = Array(Set(keys))
-        try s.writer.transaction {
-            for k in keys { try s.writer.run("INSERT INTO tree_nodes (version, path, data) VALUES (?, ?, x'00')", [.int(Int64(k.version)), .blob(k.path.canonicalBytes)]) }
+    }
+
+    /// A database of schema 2 (a row per tree node) opens as schema 3: its leaves are made from the state table
+    /// and its nodes dropped; the first read checks the leaves give the recorded root; then it proves and takes
+    /// new blocks.
+    @Test func aSchemaTwoDatabaseKeepsItsLeavesOnly() throws {
+        let path = tempPath("schema2.sqlite")
+        var model: [[UInt8]: [UInt8]] = [:]
+        do {
+            let s = try ChainStore(path: path)
+            model = try buildChain(s, heights: 30).last!
+            try s.writer.run("UPDATE meta SET value = '2' WHERE key = 'schema'")
+            try s.writer.run("DELETE FROM tree_leaves")
+            try s.writer.run("INSERT INTO tree_nodes (version, path, data) VALUES (29, x'0000', x'0100')")
         }
-        var sqliteOrder: [String] = []
-        try s.writer.query("SELECT version, path FROM tree_nodes ORDER BY version, path") { sqliteOrder.append("\($0.int(0))/\($0.blob(1))") }
-        let ours = ChainStore.primaryKeyOrder(keys).map { "\($0.version)/\($0.path.canonicalBytes)" }
-        #expect(ours == sqliteOrder)
-        // The bytes a delete binds are the canonical bytes.
-        for k in keys { #expect(k.path.withCanonicalBytes { Array($0) } == k.path.canonicalBytes) }
+        let s = try ChainStore(path: path)
+        try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
+        var schema = "", nodes = -1
+        try s.writer.query("SELECT value FROM meta WHERE key = 'schema'") { schema = String(decoding: $0.blob(0), as: UTF8.self) }
+        try s.writer.query("SELECT count(*) FROM tree_nodes") { nodes = Int(try $0.unsigned(0)) }
+        #expect(schema == "\(ChainStore.schemaVersion)" && nodes == 0)
+        try check(s, model)
+        let tip = s.tip
+        let writes: [(key: [UInt8], value: [UInt8]?)] = [(Array("k/1".utf8), [9]), (Array("k/2".utf8), nil)]
+        let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: 31, writes: writes, reader: tree) }
+        let b = makeBlock(31, tip: tip, stateRoot: update.rootHash)
+        try s.commit(block: b, certificate: CommitCertificate(height: 31, round: 0, blockHash: b.hash, signatures: []),
+                     writes: writes, results: [(b.transactions[0].hash(chainID: testGenesis().chainID), .ok)], tree: update)
+        model[Array("k/1".utf8)] = [9]
+        model[Array("k/2".utf8)] = nil
+        try check(s, model)
     }
 
     /// Blocks commit with `synchronous=NORMAL`; the signer's record is written under FULL, and the writer is back
@@ -195,9 +176,6 @@ import YongchainTestSupport
         let deadline = Date(timeIntervalSinceNow: 30)
         while fileSize(path) < before + 2_000_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         #expect(fileSize(path) >= before + 2_000_000, "the database file did not grow: no checkpoint copied the WAL into it")
-        // After a pass (which deletes something: these inserts made internal nodes stale) the WAL starts afresh.
-        #expect(s.pruner?.passNow(timeout: 30) == true)
-        #expect(fileSize(path + "-wal") < 1_000_000, "the WAL kept \(fileSize(path + "-wal")) bytes after a pass")
         #expect(s.treePruningFailure == nil)
     }
 
@@ -227,13 +205,5 @@ import YongchainTestSupport
         }
     }
 
-    /// Pruning deletes thousands of nodes a block: each delete must find its row by the primary key. (A first
-    /// version deleted 128 keys per statement with `(version, path) IN (VALUES …)`, which SQLite runs as a scan
-    /// of the whole table: a 10^5-transaction chain slowed to a block every ten seconds.)
-    @Test func pruningFindsEachNodeByItsKey() throws {
-        let s = try ChainStore(path: tempPath("plan.sqlite"), pruneInBackground: false)
-        var plan: [String] = []
-        try s.writer.query("EXPLAIN QUERY PLAN " + ChainStore.pruneNodeSQL, [.int(1), .blob([0, 0])]) { plan.append($0.text(3)) }
-        #expect(plan.contains { $0.contains("USING PRIMARY KEY") } && !plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
-    }
+
 }

@@ -82,6 +82,18 @@ public struct TreePath: Hashable, Sendable, CanonicalCodable, CustomStringConver
         return TreePath(unchecked: depth + 1, w)
     }
 
+    /// The first `depth` bits of this path (0...self.depth).
+    public func prefix(_ depth: Int) -> TreePath {
+        precondition(depth >= 0 && depth <= self.depth, "TreePath.prefix: \(depth) outside 0...\(self.depth)")
+        func keep(_ w: UInt64, _ i: Int) -> UInt64 {
+            let bits = depth - 64 * i
+            if bits <= 0 { return 0 }
+            if bits >= 64 { return w }
+            return w & ~(UInt64.max >> UInt64(bits))
+        }
+        return TreePath(unchecked: depth, (keep(words.0, 0), keep(words.1, 1), keep(words.2, 2), keep(words.3, 3)))
+    }
+
     /// Whether `hash` starts with this path's bits.
     public func isPrefix(of hash: Hash) -> Bool {
         for i in 0..<depth where StateTree.bit(hash, i) != bit(i) { return false }
