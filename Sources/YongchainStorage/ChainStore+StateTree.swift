@@ -104,7 +104,7 @@ extension ChainStore {
     }
 
     /// Schema 2 kept every tree node in `tree_nodes`; schema 3 keeps the leaves. Fills them from the state table
-    /// and drops the nodes (inside the caller's transaction); the first use checks they give the recorded root.
+    /// and drops the nodes' tables (inside the caller's transaction); the first use checks they give the recorded root.
     func convertTreeToLeaves() throws {
         try writer.run("DELETE FROM tree_leaves")
         var rows: [([UInt8], [UInt8])] = []
@@ -112,8 +112,7 @@ extension ChainStore {
         for (k, v) in rows {
             try writer.run("INSERT OR REPLACE INTO tree_leaves (khash, vhash) VALUES (?, ?)", [.blob(StateTree.keyHash(k).bytes), .blob(StateTree.valueHash(v).bytes)])
         }
-        try writer.run("DELETE FROM tree_nodes")
-        try writer.run("DELETE FROM tree_stale")
+        try writer.exec("DROP TABLE IF EXISTS tree_nodes; DROP TABLE IF EXISTS tree_stale")
     }
 }
 

@@ -54,33 +54,19 @@ public final class ChainStore: @unchecked Sendable {
 
     public static let schemaVersion = 3
 
-    /// How many heights of the state tree stay whole (nil: all). ChainStore+Pruning.swift says how the rest goes.
-    let treeVersionsKept: UInt64?
-    /// Deletes what no kept version needs, on its own thread and connection (nil: a store that keeps every
-    /// version, or one whose caller prunes with `pruneTree`).
-    let pruner: TreePruner?
+    /// Runs the WAL checkpoints on a thread of its own (ChainStore+Checkpoints.swift).
+    let checkpointer: Checkpointer
 
     /// Opens (or creates) the database at `path`.
-    ///
-    /// - `treeVersionsKept`: the state trees of the newest this-many heights stay readable (a proof can be built
-    ///   at any of them); older nodes are deleted. nil keeps every version.
-    /// - `pruneInBackground`: prune on a thread of the store's own after commits (the node's mode). false: nothing
-    ///   is deleted until the caller runs `pruneTree()` (tests, and tools that want no thread).
-    public init(path: String, treeVersionsKept: UInt64? = ChainStore.defaultTreeVersionsKept,
-                pruneInBackground: Bool = true) throws {
+    public init(path: String) throws {
         self.path = path
-        self.treeVersionsKept = treeVersionsKept
-        if let kept = treeVersionsKept, pruneInBackground {
-            pruner = TreePruner(path: path, kept: kept, writerLock: writerLock)
-        } else {
-            pruner = nil
-        }
+        checkpointer = Checkpointer(path: path)
         writer = try Connection(path: path, readOnly: false)
         try writer.exec("PRAGMA journal_mode=WAL")
         // Blocks commit without an fsync of their own; the signer's record is written with FULL, which syncs the
         // WAL and so every block committed before it (`durably` says why that is safe).
         try writer.exec("PRAGMA synchronous=NORMAL")
-        pruner?.takeCheckpoints(from: writer)
+        checkpointer.takeCheckpoints(from: writer)
         try writer.exec("PRAGMA foreign_keys=OFF")
         try writer.transaction {
             try writer.exec("""
@@ -89,9 +75,6 @@ public final class ChainStore: @unchecked Sendable {
                 tx_count INTEGER NOT NULL, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS commits (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, root BLOB);
-            CREATE TABLE IF NOT EXISTS tree_nodes (version INTEGER NOT NULL, path BLOB NOT NULL, data BLOB NOT NULL,
-                PRIMARY KEY (version, path)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS tree_stale (since INTEGER PRIMARY KEY, keys BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS tree_leaves (khash BLOB PRIMARY KEY, vhash BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS txs (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
@@ -119,7 +102,7 @@ public final class ChainStore: @unchecked Sendable {
         }
     }
 
-    deinit { pruner?.stop() }
+    deinit { checkpointer.stop() }
 
     // MARK: - Genesis and tip
 
@@ -223,7 +206,6 @@ public final class ChainStore: @unchecked Sendable {
             }
             applyTop(tree, height: block.height)
             cachedTip.withLock { $0 = next }
-            pruner?.committed(height: block.height, staleNodes: 0)
         }
     }
 

@@ -87,19 +87,6 @@ final class Connection {
 
     func run(_ sql: String, _ args: [Value] = []) throws { try query(sql, args) }
 
-    /// Runs `sql` (no result rows) with an integer and a blob bound in place: no argument array, and the bytes are
-    /// not copied (SQLITE_STATIC: they stay valid for the whole call). For statements run thousands of times a
-    /// block, such as the pruner's deletes by key.
-    func run(_ sql: String, _ a: Int64, _ b: UnsafeRawBufferPointer) throws {
-        let stmt = try prepare(sql)
-        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
-        let rc1 = sqlite3_bind_int64(stmt, 1, a)
-        let rc2 = sqlite3_bind_blob(stmt, 2, b.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(b.count), nil)
-        precondition(rc1 == SQLITE_OK && rc2 == SQLITE_OK, "sqlite bind failed for \(sql)")
-        let rc = sqlite3_step(stmt)
-        guard rc == SQLITE_DONE else { throw error(rc, sql) }
-    }
-
     private func prepare(_ sql: String) throws -> OpaquePointer {
         if let s = statements[sql] { return s }
         var stmt: OpaquePointer?

@@ -5,10 +5,9 @@ import YongchainCrypto
 @testable import YongchainStorage
 import YongchainTestSupport
 
-/// The state tree as the store keeps it: nodes in SQLite, a root per height, and stale nodes pruned once no kept
-/// version reaches them. Over more heights than are kept, every proof at the tip still verifies against a plain
-/// model, the pruned database holds no more than the live tree plus the kept versions, and a reopened store
-/// proves the same.
+/// The state tree as the store keeps it: its leaves in SQLite beside the state, the nodes above the buckets in
+/// memory, a root per height. Over many heights every proof at the tip verifies against a plain model, the
+/// memory is built from the leaves and checked against the recorded root, and a reopened store proves the same.
 @Suite struct StateTreeStoreTests {
     /// A chain of `heights` blocks of a few dozen writes each over 400 keys (inserts, updates, deletes), committed
     /// to a store at `path`; returns the model of the state after each height.
@@ -120,13 +119,14 @@ import YongchainTestSupport
             model = try buildChain(s, heights: 30).last!
             try s.writer.run("UPDATE meta SET value = '2' WHERE key = 'schema'")
             try s.writer.run("DELETE FROM tree_leaves")
+            try s.writer.exec("CREATE TABLE tree_nodes (version INTEGER NOT NULL, path BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (version, path)) WITHOUT ROWID; CREATE TABLE tree_stale (since INTEGER PRIMARY KEY, keys BLOB NOT NULL)")
             try s.writer.run("INSERT INTO tree_nodes (version, path, data) VALUES (29, x'0000', x'0100')")
         }
         let s = try ChainStore(path: path)
         try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
         var schema = "", nodes = -1
         try s.writer.query("SELECT value FROM meta WHERE key = 'schema'") { schema = String(decoding: $0.blob(0), as: UTF8.self) }
-        try s.writer.query("SELECT count(*) FROM tree_nodes") { nodes = Int(try $0.unsigned(0)) }
+        try s.writer.query("SELECT count(*) FROM sqlite_master WHERE name IN ('tree_nodes', 'tree_stale')") { nodes = Int(try $0.unsigned(0)) }
         #expect(schema == "\(ChainStore.schemaVersion)" && nodes == 0)
         try check(s, model)
         let tip = s.tip
@@ -153,12 +153,12 @@ import YongchainTestSupport
         #expect(try level() == 1)
     }
 
-    /// The writer leaves WAL checkpoints to the pruner's thread (its hook replaces SQLite's automatic checkpoint):
+    /// The writer leaves WAL checkpoints to a thread of the store's (its hook replaces SQLite's automatic checkpoint):
     /// once the WAL passes 1,000 pages, the thread must copy them into the database file, or the WAL would grow
     /// without end.
-    @Test func thePrunerCheckpointsTheWriteAheadLog() throws {
+    @Test func aThreadOfTheStoresCheckpointsTheWriteAheadLog() throws {
         let path = tempPath("checkpoint.sqlite")
-        let s = try ChainStore(path: path, treeVersionsKept: 4)
+        let s = try ChainStore(path: path)
         let g = testGenesis()
         let genesisTree = try StateTree.update(root: nil, version: 0, writes: [], reader: MemoryTreeStore())
         try s.open(genesis: g, initialWrites: [], initialTree: genesisTree)
@@ -176,21 +176,7 @@ import YongchainTestSupport
         let deadline = Date(timeIntervalSinceNow: 30)
         while fileSize(path) < before + 2_000_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         #expect(fileSize(path) >= before + 2_000_000, "the database file did not grow: no checkpoint copied the WAL into it")
-        #expect(s.treePruningFailure == nil)
-    }
-
-    func storedRoot(_ s: ChainStore, _ h: UInt64) throws -> (hash: Hash, tree: ChildRef?) {
-        var out: (Hash, ChildRef?)?
-        try s.writer.query("SELECT hash, root FROM state_roots WHERE height = ?", [.int(Int64(h))]) { row in
-            out = (Hash(row.blob(0))!, row.isNull(1) ? nil : try ChildRef(canonical: row.blob(1)))
-        }
-        return out!
-    }
-
-    func storedNodes(_ s: ChainStore) throws -> [String] {
-        var out: [String] = []
-        try s.writer.query("SELECT version, path FROM tree_nodes ORDER BY version, path") { out.append("\($0.int(0))/\($0.blob(1))") }
-        return out
+        #expect(s.checkpointFailure == nil)
     }
 
     func check(_ s: ChainStore, _ model: [[UInt8]: [UInt8]]) throws {

@@ -1,7 +1,7 @@
-/// State tree nodes in a dictionary: the store tests use, and a cache in front of the node's database.
+/// State tree nodes in a dictionary: the store tests and genesis use.
 ///
 /// `apply` adds an update's new nodes and keeps everything else, so every earlier root stays readable;
-/// `remove` is how a pruner drops nodes an update listed as stale.
+/// `remove` drops nodes an update listed as stale.
 public struct MemoryTreeStore: TreeNodeReader, Sendable {
     public private(set) var nodes: [NodeKey: TreeNode] = [:]
 

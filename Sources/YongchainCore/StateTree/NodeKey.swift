@@ -1,7 +1,7 @@
 /// Where a state tree node is stored: the version (block height) that created it and its path.
 ///
-/// Nodes are never modified once written, so every root keeps its whole tree readable until a pruner deletes
-/// nodes that `TreeUpdate.staleNodes` listed. Canonical form: u64 version, then the path.
+/// Nodes are never modified once written, so every root keeps its whole tree readable as long as a reader keeps
+/// the nodes that `TreeUpdate.staleNodes` listed. Canonical form: u64 version, then the path.
 public struct NodeKey: Hashable, Sendable, CanonicalCodable, CustomStringConvertible {
     public let version: UInt64
     public let path: TreePath

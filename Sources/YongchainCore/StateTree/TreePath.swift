@@ -50,17 +50,6 @@ public struct TreePath: Hashable, Sendable, CanonicalCodable, CustomStringConver
         hasher.combine(words.3)
     }
 
-    /// Whether `a` sorts before `b` as their canonical bytes compare (memcmp, then the shorter first): depth
-    /// first (its u16 comes first), then the bits. Storage sorts node keys this way to visit them in the order of
-    /// its primary key without encoding each.
-    public static func canonicalOrder(_ a: TreePath, _ b: TreePath) -> Bool {
-        if a.depth != b.depth { return a.depth < b.depth }
-        if a.words.0 != b.words.0 { return a.words.0 < b.words.0 }
-        if a.words.1 != b.words.1 { return a.words.1 < b.words.1 }
-        if a.words.2 != b.words.2 { return a.words.2 < b.words.2 }
-        return a.words.3 < b.words.3
-    }
-
     /// Bit `i` (0..<depth) of this path.
     public func bit(_ i: Int) -> Int {
         precondition(i >= 0 && i < depth, "TreePath.bit: index \(i) outside depth \(depth)")
@@ -107,18 +96,6 @@ public struct TreePath: Hashable, Sendable, CanonicalCodable, CustomStringConver
     public func encode(to w: inout CanonicalWriter) {
         w.u16(UInt16(depth))
         for i in 0..<(depth + 7) / 8 { w.u8(UInt8(truncatingIfNeeded: word(i >> 3) >> UInt64(56 - 8 * (i & 7)))) }
-    }
-
-    /// Calls `body` with the canonical bytes in a stack buffer, valid only during the call (storage binds them
-    /// for one statement; no array per node).
-    public func withCanonicalBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let n = (depth + 7) / 8
-        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 + 32) { buf in
-            buf[0] = UInt8(truncatingIfNeeded: depth >> 8)
-            buf[1] = UInt8(truncatingIfNeeded: depth)
-            for i in 0..<n { buf[2 + i] = UInt8(truncatingIfNeeded: word(i >> 3) >> UInt64(56 - 8 * (i & 7))) }
-            return try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<(2 + n)]))
-        }
     }
 
     public init(from r: inout CanonicalReader) throws {
