@@ -15,7 +15,7 @@ import YongchainCrypto
 /// - A block's commit writes one leaf row per key it wrote, as it writes the state; nothing is pruned. Which
 ///   node of the tree holds what is unchanged: proofs, roots and their vectors are the same (docs/proofs.md).
 /// Why: storing every node version by version cost a row to write, to read and to prune per level of every
-/// key written (about 9 rows a write at 200,000 keys), and that cost the node a third of its throughput
+/// key written (about 9 rows a write at 200,000 keys), and that cost the node a quarter of its throughput
 /// (docs/performance.md, session 7).
 extension ChainStore {
     /// Depth of the buckets: nodes above it are in memory, nodes at or below it are built from leaves.
