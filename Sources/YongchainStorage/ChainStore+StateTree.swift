@@ -37,7 +37,14 @@ extension ChainStore {
     /// committed (`applyTop`).
     func storeTree(_ tree: TreeUpdate, writes: [(key: [UInt8], value: [UInt8]?)], height: UInt64) throws {
         let h = try Value.int(checked: height, "height")
-        // In key-hash order: consecutive writes land on the same or the next page of the leaves' B-tree.
+        try writeLeaves(writes)
+        try writer.run("INSERT INTO state_roots (height, hash, root) VALUES (?, ?, ?)",
+                       [h, .blob(tree.rootHash.bytes), tree.root.map { .blob($0.canonicalBytes) } ?? .null])
+    }
+
+    /// Puts (or, for a nil value, deletes) the leaf of each written state key. In key-hash order: consecutive
+    /// writes land on the same or the next page of the leaves' B-tree.
+    private func writeLeaves(_ writes: [(key: [UInt8], value: [UInt8]?)]) throws {
         let leaves = writes.map { (key: StateTree.keyHash($0.key), value: $0.value.map(StateTree.valueHash)) }.sorted { $0.key < $1.key }
         for leaf in leaves {
             if let v = leaf.value {
@@ -46,8 +53,6 @@ extension ChainStore {
                 try writer.run("DELETE FROM tree_leaves WHERE khash = ?", [.blob(leaf.key.bytes)])
             }
         }
-        try writer.run("INSERT INTO state_roots (height, hash, root) VALUES (?, ?, ?)",
-                       [h, .blob(tree.rootHash.bytes), tree.root.map { .blob($0.canonicalBytes) } ?? .null])
     }
 
     /// Adds a committed update's nodes above the buckets to memory, and forgets those stale for long enough.
@@ -70,13 +75,7 @@ extension ChainStore {
         var top = TreeTop()
         if let b = try meta("tip") {
             let tip = try ChainTip(tipBytes: b)
-            var leaves: [(Hash, Hash)] = []
-            try writer.query("SELECT khash, vhash FROM tree_leaves ORDER BY khash") { row in
-                guard let k = Hash(row.blob(0)), let v = Hash(row.blob(1)) else {
-                    throw StorageError(code: "STORAGE_CORRUPT", message: "a tree leaf is not two 32-byte hashes")
-                }
-                leaves.append((k, v))
-            }
+            let leaves = try Bucket.leaves(writer, prefix: .root)
             let version = tip.stateTree?.version ?? 0
             var nodes: [NodeKey: TreeNode] = [:]
             let root = Bucket.build(leaves[...], at: .root, version: version) { path, node in
@@ -109,11 +108,9 @@ extension ChainStore {
     /// and drops the nodes' tables (inside the caller's transaction); the first use checks they give the recorded root.
     func convertTreeToLeaves() throws {
         try writer.run("DELETE FROM tree_leaves")
-        var rows: [([UInt8], [UInt8])] = []
-        try writer.query("SELECT key, value FROM state") { rows.append(($0.blob(0), $0.blob(1))) }
-        for (k, v) in rows {
-            try writer.run("INSERT OR REPLACE INTO tree_leaves (khash, vhash) VALUES (?, ?)", [.blob(StateTree.keyHash(k).bytes), .blob(StateTree.valueHash(v).bytes)])
-        }
+        var state: [(key: [UInt8], value: [UInt8]?)] = []
+        try writer.query("SELECT key, value FROM state") { state.append(($0.blob(0), $0.blob(1))) }
+        try writeLeaves(state)
         try writer.exec("DROP TABLE IF EXISTS tree_nodes; DROP TABLE IF EXISTS tree_stale")
     }
 }

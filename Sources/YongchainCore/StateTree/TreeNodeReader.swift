@@ -1,4 +1,5 @@
-/// Where the state tree reads its nodes: SQLite in the node, `MemoryTreeStore` in tests and caches.
+/// Where the state tree reads its nodes: the node's store (memory above its buckets, leaves in SQLite below),
+/// `MemoryTreeStore` in tests and at genesis.
 ///
 /// Implementations MUST return nil only for a node that is not stored, and MUST throw on a failed read: a read
 /// error turned into "absent" would make a sick disk produce a different state root.

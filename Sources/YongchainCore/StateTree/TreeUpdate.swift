@@ -1,10 +1,11 @@
 import YongchainCrypto
 
-/// What one block's writes did to the state tree: the new root and what to persist and, later, prune.
+/// What one block's writes did to the state tree: the new root, the nodes it created and those it left behind.
 ///
-/// The caller MUST store every node in `newNodes` before it records `root` as a block's state root. Nodes in
+/// A store that keeps nodes MUST keep every node in `newNodes` readable before it records `root` as a block's
+/// state root (the node's store keeps those above its buckets and derives the rest from leaves). Nodes in
 /// `staleNodes` are no longer referenced from `root`; they are still referenced by earlier roots, so they may be
-/// deleted only once no earlier version needs to be read.
+/// dropped only once no earlier version needs to be read.
 public struct TreeUpdate: Sendable {
     /// nil = the empty tree.
     public let root: ChildRef?
