@@ -25,11 +25,74 @@ extension ChainStore {
     /// Versions of the in-memory nodes kept whole: a read begun just before a commit still finds its tree.
     static let topVersionsKept: UInt64 = 4
 
-    /// The tree's nodes above `bucketDepth`, for the newest versions.
+    /// The tree's nodes above `bucketDepth`, for the newest versions: at each path its newest node, in a slot
+    /// found by the path's bits (an update reads and replaces some 16,000 of them a block: a dictionary's hashing,
+    /// probing and resizing cost the node about 9 % of its CPU), and per recent height the nodes it replaced.
     struct TreeTop {
-        var nodes: [NodeKey: TreeNode] = [:]
-        /// Per committed height, the in-memory nodes it made stale (removed `topVersionsKept` heights later).
-        var stale: [(height: UInt64, keys: [NodeKey])] = []
+        struct Slot {
+            var version: UInt64 = 0
+            var node: TreeNode?
+        }
+
+        /// A node a commit made stale, kept for readers of older snapshots.
+        struct Replaced {
+            let id: Int
+            let version: UInt64
+            let node: TreeNode
+        }
+
+        /// Level d (0..<bucketDepth) has 2^d slots, one per path of depth d; made when first written.
+        private var levels: [[Slot]] = Array(repeating: [], count: ChainStore.bucketDepth)
+        /// Per committed height, the nodes it made stale (forgotten `topVersionsKept` heights later). Sorted by `id`
+        /// when a reader of an older snapshot first looks in them: most never are.
+        private var replaced: [(height: UInt64, nodes: [Replaced], sorted: Bool)] = []
+
+        /// One number per path above the buckets: 2^depth − 1 + the path's bits.
+        static func id(_ path: TreePath) -> Int { (1 << path.depth) - 1 + path.index }
+
+        mutating func node(_ key: NodeKey) -> TreeNode? {
+            let d = key.path.depth, i = key.path.index
+            if i < levels[d].count, levels[d][i].version == key.version, let n = levels[d][i].node { return n }
+            let id = TreeTop.id(key.path)
+            for r in replaced.indices.reversed() {
+                if !replaced[r].sorted {
+                    replaced[r].nodes.sort { $0.id < $1.id }
+                    replaced[r].sorted = true
+                }
+                let nodes = replaced[r].nodes
+                var (lo, hi) = (0, nodes.count)
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if nodes[mid].id < id { lo = mid + 1 } else { hi = mid }
+                }
+                while lo < nodes.count, nodes[lo].id == id {
+                    if nodes[lo].version == key.version { return nodes[lo].node }
+                    lo += 1
+                }
+            }
+            return nil
+        }
+
+        mutating func put(_ key: NodeKey, _ node: TreeNode) {
+            let d = key.path.depth
+            if levels[d].isEmpty { levels[d] = Array(repeating: Slot(), count: 1 << d) }
+            levels[d][key.path.index] = Slot(version: key.version, node: node)
+        }
+
+        /// Applies a committed height's update: its stale nodes leave their slots for `replaced`, its new ones
+        /// take them.
+        mutating func apply(_ tree: TreeUpdate, height: UInt64) {
+            var gone: [Replaced] = []
+            for key in tree.staleNodes where key.path.depth < ChainStore.bucketDepth {
+                let d = key.path.depth, i = key.path.index
+                guard i < levels[d].count, levels[d][i].version == key.version, let n = levels[d][i].node else { continue }
+                gone.append(Replaced(id: TreeTop.id(key.path), version: key.version, node: n))
+                levels[d][i] = Slot()
+            }
+            for (key, node) in tree.newNodes where key.path.depth < ChainStore.bucketDepth { put(key, node) }
+            replaced.append((height, gone, false))
+            replaced.removeAll { $0.height + ChainStore.topVersionsKept <= height }
+        }
     }
 
     /// Writes the leaves of a block's (or genesis's) writes and the root for `height`. Runs inside the commit's
@@ -57,15 +120,7 @@ extension ChainStore {
 
     /// Adds a committed update's nodes above the buckets to memory, and forgets those stale for long enough.
     func applyTop(_ tree: TreeUpdate, height: UInt64) {
-        treeTop.withLock { top in
-            guard top != nil else { return }
-            for (key, node) in tree.newNodes where key.path.depth < ChainStore.bucketDepth { top!.nodes[key] = node }
-            top!.stale.append((height, tree.staleNodes.filter { $0.path.depth < ChainStore.bucketDepth }))
-            while let first = top!.stale.first, first.height + ChainStore.topVersionsKept <= height {
-                for key in first.keys { top!.nodes[key] = nil }
-                top!.stale.removeFirst()
-            }
-        }
+        treeTop.withLock { top in top?.apply(tree, height: height) }
     }
 
     /// Builds the in-memory nodes from the leaves if this store has not yet (writer lock held: no commit runs
@@ -77,14 +132,12 @@ extension ChainStore {
             let tip = try ChainTip(tipBytes: b)
             let leaves = try Bucket.leaves(writer, prefix: .root)
             let version = tip.stateTree?.version ?? 0
-            var nodes: [NodeKey: TreeNode] = [:]
             let root = Bucket.build(leaves[...], at: .root, version: version) { path, node in
-                if path.depth < ChainStore.bucketDepth { nodes[NodeKey(version: version, path: path)] = node }
+                if path.depth < ChainStore.bucketDepth { top.put(NodeKey(version: version, path: path), node) }
             }
             guard root?.hash ?? Hash.zero == tip.stateRoot, root?.isLeaf == tip.stateTree?.isLeaf else {
                 throw StorageError(code: "STORAGE_CORRUPT", message: "the tree leaves give root \((root?.hash ?? Hash.zero).short), the tip at height \(tip.height) records \(tip.stateRoot.short)")
             }
-            top.nodes = nodes
         }
         treeTop.withLock { $0 = top }
     }
@@ -169,14 +222,15 @@ enum Bucket {
 /// Reads of the tree at the snapshot's tip: nodes above the buckets from memory, the rest built from leaves.
 /// Each view builds a bucket once (an update or a proof reads several of its nodes).
 final class BucketCache: @unchecked Sendable {
-    var nodes: [TreePath: [TreePath: TreeNode]] = [:]
+    /// By the bucket's index among the paths of depth `bucketDepth`: its nodes (a few), searched in turn.
+    var nodes: [Int: [(path: TreePath, node: TreeNode)]] = [:]
 }
 
 extension ReadView: TreeNodeReader {
     public func node(_ key: NodeKey) throws -> TreeNode? {
         if key.path.depth < ChainStore.bucketDepth, let store {
             try store.ensureTop()
-            if let n = store.treeTop.withLock({ $0?.nodes[key] }) { return n }
+            if let n = store.treeTop.withLock({ $0?.node(key) }) { return n }
             // Not in memory: this snapshot began before the commit the memory was first built at (once per
             // store, if at all). Computed from this snapshot's leaves instead, as a bucket is.
             var node: TreeNode?
@@ -185,14 +239,14 @@ extension ReadView: TreeNodeReader {
             return node
         }
         let prefix = key.path.prefix(ChainStore.bucketDepth)
-        if let b = buckets.nodes[prefix] { return b[key.path] }
-        var nodes: [TreePath: TreeNode] = [:]
+        if let b = buckets.nodes[prefix.index] { return b.first { $0.path == key.path }?.node }
+        var nodes: [(path: TreePath, node: TreeNode)] = []
         let leaves = try Bucket.leaves(connection, prefix: prefix)
-        _ = Bucket.build(leaves[...], at: prefix, version: 0) { nodes[$0] = $1 }
+        _ = Bucket.build(leaves[...], at: prefix, version: 0) { nodes.append(($0, $1)) }
         // A bucket of one leaf: that leaf sits at the bucket's path only if its parent holds two or more keys,
         // which is when a reader asks for it here.
-        buckets.nodes[prefix] = nodes
-        return nodes[key.path]
+        buckets.nodes[prefix.index] = nodes
+        return nodes.first { $0.path == key.path }?.node
     }
 
     /// A proof of `key`'s value (or absence) in the state after block `tip.height`, with the value itself.

@@ -69,7 +69,8 @@ import YongchainTestSupport
         try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
         #expect(s.treeTop.withLock { $0 == nil })
         try check(s, model)
-        #expect(s.treeTop.withLock { $0?.nodes.isEmpty == false })
+        let root = NodeKey(version: s.tip.stateTree!.version, path: .root)
+        #expect(s.treeTop.withLock { $0?.node(root) } != nil)
         // A changed leaf: the tree it gives is not the recorded one.
         try s.writer.run("UPDATE tree_leaves SET vhash = ? WHERE khash = (SELECT min(khash) FROM tree_leaves)", [.blob([UInt8](repeating: 7, count: 32))])
         let tampered = try ChainStore(path: path)
@@ -79,6 +80,26 @@ import YongchainTestSupport
         } catch let e as StorageError {
             #expect(e.code == "STORAGE_CORRUPT" && e.message.contains("records"), "\(e)")
         }
+    }
+
+    /// A node a commit replaced or removed stays readable under its own version for the newest
+    /// `topVersionsKept` heights (a read begun before the commit still finds it), then is forgotten.
+    @Test func replacedNodesStayReadableForTheNewestVersions() {
+        var top = ChainStore.TreeTop()
+        let p = TreePath.root.appending(1).appending(0), q = TreePath.root.appending(0)
+        let a = TreeNode.leaf(keyHash: Hash.sha256([1]), valueHash: Hash.sha256([2]))
+        let b = TreeNode.leaf(keyHash: Hash.sha256([1]), valueHash: Hash.sha256([3]))
+        let (pa, pb, qa) = (NodeKey(version: 1, path: p), NodeKey(version: 2, path: p), NodeKey(version: 1, path: q))
+        top.put(pa, a)
+        top.put(qa, a)
+        top.apply(TreeUpdate(root: nil, newNodes: [(pb, b)], staleNodes: [pa, qa]), height: 2)
+        #expect(top.node(pb) == b && top.node(NodeKey(version: 2, path: q)) == nil)
+        for h in UInt64(3)...(1 + ChainStore.topVersionsKept) {
+            top.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: []), height: h)
+            #expect(top.node(pa) == a && top.node(qa) == a, "height \(h)")
+        }
+        top.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: []), height: 2 + ChainStore.topVersionsKept)
+        #expect(top.node(pa) == nil && top.node(qa) == nil && top.node(pb) == b)
     }
 
     /// A read that began before the commit the store's memory was first built after still reads its own tree:

@@ -50,6 +50,12 @@ public struct TreePath: Hashable, Sendable, CanonicalCodable, CustomStringConver
         hasher.combine(words.3)
     }
 
+    /// The path's bits as a number (depth 0...63): its place among the 2^depth paths of its depth.
+    public var index: Int {
+        precondition(depth < 64, "TreePath.index: depth \(depth) is 64 or more")
+        return depth == 0 ? 0 : Int(words.0 >> UInt64(64 - depth))
+    }
+
     /// Bit `i` (0..<depth) of this path.
     public func bit(_ i: Int) -> Int {
         precondition(i >= 0 && i < depth, "TreePath.bit: index \(i) outside depth \(depth)")
