@@ -45,6 +45,12 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
         return try Swift.withUnsafeBytes(of: &big) { try body($0) }
     }
 
+    /// The first `n` bits (0...64), most significant first, as a number.
+    public func leadingBits(_ n: Int) -> UInt64 {
+        precondition(n >= 0 && n <= 64, "Hash.leadingBits: \(n) is outside 0...64")
+        return n == 0 ? 0 : w0 >> UInt64(64 - n)
+    }
+
     /// Bit `i` (0...255), most significant first: bit 0 is the top bit of byte 0.
     @inline(__always)
     public func bit(_ i: Int) -> Int {

@@ -49,10 +49,10 @@ public final class ChainStore: @unchecked Sendable {
     /// The chain id, fixed once the database belongs to a genesis: known from `open`, so checking a block read does
     /// not cost a query of its own.
     private let cachedChainID = Mutex<String?>(nil)
-    /// The state tree's nodes above its buckets, built on first use (ChainStore+StateTree.swift).
-    let treeTop = Mutex<TreeTop?>(nil)
+    /// The state tree, built from the state on first use (ChainStore+StateTree.swift).
+    let treeMemory = Mutex<TreeMemory?>(nil)
 
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
 
     /// Runs the WAL checkpoints on a thread of its own (ChainStore+Checkpoints.swift).
     let checkpointer: Checkpointer
@@ -75,7 +75,6 @@ public final class ChainStore: @unchecked Sendable {
                 tx_count INTEGER NOT NULL, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS commits (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, root BLOB);
-            CREATE TABLE IF NOT EXISTS tree_leaves (khash BLOB PRIMARY KEY, vhash BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS txs (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -86,9 +85,9 @@ public final class ChainStore: @unchecked Sendable {
             """)
             var version: Int64?
             try writer.query("SELECT value FROM meta WHERE key = 'schema'") { version = Int64(String(decoding: $0.blob(0), as: UTF8.self)) }
-            if version == 2 {
-                // Schema 2 stored every tree node; 3 stores the leaves (the first use checks the recorded root).
-                try convertTreeToLeaves()
+            if version == 2 || version == 3 {
+                // Schemas 2 and 3 stored the tree; 4 derives it from the state (the first use checks the recorded root).
+                try dropStoredTree()
                 try writer.run("UPDATE meta SET value = ? WHERE key = 'schema'", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
             } else if let version, version != Int64(ChainStore.schemaVersion) {
                 throw StorageError(code: "STORAGE_SCHEMA", message: "database schema \(version) is not \(ChainStore.schemaVersion)")
@@ -128,11 +127,10 @@ public final class ChainStore: @unchecked Sendable {
                 try setMeta("genesis", genesis.hash.bytes)
                 try setMeta("chain_id", Array(genesis.chainID.utf8))
                 try applyWrites(initialWrites)
-                try storeTree(initialTree, writes: initialWrites, height: 0)
+                try storeRoot(initialTree, height: 0)
                 try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateRoot: initialTree.rootHash, time: genesis.genesisTime,
                                     stateTree: initialTree.root))
             }
-            applyTop(initialTree, height: 0)
             cachedChainID.withLock { $0 = genesis.chainID }
             _ = try loadTip()
         }
@@ -190,23 +188,36 @@ public final class ChainStore: @unchecked Sendable {
             let height = try Value.int(checked: block.height, "height")
             let next = ChainTip(height: block.height, blockHash: block.hash, stateRoot: tree.rootHash, time: block.header.time,
                                 stateTree: tree.root)
-            try writer.transaction {
-                let data = block.canonicalBytes
-                try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data, data_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                               [height, .blob(block.hash.bytes), .int(block.header.time),
-                                .int(Int64(block.transactions.count)), .blob(data), .blob(Hash.sha256(data).bytes)])
-                try writer.run("INSERT INTO commits (height, data) VALUES (?, ?)", [height, .blob(certificate.canonicalBytes)])
-                for (i, r) in results.enumerated() {
-                    try writer.run("INSERT INTO txs (hash, height, idx, code, message) VALUES (?, ?, ?, ?, ?)",
-                                   [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
+            do {
+                try writer.transaction {
+                    let data = block.canonicalBytes
+                    try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data, data_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                                   [height, .blob(block.hash.bytes), .int(block.header.time),
+                                    .int(Int64(block.transactions.count)), .blob(data), .blob(Hash.sha256(data).bytes)])
+                    try writer.run("INSERT INTO commits (height, data) VALUES (?, ?)", [height, .blob(certificate.canonicalBytes)])
+                    for (i, r) in results.enumerated() {
+                        try writer.run("INSERT INTO txs (hash, height, idx, code, message) VALUES (?, ?, ?, ?, ?)",
+                                       [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
+                    }
+                    try applyWrites(writes)
+                    try storeRoot(tree, height: block.height)
+                    try setTip(next)
+                    // The memory's tree before the commit, so that no snapshot of the new state finds it missing;
+                    // readers of the state before still find theirs. Dropped if the commit fails.
+                    applyTree(tree, height: block.height)
                 }
-                try applyWrites(writes)
-                try storeTree(tree, writes: writes, height: block.height)
-                try setTip(next)
+            } catch {
+                dropTree()
+                throw error
             }
-            applyTop(tree, height: block.height)
             cachedTip.withLock { $0 = next }
         }
+    }
+
+    /// Records the state root of `height` (its `ChildRef`, for a later reader of that height's tree).
+    private func storeRoot(_ tree: TreeUpdate, height: UInt64) throws {
+        try writer.run("INSERT INTO state_roots (height, hash, root) VALUES (?, ?, ?)",
+                       [try Value.int(checked: height, "height"), .blob(tree.rootHash.bytes), tree.root.map { .blob($0.canonicalBytes) } ?? .null])
     }
 
     private func applyWrites(_ writes: [(key: [UInt8], value: [UInt8]?)]) throws {

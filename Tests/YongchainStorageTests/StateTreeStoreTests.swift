@@ -5,9 +5,9 @@ import YongchainCrypto
 @testable import YongchainStorage
 import YongchainTestSupport
 
-/// The state tree as the store keeps it: its leaves in SQLite beside the state, the nodes above the buckets in
-/// memory, a root per height. Over many heights every proof at the tip verifies against a plain model, the
-/// memory is built from the leaves and checked against the recorded root, and a reopened store proves the same.
+/// The state tree as the store keeps it: in memory, built from the state table and checked against the recorded
+/// root, a root per height in SQLite. Over many heights every proof at the tip verifies against a plain model, a
+/// reopened store proves the same, and a read whose snapshot the memory no longer holds is told so.
 @Suite struct StateTreeStoreTests {
     /// A chain of `heights` blocks of a few dozen writes each over 400 keys (inserts, updates, deletes), committed
     /// to a store at `path`; returns the model of the state after each height.
@@ -27,15 +27,20 @@ import YongchainTestSupport
                 writes.removeAll { $0.key == k }
                 writes.append((k, v))
             }
-            let tip = s.tip
-            let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: h, writes: writes, reader: tree) }
+            try commit(s, h, writes)
             for w in writes { model[w.key] = w.value }
             models.append(model)
-            let b = makeBlock(h, tip: tip, stateRoot: update.rootHash)
-            try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
-                         writes: writes, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], tree: update)
         }
         return models
+    }
+
+    /// Commits block `h` of `writes` on `s`'s tip, its tree computed through the store.
+    func commit(_ s: ChainStore, _ h: UInt64, _ writes: [(key: [UInt8], value: [UInt8]?)]) throws {
+        let tip = s.tip
+        let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: h, writes: writes, reader: tree) }
+        let b = makeBlock(h, tip: tip, stateRoot: update.rootHash)
+        try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
+                     writes: writes, results: [(b.transactions[0].hash(chainID: testGenesis().chainID), .ok)], tree: update)
     }
 
     @Test func proofsAtTheTipHoldAcrossCommitsAndReopening() throws {
@@ -45,21 +50,20 @@ import YongchainTestSupport
             let s = try ChainStore(path: path)
             model = try buildChain(s, heights: 200).last!
             try check(s, model)
-            // What is stored of the tree is its leaves: one row per state key.
-            var leaves = 0, state = 0
-            try s.writer.query("SELECT count(*) FROM tree_leaves") { leaves = Int(try $0.unsigned(0)) }
-            try s.writer.query("SELECT count(*) FROM state") { state = Int(try $0.unsigned(0)) }
-            #expect(leaves == state && state == model.count)
+            // Nothing of the tree but its roots is stored.
+            var tables = -1
+            try s.writer.query("SELECT count(*) FROM sqlite_master WHERE name LIKE 'tree%'") { tables = Int(try $0.unsigned(0)) }
+            #expect(tables == 0)
         }
         let reopened = try ChainStore(path: path)
         try reopened.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
         try check(reopened, model)
     }
 
-    /// The nodes above the buckets are built in memory from the leaves at the first read of a store, checked
-    /// against the recorded root; a store whose leaves do not give it refuses to read its tree.
-    @Test func theTreeIsBuiltFromItsLeavesAndCheckedAgainstTheRecordedRoot() throws {
-        let path = tempPath("leaves.sqlite")
+    /// The tree is built in memory from the state at the first tree read of a store, and checked against the
+    /// recorded root; a store whose state does not give it refuses to read its tree.
+    @Test func theTreeIsBuiltFromTheStateAndCheckedAgainstTheRecordedRoot() throws {
+        let path = tempPath("built.sqlite")
         var model: [[UInt8]: [UInt8]] = [:]
         do {
             let s = try ChainStore(path: path)
@@ -67,95 +71,103 @@ import YongchainTestSupport
         }
         let s = try ChainStore(path: path)
         try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
-        #expect(s.treeTop.withLock { $0 == nil })
+        #expect(s.treeMemory.withLock { $0 == nil })
         try check(s, model)
         let root = NodeKey(version: s.tip.stateTree!.version, path: .root)
-        #expect(s.treeTop.withLock { $0?.node(root) } != nil)
-        // A changed leaf: the tree it gives is not the recorded one.
-        try s.writer.run("UPDATE tree_leaves SET vhash = ? WHERE khash = (SELECT min(khash) FROM tree_leaves)", [.blob([UInt8](repeating: 7, count: 32))])
+        #expect(s.treeMemory.withLock { $0?.node(root) } != nil)
+        // A changed value: the tree it gives is not the recorded one.
+        try s.writer.run("UPDATE state SET value = x'07' WHERE key = (SELECT min(key) FROM state)")
         let tampered = try ChainStore(path: path)
         do {
             try tampered.committedSnapshot { _, _ in }
-            Issue.record("a tree whose leaves do not give the recorded root was read")
+            Issue.record("a state whose tree does not give the recorded root was read")
         } catch let e as StorageError {
             #expect(e.code == "STORAGE_CORRUPT" && e.message.contains("records"), "\(e)")
         }
     }
 
-    /// A node a commit replaced or removed stays readable under its own version for the newest
-    /// `topVersionsKept` heights (a read begun before the commit still finds it), then is forgotten.
-    @Test func replacedNodesStayReadableForTheNewestVersions() {
-        var top = ChainStore.TreeTop()
+    /// A node or a bucket a commit replaced stays readable for the newest `topVersionsKept` heights (a read
+    /// begun before the commit still finds it), then is forgotten.
+    @Test func replacedNodesAndBucketsStayReadableForTheNewestHeights() {
+        let key = Hash.sha256([1])
+        let b = ChainStore.TreeMemory.bucket(of: key)
+        var (memory, _) = ChainStore.TreeMemory.build([(key, Hash.sha256([2]))], height: 1, version: 1)
         let p = TreePath.root.appending(1).appending(0), q = TreePath.root.appending(0)
-        let a = TreeNode.leaf(keyHash: Hash.sha256([1]), valueHash: Hash.sha256([2]))
-        let b = TreeNode.leaf(keyHash: Hash.sha256([1]), valueHash: Hash.sha256([3]))
-        let (pa, pb, qa) = (NodeKey(version: 1, path: p), NodeKey(version: 2, path: p), NodeKey(version: 1, path: q))
-        top.put(pa, a)
-        top.put(qa, a)
-        top.apply(TreeUpdate(root: nil, newNodes: [(pb, b)], staleNodes: [pa, qa]), height: 2)
-        #expect(top.node(pb) == b && top.node(NodeKey(version: 2, path: q)) == nil)
+        let x = TreeNode.leaf(keyHash: key, valueHash: Hash.sha256([2]))
+        let y = TreeNode.leaf(keyHash: key, valueHash: Hash.sha256([3]))
+        let (px, py, qx) = (NodeKey(version: 1, path: p), NodeKey(version: 2, path: p), NodeKey(version: 1, path: q))
+        memory.put(px, x)
+        memory.put(qx, x)
+        memory.apply(TreeUpdate(root: nil, newNodes: [(py, y)], staleNodes: [px, qx], leaves: [(key, Hash.sha256([3]))]), height: 2)
+        #expect(memory.node(py) == y && memory.node(NodeKey(version: 2, path: q)) == nil)
+        #expect(memory.leaves(bucket: b, at: 2)?.map(\.value) == [Hash.sha256([3])])
+        #expect(memory.leaves(bucket: b, at: 0) == nil, "before the memory was built")
         for h in UInt64(3)...(1 + ChainStore.topVersionsKept) {
-            top.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: []), height: h)
-            #expect(top.node(pa) == a && top.node(qa) == a, "height \(h)")
+            memory.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: []), height: h)
+            #expect(memory.node(px) == x && memory.node(qx) == x, "height \(h)")
+            #expect(memory.leaves(bucket: b, at: 1)?.map(\.value) == [Hash.sha256([2])], "height \(h)")
         }
-        top.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: []), height: 2 + ChainStore.topVersionsKept)
-        #expect(top.node(pa) == nil && top.node(qa) == nil && top.node(pb) == b)
+        memory.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: [], leaves: [(key, nil)]), height: 2 + ChainStore.topVersionsKept)
+        #expect(memory.node(px) == nil && memory.node(qx) == nil && memory.node(py) == y)
+        #expect(memory.leaves(bucket: b, at: 1) == nil)
+        #expect(memory.leaves(bucket: b, at: 5)?.map(\.value) == [Hash.sha256([3])])
+        #expect(memory.leaves(bucket: b, at: 6)?.isEmpty == true)
     }
 
-    /// A read that began before the commit the store's memory was first built after still reads its own tree:
-    /// what memory does not hold is computed from the snapshot's leaves.
-    @Test func aSnapshotOlderThanTheMemoryReadsItsOwnTree() throws {
-        let path = tempPath("older.sqlite")
-        let models = try buildChain(try ChainStore(path: path), heights: 12)
-        let s = try ChainStore(path: path)
-        try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
+    /// A read proves against its own snapshot's tree while commits run beside it, up to `topVersionsKept` commits
+    /// behind; further behind it gets STORAGE_SNAPSHOT_GONE, never another height's tree.
+    @Test func aReadLeftBehindIsToldSoNotGivenAnotherTree() throws {
+        let s = try ChainStore(path: tempPath("behind.sqlite"))
+        let models = try buildChain(s, heights: 12)
         try s.read { v in
             let snapTip = try v.tip()
-            // Block 13 commits (its tree computed through another store on the file) before s builds its memory.
-            let tip = s.tip
-            let writes: [(key: [UInt8], value: [UInt8]?)] = (0..<40).map { (Array("k/\($0)".utf8), [13]) }
-            let update = try ChainStore(path: path).committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: 13, writes: writes, reader: tree) }
-            let b = makeBlock(13, tip: tip, stateRoot: update.rootHash)
-            try s.commit(block: b, certificate: CommitCertificate(height: 13, round: 0, blockHash: b.hash, signatures: []),
-                         writes: writes, results: [(b.transactions[0].hash(chainID: testGenesis().chainID), .ok)], tree: update)
-            #expect(s.treeTop.withLock { $0 == nil })
-            for i in 0..<50 {
-                let k = Array("k/\(i)".utf8)
-                let (value, proof) = try v.stateProof(key: k, tip: snapTip)
-                #expect(value == models[12][k])
-                try proof.verify(root: snapTip.stateRoot, key: k, value: models[12][k])
+            func proveAll() throws {
+                for i in 0..<50 {
+                    let k = Array("k/\(i)".utf8)
+                    let (value, proof) = try v.stateProof(key: k, tip: snapTip)
+                    #expect(value == models[12][k])
+                    try proof.verify(root: snapTip.stateRoot, key: k, value: models[12][k])
+                }
             }
-            #expect(s.treeTop.withLock { $0 != nil })
+            for h in UInt64(13)...(12 + ChainStore.topVersionsKept) {
+                try commit(s, h, (0..<50).map { (Array("k/\($0)".utf8), [UInt8(h)]) })
+                try proveAll()
+            }
+            try commit(s, 13 + ChainStore.topVersionsKept, (0..<50).map { (Array("k/\($0)".utf8), [0]) })
+            do {
+                try proveAll()
+                Issue.record("a read left behind proved")
+            } catch let e as StorageError {
+                #expect(e.code == ChainStore.snapshotGone, "\(e)")
+            }
         }
     }
 
-    /// A database of schema 2 (a row per tree node) opens as schema 3: its leaves are made from the state table
-    /// and its nodes dropped; the first read checks the leaves give the recorded root; then it proves and takes
-    /// new blocks.
-    @Test func aSchemaTwoDatabaseKeepsItsLeavesOnly() throws {
-        let path = tempPath("schema2.sqlite")
+    /// Databases of schema 2 (a row per tree node) and 3 (a row per leaf) open as schema 4: their tree tables are
+    /// dropped; the first read checks the state gives the recorded root; then they prove and take new blocks.
+    @Test(arguments: [2, 3]) func anOlderSchemaDropsItsStoredTree(schema old: Int) throws {
+        let path = tempPath("schema\(old).sqlite")
         var model: [[UInt8]: [UInt8]] = [:]
         do {
             let s = try ChainStore(path: path)
             model = try buildChain(s, heights: 30).last!
-            try s.writer.run("UPDATE meta SET value = '2' WHERE key = 'schema'")
-            try s.writer.run("DELETE FROM tree_leaves")
-            try s.writer.exec("CREATE TABLE tree_nodes (version INTEGER NOT NULL, path BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (version, path)) WITHOUT ROWID; CREATE TABLE tree_stale (since INTEGER PRIMARY KEY, keys BLOB NOT NULL)")
-            try s.writer.run("INSERT INTO tree_nodes (version, path, data) VALUES (29, x'0000', x'0100')")
+            try s.writer.run("UPDATE meta SET value = '\(old)' WHERE key = 'schema'")
+            if old == 2 {
+                try s.writer.exec("CREATE TABLE tree_nodes (version INTEGER NOT NULL, path BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (version, path)) WITHOUT ROWID; CREATE TABLE tree_stale (since INTEGER PRIMARY KEY, keys BLOB NOT NULL)")
+                try s.writer.run("INSERT INTO tree_nodes (version, path, data) VALUES (29, x'0000', x'0100')")
+            } else {
+                try s.writer.exec("CREATE TABLE tree_leaves (khash BLOB PRIMARY KEY, vhash BLOB NOT NULL) WITHOUT ROWID")
+                try s.writer.run("INSERT INTO tree_leaves (khash, vhash) VALUES (x'00', x'01')")
+            }
         }
         let s = try ChainStore(path: path)
         try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
-        var schema = "", nodes = -1
+        var schema = "", tables = -1
         try s.writer.query("SELECT value FROM meta WHERE key = 'schema'") { schema = String(decoding: $0.blob(0), as: UTF8.self) }
-        try s.writer.query("SELECT count(*) FROM sqlite_master WHERE name IN ('tree_nodes', 'tree_stale')") { nodes = Int(try $0.unsigned(0)) }
-        #expect(schema == "\(ChainStore.schemaVersion)" && nodes == 0)
+        try s.writer.query("SELECT count(*) FROM sqlite_master WHERE name LIKE 'tree%'") { tables = Int(try $0.unsigned(0)) }
+        #expect(schema == "\(ChainStore.schemaVersion)" && tables == 0)
         try check(s, model)
-        let tip = s.tip
-        let writes: [(key: [UInt8], value: [UInt8]?)] = [(Array("k/1".utf8), [9]), (Array("k/2".utf8), nil)]
-        let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: 31, writes: writes, reader: tree) }
-        let b = makeBlock(31, tip: tip, stateRoot: update.rootHash)
-        try s.commit(block: b, certificate: CommitCertificate(height: 31, round: 0, blockHash: b.hash, signatures: []),
-                     writes: writes, results: [(b.transactions[0].hash(chainID: testGenesis().chainID), .ok)], tree: update)
+        try commit(s, 31, [(Array("k/1".utf8), [9]), (Array("k/2".utf8), nil)])
         model[Array("k/1".utf8)] = [9]
         model[Array("k/2".utf8)] = nil
         try check(s, model)
@@ -187,12 +199,7 @@ import YongchainTestSupport
         let before = fileSize(path)
         for h in UInt64(1)...40 {
             // About 6 MB of state over the run: 1,500 pages, past the 1,000 that make a checkpoint due.
-            let writes: [(key: [UInt8], value: [UInt8]?)] = (0..<40).map { i in (Array("big/\(h)/\(i)".utf8), [UInt8](repeating: UInt8(i), count: 4_000)) }
-            let tip = s.tip
-            let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: h, writes: writes, reader: tree) }
-            let b = makeBlock(h, tip: tip, stateRoot: update.rootHash)
-            try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
-                         writes: writes, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], tree: update)
+            try commit(s, h, (0..<40).map { i in (Array("big/\(h)/\(i)".utf8), [UInt8](repeating: UInt8(i), count: 4_000)) })
         }
         let deadline = Date(timeIntervalSinceNow: 30)
         while fileSize(path) < before + 2_000_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }

@@ -61,10 +61,11 @@ struct StateTreeUpdater {
             if let last = sorted.last, last.keyHash == w.keyHash { sorted[sorted.count - 1] = w } else { sorted.append(w) }
         }
 
+        let leaves = sorted.map { (keyHash: $0.keyHash, valueHash: $0.valueHash) }
         let result = try update(root, .root, sorted[...])
-        if same(result, root, .root) { return TreeUpdate(root: root, newNodes: [], staleNodes: []) }
+        if same(result, root, .root) { return TreeUpdate(root: root, newNodes: [], staleNodes: [], leaves: leaves) }
         let newRoot = materialize(result, .root)
-        return TreeUpdate(root: newRoot, newNodes: newNodes, staleNodes: staleNodes)
+        return TreeUpdate(root: newRoot, newNodes: newNodes, staleNodes: staleNodes, leaves: leaves)
     }
 
     private mutating func update(_ ref: ChildRef?, _ path: TreePath, _ writes: ArraySlice<Write>) throws -> Sub {

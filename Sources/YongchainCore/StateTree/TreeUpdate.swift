@@ -15,11 +15,16 @@ public struct TreeUpdate: Sendable {
     public let newNodes: [(key: NodeKey, node: TreeNode)]
     /// Every existing node the new root no longer references.
     public let staleNodes: [NodeKey]
+    /// The leaf of every key written, sorted by key hash (one per key: the last write): its value hash, or nil
+    /// when the key was deleted.
+    public let leaves: [(keyHash: Hash, valueHash: Hash?)]
 
-    public init(root: ChildRef?, newNodes: [(key: NodeKey, node: TreeNode)], staleNodes: [NodeKey]) {
+    public init(root: ChildRef?, newNodes: [(key: NodeKey, node: TreeNode)], staleNodes: [NodeKey],
+                leaves: [(keyHash: Hash, valueHash: Hash?)] = []) {
         self.root = root
         self.rootHash = root?.hash ?? Hash.zero
         self.newNodes = newNodes
         self.staleNodes = staleNodes
+        self.leaves = leaves
     }
 }

@@ -26,7 +26,19 @@ enum ProvenAnswer {
 
     /// Runs `query` against the committed state and answers 200 with its result, or its refusal (404 `notFound`
     /// when there is nothing under the key asked for, or the application's code); with a proof when `prove`.
+    /// A proof read whose snapshot the chain left behind while it read (`STORAGE_SNAPSHOT_GONE`) is read again.
     static func respond(_ query: ProvableQuery, prove: Bool, store: ChainStore, notFound: String) throws -> HTTPResponse {
+        var attempt = 1
+        while true {
+            do {
+                return try answer(query, prove: prove, store: store, notFound: notFound)
+            } catch let e as StorageError where e.code == ChainStore.snapshotGone && attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func answer(_ query: ProvableQuery, prove: Bool, store: ChainStore, notFound: String) throws -> HTTPResponse {
         try store.read { v in
             let tip = try v.tip()
             guard prove else {
