@@ -8,14 +8,14 @@ import YongchainStorage
 /// each (`property.register` writes two). Printed per block, over the second half of the run: the tree update's
 /// time (reads and hashing), the commit's time, and this process's CPU per block and per write (the store's
 /// background thread and making the writes included); then the database's size, and how long a reopened
-/// store's first tree read takes (it builds the nodes above the buckets from every leaf). Compare builds with it.
+/// store's first tree read takes (it builds the tree from every state key). Compare builds with it.
 public enum StoreBench {
     public static func run(blocks: Int, writes: Int, say: (String) -> Void = { print($0) }) throws {
         say("store bench: \(blocks) blocks of \(writes) new keys (\(blocks * writes) keys at the end), release build expected")
         let r = try measure(blocks: blocks, writes: writes)
         say(String(format: "update ms p50 %.1f  commit ms p50 %.1f  CPU ms per block %.1f (%.1f µs per write)  database %.0f MiB",
                    r.updateMs, r.commitMs, r.cpuMs, r.cpuMs * 1000 / Double(writes), r.databaseMiB))
-        say(String(format: "reopened: the first tree read (building the nodes above the buckets from %d leaves) took %.0f ms",
+        say(String(format: "reopened: the first tree read (building the tree from %d state keys) took %.0f ms",
                    blocks * writes + 1, r.reopenMs))
     }
 

@@ -1,4 +1,3 @@
-import Synchronization
 import YongchainCore
 import YongchainCrypto
 
@@ -62,9 +61,9 @@ extension ChainStore {
         /// they hold.
         private var buckets = [[Leaf]](repeating: [], count: 1 << ChainStore.bucketDepth)
         private var bucketSince: [UInt64]
-        /// Per committed height, the nodes and buckets it replaced (forgotten `topVersionsKept` heights later). The
-        /// nodes are sorted by `id` when a reader of an older snapshot first looks in them: most never are.
-        private var replaced: [(height: UInt64, nodes: [Replaced], sorted: Bool, buckets: [ReplacedBucket])] = []
+        /// Per committed height, the nodes and buckets it replaced (forgotten `topVersionsKept` heights later). Only
+        /// a reader whose snapshot a commit overtook looks in them, and searches them in turn.
+        private var replaced: [(height: UInt64, nodes: [Replaced], buckets: [ReplacedBucket])] = []
 
         /// The tree of `leaves` (sorted by key hash, distinct), the state at `height`; its nodes carry `version`
         /// (the version of the root the tip records). Returns the memory and the root it gives.
@@ -95,25 +94,12 @@ extension ChainStore {
         static func bucket(of keyHash: Hash) -> Int { Int(keyHash.leadingBits(ChainStore.bucketDepth)) }
 
         /// The node above the buckets at `key`, if memory still holds it.
-        mutating func node(_ key: NodeKey) -> TreeNode? {
+        func node(_ key: NodeKey) -> TreeNode? {
             let d = key.path.depth, i = key.path.index
             if i < levels[d].count, levels[d][i].version == key.version, let n = levels[d][i].node { return n }
             let id = TreeMemory.id(key.path)
-            for r in replaced.indices.reversed() {
-                if !replaced[r].sorted {
-                    replaced[r].nodes.sort { $0.id < $1.id }
-                    replaced[r].sorted = true
-                }
-                let nodes = replaced[r].nodes
-                var (lo, hi) = (0, nodes.count)
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if nodes[mid].id < id { lo = mid + 1 } else { hi = mid }
-                }
-                while lo < nodes.count, nodes[lo].id == id {
-                    if nodes[lo].version == key.version { return nodes[lo].node }
-                    lo += 1
-                }
+            for r in replaced.reversed() {
+                if let old = r.nodes.first(where: { $0.id == id && $0.version == key.version }) { return old.node }
             }
             return nil
         }
@@ -157,7 +143,7 @@ extension ChainStore {
                 bucketSince[b] = height
                 start = end
             }
-            replaced.append((height, gone, false, oldBuckets))
+            replaced.append((height, gone, oldBuckets))
             replaced.removeAll { $0.height + ChainStore.topVersionsKept <= height }
         }
 
@@ -179,18 +165,18 @@ extension ChainStore {
     /// Updates the memory with a block's (or genesis's) tree before its commit (writer lock held). Readers of
     /// the heights before still find theirs.
     func applyTree(_ tree: TreeUpdate, height: UInt64) {
-        treeMemory.withLock { memory in memory?.apply(tree, height: height) }
+        treeMemory.write { memory in memory?.apply(tree, height: height) }
     }
 
     /// Drops the memory (a commit it was updated for failed): the next read builds it from the state again.
     func dropTree() {
-        treeMemory.withLock { $0 = nil }
+        treeMemory.write { $0 = nil }
     }
 
     /// Builds the memory from the state table if this store has not yet (writer lock held: no commit runs
     /// meanwhile). Throws `STORAGE_CORRUPT` if it does not give the root the tip records.
     func ensureTreeLocked() throws {
-        guard treeMemory.withLock({ $0 == nil }) else { return }
+        guard treeMemory.read({ $0 == nil }) else { return }
         guard let b = try meta("tip") else { return }
         let tip = try ChainTip(tipBytes: b)
         var leaves: [TreeMemory.Leaf] = []
@@ -202,12 +188,12 @@ extension ChainStore {
         guard root?.hash ?? Hash.zero == tip.stateRoot, root?.isLeaf == tip.stateTree?.isLeaf else {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the state gives the tree root \((root?.hash ?? Hash.zero).short), the tip at height \(tip.height) records \(tip.stateRoot.short)")
         }
-        treeMemory.withLock { $0 = memory }
+        treeMemory.write { $0 = memory }
     }
 
     /// Makes sure the memory holds the tree (the first tree read of a store builds it).
     func ensureTree() throws {
-        guard treeMemory.withLock({ $0 == nil }) else { return }
+        guard treeMemory.read({ $0 == nil }) else { return }
         try locked { try ensureTreeLocked() }
     }
 
@@ -264,7 +250,7 @@ extension ReadView: TreeNodeReader {
         try store.ensureTree()
         let gone = StorageError(code: ChainStore.snapshotGone, message: "the chain moved more than \(ChainStore.topVersionsKept) blocks past this read's snapshot while it read; read again")
         if key.path.depth < ChainStore.bucketDepth {
-            guard let n = store.treeMemory.withLock({ $0?.node(key) }) else { throw gone }
+            guard let n = store.treeMemory.read({ $0?.node(key) }) else { throw gone }
             return n
         }
         let b = key.path.prefix(ChainStore.bucketDepth).index
@@ -274,7 +260,7 @@ extension ReadView: TreeNodeReader {
             height = try tip().height
             buckets.height = height
         }
-        guard let leaves = store.treeMemory.withLock({ $0?.leaves(bucket: b, at: height) }) else { throw gone }
+        guard let leaves = store.treeMemory.read({ $0?.leaves(bucket: b, at: height) }) else { throw gone }
         var nodes: [(path: TreePath, node: TreeNode)] = []
         _ = Bucket.build(leaves[...], at: key.path.prefix(ChainStore.bucketDepth), version: 0) { nodes.append(($0, $1)) }
         // A bucket of one leaf: that leaf sits at the bucket's path only if its parent holds two or more keys,

@@ -50,7 +50,7 @@ public final class ChainStore: @unchecked Sendable {
     /// not cost a query of its own.
     private let cachedChainID = Mutex<String?>(nil)
     /// The state tree, built from the state on first use (ChainStore+StateTree.swift).
-    let treeMemory = Mutex<TreeMemory?>(nil)
+    let treeMemory = ReadWriteLock<TreeMemory?>(nil)
 
     public static let schemaVersion = 4
 

@@ -71,10 +71,10 @@ import YongchainTestSupport
         }
         let s = try ChainStore(path: path)
         try s.open(genesis: testGenesis(), initialWrites: [], initialTree: .root(.zero))
-        #expect(s.treeMemory.withLock { $0 == nil })
+        #expect(s.treeMemory.read { $0 == nil })
         try check(s, model)
         let root = NodeKey(version: s.tip.stateTree!.version, path: .root)
-        #expect(s.treeMemory.withLock { $0?.node(root) } != nil)
+        #expect(s.treeMemory.read { $0?.node(root) } != nil)
         // A changed value: the tree it gives is not the recorded one.
         try s.writer.run("UPDATE state SET value = x'07' WHERE key = (SELECT min(key) FROM state)")
         let tampered = try ChainStore(path: path)

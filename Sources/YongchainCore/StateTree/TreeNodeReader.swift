@@ -1,4 +1,4 @@
-/// Where the state tree reads its nodes: the node's store (memory above its buckets, leaves in SQLite below),
+/// Where the state tree reads its nodes: the node's store (a tree in memory, built from the state table),
 /// `MemoryTreeStore` in tests and at genesis.
 ///
 /// Implementations MUST return nil only for a node that is not stored, and MUST throw on a failed read: a read

@@ -3,7 +3,7 @@ import YongchainCrypto
 /// What one block's writes did to the state tree: the new root, the nodes it created and those it left behind.
 ///
 /// A store that keeps nodes MUST keep every node in `newNodes` readable before it records `root` as a block's
-/// state root (the node's store keeps those above its buckets and derives the rest from leaves). Nodes in
+/// state root (the node's store keeps those above its buckets and builds the rest from `leaves`). Nodes in
 /// `staleNodes` are no longer referenced from `root`; they are still referenced by earlier roots, so they may be
 /// dropped only once no earlier version needs to be read.
 public struct TreeUpdate: Sendable {
