@@ -200,7 +200,8 @@ extension ChainStore {
     /// Runs `body` with the committed state and state tree read from one snapshot, in one read transaction (for
     /// executing a block: a statement outside a transaction would take and drop SQLite's file lock each time, two
     /// system calls for every key read). Throws if any read failed, so nothing computed from a failed read is
-    /// returned.
+    /// returned. The tree is the snapshot's: a root `body` reads from MUST be the snapshot's tip's (the node reads
+    /// the tip and executes on its consensus queue, where no commit runs in between).
     public func committedSnapshot<T>(_ body: (StateReader, TreeNodeReader) throws -> T) throws -> T {
         try ensureTree()
         return try read { v in try body(v, v) }

@@ -70,6 +70,9 @@ struct API: Sendable {
         } catch let e as StoredBlockCorrupt {
             node.storageError(e, "answering \(Self.label(parts))")
             return (Self.label(parts), APIError(e.code, "\(e); this node stopped and needs its operator").response)
+        } catch let e as StorageError where e.code == ChainStore.snapshotGone {
+            // Not the disk's fault: the chain moved on while a proof was read, three times over.
+            return (Self.label(parts), APIError(NodeCode.storageUnavailable, "the chain moved on while this answer was read; retry").response)
         } catch let e as StorageError {
             node.storageError(e, "answering \(Self.label(parts))")
             return (Self.label(parts), APIError(e.code == NodeCode.storageCorrupt ? e.code : NodeCode.storageFailed, "this node could not read its database (\(e.code)); retry shortly or ask another node").response)
