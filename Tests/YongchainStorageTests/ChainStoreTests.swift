@@ -117,6 +117,6 @@ extension TreeUpdate {
     /// A tree update that only names a root: these tests exercise the block store, not the state tree (a root
     /// of 32 zero bytes is the empty tree).
     static func root(_ hash: Hash) -> TreeUpdate {
-        TreeUpdate(root: hash == .zero ? nil : ChildRef(version: 0, hash: hash, isLeaf: true), newNodes: [], staleNodes: [])
+        TreeUpdate(root: hash == .zero ? nil : ChildRef(version: 0, hash: hash, isLeaf: true), newNodes: [], staleNodes: [], leaves: [])
     }
 }

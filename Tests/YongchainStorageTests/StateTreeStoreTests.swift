@@ -103,7 +103,7 @@ import YongchainTestSupport
         #expect(memory.leaves(bucket: b, at: 2)?.map(\.value) == [Hash.sha256([3])])
         #expect(memory.leaves(bucket: b, at: 0) == nil, "before the memory was built")
         for h in UInt64(3)...(1 + ChainStore.topVersionsKept) {
-            memory.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: []), height: h)
+            memory.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: [], leaves: []), height: h)
             #expect(memory.node(px) == x && memory.node(qx) == x, "height \(h)")
             #expect(memory.leaves(bucket: b, at: 1)?.map(\.value) == [Hash.sha256([2])], "height \(h)")
         }

@@ -49,7 +49,7 @@ struct StateTreeUpdater {
     }
 
     mutating func run(root: ChildRef?, writes: [(key: [UInt8], value: [UInt8]?)]) throws -> TreeUpdate {
-        guard !writes.isEmpty else { return TreeUpdate(root: root, newNodes: [], staleNodes: []) }
+        guard !writes.isEmpty else { return TreeUpdate(root: root, newNodes: [], staleNodes: [], leaves: []) }
         // 1.
         var hashed = writes.enumerated().map { (i, w) in
             (i, Write(keyHash: StateTree.keyHash(w.key), valueHash: w.value.map(StateTree.valueHash)))

@@ -16,11 +16,11 @@ public struct TreeUpdate: Sendable {
     /// Every existing node the new root no longer references.
     public let staleNodes: [NodeKey]
     /// The leaf of every key written, sorted by key hash (one per key: the last write): its value hash, or nil
-    /// when the key was deleted.
+    /// when the key was deleted. No default: a store that keeps leaves would silently diverge without them.
     public let leaves: [(keyHash: Hash, valueHash: Hash?)]
 
     public init(root: ChildRef?, newNodes: [(key: NodeKey, node: TreeNode)], staleNodes: [NodeKey],
-                leaves: [(keyHash: Hash, valueHash: Hash?)] = []) {
+                leaves: [(keyHash: Hash, valueHash: Hash?)]) {
         self.root = root
         self.rootHash = root?.hash ?? Hash.zero
         self.newNodes = newNodes
