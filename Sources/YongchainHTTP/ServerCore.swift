@@ -95,7 +95,7 @@ final class ServerCore: Sendable {
         _ = Epoll.add(epollFD, wakeFD, events: Epoll.readable, data: 0)
         minWorkers = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         maxWorkers = limits.maxConnections + 1
-        sweepInterval = min(max(min(limits.readTimeout, limits.idleTimeout) / 4, 0.01), 0.25)
+        sweepInterval = min(max(min(limits.readTimeout, limits.requestHeadTimeout, limits.idleTimeout) / 4, 0.01), 0.25)
         Socket.setNonBlocking(listenFD, true)
     }
 
