@@ -12,10 +12,12 @@ import Testing
     /// A TLS record header announcing 512 bytes of handshake, which never follow.
     private static let halfOpen: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00]
 
-    private func halfOpen(_ port: UInt16, from source: String, _ count: Int) throws -> [RawConnection] {
+    /// `count` connections from `source` that start a handshake and never finish it: they send `first` (by default
+    /// nothing, so that a worker never has them: eviction passes over a connection whose bytes wait in the kernel).
+    private func halfOpen(_ port: UInt16, from source: String, _ count: Int, sending first: [UInt8] = []) throws -> [RawConnection] {
         try (0..<count).map { _ in
             let connection = try RawConnection(port: port, from: source)
-            connection.write(Self.halfOpen)
+            if !first.isEmpty { connection.write(first) }
             return connection
         }
     }
@@ -52,7 +54,7 @@ import Testing
         let limits = HTTPServerLimits(maxHandshakesPerAddress: 2, handshakeTimeout: 10)
         let server = try summaryServer(limits: limits, transport: TLSServerTests.serverTransport())
         defer { server.stop() }
-        let held = try halfOpen(server.port, from: "127.0.0.2", 2)
+        let held = try halfOpen(server.port, from: "127.0.0.2", 2, sending: Self.halfOpen)
         #expect(eventually { server.tlsStats?.inProgress == 2 })
 
         // A real client from the same address: admitted, but its handshake waits for one of the two to end.
