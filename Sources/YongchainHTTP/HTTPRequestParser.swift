@@ -67,16 +67,16 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
-    /// Bytes received that belong to a request not yet complete. The server uses this to tell a half-received
-    /// request (read timeout, 408) from an idle keep-alive connection (silent close).
+    /// Bytes received of a request not yet complete: the server times a half-received request (408), not an idle one.
     public var bufferedByteCount: Int { buffer.count - start }
+
+    /// Whether the request in progress has its whole head and waits for its body (the head deadline is met).
+    var headComplete: Bool { if case .body = state { true } else { false } }
 
     /// True exactly once per request whose head carried `Expect: 100-continue` and whose body has not fully arrived;
     /// the server then sends `100 Continue`.
     mutating func takeContinueRequest() -> Bool {
-        guard case .body(let head, let bodyStart, let length, true) = state, buffer.count - bodyStart < length else {
-            return false
-        }
+        guard case .body(let head, let bodyStart, let length, true) = state, buffer.count - bodyStart < length else { return false }
         state = .body(head, bodyStart: bodyStart, length: length, expectContinue: false)
         return true
     }

@@ -3,7 +3,8 @@ import Synchronization
 
 /// One client connection. The mutable state belongs to the worker that holds the connection's one-shot epoll event
 /// (see `ServerCore`), so it needs no lock; the event hand-off orders the accesses. The exceptions: `deadline` and
-/// `idleSince` are atomics other threads may swap, and `evicted` is read and written only under the registry lock.
+/// `idleSince` are atomics other threads may swap; `evicted` and `handshake` are written only under the registry
+/// lock (the owner may read `handshake` without it: no other thread changes it while a worker holds the connection).
 final class Connection: @unchecked Sendable {
     /// `deadline` while a worker holds the connection: the sweeper leaves it alone.
     static let busy = Int64.max
@@ -15,21 +16,24 @@ final class Connection: @unchecked Sendable {
     static let evictedMark = Int64.min
 
     let fd: Int32
-    /// The client's address, and whether it may use the reserved slots.
-    let address: ClientAddress
-    let reserved: Bool
+    /// The client's address, and whether it was reserved when the connection was admitted.
+    let admitted: ConnectionQuota.Admitted
+    var address: ClientAddress { admitted.address }
     /// Set under the registry lock when the connection is evicted: it no longer counts against the quota.
     var evicted = false
     var parser: HTTPRequestParser
     var out: [UInt8] = []
     var date = DateLineCache()
-    /// When the request now partly buffered must be complete (coarse monotonic ns), or nil between requests.
-    var readDeadline: Int64?
+    /// When the first byte of the request now partly buffered arrived (coarse monotonic ns), or nil between requests.
+    var requestStartedAt: Int64?
+    /// Whether a request was partly received when the worker last published `idleSince` (which it writes after
+    /// this): an eviction then closes a slow request, not an idle connection.
+    var receiving = false
     /// The secure channel over `fd` when the server speaks TLS; nil for plain HTTP.
     var channel: (any SecureChannel)?
-    /// True from accept until the TLS handshake completes or fails (counted in `TLSCounters.inProgress`).
-    var handshaking = false
-    /// When the handshake must be complete (coarse monotonic ns).
+    /// Where the TLS handshake stands (`.inProgress` ones are counted in `TLSCounters.inProgress`).
+    var handshake = ConnectionQuota.Handshake.none
+    /// When the handshake must be complete (coarse monotonic ns): `handshakeTimeout` from accept.
     var handshakeDeadline: Int64 = 0
     /// When the sweeper should fire (coarse monotonic ns), or `busy` / `expired`.
     let deadline = Atomic<Int64>(Int64.max)
@@ -40,10 +44,9 @@ final class Connection: @unchecked Sendable {
     /// The pointer to this object, as epoll's data word. Valid while the server's registry holds the connection.
     var epollData: UInt64 { UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())) }
 
-    init(fd: Int32, address: ClientAddress, reserved: Bool, limits: HTTPServerLimits, acceptedAt: Int64) {
+    init(fd: Int32, admitted: ConnectionQuota.Admitted, limits: HTTPServerLimits, acceptedAt: Int64) {
         self.fd = fd
-        self.address = address
-        self.reserved = reserved
+        self.admitted = admitted
         parser = HTTPRequestParser(limits: limits)
         idleSince = Atomic(acceptedAt)
     }
@@ -59,23 +62,29 @@ extension ServerCore {
         let fd = connection.fd
         let prior = connection.deadline.exchange(Connection.busy, ordering: .acquiringAndReleasing)
         let idleSince = connection.idleSince.exchange(Connection.notIdle, ordering: .acquiringAndReleasing)
-        // An evicted connection was idle, so it has nothing buffered and closes silently below.
         if prior == Connection.expired || idleSince == Connection.evictedMark {
-            if connection.handshaking {
+            if connection.handshake == .inProgress {
                 if prior == Connection.expired { tls.timedOut.add(1, ordering: .relaxed) }
                 closeConnection(connection)  // nothing was agreed, so nothing to say
                 return
             }
             if connection.parser.bufferedByteCount > 0 {
-                sendErrorAndClose(connection, 408, "REQUEST_TIMEOUT",
-                                  "the request was not received within \(limits.readTimeout) s")
+                if idleSince == Connection.evictedMark {
+                    // Evicted for being slow: a word, but no lingering, for a client that holds a slot it barely uses.
+                    sendErrorAndClose(connection, 408, "REQUEST_TOO_SLOW", "the request arrived slower than "
+                                      + "\(limits.minRequestBytesPerSecond) bytes a second while the server was full", linger: false)
+                } else {
+                    let head = !connection.parser.headComplete
+                    sendErrorAndClose(connection, 408, "REQUEST_TIMEOUT", "the request\(head ? "'s head" : "") was not received within "
+                                      + "\(head ? min(limits.requestHeadTimeout, limits.readTimeout) : limits.readTimeout) s")
+                }
             }
             closeConnection(connection)  // an idle keep-alive connection closes silently
             return
         }
 
         // 0. TLS: finish the handshake first, waiting for whichever readiness it asks for.
-        if connection.handshaking {
+        if connection.handshake == .inProgress {
             guard advanceHandshake(connection, idleSince: idleSince) else { return }
         }
 
@@ -93,7 +102,7 @@ extension ServerCore {
                     request.secure = true
                     request.peerPublicKey = connection.channel?.peerPublicKey
                 }
-                connection.readDeadline = nil
+                connection.requestStartedAt = nil
                 let response = handler(request)
                 let keepAlive = request.keepAlive && !response.requestsClose
                 let header: StaticString? = keepAlive ? (request.version == .http1_0 ? "keep-alive" : nil) : "close"
@@ -125,17 +134,21 @@ extension ServerCore {
             }
         }
 
-        // 3. Wait for more: the read timeout within a request, the idle timeout between requests.
+        // 3. Wait for more: within a request, its head and read deadlines; between requests, the idle timeout.
         if stopping.load(ordering: .relaxed) {
             closeConnection(connection)
             return
         }
         let now = Socket.coarseNanoseconds()
         let deadline: Int64
-        if connection.parser.bufferedByteCount > 0 {
-            let readDeadline = connection.readDeadline ?? (now + nanoseconds(limits.readTimeout))
-            connection.readDeadline = readDeadline
-            deadline = readDeadline
+        let received = connection.parser.bufferedByteCount
+        connection.receiving = received > 0
+        if received > 0 {
+            let started = connection.requestStartedAt ?? now
+            connection.requestStartedAt = started
+            deadline = limits.requestDeadline(startedAt: started, headComplete: connection.parser.headComplete)
+            // Evictable as an idle connection once it falls behind the minimum rate, unless more arrives first.
+            connection.idleSince.store(limits.slowFrom(startedAt: started, received: received), ordering: .releasing)
         } else {
             deadline = now + nanoseconds(limits.idleTimeout)
             // From here the accept thread may evict it (it shuts the socket's read side, which wakes its event).
@@ -158,13 +171,14 @@ extension ServerCore {
         }
     }
 
-    private func sendErrorAndClose(_ connection: Connection, _ status: Int, _ code: String, _ message: String) {
+    private func sendErrorAndClose(_ connection: Connection, _ status: Int, _ code: String, _ message: String,
+                                   linger: Bool = true) {
         var out: [UInt8] = []
         HTTPResponse.error(status, code: code, message: message)
             .serialize(into: &out, includeBody: true, connection: "close", dateLine: connection.date.current())
-        guard case .sent = connection.sendAll(out, timeout: limits.writeTimeout) else { return }
+        guard case .sent = connection.sendAll(out, timeout: linger ? limits.writeTimeout : 0.1) else { return }
         connection.channel?.closeNotify()
-        lingeringClose(connection.fd)
+        if linger { lingeringClose(connection.fd) }
     }
 }
 

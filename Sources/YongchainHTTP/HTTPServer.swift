@@ -27,9 +27,10 @@ public final class HTTPServer: Sendable {
     /// - Throws: `HTTPError` with code `BIND_FAILED` and the errno (e.g. EADDRINUSE) if the address cannot be used;
     ///   `INVALID_LIMITS` if the connection limits cannot work (see `HTTPServerLimits`).
     ///
-    /// With a `transport` (TLS), every connection must complete its handshake (within `limits.handshakeTimeout`,
-    /// at most `limits.maxHandshakesInProgress` at once) before a byte of HTTP is read; requests then carry the
-    /// peer's authenticated key (`HTTPRequest.peerPublicKey`). Plain HTTP sent to it gets 400 `TLS_REQUIRED`.
+    /// With a `transport` (TLS), every connection must complete its handshake (within `limits.handshakeTimeout`
+    /// of accept; `limits.maxHandshakesPerAddress` and `maxHandshakesInProgress` bound how many are under way)
+    /// before a byte of HTTP is read; requests then carry the peer's authenticated key (`HTTPRequest.peerPublicKey`).
+    /// Plain HTTP sent to it gets 400 `TLS_REQUIRED`.
     public init(
         host: String = "127.0.0.1", port: UInt16, limits: HTTPServerLimits = HTTPServerLimits(),
         transport: (any SecureTransport)? = nil,
@@ -55,14 +56,23 @@ public final class HTTPServer: Sendable {
     public var connectionStats: HTTPServerConnectionStats {
         HTTPServerConnectionStats(
             open: core.connectionCount, accepted: core.acceptedCount.load(ordering: .relaxed),
-            evicted: core.evictedCount.load(ordering: .relaxed),
+            evicted: core.evictedCount.load(ordering: .relaxed), evictedSlow: core.evictedSlowCount.load(ordering: .relaxed),
             refusedAtLimit: core.refusedAtLimitCount.load(ordering: .relaxed),
             refusedFromAddress: core.refusedFromAddressCount.load(ordering: .relaxed))
     }
 
-    /// The numeric addresses that may use the reserved slots: `limits.reservedAddresses` as resolved at init (a
-    /// name that did not resolve is missing).
+    /// The numeric addresses that may use the reserved slots: `limits.reservedAddresses` as resolved at init, or
+    /// what `setReservedAddresses` resolved last (a name that did not resolve is missing).
     public var reservedAddresses: [String] { core.reservedAddresses.map(\.description).sorted() }
+
+    /// Replaces the addresses that may use the reserved slots (numeric, or host names, resolved here: this may
+    /// wait on DNS, so call it off any latency-critical thread). Connections already open keep the class they were
+    /// admitted with; new ones follow the new set at once. Returns the numeric addresses now reserved.
+    @discardableResult
+    public func setReservedAddresses(_ hosts: [String]) -> [String] {
+        core.setReservedAddresses(Set(hosts.flatMap(ClientAddress.resolving)))
+        return reservedAddresses
+    }
 
     /// Starts accepting connections on a background thread. Calling it again, or after `stop()`, does nothing.
     public func start() {

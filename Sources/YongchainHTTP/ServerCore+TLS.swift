@@ -19,8 +19,7 @@ extension ServerCore {
             break
         }
         // Over, one way or the other: the connection no longer holds a handshake slot, even while lingering.
-        connection.handshaking = false
-        tls.inProgress.subtract(1, ordering: .relaxed)
+        endHandshake(connection)
         switch outcome {
         case .done:
             if channel.resumed { tls.resumed.add(1, ordering: .relaxed) } else { tls.completed.add(1, ordering: .relaxed) }

@@ -79,7 +79,9 @@ import Testing
     }
 
     @Test func aReservedAddressGetsInWhenClientsFillTheServer() throws {
-        let limits = HTTPServerLimits(maxConnections: 4, reservedAddresses: ["127.0.0.5"], reservedConnections: 1)
+        // A grace long enough that the partial requests below never count as slow.
+        let limits = HTTPServerLimits(slowRequestGrace: 60, maxConnections: 4, reservedAddresses: ["127.0.0.5"],
+                                      reservedConnections: 1)
         let server = try echoServer(limits: limits)
         defer { server.stop() }
         #expect(server.reservedAddresses == ["127.0.0.5"])
@@ -130,10 +132,11 @@ import Testing
         #expect(second.readResponse()?.status == 503)
     }
 
-    @Test func aConnectionInTheMiddleOfARequestIsNeverEvicted() throws {
+    @Test func aConnectionInTheMiddleOfARequestThatKeepsUpIsNeverEvicted() throws {
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        let server = try HTTPServer(port: 0, limits: HTTPServerLimits(maxConnections: 3)) { request in
+        // A grace long enough that the partial requests below keep up with the minimum rate.
+        let server = try HTTPServer(port: 0, limits: HTTPServerLimits(slowRequestGrace: 60, maxConnections: 3)) { request in
             if request.path == "/hold" {
                 entered.signal()
                 release.wait()
@@ -176,6 +179,98 @@ import Testing
         #expect(server.connectionStats.evicted == 1)
     }
 
+    /// Issue 24, item 1: the reserved addresses follow the consortium's members while the server runs. A new one
+    /// gets in at once; connections already open keep the class they were admitted with.
+    @Test func theReservedAddressesChangeWhileTheServerRuns() throws {
+        let limits = HTTPServerLimits(slowRequestGrace: 60, maxConnections: 4, reservedAddresses: ["127.0.0.5"],
+                                      reservedConnections: 1)
+        let server = try echoServer(limits: limits)
+        defer { server.stop() }
+        let peer = try RawConnection(port: server.port, from: "127.0.0.5")
+        peer.write(Self.partial)
+        let clients = try ["127.0.0.2", "127.0.0.3", "127.0.0.4"].map { try RawConnection(port: server.port, from: $0) }
+        for client in clients { client.write(Self.partial) }
+        #expect(eventually { server.core.connectionCount == 4 && server.core.idleConnectionCount == 0 })
+        let before = try RawConnection(port: server.port, from: "127.0.0.6")
+        #expect(before.readResponse()?.status == 503)
+
+        // 127.0.0.6's member is admitted and 127.0.0.5's removed.
+        #expect(server.setReservedAddresses(["127.0.0.6"]) == ["127.0.0.6"])
+        peer.write("Connection: close\r\n\r\n")
+        #expect(peer.readResponse()?.status == 200)
+        #expect(peer.waitForClose())
+        #expect(eventually { server.core.connectionCount == 3 })
+        let admitted = try RawConnection(port: server.port, from: "127.0.0.6")
+        admitted.write(Self.get)
+        #expect(admitted.readResponse()?.status == 200)
+        // The three clients still hold the unreserved slots: the removed peer's address is a client's now.
+        let removed = try RawConnection(port: server.port, from: "127.0.0.5")
+        #expect(removed.readResponse()?.status == 503)
+        for client in clients {
+            client.write("Connection: close\r\n\r\n")
+            #expect(client.readResponse()?.status == 200)
+        }
+        #expect(eventually { server.core.connectionCount == 1 })
+        let again = try RawConnection(port: server.port, from: "127.0.0.5")
+        again.write(Self.get)
+        #expect(again.readResponse()?.status == 200)
+    }
+
+    /// Issue 24, item 2: a request line and then a header line now and then is never idle, but it falls behind the
+    /// minimum rate after the grace, and from then on a new client may take its slot as it would an idle one's. A
+    /// request that has just started (within the grace) is left alone.
+    @Test func aTrickleIsEvictedForANewClientWhenTheServerIsFullAndAFreshRequestIsNot() throws {
+        let limits = HTTPServerLimits(minRequestBytesPerSecond: 1_000, slowRequestGrace: 1, maxConnections: 2)
+        let server = try echoServer(limits: limits)
+        defer { server.stop() }
+        let trickle = try RawConnection(port: server.port, from: "127.0.0.2")
+        trickle.write(Self.partial)
+        // 26 bytes, then one every 200 ms: behind 1,000 bytes a second once the grace is over (about 1.03 s).
+        for _ in 0..<8 {
+            usleep(200_000)
+            trickle.write("X")
+        }
+        let fresh = try RawConnection(port: server.port, from: "127.0.0.3")
+        fresh.write(Self.partial)
+        #expect(eventually { server.core.connectionCount == 2 && server.core.idleConnectionCount == 1 })
+
+        let newcomer = try RawConnection(port: server.port, from: "127.0.0.4")
+        newcomer.write(Self.get)
+        #expect(newcomer.readResponse()?.status == 200)
+        let told = try #require(trickle.readResponse())
+        #expect(told.status == 408 && String(decoding: told.body, as: UTF8.self).contains("REQUEST_TOO_SLOW"))
+        fresh.write("\r\n")
+        #expect(fresh.readResponse()?.status == 200)
+        #expect(server.connectionStats.evictedSlow == 1 && server.connectionStats.evicted == 0)
+    }
+
+    /// Issue 24, item 2: the head (request line and headers) has its own deadline, within the read timeout; the body
+    /// may take the rest of the read timeout.
+    @Test func aHeadSlowerThanItsDeadlineGets408AndABodyMayTakeTheReadTimeout() throws {
+        let server = try echoServer(limits: HTTPServerLimits(readTimeout: 5, requestHeadTimeout: 0.5))
+        defer { server.stop() }
+        let slowHead = try RawConnection(port: server.port, from: "127.0.0.2")
+        let started = Socket.now()
+        slowHead.write("GET / HTTP/1.1\r\nHost: t\r\n")
+        var timedOut: HTTPResponse?
+        for i in 0..<20 where timedOut == nil {
+            slowHead.write("X-Line-\(i): 1\r\n")
+            timedOut = slowHead.readResponse(timeout: 0.1)
+        }
+        let response = try #require(timedOut)
+        #expect(response.status == 408 && String(decoding: response.body, as: UTF8.self).contains("head was not received within 0.5 s"))
+        #expect(Socket.now() - started < 1.5)
+
+        let slowBody = try RawConnection(port: server.port, from: "127.0.0.3")
+        slowBody.write("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\n")
+        for byte in "12345678" {
+            usleep(120_000)
+            slowBody.write(String(byte))
+        }
+        let answer = try #require(slowBody.readResponse())
+        #expect(answer.status == 200 && answer.body == Array("12345678".utf8))
+    }
+
     @Test func limitsThatCannotWorkAreRefusedAtInit() {
         let bad = [
             HTTPServerLimits(maxConnections: 0),
@@ -183,6 +278,10 @@ import Testing
             HTTPServerLimits(maxConnections: 8, reservedAddresses: ["127.0.0.1"], reservedConnections: 8),
             HTTPServerLimits(reservedConnections: -1),
             HTTPServerLimits(maxConnectionsPerReservedAddress: 0),
+            HTTPServerLimits(maxHandshakesPerAddress: 0),
+            HTTPServerLimits(requestHeadTimeout: 0),
+            HTTPServerLimits(minRequestBytesPerSecond: 0),
+            HTTPServerLimits(slowRequestGrace: -1),
         ]
         for limits in bad {
             let error = #expect(throws: HTTPError.self) { _ = try HTTPServer(port: 0, limits: limits) { _ in .text(200, "") } }

@@ -54,8 +54,8 @@ final class TLSTestConnection {
     private var received: [UInt8] = []
 
     /// Connects and completes the handshake, or throws `TLS_FAILED` naming what failed.
-    init(port: UInt16, transport: OpenSSLTransport, timeout: Double = 5) throws {
-        raw = try RawConnection(port: port)
+    init(port: UInt16, from source: String? = nil, transport: OpenSSLTransport, timeout: Double = 5) throws {
+        raw = try RawConnection(port: port, from: source)
         Socket.setNonBlocking(raw.fd, true)
         channel = try transport.channel(for: raw.fd, isServer: false)
         let deadline = Socket.now() + timeout

@@ -27,14 +27,30 @@ import YongchainHTTP
         let config = try load(#"""
             {"moniker": "bank-a", "listen": "127.0.0.1:0", "peers": [], "httpMaxConnections": 256,
              "httpMaxConnectionsPerAddress": 16, "httpReservedPeerConnections": 32, "httpMaxConnectionsPerPeerAddress": 8,
-             "httpReservedAddresses": ["192.0.2.7"]}
+             "httpReservedAddresses": ["192.0.2.7"], "httpRequestHeadTimeoutSeconds": 2, "httpMinRequestBytesPerSecond": 512}
             """#)
         let limits = config.httpServerLimits(peerHosts: ["10.0.0.1"])
+        #expect(limits.requestHeadTimeout == 2)
+        #expect(limits.minRequestBytesPerSecond == 512)
         #expect(limits.maxConnections == 256)
         #expect(limits.maxConnectionsPerAddress == 16)
         #expect(limits.reservedConnections == 32)
         #expect(limits.maxConnectionsPerReservedAddress == 8)
         #expect(limits.reservedAddresses == ["10.0.0.1", "192.0.2.7"])
+    }
+
+    /// Issue 24, item 1: the reserved slots follow the hosts the node hands over (the members' nodes after each
+    /// commit that changes them), looked up off the caller's thread.
+    @Test func theReservedSlotsFollowTheHostsTheyAreGiven() throws {
+        let server = try HTTPServer(port: 0, limits: HTTPServerLimits(reservedAddresses: ["127.0.0.5"])) { _ in .text(200, "") }
+        defer { server.stop() }
+        let slots = ReservedSlots(hosts: ["127.0.0.5"], logger: Logger(level: .error))
+        slots.attach(server)
+        defer { slots.stop() }
+        slots.setHosts(["127.0.0.6", "127.0.0.7", "127.0.0.6"])
+        let deadline = Date().addingTimeInterval(5)
+        while server.reservedAddresses != ["127.0.0.6", "127.0.0.7"] && Date() < deadline { usleep(10_000) }
+        #expect(server.reservedAddresses == ["127.0.0.6", "127.0.0.7"])
     }
 
     @Test func aLimitTheServerCannotWorkWithStopsTheNodeAtLoad() throws {
@@ -45,6 +61,8 @@ import YongchainHTTP
             (#""httpReservedPeerConnections": -1"#, "httpReservedPeerConnections must be 0 to httpMaxConnections - 1 (1023), got -1"),
             (#""httpMaxConnectionsPerPeerAddress": 0"#, "httpMaxConnectionsPerPeerAddress must be 1 to httpMaxConnections (1024), got 0"),
             (#""httpReservedAddresses": ["http://10.0.0.1:26601"]"#, "httpReservedAddresses must be IP addresses or host names"),
+            (#""httpRequestHeadTimeoutSeconds": 11"#, "httpRequestHeadTimeoutSeconds must be 1 to 10 (the whole request's time), got 11"),
+            (#""httpMinRequestBytesPerSecond": 0"#, "httpMinRequestBytesPerSecond must be 1 to 1048576, got 0"),
         ]
         for (key, message) in cases {
             let error = #expect(throws: NodeError.self) {

@@ -31,11 +31,13 @@ import Testing
     }
 
     @Test func handshakeLimitsReachTheServerAndOutOfRangeOnesStopTheNode() throws {
-        let config = try load(#"{"moniker": "a", "listen": "127.0.0.1:0", "peers": [], "tlsMaxHandshakesInProgress": 32, "tlsHandshakeTimeoutSeconds": 3}"#)
+        let config = try load(#"{"moniker": "a", "listen": "127.0.0.1:0", "peers": [], "tlsMaxHandshakesInProgress": 32, "tlsMaxHandshakesPerAddress": 4, "tlsHandshakeTimeoutSeconds": 3}"#)
         let limits = config.httpServerLimits(peerHosts: [])
         #expect(limits.maxHandshakesInProgress == 32)
+        #expect(limits.maxHandshakesPerAddress == 4)
         #expect(limits.handshakeTimeout == 3)
         for (key, message) in [(#""tlsMaxHandshakesInProgress": 0"#, "tlsMaxHandshakesInProgress must be 1 to httpMaxConnections (1024), got 0"),
+                               (#""tlsMaxHandshakesPerAddress": 0"#, "tlsMaxHandshakesPerAddress must be 1 to httpMaxConnections (1024), got 0"),
                                (#""tlsHandshakeTimeoutSeconds": 0"#, "tlsHandshakeTimeoutSeconds must be 1 to 300, got 0")] {
             let error = #expect(throws: NodeError.self) {
                 try load(#"{"moniker": "a", "listen": "127.0.0.1:0", "peers": [], \#(key)}"#)

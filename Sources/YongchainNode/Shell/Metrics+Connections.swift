@@ -8,9 +8,10 @@ extension Metrics {
         # HELP yongchain_http_connections Connections the API server is serving.
         # TYPE yongchain_http_connections gauge
         yongchain_http_connections \(s.open)
-        # HELP yongchain_http_connections_evicted_total Idle connections closed to admit a new one at the limit.
+        # HELP yongchain_http_connections_evicted_total Connections closed to admit a new one at the limit: idle, or with a request slower than the minimum rate.
         # TYPE yongchain_http_connections_evicted_total counter
-        yongchain_http_connections_evicted_total \(s.evicted)
+        yongchain_http_connections_evicted_total{reason="idle"} \(s.evicted)
+        yongchain_http_connections_evicted_total{reason="slow_request"} \(s.evictedSlow)
         # HELP yongchain_http_connections_refused_total New connections answered 503, by code.
         # TYPE yongchain_http_connections_refused_total counter
         yongchain_http_connections_refused_total{code="TOO_MANY_CONNECTIONS"} \(s.refusedAtLimit)

@@ -52,6 +52,8 @@ public final class Node: @unchecked Sendable {
     /// Made at init (so every route works before start); its sender threads run from `start()`.
     var gossip: Gossip!
     var server: HTTPServer?
+    /// The server's reserved slots, following the members' nodes (`refreshMembers`).
+    let reservedSlots: ReservedSlots
     /// The gossip and catch-up client: over TLS, presenting this node's certificate, when `tls` is on.
     let client: HTTPClient
     /// TLS identity and peer policy; nil when the config says `"tls": "off"`.
@@ -129,8 +131,11 @@ public final class Node: @unchecked Sendable {
         catchUp = CatchUpStatus(validators: rules.nextHeight.current)
         driver = ConsensusDriver(identity: key?.publicKey, validators: rules.nextHeight.current,
                                  timeouts: TimeoutParameters(rules.parameters))
+        reservedSlots = ReservedSlots(hosts: [], logger: logger)
         gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
                         height: { [store] in store.tip.height })
+        // Genesis's members and the config's peers, until the committed member list says otherwise.
+        reservedSlots.setHosts(config.reservedHosts(peerHosts: peerList.map(\.host)))
         refreshMembers()
     }
 
@@ -168,8 +173,10 @@ public final class Node: @unchecked Sendable {
             throw NodeError(code: NodeCode.configInvalid, message: "listen must be host:port, got \(config.listen)")
         }
         let api = API(node: self)
-        server = try HTTPServer(host: host, port: port, limits: config.httpServerLimits(peerHosts: peerList.map(\.host)),
-                                transport: tls?.serverTransport, handler: { req in api.handle(req) })
+        let server = try HTTPServer(host: host, port: port, limits: config.httpServerLimits(peerHosts: reservedSlots.hosts),
+                                    transport: tls?.serverTransport, handler: { req in api.handle(req) })
+        self.server = server
+        reservedSlots.attach(server)
         // Boot the driver from what was persisted before anything can reach it (gossip arrives through the server).
         let tip = store.tip
         let stored = try store.loadSignerState().map { try SignerRecord(canonical: $0) }
@@ -179,7 +186,7 @@ public final class Node: @unchecked Sendable {
             booted = true
             feed(.restart(stored, height: tip.height + 1, holding: Set(held.map(\.hash)), validators: rules.withLock { $0 }.nextHeight))
         }
-        server?.start()
+        server.start()
         gossip.start()
         logger.info("node", "started", height: tip.height, [
             "chain": chainID, "listen": config.listen, "transport": tls == nil ? "plain HTTP" : "TLSv1.3", "role": myIndex.map { "validator \($0)" } ?? "observer",
@@ -237,6 +244,7 @@ public final class Node: @unchecked Sendable {
     public func stop() {
         queue.sync { stopped = true }
         gossip?.stop()
+        reservedSlots.stop()
         server?.stop()
     }
 
@@ -280,8 +288,8 @@ extension Node {
     }
 
     /// Takes the member list of the committed state (at start and after each commit): members admitted by
-    /// governance become gossip peers, and TLS accepts exactly the members' node keys (a removed member's
-    /// handshakes fail from then on).
+    /// governance become gossip peers and get the reserved connection slots, and TLS accepts exactly the members'
+    /// node keys (a removed member's handshakes fail from then on, and its address loses the reserved slots).
     func refreshMembers() {
         let list: [MemberNode]
         do { list = try store.read { try application.memberNodes(state: $0) } } catch {
@@ -297,9 +305,15 @@ extension Node {
             client.closeIdleConnections()
             logger.info("governance", "this node's key is now a member's: it presents its certificate to peers")
         }
+        var memberHosts: [String] = []
         for m in list where m.publicKey != key?.publicKey && m.name != config.moniker {
-            if let (h, p) = Node.hostPort(url: m.address) { gossip?.add(PeerInfo(name: m.name, url: m.address, host: h, port: p)) }
+            if let (h, p) = Node.hostPort(url: m.address) {
+                gossip?.add(PeerInfo(name: m.name, url: m.address, host: h, port: p))
+                memberHosts.append(h)
+            }
         }
         tls?.setMemberKeys(Set(list.map(\.publicKey.bytes)))
+        // A removed member's address loses its reserved slots; an admitted one's gains them.
+        reservedSlots.setHosts(config.reservedHosts(peerHosts: memberHosts + config.peers.compactMap { Node.hostPort(url: $0)?.0 }))
     }
 }

@@ -45,6 +45,10 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     public var httpMaxConnectionsPerPeerAddress: Int?
     /// Addresses besides the peers' hosts that may use the reserved slots (a peer connecting from another address).
     public var httpReservedAddresses: [String]?
+    /// Seconds a request's head may take, and the least rate of a request in progress while the server is full
+    /// (docs/operations.md, "Connection limits"); absent: 5, 4096.
+    public var httpRequestHeadTimeoutSeconds: Int?
+    public var httpMinRequestBytesPerSecond: Int?
     /// "on": TLS 1.3 for the API and gossip, nodes authenticated by their node keys (docs/operations.md, "TLS").
     /// "off": plain HTTP. Absent means on: plain HTTP is only ever what a config says explicitly.
     public var tls: String?
@@ -53,8 +57,10 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// self-signed ECDSA one is made at start (browsers warn). Relative paths are from the node's home.
     public var tlsCertificateFile: String?
     public var tlsKeyFile: String?
-    /// TLS handshakes in progress at once, and seconds one may take (docs/operations.md, "TLS"); absent: 256, 10.
+    /// TLS handshakes in progress at once (from addresses other than the members'), from one such address, and
+    /// seconds one may take (docs/operations.md, "TLS"); absent: 256, 16, 10.
     public var tlsMaxHandshakesInProgress: Int?
+    public var tlsMaxHandshakesPerAddress: Int?
     public var tlsHandshakeTimeoutSeconds: Int?
 
     /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
