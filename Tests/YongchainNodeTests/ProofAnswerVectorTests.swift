@@ -9,7 +9,7 @@ import YongchainCrypto
 /// whole proven answer per endpoint (with a proven NOT_FOUND and a proven refusal), exactly as the node's HTTP API
 /// returns them, from a real chain (`VectorChain`) whose validator set changed once. docs/proofs.md specifies
 /// how to check them from the genesis file alone; a verifier in another language checks its answers against
-/// these (the Java client does: clients/java). The committed file must equal what the code produces now; after a
+/// these (the Java client in scripts/java/ does). The committed file must equal what the code produces now; after a
 /// deliberate change to a proof, question or answer format, regenerate it and review the diff:
 ///
 ///     YONGCHAIN_WRITE_VECTORS=1 swift test --filter ProofAnswerVectorTests
