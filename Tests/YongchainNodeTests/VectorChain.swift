@@ -10,6 +10,7 @@ import YongchainCrypto
 /// (a property with a registered mortgage and a seizure, an enterprise, declarations, a financing and its
 /// repayment, an authorisation, a logged credit query), then a validator-set change by governance. Committed
 /// through the node's own executor and store, not started: its answers are the node's answers, with no clock.
+/// Its members' addresses are ports nothing listens on, so nothing it might send reaches another test's node.
 final class VectorChain {
     static let chainID = "answers-1"
     static let genesisTime: Int64 = 1_700_000_000_000
@@ -25,9 +26,9 @@ final class VectorChain {
     static var genesis: Genesis {
         Genesis(chainID: chainID, genesisTime: genesisTime, organizations: [
             Organization(name: "registry", role: .registry, authorities: [.realEstate, .trade], publicKey: registry.publicKey,
-                         address: "http://127.0.0.1:26601", power: 100),
-            Organization(name: "bank-a", role: .bank, publicKey: bankA.publicKey, address: "http://127.0.0.1:26602", power: 100),
-            Organization(name: "bank-b", role: .bank, publicKey: bankB.publicKey, address: "http://127.0.0.1:26603", power: 100),
+                         address: "http://127.0.0.1:1", power: 100),
+            Organization(name: "bank-a", role: .bank, publicKey: bankA.publicKey, address: "http://127.0.0.1:2", power: 100),
+            Organization(name: "bank-b", role: .bank, publicKey: bankB.publicKey, address: "http://127.0.0.1:3", power: 100),
         ])
     }
 
@@ -36,6 +37,8 @@ final class VectorChain {
     let api: API
     private var lastCommit: CommitCertificate?
     private var nonce: UInt64 = 0
+    /// Every transaction committed, in order.
+    private(set) var committed: [Transaction] = []
     /// What the flow made, for the questions.
     private(set) var applicationID = Hash.zero
     private(set) var certificateNumber = ""
@@ -139,6 +142,17 @@ final class VectorChain {
             throw NodeError(code: "VECTORS", message: "block \(height): \(r.result.code) \(r.result.message)")
         }
         lastCommit = certificate
+        committed += txs
+    }
+
+    /// The node's answer to an unsigned POST (a transaction), as its HTTP API gives it.
+    func post(_ target: String, _ body: [UInt8]) -> HTTPResponse { handle("POST \(target) HTTP/1.1\r\nHost: vectors\r\nContent-Length: \(body.count)\r\n", body) }
+
+    private func handle(_ head: String, _ body: [UInt8]) -> HTTPResponse {
+        var parser = HTTPRequestParser()
+        parser.feed(Array((head + "\r\n").utf8) + body)
+        guard case .request(let req) = parser.next() else { return HTTPResponse(status: 0) }
+        return api.handle(req)
     }
 
     /// The node's answer to a request signed by `key`, as its HTTP API gives it.
@@ -147,9 +161,6 @@ final class VectorChain {
         for (name, value) in RequestAuth.headers(method: method, target: target, body: body, key: key, chainID: Self.chainID) {
             raw += "\(name): \(value)\r\n"
         }
-        var parser = HTTPRequestParser()
-        parser.feed(Array((raw + "\r\n").utf8) + body)
-        guard case .request(let req) = parser.next() else { return HTTPResponse(status: 0) }
-        return api.handle(req)
+        return handle(raw, body)
     }
 }
