@@ -45,16 +45,25 @@ final class Flow {
     static Map<String, Object> money(long minor, String currency) { return map("minorUnits", BigInteger.valueOf(minor), "currency", currency); }
 
     String submit(Keys.Ed25519 key, String type, Map<String, Object> body, String expect) throws Exception {
-        Transactions.Signed s = Transactions.sign(key, chain, type, body, null);
-        NodeClient.Answer a = node().post("/v1/txs?wait=commit&timeoutMs=20000", s.envelope);
+        return submit(key, type, body, expect, null);
+    }
+
+    String submit(Keys.Ed25519 key, String type, Map<String, Object> body, String expect, Long nonce) throws Exception {
+        Transactions.Signed s = Transactions.sign(key, chain, type, body, nonce);
+        NodeClient n = node();
+        NodeClient.Answer a = n.post("/v1/txs?wait=commit&timeoutMs=20000", s.envelope);
         Map<String, Object> j = a.json();
         tally.check(a.status == 200 && s.hash.equals(j.get("hash")), type + ": HTTP " + a.status + " " + Json.write(j) + " (our hash " + s.hash + ")");
         if (j.get("height") instanceof BigInteger) height = Math.max(height, ((BigInteger) j.get("height")).longValue());
-        // A retry of the same envelope is safe: committed once, answered 409 TX_ALREADY_COMMITTED (docs/transactions.md).
-        NodeClient.Answer again = node().post("/v1/txs", s.envelope);
-        tally.check(again.status == 409 && "TX_ALREADY_COMMITTED".equals(again.code()), type + ": a retry answers " + again.status);
+        // A retry of the same envelope is safe (docs/transactions.md, "Retries"): one that waits gets the committed
+        // outcome again from any node; one that does not, sent to a node that has committed it, gets 409.
+        NodeClient.Answer again = node().post("/v1/txs?wait=commit&timeoutMs=20000", s.envelope);
+        tally.check(again.status == 200 && j.get("code") != null && j.get("code").equals(again.json().get("code")) && j.get("height").equals(again.json().get("height")),
+            type + ": a retry that waits answers " + again.status + " " + new String(again.body, StandardCharsets.UTF_8));
+        NodeClient.Answer replay = n.post("/v1/txs", s.envelope);
+        tally.check(replay.status == 409 && "TX_ALREADY_COMMITTED".equals(replay.code()), type + ": a replay answers " + replay.status);
         Set<Object> seen = new HashSet<>();
-        for (NodeClient n : nodes) seen.add(n.get("/v1/txs/" + s.hash + "?minHeight=" + height + "&timeoutMs=15000").code());
+        for (NodeClient each : nodes) seen.add(each.get("/v1/txs/" + s.hash + "?minHeight=" + height + "&timeoutMs=15000").code());
         tally.check(seen.equals(Set.of(expect)), type + ": expected " + expect + " on every node, nodes say " + seen);
         System.out.printf("tx   %-27s %-22s height=%-4s %s%n", type, j.get("code"), j.get("height"), s.hash);
         return s.hash;
@@ -85,8 +94,9 @@ final class Flow {
             o.put("publicKey", owners[i].publicText);
             ownerList.add(o);
         }
+        // Nonce 2^64 - 1: a u64, which a Java long holds as -1 (docs/transactions.md, "Nonce").
         submit(registry, "property.register", map("unitNumber", unit, "titleCertificateNumber", title, "owners", ownerList,
-            "area", BigInteger.valueOf(8950), "use", "residential"), "OK");
+            "area", BigInteger.valueOf(8950), "use", "residential"), "OK", Long.parseUnsignedLong("18446744073709551615"));
         String appId = submit(bank, "mortgage.apply", application(unit, ids, owners, "contract j1"), "OK");
         submit(registry, "mortgage.approve", map("applicationId", appId), "OK");
         Map<String, Object> view = Json.obj(read(bank, "/v1/mortgage/applications/" + appId).get("result"));
