@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YongchainApplication
+import YongchainCrypto
 
 /// scripts/java/, a client written in Java (JDK 17, the JDK alone) from docs/transactions.md, docs/api-auth.md and
 /// docs/proofs.md: compiled with javac, it reproduces the transaction vectors, checks every proof vector and
@@ -49,12 +50,18 @@ extension EndToEnd {
             #expect(proofs.status == 0 && proofs.out.contains(" 0 failed"), "\(proofs.out)")
         }
 
-        /// Against three real nodes: every transaction type committed and read back from every node, retries,
-        /// signed reads, a session, and proven answers checked offline from the genesis file. Then a proven answer
-        /// saved by the CLI is checked by the Java verifier, and a forged one refused.
-        @Test func drivesALiveClusterAndVerifiesProvenAnswersOffline() throws {
-            let c = try ClusterHarness(validators: 3, emptyBlockMs: 200)
+        /// Against three real nodes over TLS 1.3, each accepted by its node key from genesis: every transaction type
+        /// committed and read back from every node, retries, signed reads, a session, and proven answers checked
+        /// offline from the genesis file. A node presenting a key that is not pinned is refused. Then a proven
+        /// answer saved by the CLI is checked by the Java verifier, and a forged one refused.
+        @Test func drivesALiveClusterOverPinnedTLSAndVerifiesProvenAnswersOffline() throws {
+            let c = try ClusterHarness(validators: 3, emptyBlockMs: 200, tls: true)
             try c.up()
+            let keys = try c.genesisMemberKeys()
+            let pinned = try JavaClient.main(["status", "--node", c.url("registry"), "--pin", "ed25519:" + Hex.encode(keys["registry"]!)])
+            #expect(pinned.status == 0 && pinned.out.hasPrefix("HTTP 200"), "\(pinned.out)")
+            let wrong = try JavaClient.main(["status", "--node", c.url("registry"), "--pin", "ed25519:" + Hex.encode(keys["bank-a"]!)])
+            #expect(wrong.status == 1 && wrong.out.hasPrefix("REFUSED"), "\(wrong.out)")
             let r = try JavaClient.main(["flow"] + c.nodes.flatMap { ["--node", $0.url] } + ["--registry", c.key("registry"),
                 "--trade-authority", c.key("trade-authority"), "--bank", c.key("bank-a"), "--genesis", c.genesisPath])
             #expect(r.status == 0 && r.out.contains(" 0 failed"), "\(r.out)")

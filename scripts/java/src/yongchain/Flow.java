@@ -25,11 +25,14 @@ final class Flow {
     int turn;
 
     Flow(Map<String, List<String>> opts) throws Exception {
-        for (String u : opts.get("node")) nodes.add(new NodeClient(u));
+        genesis = Main.readJson(opts.get("genesis").get(0));
+        // Over TLS, any member's node key from genesis is accepted, as the yongchain CLI does with YONGCHAIN_GENESIS.
+        List<byte[]> pins = new ArrayList<>();
+        for (Object o : Json.list(genesis.get("organizations"))) pins.add(Keys.rawOf(Json.str(Json.obj(o), "publicKey")));
+        for (String u : opts.get("node")) nodes.add(new NodeClient(u, pins));
         registry = Keys.Ed25519.fromPem(Path.of(opts.get("registry").get(0)));
         authority = Keys.Ed25519.fromPem(Path.of(opts.get("trade-authority").get(0)));
         bank = Keys.Ed25519.fromPem(Path.of(opts.get("bank").get(0)));
-        genesis = Main.readJson(opts.get("genesis").get(0));
         chain = Json.str(genesis, "chainId");
         String status = Json.str(nodes.get(0).get("/v1/status").json(), "chainId");
         if (!status.equals(chain)) throw new IllegalStateException("the node is of chain " + status + ", the genesis file's is " + chain);
@@ -78,7 +81,7 @@ final class Flow {
     }
 
     int run() throws Exception {
-        System.out.println("chain " + chain + ", " + nodes.size() + " nodes");
+        System.out.println("chain " + chain + ", " + nodes.size() + " nodes" + (nodes.get(0).base.startsWith("https://") ? ", TLS 1.3 with the genesis keys pinned" : ""));
         Keys.Ed25519[] owners = {Keys.Ed25519.fromSeed(fill(31)), Keys.Ed25519.fromSeed(fill(32))};
         Keys.Ed25519 enterprise = Keys.Ed25519.fromSeed(fill(41));
         // Numbers of this run's own, so the flow runs again on the same chain.

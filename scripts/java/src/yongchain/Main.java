@@ -20,6 +20,8 @@ import java.util.Map;
  *     fold every state proof, verify every bundle and every proven answer from genesis, decode every question
  * java -cp OUT yongchain.Main verify --genesis GENESIS [--min-height H] [--max-age SECONDS] ANSWER
  *     check a node's answer given with ?prove=true, offline: exit 0 proven, 1 not (with its code)
+ * java -cp OUT yongchain.Main status --node URL [--pin ed25519:HEX ...]
+ *     GET /v1/status; an https:// node must present one of the pinned keys (exit 1 otherwise)
  * java -cp OUT yongchain.Main flow --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM --genesis GENESIS
  *     every transaction type, signed reads, a session, and a proven answer verified offline, against a live chain
  * </pre>
@@ -42,7 +44,7 @@ public final class Main {
     static byte[] unhex(Object s) { return Canonical.HEX.parseHex((String) s); }
 
     public static void main(String[] argv) throws Exception {
-        if (argv.length == 0) { System.out.println("commands: vectors, proof-vectors, verify, flow (see Main.java)"); System.exit(2); }
+        if (argv.length == 0) { System.out.println("commands: vectors, proof-vectors, verify, status, flow (see Main.java)"); System.exit(2); }
         Map<String, List<String>> opts = new LinkedHashMap<>();
         List<String> positional = new ArrayList<>();
         for (int i = 1; i < argv.length; i++) {
@@ -56,6 +58,7 @@ public final class Main {
             case "proof-vectors": exit = m.proofVectors(readJson(positional.get(0)), readJson(positional.get(1))); break;
             case "verify": exit = verify(opts, positional.get(0)); break;
             case "flow": exit = new Flow(opts).run(); break;
+            case "status": exit = status(opts); break;
             default: System.out.println("unknown command " + argv[0]); exit = 2;
         }
         System.exit(exit);
@@ -177,6 +180,19 @@ public final class Main {
             return null;
         } catch (ProofVerifier.Failure f) {
             return f.code;
+        }
+    }
+
+    static int status(Map<String, List<String>> opts) throws Exception {
+        List<byte[]> pins = new ArrayList<>();
+        for (String p : opts.getOrDefault("pin", List.of())) pins.add(Keys.rawOf(p));
+        try {
+            NodeClient.Answer a = new NodeClient(opts.get("node").get(0), pins).get("/v1/status");
+            System.out.println("HTTP " + a.status + " chain " + a.json().get("chainId") + " height " + a.json().get("height"));
+            return a.status == 200 ? 0 : 1;
+        } catch (java.io.IOException e) {
+            System.out.println("REFUSED " + e);
+            return 1;
         }
     }
 

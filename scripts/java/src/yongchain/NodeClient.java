@@ -29,9 +29,15 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class NodeClient {
     public final String base;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    final HttpClient http;
 
-    public NodeClient(String base) { this.base = base.replaceAll("/+$", ""); }
+    /** A node at `base`; for https://, `pins` are the Ed25519 keys (32 raw bytes) it may present (PinnedTls). */
+    public NodeClient(String base, java.util.List<byte[]> pins) throws Exception {
+        this.base = base.replaceAll("/+$", "");
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10));
+        if (this.base.startsWith("https://")) b.sslContext(PinnedTls.context(pins));
+        http = b.build();
+    }
 
     public static final class Answer {
         public final int status;
