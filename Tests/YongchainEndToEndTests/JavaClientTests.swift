@@ -9,18 +9,7 @@ import YongchainCrypto
 /// proven answer verified offline). Skipped where there is no JDK (.ci/run installs openjdk-17-jdk-headless).
 enum JavaClient {
     static let root = IndependentClient.root
-    static func run(_ exe: String, _ args: [String]) -> (status: Int32, out: String)? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [exe] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        do { try p.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    static func run(_ exe: String, _ args: [String]) -> (status: Int32, out: String)? { IndependentClient.run(program: exe, args) }
 
     static let hasJDK: Bool = run("javac", ["-version"])?.status == 0 && run("java", ["-version"])?.status == 0
 
