@@ -155,11 +155,13 @@ public struct Genesis: Sendable, Codable, Equatable {
             throw GenesisError(field: "chainId", message: "1 to 64 characters of letters, digits, '-', '_' or '.'")
         }
         guard !organizations.isEmpty else { throw GenesisError(field: "organizations", message: "at least one organisation") }
-        var names = Set<String>(), keys = Set<PublicKey>()
+        // Names are compared as their UTF-8 bytes, as the chain compares every text (docs/transactions.md, "Text"):
+        // Swift's String equality would take "é" and "e\u{301}" for one name, the state's keys would not.
+        var names = Set<[UInt8]>(), keys = Set<PublicKey>()
         for (i, o) in organizations.enumerated() {
             let f = "organizations[\(i)]"
             guard !o.name.isEmpty, o.name.utf8.count <= 64 else { throw GenesisError(field: "\(f).name", message: "1 to 64 bytes") }
-            guard names.insert(o.name).inserted else { throw GenesisError(field: "\(f).name", message: "duplicate name \(o.name)") }
+            guard names.insert(Array(o.name.utf8)).inserted else { throw GenesisError(field: "\(f).name", message: "duplicate name \(o.name)") }
             guard let k = o.key else { throw GenesisError(field: "\(f).publicKey", message: "not a public key (expected ed25519:<64 hex>)") }
             guard keys.insert(k).inserted else { throw GenesisError(field: "\(f).publicKey", message: "the same key is listed twice") }
             if o.role == .bank && !o.authorities.isEmpty {

@@ -329,6 +329,8 @@ enum TxCommand {
         with its code).
     yongchain tx submit --signed FILE|- [--no-wait] [--node URL]
         Submits a transaction signed elsewhere (tx sign, or a bank's own system): the JSON in FILE, or on stdin.
+        Submitting a committed transaction again is safe: waiting, it prints the committed result again; with
+        --no-wait the node answers TX_ALREADY_COMMITTED (docs/transactions.md, "Retries").
     yongchain tx show HASH [--node URL] [--min-height H]
     Answers are JSON; with --output json, so are errors (on stderr: {"error":{"code","message"}}).
     Types: \(LedgerApplication.transactionTypes.joined(separator: ", "))

@@ -31,16 +31,23 @@ enum VerifyCommand {
         validator set, and re-execution from genesis reproducing every recorded state root. Reads a copy; never
         changes the node's data. Exit 0 and one verdict line when the chain is sound, 1 with the first bad height.
 
-    yongchain verify answer --genesis FILE [--output json] ANSWER
+    yongchain verify answer --genesis FILE [--min-height H] [--max-age SECONDS] [--output json] ANSWER
         Offline check of a node's answer given with ?prove=true (ANSWER: the response body saved to a file, or -
         for standard input), with nothing but the chain's genesis file: the state proofs lead to the header's state
         root, the header's certificate carries more than two thirds of the validators' power (following every
         validator-set change from genesis), and the question asked, run again over the proven state alone, gives
         exactly the answer the node gave. Prints what is proven and at which height and time.
+        A proven answer was true at its block: --min-height H also requires that block to be at height H or
+        above (PROOF_HEIGHT_TOO_LOW), --max-age SECONDS its time to be at most SECONDS before this machine's
+        clock (PROOF_TOO_OLD).
         Exit 0: proven. Exit 1: not proven, with the failing step's code (PROOF_MALFORMED, PROOF_WRONG_CHAIN,
         PROOF_WRONG_VALIDATORS, PROOF_BAD_CERTIFICATE, PROOF_BAD_STATE, PROOF_UNPROVEN_READ,
-        PROOF_ANSWER_MISMATCH; docs/proofs.md). Exit 2: usage, or a file that cannot be read.
+        PROOF_ANSWER_MISMATCH, PROOF_HEIGHT_TOO_LOW, PROOF_TOO_OLD; docs/proofs.md). Exit 2: usage, or a file that
+        cannot be read.
     """
+
+    /// The longest --max-age accepted: ten years, so SECONDS × 1000 never overflows.
+    static let maxAgeSeconds: Int64 = 10 * 366 * 86_400
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         switch argv.first {
@@ -60,8 +67,19 @@ enum VerifyCommand {
     }
 
     static func answer(_ argv: [String]) throws {
-        let a = try Args(argv, valued: ["genesis", "output"])
+        let a = try Args(argv, valued: ["genesis", "output", "min-height", "max-age"])
         guard a.positionals.count == 1 else { throw UsageError("verify answer needs exactly one ANSWER file (or -)") }
+        var freshness = AnswerVerifier.Freshness(now: Int64(Date().timeIntervalSince1970 * 1000))
+        if let h = a.value("min-height") {
+            guard let n = UInt64(h) else { throw UsageError("--min-height is a block height, 0 to 2^64-1, got '\(h)'") }
+            freshness.minHeight = n
+        }
+        if let s = a.value("max-age") {
+            guard let n = Int64(s), (0...maxAgeSeconds).contains(n) else {
+                throw UsageError("--max-age is whole seconds, 0 to \(maxAgeSeconds), got '\(s)'")
+            }
+            freshness.maxAgeMs = n * 1000
+        }
         let genesisPath = try a.require("genesis")
         let genesis: Genesis
         do { genesis = try GenesisFile.load(path: genesisPath) } catch { throw UsageError("cannot read genesis \(genesisPath): \(error)") }
@@ -75,7 +93,7 @@ enum VerifyCommand {
         }
         let json = a.value("output") == "json"
         let v: AnswerVerifier.Verdict
-        do { v = try AnswerVerifier.verify(response: bytes, genesis: genesis) } catch let f as ProofFailure {
+        do { v = try AnswerVerifier.verify(response: bytes, genesis: genesis, freshness: freshness) } catch let f as ProofFailure {
             throw CommandFailed("NOT PROVEN: \(f)", code: f.code)
         } catch {
             throw CommandFailed("NOT PROVEN: \(error)", code: ProofFailure.Reason.malformed.rawValue)

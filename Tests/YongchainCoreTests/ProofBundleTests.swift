@@ -67,6 +67,18 @@ struct ProofChain {
         })
     }
 
+    /// A bundle at height 9 that follows one validator-set change: org-4 is replaced by the key of seed 5, decided
+    /// so that header 5 (certified by the genesis set) names the new set, which certifies header 9.
+    func setChange() -> (bundle: ProofBundle, old: ValidatorSet, newKeys: [PrivateKey]) {
+        let a = ProofChain.set(ProofChain.keys)
+        let bKeys = Array(ProofChain.keys.dropLast() + [ProofChain.key(5)])
+        let b = ProofChain.set(bKeys)
+        let changeHeader = ProofChain.header(height: 5, stateRoot: Hash.sha256([5]), validators: a, next: b)
+        let change = ProofBundle.ValidatorSetChange(header: changeHeader, certificate: ProofChain.certificate(changeHeader, keys: ProofChain.keys, signers: [0, 1, 2]), next: b)
+        let h = ProofChain.header(height: 9, stateRoot: root!.hash, validators: b)
+        return (bundle([ProofChain.entries[1].key], header: h, certificate: ProofChain.certificate(h, keys: bKeys, signers: [1, 2, 3]), changes: [change]), a, bKeys)
+    }
+
     /// A bundle for one present and one absent key at height 7, certified by validators 0, 1 and 2 of 4.
     func standard() -> ProofBundle {
         let set = ProofChain.set(ProofChain.keys)
@@ -153,13 +165,8 @@ struct ProofChain {
     /// set before it, and refuses a header certified by an outdated set or a bundle that leaves a change out.
     @Test func validatorSetChangesAreFollowedFromGenesis() throws {
         let chain = ProofChain()
-        let a = ProofChain.set(ProofChain.keys)
-        let bKeys = ProofChain.keys.dropLast() + [ProofChain.key(5)]
-        let b = ProofChain.set(Array(bKeys))
-        let changeHeader = ProofChain.header(height: 5, stateRoot: Hash.sha256([5]), validators: a, next: b)
-        let change = ProofBundle.ValidatorSetChange(header: changeHeader, certificate: ProofChain.certificate(changeHeader, keys: ProofChain.keys, signers: [0, 1, 2]), next: b)
-        let h = ProofChain.header(height: 9, stateRoot: chain.root!.hash, validators: b)
-        let good = chain.bundle([ProofChain.entries[1].key], header: h, certificate: ProofChain.certificate(h, keys: Array(bKeys), signers: [1, 2, 3]), changes: [change])
+        let (good, a, _) = chain.setChange()
+        let change = good.changes[0], changeHeader = change.header, b = change.next
         let v = try ProofBundle.decode(good.canonicalBytes).verify(genesis: ProofChain.genesis)
         #expect(v.validators == b)
 

@@ -9,10 +9,13 @@ enum IndependentClient {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let script = root + "/scripts/yongchain_tx.py"
 
-    static func run(_ args: [String]) -> (status: Int32, out: String)? {
+    static func run(_ args: [String]) -> (status: Int32, out: String)? { run(program: "python3", args) }
+
+    /// `program` (found on PATH) with `args`: its exit status and its output and errors together; nil if it cannot start.
+    static func run(program: String, _ args: [String]) -> (status: Int32, out: String)? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3"] + args
+        p.arguments = [program] + args
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

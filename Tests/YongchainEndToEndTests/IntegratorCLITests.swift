@@ -88,10 +88,13 @@ extension EndToEnd {
                                   "--min-height", "\(height)"])
             #expect(view.status == 0 && view.out.contains("\"state\" : \"registered\""), "\(view.out) \(view.err)")
             #expect(try c.cli(["status", "--node", node, "--min-height", "x"]).status == 2)
-            let again = try c.cli(["tx", "submit", "--signed", txFile, "--node", node])
+            // A retry that waits (the default) prints the committed outcome again; one with --no-wait is a replay.
+            let retried = try c.cli(["tx", "submit", "--signed", txFile, "--node", node])
+            #expect(retried.status == 0 && retried.out.contains(hash) && retried.out.contains("\"code\" : \"OK\""), "\(retried.out) \(retried.err)")
+            let again = try c.cli(["tx", "submit", "--signed", txFile, "--node", node, "--no-wait"])
             #expect(again.status == 1 && again.err.contains("TX_ALREADY_COMMITTED"), "\(again.err)")
             // With --output json the error is JSON too, with the node's code.
-            let againJSON = try c.cli(["tx", "submit", "--signed", txFile, "--node", node, "--output", "json"])
+            let againJSON = try c.cli(["tx", "submit", "--signed", txFile, "--node", node, "--no-wait", "--output", "json"])
             let error = (try? JSONSerialization.jsonObject(with: Data(againJSON.err.utf8)) as? [String: Any])?["error"] as? [String: Any]
             #expect(againJSON.status == 1 && error?["code"] as? String == "TX_ALREADY_COMMITTED", "\(againJSON.err)")
             let mixed = try c.cli(["tx", "submit", "--signed", txFile, "--type", "mortgage.approve", "--node", node])

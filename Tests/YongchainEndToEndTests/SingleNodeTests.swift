@@ -78,11 +78,13 @@ extension EndToEnd {
             let r3 = try post(Array(#"{"type": "enterprise.register", "body": "#.utf8))
             #expect(r3.0 == 400 && r3.1 == "MALFORMED_JSON", "\(r3)")
 
-            // The good one commits; its replay is refused.
+            // The good one commits; its replay is refused, and a retry that waits is answered the committed outcome.
             let r4 = try post(json(good))
             #expect(r4.0 == 200 && r4.1 == "OK", "\(r4)")
-            let r5 = try post(json(good))
+            let r5 = try post(json(good), wait: false)
             #expect(r5.0 == 409 && r5.1 == "TX_ALREADY_COMMITTED", "\(r5)")
+            let retry = try post(json(good))
+            #expect(retry.0 == 200 && retry.1 == "OK" && retry.2["height"] as? Int == r4.2["height"] as? Int, "\(retry)")
 
             // Reads can wait for a height (read-your-writes through another node); a bad or unreached one is refused.
             let committedAt = r4.2["height"] as? Int ?? 0

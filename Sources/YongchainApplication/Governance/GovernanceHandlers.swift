@@ -88,7 +88,8 @@ extension Governance {
         guard let voter = proposal.voters.first(where: { currentKey($0.publicKey, state) == tx.signer }) else {
             return .reject(Codes.notAVoter, "the signer is not among proposal \(p.proposal)'s voters (the validators when it was created)")
         }
-        guard !proposal.votes.contains(where: { $0.voter == voter.name }) else {
+        // Names compare as bytes, as their state keys do (String equality would merge canonically equal names).
+        guard !proposal.votes.contains(where: { $0.voter.utf8.elementsEqual(voter.name.utf8) }) else {
             return .reject(Codes.alreadyVoted, "\(voter.name) has already voted on proposal \(p.proposal)")
         }
         // 3.
@@ -101,7 +102,7 @@ extension Governance {
             switch GovernanceEffects.plan(proposal.action, height: ctx.height, state) {
             case .success(let plan):
                 let forced: Bool
-                if case .rotateKey(let name, _) = proposal.action { forced = proposal.proposerName != name } else { forced = false }
+                if case .rotateKey(let name, _) = proposal.action { forced = !proposal.proposerName.utf8.elementsEqual(name.utf8) } else { forced = false }
                 proposal.effectiveHeight = GovernanceEffects.apply(proposal.action, plan, forced: forced, height: ctx.height, state)
                 proposal.status = .passed
                 proposal.outcomeCode = TxResult.okCode

@@ -18,6 +18,10 @@ public struct ProofFailure: Error, Sendable, Equatable, CustomStringConvertible 
         case unprovenRead = "PROOF_UNPROVEN_READ"
         /// The answer recomputed from the proven entries differs from the answer given.
         case answerMismatch = "PROOF_ANSWER_MISMATCH"
+        /// The answer is proven, but at a height below the one the verifier demanded (`--min-height`).
+        case heightTooLow = "PROOF_HEIGHT_TOO_LOW"
+        /// The answer is proven, but its block time is older than the verifier allows (`--max-age`).
+        case tooOld = "PROOF_TOO_OLD"
     }
 
     public let reason: Reason

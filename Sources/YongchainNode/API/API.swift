@@ -249,6 +249,10 @@ struct API: Sendable {
         let hash: Hash
         switch node.admit([tx], relay: true)[0] {
         case .success(let h): hash = h
+        case .failure(let e) where e.code == NodeCode.txAlreadyCommitted && wait == "commit":
+            // A retry that waits for the commit gets what the first submission got: the committed outcome. Only
+            // a retry without wait learns that it was a replay (409), so `wait=commit` is safe to repeat.
+            hash = tx.hash(chainID: node.chainID)
         case .failure(let e): throw e
         }
         guard wait == "commit" else {

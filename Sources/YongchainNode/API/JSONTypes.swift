@@ -28,7 +28,7 @@ public struct TransactionJSON: Codable, Sendable {
             throw APIError.badRequest(NodeCode.invalidField, "body: hex of the canonical body, at most \(Transaction.maxBodyBytes) bytes")
         }
         guard let k = PublicKey(text: signer) else { throw APIError.badRequest(NodeCode.invalidField, "signer: a public key like ed25519:<64 hex>") }
-        guard let n = UInt64(nonce) else { throw APIError.badRequest(NodeCode.invalidField, "nonce: a decimal string of a 64-bit unsigned integer") }
+        let n = try Parameter.integer(nonce, name: "nonce", in: 0...UInt64.max, code: NodeCode.invalidField)
         guard let s = Hex.decode(signature), s.count == 64 else { throw APIError.badRequest(NodeCode.invalidField, "signature: 128 hex digits") }
         return Transaction(type: type, body: b, signer: k, nonce: n, signature: s)
     }

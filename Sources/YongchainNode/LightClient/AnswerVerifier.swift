@@ -6,7 +6,8 @@ import YongchainCrypto
 /// The light client's check of one proven answer (a node's JSON response to a verification endpoint called with
 /// `?prove=true`), offline, with only the genesis file: the bundle verifies back to genesis (`ProofBundle.verify`),
 /// the query it names is run again over the proven entries alone, and what that gives must be exactly the answer
-/// the node returned — the result, or the 404 of "nothing there" — at the height and block hash it named.
+/// the node returned — the result, or the refusal's code (its message is not proven) — at the height and block
+/// hash it named. A proven answer was true at that block; `Freshness` says how recent a caller needs it to be.
 public enum AnswerVerifier {
     /// What a verified answer establishes.
     public struct Verdict {
@@ -25,20 +26,47 @@ public enum AnswerVerifier {
         public let validatorSetChanges: Int
     }
 
-    /// Verifies `response`, the body a node returned. Throws `ProofFailure`: `PROOF_MALFORMED` when the
-    /// response is not a proven answer at all, otherwise the step that failed.
-    public static func verify(response: [UInt8], genesis: Genesis) throws -> Verdict {
-        guard let top = try? JSONSerialization.jsonObject(with: Data(response)) as? [String: Any] else {
-            throw ProofFailure(.malformed, "the file is not a JSON object")
+    /// How recent a proven answer must be. A proof says what was true at its block; an answer from before a
+    /// repayment still verifies after it, so a caller that acts on an answer demands a height, an age, or both.
+    public struct Freshness: Sendable {
+        /// The answer's height must be at least this (`PROOF_HEIGHT_TOO_LOW`).
+        public var minHeight: UInt64?
+        /// The answer's block time must be at most this many milliseconds before `now` (`PROOF_TOO_OLD`). A block
+        /// time after `now` (the verifier's clock behind the chain's) is not old.
+        public var maxAgeMs: Int64?
+        /// The verifier's clock, ms since the Unix epoch: a parameter, so the check is a pure function.
+        public var now: Int64
+
+        public init(minHeight: UInt64? = nil, maxAgeMs: Int64? = nil, now: Int64) {
+            self.minHeight = minHeight
+            self.maxAgeMs = maxAgeMs
+            self.now = now
         }
-        guard let proof = top["proof"] as? [String: Any] else {
-            throw ProofFailure(.malformed, "the answer carries no proof; ask with ?prove=true")
+
+        func check(height: UInt64, time: Int64) throws {
+            if let minHeight, height < minHeight {
+                throw ProofFailure(.heightTooLow, "the answer is proven at height \(height), below the required \(minHeight)")
+            }
+            // now − time without overflow: a hostile header's time may be anything.
+            if let maxAgeMs, time < now, now.subtractingReportingOverflow(time).overflow || now - time > maxAgeMs {
+                throw ProofFailure(.tooOld, "the answer's block time \(time) is more than \(maxAgeMs) ms before now (\(now))")
+            }
         }
-        guard proof["format"] as? String == ProvenAnswer.format else {
-            throw ProofFailure(.malformed, "proof format \(proof["format"] ?? "none") is not \(ProvenAnswer.format)")
+    }
+
+    /// Verifies `response`, the body a node returned, then `freshness` if given. Throws `ProofFailure`:
+    /// `PROOF_MALFORMED` when the response is not a proven answer at all (not strict JSON: `StrictJSON`),
+    /// otherwise the step that failed.
+    public static func verify(response: [UInt8], genesis: Genesis, freshness: Freshness? = nil) throws -> Verdict {
+        let top: StrictJSON
+        do { top = try StrictJSON.parse(response) } catch { throw ProofFailure(.malformed, "not an answer's JSON: \(error)") }
+        guard case .object = top else { throw ProofFailure(.malformed, "the file is not a JSON object") }
+        guard let proof = top["proof"] else { throw ProofFailure(.malformed, "the answer carries no proof; ask with ?prove=true") }
+        guard proof["format"]?.text == ProvenAnswer.format else {
+            throw ProofFailure(.malformed, "proof format \(proof["format"]?.text ?? "none") is not \(ProvenAnswer.format)")
         }
-        guard let q = (proof["query"] as? String).flatMap({ Data(base64Encoded: $0) }),
-              let b = (proof["bundle"] as? String).flatMap({ Data(base64Encoded: $0) }) else {
+        guard let q = proof["query"]?.text.flatMap({ Data(base64Encoded: $0) }),
+              let b = proof["bundle"]?.text.flatMap({ Data(base64Encoded: $0) }) else {
             throw ProofFailure(.malformed, "proof.query and proof.bundle must be base64")
         }
         let query: ProvableQuery
@@ -47,28 +75,24 @@ public enum AnswerVerifier {
         let verified = try bundle.verify(genesis: genesis)
 
         // The envelope must name the certified height and block.
-        // Compared as text: converting a hostile number (negative, fractional, 1e300) could trap.
-        guard let height = top["height"] as? NSNumber, height.stringValue == String(verified.height),
-              top["blockHash"] as? String == verified.blockHash.hex else {
-            throw ProofFailure(.answerMismatch, "the answer names height \(top["height"] ?? "none") and block \(top["blockHash"] ?? "none"), the proof certifies height \(verified.height), block \(verified.blockHash.hex)")
+        guard top["height"] == .integer(String(verified.height)), top["blockHash"]?.text == verified.blockHash.hex else {
+            throw ProofFailure(.answerMismatch, "the answer names height \(top["height"].map { "\($0)" } ?? "none") and block \(top["blockHash"]?.text ?? "none"), the proof certifies height \(verified.height), block \(verified.blockHash.hex)")
         }
         // The answer again, from proven entries only, at the proven height's block time.
         let recomputed = query.answer(verified.state, time: verified.time)
         try verified.state.checkReads()
         switch recomputed {
         case .result(let bytes):
-            // Compared as parsed JSON, written back with sorted keys: key order and spacing are not the answer.
-            func normal(_ v: Any) -> Data? { try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]) }
-            guard top["error"] == nil, let given = top["result"], let mine = try? JSONSerialization.jsonObject(with: Data(bytes)),
-                  let a = normal(given), a == normal(mine) else {
+            guard top["error"] == nil, let given = top["result"], (try? StrictJSON.parse(bytes)) == given else {
                 throw ProofFailure(.answerMismatch, "the proven state gives another answer than the node's")
             }
         case .refused(let code, _):
-            let given = (top["error"] as? [String: Any])?["code"] as? String
+            let given = top["error"]?["code"]?.text
             guard top["result"] == nil, given == code else {
                 throw ProofFailure(.answerMismatch, "the proven state gives the refusal \(code), the node answered \(given ?? "a result")")
             }
         }
+        try freshness?.check(height: verified.height, time: verified.time)
         return Verdict(question: query.question, route: query.route, height: verified.height, time: verified.time,
                        blockHash: verified.blockHash, outcome: recomputed, provenKeys: bundle.entries.count,
                        signers: bundle.certificate.signatures.count, validators: verified.validators.count,

@@ -1,0 +1,208 @@
+/// JSON read strictly, so that a value means one thing in every language: the JSON of request bodies (the node
+/// refuses a body that is not strict JSON with `MALFORMED_JSON` before decoding it) and of proven answers, whose
+/// comparison it defines (docs/proofs.md, "Comparing answers"). RFC 8259 JSON in UTF-8 where
+///
+/// - every number is an integer written `-?(0|[1-9][0-9]*)` from −2^63 to 2^64−1 (Yongchain has no other kind:
+///   money is integer minor units, heights, times and amounts are integers), so `800000.0` and `8e5` are refused,
+///   never taken for `800000` (a decoder would also take `1000.000000000000000001` for `1000`);
+/// - strings are compared by their Unicode scalars, never normalised (`é` as one scalar is not `e` + U+0301), and a
+///   `\u` escape of a lone surrogate is refused;
+/// - an object's keys are distinct (a duplicate key is refused: parsers disagree on which one wins), and their
+///   order is not part of the value.
+///
+/// Two values are the same when they are equal as `StrictJSON`.
+public indirect enum StrictJSON: Sendable, Equatable {
+    case object([[UInt8]: StrictJSON])
+    case array([StrictJSON])
+    /// The string's scalars as UTF-8.
+    case string([UInt8])
+    /// The integer's decimal text, canonical (no leading zeros, no `-0`), so equal text is equal value.
+    case integer(String)
+    case bool(Bool)
+    case null
+
+    /// Levels of nesting (arrays and objects) accepted: no answer or request is near it, and recursion must stay
+    /// bounded for hostile input.
+    static let maxDepth = 64
+
+    public struct Malformed: Error, Sendable, CustomStringConvertible {
+        public let offset: Int
+        public let reason: String
+        public var description: String { "byte \(offset): \(reason)" }
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws(Malformed) -> StrictJSON {
+        var p = Parser(bytes: bytes)
+        p.space()
+        let v = try p.value(depth: 0)
+        p.space()
+        guard p.i == bytes.count else { throw Malformed(offset: p.i, reason: "text after the JSON value") }
+        return v
+    }
+
+    /// The member `key` of an object, if this is one and has it.
+    public subscript(key: String) -> StrictJSON? {
+        guard case .object(let o) = self else { return nil }
+        return o[Array(key.utf8)]
+    }
+
+    public var text: String? {
+        guard case .string(let s) = self else { return nil }
+        return String(decoding: s, as: UTF8.self)
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var i = 0
+
+        func fail(_ reason: String) -> Malformed { Malformed(offset: i, reason: reason) }
+
+        mutating func space() {
+            while i < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[i]) { i += 1 }
+        }
+
+        mutating func expect(_ literal: String) throws(Malformed) {
+            let l = Array(literal.utf8)
+            guard bytes.count - i >= l.count, Array(bytes[i..<i + l.count]) == l else { throw fail("expected \(literal)") }
+            i += l.count
+        }
+
+        mutating func value(depth: Int) throws(Malformed) -> StrictJSON {
+            guard depth < StrictJSON.maxDepth else { throw fail("nested deeper than \(StrictJSON.maxDepth)") }
+            guard i < bytes.count else { throw fail("the text ends where a value should be") }
+            switch bytes[i] {
+            case UInt8(ascii: "{"): return try object(depth: depth)
+            case UInt8(ascii: "["):
+                i += 1
+                var items: [StrictJSON] = []
+                space()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                while true {
+                    space()
+                    items.append(try value(depth: depth + 1))
+                    space()
+                    if try separator(close: "]") { return .array(items) }
+                }
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): try expect("true"); return .bool(true)
+            case UInt8(ascii: "f"): try expect("false"); return .bool(false)
+            case UInt8(ascii: "n"): try expect("null"); return .null
+            default: return try integer()
+            }
+        }
+
+        /// After an item: `,` (false: another follows) or `close` (true: done).
+        mutating func separator(close: Character) throws(Malformed) -> Bool {
+            guard i < bytes.count else { throw fail("the text ends inside a list or object") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; return false }
+            if bytes[i] == close.asciiValue { i += 1; return true }
+            throw fail("expected , or \(close)")
+        }
+
+        mutating func object(depth: Int) throws(Malformed) -> StrictJSON {
+            i += 1
+            var members: [[UInt8]: StrictJSON] = [:]
+            space()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            while true {
+                space()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                let at = i
+                let key = try string()
+                space()
+                try expect(":")
+                space()
+                let v = try value(depth: depth + 1)
+                guard members.updateValue(v, forKey: key) == nil else {
+                    throw Malformed(offset: at, reason: "key \"\(String(decoding: key, as: UTF8.self))\" appears twice")
+                }
+                space()
+                if try separator(close: "}") { return .object(members) }
+            }
+        }
+
+        mutating func integer() throws(Malformed) -> StrictJSON {
+            let start = i
+            if bytes[i] == UInt8(ascii: "-") { i += 1 }
+            let digitsStart = i
+            while i < bytes.count, (0x30...0x39).contains(bytes[i]) { i += 1 }
+            let digits = bytes[digitsStart..<i]
+            guard !digits.isEmpty else { throw fail("not a JSON value") }
+            if i < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[i]) {
+                throw Malformed(offset: start, reason: "a number with a fraction or exponent: an answer's numbers are integers")
+            }
+            guard digits.first != 0x30 || digits.count == 1 else { throw Malformed(offset: start, reason: "a number with a leading zero") }
+            let text = String(decoding: bytes[start..<i], as: UTF8.self)
+            guard text != "-0", Int64(text) != nil || UInt64(text) != nil else {
+                throw Malformed(offset: start, reason: "\(text) is not an integer from -2^63 to 2^64-1")
+            }
+            return .integer(text)
+        }
+
+        mutating func hex4() throws(Malformed) -> UInt32 {
+            guard bytes.count - i >= 4 else { throw fail("a short \\u escape") }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = bytes[i]
+                let d: UInt8
+                switch c {
+                case 0x30...0x39: d = c - 0x30
+                case 0x41...0x46: d = c - 0x41 + 10
+                case 0x61...0x66: d = c - 0x61 + 10
+                default: throw fail("a \\u escape needs four hex digits")
+                }
+                v = v << 4 | UInt32(d)
+                i += 1
+            }
+            return v
+        }
+
+        /// A string's scalars as UTF-8; the raw bytes must already be valid UTF-8.
+        mutating func string() throws(Malformed) -> [UInt8] {
+            i += 1
+            var out: [UInt8] = []
+            var runStart = i
+            while true {
+                guard i < bytes.count else { throw fail("the text ends inside a string") }
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") {
+                    out += bytes[runStart..<i]
+                    i += 1
+                    guard String(validating: out, as: UTF8.self) != nil else { throw Malformed(offset: runStart, reason: "a string that is not UTF-8") }
+                    return out
+                }
+                guard c >= 0x20 else { throw fail("a control character inside a string") }
+                guard c == UInt8(ascii: "\\") else { i += 1; continue }
+                out += bytes[runStart..<i]
+                i += 1
+                guard i < bytes.count else { throw fail("the text ends inside an escape") }
+                let e = bytes[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0c)
+                case UInt8(ascii: "n"): out.append(0x0a)
+                case UInt8(ascii: "r"): out.append(0x0d)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var v = try hex4()
+                    if (0xD800...0xDBFF).contains(v) {
+                        guard bytes.count - i >= 2, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("a lone surrogate \\u escape")
+                        }
+                        i += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw fail("a lone surrogate \\u escape") }
+                        v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(v) {
+                        throw fail("a lone surrogate \\u escape")
+                    }
+                    out += Array(String(Character(Unicode.Scalar(v)!)).utf8)
+                default: throw fail("an unknown escape \\\(Character(Unicode.Scalar(e)))")
+                }
+                runStart = i
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package yongchain;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Yongchain client in Java (JDK 17, nothing else), written from docs/transactions.md, docs/api-auth.md and
+ * docs/proofs.md alone.
+ *
+ * <pre>
+ * java -cp OUT yongchain.Main vectors docs/transaction-vectors.json
+ *     rebuild every body, consent, signing-bytes string, hash, signature and envelope from the JSON bodies and seeds
+ * java -cp OUT yongchain.Main proof-vectors docs/proof-vectors.json docs/proof-answer-vectors.json
+ *     fold every state proof, verify every bundle and every proven answer from genesis, decode every question
+ * java -cp OUT yongchain.Main verify --genesis GENESIS [--min-height H] [--max-age SECONDS] ANSWER
+ *     check a node's answer given with ?prove=true, offline: exit 0 proven, 1 not (with its code)
+ * java -cp OUT yongchain.Main status --node URL [--pin ed25519:HEX ...]
+ *     GET /v1/status; an https:// node must present one of the pinned keys (exit 1 otherwise)
+ * java -cp OUT yongchain.Main flow --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM --genesis GENESIS
+ *     every transaction type, signed reads, a session, and a proven answer verified offline, against a live chain
+ * </pre>
+ * Every command ends with "N passed, N failed" and exits 1 on any failure.
+ */
+public final class Main {
+    int passed, failed;
+
+    boolean check(boolean ok, String what) {
+        if (ok) passed++; else { failed++; System.out.println("FAIL " + what); }
+        return ok;
+    }
+
+    int done() {
+        System.out.println(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+
+    static Map<String, Object> readJson(String path) throws Exception { return Json.obj(Json.parse(Files.readAllBytes(Path.of(path)))); }
+    static byte[] unhex(Object s) { return Canonical.HEX.parseHex((String) s); }
+
+    public static void main(String[] argv) throws Exception {
+        if (argv.length == 0) { System.out.println("commands: vectors, proof-vectors, verify, status, flow (see Main.java)"); System.exit(2); }
+        Map<String, List<String>> opts = new LinkedHashMap<>();
+        List<String> positional = new ArrayList<>();
+        for (int i = 1; i < argv.length; i++) {
+            if (argv[i].startsWith("--") && i + 1 < argv.length) opts.computeIfAbsent(argv[i].substring(2), k -> new ArrayList<>()).add(argv[++i]);
+            else positional.add(argv[i]);
+        }
+        Main m = new Main();
+        int exit;
+        switch (argv[0]) {
+            case "vectors": exit = m.transactionVectors(readJson(positional.get(0))); break;
+            case "proof-vectors": exit = m.proofVectors(readJson(positional.get(0)), readJson(positional.get(1))); break;
+            case "verify": exit = verify(opts, positional.get(0)); break;
+            case "flow": exit = new Flow(opts).run(); break;
+            case "status": exit = status(opts); break;
+            default: System.out.println("unknown command " + argv[0]); exit = 2;
+        }
+        System.exit(exit);
+    }
+
+    // --- docs/transaction-vectors.json ------------------------------------------------------------------------
+
+    int transactionVectors(Map<String, Object> doc) throws Exception {
+        String chain = Json.str(doc, "chainId");
+        Map<String, Keys.Ed25519> keys = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> k : Json.obj(doc.get("keys")).entrySet()) {
+            Keys.Ed25519 key = Keys.Ed25519.fromSeed(unhex(Json.obj(k.getValue()).get("seed")));
+            keys.put(k.getKey(), key);
+            check(key.publicText.equals(Json.obj(k.getValue()).get("publicKey")), "key " + k.getKey());
+        }
+        List<Object> txs = Json.list(doc.get("transactions"));
+        for (Object c : Json.list(doc.get("consents"))) {
+            Map<String, Object> consent = Json.obj(c);
+            Map<String, Object> body = null;
+            for (Object t : txs) if (Json.obj(t).get("type").equals(consent.get("transaction"))) body = Json.obj(Json.obj(t).get("body"));
+            byte[] bytes = Transactions.consentBytes(chain, body);
+            check(Canonical.HEX.formatHex(bytes).equals(consent.get("consentBytesHex")), "consent bytes of " + consent.get("key"));
+            check(Canonical.HEX.formatHex(keys.get((String) consent.get("key")).sign(bytes)).equals(consent.get("signature")), "consent signature of " + consent.get("key"));
+        }
+        for (Object x : txs) {
+            Map<String, Object> t = Json.obj(x);
+            String type = Json.str(t, "type");
+            long nonce = Long.parseUnsignedLong(Json.str(t, "nonce"));
+            Transactions.Signed s = Transactions.sign(keys.get((String) t.get("signer")), chain, type, Json.obj(t.get("body")), nonce);
+            check(s.envelope.get("body").equals(t.get("bodyHex")), type + " body");
+            byte[] message = Transactions.signingBytes(chain, type, unhex(s.envelope.get("body")), (String) s.envelope.get("signer"), nonce);
+            check(Canonical.HEX.formatHex(message).equals(t.get("signingBytesHex")), type + " signing bytes");
+            check(s.hash.equals(t.get("hash")), type + " hash");
+            check(s.envelope.equals(t.get("envelope")), type + " envelope");
+            if (type.equals("declaration.publish")) {
+                // Each published commitment, from the fields a financing pledges.
+                for (Object y : txs) {
+                    if (!Json.obj(y).get("type").equals("financing.record")) continue;
+                    for (Object p : Json.list(Json.obj(Json.obj(y).get("body")).get("pledges"))) {
+                        Map<String, Object> held = Json.obj(Json.obj(p).get("declaration"));
+                        for (Object d : Json.list(Json.obj(t.get("body")).get("declarations"))) {
+                            if (Json.obj(d).get("number").equals(held.get("number"))) {
+                                check(Transactions.commitment(held).equals(Json.obj(d).get("commitment")), "commitment of " + held.get("number"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (Object a : Json.list(doc.get("governanceActions"))) {
+            Canonical.Writer w = new Canonical.Writer();
+            Transactions.action(w, Json.obj(Json.obj(a).get("json")));
+            check(Canonical.HEX.formatHex(w.toBytes()).equals(Json.obj(a).get("bytesHex")), "governance action " + Json.obj(a).get("type"));
+        }
+        System.out.println(txs.size() + " transaction types checked");
+        return done();
+    }
+
+    // --- docs/proof-vectors.json and docs/proof-answer-vectors.json ---------------------------------------------
+
+    int proofVectors(Map<String, Object> core, Map<String, Object> answers) throws Exception {
+        byte[] root = unhex(core.get("stateRoot"));
+        for (Object x : Json.list(core.get("proofs"))) {
+            Map<String, Object> p = Json.obj(x);
+            byte[] key = Json.str(p, "key").getBytes(StandardCharsets.UTF_8);
+            byte[] value = null;
+            for (Object s : Json.list(core.get("state"))) if (Json.obj(s).get("key").equals(p.get("key"))) value = unhex(Json.obj(s).get("valueHex"));
+            Canonical.Reader r = new Canonical.Reader(unhex(p.get("proofHex")));
+            ProofVerifier.StateProof proof = ProofVerifier.StateProof.read(r);
+            r.end();
+            check(proof.verify(root, key, value) && (value != null) == Boolean.TRUE.equals(p.get("present")), "state proof of " + p.get("key"));
+            check(value == null || !proof.verify(root, key, null), "a present key's proof does not prove it absent: " + p.get("key"));
+        }
+        Map<String, Object> genesis = new LinkedHashMap<>();
+        genesis.put("chainId", core.get("chainId"));
+        genesis.put("organizations", core.get("validators"));
+        check(Canonical.HEX.formatHex(ProofVerifier.ValidatorSet.genesis(genesis).hash).equals(core.get("validatorsHash")), "the genesis set's hash");
+        ProofVerifier.Verified b = ProofVerifier.verifyBundle(unhex(core.get("bundleHex")), genesis);
+        check(b.blockHash.equals(Json.obj(core.get("header")).get("hash")), "the bundle's header");
+        ProofVerifier.Verified c = ProofVerifier.verifyBundle(unhex(Json.obj(core.get("validatorSetChange")).get("bundleHex")), genesis);
+        check(c.changes == 1 && c.height == 9, "the bundle through a validator-set change");
+
+        Map<String, Object> g = Json.obj(answers.get("genesis"));
+        for (Object x : Json.list(answers.get("questions"))) {
+            Map<String, Object> q = Json.obj(x);
+            Answers.Query decoded = Answers.decode(unhex(q.get("hex")));
+            Map<String, Object> want = Json.obj(q.get("fields"));
+            boolean same = true;
+            for (Map.Entry<String, Object> f : decoded.fields.entrySet()) {
+                Object mine = f.getValue() instanceof Integer ? BigInteger.valueOf((Integer) f.getValue()) : f.getValue();
+                same &= mine.equals(want.containsKey(f.getKey()) ? want.get(f.getKey()) : Json.NULL);
+            }
+            check(same, "question " + q.get("question") + ": decoded " + decoded.fields + ", the vectors say " + want);
+        }
+        long height = ((BigInteger) answers.get("height")).longValue();
+        for (Object x : Json.list(answers.get("answers"))) {
+            Map<String, Object> a = Json.obj(x);
+            byte[] response = Json.str(a, "response").getBytes(StandardCharsets.UTF_8);
+            try {
+                ProofVerifier.Verdict v = ProofVerifier.verifyAnswer(response, g, height, -1, 0);
+                check(v.bundle.changes == 1, a.get("what") + ": follows the validator-set change");
+                check((v.outcome.result != null) == BigInteger.valueOf(200).equals(a.get("status")), a.get("what") + ": status");
+            } catch (ProofVerifier.Failure f) {
+                check(false, a.get("what") + ": " + f.getMessage());
+            }
+            // Tampering: a changed number, a number written with a fraction, a newer height demanded.
+            String text = Json.str(a, "response");
+            String lie = text.replaceFirst("\"height\":([0-9]+),\"time\"", "\"height\":$1000,\"time\"");
+            if (!lie.equals(text)) check(code(lie, g, null) != null, a.get("what") + ": a changed answer is refused");
+            check("PROOF_MALFORMED".equals(code(text.replaceFirst("\"height\":([0-9]+)", "\"height\":$1.0"), g, null)), a.get("what") + ": 10.0 is not 10");
+            check("PROOF_HEIGHT_TOO_LOW".equals(code(text, g, height + 1)), a.get("what") + ": --min-height");
+        }
+        return done();
+    }
+
+    static String code(String response, Map<String, Object> genesis, Long minHeight) {
+        try {
+            ProofVerifier.verifyAnswer(response.getBytes(StandardCharsets.UTF_8), genesis, minHeight, -1, 0);
+            return null;
+        } catch (ProofVerifier.Failure f) {
+            return f.code;
+        }
+    }
+
+    static int status(Map<String, List<String>> opts) throws Exception {
+        List<byte[]> pins = new ArrayList<>();
+        for (String p : opts.getOrDefault("pin", List.of())) pins.add(Keys.rawOf(p));
+        try {
+            NodeClient.Answer a = new NodeClient(opts.get("node").get(0), pins).get("/v1/status");
+            System.out.println("HTTP " + a.status + " chain " + a.json().get("chainId") + " height " + a.json().get("height"));
+            return a.status == 200 ? 0 : 1;
+        } catch (java.io.IOException e) {
+            System.out.println("REFUSED " + e);
+            return 1;
+        }
+    }
+
+    // --- verify ---------------------------------------------------------------------------------------------
+
+    static int verify(Map<String, List<String>> opts, String file) throws Exception {
+        Map<String, Object> genesis = readJson(opts.get("genesis").get(0));
+        Long minHeight = opts.containsKey("min-height") ? Long.parseUnsignedLong(opts.get("min-height").get(0)) : null;
+        long maxAge = opts.containsKey("max-age") ? Math.multiplyExact(Long.parseLong(opts.get("max-age").get(0)), 1000L) : -1;
+        try {
+            ProofVerifier.Verdict v = ProofVerifier.verifyAnswer(Files.readAllBytes(Path.of(file)), genesis, minHeight, maxAge, System.currentTimeMillis());
+            System.out.println("PROVEN at height " + Long.toUnsignedString(v.bundle.height) + " (block " + v.bundle.blockHash + ", time " + v.bundle.time
+                + "): " + (v.outcome.result != null ? Json.write(v.outcome.result) : "refused " + v.outcome.code));
+            return 0;
+        } catch (ProofVerifier.Failure f) {
+            System.out.println("NOT PROVEN " + f.getMessage());
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package yongchain;
+
+import static yongchain.Json.integer;
+import static yongchain.Json.list;
+import static yongchain.Json.obj;
+import static yongchain.Json.str;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every transaction body, the owners' consent, the signing bytes and the envelope: docs/transactions.md. */
+public final class Transactions {
+    private Transactions() {}
+
+    public static final String TX_TAG = "yongchain/tx/v1";
+    public static final String CONSENT_TAG = "yongchain/consent/v1";
+    public static final String COMMITMENT_TAG = "yongchain/declaration-commitment/v1";
+
+    static final BigInteger I64_MIN = BigInteger.valueOf(Long.MIN_VALUE), I64_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+    static final BigInteger U32_MAX = BigInteger.valueOf(0xffffffffL);
+
+    static long i64(Map<String, Object> m, String k) { return integer(m, k, I64_MIN, I64_MAX).longValue(); }
+    static BigInteger u64(Map<String, Object> m, String k) { return integer(m, k, BigInteger.ZERO, Canonical.U64_MAX); }
+    static long u32(Map<String, Object> m, String k) { return integer(m, k, BigInteger.ZERO, U32_MAX).longValue(); }
+
+    static void money(Canonical.Writer w, Object m) { w.i64(i64(obj(m), "minorUnits")).str(str(obj(m), "currency")); }
+
+    static void identity(Canonical.Writer w, Map<String, Object> o) {
+        String t = str(o, "idType");
+        int tag = t.equals("residentId") ? 1 : t.equals("creditCode") ? 2 : 0;
+        if (tag == 0) throw new IllegalArgumentException("idType: residentId or creditCode, not " + t);
+        w.u8(tag).str(str(o, "idNumber"));
+    }
+
+    /** day("2020-06-01") = u32(20200601). */
+    static void day(Canonical.Writer w, String text) {
+        if (!text.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) throw new IllegalArgumentException("a date is YYYY-MM-DD: " + text);
+        w.u32(Long.parseLong(text.replace("-", "")));
+    }
+
+    /** A declaration's fields; last is "commitment" (published) or "documentDigest" (held). */
+    static void declaration(Canonical.Writer w, Map<String, Object> d, String last) {
+        w.str(str(d, "number")).str(str(d, "exporter"));
+        money(w, d.get("amount"));
+        w.u32(u32(d, "exportDate")).hash(str(d, last));
+    }
+
+    static void mortgageContent(Canonical.Writer w, Map<String, Object> b, boolean signatures) {
+        w.str(str(b, "unitNumber")).key(str(b, "mortgagee"));
+        List<Object> ms = list(b.get("mortgagors"));
+        w.u32(ms.size());
+        for (Object x : ms) {
+            identity(w, obj(x));
+            if (signatures) {
+                Object s = obj(x).get("signature");
+                w.bytes(s == null ? new byte[0] : Canonical.HEX.parseHex((String) s));
+            }
+        }
+        Map<String, Object> debtor = obj(b.get("debtor"));
+        identity(w, debtor);
+        w.str(str(debtor, "name"));
+        money(w, b.get("principal"));
+        day(w, str(obj(b.get("term")), "start"));
+        day(w, str(obj(b.get("term")), "end"));
+        String type = str(b, "mortgageType");
+        w.u8(type.equals("general") ? 1 : type.equals("maximumAmount") ? 2 : fail("mortgageType: " + type));
+        w.hash(str(b, "contractHash"));
+    }
+
+    static int fail(String why) { throw new IllegalArgumentException(why); }
+
+    static final String[] PARAMETERS = {"timeoutProposeMs", "timeoutProposeDeltaMs", "timeoutPrevoteMs", "timeoutPrevoteDeltaMs",
+        "timeoutPrecommitMs", "timeoutPrecommitDeltaMs", "emptyBlockIntervalMs", "minBlockIntervalMs", "maxBlockTransactions"};
+
+    /** A governance action: str(type), then its fields (docs/transactions.md, "Governance"). */
+    public static void action(Canonical.Writer w, Map<String, Object> a) {
+        String type = str(a, "type");
+        w.str(type);
+        switch (type) {
+            case "member.add": {
+                w.str(str(a, "name")).str(str(a, "role"));
+                List<Object> auth = a.containsKey("authorities") ? list(a.get("authorities")) : List.of();
+                w.u32(auth.size());
+                for (Object x : auth) w.str((String) x);
+                w.key(str(a, "publicKey")).str(str(a, "address")).u64(u64(a, "power"));
+                break;
+            }
+            case "member.remove": w.str(str(a, "name")); break;
+            case "member.rotateKey": w.str(str(a, "name")).key(str(a, "newPublicKey")); break;
+            case "validator.setPower": w.str(str(a, "name")).u64(u64(a, "power")); break;
+            case "parameters.set":
+                for (String f : PARAMETERS) w.i64(i64(obj(a.get("parameters")), f));
+                break;
+            case "rules.set": {
+                Map<String, Object> r = obj(a.get("rules"));
+                w.u64(u64(r, "thresholdNumerator")).u64(u64(r, "thresholdDenominator")).i64(i64(r, "votingPeriodMs")).str(str(r, "proposers"));
+                break;
+            }
+            default: throw new IllegalArgumentException("unknown governance action " + type);
+        }
+    }
+
+    /** The canonical body of a transaction of `type` from its JSON form. */
+    public static byte[] body(String type, Map<String, Object> b) {
+        Canonical.Writer w = new Canonical.Writer();
+        switch (type) {
+            case "property.register": {
+                w.str(str(b, "unitNumber")).str(str(b, "titleCertificateNumber"));
+                List<Object> owners = list(b.get("owners"));
+                w.u32(owners.size());
+                for (Object o : owners) {
+                    identity(w, obj(o));
+                    w.str(str(obj(o), "name")).key(str(obj(o), "publicKey"));
+                }
+                w.u64(u64(b, "area")).str(str(b, "use"));
+                break;
+            }
+            case "property.seize": case "property.release": w.str(str(b, "unitNumber")).str(str(b, "courtOrder")); break;
+            case "mortgage.apply": mortgageContent(w, b, true); break;
+            case "mortgage.approve": case "mortgage.discharge": case "mortgage.registerDischarge": w.hash(str(b, "applicationId")); break;
+            case "mortgage.reject": w.hash(str(b, "applicationId")).str(str(b, "reason")); break;
+            case "enterprise.register": w.str(str(b, "creditCode")).str(str(b, "name")).key(str(b, "publicKey")); break;
+            case "declaration.publish": {
+                List<Object> ds = list(b.get("declarations"));
+                w.u32(ds.size());
+                for (Object d : ds) declaration(w, obj(d), "commitment");
+                break;
+            }
+            case "financing.record": {
+                w.str(str(b, "exporter"));
+                money(w, b.get("amount"));
+                List<Object> ps = list(b.get("pledges"));
+                w.u32(ps.size());
+                for (Object p : ps) {
+                    declaration(w, obj(obj(p).get("declaration")), "documentDigest");
+                    money(w, obj(p).get("amount"));
+                }
+                break;
+            }
+            case "financing.repay": w.hash(str(b, "financingId")); money(w, b.get("amount")); break;
+            case "authorization.grant": w.key(str(b, "bank")).i64(i64(b, "expiresAt")); break;
+            case "authorization.revoke": w.key(str(b, "bank")); break;
+            case "creditQuery.record": w.str(str(b, "enterprise")).str(str(b, "purpose")); break;
+            case "governance.propose": action(w, obj(b.get("action"))); w.str(str(b, "description")); break;
+            case "governance.vote": {
+                Object approve = b.get("approve");
+                if (!(approve instanceof Boolean)) throw new IllegalArgumentException("approve: true or false");
+                w.u64(u64(b, "proposal")).u8((Boolean) approve ? 1 : 0);
+                break;
+            }
+            default: throw new IllegalArgumentException("unknown transaction type " + type);
+        }
+        return w.toBytes();
+    }
+
+    public static final String[] TYPES = {"property.register", "property.seize", "property.release", "mortgage.apply",
+        "mortgage.approve", "mortgage.reject", "mortgage.discharge", "mortgage.registerDischarge", "enterprise.register",
+        "declaration.publish", "financing.record", "financing.repay", "authorization.grant", "authorization.revoke",
+        "creditQuery.record", "governance.propose", "governance.vote"};
+
+    /** What each mortgagor of a mortgage.apply body signs. */
+    public static byte[] consentBytes(String chainId, Map<String, Object> body) {
+        Canonical.Writer w = new Canonical.Writer().str(CONSENT_TAG).str(chainId).str("mortgage.apply");
+        mortgageContent(w, body, false);
+        return w.toBytes();
+    }
+
+    /** nonce is the u64's bit pattern: Long.parseUnsignedLong("18446744073709551615") is -1L. */
+    public static byte[] signingBytes(String chainId, String type, byte[] body, String signer, long nonce) {
+        return new Canonical.Writer().str(TX_TAG).str(chainId).str(type).bytes(body).key(signer).u64(nonce).toBytes();
+    }
+
+    public static String commitment(Map<String, Object> held) {
+        Canonical.Writer w = new Canonical.Writer().str(COMMITMENT_TAG);
+        declaration(w, held, "documentDigest");
+        return Canonical.HEX.formatHex(Canonical.sha256(w.toBytes()));
+    }
+
+    public static final class Signed {
+        public final Map<String, Object> envelope;
+        public final String hash;
+        Signed(Map<String, Object> envelope, String hash) { this.envelope = envelope; this.hash = hash; }
+    }
+
+    static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The envelope POST /v1/txs takes, and the transaction's hash; a random nonce when none is given. */
+    public static Signed sign(Keys.Ed25519 key, String chainId, String type, Map<String, Object> body, Long nonce)
+            throws GeneralSecurityException {
+        long n = nonce != null ? nonce : RANDOM.nextLong();
+        byte[] b = body(type, body);
+        byte[] message = signingBytes(chainId, type, b, key.publicText, n);
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put("type", type);
+        env.put("body", Canonical.HEX.formatHex(b));
+        env.put("signer", key.publicText);
+        env.put("nonce", Long.toUnsignedString(n));  // never Long.toString: a nonce above 2^63-1 would print negative
+        env.put("signature", Canonical.HEX.formatHex(key.sign(message)));
+        return new Signed(env, Canonical.HEX.formatHex(Canonical.sha256(message)));
+    }
+}
