@@ -23,7 +23,7 @@ import YongchainCrypto
         let seed = seeds.first { $0.0 == name }!.1
         return try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32))
     }
-    static func digest(_ s: String) -> Hash { Hash.sha256(Array(s.utf8)) }
+    static func digest(_ s: String) -> Hash { HashSuite.sha256.digest(Array(s.utf8)) }
     static func money(_ minor: Int64, _ currency: String = "CNY") -> Money { try! Money(minorUnits: minor, currency: try! Currency(currency)) }
 
     /// The document: keys, consents, then one transaction per type in the order a chain could run them.
@@ -34,12 +34,12 @@ import YongchainCrypto
             let k = key(signer)
             let tx = p.transaction(key: k, nonce: nonce, chainID: chainID)
             #expect(tx.verifySignature(chainID: chainID))
-            hashes[P.type] = tx.hash(chainID: chainID)
+            hashes[P.type] = tx.hash(on: Chain(id: chainID, hashSuite: .sha256))
             let body = try JSONSerialization.jsonObject(with: Data(try SortedJSON.encode(p)))
             // The JSON form must read back into the same canonical body (what a client may send to the CLI).
             #expect(try LedgerApplication.canonicalBody(type: P.type, json: try SortedJSON.encode(p)) == tx.body, "\(P.type)")
             txs.append(["type": P.type, "signer": signer, "nonce": String(nonce), "body": body, "bodyHex": Hex.encode(tx.body),
-                        "signingBytesHex": Hex.encode(tx.signingBytes(chainID: chainID)), "hash": tx.hash(chainID: chainID).hex,
+                        "signingBytesHex": Hex.encode(tx.signingBytes(chainID: chainID)), "hash": tx.hash(on: Chain(id: chainID, hashSuite: .sha256)).hex,
                         "envelope": ["type": tx.type, "body": Hex.encode(tx.body), "signer": tx.signer.text, "nonce": String(tx.nonce),
                                      "signature": Hex.encode(tx.signature)]])
         }
@@ -82,7 +82,7 @@ import YongchainCrypto
                                    exportDate: 20200315, documentDigest: digest("declaration 1"))
         let d2 = DeclarationFields(number: try DeclarationNumber("223120200000000002"), exporter: exporter, amount: money(250_000, "USD"),
                                    exportDate: 20200401, documentDigest: digest("declaration 2"))
-        try add(PublishDeclarations(declarations: [PublishedDeclaration(d1), PublishedDeclaration(d2)]), signer: "trade-authority", nonce: 10)
+        try add(PublishDeclarations(declarations: [PublishedDeclaration(d1, suite: .sha256), PublishedDeclaration(d2, suite: .sha256)]), signer: "trade-authority", nonce: 10)
         try add(RecordFinancing(exporter: exporter, amount: money(300_000, "USD"),
                                 pledges: [PledgeRequest(declaration: d1, amount: money(100_000, "USD")),
                                           PledgeRequest(declaration: d2, amount: money(200_000, "USD"))]), signer: "bank", nonce: 11)
@@ -167,7 +167,7 @@ import YongchainCrypto
             let expected = str("yongchain/tx/v1") + str(Self.chainID) + str(env["type"]!) + bytes(Hex.decode(env["body"]!)!)
                 + [1] + bytes(key.bytes) + withUnsafeBytes(of: UInt64(env["nonce"]!)!.bigEndian, Array.init)
             #expect(Hex.encode(expected) == tx["signingBytesHex"] as? String, "\(env["type"]!)")
-            #expect(Hash.sha256(expected).hex == tx["hash"] as? String)
+            #expect(HashSuite.sha256.digest(expected).hex == tx["hash"] as? String)
             #expect(key.verify(signature: Hex.decode(env["signature"]!)!, message: expected))
         }
     }

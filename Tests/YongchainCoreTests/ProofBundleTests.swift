@@ -38,17 +38,17 @@ struct ProofChain {
     }
 
     mutating func apply(_ writes: [(key: [UInt8], value: [UInt8]?)], version: UInt64) {
-        let u = try! StateTree.update(root: root, version: version, writes: writes, reader: store)
+        let u = try! StateTree.update(root: root, version: version, writes: writes, reader: store, suite: .sha256)
         store.apply(u)
         root = u.root
     }
 
     static func header(height: UInt64, stateRoot: Hash, validators: ValidatorSet, next: ValidatorSet? = nil,
                        chainID: String = ProofChain.chainID) -> BlockHeader {
-        BlockHeader(chainID: chainID, height: height, time: 1_700_000_000_000 + Int64(height) * 1000,
-                    previousBlockHash: Hash.sha256([UInt8(height & 0xff)]), lastCommitHash: Hash.sha256([7]), txRoot: Hash.sha256([8]),
-                    resultsHash: Hash.sha256([9]), stateRoot: stateRoot, validatorsHash: validators.hash,
-                    nextValidatorsHash: (next ?? validators).hash, proposer: validators[0].publicKey)
+        BlockHeader(chain: Chain(id: chainID, hashSuite: .sha256), height: height, time: 1_700_000_000_000 + Int64(height) * 1000,
+                    previousBlockHash: HashSuite.sha256.digest([UInt8(height & 0xff)]), lastCommitHash: HashSuite.sha256.digest([7]), txRoot: HashSuite.sha256.digest([8]),
+                    resultsHash: HashSuite.sha256.digest([9]), stateRoot: stateRoot, validatorsHash: validators.hash(.sha256),
+                    nextValidatorsHash: (next ?? validators).hash(.sha256), proposer: validators[0].publicKey)
     }
 
     /// Precommits for `header` by `signers` (indices into `keys`, which must be the set's keys in order).
@@ -63,7 +63,7 @@ struct ProofChain {
                 changes: [ProofBundle.ValidatorSetChange] = []) -> ProofBundle {
         let values = Dictionary(ProofChain.entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         return ProofBundle(changes: changes, header: header, certificate: certificate, entries: keys.map { k in
-            ProofBundle.Entry(key: k, value: values[k] ?? nil, proof: try! StateTree.prove(root: root, key: k, reader: store))
+            ProofBundle.Entry(key: k, value: values[k] ?? nil, proof: try! StateTree.prove(root: root, key: k, reader: store, suite: .sha256))
         })
     }
 
@@ -84,7 +84,7 @@ struct ProofChain {
     @Test func aBundleProvesPresenceAndAbsenceFromGenesisAlone() throws {
         let chain = ProofChain()
         let b = chain.standard()
-        let decoded = try ProofBundle.decode(b.canonicalBytes)
+        let decoded = try ProofBundle.decode(b.canonicalBytes, suite: .sha256)
         #expect(decoded == b)
         let v = try decoded.verify(genesis: ProofChain.genesis)
         #expect(v.height == 7 && v.stateRoot == chain.root!.hash && v.validators.count == 4)
@@ -107,7 +107,7 @@ struct ProofChain {
         for i in bytes.indices {
             var t = bytes
             t[i] ^= 0x01
-            guard let b = try? ProofBundle.decode(t), (try? b.verify(genesis: ProofChain.genesis)) != nil else { continue }
+            guard let b = try? ProofBundle.decode(t, suite: .sha256), (try? b.verify(genesis: ProofChain.genesis)) != nil else { continue }
             if b.entries.allSatisfy({ (truth[$0.key] ?? nil) == $0.value }) { harmless += 1 } else { lies.append(i) }
         }
         #expect(lies.isEmpty, "bytes \(lies.prefix(10)) of \(bytes.count) could change and prove something false")
@@ -156,11 +156,11 @@ struct ProofChain {
         let a = ProofChain.set(ProofChain.keys)
         let bKeys = ProofChain.keys.dropLast() + [ProofChain.key(5)]
         let b = ProofChain.set(Array(bKeys))
-        let changeHeader = ProofChain.header(height: 5, stateRoot: Hash.sha256([5]), validators: a, next: b)
+        let changeHeader = ProofChain.header(height: 5, stateRoot: HashSuite.sha256.digest([5]), validators: a, next: b)
         let change = ProofBundle.ValidatorSetChange(header: changeHeader, certificate: ProofChain.certificate(changeHeader, keys: ProofChain.keys, signers: [0, 1, 2]), next: b)
         let h = ProofChain.header(height: 9, stateRoot: chain.root!.hash, validators: b)
         let good = chain.bundle([ProofChain.entries[1].key], header: h, certificate: ProofChain.certificate(h, keys: Array(bKeys), signers: [1, 2, 3]), changes: [change])
-        let v = try ProofBundle.decode(good.canonicalBytes).verify(genesis: ProofChain.genesis)
+        let v = try ProofBundle.decode(good.canonicalBytes, suite: .sha256).verify(genesis: ProofChain.genesis)
         #expect(v.validators == b)
 
         var missing = good
@@ -182,8 +182,8 @@ struct ProofChain {
     @Test func aBundleOfAnotherVersionOrWithTrailingBytesIsMalformed() throws {
         var bytes = ProofChain().standard().canonicalBytes
         bytes[0] = 2
-        #expect(failure { _ = try ProofBundle.decode(bytes) } == .malformed)
-        #expect(failure { _ = try ProofBundle.decode(ProofChain().standard().canonicalBytes + [0]) } == .malformed)
-        #expect(failure { _ = try ProofBundle.decode([]) } == .malformed)
+        #expect(failure { _ = try ProofBundle.decode(bytes, suite: .sha256) } == .malformed)
+        #expect(failure { _ = try ProofBundle.decode(ProofChain().standard().canonicalBytes + [0], suite: .sha256) } == .malformed)
+        #expect(failure { _ = try ProofBundle.decode([], suite: .sha256) } == .malformed)
     }
 }

@@ -28,15 +28,15 @@ import YongchainCrypto
                 ["name": v.name, "publicKey": v.publicKey.text, "power": v.power, "seed": hex([UInt8](repeating: UInt8(i + 1), count: 32))] as [String: Any]
             },
             "validatorSetHex": hex(set.canonicalBytes),
-            "validatorsHash": set.hash.hex,
+            "validatorsHash": set.hash(.sha256).hex,
             "state": ProofChain.entries.map { e in
-                let kh = StateTree.keyHash(e.key), vh = StateTree.valueHash(e.value!)
+                let kh = StateTree.keyHash(e.key, suite: .sha256), vh = StateTree.valueHash(e.value!, suite: .sha256)
                 return ["key": String(decoding: e.key, as: UTF8.self), "keyHex": hex(e.key), "valueHex": hex(e.value!), "keyHash": kh.hex,
-                        "valueHash": vh.hex, "leafHash": StateTree.leafHash(keyHash: kh, valueHash: vh).hex]
+                        "valueHash": vh.hex, "leafHash": StateTree.leafHash(keyHash: kh, valueHash: vh, suite: .sha256).hex]
             },
             "stateRoot": chain.root!.hash.hex,
             "proofs": (ProofChain.entries.map(\.key) + [absent]).map { k in
-                let p = try! StateTree.prove(root: chain.root, key: k, reader: chain.store)
+                let p = try! StateTree.prove(root: chain.root, key: k, reader: chain.store, suite: .sha256)
                 let present = ProofChain.entries.contains { $0.key == k }
                 return ["key": String(decoding: k, as: UTF8.self), "present": present, "proofHex": hex(p.canonicalBytes),
                         "depth": p.siblings.count] as [String: Any]
@@ -65,7 +65,7 @@ import YongchainCrypto
     /// through the tree code under test: key hash, leaf hash, and each proof folded up to the state root.
     @Test func theVectorsFollowTheDocumentedDefinitions() throws {
         let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.file))) as! [String: Any]
-        func sha(_ b: [UInt8]) -> [UInt8] { Hash.sha256(b).bytes }
+        func sha(_ b: [UInt8]) -> [UInt8] { HashSuite.sha256.digest(b).bytes }
         func unhex(_ s: String) -> [UInt8] { Hex.decode(s)! }
         let tag = Array("yongchain/state-key/v1".utf8)
         for s in doc["state"] as! [[String: String]] {
@@ -107,6 +107,6 @@ import YongchainCrypto
         let header = doc["header"] as! [String: Any]
         #expect(Hex.encode(sha(unhex(header["hex"] as! String))) == header["hash"] as? String)
         #expect(Hex.encode(sha(unhex(doc["validatorSetHex"] as! String))) == doc["validatorsHash"] as? String)
-        _ = try ProofBundle.decode(unhex(doc["bundleHex"] as! String)).verify(genesis: ProofChain.genesis)
+        _ = try ProofBundle.decode(unhex(doc["bundleHex"] as! String), suite: .sha256).verify(genesis: ProofChain.genesis)
     }
 }
