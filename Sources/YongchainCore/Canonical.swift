@@ -158,6 +158,9 @@ public enum Domain: String, Sendable, CaseIterable {
     /// The state tree's key hashing: `keyHash(stateKey) = H(CanonicalWriter.string(rawValue) || stateKey)`.
     /// Hashed, never signed; tagged so a state key's position in the tree is no other message's hash.
     case stateKey = "yongchain/state-key/v1"
+    /// A node key's statement that a TLS key is its own (`TLSKeyBinding`): what an SM2-keyed node signs for the
+    /// Ed25519 key its TLS 1.3 certificate carries. Signed with an empty chain id: it names no chain.
+    case tlsKey = "yongchain/tls-key/v1"
 
     /// tag || chainId || message, each length-prefixed.
     public func signingBytes(chainID: String, message: [UInt8]) -> [UInt8] {
