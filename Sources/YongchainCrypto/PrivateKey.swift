@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 
 /// A private signing key held by libcrypto, Ed25519 or SM2. Immutable once made, so it is safe to share between
 /// threads.
@@ -49,13 +50,27 @@ public final class PrivateKey: @unchecked Sendable {
         return try PrivateKey(suite: suite, pkey: made)
     }
 
-    /// Deterministic Ed25519 key from a 32-byte seed. For tests and simulations only: a real key comes from
-    /// `generate`.
-    public static func fromSeed(_ seed: [UInt8]) throws -> PrivateKey {
-        guard seed.count == 32, let made = seed.withUnsafeBufferPointer({
-            EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
-        }) else { throw CryptoError(code: "KEY_INVALID", message: "an Ed25519 seed is exactly 32 bytes") }
-        return try PrivateKey(suite: .ed25519, pkey: made)
+    /// Deterministic key from a 32-byte seed: Ed25519's seed (RFC 8032), or for SM2 the private scalar d itself
+    /// (big-endian, 1 ≤ d ≤ n-2). For tests, vectors and simulations only: a real key comes from `generate`.
+    public static func fromSeed(_ seed: [UInt8], suite: SignatureSuite = .ed25519) throws -> PrivateKey {
+        guard seed.count == 32 else { throw CryptoError(code: "KEY_INVALID", message: "a seed is exactly 32 bytes") }
+        switch suite {
+        case .ed25519:
+            guard let made = seed.withUnsafeBufferPointer({ EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32) }) else {
+                throw CryptoError(code: "KEY_INVALID", message: "libcrypto refused the Ed25519 seed")
+            }
+            return try PrivateKey(suite: .ed25519, pkey: made)
+        case .sm2:
+            // PKCS#8 of an EC key on the SM2 curve holding d alone (RFC 5915): libcrypto computes the public point.
+            let der: [UInt8] = [0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                                0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d, 0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01,
+                                0x04, 0x20] + seed
+            guard seed.contains(where: { $0 != 0 }), seed.lexicographicallyPrecedes(SM2.order.dropLast() + [SM2.order.last! - 1]) else {
+                throw CryptoError(code: "KEY_INVALID", message: "an SM2 private key is between 1 and n-2")
+            }
+            let pem = "-----BEGIN PRIVATE KEY-----\n\(Data(der).base64EncodedString(options: .lineLength64Characters))\n-----END PRIVATE KEY-----\n"
+            return try PrivateKey(pem: pem)
+        }
     }
 
     /// Parses a PKCS#8 PEM private key ("BEGIN PRIVATE KEY"), Ed25519 or SM2 (an EC key on the SM2 curve, as
