@@ -133,6 +133,11 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
 public struct PeerCertificate: Sendable {
     public let key: [UInt8]
     public let binding: [UInt8]?
+
+    public init(key: [UInt8], binding: [UInt8]?) {
+        self.key = key
+        self.binding = binding
+    }
 }
 
 /// Which peers a transport accepts, and as whom.

@@ -4,21 +4,32 @@ import Testing
 import YongchainCrypto
 
 /// A small chain for proofs: four validators from fixed seeds, a state tree, headers and certificates signed as
-/// the node signs them.
+/// the node signs them. `Suite.standard` (SHA-256, Ed25519) unless given the national one (SM3, SM2).
 struct ProofChain {
+    struct Suite: Sendable {
+        let hash: HashSuite
+        let keys: SignatureSuite
+        static let standard = Suite(hash: .sha256, keys: .ed25519)
+        static let national = Suite(hash: .sm3, keys: .sm2)
+    }
     static let chainID = "proofs-1"
-    static func key(_ seed: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32)) }
-    static let keys = (1...4).map { key(UInt8($0)) }
+    static func key(_ seed: UInt8, _ s: Suite = .standard) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32), suite: s.keys) }
+    static func keys(_ s: Suite) -> [PrivateKey] { (1...4).map { key(UInt8($0), s) } }
+    static let keys = keys(.standard)
 
-    static let genesis = Genesis(chainID: chainID, genesisTime: 1_700_000_000_000, organizations: keys.enumerated().map { i, k in
-        Organization(name: "org-\(i + 1)", role: i == 0 ? .registry : .bank, authorities: i == 0 ? [.realEstate, .trade] : [],
-                     publicKey: k.publicKey, address: "http://127.0.0.1:\(26601 + i)")
-    })
+    static func genesis(_ s: Suite) -> Genesis {
+        Genesis(chainID: chainID, genesisTime: 1_700_000_000_000, organizations: keys(s).enumerated().map { i, k in
+            Organization(name: "org-\(i + 1)", role: i == 0 ? .registry : .bank, authorities: i == 0 ? [.realEstate, .trade] : [],
+                         publicKey: k.publicKey, address: "http://127.0.0.1:\(26601 + i)")
+        }, hashSuite: s.hash == .sha256 ? nil : s.hash)
+    }
+    static let genesis = genesis(.standard)
 
-    static func set(_ ks: [PrivateKey]) -> ValidatorSet {
+    static func set(_ ks: [PrivateKey], _ s: Suite = .standard) -> ValidatorSet {
         // Named as genesis names its organisations, so the genesis set is `set(keys)`.
-        ValidatorSet(ks.map { k in
-            let i = keys.firstIndex { $0.publicKey == k.publicKey }
+        let all = keys(s)
+        return ValidatorSet(ks.map { k in
+            let i = all.firstIndex { $0.publicKey == k.publicKey }
             return Validator(name: i.map { "org-\($0 + 1)" } ?? "org-\(k.publicKey.text.suffix(6))", publicKey: k.publicKey, power: 1)
         })
     }
@@ -30,25 +41,27 @@ struct ProofChain {
         (Array("financing-of/D-0001".utf8), Array("bank-a 800,000".utf8)),
     ]
 
+    let suite: Suite
     var store = MemoryTreeStore()
     var root: ChildRef?
 
-    init(_ writes: [(key: [UInt8], value: [UInt8]?)] = ProofChain.entries) {
+    init(_ writes: [(key: [UInt8], value: [UInt8]?)] = ProofChain.entries, suite: Suite = .standard) {
+        self.suite = suite
         apply(writes, version: 1)
     }
 
     mutating func apply(_ writes: [(key: [UInt8], value: [UInt8]?)], version: UInt64) {
-        let u = try! StateTree.update(root: root, version: version, writes: writes, reader: store, suite: .sha256)
+        let u = try! StateTree.update(root: root, version: version, writes: writes, reader: store, suite: suite.hash)
         store.apply(u)
         root = u.root
     }
 
     static func header(height: UInt64, stateRoot: Hash, validators: ValidatorSet, next: ValidatorSet? = nil,
-                       chainID: String = ProofChain.chainID) -> BlockHeader {
-        BlockHeader(chain: Chain(id: chainID, hashSuite: .sha256), height: height, time: 1_700_000_000_000 + Int64(height) * 1000,
-                    previousBlockHash: HashSuite.sha256.digest([UInt8(height & 0xff)]), lastCommitHash: HashSuite.sha256.digest([7]), txRoot: HashSuite.sha256.digest([8]),
-                    resultsHash: HashSuite.sha256.digest([9]), stateRoot: stateRoot, validatorsHash: validators.hash(.sha256),
-                    nextValidatorsHash: (next ?? validators).hash(.sha256), proposer: validators[0].publicKey)
+                       chainID: String = ProofChain.chainID, suite: HashSuite = .sha256) -> BlockHeader {
+        BlockHeader(chain: Chain(id: chainID, hashSuite: suite), height: height, time: 1_700_000_000_000 + Int64(height) * 1000,
+                    previousBlockHash: suite.digest([UInt8(height & 0xff)]), lastCommitHash: suite.digest([7]), txRoot: suite.digest([8]),
+                    resultsHash: suite.digest([9]), stateRoot: stateRoot, validatorsHash: validators.hash(suite),
+                    nextValidatorsHash: (next ?? validators).hash(suite), proposer: validators[0].publicKey)
     }
 
     /// Precommits for `header` by `signers` (indices into `keys`, which must be the set's keys in order).
@@ -63,16 +76,21 @@ struct ProofChain {
                 changes: [ProofBundle.ValidatorSetChange] = []) -> ProofBundle {
         let values = Dictionary(ProofChain.entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         return ProofBundle(changes: changes, header: header, certificate: certificate, entries: keys.map { k in
-            ProofBundle.Entry(key: k, value: values[k] ?? nil, proof: try! StateTree.prove(root: root, key: k, reader: store, suite: .sha256))
+            ProofBundle.Entry(key: k, value: values[k] ?? nil, proof: try! StateTree.prove(root: root, key: k, reader: store, suite: suite.hash))
         })
     }
 
-    /// A bundle for one present and one absent key at height 7, certified by validators 0, 1 and 2 of 4.
-    func standard() -> ProofBundle {
-        let set = ProofChain.set(ProofChain.keys)
-        let h = ProofChain.header(height: 7, stateRoot: root!.hash, validators: set)
+    /// The header of the standard bundle (height 7, this chain's state root, the genesis set).
+    func standardHeader() -> BlockHeader {
+        ProofChain.header(height: 7, stateRoot: root!.hash, validators: ProofChain.set(ProofChain.keys(suite), suite), suite: suite.hash)
+    }
+
+    /// A bundle for one present and one absent key at height 7, certified by validators 0, 1 and 2 of 4 (by
+    /// `certificate` when given: SM2 signatures are randomised, and a vector file keeps its own).
+    func standard(certificate: CommitCertificate? = nil) -> ProofBundle {
+        let h = standardHeader()
         return bundle([ProofChain.entries[0].key, Array("financing-of/D-0002".utf8)], header: h,
-                      certificate: ProofChain.certificate(h, keys: ProofChain.keys, signers: [0, 1, 2]))
+                      certificate: certificate ?? ProofChain.certificate(h, keys: ProofChain.keys(suite), signers: [0, 1, 2]))
     }
 }
 
@@ -94,6 +112,25 @@ struct ProofChain {
         // A key the bundle does not cover is never answered as absent.
         _ = v.state.get(Array("financing-of/D-0003".utf8))
         #expect(failure { try v.state.checkReads() } == .unprovenRead)
+    }
+
+    /// The same bundle on the national suite: SM3 roots and headers, SM2 precommits; it verifies only against its
+    /// own genesis (a genesis that differs in its hash suite alone is another chain), and not when decoded as
+    /// another suite's.
+    @Test func aNationalSuiteBundleVerifiesAgainstItsOwnGenesisOnly() throws {
+        let chain = ProofChain(suite: .national)
+        let b = chain.standard()
+        #expect(b.header.hashSuite == .sm3 && b.header.proposer.suite == .sm2)
+        let v = try ProofBundle.decode(b.canonicalBytes, suite: .sm3).verify(genesis: ProofChain.genesis(.national))
+        #expect(v.state.get(ProofChain.entries[0].key) == ProofChain.entries[0].value)
+        var sha = ProofChain.genesis(.national)
+        sha.hashSuite = nil
+        #expect(failure { _ = try ProofBundle.decode(b.canonicalBytes, suite: .sha256).verify(genesis: sha) } != nil)
+        #expect(failure { _ = try ProofBundle.decode(b.canonicalBytes, suite: .sm3).verify(genesis: sha) } == .wrongChain)
+        // Its state proofs fold with SM3: checked as SHA-256 they do not reach the root.
+        #expect(throws: StateProofError.rootMismatch) {
+            try b.entries[0].proof.verify(root: b.header.stateRoot, key: b.entries[0].key, value: b.entries[0].value, suite: .sha256)
+        }
     }
 
     /// Every single-byte change to a bundle is refused, or still proves only what is true: a key of an absence
