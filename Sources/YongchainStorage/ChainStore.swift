@@ -332,16 +332,7 @@ public final class ChainStore: @unchecked Sendable {
 
     /// The chain this database belongs to (writer lock held).
     func chainLocked() throws -> Chain {
-        if let c = cachedChain.withLock({ $0 }) { return c }
-        return try ChainStore.chain(meta("chain_id"), suite: meta("hash_suite"))
-    }
-
-    /// The chain from its `meta` rows; a database made before hash suites existed has no `hash_suite`: SHA-256.
-    static func chain(_ id: [UInt8]?, suite: [UInt8]?) throws -> Chain {
-        guard let id else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
-        let name = suite.map { String(decoding: $0, as: UTF8.self) } ?? HashSuite.sha256.rawValue
-        guard let s = HashSuite(rawValue: name) else { throw StorageError(code: "STORAGE_CORRUPT", message: "unknown hash suite \(name)") }
-        return Chain(id: String(decoding: id, as: UTF8.self), hashSuite: s)
+        try cachedChain.withLock({ $0 }) ?? ChainStore.chain(meta("chain_id"), suite: meta("hash_suite"))
     }
 
     /// Whether a transaction hash is already committed (writer's view, for block validation on the commit path).
@@ -540,15 +531,6 @@ public struct ReadView: StateReader {
         try ChainStore.block(connection, height, chain: try chain())
     }
 
-    /// The chain this database belongs to: its id and hash suite.
-    public func chain() throws -> Chain {
-        if let knownChain { return knownChain }
-        var id: [UInt8]?, suite: [UInt8]?
-        try connection.query("SELECT key, value FROM meta WHERE key IN ('chain_id', 'hash_suite')") {
-            if $0.text(0) == "chain_id" { id = $0.blob(1) } else { suite = $0.blob(1) }
-        }
-        return try ChainStore.chain(id, suite: suite)
-    }
 
     public func blockHeight(hash: Hash) throws -> UInt64? {
         var h: UInt64?

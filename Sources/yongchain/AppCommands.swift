@@ -170,8 +170,7 @@ enum TradeCommand {
             AppCLI.Sub(name: "publish", usage: "--declaration \(declarationSpec) [--declaration ...]   (trade registry)",
                        options: ["declaration"]) { a, c in
                 if let j = try AppCLI.jsonOption(a) { return try c.submit(PublishDeclarations.type, json: j) }
-                let suite = try c.chain().hashSuite
-                let fields = try a.values("declaration").map { try declaration($0, suite: suite) }
+                let suite = try c.chain().hashSuite, fields = try a.values("declaration").map { try declaration($0, suite: suite) }
                 guard !fields.isEmpty else { throw UsageError("missing --declaration") }
                 let p = PublishDeclarations(declarations: fields.map { PublishedDeclaration($0, suite: suite) })
                 try AppCLI.validated { try p.validate() }
@@ -222,10 +221,9 @@ enum TradeCommand {
         ])
     }
 
-    /// One declaration from its colon-separated fields; errors name `--option` as the user typed it. `suite`: the
-    /// chain's hash suite, asked only when a document is given as @FILE (its digest is the chain's hash).
-    static func declarationJSON(_ spec: String, option: String = "declaration", trailer: String = "",
-                                suite: () throws -> HashSuite) throws -> [String: Any] {
+    /// One declaration from its colon-separated fields; errors name `--option` as the user typed it. `suite` (the
+    /// chain's) is asked only for a document given as @FILE (its digest is the chain's hash).
+    static func declarationJSON(_ spec: String, option: String = "declaration", trailer: String = "", suite: () throws -> HashSuite) throws -> [String: Any] {
         let p = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard p.count == 6, let minor = Int64(p[2]), let date = UInt32(p[4]) else {
             throw UsageError("--\(option): \(declarationFields)\(trailer) (DIGEST: 64 hex, or @FILE of the document)")
@@ -315,20 +313,9 @@ enum AppCLI {
         }
 
         func chainID() throws -> String { try chain().id }
-
-        /// The chain's id and hash suite: `--chain-id` (with `--hash-suite`, sha256 unless given), else the node's.
         func chain() throws -> Chain {
-            if let c = cachedChain { return c }
-            let c: Chain
-            if let id = args.value("chain-id") {
-                let name = args.value("hash-suite") ?? HashSuite.sha256.rawValue
-                guard let s = HashSuite(rawValue: name) else { throw UsageError("--hash-suite: sha256 or sm3, not '\(name)'") }
-                c = Chain(id: id, hashSuite: s)
-            } else {
-                c = try TxCommand.chain(node)
-            }
-            cachedChain = c
-            return c
+            if cachedChain == nil { cachedChain = try TxCommand.chain(args, node) }
+            return cachedChain!
         }
 
         func submit(_ type: String, json: Any) throws {

@@ -251,6 +251,14 @@ enum TxCommand {
         return Transaction.signed(type: type, body: body, nonce: nonce, key: key, chainID: chainID)
     }
 
+    /// The chain's id and hash suite: `--chain-id` (with `--hash-suite`, sha256 unless given), else the node's.
+    static func chain(_ a: Args, _ c: NodeClient) throws -> Chain {
+        guard let id = a.value("chain-id") else { return try chain(c) }
+        let name = a.value("hash-suite") ?? HashSuite.sha256.rawValue
+        guard let s = HashSuite(rawValue: name) else { throw UsageError("--hash-suite: sha256 or sm3, not '\(name)'") }
+        return Chain(id: id, hashSuite: s)
+    }
+
     /// The node's chain: its id and hash suite, as `/v1/status` says (a node of a build without suites: sha256).
     static func chain(_ c: NodeClient) throws -> Chain {
         let (s, b) = try c.get("/v1/status")

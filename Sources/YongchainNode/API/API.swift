@@ -149,9 +149,7 @@ struct API: Sendable {
     // MARK: - Chain
 
     struct StatusJSON: Encodable {
-        let chainId: String
-        /// The chain's hash suite (genesis `hashSuite`): "sha256" or "sm3".
-        let hashSuite: String
+        let chainId: String, hashSuite: String  // the chain's hash suite, genesis `hashSuite`: "sha256" or "sm3"
         let nodeId: String
         let moniker: String
         let validatorIndex: Int?
