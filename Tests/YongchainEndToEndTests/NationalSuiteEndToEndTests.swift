@@ -13,6 +13,30 @@ extension EndToEnd {
             (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
         }
 
+        /// The CLI makes SM2 keys (PEM, mode 0600, read back as SM2) and refuses an unknown algorithm or suite by
+        /// naming the option, before writing anything.
+        @Test func theCLIMakesSM2KeysAndRefusesUnknownAlgorithmsAndSuites() throws {
+            let runner = try ClusterHarness(validators: 1)
+            let key = runner.dir + "/sm2.key"
+            let made = try runner.cli(["keys", "new", "--algorithm", "sm2", "--out", key, "--output", "json"])
+            #expect(made.status == 0 && Self.json(made.out)["algorithm"] as? String == "sm2", "\(made.out) \(made.err)")
+            var st = stat()
+            stat(key, &st)
+            #expect(st.st_mode & 0o777 == 0o600)
+            #expect(try String(contentsOfFile: key, encoding: .utf8).hasPrefix("-----BEGIN PRIVATE KEY-----"))
+            let shown = try runner.cli(["keys", "show", key])
+            #expect(shown.out.contains("publicKey: sm2:04"), "\(shown.out)")
+            for (args, option) in [(["keys", "new", "--algorithm", "rsa", "--out", runner.dir + "/rsa.key"], "--algorithm"),
+                                   (["cluster", "init", "--dir", runner.dir + "/c2", "--crypto", "gm"], "--crypto"),
+                                   (["cluster", "init", "--dir", runner.dir + "/c3", "--keys", "sm2,dsa"], "--keys"),
+                                   (["genesis", "new", "--chain-id", "x", "--hash-suite", "md5", "--out", runner.dir + "/g.json",
+                                     "--org", "name=a,role=bank,key=\(key),address=http://127.0.0.1:1"], "--hash-suite")] {
+                let r = try runner.cli(args)
+                #expect(r.status == 2 && r.err.contains(option), "\(args): \(r.status) \(r.err)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: runner.dir + "/rsa.key") && !FileManager.default.fileExists(atPath: runner.dir + "/c2/cluster.json"))
+        }
+
         @Test func anSMChainRunsBothFlowsMovesAValidatorFromEd25519ToSM2AndProvesItsAnswers() throws {
             let c = try ClusterHarness(validators: 4, emptyBlockMs: 200, tls: true, initArgs: ["--crypto", "sm", "--keys", "sm2,sm2,sm2,ed25519"])
             try c.up()
