@@ -19,7 +19,7 @@ enum ClusterCommand {
         (genesis hashSuite sm3) whose keys are SM2; standard (the default): SHA-256 and Ed25519. --keys: the
         validators' key algorithms in order (ed25519 or sm2, the last repeated), e.g. sm2,sm2,ed25519 for a
         mixed chain; it overrides --crypto's choice of keys, not of the hash.
-    yongchain cluster init --compose --dir cluster/nodes
+    yongchain cluster init --compose --dir cluster/nodes [--crypto sm] [--keys ...]
         Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
         authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node. TLS 1.3 on. Prints the
         podman-compose command for that directory (another --dir is passed as YONGCHAIN_NODES). Run as root, it
@@ -73,7 +73,7 @@ enum ClusterCommand {
         ("bank-a", .bank, [], 1), ("bank-b", .bank, [], 1), ("bank-c", .bank, [], 0),
     ]
 
-    static func initCompose(dir: String, chain: String) throws {
+    static func initCompose(dir: String, chain: String, crypto: (HashSuite?, [SignatureSuite])) throws {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: dir + "/cluster.json") else { throw CommandFailed("\(dir) already holds a cluster") }
         var orgs: [Organization] = []
@@ -81,13 +81,13 @@ enum ClusterCommand {
         for (i, (name, role, auths, power)) in composeMembers.enumerated() {
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
-            let key = try PrivateKey.generate()
+            let key = try PrivateKey.generate(suite: crypto.1[i])
             try KeyFile.write(key, to: home + "/node.key")
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey,
                                      address: "https://\(name):26601", power: power))
             entries.append(.init(name: name, home: home, url: "https://127.0.0.1:\(26601 + i)", validator: power > 0))
         }
-        let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
+        let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs, hashSuite: crypto.0)
         try g.validate()
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
@@ -95,7 +95,7 @@ enum ClusterCommand {
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
+        try enc.encode(Manifest(chainId: chain, hashSuite: g.chain.hashSuite.rawValue, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
         // The image runs as uid 10001; each key stays 0600, handed to that uid when we may (root), else a warning.
         let warning = ContainerUser.handOver(entries.map { $0.home + "/node.key" })
         print("compose consortium '\(chain)' in \(dir): registry, trade-authority, bank-a, bank-b vote; bank-c does not")
@@ -119,7 +119,9 @@ enum ClusterCommand {
     }
 
     static func initCluster(_ a: Args, dir: String) throws {
-        if a.flag("compose") { return try initCompose(dir: dir, chain: a.value("chain-id") ?? "yongchain-consortium") }
+        if a.flag("compose") {
+            return try initCompose(dir: dir, chain: a.value("chain-id") ?? "yongchain-consortium", crypto: try crypto(a, validators: composeMembers.count))
+        }
         let n = try a.int("validators", default: 4)
         let observers = try a.int("observers", default: 0)
         let base = try a.int("base-port", default: 26600)
