@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
 import YongchainNode
@@ -11,6 +12,18 @@ extension EndToEnd {
     @Suite(.serialized) struct NationalSuite {
         static func json(_ text: String) -> [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+        }
+
+        /// Raw `r ‖ s` as DER `SEQUENCE { INTEGER r, INTEGER s }` (what libcrypto and most SM2 libraries emit).
+        static func derSignature(_ raw: [UInt8]) -> [UInt8]? {
+            guard raw.count == 64 else { return nil }
+            func integer(_ b: ArraySlice<UInt8>) -> [UInt8] {
+                var v = Array(b.drop { $0 == 0 })
+                if v.first.map({ $0 >= 0x80 }) ?? true { v.insert(0, at: 0) }
+                return [0x02, UInt8(v.count)] + v
+            }
+            let body = integer(raw[0..<32]) + integer(raw[32..<64])
+            return [0x30, UInt8(body.count)] + body
         }
 
         /// The CLI makes SM2 keys (PEM, mode 0600, read back as SM2) and refuses an unknown algorithm or suite by
@@ -52,6 +65,24 @@ extension EndToEnd {
             //    steps): owners' consents and the exporter's authorisation are SM2 signatures too.
             let demo = try c.cli(["demo", "--attach", "--dir", c.dir])
             #expect(demo.status == 0 && demo.out.contains("15/15 steps as expected"), "\(demo.out) \(demo.err)")
+
+            // A malformed SM2 signature (DER, r of zero) or point (off the curve) is refused with a code, nothing committed.
+            let registryKey = try KeyFile.read(c.key("registry"))
+            let tx = Transaction.signed(type: "property.seize", body: Array("x".utf8), nonce: 7, key: registryKey, chainID: "yongchain-local")
+            func post(_ edit: (inout TransactionJSON) -> Void) throws -> String? {
+                var j = TransactionJSON(tx)
+                edit(&j)
+                let r = try c.http.send("POST", url: registry + "/v1/txs", headers: [("Content-Type", "application/json")],
+                                        body: Array(try JSONEncoder().encode(j)), timeout: 10)
+                return (Self.json(String(decoding: r.body, as: UTF8.self))["error"] as? [String: Any])?["code"] as? String
+            }
+            let der = try #require(Self.derSignature(tx.signature))
+            #expect(try post { $0.signature = Hex.encode(der) } == "INVALID_FIELD")  // not 64 bytes: named as the signature field
+            #expect(try post { $0.signature = String(repeating: "0", count: 64) + Hex.encode(Array(tx.signature[32...])) } == "BAD_SIGNATURE")
+            var offCurve = registryKey.publicKey.bytes
+            offCurve[64] ^= 1
+            #expect(try post { $0.signer = "sm2:" + Hex.encode(offCurve) } == "INVALID_FIELD")
+            #expect(try post { $0.signer = "ed25519:" + Hex.encode(Array(registryKey.publicKey.bytes[1..<33])) } == "BAD_SIGNATURE")
 
             // 2. bank-b, a validator, moves from Ed25519 to SM2 by a governance rotation on the live chain, then its
             //    operator swaps the node's key and restarts it: its SM2 precommits go on certifying blocks.
