@@ -5,13 +5,18 @@ It shares no code with the node (Swift): it is the proof that the documents are 
 submit every transaction type from another language. Python 3.8+ standard library, plus one Ed25519 signer:
 
   * the `cryptography` package (PyPI) -- what a bank's Python system would use; or
-  * the `openssl` command line, OpenSSL 3.0+ (`openssl pkeyutl -sign -rawin`), with nothing else installed.
+  * the `openssl` command line, OpenSSL 3.0+ (`openssl pkeyutl -sign -rawin`), with nothing else installed;
+
+and, for the national suite (SM2 keys, SM3 chains), the `gmssl` package (PyPI): a pure-Python SM2/SM3 written
+independently of OpenSSL, so it checks the node's SM2 signatures and SM3 hashes with a second implementation.
+A key file's algorithm (Ed25519 or SM2) is read from the file; a chain's hash suite from /v1/status (`hashSuite`)
+or the vectors file.
 
 usage:
   yongchain_tx.py vectors FILE [--backend cryptography|openssl]
       rebuild every body, consent, signing-bytes string, hash and signature in FILE (docs/transaction-vectors.json)
       from its JSON bodies and seeds; exit 1 naming each difference
-  yongchain_tx.py sign --key PEM --type TYPE --body JSON|@FILE --chain-id ID [--nonce N]
+  yongchain_tx.py sign --key PEM --type TYPE --body JSON|@FILE --chain-id ID [--hash-suite sha256|sm3] [--nonce N]
       print the signed transaction, the JSON that POST /v1/txs takes
   yongchain_tx.py consent --body JSON|@FILE --chain-id ID
       print (hex) the bytes each mortgagor of a mortgage.apply body signs
@@ -64,9 +69,12 @@ class Writer:
     def key(self, text):
         suite, _, hex_text = text.partition(":")
         raw = bytes.fromhex(hex_text)
-        if suite != "ed25519" or len(raw) != 32:
-            raise ValueError("a public key is ed25519:<64 hex>: %r" % text)
-        self.u8(1)
+        if suite == "ed25519" and len(raw) == 32:
+            self.u8(1)
+        elif suite == "sm2" and len(raw) == 65 and raw[0] == 4:
+            self.u8(2)
+        else:
+            raise ValueError("a public key is ed25519:<64 hex> or sm2:<130 hex> (04 || x || y): %r" % text)
         self.bytes(raw)
 
     def list(self, items, each):
@@ -204,21 +212,31 @@ def signing_bytes(chain_id, tx_type, body_bytes, signer_text, nonce):
     return bytes(w.out)
 
 
-def commitment(fields):
+def chain_hash(suite, data):
+    """The chain's hash (genesis `hashSuite`): SHA-256, or SM3 (GB/T 32905) through gmssl."""
+    if suite == "sha256":
+        return hashlib.sha256(data).hexdigest()
+    if suite == "sm3":
+        from gmssl import sm3, func
+        return sm3.sm3_hash(func.bytes_to_list(data))
+    raise ValueError("unknown hash suite %r" % suite)
+
+
+def commitment(fields, suite="sha256"):
     w = Writer()
     w.str(COMMITMENT_TAG)
     _declaration(w, fields, "documentDigest")
-    return hashlib.sha256(bytes(w.out)).hexdigest()
+    return chain_hash(suite, bytes(w.out))
 
 
-def sign_transaction(key, chain_id, tx_type, body, nonce=None):
-    """The envelope POST /v1/txs takes, and the transaction's hash."""
+def sign_transaction(key, chain_id, tx_type, body, nonce=None, suite="sha256"):
+    """The envelope POST /v1/txs takes, and the transaction's hash (the chain's hash of the signing bytes)."""
     nonce = secrets.randbits(64) if nonce is None else nonce
     body_bytes = canonical_body(tx_type, body)
     message = signing_bytes(chain_id, tx_type, body_bytes, key.public_text, nonce)
     envelope = {"type": tx_type, "body": body_bytes.hex(), "signer": key.public_text, "nonce": str(nonce),
                 "signature": key.sign(message).hex()}
-    return envelope, hashlib.sha256(message).hexdigest()
+    return envelope, chain_hash(suite, message)
 
 
 # --- Ed25519 keys: two interchangeable backends ----------------------------------------------------------------
@@ -286,6 +304,54 @@ class OpenSSLKey:
                                   check=True, capture_output=True).stdout
 
 
+class SM2Key:
+    """An SM2 key (GB/T 32918.2): signatures over SM3(Z || message), Z with the default distinguishing identifier
+    1234567812345678, as raw r || s (64 bytes). Through gmssl (PyPI), which implements SM2 itself."""
+    name = "gmssl"
+    deterministic = False
+
+    def __init__(self, d):
+        from gmssl import sm2
+        self._d = d
+        point = sm2.CryptSM2(private_key=d, public_key="")._kg(int(d, 16), sm2.default_ecc_table["g"])
+        self._sm2 = sm2.CryptSM2(private_key=d, public_key=point)
+        self.public_text = "sm2:04" + point
+
+    @classmethod
+    def from_seed(cls, seed):
+        """The vectors' SM2 keys: the seed is the private scalar d."""
+        return cls(seed.hex())
+
+    @classmethod
+    def from_pem(cls, path):
+        """A PKCS#8 PEM of an EC key on the SM2 curve: d is the ECPrivateKey's OCTET STRING (RFC 5915)."""
+        with open(path, encoding="ascii") as f:
+            der = base64.b64decode("".join(l for l in f.read().splitlines() if not l.startswith("-----")))
+        at = der.find(bytes.fromhex("0201010420"))  # ECPrivateKey: version 1, then privateKey OCTET STRING (32)
+        if SM2_CURVE_OID not in der or at < 0:
+            raise ValueError("%s is not an SM2 private key" % path)
+        return cls(der[at + 5:at + 37].hex())
+
+    def sign(self, message):
+        return bytes.fromhex(self._sm2.sign_with_sm3(message, secrets.token_hex(32)))
+
+
+def verify_sm2(public_text, signature, message):
+    """gmssl's check of an SM2 signature (raw r || s) by `public_text` (sm2:04...)."""
+    from gmssl import sm2
+    return sm2.CryptSM2(private_key="", public_key=public_text[6:]).verify_with_sm3(signature.hex(), message)
+
+
+SM2_CURVE_OID = bytes.fromhex("06082a811ccf5501822d")  # 1.2.156.10197.1.301
+
+
+def load_key(path, key_class):
+    """A key file of either algorithm: SM2 (by its curve) through gmssl, Ed25519 through `key_class`."""
+    with open(path, encoding="ascii") as f:
+        der = base64.b64decode("".join(l for l in f.read().splitlines() if not l.startswith("-----")))
+    return SM2Key.from_pem(path) if SM2_CURVE_OID in der else key_class.from_pem(path)
+
+
 def backend(name=None):
     if name in (None, "cryptography"):
         try:
@@ -300,46 +366,61 @@ def backend(name=None):
 # --- vectors --------------------------------------------------------------------------------------------------
 
 def check_vectors(path, key_class):
+    """Every byte of FILE rebuilt here. SM2 signatures are randomised: each one in the file is checked with gmssl
+    and this client's own (fresh) signatures must verify too."""
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
-    chain = doc["chainId"]
-    keys = {n: key_class.from_seed(bytes.fromhex(k["seed"])) for n, k in doc["keys"].items()}
+    chain, suite = doc["chainId"], doc.get("hashSuite", "sha256")
+    keys = {n: (SM2Key if k["publicKey"].startswith("sm2:") else key_class).from_seed(bytes.fromhex(k["seed"]))
+            for n, k in doc["keys"].items()}
     failures = []
 
     def expect(what, got, want):
         if got != want:
             failures.append("%s: got %s, the vectors say %s" % (what, got, want))
 
+    def signature(what, key, message, want):
+        """Deterministic (Ed25519): the same bytes. Randomised (SM2): the file's verifies, and so does ours."""
+        if key.public_text.startswith("sm2:"):
+            expect("%s verifies (gmssl)" % what, verify_sm2(key.public_text, bytes.fromhex(want), message), True)
+            expect("%s: ours verifies (gmssl)" % what, verify_sm2(key.public_text, key.sign(message), message), True)
+        else:
+            expect(what, key.sign(message).hex(), want)
+
+    for e in doc.get("hashExamples", []):
+        expect("%s of %r" % (suite, e["message"]), chain_hash(suite, e["message"].encode()), e["digest"])
     for n, k in doc["keys"].items():
         expect("key %s" % n, keys[n].public_text, k["publicKey"])
     for c in doc["consents"]:
         body = next(t["body"] for t in doc["transactions"] if t["type"] == c["transaction"])
         consent = consent_bytes(chain, body)
         expect("consent bytes (%s)" % c["key"], consent.hex(), c["consentBytesHex"])
-        expect("consent signature (%s)" % c["key"], keys[c["key"]].sign(consent).hex(), c["signature"])
+        signature("consent signature (%s)" % c["key"], keys[c["key"]], consent, c["signature"])
     for t in doc["transactions"]:
         kind = t["type"]
-        envelope, tx_hash = sign_transaction(keys[t["signer"]], chain, kind, t["body"], int(t["nonce"]))
+        envelope, tx_hash = sign_transaction(keys[t["signer"]], chain, kind, t["body"], int(t["nonce"]), suite)
         expect("%s body" % kind, envelope["body"], t["bodyHex"])
         message = signing_bytes(chain, kind, bytes.fromhex(envelope["body"]), envelope["signer"], int(t["nonce"]))
         expect("%s signing bytes" % kind, message.hex(), t["signingBytesHex"])
         expect("%s hash" % kind, tx_hash, t["hash"])
-        expect("%s envelope" % kind, envelope, t["envelope"])
+        signature("%s signature" % kind, keys[t["signer"]], message, t["envelope"]["signature"])
+        expect("%s envelope" % kind, dict(envelope, signature=""), dict(t["envelope"], signature=""))
         if kind == "declaration.publish":
             # Commitments are the authority's to compute; check the published ones against the pledged fields.
             held = {p["declaration"]["number"]: p["declaration"] for x in doc["transactions"] if x["type"] == "financing.record"
                     for p in x["body"]["pledges"]}
             for d in t["body"]["declarations"]:
                 if d["number"] in held:
-                    expect("commitment of %s" % d["number"], commitment(held[d["number"]]), d["commitment"])
+                    expect("commitment of %s" % d["number"], commitment(held[d["number"]], suite), d["commitment"])
     for a in doc.get("governanceActions", []):
         w = Writer()
         _action(w, a["json"])
         expect("governance action %s" % a["type"], bytes(w.out).hex(), a["bytesHex"])
     for f in failures:
         print("MISMATCH " + f)
-    print("%d transaction types, %d consents checked with the %s backend: %s"
-          % (len(doc["transactions"]), len(doc["consents"]), key_class.name, "all match" if not failures else "%d mismatches" % len(failures)))
+    print("%d transaction types, %d consents checked with the %s backend (%s, %s keys): %s"
+          % (len(doc["transactions"]), len(doc["consents"]), key_class.name, suite, "SM2" if "sm2" in doc["transactions"][0]["envelope"]["signer"] else "Ed25519",
+             "all match" if not failures else "%d mismatches" % len(failures)))
     return not failures
 
 
@@ -370,7 +451,8 @@ class Node:
         w.str(target)
         w.i64(ts)
         w.str(nonce)
-        w.out += hashlib.sha256(raw).digest()
+        # The body's digest follows the key's algorithm: SM3 for an SM2 key, SHA-256 for Ed25519.
+        w.out += bytes.fromhex(chain_hash("sm3" if key.public_text.startswith("sm2:") else "sha256", raw))
         headers = {"X-Yongchain-Key": key.public_text, "X-Yongchain-Timestamp": str(ts), "X-Yongchain-Nonce": nonce,
                    "X-Yongchain-Signature": key.sign(bytes(w.out)).hex()}
         req = urllib.request.Request(self.url + target, data=raw if body is not None else None, method=method,
@@ -390,7 +472,7 @@ class Flow:
         self.registry, self.authority, self.bank = registry, authority, bank
         self.key_class = key_class
         _, status = self.nodes[0].call("GET", "/v1/status")
-        self.chain = status["chainId"]
+        self.chain, self.suite = status["chainId"], status.get("hashSuite", "sha256")
         self.passed, self.failed, self.height, self.turn = 0, 0, 0, 0
         self.ids = {}  # what the flow made, for callers that go on (scripts/contract_check.py)
 
@@ -407,7 +489,7 @@ class Flow:
         return ok
 
     def submit(self, key, tx_type, body, expect="OK"):
-        envelope, tx_hash = sign_transaction(key, self.chain, tx_type, body)
+        envelope, tx_hash = sign_transaction(key, self.chain, tx_type, body, suite=self.suite)
         status, answer = self.node().call("POST", "/v1/txs?wait=commit&timeoutMs=20000", envelope)
         code = answer.get("code") or answer.get("error", {}).get("code")
         self.check(status == 200 and answer.get("hash") == tx_hash, "%s: HTTP %s %s (our hash %s)" % (tx_type, status, answer, tx_hash))
@@ -427,8 +509,10 @@ class Flow:
         return answer.get("result", {})
 
     def run(self):
-        owners = [self.key_class.from_seed(bytes([11]) * 32), self.key_class.from_seed(bytes([12]) * 32)]
-        enterprise = self.key_class.from_seed(bytes([21]) * 32)
+        # Owners and the exporter sign with the registry's algorithm (SM2 on an SM cluster).
+        people = SM2Key if self.registry.public_text.startswith("sm2:") else self.key_class
+        owners = [people.from_seed(bytes([11]) * 32), people.from_seed(bytes([12]) * 32)]
+        enterprise = people.from_seed(bytes([21]) * 32)
         unit = "320505001001GB00001F00010001"
         ids = [{"idType": "residentId", "idNumber": "11010519491231002X"}, {"idType": "residentId", "idNumber": "110105198001010016"}]
         self.submit(self.registry, "property.register", {
@@ -439,7 +523,7 @@ class Flow:
             body = {"unitNumber": unit, "mortgagee": self.bank.public_text, "mortgagors": [dict(i) for i in ids],
                     "debtor": {"idType": "creditCode", "idNumber": "91320505MA1XXXXX0T", "name": "Suzhou Widget Co., Ltd."},
                     "principal": {"minorUnits": 150000000, "currency": "CNY"}, "term": {"start": "2020-06-01", "end": "2030-05-31"},
-                    "mortgageType": "general", "contractHash": hashlib.sha256(contract).hexdigest()}
+                    "mortgageType": "general", "contractHash": chain_hash(self.suite, contract)}
             consent = consent_bytes(self.chain, body)  # each owner signs this on their own device
             for m, k in zip(body["mortgagors"], owners):
                 m["signature"] = k.sign(consent).hex()
@@ -466,11 +550,11 @@ class Flow:
         exporter = "91310000MA1FL0001R"
         self.submit(self.authority, "enterprise.register", {"creditCode": exporter, "name": "Exporter X Ltd", "publicKey": enterprise.public_text})
         held = [{"number": "22312020000000000%d" % i, "exporter": exporter, "amount": {"minorUnits": v, "currency": "USD"},
-                 "exportDate": 20200315, "documentDigest": hashlib.sha256(b"declaration %d" % i).hexdigest()}
+                 "exportDate": 20200315, "documentDigest": chain_hash(self.suite, b"declaration %d" % i)}
                 for i, v in ((1, 100000), (2, 250000))]
         published = [{k: d[k] for k in ("number", "exporter", "amount", "exportDate")} for d in held]
         for p, d in zip(published, held):
-            p["commitment"] = commitment(d)
+            p["commitment"] = commitment(d, self.suite)
         self.submit(self.authority, "declaration.publish", {"declarations": published})
         pre = self.read(self.bank, "/v1/trade/precheck", {"declarations": [{"number": d["number"], "fields": d} for d in held]}, method="POST")
         self.check([x.get("code") for x in pre.get("declarations", [])] == ["OK", "OK"], "precheck: %s" % pre)
@@ -546,8 +630,8 @@ def main(argv):
     opts = _options(rest, repeatable=("node",))
     key_class = backend(opts.get("backend"))
     if cmd == "sign":
-        envelope, tx_hash = sign_transaction(key_class.from_pem(opts["key"]), opts["chain-id"], opts["type"], _json_arg(opts["body"]),
-                                             int(opts["nonce"]) if "nonce" in opts else None)
+        envelope, tx_hash = sign_transaction(load_key(opts["key"], key_class), opts["chain-id"], opts["type"], _json_arg(opts["body"]),
+                                             int(opts["nonce"]) if "nonce" in opts else None, opts.get("hash-suite", "sha256"))
         print(json.dumps(envelope))
         print("hash " + tx_hash, file=sys.stderr)
         return 0
@@ -555,9 +639,9 @@ def main(argv):
         print(consent_bytes(opts["chain-id"], _json_arg(opts["body"])).hex())
         return 0
     if cmd == "flow":
-        flow = Flow(opts["node"], key_class.from_pem(opts["registry"]), key_class.from_pem(opts["trade-authority"]),
-                    key_class.from_pem(opts["bank"]), key_class)
-        print("chain %s, %d nodes, %s backend" % (flow.chain, len(flow.nodes), key_class.name))
+        flow = Flow(opts["node"], load_key(opts["registry"], key_class), load_key(opts["trade-authority"], key_class),
+                    load_key(opts["bank"], key_class), key_class)
+        print("chain %s (%s), %d nodes, %s backend" % (flow.chain, flow.suite, len(flow.nodes), key_class.name))
         return 0 if flow.run() else 1
     sys.exit("unknown command %r\n%s" % (cmd, __doc__))
 

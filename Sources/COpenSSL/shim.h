@@ -9,6 +9,10 @@
 #include <openssl/params.h>
 #include <openssl/ssl.h>
 #include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/x509v3.h>
 
 /* libssl's function-like macros, which Swift cannot import, as functions. */
 
@@ -52,3 +56,6 @@ static inline long yc_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) {
 }
 
 static const uint64_t yc_SSL_OP_CIPHER_SERVER_PREFERENCE = SSL_OP_CIPHER_SERVER_PREFERENCE;
+
+/* SM2 keys (YongchainCrypto/SM2.swift): the selection for a public key, an expression macro. */
+static const int yc_EVP_PKEY_PUBLIC_KEY = EVP_PKEY_PUBLIC_KEY;

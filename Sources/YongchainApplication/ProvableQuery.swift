@@ -74,8 +74,9 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
 
     /// The answer, reading `state` only with `get`. `time` is the block time of the state's height (credit
     /// records are answered only within an authorisation's and a query's validity, judged at block time).
-    /// `notFound` is the message of a NOT_FOUND refusal.
-    public func answer(_ state: StateReader, time: Int64, notFound: String = "nothing is recorded under what was asked") -> Outcome {
+    /// `notFound` is the message of a NOT_FOUND refusal. `suite`: the chain's hash suite (a pre-check hashes the
+    /// fields a bank holds to compare them with the published commitment).
+    public func answer(_ state: StateReader, time: Int64, suite: HashSuite, notFound: String = "nothing is recorded under what was asked") -> Outcome {
         func json<T: Encodable>(_ v: T?) -> Outcome {
             guard let v, let bytes = try? SortedJSON.encode(v) else { return .refused(code: ProvableQuery.notFoundCode, message: notFound) }
             return .result(bytes)
@@ -86,7 +87,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .encumbrances(let u): return json(MortgageQueries.encumbrances(unitNumber: u, state: state))
         case .mortgageCertificate(let n): return json(MortgageQueries.certificate(number: n, state: state))
         case .mortgageApplication(let id): return json(MortgageQueries.application(id: id, state: state))
-        case .precheck(let r): return json(TradeQueries.precheck(r, state: state))
+        case .precheck(let r): return json(TradeQueries.precheck(r, state: state, suite: suite))
         case .creditRecord(let e, let q, let b, let page):
             // The cursors were checked when the question was made.
             switch (try? TradeQueries.creditRecord(queryID: q, askedBy: b, atTime: time, state: state, page: page))

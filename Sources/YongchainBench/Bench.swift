@@ -10,16 +10,18 @@ import YongchainHTTP
 public enum Bench {
     /// A full run: load, then optionally catch-up and queries. Throws `BenchError` saying what failed.
     public static func run(_ o: BenchOptions, cluster: BenchCluster) throws {
-        let sigBound = try SignatureBound.measure()
-        say(String(format: "machine: %d cores; Ed25519 verify %.0f/s on all cores → bound %.0f tx/s for %d validators (each node verifies each tx)",
-                   ProcessInfo.processInfo.activeProcessorCount, sigBound, sigBound / Double(o.validators), o.validators))
-
         let dir = o.dir ?? NSTemporaryDirectory() + "yc-bench-\(getpid())"
         let fresh = !cluster.exists(dir: dir)
         if fresh {
             try cluster.create(dir: dir, validators: o.validators, observers: o.catchUp ? 1 : 0, emptyBlockMs: 200,
-                               basePort: o.basePort, tls: o.tls)
+                               basePort: o.basePort, tls: o.tls, nationalSuite: o.nationalSuite)
         }
+        // The bound of the cluster's own algorithm (its registry's key: SM2 on the national suite), measured before
+        // the nodes start.
+        let suite = try readKey(dir + "/registry/node.key").suite
+        let sigBound = try SignatureBound.measure(suite)
+        say(String(format: "machine: %d cores; %@ verify %.0f/s on all cores → bound %.0f tx/s for %d validators (each node verifies each tx)",
+                   ProcessInfo.processInfo.activeProcessorCount, suite.name, sigBound, sigBound / Double(o.validators), o.validators))
         BenchHTTP.use(try cluster.clientTransport(dir: dir))
         try cluster.up(dir: dir, only: try cluster.manifest(dir: dir).validators.map(\.name))
         defer {
@@ -31,14 +33,14 @@ public enum Bench {
         let manifest = try cluster.manifest(dir: dir)
         let urls = manifest.validators.map(\.url)
         guard !urls.isEmpty else { throw BenchError("the cluster in \(dir) has no validator") }
-        let chain = manifest.chainID
+        let chain = manifest.chain
         let registry = try readKey(dir + "/registry/node.key")
         let banks = try manifest.banks.map { try readKey($0.home + "/node.key") }
         guard !banks.isEmpty else { throw BenchError("the cluster has no bank; use --validators 3 or more") }
 
         say("pre-signing \(o.workload.rawValue) transactions for \(o.units) units ...")
         let t0 = Date()
-        let phases = try Workload.presign(o.workload, units: o.units, chainID: chain, registry: registry, banks: banks)
+        let phases = try Workload.presign(o.workload, units: o.units, chain: chain, registry: registry, banks: banks)
         let total = phases.reduce(0) { $0 + $1.count }
         say(String(format: "signed %d transactions in %.1f s", total, Date().timeIntervalSince(t0)))
 
@@ -49,7 +51,7 @@ public enum Bench {
         follower.start()
         let started = Date()
         let growth = o.checkpoints.isEmpty ? nil : GrowthProbe(checkpoints: o.checkpoints, follower: follower, manifest: manifest, cluster: cluster,
-                                                              queryURL: urls[1 % urls.count], key: banks[0], chain: chain, units: o.units)
+                                                              queryURL: urls[1 % urls.count], key: banks[0], chain: chain.id, units: o.units)
         growth?.start()
         var submitted = 0
         let deadline = o.duration > 0 ? started.addingTimeInterval(Double(o.duration)) : nil

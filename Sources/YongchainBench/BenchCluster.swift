@@ -1,4 +1,5 @@
 import Foundation
+import YongchainCore
 import Synchronization
 import YongchainHTTP
 
@@ -16,7 +17,7 @@ public protocol BenchCluster: Sendable {
     func exists(dir: String) -> Bool
     /// Makes a cluster in `dir`: keys, genesis and configs. `emptyBlockMs` is the genesis's empty-block interval;
     /// `tls`: the nodes speak TLS 1.3.
-    func create(dir: String, validators: Int, observers: Int, emptyBlockMs: Int, basePort: Int?, tls: Bool) throws
+    func create(dir: String, validators: Int, observers: Int, emptyBlockMs: Int, basePort: Int?, tls: Bool, nationalSuite: Bool) throws
     /// What the bench's clients talk to the cluster in `dir` over: nil for plain HTTP, else a TLS transport that
     /// accepts the nodes' keys.
     func clientTransport(dir: String) throws -> (any SecureTransport)?
@@ -32,11 +33,11 @@ public protocol BenchCluster: Sendable {
 
 /// A cluster as the bench sees it.
 public struct BenchManifest: Sendable {
-    public let chainID: String
+    public let chain: Chain
     public let nodes: [BenchNode]
 
-    public init(chainID: String, nodes: [BenchNode]) {
-        self.chainID = chainID
+    public init(chain: Chain, nodes: [BenchNode]) {
+        self.chain = chain
         self.nodes = nodes
     }
 

@@ -42,6 +42,8 @@ public struct BenchOptions: Sendable {
     public var basePort: Int?
     /// A fresh cluster speaks TLS 1.3 (`cluster init --tls`).
     public var tls = false
+    /// A fresh cluster is on the national suite: SM3 hashes, SM2 keys (`cluster init --crypto sm`).
+    public var nationalSuite = false
 
     public init() {}
 }

@@ -17,7 +17,7 @@ final class CommitFollower: @unchecked Sendable {
     private(set) var submittedCount = 0
     private var running = true
     private var next: UInt64 = 0
-    private var chainID = ""
+    private var chain = Chain(id: "", hashSuite: .sha256)
     private let finished = DispatchSemaphore(value: 0)
 
     init(url: String) { self.url = url }
@@ -36,19 +36,19 @@ final class CommitFollower: @unchecked Sendable {
         let client = BenchHTTP.client()
         if let r = try? client.send("GET", url: url + "/v1/status"), let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] {
             next = UInt64((o["height"] as? Int) ?? 0) + 1
-            chainID = o["chainId"] as? String ?? ""
+            chain = Chain(id: o["chainId"] as? String ?? "", hashSuite: (o["hashSuite"] as? String).flatMap(HashSuite.init) ?? .sha256)
         }
         Thread.detachNewThread { [self] in
             defer { finished.signal() }
             while lock.withLock({ running }) {
                 // Waits at the node (minHeight) for the next block rather than polling for it.
                 guard let r = try? client.send("GET", url: url + "/v1/sync/blocks?from=\(next)&limit=50&minHeight=\(next)&timeoutMs=1000", timeout: 10), r.status == 200,
-                      let batch = try? SyncBlocks.decode(r.body), !batch.isEmpty else {
+                      let batch = try? SyncBlocks.decode(r.body, suite: chain.hashSuite), !batch.isEmpty else {
                     Thread.sleep(forTimeInterval: 0.01)
                     continue
                 }
                 let now = Date()
-                let hashes = batch.flatMap { $0.transactions.map { $0.hash(chainID: chainID) } }
+                let hashes = batch.flatMap { $0.transactions.map { $0.hash(on: chain) } }
                 lock.withLock {
                     for h in hashes {
                         committedCount += 1

@@ -14,7 +14,7 @@ enum QueryLoad {
         guard !validators.isEmpty else { throw BenchError("the cluster has no validator to query") }
         let node = validators[2 % validators.count]
         let url = node.url
-        let chain = manifest.chainID
+        let chain = manifest.chain.id
         let session = auth == .session ? APISession(baseURL: url, key: key, chainID: chain, client: BenchHTTP.client()) : nil
         try BenchError.context("opening an API session with \(node.name) at \(url)") { try session?.handshake() }
         let done = Atomic<Int>(0)

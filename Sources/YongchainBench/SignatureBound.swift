@@ -3,12 +3,13 @@ import Synchronization
 import YongchainCrypto
 
 /// The machine's own limit, measured in the same run: every node verifies every transaction's signature, so
-/// Ed25519 verifications per second on all cores, divided by the validators, bounds throughput.
+/// verifications per second of the cluster's signature algorithm (Ed25519, or SM2 on the national suite) on all
+/// cores, divided by the validators, bounds throughput.
 enum SignatureBound {
-    /// Ed25519 verifications per second on all cores: the best of three 1-second rounds, since other work on the
+    /// `suite` verifications per second on all cores: the best of three 1-second rounds, since other work on the
     /// machine can only lower a round (a lower bound would flatter the share of it a run reaches).
-    static func measure() throws -> Double {
-        let key = try BenchError.context("making a key to time Ed25519 verification") { try PrivateKey.generate() }
+    static func measure(_ suite: SignatureSuite) throws -> Double {
+        let key = try BenchError.context("making a key to time \(suite) verification") { try PrivateKey.generate(suite: suite) }
         let msg = [UInt8](repeating: 7, count: 300)
         let sig = key.sign(msg)
         let cores = ProcessInfo.processInfo.activeProcessorCount

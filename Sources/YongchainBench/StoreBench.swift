@@ -28,16 +28,17 @@ public enum StoreBench {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let key = try PrivateKey.fromSeed([UInt8](repeating: 7, count: 32))
-        let chain = "store-bench"
-        let genesis = Genesis(chainID: chain, genesisTime: 1000, organizations: [
+        let genesis = Genesis(chainID: "store-bench", genesisTime: 1000, organizations: [
             Organization(name: "registry", role: .registry, authorities: [.trade], publicKey: key.publicKey, address: "http://127.0.0.1:1"),
         ])
+        let chain = genesis.chain
         var result = Result()
         var updates: [Double] = [], commits: [Double] = []
         var cpu = 0.0
         do {
             let store = try ChainStore(path: dir + "/chain.sqlite")
-            let g = try StateTree.update(root: nil, version: 0, writes: [(Array("genesis".utf8), [1])], reader: MemoryTreeStore())
+            let g = try StateTree.update(root: nil, version: 0, writes: [(Array("genesis".utf8), [1])], reader: MemoryTreeStore(),
+                                         suite: chain.hashSuite)
             try store.open(genesis: genesis, initialWrites: [(Array("genesis".utf8), [1])], initialTree: g)
             var n = 0
             var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -55,17 +56,17 @@ public enum StoreBench {
                     }
                     w.append((Array("property/unit/\(n)".utf8), value))
                 }
-                let tx = Transaction.signed(type: "bench", body: [], nonce: h, key: key, chainID: chain)
+                let tx = Transaction.signed(type: "bench", body: [], nonce: h, key: key, chainID: chain.id)
                 let t0 = Date()
                 let tip = store.tip
-                let update = try store.committedSnapshot { _, r in try StateTree.update(root: tip.stateTree, version: h, writes: w, reader: r) }
+                let update = try store.committedSnapshot { _, r in try StateTree.update(root: tip.stateTree, version: h, writes: w, reader: r, suite: chain.hashSuite) }
                 let t1 = Date()
-                let header = BlockHeader(chainID: chain, height: h, time: tip.time + 1, previousBlockHash: tip.blockHash,
-                                         lastCommitHash: Block.commitHash(nil), txRoot: Block.txRoot([tx], chainID: chain), resultsHash: .zero,
+                let header = BlockHeader(chain: chain, height: h, time: tip.time + 1, previousBlockHash: tip.blockHash,
+                                         lastCommitHash: Block.commitHash(nil, suite: chain.hashSuite), txRoot: Block.txRoot([tx], chain: chain), resultsHash: .zero,
                                          stateRoot: update.rootHash, validatorsHash: .zero, nextValidatorsHash: .zero, proposer: key.publicKey)
                 let block = Block(header: header, transactions: [tx], lastCommit: nil)
                 try store.commit(block: block, certificate: CommitCertificate(height: h, round: 0, blockHash: block.hash, signatures: []),
-                                 writes: w, results: [(tx.hash(chainID: chain), .ok)], tree: update)
+                                 writes: w, results: [(tx.hash(on: chain), .ok)], tree: update)
                 if Int(h) > blocks / 2 {
                     updates.append(t1.timeIntervalSince(t0) * 1000)
                     commits.append(Date().timeIntervalSince(t1) * 1000)

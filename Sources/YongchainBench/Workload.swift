@@ -13,9 +13,9 @@ enum Workload {
         let hash: Hash
         let json: [UInt8]
 
-        init(_ tx: Transaction, chainID: String) throws {
+        init(_ tx: Transaction, chain: Chain) throws {
             self.tx = tx
-            hash = tx.hash(chainID: chainID)
+            hash = tx.hash(on: chain)
             json = try BenchError.context("encoding \(tx.type) transaction \(hash.short) as JSON") {
                 Array(try JSONEncoder().encode(TransactionJSON(tx)))
             }
@@ -27,16 +27,16 @@ enum Workload {
 
     /// `register`: one phase of property.register. `mortgageYear`: then mortgage.apply (the owner consenting),
     /// then mortgage.approve, each a phase.
-    static func presign(_ workload: BenchOptions.Workload, units: Int, chainID: String, registry: PrivateKey,
+    static func presign(_ workload: BenchOptions.Workload, units: Int, chain: Chain, registry: PrivateKey,
                         banks: [PrivateKey]) throws -> [[Pending]] {
         let cny = try Currency("CNY")
-        let owners = try parallelMap(0..<units) { i in try owner(i) }
+        let owners = try parallelMap(0..<units) { i in try owner(i, suite: registry.suite) }
         let registers = try parallelMap(0..<units) { i -> Pending in
             let (key, id) = owners[i]
             let p = RegisterProperty(unitNumber: try unit(i), titleCertificateNumber: "BJ-2020-\(i)",
                                      owners: [PropertyOwner(id: id, name: "Owner \(i)", publicKey: key.publicKey)],
                                      area: 8_950, use: "residential")
-            return try Pending(p.transaction(key: registry, nonce: UInt64(i), chainID: chainID), chainID: chainID)
+            return try Pending(p.transaction(key: registry, nonce: UInt64(i), chainID: chain.id), chain: chain)
         }
         guard workload == .mortgageYear else { return [registers] }
         let term = MortgageTerm(start: try .init("2020-01-01"), end: try .init("2040-01-01"))
@@ -48,13 +48,13 @@ enum Workload {
             }
             var app = MortgageApplication(unitNumber: try unit(i), mortgagee: bank.publicKey, mortgagors: [id],
                                           debtor: MortgageDebtor(id: id, name: "Owner \(i)"), principal: principal,
-                                          term: term, mortgageType: .general, contractHash: Hash.sha256(Array("contract-\(i)".utf8)))
-            try BenchError.context("signing unit \(i)'s owner's consent") { try app.sign(for: id, with: key, chainID: chainID) }
-            return try Pending(app.transaction(key: bank, nonce: UInt64(i), chainID: chainID), chainID: chainID)
+                                          term: term, mortgageType: .general, contractHash: chain.hashSuite.digest(Array("contract-\(i)".utf8)))
+            try BenchError.context("signing unit \(i)'s owner's consent") { try app.sign(for: id, with: key, chainID: chain.id) }
+            return try Pending(app.transaction(key: bank, nonce: UInt64(i), chainID: chain.id), chain: chain)
         }
         let approves = try parallelMap(0..<units) { i -> Pending in
-            try Pending(ApproveMortgage(applicationId: applies[i].hash).transaction(key: registry, nonce: UInt64(units + i), chainID: chainID),
-                        chainID: chainID)
+            try Pending(ApproveMortgage(applicationId: applies[i].hash).transaction(key: registry, nonce: UInt64(units + i), chainID: chain.id),
+                        chain: chain)
         }
         return [registers, applies, approves]
     }
@@ -64,15 +64,17 @@ enum Workload {
         return try BenchError.context("unit \(i)'s number \(text)") { try UnitNumber(text) }
     }
 
-    /// Unit `i`'s owner: a key from a fixed seed (so runs repeat) and a resident identity number.
-    static func owner(_ i: Int) throws -> (PrivateKey, IdentityNumber) {
+    /// Unit `i`'s owner: a key of `suite` (the registry's: an SM cluster's owners sign with SM2 too), Ed25519 from a
+    /// fixed seed (so runs repeat; SM2 keys are fresh), and a resident identity number.
+    static func owner(_ i: Int, suite: SignatureSuite) throws -> (PrivateKey, IdentityNumber) {
         let first = String(format: "1101051980%07d", i)
         guard let check = ResidentID.checkCharacter(for: first) else {
             throw BenchError("unit \(i)'s owner: no resident identity number starts \(first)")
         }
         let id = try BenchError.context("unit \(i)'s owner's identity number") { try ResidentID(first + String(check)) }
         let key = try BenchError.context("unit \(i)'s owner's key") {
-            try PrivateKey.fromSeed(Array(Hash.sha256(Array("owner-\(i)".utf8)).bytes))
+            suite == .ed25519 ? try PrivateKey.fromSeed(Array(HashSuite.sha256.digest(Array("owner-\(i)".utf8)).bytes))
+                : try PrivateKey.generate(suite: suite)
         }
         return (key, .residentID(id))
     }

@@ -19,15 +19,16 @@ public struct TxResult: Sendable, Equatable, Codable, Error {
 
 /// Where a transaction executes: what the block says, never the local clock.
 public struct BlockContext: Sendable {
-    public let chainID: String
+    /// The chain's id and hash suite (consents are signed under the id; commitments and digests use the suite).
+    public let chain: Chain
     public let height: UInt64
     /// Block time, milliseconds since the Unix epoch.
     public let time: Int64
     public let txHash: Hash
     public let txIndex: Int
 
-    public init(chainID: String, height: UInt64, time: Int64, txHash: Hash, txIndex: Int) {
-        self.chainID = chainID
+    public init(chain: Chain, height: UInt64, time: Int64, txHash: Hash, txIndex: Int) {
+        self.chain = chain
         self.height = height
         self.time = time
         self.txHash = txHash

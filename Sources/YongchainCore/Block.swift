@@ -9,8 +9,13 @@ import YongchainCrypto
 /// `validatorsHash` names the set that signs this block's certificate and `nextValidatorsHash` the set that signs
 /// the next one (CometBFT's `NextValidatorsHash`), so a client that trusts one header knows whose signatures to
 /// ask for on the next; they differ only at a height where a validator-set change takes effect.
+///
+/// A header names its chain, so it holds the chain's hash suite too (`hashSuite`, from genesis; not in the
+/// encoding): `hash` is that suite's hash of the canonical bytes. Decoding takes the suite from the reader
+/// (`CanonicalReader.hashSuite`), and fails without one.
 public struct BlockHeader: Sendable, Equatable, CanonicalCodable {
     public var chainID: String
+    public var hashSuite: HashSuite
     public var height: UInt64
     /// Milliseconds since the Unix epoch, as the proposer said; strictly increasing along the chain.
     public var time: Int64
@@ -28,9 +33,10 @@ public struct BlockHeader: Sendable, Equatable, CanonicalCodable {
     public var nextValidatorsHash: Hash
     public var proposer: PublicKey
 
-    public init(chainID: String, height: UInt64, time: Int64, previousBlockHash: Hash, lastCommitHash: Hash, txRoot: Hash,
+    public init(chain: Chain, height: UInt64, time: Int64, previousBlockHash: Hash, lastCommitHash: Hash, txRoot: Hash,
                 resultsHash: Hash, stateRoot: Hash, validatorsHash: Hash, nextValidatorsHash: Hash, proposer: PublicKey) {
-        self.chainID = chainID
+        self.chainID = chain.id
+        self.hashSuite = chain.hashSuite
         self.height = height
         self.time = time
         self.previousBlockHash = previousBlockHash
@@ -43,7 +49,9 @@ public struct BlockHeader: Sendable, Equatable, CanonicalCodable {
         self.proposer = proposer
     }
 
-    public var hash: Hash { Hash.sha256(canonicalBytes) }
+    public var chain: Chain { Chain(id: chainID, hashSuite: hashSuite) }
+
+    public var hash: Hash { hashSuite.digest(canonicalBytes) }
 
     public func encode(to w: inout CanonicalWriter) {
         w.string(chainID)
@@ -60,6 +68,8 @@ public struct BlockHeader: Sendable, Equatable, CanonicalCodable {
     }
 
     public init(from r: inout CanonicalReader) throws {
+        guard let suite = r.hashSuite else { throw EncodingError.invalid("header", "decoded without its chain's hash suite") }
+        hashSuite = suite
         chainID = try r.string("header.chainID", max: 128)
         height = try r.u64("header.height")
         time = try r.i64("header.time")
@@ -92,34 +102,34 @@ public struct Block: Sendable, Equatable, CanonicalCodable {
     public var hash: Hash { header.hash }
     public var height: UInt64 { header.height }
 
-    public static func txRoot(_ txs: [Transaction], chainID: String) -> Hash {
-        Merkle.root(leaves: txs.map { txLeaf(hash: $0.hash(chainID: chainID), signature: $0.signature) })
+    public static func txRoot(_ txs: [Transaction], chain: Chain) -> Hash {
+        Merkle.root(leaves: txs.map { txLeaf(hash: $0.hash(on: chain), signature: $0.signature, suite: chain.hashSuite) }, suite: chain.hashSuite)
     }
 
     /// A transaction's leaf in `txRoot`: H(0x00 || txHash || signature). The hash identifies the transaction (it
     /// leaves the signature out, so one transaction is one hash); the leaf binds the signature that was checked.
-    public static func txLeaf(hash: Hash, signature: [UInt8]) -> Hash {
-        Hash.sha256(parts: [[0], hash.bytes, signature])
+    public static func txLeaf(hash: Hash, signature: [UInt8], suite: HashSuite) -> Hash {
+        suite.digest(parts: [[0], hash.bytes, signature])
     }
 
     /// Merkle root over a block's outcomes in block order, each leaf H(0x00 || txHash || code): what a client
     /// proves "transaction T was committed with code C" against. The human-readable message is not covered.
-    public static func resultsHash(_ results: [(hash: Hash, code: String)]) -> Hash {
-        Merkle.root(leaves: results.map { Hash.sha256(parts: [[0], $0.hash.bytes, Array($0.code.utf8)]) })
+    public static func resultsHash(_ results: [(hash: Hash, code: String)], suite: HashSuite) -> Hash {
+        Merkle.root(leaves: results.map { suite.digest(parts: [[0], $0.hash.bytes, Array($0.code.utf8)]) }, suite: suite)
     }
 
     /// Why this block's body does not match its own header (transaction root, last-commit hash, chain id), or nil
     /// when it does. A header hash covers the roots, not the bodies, so a body altered after the fact shows here.
-    public func integrityProblem(chainID: String) -> String? {
-        guard header.chainID == chainID else { return "its header names chain \(header.chainID)" }
-        guard Block.txRoot(transactions, chainID: chainID) == header.txRoot else { return "its transactions do not match the header's transaction root" }
-        guard Block.commitHash(lastCommit) == header.lastCommitHash else { return "its last commit does not match the header's last-commit hash" }
+    public func integrityProblem(chain: Chain) -> String? {
+        guard header.chain == chain else { return "its header names chain \(header.chain)" }
+        guard Block.txRoot(transactions, chain: chain) == header.txRoot else { return "its transactions do not match the header's transaction root" }
+        guard Block.commitHash(lastCommit, suite: chain.hashSuite) == header.lastCommitHash else { return "its last commit does not match the header's last-commit hash" }
         return nil
     }
 
-    public static func commitHash(_ c: CommitCertificate?) -> Hash {
-        guard let c else { return Hash.sha256([UInt8]()) }
-        return Hash.sha256(c.canonicalBytes)
+    public static func commitHash(_ c: CommitCertificate?, suite: HashSuite) -> Hash {
+        guard let c else { return suite.digest([UInt8]()) }
+        return suite.digest(c.canonicalBytes)
     }
 
     public func encode(to w: inout CanonicalWriter) {

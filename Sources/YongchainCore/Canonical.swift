@@ -36,8 +36,14 @@ public struct CanonicalWriter: Sendable {
 public struct CanonicalReader: Sendable {
     private let data: [UInt8]
     public private(set) var offset: Int = 0
+    /// The hash suite of the chain the bytes belong to, for values that name their chain (a block header): their
+    /// encoding holds the chain id but not the suite, which the chain's genesis decides.
+    public let hashSuite: HashSuite?
 
-    public init(_ data: [UInt8]) { self.data = data }
+    public init(_ data: [UInt8], hashSuite: HashSuite? = nil) {
+        self.data = data
+        self.hashSuite = hashSuite
+    }
 
     public var remaining: Int { data.count - offset }
 
@@ -78,10 +84,11 @@ public struct CanonicalReader: Sendable {
     }
     public mutating func publicKey(_ what: String = "publicKey") throws -> PublicKey {
         guard let suite = SignatureSuite(rawValue: try u8(what)) else { throw EncodingError.invalid(what, "unknown signature suite") }
-        guard let k = PublicKey(suite: suite, bytes: try bytes(what, max: 256)) else {
-            throw EncodingError.invalid(what, "wrong key length for \(suite)")
+        do {
+            return try PublicKey(suite: suite, validating: try bytes(what, max: 256))
+        } catch let e as CryptoError {
+            throw EncodingError.invalid(what, e.message)
         }
-        return k
     }
     public mutating func list<T>(_ what: String = "list", max: Int = 1 << 20, _ each: (inout CanonicalReader) throws -> T) throws -> [T] {
         let n = Int(try u32(what))
@@ -126,9 +133,10 @@ extension CanonicalCodable {
         return w.bytes
     }
 
-    /// Decodes exactly one value from `bytes`, refusing trailing data.
-    public init(canonical bytes: [UInt8]) throws {
-        var r = CanonicalReader(bytes)
+    /// Decodes exactly one value from `bytes`, refusing trailing data. `hashSuite`: the chain's, for values that
+    /// hold a block header (see `CanonicalReader.hashSuite`).
+    public init(canonical bytes: [UInt8], hashSuite: HashSuite? = nil) throws {
+        var r = CanonicalReader(bytes, hashSuite: hashSuite)
         self = try Self(from: &r)
         try r.finish(String(describing: Self.self))
     }
@@ -144,12 +152,15 @@ public enum Domain: String, Sendable, CaseIterable {
     case consent = "yongchain/consent/v1"
     /// API session handshakes: the node's signature over a session's parameters, and the HKDF info of its key.
     case apiSession = "yongchain/api-session/v1"
-    /// The chain's identity: `Genesis.hash` is SHA-256 over this tag, the chain id, then the rest of the genesis
+    /// The chain's identity: `Genesis.hash` is the chain's hash over this tag, the chain id, then the rest of the genesis
     /// (`Genesis.identityBytes`). Hashed, never signed; tagged so no other message can hash to a chain's identity.
     case genesis = "yongchain/genesis/v1"
-    /// The state tree's key hashing: `keyHash(stateKey) = SHA-256(CanonicalWriter.string(rawValue) || stateKey)`.
+    /// The state tree's key hashing: `keyHash(stateKey) = H(CanonicalWriter.string(rawValue) || stateKey)`.
     /// Hashed, never signed; tagged so a state key's position in the tree is no other message's hash.
     case stateKey = "yongchain/state-key/v1"
+    /// A node key's statement that a TLS key is its own (`TLSKeyBinding`): what an SM2-keyed node signs for the
+    /// Ed25519 key its TLS 1.3 certificate carries. Signed with an empty chain id: it names no chain.
+    case tlsKey = "yongchain/tls-key/v1"
 
     /// tag || chainId || message, each length-prefixed.
     public func signingBytes(chainID: String, message: [UInt8]) -> [UInt8] {

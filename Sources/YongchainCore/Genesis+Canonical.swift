@@ -2,7 +2,7 @@ import YongchainCrypto
 
 /// The chain's identity, and the one binary form of a genesis it is computed from.
 ///
-///     hash          = SHA-256(identityBytes)
+///     hash          = H(identityBytes), H the genesis's own hash suite (SHA-256 unless `hashSuite` says sm3)
 ///     identityBytes = str("yongchain/genesis/v1") ‖ canonicalBytes
 ///                   = Domain.genesis.signingBytes(chainID: chainId, message: <canonicalBytes after the chain id>)
 ///     canonicalBytes = str(chainId) ‖ i64(genesisTime)
@@ -12,10 +12,12 @@ import YongchainCrypto
 ///                    ‖ i64(timeoutPrevoteDeltaMs) ‖ i64(timeoutPrecommitMs) ‖ i64(timeoutPrecommitDeltaMs)
 ///                    ‖ i64(emptyBlockIntervalMs) ‖ i64(minBlockIntervalMs) ‖ i64(maxBlockTransactions)
 ///                    [‖ u8(1) ‖ u64(thresholdNumerator) ‖ u64(thresholdDenominator) ‖ i64(votingPeriodMs) ‖ str(proposers)]
+///                    [‖ u8(2) ‖ str(hashSuite)]
 ///
-/// The bracketed tail is present only when the genesis has a `governance` object: a genesis without one has exactly
-/// the bytes (and so the hash) it had before governance existed, and one with it — even set to the defaults — has
-/// a different identity. Decoding reads the tail when bytes remain after the consensus parameters.
+/// Each bracketed tail is present only when the genesis has that field (`governance`, `hashSuite`), in tag order: a
+/// genesis without them has exactly the bytes (and so the hash) it had before they existed, and one with them —
+/// even set to the defaults — has a different identity. Decoding reads the tails while bytes remain after the
+/// consensus parameters, each tag greater than the one before.
 ///
 /// in `CanonicalWriter`'s encoding (big-endian fixed-width integers; `str` and `list` are a `UInt32` length or
 /// count, then the UTF-8 bytes or the items). Every field is in it, in the order and spelling the genesis holds
@@ -34,7 +36,7 @@ extension Genesis: CanonicalCodable {
 
     /// The chain's identity. Every node's database records it and refuses another (`GENESIS_MISMATCH`), and the
     /// state hash chain starts from it.
-    public var hash: Hash { Hash.sha256(identityBytes) }
+    public var hash: Hash { chain.hashSuite.digest(identityBytes) }
 
     public func encode(to w: inout CanonicalWriter) {
         w.string(chainID)
@@ -51,6 +53,10 @@ extension Genesis: CanonicalCodable {
         if let governance {
             w.u8(1)
             w.item(governance)
+        }
+        if let hashSuite {
+            w.u8(2)
+            w.string(hashSuite.rawValue)
         }
     }
 
@@ -87,11 +93,23 @@ extension Genesis: CanonicalCodable {
         c.minBlockIntervalMs = try int("consensus.minBlockIntervalMs")
         c.maxBlockTransactions = try int("consensus.maxBlockTransactions")
         var governance: GovernanceRules?
-        if r.remaining > 0 {
-            guard try r.u8("governance") == 1 else { throw EncodingError.invalid("governance", "expected the tag 1") }
-            governance = try r.item()
+        var hashSuite: HashSuite?
+        var lastTag: UInt8 = 0
+        while r.remaining > 0 {
+            let tag = try r.u8("genesis tail tag")
+            guard tag > lastTag else { throw EncodingError.invalid("genesis tail tag", "\(tag) after \(lastTag)") }
+            lastTag = tag
+            switch tag {
+            case 1: governance = try r.item()
+            case 2:
+                let name = try r.string("hashSuite", max: 16)
+                guard let s = HashSuite(rawValue: name) else { throw EncodingError.invalid("hashSuite", "unknown hash suite \(name)") }
+                hashSuite = s
+            default: throw EncodingError.invalid("genesis tail tag", "\(tag) is not 1 (governance) or 2 (hashSuite)")
+            }
         }
-        self.init(chainID: chainID, genesisTime: genesisTime, organizations: organizations, consensus: c, governance: governance)
+        self.init(chainID: chainID, genesisTime: genesisTime, organizations: organizations, consensus: c, governance: governance,
+                  hashSuite: hashSuite)
     }
 }
 

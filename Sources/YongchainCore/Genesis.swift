@@ -125,19 +125,28 @@ public struct Genesis: Sendable, Codable, Equatable {
     /// genesis that sets it carries it in its identity (`Genesis+Canonical.swift`), so older genesis files keep
     /// their hash.
     public var governance: GovernanceRules?
+    /// The hash suite of every hash the chain defines (`HashSuite`): `sha256` or `sm3`; nil (absent from the
+    /// file) means `sha256`. As with `governance`, only a genesis that sets it carries it in its identity, so older
+    /// genesis files keep their hash. Fixed for the chain's life: no transaction changes it.
+    public var hashSuite: HashSuite?
 
     public init(chainID: String, genesisTime: Int64, organizations: [Organization], consensus: ConsensusParameters = .init(),
-                governance: GovernanceRules? = nil) {
+                governance: GovernanceRules? = nil, hashSuite: HashSuite? = nil) {
         self.chainID = chainID
         self.genesisTime = genesisTime
         self.organizations = organizations
         self.consensus = consensus
         self.governance = governance
+        self.hashSuite = hashSuite
     }
 
     enum CodingKeys: String, CodingKey {
-        case chainID = "chainId", genesisTime, organizations, consensus, governance
+        case chainID = "chainId", genesisTime, organizations, consensus, governance, hashSuite
     }
+
+    /// The chain's id and hash suite: what every value of the chain is signed and hashed under. The one place that
+    /// decides the chain's hash function.
+    public var chain: Chain { Chain(id: chainID, hashSuite: hashSuite ?? .sha256) }
 
     /// The rules in force at genesis: the file's, or the defaults.
     public var governanceRules: GovernanceRules { governance ?? GovernanceRules() }
@@ -162,7 +171,10 @@ public struct Genesis: Sendable, Codable, Equatable {
             let f = "organizations[\(i)]"
             guard !o.name.isEmpty, o.name.utf8.count <= 64 else { throw GenesisError(field: "\(f).name", message: "1 to 64 bytes") }
             guard names.insert(Array(o.name.utf8)).inserted else { throw GenesisError(field: "\(f).name", message: "duplicate name \(o.name)") }
-            guard let k = o.key else { throw GenesisError(field: "\(f).publicKey", message: "not a public key (expected ed25519:<64 hex>)") }
+            let k: PublicKey
+            do { k = try PublicKey(validatingText: o.publicKey) } catch let e as CryptoError {
+                throw GenesisError(field: "\(f).publicKey", message: e.message)
+            }
             guard keys.insert(k).inserted else { throw GenesisError(field: "\(f).publicKey", message: "the same key is listed twice") }
             if o.role == .bank && !o.authorities.isEmpty {
                 throw GenesisError(field: "\(f).authorities", message: "a bank holds no registry authorities")

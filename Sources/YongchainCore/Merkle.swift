@@ -1,24 +1,25 @@
 import YongchainCrypto
 
 /// Merkle tree over an ordered list (RFC 6962 shape): leaves are H(0x00 || item), inner nodes H(0x01 || l || r),
-/// and a list of n > 1 splits at the largest power of two below n. The empty list's root is H("").
+/// and a list of n > 1 splits at the largest power of two below n. The empty list's root is H(""). H is the
+/// chain's hash suite.
 public enum Merkle {
-    public static func leafHash(_ item: [UInt8]) -> Hash { Hash.sha256(parts: [[0], item]) }
-    static func nodeHash(_ l: Hash, _ r: Hash) -> Hash { Hash.sha256(tag: 1, l, r) }
+    public static func leafHash(_ item: [UInt8], suite: HashSuite) -> Hash { suite.digest(parts: [[0], item]) }
+    static func nodeHash(_ l: Hash, _ r: Hash, _ suite: HashSuite) -> Hash { suite.digest(tag: 1, l, r) }
 
-    public static func root(_ items: [[UInt8]]) -> Hash { root(leaves: items.map(leafHash)) }
+    public static func root(_ items: [[UInt8]], suite: HashSuite) -> Hash { root(leaves: items.map { leafHash($0, suite: suite) }, suite: suite) }
 
     /// Root over already hashed leaves, bottom-up (pairing then promoting an odd last node gives the same tree
     /// as the recursive split rule).
-    public static func root(leaves: [Hash]) -> Hash {
-        if leaves.isEmpty { return Hash.sha256([UInt8]()) }
+    public static func root(leaves: [Hash], suite: HashSuite) -> Hash {
+        if leaves.isEmpty { return suite.digest([UInt8]()) }
         var level = leaves
         while level.count > 1 {
             var next: [Hash] = []
             next.reserveCapacity((level.count + 1) / 2)
             var i = 0
             while i + 1 < level.count {
-                next.append(nodeHash(level[i], level[i + 1]))
+                next.append(nodeHash(level[i], level[i + 1], suite))
                 i += 2
             }
             if i < level.count { next.append(level[i]) }
@@ -28,7 +29,7 @@ public enum Merkle {
     }
 
     /// Proof that leaf `index` is in a tree of `count` leaves: sibling hashes from the leaf up.
-    public static func proof(leaves: [Hash], index: Int) -> MerkleProof {
+    public static func proof(leaves: [Hash], index: Int, suite: HashSuite) -> MerkleProof {
         precondition(index >= 0 && index < leaves.count, "proof index out of range")
         var path: [Hash] = []
         var level = leaves
@@ -38,7 +39,7 @@ public enum Merkle {
             if sibling < level.count { path.append(level[sibling]) }
             var next: [Hash] = []
             var j = 0
-            while j + 1 < level.count { next.append(nodeHash(level[j], level[j + 1])); j += 2 }
+            while j + 1 < level.count { next.append(nodeHash(level[j], level[j + 1], suite)); j += 2 }
             if j < level.count { next.append(level[j]) }
             level = next
             i /= 2
@@ -59,7 +60,7 @@ public struct MerkleProof: Sendable, Equatable {
     }
 
     /// Recomputes the root from `leaf` and the path; true only if it equals `root`.
-    public func verify(leaf: Hash, root: Hash) -> Bool {
+    public func verify(leaf: Hash, root: Hash, suite: HashSuite) -> Bool {
         guard index >= 0, index < count else { return false }
         var h = leaf
         var i = index
@@ -68,7 +69,7 @@ public struct MerkleProof: Sendable, Equatable {
         while width > 1 {
             if i ^ 1 < width || i % 2 == 1 {
                 guard let s = p.next() else { return false }
-                h = i % 2 == 0 ? Merkle.nodeHash(h, s) : Merkle.nodeHash(s, h)
+                h = i % 2 == 0 ? Merkle.nodeHash(h, s, suite) : Merkle.nodeHash(s, h, suite)
             }
             i /= 2
             width = (width + 1) / 2

@@ -4,7 +4,7 @@ import YongchainCrypto
 /// according to `type`.
 ///
 /// The signature covers `Domain.transaction` || chain id || the unsigned envelope (type, body, signer, nonce).
-/// The transaction's hash is SHA-256 of exactly those signing bytes, so a transaction has one identity whatever
+/// The transaction's hash is the chain's hash of exactly those signing bytes, so a transaction has one identity whatever
 /// signature bytes accompany it, and the same (type, body, signer, nonce) can be committed only once.
 public struct Transaction: Sendable, Equatable, CanonicalCodable {
     public static let maxTypeLength = 64
@@ -44,7 +44,7 @@ public struct Transaction: Sendable, Equatable, CanonicalCodable {
         return Domain.transaction.signingBytes(chainID: chainID, message: w.bytes)
     }
 
-    public func hash(chainID: String) -> Hash { Hash.sha256(signingBytes(chainID: chainID)) }
+    public func hash(on chain: Chain) -> Hash { chain.hashSuite.digest(signingBytes(chainID: chain.id)) }
 
     public func verifySignature(chainID: String) -> Bool {
         signer.verify(signature: signature, message: signingBytes(chainID: chainID))

@@ -42,8 +42,8 @@ public struct ValidatorSet: Sendable, Equatable {
         return schedule[Int(k)]
     }
 
-    /// SHA-256 over the set's canonical encoding (below): what headers carry as `validatorsHash`.
-    public var hash: Hash { Hash.sha256(canonicalBytes) }
+    /// The chain's hash of the set's canonical encoding (below): what headers carry as `validatorsHash`.
+    public func hash(_ suite: HashSuite) -> Hash { suite.digest(canonicalBytes) }
 
     /// One cycle of Tendermint's proposer-priority algorithm: each step every validator gains its power, the one
     /// with the highest priority (lowest index on ties) proposes and pays the total. Over a cycle each validator
@@ -74,7 +74,7 @@ extension ValidatorSet: CanonicalCodable {
     /// Most validators a decoded set may hold (genesis allows at most 1,000 organisations).
     public static let maxValidators = 1_000
 
-    /// The validators in order: name, public key, power each. `hash` is SHA-256 over exactly these bytes.
+    /// The validators in order: name, public key, power each. `hash` is the chain's hash of exactly these bytes.
     public func encode(to w: inout CanonicalWriter) {
         w.list(validators) { w, v in w.string(v.name); w.publicKey(v.publicKey); w.u64(v.power) }
     }

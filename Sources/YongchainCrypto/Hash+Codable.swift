@@ -3,7 +3,7 @@
 /// coding path, so the caller can name the field.
 extension Hash: Codable {
     /// What a malformed hash is told: the `debugDescription` of the decoding error.
-    public static let textFormError = "not a SHA-256 hash (expected 64 hex digits)"
+    public static let textFormError = "not a hash (expected 64 hex digits)"
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()

@@ -1,6 +1,7 @@
 import COpenSSL
 
-/// A SHA-256 digest: the identity of blocks, transactions, documents and state.
+/// A 32-byte digest: the identity of blocks, transactions, documents and state, made by the chain's `HashSuite`
+/// (SHA-256 or SM3: both give 32 bytes).
 ///
 /// Held inline as four big-endian words, so a hash is never a heap allocation: the state tree makes and compares
 /// hundreds of thousands a block. `bytes` makes an array when one is asked for.
@@ -78,51 +79,6 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
         if a.w1 != b.w1 { return a.w1 < b.w1 }
         if a.w2 != b.w2 { return a.w2 < b.w2 }
         return a.w3 < b.w3
-    }
-
-    /// libcrypto's SHA-256, fetched once: `SHA256()` and `EVP_sha256()` look the algorithm up in the provider
-    /// tables on every call, which cost as much as hashing a transaction. A fetched `EVP_MD` is immutable and
-    /// may be used from any thread.
-    nonisolated(unsafe) static let sha256Algorithm: OpaquePointer = {
-        guard let md = EVP_MD_fetch(nil, "SHA256", nil) else { fatalError("libcrypto: SHA-256 is not available") }
-        return md
-    }()
-
-    /// SHA-256 of `data`, computed by libcrypto.
-    public static func sha256<D: ContiguousBytes>(_ data: D) -> Hash {
-        data.withUnsafeBytes { sha256(raw: $0) }
-    }
-
-    /// SHA-256 of raw bytes, into a stack buffer.
-    public static func sha256(raw: UnsafeRawBufferPointer) -> Hash {
-        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
-            let ok = EVP_Digest(raw.baseAddress, raw.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, sha256Algorithm, nil) == 1
-            guard ok else { fatalError("libcrypto: SHA-256 failed (out of memory)") }
-            return Hash(raw: UnsafeRawBufferPointer(out))
-        }
-    }
-
-    /// SHA-256 over the concatenation of several byte strings, without building the concatenation.
-    public static func sha256(parts: [[UInt8]]) -> Hash {
-        guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
-        defer { EVP_MD_CTX_free(ctx) }
-        EVP_DigestInit_ex(ctx, sha256Algorithm, nil)
-        for p in parts { p.withUnsafeBytes { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) } }
-        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
-            var len: UInt32 = 0
-            EVP_DigestFinal_ex(ctx, out.baseAddress!.assumingMemoryBound(to: UInt8.self), &len)
-            return Hash(raw: UnsafeRawBufferPointer(out))
-        }
-    }
-
-    /// SHA-256 of a one-byte tag and two hashes (Merkle and state-tree nodes), with no allocation.
-    public static func sha256(tag: UInt8, _ a: Hash, _ b: Hash) -> Hash {
-        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { msg in
-            msg[0] = tag
-            a.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: msg[1..<33]).copyMemory(from: $0) }
-            b.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: msg[33..<65]).copyMemory(from: $0) }
-            return sha256(raw: UnsafeRawBufferPointer(msg))
-        }
     }
 }
 

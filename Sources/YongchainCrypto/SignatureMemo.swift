@@ -6,6 +6,8 @@ import Foundation
 /// CPU cost (docs/performance.md). Only valid results are remembered, and validity is a pure function of key,
 /// signature and message, so a memo can never change an outcome.
 ///
+/// The ids are SHA-256 whatever the chain's suite: they never leave this process.
+///
 /// Two generations bound memory: when the current one is full it becomes the previous one.
 public final class SignatureMemo: @unchecked Sendable {
     /// One memo for the whole process (the application's e-signature checks use it).
@@ -23,7 +25,7 @@ public final class SignatureMemo: @unchecked Sendable {
     public func verify(_ key: PublicKey, signature: [UInt8], message: [UInt8], keepParsed: Bool = true) -> Bool {
         // Lengths first, so no other (key, signature, message) split of the same bytes has the same id.
         let lengths = [key.bytes.count, signature.count].flatMap { n in (0..<4).map { UInt8(truncatingIfNeeded: n >> (24 - 8 * $0)) } }
-        return verify(id: Hash.sha256(parts: [[key.suite.rawValue], lengths, key.bytes, signature, message])) {
+        return verify(id: HashSuite.sha256.digest(parts: [[key.suite.rawValue], lengths, key.bytes, signature, message])) {
             key.verify(signature: signature, message: message, keepParsed: keepParsed)
         }
     }

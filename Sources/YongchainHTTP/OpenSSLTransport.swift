@@ -4,10 +4,10 @@ import Glibc
 /// TLS 1.3 (and nothing older) over the system's libssl, authenticated by Ed25519 keys instead of a CA.
 ///
 /// Each side presents its `TLSIdentity` (a self-signed certificate over its key). The peer's certificate is
-/// accepted only if it is a single Ed25519 certificate whose key `acceptPeer` accepts; the certificate's issuer,
-/// dates and self-signature do not matter, because the handshake's CertificateVerify already proves the peer holds
-/// the key. `acceptPeer` is called for every handshake, resumed ones included, so a key the node stops accepting
-/// (a member removed) is refused from then on.
+/// accepted only if it is a single Ed25519 certificate that `acceptPeer` accepts, by its key or by the key binding
+/// it carries (`PeerCertificate`); the certificate's issuer, dates and self-signature do not matter, because the
+/// handshake's CertificateVerify already proves the peer holds the key. `acceptPeer` is called for every
+/// handshake, resumed ones included, so a key the node stops accepting (a member removed) is refused from then on.
 ///
 /// - Server: peers MAY present a certificate (nodes do; a bank's client usually does not). One that is presented
 ///   and refused fails the handshake. Stateless TLS 1.3 session tickets let returning API clients resume.
@@ -27,11 +27,19 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
     public static func server(identity: TLSIdentity, webIdentity: TLSIdentity? = nil,
                               acceptPeer: @escaping @Sendable ([UInt8]) -> Bool) throws -> OpenSSLTransport
     {
+        try server(identity: identity, webIdentity: webIdentity, identifyPeer: PeerPolicy.byKey(acceptPeer))
+    }
+
+    /// A server transport presenting `identity`. `identifyPeer` gets the certificate of a client that presents
+    /// one, and answers the identity it is accepted as (the bytes `peerPublicKey` then holds), or nil to refuse it.
+    public static func server(identity: TLSIdentity, webIdentity: TLSIdentity? = nil,
+                              identifyPeer: @escaping @Sendable (PeerCertificate) -> [UInt8]?) throws -> OpenSSLTransport
+    {
         if let webIdentity, webIdentity.isEd25519 {
             throw TLSIdentity.setupFailed("the certificate for browsers must be ECDSA or RSA: the Ed25519 one is the node's own")
         }
         return try OpenSSLTransport(isServer: true, identity: identity, webIdentity: webIdentity,
-                                    policy: PeerPolicy(certificateRequired: false, accept: acceptPeer))
+                                    policy: PeerPolicy(certificateRequired: false, identify: identifyPeer))
     }
 
     /// A client transport: presents `identity` if given (a node) — at each handshake only while
@@ -41,8 +49,15 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
     public static func client(identity: TLSIdentity?, presentIdentity: (@Sendable () -> Bool)? = nil,
                               acceptPeer: @escaping @Sendable ([UInt8]) -> Bool) throws -> OpenSSLTransport
     {
+        try client(identity: identity, presentIdentity: presentIdentity, identifyPeer: PeerPolicy.byKey(acceptPeer))
+    }
+
+    /// As `client(identity:presentIdentity:acceptPeer:)`, the server accepted by `identifyPeer` (see `server`).
+    public static func client(identity: TLSIdentity?, presentIdentity: (@Sendable () -> Bool)? = nil,
+                              identifyPeer: @escaping @Sendable (PeerCertificate) -> [UInt8]?) throws -> OpenSSLTransport
+    {
         try OpenSSLTransport(isServer: false, identity: identity,
-                             policy: PeerPolicy(certificateRequired: true, accept: acceptPeer, present: presentIdentity))
+                             policy: PeerPolicy(certificateRequired: true, identify: identifyPeer, present: presentIdentity))
     }
 
     /// Signature algorithms in the server's order of preference: Ed25519 first (the node key), then what an
@@ -111,17 +126,42 @@ public final class OpenSSLTransport: SecureTransport, @unchecked Sendable {  // 
     }
 }
 
-/// Which peer keys a transport accepts.
+/// What a peer's certificate offers to be accepted by: its Ed25519 key (the key the handshake proved it holds) and
+/// the key binding it carries, if any (`TLSIdentity.selfSigned(binding:)`: another key's statement that this TLS
+/// key is its own, e.g. an SM2 member key's, which TLS 1.3 cannot use itself). Only the taker of the binding can
+/// check it: this layer knows no signature algorithm but the handshake's.
+public struct PeerCertificate: Sendable {
+    public let key: [UInt8]
+    public let binding: [UInt8]?
+
+    public init(key: [UInt8], binding: [UInt8]?) {
+        self.key = key
+        self.binding = binding
+    }
+}
+
+/// Which peers a transport accepts, and as whom.
 final class PeerPolicy: Sendable {
     let certificateRequired: Bool
-    let accept: @Sendable ([UInt8]) -> Bool
+    let identify: @Sendable (PeerCertificate) -> [UInt8]?
     /// A client's choice, per handshake, to present its certificate (nil: always, when it has one).
     let present: (@Sendable () -> Bool)?
 
-    init(certificateRequired: Bool, accept: @escaping @Sendable ([UInt8]) -> Bool, present: (@Sendable () -> Bool)? = nil) {
+    init(certificateRequired: Bool, identify: @escaping @Sendable (PeerCertificate) -> [UInt8]?, present: (@Sendable () -> Bool)? = nil) {
         self.certificateRequired = certificateRequired
-        self.accept = accept
+        self.identify = identify
         self.present = present
+    }
+
+    /// Accepts a peer by its certificate's key alone, as that key.
+    static func byKey(_ accept: @escaping @Sendable ([UInt8]) -> Bool) -> @Sendable (PeerCertificate) -> [UInt8]? {
+        { accept($0.key) ? $0.key : nil }
+    }
+
+    /// The identity of a peer presenting `certificate`, or nil (not Ed25519, or refused).
+    func identity(_ certificate: OpaquePointer) -> [UInt8]? {
+        guard let key = ed25519PublicKey(certificate: certificate) else { return nil }
+        return identify(PeerCertificate(key: key, binding: keyBinding(certificate: certificate)))
     }
 }
 
@@ -146,11 +186,10 @@ private let verifyPeer: @convention(c) (Int32, OpaquePointer?) -> Int32 = { _, s
           let ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()),
           let context = SSL_get_SSL_CTX(OpaquePointer(ssl)),
           let box = SSL_CTX_get_ex_data(context, 0),
-          let certificate = X509_STORE_CTX_get_current_cert(store),
-          let key = ed25519PublicKey(certificate: certificate)
+          let certificate = X509_STORE_CTX_get_current_cert(store)
     else { return refuse() }
     let policy = Unmanaged<PeerPolicy>.fromOpaque(box).takeUnretainedValue()
-    return policy.accept(key) ? 1 : refuse()
+    return policy.identity(certificate) != nil ? 1 : refuse()
 }
 
 /// One TLS connection (`SecureChannel` over an `SSL*`).
@@ -187,10 +226,8 @@ final class OpenSSLChannel: SecureChannel {
         guard rc == 1 else { return failure(rc) }
         // Checked again here, not only in the verify callback: a resumed session skips the callback.
         let certificate = SSL_get0_peer_certificate(ssl)
-        let key = certificate.flatMap(ed25519PublicKey(certificate:))
-        if (certificate != nil && key == nil) || (key == nil && policy.certificateRequired)
-            || (key.map { !policy.accept($0) } ?? false)
-        {
+        let key = certificate.flatMap(policy.identity)
+        if (certificate != nil && key == nil) || (key == nil && policy.certificateRequired) {
             fatal = true
             return .failed(.peerRefused)
         }

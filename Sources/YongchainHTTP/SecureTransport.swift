@@ -26,7 +26,8 @@ public protocol SecureChannel: AnyObject {
     /// Writes all of `bytes` or nothing (`.done(bytes.count)`). After `.wantRead`/`.wantWrite`, call again with the
     /// same bytes.
     func write(_ bytes: UnsafeRawBufferPointer) -> SecureIO
-    /// The peer's authenticated Ed25519 public key (32 raw bytes), or nil if the peer presented no certificate.
+    /// The identity the peer was accepted as: its authenticated Ed25519 public key (32 raw bytes), or the key its
+    /// certificate's key binding names (`PeerCertificate`), as the policy answered; nil if it presented none.
     var peerPublicKey: [UInt8]? { get }
     /// Whether the handshake resumed an earlier session (a TLS 1.3 ticket).
     var resumed: Bool { get }

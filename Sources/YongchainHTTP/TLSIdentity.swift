@@ -71,17 +71,19 @@ public final class TLSIdentity: @unchecked Sendable {  // immutable after init; 
 
     /// A fresh self-signed certificate over the Ed25519 key in `privateKeyPEM` (PKCS#8 PEM, as `node.key`'s key
     /// gives it): subject and issuer `CN=commonName`, valid from an hour ago for ten years, signed with the key
-    /// itself (Ed25519 takes no digest).
+    /// itself (Ed25519 takes no digest). `binding`, if given, is carried in a non-critical extension (`bindingOID`)
+    /// that peers read as `PeerCertificate.binding`: a node whose own key TLS 1.3 cannot use (SM2) vouches there
+    /// for this certificate's key.
     ///
     /// - Throws: `HTTPError` `TLS_SETUP_FAILED` if the key is not an Ed25519 private key or OpenSSL fails.
-    public static func selfSigned(privateKeyPEM: String, commonName: String) throws -> TLSIdentity {
+    public static func selfSigned(privateKeyPEM: String, commonName: String, binding: [UInt8]? = nil) throws -> TLSIdentity {
         let pkey = try readPrivateKey(privateKeyPEM)
         guard let publicKey = ed25519PublicKey(pkey) else {
             EVP_PKEY_free(pkey)
             throw setupFailed("the node key is not an Ed25519 key")
         }
         do {
-            let cert = try selfSign(pkey, commonName: commonName, digest: nil)  // Ed25519 takes no digest
+            let cert = try selfSign(pkey, commonName: commonName, digest: nil, binding: binding)  // Ed25519 takes no digest
             return TLSIdentity(privateKey: pkey, certificate: cert, publicKey: publicKey)
         } catch {
             EVP_PKEY_free(pkey)
@@ -90,7 +92,7 @@ public final class TLSIdentity: @unchecked Sendable {  // immutable after init; 
     }
 
     /// A certificate over `pkey`'s public key signed by `pkey` itself; the caller owns the result.
-    private static func selfSign(_ pkey: OpaquePointer, commonName: String, digest: OpaquePointer?) throws -> OpaquePointer {
+    private static func selfSign(_ pkey: OpaquePointer, commonName: String, digest: OpaquePointer?, binding: [UInt8]? = nil) throws -> OpaquePointer {
         guard let cert = X509_new() else { throw setupFailed("cannot allocate a certificate") }
         var serial = [UInt8](repeating: 0, count: 8)
         let ok = RAND_bytes(&serial, 8) == 1
@@ -102,6 +104,7 @@ public final class TLSIdentity: @unchecked Sendable {  // immutable after init; 
             && X509_set_pubkey(cert, pkey) == 1
             && X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", yc_MBSTRING_ASC, commonName, -1, -1, 0) == 1
             && X509_set_issuer_name(cert, X509_get_subject_name(cert)) == 1
+            && (binding.map { addBinding($0, to: cert) } ?? true)
             && X509_sign(cert, pkey, digest) > 0
         guard ok else {
             let reason = openSSLReason()
@@ -109,6 +112,22 @@ public final class TLSIdentity: @unchecked Sendable {  // immutable after init; 
             throw setupFailed("cannot make the self-signed certificate: \(reason)")
         }
         return cert
+    }
+
+    /// The key-binding extension's OID: 2.25 and a UUID (ITU-T X.667 names an OID by any UUID, unregistered).
+    static let bindingOID = "2.25.234551744887591370978233867621062093231"
+    /// The longest binding a certificate may carry (a key and a signature are a few hundred bytes).
+    public static let maxBindingBytes = 1024
+
+    private static func addBinding(_ binding: [UInt8], to cert: OpaquePointer) -> Bool {
+        guard binding.count <= maxBindingBytes, let oid = OBJ_txt2obj(bindingOID, 1) else { return false }
+        defer { ASN1_OBJECT_free(oid) }
+        guard let data = ASN1_OCTET_STRING_new() else { return false }
+        defer { ASN1_OCTET_STRING_free(data) }
+        guard ASN1_OCTET_STRING_set(data, binding, Int32(binding.count)) == 1,
+              let ext = X509_EXTENSION_create_by_OBJ(nil, oid, 0, data) else { return false }
+        defer { X509_EXTENSION_free(ext) }
+        return X509_add_ext(cert, ext, -1) == 1
     }
 
     /// The certificate in PEM, e.g. for a client that trusts it as its own CA file instead of pinning the key.
@@ -160,4 +179,15 @@ func openSSLReason() -> String {
     guard code != 0 else { return "unknown OpenSSL error" }
     if let reason = ERR_reason_error_string(code) { return String(cString: reason) }
     return "OpenSSL error \(code)"
+}
+
+/// The key binding a certificate carries (`TLSIdentity.bindingOID`), or nil: none, or longer than allowed.
+func keyBinding(certificate: OpaquePointer) -> [UInt8]? {
+    guard let oid = OBJ_txt2obj(TLSIdentity.bindingOID, 1) else { return nil }
+    defer { ASN1_OBJECT_free(oid) }
+    let i = X509_get_ext_by_OBJ(certificate, oid, -1)
+    guard i >= 0, let ext = X509_get_ext(certificate, i), let data = X509_EXTENSION_get_data(ext) else { return nil }
+    let n = Int(ASN1_STRING_length(data))
+    guard n > 0, n <= TLSIdentity.maxBindingBytes, let bytes = ASN1_STRING_get0_data(data) else { return nil }
+    return Array(UnsafeBufferPointer(start: bytes, count: n))
 }

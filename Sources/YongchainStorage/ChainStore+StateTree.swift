@@ -68,9 +68,9 @@ extension ChainStore {
 
         /// The tree of `leaves` (sorted by key hash, distinct), the state at `height`; its nodes carry `version`
         /// (the version of the root the tip records). Returns the memory and the root it gives.
-        static func build(_ leaves: [Leaf], height: UInt64, version: UInt64) -> (TreeMemory, ChildRef?) {
+        static func build(_ leaves: [Leaf], height: UInt64, version: UInt64, suite: HashSuite) -> (TreeMemory, ChildRef?) {
             var memory = TreeMemory(height: height)
-            let root = Bucket.build(leaves[...], at: .root, version: version) { path, node in
+            let root = Bucket.build(leaves[...], at: .root, version: version, suite: suite) { path, node in
                 if path.depth < ChainStore.bucketDepth { memory.put(NodeKey(version: version, path: path), node) }
             }
             var start = 0
@@ -180,12 +180,13 @@ extension ChainStore {
         guard treeMemory.read({ $0 == nil }) else { return }
         guard let b = try meta("tip") else { return }
         let tip = try ChainTip(tipBytes: b)
+        let suite = try chainLocked().hashSuite
         var leaves: [TreeMemory.Leaf] = []
         try writer.query("SELECT key, value FROM state") { row in
-            leaves.append((StateTree.keyHash(row.blob(0)), StateTree.valueHash(row.blob(1))))
+            leaves.append((StateTree.keyHash(row.blob(0), suite: suite), StateTree.valueHash(row.blob(1), suite: suite)))
         }
         leaves.sort { $0.key < $1.key }
-        let (memory, root) = TreeMemory.build(leaves, height: tip.height, version: tip.stateTree?.version ?? 0)
+        let (memory, root) = TreeMemory.build(leaves, height: tip.height, version: tip.stateTree?.version ?? 0, suite: suite)
         guard root?.hash ?? Hash.zero == tip.stateRoot, root?.isLeaf == tip.stateTree?.isLeaf else {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the state gives the tree root \((root?.hash ?? Hash.zero).short), the tip at height \(tip.height) records \(tip.stateRoot.short)")
         }
@@ -220,21 +221,21 @@ enum Bucket {
     /// Builds the subtree of `leaves` (sorted by key hash, distinct, all under `path`) at `path`, calling `emit`
     /// with every node; returns the reference to its top node (nil when there are no leaves). References carry
     /// `version`.
-    static func build(_ leaves: ArraySlice<ChainStore.TreeMemory.Leaf>, at path: TreePath, version: UInt64,
+    static func build(_ leaves: ArraySlice<ChainStore.TreeMemory.Leaf>, at path: TreePath, version: UInt64, suite: HashSuite,
                       emit: (TreePath, TreeNode) -> Void) -> ChildRef? {
         guard let first = leaves.first else { return nil }
         if leaves.count == 1 {
             let node = TreeNode.leaf(keyHash: first.key, valueHash: first.value)
             emit(path, node)
-            return ChildRef(version: version, hash: node.hash, isLeaf: true)
+            return ChildRef(version: version, hash: node.hash(suite), isLeaf: true)
         }
         let d = path.depth
         let split = leaves.firstIndex { StateTree.bit($0.key, d) == 1 } ?? leaves.endIndex
-        let l = build(leaves[..<split], at: path.appending(0), version: version, emit: emit)
-        let r = build(leaves[split...], at: path.appending(1), version: version, emit: emit)
+        let l = build(leaves[..<split], at: path.appending(0), version: version, suite: suite, emit: emit)
+        let r = build(leaves[split...], at: path.appending(1), version: version, suite: suite, emit: emit)
         let node = TreeNode.internal(left: l, right: r)
         emit(path, node)
-        return ChildRef(version: version, hash: node.hash, isLeaf: false)
+        return ChildRef(version: version, hash: node.hash(suite), isLeaf: false)
     }
 }
 
@@ -264,7 +265,7 @@ extension ReadView: TreeNodeReader {
         }
         guard let leaves = store.treeMemory.read({ $0?.leaves(bucket: b, at: height) }) else { throw gone }
         var nodes: [(path: TreePath, node: TreeNode)] = []
-        _ = Bucket.build(leaves[...], at: key.path.prefix(ChainStore.bucketDepth), version: 0) { nodes.append(($0, $1)) }
+        _ = Bucket.build(leaves[...], at: key.path.prefix(ChainStore.bucketDepth), version: 0, suite: try chain().hashSuite) { nodes.append(($0, $1)) }
         // A bucket of one leaf: that leaf sits at the bucket's path only if its parent holds two or more keys,
         // which is when a reader asks for it here.
         buckets.nodes[b] = nodes
@@ -276,7 +277,7 @@ extension ReadView: TreeNodeReader {
     /// height's state and no other.
     public func stateProof(key: [UInt8], tip: ChainTip) throws -> (value: [UInt8]?, proof: StateProof) {
         let proof: StateProof
-        do { proof = try StateTree.prove(root: tip.stateTree, key: key, reader: self) } catch let e as StateTreeError {
+        do { proof = try StateTree.prove(root: tip.stateTree, key: key, reader: self, suite: try chain().hashSuite) } catch let e as StateTreeError {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the state tree at height \(tip.height) is incomplete: \(e)")
         }
         return (try ChainStore.get(connection, key), proof)

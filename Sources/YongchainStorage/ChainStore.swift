@@ -48,7 +48,7 @@ public final class ChainStore: @unchecked Sendable {
     private let cachedTip = Mutex<ChainTip?>(nil)
     /// The chain id, fixed once the database belongs to a genesis: known from `open`, so checking a block read does
     /// not cost a query of its own.
-    private let cachedChainID = Mutex<String?>(nil)
+    private let cachedChain = Mutex<Chain?>(nil)
     /// The state tree, built from the state on first use (ChainStore+StateTree.swift).
     let treeMemory = ReadWriteLock<TreeMemory?>(nil)
 
@@ -93,7 +93,8 @@ public final class ChainStore: @unchecked Sendable {
                 throw StorageError(code: "STORAGE_SCHEMA", message: "database schema \(version) is not \(ChainStore.schemaVersion)")
             }
             try writer.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
-            // SHA-256 of each block's stored bytes, so that a change to any byte — a transaction's signature too,
+            // SHA-256 of each block's stored bytes (a checksum of this node's own, never a chain hash, so SHA-256 on
+            // every chain), so that a change to any byte — a transaction's signature too,
             // which no header hash covers — is seen when the block is read. Databases made before it have NULL.
             var columns: [String] = []
             try writer.query("PRAGMA table_info(blocks)") { columns.append($0.text(1)) }
@@ -119,19 +120,20 @@ public final class ChainStore: @unchecked Sendable {
                     throw StorageError(code: "GENESIS_MISMATCH",
                                        message: "this database belongs to genesis \(existing.short), not \(genesis.hash.short); use a fresh --home or the right genesis file")
                 }
-                cachedChainID.withLock { $0 = genesis.chainID }
+                cachedChain.withLock { $0 = genesis.chain }
                 try checkTipLocked()
                 return
             }
             try writer.transaction {
                 try setMeta("genesis", genesis.hash.bytes)
                 try setMeta("chain_id", Array(genesis.chainID.utf8))
+                try setMeta("hash_suite", Array(genesis.chain.hashSuite.rawValue.utf8))
                 try applyWrites(initialWrites)
                 try storeRoot(initialTree, height: 0)
                 try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateRoot: initialTree.rootHash, time: genesis.genesisTime,
                                     stateTree: initialTree.root))
             }
-            cachedChainID.withLock { $0 = genesis.chainID }
+            cachedChain.withLock { $0 = genesis.chain }
             _ = try loadTip()
         }
     }
@@ -193,7 +195,7 @@ public final class ChainStore: @unchecked Sendable {
                     let data = block.canonicalBytes
                     try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data, data_hash) VALUES (?, ?, ?, ?, ?, ?)",
                                    [height, .blob(block.hash.bytes), .int(block.header.time),
-                                    .int(Int64(block.transactions.count)), .blob(data), .blob(Hash.sha256(data).bytes)])
+                                    .int(Int64(block.transactions.count)), .blob(data), .blob(HashSuite.sha256.digest(data).bytes)])
                     try writer.run("INSERT INTO commits (height, data) VALUES (?, ?)", [height, .blob(certificate.canonicalBytes)])
                     for (i, r) in results.enumerated() {
                         try writer.run("INSERT INTO txs (hash, height, idx, code, message) VALUES (?, ?, ?, ?, ?)",
@@ -304,7 +306,7 @@ public final class ChainStore: @unchecked Sendable {
         let c = try checkoutReader()
         defer { checkin(c) }
         return try c.readTransaction {
-            let view = ReadView(connection: c, failures: ReadFailures(), knownChainID: cachedChainID.withLock { $0 }, store: self)
+            let view = ReadView(connection: c, failures: ReadFailures(), knownChain: cachedChain.withLock { $0 }, store: self)
             let result = try body(view)
             try view.failures.check()
             return result
@@ -325,12 +327,12 @@ public final class ChainStore: @unchecked Sendable {
     public func transaction(_ hash: Hash) throws -> TxRecord? { try read { try $0.transaction(hash) } }
 
     private func blockLocked(_ height: UInt64) throws -> Block? {
-        try ChainStore.block(writer, height, chainID: try cachedChainID.withLock { $0 } ?? chainIDLocked())
+        try ChainStore.block(writer, height, chain: try chainLocked())
     }
 
-    private func chainIDLocked() throws -> String {
-        guard let id = try meta("chain_id") else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
-        return String(decoding: id, as: UTF8.self)
+    /// The chain this database belongs to (writer lock held).
+    func chainLocked() throws -> Chain {
+        try cachedChain.withLock({ $0 }) ?? ChainStore.chain(meta("chain_id"), suite: meta("hash_suite"))
     }
 
     /// Whether a transaction hash is already committed (writer's view, for block validation on the commit path).
@@ -348,21 +350,21 @@ public final class ChainStore: @unchecked Sendable {
     /// beside it (which the next block and the commit certificate point at), its transactions to the header's
     /// transaction root, and its last commit to the header's last-commit hash. A block altered on disk is never
     /// handed out: it throws STORAGE_CORRUPT naming the height.
-    static func block(_ c: Connection, _ height: UInt64, chainID: String) throws -> Block? {
+    static func block(_ c: Connection, _ height: UInt64, chain: Chain) throws -> Block? {
         guard let h = Value.int(exactly: height) else { return nil }
         var row: (hash: [UInt8], data: [UInt8], dataHash: [UInt8]?)?
         try c.query("SELECT hash, data, data_hash FROM blocks WHERE height = ?", [h]) { row = ($0.blob(0), $0.blob(1), $0.isNull(2) ? nil : $0.blob(2)) }
         guard let row else { return nil }
-        if let d = row.dataHash, Hash.sha256(row.data).bytes != d {
+        if let d = row.dataHash, HashSuite.sha256.digest(row.data).bytes != d {
             throw StoredBlockCorrupt(height: height, reason: "its stored bytes changed since it was committed")
         }
         let block: Block
-        do { block = try Block(canonical: row.data) } catch {
+        do { block = try Block(canonical: row.data, hashSuite: chain.hashSuite) } catch {
             throw StoredBlockCorrupt(height: height, reason: "it does not decode: \(error)")
         }
         guard block.height == height else { throw StoredBlockCorrupt(height: height, reason: "it says it is block \(block.height)") }
         guard block.hash.bytes == row.hash else { throw StoredBlockCorrupt(height: height, reason: "its header does not hash to the recorded block hash") }
-        if let reason = block.integrityProblem(chainID: chainID) { throw StoredBlockCorrupt(height: height, reason: reason) }
+        if let reason = block.integrityProblem(chain: chain) { throw StoredBlockCorrupt(height: height, reason: reason) }
         return block
     }
 
@@ -431,7 +433,7 @@ public final class ChainStore: @unchecked Sendable {
         try locked {
             var out: [Block] = []
             try writer.query("SELECT hash, data FROM signer_blocks") { row in
-                if let b = try? Block(canonical: row.blob(1)), b.hash.bytes == row.blob(0) { out.append(b) }
+                if let b = try? Block(canonical: row.blob(1), hashSuite: try chainLocked().hashSuite), b.hash.bytes == row.blob(0) { out.append(b) }
             }
             return out
         }
@@ -496,7 +498,7 @@ public struct ReadView: StateReader {
     let connection: Connection
     let failures: ReadFailures
     /// The store's chain id when it is known (after `open`); otherwise read from the database.
-    let knownChainID: String?
+    let knownChain: Chain?
     /// Where the tree's nodes above its buckets are (ChainStore+StateTree.swift).
     let store: ChainStore?
     /// The buckets this view has built.
@@ -526,15 +528,9 @@ public struct ReadView: StateReader {
     /// The block at `height`, checked against its recorded hash and its own roots (`ChainStore.block`); nil if
     /// there is none. Throws STORAGE_CORRUPT for a block altered on disk.
     public func block(at height: UInt64) throws -> Block? {
-        try ChainStore.block(connection, height, chainID: try knownChainID ?? chainID())
+        try ChainStore.block(connection, height, chain: try chain())
     }
 
-    func chainID() throws -> String {
-        var id: [UInt8]?
-        try connection.query("SELECT value FROM meta WHERE key = 'chain_id'") { id = $0.blob(0) }
-        guard let id else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
-        return String(decoding: id, as: UTF8.self)
-    }
 
     public func blockHeight(hash: Hash) throws -> UInt64? {
         var h: UInt64?

@@ -87,7 +87,7 @@ enum MortgageCommand {
             let digest: String
             if let file = a.value("contract") {
                 guard let d = FileManager.default.contents(atPath: file) else { throw UsageError("--contract: cannot read \(file)") }
-                digest = Hash.sha256(Array(d)).hex
+                digest = try c.chain().hashSuite.digest(Array(d)).hex
             } else {
                 digest = try a.require("contract-hash")
             }
@@ -170,26 +170,26 @@ enum TradeCommand {
             AppCLI.Sub(name: "publish", usage: "--declaration \(declarationSpec) [--declaration ...]   (trade registry)",
                        options: ["declaration"]) { a, c in
                 if let j = try AppCLI.jsonOption(a) { return try c.submit(PublishDeclarations.type, json: j) }
-                let fields = try a.values("declaration").map(declaration)
+                let suite = try c.chain().hashSuite, fields = try a.values("declaration").map { try declaration($0, suite: suite) }
                 guard !fields.isEmpty else { throw UsageError("missing --declaration") }
-                let p = PublishDeclarations(declarations: fields.map(PublishedDeclaration.init))
+                let p = PublishDeclarations(declarations: fields.map { PublishedDeclaration($0, suite: suite) })
                 try AppCLI.validated { try p.validate() }
                 try c.submit(PublishDeclarations.type, p.canonicalBytes)
             },
-            .provable("precheck", "--declaration \(declarationSpec) | --number NUMBER  (repeatable; a bank)", ["declaration", "number"]) { a, _ in
+            .provable("precheck", "--declaration \(declarationSpec) | --number NUMBER  (repeatable; a bank)", ["declaration", "number"]) { a, c in
                 let items: [[String: Any]] = try a.values("declaration").map { s in
-                    let f = try declarationJSON(s)
+                    let f = try declarationJSON(s, suite: { try c.chain().hashSuite })
                     return ["number": f["number"]!, "fields": f]
                 } + a.values("number").map { ["number": $0] }
                 return ("POST", "/v1/trade/precheck", try JSONSerialization.data(withJSONObject: ["declarations": items]).bytes)
             },
             .tx("finance", "financing.record", "--exporter CODE --amount MINOR [--currency CNY] --pledge \(declarationFields):PLEDGE_MINOR [--pledge ...]\n      (DIGEST: 64 hex, or @FILE of the document; PLEDGE_MINOR in the declaration's currency)",
-                ["exporter", "amount", "currency", "pledge"]) { a, _ in
+                ["exporter", "amount", "currency", "pledge"]) { a, c in
                 let pledges = try a.values("pledge").map { s -> [String: Any] in
                     guard let cut = s.lastIndex(of: ":"), let minor = Int64(s[s.index(after: cut)...]) else {
                         throw UsageError("--pledge: \(declarationFields):PLEDGE_MINOR, got '\(s)'")
                     }
-                    let d = try declarationJSON(String(s[..<cut]), option: "pledge", trailer: ":PLEDGE_MINOR")
+                    let d = try declarationJSON(String(s[..<cut]), option: "pledge", trailer: ":PLEDGE_MINOR", suite: { try c.chain().hashSuite })
                     return ["declaration": d, "amount": ["minorUnits": minor, "currency": (d["amount"] as! [String: Any])["currency"]!]]
                 }
                 return ["exporter": try a.require("exporter"), "amount": try AppCLI.money(a, "amount"), "pledges": pledges]
@@ -221,8 +221,9 @@ enum TradeCommand {
         ])
     }
 
-    /// One declaration from its colon-separated fields; errors name `--option` as the user typed it.
-    static func declarationJSON(_ spec: String, option: String = "declaration", trailer: String = "") throws -> [String: Any] {
+    /// One declaration from its colon-separated fields; errors name `--option` as the user typed it. `suite` (the
+    /// chain's) is asked only for a document given as @FILE (its digest is the chain's hash).
+    static func declarationJSON(_ spec: String, option: String = "declaration", trailer: String = "", suite: () throws -> HashSuite) throws -> [String: Any] {
         let p = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard p.count == 6, let minor = Int64(p[2]), let date = UInt32(p[4]) else {
             throw UsageError("--\(option): \(declarationFields)\(trailer) (DIGEST: 64 hex, or @FILE of the document)")
@@ -230,19 +231,19 @@ enum TradeCommand {
         var digest = p[5]
         if digest.hasPrefix("@") {
             guard let d = FileManager.default.contents(atPath: String(digest.dropFirst())) else { throw UsageError("cannot read \(digest.dropFirst())") }
-            digest = Hash.sha256(Array(d)).hex
+            digest = try suite().digest(Array(d)).hex
         }
         return ["number": p[0], "exporter": p[1], "amount": ["minorUnits": minor, "currency": p[3]], "exportDate": date, "documentDigest": digest]
     }
 
-    static func declaration(_ spec: String) throws -> DeclarationFields {
-        try AppCLI.validated { try JSONDecoder().decode(DeclarationFields.self, from: JSONSerialization.data(withJSONObject: try declarationJSON(spec))) }
+    static func declaration(_ spec: String, suite: HashSuite) throws -> DeclarationFields {
+        try AppCLI.validated { try JSONDecoder().decode(DeclarationFields.self, from: JSONSerialization.data(withJSONObject: try declarationJSON(spec, suite: { suite }))) }
     }
 }
 
 /// The table machinery shared by the application commands.
 enum AppCLI {
-    static let common: Set<String> = ["key", "node", "chain-id", "json", "output", "min-height"]
+    static let common: Set<String> = ["key", "node", "chain-id", "hash-suite", "json", "output", "min-height"]
 
     struct Sub {
         let name: String
@@ -294,7 +295,7 @@ enum AppCLI {
         let args: Args
         let node: NodeClient
         private var cachedKey: PrivateKey?
-        private var cachedChain: String?
+        private var cachedChain: Chain?
 
         init(_ args: Args) {
             self.args = args
@@ -311,11 +312,10 @@ enum AppCLI {
             return k
         }
 
-        func chainID() throws -> String {
-            if let c = cachedChain { return c }
-            let c = try args.value("chain-id") ?? TxCommand.chainID(node)
-            cachedChain = c
-            return c
+        func chainID() throws -> String { try chain().id }
+        func chain() throws -> Chain {
+            if cachedChain == nil { cachedChain = try TxCommand.chain(args, node) }
+            return cachedChain!
         }
 
         func submit(_ type: String, json: Any) throws {

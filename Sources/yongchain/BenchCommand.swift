@@ -9,7 +9,7 @@ enum BenchCommand {
     yongchain bench [--dir DIR] [--validators 4] [--units 2000] [--workload mortgage-year|register]
                     [--rate TX_PER_S] [--duration S] [--submitters 8] [--batch 1] [--queries SECONDS]
                     [--query-auth session|signature] [--prove] [--checkpoints N,N,...] [--catch-up] [--keep]
-                    [--queries-only] [--tls]
+                    [--queries-only] [--tls] [--crypto standard|sm]
     yongchain bench --store [--blocks 200] [--writes 2000]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
@@ -26,6 +26,8 @@ enum BenchCommand {
     in one API session (default) or, with --query-auth signature, each request signed; with --prove each asks
     ?prove=true, and a sample of the answers is verified offline from genesis (sizes and verify times printed).
     --tls         the fresh cluster speaks TLS 1.3 between its nodes and to the load generator (https://).
+    --crypto sm   the fresh cluster is on the national suite (SM3 chain, SM2 keys, owners' consents SM2 too); the
+                  signature bound printed beside the throughput is then SM2's (the cluster's own algorithm).
     --queries-only runs only the queries, against the cluster a run with --dir DIR --keep left (same --units).
     --store       no cluster: what a block's writes cost the state tree and the commit. A store in a temporary
                   directory takes --blocks blocks of --writes new keys; prints the tree update's and the commit's
@@ -37,7 +39,7 @@ enum BenchCommand {
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "query-auth",
-                                        "batch", "checkpoints", "blocks", "writes"],
+                                        "batch", "checkpoints", "blocks", "writes", "crypto"],
                          switches: ["keep", "catch-up", "queries-only", "prove", "tls", "store"])
         if a.flag("store") {
             let blocks = try a.int("blocks", default: 200), writes = try a.int("writes", default: 2000)
@@ -62,6 +64,11 @@ enum BenchCommand {
         o.catchUp = a.flag("catch-up")
         o.keep = a.flag("keep")
         o.tls = a.flag("tls")
+        switch a.value("crypto") ?? "standard" {
+        case "standard": o.nationalSuite = false
+        case "sm": o.nationalSuite = true
+        case let other: throw UsageError("--crypto: standard or sm, not '\(other)'")
+        }
         guard let workload = BenchOptions.Workload(rawValue: a.value("workload") ?? "mortgage-year") else {
             throw UsageError("--workload: mortgage-year or register")
         }
@@ -93,8 +100,9 @@ enum BenchCommand {
 struct LocalCluster: BenchCluster {
     func exists(dir: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/cluster.json") }
 
-    func create(dir: String, validators: Int, observers: Int, emptyBlockMs: Int, basePort: Int?, tls: Bool) throws {
+    func create(dir: String, validators: Int, observers: Int, emptyBlockMs: Int, basePort: Int?, tls: Bool, nationalSuite: Bool) throws {
         var args = ["init", "--dir", dir, "--validators", "\(validators)", "--empty-block-ms", "\(emptyBlockMs)", "--observers", "\(observers)"]
+        if nationalSuite { args += ["--crypto", "sm"] }
         if let basePort { args += ["--base-port", "\(basePort)"] }
         if tls { args.append("--tls") }
         try ClusterCommand.run(args)
@@ -108,7 +116,7 @@ struct LocalCluster: BenchCluster {
 
     func manifest(dir: String) throws -> BenchManifest {
         let m = try ClusterCommand.manifest(dir)
-        return BenchManifest(chainID: m.chainId, nodes: m.nodes.map { BenchNode(name: $0.name, home: $0.home, url: $0.url, validator: $0.validator) })
+        return BenchManifest(chain: m.chain, nodes: m.nodes.map { BenchNode(name: $0.name, home: $0.home, url: $0.url, validator: $0.validator) })
     }
 
     func up(dir: String, only names: [String]) throws {

@@ -113,145 +113,6 @@ struct CommandFailed: Error, CustomStringConvertible {
     }
 }
 
-enum KeysCommand {
-    static let help = """
-    yongchain keys new --out FILE [--output json]     create a new Ed25519 private key file (PKCS#8 PEM, mode 0600); prints its public key
-    yongchain keys show FILE [--output json]          print the public key and key id of a key file (refused if others can read it)
-    """
-
-    static func show(_ key: PrivateKey, file: String?, _ a: Args) throws {
-        if a.value("output") == "json" {
-            var o = ["publicKey": key.publicKey.text, "keyId": key.publicKey.keyID]
-            if let file { o["file"] = file }
-            print(try AppCLI.jsonText(o))
-        } else {
-            print("publicKey: \(key.publicKey.text)\nkeyId:     \(key.publicKey.keyID)" + (file.map { "\nfile:      \($0)" } ?? ""))
-        }
-    }
-
-    static func run(_ argv: [String]) throws {
-        if CLI.wantsHelp(argv) { print(help); return }
-        guard let sub = argv.first else { throw UsageError("keys needs 'new' or 'show'") }
-        switch sub {
-        case "new":
-            let a = try Args(Array(argv.dropFirst()), valued: ["out", "output"])
-            let out = try a.require("out")
-            let key = try PrivateKey.generate()
-            try KeyFile.write(key, to: out)
-            try show(key, file: out, a)
-        case "show":
-            let a = try Args(Array(argv.dropFirst()), valued: ["output"])
-            guard let file = a.positionals.first else { throw UsageError("keys show needs a FILE") }
-            try show(try KeyFile.read(file), file: nil, a)
-        default: throw UsageError("unknown keys subcommand '\(sub)'")
-        }
-    }
-}
-
-enum GenesisCommand {
-    static let help = """
-    yongchain genesis new --chain-id ID --org SPEC [--org SPEC ...] --out FILE
-        Each --org SPEC is comma-separated key=value pairs:
-          name=bank-a,role=bank|registry,key=ed25519:<hex>|KEYFILE,address=http://HOST:PORT[,power=1][,authorities=realEstate+trade]
-        power=0 makes a member that does not vote. Example:
-      yongchain genesis new --chain-id city-1 --out genesis.json \\
-        --org name=registry,role=registry,authorities=realEstate+trade,key=reg.key,address=http://10.0.0.1:26601
-
-    yongchain genesis assemble --chain-id ID --time MS --out FILE [--empty-block-ms MS] [--output json] CARD.json [CARD.json ...]
-        The coordinator's step of the genesis ceremony: one genesis from the member cards that `yongchain org init`
-        wrote on each organisation's host (public keys and addresses only). Members are listed by name, so the
-        same cards and --time (milliseconds since the epoch) give the same genesis and hash, whoever runs it:
-        every member can re-run it to check the file it receives. The whole ceremony: yongchain org --help.
-    """
-
-    static func run(_ argv: [String]) throws {
-        if CLI.wantsHelp(argv) || !["new", "assemble"].contains(argv.first) {
-            print(help)
-            if !CLI.wantsHelp(argv) { throw UsageError("genesis needs 'new' or 'assemble'") }
-            return
-        }
-        if argv.first == "assemble" { return try assemble(try Args(Array(argv.dropFirst()), valued: ["chain-id", "time", "out", "empty-block-ms", "output"])) }
-        let a = try Args(Array(argv.dropFirst()), valued: ["chain-id", "org", "out", "time"])
-        let chain = try a.require("chain-id")
-        let out = try a.require("out")
-        guard !a.values("org").isEmpty else { throw UsageError("at least one --org") }
-        let orgs = try a.values("org").map(parseOrg)
-        let time = try a.value("time").map { v -> Int64 in
-            guard let t = Int64(v) else { throw UsageError("--time is milliseconds since the epoch") }
-            return t
-        } ?? Int64(Date().timeIntervalSince1970 * 1000)
-        let g = Genesis(chainID: chain, genesisTime: time, organizations: orgs)
-        try g.validate()
-        try GenesisFile.write(g, path: out)
-        print("genesis \(g.hash.short) for chain \(chain) with \(orgs.count) organisations written to \(out)")
-    }
-
-    /// Largest number of member cards one assembly reads (genesis itself allows 1,000 organisations).
-    static let maxCards = 1000
-
-    static func assemble(_ a: Args) throws {
-        let chain = try a.require("chain-id")
-        let out = try a.require("out")
-        // Required, not "now": a genesis time taken from the clock would make each re-run a different chain.
-        guard let time = Int64(try a.require("time")), time > 0 else { throw UsageError("--time is milliseconds since the epoch, e.g. 1700000000000") }
-        let emptyMs = try a.value("empty-block-ms").map { _ in try a.int("empty-block-ms", default: 0) }
-        if let emptyMs, !(1..<3000).contains(emptyMs) { throw UsageError("--empty-block-ms must be 1 to 2999 (below the propose timeout)") }
-        guard !a.positionals.isEmpty else { throw UsageError("genesis assemble needs the members' card files (member.json from yongchain org init)") }
-        guard a.positionals.count <= maxCards else { throw UsageError("at most \(maxCards) member cards") }
-        var cards: [(path: String, card: MemberCard)] = []
-        for path in a.positionals {
-            let card = try MemberCard.load(path)
-            // What genesis would refuse, said about the cards the coordinator holds.
-            if let other = cards.first(where: { $0.card.name == card.name }) {
-                throw CommandFailed("\(path) and \(other.path) both name \(card.name)", code: "MEMBER_CARD_DUPLICATE")
-            }
-            if let other = cards.first(where: { $0.card.publicKey == card.publicKey }) {
-                throw CommandFailed("\(path) and \(other.path) carry the same public key", code: "MEMBER_CARD_DUPLICATE")
-            }
-            if let other = cards.first(where: { $0.card.address == card.address }) {
-                throw CommandFailed("\(path) and \(other.path) give the same address \(card.address)", code: "MEMBER_CARD_DUPLICATE")
-            }
-            cards.append((path, card))
-        }
-        let orgs = cards.map(\.card).sorted { $0.name < $1.name }.map(\.organization)
-        var g = Genesis(chainID: chain, genesisTime: time, organizations: orgs)
-        if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
-        try g.validate()
-        try GenesisFile.write(g, path: out)
-        let voters = orgs.filter { $0.power > 0 }.count
-        if a.value("output") == "json" {
-            print(try AppCLI.jsonText(["genesisHash": g.hash.hex, "chainId": chain, "members": orgs.map(\.name), "voting": voters, "out": out]))
-            return
-        }
-        print("genesis \(g.hash.hex) for chain \(chain): \(orgs.count) members, \(voters) voting (\(orgs.map(\.name).joined(separator: ", "))), written to \(out)")
-        if voters < 4 { print("note: with \(voters) voting members no validator may fail (4 tolerate one)") }
-    }
-
-    static func parseOrg(_ spec: String) throws -> Organization {
-        var kv: [String: String] = [:]
-        for part in spec.split(separator: ",") {
-            let p = part.split(separator: "=", maxSplits: 1).map(String.init)
-            guard p.count == 2 else { throw UsageError("--org: '\(part)' is not key=value") }
-            kv[p[0]] = p[1]
-        }
-        guard let name = kv["name"] else { throw UsageError("--org needs name=") }
-        guard let r = kv["role"], let role = Role(rawValue: r) else { throw UsageError("--org \(name): role=bank or role=registry") }
-        guard let k = kv["key"] else { throw UsageError("--org \(name): needs key=") }
-        let key: PublicKey
-        if let pk = PublicKey(text: k) { key = pk } else { key = try KeyFile.read(k).publicKey }
-        guard let address = kv["address"] else { throw UsageError("--org \(name): needs address=http://HOST:PORT") }
-        let power = try kv["power"].map { v -> UInt64 in
-            guard let p = UInt64(v) else { throw UsageError("--org \(name): power is a whole number") }
-            return p
-        } ?? 1
-        let auths = try (kv["authorities"]?.split(separator: "+") ?? []).map { s -> Authority in
-            guard let a = Authority(rawValue: String(s)) else { throw UsageError("--org \(name): unknown authority '\(s)' (realEstate, trade)") }
-            return a
-        }
-        return Organization(name: name, role: role, authorities: auths, publicKey: key, address: address, power: power)
-    }
-}
-
 enum NodeCommand {
     static let help = """
     yongchain node run --home DIR [--log-level debug|info|warn|error] [--log-format json|text]
@@ -388,15 +249,26 @@ enum TxCommand {
             guard let n = UInt64(v) else { throw UsageError("--nonce is a 64-bit unsigned number") }
             return n
         } ?? UInt64.random(in: 1...UInt64.max)
-        let chain = try a.value("chain-id") ?? chainID(c)
-        return Transaction.signed(type: type, body: body, nonce: nonce, key: key, chainID: chain)
+        let chainID = try a.value("chain-id") ?? chain(c).id
+        return Transaction.signed(type: type, body: body, nonce: nonce, key: key, chainID: chainID)
     }
 
-    static func chainID(_ c: NodeClient) throws -> String {
+    /// The chain's id and hash suite: `--chain-id` (with `--hash-suite`, sha256 unless given), else the node's.
+    static func chain(_ a: Args, _ c: NodeClient) throws -> Chain {
+        guard let id = a.value("chain-id") else { return try chain(c) }
+        let name = a.value("hash-suite") ?? HashSuite.sha256.rawValue
+        guard let s = HashSuite(rawValue: name) else { throw UsageError("--hash-suite: sha256 or sm3, not '\(name)'") }
+        return Chain(id: id, hashSuite: s)
+    }
+
+    /// The node's chain: its id and hash suite, as `/v1/status` says (a node of a build without suites: sha256).
+    static func chain(_ c: NodeClient) throws -> Chain {
         let (s, b) = try c.get("/v1/status")
         guard s == 200, let obj = try JSONSerialization.jsonObject(with: Data(b)) as? [String: Any], let id = obj["chainId"] as? String else {
             throw CommandFailed("cannot read the chain id from \(c.base)/v1/status (HTTP \(s))")
         }
-        return id
+        let name = obj["hashSuite"] as? String ?? HashSuite.sha256.rawValue
+        guard let suite = HashSuite(rawValue: name) else { throw CommandFailed("\(c.base)/v1/status names an unknown hash suite '\(name)'") }
+        return Chain(id: id, hashSuite: suite)
     }
 }

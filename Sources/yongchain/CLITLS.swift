@@ -5,9 +5,10 @@ import YongchainHTTP
 import YongchainNode
 
 /// The CLI's HTTP clients: plain for `http://` node URLs; for `https://` ones, TLS that accepts the node only by
-/// its key, with no certificate authority: a key pinned in `YONGCHAIN_NODE_PUBKEY` (one or more `ed25519:<hex>`,
-/// comma-separated), or else any member of the genesis file given (or in `YONGCHAIN_GENESIS`), plus `alsoAccept`
-/// (a local observer's own key, read from its home).
+/// its key, with no certificate authority: a key pinned in `YONGCHAIN_NODE_PUBKEY` (one or more `ed25519:<hex>` or
+/// `sm2:<hex>`, comma-separated), or else any member of the genesis file given (or in `YONGCHAIN_GENESIS`), plus
+/// `alsoAccept` (a local observer's own key, read from its home). An SM2 key is accepted through the key binding
+/// its node's certificate carries (`TLSKeyBinding`).
 enum CLITLS {
     /// The public key of the node whose home is `home`, if it has a readable node.key (a local cluster's node).
     static func ownKey(home: String) -> [UInt8]? {
@@ -26,7 +27,7 @@ enum CLITLS {
         if let pinned = env["YONGCHAIN_NODE_PUBKEY"], !pinned.isEmpty {
             for text in pinned.split(separator: ",") {
                 guard let key = PublicKey(text: text.trimmingCharacters(in: .whitespaces)) else {
-                    throw UsageError("YONGCHAIN_NODE_PUBKEY: '\(text)' is not a public key (ed25519:<64 hex>)")
+                    throw UsageError("YONGCHAIN_NODE_PUBKEY: '\(text)' is not a public key (\(SignatureSuite.keyTextForms))")
                 }
                 keys.insert(key.bytes)
             }
@@ -34,10 +35,10 @@ enum CLITLS {
             let genesis = try GenesisFile.load(path: path)
             keys = Set(genesis.organizations.compactMap { $0.key?.bytes })
         } else {
-            throw UsageError("\(url) is https: set YONGCHAIN_NODE_PUBKEY to the node's public key (ed25519:<hex>, as in genesis) or YONGCHAIN_GENESIS to the genesis file, so the node can be authenticated")
+            throw UsageError("\(url) is https: set YONGCHAIN_NODE_PUBKEY to the node's public key (ed25519:<hex> or sm2:<hex>, as in genesis) or YONGCHAIN_GENESIS to the genesis file, so the node can be authenticated")
         }
         if let alsoAccept { keys.insert(alsoAccept) }
         let accepted = keys
-        return try OpenSSLTransport.client(identity: nil, acceptPeer: { accepted.contains($0) })
+        return try OpenSSLTransport.client(identity: nil, identifyPeer: { TLSKeyBinding.identity($0, accepts: accepted.contains) })
     }
 }

@@ -9,13 +9,17 @@ import YongchainNode
 enum ClusterCommand {
     static let help = """
     yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID] [--empty-block-ms MS] [--tls]
+                           [--crypto standard|sm] [--keys ALG[,ALG...]]
         Writes keys, genesis and configs for validators (a real-estate registry, a trade authority, then banks;
         with 1 or 2 validators the registry holds both authorities and the second is bank-a) and optional
         non-voting observers, all on 127.0.0.1 ports BASE+1, BASE+2, ...; --empty-block-ms (1 to 2999) is genesis's
         emptyBlockIntervalMs (default 2000): how often a block is made when there are no transactions. --tls:
         TLS 1.3 between the nodes and for the API (https:// URLs; nodes authenticated by their node keys);
-        without it the configs say "tls": "off" (plain HTTP).
-    yongchain cluster init --compose --dir cluster/nodes
+        without it the configs say "tls": "off" (plain HTTP). --crypto sm: the national suite, an SM3 chain
+        (genesis hashSuite sm3) whose keys are SM2; standard (the default): SHA-256 and Ed25519. --keys: the
+        validators' key algorithms in order (ed25519 or sm2, the last repeated), e.g. sm2,sm2,ed25519 for a
+        mixed chain; it overrides --crypto's choice of keys, not of the hash.
+    yongchain cluster init --compose --dir cluster/nodes [--crypto sm] [--keys ...]
         Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
         authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node. TLS 1.3 on. Prints the
         podman-compose command for that directory (another --dir is passed as YONGCHAIN_NODES). Run as root, it
@@ -28,13 +32,17 @@ enum ClusterCommand {
     struct Manifest: Codable {
         struct Entry: Codable { let name: String; let home: String; let url: String; let validator: Bool }
         let chainId: String
+        /// The chain's hash suite; absent in a manifest written before suites existed (sha256).
+        var hashSuite: String? = nil
         let nodes: [Entry]
+
+        var chain: Chain { Chain(id: chainId, hashSuite: hashSuite.flatMap(HashSuite.init) ?? .sha256) }
     }
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("cluster needs init, up, down or status") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms"],
+        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms", "crypto", "keys"],
                          switches: ["compose", "tls"])
         let dir = try a.require("dir")
         switch sub {
@@ -65,7 +73,7 @@ enum ClusterCommand {
         ("bank-a", .bank, [], 1), ("bank-b", .bank, [], 1), ("bank-c", .bank, [], 0),
     ]
 
-    static func initCompose(dir: String, chain: String) throws {
+    static func initCompose(dir: String, chain: String, crypto: (HashSuite?, [SignatureSuite])) throws {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: dir + "/cluster.json") else { throw CommandFailed("\(dir) already holds a cluster") }
         var orgs: [Organization] = []
@@ -73,13 +81,13 @@ enum ClusterCommand {
         for (i, (name, role, auths, power)) in composeMembers.enumerated() {
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
-            let key = try PrivateKey.generate()
+            let key = try PrivateKey.generate(suite: crypto.1[i])
             try KeyFile.write(key, to: home + "/node.key")
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey,
                                      address: "https://\(name):26601", power: power))
             entries.append(.init(name: name, home: home, url: "https://127.0.0.1:\(26601 + i)", validator: power > 0))
         }
-        let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
+        let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs, hashSuite: crypto.0)
         try g.validate()
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
@@ -87,7 +95,7 @@ enum ClusterCommand {
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
+        try enc.encode(Manifest(chainId: chain, hashSuite: g.chain.hashSuite.rawValue, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
         // The image runs as uid 10001; each key stays 0600, handed to that uid when we may (root), else a warning.
         let warning = ContainerUser.handOver(entries.map { $0.home + "/node.key" })
         print("compose consortium '\(chain)' in \(dir): registry, trade-authority, bank-a, bank-b vote; bank-c does not")
@@ -111,7 +119,9 @@ enum ClusterCommand {
     }
 
     static func initCluster(_ a: Args, dir: String) throws {
-        if a.flag("compose") { return try initCompose(dir: dir, chain: a.value("chain-id") ?? "yongchain-consortium") }
+        if a.flag("compose") {
+            return try initCompose(dir: dir, chain: a.value("chain-id") ?? "yongchain-consortium", crypto: try crypto(a, validators: composeMembers.count))
+        }
         let n = try a.int("validators", default: 4)
         let observers = try a.int("observers", default: 0)
         let base = try a.int("base-port", default: 26600)
@@ -122,6 +132,7 @@ enum ClusterCommand {
         let emptyMs = try a.value("empty-block-ms").map { _ in try a.int("empty-block-ms", default: 0) }
         if let emptyMs, !(1..<3000).contains(emptyMs) { throw UsageError("--empty-block-ms must be 1 to 2999 (below the propose timeout)") }
         let chain = a.value("chain-id") ?? "yongchain-local"
+        let (hashSuite, algorithms) = try crypto(a, validators: n)
         let tls = a.flag("tls")
         let scheme = tls ? "https" : "http"
         let fm = FileManager.default
@@ -135,7 +146,7 @@ enum ClusterCommand {
             let (name, role, auths) = roleFor(i, of: n)
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
-            let key = try PrivateKey.generate()
+            let key = try PrivateKey.generate(suite: algorithms[i])
             try KeyFile.write(key, to: home + "/node.key")
             let url = "\(scheme)://127.0.0.1:\(base + i + 1)"
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey, address: url, power: 1))
@@ -146,10 +157,10 @@ enum ClusterCommand {
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
             // Over TLS an observer serves a key banks can pin; it is no member's, so it votes and gossips nothing.
-            if tls { try KeyFile.write(try PrivateKey.generate(), to: home + "/node.key") }
+            if tls { try KeyFile.write(try PrivateKey.generate(suite: algorithms.last!), to: home + "/node.key") }
             entries.append(.init(name: name, home: home, url: "\(scheme)://127.0.0.1:\(base + n + j + 1)", validator: false))
         }
-        var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs)
+        var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs, hashSuite: hashSuite)
         if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
         try g.validate()
         for e in entries {
@@ -159,9 +170,29 @@ enum ClusterCommand {
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(Manifest(chainId: chain, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
-        print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
+        try enc.encode(Manifest(chainId: chain, hashSuite: g.chain.hashSuite.rawValue, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
+        print("cluster '\(g.chain)': \(n) validators, \(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
         for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(FileManager.default.fileExists(atPath: e.home + "/node.key") ? e.home + "/node.key" : "-")") }
+    }
+
+    /// `--crypto` and `--keys`: the genesis hash suite (nil: none named, sha256) and each validator's key algorithm.
+    static func crypto(_ a: Args, validators n: Int) throws -> (HashSuite?, [SignatureSuite]) {
+        let sm: Bool
+        switch a.value("crypto") ?? "standard" {
+        case "standard": sm = false
+        case "sm": sm = true
+        case let other: throw UsageError("--crypto: standard (SHA-256, Ed25519) or sm (SM3, SM2), not '\(other)'")
+        }
+        var algorithms = [SignatureSuite](repeating: sm ? .sm2 : .ed25519, count: n)
+        if let list = a.value("keys") {
+            let named = try list.split(separator: ",").map { name -> SignatureSuite in
+                guard let s = SignatureSuite(name: String(name)) else { throw UsageError("--keys: ed25519 or sm2, not '\(name)'") }
+                return s
+            }
+            guard let last = named.last else { throw UsageError("--keys: at least one algorithm") }
+            algorithms = (0..<n).map { $0 < named.count ? named[$0] : last }
+        }
+        return (sm ? .sm3 : nil, algorithms)
     }
 
     static func manifest(_ dir: String) throws -> Manifest {

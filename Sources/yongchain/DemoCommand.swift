@@ -9,24 +9,25 @@ import YongchainNode
 /// each organisation signing with its own key and talking to its own node.
 enum DemoCommand {
     static let help = """
-    yongchain demo [--dir DIR] [--base-port 26600] [--exit] [--plain]
+    yongchain demo [--dir DIR] [--base-port 26600] [--exit] [--plain] [--crypto standard|sm]
         Starts a local 4-validator cluster (registry, trade-authority, bank-a, bank-b) in DIR (a new temporary
         directory unless given; an existing demo DIR is reused), runs the mortgage and trade-finance flows through
         the HTTP API, prints each step and the status page's URL, then keeps running until Ctrl-C (which stops the
         cluster). With --exit it stops the cluster after the flows; the exit status is 1 if any step's outcome
         was not the expected one. The cluster speaks TLS 1.3 (https://, nodes authenticated by their keys) unless
-        --plain.
+        --plain. --crypto sm: on the national suite (an SM3 chain; every organisation, owner and exporter signs with
+        SM2).
     """
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["dir", "base-port"], switches: ["exit", "attach", "plain"])
+        let a = try Args(argv, valued: ["dir", "base-port", "crypto"], switches: ["exit", "attach", "plain"])
         // --attach: run the flows against a cluster that is already running (e.g. the compose one), never starting
         // or stopping it.
         if a.flag("attach") {
             let m = try ClusterCommand.manifest(try a.require("dir"))
             let seen = HeightMark()
-            let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chainID: m.chainId, seen: seen)) })
+            let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chain: m.chain, seen: seen)) })
             var flows = DemoFlows(orgs: orgs)
             flows.run()
             print("\n\(flows.passed)/\(flows.steps) steps as expected.")
@@ -36,7 +37,8 @@ enum DemoCommand {
         let dir = a.value("dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("yongchain-demo-\(UUID().uuidString.prefix(8))").path
         if !FileManager.default.fileExists(atPath: dir + "/cluster.json") {
             try ClusterCommand.run(["init", "--dir", dir, "--validators", "4", "--empty-block-ms", "300",
-                                    "--base-port", "\(try a.int("base-port", default: 26600))"] + (a.flag("plain") ? [] : ["--tls"]))
+                                    "--base-port", "\(try a.int("base-port", default: 26600))"] + (a.flag("plain") ? [] : ["--tls"])
+                                    + (a.value("crypto").map { ["--crypto", $0] } ?? []))
         }
         let stop = DispatchSemaphore(value: 0)
         signal(SIGINT, SIG_IGN)
@@ -55,7 +57,7 @@ enum DemoCommand {
         try ClusterCommand.up(dir: dir, only: nil)
         let m = try ClusterCommand.manifest(dir)
         let seen = HeightMark()
-        let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chainID: m.chainId, seen: seen)) })
+        let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chain: m.chain, seen: seen)) })
         var flows = DemoFlows(orgs: orgs)
         flows.run()
         print("\n\(flows.passed)/\(flows.steps) steps as expected.")
@@ -75,24 +77,24 @@ struct Org {
     let name: String
     let url: String
     let key: PrivateKey
-    let chainID: String
+    let chain: Chain
     /// The highest height any organisation of the demo has seen committed, shared by all of them: each one's node
     /// must reach it before that organisation acts or reads, so a step never runs on a node that lags the last.
     let seen: HeightMark
     let http: HTTPClient
 
     /// The node's home (beside `keyFile`) holds the genesis file an https:// URL is authenticated against.
-    init(name: String, url: String, keyFile: String, chainID: String, seen: HeightMark) throws {
+    init(name: String, url: String, keyFile: String, chain: Chain, seen: HeightMark) throws {
         let home = URL(fileURLWithPath: keyFile).deletingLastPathComponent().path
-        try self.init(name: name, url: url, key: try KeyFile.read(keyFile), chainID: chainID, seen: seen,
+        try self.init(name: name, url: url, key: try KeyFile.read(keyFile), chain: chain, seen: seen,
                       http: CLITLS.client(for: url, genesisPath: home + "/genesis.json"))
     }
 
-    init(name: String, url: String, key: PrivateKey, chainID: String, seen: HeightMark, http: HTTPClient = HTTPClient()) {
+    init(name: String, url: String, key: PrivateKey, chain: Chain, seen: HeightMark, http: HTTPClient = HTTPClient()) {
         self.name = name
         self.url = url
         self.key = key
-        self.chainID = chainID
+        self.chain = chain
         self.seen = seen
         self.http = http
     }
@@ -100,20 +102,20 @@ struct Org {
     /// Submits a signed payload and waits for its commit: (code, tx hash, height), code "OK" when accepted.
     func submit<P: Payload>(_ p: P) throws -> (code: String, hash: String, height: Int) {
         waitFor(height: seen.height)
-        let tx = p.transaction(key: key, nonce: UInt64.random(in: 1...UInt64.max), chainID: chainID)
+        let tx = p.transaction(key: key, nonce: UInt64.random(in: 1...UInt64.max), chainID: chain.id)
         let r = try http.send("POST", url: url + "/v1/txs?wait=commit&timeoutMs=20000", headers: [("Content-Type", "application/json")],
                               body: Array(try JSONEncoder().encode(TransactionJSON(tx))), timeout: 30)
         let o = (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:]
         let code = (o["code"] as? String) ?? ((o["error"] as? [String: Any])?["code"] as? String) ?? "HTTP \(r.status)"
         let height = o["height"] as? Int ?? 0
         seen.raise(to: height)
-        return (code, o["hash"] as? String ?? tx.hash(chainID: chainID).hex, height)
+        return (code, o["hash"] as? String ?? tx.hash(on: chain).hex, height)
     }
 
     /// A signed API request: (HTTP status, decoded JSON).
     func request(_ target: String, method: String = "GET", body: [UInt8] = []) throws -> (Int, [String: Any]) {
         waitFor(height: seen.height)
-        let h = RequestAuth.headers(method: method, target: target, body: body, key: key, chainID: chainID)
+        let h = RequestAuth.headers(method: method, target: target, body: body, key: key, chainID: chain.id)
         let r = try http.send(method, url: url + target, headers: h + [("Content-Type", "application/json")], body: body, timeout: 10)
         return (r.status, (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:])
     }
@@ -166,7 +168,9 @@ struct DemoFlows {
         let salt = Int.random(in: 0..<10_000_000)
 
         print("\n== On-chain mortgage registration ==")
-        let ownerKey = try PrivateKey.generate()
+        // Owners and exporters sign with the registry's algorithm: SM2 on the national suite.
+        let suite = registry.key.suite, hashes = registry.chain.hashSuite
+        let ownerKey = try PrivateKey.generate(suite: suite)
         let ownerID = try IdentityNumber(type: "residentId", number: "11010519491231002" + String(ResidentID.checkCharacter(for: "11010519491231002")!))
         let unit = try UnitNumber("320505001001GB00001F" + String(format: "%08d", salt))
         let title = "苏(2020)苏州市不动产权第\(String(format: "%07d", salt))号"
@@ -179,8 +183,8 @@ struct DemoFlows {
             unitNumber: unit, mortgagee: bankA.key.publicKey, mortgagors: [ownerID],
             debtor: MortgageDebtor(id: ownerID, name: "Li Wei"), principal: try Money(minorUnits: 150_000_000, currency: Currency("CNY")),
             term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2030-05-31")), mortgageType: .general,
-            contractHash: Hash.sha256(Array("loan contract \(salt)".utf8)))
-        try app.sign(for: ownerID, with: ownerKey, chainID: bankA.chainID)
+            contractHash: hashes.digest(Array("loan contract \(salt)".utf8)))
+        try app.sign(for: ownerID, with: ownerKey, chainID: bankA.chain.id)
         var applicationID = ""
         step("bank-a applies for a 1,500,000.00 CNY mortgage with the owner's e-signature — through node bank-a") {
             let r = try bankA.submit(app)
@@ -210,10 +214,10 @@ struct DemoFlows {
         }
 
         print("\n== Cross-border trade finance ==")
-        let entKey = try PrivateKey.generate()
+        let entKey = try PrivateKey.generate(suite: suite)
         let first = "9132" + String(format: "%013d", salt)
         let code = try CreditCode(first + String(CreditCode.checkCharacter(for: first)!))
-        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chainID: authority.chainID, seen: authority.seen,
+        let enterprise = Org(name: "exporter", url: authority.url, key: entKey, chain: authority.chain, seen: authority.seen,
                              http: authority.http)
         step("trade-authority registers exporter \(code) with its own key — through node trade-authority") {
             Self.outcome(try authority.submit(RegisterEnterprise(creditCode: code, name: "Suzhou Export Co., Ltd.", publicKey: entKey.publicKey)))
@@ -221,10 +225,10 @@ struct DemoFlows {
         let decls = try (1...2).map { i in
             DeclarationFields(number: try DeclarationNumber("2231" + String(format: "%07d%07d", salt, i)), exporter: code,
                               amount: try Money(minorUnits: 10_000_000 * Int64(i), currency: Currency("USD")), exportDate: 20200315,
-                              documentDigest: Hash.sha256(Array("declaration \(salt)/\(i)".utf8)))
+                              documentDigest: hashes.digest(Array("declaration \(salt)/\(i)".utf8)))
         }
         step("trade-authority publishes \(decls.count) export declaration commitments") {
-            Self.outcome(try authority.submit(PublishDeclarations(declarations: decls.map(PublishedDeclaration.init))))
+            Self.outcome(try authority.submit(PublishDeclarations(declarations: decls.map { PublishedDeclaration($0, suite: hashes) })))
         }
         let financing = RecordFinancing(exporter: code, amount: decls[0].amount, pledges: [PledgeRequest(declaration: decls[0], amount: decls[0].amount)])
         step("bank-a finances 100,000.00 USD against declaration \(decls[0].number) — through node bank-a") {

@@ -30,7 +30,7 @@ struct MemberCard: Codable, Equatable {
     func problem() -> (field: String, why: String)? {
         guard kind == MemberCard.kindV1 else { return ("kind", "expected \(MemberCard.kindV1), not '\(kind)'") }
         if let why = MemberCard.nameProblem(name) { return ("name", why) }
-        guard PublicKey(text: publicKey) != nil else { return ("publicKey", "not a public key (expected ed25519:<64 hex>)") }
+        do { _ = try PublicKey(validatingText: publicKey) } catch let e as CryptoError { return ("publicKey", e.message) } catch { return ("publicKey", "\(error)") }
         if let why = MemberCard.addressProblem(address) { return ("address", why) }
         if role == .bank && !authorities.isEmpty { return ("authorities", "a bank holds no registry authorities") }
         if role == .registry && authorities.isEmpty { return ("authorities", "a registry holds realEstate, trade or both") }

@@ -8,11 +8,11 @@ import YongchainNode
 /// `org bundle` turns the assembled genesis into that host's config and compose file. No private key moves.
 enum OrgCommand {
     static let help = """
-    yongchain org init --home DIR --name NAME --role bank|registry --address https://HOST:PORT [--authorities realEstate+trade] [--power 1] [--output json]
+    yongchain org init --home DIR --name NAME --role bank|registry --address https://HOST:PORT [--authorities realEstate+trade] [--power 1] [--algorithm ed25519|sm2] [--output json]
         On the organisation's own host: creates DIR, a new key DIR/node.key (mode 0600; it never leaves the host)
         and DIR/member.json, the public member card (name, role, authorities, public key, address, power) to send
         to the genesis coordinator. HOST:PORT is where the other members will reach this node (https://: the members speak TLS 1.3; http://: plain). power=0: a member
-        that does not vote.
+        that does not vote. --algorithm: the key's, Ed25519 (the default) or SM2; the card carries it (sm2:<hex>).
     yongchain org bundle --home DIR --genesis FILE [--image IMAGE] [--bind IP] [--output json]
         After `genesis assemble`: checks that FILE lists this host's key, then writes into DIR the genesis, the
         node's config.json and compose.yaml (one node, published on the port of its genesis address, on every
@@ -40,7 +40,7 @@ enum OrgCommand {
         guard let sub = argv.first else { throw UsageError("org needs 'init', 'bundle' or 'join'") }
         let rest = Array(argv.dropFirst())
         switch sub {
-        case "init": try initOrg(try Args(rest, valued: ["home", "name", "role", "address", "authorities", "power", "output"]))
+        case "init": try initOrg(try Args(rest, valued: ["home", "name", "role", "address", "authorities", "power", "output", "algorithm"]))
         case "bundle": try bundle(try Args(rest, valued: ["home", "genesis", "image", "bind", "output"]))
         case "join": try join(try Args(rest, valued: ["home", "genesis", "peer", "listen", "tls", "output"]))
         default: throw UsageError("unknown org subcommand '\(sub)'")
@@ -66,7 +66,7 @@ enum OrgCommand {
         for file in ["node.key", "member.json"] where fm.fileExists(atPath: "\(home)/\(file)") {
             throw CommandFailed("\(home)/\(file) already exists; an organisation is initialised once (pick another --home)", code: "ORG_EXISTS")
         }
-        let key = try PrivateKey.generate()
+        let key = try PrivateKey.generate(suite: try KeysCommand.algorithm(a))
         let card = MemberCard(kind: MemberCard.kindV1, name: name, role: role, authorities: authorities,
                               publicKey: key.publicKey.text, address: address, power: power)
         // Checked before anything is written, so a refused card leaves no key behind.

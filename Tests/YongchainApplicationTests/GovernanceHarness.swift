@@ -52,7 +52,7 @@ final class GovernanceFixture {
         let overlay = StateOverlay(base: state)
         var results: [TxResult] = []
         for (i, tx) in txs.enumerated() {
-            let ctx = BlockContext(chainID: GovernanceFixture.chainID, height: height, time: self.time, txHash: tx.hash(chainID: GovernanceFixture.chainID), txIndex: i)
+            let ctx = BlockContext(chain: Chain(id: GovernanceFixture.chainID, hashSuite: .sha256), height: height, time: self.time, txHash: tx.hash(on: Chain(id: GovernanceFixture.chainID, hashSuite: .sha256)), txIndex: i)
             let r = app.execute(tx, context: ctx, state: overlay)
             if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
             results.append(r)

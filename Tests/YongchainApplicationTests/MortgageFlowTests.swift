@@ -86,7 +86,7 @@ import YongchainCrypto
 
     @Test func decisionsOnAnUnknownApplicationAreRefused() throws {
         let f = try MortgageFixture()
-        let nowhere = Hash.sha256([1, 2, 3])
+        let nowhere = HashSuite.sha256.digest([1, 2, 3])
         #expect(f.run(ApproveMortgage(applicationId: nowhere), by: f.registry).code == Codes.unknownApplication)
         #expect(f.run(RejectMortgage(applicationId: nowhere, reason: "?"), by: f.registry).code == Codes.unknownApplication)
         #expect(f.run(DischargeMortgage(applicationId: nowhere), by: f.bankA).code == Codes.unknownApplication)

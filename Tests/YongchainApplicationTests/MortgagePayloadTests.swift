@@ -24,7 +24,7 @@ import YongchainCrypto
         try a.sign(for: f.owner1ID, with: f.owner1, chainID: MortgageFixture.chainID)
         a.mortgageType = .maximumAmount
         try Self.roundTrip(a)
-        let id = Hash.sha256([7])
+        let id = HashSuite.sha256.digest([7])
         try Self.roundTrip(ApproveMortgage(applicationId: id))
         try Self.roundTrip(RejectMortgage(applicationId: id, reason: "产权人身份证已过期"))
         try Self.roundTrip(DischargeMortgage(applicationId: id))
@@ -41,7 +41,7 @@ import YongchainCrypto
          "debtor": {"idType": "creditCode", "idNumber": "\(f.debtorID.number)", "name": "Suzhou Widget Co., Ltd."},
          "principal": {"minorUnits": 150000000, "currency": "CNY"},
          "term": {"start": "2020-06-01", "end": "2030-05-31"}, "mortgageType": "general",
-         "contractHash": "\(Hash.sha256(Array("contract for 320505001001GB00001F00010001 150000000".utf8)).hex)"}
+         "contractHash": "\(HashSuite.sha256.digest(Array("contract for 320505001001GB00001F00010001 150000000".utf8)).hex)"}
         """
         let decoded = try JSONDecoder().decode(MortgageApplication.self, from: Data(json.utf8))
         #expect(decoded == f.application(f.unit1, bank: f.bankA, mortgagors: [f.owner1ID]))

@@ -99,8 +99,8 @@ final class MortgageFixture {
     @discardableResult
     func run(_ tx: Transaction, sourceLocation: SourceLocation = #_sourceLocation) -> TxResult {
         let before = writes
-        let hash = tx.hash(chainID: MortgageFixture.chainID)
-        let ctx = BlockContext(chainID: MortgageFixture.chainID, height: height, time: time, txHash: hash, txIndex: txIndex)
+        let hash = tx.hash(on: Chain(id: MortgageFixture.chainID, hashSuite: .sha256))
+        let ctx = BlockContext(chain: Chain(id: MortgageFixture.chainID, hashSuite: .sha256), height: height, time: time, txHash: hash, txIndex: txIndex)
         txIndex += 1
         lastTxHash = hash
         let result = app.execute(tx, context: ctx, state: state)
@@ -149,7 +149,7 @@ final class MortgageFixture {
             debtor: MortgageDebtor(id: debtorID, name: "Suzhou Widget Co., Ltd."),
             principal: try! Money(minorUnits: principal, currency: Currency("CNY")),
             term: MortgageTerm(start: try! .init("2020-06-01"), end: try! .init("2030-05-31")),
-            mortgageType: .general, contractHash: Hash.sha256(Array("contract for \(unit) \(principal)".utf8)))
+            mortgageType: .general, contractHash: HashSuite.sha256.digest(Array("contract for \(unit) \(principal)".utf8)))
     }
 
     /// An application on `unit1` by `bank`, signed by owner1.

@@ -9,7 +9,7 @@ import YongchainCrypto
 /// clients that read or sign these bodies break.
 @Suite struct PayloadJSONGoldenTests {
     static func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating: n, count: 32)) }
-    static func digest(_ s: String) -> Hash { Hash.sha256(Array(s.utf8)) }
+    static func digest(_ s: String) -> Hash { HashSuite.sha256.digest(Array(s.utf8)) }
     static func cny(_ minor: Int64) -> Money { try! Money(minorUnits: minor, currency: try! Currency("CNY")) }
     static func code(_ first17: String) -> CreditCode { try! CreditCode(first17 + String(CreditCode.checkCharacter(for: first17)!)) }
     static func resident(_ first17: String) -> IdentityNumber {
@@ -40,7 +40,7 @@ import YongchainCrypto
             ("mortgage.reject", RejectMortgage(applicationId: digest("application"), reason: "产权人身份证已过期")),
             ("mortgage.discharge", DischargeMortgage(applicationId: digest("application"))),
             ("mortgage.registerDischarge", RegisterDischarge(applicationId: digest("application"))),
-            ("declaration.publish", PublishDeclarations(declarations: [PublishedDeclaration(fields)])),
+            ("declaration.publish", PublishDeclarations(declarations: [PublishedDeclaration(fields, suite: .sha256)])),
             ("financing.record", RecordFinancing(exporter: exporter, amount: cny(80_000), pledges: [PledgeRequest(declaration: fields, amount: cny(100_000))])),
             ("financing.repay", RepayFinancing(financingId: digest("financing"), amount: cny(1))),
             ("authorization.grant", GrantAuthorization(bank: key(4).publicKey, expiresAt: 1_700_000_000_000)),
@@ -107,8 +107,8 @@ import YongchainCrypto
                 return error as? ValidationError
             }
         }
-        let hashError = "not a SHA-256 hash (expected 64 hex digits)"
-        let keyError = "not a public key (expected ed25519:<64 hex>)"
+        let hashError = "not a hash (expected 64 hex digits)"
+        let keyError = "not a public key (expected ed25519:<64 hex> or sm2:<130 hex>)"
         #expect(refusal("mortgage.approve", #"{"applicationId":"00"}"#) == ValidationError(field: "applicationId", message: hashError))
         #expect(refusal("financing.repay", #"{"financingId":"xyz","amount":{"currency":"CNY","minorUnits":1}}"#)
                 == ValidationError(field: "financingId", message: hashError))

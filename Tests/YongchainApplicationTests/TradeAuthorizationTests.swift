@@ -177,12 +177,12 @@ import YongchainCrypto
             PrecheckItem(number: F.number(9)),
         ])
         #expect(throws: Never.self) { try req.validate() }
-        let r = TradeQueries.precheck(req, state: f.state).declarations
+        let r = TradeQueries.precheck(req, state: f.state, suite: .sha256).declarations
         #expect(r.map(\.code) == ["OK", Codes.Trade.fakeDeclaration, Codes.Trade.duplicateFinancing, Codes.Trade.fakeDeclaration])
         #expect(r.map(\.known) == [true, true, true, false])
         #expect(r.map(\.fieldsMatch) == [true, false, nil, nil])
         #expect(r.map(\.free) == [100_000, 100_000, 0, nil])
-        #expect(r[0].commitment == ds[0].commitment.hex)
+        #expect(r[0].commitment == ds[0].commitment(.sha256).hex)
     }
 }
 

@@ -11,7 +11,7 @@ import YongchainCrypto
     var held: DeclarationFields { fixture.fields(1) }
 
     var payloads: [any Payload] { [
-        PublishDeclarations(declarations: [PublishedDeclaration(held), PublishedDeclaration(fixture.fields(2, fixture.exporterY, F.usd(5)))]),
+        PublishDeclarations(declarations: [PublishedDeclaration(held, suite: .sha256), PublishedDeclaration(fixture.fields(2, fixture.exporterY, F.usd(5)), suite: .sha256)]),
         RecordFinancing(exporter: fixture.exporterX, amount: F.cny(80_000),
                         pledges: [PledgeRequest(declaration: held, amount: F.cny(100_000))]),
         RepayFinancing(financingId: F.digest("financing"), amount: F.cny(1)),
@@ -59,7 +59,7 @@ import YongchainCrypto
     @Test func queryResultsEncodeToJSON() throws {
         let f = F()
         f.publish([f.fields(1)])
-        let r = TradeQueries.precheck(PrecheckRequest(declarations: [PrecheckItem(number: F.number(1))]), state: f.state)
+        let r = TradeQueries.precheck(PrecheckRequest(declarations: [PrecheckItem(number: F.number(1))]), state: f.state, suite: .sha256)
         let back = try JSONDecoder().decode(PrecheckResult.self, from: JSONEncoder().encode(r))
         #expect(back == r)
         let req = try JSONDecoder().decode(PrecheckRequest.self, from: Data(#"{"declarations":[{"number":"223120200000000001"}]}"#.utf8))
@@ -73,7 +73,7 @@ import YongchainCrypto
     @Test func validationErrorsNameTheField() throws {
         var badDate = held
         badDate.exportDate = 20200230
-        #expect(validationField(PublishDeclarations(declarations: [PublishedDeclaration(held), PublishedDeclaration(badDate)]))
+        #expect(validationField(PublishDeclarations(declarations: [PublishedDeclaration(held, suite: .sha256), PublishedDeclaration(badDate, suite: .sha256)]))
                 == "declarations[1].exportDate")
         #expect(validationField(PublishDeclarations(declarations: [])) == "declarations")
         let pledge = PledgeRequest(declaration: held, amount: F.cny(1))
@@ -107,12 +107,12 @@ import YongchainCrypto
         let signer = f.tradeRegistry
         var badDate = f.fields(1)
         badDate.exportDate = 20201301
-        let tx = PublishDeclarations(declarations: [PublishedDeclaration(badDate)]).transaction(key: signer, nonce: 1, chainID: F.chainID)
+        let tx = PublishDeclarations(declarations: [PublishedDeclaration(badDate, suite: .sha256)]).transaction(key: signer, nonce: 1, chainID: F.chainID)
         let r = f.app.check(tx, state: f.state)
         #expect(r?.code == Codes.invalidField)
         #expect(r?.message.hasPrefix("declarations[0].exportDate") == true)
 
-        let trailing = Transaction.signed(type: PublishDeclarations.type, body: PublishDeclarations(declarations: [PublishedDeclaration(f.fields(1))]).canonicalBytes + [0],
+        let trailing = Transaction.signed(type: PublishDeclarations.type, body: PublishDeclarations(declarations: [PublishedDeclaration(f.fields(1), suite: .sha256)]).canonicalBytes + [0],
                                           nonce: 2, key: signer, chainID: F.chainID)
         #expect(f.app.check(trailing, state: f.state)?.code == Codes.malformedBody)
 
@@ -137,11 +137,11 @@ import YongchainCrypto
         w.string(d.amount.currency.code)
         w.u32(d.exportDate)
         w.hash(d.documentDigest)
-        #expect(d.commitment == Hash.sha256(w.bytes))
-        #expect(DeclarationFields.commitment(number: d.number, exporter: d.exporter, amount: d.amount, exportDate: d.exportDate,
-                                             documentDigest: d.documentDigest) == d.commitment)
+        #expect(d.commitment(.sha256) == HashSuite.sha256.digest(w.bytes))
+        // On an SM3 chain the same bytes, hashed with SM3.
+        #expect(d.commitment(.sm3) == HashSuite.sm3.digest(w.bytes))
         // Known answer: changes only if the formula changes, which would orphan every published commitment.
-        #expect(d.commitment.hex == "60feb691ea6e59cf984fa248cf77c4864cda5d948409aea553a9a7f9db098df1")
+        #expect(d.commitment(.sha256).hex == "60feb691ea6e59cf984fa248cf77c4864cda5d948409aea553a9a7f9db098df1")
     }
 
     @Test func everyFieldIsBoundByTheCommitment() {
@@ -153,7 +153,7 @@ import YongchainCrypto
         v = d; v.amount = F.usd(d.amount.minorUnits); variants.append(v)
         v = d; v.exportDate = 20200316; variants.append(v)
         v = d; v.documentDigest = F.digest("other"); variants.append(v)
-        let commitments = Set(variants.map(\.commitment) + [d.commitment])
+        let commitments = Set(variants.map { $0.commitment(.sha256) } + [d.commitment(.sha256)])
         #expect(commitments.count == variants.count + 1)
     }
 

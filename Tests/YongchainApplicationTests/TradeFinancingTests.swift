@@ -7,25 +7,25 @@ import YongchainTestSupport
 @Suite struct TradeDeclarationTests {
     @Test func onlyTheTradeRegistryPublishes() {
         let f = TradeFixture()
-        let batch = PublishDeclarations(declarations: [PublishedDeclaration(f.fields(1))])
+        let batch = PublishDeclarations(declarations: [PublishedDeclaration(f.fields(1), suite: .sha256)])
         #expect(f.submit(batch, by: f.bankA).result.code == Codes.forbiddenRole)
         #expect(f.submit(batch, by: f.realEstate).result.code == Codes.forbiddenRole)
         #expect(f.submit(batch, by: f.exporterXKey).result.code == Codes.unknownSigner)
         #expect(f.declaration(1) == nil)
         f.expectOK(f.submit(batch, by: f.tradeRegistry))
-        #expect(f.declaration(1)?.published == PublishedDeclaration(f.fields(1)))
+        #expect(f.declaration(1)?.published == PublishedDeclaration(f.fields(1), suite: .sha256))
         #expect(f.declaration(1)?.pledged == 0)
     }
 
     @Test func duplicateNumbersRefuseTheWholeBatch() {
         let f = TradeFixture()
         f.publish([f.fields(1)])
-        let again = f.submit(PublishDeclarations(declarations: [PublishedDeclaration(f.fields(2)), PublishedDeclaration(f.fields(1))]), by: f.tradeRegistry)
+        let again = f.submit(PublishDeclarations(declarations: [PublishedDeclaration(f.fields(2), suite: .sha256), PublishedDeclaration(f.fields(1), suite: .sha256)]), by: f.tradeRegistry)
         #expect(again.result.code == Codes.Trade.duplicateDeclaration)
         #expect(again.result.message.hasPrefix("declarations[1]"))
         #expect(f.declaration(2) == nil, "a refused batch publishes nothing")
 
-        let twice = f.submit(PublishDeclarations(declarations: [PublishedDeclaration(f.fields(3)), PublishedDeclaration(f.fields(3))]), by: f.tradeRegistry)
+        let twice = f.submit(PublishDeclarations(declarations: [PublishedDeclaration(f.fields(3), suite: .sha256), PublishedDeclaration(f.fields(3), suite: .sha256)]), by: f.tradeRegistry)
         #expect(twice.result.code == Codes.Trade.duplicateDeclaration)
         #expect(f.declaration(3) == nil)
     }
@@ -33,7 +33,7 @@ import YongchainTestSupport
     @Test func unknownExporterRefusesTheBatch() {
         let f = TradeFixture()
         let stranger = TradeFixture.code("91310000MA1FL0099")
-        let r = f.submit(PublishDeclarations(declarations: [PublishedDeclaration(f.fields(1)), PublishedDeclaration(f.fields(2, stranger))]), by: f.tradeRegistry)
+        let r = f.submit(PublishDeclarations(declarations: [PublishedDeclaration(f.fields(1), suite: .sha256), PublishedDeclaration(f.fields(2, stranger), suite: .sha256)]), by: f.tradeRegistry)
         #expect(r.result.code == Codes.Trade.unknownEnterprise)
         #expect(f.declaration(1) == nil)
     }

@@ -45,7 +45,7 @@ final class TradeFixture {
     static func number(_ n: Int) -> DeclarationNumber { try! DeclarationNumber("2231202000" + TradeWire.pad(UInt64(n), 8)) }
     static func cny(_ minor: Int64) -> Money { try! Money(minorUnits: minor, currency: try! Currency("CNY")) }
     static func usd(_ minor: Int64) -> Money { try! Money(minorUnits: minor, currency: try! Currency("USD")) }
-    static func digest(_ s: String) -> Hash { Hash.sha256(Array(s.utf8)) }
+    static func digest(_ s: String) -> Hash { HashSuite.sha256.digest(Array(s.utf8)) }
 
     /// Block time of the next block: one second per block after genesis.
     var nextTime: Int64 { TradeFixture.genesisTime + Int64(height + 1) * 1000 }
@@ -76,8 +76,8 @@ final class TradeFixture {
     @discardableResult
     func submit(_ tx: Transaction, time: Int64? = nil) -> (result: TxResult, hash: Hash) {
         height += 1
-        let hash = tx.hash(chainID: TradeFixture.chainID)
-        let ctx = BlockContext(chainID: TradeFixture.chainID, height: height, time: time ?? (TradeFixture.genesisTime + Int64(height) * 1000),
+        let hash = tx.hash(on: Chain(id: TradeFixture.chainID, hashSuite: .sha256))
+        let ctx = BlockContext(chain: Chain(id: TradeFixture.chainID, hashSuite: .sha256), height: height, time: time ?? (TradeFixture.genesisTime + Int64(height) * 1000),
                                txHash: hash, txIndex: 0)
         let overlay = StateOverlay(base: state)
         let r = app.execute(tx, context: ctx, state: overlay)
@@ -95,7 +95,7 @@ final class TradeFixture {
     func executeKeepingWrites<P: Payload>(_ p: P, by key: PrivateKey) -> (TxResult, StateOverlay) {
         height += 1
         let tx = transaction(p, by: key)
-        let ctx = BlockContext(chainID: TradeFixture.chainID, height: height, time: nextTime, txHash: tx.hash(chainID: TradeFixture.chainID), txIndex: 0)
+        let ctx = BlockContext(chain: Chain(id: TradeFixture.chainID, hashSuite: .sha256), height: height, time: nextTime, txHash: tx.hash(on: Chain(id: TradeFixture.chainID, hashSuite: .sha256)), txIndex: 0)
         let overlay = StateOverlay(base: state)
         return (app.execute(tx, context: ctx, state: overlay), overlay)
     }
@@ -109,7 +109,7 @@ final class TradeFixture {
     /// Publishes declarations as the trade authority; returns the held fields for each.
     @discardableResult
     func publish(_ fs: [DeclarationFields]) -> [DeclarationFields] {
-        expectOK(submit(PublishDeclarations(declarations: fs.map(PublishedDeclaration.init)), by: tradeRegistry))
+        expectOK(submit(PublishDeclarations(declarations: fs.map { PublishedDeclaration($0, suite: .sha256) }), by: tradeRegistry))
         return fs
     }
 

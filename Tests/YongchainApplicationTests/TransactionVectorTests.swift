@@ -5,41 +5,83 @@ import YongchainCore
 import YongchainCrypto
 
 /// docs/transaction-vectors.json: one signed transaction of every type, and an owner's consent, built by the
-/// node's own code from fixed Ed25519 seeds (Ed25519 signatures are deterministic, so every byte is fixed).
-/// docs/transactions.md specifies these bytes; an independent client (scripts/yongchain_tx.py) reproduces them.
-/// The committed file must equal what the code produces now, so the spec's examples can never drift from the
-/// code. After a deliberate change to a wire format, regenerate it and review the diff:
+/// node's own code from fixed Ed25519 seeds (Ed25519 signatures are deterministic, so every byte is fixed); and
+/// docs/transaction-vectors-sm.json, the same on an SM3 chain with SM2 keys (the national suite), plus SM3's
+/// examples from GB/T 32905-2016. SM2 signatures are randomised: that file keeps the signatures it holds while
+/// they still verify over the bytes the code produces (so regenerating it changes nothing else), and a test checks
+/// every one of them. docs/transactions.md specifies these bytes; an independent client (scripts/yongchain_tx.py)
+/// reproduces them. The committed files must equal what the code produces now, so the spec's examples can never
+/// drift from the code. After a deliberate change to a wire format, regenerate them and review the diff:
 ///
 ///     YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests
 @Suite struct TransactionVectorTests {
-    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("docs/transaction-vectors.json").path
+    /// The two suites' vector files: the chain's hash suite and its keys' algorithm.
+    struct VectorSuite: Sendable, CustomTestStringConvertible {
+        let file: String
+        let hashSuite: HashSuite
+        let keys: SignatureSuite
+        var chain: Chain { Chain(id: TransactionVectorTests.chainID, hashSuite: hashSuite) }
+        var testDescription: String { "\(hashSuite)/\(keys)" }
+    }
+    static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs").path
+    static let standard = VectorSuite(file: docs + "/transaction-vectors.json", hashSuite: .sha256, keys: .ed25519)
+    static let national = VectorSuite(file: docs + "/transaction-vectors-sm.json", hashSuite: .sm3, keys: .sm2)
+    static let suites = [standard, national]
     static let chainID = "vectors-1"
 
     /// Named keys, each from the seed of 32 equal bytes `seed`.
     static let seeds: [(String, UInt8)] = [("registry", 1), ("trade-authority", 2), ("bank", 3), ("owner-1", 11), ("owner-2", 12),
                                            ("enterprise", 21), ("new-bank", 31)]
-    static func key(_ name: String) -> PrivateKey {
+    static func key(_ name: String, _ suite: SignatureSuite = .ed25519) -> PrivateKey {
         let seed = seeds.first { $0.0 == name }!.1
-        return try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32))
+        return try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32), suite: suite)
     }
-    static func digest(_ s: String) -> Hash { Hash.sha256(Array(s.utf8)) }
     static func money(_ minor: Int64, _ currency: String = "CNY") -> Money { try! Money(minorUnits: minor, currency: try! Currency(currency)) }
 
+    /// Signatures the committed file holds, by signer and the hex of the bytes they sign: reused while they verify, so a
+    /// randomised (SM2) signature stays what the file says and the bytes that embed it (a consent in a body, the
+    /// hashes after it) stay fixed.
+    static func committedSignatures(_ suite: VectorSuite) -> [String: String] {
+        guard let d = FileManager.default.contents(atPath: suite.file),
+              let doc = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else { return [:] }
+        var out: [String: String] = [:]
+        let keys = doc["keys"] as? [String: [String: String]] ?? [:]
+        for c in doc["consents"] as? [[String: Any]] ?? [] {
+            out[(keys[c["key"] as? String ?? ""]?["publicKey"] ?? "") + " " + (c["consentBytesHex"] as? String ?? "")] = c["signature"] as? String
+        }
+        for t in doc["transactions"] as? [[String: Any]] ?? [] {
+            let env = t["envelope"] as? [String: String]
+            out[(env?["signer"] ?? "") + " " + (t["signingBytesHex"] as? String ?? "")] = env?["signature"]
+        }
+        return out
+    }
+
     /// The document: keys, consents, then one transaction per type in the order a chain could run them.
-    static func document() throws -> [String: Any] {
+    static func document(_ suite: VectorSuite = standard) throws -> [String: Any] {
+        let kept = committedSignatures(suite)
+        func sign(_ k: PrivateKey, _ message: [UInt8]) -> [UInt8] {
+            if let old = kept[k.publicKey.text + " " + Hex.encode(message)].flatMap(Hex.decode), k.publicKey.verify(signature: old, message: message) {
+                return old
+            }
+            return k.sign(message)
+        }
+        func key(_ name: String) -> PrivateKey { TransactionVectorTests.key(name, suite.keys) }
+        func digest(_ s: String) -> Hash { suite.hashSuite.digest(Array(s.utf8)) }
         var txs: [[String: Any]] = []
         var hashes: [String: Hash] = [:]
         func add<P: Payload>(_ p: P, signer: String, nonce: UInt64) throws {
             let k = key(signer)
-            let tx = p.transaction(key: k, nonce: nonce, chainID: chainID)
+            let unsigned = Transaction(type: P.type, body: p.canonicalBytes, signer: k.publicKey, nonce: nonce, signature: [])
+            let tx = Transaction(type: P.type, body: unsigned.body, signer: k.publicKey, nonce: nonce,
+                                 signature: sign(k, unsigned.signingBytes(chainID: chainID)))
             #expect(tx.verifySignature(chainID: chainID))
-            hashes[P.type] = tx.hash(chainID: chainID)
+            hashes[P.type] = tx.hash(on: suite.chain)
             let body = try JSONSerialization.jsonObject(with: Data(try SortedJSON.encode(p)))
             // The JSON form must read back into the same canonical body (what a client may send to the CLI).
             #expect(try LedgerApplication.canonicalBody(type: P.type, json: try SortedJSON.encode(p)) == tx.body, "\(P.type)")
             txs.append(["type": P.type, "signer": signer, "nonce": String(nonce), "body": body, "bodyHex": Hex.encode(tx.body),
-                        "signingBytesHex": Hex.encode(tx.signingBytes(chainID: chainID)), "hash": tx.hash(chainID: chainID).hex,
+                        "signingBytesHex": Hex.encode(tx.signingBytes(chainID: chainID)), "hash": tx.hash(on: suite.chain).hex,
                         "envelope": ["type": tx.type, "body": Hex.encode(tx.body), "signer": tx.signer.text, "nonce": String(tx.nonce),
                                      "signature": Hex.encode(tx.signature)]])
         }
@@ -62,7 +104,7 @@ import YongchainCrypto
         let consent = app.consentBytes(chainID: chainID)
         var consents: [[String: Any]] = []
         for (id, name) in [(owner1, "owner-1"), (owner2, "owner-2")] {
-            let signature = key(name).sign(consent)
+            let signature = sign(key(name), consent)
             try app.attachSignature(signature, for: id)
             consents.append(["transaction": "mortgage.apply", "mortgagor": ["idType": id.type, "idNumber": id.number], "key": name,
                              "consentBytesHex": Hex.encode(consent), "signature": Hex.encode(signature)])
@@ -82,20 +124,21 @@ import YongchainCrypto
                                    exportDate: 20200315, documentDigest: digest("declaration 1"))
         let d2 = DeclarationFields(number: try DeclarationNumber("223120200000000002"), exporter: exporter, amount: money(250_000, "USD"),
                                    exportDate: 20200401, documentDigest: digest("declaration 2"))
-        try add(PublishDeclarations(declarations: [PublishedDeclaration(d1), PublishedDeclaration(d2)]), signer: "trade-authority", nonce: 10)
+        try add(PublishDeclarations(declarations: [PublishedDeclaration(d1, suite: suite.hashSuite), PublishedDeclaration(d2, suite: suite.hashSuite)]),
+                signer: "trade-authority", nonce: 10)
         try add(RecordFinancing(exporter: exporter, amount: money(300_000, "USD"),
                                 pledges: [PledgeRequest(declaration: d1, amount: money(100_000, "USD")),
                                           PledgeRequest(declaration: d2, amount: money(200_000, "USD"))]), signer: "bank", nonce: 11)
         try add(RepayFinancing(financingId: hashes["financing.record"]!, amount: money(120_000, "USD")), signer: "bank", nonce: 12)
         try add(GrantAuthorization(bank: key("bank").publicKey, expiresAt: 1_893_456_000_000), signer: "enterprise", nonce: 13)
         try add(RecordCreditQuery(enterprise: exporter, purpose: "pre-loan review 贷前审查"), signer: "bank", nonce: 14)
-        try add(ProposeGovernance(action: governanceActions[0], description: "admit Bank E 接纳E银行"), signer: "bank", nonce: 15)
+        try add(ProposeGovernance(action: governanceActions(suite.keys)[0], description: "admit Bank E 接纳E银行"), signer: "bank", nonce: 15)
         try add(VoteGovernance(proposal: 1, approve: true), signer: "registry", nonce: 16)
         try add(RevokeAuthorization(bank: key("bank").publicKey), signer: "enterprise", nonce: UInt64.max)
 
         // Every kind of governance action: the `action` part of a governance.propose body (docs/governance.md).
         var actions: [[String: Any]] = []
-        for a in governanceActions {
+        for a in governanceActions(suite.keys) {
             actions.append(["type": a.type, "json": try JSONSerialization.jsonObject(with: Data(try SortedJSON.encode(a))), "bytesHex": Hex.encode(a.canonicalBytes)])
         }
 
@@ -103,12 +146,23 @@ import YongchainCrypto
         for (name, seed) in seeds {
             keys[name] = ["seed": Hex.encode([UInt8](repeating: seed, count: 32)), "publicKey": key(name).publicKey.text]
         }
-        return ["about": "Generated by Tests/YongchainApplicationTests/TransactionVectorTests.swift from the node's code; specified by docs/transactions.md. Regenerate after a deliberate wire change: YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests",
-                "chainId": chainID, "keys": keys, "consents": consents, "transactions": txs, "governanceActions": actions]
+        var doc: [String: Any] = [
+            "about": "Generated by Tests/YongchainApplicationTests/TransactionVectorTests.swift from the node's code; specified by docs/transactions.md. Regenerate after a deliberate wire change: YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests",
+            "chainId": chainID, "keys": keys, "consents": consents, "transactions": txs, "governanceActions": actions]
+        if suite.hashSuite != .sha256 {
+            // The chain's hash suite, and the standard's own examples of it (GB/T 32905-2016, appendix A).
+            doc["hashSuite"] = suite.hashSuite.rawValue
+            doc["about"] = (doc["about"] as! String) + ". SM2 signatures are randomised: each one here verifies, and is kept while it does."
+            doc["hashExamples"] = ["abc", String(repeating: "abcd", count: 16)].map { m in
+                ["message": m, "digest": suite.hashSuite.digest(Array(m.utf8)).hex]
+            }
+        }
+        return doc
     }
 
-    /// One action of each kind, in `GovernanceAction.types` order.
-    static var governanceActions: [GovernanceAction] {
+    /// One action of each kind, in `GovernanceAction.types` order, with keys of `suite`.
+    static func governanceActions(_ suite: SignatureSuite = .ed25519) -> [GovernanceAction] {
+        let key = { (name: String) in TransactionVectorTests.key(name, suite) }
         var parameters = ConsensusParameters()
         parameters.timeoutProposeMs = 4000
         return [
@@ -126,20 +180,20 @@ import YongchainCrypto
         return String(decoding: d, as: UTF8.self) + "\n"
     }
 
-    @Test func committedVectorsAreWhatTheCodeProduces() throws {
-        let doc = try Self.document()
+    @Test(arguments: suites) func committedVectorsAreWhatTheCodeProduces(_ suite: VectorSuite) throws {
+        let doc = try Self.document(suite)
         let types = (doc["transactions"] as! [[String: Any]]).map { $0["type"] as! String }
         #expect(Set(types) == Set(LedgerApplication.transactionTypes), "every transaction type has a vector")
         // The worked example in docs/transactions.md quotes the mortgage.approve vector: it must quote this one.
         let approve = (doc["transactions"] as! [[String: Any]]).first { $0["type"] as? String == "mortgage.approve" }!
-        let spec = try String(contentsOf: URL(fileURLWithPath: Self.file).deletingLastPathComponent().appendingPathComponent("transactions.md"), encoding: .utf8)
+        let spec = try String(contentsOf: URL(fileURLWithPath: Self.docs + "/transactions.md"), encoding: .utf8)
         #expect(spec.contains(approve["hash"] as! String) && spec.contains((approve["envelope"] as! [String: String])["signature"]!),
-                "docs/transactions.md's worked example no longer quotes the mortgage.approve vector")
+                "docs/transactions.md's worked example no longer quotes the mortgage.approve vector (\(suite))")
         let text = try Self.render(doc)
         if ProcessInfo.processInfo.environment["YONGCHAIN_WRITE_VECTORS"] == "1" {
-            try text.write(toFile: Self.file, atomically: true, encoding: .utf8)
+            try text.write(toFile: suite.file, atomically: true, encoding: .utf8)
         }
-        let committed = (try? String(contentsOfFile: Self.file, encoding: .utf8)) ?? ""
+        let committed = (try? String(contentsOfFile: suite.file, encoding: .utf8)) ?? ""
         guard committed != text else { return }
         // Name what changed, so the reader knows which wire format moved.
         let old = (try? JSONSerialization.jsonObject(with: Data(committed.utf8))) as? [String: Any]
@@ -149,26 +203,37 @@ import YongchainCrypto
             return o?["signingBytesHex"] as? String != tx["signingBytesHex"] as? String || o?["envelope"] as? [String: String] != tx["envelope"] as? [String: String]
         }.map { $0["type"] as! String }
         Issue.record("""
-            docs/transaction-vectors.json differs from what the code produces (transactions changed: \(changed.isEmpty ? "none; keys, consents or layout" : changed.joined(separator: ", "))).
+            \(suite.file) differs from what the code produces (transactions changed: \(changed.isEmpty ? "none; keys, consents or layout" : changed.joined(separator: ", "))).
             A wire format changed: every bank's client breaks. If that is deliberate, update docs/transactions.md and regenerate:
                 YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests
             """)
     }
 
     /// The spec's layout, checked on the vectors from first principles rather than through the code under test:
-    /// signing bytes = str(tag) ‖ str(chain id) ‖ str(type) ‖ bytes(body) ‖ u8(1) ‖ bytes(key) ‖ u64(nonce), and the hash
-    /// is SHA-256 of them.
-    @Test func signingBytesFollowTheDocumentedLayout() throws {
+    /// signing bytes = str(tag) ‖ str(chain id) ‖ str(type) ‖ bytes(body) ‖ u8(suite) ‖ bytes(key) ‖ u64(nonce), the
+    /// hash is the chain's hash (SHA-256, or SM3) of them, and every signature (consents too) verifies.
+    @Test(arguments: suites) func signingBytesFollowTheDocumentedLayout(_ suite: VectorSuite) throws {
         func str(_ s: String) -> [UInt8] { bytes(Array(s.utf8)) }
         func bytes(_ b: [UInt8]) -> [UInt8] { withUnsafeBytes(of: UInt32(b.count).bigEndian, Array.init) + b }
-        for tx in try Self.document()["transactions"] as! [[String: Any]] {
+        let doc = try Self.document(suite)
+        for tx in doc["transactions"] as! [[String: Any]] {
             let env = tx["envelope"] as! [String: String]
             let key = PublicKey(text: env["signer"]!)!
+            #expect(key.suite == suite.keys)
             let expected = str("yongchain/tx/v1") + str(Self.chainID) + str(env["type"]!) + bytes(Hex.decode(env["body"]!)!)
-                + [1] + bytes(key.bytes) + withUnsafeBytes(of: UInt64(env["nonce"]!)!.bigEndian, Array.init)
+                + [suite.keys.rawValue] + bytes(key.bytes) + withUnsafeBytes(of: UInt64(env["nonce"]!)!.bigEndian, Array.init)
             #expect(Hex.encode(expected) == tx["signingBytesHex"] as? String, "\(env["type"]!)")
-            #expect(Hash.sha256(expected).hex == tx["hash"] as? String)
+            #expect(suite.hashSuite.digest(expected).hex == tx["hash"] as? String)
             #expect(key.verify(signature: Hex.decode(env["signature"]!)!, message: expected))
+        }
+        for c in doc["consents"] as! [[String: Any]] {
+            let key = Self.key(c["key"] as! String, suite.keys).publicKey
+            #expect(key.verify(signature: Hex.decode(c["signature"] as! String)!, message: Hex.decode(c["consentBytesHex"] as! String)!))
+        }
+        if suite.hashSuite == .sm3 {
+            let examples = doc["hashExamples"] as! [[String: String]]
+            #expect(examples.map { $0["digest"]! } == ["66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0",
+                                                      "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"])
         }
     }
 }

@@ -12,12 +12,12 @@ import YongchainNode
     let banks = [try! PrivateKey.fromSeed([UInt8](repeating: 2, count: 32)), try! PrivateKey.fromSeed([UInt8](repeating: 3, count: 32))]
 
     @Test func mortgageYearIsRegisterThenApplyThenApprovePerUnit() throws {
-        let phases = try Workload.presign(.mortgageYear, units: 5, chainID: chain, registry: registry, banks: banks)
+        let phases = try Workload.presign(.mortgageYear, units: 5, chain: Chain(id: chain, hashSuite: .sha256), registry: registry, banks: banks)
         #expect(phases.map { $0.map(\.tx.type) } == [RegisterProperty.type, MortgageApplication.type, ApproveMortgage.type].map { Array(repeating: $0, count: 5) })
         for phase in phases {
             for p in phase {
                 #expect(p.tx.verifySignature(chainID: chain))
-                #expect(p.hash == p.tx.hash(chainID: chain))
+                #expect(p.hash == p.tx.hash(on: Chain(id: chain, hashSuite: .sha256)))
                 #expect(LedgerApplication.jsonBody(type: p.tx.type, body: p.tx.body) != nil)
                 let json = try JSONSerialization.jsonObject(with: Data(p.json)) as? [String: Any]
                 #expect(json?["type"] as? String == p.tx.type)
@@ -31,8 +31,26 @@ import YongchainNode
         }
     }
 
+    /// On the national suite every signature of the load is SM2 (the owners' consents too) and every hash SM3.
+    @Test func theNationalSuiteWorkloadSignsWithSM2AndHashesWithSM3() throws {
+        let sm = Chain(id: chain, hashSuite: .sm3)
+        let registry = try PrivateKey.generate(suite: .sm2), banks = [try PrivateKey.generate(suite: .sm2)]
+        let phases = try Workload.presign(.mortgageYear, units: 2, chain: sm, registry: registry, banks: banks)
+        for p in phases.joined() {
+            #expect(p.tx.signer.suite == .sm2 && p.tx.verifySignature(chainID: chain))
+            #expect(p.hash == p.tx.hash(on: sm) && p.hash != p.tx.hash(on: Chain(id: chain, hashSuite: .sha256)))
+        }
+        for p in phases[1] {
+            let app = try MortgageApplication(canonical: p.tx.body)
+            #expect(app.mortgagors.allSatisfy { $0.signature.count == 64 })
+            let owner = try RegisterProperty(canonical: phases[0][phases[1].firstIndex { $0.hash == p.hash }!].tx.body).owners[0]
+            #expect(owner.publicKey.suite == .sm2)
+            #expect(owner.publicKey.verify(signature: app.mortgagors[0].signature, message: app.consentBytes(chainID: chain)))
+        }
+    }
+
     @Test func registerWorkloadIsOnePhase() throws {
-        let phases = try Workload.presign(.register, units: 3, chainID: chain, registry: registry, banks: banks)
+        let phases = try Workload.presign(.register, units: 3, chain: Chain(id: chain, hashSuite: .sha256), registry: registry, banks: banks)
         #expect(phases.count == 1 && phases[0].count == 3)
         #expect(Set(phases[0].map(\.hash)).count == 3)
     }

@@ -11,7 +11,7 @@ func validatorSet(_ powers: [UInt64]) -> ValidatorSet {
 }
 
 /// A distinct block hash per label.
-func block(_ label: String) -> Hash { Hash.sha256(Array("block:\(label)".utf8)) }
+func block(_ label: String) -> Hash { HashSuite.sha256.digest(Array("block:\(label)".utf8)) }
 
 let testTimeouts = TimeoutParameters(proposeMs: 300, proposeDeltaMs: 30, prevoteMs: 100, prevoteDeltaMs: 10,
                                      precommitMs: 100, precommitDeltaMs: 10)

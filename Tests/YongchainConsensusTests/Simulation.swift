@@ -316,7 +316,7 @@ final class Simulation {
     /// Our fake getValue(): a fresh block hash, sometimes one that everybody's valid() rejects.
     private func makeValue(by i: Int, height: UInt64, round: Int32) -> Hash {
         valueCounter += 1
-        let v = Hash.sha256(Array("seed \(seed) value \(valueCounter) by \(i) at \(height)/\(round)".utf8))
+        let v = HashSuite.sha256.digest(Array("seed \(seed) value \(valueCounter) by \(i) at \(height)/\(round)".utf8))
         if rng.chance(scenario.invalidRate) { invalid.insert(v) }
         return v
     }
@@ -469,7 +469,7 @@ final class Simulation {
 
     private func unknownBlock() -> Hash {
         valueCounter += 1
-        return Hash.sha256(Array("seed \(seed) unknown \(valueCounter)".utf8))
+        return HashSuite.sha256.digest(Array("seed \(seed) unknown \(valueCounter)".utf8))
     }
 
     /// A byzantine proposer sends different proposals to different peers: the one it signed, another valid

@@ -20,7 +20,7 @@ func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating:
         let tx = Transaction.signed(type: "enterprise.register", body: [1, 2, 3], nonce: 42, key: key(7), chainID: chain)
         #expect(Hex.encode(tx.signingBytes(chainID: chain)) ==
             "0000000f796f6e67636861696e2f74782f76310000000a746573742d636861696e00000013656e74657270726973652e7265676973746572000000030102030100000020ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c000000000000002a")
-        #expect(tx.hash(chainID: chain).hex == Hash.sha256(tx.signingBytes(chainID: chain)).hex)
+        #expect(tx.hash(on: Chain(id: chain, hashSuite: .sha256)).hex == HashSuite.sha256.digest(tx.signingBytes(chainID: chain)).hex)
     }
 
     @Test func roundTripsOnRandomValues() throws {
@@ -30,15 +30,15 @@ func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating:
             let tx = Transaction.signed(type: "t\(rng.next() % 100)", body: body, nonce: rng.next(), key: key(UInt8(rng.next() % 5)), chainID: chain)
             #expect(try Transaction(canonical: tx.canonicalBytes) == tx)
             let vote = Vote(type: rng.next() % 2 == 0 ? .prevote : .precommit, height: rng.next() % 1000, round: Int32(rng.next() % 10),
-                            blockHash: rng.next() % 3 == 0 ? nil : Hash.sha256(body), validator: Int(rng.next() % 7), signature: Array(body.prefix(64)))
+                            blockHash: rng.next() % 3 == 0 ? nil : HashSuite.sha256.digest(body), validator: Int(rng.next() % 7), signature: Array(body.prefix(64)))
             #expect(try Vote(canonical: vote.canonicalBytes) == vote)
-            let header = BlockHeader(chainID: chain, height: rng.next() % 10_000, time: Int64(rng.next() % 1_000_000), previousBlockHash: Hash.sha256(body),
-                                     lastCommitHash: .zero, txRoot: .zero, resultsHash: Hash.sha256([2]), stateRoot: Hash.sha256([1]),
-                                     validatorsHash: .zero, nextValidatorsHash: Hash.sha256([3]), proposer: key(1).publicKey)
+            let header = BlockHeader(chain: Chain(id: chain, hashSuite: .sha256), height: rng.next() % 10_000, time: Int64(rng.next() % 1_000_000), previousBlockHash: HashSuite.sha256.digest(body),
+                                     lastCommitHash: .zero, txRoot: .zero, resultsHash: HashSuite.sha256.digest([2]), stateRoot: HashSuite.sha256.digest([1]),
+                                     validatorsHash: .zero, nextValidatorsHash: HashSuite.sha256.digest([3]), proposer: key(1).publicKey)
             let cert = CommitCertificate(height: header.height, round: 0, blockHash: header.hash,
                                          signatures: [.init(validator: 0, signature: Array(repeating: 9, count: 64))])
             let block = Block(header: header, transactions: [tx], lastCommit: rng.next() % 2 == 0 ? nil : cert)
-            #expect(try Block(canonical: block.canonicalBytes) == block)
+            #expect(try Block(canonical: block.canonicalBytes, hashSuite: .sha256) == block)
         }
     }
 
@@ -50,7 +50,7 @@ func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating:
         }
         #expect(throws: EncodingError.self) { try Transaction(canonical: bytes + [0]) }
         // A list claiming four billion items in a few bytes is refused before allocating.
-        #expect(throws: EncodingError.self) { try Block(canonical: BlockHeaderFixture.header.canonicalBytes + [0xff, 0xff, 0xff, 0xff]) }
+        #expect(throws: EncodingError.self) { try Block(canonical: BlockHeaderFixture.header.canonicalBytes + [0xff, 0xff, 0xff, 0xff], hashSuite: .sha256) }
     }
 
     @Test func signaturesBindChainIDAndDomain() {
@@ -80,7 +80,7 @@ func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating:
 }
 
 enum BlockHeaderFixture {
-    static let header = BlockHeader(chainID: "c", height: 1, time: 1, previousBlockHash: .zero, lastCommitHash: .zero, txRoot: .zero,
+    static let header = BlockHeader(chain: Chain(id: "c", hashSuite: .sha256), height: 1, time: 1, previousBlockHash: .zero, lastCommitHash: .zero, txRoot: .zero,
                                     resultsHash: .zero, stateRoot: .zero, validatorsHash: .zero, nextValidatorsHash: .zero,
                                     proposer: key(1).publicKey)
 }

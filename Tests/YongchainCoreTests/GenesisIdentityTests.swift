@@ -110,3 +110,77 @@ import YongchainTestSupport
         }
     }
 }
+
+/// The hash suite is chosen in genesis: it is part of the chain's identity (as a tagged tail, so genesis files
+/// without it keep theirs), and the identity is hashed with it.
+@Suite struct GenesisHashSuiteTests {
+    @Test func aGenesisNamingSM3IsAnotherChainHashedWithSM3() throws {
+        let plain = GenesisIdentityTests.small
+        var sm = plain
+        sm.hashSuite = .sm3
+        #expect(plain.chain.hashSuite == .sha256 && sm.chain.hashSuite == .sm3)
+        #expect(sm.identityBytes == plain.identityBytes + [2, 0, 0, 0, 3] + Array("sm3".utf8))
+        #expect(sm.hash == HashSuite.sm3.digest(sm.identityBytes))
+        #expect(plain.hash == HashSuite.sha256.digest(plain.identityBytes))
+        // Naming the default is still naming it: a different identity from a genesis that names none.
+        var named = plain
+        named.hashSuite = .sha256
+        #expect(named.hash != plain.hash && named.hash == HashSuite.sha256.digest(named.identityBytes))
+        // Both tails, governance first: the bytes decode back to the same genesis.
+        var both = sm
+        both.governance = GovernanceRules()
+        #expect(try Genesis(canonical: both.canonicalBytes) == both)
+        #expect(try Genesis(canonical: sm.canonicalBytes) == sm)
+    }
+
+    @Test func tailsOutOfOrderRepeatedOrUnknownAreRefused() {
+        let base = GenesisIdentityTests.small.canonicalBytes
+        let sm3: [UInt8] = [2, 0, 0, 0, 3] + Array("sm3".utf8)
+        var gov = CanonicalWriter()
+        gov.u8(1)
+        gov.item(GovernanceRules())
+        for bad in [base + sm3 + gov.bytes, base + sm3 + sm3, base + [3], base + [2, 0, 0, 0, 3] + Array("md5".utf8)] {
+            #expect(throws: EncodingError.self) { _ = try Genesis(canonical: bad) }
+        }
+    }
+
+    @Test func theJSONFieldIsReadAndAnUnknownSuiteRefused() throws {
+        var sm = GenesisIdentityTests.small
+        sm.hashSuite = .sm3
+        let json = try JSONEncoder().encode(sm)
+        #expect(String(decoding: json, as: UTF8.self).contains("\"hashSuite\":\"sm3\""))
+        #expect(try JSONDecoder().decode(Genesis.self, from: json) == sm)
+        let bad = String(decoding: json, as: UTF8.self).replacingOccurrences(of: "\"sm3\"", with: "\"md5\"")
+        #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(Genesis.self, from: Data(bad.utf8)) }
+        // Absent: sha256, as every genesis written before suites existed.
+        #expect(try JSONDecoder().decode(Genesis.self, from: try JSONEncoder().encode(GenesisIdentityTests.small)).chain.hashSuite == .sha256)
+    }
+
+    /// A header names its chain, so it is hashed with the chain's suite; bytes alone do not say which: decoding
+    /// one without the suite is refused with an error, never guessed.
+    @Test func aHeaderIsHashedWithItsChainsSuiteAndNotDecodedWithoutIt() throws {
+        let key = GenesisIdentityTests.fixedKey(0x11)
+        func header(_ s: HashSuite) -> BlockHeader {
+            BlockHeader(chain: Chain(id: "c", hashSuite: s), height: 1, time: 1, previousBlockHash: .zero, lastCommitHash: .zero, txRoot: .zero,
+                        resultsHash: .zero, stateRoot: .zero, validatorsHash: .zero, nextValidatorsHash: .zero, proposer: key)
+        }
+        let sha = header(.sha256), sm = header(.sm3)
+        #expect(sha.canonicalBytes == sm.canonicalBytes)
+        #expect(sha.hash == HashSuite.sha256.digest(sha.canonicalBytes) && sm.hash == HashSuite.sm3.digest(sm.canonicalBytes))
+        #expect(try BlockHeader(canonical: sm.canonicalBytes, hashSuite: .sm3) == sm)
+        #expect(throws: EncodingError.self) { _ = try BlockHeader(canonical: sm.canonicalBytes) }
+        #expect(throws: EncodingError.self) { _ = try Block(canonical: Block(header: sm, transactions: [], lastCommit: nil).canonicalBytes) }
+    }
+
+    /// A malformed SM2 point in canonical bytes (or JSON) is an error naming the field, never a key.
+    @Test func aMalformedSM2KeyIsRefusedWhereverItIsRead() throws {
+        var w = CanonicalWriter()
+        w.u8(SignatureSuite.sm2.rawValue)
+        w.bytes([0x04] + [UInt8](repeating: 7, count: 64))
+        var r = CanonicalReader(w.bytes)
+        #expect(throws: EncodingError.self) { _ = try r.publicKey("signer") }
+        var g = GenesisIdentityTests.small
+        g.organizations[0].publicKey = "sm2:04" + String(repeating: "07", count: 64)
+        #expect(throws: GenesisError.self) { try g.validate() }
+    }
+}

@@ -6,39 +6,39 @@ import YongchainTestSupport
 @Suite struct MerkleTests {
     /// The RFC 6962 definition, recursively: split at the largest power of two below n.
     func naiveRoot(_ leaves: [Hash]) -> Hash {
-        if leaves.isEmpty { return Hash.sha256([UInt8]()) }
+        if leaves.isEmpty { return HashSuite.sha256.digest([UInt8]()) }
         if leaves.count == 1 { return leaves[0] }
         var k = 1
         while k * 2 < leaves.count { k *= 2 }
-        return Merkle.nodeHash(naiveRoot(Array(leaves[..<k])), naiveRoot(Array(leaves[k...])))
+        return Merkle.nodeHash(naiveRoot(Array(leaves[..<k])), naiveRoot(Array(leaves[k...])), .sha256)
     }
 
     @Test func rootAndProofsAgreeWithTheNaiveDefinition() {
         var rng = SplitMix64(seed: 7)
         for n in Array(0...40) + (0..<30).map({ _ in Int(rng.next() % 700) + 1 }) {
             let items = (0..<n).map { i in Array("item-\(i)-\(rng.next())".utf8) }
-            let leaves = items.map(Merkle.leafHash)
-            let root = Merkle.root(items)
+            let leaves = items.map { Merkle.leafHash($0, suite: .sha256) }
+            let root = Merkle.root(items, suite: .sha256)
             #expect(root == naiveRoot(leaves), "n=\(n)")
             for i in 0..<n where n < 50 || i % 37 == 0 || i == n - 1 {
-                let p = Merkle.proof(leaves: leaves, index: i)
-                #expect(p.verify(leaf: leaves[i], root: root), "n=\(n) i=\(i)")
-                #expect(!p.verify(leaf: Merkle.leafHash([1, 2, 3]), root: root))
+                let p = Merkle.proof(leaves: leaves, index: i, suite: .sha256)
+                #expect(p.verify(leaf: leaves[i], root: root, suite: .sha256), "n=\(n) i=\(i)")
+                #expect(!p.verify(leaf: Merkle.leafHash([1, 2, 3], suite: .sha256), root: root, suite: .sha256))
                 if n > 1 {
                     let wrongIndex = MerkleProof(index: (i + 1) % n, count: n, path: p.path)
-                    #expect(!wrongIndex.verify(leaf: leaves[i], root: root) || leaves[i] == leaves[(i + 1) % n])
+                    #expect(!wrongIndex.verify(leaf: leaves[i], root: root, suite: .sha256) || leaves[i] == leaves[(i + 1) % n])
                     var path = p.path
-                    path[0] = Hash.sha256([0])
-                    #expect(!MerkleProof(index: i, count: n, path: path).verify(leaf: leaves[i], root: root))
+                    path[0] = HashSuite.sha256.digest([0])
+                    #expect(!MerkleProof(index: i, count: n, path: path).verify(leaf: leaves[i], root: root, suite: .sha256))
                 }
             }
         }
     }
 
     @Test func leafAndNodeHashesAreDomainSeparated() {
-        let a = Merkle.leafHash([1]), b = Merkle.leafHash([2])
-        let node = Merkle.nodeHash(a, b)
+        let a = Merkle.leafHash([1], suite: .sha256), b = Merkle.leafHash([2], suite: .sha256)
+        let node = Merkle.nodeHash(a, b, .sha256)
         // A leaf whose content is the concatenation of two hashes does not collide with their parent.
-        #expect(Merkle.leafHash(a.bytes + b.bytes) != node)
+        #expect(Merkle.leafHash(a.bytes + b.bytes, suite: .sha256) != node)
     }
 }

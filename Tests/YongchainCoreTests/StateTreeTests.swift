@@ -11,16 +11,16 @@ import YongchainTestSupport
 
     /// The root by the definition, from scratch: empty → zero, one key → its leaf, else internal over the halves.
     static func naiveRoot(_ model: [[UInt8]: [UInt8]]) -> Hash {
-        let entries = model.map { (StateTree.keyHash($0.key), StateTree.valueHash($0.value)) }
+        let entries = model.map { (StateTree.keyHash($0.key, suite: .sha256), StateTree.valueHash($0.value, suite: .sha256)) }
         return naiveRoot(entries, depth: 0)
     }
 
     static func naiveRoot(_ entries: [(Hash, Hash)], depth: Int) -> Hash {
         if entries.isEmpty { return Hash.zero }
-        if entries.count == 1 { return StateTree.leafHash(keyHash: entries[0].0, valueHash: entries[0].1) }
+        if entries.count == 1 { return StateTree.leafHash(keyHash: entries[0].0, valueHash: entries[0].1, suite: .sha256) }
         let left = entries.filter { StateTree.bit($0.0, depth) == 0 }
         let right = entries.filter { StateTree.bit($0.0, depth) == 1 }
-        return StateTree.internalHash(naiveRoot(left, depth: depth + 1), naiveRoot(right, depth: depth + 1))
+        return StateTree.internalHash(naiveRoot(left, depth: depth + 1), naiveRoot(right, depth: depth + 1), suite: .sha256)
     }
 
     /// A chain of updates over a MemoryTreeStore that keeps every node, with the model after each version.
@@ -34,7 +34,7 @@ import YongchainTestSupport
 
         mutating func apply(_ writes: Writes) throws -> TreeUpdate {
             version += 1
-            let u = try StateTree.update(root: root, version: version, writes: writes, reader: store)
+            let u = try StateTree.update(root: root, version: version, writes: writes, reader: store, suite: .sha256)
             for stale in u.staleNodes { #expect(store.nodes[stale] != nil, "stale \(stale) was not stored") }
             #expect(Set(u.staleNodes).count == u.staleNodes.count, "a node listed stale twice")
             #expect(Set(u.newNodes.map(\.key)).count == u.newNodes.count, "a node created twice")
@@ -77,20 +77,20 @@ import YongchainTestSupport
     static func checkProofs(root: ChildRef?, model: [[UInt8]: [UInt8]], keys: [[UInt8]], store: MemoryTreeStore) throws {
         let rootHash = root?.hash ?? Hash.zero
         for k in keys {
-            let proof = try StateTree.prove(root: root, key: k, reader: store)
+            let proof = try StateTree.prove(root: root, key: k, reader: store, suite: .sha256)
             #expect(try StateProof(canonical: proof.canonicalBytes) == proof)
             if let v = model[k] {
-                #expect(try StateTree.get(root: root, key: k, reader: store) == StateTree.valueHash(v))
-                try proof.verify(root: rootHash, key: k, value: v)
-                #expect(throws: StateProofError.valueMismatch) { try proof.verify(root: rootHash, key: k, value: v + [0]) }
-                #expect(throws: StateProofError.notAbsent) { try proof.verify(root: rootHash, key: k, value: nil) }
+                #expect(try StateTree.get(root: root, key: k, reader: store, suite: .sha256) == StateTree.valueHash(v, suite: .sha256))
+                try proof.verify(root: rootHash, key: k, value: v, suite: .sha256)
+                #expect(throws: StateProofError.valueMismatch) { try proof.verify(root: rootHash, key: k, value: v + [0], suite: .sha256) }
+                #expect(throws: StateProofError.notAbsent) { try proof.verify(root: rootHash, key: k, value: nil, suite: .sha256) }
             } else {
-                #expect(try StateTree.get(root: root, key: k, reader: store) == nil)
-                try proof.verify(root: rootHash, key: k, value: nil)
-                #expect(throws: StateProofError.keyMismatch) { try proof.verify(root: rootHash, key: k, value: [1]) }
+                #expect(try StateTree.get(root: root, key: k, reader: store, suite: .sha256) == nil)
+                try proof.verify(root: rootHash, key: k, value: nil, suite: .sha256)
+                #expect(throws: StateProofError.keyMismatch) { try proof.verify(root: rootHash, key: k, value: [1], suite: .sha256) }
             }
             #expect(throws: StateProofError.rootMismatch) {
-                try proof.verify(root: Hash.sha256([UInt8](rootHash.bytes)), key: k, value: model[k])
+                try proof.verify(root: HashSuite.sha256.digest([UInt8](rootHash.bytes)), key: k, value: model[k], suite: .sha256)
             }
         }
     }
@@ -143,8 +143,8 @@ import YongchainTestSupport
             let batch = Self.randomBatch(&rng, pool: 300, size: 80, present: h.models.last!)
             var shuffled = batch
             shuffled.shuffle(using: &rng)
-            let a = try StateTree.update(root: h.root, version: h.version + 1, writes: batch, reader: h.store)
-            let b = try StateTree.update(root: h.root, version: h.version + 1, writes: shuffled, reader: h.store)
+            let a = try StateTree.update(root: h.root, version: h.version + 1, writes: batch, reader: h.store, suite: .sha256)
+            let b = try StateTree.update(root: h.root, version: h.version + 1, writes: shuffled, reader: h.store, suite: .sha256)
             #expect(a.rootHash == b.rootHash)
             #expect(Set(a.newNodes.map(\.key)) == Set(b.newNodes.map(\.key)))
             #expect(Set(a.staleNodes) == Set(b.staleNodes))
@@ -154,7 +154,7 @@ import YongchainTestSupport
 
     @Test func theLastWriteOfARepeatedKeyWins() throws {
         let k = Self.key(1)
-        let u = try StateTree.update(root: nil, version: 1, writes: [(k, [1]), (k, nil), (k, [2])], reader: MemoryTreeStore())
+        let u = try StateTree.update(root: nil, version: 1, writes: [(k, [1]), (k, nil), (k, [2])], reader: MemoryTreeStore(), suite: .sha256)
         #expect(u.rootHash == Self.naiveRoot([k: [2]]))
     }
 
@@ -200,24 +200,24 @@ import YongchainTestSupport
 
     @Test func theEmptyTreeProvesAbsence() throws {
         let store = MemoryTreeStore()
-        let u = try StateTree.update(root: nil, version: 1, writes: [(Self.key(1), nil)], reader: store)
+        let u = try StateTree.update(root: nil, version: 1, writes: [(Self.key(1), nil)], reader: store, suite: .sha256)
         #expect(u.root == nil && u.rootHash == Hash.zero && u.newNodes.isEmpty)
-        let proof = try StateTree.prove(root: nil, key: Self.key(1), reader: store)
+        let proof = try StateTree.prove(root: nil, key: Self.key(1), reader: store, suite: .sha256)
         #expect(proof == StateProof(siblings: [], terminal: .empty))
-        try proof.verify(root: Hash.zero, key: Self.key(1), value: nil)
+        try proof.verify(root: Hash.zero, key: Self.key(1), value: nil, suite: .sha256)
         #expect(proof.canonicalBytes == [0, 0, 0])
     }
 
     @Test func aSingleKeyIsALeafAtTheRootAndDeletingItEmptiesTheTree() throws {
         var h = Harness()
         let u = try h.apply([(Self.key(7), [9])])
-        let kh = StateTree.keyHash(Self.key(7))
-        #expect(u.rootHash == StateTree.leafHash(keyHash: kh, valueHash: StateTree.valueHash([9])))
+        let kh = StateTree.keyHash(Self.key(7), suite: .sha256)
+        #expect(u.rootHash == StateTree.leafHash(keyHash: kh, valueHash: StateTree.valueHash([9], suite: .sha256), suite: .sha256))
         #expect(u.root?.isLeaf == true)
         #expect(u.newNodes.map(\.key) == [NodeKey(version: 1, path: .root)])
-        let proof = try StateTree.prove(root: h.root, key: Self.key(7), reader: h.store)
+        let proof = try StateTree.prove(root: h.root, key: Self.key(7), reader: h.store, suite: .sha256)
         #expect(proof.siblings.isEmpty)
-        try proof.verify(root: u.rootHash, key: Self.key(7), value: [9])
+        try proof.verify(root: u.rootHash, key: Self.key(7), value: [9], suite: .sha256)
         let d = try h.apply([(Self.key(7), nil)])
         #expect(d.root == nil && d.newNodes.isEmpty && d.staleNodes == [NodeKey(version: 1, path: .root)])
     }
@@ -227,13 +227,13 @@ import YongchainTestSupport
         var seen: [Int: Int] = [:]
         var pair: (Int, Int)?
         for i in 0..<100_000 {
-            let h = StateTree.keyHash(Self.key(i))
+            let h = StateTree.keyHash(Self.key(i), suite: .sha256)
             let top12 = Int(h.bytes[0]) << 4 | Int(h.bytes[1] >> 4)
             if let j = seen[top12] { pair = (j, i); break }
             seen[top12] = i
         }
         let (a, b) = try #require(pair)
-        let ka = StateTree.keyHash(Self.key(a)), kb = StateTree.keyHash(Self.key(b))
+        let ka = StateTree.keyHash(Self.key(a), suite: .sha256), kb = StateTree.keyHash(Self.key(b), suite: .sha256)
         let split = (0..<256).first { StateTree.bit(ka, $0) != StateTree.bit(kb, $0) }!
         #expect(split >= 12)
 
@@ -241,35 +241,35 @@ import YongchainTestSupport
         let u = try h.apply([(Self.key(a), [1]), (Self.key(b), [2])])
         #expect(u.rootHash == Self.naiveRoot(h.models.last!))
         #expect(u.newNodes.count == split + 1 + 2)  // a chain of internal nodes down to the split, then two leaves
-        let proof = try StateTree.prove(root: h.root, key: Self.key(a), reader: h.store)
+        let proof = try StateTree.prove(root: h.root, key: Self.key(a), reader: h.store, suite: .sha256)
         #expect(proof.siblings.count == split + 1)
         #expect(proof.siblings.dropLast().allSatisfy { $0 == Hash.zero })
-        #expect(proof.siblings.last == StateTree.leafHash(keyHash: kb, valueHash: StateTree.valueHash([2])))
+        #expect(proof.siblings.last == StateTree.leafHash(keyHash: kb, valueHash: StateTree.valueHash([2], suite: .sha256), suite: .sha256))
         #expect(proof.canonicalBytes.count == 2 + (split + 8) / 8 + 32 + 1 + 64)
-        try proof.verify(root: u.rootHash, key: Self.key(a), value: [1])
+        try proof.verify(root: u.rootHash, key: Self.key(a), value: [1], suite: .sha256)
 
         // A third key that shares the prefix only partly: absent, and its proof ends on the chain's empty side.
         let d = try h.apply([(Self.key(b), nil)])
         #expect(d.root?.isLeaf == true)
         #expect(d.newNodes.map(\.key) == [NodeKey(version: 2, path: .root)])
         #expect(d.staleNodes.count == split + 1 + 2)
-        #expect(d.rootHash == StateTree.leafHash(keyHash: ka, valueHash: StateTree.valueHash([1])))
-        let absent = try StateTree.prove(root: h.root, key: Self.key(b), reader: h.store)
-        #expect(absent.siblings.isEmpty && absent.terminal == .leaf(keyHash: ka, valueHash: StateTree.valueHash([1])))
-        try absent.verify(root: d.rootHash, key: Self.key(b), value: nil)
-        #expect(throws: StateProofError.keyMismatch) { try absent.verify(root: d.rootHash, key: Self.key(b), value: [2]) }
+        #expect(d.rootHash == StateTree.leafHash(keyHash: ka, valueHash: StateTree.valueHash([1], suite: .sha256), suite: .sha256))
+        let absent = try StateTree.prove(root: h.root, key: Self.key(b), reader: h.store, suite: .sha256)
+        #expect(absent.siblings.isEmpty && absent.terminal == .leaf(keyHash: ka, valueHash: StateTree.valueHash([1], suite: .sha256)))
+        try absent.verify(root: d.rootHash, key: Self.key(b), value: nil, suite: .sha256)
+        #expect(throws: StateProofError.keyMismatch) { try absent.verify(root: d.rootHash, key: Self.key(b), value: [2], suite: .sha256) }
     }
 
     @Test func aLeafOffTheKeysPathIsRefused() throws {
         var rng = SplitMix64(seed: 41)
         var h = Harness()
         _ = try h.apply((0..<64).map { (key: Self.key($0), value: [UInt8(truncatingIfNeeded: rng.next())]) })
-        let proof = try StateTree.prove(root: h.root, key: Self.key(1), reader: h.store)
+        let proof = try StateTree.prove(root: h.root, key: Self.key(1), reader: h.store, suite: .sha256)
         // The same proof offered for a key on another path: the leaf does not share the path's bits.
         let other = (2..<64).map(Self.key).first { k in
-            StateTree.bit(StateTree.keyHash(k), 0) != StateTree.bit(StateTree.keyHash(Self.key(1)), 0)
+            StateTree.bit(StateTree.keyHash(k, suite: .sha256), 0) != StateTree.bit(StateTree.keyHash(Self.key(1), suite: .sha256), 0)
         }!
-        #expect(throws: StateProofError.badTerminal) { try proof.verify(root: h.root!.hash, key: other, value: nil) }
+        #expect(throws: StateProofError.badTerminal) { try proof.verify(root: h.root!.hash, key: other, value: nil, suite: .sha256) }
     }
 
     // MARK: errors
@@ -279,13 +279,13 @@ import YongchainTestSupport
         _ = try h.apply((0..<10).map { (key: Self.key($0), value: [1]) })
         let empty = MemoryTreeStore()
         #expect(throws: StateTreeError.missingNode(NodeKey(version: 1, path: .root))) {
-            try StateTree.get(root: h.root, key: Self.key(1), reader: empty)
+            try StateTree.get(root: h.root, key: Self.key(1), reader: empty, suite: .sha256)
         }
         #expect(throws: StateTreeError.missingNode(NodeKey(version: 1, path: .root))) {
-            try StateTree.update(root: h.root, version: 2, writes: [(Self.key(1), [2])], reader: empty)
+            try StateTree.update(root: h.root, version: 2, writes: [(Self.key(1), [2])], reader: empty, suite: .sha256)
         }
         #expect(throws: StateTreeError.versionNotAfterRoot(rootVersion: 1, version: 1)) {
-            try StateTree.update(root: h.root, version: 1, writes: [(Self.key(1), [2])], reader: h.store)
+            try StateTree.update(root: h.root, version: 1, writes: [(Self.key(1), [2])], reader: h.store, suite: .sha256)
         }
     }
 
@@ -298,7 +298,7 @@ import YongchainTestSupport
         let rootHash = h.root!.hash
         for i in stride(from: 0, to: 1000, by: 97) {
             let k = Self.key(i), value: [UInt8]? = h.models.last![k]
-            let proof = try StateTree.prove(root: h.root, key: k, reader: h.store)
+            let proof = try StateTree.prove(root: h.root, key: k, reader: h.store, suite: .sha256)
             let bytes = proof.canonicalBytes
             #expect(try StateProof(canonical: bytes) == proof)
             #expect(throws: EncodingError.self) { try StateProof(canonical: bytes + [0]) }
@@ -309,16 +309,16 @@ import YongchainTestSupport
                     var t = bytes
                     t[at] ^= flip
                     guard let p = try? StateProof(canonical: t) else { continue }
-                    #expect(throws: StateProofError.self) { try p.verify(root: rootHash, key: k, value: value) }
+                    #expect(throws: StateProofError.self) { try p.verify(root: rootHash, key: k, value: value, suite: .sha256) }
                 }
             }
         }
-        let hashA = Hash.sha256([1]).bytes
+        let hashA = HashSuite.sha256.digest([1]).bytes
         #expect(throws: EncodingError.self) { try StateProof(canonical: [0x01, 0x01] + [UInt8](repeating: 0, count: 33)) }  // 257
         #expect(throws: EncodingError.self) { try StateProof(canonical: [0, 1, 0x40, 0]) }  // bitmap bit beyond count
         #expect(throws: EncodingError.self) { try StateProof(canonical: [0, 1, 0x80] + [UInt8](repeating: 0, count: 32) + [0]) }
         #expect(throws: EncodingError.self) { try StateProof(canonical: [0, 1, 0x80] + hashA + [2]) }  // terminal 2
-        #expect(try StateProof(canonical: [0, 1, 0x80] + hashA + [0]) == StateProof(siblings: [Hash.sha256([1])], terminal: .empty))
+        #expect(try StateProof(canonical: [0, 1, 0x80] + hashA + [0]) == StateProof(siblings: [HashSuite.sha256.digest([1])], terminal: .empty))
         #expect(throws: EncodingError.self) { try StateProof(canonical: []) }
     }
 
@@ -331,7 +331,7 @@ import YongchainTestSupport
         #expect(throws: EncodingError.self) { try TreePath(canonical: [0x01, 0x01] + [UInt8](repeating: 0, count: 33)) }
         let key = NodeKey(version: 7, path: p)
         #expect(try NodeKey(canonical: key.canonicalBytes) == key)
-        let node = TreeNode.internal(left: nil, right: ChildRef(version: 3, hash: Hash.sha256([2]), isLeaf: true))
+        let node = TreeNode.internal(left: nil, right: ChildRef(version: 3, hash: HashSuite.sha256.digest([2]), isLeaf: true))
         #expect(try TreeNode(canonical: node.canonicalBytes) == node)
         #expect(throws: EncodingError.self) { try TreeNode(canonical: [1, 0, 0]) }
     }
@@ -347,7 +347,7 @@ import YongchainTestSupport
         var start = clock.now
         let first = try StateTree.update(
             root: nil, version: 1,
-            writes: (0..<initial).map { (key: Self.key($0), value: Array("value-\($0)".utf8)) }, reader: store)
+            writes: (0..<initial).map { (key: Self.key($0), value: Array("value-\($0)".utf8)) }, reader: store, suite: .sha256)
         store.apply(first)
         print("state tree bench: built \(initial) keys, \(store.count) nodes in \(clock.now - start)")
         var root = first.root
@@ -361,7 +361,7 @@ import YongchainTestSupport
             while batch.count < 10_000 { batch[Self.key(rng.int(0...(initial - 1)))] = .some(nil) }
             let writes = batch.map { (key: $0.key, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
             start = clock.now
-            let u = try StateTree.update(root: root, version: UInt64(block + 2), writes: writes, reader: store)
+            let u = try StateTree.update(root: root, version: UInt64(block + 2), writes: writes, reader: store, suite: .sha256)
             let took = clock.now - start
             // SHA-256 calls: a key hash per write, a value hash per put, one per created node (nothing else hashes).
             let shas = writes.count + writes.filter { $0.value != nil }.count + u.newNodes.count

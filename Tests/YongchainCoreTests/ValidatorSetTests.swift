@@ -27,7 +27,7 @@ import Testing
     @Test func commitCertificateVerification() throws {
         let keys = (1...4).map { key(UInt8($0)) }
         let vs = ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) })
-        let hash = Hash.sha256([1])
+        let hash = HashSuite.sha256.digest([1])
         func sig(_ i: Int, _ h: Hash = hash, height: UInt64 = 5) -> CommitCertificate.Signature {
             let v = Vote(type: .precommit, height: height, round: 1, blockHash: h, validator: i)
             return .init(validator: i, signature: keys[i].sign(v.signingBytes(chainID: "c")))
@@ -40,7 +40,7 @@ import Testing
         #expect(throws: CommitError.self) { try twoOnly.verify(validators: vs, chainID: "c", height: 5, blockHash: hash) }
         let dup = CommitCertificate(height: 5, round: 1, blockHash: hash, signatures: [sig(0), sig(0), sig(2)])
         #expect(throws: CommitError.self) { try dup.verify(validators: vs, chainID: "c", height: 5, blockHash: hash) }
-        let forged = CommitCertificate(height: 5, round: 1, blockHash: hash, signatures: [sig(0), sig(1, Hash.sha256([2])), sig(2)])
+        let forged = CommitCertificate(height: 5, round: 1, blockHash: hash, signatures: [sig(0), sig(1, HashSuite.sha256.digest([2])), sig(2)])
         #expect(throws: CommitError.self) { try forged.verify(validators: vs, chainID: "c", height: 5, blockHash: hash) }
     }
 }

@@ -10,7 +10,7 @@ import YongchainCrypto
     }
 
     let key = try! PrivateKey.fromSeed([UInt8](repeating: 5, count: 32)).publicKey
-    let hash = Hash.sha256(Array("x".utf8))
+    let hash = HashSuite.sha256.digest(Array("x".utf8))
 
     @Test func encodeAsLowerCaseHexAndKeyText() throws {
         let e = JSONEncoder()
@@ -44,7 +44,7 @@ import YongchainCrypto
         #expect(badKey?.path == ["keys", "1"] && badKey?.message == PublicKey.textFormError)
         let shortKey = failure(#"{"id":"\#(hash.hex)","keys":["ed25519:00"]}"#)
         #expect(shortKey?.path == ["keys", "0"])
-        #expect(Hash.textFormError == "not a SHA-256 hash (expected 64 hex digits)")
-        #expect(PublicKey.textFormError == "not a public key (expected ed25519:<64 hex>)")
+        #expect(Hash.textFormError == "not a hash (expected 64 hex digits)")
+        #expect(PublicKey.textFormError == "not a public key (expected ed25519:<64 hex> or sm2:<130 hex>)")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import YongchainCrypto
 import YongchainHTTP
+import YongchainNode
 
 /// Drives real `yongchain` processes through the CLI and the HTTP API only, as an operator and a bank would.
 final class ClusterHarness: @unchecked Sendable {
@@ -14,8 +15,9 @@ final class ClusterHarness: @unchecked Sendable {
     private(set) var nodes: [(name: String, url: String)] = []
 
     /// A fresh cluster directory with ports chosen per test so suites can run side by side; `tls`: `cluster init
-    /// --tls` (https:// URLs, the CLI authenticates nodes by the genesis file).
-    init(validators: Int, observers: Int = 0, emptyBlockMs: Int? = nil, tls: Bool = false) throws {
+    /// --tls` (https:// URLs, the CLI authenticates nodes by the genesis file); `initArgs`: more `cluster init`
+    /// options (`--crypto sm`, `--keys ...`).
+    init(validators: Int, observers: Int = 0, emptyBlockMs: Int? = nil, tls: Bool = false, initArgs: [String] = []) throws {
         self.tls = tls
         exe = ClusterHarness.executable()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-e2e-\(UUID().uuidString.prefix(8))").path
@@ -23,19 +25,20 @@ final class ClusterHarness: @unchecked Sendable {
         var args = ["cluster", "init", "--dir", dir, "--validators", "\(validators)", "--observers", "\(observers)", "--base-port", "\(basePort)"]
         if let emptyBlockMs { args += ["--empty-block-ms", "\(emptyBlockMs)"] }
         if tls { args.append("--tls") }
-        let r = try cli(args)
+        let r = try cli(args + initArgs)
         try #require(r.status == 0, "cluster init failed: \(r.err)")
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/cluster.json"))) as! [String: Any]
         nodes = (manifest["nodes"] as! [[String: Any]]).map { ($0["name"] as! String, $0["url"] as! String) }
         if tls {
             let members = Set(try genesisMemberKeys().values)
-            http = HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { members.contains($0) }))
+            // An SM2 member's node is accepted through the key binding its certificate carries.
+            http = HTTPClient(transport: try OpenSSLTransport.client(identity: nil, identifyPeer: { TLSKeyBinding.identity($0, accepts: members.contains) }))
         }
     }
 
     var genesisPath: String { "\(dir)/\(nodes[0].name)/genesis.json" }
 
-    /// Each member's raw Ed25519 node key, by organisation name, from the genesis file.
+    /// Each member's raw node key (Ed25519 or SM2), by organisation name, from the genesis file.
     func genesisMemberKeys() throws -> [String: [UInt8]] {
         let g = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: genesisPath))) as! [String: Any]
         var out: [String: [UInt8]] = [:]

@@ -38,6 +38,8 @@ enum IndependentClient {
         return p.terminationStatus == 0
     }()
     static let hasContractTools: Bool = run(["-c", "import yaml, jsonschema"])?.status == 0
+    /// gmssl (PyPI): SM2 and SM3 in pure Python, for the national suite (.ci/run installs it).
+    static let hasGmssl: Bool = run(["-c", "import gmssl.sm2, gmssl.sm3"])?.status == 0
     /// The backends this machine has: `cryptography` (what a bank's Python would use) and the openssl CLI.
     static var backends: [String] { (hasCryptography ? ["cryptography"] : []) + (hasOpenSSL ? ["openssl"] : []) }
 }
@@ -54,11 +56,22 @@ extension EndToEnd {
             }
         }
 
+        /// The national suite's vectors (SM3 chain, SM2 keys), rebuilt by the client and every SM2 signature in them
+        /// checked by a second implementation (gmssl), and the GB/T 32905 examples hashed by it.
+        @Test(.enabled(if: IndependentClient.hasGmssl, "gmssl is not installed (.ci/run installs it)"))
+        func reproducesTheNationalSuiteVectorsWithGmssl() throws {
+            let r = try #require(IndependentClient.run([IndependentClient.script, "vectors", IndependentClient.root + "/docs/transaction-vectors-sm.json"]))
+            #expect(r.status == 0 && r.out.contains("all match") && r.out.contains("sm3, SM2 keys"), "\(r.out)")
+        }
+
         /// The same client, against three real nodes: every transaction type committed, every outcome the same on
-        /// every node, and the verification answers (read with its own signed requests) what the flow implies.
-        @Test func submitsEveryTransactionTypeToALiveClusterAndReadsTheResultsBack() throws {
+        /// every node, and the verification answers (read with its own signed requests) what the flow implies. On
+        /// the national suite too: an SM3 chain whose members, owners and exporter sign with SM2 (gmssl).
+        @Test(arguments: ["standard", "sm"])
+        func submitsEveryTransactionTypeToALiveClusterAndReadsTheResultsBack(crypto: String) throws {
             let backend = try #require(IndependentClient.backends.first, "no Ed25519 signer for the client")
-            let c = try ClusterHarness(validators: 3, emptyBlockMs: 200)
+            if crypto == "sm" && !IndependentClient.hasGmssl { return }  // skipped: no SM2 signer for the client
+            let c = try ClusterHarness(validators: 3, emptyBlockMs: 200, initArgs: ["--crypto", crypto])
             try c.up()
             let nodes = c.nodes.flatMap { ["--node", $0.url] }
             let r = try #require(IndependentClient.run([IndependentClient.script, "flow", "--backend", backend] + nodes

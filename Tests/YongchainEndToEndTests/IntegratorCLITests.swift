@@ -30,7 +30,7 @@ extension EndToEnd {
             let unsigned = """
                 {"unitNumber": "\(unit)", "mortgagee": "\(bank.publicKey.text)", "mortgagors": [{"idType": "residentId", "idNumber": "\(owner)"}],
                  "debtor": {"idType": "residentId", "idNumber": "\(owner)", "name": "Li Wei"}, "principal": {"minorUnits": 100000000, "currency": "CNY"},
-                 "term": {"start": "2021-01-01", "end": "2041-01-01"}, "mortgageType": "general", "contractHash": "\(Hash.sha256(Array("contract".utf8)).hex)"}
+                 "term": {"start": "2021-01-01", "end": "2041-01-01"}, "mortgageType": "general", "contractHash": "\(HashSuite.sha256.digest(Array("contract".utf8)).hex)"}
                 """
             let appFile = "\(c.dir)/application.json"
             try unsigned.write(toFile: appFile, atomically: true, encoding: .utf8)
@@ -73,7 +73,7 @@ extension EndToEnd {
             let tx = Transaction(type: envelope.type, body: Hex.decode(envelope.body)!, signer: PublicKey(text: envelope.signer)!,
                                  nonce: UInt64(envelope.nonce)!, signature: Hex.decode(envelope.signature)!)
             #expect(tx.verifySignature(chainID: chain))
-            let hash = tx.hash(chainID: chain).hex
+            let hash = tx.hash(on: Chain(id: chain, hashSuite: .sha256)).hex
             #expect(try c.http.send("GET", url: node + "/v1/txs/\(hash)", timeout: 5).status == 404, "tx sign sent nothing")
             let txFile = "\(c.dir)/approve.json"
             try signedTx.out.write(toFile: txFile, atomically: true, encoding: .utf8)

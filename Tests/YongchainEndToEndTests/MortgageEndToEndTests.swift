@@ -88,7 +88,7 @@ extension EndToEnd {
             let apply = try c.cli(["mortgage", "apply", "--key", c.key("bank-a"), "--node", c.url("bank-a"), "--unit", unit,
                                    "--mortgagor", "residentId:\(owner)", "--owner-key", ownerKey, "--debtor", "residentId:\(owner)",
                                    "--debtor-name", "Li Wei", "--amount", "150000000", "--start", "2020-06-01", "--end", "2030-05-31",
-                                   "--contract-hash", Hash.sha256(Array("contract".utf8)).hex])
+                                   "--contract-hash", HashSuite.sha256.digest(Array("contract".utf8)).hex])
             #expect(apply.status == 0 && apply.out.hasPrefix("accepted mortgage.apply"), "\(apply.out) \(apply.err)")
             let appID = printedTxHash(apply.out)
 
@@ -164,7 +164,7 @@ extension EndToEnd {
             var app = MortgageApplication(unitNumber: try UnitNumber(unit), mortgagee: bankA.publicKey, mortgagors: [ownerID],
                                           debtor: MortgageDebtor(id: ownerID, name: "Li Wei"), principal: try Money(minorUnits: principal, currency: Currency("CNY")),
                                           term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2030-05-31")), mortgageType: .general,
-                                          contractHash: Hash.sha256(Array("c".utf8)))
+                                          contractHash: HashSuite.sha256.digest(Array("c".utf8)))
             try app.sign(for: ownerID, with: ownerKey, chainID: chain)
             func bigEndian(_ v: Int64) -> [UInt8] { (0..<8).reversed().map { UInt8(truncatingIfNeeded: v >> ($0 * 8)) } }
             func altered(_ from: [UInt8], _ to: [UInt8]) -> Transaction {
@@ -188,7 +188,7 @@ extension EndToEnd {
             #expect(r1.status == 400 && r1.code == "INVALID_FIELD" && r1.message.hasPrefix("body"), "\(r1.json)")
             let r2 = try c.post("bank-a", Array(#"{"type": "mortgage.apply", "body": "#.utf8))
             #expect(r2.status == 400 && r2.code == "MALFORMED_JSON", "\(r2.json)")
-            let fractional = Array(#"{"declarations":[{"number":"223120200000000001","fields":{"number":"223120200000000001","exporter":"91310000MA1FL0001R","amount":{"minorUnits":1.5,"currency":"CNY"},"exportDate":20200315,"documentDigest":"\#(Hash.sha256([1]).hex)"}}]}"#.utf8)
+            let fractional = Array(#"{"declarations":[{"number":"223120200000000001","fields":{"number":"223120200000000001","exporter":"91310000MA1FL0001R","amount":{"minorUnits":1.5,"currency":"CNY"},"exportDate":20200315,"documentDigest":"\#(HashSuite.sha256.digest([1]).hex)"}}]}"#.utf8)
             let r3 = try c.request("bank-a", "/v1/trade/precheck", key: bankA, method: "POST", body: fractional)
             #expect(r3.status == 400 && r3.code == "INVALID_FIELD" && r3.message.contains("minorUnits"), "\(r3.json)")
             let r4 = try c.request("bank-a", "/v1/trade/precheck", key: bankA, method: "POST", body: Array("{\"declarations\": [".utf8))
@@ -207,7 +207,7 @@ extension EndToEnd {
             // The CLI refuses a fractional amount itself: one line, exit 2.
             let cli = try c.cli(["mortgage", "apply", "--key", c.key("bank-a"), "--node", c.url("bank-a"), "--unit", unit, "--mortgagor", "residentId:\(owner)",
                                  "--owner-key", c.key("bank-a"), "--debtor", "residentId:\(owner)", "--debtor-name", "x", "--amount", "1.5",
-                                 "--start", "2020-06-01", "--end", "2030-05-31", "--contract-hash", Hash.sha256([1]).hex])
+                                 "--start", "2020-06-01", "--end", "2030-05-31", "--contract-hash", HashSuite.sha256.digest([1]).hex])
             #expect(cli.status == 2 && cli.err.split(separator: "\n").count == 1 && cli.err.contains("--amount"), "\(cli.err)")
 
             // Unsigned, unknown-key and stale requests: 401; open endpoints need no signature.

@@ -26,7 +26,7 @@ extension EndToEnd {
             let code = creditCode(778)
             #expect(try c.cli(["trade", "enterprise-register", "--key", c.key("trade-authority"), "--node", c.url("trade-authority"),
                                "--credit-code", code, "--name", "Kunshan Export Co.", "--public-key", entKey]).status == 0)
-            let decl = "223120200000000077:\(code):500000:USD:20200315:\(Hash.sha256(Array("doc 77".utf8)).hex)"
+            let decl = "223120200000000077:\(code):500000:USD:20200315:\(HashSuite.sha256.digest(Array("doc 77".utf8)).hex)"
             #expect(try c.cli(["trade", "publish", "--key", c.key("trade-authority"), "--node", c.url("trade-authority"), "--declaration", decl]).status == 0)
 
             let never = "\(c.dir)/never-financed.json"

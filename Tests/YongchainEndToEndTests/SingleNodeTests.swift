@@ -88,7 +88,7 @@ extension EndToEnd {
 
             // Reads can wait for a height (read-your-writes through another node); a bad or unreached one is refused.
             let committedAt = r4.2["height"] as? Int ?? 0
-            let seen = try c.http.send("GET", url: node + "/v1/txs/\(good.hash(chainID: chain).hex)?minHeight=\(committedAt)", timeout: 10)
+            let seen = try c.http.send("GET", url: node + "/v1/txs/\(good.hash(on: Chain(id: chain, hashSuite: .sha256)).hex)?minHeight=\(committedAt)", timeout: 10)
             #expect(seen.status == 200 && committedAt > 0)
             let ahead = try c.http.send("GET", url: node + "/v1/status?minHeight=\(committedAt + 1_000_000)&timeoutMs=200", timeout: 10)
             #expect(ahead.status == 504 && String(decoding: ahead.body, as: UTF8.self).contains("HEIGHT_NOT_REACHED"))
@@ -114,7 +114,7 @@ extension EndToEnd {
             #expect(empty.status == 400 && String(decoding: empty.body, as: UTF8.self).contains("INVALID_BATCH"))
             let cut = try c.http.send("POST", url: node + "/v1/txs/batch", headers: [("Content-Type", "application/json")], body: Array(#"{"transactions":[{"#.utf8), timeout: 5)
             #expect(cut.status == 400 && String(decoding: cut.body, as: UTF8.self).contains("MALFORMED_JSON"))
-            let good2Hash = good2.hash(chainID: chain).hex
+            let good2Hash = good2.hash(on: Chain(id: chain, hashSuite: .sha256)).hex
             #expect(c.eventually(10) { (try? c.getJSON(node + "/v1/txs/\(good2Hash)"))?["code"] as? String == "OK" },
                     "\((try? c.getJSON(node + "/v1/txs/\(good2Hash)")) ?? [:])")
 
@@ -151,7 +151,7 @@ extension EndToEnd {
                             .transaction(key: registry, nonce: UInt64(i), chainID: chain)
                         guard let r = try? http.send("POST", url: node + "/v1/txs?wait=commit&timeoutMs=3000", headers: [("Content-Type", "application/json")],
                                                      body: Array(try! JSONEncoder().encode(TransactionJSON(tx))), timeout: 5) else { continue }
-                        if r.status == 200 { committed.withLock { $0.append(tx.hash(chainID: chain).hex) } }
+                        if r.status == 200 { committed.withLock { $0.append(tx.hash(on: Chain(id: chain, hashSuite: .sha256)).hex) } }
                     }
                 }
             }

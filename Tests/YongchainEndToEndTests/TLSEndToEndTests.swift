@@ -14,7 +14,7 @@ extension EndToEnd {
         /// curl's `--pinnedpubkey sha256//…` for an Ed25519 key: the SHA-256 of its SubjectPublicKeyInfo (DER).
         static func curlPin(_ key: [UInt8]) -> String {
             let spki: [UInt8] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00] + key
-            return "sha256//" + Data(Hash.sha256(spki).bytes).base64EncodedString()
+            return "sha256//" + Data(HashSuite.sha256.digest(spki).bytes).base64EncodedString()
         }
 
         static func run(_ exe: String, _ args: [String]) throws -> (status: Int32, out: String) {

@@ -12,7 +12,7 @@ extension EndToEnd {
         static func declaration(_ exporter: CreditCode, _ i: Int) throws -> DeclarationFields {
             DeclarationFields(number: try DeclarationNumber("22312020" + String(format: "%010d", i)), exporter: exporter,
                               amount: try Money(minorUnits: 1_000_000, currency: Currency("USD")), exportDate: 20200315,
-                              documentDigest: Hash.sha256(Array("declaration \(i)".utf8)))
+                              documentDigest: HashSuite.sha256.digest(Array("declaration \(i)".utf8)))
         }
 
         /// Registers an exporter through the trade authority's node; returns its credit code and key.
@@ -37,7 +37,7 @@ extension EndToEnd {
             var winners: [String: Int] = [:]
             for round in 1...10 {
                 let d = try Self.declaration(code, round)
-                let pub = try c.submit("trade-authority", PublishDeclarations(declarations: [PublishedDeclaration(d)])
+                let pub = try c.submit("trade-authority", PublishDeclarations(declarations: [PublishedDeclaration(d, suite: .sha256)])
                     .transaction(key: authority, nonce: UInt64(1000 + round), chainID: chain))
                 #expect(pub.code == "OK", "round \(round): publish \(pub.json)")
                 c.waitForHeight(pub.json["height"] as? Int ?? 0, nodes: ["bank-a", "bank-b"])
@@ -67,7 +67,7 @@ extension EndToEnd {
                 if let w = codes.firstIndex(of: "OK") { winners[banks[w].0, default: 0] += 1 }
 
                 // Every node reports the same outcome for both transactions.
-                let hashes = txs.map { $0.hash(chainID: chain).hex }
+                let hashes = txs.map { $0.hash(on: Chain(id: chain, hashSuite: .sha256)).hex }
                 let maxHeight = got.values.map(\.height).max() ?? 0
                 c.waitForHeight(maxHeight)
                 for (i, h) in hashes.enumerated() {
@@ -90,7 +90,7 @@ extension EndToEnd {
             let reg = try c.cli(["trade", "enterprise-register", "--key", c.key("trade-authority"), "--node", c.url("trade-authority"),
                                  "--credit-code", code, "--name", "Suzhou Export Co.", "--public-key", entKey])
             #expect(reg.status == 0 && reg.out.hasPrefix("accepted enterprise.register"), "\(reg.out) \(reg.err)")
-            let decl = "223120200000000042:\(code):500000:USD:20200315:\(Hash.sha256(Array("doc".utf8)).hex)"
+            let decl = "223120200000000042:\(code):500000:USD:20200315:\(HashSuite.sha256.digest(Array("doc".utf8)).hex)"
             let pub = try c.cli(["trade", "publish", "--key", c.key("trade-authority"), "--node", c.url("trade-authority"), "--declaration", decl])
             #expect(pub.status == 0, "\(pub.out) \(pub.err)")
             let pre = try c.cli(["trade", "precheck", "--key", c.key("bank-a"), "--node", c.url("bank-a"), "--declaration", decl, "--number", "223120200000000043"])

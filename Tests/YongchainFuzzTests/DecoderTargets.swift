@@ -27,10 +27,10 @@ enum DecoderTargets {
     /// hashed or signed): its re-encoding may differ from the input once, but must then be stable.
     static func canonical<T: CanonicalCodable>(_ type: T.Type, _ seeds: [[UInt8]], name: String? = nil, upgrades: Bool = false) -> DecoderTarget {
         DecoderTarget(name: name ?? String(describing: T.self), seeds: seeds) { b in
-            guard let v = try? T(canonical: b) else { return .refused }
+            guard let v = try? T(canonical: b, hashSuite: .sha256) else { return .refused }
             let again = v.canonicalBytes
             if again == b { return .decoded }
-            if upgrades, let w = try? T(canonical: again), w.canonicalBytes == again { return .decoded }
+            if upgrades, let w = try? T(canonical: again, hashSuite: .sha256), w.canonicalBytes == again { return .decoded }
             return .failed("decodes, but re-encodes to \(again.count) other bytes: one value with two encodings")
         }
     }
@@ -108,7 +108,7 @@ enum DecoderTargets {
                                     Member(name: "registry", role: .registry, authorities: [.realEstate, .trade], publicKey: FuzzWorld.registry.publicKey, address: "https://registry.example:26601").canonicalBytes]),
             canonical(Enterprise.self, [enterprise.canonicalBytes]),
             canonical(DeclarationFields.self, enc(fields)),
-            canonical(PublishedDeclaration.self, enc(fields.map(PublishedDeclaration.init))),
+            canonical(PublishedDeclaration.self, enc(fields.map { PublishedDeclaration($0, suite: .sha256) })),
             canonical(PledgeRequest.self, [PledgeRequest(declaration: fields[0], amount: FuzzWorld.cny(5)).canonicalBytes]),
             canonical(PropertyOwner.self, [], name: "PropertyOwner"),
             canonical(AuthorizationRecord.self, []),

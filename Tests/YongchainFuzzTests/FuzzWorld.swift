@@ -31,7 +31,7 @@ enum FuzzWorld {
         let s = String(n)
         return try! DeclarationNumber("2231202000" + String(repeating: "0", count: 8 - s.count) + s)
     }
-    static func digest(_ s: String) -> Hash { Hash.sha256(Array(s.utf8)) }
+    static func digest(_ s: String) -> Hash { HashSuite.sha256.digest(Array(s.utf8)) }
 
     static let residentID = "11010519491231002" + String(ResidentID.checkCharacter(for: "11010519491231002")!)
     static let title = "Jing2020-0001234"
@@ -72,7 +72,7 @@ enum FuzzWorld {
             p(GrantAuthorization(bank: bankA.publicKey, expiresAt: 4_102_444_800_000), enterpriseKey),
             p(RevokeAuthorization(bank: bankB.publicKey), enterpriseKey),
             p(RecordCreditQuery(enterprise: exporter, purpose: "pre-loan review 贷前审查"), bankA),
-            p(PublishDeclarations(declarations: [PublishedDeclaration(fields(1)), PublishedDeclaration(fields(2))]), registry),
+            p(PublishDeclarations(declarations: [PublishedDeclaration(fields(1), suite: .sha256), PublishedDeclaration(fields(2), suite: .sha256)]), registry),
             p(financing, bankA),
             p(property, registry),
             p(RepayFinancing(financingId: digest("financing"), amount: cny(1)), bankA),
@@ -99,10 +99,10 @@ enum FuzzWorld {
 
     /// The block after `tip` carrying `txs`, proposed by the only validator.
     static func block(after tip: ChainTip, time: Int64, txs: [Transaction], lastCommit: CommitCertificate?) -> Block {
-        let header = BlockHeader(chainID: chainID, height: tip.height + 1, time: time, previousBlockHash: tip.blockHash,
-                                 lastCommitHash: Block.commitHash(lastCommit), txRoot: Block.txRoot(txs, chainID: chainID),
-                                 resultsHash: .zero, stateRoot: tip.stateRoot, validatorsHash: validators.hash,
-                                 nextValidatorsHash: validators.hash, proposer: registry.publicKey)
+        let header = BlockHeader(chain: Chain(id: chainID, hashSuite: .sha256), height: tip.height + 1, time: time, previousBlockHash: tip.blockHash,
+                                 lastCommitHash: Block.commitHash(lastCommit, suite: .sha256), txRoot: Block.txRoot(txs, chain: Chain(id: chainID, hashSuite: .sha256)),
+                                 resultsHash: .zero, stateRoot: tip.stateRoot, validatorsHash: validators.hash(.sha256),
+                                 nextValidatorsHash: validators.hash(.sha256), proposer: registry.publicKey)
         return Block(header: header, transactions: txs, lastCommit: lastCommit)
     }
 

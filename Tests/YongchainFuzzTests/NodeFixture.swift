@@ -53,18 +53,18 @@ final class NodeFixture: @unchecked Sendable {
                                                                           publicKey: w.enterpriseKey.publicKey).canonicalBytes, by: w.registry, nonce: 1)],
             2: [w.transaction(GrantAuthorization.type, GrantAuthorization(bank: w.bankA.publicKey, expiresAt: 4_102_444_800_000).canonicalBytes,
                               by: w.enterpriseKey, nonce: 1)],
-            3: [w.transaction(PublishDeclarations.type, PublishDeclarations(declarations: [PublishedDeclaration(w.fields(1)),
-                                                                                           PublishedDeclaration(w.fields(2))]).canonicalBytes,
+            3: [w.transaction(PublishDeclarations.type, PublishDeclarations(declarations: [PublishedDeclaration(w.fields(1), suite: .sha256),
+                                                                                           PublishedDeclaration(w.fields(2), suite: .sha256)]).canonicalBytes,
                               by: w.registry, nonce: 2)],
         ]
         let query = w.transaction(RecordCreditQuery.type, RecordCreditQuery(enterprise: w.exporter, purpose: "pre-loan review").canonicalBytes,
                                   by: w.bankA, nonce: 1)
         special[4] = [query]
-        creditQueryID = query.hash(chainID: w.chainID)
+        creditQueryID = query.hash(on: Chain(id: w.chainID, hashSuite: .sha256))
         special[5] = [w.transaction(RegisterProperty.type, w.property.canonicalBytes, by: w.registry, nonce: 3)]
         let financing = w.transaction(RecordFinancing.type, w.financing.canonicalBytes, by: w.bankA, nonce: 2)
         special[6] = [financing]
-        special[7] = [w.transaction(RepayFinancing.type, RepayFinancing(financingId: financing.hash(chainID: w.chainID), amount: w.cny(10_000)).canonicalBytes,
+        special[7] = [w.transaction(RepayFinancing.type, RepayFinancing(financingId: financing.hash(on: Chain(id: w.chainID, hashSuite: .sha256)), amount: w.cny(10_000)).canonicalBytes,
                                     by: w.bankA, nonce: 3)]
         var lastCommit: CommitCertificate?
         for h in 1...Self.preloadedBlocks {

@@ -37,7 +37,7 @@ enum RouteCatalog {
     static func submission(_ rng: inout SplitMix64) -> Transaction {
         if rng.chance(0.5) {
             let n = rng.int(10...99_999_999)
-            let body = PublishDeclarations(declarations: [PublishedDeclaration(FuzzWorld.fields(n))]).canonicalBytes
+            let body = PublishDeclarations(declarations: [PublishedDeclaration(FuzzWorld.fields(n), suite: .sha256)]).canonicalBytes
             return FuzzWorld.transaction(PublishDeclarations.type, body, by: FuzzWorld.registry, nonce: rng.next())
         }
         let p = rng.pick(FuzzWorld.payloads)

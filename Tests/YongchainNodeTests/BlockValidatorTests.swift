@@ -9,14 +9,14 @@ import Testing
     let chain = "validator-test"
     let keys = (1...4).map { try! PrivateKey.fromSeed([UInt8](repeating: UInt8($0), count: 32)) }
     var set: ValidatorSet { ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) }) }
-    var validator: BlockValidator { BlockValidator(chainID: chain) }
+    var validator: BlockValidator { BlockValidator(chain: Chain(id: chain, hashSuite: .sha256)) }
     var rules: ChainRules {
         var p = ConsensusParameters()
         p.maxBlockTransactions = 10
         return ChainRules(tip: 4, schedule: ValidatorSchedule(genesis: set), parameters: p)
     }
 
-    let tip = ChainTip(height: 4, blockHash: Hash.sha256([4]), stateRoot: Hash.sha256([44]), time: 1000)
+    let tip = ChainTip(height: 4, blockHash: HashSuite.sha256.digest([4]), stateRoot: HashSuite.sha256.digest([44]), time: 1000)
 
     func certificate(for hash: Hash, height: UInt64, signers: [Int]) -> CommitCertificate {
         CommitCertificate(height: height, round: 0, blockHash: hash, signatures: signers.map { i in
@@ -28,12 +28,12 @@ import Testing
     func block(_ edit: (inout BlockHeader, inout [Transaction], inout CommitCertificate?) -> Void = { _, _, _ in }) -> Block {
         var txs = [Transaction.signed(type: "t", body: [1], nonce: 1, key: keys[0], chainID: chain)]
         var cert: CommitCertificate? = certificate(for: tip.blockHash, height: tip.height, signers: [0, 1, 2])
-        var h = BlockHeader(chainID: chain, height: 5, time: 2000, previousBlockHash: tip.blockHash, lastCommitHash: .zero, txRoot: .zero,
-                            resultsHash: .zero, stateRoot: .zero, validatorsHash: set.hash, nextValidatorsHash: set.hash,
+        var h = BlockHeader(chain: Chain(id: chain, hashSuite: .sha256), height: 5, time: 2000, previousBlockHash: tip.blockHash, lastCommitHash: .zero, txRoot: .zero,
+                            resultsHash: .zero, stateRoot: .zero, validatorsHash: set.hash(.sha256), nextValidatorsHash: set.hash(.sha256),
                             proposer: keys[1].publicKey)
         edit(&h, &txs, &cert)
-        if h.txRoot == .zero { h.txRoot = Block.txRoot(txs, chainID: chain) }
-        if h.lastCommitHash == .zero { h.lastCommitHash = Block.commitHash(cert) }
+        if h.txRoot == .zero { h.txRoot = Block.txRoot(txs, chain: Chain(id: chain, hashSuite: .sha256)) }
+        if h.lastCommitHash == .zero { h.lastCommitHash = Block.commitHash(cert, suite: .sha256) }
         return Block(header: h, transactions: txs, lastCommit: cert)
     }
 
@@ -50,16 +50,16 @@ import Testing
             ChainRules(tip: 4, schedule: ValidatorSchedule(genesis: set).changed(to: bigger, decidedAt: decidedAt), parameters: self.rules.parameters)
         }
         // Decided in block 4: height 5 is still signed by the four, and names the five as the next set.
-        try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash }, rules: rules(decidedAt: 4))
+        try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash(.sha256) }, rules: rules(decidedAt: 4))
         #expect(throws: BlockInvalid.self, "the next set must be named") { try check(block(), rules: rules(decidedAt: 4)) }
         // Decided in block 3: the five sign height 5 (and the next); the tip's certificate is still the four's.
-        try check(block { h, _, _ in h.validatorsHash = bigger.hash; h.nextValidatorsHash = bigger.hash }, rules: rules(decidedAt: 3))
+        try check(block { h, _, _ in h.validatorsHash = bigger.hash(.sha256); h.nextValidatorsHash = bigger.hash(.sha256) }, rules: rules(decidedAt: 3))
         #expect(throws: BlockInvalid.self, "the old set no longer signs height 5") {
-            try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash }, rules: rules(decidedAt: 3))
+            try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash(.sha256) }, rules: rules(decidedAt: 3))
         }
         // The joiner may propose once it signs, not before.
         #expect(throws: BlockInvalid.self, "not yet a validator") {
-            try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash; h.proposer = fifth.publicKey }, rules: rules(decidedAt: 4))
+            try check(block { h, _, _ in h.nextValidatorsHash = bigger.hash(.sha256); h.proposer = fifth.publicKey }, rules: rules(decidedAt: 4))
         }
         // Rules read at another height than the tip say nothing about height 5.
         #expect(throws: BlockInvalid.self, "stale rules") {
@@ -74,15 +74,15 @@ import Testing
             ("chain id", block { h, _, _ in h.chainID = "other" }),
             ("height", block { h, _, _ in h.height = 6 }),
             ("previous hash", block { h, _, _ in h.previousBlockHash = .zero }),
-            ("validator set", block { h, _, _ in h.validatorsHash = Hash.sha256([9]) }),
-            ("next validator set", block { h, _, _ in h.nextValidatorsHash = Hash.sha256([9]) }),
+            ("validator set", block { h, _, _ in h.validatorsHash = HashSuite.sha256.digest([9]) }),
+            ("next validator set", block { h, _, _ in h.nextValidatorsHash = HashSuite.sha256.digest([9]) }),
             ("proposer", block { h, _, _ in h.proposer = try! PrivateKey.generate().publicKey }),
             ("time not after", block { h, _, _ in h.time = 1000 }),
             ("time in the future", block { h, _, _ in h.time = 20_000 }),
-            ("tx root", block { h, _, _ in h.txRoot = Hash.sha256([7]) }),
-            ("last commit hash", block { h, _, _ in h.lastCommitHash = Hash.sha256([7]) }),
+            ("tx root", block { h, _, _ in h.txRoot = HashSuite.sha256.digest([7]) }),
+            ("last commit hash", block { h, _, _ in h.lastCommitHash = HashSuite.sha256.digest([7]) }),
             ("commit without quorum", block { _, _, c in c = certificate(for: tip.blockHash, height: 4, signers: [0, 1]) }),
-            ("commit for another block", block { _, _, c in c = certificate(for: Hash.sha256([5]), height: 4, signers: [0, 1, 2]) }),
+            ("commit for another block", block { _, _, c in c = certificate(for: HashSuite.sha256.digest([5]), height: 4, signers: [0, 1, 2]) }),
             ("missing commit", block { _, _, c in c = nil }),
             ("bad tx signature", block { _, t, _ in t = [Transaction(type: "t", body: [2], signer: keys[0].publicKey, nonce: 1, signature: t[0].signature)] }),
             ("duplicate tx", block { _, t, _ in t = t + t }),
@@ -93,7 +93,7 @@ import Testing
         }
         let good = block()
         #expect(throws: BlockInvalid.self, "already committed") {
-            try check(good, committed: [good.transactions[0].hash(chainID: chain)])
+            try check(good, committed: [good.transactions[0].hash(on: Chain(id: chain, hashSuite: .sha256))])
         }
     }
 }
@@ -105,7 +105,7 @@ import Testing
         let pool = Mempool(limits: limits)
         let k = try PrivateKey.generate()
         let txs = (0..<4).map { Transaction.signed(type: "t", body: [UInt8($0)], nonce: 1, key: k, chainID: "c") }
-        let hashes = txs.map { $0.hash(chainID: "c") }
+        let hashes = txs.map { $0.hash(on: Chain(id: "c", hashSuite: .sha256)) }
         #expect(pool.add(txs[0], hash: hashes[0], size: 10) == .added)
         #expect(pool.add(txs[0], hash: hashes[0], size: 10) == .duplicate)
         #expect(pool.add(txs[1], hash: hashes[1], size: 10) == .added)

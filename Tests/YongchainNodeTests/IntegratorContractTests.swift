@@ -23,7 +23,7 @@ import YongchainHTTP
         let tx = try #require(c.committed.first)
         let body = JSON.encode(TransactionJSON(tx))
         let waited = post(c, "/v1/txs?wait=commit", body)
-        #expect(waited.status == 200 && waited.json["hash"] as? String == tx.hash(chainID: VectorChain.chainID).hex
+        #expect(waited.status == 200 && waited.json["hash"] as? String == tx.hash(on: VectorChain.chain).hex
                 && waited.json["code"] as? String == "OK" && waited.json["height"] as? Int == 1, "\(waited)")
         let replay = post(c, "/v1/txs", body)
         #expect(replay.status == 409 && (replay.json["error"] as? [String: Any])?["code"] as? String == "TX_ALREADY_COMMITTED", "\(replay)")

@@ -34,6 +34,21 @@ import YongchainHTTP
         #expect(verify(v, headers(method: "POST", body: body), method: "POST", body: body) == "OK")
     }
 
+    /// An SM2 key signs requests too, over the body's SM3 digest (the key's own hash): the same request with the
+    /// SHA-256 digest is another message, refused.
+    @Test func anSM2KeysRequestIsSignedOverTheBodysSM3Digest() throws {
+        let sm = try PrivateKey.generate(suite: .sm2)
+        let v = RequestVerifier(chainID: chain)
+        let body = Array("{\"declarations\":[]}".utf8)
+        let h = RequestAuth.headers(method: "POST", target: target, body: body, key: sm, chainID: chain, timestampMs: now, nonce: "sm-1")
+        #expect(verify(v, h, method: "POST", body: body, known: [sm.publicKey]) == "OK other")
+        let sha = RequestAuth.message(method: "POST", target: target, timestampMs: now, nonce: "sm-2", body: body, key: .ed25519)
+        #expect(sha != RequestAuth.message(method: "POST", target: target, timestampMs: now, nonce: "sm-2", body: body, key: .sm2))
+        let forged = [(RequestAuth.keyHeader, sm.publicKey.text), (RequestAuth.timestampHeader, String(now)), (RequestAuth.nonceHeader, "sm-2"),
+                      (RequestAuth.signatureHeader, Hex.encode(sm.sign(Domain.request.signingBytes(chainID: chain, message: sha))))]
+        #expect(verify(v, forged, method: "POST", body: body, known: [sm.publicKey]) == "401 AUTH_BAD_SIGNATURE")
+    }
+
     @Test func missingHeadersAreAuthRequired() {
         let v = RequestVerifier(chainID: chain)
         #expect(verify(v, []) == "401 AUTH_REQUIRED")

@@ -13,6 +13,7 @@ import YongchainCrypto
 /// Its members' addresses are ports nothing listens on, so nothing it might send reaches another test's node.
 final class VectorChain {
     static let chainID = "answers-1"
+    static let chain = Chain(id: chainID, hashSuite: .sha256)
     static let genesisTime: Int64 = 1_700_000_000_000
     static func key(_ seed: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32)) }
     static let registry = key(1), bankA = key(2), bankB = key(3), enterprise = key(4), owner = key(5)
@@ -62,7 +63,7 @@ final class VectorChain {
     static func money(_ minor: Int64, _ currency: String) -> Money { try! Money(minorUnits: minor, currency: try! Currency(currency)) }
     static func declaration(_ n: Int, _ amount: Int64) -> DeclarationFields {
         DeclarationFields(number: try! DeclarationNumber("22312020000000000\(n)"), exporter: try! CreditCode(exporter),
-                          amount: money(amount, "USD"), exportDate: 20200315, documentDigest: Hash.sha256(Array("declaration \(n)".utf8)))
+                          amount: money(amount, "USD"), exportDate: 20200315, documentDigest: HashSuite.sha256.digest(Array("declaration \(n)".utf8)))
     }
 
     private func tx<P: Payload>(_ p: P, _ key: PrivateKey) -> Transaction {
@@ -82,23 +83,23 @@ final class VectorChain {
                                       debtor: MortgageDebtor(id: try IdentityNumber(type: "creditCode", number: "91320505MA1XXXXX0T"), name: "Suzhou Widget Co., Ltd."),
                                       principal: Self.money(150_000_000, "CNY"),
                                       term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2030-05-31")),
-                                      mortgageType: .general, contractHash: Hash.sha256(Array("contract 1".utf8)))
+                                      mortgageType: .general, contractHash: HashSuite.sha256.digest(Array("contract 1".utf8)))
         try app.sign(for: ownerID, with: Self.owner, chainID: Self.chainID)
         let apply = tx(app, Self.bankA)
-        applicationID = apply.hash(chainID: Self.chainID)
+        applicationID = apply.hash(on: Self.chain)
         try block([apply])
         let d1 = Self.declaration(1, 100_000), d2 = Self.declaration(2, 250_000)
         try block([
             tx(ApproveMortgage(applicationId: applicationID), Self.registry),
-            tx(PublishDeclarations(declarations: [PublishedDeclaration(d1), PublishedDeclaration(d2)]), Self.registry),
+            tx(PublishDeclarations(declarations: [PublishedDeclaration(d1, suite: .sha256), PublishedDeclaration(d2, suite: .sha256)]), Self.registry),
             tx(GrantAuthorization(bank: Self.bankA.publicKey, expiresAt: Self.genesisTime + 365 * 86_400_000), Self.enterprise),
         ])
         let financing = tx(RecordFinancing(exporter: try CreditCode(Self.exporter), amount: Self.money(300_000, "USD"),
                                            pledges: [PledgeRequest(declaration: d1, amount: Self.money(100_000, "USD")),
                                                      PledgeRequest(declaration: d2, amount: Self.money(200_000, "USD"))]), Self.bankA)
-        financingID = financing.hash(chainID: Self.chainID)
+        financingID = financing.hash(on: Self.chain)
         let query = tx(RecordCreditQuery(enterprise: try CreditCode(Self.exporter), purpose: "pre-loan review 贷前审查"), Self.bankA)
-        queryID = query.hash(chainID: Self.chainID)
+        queryID = query.hash(on: Self.chain)
         try block([financing, query])
         try block([
             tx(RepayFinancing(financingId: financingID, amount: Self.money(120_000, "USD")), Self.bankA),
@@ -123,10 +124,10 @@ final class VectorChain {
         guard let set = rules.validators(at: height), let next = rules.validators(at: height + 1) else {
             throw NodeError(code: "VECTORS", message: "no validator set for height \(height)")
         }
-        let header = BlockHeader(chainID: Self.chainID, height: height, time: Self.genesisTime + Int64(height) * 1000,
-                                 previousBlockHash: tip.blockHash, lastCommitHash: Block.commitHash(lastCommit),
-                                 txRoot: Block.txRoot(txs, chainID: Self.chainID), resultsHash: .zero, stateRoot: tip.stateRoot,
-                                 validatorsHash: set.hash, nextValidatorsHash: next.hash, proposer: set[0].publicKey)
+        let header = BlockHeader(chain: Self.chain, height: height, time: Self.genesisTime + Int64(height) * 1000,
+                                 previousBlockHash: tip.blockHash, lastCommitHash: Block.commitHash(lastCommit, suite: .sha256),
+                                 txRoot: Block.txRoot(txs, chain: Self.chain), resultsHash: .zero, stateRoot: tip.stateRoot,
+                                 validatorsHash: set.hash(.sha256), nextValidatorsHash: next.hash(.sha256), proposer: set[0].publicKey)
         var block = Block(header: header, transactions: txs, lastCommit: lastCommit)
         let executed = try node.store.committedSnapshot { try node.applier.executor.execute(block, on: $0, tree: $1, tip: tip) }
         block.header.resultsHash = executed.resultsHash

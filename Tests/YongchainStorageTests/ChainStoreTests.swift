@@ -20,8 +20,8 @@ func testGenesis(_ chain: String = "store-test") -> Genesis {
 func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test", stateRoot: Hash? = nil) -> Block {
     let k = try! PrivateKey.fromSeed([UInt8](repeating: 1, count: 32))
     let tx = Transaction.signed(type: "t", body: [UInt8(height & 0xff)], nonce: height, key: k, chainID: chain)
-    let header = BlockHeader(chainID: chain, height: height, time: tip.time + 1, previousBlockHash: tip.blockHash,
-                             lastCommitHash: Block.commitHash(nil), txRoot: Block.txRoot([tx], chainID: chain), resultsHash: .zero,
+    let header = BlockHeader(chain: Chain(id: chain, hashSuite: .sha256), height: height, time: tip.time + 1, previousBlockHash: tip.blockHash,
+                             lastCommitHash: Block.commitHash(nil, suite: .sha256), txRoot: Block.txRoot([tx], chain: Chain(id: chain, hashSuite: .sha256)), resultsHash: .zero,
                              stateRoot: stateRoot ?? tip.stateRoot, validatorsHash: .zero, nextValidatorsHash: .zero, proposer: k.publicKey)
     return Block(header: header, transactions: [tx], lastCommit: nil)
 }
@@ -33,11 +33,11 @@ func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test", st
         var hashes: [Hash] = []
         do {
             let s = try ChainStore(path: path)
-            try s.open(genesis: g, initialWrites: [(Array("a".utf8), [1])], initialTree: .root(Hash.sha256([0])))
+            try s.open(genesis: g, initialWrites: [(Array("a".utf8), [1])], initialTree: .root(HashSuite.sha256.digest([0])))
             for h in 1...20 as ClosedRange<UInt64> {
                 let tip = s.tip
-                let b = makeBlock(h, tip: tip, stateRoot: Hash.sha256([UInt8(h)]))
-                let txh = b.transactions[0].hash(chainID: g.chainID)
+                let b = makeBlock(h, tip: tip, stateRoot: HashSuite.sha256.digest([UInt8(h)]))
+                let txh = b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256))
                 hashes.append(txh)
                 let cert = CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: [])
                 try s.commit(block: b, certificate: cert, writes: [(Array("k/\(h)".utf8), [UInt8(h)])],
@@ -79,7 +79,7 @@ func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test", st
         let s = try ChainStore(path: path)
         try s.open(genesis: g, initialWrites: [], initialTree: .root(.zero))
         let b = makeBlock(1, tip: s.tip)
-        let txh = b.transactions[0].hash(chainID: g.chainID)
+        let txh = b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256))
         // The same transaction hash twice violates the index's primary key mid-way through the block.
         #expect(throws: StorageError.self) {
             try s.commit(block: b, certificate: CommitCertificate(height: 1, round: 0, blockHash: b.hash, signatures: []),

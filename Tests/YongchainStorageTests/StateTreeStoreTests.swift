@@ -17,7 +17,7 @@ import YongchainTestSupport
         var rng = SplitMix64(seed: seed)
         var model: [[UInt8]: [UInt8]] = [Array("genesis".utf8): [1]]
         var models = [model]
-        let genesisTree = try StateTree.update(root: nil, version: 0, writes: [(Array("genesis".utf8), [1])], reader: MemoryTreeStore())
+        let genesisTree = try StateTree.update(root: nil, version: 0, writes: [(Array("genesis".utf8), [1])], reader: MemoryTreeStore(), suite: .sha256)
         try s.open(genesis: g, initialWrites: [(Array("genesis".utf8), [1])], initialTree: genesisTree)
         for h in 1...heights {
             var writes: [(key: [UInt8], value: [UInt8]?)] = []
@@ -37,10 +37,10 @@ import YongchainTestSupport
     /// Commits block `h` of `writes` on `s`'s tip, its tree computed through the store.
     func commit(_ s: ChainStore, _ h: UInt64, _ writes: [(key: [UInt8], value: [UInt8]?)]) throws {
         let tip = s.tip
-        let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: h, writes: writes, reader: tree) }
+        let update = try s.committedSnapshot { _, tree in try StateTree.update(root: tip.stateTree, version: h, writes: writes, reader: tree, suite: .sha256) }
         let b = makeBlock(h, tip: tip, stateRoot: update.rootHash)
         try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
-                     writes: writes, results: [(b.transactions[0].hash(chainID: testGenesis().chainID), .ok)], tree: update)
+                     writes: writes, results: [(b.transactions[0].hash(on: testGenesis().chain), .ok)], tree: update)
     }
 
     @Test func proofsAtTheTipHoldAcrossCommitsAndReopening() throws {
@@ -89,28 +89,28 @@ import YongchainTestSupport
     /// A node or a bucket a commit replaced stays readable for the newest `topVersionsKept` heights (a read
     /// begun before the commit still finds it), then is forgotten.
     @Test func replacedNodesAndBucketsStayReadableForTheNewestHeights() {
-        let key = Hash.sha256([1])
+        let key = HashSuite.sha256.digest([1])
         let b = ChainStore.TreeMemory.bucket(of: key)
-        var (memory, _) = ChainStore.TreeMemory.build([(key, Hash.sha256([2]))], height: 1, version: 1)
+        var (memory, _) = ChainStore.TreeMemory.build([(key, HashSuite.sha256.digest([2]))], height: 1, version: 1, suite: .sha256)
         let p = TreePath.root.appending(1).appending(0), q = TreePath.root.appending(0)
-        let x = TreeNode.leaf(keyHash: key, valueHash: Hash.sha256([2]))
-        let y = TreeNode.leaf(keyHash: key, valueHash: Hash.sha256([3]))
+        let x = TreeNode.leaf(keyHash: key, valueHash: HashSuite.sha256.digest([2]))
+        let y = TreeNode.leaf(keyHash: key, valueHash: HashSuite.sha256.digest([3]))
         let (px, py, qx) = (NodeKey(version: 1, path: p), NodeKey(version: 2, path: p), NodeKey(version: 1, path: q))
         memory.put(px, x)
         memory.put(qx, x)
-        memory.apply(TreeUpdate(root: nil, newNodes: [(py, y)], staleNodes: [px, qx], leaves: [(key, Hash.sha256([3]))]), height: 2)
+        memory.apply(TreeUpdate(root: nil, newNodes: [(py, y)], staleNodes: [px, qx], leaves: [(key, HashSuite.sha256.digest([3]))]), height: 2)
         #expect(memory.node(py) == y && memory.node(NodeKey(version: 2, path: q)) == nil)
-        #expect(memory.leaves(bucket: b, at: 2)?.map(\.value) == [Hash.sha256([3])])
+        #expect(memory.leaves(bucket: b, at: 2)?.map(\.value) == [HashSuite.sha256.digest([3])])
         #expect(memory.leaves(bucket: b, at: 0) == nil, "before the memory was built")
         for h in UInt64(3)...(1 + ChainStore.topVersionsKept) {
             memory.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: [], leaves: []), height: h)
             #expect(memory.node(px) == x && memory.node(qx) == x, "height \(h)")
-            #expect(memory.leaves(bucket: b, at: 1)?.map(\.value) == [Hash.sha256([2])], "height \(h)")
+            #expect(memory.leaves(bucket: b, at: 1)?.map(\.value) == [HashSuite.sha256.digest([2])], "height \(h)")
         }
         memory.apply(TreeUpdate(root: nil, newNodes: [], staleNodes: [], leaves: [(key, nil)]), height: 2 + ChainStore.topVersionsKept)
         #expect(memory.node(px) == nil && memory.node(qx) == nil && memory.node(py) == y)
         #expect(memory.leaves(bucket: b, at: 1) == nil)
-        #expect(memory.leaves(bucket: b, at: 5)?.map(\.value) == [Hash.sha256([3])])
+        #expect(memory.leaves(bucket: b, at: 5)?.map(\.value) == [HashSuite.sha256.digest([3])])
         #expect(memory.leaves(bucket: b, at: 6)?.isEmpty == true)
     }
 
@@ -126,7 +126,7 @@ import YongchainTestSupport
                     let k = Array("k/\(i)".utf8)
                     let (value, proof) = try v.stateProof(key: k, tip: snapTip)
                     #expect(value == models[12][k])
-                    try proof.verify(root: snapTip.stateRoot, key: k, value: models[12][k])
+                    try proof.verify(root: snapTip.stateRoot, key: k, value: models[12][k], suite: .sha256)
                 }
             }
             for h in UInt64(13)...(12 + ChainStore.topVersionsKept) {
@@ -193,7 +193,7 @@ import YongchainTestSupport
         let path = tempPath("checkpoint.sqlite")
         let s = try ChainStore(path: path)
         let g = testGenesis()
-        let genesisTree = try StateTree.update(root: nil, version: 0, writes: [], reader: MemoryTreeStore())
+        let genesisTree = try StateTree.update(root: nil, version: 0, writes: [], reader: MemoryTreeStore(), suite: .sha256)
         try s.open(genesis: g, initialWrites: [], initialTree: genesisTree)
         func fileSize(_ p: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: p))?[.size] as? Int) ?? 0 }
         let before = fileSize(path)
@@ -214,7 +214,7 @@ import YongchainTestSupport
                 let k = Array("k/\(i)".utf8)
                 let (value, proof) = try v.stateProof(key: k, tip: tip)
                 #expect(value == model[k])
-                try proof.verify(root: tip.stateRoot, key: k, value: model[k])
+                try proof.verify(root: tip.stateRoot, key: k, value: model[k], suite: .sha256)
             }
         }
     }

@@ -14,7 +14,7 @@ import Testing
         for h in 1...n {
             let b = makeBlock(h, tip: s.tip)
             try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
-                         writes: [(Array("k/\(h)".utf8), [UInt8(h)])], results: [(b.transactions[0].hash(chainID: g.chainID), .ok)],
+                         writes: [(Array("k/\(h)".utf8), [UInt8(h)])], results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)],
                          tree: .root(b.header.stateRoot))
         }
         return (s, g)
@@ -55,13 +55,13 @@ import Testing
         // A database from before the digest column: the transaction root still catches a changed body.
         var data: [UInt8] = []
         try s.writer.query("SELECT data FROM blocks WHERE height = 3") { data = $0.blob(0) }
-        var block = try Block(canonical: data)
+        var block = try Block(canonical: data, hashSuite: .sha256)
         block.transactions[0] = Transaction.signed(type: "t", body: [0xEE], nonce: 3, key: try PrivateKey.fromSeed([UInt8](repeating: 1, count: 32)), chainID: g.chainID)
         try s.writer.run("UPDATE blocks SET data = ?, data_hash = NULL WHERE height = 3", [.blob(block.canonicalBytes)])
         #expect(throws: StoredBlockCorrupt.self) { _ = try s.block(at: 3) }
         // A forged header that hashes differently from the recorded hash is caught too.
         try s.writer.query("SELECT data FROM blocks WHERE height = 4") { data = $0.blob(0) }
-        var forged = try Block(canonical: data)
+        var forged = try Block(canonical: data, hashSuite: .sha256)
         forged.header.time += 1
         try s.writer.run("UPDATE blocks SET data = ?, data_hash = NULL WHERE height = 4", [.blob(forged.canonicalBytes)])
         #expect(throws: StoredBlockCorrupt.self) { _ = try s.block(at: 4) }
@@ -108,7 +108,7 @@ import Testing
         let big = (0..<2_000).map { (key: Array("fill/\($0)".utf8), value: Optional([UInt8](repeating: 7, count: 512))) }
         do {
             try s.commit(block: b, certificate: CommitCertificate(height: 3, round: 0, blockHash: b.hash, signatures: []),
-                         writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], tree: .root(b.header.stateRoot))
+                         writes: big, results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)], tree: .root(b.header.stateRoot))
             Issue.record("a commit went through on a full database")
         } catch let e as StorageError {
             #expect(e.code == "STORAGE_FAILED" && e.message.contains("full"), "\(e)")
@@ -117,7 +117,7 @@ import Testing
         #expect(try s.block(at: 3) == nil)
         try s.writer.exec("PRAGMA max_page_count = 1000000")
         try s.commit(block: b, certificate: CommitCertificate(height: 3, round: 0, blockHash: b.hash, signatures: []),
-                     writes: big, results: [(b.transactions[0].hash(chainID: g.chainID), .ok)], tree: .root(b.header.stateRoot))
+                     writes: big, results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)], tree: .root(b.header.stateRoot))
         #expect(s.tip.height == 3)
     }
 }
@@ -145,8 +145,8 @@ import Testing
                             nonce: h * 10_000 + UInt64(i), signature: (0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) })
             }
             let tip = s.tip
-            let header = BlockHeader(chainID: g.chainID, height: h, time: tip.time + 1, previousBlockHash: tip.blockHash,
-                                     lastCommitHash: Block.commitHash(nil), txRoot: Block.txRoot(txs, chainID: g.chainID),
+            let header = BlockHeader(chain: Chain(id: g.chainID, hashSuite: .sha256), height: h, time: tip.time + 1, previousBlockHash: tip.blockHash,
+                                     lastCommitHash: Block.commitHash(nil, suite: .sha256), txRoot: Block.txRoot(txs, chain: Chain(id: g.chainID, hashSuite: .sha256)),
                                      resultsHash: .zero, stateRoot: tip.stateRoot, validatorsHash: .zero, nextValidatorsHash: .zero,
                                      proposer: k.publicKey)
             let b = Block(header: header, transactions: txs, lastCommit: nil)

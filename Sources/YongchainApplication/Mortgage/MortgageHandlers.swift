@@ -123,7 +123,7 @@ enum Mortgage {
         for o in property.owners where !listed.contains(o.id) {
             return .reject(Codes.missingMortgagorSignature, "registered owner \(o.name) (\(o.id)) is not among the mortgagors")
         }
-        let consent = p.consentBytes(chainID: ctx.chainID)
+        let consent = p.consentBytes(chainID: ctx.chain.id)
         for m in p.mortgagors {
             let owner = owners[m.id]!
             guard !m.signature.isEmpty else {
@@ -136,7 +136,7 @@ enum Mortgage {
         }
 
         // One consent, one live application: a refused application may be filed again, nothing else may.
-        let digest = p.consentDigest
+        let digest = p.consentDigest(ctx.chain.hashSuite)
         if let prior = state.get(StateKey.mortgageConsent(digest)).flatMap(Hash.init),
            let record = MortgageRecord.load(prior, state), record.state != .rejected {
             return .reject(Codes.duplicateApplication, "this consent was already used by application \(prior.hex) (\(record.state.rawValue))")

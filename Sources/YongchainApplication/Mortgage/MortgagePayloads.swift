@@ -29,7 +29,8 @@ public struct MortgageApplication: Payload, Equatable {
     public var principal: Money
     public var term: MortgageTerm
     public var mortgageType: MortgageType
-    /// SHA-256 of the contract documents (loan and mortgage contracts), which stay off chain.
+    /// The chain's hash (SHA-256 or SM3, `Genesis.hashSuite`) of the contract documents (loan and mortgage
+    /// contracts), which stay off chain.
     public var contractHash: Hash
 
     /// An unsigned application naming `mortgagors` (each then signs with `sign` or `attachSignature`).
@@ -52,8 +53,8 @@ public struct MortgageApplication: Payload, Equatable {
     }
 
     /// Identifies the consented content, whatever the signatures: the chain refuses a second live application
-    /// with the same content.
-    var consentDigest: Hash { Hash.sha256(consentMessage) }
+    /// with the same content. `suite`: the chain's.
+    func consentDigest(_ suite: HashSuite) -> Hash { suite.digest(consentMessage) }
 
     private var consentMessage: [UInt8] {
         var w = CanonicalWriter(capacity: 512)

@@ -4,7 +4,7 @@ import YongchainCrypto
 /// The fields of an export declaration that a financing bank holds (from the exporter's copy of the customs
 /// declaration) and that the trade authority's published commitment binds.
 ///
-/// `documentDigest` is SHA-256 of the full declaration document as the authority issued it (its bytes, e.g. the
+/// `documentDigest` is the chain's hash (SHA-256 or SM3, `Genesis.hashSuite`) of the full declaration document as the authority issued it (its bytes, e.g. the
 /// XML/PDF); it is never published, so the commitment reveals nothing about the rest of the document, and a
 /// forged or altered document gives a different digest.
 public struct DeclarationFields: Sendable, Equatable, Codable, CanonicalCodable {
@@ -26,25 +26,19 @@ public struct DeclarationFields: Sendable, Equatable, Codable, CanonicalCodable 
         self.documentDigest = documentDigest
     }
 
-    /// The commitment the trade authority publishes and the chain compares against:
+    /// The commitment the trade authority publishes and the chain compares against, H being the chain's hash
+    /// suite (`suite`):
     ///
-    ///     SHA-256( str(tag) ‖ str(number) ‖ str(exporter) ‖ i64(amount minor units) ‖ str(currency)
+    ///     H( str(tag) ‖ str(number) ‖ str(exporter) ‖ i64(amount minor units) ‖ str(currency)
     ///              ‖ u32(exportDate) ‖ documentDigest[32] )
     ///
     /// where `str(x)` is a big-endian UInt32 byte length then the UTF-8 bytes, integers are big-endian, and
     /// `tag` is `commitmentTag`. This is exactly `canonicalBytes` prefixed with `str(tag)`.
-    public var commitment: Hash {
+    public func commitment(_ suite: HashSuite) -> Hash {
         var w = CanonicalWriter(capacity: 160)
         w.string(DeclarationFields.commitmentTag)
         encode(to: &w)
-        return Hash.sha256(w.bytes)
-    }
-
-    /// Same as `commitment`, for callers that hold the fields loose.
-    public static func commitment(number: DeclarationNumber, exporter: CreditCode, amount: Money, exportDate: UInt32,
-                                  documentDigest: Hash) -> Hash {
-        DeclarationFields(number: number, exporter: exporter, amount: amount, exportDate: exportDate,
-                          documentDigest: documentDigest).commitment
+        return suite.digest(w.bytes)
     }
 
     func validate(_ field: String) throws {
@@ -97,10 +91,10 @@ public struct PublishedDeclaration: Sendable, Equatable, Codable, CanonicalCodab
         self.commitment = commitment
     }
 
-    /// What the authority publishes for `fields`.
-    public init(_ fields: DeclarationFields) {
+    /// What the authority publishes for `fields` on a chain whose hashes are `suite`'s.
+    public init(_ fields: DeclarationFields, suite: HashSuite) {
         self.init(number: fields.number, exporter: fields.exporter, amount: fields.amount, exportDate: fields.exportDate,
-                  commitment: fields.commitment)
+                  commitment: fields.commitment(suite))
     }
 
     func validate(_ field: String) throws {

@@ -114,14 +114,14 @@ enum Trade {
     }
 
     /// Rules 5 and 6 for pledge `i`: the declaration's record when the pledge may be made.
-    static func checkPledge(_ q: PledgeRequest, _ i: Int, exporter: CreditCode, _ state: StateReader) -> Result<DeclarationRecord, TxResult> {
+    static func checkPledge(_ q: PledgeRequest, _ i: Int, exporter: CreditCode, suite: HashSuite, _ state: StateReader) -> Result<DeclarationRecord, TxResult> {
         let f = "pledges[\(i)]"
         let held = q.declaration
         guard let rec = DeclarationRecord.load(held.number, state) else {
             return .failure(.reject(Codes.Trade.fakeDeclaration, "\(f): declaration \(held.number) has not been published"))
         }
         let pub = rec.published
-        guard held.commitment == pub.commitment, held.exporter == pub.exporter, held.amount == pub.amount,
+        guard held.commitment(suite) == pub.commitment, held.exporter == pub.exporter, held.amount == pub.amount,
               held.exportDate == pub.exportDate else {
             return .failure(.reject(Codes.Trade.fakeDeclaration, "\(f): the declaration fields held do not match the commitment published for \(held.number)"))
         }
@@ -145,7 +145,7 @@ enum Trade {
         }
         var records: [DeclarationRecord] = []
         for (i, q) in p.pledges.enumerated() {
-            switch checkPledge(q, i, exporter: p.exporter, state) {
+            switch checkPledge(q, i, exporter: p.exporter, suite: ctx.chain.hashSuite, state) {
             case .failure(let r): return r
             case .success(let rec): records.append(rec)
             }

@@ -51,7 +51,7 @@ public enum TradeQueries {
     /// For each declaration: is it published, do the held fields (if given) match its commitment, and how much
     /// of its value is still free to pledge. `code` predicts `financing.record`'s verdict for that declaration
     /// alone: "OK", `FAKE_DECLARATION` or `DUPLICATE_FINANCING`. The caller MUST `validate()` the request.
-    public static func precheck(_ request: PrecheckRequest, state: StateReader) -> PrecheckResult {
+    public static func precheck(_ request: PrecheckRequest, state: StateReader, suite: HashSuite) -> PrecheckResult {
         PrecheckResult(declarations: request.declarations.map { item in
             guard let rec = DeclarationRecord.load(item.number, state) else {
                 return PrecheckItemResult(number: item.number.value, code: Codes.Trade.fakeDeclaration, known: false)
@@ -65,7 +65,7 @@ public enum TradeQueries {
             r.pledged = rec.pledged
             r.free = rec.free
             if let f = item.fields {
-                let match = f.number == pub.number && f.commitment == pub.commitment && f.exporter == pub.exporter
+                let match = f.number == pub.number && f.commitment(suite) == pub.commitment && f.exporter == pub.exporter
                     && f.amount == pub.amount && f.exportDate == pub.exportDate
                 r.fieldsMatch = match
                 if !match { r.code = Codes.Trade.fakeDeclaration }

@@ -77,16 +77,16 @@ public struct ProofBundle: Sendable, Equatable, CanonicalCodable {
     /// 4. Every entry's proof leads to the header's state root; no key appears twice.
     /// Throws `ProofFailure` naming the first step that fails.
     public func verify(genesis: Genesis) throws -> Verified {
-        let chainID = genesis.chainID
+        let chainID = genesis.chainID, suite = genesis.chain.hashSuite
         var trusted = genesis.validatorSet
         var after: UInt64 = 0
         func certify(_ h: BlockHeader, _ c: CommitCertificate, _ what: String) throws {
-            guard h.chainID == chainID else { throw ProofFailure(.wrongChain, "\(what) is of chain \(h.chainID), the genesis file's is \(chainID)") }
+            guard h.chain == genesis.chain else { throw ProofFailure(.wrongChain, "\(what) is of chain \(h.chain), the genesis file's is \(genesis.chain)") }
             guard h.height > after else {
                 throw ProofFailure(.wrongValidators, "\(what) is at height \(h.height), not after height \(after)")
             }
-            guard h.validatorsHash == trusted.hash else {
-                throw ProofFailure(.wrongValidators, "\(what) names validator set \(h.validatorsHash.short), the set trusted at its height is \(trusted.hash.short)")
+            guard h.validatorsHash == trusted.hash(suite) else {
+                throw ProofFailure(.wrongValidators, "\(what) names validator set \(h.validatorsHash.short), the set trusted at its height is \(trusted.hash(suite).short)")
             }
             do {
                 try c.verify(validators: trusted, chainID: chainID, height: h.height, blockHash: h.hash)
@@ -96,7 +96,7 @@ public struct ProofBundle: Sendable, Equatable, CanonicalCodable {
         }
         for (i, change) in changes.enumerated() {
             try certify(change.header, change.certificate, "validator-set change \(i + 1) (height \(change.header.height))")
-            guard change.header.nextValidatorsHash == change.next.hash, change.next.hash != trusted.hash else {
+            guard change.header.nextValidatorsHash == change.next.hash(suite), change.next.hash(suite) != trusted.hash(suite) else {
                 throw ProofFailure(.wrongValidators, "validator-set change \(i + 1) (height \(change.header.height)) does not name its new set")
             }
             trusted = change.next
@@ -107,7 +107,7 @@ public struct ProofBundle: Sendable, Equatable, CanonicalCodable {
         for e in entries {
             guard proven[e.key] == nil else { throw ProofFailure(.state, "key \(ProvenState.show(e.key)) appears twice") }
             do {
-                try e.proof.verify(root: header.stateRoot, key: e.key, value: e.value)
+                try e.proof.verify(root: header.stateRoot, key: e.key, value: e.value, suite: suite)
             } catch let failure as StateProofError {
                 throw ProofFailure(.state, "key \(ProvenState.show(e.key)): \(failure)")
             }
@@ -144,8 +144,8 @@ public struct ProofBundle: Sendable, Equatable, CanonicalCodable {
         }
     }
 
-    /// Decodes bundle bytes, turning any decoding error into `PROOF_MALFORMED`.
-    public static func decode(_ bytes: [UInt8]) throws -> ProofBundle {
-        do { return try ProofBundle(canonical: bytes) } catch { throw ProofFailure(.malformed, "\(error)") }
+    /// Decodes bundle bytes of a chain whose hashes are `suite`'s, turning any decoding error into `PROOF_MALFORMED`.
+    public static func decode(_ bytes: [UInt8], suite: HashSuite) throws -> ProofBundle {
+        do { return try ProofBundle(canonical: bytes, hashSuite: suite) } catch { throw ProofFailure(.malformed, "\(error)") }
     }
 }

@@ -33,10 +33,10 @@ public struct StateProof: CanonicalCodable, Sendable, Equatable {
     ///    else H(0x01||sibling||cur); the result must equal `root` (`.rootMismatch`).
     /// 3. Membership: the terminal is this key's leaf (`.keyMismatch`) with valueHash(value) (`.valueMismatch`).
     ///    Absence: the terminal is empty or another key's leaf (`.notAbsent`).
-    public func verify(root: Hash, key: [UInt8], value: [UInt8]?) throws {
+    public func verify(root: Hash, key: [UInt8], value: [UInt8]?, suite: HashSuite) throws {
         let d = siblings.count
         guard d <= Self.maxDepth else { throw StateProofError.tooDeep(d) }
-        let kh = StateTree.keyHash(key)
+        let kh = StateTree.keyHash(key, suite: suite)
         // 1.
         var cur: Hash
         switch terminal {
@@ -44,11 +44,11 @@ public struct StateProof: CanonicalCodable, Sendable, Equatable {
             cur = Hash.zero
         case .leaf(let k, let v):
             for i in 0..<d where StateTree.bit(k, i) != StateTree.bit(kh, i) { throw StateProofError.badTerminal }
-            cur = StateTree.leafHash(keyHash: k, valueHash: v)
+            cur = StateTree.leafHash(keyHash: k, valueHash: v, suite: suite)
         }
         // 2.
         for i in stride(from: d - 1, through: 0, by: -1) {
-            cur = StateTree.bit(kh, i) == 0 ? StateTree.internalHash(cur, siblings[i]) : StateTree.internalHash(siblings[i], cur)
+            cur = StateTree.bit(kh, i) == 0 ? StateTree.internalHash(cur, siblings[i], suite: suite) : StateTree.internalHash(siblings[i], cur, suite: suite)
         }
         guard cur == root else { throw StateProofError.rootMismatch }
         // 3.
@@ -58,7 +58,7 @@ public struct StateProof: CanonicalCodable, Sendable, Equatable {
         case (.leaf(let k, _), nil): if k == kh { throw StateProofError.notAbsent }
         case (.leaf(let k, let v), .some(let value)):
             guard k == kh else { throw StateProofError.keyMismatch }
-            guard v == StateTree.valueHash(value) else { throw StateProofError.valueMismatch }
+            guard v == StateTree.valueHash(value, suite: suite) else { throw StateProofError.valueMismatch }
         }
     }
 

@@ -2,12 +2,14 @@ import YongchainCrypto
 
 /// A compressed binary sparse Merkle tree over application state (a wire format; every node computes the same):
 ///
-/// - keyHash(stateKey) = SHA-256(CanonicalWriter.string("yongchain/state-key/v1") || stateKey), i.e. the
+/// H is the chain's hash suite (SHA-256 or SM3, `Genesis.chain`), passed to every function that hashes.
+///
+/// - keyHash(stateKey) = H(CanonicalWriter.string("yongchain/state-key/v1") || stateKey), i.e. the
 ///   `Domain.stateKey` tag length-prefixed, then the raw key bytes.
-/// - valueHash(value) = SHA-256(value).
+/// - valueHash(value) = H(value).
 /// - Bit i (0...255) of a key hash is MSB-first: bit 0 is the top bit of byte 0, and chooses the root's child.
 /// - The empty subtree hashes as 32 zero bytes.
-/// - leaf hash = SHA-256(0x00 || keyHash || valueHash); internal hash = SHA-256(0x01 || leftHash || rightHash).
+/// - leaf hash = H(0x00 || keyHash || valueHash); internal hash = H(0x01 || leftHash || rightHash).
 /// - Canonical shape: a subtree with no keys is empty; a subtree with exactly one key is that key's leaf, at the
 ///   subtree's position (single-leaf subtrees collapse upward, whatever the depth); a subtree with two or more
 ///   keys is an internal node over its two halves (one half may be empty). The root therefore depends only on
@@ -17,20 +19,18 @@ import YongchainCrypto
 /// height that created the node. Stored nodes are never modified.
 public enum StateTree {
     /// The tree's position of a state key (see the type's definition).
-    public static func keyHash(_ stateKey: [UInt8]) -> Hash {
+    public static func keyHash(_ stateKey: [UInt8], suite: HashSuite) -> Hash {
         var w = CanonicalWriter(capacity: stateKey.count + 32)
         w.string(Domain.stateKey.rawValue)
         w.raw(stateKey)
-        return Hash.sha256(w.bytes)
+        return suite.digest(w.bytes)
     }
 
-    public static func valueHash(_ value: [UInt8]) -> Hash { Hash.sha256(value) }
+    public static func valueHash(_ value: [UInt8], suite: HashSuite) -> Hash { suite.digest(value) }
 
-    public static func leafHash(keyHash: Hash, valueHash: Hash) -> Hash { node(0, keyHash, valueHash) }
+    public static func leafHash(keyHash: Hash, valueHash: Hash, suite: HashSuite) -> Hash { suite.digest(tag: 0, keyHash, valueHash) }
 
-    public static func internalHash(_ left: Hash, _ right: Hash) -> Hash { node(1, left, right) }
-
-    private static func node(_ tag: UInt8, _ a: Hash, _ b: Hash) -> Hash { Hash.sha256(tag: tag, a, b) }
+    public static func internalHash(_ left: Hash, _ right: Hash, suite: HashSuite) -> Hash { suite.digest(tag: 1, left, right) }
 
     /// Bit `i` (0...255, MSB-first) of a key hash.
     @inline(__always)
@@ -44,18 +44,18 @@ public enum StateTree {
     /// writes that change nothing, the result is the same root with no new and no stale nodes.
     /// Throws `StateTreeError.missingNode` if the reader lacks a node the update needs.
     public static func update<R: TreeNodeReader>(
-        root: ChildRef?, version: UInt64, writes: [(key: [UInt8], value: [UInt8]?)], reader: R
+        root: ChildRef?, version: UInt64, writes: [(key: [UInt8], value: [UInt8]?)], reader: R, suite: HashSuite
     ) throws -> TreeUpdate {
         if let root, root.version >= version, !writes.isEmpty {
             throw StateTreeError.versionNotAfterRoot(rootVersion: root.version, version: version)
         }
-        var updater = StateTreeUpdater(version: version, reader: reader)
+        var updater = StateTreeUpdater(version: version, reader: reader, suite: suite)
         return try updater.run(root: root, writes: writes)
     }
 
     /// The value hash stored under `key` in the tree at `root`, or nil if the key is absent.
-    public static func get<R: TreeNodeReader>(root: ChildRef?, key: [UInt8], reader: R) throws -> Hash? {
-        let kh = keyHash(key)
+    public static func get<R: TreeNodeReader>(root: ChildRef?, key: [UInt8], reader: R, suite: HashSuite) throws -> Hash? {
+        let kh = keyHash(key, suite: suite)
         var (cur, path) = (root, TreePath.root)
         while let ref = cur {
             let nk = NodeKey(version: ref.version, path: path)
@@ -72,8 +72,8 @@ public enum StateTree {
     }
 
     /// A proof of `key`'s value, or of its absence, in the tree at `root`.
-    public static func prove<R: TreeNodeReader>(root: ChildRef?, key: [UInt8], reader: R) throws -> StateProof {
-        let kh = keyHash(key)
+    public static func prove<R: TreeNodeReader>(root: ChildRef?, key: [UInt8], reader: R, suite: HashSuite) throws -> StateProof {
+        let kh = keyHash(key, suite: suite)
         var siblings: [Hash] = []
         var (cur, path) = (root, TreePath.root)
         while let ref = cur {

@@ -16,12 +16,14 @@ import YongchainCrypto
 struct StateTreeUpdater {
     let version: UInt64
     let reader: any TreeNodeReader
+    let suite: HashSuite
     private var newNodes: [(key: NodeKey, node: TreeNode)] = []
     private var staleNodes: [NodeKey] = []
 
-    init(version: UInt64, reader: any TreeNodeReader) {
+    init(version: UInt64, reader: any TreeNodeReader, suite: HashSuite) {
         self.version = version
         self.reader = reader
+        self.suite = suite
     }
 
     private struct Write {
@@ -52,7 +54,7 @@ struct StateTreeUpdater {
         guard !writes.isEmpty else { return TreeUpdate(root: root, newNodes: [], staleNodes: [], leaves: []) }
         // 1.
         var hashed = writes.enumerated().map { (i, w) in
-            (i, Write(keyHash: StateTree.keyHash(w.key), valueHash: w.value.map(StateTree.valueHash)))
+            (i, Write(keyHash: StateTree.keyHash(w.key, suite: suite), valueHash: w.value.map { StateTree.valueHash($0, suite: suite) }))
         }
         hashed.sort { $0.1.keyHash != $1.1.keyHash ? $0.1.keyHash < $1.1.keyHash : $0.0 < $1.0 }
         var sorted: [Write] = []
@@ -141,7 +143,7 @@ struct StateTreeUpdater {
             return .leaf(try readLeaf(c, path.appending(0)))
         default:
             let node = TreeNode.internal(left: materialize(ls, path.appending(0)), right: materialize(rs, path.appending(1)))
-            let hash = node.hash
+            let hash = node.hash(suite)
             newNodes.append((NodeKey(version: version, path: path), node))
             return .ref(ChildRef(version: version, hash: hash, isLeaf: false))
         }
@@ -166,7 +168,7 @@ struct StateTreeUpdater {
                 if o.key.path == path { return ChildRef(version: o.key.version, hash: o.hash, isLeaf: true) }
                 staleNodes.append(o.key)
             }
-            let hash = StateTree.leafHash(keyHash: e.keyHash, valueHash: e.valueHash)
+            let hash = StateTree.leafHash(keyHash: e.keyHash, valueHash: e.valueHash, suite: suite)
             newNodes.append((NodeKey(version: version, path: path), .leaf(keyHash: e.keyHash, valueHash: e.valueHash)))
             return ChildRef(version: version, hash: hash, isLeaf: true)
         }

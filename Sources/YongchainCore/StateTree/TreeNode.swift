@@ -2,8 +2,9 @@ import YongchainCrypto
 
 /// One stored node of the state tree.
 ///
-/// - leaf hash = SHA-256(0x00 || keyHash || valueHash)
-/// - internal hash = SHA-256(0x01 || leftHash || rightHash), an empty child hashing as 32 zero bytes
+/// - leaf hash = H(0x00 || keyHash || valueHash)
+/// - internal hash = H(0x01 || leftHash || rightHash), an empty child hashing as 32 zero bytes
+/// (H the chain's hash suite)
 ///
 /// An internal node's children live at its path plus bit 0 (left) or 1 (right), under the version in the
 /// `ChildRef`. Canonical form: u8 0 then keyHash, valueHash; or u8 1 then each child as an optional
@@ -12,11 +13,11 @@ public enum TreeNode: Hashable, Sendable, CanonicalCodable {
     case leaf(keyHash: Hash, valueHash: Hash)
     case `internal`(left: ChildRef?, right: ChildRef?)
 
-    /// The node's hash (one SHA-256).
-    public var hash: Hash {
+    /// The node's hash (one digest of the chain's suite).
+    public func hash(_ suite: HashSuite) -> Hash {
         switch self {
-        case .leaf(let k, let v): return StateTree.leafHash(keyHash: k, valueHash: v)
-        case .internal(let l, let r): return StateTree.internalHash(l?.hash ?? Hash.zero, r?.hash ?? Hash.zero)
+        case .leaf(let k, let v): return StateTree.leafHash(keyHash: k, valueHash: v, suite: suite)
+        case .internal(let l, let r): return StateTree.internalHash(l?.hash ?? Hash.zero, r?.hash ?? Hash.zero, suite: suite)
         }
     }
 

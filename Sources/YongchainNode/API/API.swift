@@ -149,7 +149,7 @@ struct API: Sendable {
     // MARK: - Chain
 
     struct StatusJSON: Encodable {
-        let chainId: String
+        let chainId: String, hashSuite: String  // the chain's hash suite, genesis `hashSuite`: "sha256" or "sm3"
         let nodeId: String
         let moniker: String
         let validatorIndex: Int?
@@ -180,14 +180,14 @@ struct API: Sendable {
         struct PendingJSON: Encodable { let from: UInt64; let hash: String; let size: Int; let totalPower: UInt64 }
 
         /// `history`: the set history in committed state, which says since when the signing set signs.
-        init(_ rules: ChainRules, history: [(from: UInt64, set: ValidatorSet)]) {
+        init(_ rules: ChainRules, history: [(from: UInt64, set: ValidatorSet)], suite: HashSuite) {
             let h = rules.tip + 1, s = rules.schedule
             let set = s.set(at: h)
-            hash = set.hash.hex
+            hash = set.hash(suite).hex
             size = set.count
             totalPower = set.totalPower
             since = history.last { $0.from <= h }?.from ?? 1
-            pending = s.isPending(at: h) ? PendingJSON(from: s.from, hash: s.current.hash.hex, size: s.current.count, totalPower: s.current.totalPower) : nil
+            pending = s.isPending(at: h) ? PendingJSON(from: s.from, hash: s.current.hash(suite).hex, size: s.current.count, totalPower: s.current.totalPower) : nil
         }
     }
     struct ConsensusJSON: Encodable {
@@ -203,12 +203,12 @@ struct API: Sendable {
         let tip = node.store.tip
         let (h, r, s) = node.consensusView.withLock { $0 }
         return .json(200, JSON.encode(StatusJSON(
-            chainId: node.chainID, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
+            chainId: node.chainID, hashSuite: node.chain.hashSuite.rawValue, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
             validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
             stateRoot: tip.stateRoot.hex, mempoolSize: node.mempool.count,
             consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
             health: problem?.code ?? "ok", healthMessage: problem?.message,
-            transport: node.tls == nil ? "plain" : "tls1.3", validatorSet: ValidatorSetJSON(node.rules.withLock { $0 }, history: (try? setHistory()) ?? []),
+            transport: node.tls == nil ? "plain" : "tls1.3", validatorSet: ValidatorSetJSON(node.rules.withLock { $0 }, history: (try? setHistory()) ?? [], suite: node.chain.hashSuite),
             openProposals: node.openProposals())))
     }
 
@@ -217,8 +217,8 @@ struct API: Sendable {
             throw APIError.notFound("no block at height \(height) (tip is \(node.store.tip.height))")
         }
         let cert = try node.store.certificate(at: height)
-        let results = try node.store.read { v in try b.transactions.map { try v.transaction($0.hash(chainID: node.chainID)) } }
-        return .json(200, JSON.encode(BlockJSON(b, chainID: node.chainID, certificate: cert, results: results)))
+        let results = try node.store.read { v in try b.transactions.map { try v.transaction($0.hash(on: node.chain)) } }
+        return .json(200, JSON.encode(BlockJSON(b, chain: node.chain, certificate: cert, results: results)))
     }
 
     func blocks(_ req: HTTPRequest) throws -> HTTPResponse {
@@ -252,7 +252,7 @@ struct API: Sendable {
         case .failure(let e) where e.code == NodeCode.txAlreadyCommitted && wait == "commit":
             // A retry that waits for the commit gets what the first submission got: the committed outcome. Only
             // a retry without wait learns that it was a replay (409), so `wait=commit` is safe to repeat.
-            hash = tx.hash(chainID: node.chainID)
+            hash = tx.hash(on: node.chain)
         case .failure(let e): throw e
         }
         guard wait == "commit" else {
@@ -299,7 +299,7 @@ struct API: Sendable {
             if let decoded { return decoded }
             switch next.next()! {
             case .success(let h): return Outcome(hash: h.hex, status: "pending", error: nil)
-            case .failure(let e): return Outcome(hash: tx!.hash(chainID: node.chainID).hex, status: "refused", error: ["code": e.code, "message": e.message])
+            case .failure(let e): return Outcome(hash: tx!.hash(on: node.chain).hex, status: "refused", error: ["code": e.code, "message": e.message])
             }
         }
         let accepted = results.filter { $0.status == "pending" }.count
@@ -344,7 +344,7 @@ struct API: Sendable {
                 V(index: $0.offset, name: $0.element.name, publicKey: $0.element.publicKey.text, power: $0.element.power,
                   proposerNext: nil, lastSignedHeight: nil)
             }
-            return .json(200, JSON.encode(Out(height: h, totalPower: s.totalPower, quorum: s.quorum, validatorsHash: s.hash.hex,
+            return .json(200, JSON.encode(Out(height: h, totalPower: s.totalPower, quorum: s.quorum, validatorsHash: s.hash(node.chain.hashSuite).hex,
                                               since: entry.from, validators: list)))
         }
         let rules = node.rules.withLock { $0 }
@@ -375,7 +375,7 @@ struct API: Sendable {
               proposerNext: $0.offset == next, lastSignedHeight: lastSigned[$0.element.publicKey])
         }
         let since = history.last(where: { $0.from <= height })?.from ?? 1
-        return .json(200, JSON.encode(Out(height: height, totalPower: set.totalPower, quorum: set.quorum, validatorsHash: set.hash.hex,
+        return .json(200, JSON.encode(Out(height: height, totalPower: set.totalPower, quorum: set.quorum, validatorsHash: set.hash(node.chain.hashSuite).hex,
                                           since: since, validators: list)))
     }
 
@@ -410,7 +410,7 @@ struct API: Sendable {
             }
         }
         let env: GossipEnvelope
-        do { env = try GossipEnvelope(canonical: req.body) } catch {
+        do { env = try GossipEnvelope(canonical: req.body, hashSuite: node.chain.hashSuite) } catch {
             node.metrics.count("gossip_invalid_total")
             throw APIError.badRequest(NodeCode.malformedGossip, "\(error)")
         }

@@ -75,7 +75,7 @@ struct AppRoutes {
     /// A bank's filings: only that bank itself, or a registry with the real-estate authority.
     func filings(_ req: HTTPRequest, _ keyText: String) throws -> HTTPResponse {
         let caller = try authenticate(req)
-        guard let bank = PublicKey(text: keyText) else { throw invalid("key", "a public key like ed25519:<64 hex>") }
+        guard let bank = PublicKey(text: keyText) else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms)") }
         guard case .member(let org) = caller, org.publicKey == bank || org.holds(.realEstate) else {
             throw APIError(Codes.forbiddenRole, "only the bank itself or the real-estate registry may list a bank's filings")
         }

@@ -27,7 +27,7 @@ public struct TransactionJSON: Codable, Sendable {
         guard let b = Hex.decode(body), b.count <= Transaction.maxBodyBytes else {
             throw APIError.badRequest(NodeCode.invalidField, "body: hex of the canonical body, at most \(Transaction.maxBodyBytes) bytes")
         }
-        guard let k = PublicKey(text: signer) else { throw APIError.badRequest(NodeCode.invalidField, "signer: a public key like ed25519:<64 hex>") }
+        guard let k = PublicKey(text: signer) else { throw APIError.badRequest(NodeCode.invalidField, "signer: a public key like \(SignatureSuite.keyTextForms)") }
         let n = try Parameter.integer(nonce, name: "nonce", in: 0...UInt64.max, code: NodeCode.invalidField)
         guard let s = Hex.decode(signature), s.count == 64 else { throw APIError.badRequest(NodeCode.invalidField, "signature: 128 hex digits") }
         return Transaction(type: type, body: b, signer: k, nonce: n, signature: s)
@@ -107,7 +107,7 @@ struct BlockJSON: Encodable {
     let lastCommit: Commit?
     let commit: Commit?
 
-    init(_ b: Block, chainID: String, certificate: CommitCertificate?, results: [TxRecord?]) {
+    init(_ b: Block, chain: Chain, certificate: CommitCertificate?, results: [TxRecord?]) {
         hash = b.hash.hex
         let h = b.header
         header = Header(chainId: h.chainID, height: h.height, time: h.time, previousBlockHash: h.previousBlockHash.hex,
@@ -115,7 +115,7 @@ struct BlockJSON: Encodable {
                         stateRoot: h.stateRoot.hex, validatorsHash: h.validatorsHash.hex,
                         nextValidatorsHash: h.nextValidatorsHash.hex, proposer: h.proposer.text)
         transactions = zip(b.transactions, results).map { tx, r in
-            Tx(hash: tx.hash(chainID: chainID).hex, type: tx.type, signer: tx.signer.text, nonce: String(tx.nonce),
+            Tx(hash: tx.hash(on: chain).hex, type: tx.type, signer: tx.signer.text, nonce: String(tx.nonce),
                body: Hex.encode(tx.body), signature: Hex.encode(tx.signature), code: r?.result.code, message: r?.result.message)
         }
         func commitJSON(_ c: CommitCertificate?) -> Commit? {

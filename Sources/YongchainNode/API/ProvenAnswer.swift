@@ -42,7 +42,7 @@ enum ProvenAnswer {
         try store.read { v in
             let tip = try v.tip()
             guard prove else {
-                let outcome = query.answer(v, time: tip.time, notFound: notFound)
+                let outcome = query.answer(v, time: tip.time, suite: try v.chain().hashSuite, notFound: notFound)
                 try v.checkReads()
                 return envelope(tip, outcome, proof: nil)
             }
@@ -50,7 +50,7 @@ enum ProvenAnswer {
                 throw APIError(NodeCode.proofUnavailable, "no block is committed yet; a proof needs a certified header")
             }
             let recorder = RecordingReader(base: v)
-            let outcome = query.answer(recorder, time: tip.time, notFound: notFound)
+            let outcome = query.answer(recorder, time: tip.time, suite: try v.chain().hashSuite, notFound: notFound)
             try recorder.checkReads()
             if let prefix = recorder.scanned {
                 // A provable query reads single keys only; a scan here is a programming error, not input's fault.

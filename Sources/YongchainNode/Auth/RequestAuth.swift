@@ -4,8 +4,9 @@ import YongchainCrypto
 import YongchainHTTP
 
 /// Signed API requests (docs/api-auth.md). A caller signs, with its organisation's (or enterprise's) key,
-/// `Domain.request.signingBytes(chainID, canonical(method, target, timestamp, nonce, SHA-256(body)))` and sends
-/// the key, timestamp, nonce and signature in `X-Yongchain-*` headers.
+/// `Domain.request.signingBytes(chainID, canonical(method, target, timestamp, nonce, D(body)))` and sends
+/// the key, timestamp, nonce and signature in `X-Yongchain-*` headers. D follows the key's algorithm
+/// (`SignatureSuite.digestSuite`): SHA-256 for an Ed25519 key, SM3 for an SM2 key.
 public enum RequestAuth {
     public static let keyHeader = "X-Yongchain-Key"
     public static let timestampHeader = "X-Yongchain-Timestamp"
@@ -13,14 +14,15 @@ public enum RequestAuth {
     public static let signatureHeader = "X-Yongchain-Signature"
 
     /// The canonical message a request signature covers. `target` is the request target exactly as sent
-    /// (path and query, e.g. `/v1/mortgage/titles/verify?certificate=...`).
-    public static func message(method: String, target: String, timestampMs: Int64, nonce: String, body: [UInt8]) -> [UInt8] {
+    /// (path and query, e.g. `/v1/mortgage/titles/verify?certificate=...`); `key` is the signer's suite.
+    public static func message(method: String, target: String, timestampMs: Int64, nonce: String, body: [UInt8],
+                               key: SignatureSuite) -> [UInt8] {
         var w = CanonicalWriter(capacity: 128 + target.utf8.count)
         w.string(method.uppercased())
         w.string(target)
         w.i64(timestampMs)
         w.string(nonce)
-        w.hash(Hash.sha256(body))
+        w.hash(key.digestSuite.digest(body))
         return w.bytes
     }
 
@@ -29,7 +31,7 @@ public enum RequestAuth {
     public static func headers(method: String, target: String, body: [UInt8] = [], key: PrivateKey, chainID: String,
                                timestampMs: Int64 = Int64(Date().timeIntervalSince1970 * 1000),
                                nonce: String = UUID().uuidString) -> [(String, String)] {
-        let msg = message(method: method, target: target, timestampMs: timestampMs, nonce: nonce, body: body)
+        let msg = message(method: method, target: target, timestampMs: timestampMs, nonce: nonce, body: body, key: key.suite)
         let sig = key.sign(Domain.request.signingBytes(chainID: chainID, message: msg))
         return [(keyHeader, key.publicKey.text), (timestampHeader, String(timestampMs)), (nonceHeader, nonce),
                 (signatureHeader, Hex.encode(sig))]
@@ -80,7 +82,7 @@ public final class RequestVerifier: @unchecked Sendable {
             return .failure(APIError(NodeCode.authRequired, "this endpoint needs a signed request or an API session; missing \(missing) (see docs/api-auth.md)"))
         }
         guard let key = PublicKey(text: values[0]!) else {
-            return .failure(APIError(NodeCode.authMalformed, "\(names[0]): a public key like ed25519:<64 hex>"))
+            return .failure(APIError(NodeCode.authMalformed, "\(names[0]): a public key like \(SignatureSuite.keyTextForms)"))
         }
         guard let ts = Int64(values[1]!) else {
             return .failure(APIError(NodeCode.authMalformed, "\(names[1]): milliseconds since the Unix epoch"))
@@ -100,7 +102,7 @@ public final class RequestVerifier: @unchecked Sendable {
         guard isKnown(key) else {
             return .failure(APIError(NodeCode.authUnknownKey, "key \(key.text) is not \(allowed), so it may not call this endpoint"))
         }
-        let msg = RequestAuth.message(method: method, target: target, timestampMs: ts, nonce: nonce, body: body)
+        let msg = RequestAuth.message(method: method, target: target, timestampMs: ts, nonce: nonce, body: body, key: key.suite)
         guard key.verify(signature: sig, message: Domain.request.signingBytes(chainID: chainID, message: msg)) else {
             return .failure(APIError(NodeCode.authBadSignature, "the signature does not cover this method, target, timestamp, nonce and body on chain \(chainID) with key \(key.keyID)"))
         }

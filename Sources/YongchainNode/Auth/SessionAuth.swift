@@ -12,13 +12,14 @@ public enum SessionAuth {
     public static let macHeader = "X-Yongchain-Mac"
 
     /// The canonical message a request's MAC covers: `str(METHOD) ‖ str(target) ‖ u64(seq) ‖ SHA-256(body)`, with
-    /// the encodings of the signed scheme. `target` is the request target exactly as sent.
+    /// the encodings of the signed scheme. `target` is the request target exactly as sent. SHA-256 on every chain:
+    /// the session is transport (HKDF-SHA256, HMAC-SHA256 over TLS), not a chain hash or a key's signature.
     public static func message(method: String, target: String, seq: UInt64, body: [UInt8]) -> [UInt8] {
         var w = CanonicalWriter(capacity: 96 + target.utf8.count)
         w.string(method.uppercased())
         w.string(target)
         w.u64(seq)
-        w.hash(Hash.sha256(body))
+        w.hash(HashSuite.sha256.digest(body))
         return w.bytes
     }
 

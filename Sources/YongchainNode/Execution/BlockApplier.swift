@@ -10,7 +10,7 @@ import YongchainStorage
 /// error when storage fails — in which case nothing of the block was committed (one transaction) and no result
 /// computed from a failed read was kept (`StateReader.checkReads`).
 struct BlockApplier {
-    let chainID: String
+    let chain: Chain
     let validator: BlockValidator
     let executor: BlockExecutor
     let store: ChainStore
@@ -33,10 +33,10 @@ struct BlockApplier {
         case decidedHere
     }
 
-    init(chainID: String, application: Application, store: ChainStore, signatures: SignatureCache?) {
-        self.chainID = chainID
-        validator = BlockValidator(chainID: chainID)
-        executor = BlockExecutor(application: application, chainID: chainID)
+    init(chain: Chain, application: Application, store: ChainStore, signatures: SignatureCache?) {
+        self.chain = chain
+        validator = BlockValidator(chain: chain)
+        executor = BlockExecutor(application: application, chain: chain)
         self.store = store
         self.signatures = signatures
     }
@@ -61,10 +61,10 @@ struct BlockApplier {
             let rules = try self.rules()
             guard let signers = rules.validators(at: block.height) else { throw BlockInvalid("no validator set for height \(block.height)") }
             if let signatures {
-                try certificate.verify(validators: signers, chainID: chainID, height: block.height, blockHash: block.hash,
+                try certificate.verify(validators: signers, chainID: chain.id, height: block.height, blockHash: block.hash,
                                        verifier: signatures.verify)
             } else {
-                try certificate.verify(validators: signers, chainID: chainID, height: block.height, blockHash: block.hash)
+                try certificate.verify(validators: signers, chainID: chain.id, height: block.height, blockHash: block.hash)
             }
             let trusted = checks == .certified
             try validator.validate(block, tip: tip, rules: rules, isCommitted: { try store.isCommitted($0) },

@@ -22,7 +22,7 @@ struct BlockExecution {
 
 struct BlockExecutor {
     let application: Application
-    let chainID: String
+    let chain: Chain
 
     /// Deterministic: the same block on the same state gives the same writes, results and hash on every node.
     /// Throws the storage error if any read of `state` failed: a result computed from a failed read (which the
@@ -33,17 +33,17 @@ struct BlockExecutor {
         var results: [(hash: Hash, result: TxResult)] = []
         results.reserveCapacity(block.transactions.count)
         for (i, tx) in block.transactions.enumerated() {
-            let h = tx.hash(chainID: chainID)
-            let ctx = BlockContext(chainID: chainID, height: block.height, time: block.header.time, txHash: h, txIndex: i)
+            let h = tx.hash(on: chain)
+            let ctx = BlockContext(chain: chain, height: block.height, time: block.header.time, txHash: h, txIndex: i)
             let r = application.execute(tx, context: ctx, state: overlay)
             if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
             results.append((h, r))
         }
         try state.checkReads()
         let writes = overlay.blockWrites
-        let update = try StateTree.update(root: tip.stateTree, version: block.height, writes: writes, reader: tree)
+        let update = try StateTree.update(root: tip.stateTree, version: block.height, writes: writes, reader: tree, suite: chain.hashSuite)
         return BlockExecution(writes: writes, results: results, tree: update,
-                              resultsHash: Block.resultsHash(results.map { ($0.hash, $0.result.code) }))
+                              resultsHash: Block.resultsHash(results.map { ($0.hash, $0.result.code) }, suite: chain.hashSuite))
     }
 
     /// The genesis state and its tree (version 0).
@@ -51,7 +51,7 @@ struct BlockExecutor {
         let overlay = StateOverlay(base: EmptyState())
         try application.initialize(genesis: genesis, state: overlay)
         let writes = overlay.blockWrites
-        return (writes, try StateTree.update(root: nil, version: 0, writes: writes, reader: MemoryTreeStore()))
+        return (writes, try StateTree.update(root: nil, version: 0, writes: writes, reader: MemoryTreeStore(), suite: chain.hashSuite))
     }
 }
 
@@ -65,7 +65,7 @@ struct BlockInvalid: Error, CustomStringConvertible {
 
 /// The checks every node makes before prevoting for a block or applying a fetched one.
 struct BlockValidator {
-    let chainID: String
+    let chain: Chain
 
     /// `rules` are those of the committed state at `tip` (who signs the tip, this block and the next; the block
     /// size limit). `isVerified` says whether a transaction's signature was already checked (e.g. it is in the
@@ -73,30 +73,31 @@ struct BlockValidator {
     func validate(_ block: Block, tip: ChainTip, rules: ChainRules, isCommitted: (Hash) throws -> Bool,
                   isVerified: (Hash) -> Bool, maxTime: Int64?, signatures: SignatureCache? = nil) throws {
         let h = block.header
-        guard h.chainID == chainID else { throw BlockInvalid("chain id \(h.chainID)") }
+        guard h.chain == chain else { throw BlockInvalid("chain \(h.chain)") }
         guard h.height == tip.height + 1 else { throw BlockInvalid("height \(h.height), expected \(tip.height + 1)") }
         guard rules.tip == tip.height, let validators = rules.validators(at: h.height), let next = rules.validators(at: h.height + 1) else {
             throw BlockInvalid("the rules read at height \(rules.tip) do not cover height \(h.height)")
         }
         guard h.previousBlockHash == tip.blockHash else { throw BlockInvalid("previous block hash does not match the tip") }
-        guard h.validatorsHash == validators.hash else { throw BlockInvalid("validators hash \(h.validatorsHash.short) is not the set that signs height \(h.height), \(validators.hash.short)") }
-        guard h.nextValidatorsHash == next.hash else { throw BlockInvalid("next validators hash \(h.nextValidatorsHash.short) is not the set that signs height \(h.height + 1), \(next.hash.short)") }
+        let suite = chain.hashSuite
+        guard h.validatorsHash == validators.hash(suite) else { throw BlockInvalid("validators hash \(h.validatorsHash.short) is not the set that signs height \(h.height), \(validators.hash(suite).short)") }
+        guard h.nextValidatorsHash == next.hash(suite) else { throw BlockInvalid("next validators hash \(h.nextValidatorsHash.short) is not the set that signs height \(h.height + 1), \(next.hash(suite).short)") }
         guard validators.index(of: h.proposer) != nil else { throw BlockInvalid("proposer is not a validator") }
         guard h.time > tip.time else { throw BlockInvalid("time \(h.time) is not after the previous block's \(tip.time)") }
         if let maxTime, h.time > maxTime { throw BlockInvalid("time \(h.time) is too far in the future") }
         guard block.transactions.count <= rules.parameters.maxBlockTransactions else {
             throw BlockInvalid("\(block.transactions.count) transactions, more than \(rules.parameters.maxBlockTransactions)")
         }
-        guard h.lastCommitHash == Block.commitHash(block.lastCommit) else { throw BlockInvalid("last commit hash") }
+        guard h.lastCommitHash == Block.commitHash(block.lastCommit, suite: suite) else { throw BlockInvalid("last commit hash") }
         if tip.height == 0 {
             guard block.lastCommit == nil else { throw BlockInvalid("the first block carries no last commit") }
         } else {
             guard let c = block.lastCommit, let signers = rules.validators(at: tip.height) else { throw BlockInvalid("missing last commit") }
             do {
                 if let signatures {
-                    try c.verify(validators: signers, chainID: chainID, height: tip.height, blockHash: tip.blockHash, verifier: signatures.verify)
+                    try c.verify(validators: signers, chainID: chain.id, height: tip.height, blockHash: tip.blockHash, verifier: signatures.verify)
                 } else {
-                    try c.verify(validators: signers, chainID: chainID, height: tip.height, blockHash: tip.blockHash)
+                    try c.verify(validators: signers, chainID: chain.id, height: tip.height, blockHash: tip.blockHash)
                 }
             } catch { throw BlockInvalid("\(error)") }
         }
@@ -104,15 +105,15 @@ struct BlockValidator {
         var leaves: [Hash] = []
         leaves.reserveCapacity(block.transactions.count)
         for tx in block.transactions {
-            let th = tx.hash(chainID: chainID)
+            let th = tx.hash(on: chain)
             guard seen.insert(th).inserted else { throw BlockInvalid("transaction \(th.short) appears twice") }
             guard try !isCommitted(th) else { throw BlockInvalid("transaction \(th.short) is already committed") }
             if !isVerified(th) {
-                let ok = signatures?.verify(tx, hash: th) ?? tx.verifySignature(chainID: chainID)
+                let ok = signatures?.verify(tx, hash: th) ?? tx.verifySignature(chainID: chain.id)
                 guard ok else { throw BlockInvalid("bad signature on transaction \(th.short)") }
             }
-            leaves.append(Block.txLeaf(hash: th, signature: tx.signature))
+            leaves.append(Block.txLeaf(hash: th, signature: tx.signature, suite: suite))
         }
-        guard Merkle.root(leaves: leaves) == h.txRoot else { throw BlockInvalid("transaction root") }
+        guard Merkle.root(leaves: leaves, suite: suite) == h.txRoot else { throw BlockInvalid("transaction root") }
     }
 }

@@ -34,7 +34,7 @@ public enum ChainAudit {
         let replay = try ChainStore(path: work + "/replay.sqlite")
         // The node's own applier, every signature verified anew (no cache): the audit checks what the node did by
         // doing it again the same way.
-        let applier = BlockApplier(chainID: genesis.chainID, application: application, store: replay, signatures: nil)
+        let applier = BlockApplier(chain: genesis.chain, application: application, store: replay, signatures: nil)
         let g = try applier.executor.genesisState(genesis)
         try replay.open(genesis: genesis, initialWrites: g.writes, initialTree: g.tree)
         guard try source.read({ try $0.stateRoot(at: 0) }) == g.tree.rootHash else {

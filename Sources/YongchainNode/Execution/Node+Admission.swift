@@ -31,7 +31,7 @@ extension Node {
     /// finding it there already). `state` reads `view`, through a batch's read cache where there is one (checks
     /// only read, and every transaction of a batch reads its signer's membership).
     private func admit(_ tx: Transaction, view: ReadView, state: StateReader) -> Result<(hash: Hash, added: Bool), APIError> {
-        let hash = tx.hash(chainID: chainID)
+        let hash = tx.hash(on: chain)
         if mempool.contains(hash) { return .success((hash, false)) }
         if view.isCommitted(hash) {
             return .failure(APIError(NodeCode.txAlreadyCommitted, "transaction \(hash.hex) is already committed; a replay is refused"))

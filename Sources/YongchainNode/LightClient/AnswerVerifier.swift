@@ -71,7 +71,7 @@ public enum AnswerVerifier {
         }
         let query: ProvableQuery
         do { query = try ProvableQuery(canonical: Array(q)) } catch { throw ProofFailure(.malformed, "proof.query: \(error)") }
-        let bundle = try ProofBundle.decode(Array(b))
+        let bundle = try ProofBundle.decode(Array(b), suite: genesis.chain.hashSuite)
         let verified = try bundle.verify(genesis: genesis)
 
         // The envelope must name the certified height and block.
@@ -79,7 +79,7 @@ public enum AnswerVerifier {
             throw ProofFailure(.answerMismatch, "the answer names height \(top["height"].map { "\($0)" } ?? "none") and block \(top["blockHash"]?.text ?? "none"), the proof certifies height \(verified.height), block \(verified.blockHash.hex)")
         }
         // The answer again, from proven entries only, at the proven height's block time.
-        let recomputed = query.answer(verified.state, time: verified.time)
+        let recomputed = query.answer(verified.state, time: verified.time, suite: genesis.chain.hashSuite)
         try verified.state.checkReads()
         switch recomputed {
         case .result(let bytes):

@@ -82,7 +82,8 @@ struct SyncBatch: CanonicalCodable {
 
 /// Decoding `GET /v1/sync/blocks` answers outside the node (tools, benchmarks). Certificates are not checked here.
 public enum SyncBlocks {
-    public static func decode(_ bytes: [UInt8]) throws -> [Block] {
-        try SyncBatch(canonical: bytes).entries.map(\.block)
+    /// `suite`: the chain's hash suite (`/v1/status`'s `hashSuite`).
+    public static func decode(_ bytes: [UInt8], suite: HashSuite) throws -> [Block] {
+        try SyncBatch(canonical: bytes, hashSuite: suite).entries.map(\.block)
     }
 }

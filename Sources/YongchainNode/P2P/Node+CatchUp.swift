@@ -60,7 +60,7 @@ extension Node {
     func fetchBlocks(from p: PeerInfo, after tip: ChainTip) -> Bool {
         let nowMs = { Int64(Date().timeIntervalSince1970 * 1000) }
         guard let resp = try? client.send("GET", host: p.host, port: p.port, path: "/v1/sync/blocks?from=\(tip.height + 1)&limit=\(Node.syncBatchBlocks)", timeout: 10),
-              resp.status == 200, let batch = try? SyncBatch(canonical: resp.body), !batch.entries.isEmpty else {
+              resp.status == 200, let batch = try? SyncBatch(canonical: resp.body, hashSuite: chain.hashSuite), !batch.entries.isEmpty else {
             gossip.claimFailed(url: p.url, nowMs: nowMs())
             return false
         }

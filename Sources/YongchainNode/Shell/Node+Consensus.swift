@@ -152,11 +152,12 @@ extension Node {
         let gone = Set(committed)
         let entries = candidates.filter { !gone.contains($0.hash) }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let suite = chain.hashSuite
         var block = Block(header: BlockHeader(
-            chainID: chainID, height: h, time: max(now, tip.time + 1), previousBlockHash: tip.blockHash,
-            lastCommitHash: Block.commitHash(lastCommit),
-            txRoot: Merkle.root(leaves: entries.map { Block.txLeaf(hash: $0.hash, signature: $0.tx.signature) }),
-            resultsHash: Hash.zero, stateRoot: Hash.zero, validatorsHash: signers.hash, nextValidatorsHash: next.hash,
+            chain: chain, height: h, time: max(now, tip.time + 1), previousBlockHash: tip.blockHash,
+            lastCommitHash: Block.commitHash(lastCommit, suite: suite),
+            txRoot: Merkle.root(leaves: entries.map { Block.txLeaf(hash: $0.hash, signature: $0.tx.signature, suite: suite) }, suite: suite),
+            resultsHash: Hash.zero, stateRoot: Hash.zero, validatorsHash: signers.hash(suite), nextValidatorsHash: next.hash(suite),
             proposer: key.publicKey), transactions: entries.map(\.tx), lastCommit: lastCommit)
         // Execute before proposing: the header carries the state and outcomes after this block.
         let exec: BlockExecution
@@ -275,7 +276,7 @@ extension Node {
         // (`from`), which no new schedule marks.
         if before.nextHeight != next.nextHeight {
             catchUp.setValidators(next.nextHeight.current)
-            logger.info("governance", "validator sets: \(next.nextHeight.current.hash.short) signs height \(committed + 1), \(next.nextHeight.next.hash.short) height \(committed + 2)", height: committed)
+            logger.info("governance", "validator sets: \(next.nextHeight.current.hash(chain.hashSuite).short) signs height \(committed + 1), \(next.nextHeight.next.hash(chain.hashSuite).short) height \(committed + 2)", height: committed)
         }
         if before.parameters != next.parameters { driver.setTimeouts(TimeoutParameters(next.parameters)) }
         refreshMembers()

@@ -16,7 +16,9 @@ public final class Node: @unchecked Sendable {
     public let home: NodeHome
     public let config: NodeConfig
     public let genesis: Genesis
-    public let chainID: String
+    /// The chain's id and hash suite, from genesis.
+    public let chain: Chain
+    public var chainID: String { chain.id }
     let key: PrivateKey?
     /// Who signs the next heights and the consensus parameters, as the committed state at the tip says (set at
     /// start and after every commit, on `queue`; read from any thread).
@@ -89,7 +91,7 @@ public final class Node: @unchecked Sendable {
         config = try home.loadConfig()
         genesis = try GenesisFile.load(path: home.genesisPath)
         let chainID = genesis.chainID
-        self.chainID = chainID
+        chain = genesis.chain
         requestVerifier = RequestVerifier(chainID: chainID)
         let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
         self.key = key
@@ -117,7 +119,7 @@ public final class Node: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
         let store = try ChainStore(path: home.databasePath)
         self.store = store
-        applier = BlockApplier(chainID: chainID, application: application, store: store, signatures: signatures)
+        applier = BlockApplier(chain: genesis.chain, application: application, store: store, signatures: signatures)
         let g = try applier.executor.genesisState(genesis)
         try store.open(genesis: genesis, initialWrites: g.writes, initialTree: g.tree)
         committedHeight.store(store.tip.height, ordering: .releasing)

@@ -6,7 +6,9 @@ import YongchainHTTP
 
 /// The node's TLS: a self-signed certificate over its node key, and which peers it accepts.
 ///
-/// A peer is accepted by its certificate's Ed25519 key: it must be a member organisation's key. The set starts
+/// A peer is accepted by its certificate's Ed25519 key, or by the SM2 key that vouches for it (`TLSKeyBinding`):
+/// it must be a member organisation's key. A node whose key is SM2 serves an Ed25519 key made for the run, with
+/// its binding. The set starts
 /// from genesis; `setMemberKeys` replaces it (when governance changes membership on chain), and every later
 /// handshake, resumed ones included, follows the new set. A client without a certificate (a bank) is accepted by
 /// the server; only gossip requires a member's certificate (`API.gossip`).
@@ -57,24 +59,26 @@ final class NodeTLS: Sendable {
         let members = MemberKeys(Set(genesis.organizations.compactMap { $0.key.map(\.bytes) }))
         self.members = members
         do {
-            let serving = try key ?? PrivateKey.generate()
-            identity = try TLSIdentity.selfSigned(privateKeyPEM: serving.pemPKCS8(), commonName: moniker)
-            serverTransport = try OpenSSLTransport.server(identity: identity, webIdentity: webIdentity,
-                                                          acceptPeer: { members.contains($0) })
+            // TLS 1.3 signs with Ed25519 here: an SM2 node key vouches for a TLS key made for this run.
+            let serving = try key.flatMap { $0.suite == .ed25519 ? $0 : nil } ?? PrivateKey.generate()
+            let binding = key.flatMap { $0.suite == .ed25519 ? nil : TLSKeyBinding.make(nodeKey: $0, tlsKey: serving.publicKey) }
+            identity = try TLSIdentity.selfSigned(privateKeyPEM: serving.pemPKCS8(), commonName: moniker, binding: binding)
+            let identify: @Sendable (PeerCertificate) -> [UInt8]? = { TLSKeyBinding.identity($0, accepts: members.contains) }
+            serverTransport = try OpenSSLTransport.server(identity: identity, webIdentity: webIdentity, identifyPeer: identify)
             // Presented only while this node's key is a member's: a joining organisation's node catches up like
             // a bank, and presents its key (so members take its gossip) from the commit that admits it.
             let own = key?.publicKey.bytes
             clientTransport = try OpenSSLTransport.client(identity: own == nil ? nil : identity,
                                                           presentIdentity: { own.map { members.contains($0) } ?? false },
-                                                          acceptPeer: { members.contains($0) })
+                                                          identifyPeer: identify)
         } catch let e as HTTPError {
             throw NodeError(code: NodeCode.tlsSetupFailed, message: e.message)
         }
     }
 
-    /// Whether `key` (raw Ed25519) is a current member's node key.
+    /// Whether `key` (raw bytes, as `HTTPRequest.peerPublicKey` holds it) is a current member's node key.
     func acceptsPeer(_ key: [UInt8]) -> Bool { members.contains(key) }
 
-    /// Replaces the accepted member keys (raw Ed25519 public keys).
+    /// Replaces the accepted member keys (raw public keys of either suite).
     func setMemberKeys(_ keys: Set<[UInt8]>) { members.keys.withLock { $0 = keys } }
 }

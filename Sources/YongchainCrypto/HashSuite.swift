@@ -1,0 +1,72 @@
+import COpenSSL
+
+/// The hash function a chain uses for every hash it defines (transaction hashes, Merkle roots, the state tree,
+/// headers, the genesis identity, proofs, digests inside signed messages): chosen once, in genesis
+/// (`Genesis.hashSuite`), and carried from there by the values that belong to the chain. Both give 32 bytes.
+///
+/// - `sha256`: FIPS 180-4 SHA-256, the default (every chain made before SM3 existed).
+/// - `sm3`: GB/T 32905-2016 SM3, for chains on the national (commercial) cryptography suite.
+///
+/// Hashes that are not the chain's — TLS, HKDF and HMAC of API sessions, a node's own caches and storage
+/// checksums — are `sha256` whatever the chain: they never leave the node or the session that made them.
+public enum HashSuite: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    case sha256
+    case sm3
+
+    public var description: String { rawValue }
+
+    /// The algorithm, fetched from libcrypto once: `EVP_sha256()`-style look-ups search the provider tables on
+    /// every call, which cost as much as hashing a transaction. A fetched `EVP_MD` is immutable and may be used
+    /// from any thread.
+    var algorithm: OpaquePointer {
+        switch self {
+        case .sha256: return HashSuite.sha256Algorithm
+        case .sm3: return HashSuite.sm3Algorithm
+        }
+    }
+
+    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer = fetch("SHA256")
+    nonisolated(unsafe) private static let sm3Algorithm: OpaquePointer = fetch("SM3")
+
+    private static func fetch(_ name: String) -> OpaquePointer {
+        guard let md = EVP_MD_fetch(nil, name, nil) else { fatalError("libcrypto: \(name) is not available") }
+        return md
+    }
+
+    /// The digest of `data`.
+    public func digest<D: ContiguousBytes>(_ data: D) -> Hash {
+        data.withUnsafeBytes { digest(raw: $0) }
+    }
+
+    /// The digest of raw bytes, into a stack buffer.
+    public func digest(raw: UnsafeRawBufferPointer) -> Hash {
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            let ok = EVP_Digest(raw.baseAddress, raw.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, algorithm, nil) == 1
+            guard ok else { fatalError("libcrypto: \(self) failed (out of memory)") }
+            return Hash(raw: UnsafeRawBufferPointer(out))
+        }
+    }
+
+    /// The digest of the concatenation of several byte strings, without building the concatenation.
+    public func digest(parts: [[UInt8]]) -> Hash {
+        guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
+        defer { EVP_MD_CTX_free(ctx) }
+        EVP_DigestInit_ex(ctx, algorithm, nil)
+        for p in parts { p.withUnsafeBytes { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) } }
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            var len: UInt32 = 0
+            EVP_DigestFinal_ex(ctx, out.baseAddress!.assumingMemoryBound(to: UInt8.self), &len)
+            return Hash(raw: UnsafeRawBufferPointer(out))
+        }
+    }
+
+    /// The digest of a one-byte tag and two hashes (Merkle and state-tree nodes), with no allocation.
+    public func digest(tag: UInt8, _ a: Hash, _ b: Hash) -> Hash {
+        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { msg in
+            msg[0] = tag
+            a.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: msg[1..<33]).copyMemory(from: $0) }
+            b.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: msg[33..<65]).copyMemory(from: $0) }
+            return digest(raw: UnsafeRawBufferPointer(msg))
+        }
+    }
+}
