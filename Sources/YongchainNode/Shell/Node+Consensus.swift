@@ -22,8 +22,10 @@ extension Node {
         publishConsensusView()
     }
 
-    /// Inputs kept while the node waits for its disk; beyond this the oldest are dropped (peers re-send theirs
-    /// every second, and timeouts are scheduled again by later rounds).
+    /// Inputs kept while the node waits for its disk; beyond this the newest are dropped, and that is the right
+    /// end: what arrives late is mostly peers' votes and proposals, which they re-send every second (so the
+    /// newest come again once the disk is back), while the oldest include what nobody repeats — this node's own
+    /// timeouts and the block it built — and, replayed first, they keep the driver's inputs in order.
     static let maxDeferredInputs = 10_000
 
     /// Carries out one Ready in the driver's order. If the record cannot be persisted, nothing of the Ready leaves
