@@ -155,7 +155,7 @@ enum ClusterCommand {
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
             let port = e.url.split(separator: ":").last!
-            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)", tls: tls).write(path: e.home + "/config.json")
+            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)", tls: tls, observer: !e.validator).write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]

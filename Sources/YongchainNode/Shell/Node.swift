@@ -89,7 +89,7 @@ public final class Node: @unchecked Sendable {
         let chainID = genesis.chainID
         self.chainID = chainID
         requestVerifier = RequestVerifier(chainID: chainID)
-        let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
+        let key = try Node.loadKey(home, config)
         self.key = key
         if config.tlsEnabled {
             let tls = try NodeTLS(key: key, moniker: config.moniker, genesis: genesis,
@@ -132,6 +132,15 @@ public final class Node: @unchecked Sendable {
         gossip = Gossip(peers: peerList, chainID: chainID, me: config.moniker, client: client, logger: logger,
                         height: { [store] in store.tip.height })
         refreshMembers()
+    }
+
+    /// The node's key; nil only for a node whose config says it is an observer and that has none.
+    static func loadKey(_ home: NodeHome, _ config: NodeConfig) throws -> PrivateKey? {
+        if config.isObserver, !FileManager.default.fileExists(atPath: home.keyPath) { return nil }
+        do { return try KeyFile.read(home.keyPath) } catch let e as CryptoError where e.code == NodeCode.keyFileMissing {
+            throw NodeError(code: NodeCode.keyFileMissing,
+                            message: "\(e.message); a member's node signs with its organisation's key (restore node.key, mode 0600); a node meant to follow the chain without a key says \"observer\": true in \(home.configPath)")
+        }
     }
 
     /// This node's index in the set that signs the next height; nil when it does not sign it (an observer).
