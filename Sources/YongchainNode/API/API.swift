@@ -254,11 +254,12 @@ struct API: Sendable {
         guard wait == "commit" else {
             return .json(202, JSON.encode(["hash": hash.hex, "status": "pending"]))
         }
-        var record: TxRecord?
+        var record: TxRecord?, failed: Error?
         let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) {
-            record = try? node.store.transaction(hash)
-            return record != nil
+            do { record = try node.store.transaction(hash) } catch { failed = error }  // a failed read is no "not yet"
+            return record != nil || failed != nil
         }
+        if let failed { throw failed }
         guard ok, let record else {
             throw APIError(NodeCode.commitTimeout, "transaction \(hash.hex) was not committed within \(timeoutMs) ms; it may still commit: GET /v1/txs/\(hash.hex)")
         }
