@@ -14,7 +14,8 @@ struct PeerInfo: Sendable {
     let url: String
     let host: String
     let port: UInt16
-    /// The highest height this peer is proven to have committed (verified), reported by /v1/peers and /metrics.
+    /// The highest height this peer is proven to have committed, reported by /v1/peers and /metrics: from
+    /// certified blocks it served, or its signed messages at most `Gossip.signedHeightWindow` above our tip.
     var height: UInt64 = 0
     /// When this node last reached the peer itself (an outbound request it answered), in ms since the epoch.
     var lastContactMs: Int64?
@@ -113,6 +114,8 @@ final class Gossip: @unchecked Sendable {
 
     /// How long an unverified height claim counts as a hint for catch-up.
     static let claimLifetimeMs: Int64 = 10_000
+    /// How far above this node's tip a peer's signed vote or proposal may put its reported height (docs/gossip.md).
+    static let signedHeightWindow: UInt64 = 100
     /// Longest a peer whose claims proved false is ignored.
     static let maxClaimPenaltyMs: Int64 = 300_000
 

@@ -92,7 +92,7 @@ final class Metrics: @unchecked Sendable {
             metric("yongchain_p2p_peers", "gauge", "Peers heard from in the last 10 s.", [
                 "yongchain_p2p_peers \(peers.filter { ($0.lastContactMs ?? 0) > Int64(Date().timeIntervalSince1970 * 1000) - 10_000 }.count)",
             ])
-            metric("yongchain_p2p_peer_height", "gauge", "Last height each peer reported.",
+            metric("yongchain_p2p_peer_height", "gauge", "Highest height each peer is proven to have committed (certified blocks it served; its signed votes at most 100 above ours).",
                    peers.map { "yongchain_p2p_peer_height{peer=\"\($0.name)\"} \($0.height)" })
             metric("yongchain_state_txs_total", "counter", "Committed transactions by result code.",
                    txByCode.sorted { $0.key < $1.key }.map { "yongchain_state_txs_total{code=\"\($0.key)\"} \($0.value)" })
