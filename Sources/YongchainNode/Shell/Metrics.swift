@@ -47,11 +47,9 @@ final class Metrics: @unchecked Sendable {
     }
 
     func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, rules: ChainRules,
-                openProposals: Int?, apiSessions: Int, health: NodeHealth) -> String {
+                openProposals: Int?, apiSessions: Int, problem: NodeHealth.Problem?, storageErrors: Int) -> String {
         let next = rules.schedule.set(at: rules.tip + 1)
         let pending = rules.schedule.isPending(at: rules.tip + 1) ? rules.schedule.from : 0
-        let problem = health.problem()
-        let storageErrors = health.storageErrors
         return lock.withLock {
             var s = ""
             func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {
@@ -83,7 +81,7 @@ final class Metrics: @unchecked Sendable {
             metric("yongchain_node_healthy", "gauge", "1 while /healthz answers ok; 0 while it answers 503 (see yongchain_node_health_problem).",
                    ["yongchain_node_healthy \(problem == nil ? 1 : 0)"])
             metric("yongchain_node_health_problem", "gauge", "1 for the code /healthz answers with while unhealthy.",
-                   [NodeCode.storageCorrupt, NodeCode.storageFailed, NodeCode.notCommitting].map { "yongchain_node_health_problem{code=\"\($0)\"} \(problem?.code == $0 ? 1 : 0)" })
+                   NodeHealth.codes.map { "yongchain_node_health_problem{code=\"\($0)\"} \(problem?.code == $0 ? 1 : 0)" })
             metric("yongchain_storage_errors_total", "counter", "Failed reads and writes of the node's database (each one, logged or not).",
                    ["yongchain_storage_errors_total \(storageErrors)"])
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])

@@ -76,10 +76,9 @@ extension Node {
         }
         // e. Apply, or fetch: catch-up commits a block it fetches with its certificate the same way.
         if let d = ready.apply, let block = blocks[d.blockHash] {
+            // Storage failures and divergence are handled inside; a decided block is checked by nothing else.
             do { _ = try commit(block: block, certificate: d.certificate) } catch {
-                // Storage failures are handled inside; this is a decided block whose header does not match what
-                // executing it gives here: this node's state or code differs from the certifying majority's.
-                logger.error("consensus", "the decided block does not execute here as its header says: \(error)", height: d.height)
+                logger.error("consensus", "the decided block was not committed: \(error)", height: d.height)
             }
         } else if let d = ready.fetch {
             catchUp.decided(height: d.height)
@@ -217,10 +216,11 @@ extension Node {
 
     /// Applies a final block through the applier, then starts the next height.
     ///
-    /// Throws `BlockInvalid` / `CommitError` only for `.full` checks (a fetched block that does not verify: the
-    /// caller blames its peer). A storage failure is handled here: nothing of the block was committed (one SQLite
-    /// transaction), health says STORAGE_FAILED, the block is tried again a second later (and catch-up fetches it
-    /// too), so the node resumes once the disk has room; it returns false.
+    /// Throws `BlockInvalid` / `CommitError` only for a fetched block that does not verify (the caller blames its
+    /// peer). A storage failure is handled here: nothing of the block was committed (one SQLite transaction),
+    /// health says STORAGE_FAILED, the block is tried again a second later (and catch-up fetches it too), so the
+    /// node resumes once the disk has room; it returns false. So is divergence (`StateDiverged`): the node stops
+    /// for good (`diverged`) and returns false, blaming no peer.
     @discardableResult
     func commit(block: Block, certificate: CommitCertificate, checks: BlockApplier.Checks = .decidedHere) throws -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -234,6 +234,9 @@ extension Node {
             throw e
         } catch let e as CommitError {
             throw e
+        } catch let e as StateDiverged {
+            diverged(e)
+            return false
         } catch {
             storageError(error, "committing a block", height: block.height)
             queue.asyncAfter(deadline: .now() + 1) { [self] in
@@ -258,6 +261,19 @@ extension Node {
         logger.debug("consensus", "committed", height: block.height, ["txs": "\(block.transactions.count)", "hash": block.hash.short])
         startHeight(after: block.height)
         return true
+    }
+
+    /// Fail-stop: a certified block does not execute here. Consensus halts for good (no vote, no commit, no
+    /// catch-up); health, status, metrics and the status page say STATE_DIVERGED with the heights, and the log
+    /// says it once, at error. An operator must find why (a binary other than the consortium's, an edited
+    /// database) and restore the node.
+    func diverged(_ e: StateDiverged) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let tip = store.tip.height
+        let message = "\(e); it stays at height \(tip) and takes no part in consensus: stop it, check its binary is the consortium's, and restore it (docs/operations.md, 'Health')"
+        health.diverged(message)
+        if !halted { logger.error("consensus", message, height: e.height, ["code": e.code, "tip": "\(tip)"]) }
+        halted = true
     }
 
     /// Reads the rules of the state just committed (who signs the next heights, the parameters) and begins the

@@ -282,6 +282,12 @@ final class CommitNotifier: @unchecked Sendable {
 }
 
 extension Node {
+    /// What /healthz, /v1/status, /metrics and the status page report (NodeHealth), from this node's own record
+    /// and what it knows of its peers and of the chain ahead (signatures only).
+    func healthProblem(now: Date = Date()) -> NodeHealth.Problem? {
+        health.problem(now: now, peers: gossip?.snapshot ?? [], behind: catchUp.isBehind(tip: committedHeight.load(ordering: .acquiring)))
+    }
+
     /// Governance proposals open for votes at the tip (nil if the store cannot be read). Proposals are few (a
     /// consortium votes on members and parameters, not on transactions); at most 1,000 are counted.
     func openProposals() -> Int? {
