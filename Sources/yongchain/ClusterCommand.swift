@@ -187,7 +187,9 @@ enum ClusterCommand {
                 print("  \(e.name) already running (pid \(pid))")
                 continue
             }
-            let pid = try Spawner.spawnDetached(exe, ["node", "run", "--home", e.home], log: e.home + "/node.log")
+            // The node appends to node.log itself (reopened on SIGHUP, for rotation); the spawn's redirection keeps
+            // what it says before it opens the file.
+            let pid = try Spawner.spawnDetached(exe, ["node", "run", "--home", e.home, "--log-file", e.home + "/node.log"], log: e.home + "/node.log")
             try "\(pid)\n".write(toFile: e.home + "/node.pid", atomically: true, encoding: .utf8)
             print("  started \(e.name) (pid \(pid)) at \(e.url), log \(e.home)/node.log")
         }

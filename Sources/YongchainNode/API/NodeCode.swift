@@ -34,6 +34,7 @@ enum NodeCode {
     static let invalidParameter = "INVALID_PARAMETER"
     static let invalidTransaction = "INVALID_TRANSACTION"
     static let keyFileMissing = "KEY_FILE_MISSING"
+    static let logFileUnwritable = "LOG_FILE_UNWRITABLE"
     static let malformedGossip = "MALFORMED_GOSSIP"
     static let malformedJson = "MALFORMED_JSON"
     static let mempoolFull = "MEMPOOL_FULL"
