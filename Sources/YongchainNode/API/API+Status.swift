@@ -84,7 +84,8 @@ extension API {
         let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
                                        peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
                                        rules: node.rules.withLock { $0 }, openProposals: node.openProposals(),
-                                       apiSessions: node.sessions.count, problem: node.healthProblem(), storageErrors: node.health.storageErrors)
+                                       apiSessions: node.sessions.count, problem: node.healthProblem(), storageErrors: node.health.storageErrors,
+                                       stateRowsRead: node.store.stateRowsRead.load(ordering: .relaxed))
         let connections = node.server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
         let tls = node.server?.tlsStats.map { Metrics.render(tls: $0, client: node.client.tlsHandshakeCounts) } ?? ""
         return .text(200, text + connections + tls, contentType: "text/plain; version=0.0.4")

@@ -254,6 +254,7 @@ extension Node {
             metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt), validators: signers)
         }
         lastBlockCommittedAt = Date()
+        recountOpenProposals(after: block)
         blocks = blocks.filter { $0.value.height > block.height }
         executions.removeAll()
         ownMessages.removeAll()
