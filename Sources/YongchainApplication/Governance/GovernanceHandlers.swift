@@ -74,7 +74,7 @@ extension Governance {
     }
 
     /// The id the next proposal gets: 1 on a new chain.
-    static func nextID(_ state: StateReader) -> UInt64 {
+    public static func nextID(_ state: StateReader) -> UInt64 {
         guard let bytes = state.get(StateKey.governanceNextID) else { return 1 }
         var r = CanonicalReader(bytes)
         return (try? r.u64("governance/next-id")) ?? 1

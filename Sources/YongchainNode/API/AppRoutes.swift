@@ -158,9 +158,12 @@ struct AppRoutes {
         _ = try authenticate(req)
         let id = try Parameter.integer(idText, name: "id", in: UInt64(1)...UInt64.max, code: NodeCode.invalidField)
         return try answer { v, tip in
-            let found = Governance.proposal(id: id, v, now: tip.time)
+            let found = Governance.proposal(id: id, v, now: tip.time), pruned = id < Governance.nextID(v)
             try v.checkReads()
-            guard let found else { throw APIError(Codes.proposalNotFound, "no proposal \(id)") }
+            guard let found else {
+                throw APIError(Codes.proposalNotFound, pruned ? "proposal \(id) was decided or expired longer ago than the limits' retention, and left state"
+                                                              : "no proposal \(id)")
+            }
             return found
         }
     }
