@@ -302,10 +302,10 @@ extension Node {
     }
 
     /// Every second, re-send this node's messages for the current height and the votes it holds, so that progress
-    /// resumes after messages were lost or a partition healed.
+    /// resumes after messages were lost or a partition healed. A halted node sends nothing more.
     func scheduleRebroadcast() {
         queue.asyncAfter(deadline: .now() + 1.0) { [self] in
-            if stopped { return }
+            if stopped || halted { return }
             for m in ownMessages { gossip.broadcast(m) }
             for v in driver.core.currentHeightVotes { gossip.broadcast(.vote(v)) }
             scheduleRebroadcast()
