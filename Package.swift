@@ -49,7 +49,8 @@ let package = Package(
         ]),
         .testTarget(name: "YongchainEndToEndTests", dependencies: [
             "YongchainNode", "YongchainCore", "YongchainCrypto", "YongchainApplication", "YongchainHTTP",
-            "CSQLite",  // only to damage a stopped node's file, as a fault would
+            // Only to damage a stopped node's file, or make one another binary would, as a fault would.
+            "CSQLite", "YongchainStorage",
         ]),
     ],
     swiftLanguageModes: [.v6]

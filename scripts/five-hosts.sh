@@ -35,7 +35,9 @@ DOWN=bank-b
 # Run a command on an organisation's host: in its network namespace only (nsenter, not `ip netns exec`, which
 # remounts /sys and so hides the cgroup mounts runc needs).
 on() { local org=$1; shift; nsenter --net="/run/netns/yc5-$org" "$@"; }
-url() { echo "http://${IP[$1]}:26601"; }
+# Between organisations TLS is the only real setting: every address is https://, and every client (the CLI, the
+# load) authenticates each node by its key in genesis (YONGCHAIN_GENESIS, exported once genesis is assembled).
+url() { echo "https://${IP[$1]}:26601"; }
 compose() { local org=$1; shift; on "$org" podman-compose -p "yongchain-$org" -f "$WORK/hosts/$org/compose.yaml" "$@"; }
 
 teardown() {
@@ -88,6 +90,7 @@ for org in "${ORGS[@]}"; do
 done
 GENESIS_TIME=$(( $(date +%s) * 1000 ))
 "$Y" genesis assemble --chain-id city-consortium-1 --time "$GENESIS_TIME" --out "$WORK/coordinator/genesis.json" "$WORK"/coordinator/cards/*.json
+export YONGCHAIN_GENESIS="$WORK/coordinator/genesis.json"
 for org in "${ORGS[@]}"; do
   cp "$WORK/coordinator/genesis.json" "$WORK/hosts/$org/received-genesis.json"
   # Each member checks what it received: the same cards and time give the same hash.
@@ -108,7 +111,8 @@ for org in "${ORGS[@]}"; do
 done
 for org in "${ORGS[@]}"; do
   c=$(on "$org" podman ps --filter "label=io.podman.compose.project=yongchain-$org" --format '{{.Names}}' | head -1)
-  # Podman without systemd never schedules HEALTHCHECK; running it once is how to check (exit 0: healthy).
+  # Podman without systemd never schedules HEALTHCHECK; running it once is how to check (exit 0: healthy). The
+  # bundle's check speaks https:// and pins the node's own key.
   on "$org" podman healthcheck run "$c" >/dev/null && echo "  $org: container $c healthy at $(url "$org")"
 done
 echo "  all five answering after $((SECONDS - T_UP)) s"
@@ -122,7 +126,7 @@ work, orgs = sys.argv[1], sys.argv[2:]
 ips = {o: "10.77.5.%d" % (11 + i) for i, o in enumerate(orgs)}
 g = json.load(open(work + "/coordinator/genesis.json"))
 power = {o["name"]: o["power"] for o in g["organizations"]}
-json.dump({"chainId": g["chainId"], "nodes": [{"name": o, "home": "%s/hosts/%s" % (work, o), "url": "http://%s:26601" % ips[o],
+json.dump({"chainId": g["chainId"], "nodes": [{"name": o, "home": "%s/hosts/%s" % (work, o), "url": "https://%s:26601" % ips[o],
            "validator": power[o] > 0} for o in orgs]}, open(work + "/coordinator/cluster.json", "w"))
 PY
 "$Y" demo --attach --dir "$WORK/coordinator" | tail -1

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Load and checks for scripts/five-hosts.sh, speaking only the node's HTTP API (docs/openapi.yaml).
 
+https:// node URLs are authenticated as the CLI does it (docs/operations.md, "TLS"): TLS 1.3, no certificate
+authority, the node's Ed25519 key must be a member's in the genesis file that YONGCHAIN_GENESIS names.
+
   five_hosts_load.py load --key PEM --node URL [--node URL ...] --seconds S --rate TX_PER_S --log FILE --stop FILE
       property.register transactions signed with the registry's key (yongchain_tx.py signs them), spread over the
       nodes, each submitted with wait=commit. Every acknowledged one (HTTP 200, status accepted) is appended to
@@ -10,26 +13,58 @@
       every acknowledged transaction is on every node, accepted, at the same height; and every node's block hashes
       agree at every height they share (no fork). Prints one summary line; exit 1 on any difference.
 """
+import http.client
 import json
 import os
+import ssl
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import yongchain_tx  # noqa: E402  (the independent client: canonical bodies and signatures)
 
 
+# DER SubjectPublicKeyInfo of an Ed25519 key, before the key's 32 bytes.
+ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")
+_pins = None
+
+
+def pins():
+    """The members' raw Ed25519 keys, from the genesis file YONGCHAIN_GENESIS names."""
+    global _pins
+    if _pins is None:
+        path = os.environ.get("YONGCHAIN_GENESIS")
+        if not path:
+            raise SystemExit("https:// node URLs: set YONGCHAIN_GENESIS to the genesis file, so nodes are authenticated by their keys")
+        _pins = {bytes.fromhex(o["publicKey"].split(":", 1)[1]) for o in json.load(open(path))["organizations"]}
+    return _pins
+
+
 def call(url, method="GET", body=None, timeout=30):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    u = urllib.parse.urlsplit(url)
+    if u.scheme == "https":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # no certificate authority: the key is checked below, before any request
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout, context=ctx)
+        conn.connect()
+        cert = conn.sock.getpeercert(binary_form=True) or b""
+        at = cert.find(ED25519_SPKI)
+        if at < 0 or cert[at + len(ED25519_SPKI):at + len(ED25519_SPKI) + 32] not in pins():
+            conn.close()
+            raise OSError("%s presented no member's node key" % url)
+    else:
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+        data = None if body is None else json.dumps(body).encode()
+        conn.request(method, (u.path or "/") + ("?" + u.query if u.query else ""), body=data, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
 
 
 def options(argv):

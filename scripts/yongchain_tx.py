@@ -159,6 +159,11 @@ def _action(w, a):
         w.u64(r["thresholdDenominator"])
         w.i64(r["votingPeriodMs"])
         w.str(r["proposers"])
+    elif kind == "limits.set":
+        lim = a["limits"]
+        w.u64(lim["maxOpenProposalsPerMember"])
+        w.u64(lim["maxDescriptionBytes"])
+        w.i64(lim["closedRetentionMs"])
     else:
         raise ValueError("unknown governance action %r" % kind)
 

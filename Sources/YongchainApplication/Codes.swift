@@ -36,6 +36,10 @@ public enum Codes {
     public static let nameInUse = "NAME_IN_USE"
     /// A proposal's outcome (never a transaction's): enough voting power voted no that it can no longer pass.
     public static let proposalRejected = "PROPOSAL_REJECTED"
+    /// The proposer already has as many proposals taking votes as `ProposalLimits.maxOpenProposalsPerMember`.
+    public static let tooManyOpenProposals = "TOO_MANY_OPEN_PROPOSALS"
+    /// The description is longer than `ProposalLimits.maxDescriptionBytes`.
+    public static let descriptionTooLong = "DESCRIPTION_TOO_LONG"
 
     /// State the application needs (the validator schedule) could not be read: a damaged store, never the
     /// transaction's fault. The node's read check stops it before anything is committed.
@@ -44,6 +48,6 @@ public enum Codes {
     /// Every governance code, for documentation and API descriptions.
     public static let governance = [
         keyRevoked, proposalNotFound, proposalClosed, proposalExpired, alreadyVoted, notAVoter, notAProposer, wouldBreakQuorum,
-        validatorChangePending, unknownMember, nameInUse, proposalRejected,
+        validatorChangePending, unknownMember, nameInUse, proposalRejected, tooManyOpenProposals, descriptionTooLong,
     ]
 }

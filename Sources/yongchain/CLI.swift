@@ -113,38 +113,6 @@ struct CommandFailed: Error, CustomStringConvertible {
     }
 }
 
-enum NodeCommand {
-    static let help = """
-    yongchain node run --home DIR [--log-level debug|info|warn|error] [--log-format json|text]
-
-    Runs a node from DIR (config.json, genesis.json, node.key, data/). Stops cleanly on SIGINT/SIGTERM.
-    """
-
-    static func run(_ argv: [String]) throws {
-        if CLI.wantsHelp(argv) { print(help); return }
-        guard argv.first == "run" else { throw UsageError("node needs 'run'") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["home", "log-level", "log-format"])
-        let home = try a.require("home")
-        guard let level = Logger.Level(name: a.value("log-level") ?? "info") else { throw UsageError("--log-level: debug, info, warn or error") }
-        guard let format = Logger.Format(rawValue: a.value("log-format") ?? "json") else { throw UsageError("--log-format: json or text") }
-        let logger = Logger(level: level, format: format)
-        // Block SIGINT/SIGTERM before the node starts any thread, so every thread inherits the mask and the signal
-        // stays pending until sigwait takes it (with a dispatch source, a signal delivered to a thread that had not
-        // ignored it could be lost: in containers the node never stopped on SIGTERM).
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
-        let node = try Node(home: NodeHome(home), logger: logger)
-        try node.start()
-        var received: Int32 = 0
-        sigwait(&stopSignals, &received)
-        logger.info("node", "stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
-        node.stop()
-    }
-}
-
 enum QueryCommand {
     static func run(_ cmd: String, _ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print("yongchain \(cmd) [--node URL] [--min-height H]    GET /v1/\(cmd) from a node (default $YONGCHAIN_NODE or http://127.0.0.1:26601)"); return }

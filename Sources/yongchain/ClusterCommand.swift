@@ -166,7 +166,7 @@ enum ClusterCommand {
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
             let port = e.url.split(separator: ":").last!
-            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)", tls: tls).write(path: e.home + "/config.json")
+            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)", tls: tls, observer: !e.validator).write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -218,7 +218,9 @@ enum ClusterCommand {
                 print("  \(e.name) already running (pid \(pid))")
                 continue
             }
-            let pid = try Spawner.spawnDetached(exe, ["node", "run", "--home", e.home], log: e.home + "/node.log")
+            // The node appends to node.log itself (reopened on SIGHUP, for rotation); the spawn's redirection keeps
+            // what it says before it opens the file.
+            let pid = try Spawner.spawnDetached(exe, ["node", "run", "--home", e.home, "--log-file", e.home + "/node.log"], log: e.home + "/node.log")
             try "\(pid)\n".write(toFile: e.home + "/node.pid", atomically: true, encoding: .utf8)
             print("  started \(e.name) (pid \(pid)) at \(e.url), log \(e.home)/node.log")
         }

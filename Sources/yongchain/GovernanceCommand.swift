@@ -75,6 +75,12 @@ enum GovernanceCommand {
             return ["type": "rules.set", "rules": ["thresholdNumerator": num, "thresholdDenominator": den, "votingPeriodMs": period,
                                                    "proposers": try a.require("proposers")]]
         },
+        propose("set-limits", "--max-open N --max-description-bytes N --retention-ms MS   the whole proposal limits (open proposals per\n            member, description size, how long a decided or expired proposal stays in state)",
+                ["max-open", "max-description-bytes", "retention-ms"]) { a in
+            ["type": "limits.set", "limits": ["maxOpenProposalsPerMember": try AppCLI.int(a, "max-open"),
+                                              "maxDescriptionBytes": try AppCLI.int(a, "max-description-bytes"),
+                                              "closedRetentionMs": try AppCLI.int(a, "retention-ms")]]
+        },
     ] }
 
     /// A `governance propose KIND` row: the action from `build`, the description from `--description`; `--json`

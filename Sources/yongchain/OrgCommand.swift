@@ -24,7 +24,8 @@ enum OrgCommand {
         peers it catches up from (URLs of running members; each is asked for its chain id). The node starts as an
         observer: it catches up from genesis and follows the chain, and it signs blocks from the height at which a
         governance vote gives it power (docs/governance.md, "A bank joins"). --listen defaults to the port of
-        the card's address on every interface; --tls defaults to on.
+        the card's address on every interface. The node speaks the scheme of the card's address and the peers'
+        URLs (https://: TLS 1.3; http://: plain), which must agree; --tls, if given, must say the same.
     Example:
       yongchain org init --home bank-x --name bank-x --role bank --address http://127.0.0.1:27001
       yongchain genesis assemble --chain-id city-1 --time 1700000000000 --out bank-x-genesis.json bank-x/member.json
@@ -122,7 +123,8 @@ enum OrgCommand {
         // The genesis address's scheme says what the consortium speaks: https:// is TLS 1.3 between members.
         try NodeConfig(moniker: me.name, listen: "0.0.0.0:\(containerPort)", tls: me.address.hasPrefix("https://")).write(path: home + "/config.json")
         let publish = (bind.map { "\($0):" } ?? "") + "\(port):\(containerPort)"
-        try composeFile(name: me.name, image: image, publish: publish).write(toFile: home + "/compose.yaml", atomically: true, encoding: .utf8)
+        try composeFile(name: me.name, image: image, publish: publish, tls: me.address.hasPrefix("https://"), key: key.publicKey.text)
+            .write(toFile: home + "/compose.yaml", atomically: true, encoding: .utf8)
         let warning = ContainerUser.handOver([home + "/node.key"])
         let peers = genesis.organizations.filter { $0.name != me.name }.map { "\($0.name) \($0.address)" }
         if a.value("output") == "json" {
@@ -147,17 +149,21 @@ enum OrgCommand {
         for p in peers where MemberCard.addressProblem(p) != nil {
             throw UsageError("--peer: \(p): \(MemberCard.addressProblem(p)!)")
         }
-        let tls: Bool
-        switch a.value("tls") ?? "on" {
-        case "on": tls = true
-        case "off": tls = false
-        case let v: throw UsageError("--tls: on or off, not '\(v)'")
-        }
+        if let v = a.value("tls"), v != "on", v != "off" { throw UsageError("--tls: on or off, not '\(v)'") }
         let genesis = try GenesisFile.load(path: genesisPath)
         let key = try KeyFile.read(home + "/node.key")
         let card = try MemberCard.load(home + "/member.json")
         guard card.publicKey == key.publicKey.text else {
             throw CommandFailed("\(home)/member.json is not the card of \(home)/node.key", code: "MEMBER_CARD_INVALID")
+        }
+        // The node speaks what its card and its peers say: a node speaking the other scheme reaches no one.
+        let https = ([card.address] + peers).map { $0.lowercased().hasPrefix("https://") }
+        guard Set(https).count == 1 else {
+            throw UsageError("the card's address \(card.address) and the --peer URLs mix http:// and https://; a consortium speaks one (https:// between organisations)")
+        }
+        let tls = https[0]
+        if let v = a.value("tls"), v != (tls ? "on" : "off") {
+            throw UsageError("--tls \(v) contradicts the card and peers, which say \(tls ? "https://" : "http://"): the node would reach no peer; drop --tls")
         }
         if let o = genesis.organization(for: key.publicKey) {
             throw CommandFailed("\(genesisPath) already lists this key as \(o.name): a founding member uses `org bundle`", code: "ORG_IN_GENESIS")
@@ -196,9 +202,12 @@ enum OrgCommand {
         print("then \(next)")
     }
 
-    /// One node's compose file. Paths are relative to the file, so the home directory can live anywhere.
-    static func composeFile(name: String, image: String, publish: String) -> String {
-        """
+    /// One node's compose file. Paths are relative to the file, so the home directory can live anywhere. The
+    /// health check speaks the node's transport with the image's own binary: over TLS it accepts only this node's
+    /// key (`YONGCHAIN_NODE_PUBKEY`, see CLITLS), as a bank pins it.
+    static func composeFile(name: String, image: String, publish: String, tls: Bool, key: String) -> String {
+        let pin = tls ? "\n    environment:\n      # The health check authenticates this node by its own key.\n      YONGCHAIN_NODE_PUBKEY: \"\(key)\"" : ""
+        return """
         # Organisation \(name)'s Yongchain node, written by `yongchain org bundle`; paths are relative to this file.
         # Start: podman-compose -p yongchain-\(name) -f compose.yaml up -d (or: docker compose -f compose.yaml up -d).
         # Stop: the same with down (add -v to delete the chain's volume).
@@ -217,10 +226,10 @@ enum OrgCommand {
               - ./config.json:/yongchain/config.json:ro
               - ./genesis.json:/yongchain/genesis.json:ro
               - ./node.key:/yongchain/node.key:ro
-              - data:/yongchain/data
+              - data:/yongchain/data\(pin)
             # Docker runs this on its own; podman without systemd does not (run: podman healthcheck run CONTAINER).
             healthcheck:
-              test: ["CMD", "yongchain", "status", "--node", "http://127.0.0.1:\(containerPort)"]
+              test: ["CMD", "yongchain", "status", "--node", "\(tls ? "https" : "http")://127.0.0.1:\(containerPort)"]
               interval: 10s
               timeout: 3s
               retries: 3

@@ -370,6 +370,7 @@ import YongchainCrypto
             .setPower(name: "Bank A", power: 0),
             .setParameters(p),
             .setRules(GovernanceRules(thresholdNumerator: 3, thresholdDenominator: 4, votingPeriodMs: 3_600_000, proposers: .voters)),
+            .setLimits(ProposalLimits(maxOpenProposalsPerMember: 3, maxDescriptionBytes: 0, closedRetentionMs: 3_600_000)),
         ]
     }
 

@@ -172,6 +172,7 @@ import YongchainCrypto
             .setPower(name: "Bank E", power: 1),
             .setParameters(parameters),
             .setRules(GovernanceRules(thresholdNumerator: 3, thresholdDenominator: 4, votingPeriodMs: 259_200_000, proposers: .voters)),
+            .setLimits(ProposalLimits(maxOpenProposalsPerMember: 20, maxDescriptionBytes: 500, closedRetentionMs: 7_776_000_000)),
         ]
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import YongchainCrypto
+import YongchainHTTP
 
 extension EndToEnd {
     /// The genesis ceremony of a consortium deployed one node per organisation (issue 16), driven through the
@@ -9,14 +11,15 @@ extension EndToEnd {
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
         }
 
-        /// Four organisations' homes made with `org init`, each at 127.0.0.1:BASE+5...
+        /// Four organisations' homes made with `org init`, each at https://127.0.0.1:BASE+5... (between
+        /// organisations TLS is the only real setting).
         static func initOrgs(_ c: ClusterHarness, in dir: String) throws -> [(name: String, home: String, port: Int)] {
             let orgs: [(String, [String])] = [("registry", ["--role", "registry", "--authorities", "realEstate+trade"]),
                                                ("bank-a", ["--role", "bank"]), ("bank-b", ["--role", "bank"]), ("bank-c", ["--role", "bank"])]
             var made: [(String, String, Int)] = []
             for (i, (name, role)) in orgs.enumerated() {
                 let home = "\(dir)/\(name)", port = c.basePort + 5 + i
-                let r = try c.cli(["org", "init", "--home", home, "--name", name, "--address", "http://127.0.0.1:\(port)"] + role)
+                let r = try c.cli(["org", "init", "--home", home, "--name", name, "--address", "https://127.0.0.1:\(port)"] + role)
                 try #require(r.status == 0, "org init \(name): \(r.err)")
                 made.append((name, home, port))
             }
@@ -34,7 +37,7 @@ extension EndToEnd {
                 #expect(!text.contains("PRIVATE") && !text.contains(key.split(separator: "\n")[1]), "a member card holds only public fields")
                 let o = try Self.json(card)
                 #expect(Set(o.keys) == ["kind", "name", "role", "authorities", "publicKey", "address", "power"])
-                #expect(o["address"] as? String == "http://127.0.0.1:\(org.port)")
+                #expect(o["address"] as? String == "https://127.0.0.1:\(org.port)")
                 let attrs = try FileManager.default.attributesOfItem(atPath: org.home + "/node.key")
                 #expect((attrs[.posixPermissions] as? Int) == 0o600)
             }
@@ -57,6 +60,11 @@ extension EndToEnd {
                 #expect(compose.contains("ports: [\"\(org.port):26601\"]"))
                 for file in ["config.json", "genesis.json", "node.key"] { #expect(compose.contains("- ./\(file):/yongchain/\(file):ro")) }
                 #expect(try Self.json(org.home + "/config.json")["moniker"] as? String == org.name)
+                #expect(try Self.json(org.home + "/config.json")["tls"] as? String == "on")
+                let key = try KeyFile.read(org.home + "/node.key").publicKey.text
+                #expect(compose.contains("YONGCHAIN_NODE_PUBKEY: \"\(key)\""), "the health check pins the node's own key")
+                #expect(compose.contains("test: [\"CMD\", \"yongchain\", \"status\", \"--node\", \"https://127.0.0.1:26601\"]"),
+                        "the health check speaks the node's transport")
                 if let tool = Compose.which("check-jsonschema") {
                     let p = Process()
                     p.executableURL = URL(fileURLWithPath: tool)
@@ -70,16 +78,35 @@ extension EndToEnd {
                 var config = try Self.json(org.home + "/config.json")
                 config["listen"] = "127.0.0.1:\(org.port)"
                 try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: org.home + "/config.json"))
-                manifest.append(["name": org.name, "home": org.home, "url": "http://127.0.0.1:\(org.port)", "validator": true])
+                manifest.append(["name": org.name, "home": org.home, "url": "https://127.0.0.1:\(org.port)", "validator": true])
             }
             try JSONSerialization.data(withJSONObject: ["chainId": "ceremony-1", "nodes": manifest]).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
             let up = try c.cli(["cluster", "up", "--dir", dir])
             defer { _ = try? c.cli(["cluster", "down", "--dir", dir]) }
             try #require(up.status == 0, "\(up.out) \(up.err)")
-            let heights = { orgs.map { org in ((try? c.getJSON("http://127.0.0.1:\(org.port)/v1/status"))?["height"] as? Int) ?? -1 } }
+            // A bank reaches the nodes as it would: TLS, each node pinned by its key in genesis.
+            let members = Set(try (g["organizations"] as! [[String: Any]]).map { try #require(PublicKey(text: $0["publicKey"] as! String)).bytes })
+            let bank = HTTPClient(transport: try OpenSSLTransport.client(identity: nil, acceptPeer: { members.contains($0) }))
+            func get(_ url: String) -> [String: Any]? {
+                (try? bank.send("GET", url: url, timeout: 5)).flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] }
+            }
+            let heights = { orgs.map { org in (get("https://127.0.0.1:\(org.port)/v1/status")?["height"] as? Int) ?? -1 } }
             #expect(c.eventually(30) { heights().allSatisfy { $0 >= 2 } }, "the four bundled nodes commit blocks together: \(heights())")
-            let hashes = Set(orgs.compactMap { org in (try? c.getJSON("http://127.0.0.1:\(org.port)/v1/blocks/2"))?["hash"] as? String })
+            let hashes = Set(orgs.compactMap { org in get("https://127.0.0.1:\(org.port)/v1/blocks/2")?["hash"] as? String })
             #expect(hashes.count == 1, "one chain: \(hashes)")
+            // Each bundle's health check, as its engine runs it (here against the host's port instead of the
+            // container's): healthy, and only with the node's own key pinned.
+            for org in orgs {
+                let compose = try String(contentsOfFile: org.home + "/compose.yaml", encoding: .utf8)
+                let pin = try #require(compose.split(separator: "\n").first { $0.contains("YONGCHAIN_NODE_PUBKEY:") }?
+                    .split(separator: "\"").dropFirst().first.map(String.init))
+                let check = ["status", "--node", "https://127.0.0.1:\(org.port)"]
+                let healthy = try c.cli(check, env: ["YONGCHAIN_NODE_PUBKEY": pin])
+                #expect(healthy.status == 0, "\(org.name)'s health check: \(healthy.err)")
+                let other = orgs.first { $0.name != org.name }!
+                let wrong = try c.cli(check, env: ["YONGCHAIN_NODE_PUBKEY": try KeyFile.read(other.home + "/node.key").publicKey.text])
+                #expect(wrong.status != 0, "\(org.name)'s check accepted another node's key")
+            }
         }
 
         @Test func assemblyRefusesCardsGenesisCouldNotHoldNamingTheFileAndField() throws {

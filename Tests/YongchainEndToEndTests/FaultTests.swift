@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Testing
 import YongchainCore
+import YongchainCrypto
 import YongchainHTTP
 
 /// Faults an operator meets, on real processes (issue 11): a full disk, a block altered on disk, a peer that lies
@@ -129,6 +130,34 @@ extension EndToEnd {
             let peers = (try c.getJSON(c.url(a) + "/v1/peers"))["peers"] as? [[String: Any]] ?? []
             #expect(peers.allSatisfy { (($0["height"] as? Int) ?? Int.max) < 1_000_000 }, "\(peers)")
             #expect(syncRequests() - before <= 9, "\(syncRequests() - before) catch-up requests to a peer that had nothing")
+            #expect(c.eventually(10) { c.height(a) >= 4 }, "consensus goes on")
+        }
+
+        /// A vote for height 2^64−1, genuinely signed by a validator's own key, moves no reported height: a
+        /// signature proves who makes a claim, not that it is true (issue 24, item 4). Before the fix /v1/peers and
+        /// yongchain_p2p_peer_height showed 18446744073709551614 for that validator, for good.
+        @Test func aSignedFarFutureVoteMovesNoReportedHeight() throws {
+            let c = try ClusterHarness(validators: 2, emptyBlockMs: 200)
+            try c.up()
+            let (a, b) = (c.nodes[0].name, c.nodes[1].name)
+            #expect(c.eventually(20) { c.height(a) >= 2 })
+            let chain = (try c.getJSON(c.url(a) + "/v1/status"))["chainId"] as? String ?? ""
+            let set = (try c.getJSON(c.url(a) + "/v1/validators"))["validators"] as? [[String: Any]] ?? []
+            let index = try #require(set.first { $0["name"] as? String == b }?["index"] as? Int)
+            var vote = Vote(type: .precommit, height: UInt64.max, round: 0, blockHash: nil, validator: index)
+            vote.signature = try KeyFile.read(c.key(b)).sign(vote.signingBytes(chainID: chain))
+            var w = CanonicalWriter()
+            w.string(chain); w.string(b); w.u64(UInt64(c.height(a))); w.u32(1); w.u8(2); w.item(vote)
+            for _ in 0..<3 {
+                let r = try c.http.send("POST", url: c.url(a) + "/v1/gossip", headers: [("Content-Type", "application/octet-stream")], body: w.bytes, timeout: 5)
+                #expect(r.status == 200, "the vote's signature verifies: it is b's")
+            }
+            let peers = (try c.getJSON(c.url(a) + "/v1/peers"))["peers"] as? [[String: Any]] ?? []
+            let reported = peers.first { $0["name"] as? String == b }?["height"] as? UInt64
+            #expect(reported.map { $0 < 1_000_000 } == true, "\(peers)")
+            let metrics = String(decoding: try c.http.send("GET", url: c.url(a) + "/metrics", timeout: 5).body, as: UTF8.self)
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("yongchain_p2p_peer_height{peer=\"\(b)\"}") } ?? ""
+            #expect((UInt64(line.split(separator: " ").last ?? "") ?? .max) < 1_000_000, "\(line)")
             #expect(c.eventually(10) { c.height(a) >= 4 }, "consensus goes on")
         }
 

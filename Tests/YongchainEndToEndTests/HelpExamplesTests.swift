@@ -40,8 +40,8 @@ import Testing
         ("cp .build/release/yongchain docker/", "the image's build context; scripts/podman-common.sh yc_node_image makes it"),
         ("podman ", "needs podman and the image; scripts/podman-cluster.sh and scripts/five-hosts.sh run these"),
         ("podman-compose ", "needs podman and the image; scripts/five-hosts.sh runs each organisation's bundle this way"),
-        ("yongchain status --node http://10.0.0.", "an address of the ceremony's example hosts; scripts/five-hosts.sh asks its own hosts"),
-        ("curl -fsS http://10.0.0.", "an address of the ceremony's example hosts; the Health section's curl runs against the test cluster"),
+        ("YONGCHAIN_GENESIS=genesis.json yongchain status --node https://10.0.0.", "an address of the ceremony's example hosts; scripts/five-hosts.sh asks its own hosts"),
+        ("curl -fsS --insecure --pinnedpubkey sha256//… https://10.0.0.", "an address of the ceremony's example hosts; the Health section's curl runs against the test cluster"),
     ]
 
     struct Run { let status: Int32; let out: String; let err: String }

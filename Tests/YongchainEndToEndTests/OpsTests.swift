@@ -22,6 +22,25 @@ extension EndToEnd {
                                 body: Array(try JSONEncoder().encode(TransactionJSON(tx))), timeout: 20)
         }
 
+        /// Log rotation (issue 24, item 10): node.log renamed, then SIGHUP: the node starts a new node.log and writes
+        /// nothing more to the renamed one, and keeps running. (Before: SIGHUP's default action ended the node, and
+        /// a renamed node.log went on being written.)
+        @Test func sighupReopensARenamedLogFile() throws {
+            let c = try ClusterHarness(validators: 1, emptyBlockMs: 100)
+            try c.up()
+            let log = "\(c.dir)/registry/node.log", rotated = log + ".1"
+            let pid = try #require(pid_t((try String(contentsOfFile: "\(c.dir)/registry/node.pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(c.eventually(10) { c.height("registry") >= 2 })
+            try FileManager.default.moveItem(atPath: log, toPath: rotated)
+            #expect(kill(pid, SIGHUP) == 0)
+            #expect(c.eventually(10) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("log reopened") }, "a new node.log")
+            let before = try String(contentsOfFile: rotated, encoding: .utf8)
+            let top = c.height("registry")
+            #expect(c.eventually(10) { c.height("registry") >= top + 3 }, "the node runs on")
+            #expect(try String(contentsOfFile: rotated, encoding: .utf8) == before, "nothing more is written to the renamed file")
+            #expect(!before.contains("log reopened") && before.contains("\"msg\":\"started\""))
+        }
+
         @Test func verifyChainPassesAndDetectsABlockAlteredInSQLite() throws {
             let c = try ClusterHarness(validators: 1, emptyBlockMs: 100)
             try c.up()

@@ -127,6 +127,7 @@ enum DecoderTargets {
             canonical(Revocation.self, [Revocation(name: "bank-b", height: 9, reason: .forced, replacedBy: FuzzWorld.stranger.publicKey).canonicalBytes,
                                         Revocation(name: "bank-b", height: 9, reason: .removed, replacedBy: nil).canonicalBytes]),
             canonical(GovernanceRules.self, [GovernanceRules().canonicalBytes]),
+            canonical(ProposalLimits.self, [ProposalLimits().canonicalBytes]),
         ]
         // Every transaction type through its handler: the payload decoder, the admission check on an empty state,
         // and canonical → JSON → canonical.

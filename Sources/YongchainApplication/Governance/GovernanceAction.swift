@@ -18,8 +18,11 @@ public enum GovernanceAction: Sendable, Equatable {
     case setParameters(ConsensusParameters)
     /// `rules.set`: the whole governance rules (for proposals created after it passes).
     case setRules(GovernanceRules)
+    /// `limits.set`: the whole proposal limits (open proposals per member, description size, retention).
+    case setLimits(ProposalLimits)
 
-    public static let types = ["member.add", "member.remove", "member.rotateKey", "validator.setPower", "parameters.set", "rules.set"]
+    public static let types = ["member.add", "member.remove", "member.rotateKey", "validator.setPower", "parameters.set", "rules.set",
+                               "limits.set"]
 
     public var type: String {
         switch self {
@@ -29,6 +32,7 @@ public enum GovernanceAction: Sendable, Equatable {
         case .setPower: return "validator.setPower"
         case .setParameters: return "parameters.set"
         case .setRules: return "rules.set"
+        case .setLimits: return "limits.set"
         }
     }
 
@@ -38,7 +42,7 @@ public enum GovernanceAction: Sendable, Equatable {
         switch self {
         case .addMember(let m): return m.power > 0
         case .removeMember, .rotateKey, .setPower: return true
-        case .setParameters, .setRules: return false
+        case .setParameters, .setRules, .setLimits: return false
         }
     }
 
@@ -58,6 +62,7 @@ public enum GovernanceAction: Sendable, Equatable {
             do { try r.validate() } catch let e as GenesisError {
                 throw ValidationError(field: "action.rules" + e.field.dropFirst("governance".count), message: e.message)
             }
+        case .setLimits(let l): try l.validate()
         }
     }
 }
@@ -104,7 +109,7 @@ public struct NewMember: Sendable, Equatable, Codable {
 // MARK: - JSON
 
 extension GovernanceAction: Codable {
-    enum Keys: String, CodingKey { case type, name, role, authorities, publicKey, address, power, newPublicKey, parameters, rules }
+    enum Keys: String, CodingKey { case type, name, role, authorities, publicKey, address, power, newPublicKey, parameters, rules, limits }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -125,6 +130,9 @@ extension GovernanceAction: Codable {
             self = .setParameters(try c.decode(StrictParameters.self, forKey: .parameters).value)
         case "rules.set":
             self = .setRules(try c.decode(StrictRules.self, forKey: .rules).value)
+        case "limits.set":
+            // Every field is required (the synthesized decoder): a forgotten one must not silently take a default.
+            self = .setLimits(try c.decode(ProposalLimits.self, forKey: .limits))
         default:
             throw ValidationError(field: "action.type", message: "one of \(GovernanceAction.types.joined(separator: ", ")), not '\(type)'")
         }
@@ -153,6 +161,8 @@ extension GovernanceAction: Codable {
             try c.encode(p, forKey: .parameters)
         case .setRules(let r):
             try c.encode(r, forKey: .rules)
+        case .setLimits(let l):
+            try c.encode(l, forKey: .limits)
         }
     }
 }
@@ -206,6 +216,7 @@ extension GovernanceAction: CanonicalCodable {
     /// - validator.setPower: str(name) ‖ u64(power)
     /// - parameters.set: the nine consensus parameters, each i64, in genesis's order
     /// - rules.set: u64(thresholdNumerator) ‖ u64(thresholdDenominator) ‖ i64(votingPeriodMs) ‖ str(proposers)
+    /// - limits.set: u64(maxOpenProposalsPerMember) ‖ u64(maxDescriptionBytes) ‖ i64(closedRetentionMs)
     public func encode(to w: inout CanonicalWriter) {
         w.string(type)
         switch self {
@@ -228,6 +239,8 @@ extension GovernanceAction: CanonicalCodable {
             w.item(p)
         case .setRules(let r):
             w.item(r)
+        case .setLimits(let l):
+            w.item(l)
         }
     }
 
@@ -262,6 +275,8 @@ extension GovernanceAction: CanonicalCodable {
             do { self = .setRules(try r.item()) } catch EncodingError.invalid(let f, let why) {
                 throw ValidationError(field: "action.rules" + f.dropFirst("governance".count), message: why)
             }
+        case "limits.set":
+            self = .setLimits(try r.item())
         default:
             throw ValidationError(field: "action.type", message: "one of \(GovernanceAction.types.joined(separator: ", ")), not '\(type)'")
         }

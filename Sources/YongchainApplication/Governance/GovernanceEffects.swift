@@ -67,7 +67,7 @@ enum GovernanceEffects {
                 validators.append(Validator(name: m.name, publicKey: m.publicKey, power: power))
                 moved = power
             }
-        case .setParameters, .setRules:
+        case .setParameters, .setRules, .setLimits:
             return .success(plan)
         }
 
@@ -116,6 +116,8 @@ enum GovernanceEffects {
             state.set(StateKey.consensusParameters, p.canonicalBytes)
         case .setRules(let r):
             state.set(StateKey.governanceRules, r.canonicalBytes)
+        case .setLimits(let l):
+            state.set(StateKey.governanceLimits, l.canonicalBytes)
         }
         guard let next = plan.newSet else { return height + 1 }
         LedgerApplication.write(plan.schedule.changed(to: next, decidedAt: height), state: state)

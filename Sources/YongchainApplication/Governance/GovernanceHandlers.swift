@@ -3,8 +3,12 @@ import YongchainCrypto
 
 extension Governance {
     static let handlers: [TxHandler] = [
-        .make(ProposeGovernance.self, check: { _, tx, state in
+        .make(ProposeGovernance.self, check: { p, tx, state in
             if case .failure(let r) = Member.signer(tx.signer, state) { return r }
+            let most = limits(state).maxDescriptionBytes
+            guard UInt64(p.description.utf8.count) <= most else {
+                return .reject(Codes.descriptionTooLong, "description: \(p.description.utf8.count) bytes; the limits allow at most \(most)")
+            }
             return nil
         }, execute: propose),
 
@@ -23,12 +27,15 @@ extension Governance {
 
     // MARK: governance.propose
     //
-    //  1. The signer is a member (UNKNOWN_SIGNER; KEY_REVOKED before that).                      check
+    //  1. The signer is a member (UNKNOWN_SIGNER; KEY_REVOKED before that); the description is within the
+    //     limits (DESCRIPTION_TOO_LONG).                                                           check
     //  2. If the rules say `voters`, the signer is a validator of the next height (NOT_A_PROPOSER).
-    //  3. The action could be applied now (`GovernanceEffects.plan`: UNKNOWN_MEMBER, NAME_IN_USE, KEY_IN_USE,
+    //  3. The signer has fewer proposals taking votes than the limits allow (TOO_MANY_OPEN_PROPOSALS).
+    //  4. The action could be applied now (`GovernanceEffects.plan`: UNKNOWN_MEMBER, NAME_IN_USE, KEY_IN_USE,
     //     KEY_REVOKED, VALIDATOR_CHANGE_PENDING, WOULD_BREAK_QUORUM, INVALID_FIELD).
-    //  4. The proposal gets the next id; its voters are the set signing height + 1, with their powers; its
-    //     threshold and deadline come from the rules now in force.
+    //  5. The proposal gets the next id; its voters are the set signing height + 1, with their powers; its
+    //     threshold and deadline come from the rules now in force. It is indexed (`ProposalIndex`).
+    //  6. Proposals past their retention leave state (at most `ProposalIndex.prunePerTransaction`).
 
     static func propose(_ p: ProposeGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
         guard case .success(let proposer) = Member.signer(tx.signer, state) else { return .reject(Codes.unknownSigner, "not a member") }
@@ -43,21 +50,31 @@ extension Governance {
             return .reject(Codes.notAProposer, "the rules let only validators propose, and \(proposer.name) is not one")
         }
         // 3.
-        if case .failure(let refusal) = GovernanceEffects.plan(p.action, height: ctx.height, state) { return refusal }
+        let l = limits(state)
+        let open = ProposalIndex.openCount(proposer.name, now: ctx.time, state)
+        guard UInt64(open) < l.maxOpenProposalsPerMember else {
+            return .reject(Codes.tooManyOpenProposals,
+                           "\(proposer.name) already has \(open) proposals taking votes, the most the limits allow; wait until one is decided or expires")
+        }
         // 4.
+        if case .failure(let refusal) = GovernanceEffects.plan(p.action, height: ctx.height, state) { return refusal }
+        // 5.
         let id = nextID(state)
         let voters = voterSet.validators.map { ProposalVoter(name: $0.name, publicKey: $0.publicKey, power: $0.power) }
         let proposal = GovernanceProposal(id: id, action: p.action, description: p.description, proposer: proposer, createdHeight: ctx.height,
                                 createdTime: ctx.time, rules: r, voters: voters)
         proposal.save(state)
+        ProposalIndex.opened(proposal, limits: l, now: ctx.time, state)
         var w = CanonicalWriter()
         w.u64(id + 1)
         state.set(StateKey.governanceNextID, w.bytes)
+        // 6.
+        ProposalIndex.prune(now: ctx.time, state)
         return .ok
     }
 
     /// The id the next proposal gets: 1 on a new chain.
-    static func nextID(_ state: StateReader) -> UInt64 {
+    public static func nextID(_ state: StateReader) -> UInt64 {
         guard let bytes = state.get(StateKey.governanceNextID) else { return 1 }
         var r = CanonicalReader(bytes)
         return (try? r.u64("governance/next-id")) ?? 1
@@ -72,11 +89,15 @@ extension Governance {
     //  3. The vote is recorded. If yes-power now passes the threshold, the action is applied in this transaction;
     //     if applying is refused now (state changed since proposing), the proposal is `failed` with that code and
     //     the vote itself still succeeds. If no-power now makes passing impossible, the proposal is `rejected`.
+    //     A decided proposal moves in the indexes and leaves state the retention after this block's time.
+    //  4. Proposals past their retention leave state (at most `ProposalIndex.prunePerTransaction`).
 
     static func vote(_ p: VoteGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
         // 1.
         guard var proposal = GovernanceProposal.load(p.proposal, state) else {
-            return .reject(Codes.proposalNotFound, "no proposal \(p.proposal)")
+            return .reject(Codes.proposalNotFound, p.proposal < nextID(state)
+                ? "proposal \(p.proposal) was decided or expired longer ago than the limits' retention, and left state"
+                : "no proposal \(p.proposal)")
         }
         guard proposal.status == .open else {
             return .reject(Codes.proposalClosed, "proposal \(p.proposal) is already \(proposal.status.rawValue) (at height \(proposal.decidedHeight))")
@@ -119,6 +140,9 @@ extension Governance {
             proposal.outcomeMessage = "\(proposal.noPower) of \(total) voting power voted no: it can no longer pass"
         }
         proposal.save(state)
+        if proposal.status != .open { ProposalIndex.decided(proposal, limits: limits(state), now: ctx.time, state) }
+        // 4.
+        ProposalIndex.prune(now: ctx.time, state)
         return .ok
     }
 

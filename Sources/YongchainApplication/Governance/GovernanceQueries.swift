@@ -5,6 +5,9 @@ import YongchainCrypto
 /// reads below are pure functions of committed state, for the node (peer lists, API authentication, the status
 /// page) and the API. Like every `StateReader` read, the caller MUST `checkReads()` before trusting an answer.
 public enum Governance {
+    /// The transaction types that change governance state: a node recounts open proposals after a block with one.
+    public static let transactionTypes: Set<String> = [ProposeGovernance.type, VoteGovernance.type]
+
     /// Every current member, sorted by name.
     public static func members(_ state: StateReader) -> [Member] {
         state.scan(prefix: StateKey.memberPrefix, after: nil, limit: GovernanceLimits.maxMembersListed)
@@ -36,25 +39,60 @@ public enum Governance {
         state.get(StateKey.governanceRules).flatMap { try? GovernanceRules(canonical: $0) } ?? GovernanceRules()
     }
 
-    /// Proposals in id order after id `after` (exclusive), at most `limit`, those with `status` only if given
-    /// (`open`, `passed`, `rejected`, `failed`, `expired`), their status as of block time `now` (the latest block's).
+    /// The proposal limits in force: the defaults until a `limits.set` passes.
+    public static func limits(_ state: StateReader) -> ProposalLimits {
+        state.get(StateKey.governanceLimits).flatMap { try? ProposalLimits(canonical: $0) } ?? ProposalLimits()
+    }
+
+    /// Proposals still in state (docs/governance.md, "Limits and pruning") in id order after id `after`
+    /// (exclusive), at most `limit`, those with `status` only if given (`open`, `passed`, `rejected`, `failed`,
+    /// `expired`), their status as of block time `now` (the latest block's). A status is read from its index
+    /// (`ProposalIndex`): open and expired from the open entries, whose deadline says which, the others from their
+    /// own; only the proposals returned are decoded.
     public static func proposals(_ state: StateReader, status: String?, after: UInt64?, limit: Int, now: Int64) -> [ProposalView] {
-        let wanted = status.flatMap(ProposalStatus.init(rawValue:))
-        if status != nil && wanted == nil { return [] }
+        guard let status else { return all(state, after: after, limit: limit, now: now) }
+        guard let wanted = ProposalStatus(rawValue: status) else { return [] }
+        let stored: ProposalStatus = wanted == .expired ? .open : wanted
         var out: [ProposalView] = []
-        var cursor = after.map(StateKey.proposal)
+        var cursor = after
         let batch = max(1, min(limit, GovernanceLimits.maxPageSize))
         while out.count < limit {
-            let page = state.scan(prefix: StateKey.proposalPrefix, after: cursor, limit: batch)
+            let page = ProposalIndex.ids(stored, after: cursor, limit: batch, state)
             for e in page {
-                guard let p = try? GovernanceProposal(canonical: e.value) else { continue }
-                if wanted == nil || p.status(now: now) == wanted { out.append(ProposalView(p, now: now)) }
+                if stored == .open, let entry = ProposalIndex.openEntry(value: e.value), (now > entry.deadline) != (wanted == .expired) { continue }
+                guard let p = GovernanceProposal.load(e.id, state), p.status(now: now) == wanted else { continue }
+                out.append(ProposalView(p, now: now))
                 if out.count == limit { break }
             }
             guard page.count == batch, let last = page.last else { break }
-            cursor = last.key
+            cursor = last.id
         }
         return out
+    }
+
+    private static func all(_ state: StateReader, after: UInt64?, limit: Int, now: Int64) -> [ProposalView] {
+        state.scan(prefix: StateKey.proposalPrefix, after: after.map(StateKey.proposal), limit: max(0, min(limit, GovernanceLimits.maxPageSize)))
+            .compactMap { try? GovernanceProposal(canonical: $0.value) }
+            .map { ProposalView($0, now: now) }
+    }
+
+    /// How many proposals take votes at block time `now`, and the earliest deadline among them (after it the
+    /// count may fall without a transaction). Reads the open entries only (at most every member's cap, plus the
+    /// expired ones not yet pruned), not the proposals: a node keeps the answer until either changes.
+    public static func openSummary(_ state: StateReader, now: Int64) -> (open: Int, nextDeadline: Int64?) {
+        var open = 0
+        var next: Int64?
+        var cursor: UInt64?
+        while true {
+            let page = ProposalIndex.ids(.open, after: cursor, limit: 1_000, state)
+            for e in page {
+                guard let entry = ProposalIndex.openEntry(value: e.value), entry.deadline >= now else { continue }
+                open += 1
+                next = min(next ?? entry.deadline, entry.deadline)
+            }
+            guard page.count == 1_000, let last = page.last else { return (open, next) }
+            cursor = last.id
+        }
     }
 
     /// Proposal `id` as of block time `now`, or nil.

@@ -42,16 +42,7 @@ struct API: Sendable {
             case ("GET", ["v1", "validators"]): return ("/v1/validators", try validators(req))
             case ("GET", ["v1", "peers"]): return ("/v1/peers", peers())
             case ("GET", ["v1", "evidence"]): return ("/v1/evidence", try evidence())
-            case ("GET", ["metrics"]):
-                let tip = node.store.tip
-                let round = node.consensusView.withLock { $0.round }
-                let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
-                                               peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
-                                               rules: node.rules.withLock { $0 }, openProposals: node.openProposals(),
-                                               apiSessions: node.sessions.count, health: node.health)
-                let connections = node.server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
-                let tls = node.server?.tlsStats.map { Metrics.render(tls: $0, client: node.client.tlsHandshakeCounts) } ?? ""
-                return ("/metrics", .text(200, text + connections + tls, contentType: "text/plain; version=0.0.4"))
+            case ("GET", ["metrics"]): return ("/metrics", metrics())
             case ("POST", ["v1", "gossip"]): return ("/v1/gossip", try gossip(req))
             case ("GET", ["v1", "sync", "blocks"]): return ("/v1/sync/blocks", try syncBlocks(req))
             default:
@@ -139,79 +130,6 @@ struct API: Sendable {
         }
     }
 
-    /// 200 `{"status":"ok"}` while the node can commit; otherwise 503 with the code and why (NodeHealth).
-    func healthz() -> HTTPResponse {
-        guard let p = node.health.problem() else { return .json(200, Array(#"{"status":"ok"}"#.utf8)) }
-        struct Unhealthy: Encodable { let status: String; let error: [String: String] }
-        return .json(503, JSON.encode(Unhealthy(status: "unhealthy", error: ["code": p.code, "message": p.message])))
-    }
-
-    // MARK: - Chain
-
-    struct StatusJSON: Encodable {
-        let chainId: String, hashSuite: String  // the chain's hash suite, genesis `hashSuite`: "sha256" or "sm3"
-        let nodeId: String
-        let moniker: String
-        let validatorIndex: Int?
-        let height: UInt64
-        let latestBlockHash: String
-        let latestBlockTime: Int64
-        let stateRoot: String
-        let mempoolSize: Int
-        let consensus: ConsensusJSON
-        let catchingUp: Bool
-        /// "ok", or the code /healthz answers 503 with (STORAGE_CORRUPT, STORAGE_FAILED, NOT_COMMITTING).
-        let health: String
-        let healthMessage: String?
-        /// "tls1.3" or "plain": what the API and gossip speak.
-        let transport: String
-        let validatorSet: ValidatorSetJSON
-        /// Governance proposals open for votes (absent if unknown).
-        let openProposals: Int?
-    }
-    /// The set that signs the next height, and a decided change not yet in force.
-    struct ValidatorSetJSON: Encodable {
-        let hash: String
-        let size: Int
-        let totalPower: UInt64
-        /// The first height this set signs.
-        let since: UInt64
-        let pending: PendingJSON?
-        struct PendingJSON: Encodable { let from: UInt64; let hash: String; let size: Int; let totalPower: UInt64 }
-
-        /// `history`: the set history in committed state, which says since when the signing set signs.
-        init(_ rules: ChainRules, history: [(from: UInt64, set: ValidatorSet)], suite: HashSuite) {
-            let h = rules.tip + 1, s = rules.schedule
-            let set = s.set(at: h)
-            hash = set.hash(suite).hex
-            size = set.count
-            totalPower = set.totalPower
-            since = history.last { $0.from <= h }?.from ?? 1
-            pending = s.isPending(at: h) ? PendingJSON(from: s.from, hash: s.current.hash(suite).hex, size: s.current.count, totalPower: s.current.totalPower) : nil
-        }
-    }
-    struct ConsensusJSON: Encodable {
-        let height: UInt64
-        let round: Int32
-        let step: String
-    }
-
-    func status() throws -> HTTPResponse {
-        // Read without waiting on the consensus queue or the writer (both wait on each block's fsync); the core's
-        // view is published after every input, so it is at most one input behind the tip.
-        let problem = node.health.problem()
-        let tip = node.store.tip
-        let (h, r, s) = node.consensusView.withLock { $0 }
-        return .json(200, JSON.encode(StatusJSON(
-            chainId: node.chainID, hashSuite: node.chain.hashSuite.rawValue, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
-            validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
-            stateRoot: tip.stateRoot.hex, mempoolSize: node.mempool.count,
-            consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
-            health: problem?.code ?? "ok", healthMessage: problem?.message,
-            transport: node.tls == nil ? "plain" : "tls1.3", validatorSet: ValidatorSetJSON(node.rules.withLock { $0 }, history: (try? setHistory()) ?? [], suite: node.chain.hashSuite),
-            openProposals: node.openProposals())))
-    }
-
     func block(height: UInt64) throws -> HTTPResponse {
         guard height > 0, let b = try node.store.block(at: height) else {
             throw APIError.notFound("no block at height \(height) (tip is \(node.store.tip.height))")
@@ -258,11 +176,12 @@ struct API: Sendable {
         guard wait == "commit" else {
             return .json(202, JSON.encode(["hash": hash.hex, "status": "pending"]))
         }
-        var record: TxRecord?
+        var record: TxRecord?, failed: Error?
         let ok = node.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) {
-            record = try? node.store.transaction(hash)
-            return record != nil
+            do { record = try node.store.transaction(hash) } catch { failed = error }  // a failed read is no "not yet"
+            return record != nil || failed != nil
         }
+        if let failed { throw failed }
         guard ok, let record else {
             throw APIError(NodeCode.commitTimeout, "transaction \(hash.hex) was not committed within \(timeoutMs) ms; it may still commit: GET /v1/txs/\(hash.hex)")
         }

@@ -158,9 +158,12 @@ struct AppRoutes {
         _ = try authenticate(req)
         let id = try Parameter.integer(idText, name: "id", in: UInt64(1)...UInt64.max, code: NodeCode.invalidField)
         return try answer { v, tip in
-            let found = Governance.proposal(id: id, v, now: tip.time)
+            let found = Governance.proposal(id: id, v, now: tip.time), pruned = id < Governance.nextID(v)
             try v.checkReads()
-            guard let found else { throw APIError(Codes.proposalNotFound, "no proposal \(id)") }
+            guard let found else {
+                throw APIError(Codes.proposalNotFound, pruned ? "proposal \(id) was decided or expired longer ago than the limits' retention, and left state"
+                                                              : "no proposal \(id)")
+            }
             return found
         }
     }
@@ -197,34 +200,43 @@ struct AppRoutes {
 
     /// `authenticate`, with the key that authenticated. Either scheme leads to the same caller for the same key:
     /// a session request is judged as a signed request by its session's key would be. Where `sessions` is false,
-    /// only a signed request is accepted.
+    /// only a signed request is accepted. A failed read of who the key is answers 503 STORAGE_UNAVAILABLE and
+    /// counts as a storage failure: a sick disk never reads as an unknown key.
     func authenticateKey(_ req: HTTPRequest, enterprises: Bool = false, sessions: Bool = true) throws -> (caller: Caller, key: PublicKey) {
         var caller: Caller?
         var revoked = false
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         let allowed = enterprises ? "a member organisation or a registered enterprise" : "a member organisation"
-        let isKnown = { (key: PublicKey) -> Bool in
+        let isKnown = { (key: PublicKey) throws -> Bool in
             // Members as the committed state lists them: one admitted by governance is known; a removed or
-            // replaced key is refused from the block after the decision, with KEY_REVOKED.
-            if let m = try? node.store.read({ Governance.member(key: key, $0) }) {
-                caller = .member(m)
-            } else if enterprises, let e = try? node.store.read({ Identity.enterprise(key: key, state: $0) }) {
-                caller = .enterprise(e)
-            } else if (try? node.store.read({ Governance.isRevoked(key, $0) })) == true {
-                revoked = true
+            // replaced key is refused from the block after the decision, with KEY_REVOKED. One snapshot, whose
+            // failed reads `read` throws.
+            try node.store.read { v in
+                if let m = Governance.member(key: key, v) {
+                    caller = .member(m)
+                } else if enterprises, let e = Identity.enterprise(key: key, state: v) {
+                    caller = .enterprise(e)
+                } else {
+                    revoked = Governance.isRevoked(key, v)
+                }
             }
             return caller != nil
         }
         let result: Result<PublicKey, APIError>
-        if SessionAuth.isSessionRequest(req.headers) {
-            guard sessions else {
-                throw APIError(NodeCode.authRequired, "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
+        do {
+            if SessionAuth.isSessionRequest(req.headers) {
+                guard sessions else {
+                    throw APIError(NodeCode.authRequired, "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
+                }
+                result = try node.sessions.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
+                                                  nowMs: nowMs, allowed: allowed, isKnown: isKnown)
+            } else {
+                result = try node.requestVerifier.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
+                                                         nowMs: nowMs, allowed: allowed, isKnown: isKnown)
             }
-            result = node.sessions.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
-                                          nowMs: nowMs, allowed: allowed, isKnown: isKnown)
-        } else {
-            result = node.requestVerifier.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
-                                                 nowMs: nowMs, allowed: allowed, isKnown: isKnown)
+        } catch let e as StorageError {
+            node.storageError(e, "reading who signed a request")
+            throw APIError(NodeCode.storageUnavailable, "this node could not read who the signing key belongs to (\(e.code)); retry shortly or ask another node")
         }
         switch result {
         case .success(let key): return (caller!, key)

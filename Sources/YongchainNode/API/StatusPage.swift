@@ -25,7 +25,7 @@ enum StatusPage {
     </style></head><body>
     <header><h1>Yongchain</h1><span id="chain">chain …</span><span id="node">node …</span><span id="sync"></span></header>
     <main>
-    <section><h2>Height</h2><div class="big" id="height">…</div><div>round <span id="round">…</span> · step <span id="step">…</span> · mempool <span id="mempool">…</span></div><div><code id="tip"></code></div></section>
+    <section><h2>Height</h2><div class="big" id="height">…</div><div>round <span id="round">…</span> · step <span id="step">…</span> · mempool <span id="mempool">…</span></div><div><code id="tip"></code></div><div class="bad" id="problem"></div></section>
     <section><h2>Search</h2><form id="search"><input id="q" placeholder="transaction hash, unit number or certificate number"> <button>Search</button></form><pre id="result">Results appear here.</pre></section>
     <section><h2>Latest blocks</h2><table id="blocks"><tr><th>height</th><th>txs</th><th>hash</th><th>time</th></tr></table></section>
     <section><h2>Validators</h2><div id="vset"></div><table id="validators"><tr><th>#</th><th>name</th><th>power</th><th>last signed</th></tr></table></section>
@@ -45,6 +45,7 @@ enum StatusPage {
         const esc = t => String(t).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]);
         $('sync').innerHTML = (s.health !== 'ok' ? '<span class="bad" title="' + esc(s.healthMessage ?? '') + '">' + esc(s.health) + '</span> · ' : '')
           + (s.catchingUp ? '<span class="bad">catching up</span>' : '<span class="ok">in sync</span>');
+        $('problem').textContent = s.health !== 'ok' ? s.health + ': ' + (s.healthMessage ?? '') : '';
         const b = await get('/v1/blocks?limit=10');
         rows($('blocks'), b.blocks.map(x => [x.height, x.txCount, '<code>' + x.hash.slice(0, 16) + '…</code>', new Date(x.time).toLocaleTimeString()]));
         const vs = s.validatorSet;

@@ -72,9 +72,10 @@ public final class RequestVerifier: @unchecked Sendable {
 
     /// The authenticated key, or the 401 (503 when the replay cache is full) to answer with. `isKnown` says
     /// whether a key may call this route at all; it is asked before the signature is checked and before the
-    /// nonce is remembered, so unknown keys can neither cost a signature check nor fill the replay cache.
+    /// nonce is remembered, so unknown keys can neither cost a signature check nor fill the replay cache. What it
+    /// throws (a failed read of who the key is) is thrown on, never turned into a refusal.
     func verify(method: String, target: String, headers: HTTPHeaders, body: [UInt8], nowMs: Int64,
-                allowed: String = "a member organisation", isKnown: (PublicKey) -> Bool) -> Result<PublicKey, APIError> {
+                allowed: String = "a member organisation", isKnown: (PublicKey) throws -> Bool) rethrows -> Result<PublicKey, APIError> {
         let names = [RequestAuth.keyHeader, RequestAuth.timestampHeader, RequestAuth.nonceHeader, RequestAuth.signatureHeader]
         let values = names.map { headers[$0] }
         guard values.allSatisfy({ $0 != nil }) else {
@@ -99,7 +100,7 @@ public final class RequestVerifier: @unchecked Sendable {
         guard !overflow, skew.magnitude <= UInt64(max(limits.windowMs, 0)) else {
             return .failure(APIError(NodeCode.authStale, "the request timestamp \(ts) is more than \(limits.windowMs / 1000) s from the node's clock (\(nowMs)); check the caller's clock and sign a fresh request"))
         }
-        guard isKnown(key) else {
+        guard try isKnown(key) else {
             return .failure(APIError(NodeCode.authUnknownKey, "key \(key.text) is not \(allowed), so it may not call this endpoint"))
         }
         let msg = RequestAuth.message(method: method, target: target, timestampMs: ts, nonce: nonce, body: body, key: key.suite)

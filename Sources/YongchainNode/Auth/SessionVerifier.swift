@@ -76,9 +76,10 @@ final class SessionVerifier: Sendable {
     }
 
     /// The session's key, or the 401 to answer with. `isKnown` says whether the session's key may call this route
-    /// at all (as for signed requests); it is asked after the MAC and sequence number are checked.
+    /// at all (as for signed requests); it is asked after the MAC and sequence number are checked, and what it
+    /// throws (a failed read of who the key is) is thrown on, never turned into a refusal.
     func verify(method: String, target: String, headers: HTTPHeaders, body: [UInt8], nowMs: Int64,
-                allowed: String = "a member organisation", isKnown: (PublicKey) -> Bool) -> Result<PublicKey, APIError> {
+                allowed: String = "a member organisation", isKnown: (PublicKey) throws -> Bool) rethrows -> Result<PublicKey, APIError> {
         func malformed(_ why: String) -> Result<PublicKey, APIError> { .failure(APIError(NodeCode.authMalformed, why)) }
         // 1. Headers: all three, and nothing of the signed scheme beside them.
         let names = [SessionAuth.sessionHeader, SessionAuth.seqHeader, SessionAuth.macHeader]
@@ -122,7 +123,7 @@ final class SessionVerifier: Sendable {
         case .expired(let at): return .failure(expired(id, at))
         }
         // 5. The caller, as for a signed request by the session's key.
-        guard isKnown(owner) else {
+        guard try isKnown(owner) else {
             return .failure(APIError(NodeCode.authUnknownKey, "session \(id) belongs to key \(owner.text), which is not \(allowed), so it may not call this endpoint"))
         }
         return .success(owner)

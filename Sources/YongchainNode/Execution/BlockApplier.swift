@@ -6,9 +6,10 @@ import YongchainStorage
 /// transaction. A decided block, a block fetched by catch-up and a block replayed by `verify chain` all go
 /// through `apply`; nothing else writes a block.
 ///
-/// It throws `BlockInvalid` or `CommitError` for a block or certificate that does not verify, and the store's
-/// error when storage fails — in which case nothing of the block was committed (one transaction) and no result
-/// computed from a failed read was kept (`StateReader.checkReads`).
+/// It throws `BlockInvalid` or `CommitError` for a block or certificate that does not verify, `StateDiverged` for
+/// a certified block that verifies but does not execute here as its header says, and the store's error when
+/// storage fails — in which case nothing of the block was committed (one transaction) and no result computed from
+/// a failed read was kept (`StateReader.checkReads`).
 struct BlockApplier {
     let chain: Chain
     let validator: BlockValidator
@@ -71,9 +72,25 @@ struct BlockApplier {
                                    isVerified: { _ in trusted }, maxTime: nil, signatures: signatures)
         }
         let exec = try executed ?? store.committedSnapshot { try executor.execute(block, on: $0, tree: $1, tip: tip) }
-        if let why = exec.mismatch(block.header) { throw BlockInvalid(why) }
+        // Everything a peer could have altered was checked above (or, decided here, when the proposal was judged):
+        // a header certified by more than two thirds of the power whose roots this node's execution does not give
+        // means this node's state or code differs from theirs.
+        if let why = exec.mismatch(block.header) { throw StateDiverged(height: block.height, reason: why) }
         try store.commit(block: block, certificate: certificate, writes: exec.writes,
                          results: exec.results.map { ($0.hash, $0.result) }, tree: exec.tree)
         return exec
+    }
+}
+
+/// A block the validators certified, whose transactions are the ones its header binds, gives here other results
+/// or another state root than its header says: this node's state or code differs from the certifying majority's.
+/// Nothing a peer sends can cause it, so it is nobody's fault but this node's: it stops (fail-stop, as CometBFT
+/// panics there) rather than blame its peers or vote on a state the others do not have.
+struct StateDiverged: Error, CustomStringConvertible {
+    let height: UInt64
+    let reason: String
+    var code: String { NodeCode.stateDiverged }
+    var description: String {
+        "\(code): block \(height), certified by the validators, does not execute here as its header says (\(reason)); this node's state or code differs from theirs"
     }
 }

@@ -55,6 +55,8 @@ public enum ChainAudit {
                 exec = try applier.apply(block, certificate: certificate, checks: .full)
             } catch let e as BlockInvalid {
                 throw Failure(height: h, reason: "\(e)")
+            } catch let e as StateDiverged {
+                throw Failure(height: h, reason: "\(e)")
             } catch let e as CommitError {
                 throw Failure(height: h, reason: "\(e)")
             }

@@ -12,12 +12,19 @@ extension Node {
     /// one transaction from `POST /v1/txs`, up to 1,000 from `POST /v1/txs/batch`, or a peer's gossip — against
     /// one snapshot of committed state. With `relay`, the transactions this call added to the pool go to every
     /// peer as one gossip batch (a peer's own gossip is not relayed again: its sender sends it to everyone).
-    /// The results are in the batch's order; if the snapshot cannot be read, every one is STORAGE_UNAVAILABLE.
+    /// The results are in the batch's order; if the snapshot cannot be read, every one is STORAGE_UNAVAILABLE
+    /// and the failure counts as a storage failure.
     func admit(_ batch: [Transaction], relay: Bool) -> [Result<Hash, APIError>] {
-        let results = (try? store.read { view in
-            let reads = StateOverlay(base: view)
-            return batch.map { admit($0, view: view, state: reads) }
-        }) ?? batch.map { _ in .failure(Self.storageUnavailable) }
+        let results: [Result<(hash: Hash, added: Bool), APIError>]
+        do {
+            results = try store.read { view in
+                let reads = StateOverlay(base: view)
+                return batch.map { admit($0, view: view, state: reads) }
+            }
+        } catch {
+            storageError(error, "admitting transactions")
+            results = batch.map { _ in .failure(Self.storageUnavailable) }
+        }
         if relay {
             let fresh = zip(batch, results).compactMap { tx, r in (try? r.get())?.added == true ? tx : nil }
             if !fresh.isEmpty { gossip.broadcast(.transactions(fresh)) }

@@ -14,7 +14,8 @@ struct PeerInfo: Sendable {
     let url: String
     let host: String
     let port: UInt16
-    /// The highest height this peer is proven to have committed (verified), reported by /v1/peers and /metrics.
+    /// The highest height this peer is proven to have committed, reported by /v1/peers and /metrics: from
+    /// certified blocks it served, or its signed messages at most `Gossip.signedHeightWindow` above our tip.
     var height: UInt64 = 0
     /// When this node last reached the peer itself (an outbound request it answered), in ms since the epoch.
     var lastContactMs: Int64?
@@ -113,6 +114,8 @@ final class Gossip: @unchecked Sendable {
 
     /// How long an unverified height claim counts as a hint for catch-up.
     static let claimLifetimeMs: Int64 = 10_000
+    /// How far above this node's tip a peer's signed vote or proposal may put its reported height (docs/gossip.md).
+    static let signedHeightWindow: UInt64 = 100
     /// Longest a peer whose claims proved false is ignored.
     static let maxClaimPenaltyMs: Int64 = 300_000
 
@@ -129,7 +132,19 @@ final class Gossip: @unchecked Sendable {
 
     /// Records that we reached the peer ourselves (it answered an outbound request).
     func noteReached(url: String, nowMs: Int64) {
-        lock.withLock { for i in peers.indices where peers[i].url == url { peers[i].lastContactMs = nowMs } }
+        lock.withLock { for i in peers.indices where peers[i].url == url { peers[i].lastContactMs = nowMs; peers[i].lastError = nil } }
+    }
+
+    /// Records why an outbound request to the peer got no answer (health says it when no peer answers).
+    func noteFailed(url: String, why: String) {
+        lock.withLock { for i in peers.indices where peers[i].url == url { peers[i].lastError = why } }
+    }
+
+    /// "HTTP 400 TLS_REQUIRED": a status and, when the body is the API's error, its code.
+    static func describe(status: Int, body: [UInt8]) -> String {
+        struct E: Decodable { struct Inner: Decodable { let code: String }; let error: Inner }
+        let code = (try? JSONDecoder().decode(E.self, from: Data(body.prefix(4096))))?.error.code
+        return "HTTP \(status)" + (code.map { " \($0.prefix(64))" } ?? "")
     }
 
     /// Records a height the peer is proven to have committed (verified blocks it served, or its signed messages).
@@ -192,7 +207,7 @@ final class Gossip: @unchecked Sendable {
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 lock.withLock {
                     peers[i].sent += batch.count
-                    peers[i].lastError = resp.status == 200 ? nil : "HTTP \(resp.status)"
+                    peers[i].lastError = resp.status == 200 ? nil : Gossip.describe(status: resp.status, body: resp.body)
                     if resp.status == 200 { peers[i].lastContactMs = now }
                     if let h = GossipReply.height(resp.body), now >= peers[i].ignoreClaimsUntilMs {
                         peers[i].claimedHeight = h

@@ -38,6 +38,10 @@ extension Node {
                 if fetchBlocks(from: p, after: tip) { progressed = true; break }
             }
             metrics.setCatchingUp(catchUp.isBehind(tip: store.tip.height))
+            // A node that reaches no peer, or knows it is behind and cannot catch up, says why in its log too.
+            if let p = healthProblem(), p.code == NodeCode.peersUnreachable || p.code == NodeCode.notCaughtUp {
+                logger.throttled(.warn, key: "health-\(p.code)", interval: 60, "p2p", "\(p.code): \(p.message)", height: store.tip.height)
+            }
             if !progressed { Thread.sleep(forTimeInterval: 0.25) }
         }
         metrics.setCatchingUp(false)
@@ -48,8 +52,15 @@ extension Node {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         struct Status: Decodable { let height: UInt64 }
         for p in gossip.snapshot where (p.lastContactMs ?? 0) < now - 2000 {
-            guard let r = try? client.send("GET", host: p.host, port: p.port, path: "/v1/status", timeout: 1), r.status == 200,
-                  let s = try? JSONDecoder().decode(Status.self, from: Data(r.body)) else { continue }
+            let r: HTTPResponse
+            do { r = try client.send("GET", host: p.host, port: p.port, path: "/v1/status", timeout: 1) } catch {
+                gossip.noteFailed(url: p.url, why: "\(error)")
+                continue
+            }
+            guard r.status == 200, let s = try? JSONDecoder().decode(Status.self, from: Data(r.body)) else {
+                gossip.noteFailed(url: p.url, why: Gossip.describe(status: r.status, body: r.body))
+                continue
+            }
             gossip.noteReached(url: p.url, nowMs: now)
             gossip.noteClaim(url: p.url, height: s.height, nowMs: now)
         }
@@ -70,7 +81,8 @@ extension Node {
                 do {
                     // Every check but the transactions' signatures: the certificate vouches for them, since the
                     // header's transaction root binds each one (`.certified`); then execution against the header's
-                    // roots, then the commit. A failed commit (storage) is not progress: the loop sleeps and retries.
+                    // roots, then the commit. A failed commit (storage) is not progress: the loop sleeps and retries;
+                    // a block that verifies but does not execute here halts the node (`diverged`), blaming no one.
                     guard try commit(block: e.block, certificate: e.certificate, checks: .certified) else { return (applied, false) }
                 } catch {
                     logger.warn("sync", "peer \(p.name) sent a block that does not verify: \(error)", height: e.block.height)
@@ -81,6 +93,7 @@ extension Node {
             }
             return (applied, false)
         }
+        gossip.noteReached(url: p.url, nowMs: nowMs())
         if applied > 0 {
             gossip.claimHeld(url: p.url)
             gossip.noteVerified(url: p.url, height: store.tip.height)

@@ -64,9 +64,14 @@ extension Node {
         return (set[index], exact != nil && height > rules.tip)
     }
 
-    /// A verified signature of `validator` at `height`: that validator committed `height − 1`.
+    /// A verified signature of `validator` at `height`: that validator committed `height − 1` — if it is
+    /// correct. A signature proves who makes a claim, not that it is true, so it counts toward the peer's reported
+    /// height only up to `Gossip.signedHeightWindow` above this node's tip; beyond, only certified blocks the peer
+    /// serves count (`CatchUpStatus` weighs signatures by power on its own).
     func noteSigned(_ validator: Validator, height: UInt64) {
         catchUp.signed(key: validator.publicKey, height: height)
-        if height > 0 { gossip?.noteVerified(name: validator.name, height: height - 1) }
+        guard height > 0 else { return }
+        let committed = height - 1, tip = committedHeight.load(ordering: .acquiring)
+        if committed <= tip || committed - tip <= Gossip.signedHeightWindow { gossip?.noteVerified(name: validator.name, height: committed) }
     }
 }

@@ -22,10 +22,44 @@ public final class Logger: @unchecked Sendable {
     let level: Level
     let format: Format
     private let lock = NSLock()
+    /// The file the process's stdout and stderr go to (`write(to:)`), reopened by `reopen()`; nil: inherited.
+    private var path: String?
 
     public init(level: Level = .info, format: Format = .json) {
         self.level = level
         self.format = format
+    }
+
+    /// From now on the process's stdout and stderr — these log lines, and anything the runtime prints, such as a
+    /// crash report — are appended to `path` (created 0644 if absent).
+    public func write(to path: String) throws {
+        try lock.withLock {
+            try Logger.redirect(to: path)
+            self.path = path
+        }
+    }
+
+    /// Opens the log file again by its name, so that a file renamed by logrotate (or by hand) is left alone and
+    /// a new one is started; the node calls it on SIGHUP. Returns the path, or nil when there is no log file.
+    @discardableResult
+    public func reopen() throws -> String? {
+        try lock.withLock {
+            guard let path else { return nil }
+            try Logger.redirect(to: path)
+            return path
+        }
+    }
+
+    /// Points fds 1 and 2 at `path`, each swapped atomically (dup2): no line is lost or split between files.
+    private static func redirect(to path: String) throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw NodeError(code: NodeCode.logFileUnwritable, message: "cannot open log file \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        guard dup2(fd, STDOUT_FILENO) >= 0, dup2(fd, STDERR_FILENO) >= 0 else {
+            throw NodeError(code: NodeCode.logFileUnwritable, message: "cannot write the log to \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     public func log(_ lvl: Level, _ component: String, _ message: String, height: UInt64? = nil, _ fields: [String: String] = [:]) {

@@ -47,11 +47,9 @@ final class Metrics: @unchecked Sendable {
     }
 
     func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, rules: ChainRules,
-                openProposals: Int?, apiSessions: Int, health: NodeHealth) -> String {
+                openProposals: Int?, apiSessions: Int, problem: NodeHealth.Problem?, storageErrors: Int, stateRowsRead: Int) -> String {
         let next = rules.schedule.set(at: rules.tip + 1)
         let pending = rules.schedule.isPending(at: rules.tip + 1) ? rules.schedule.from : 0
-        let problem = health.problem()
-        let storageErrors = health.storageErrors
         return lock.withLock {
             var s = ""
             func metric(_ name: String, _ type: String, _ help: String, _ lines: [String]) {
@@ -83,16 +81,18 @@ final class Metrics: @unchecked Sendable {
             metric("yongchain_node_healthy", "gauge", "1 while /healthz answers ok; 0 while it answers 503 (see yongchain_node_health_problem).",
                    ["yongchain_node_healthy \(problem == nil ? 1 : 0)"])
             metric("yongchain_node_health_problem", "gauge", "1 for the code /healthz answers with while unhealthy.",
-                   [NodeCode.storageCorrupt, NodeCode.storageFailed, NodeCode.notCommitting].map { "yongchain_node_health_problem{code=\"\($0)\"} \(problem?.code == $0 ? 1 : 0)" })
+                   NodeHealth.codes.map { "yongchain_node_health_problem{code=\"\($0)\"} \(problem?.code == $0 ? 1 : 0)" })
             metric("yongchain_storage_errors_total", "counter", "Failed reads and writes of the node's database (each one, logged or not).",
                    ["yongchain_storage_errors_total \(storageErrors)"])
+            metric("yongchain_storage_state_rows_read_total", "counter", "State entries read (each key looked up or entry scanned) by answers, admission and execution.",
+                   ["yongchain_storage_state_rows_read_total \(stateRowsRead)"])
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
             metric("yongchain_api_sessions", "gauge", "Live API sessions held by this node (docs/api-auth.md).",
                    ["yongchain_api_sessions \(apiSessions)"])
             metric("yongchain_p2p_peers", "gauge", "Peers heard from in the last 10 s.", [
                 "yongchain_p2p_peers \(peers.filter { ($0.lastContactMs ?? 0) > Int64(Date().timeIntervalSince1970 * 1000) - 10_000 }.count)",
             ])
-            metric("yongchain_p2p_peer_height", "gauge", "Last height each peer reported.",
+            metric("yongchain_p2p_peer_height", "gauge", "Highest height each peer is proven to have committed (certified blocks it served; its signed votes at most 100 above ours).",
                    peers.map { "yongchain_p2p_peer_height{peer=\"\($0.name)\"} \($0.height)" })
             metric("yongchain_state_txs_total", "counter", "Committed transactions by result code.",
                    txByCode.sorted { $0.key < $1.key }.map { "yongchain_state_txs_total{code=\"\($0.key)\"} \($0.value)" })

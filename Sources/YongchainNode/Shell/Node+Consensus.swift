@@ -22,8 +22,10 @@ extension Node {
         publishConsensusView()
     }
 
-    /// Inputs kept while the node waits for its disk; beyond this the oldest are dropped (peers re-send theirs
-    /// every second, and timeouts are scheduled again by later rounds).
+    /// Inputs kept while the node waits for its disk; beyond this the newest are dropped, and that is the right
+    /// end: what arrives late is mostly peers' votes and proposals, which they re-send every second (so the
+    /// newest come again once the disk is back), while the oldest include what nobody repeats — this node's own
+    /// timeouts and the block it built — and, replayed first, they keep the driver's inputs in order.
     static let maxDeferredInputs = 10_000
 
     /// Carries out one Ready in the driver's order. If the record cannot be persisted, nothing of the Ready leaves
@@ -74,10 +76,9 @@ extension Node {
         }
         // e. Apply, or fetch: catch-up commits a block it fetches with its certificate the same way.
         if let d = ready.apply, let block = blocks[d.blockHash] {
+            // Storage failures and divergence are handled inside; a decided block is checked by nothing else.
             do { _ = try commit(block: block, certificate: d.certificate) } catch {
-                // Storage failures are handled inside; this is a decided block whose header does not match what
-                // executing it gives here: this node's state or code differs from the certifying majority's.
-                logger.error("consensus", "the decided block does not execute here as its header says: \(error)", height: d.height)
+                logger.error("consensus", "the decided block was not committed: \(error)", height: d.height)
             }
         } else if let d = ready.fetch {
             catchUp.decided(height: d.height)
@@ -216,10 +217,11 @@ extension Node {
 
     /// Applies a final block through the applier, then starts the next height.
     ///
-    /// Throws `BlockInvalid` / `CommitError` only for `.full` checks (a fetched block that does not verify: the
-    /// caller blames its peer). A storage failure is handled here: nothing of the block was committed (one SQLite
-    /// transaction), health says STORAGE_FAILED, the block is tried again a second later (and catch-up fetches it
-    /// too), so the node resumes once the disk has room; it returns false.
+    /// Throws `BlockInvalid` / `CommitError` only for a fetched block that does not verify (the caller blames its
+    /// peer). A storage failure is handled here: nothing of the block was committed (one SQLite transaction),
+    /// health says STORAGE_FAILED, the block is tried again a second later (and catch-up fetches it too), so the
+    /// node resumes once the disk has room; it returns false. So is divergence (`StateDiverged`): the node stops
+    /// for good (`diverged`) and returns false, blaming no peer.
     @discardableResult
     func commit(block: Block, certificate: CommitCertificate, checks: BlockApplier.Checks = .decidedHere) throws -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -233,6 +235,9 @@ extension Node {
             throw e
         } catch let e as CommitError {
             throw e
+        } catch let e as StateDiverged {
+            diverged(e)
+            return false
         } catch {
             storageError(error, "committing a block", height: block.height)
             queue.asyncAfter(deadline: .now() + 1) { [self] in
@@ -250,6 +255,7 @@ extension Node {
             metrics.committed(block: block, results: exec.results, interval: started.timeIntervalSince(lastBlockCommittedAt), validators: signers)
         }
         lastBlockCommittedAt = Date()
+        recountOpenProposals(after: block)
         blocks = blocks.filter { $0.value.height > block.height }
         executions.removeAll()
         ownMessages.removeAll()
@@ -257,6 +263,19 @@ extension Node {
         logger.debug("consensus", "committed", height: block.height, ["txs": "\(block.transactions.count)", "hash": block.hash.short])
         startHeight(after: block.height)
         return true
+    }
+
+    /// Fail-stop: a certified block does not execute here. Consensus halts for good (no vote, no commit, no
+    /// catch-up); health, status, metrics and the status page say STATE_DIVERGED with the heights, and the log
+    /// says it once, at error. An operator must find why (a binary other than the consortium's, an edited
+    /// database) and restore the node.
+    func diverged(_ e: StateDiverged) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let tip = store.tip.height
+        let message = "\(e); it stays at height \(tip) and takes no part in consensus: stop it, check its binary is the consortium's, and restore it (docs/operations.md, 'Health')"
+        health.diverged(message)
+        if !halted { logger.error("consensus", message, height: e.height, ["code": e.code, "tip": "\(tip)"]) }
+        halted = true
     }
 
     /// Reads the rules of the state just committed (who signs the next heights, the parameters) and begins the
@@ -284,10 +303,10 @@ extension Node {
     }
 
     /// Every second, re-send this node's messages for the current height and the votes it holds, so that progress
-    /// resumes after messages were lost or a partition healed.
+    /// resumes after messages were lost or a partition healed. A halted node sends nothing more.
     func scheduleRebroadcast() {
         queue.asyncAfter(deadline: .now() + 1.0) { [self] in
-            if stopped { return }
+            if stopped || halted { return }
             for m in ownMessages { gossip.broadcast(m) }
             for v in driver.core.currentHeightVotes { gossip.broadcast(.vote(v)) }
             scheduleRebroadcast()

@@ -39,6 +39,8 @@ public final class Node: @unchecked Sendable {
     let commits = CommitNotifier()
     /// The committed height, readable without the store's writer lock (set after each commit, and at start).
     let committedHeight = Atomic<UInt64>(0)
+    /// Proposals taking votes at the tip, and the earliest deadline among them (`recountOpenProposals`).
+    let openProposalCount = Mutex<(count: Int?, until: Int64?)>((nil, nil))
     /// Height, round and step of the core, published after every input, so that status and metrics read it
     /// without waiting on the consensus queue (which waits on each block's fsync).
     let consensusView = Mutex<(height: UInt64, round: Int32, step: String)>((0, 0, "propose"))
@@ -93,7 +95,7 @@ public final class Node: @unchecked Sendable {
         let chainID = genesis.chainID
         chain = genesis.chain
         requestVerifier = RequestVerifier(chainID: chainID)
-        let key = FileManager.default.fileExists(atPath: home.keyPath) ? try KeyFile.read(home.keyPath) : nil
+        let key = try Node.loadKey(home, config)
         self.key = key
         if config.tlsEnabled {
             let tls = try NodeTLS(key: key, moniker: config.moniker, genesis: genesis,
@@ -139,6 +141,16 @@ public final class Node: @unchecked Sendable {
         // Genesis's members and the config's peers, until the committed member list says otherwise.
         reservedSlots.setHosts(config.reservedHosts(peerHosts: peerList.map(\.host)))
         refreshMembers()
+        recountOpenProposals(after: nil)
+    }
+
+    /// The node's key; nil only for a node whose config says it is an observer and that has none.
+    static func loadKey(_ home: NodeHome, _ config: NodeConfig) throws -> PrivateKey? {
+        if config.isObserver, !FileManager.default.fileExists(atPath: home.keyPath) { return nil }
+        do { return try KeyFile.read(home.keyPath) } catch let e as CryptoError where e.code == NodeCode.keyFileMissing {
+            throw NodeError(code: NodeCode.keyFileMissing,
+                            message: "\(e.message); a member's node signs with its organisation's key (restore node.key, mode 0600); a node meant to follow the chain without a key says \"observer\": true in \(home.configPath)")
+        }
     }
 
     /// This node's index in the set that signs the next height; nil when it does not sign it (an observer).
@@ -283,10 +295,32 @@ final class CommitNotifier: @unchecked Sendable {
 }
 
 extension Node {
-    /// Governance proposals open for votes at the tip (nil if the store cannot be read). Proposals are few (a
-    /// consortium votes on members and parameters, not on transactions); at most 1,000 are counted.
-    func openProposals() -> Int? {
-        try? store.read { v in Governance.proposals(v, status: "open", after: nil, limit: 1_000, now: try v.tip().time).count }
+    /// What /healthz, /v1/status, /metrics and the status page report (NodeHealth), from this node's own record
+    /// and what it knows of its peers and of the chain ahead (signatures only).
+    func healthProblem(now: Date = Date()) -> NodeHealth.Problem? {
+        health.problem(now: now, peers: gossip?.snapshot ?? [], behind: catchUp.isBehind(tip: committedHeight.load(ordering: .acquiring)))
+    }
+
+    /// Governance proposals taking votes at the tip (nil if they could not be counted), as last counted: reading
+    /// it costs nothing, however many proposals there are (`recountOpenProposals`).
+    func openProposals() -> Int? { openProposalCount.withLock { $0.count } }
+
+    /// Counts the proposals taking votes (`Governance.openSummary`, from the open index) at start, after a block
+    /// `committed` that holds a governance transaction, and once the tip's time passes the earliest deadline
+    /// counted (a proposal expires without a transaction); otherwise keeps the count. On the consensus queue, or
+    /// before start.
+    func recountOpenProposals(after committed: Block?) {
+        let (count, until) = openProposalCount.withLock { $0 }
+        let touched = committed.map { $0.transactions.contains { Governance.transactionTypes.contains($0.type) } } ?? true
+        let expired = until.map { store.tip.time > $0 } ?? false
+        guard touched || expired || count == nil else { return }
+        do {
+            let s = try store.read { v in Governance.openSummary(v, now: try v.tip().time) }
+            openProposalCount.withLock { $0 = (s.open, s.nextDeadline) }
+        } catch {
+            openProposalCount.withLock { $0 = (nil, nil) }
+            storageError(error, "counting open governance proposals")
+        }
     }
 
     /// Takes the member list of the committed state (at start and after each commit): members admitted by

@@ -62,14 +62,23 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     public var tlsMaxHandshakesInProgress: Int?
     public var tlsMaxHandshakesPerAddress: Int?
     public var tlsHandshakeTimeoutSeconds: Int?
+    /// true: this node is meant to follow the chain without a key of its own (an observer). Absent or false: a
+    /// missing `node.key` stops the start with KEY_FILE_MISSING, so a validator whose key went missing never
+    /// runs on as a silent observer while the consortium has lost its vote.
+    public var observer: Bool?
 
     /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
-    public init(moniker: String, listen: String, peers: [String] = [], tls: Bool = false) {
+    /// `observer` is written only when true.
+    public init(moniker: String, listen: String, peers: [String] = [], tls: Bool = false, observer: Bool = false) {
         self.moniker = moniker
         self.listen = listen
         self.peers = peers
         self.tls = tls ? "on" : "off"
+        self.observer = observer ? true : nil
     }
+
+    /// Whether the node may run without a key (`"observer": true`).
+    public var isObserver: Bool { observer == true }
 
     /// Whether the node speaks TLS (`tls` absent or "on").
     public var tlsEnabled: Bool { tls != "off" }

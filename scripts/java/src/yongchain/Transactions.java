@@ -100,6 +100,11 @@ public final class Transactions {
                 w.u64(u64(r, "thresholdNumerator")).u64(u64(r, "thresholdDenominator")).i64(i64(r, "votingPeriodMs")).str(str(r, "proposers"));
                 break;
             }
+            case "limits.set": {
+                Map<String, Object> l = obj(a.get("limits"));
+                w.u64(u64(l, "maxOpenProposalsPerMember")).u64(u64(l, "maxDescriptionBytes")).i64(i64(l, "closedRetentionMs"));
+                break;
+            }
             default: throw new IllegalArgumentException("unknown governance action " + type);
         }
     }

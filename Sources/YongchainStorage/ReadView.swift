@@ -1,0 +1,103 @@
+import Foundation
+import YongchainCore
+import YongchainCrypto
+
+/// One consistent snapshot of the chain for reading.
+public struct ReadView: StateReader {
+    let connection: Connection
+    let failures: ReadFailures
+    /// The store's chain when it is known (after `open`); otherwise read from the database.
+    let knownChain: Chain?
+    /// Where the tree's nodes above its buckets are (ChainStore+StateTree.swift).
+    let store: ChainStore?
+    /// The buckets this view has built.
+    let buckets = BucketCache()
+
+    public func tip() throws -> ChainTip {
+        var b: [UInt8]?
+        try connection.query("SELECT value FROM meta WHERE key = 'tip'") { b = $0.blob(0) }
+        guard let b else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
+        return try ChainTip(tipBytes: b)
+    }
+
+    public func get(_ key: [UInt8]) -> [UInt8]? {
+        store?.stateRowsRead.add(1, ordering: .relaxed)
+        return failures.answer(nil) { try ChainStore.get(connection, key) }
+    }
+
+    public func checkReads() throws { try failures.check() }
+
+    /// Whether a transaction hash is committed as of this snapshot (admission's check: it never waits for the
+    /// writer, so a block being fsynced does not stall the API; a transaction committed just after the snapshot
+    /// may enter the mempool, and the next proposal, reading a snapshot taken after that commit, removes it).
+    /// A failed look-up is recorded (and `read` then throws), never answered as "not committed".
+    public func isCommitted(_ hash: Hash) -> Bool { failures.answer(false) { try ChainStore.isCommitted(connection, hash) } }
+
+    public func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
+        let rows = failures.answer([]) { try ChainStore.scan(connection, prefix: prefix, after: after, limit: limit) }
+        store?.stateRowsRead.add(rows.count, ordering: .relaxed)
+        return rows
+    }
+
+    /// The block at `height`, checked against its recorded hash and its own roots (`ChainStore.block`); nil if
+    /// there is none. Throws STORAGE_CORRUPT for a block altered on disk.
+    public func block(at height: UInt64) throws -> Block? {
+        try ChainStore.block(connection, height, chain: try chain())
+    }
+
+    public func blockHeight(hash: Hash) throws -> UInt64? {
+        var h: UInt64?
+        try connection.query("SELECT height FROM blocks WHERE hash = ?", [.blob(hash.bytes)]) { h = try $0.unsigned(0) }
+        return h
+    }
+
+    /// The commit certificate stored for `height`. It must certify this height; `committedBlock(at:)` also
+    /// checks that it certifies the stored block.
+    public func certificate(at height: UInt64) throws -> CommitCertificate? {
+        guard let h = Value.int(exactly: height) else { return nil }
+        var data: [UInt8]?
+        try connection.query("SELECT data FROM commits WHERE height = ?", [h]) { data = $0.blob(0) }
+        guard let data else { return nil }
+        let c: CommitCertificate
+        do { c = try CommitCertificate(canonical: data) } catch {
+            throw StoredBlockCorrupt(height: height, reason: "its commit certificate does not decode: \(error)")
+        }
+        guard c.height == height else { throw StoredBlockCorrupt(height: height, reason: "its commit certificate is for height \(c.height)") }
+        return c
+    }
+
+    /// A block with its commit certificate, both checked, and the certificate checked to name this block: what
+    /// the node serves to peers catching up and to clients.
+    public func committedBlock(at height: UInt64) throws -> (block: Block, certificate: CommitCertificate)? {
+        guard let b = try block(at: height), let c = try certificate(at: height) else { return nil }
+        guard c.blockHash == b.hash else { throw StoredBlockCorrupt(height: height, reason: "its commit certificate names another block") }
+        return (b, c)
+    }
+
+    public func stateRoot(at height: UInt64) throws -> Hash? {
+        guard let h = Value.int(exactly: height) else { return nil }
+        var out: Hash?
+        try connection.query("SELECT hash FROM state_roots WHERE height = ?", [h]) { out = Hash($0.blob(0)) }
+        return out
+    }
+
+    public func transaction(_ hash: Hash) throws -> TxRecord? {
+        var rec: TxRecord?
+        try connection.query("SELECT height, idx, code, message FROM txs WHERE hash = ?", [.blob(hash.bytes)]) {
+            rec = TxRecord(hash: hash, height: try $0.unsigned(0), index: try $0.count(1),
+                           result: TxResult(code: $0.text(2), message: $0.text(3)))
+        }
+        return rec
+    }
+
+    /// Recent block headers, newest first.
+    public func recentBlocks(limit: Int, before: UInt64? = nil) throws -> [(height: UInt64, hash: Hash, time: Int64, txCount: Int)] {
+        var out: [(UInt64, Hash, Int64, Int)] = []
+        let upper = Int64(clamping: before ?? UInt64(Int64.max))
+        try connection.query("SELECT height, hash, time, tx_count FROM blocks WHERE height < ? ORDER BY height DESC LIMIT ?",
+                             [.int(upper), .int(Int64(max(limit, 0)))]) {
+            out.append((try $0.unsigned(0), Hash($0.blob(1)) ?? .zero, $0.int(2), try $0.count(3)))
+        }
+        return out.map { (height: $0.0, hash: $0.1, time: $0.2, txCount: $0.3) }
+    }
+}
