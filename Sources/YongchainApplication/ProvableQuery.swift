@@ -127,7 +127,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             self = .titleVerification(certificate: c, owner: try IdentityNumber(from: &r, "query.owner"))
         case 2:
             let text = try r.string("query.unit", max: 64)
-            self = .encumbrances(try MortgageCoding.field("query.unit") { try UnitNumber(text) })
+            self = .encumbrances(try r.validated("query.unit") { try UnitNumber(text) })
         case 3: self = .mortgageCertificate(try r.string("query.certificate", max: MortgageLimits.maxCertificateNumberBytes))
         case 4: self = .mortgageApplication(try r.hash("query.id"))
         case 5:
@@ -138,7 +138,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             self = .precheck(request)
         case 6:
             let e = try r.string("query.enterprise", max: 64)
-            let enterprise = try MortgageCoding.field("query.enterprise") { try CreditCode(e) }
+            let enterprise = try r.validated("query.enterprise") { try CreditCode(e) }
             let q = try r.hash("query.id"), bank = try r.publicKey("query.bank")
             let page = CreditRecordPage(declarationsAfter: try Self.optional(&r, "query.declarationsAfter"),
                                         financingsAfter: try Self.optional(&r, "query.financingsAfter"), limit: try Self.limit(&r))
@@ -147,7 +147,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             }
         case 7:
             let e = try r.string("query.enterprise", max: 64)
-            let enterprise = try MortgageCoding.field("query.enterprise") { try CreditCode(e) }
+            let enterprise = try r.validated("query.enterprise") { try CreditCode(e) }
             let after = try Self.optional(&r, "query.after")
             do { self = try .checkedCreditQueries(enterprise: enterprise, after: after, limit: try Self.limit(&r)) } catch {
                 throw EncodingError.invalid("query.after", "\(error)")
