@@ -118,6 +118,14 @@ import YongchainCrypto
         let m = Self.admission(MortgageApplication.type, Self.replacing("CNY", with: "CNX", in: apply.canonicalBytes))
         #expect(m?.code == Codes.invalidField)
         #expect(m?.message.hasPrefix("principal.currency: ") == true, "\(String(describing: m))")
+
+        // A governance action's list.
+        let add = try Self.canonical("governance.propose", ["description": "", "action": [
+            "type": "member.add", "name": "Registry E", "role": "registry", "authorities": ["realEstate", "trade"],
+            "publicKey": MortgageFixture.key(9).publicKey.text, "address": "https://e.example:26601", "power": 0]])
+        let g = Self.admission("governance.propose", Self.replacing("trade", with: "tread", in: add))
+        #expect(g?.code == Codes.invalidField)
+        #expect(g?.message.hasPrefix("action.authorities[1]: ") == true, "\(String(describing: g))")
     }
 
     /// Bytes that are no encoding of the type are `MALFORMED_BODY`, still naming where the decoder was.
