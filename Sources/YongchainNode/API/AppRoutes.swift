@@ -43,7 +43,9 @@ struct AppRoutes {
     func verifyTitle(_ req: HTTPRequest) throws -> HTTPResponse {
         _ = try authenticate(req)
         let cert = try param(req, "certificate")
-        guard cert.utf8.count <= 64 else { throw invalid("certificate", "1 to 64 bytes") }
+        // Counted in characters (Unicode scalars), as JSON Schema's maxLength counts: one longer than the 64 bytes a
+        // registered number may have is asked, and proven, like any other number nobody registered.
+        guard cert.unicodeScalars.count <= 64 else { throw invalid("certificate", "1 to 64 characters") }
         let type = try param(req, "idType")
         guard type == "residentId" || type == "creditCode" else { throw invalid("idType", "residentId or creditCode") }
         let owner = try field("id") { try IdentityNumber(type: type, number: try param(req, "id")) }
@@ -60,7 +62,7 @@ struct AppRoutes {
 
     func certificate(_ req: HTTPRequest, _ number: String) throws -> HTTPResponse {
         _ = try authenticate(req)
-        guard !number.isEmpty, number.utf8.count <= 64 else { throw invalid("no", "a registration certificate number, 1 to 64 bytes") }
+        guard !number.isEmpty, number.unicodeScalars.count <= 64 else { throw invalid("no", "a registration certificate number, 1 to 64 characters") }
         return try ProvenAnswer.respond(.mortgageCertificate(number), prove: try ProvenAnswer.wanted(req), store: node.store,
                                         notFound: "no mortgage is registered under certificate \(number)")
     }
@@ -75,7 +77,7 @@ struct AppRoutes {
     /// A bank's filings: only that bank itself, or a registry with the real-estate authority.
     func filings(_ req: HTTPRequest, _ keyText: String) throws -> HTTPResponse {
         let caller = try authenticate(req)
-        guard let bank = PublicKey(text: keyText) else { throw invalid("key", "a public key like ed25519:<64 hex>") }
+        guard let bank = PublicKey(text: keyText), bank.text == keyText else { throw invalid("key", "a public key like ed25519:<64 lower-case hex>") }
         guard case .member(let org) = caller, org.publicKey == bank || org.holds(.realEstate) else {
             throw APIError(Codes.forbiddenRole, "only the bank itself or the real-estate registry may list a bank's filings")
         }

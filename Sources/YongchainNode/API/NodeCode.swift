@@ -32,7 +32,6 @@ enum NodeCode {
     static let invalidHeight = "INVALID_HEIGHT"
     static let invalidMinHeight = "INVALID_MIN_HEIGHT"
     static let invalidParameter = "INVALID_PARAMETER"
-    static let invalidTransaction = "INVALID_TRANSACTION"
     static let malformedGossip = "MALFORMED_GOSSIP"
     static let malformedJson = "MALFORMED_JSON"
     static let mempoolFull = "MEMPOOL_FULL"
