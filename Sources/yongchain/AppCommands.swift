@@ -336,7 +336,7 @@ enum AppCLI {
                 if !jsonOutput { print("rejected \(type) at height \(height): \(code) — \(o["message"] as? String ?? "")\n  tx \(hash)") }
                 throw CommandFailed("\(type) was rejected: \(code)", code: code)
             }
-            if !jsonOutput { print("accepted \(type) at height \(height)\n  tx \(hash)") }
+            if !jsonOutput { print("accepted \(type) at height \(height)\((o["message"] as? String).map { $0.isEmpty ? "" : ": \($0)" } ?? "")\n  tx \(hash)") }
             return hash
         }
 

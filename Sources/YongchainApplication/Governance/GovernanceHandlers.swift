@@ -28,7 +28,8 @@ extension Governance {
     //  3. The action could be applied now (`GovernanceEffects.plan`: UNKNOWN_MEMBER, NAME_IN_USE, KEY_IN_USE,
     //     KEY_REVOKED, VALIDATOR_CHANGE_PENDING, WOULD_BREAK_QUORUM, INVALID_FIELD).
     //  4. The proposal gets the next id; its voters are the set signing height + 1, with their powers; its
-    //     threshold and deadline come from the rules now in force.
+    //     threshold and deadline come from the rules now in force. The outcome's message is `proposal <id>`, so
+    //     whoever proposed learns the id from the transaction's result.
 
     static func propose(_ p: ProposeGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
         guard case .success(let proposer) = Member.signer(tx.signer, state) else { return .reject(Codes.unknownSigner, "not a member") }
@@ -53,7 +54,7 @@ extension Governance {
         var w = CanonicalWriter()
         w.u64(id + 1)
         state.set(StateKey.governanceNextID, w.bytes)
-        return .ok
+        return TxResult(code: TxResult.okCode, message: "proposal \(id)")
     }
 
     /// The id the next proposal gets: 1 on a new chain.
