@@ -16,7 +16,8 @@ import YongchainHTTP
         let node: Node
         let api: API
 
-        init() throws {
+        /// `asBank`: the node runs with the bank's key, a member without power (an observer).
+        init(asBank: Bool = false) throws {
             try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
             let home = NodeHome(dir)
             try GenesisFile.write(Genesis(chainID: chain, genesisTime: 1_700_000_000_000, organizations: [
@@ -24,7 +25,7 @@ import YongchainHTTP
                 Organization(name: "bank", role: .bank, publicKey: bank.publicKey, address: "http://127.0.0.1:9", power: 0),
             ]), path: home.genesisPath)
             try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
-            try KeyFile.write(registry, to: home.keyPath)
+            try KeyFile.write(asBank ? bank : registry, to: home.keyPath)
             node = try Node(home: home, logger: Logger(level: .error))
             api = API(node: node)
         }
@@ -117,6 +118,14 @@ import YongchainHTTP
         let labels = Set(text.split(separator: "\n").filter { $0.hasPrefix("yongchain_http_requests_total{") }
             .compactMap { $0.split(separator: "\"").dropFirst().first.map(String.init) })
         #expect(labels == ["/v1/blocks/{height}", "unmatched", "/v1/txs/{hash}"], "\(labels)")
+    }
+
+    /// `validatorIndex` is always in /v1/status: null on a node that does not sign (docs/governance.md; issue 31:
+    /// the key was left out).
+    @Test func anObserversValidatorIndexIsNull() throws {
+        let observer = try Fixture(asBank: true).json("/v1/status")
+        #expect(observer.keys.contains("validatorIndex") && observer["validatorIndex"] is NSNull, "\(observer)")
+        #expect(try Fixture().json("/v1/status")["validatorIndex"] as? Int == 0)
     }
 
     /// A transaction's envelope is held to docs/openapi.yaml's `Transaction` schema, no looser (issue 31): what the
