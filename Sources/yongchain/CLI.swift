@@ -85,12 +85,20 @@ struct NodeClient {
 
     /// Prints a JSON answer prettily; a non-2xx answer becomes an error carrying the node's code and message.
     static func show(_ status: Int, _ body: [UInt8]) throws {
-        let pretty = prettyJSON(body)
+        _ = try answer(status, body)
+        print(prettyJSON(body))
+    }
+
+    /// The JSON object of a 2xx answer; otherwise an error with the node's code and message, on one line
+    /// (in text: `yongchain: NOT_FOUND: HTTP 404: no block at height 9`).
+    static func answer(_ status: Int, _ body: [UInt8]) throws -> [String: Any] {
+        let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
         guard (200..<300).contains(status) else {
-            let code = ((try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? [String: Any])?["code"] as? String
-            throw CommandFailed("HTTP \(status): \(pretty)", code: code ?? "HTTP_\(status)")
+            let error = object?["error"] as? [String: Any]
+            let code = error?["code"] as? String ?? "HTTP_\(status)"
+            throw CommandFailed("HTTP \(status): \(error?["message"] as? String ?? String(decoding: body.prefix(300), as: UTF8.self))", code: code)
         }
-        print(pretty)
+        return object ?? [:]
     }
 }
 
@@ -150,7 +158,7 @@ enum KeysCommand {
 
 enum GenesisCommand {
     static let help = """
-    yongchain genesis new --chain-id ID --org SPEC [--org SPEC ...] --out FILE
+    yongchain genesis new --chain-id ID --org SPEC [--org SPEC ...] --out FILE [--output text|json]
         Each --org SPEC is comma-separated key=value pairs:
           name=bank-a,role=bank|registry,key=ed25519:<hex>|KEYFILE,address=http://HOST:PORT[,power=1][,authorities=realEstate+trade]
         power=0 makes a member that does not vote. Example:
@@ -171,7 +179,8 @@ enum GenesisCommand {
             return
         }
         if argv.first == "assemble" { return try assemble(try Args(Array(argv.dropFirst()), valued: ["chain-id", "time", "out", "empty-block-ms", "output"])) }
-        let a = try Args(Array(argv.dropFirst()), valued: ["chain-id", "org", "out", "time"])
+        let a = try Args(Array(argv.dropFirst()), valued: ["chain-id", "org", "out", "time", "output"])
+        let json = try Output.isJSON(a)
         let chain = try a.require("chain-id")
         let out = try a.require("out")
         guard !a.values("org").isEmpty else { throw UsageError("at least one --org") }
@@ -183,6 +192,7 @@ enum GenesisCommand {
         let g = Genesis(chainID: chain, genesisTime: time, organizations: orgs)
         try g.validate()
         try GenesisFile.write(g, path: out)
+        if json { return try Output.print(["genesisHash": g.hash.hex, "chainId": chain, "members": orgs.map(\.name), "voting": orgs.filter { $0.power > 0 }.count, "out": out]) }
         print("genesis \(g.hash.short) for chain \(chain) with \(orgs.count) organisations written to \(out)")
     }
 
@@ -218,12 +228,14 @@ enum GenesisCommand {
         if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
         try g.validate()
         try GenesisFile.write(g, path: out)
-        let voters = orgs.filter { $0.power > 0 }.count
+        let voting = orgs.filter { $0.power > 0 }.map(\.name), silent = orgs.filter { $0.power == 0 }.map(\.name)
+        let voters = voting.count
         if a.value("output") == "json" {
-            print(try AppCLI.jsonText(["genesisHash": g.hash.hex, "chainId": chain, "members": orgs.map(\.name), "voting": voters, "out": out]))
+            print(try AppCLI.jsonText(["genesisHash": g.hash.hex, "chainId": chain, "members": orgs.map(\.name), "voting": voters, "voters": voting, "out": out]))
             return
         }
-        print("genesis \(g.hash.hex) for chain \(chain): \(orgs.count) members, \(voters) voting (\(orgs.map(\.name).joined(separator: ", "))), written to \(out)")
+        print("genesis \(g.hash.hex) for chain \(chain): \(orgs.count) members, \(voters) voting (\(voting.joined(separator: ", ")))"
+              + (silent.isEmpty ? "" : ", \(silent.count) not voting (\(silent.joined(separator: ", ")))") + ", written to \(out)")
         if voters < 4 { print("note: with \(voters) voting members no validator may fail (4 tolerate one)") }
     }
 
@@ -281,41 +293,6 @@ enum NodeCommand {
         sigwait(&stopSignals, &received)
         logger.info("node", "stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
         node.stop()
-    }
-}
-
-enum QueryCommand {
-    static func run(_ cmd: String, _ argv: [String]) throws {
-        if CLI.wantsHelp(argv) { print("yongchain \(cmd) [--node URL] [--min-height H]    GET /v1/\(cmd) from a node (default $YONGCHAIN_NODE or http://127.0.0.1:26601)"); return }
-        let a = try Args(argv, valued: ["node", "min-height", "output"])
-        let c = NodeClient(a.value("node"))
-        let (s, b) = try c.get(try AppCLI.withMinHeight("/v1/\(cmd)", a))
-        try NodeClient.show(s, b)
-    }
-}
-
-enum BlocksCommand {
-    static let help = """
-    yongchain blocks show HEIGHT|latest [--node URL] [--min-height H]
-    yongchain blocks list [--limit N] [--node URL] [--min-height H]
-    """
-
-    static func run(_ argv: [String]) throws {
-        if CLI.wantsHelp(argv) { print(help); return }
-        guard let sub = argv.first else { throw UsageError("blocks needs 'show' or 'list'") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["node", "limit", "min-height", "output"])
-        let c = NodeClient(a.value("node"))
-        switch sub {
-        case "show":
-            guard let h = a.positionals.first else { throw UsageError("blocks show needs HEIGHT or 'latest'") }
-            guard h == "latest" || UInt64(h) != nil else { throw UsageError("HEIGHT must be a whole number or 'latest'") }
-            let (s, b) = try c.get(try AppCLI.withMinHeight("/v1/blocks/\(h)", a))
-            try NodeClient.show(s, b)
-        case "list":
-            let (s, b) = try c.get(try AppCLI.withMinHeight("/v1/blocks?limit=\(try a.int("limit", default: 20))", a))
-            try NodeClient.show(s, b)
-        default: throw UsageError("unknown blocks subcommand '\(sub)'")
-        }
     }
 }
 

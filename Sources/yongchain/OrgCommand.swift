@@ -8,11 +8,12 @@ import YongchainNode
 /// `org bundle` turns the assembled genesis into that host's config and compose file. No private key moves.
 enum OrgCommand {
     static let help = """
-    yongchain org init --home DIR --name NAME --role bank|registry --address https://HOST:PORT [--authorities realEstate+trade] [--power 1] [--output json]
+    yongchain org init --home DIR --name NAME --role bank|registry --address https://HOST:PORT [--authorities realEstate+trade] [--power 100] [--output json]
         On the organisation's own host: creates DIR, a new key DIR/node.key (mode 0600; it never leaves the host)
         and DIR/member.json, the public member card (name, role, authorities, public key, address, power) to send
-        to the genesis coordinator. HOST:PORT is where the other members will reach this node (https://: the members speak TLS 1.3; http://: plain). power=0: a member
-        that does not vote.
+        to the genesis coordinator. HOST:PORT is where the other members will reach this node (https://: the members speak TLS 1.3; http://: plain). --power: its
+        voting power, 100 unless given (powers like 100 rather than 1 let the set change later: a change may move
+        less than a third of the power at once; docs/governance.md); 0: a member that does not vote.
     yongchain org bundle --home DIR --genesis FILE [--image IMAGE] [--bind IP] [--output json]
         After `genesis assemble`: checks that FILE lists this host's key, then writes into DIR the genesis, the
         node's config.json and compose.yaml (one node, published on the port of its genesis address, on every
@@ -32,6 +33,8 @@ enum OrgCommand {
     """
 
     static let defaultImage = "localhost/yongchain:local"
+    /// A validator's power unless --power says otherwise: room for the set to change by votes (docs/governance.md).
+    static let defaultPower: UInt64 = 100
     /// The port the node listens on inside the container (docker/Dockerfile: EXPOSE 26601).
     static let containerPort = 26601
 
@@ -61,7 +64,7 @@ enum OrgCommand {
         let power = try a.value("power").map { v -> UInt64 in
             guard let p = UInt64(v), p <= Genesis.maxPower else { throw UsageError("--power: a whole number from 0 to \(Genesis.maxPower)") }
             return p
-        } ?? 1
+        } ?? defaultPower
         let fm = FileManager.default
         for file in ["node.key", "member.json"] where fm.fileExists(atPath: "\(home)/\(file)") {
             throw CommandFailed("\(home)/\(file) already exists; an organisation is initialised once (pick another --home)", code: "ORG_EXISTS")

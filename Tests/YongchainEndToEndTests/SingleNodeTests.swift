@@ -28,11 +28,11 @@ extension EndToEnd {
                 #expect(r.status == 0, "\(r.err)")
                 #expect(r.out.contains("\"code\" : \"OK\""), "\(r.out)")
             }
-            let shown = try c.cli(["blocks", "show", "latest", "--node", node])
+            let shown = try c.cli(["blocks", "show", "latest", "--node", node, "--output", "json"])
             #expect(shown.status == 0)
             #expect(shown.out.contains("\"stateRoot\""))
-            let list = try c.cli(["blocks", "list", "--node", node])
-            #expect(list.out.contains("\"txCount\" : 1"))
+            let list = try c.cli(["blocks", "list", "--node", node, "--output", "json"])
+            #expect(list.out.contains("\"txCount\":1"))
             // A usage error is one line and exit status 2.
             let bad = try c.cli(["blocks", "show"])
             #expect(bad.status == 2)
