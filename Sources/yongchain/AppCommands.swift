@@ -360,7 +360,7 @@ enum AppCLI {
 
         func send(_ method: String, _ target: String, _ body: [UInt8]) throws -> HTTPResponse {
             let headers = RequestAuth.headers(method: method, target: target, body: body, key: try key(), chainID: try chainID())
-            return try node.client.send(method, url: node.base + target, headers: headers + [("Content-Type", "application/json")], body: body, timeout: 30)
+            return try node.send(method, target, headers: headers + [("Content-Type", "application/json")], body: body, timeout: 30)
         }
     }
 

@@ -63,23 +63,35 @@ enum CLI {
 struct NodeClient {
     let base: String
     private let made: Result<HTTPClient, Error>
+    private let refused = CLITLS.Refused()
 
     /// An `https://` URL needs the node's key: see `CLITLS`.
     init(_ url: String?) {
         let base = url ?? ProcessInfo.processInfo.environment["YONGCHAIN_NODE"] ?? "http://127.0.0.1:26601"
         self.base = base
-        made = Result { try CLITLS.client(for: base) }
+        made = Result { [refused] in try CLITLS.client(for: base, refused: refused) }
     }
 
-    var client: HTTPClient { get throws { try made.get() } }
+    /// One request. A TLS handshake refused for a key in no genesis is retried once, accepting that key, if a
+    /// genesis member's node lists it among the members (`CLITLS.admittedMember`; only with a genesis file).
+    func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double? = nil) throws -> HTTPResponse {
+        do {
+            return try made.get().send(method, url: base + path, headers: headers, body: body, timeout: timeout)
+        } catch let e as HTTPError where e.code == "TLS_FAILED" {
+            let env = ProcessInfo.processInfo.environment
+            guard let key = refused.last, env["YONGCHAIN_NODE_PUBKEY"] == nil, let genesis = env["YONGCHAIN_GENESIS"] else { throw e }
+            let member = try CLITLS.admittedMember(key, url: base, genesisPath: genesis)
+            return try CLITLS.client(for: base, alsoAccept: member).send(method, url: base + path, headers: headers, body: body, timeout: timeout)
+        }
+    }
 
     func get(_ path: String) throws -> (Int, [UInt8]) {
-        let r = try client.send("GET", url: base + path)
+        let r = try send("GET", path)
         return (r.status, r.body)
     }
 
     func post(_ path: String, json: [UInt8], timeout: Double? = nil) throws -> (Int, [UInt8]) {
-        let r = try client.send("POST", url: base + path, headers: [("Content-Type", "application/json")], body: json, timeout: timeout)
+        let r = try send("POST", path, headers: [("Content-Type", "application/json")], body: json, timeout: timeout)
         return (r.status, r.body)
     }
 

@@ -89,7 +89,7 @@ struct API: Sendable {
         SessionAuth.path, "/v1/mortgage/titles/verify", "/v1/mortgage/units/{unit}/encumbrances",
         "/v1/mortgage/certificates/{no}", "/v1/mortgage/applications/{id}", "/v1/mortgage/banks/{key}/filings",
         "/v1/trade/precheck", "/v1/trade/enterprises/{code}/credit-record", "/v1/trade/enterprises/{code}/queries",
-        "/v1/governance/proposals", "/v1/governance/proposals/{id}",
+        "/v1/governance/members", "/v1/governance/proposals", "/v1/governance/proposals/{id}",
     ].map { t in t.split(separator: "/").map(String.init) }
 
     /// The methods each route template answers, for the `Allow` header of a 405.
@@ -99,7 +99,7 @@ struct API: Sendable {
                   "/v1/evidence", "/v1/sync/blocks", "/v1/mortgage/titles/verify", "/v1/mortgage/units/{unit}/encumbrances",
                   "/v1/mortgage/certificates/{no}", "/v1/mortgage/applications/{id}", "/v1/mortgage/banks/{key}/filings",
                   "/v1/trade/enterprises/{code}/credit-record", "/v1/trade/enterprises/{code}/queries", "/v1/governance/proposals",
-                  "/v1/governance/proposals/{id}"] { m[t] = ["GET"] }
+                  "/v1/governance/proposals/{id}", "/v1/governance/members"] { m[t] = ["GET"] }
         for t in ["/v1/txs", "/v1/txs/batch", "/v1/gossip", SessionAuth.path, "/v1/trade/precheck"] { m[t] = ["POST"] }
         m["/healthz"] = ["GET", "HEAD"]
         precondition(Set(m.keys) == Set(routeTemplates.map { "/" + $0.joined(separator: "/") }), "every route template has its methods")

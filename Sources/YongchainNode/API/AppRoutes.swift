@@ -27,6 +27,8 @@ struct AppRoutes {
             return (SessionAuth.path, try openSession(req))
         case ("POST", "trade") where p == ["precheck"]:
             return ("/v1/trade/precheck", try precheck(req))
+        case ("GET", "governance") where p == ["members"]:
+            return ("/v1/governance/members", try members())
         case ("GET", "governance") where p.first == "proposals":
             if p.count == 1 { return ("/v1/governance/proposals", try proposals(req)) }
             if p.count == 2 { return ("/v1/governance/proposals/{id}", try proposal(req, p[1])) }
@@ -152,6 +154,18 @@ struct AppRoutes {
             let list = Governance.proposals(v, status: status, after: after, limit: limit, now: tip.time)
             try v.checkReads()
             return Page(proposals: list, nextAfter: list.count == limit ? list.last.map { String($0.id) } : nil)
+        }
+    }
+
+    /// Every current member organisation as committed state lists it: genesis's, then governance's additions,
+    /// removals and new keys. Open like /v1/validators (who the consortium is is no secret among its members), so a
+    /// client that holds only the genesis file can learn, from a genesis member's node it authenticates, the key of
+    /// a member admitted since (the CLI does: docs/operations.md, "TLS").
+    func members() throws -> HTTPResponse {
+        try answer { v, _ in
+            let list = Governance.members(v)
+            try v.checkReads()
+            return ["members": list]
         }
     }
 
