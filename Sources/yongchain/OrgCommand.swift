@@ -20,7 +20,7 @@ enum OrgCommand {
         interface or only IP with --bind; image localhost/yongchain:local unless --image), hands node.key to the
         container's user (uid 10001) when run as root, and prints the command that starts the node.
     yongchain org join --home DIR --genesis FILE --peer URL [--peer URL ...] [--listen HOST:PORT] [--tls on|off] [--output json]
-    yongchain org join --compose --home DIR --genesis FILE --peer URL [--peer URL ...] [--tls on|off] [--image IMAGE] [--bind IP] [--output json]
+    yongchain org join --home DIR --genesis FILE --peer URL [--peer URL ...] --compose [--tls on|off] [--image IMAGE] [--bind IP] [--output json]
         For an organisation joining a running consortium, after `org init`: writes into DIR the consortium's own
         genesis (the file every member started from: a joiner never makes a new one) and config.json naming the
         peers it catches up from (URLs of running members; each is asked for its chain id). The node starts as an
