@@ -183,6 +183,9 @@ class Contract:
         self.check_extra(len(ids_open) >= 1, "the committed proposal is listed as open: %s" % ids_open)
         first = ids_open[0] if ids_open else 1
         self.case("GET", "/v1/governance/proposals", "/v1/governance/proposals?status=maybe", 400, key=bank)
+        members = self.case("GET", "/v1/governance/members", "/v1/governance/members", 200)
+        names = [m.get("name") for m in ((members or {}).get("result") or {}).get("members", [])]
+        self.check_extra(names == sorted(names) and "registry" in names, "every member listed, by name: %s" % names)
         self.case("GET", "/v1/governance/proposals", "/v1/governance/proposals", 401)
         self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/%d" % first, 200, key=registry)
         self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/99999999", 404, key=bank)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Five organisations on five hosts, proven on one machine (slow: ~5 minutes; not part of CI). Run as root:
+# Five organisations on five hosts, proven on one machine (slow: about 2 minutes once the base and node images are
+# built, plus a few minutes the first time to build them; not part of CI). Run as root:
 #   bash scripts/five-hosts.sh            (OUTAGE_S=60 by default: how long bank-b's host is down)
 #
 # Each "host" is a network namespace this script creates (yc5-<org>), joined to the others by a bridge it also
@@ -15,11 +16,13 @@
 # project stopped and its link cut) for OUTAGE_S seconds under that load, and brought back; the check that no
 # acknowledged transaction is lost, every node has every one at the same height, and no two nodes disagree on any
 # block (no fork); bank-b's catch-up timed. Everything the script made is removed at the end (namespaces, bridge,
-# containers, compose networks and volumes, files); the base and node images are kept for the next run.
+# containers, compose networks and volumes, the hosts' files); kept for the next run or for reading: the base and
+# node images, $WORK/containers.conf, $WORK/summary.txt and this run's logs in $WORK/run/ (each run replaces them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=${WORK:-/var/tmp/yongchain-five-hosts}
+RUN=$WORK/run
 OUTAGE_S=${OUTAGE_S:-60}
 LOAD_RATE=${LOAD_RATE:-10}
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -51,8 +54,9 @@ teardown() {
   done
   ip link del "$BR" 2>/dev/null || true
   rm -rf "$WORK/hosts" "$WORK/coordinator"
-  echo "removed: 5 namespaces, bridge $BR, 5 compose projects with their networks and volumes, $WORK/hosts"
-  echo "kept: images $BASE_IMAGE and $IMAGE (podman rmi to remove), $WORK/containers.conf, $WORK/summary.txt"
+  echo "removed: 5 namespaces, bridge $BR, 5 compose projects with their networks and volumes, $WORK/hosts, $WORK/coordinator"
+  echo "kept: images $BASE_IMAGE and $IMAGE (podman rmi to remove), $WORK/containers.conf, $WORK/summary.txt,"
+  echo "      this run's logs in $RUN (up-<org>.log, load.txt, check.txt, acked.txt; replaced by the next run)"
 }
 
 step "tools, podman configuration, images"
@@ -64,7 +68,8 @@ yc_node_image
 Y=$ROOT/.build/release/yongchain
 trap teardown EXIT
 teardown >/dev/null 2>&1 || true   # leftovers of an interrupted run
-mkdir -p "$WORK/hosts" "$WORK/coordinator/cards"
+rm -rf "$RUN"
+mkdir -p "$WORK/hosts" "$WORK/coordinator/cards" "$RUN"
 
 step "five hosts: network namespaces on bridge $BR"
 ip link add "$BR" type bridge
@@ -104,10 +109,10 @@ done
 
 step "up: one compose project per host, inside its namespace"
 T_UP=$SECONDS
-for org in "${ORGS[@]}"; do compose "$org" up -d > "$WORK/up-$org.log" 2>&1 || { cat "$WORK/up-$org.log"; exit 1; }; done
+for org in "${ORGS[@]}"; do compose "$org" up -d > "$RUN/up-$org.log" 2>&1 || { cat "$RUN/up-$org.log"; exit 1; }; done
 for org in "${ORGS[@]}"; do
   for _ in $(seq 1 60); do "$Y" status --node "$(url "$org")" >/dev/null 2>&1 && break; sleep 1; done
-  "$Y" status --node "$(url "$org")" >/dev/null || { tail -20 "$WORK/up-$org.log"; compose "$org" logs | tail -20; exit 1; }
+  "$Y" status --node "$(url "$org")" >/dev/null || { tail -20 "$RUN/up-$org.log"; compose "$org" logs | tail -20; exit 1; }
 done
 for org in "${ORGS[@]}"; do
   c=$(on "$org" podman ps --filter "label=io.podman.compose.project=yongchain-$org" --format '{{.Names}}' | head -1)
@@ -117,7 +122,7 @@ for org in "${ORGS[@]}"; do
 done
 echo "  all five answering after $((SECONDS - T_UP)) s"
 # Each node reaches the others only through their published addresses: its peers list says so.
-"$Y" peers --node "$(url bank-c)" | python3 -c 'import json,sys; print("  bank-c peers:", ", ".join("%s %s" % (p.get("name", "?"), p.get("url", p.get("address", "?"))) for p in json.load(sys.stdin).get("peers", [])))' || true
+"$Y" peers --node "$(url bank-c)" --output json | python3 -c 'import json,sys; print("  bank-c peers:", ", ".join("%s %s" % (p.get("name", "?"), p.get("url", p.get("address", "?"))) for p in json.load(sys.stdin).get("peers", [])))' || true
 
 step "the demo's flows through the published addresses"
 python3 - "$WORK" "${ORGS[@]}" <<'PY'
@@ -132,22 +137,22 @@ PY
 "$Y" demo --attach --dir "$WORK/coordinator" | tail -1
 
 step "load, and bank-b's host down for ${OUTAGE_S}s under it"
-rm -f "$WORK/acked.txt" "$WORK/stop"
+rm -f "$RUN/acked.txt" "$RUN/stop"
 LOAD_NODES=()
 for org in registry trade-authority bank-a bank-c; do LOAD_NODES+=(--node "$(url "$org")"); done
 on registry python3 scripts/five_hosts_load.py load --key "$WORK/hosts/registry/node.key" "${LOAD_NODES[@]}" \
-  --seconds 600 --rate "$LOAD_RATE" --log "$WORK/acked.txt" --stop "$WORK/stop" > "$WORK/load.txt" 2>&1 &
+  --seconds 600 --rate "$LOAD_RATE" --log "$RUN/acked.txt" --stop "$RUN/stop" > "$RUN/load.txt" 2>&1 &
 LOAD_PID=$!
 sleep 15
 H_DOWN=$(height "$(url "$DOWN")")
-ACK_BEFORE=$(wc -l < "$WORK/acked.txt")
+ACK_BEFORE=$(wc -l < "$RUN/acked.txt")
 compose "$DOWN" stop >/dev/null 2>&1
 ip link set "yc5v3" down
 T_DOWN=$SECONDS
 echo "  $DOWN down at height $H_DOWN ($ACK_BEFORE transactions acknowledged so far)"
 sleep "$OUTAGE_S"
 H_OTHERS=$(height "$(url registry)")
-ACK_DURING=$(( $(wc -l < "$WORK/acked.txt") - ACK_BEFORE ))
+ACK_DURING=$(( $(wc -l < "$RUN/acked.txt") - ACK_BEFORE ))
 ip link set "yc5v3" up
 T_BACK=$SECONDS; NS_BACK=$(date +%s%N)
 compose "$DOWN" start >/dev/null 2>&1
@@ -164,7 +169,7 @@ echo "  $DOWN reached height $H_OTHERS ${CATCH_UP} s after its container was sta
 # Back in consensus, not only following: its precommits are in the commit certificates again.
 H_REJOIN=0
 for _ in $(seq 1 120); do
-  H_REJOIN=$("$Y" validators --node "$(url registry)" | python3 -c 'import json,sys; print(next((v.get("lastSignedHeight") or 0) for v in json.load(sys.stdin)["validators"] if v["name"] == sys.argv[1]))' "$DOWN")
+  H_REJOIN=$("$Y" validators --node "$(url registry)" --output json | python3 -c 'import json,sys; print(next((v.get("lastSignedHeight") or 0) for v in json.load(sys.stdin)["validators"] if v["name"] == sys.argv[1]))' "$DOWN")
   [ "$H_REJOIN" -gt "$H_OTHERS" ] && break
   sleep 0.25
 done
@@ -172,24 +177,24 @@ done
 REJOIN=$(awk -v a="$NS_BACK" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 echo "  $DOWN signs again: its precommit is in the certificate of height $H_REJOIN, ${REJOIN} s after its start"
 sleep 15   # the load goes on with bank-b back in consensus
-touch "$WORK/stop"
+touch "$RUN/stop"
 LOAD_OK=0; wait "$LOAD_PID" || LOAD_OK=$?
-cat "$WORK/load.txt"
+cat "$RUN/load.txt"
 [ "$LOAD_OK" = 0 ] || { echo "the load saw rejected transactions (each is a fresh registration: none should be)" >&2; exit 1; }
 
 step "checks: no acknowledged transaction lost, no fork, everyone caught up"
 sleep 3
 ALL_NODES=()
 for org in "${ORGS[@]}"; do ALL_NODES+=(--node "$(url "$org")"); done
-python3 scripts/five_hosts_load.py check --log "$WORK/acked.txt" "${ALL_NODES[@]}" | tee "$WORK/check.txt"
-grep -q ': OK$' "$WORK/check.txt"
+python3 scripts/five_hosts_load.py check --log "$RUN/acked.txt" "${ALL_NODES[@]}" | tee "$RUN/check.txt"
+grep -q ': OK$' "$RUN/check.txt"
 for org in "${ORGS[@]}"; do printf '  %-16s height %s\n' "$org" "$(height "$(url "$org")")"; done
 
 {
   echo "five hosts ($(date -u +%FT%TZ)): 5 organisations, 5 namespaces, 5 compose projects"
   echo "outage: $DOWN's host down $((T_BACK - T_DOWN)) s under load (heights $H_DOWN -> $H_OTHERS: $((H_OTHERS - H_DOWN)) blocks and $ACK_DURING acknowledged transactions it missed)"
   echo "catch-up: at the others' height ${CATCH_UP} s after its container started; signing again (height $H_REJOIN) after ${REJOIN} s"
-  cat "$WORK/load.txt" "$WORK/check.txt"
+  cat "$RUN/load.txt" "$RUN/check.txt"
 } > "$WORK/summary.txt"
 step "summary"
 cat "$WORK/summary.txt"

@@ -69,4 +69,4 @@ yc_node_image() {
   echo "image $IMAGE"
 }
 
-height() { "$Y" status --node "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])' 2>/dev/null || echo 0; }
+height() { "$Y" status --node "$1" --output json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])' 2>/dev/null || echo 0; }

@@ -145,14 +145,22 @@ public protocol Payload: CanonicalCodable, Codable {
 }
 
 extension Payload {
+    /// The body's payload, or its refusal: `MALFORMED_BODY` when the bytes are not a canonical encoding of the
+    /// type (a length, a tag, trailing bytes), `INVALID_FIELD` when a well-encoded field breaks its rule (a check
+    /// character, a range, a currency). Either message starts with the field's JSON path, list indices included
+    /// (`pledges[1].declaration.number: …`), as the JSON decoder and `validate()` name fields.
     static func decode(_ body: [UInt8]) -> Result<Self, TxResult> {
         let p: Self
         do {
-            p = try Self(canonical: body)
+            var r = CanonicalReader(body)
+            p = try Self(from: &r)
+            try r.finish("body")
         } catch let e as ValidationError {
             return .failure(.reject(Codes.invalidField, "\(e.field): \(e.message)"))
+        } catch let e as EncodingError {
+            return .failure(.reject(Codes.malformedBody, "\(e.field.isEmpty ? "body" : e.field): \(e.reason) (not a canonical \(Self.type) body)"))
         } catch {
-            return .failure(.reject(Codes.malformedBody, "\(Self.type) body does not decode: \(error)"))
+            return .failure(.reject(Codes.malformedBody, "body: \(error) (not a canonical \(Self.type) body)"))
         }
         do {
             try p.validate()

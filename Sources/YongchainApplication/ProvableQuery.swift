@@ -45,6 +45,9 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
 
     /// The code of "nothing is recorded under what you asked for" (the node's 404 NOT_FOUND).
     public static let notFoundCode = "NOT_FOUND"
+    /// Longest certificate number a question carries: 64 characters of up to 4 UTF-8 bytes each (the API bounds
+    /// it in characters; one longer than a registered number's 64 bytes is simply not found).
+    static let maxAskedNumberBytes = 4 * MortgageLimits.maxCertificateNumberBytes
 
     /// The endpoint, as the API documents it.
     public var route: String {
@@ -124,12 +127,12 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         let tag = try r.u8("query.type")
         switch tag {
         case 1:
-            let c = try r.string("query.certificate", max: MortgageLimits.maxCertificateNumberBytes)
+            let c = try r.string("query.certificate", max: ProvableQuery.maxAskedNumberBytes)
             self = .titleVerification(certificate: c, owner: try IdentityNumber(from: &r, "query.owner"))
         case 2:
             let text = try r.string("query.unit", max: 64)
-            self = .encumbrances(try MortgageCoding.field("query.unit") { try UnitNumber(text) })
-        case 3: self = .mortgageCertificate(try r.string("query.certificate", max: MortgageLimits.maxCertificateNumberBytes))
+            self = .encumbrances(try r.validated("query.unit") { try UnitNumber(text) })
+        case 3: self = .mortgageCertificate(try r.string("query.certificate", max: ProvableQuery.maxAskedNumberBytes))
         case 4: self = .mortgageApplication(try r.hash("query.id"))
         case 5:
             let body = try r.bytes("query.precheck", max: 1 << 20)
@@ -139,7 +142,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             self = .precheck(request)
         case 6:
             let e = try r.string("query.enterprise", max: 64)
-            let enterprise = try MortgageCoding.field("query.enterprise") { try CreditCode(e) }
+            let enterprise = try r.validated("query.enterprise") { try CreditCode(e) }
             let q = try r.hash("query.id"), bank = try r.publicKey("query.bank")
             let page = CreditRecordPage(declarationsAfter: try Self.optional(&r, "query.declarationsAfter"),
                                         financingsAfter: try Self.optional(&r, "query.financingsAfter"), limit: try Self.limit(&r))
@@ -148,7 +151,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             }
         case 7:
             let e = try r.string("query.enterprise", max: 64)
-            let enterprise = try MortgageCoding.field("query.enterprise") { try CreditCode(e) }
+            let enterprise = try r.validated("query.enterprise") { try CreditCode(e) }
             let after = try Self.optional(&r, "query.after")
             do { self = try .checkedCreditQueries(enterprise: enterprise, after: after, limit: try Self.limit(&r)) } catch {
                 throw EncodingError.invalid("query.after", "\(error)")

@@ -33,12 +33,21 @@ public struct CanonicalWriter: Sendable {
 
 /// Reads the canonical encoding back. Every length is bounded by what is left, so hostile input cannot make it
 /// allocate more than the input's size; decoding fails with `EncodingError` rather than trapping.
+///
+/// Errors name the field by its JSON path, as the API writes it (`pledges[1].declaration.number`): `list` and
+/// `nested` keep track of where the reader is, and each read's `what` is the field's name within that.
 public struct CanonicalReader: Sendable {
     private let data: [UInt8]
     public private(set) var offset: Int = 0
     /// The hash suite of the chain the bytes belong to, for values that name their chain (a block header): their
     /// encoding holds the chain id but not the suite, which the chain's genesis decides.
     public let hashSuite: HashSuite?
+    /// The lists and nested values being read, outermost first. Only an error reads it.
+    private var scopes: [Scope] = []
+    private struct Scope: Sendable {
+        let name: String
+        var index: Int?
+    }
 
     public init(_ data: [UInt8], hashSuite: HashSuite? = nil) {
         self.data = data
@@ -47,8 +56,32 @@ public struct CanonicalReader: Sendable {
 
     public var remaining: Int { data.count - offset }
 
+    /// The JSON path of the field `what` at the reader's position, e.g. `pledges[1].declaration.number`.
+    public func path(_ what: String) -> String {
+        var out = ""
+        for s in scopes {
+            if !s.name.isEmpty { out += out.isEmpty ? s.name : ".\(s.name)" }
+            if let i = s.index { out += "[\(i)]" }
+        }
+        if what.isEmpty { return out }
+        return out.isEmpty ? what : "\(out).\(what)"
+    }
+
+    /// Reads a value that JSON nests under `name`: errors inside it name `name.<field>`.
+    public mutating func nested<T>(_ name: String, _ read: (inout CanonicalReader) throws -> T) throws -> T {
+        scopes.append(Scope(name: name, index: nil))
+        defer { scopes.removeLast() }
+        return try read(&self)
+    }
+
+    /// Runs a validating initialiser on a value just read: its `ValidationError` names the field `what` by its whole
+    /// path. (A well-encoded value that breaks its field's rule: `INVALID_FIELD`, not a malformed encoding.)
+    public func validated<T>(_ what: String, _ make: () throws -> T) throws -> T {
+        do { return try make() } catch let e as ValidationError { throw ValidationError(field: path(what), message: e.message) }
+    }
+
     private mutating func take(_ n: Int, _ what: String) throws -> ArraySlice<UInt8> {
-        guard n >= 0, n <= remaining else { throw EncodingError.truncated(what) }
+        guard n >= 0, n <= remaining else { throw EncodingError.truncated(path(what)) }
         defer { offset += n }
         return data[offset..<offset + n]
     }
@@ -58,7 +91,7 @@ public struct CanonicalReader: Sendable {
         switch try u8(what) {
         case 0: return false
         case 1: return true
-        default: throw EncodingError.invalid(what, "a boolean is 0 or 1")
+        default: throw EncodingError.invalid(path(what), "a boolean is 0 or 1")
         }
     }
     public mutating func u16(_ what: String = "u16") throws -> UInt16 { try take(2, what).reduce(0) { $0 << 8 | UInt16($1) } }
@@ -68,14 +101,14 @@ public struct CanonicalReader: Sendable {
     public mutating func raw(_ n: Int, _ what: String = "raw") throws -> [UInt8] { Array(try take(n, what)) }
     public mutating func bytes(_ what: String = "bytes", max: Int = Int.max) throws -> [UInt8] {
         let n = Int(try u32(what))
-        guard n <= max else { throw EncodingError.invalid(what, "longer than \(max) bytes") }
+        guard n <= max else { throw EncodingError.invalid(path(what), "longer than \(max) bytes") }
         return Array(try take(n, what))
     }
     /// Validated straight from the input, without copying the bytes into an array first.
     public mutating func string(_ what: String = "string", max: Int = 1 << 20) throws -> String {
         let n = Int(try u32(what))
-        guard n <= max else { throw EncodingError.invalid(what, "longer than \(max) bytes") }
-        guard let s = String(validating: try take(n, what), as: UTF8.self) else { throw EncodingError.invalid(what, "not UTF-8") }
+        guard n <= max else { throw EncodingError.invalid(path(what), "longer than \(max) bytes") }
+        guard let s = String(validating: try take(n, what), as: UTF8.self) else { throw EncodingError.invalid(path(what), "not UTF-8") }
         return s
     }
     public mutating func hash(_ what: String = "hash") throws -> Hash { Hash(try raw(32, what))! }
@@ -83,23 +116,31 @@ public struct CanonicalReader: Sendable {
         try bool(what) ? try hash(what) : nil
     }
     public mutating func publicKey(_ what: String = "publicKey") throws -> PublicKey {
-        guard let suite = SignatureSuite(rawValue: try u8(what)) else { throw EncodingError.invalid(what, "unknown signature suite") }
+        guard let suite = SignatureSuite(rawValue: try u8(what)) else { throw EncodingError.invalid(path(what), "unknown signature suite") }
         do {
             return try PublicKey(suite: suite, validating: try bytes(what, max: 256))
         } catch let e as CryptoError {
-            throw EncodingError.invalid(what, e.message)
+            throw EncodingError.invalid(path(what), e.message)
         }
     }
+    /// A list; errors inside item `i` name `what[i].<field>`.
     public mutating func list<T>(_ what: String = "list", max: Int = 1 << 20, _ each: (inout CanonicalReader) throws -> T) throws -> [T] {
         let n = Int(try u32(what))
         // Each item takes at least one byte, so a count larger than what is left is a lie.
-        guard n <= max, n <= remaining else { throw EncodingError.invalid(what, "count \(n) is too large") }
+        guard n <= max, n <= remaining else { throw EncodingError.invalid(path(what), "count \(n) is too large") }
         var out: [T] = []
         out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try each(&self)) }
+        scopes.append(Scope(name: what, index: nil))
+        defer { scopes.removeLast() }
+        for i in 0..<n {
+            scopes[scopes.count - 1].index = i
+            out.append(try each(&self))
+        }
         return out
     }
     public mutating func item<T: CanonicalCodable>(_ type: T.Type = T.self) throws -> T { try T(from: &self) }
+    /// A value JSON nests under `name` (see `nested`).
+    public mutating func item<T: CanonicalCodable>(_ type: T.Type = T.self, at name: String) throws -> T { try nested(name) { try T(from: &$0) } }
 
     /// Decoding a whole message MUST end here: trailing bytes would give one value two encodings.
     /// `what` names the value in the error; it is only built when there is one.
@@ -108,9 +149,25 @@ public struct CanonicalReader: Sendable {
     }
 }
 
+/// The bytes are not a canonical encoding. Each case names the field (its JSON path, see `CanonicalReader.path`).
 public enum EncodingError: Error, Sendable, Equatable, CustomStringConvertible {
     case truncated(String)
     case invalid(String, String)
+
+    /// The field the decoder was reading.
+    public var field: String {
+        switch self {
+        case .truncated(let w), .invalid(let w, _): return w
+        }
+    }
+
+    /// What is wrong with its bytes.
+    public var reason: String {
+        switch self {
+        case .truncated: return "the encoding ends inside it"
+        case .invalid(_, let why): return why
+        }
+    }
 
     public var description: String {
         switch self {

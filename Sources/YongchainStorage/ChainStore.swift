@@ -459,21 +459,6 @@ public final class ChainStore: @unchecked Sendable {
         }
     }
 
-    // MARK: - Backup
-
-    /// A consistent online copy of the whole database to `destination`, using SQLite's backup API.
-    public func backup(to destination: String) throws {
-        let dest = try Connection(path: destination, readOnly: false)
-        try locked {
-            guard let b = sqlite3_backup_init(dest.handle, "main", writer.handle, "main") else {
-                throw dest.error(sqlite3_errcode(dest.handle), "starting backup to \(destination)")
-            }
-            let rc = sqlite3_backup_step(b, -1)
-            sqlite3_backup_finish(b)
-            guard rc == SQLITE_DONE else { throw dest.error(rc, "backing up to \(destination)") }
-        }
-    }
-
     /// Runs `body` (writes on the writer, lock held) with SQLite syncing the WAL when it commits: FULL for this
     /// write only. Since the WAL is one file, the sync also makes every earlier commit durable.
     ///

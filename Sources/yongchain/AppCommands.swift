@@ -336,7 +336,7 @@ enum AppCLI {
                 if !jsonOutput { print("rejected \(type) at height \(height): \(code) — \(o["message"] as? String ?? "")\n  tx \(hash)") }
                 throw CommandFailed("\(type) was rejected: \(code)", code: code)
             }
-            if !jsonOutput { print("accepted \(type) at height \(height)\n  tx \(hash)") }
+            if !jsonOutput { print("accepted \(type) at height \(height)\((o["message"] as? String).map { $0.isEmpty ? "" : ": \($0)" } ?? "")\n  tx \(hash)") }
             return hash
         }
 
@@ -360,7 +360,7 @@ enum AppCLI {
 
         func send(_ method: String, _ target: String, _ body: [UInt8]) throws -> HTTPResponse {
             let headers = RequestAuth.headers(method: method, target: target, body: body, key: try key(), chainID: try chainID())
-            return try node.client.send(method, url: node.base + target, headers: headers + [("Content-Type", "application/json")], body: body, timeout: 30)
+            return try node.send(method, target, headers: headers + [("Content-Type", "application/json")], body: body, timeout: 30)
         }
     }
 

@@ -9,7 +9,7 @@ import YongchainNode
 enum ClusterCommand {
     static let help = """
     yongchain cluster init --dir DIR [--validators 4] [--observers 0] [--base-port 26600] [--chain-id ID] [--empty-block-ms MS] [--tls]
-                           [--crypto standard|sm] [--keys ALG[,ALG...]]
+                           [--crypto standard|sm] [--keys ALG[,ALG...]] [RULES]
         Writes keys, genesis and configs for validators (a real-estate registry, a trade authority, then banks;
         with 1 or 2 validators the registry holds both authorities and the second is bank-a) and optional
         non-voting observers, all on 127.0.0.1 ports BASE+1, BASE+2, ...; --empty-block-ms (1 to 2999) is genesis's
@@ -19,14 +19,19 @@ enum ClusterCommand {
         (genesis hashSuite sm3) whose keys are SM2; standard (the default): SHA-256 and Ed25519. --keys: the
         validators' key algorithms in order (ed25519 or sm2, the last repeated), e.g. sm2,sm2,ed25519 for a
         mixed chain; it overrides --crypto's choice of keys, not of the hash.
-    yongchain cluster init --compose --dir cluster/nodes [--crypto sm] [--keys ...]
+        RULES, genesis's governance rules (docs/governance.md; each defaults as there): --threshold NUM/DEN
+        (2/3: a proposal passes with more than that share of its voters' power), --voting-period-ms MS (7 days),
+        --proposers members|voters (members).
+    yongchain cluster init --compose --dir cluster/nodes [--chain-id ID] [--crypto sm] [--keys ...] [RULES]
         Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
         authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node. TLS 1.3 on. Prints the
         podman-compose command for that directory (another --dir is passed as YONGCHAIN_NODES). Run as root, it
         hands each node.key to the container's uid 10001; otherwise it warns that the container cannot read them.
     yongchain cluster up --dir DIR [--only NAME[,NAME]]     start the nodes (detached); waits until they answer
     yongchain cluster down --dir DIR [--only NAME[,NAME]]   stop them (SIGTERM, then SIGKILL after 10 s)
-    yongchain cluster status --dir DIR                      height, round and peers of every node
+    yongchain cluster status --dir DIR                      height, round and step of every node, or down
+    Each takes --output text|json. DIR may be relative or absolute, from any directory: the nodes' homes are read
+    from beside cluster.json.
     """
 
     struct Manifest: Codable {
@@ -42,16 +47,50 @@ enum ClusterCommand {
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("cluster needs init, up, down or status") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms", "crypto", "keys"],
-                         switches: ["compose", "tls"])
+        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms", "crypto", "keys",
+                                                           "threshold", "voting-period-ms", "proposers", "output"], switches: ["compose", "tls"])
         let dir = try a.require("dir")
+        let json = try Output.isJSON(a)
         switch sub {
         case "init": try initCluster(a, dir: dir)
-        case "up": try up(dir: dir, only: a.value("only"))
-        case "down": try down(dir: dir, only: a.value("only"))
-        case "status": try status(dir: dir)
+        case "up": try up(dir: dir, only: a.value("only"), json: json)
+        case "down": try down(dir: dir, only: a.value("only"), json: json)
+        case "status": try status(dir: dir, json: json)
         default: throw UsageError("unknown cluster subcommand '\(sub)'")
         }
+    }
+
+    /// Genesis's governance rules from --threshold, --voting-period-ms and --proposers (nil when none is given: the
+    /// defaults), checked as genesis checks them.
+    static func governanceRules(_ a: Args) throws -> GovernanceRules? {
+        guard a.value("threshold") != nil || a.value("voting-period-ms") != nil || a.value("proposers") != nil else { return nil }
+        var r = GovernanceRules()
+        if let t = a.value("threshold") {
+            let parts = t.split(separator: "/").map { UInt64($0) }
+            guard parts.count == 2, let num = parts[0], let den = parts[1] else { throw UsageError("--threshold is NUM/DEN, like 2/3, not '\(t)'") }
+            (r.thresholdNumerator, r.thresholdDenominator) = (num, den)
+        }
+        if let p = a.value("voting-period-ms") {
+            guard let ms = Int64(p) else { throw UsageError("--voting-period-ms is milliseconds, a whole number, not '\(p)'") }
+            r.votingPeriodMs = ms
+        }
+        if let p = a.value("proposers") {
+            guard let who = GovernanceRules.Proposers(rawValue: p) else { throw UsageError("--proposers: members or voters, not '\(p)'") }
+            r.proposers = who
+        }
+        do { try r.validate() } catch let e as GenesisError { throw UsageError("\(e.field): \(e.message)") }
+        return r
+    }
+
+    /// What `init --output json` prints.
+    static func report(dir: String, genesis g: Genesis, entries: [Manifest.Entry], up: String?) throws {
+        let r = g.governanceRules
+        var o: [String: Any] = ["dir": dir, "chainId": g.chainID, "genesisHash": g.hash.hex,
+                                "governance": ["threshold": "\(r.thresholdNumerator)/\(r.thresholdDenominator)", "votingPeriodMs": r.votingPeriodMs,
+                                               "proposers": r.proposers.rawValue],
+                                "nodes": entries.map { ["name": $0.name, "url": $0.url, "validator": $0.validator, "home": $0.home] }]
+        if let up { o["up"] = up }
+        try Output.print(o)
     }
 
     static func roleFor(_ i: Int, of n: Int) -> (String, Role, [Authority]) {
@@ -73,7 +112,7 @@ enum ClusterCommand {
         ("bank-a", .bank, [], 1), ("bank-b", .bank, [], 1), ("bank-c", .bank, [], 0),
     ]
 
-    static func initCompose(dir: String, chain: String, crypto: (HashSuite?, [SignatureSuite])) throws {
+    static func initCompose(_ a: Args, dir: String, chain: String, crypto: (HashSuite?, [SignatureSuite])) throws {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: dir + "/cluster.json") else { throw CommandFailed("\(dir) already holds a cluster") }
         var orgs: [Organization] = []
@@ -87,7 +126,8 @@ enum ClusterCommand {
                                      address: "https://\(name):26601", power: power))
             entries.append(.init(name: name, home: home, url: "https://127.0.0.1:\(26601 + i)", validator: power > 0))
         }
-        let g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs, hashSuite: crypto.0)
+        var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs, hashSuite: crypto.0)
+        g.governance = try governanceRules(a)
         try g.validate()
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
@@ -97,11 +137,11 @@ enum ClusterCommand {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(Manifest(chainId: chain, hashSuite: g.chain.hashSuite.rawValue, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
         // The image runs as uid 10001; each key stays 0600, handed to that uid when we may (root), else a warning.
-        let warning = ContainerUser.handOver(entries.map { $0.home + "/node.key" })
+        if let warning = ContainerUser.handOver(entries.map { $0.home + "/node.key" }) { printErr(warning) }
+        if try Output.isJSON(a) { return try report(dir: dir, genesis: g, entries: entries, up: "\(composeCommand(dir: dir)) up -d") }
         print("compose consortium '\(chain)' in \(dir): registry, trade-authority, bank-a, bank-b vote; bank-c does not")
         print("published on 127.0.0.1:26601-26605; bring it up from the repository's root with:")
         print("  \(composeCommand(dir: dir)) up -d")
-        if let warning { printErr(warning) }
     }
 
     /// cluster/compose.yaml mounts ${YONGCHAIN_NODES:-./nodes}/NAME/...; paths relative to the compose file. So the
@@ -111,7 +151,8 @@ enum ClusterCommand {
         let absolute = URL(fileURLWithPath: dir, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
         let standard = URL(fileURLWithPath: "cluster/nodes", relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
         let env = absolute == standard ? "" : "YONGCHAIN_NODES=\(shellQuoted(absolute)) "
-        return "\(env)podman-compose -f cluster/compose.yaml"
+        // -p: podman-compose 1.0 ignores the file's `name:` and would name the project `cluster`, after the directory.
+        return "\(env)podman-compose -p yongchain -f cluster/compose.yaml"
     }
 
     static func shellQuoted(_ s: String) -> String {
@@ -120,7 +161,7 @@ enum ClusterCommand {
 
     static func initCluster(_ a: Args, dir: String) throws {
         if a.flag("compose") {
-            return try initCompose(dir: dir, chain: a.value("chain-id") ?? "yongchain-consortium", crypto: try crypto(a, validators: composeMembers.count))
+            return try initCompose(a, dir: dir, chain: a.value("chain-id") ?? "yongchain-consortium", crypto: try crypto(a, validators: composeMembers.count))
         }
         let n = try a.int("validators", default: 4)
         let observers = try a.int("observers", default: 0)
@@ -133,6 +174,7 @@ enum ClusterCommand {
         if let emptyMs, !(1..<3000).contains(emptyMs) { throw UsageError("--empty-block-ms must be 1 to 2999 (below the propose timeout)") }
         let chain = a.value("chain-id") ?? "yongchain-local"
         let (hashSuite, algorithms) = try crypto(a, validators: n)
+        let rules = try governanceRules(a)
         let tls = a.flag("tls")
         let scheme = tls ? "https" : "http"
         let fm = FileManager.default
@@ -162,6 +204,7 @@ enum ClusterCommand {
         }
         var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs, hashSuite: hashSuite)
         if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
+        g.governance = rules
         try g.validate()
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
@@ -171,7 +214,8 @@ enum ClusterCommand {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(Manifest(chainId: chain, hashSuite: g.chain.hashSuite.rawValue, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
-        print("cluster '\(g.chain)': \(n) validators, \(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
+        if try Output.isJSON(a) { return try report(dir: dir, genesis: g, entries: entries, up: nil) }
+        print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
         for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(FileManager.default.fileExists(atPath: e.home + "/node.key") ? e.home + "/node.key" : "-")") }
     }
 
@@ -195,11 +239,16 @@ enum ClusterCommand {
         return (sm ? .sm3 : nil, algorithms)
     }
 
+    /// The cluster in `dir`, each node's home where it lies beside cluster.json (`DIR/NAME`): cluster.json records
+    /// them as `init` was given DIR, perhaps relative to a directory this command is not run from.
     static func manifest(_ dir: String) throws -> Manifest {
         guard let d = FileManager.default.contents(atPath: dir + "/cluster.json") else {
-            throw CommandFailed("no cluster in \(dir); run: yongchain cluster init --dir \(dir)")
+            throw CommandFailed("no cluster in \(dir); run: yongchain cluster init --dir \(dir)", code: "CLUSTER_MISSING")
         }
-        return try JSONDecoder().decode(Manifest.self, from: d)
+        let m = try JSONDecoder().decode(Manifest.self, from: d)
+        return Manifest(chainId: m.chainId, hashSuite: m.hashSuite, nodes: m.nodes.map {
+            .init(name: $0.name, home: "\(dir)/\(URL(fileURLWithPath: $0.home).lastPathComponent)", url: $0.url, validator: $0.validator)
+        })
     }
 
     static func selected(_ m: Manifest, _ only: String?) throws -> [Manifest.Entry] {
@@ -210,62 +259,78 @@ enum ClusterCommand {
         return m.nodes.filter { names.contains($0.name) }
     }
 
-    static func up(dir: String, only: String?) throws {
+    static func up(dir: String, only: String?, json: Bool = false) throws {
         let m = try manifest(dir)
         let exe = try Spawner.selfExecutable()
+        var nodes: [[String: Any]] = []
         for e in try selected(m, only) {
             if let pid = Spawner.readPid(e.home + "/node.pid"), Spawner.isRunning(pid) {
-                print("  \(e.name) already running (pid \(pid))")
+                if !json { print("  \(e.name) already running (pid \(pid))") }
+                nodes.append(["name": e.name, "url": e.url, "pid": Int(pid), "started": false])
                 continue
             }
             // The node appends to node.log itself (reopened on SIGHUP, for rotation); the spawn's redirection keeps
             // what it says before it opens the file.
             let pid = try Spawner.spawnDetached(exe, ["node", "run", "--home", e.home, "--log-file", e.home + "/node.log"], log: e.home + "/node.log")
             try "\(pid)\n".write(toFile: e.home + "/node.pid", atomically: true, encoding: .utf8)
-            print("  started \(e.name) (pid \(pid)) at \(e.url), log \(e.home)/node.log")
+            if !json { print("  started \(e.name) (pid \(pid)) at \(e.url), log \(e.home)/node.log") }
+            nodes.append(["name": e.name, "url": e.url, "pid": Int(pid), "started": true, "log": e.home + "/node.log"])
         }
         let deadline = Date().addingTimeInterval(15)
-        for e in try selected(m, only) {
+        for (i, e) in try selected(m, only).enumerated() {
             let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json", alsoAccept: CLITLS.ownKey(home: e.home))
             while true {
                 if let r = try? client.send("GET", url: e.url + "/healthz", timeout: 1) {
                     // Answering is up; an unhealthy answer (503 with a code) is said, not waited out.
-                    if r.status != 200 { print("  \(e.name) answers but is unhealthy: \(String(decoding: r.body, as: UTF8.self))") }
+                    nodes[i]["healthy"] = r.status == 200
+                    if r.status != 200, !json { print("  \(e.name) answers but is unhealthy: \(String(decoding: r.body, as: UTF8.self))") }
                     break
                 }
                 if let pid = Spawner.readPid(e.home + "/node.pid"), !Spawner.isRunning(pid) {
-                    throw CommandFailed("\(e.name) exited; see \(e.home)/node.log")
+                    throw CommandFailed("\(e.name) exited; see \(e.home)/node.log", code: "NODE_EXITED")
                 }
-                guard Date() < deadline else { throw CommandFailed("\(e.name) did not answer at \(e.url) within 15 s; see \(e.home)/node.log") }
+                guard Date() < deadline else { throw CommandFailed("\(e.name) did not answer at \(e.url) within 15 s; see \(e.home)/node.log", code: "NODE_NOT_ANSWERING") }
                 Thread.sleep(forTimeInterval: 0.1)
             }
         }
-        print("cluster up: \(try selected(m, only).count) nodes answering")
+        if json { return try Output.print(["dir": dir, "nodes": nodes]) }
+        print("cluster up: \(nodes.count) nodes answering")
     }
 
-    static func down(dir: String, only: String?) throws {
+    /// Stops the nodes; says of each whether it was running, so a wrong --dir shows rather than passing silently.
+    static func down(dir: String, only: String?, json: Bool = false) throws {
         let m = try manifest(dir)
+        var nodes: [[String: Any]] = []
         for e in try selected(m, only) {
-            guard let pid = Spawner.readPid(e.home + "/node.pid") else { continue }
-            if Spawner.stop(pid: pid, grace: 10) { print("  stopped \(e.name) (pid \(pid))") }
+            let pid = Spawner.readPid(e.home + "/node.pid")
+            let stopped = pid.map { Spawner.stop(pid: $0, grace: 10) } ?? false
             try? FileManager.default.removeItem(atPath: e.home + "/node.pid")
+            nodes.append(["name": e.name, "stopped": stopped])
+            if !json { print(stopped ? "  stopped \(e.name) (pid \(pid!))" : "  \(e.name) was not running") }
         }
+        if json { try Output.print(["dir": dir, "nodes": nodes]) }
     }
 
-    static func status(dir: String) throws {
+    static func status(dir: String, json: Bool = false) throws {
         let m = try manifest(dir)
-        print("NODE              URL                       HEIGHT  ROUND  STEP        MEMPOOL  BLOCK")
+        var nodes: [[String: Any]] = []
+        if !json { print("NODE              URL                       HEIGHT  ROUND  STEP        MEMPOOL  BLOCK") }
         for e in m.nodes {
             let pad = { (s: String, n: Int) in s.padding(toLength: n, withPad: " ", startingAt: 0) }
             let client = try CLITLS.client(for: e.url, genesisPath: e.home + "/genesis.json", alsoAccept: CLITLS.ownKey(home: e.home))
             guard let r = try? client.send("GET", url: e.url + "/v1/status", timeout: 2), r.status == 200,
                   let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
-                print("\(pad(e.name, 18))\(pad(e.url, 26))down")
+                if !json { print("\(pad(e.name, 18))\(pad(e.url, 26))down") }
+                nodes.append(["name": e.name, "url": e.url, "validator": e.validator, "up": false])
                 continue
             }
             let c = o["consensus"] as? [String: Any] ?? [:]
-            print("\(pad(e.name, 18))\(pad(e.url, 26))\(pad("\(o["height"] ?? "?")", 8))\(pad("\(c["round"] ?? "?")", 7))\(pad("\(c["step"] ?? "?")", 12))\(pad("\(o["mempoolSize"] ?? "?")", 9))\(String("\(o["latestBlockHash"] ?? "")".prefix(12)))")
+            nodes.append(["name": e.name, "url": e.url, "validator": e.validator, "up": true, "status": o])
+            if !json {
+                print("\(pad(e.name, 18))\(pad(e.url, 26))\(pad("\(o["height"] ?? "?")", 8))\(pad("\(c["round"] ?? "?")", 7))\(pad("\(c["step"] ?? "?")", 12))\(pad("\(o["mempoolSize"] ?? "?")", 9))\(String("\(o["latestBlockHash"] ?? "")".prefix(12)))")
+            }
         }
+        if json { try Output.print(["dir": dir, "chainId": m.chainId, "nodes": nodes]) }
     }
 }
 

@@ -5,7 +5,7 @@ import YongchainNode
 
 enum GenesisCommand {
     static let help = """
-    yongchain genesis new --chain-id ID --org SPEC [--org SPEC ...] --out FILE [--hash-suite sha256|sm3]
+    yongchain genesis new --chain-id ID --org SPEC [--org SPEC ...] --out FILE [--hash-suite sha256|sm3] [--output text|json]
         Each --org SPEC is comma-separated key=value pairs:
           name=bank-a,role=bank|registry,key=ed25519:<hex>|sm2:<hex>|KEYFILE,address=http://HOST:PORT[,power=1][,authorities=realEstate+trade]
         --hash-suite: the chain's hash for everything it hashes, sha256 (the default) or sm3 (the national suite);
@@ -30,7 +30,8 @@ enum GenesisCommand {
         if argv.first == "assemble" {
             return try assemble(try Args(Array(argv.dropFirst()), valued: ["chain-id", "time", "out", "empty-block-ms", "output", "hash-suite"]))
         }
-        let a = try Args(Array(argv.dropFirst()), valued: ["chain-id", "org", "out", "time", "hash-suite"])
+        let a = try Args(Array(argv.dropFirst()), valued: ["chain-id", "org", "out", "time", "hash-suite", "output"])
+        let json = try Output.isJSON(a)
         let chain = try a.require("chain-id")
         let out = try a.require("out")
         guard !a.values("org").isEmpty else { throw UsageError("at least one --org") }
@@ -42,6 +43,10 @@ enum GenesisCommand {
         let g = Genesis(chainID: chain, genesisTime: time, organizations: orgs, hashSuite: try hashSuite(a))
         try g.validate()
         try GenesisFile.write(g, path: out)
+        if json {
+            return try Output.print(["genesisHash": g.hash.hex, "chainId": chain, "hashSuite": g.chain.hashSuite.rawValue, "members": orgs.map(\.name),
+                                     "voting": orgs.filter { $0.power > 0 }.count, "out": out])
+        }
         print("genesis \(g.hash.short) for chain \(g.chain) with \(orgs.count) organisations written to \(out)")
     }
 
@@ -84,13 +89,15 @@ enum GenesisCommand {
         if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
         try g.validate()
         try GenesisFile.write(g, path: out)
-        let voters = orgs.filter { $0.power > 0 }.count
+        let voting = orgs.filter { $0.power > 0 }.map(\.name), silent = orgs.filter { $0.power == 0 }.map(\.name)
+        let voters = voting.count
         if a.value("output") == "json" {
             print(try AppCLI.jsonText(["genesisHash": g.hash.hex, "chainId": chain, "hashSuite": g.chain.hashSuite.rawValue,
-                                       "members": orgs.map(\.name), "voting": voters, "out": out]))
+                                       "members": orgs.map(\.name), "voting": voters, "voters": voting, "out": out]))
             return
         }
-        print("genesis \(g.hash.hex) for chain \(g.chain): \(orgs.count) members, \(voters) voting (\(orgs.map(\.name).joined(separator: ", "))), written to \(out)")
+        print("genesis \(g.hash.hex) for chain \(g.chain): \(orgs.count) members, \(voters) voting (\(voting.joined(separator: ", ")))"
+              + (silent.isEmpty ? "" : ", \(silent.count) not voting (\(silent.joined(separator: ", ")))") + ", written to \(out)")
         if voters < 4 { print("note: with \(voters) voting members no validator may fail (4 tolerate one)") }
     }
 

@@ -5,31 +5,36 @@ import YongchainNode
 
 /// Operator commands that work on a node's home directory: backup, restore, verify.
 enum BackupCommand {
-    static let help = "yongchain backup --home DIR --out FILE     consistent online copy of the node's database (safe while it runs)"
+    static let help = "yongchain backup --home DIR --out FILE [--output text|json]     consistent online copy of the node's database (safe while it runs)"
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["home", "out"])
+        let a = try Args(argv, valued: ["home", "out", "output"])
+        let json = try Output.isJSON(a)
         let h = try ChainAudit.backup(home: NodeHome(try a.require("home")), to: try a.require("out"))
+        if json { return try Output.print(["height": h, "out": try a.require("out")]) }
         print("backup of height \(h) written to \(try a.require("out"))")
     }
 }
 
 enum RestoreCommand {
-    static let help = "yongchain restore --home DIR --from FILE [--force]   install a backup as a stopped node's database"
+    static let help = "yongchain restore --home DIR --from FILE [--force] [--output text|json]   install a backup as a stopped node's database"
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["home", "from"], switches: ["force"])
+        let a = try Args(argv, valued: ["home", "from", "output"], switches: ["force"])
+        let json = try Output.isJSON(a)
         let h = try ChainAudit.restore(home: NodeHome(try a.require("home")), from: try a.require("from"), force: a.flag("force"))
+        if json { return try Output.print(["height": h, "home": try a.require("home")]) }
         print("restored height \(h); start the node and it catches up from its peers")
     }
 }
 
 enum VerifyCommand {
     static let help = """
-    yongchain verify chain --home DIR
+    yongchain verify chain --home DIR [--output text|json]
         Offline audit of the whole chain in DIR: hash links, transaction roots, commit certificates against the
         validator set, and re-execution from genesis reproducing every recorded state root. Reads a copy; never
-        changes the node's data. Exit 0 and one verdict line when the chain is sound, 1 with the first bad height.
+        changes the node's data. Exit 0 and one verdict line when the chain is sound, 1 with the first bad height
+        (CHAIN_INVALID).
 
     yongchain verify answer --genesis FILE [--min-height H] [--max-age SECONDS] [--output json] ANSWER
         Offline check of a node's answer given with ?prove=true (ANSWER: the response body saved to a file, or -
@@ -58,11 +63,13 @@ enum VerifyCommand {
     }
 
     static func chain(_ argv: [String]) throws {
-        let a = try Args(argv, valued: ["home"])
+        let a = try Args(argv, valued: ["home", "output"])
+        let json = try Output.isJSON(a)
         let started = Date()
         let h = try ChainAudit.verify(home: NodeHome(try a.require("home"))) { done, total in
-            printErr("verified \(done) of \(total) blocks")
+            if !json { printErr("verified \(done) of \(total) blocks") }
         }
+        if json { return try Output.print(["verified": true, "blocks": h, "seconds": Date().timeIntervalSince(started)]) }
         print(String(format: "chain OK: %llu blocks verified (links, roots, certificates, state roots) in %.1f s", h, Date().timeIntervalSince(started)))
     }
 

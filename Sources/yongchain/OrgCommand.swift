@@ -8,17 +8,20 @@ import YongchainNode
 /// `org bundle` turns the assembled genesis into that host's config and compose file. No private key moves.
 enum OrgCommand {
     static let help = """
-    yongchain org init --home DIR --name NAME --role bank|registry --address https://HOST:PORT [--authorities realEstate+trade] [--power 1] [--algorithm ed25519|sm2] [--output json]
+    yongchain org init --home DIR --name NAME --role bank|registry --address https://HOST:PORT [--authorities realEstate+trade] [--power 100] [--algorithm ed25519|sm2] [--output json]
         On the organisation's own host: creates DIR, a new key DIR/node.key (mode 0600; it never leaves the host)
         and DIR/member.json, the public member card (name, role, authorities, public key, address, power) to send
-        to the genesis coordinator. HOST:PORT is where the other members will reach this node (https://: the members speak TLS 1.3; http://: plain). power=0: a member
-        that does not vote. --algorithm: the key's, Ed25519 (the default) or SM2; the card carries it (sm2:<hex>).
+        to the genesis coordinator. HOST:PORT is where the other members will reach this node (https://: the members speak TLS 1.3; http://: plain). --power: its
+        voting power, 100 unless given (powers like 100 rather than 1 let the set change later: a change may move
+        less than a third of the power at once; docs/governance.md); 0: a member that does not vote. --algorithm: the key's,
+        Ed25519 (the default) or SM2; the card carries it (sm2:<hex>).
     yongchain org bundle --home DIR --genesis FILE [--image IMAGE] [--bind IP] [--output json]
         After `genesis assemble`: checks that FILE lists this host's key, then writes into DIR the genesis, the
         node's config.json and compose.yaml (one node, published on the port of its genesis address, on every
         interface or only IP with --bind; image localhost/yongchain:local unless --image), hands node.key to the
         container's user (uid 10001) when run as root, and prints the command that starts the node.
     yongchain org join --home DIR --genesis FILE --peer URL [--peer URL ...] [--listen HOST:PORT] [--tls on|off] [--output json]
+    yongchain org join --home DIR --genesis FILE --peer URL [--peer URL ...] --compose [--tls on|off] [--image IMAGE] [--bind IP] [--output json]
         For an organisation joining a running consortium, after `org init`: writes into DIR the consortium's own
         genesis (the file every member started from: a joiner never makes a new one) and config.json naming the
         peers it catches up from (URLs of running members; each is asked for its chain id). The node starts as an
@@ -26,6 +29,8 @@ enum OrgCommand {
         governance vote gives it power (docs/governance.md, "A bank joins"). --listen defaults to the port of
         the card's address on every interface. The node speaks the scheme of the card's address and the peers'
         URLs (https://: TLS 1.3; http://: plain), which must agree; --tls, if given, must say the same.
+        --compose: the node runs in a container, as `org bundle` makes it for a founding member: compose.yaml publishing the card's port (on IP with --bind),
+        the config listening inside the container, node.key handed to the container's user when run as root.
     Example:
       yongchain org init --home bank-x --name bank-x --role bank --address http://127.0.0.1:27001
       yongchain genesis assemble --chain-id city-1 --time 1700000000000 --out bank-x-genesis.json bank-x/member.json
@@ -33,6 +38,8 @@ enum OrgCommand {
     """
 
     static let defaultImage = "localhost/yongchain:local"
+    /// A validator's power unless --power says otherwise: room for the set to change by votes (docs/governance.md).
+    static let defaultPower: UInt64 = 100
     /// The port the node listens on inside the container (docker/Dockerfile: EXPOSE 26601).
     static let containerPort = 26601
 
@@ -43,7 +50,7 @@ enum OrgCommand {
         switch sub {
         case "init": try initOrg(try Args(rest, valued: ["home", "name", "role", "address", "authorities", "power", "output", "algorithm"]))
         case "bundle": try bundle(try Args(rest, valued: ["home", "genesis", "image", "bind", "output"]))
-        case "join": try join(try Args(rest, valued: ["home", "genesis", "peer", "listen", "tls", "output"]))
+        case "join": try join(try Args(rest, valued: ["home", "genesis", "peer", "listen", "tls", "image", "bind", "output"], switches: ["compose"]))
         default: throw UsageError("unknown org subcommand '\(sub)'")
         }
     }
@@ -62,7 +69,7 @@ enum OrgCommand {
         let power = try a.value("power").map { v -> UInt64 in
             guard let p = UInt64(v), p <= Genesis.maxPower else { throw UsageError("--power: a whole number from 0 to \(Genesis.maxPower)") }
             return p
-        } ?? 1
+        } ?? defaultPower
         let fm = FileManager.default
         for file in ["node.key", "member.json"] where fm.fileExists(atPath: "\(home)/\(file)") {
             throw CommandFailed("\(home)/\(file) already exists; an organisation is initialised once (pick another --home)", code: "ORG_EXISTS")
@@ -84,9 +91,8 @@ enum OrgCommand {
         print("send \(home)/member.json to the genesis coordinator (it holds no secret)")
     }
 
-    static func bundle(_ a: Args) throws {
-        let home = try a.require("home")
-        let genesisPath = try a.require("genesis")
+    /// --image and --bind of a command that writes a compose file.
+    static func containerOptions(_ a: Args) throws -> (image: String, bind: String?) {
         let image = a.value("image") ?? defaultImage
         guard !image.isEmpty, image.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" && $0 != "'" }) else {
             throw UsageError("--image: an image reference such as \(defaultImage)")
@@ -95,6 +101,13 @@ enum OrgCommand {
         if let bind, bind.split(separator: ".").count != 4 || bind.split(separator: ".").contains(where: { UInt8($0) == nil }) {
             throw UsageError("--bind: an IPv4 address of this host, not '\(bind)'")
         }
+        return (image, bind)
+    }
+
+    static func bundle(_ a: Args) throws {
+        let home = try a.require("home")
+        let genesisPath = try a.require("genesis")
+        let (image, bind) = try containerOptions(a)
         let genesis = try GenesisFile.load(path: genesisPath)
         let key = try KeyFile.read(home + "/node.key")
         guard let me = genesis.organization(for: key.publicKey) else {
@@ -171,7 +184,11 @@ enum OrgCommand {
         guard let port = card.address.split(separator: ":").last.flatMap({ UInt16($0.split(separator: "/").first ?? "") }) else {
             throw CommandFailed("\(home)/member.json: the address \(card.address) has no port", code: "MEMBER_CARD_INVALID")
         }
-        let listen = a.value("listen") ?? "0.0.0.0:\(port)"
+        let compose = a.flag("compose")
+        if compose, a.value("listen") != nil { throw UsageError("--listen does not apply with --compose: the container listens on \(containerPort), published on the card's port") }
+        if !compose, let o = ["image", "bind"].first(where: { a.value($0) != nil }) { throw UsageError("--\(o) applies with --compose only") }
+        let (image, bind) = try containerOptions(a)
+        let listen = compose ? "0.0.0.0:\(containerPort)" : a.value("listen") ?? "0.0.0.0:\(port)"
         guard NodeConfig.split(listen) != nil else { throw UsageError("--listen: HOST:PORT, not '\(listen)'") }
         // Each peer says which chain it runs: a claim, but a wrong URL or a wrong genesis file shows here, before
         // the node spends its first start failing to catch up.
@@ -191,14 +208,22 @@ enum OrgCommand {
         }
         try GenesisFile.write(genesis, path: target)
         try NodeConfig(moniker: card.name, listen: listen, peers: peers, tls: tls).write(path: home + "/config.json")
+        var start = "yongchain node run --home \(home)"
+        if compose {
+            let publish = (bind.map { "\($0):" } ?? "") + "\(port):\(containerPort)"
+            try composeFile(name: card.name, image: image, publish: publish, tls: tls, key: card.publicKey).write(toFile: home + "/compose.yaml", atomically: true, encoding: .utf8)
+            if let warning = ContainerUser.handOver([home + "/node.key"]) { printErr(warning) }
+            start = "podman-compose -p yongchain-\(card.name) -f \(home)/compose.yaml up -d"
+        }
         let next = "a member proposes: yongchain governance propose member-add --card \(home)/member.json; the validators vote"
         if a.value("output") == "json" {
             print(try AppCLI.jsonText(["name": card.name, "genesisHash": genesis.hash.hex, "listen": listen, "peers": peers,
-                                       "peersReached": reached, "start": "yongchain node run --home \(home)", "next": next]))
+                                       "peersReached": reached, "start": start, "next": next]
+                                      .merging(compose ? ["compose": home + "/compose.yaml"] : [:]) { a, _ in a }))
             return
         }
-        print("\(card.name) joins \(genesis.chainID) (genesis \(genesis.hash.short)) in \(home): config.json listens on \(listen), catches up from \(peers.joined(separator: ", ")) (\(reached.count) answered)")
-        print("start it with: yongchain node run --home \(home)   (an observer until voted in)")
+        print("\(card.name) joins \(genesis.chainID) (genesis \(genesis.hash.short)) in \(home): config.json listens on \(listen)\(compose ? " in its container" : ""), catches up from \(peers.joined(separator: ", ")) (\(reached.count) answered)")
+        print("start it with: \(start)   (an observer until voted in)")
         print("then \(next)")
     }
 

@@ -139,8 +139,8 @@ import YongchainCrypto
         w.string("C-1")
         let tx = Transaction.signed(type: SeizeProperty.type, body: w.bytes, nonce: 1, key: f.registry, chainID: MortgageFixture.chainID)
         let r = f.run(tx)
-        #expect(r.code == Codes.malformedBody)
-        #expect(r.message.contains("unitNumber"))
+        #expect(r.code == Codes.invalidField)
+        #expect(r.message.hasPrefix("unitNumber: "))
 
         let empty = f.run(RejectMortgage(applicationId: .zero, reason: ""), by: f.registry)
         #expect(empty.code == Codes.invalidField)

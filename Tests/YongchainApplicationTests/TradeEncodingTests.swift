@@ -85,7 +85,7 @@ import YongchainCrypto
 
         // JSON bypasses Money's initialiser; validate() catches it and names the field.
         let json = #"{"financingId":"\#(F.digest("x").hex)","amount":{"minorUnits":-5,"currency":"CNY"}}"#
-        #expect(validationField(try JSONDecoder().decode(RepayFinancing.self, from: Data(json.utf8))) == "amount")
+        #expect(validationField(try JSONDecoder().decode(RepayFinancing.self, from: Data(json.utf8))) == "amount.minorUnits")
         // Identifier errors in JSON name the field too.
         let badCode = #"{"enterprise":"91310000MA1FL00010","purpose":"x"}"#
         #expect(throws: (any Error).self) { try JSONDecoder().decode(RecordCreditQuery.self, from: Data(badCode.utf8)) }
@@ -116,15 +116,16 @@ import YongchainCrypto
                                           nonce: 2, key: signer, chainID: F.chainID)
         #expect(f.app.check(trailing, state: f.state)?.code == Codes.malformedBody)
 
-        // A zero amount cannot even be encoded canonically by a well-behaved client; a hostile one is MALFORMED_BODY.
+        // A zero amount cannot even be encoded canonically by a well-behaved client; a hostile one is well-encoded
+        // but breaks the amount's rule: INVALID_FIELD naming it.
         var w = CanonicalWriter()
         w.hash(F.digest("x"))
         w.i64(0)
         w.string("CNY")
         let zero = Transaction.signed(type: RepayFinancing.type, body: w.bytes, nonce: 3, key: f.bankA, chainID: F.chainID)
         let z = f.app.check(zero, state: f.state)
-        #expect(z?.code == Codes.malformedBody)
-        #expect(z?.message.contains("amount") == true)
+        #expect(z?.code == Codes.invalidField)
+        #expect(z?.message.hasPrefix("amount.minorUnits: ") == true)
     }
 
     @Test func commitmentIsTheDocumentedFormula() {

@@ -165,5 +165,36 @@ extension EndToEnd {
             let again = try c.cli(["org", "init", "--home", orgs[0].home, "--name", "registry", "--role", "bank", "--address", "http://127.0.0.1:1"])
             #expect(again.status == 1 && again.err.contains("already exists"), "a second init never replaces a key: \(again.err)")
         }
+
+        /// A member admitted by vote gets the container route a founding member gets from `org bundle` (issue 31:
+        /// `org join` wrote no compose file): `org join --compose` writes one publishing its card's port, with the
+        /// config listening inside the container; `org init` gives a validator power 100 unless told otherwise.
+        @Test func aJoinerGetsAComposeFileAndInitGivesPower100() throws {
+            let c = try ClusterHarness(validators: 1)
+            let home = c.dir + "/joiner", port = c.basePort + 9
+            let made = try c.cli(["org", "init", "--home", home, "--name", "bank-j", "--role", "bank", "--address", "http://127.0.0.1:\(port)"])
+            try #require(made.status == 0, "\(made.err)")
+            #expect(try Self.json(home + "/member.json")["power"] as? Int == 100)
+            let args = ["org", "join", "--compose", "--home", home, "--genesis", c.genesisPath, "--peer", c.url("registry"), "--tls", "off"]
+            #expect(try c.cli(args + ["--listen", "0.0.0.0:1"]).status == 2, "the container's port is not the operator's to choose")
+            let r = try c.cli(args + ["--output", "json"])
+            #expect(r.status == 0, "\(r.out) \(r.err)")
+            let out = (try? JSONSerialization.jsonObject(with: Data(r.out.utf8))) as? [String: Any] ?? [:]
+            #expect(out["start"] as? String == "podman-compose -p yongchain-bank-j -f \(home)/compose.yaml up -d", "\(out)")
+            let compose = try String(contentsOfFile: home + "/compose.yaml", encoding: .utf8)
+            #expect(compose.contains("ports: [\"\(port):26601\"]") && compose.contains("name: yongchain-bank-j"), "\(compose)")
+            for file in ["config.json", "genesis.json", "node.key"] { #expect(compose.contains("- ./\(file):/yongchain/\(file):ro")) }
+            let config = try Self.json(home + "/config.json")
+            #expect(config["listen"] as? String == "0.0.0.0:26601" && (config["peers"] as? [String]) == [c.url("registry")], "\(config)")
+            if let tool = Compose.which("check-jsonschema") {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: tool)
+                p.arguments = ["--builtin-schema", "vendor.compose-spec", home + "/compose.yaml"]
+                p.standardOutput = FileHandle.nullDevice
+                try p.run()
+                p.waitUntilExit()
+                #expect(p.terminationStatus == 0, "the joiner's compose.yaml is not a valid compose file")
+            }
+        }
     }
 }

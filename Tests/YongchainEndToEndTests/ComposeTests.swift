@@ -28,7 +28,8 @@ extension EndToEnd {
             let r = try c.cli(["cluster", "init", "--compose", "--dir", dir])
             #expect(r.status == 0, "\(r.err)")
             // Not cluster/nodes: the printed command passes the directory to the compose file.
-            #expect(r.out.contains("YONGCHAIN_NODES=\(dir) podman-compose -f cluster/compose.yaml up -d"), "\(r.out)")
+            // -p yongchain: podman-compose 1.0 would otherwise name the project after the directory (issue 31).
+            #expect(r.out.contains("YONGCHAIN_NODES=\(dir) podman-compose -p yongchain -f cluster/compose.yaml up -d"), "\(r.out)")
             let compose = try String(contentsOfFile: Self.repo + "/cluster/compose.yaml", encoding: .utf8)
             for name in ["registry", "trade-authority", "bank-a", "bank-b", "bank-c"] {
                 for file in ["config.json", "genesis.json", "node.key"] {

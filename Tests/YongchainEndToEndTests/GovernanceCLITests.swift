@@ -28,6 +28,7 @@ extension EndToEnd {
             let listed = ((json(open)["result"] as? [String: Any])?["proposals"] as? [[String: Any]]) ?? []
             let id = try #require(listed.last?["id"] as? Int, "\(open.out) \(open.err)")
             #expect((listed.last?["voters"] as? [Any])?.count == 4)
+            #expect(json(proposed)["message"] as? String == "proposal \(id)", "the outcome names the proposal: \(proposed.out)")
 
             for org in ["registry", "trade-authority", "bank-a"] {
                 let v = try run(["vote", "--proposal", "\(id)", "--approve"], as: org)
@@ -54,6 +55,7 @@ extension EndToEnd {
             #expect(rotate.status == 0, "\(rotate.out) \(rotate.err)")
             let rotation = try #require(((json(try run(["list", "--status", "open", "--output", "json"], as: "registry"))["result"] as? [String: Any])?["proposals"]
                 as? [[String: Any]])?.last?["id"] as? Int)
+            #expect(rotate.out.hasPrefix("accepted governance.propose at height ") && rotate.out.contains(": proposal \(rotation)\n"), "\(rotate.out)")
             for org in ["registry", "trade-authority", "bank-a"] {
                 #expect(try run(["vote", "--proposal", "\(rotation)", "--approve"], as: org).status == 0)
             }

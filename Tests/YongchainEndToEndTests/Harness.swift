@@ -77,11 +77,12 @@ final class ClusterHarness: @unchecked Sendable {
 
     struct Result { let status: Int32; let out: String; let err: String }
 
-    /// Runs the CLI and waits for it.
+    /// Runs the CLI and waits for it (in `cwd`, or the test's own directory).
     @discardableResult
-    func cli(_ args: [String], env: [String: String] = [:]) throws -> Result {
+    func cli(_ args: [String], env: [String: String] = [:], cwd: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         p.arguments = args
         var e = ProcessInfo.processInfo.environment
         if tls, !nodes.isEmpty { e["YONGCHAIN_GENESIS"] = genesisPath }

@@ -40,6 +40,7 @@ enum IndependentClient {
     static let hasContractTools: Bool = run(["-c", "import yaml, jsonschema"])?.status == 0
     /// gmssl (PyPI): SM2 and SM3 in pure Python, for the national suite (.ci/run installs it).
     static let hasGmssl: Bool = run(["-c", "import gmssl.sm2, gmssl.sm3"])?.status == 0
+    static let hasSchemathesis: Bool = run(["-c", "import schemathesis.cli"])?.status == 0
     /// The backends this machine has: `cryptography` (what a bank's Python would use) and the openssl CLI.
     static var backends: [String] { (hasCryptography ? ["cryptography"] : []) + (hasOpenSSL ? ["openssl"] : []) }
 }
@@ -102,6 +103,20 @@ extension EndToEnd {
             let failures = r.out.split(separator: "\n").filter { $0.hasPrefix("FAIL") }
             #expect(r.status == 0 && failures.isEmpty, "\(failures.joined(separator: "\n"))\n\(r.out.suffix(2000))")
             #expect(r.out.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count >= 45, "\(r.out.suffix(2000))")
+        }
+
+        /// schemathesis (PyPI) against a live node with signed requests (issue 31): every operation of
+        /// docs/openapi.yaml with generated requests the schema accepts and requests it refuses, checked by every
+        /// schemathesis check; any mismatch between the node and its document fails (scripts/schemathesis_check.py).
+        @Test(.enabled(if: IndependentClient.hasSchemathesis, "schemathesis is not installed (.ci/run installs it)"))
+        func schemathesisFindsNoMismatchBetweenTheNodeAndItsDocument() throws {
+            let backend = try #require(IndependentClient.backends.first, "no Ed25519 signer for the client")
+            let c = try ClusterHarness(validators: 2, emptyBlockMs: 500)
+            try c.up()
+            let r = try #require(IndependentClient.run([IndependentClient.root + "/scripts/schemathesis_check.py", "--spec", IndependentClient.root + "/docs/openapi.yaml",
+                                                       "--backend", backend, "--node", c.url("bank-a"), "--key", c.key("bank-a")]))
+            #expect(r.status == 0, "\(r.out.suffix(6000))")
+            #expect(r.out.contains("Tested: \(try OpenAPI.operations().count)\n"), "every documented operation is tested: \(r.out.suffix(3000))")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import YongchainCore
 
 extension EndToEnd {
     /// docs/openapi.yaml against a running node: every documented operation is routed, and every error answer has
@@ -31,6 +32,17 @@ extension EndToEnd {
                 let value = line[r.upperBound...].prefix { $0 != "," && $0 != " " && $0 != "}" }
                 #expect(!words.contains(value.lowercased()), "docs/openapi.yaml line \(i + 1): name \(value) is read as a boolean or null; quote it")
             }
+        }
+
+        /// The `Currency` schema lists exactly the codes the node accepts (issue 31: a pattern let any three letters
+        /// through, which the node refused).
+        @Test func theCurrencyEnumIsTheNodesList() throws {
+            let text = try String(contentsOfFile: Self.spec, encoding: .utf8)
+            let lines = text.split(separator: "\n")
+            let at = try #require(lines.firstIndex { $0 == "    Currency:" })
+            let line = try #require(lines[at...].first { $0.hasPrefix("      enum: [") })
+            let codes = line.dropFirst("      enum: [".count).dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(codes == Currency.known.keys.sorted())
         }
 
         /// The file passes openapi-spec-validator, the standard OpenAPI 3 validator (PyPI; .ci/run installs it).

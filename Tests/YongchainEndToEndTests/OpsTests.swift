@@ -80,6 +80,8 @@ extension EndToEnd {
             let backup = c.dir + "/bank-b.backup"
             let r = try c.cli(["backup", "--home", c.dir + "/bank-b", "--out", backup])
             #expect(r.status == 0, "\(r.err)")
+            // One file: nothing of SQLite's WAL beside it (issue 31).
+            for leftover in [backup + "-wal", backup + "-shm"] { #expect(!FileManager.default.fileExists(atPath: leftover), "\(leftover)") }
             #expect(c.eventually(20) { c.height("registry") >= c.height("bank-b") + 3 || c.height("registry") > 12 })
             try c.down(["bank-b"])
             let refused = try c.cli(["restore", "--home", c.dir + "/bank-b", "--from", backup])

@@ -142,6 +142,7 @@ enum RouteCatalog {
         RouteSeed(method: "GET", template: "/v1/governance/proposals/{id}", callers: [registry, bankA, bankB]) { _, rng in
             request("GET", "/v1/governance/proposals/\(rng.int(1...10))")
         },
+        RouteSeed(method: "GET", template: "/v1/governance/members", callers: nil) { _, _ in request("GET", "/v1/governance/members") },
     ]
 
     /// The seeds a run uses: all, or those FUZZ_ROUTES names. An entry equal to a template selects that route

@@ -252,8 +252,8 @@ extension GovernanceAction: CanonicalCodable {
             let n = try name()
             guard let role = Role(rawValue: try r.string("action.role", max: 64)) else { throw ValidationError(field: "action.role", message: "bank or registry") }
             let authorities = try r.list("action.authorities", max: Authority.allCases.count * 2) { r in
-                guard let a = Authority(rawValue: try r.string("action.authority", max: 64)) else {
-                    throw ValidationError(field: "action.authorities", message: "realEstate or trade")
+                guard let a = Authority(rawValue: try r.string("", max: 64)) else {
+                    throw ValidationError(field: r.path(""), message: "realEstate or trade")
                 }
                 return a
             }

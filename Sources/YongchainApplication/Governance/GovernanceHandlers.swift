@@ -34,7 +34,8 @@ extension Governance {
     //  4. The action could be applied now (`GovernanceEffects.plan`: UNKNOWN_MEMBER, NAME_IN_USE, KEY_IN_USE,
     //     KEY_REVOKED, VALIDATOR_CHANGE_PENDING, WOULD_BREAK_QUORUM, INVALID_FIELD).
     //  5. The proposal gets the next id; its voters are the set signing height + 1, with their powers; its
-    //     threshold and deadline come from the rules now in force. It is indexed (`ProposalIndex`).
+    //     threshold and deadline come from the rules now in force. It is indexed (`ProposalIndex`). The outcome's message
+    //     is `proposal <id>`, so whoever proposed learns the id from the transaction's result.
     //  6. Proposals past their retention leave state (at most `ProposalIndex.prunePerTransaction`).
 
     static func propose(_ p: ProposeGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
@@ -70,7 +71,7 @@ extension Governance {
         state.set(StateKey.governanceNextID, w.bytes)
         // 6.
         ProposalIndex.prune(now: ctx.time, state)
-        return .ok
+        return TxResult(code: TxResult.okCode, message: "proposal \(id)")
     }
 
     /// The id the next proposal gets: 1 on a new chain.

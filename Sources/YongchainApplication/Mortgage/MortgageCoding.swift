@@ -4,12 +4,6 @@ import YongchainCrypto
 /// Encoding helpers shared by the mortgage registry's payloads and records. A namespace rather than extensions on
 /// core types, so it cannot clash with helpers other areas of the application add.
 enum MortgageCoding {
-    /// Runs a validating initialiser while decoding canonical bytes, reporting its failure as an encoding error
-    /// that names the field.
-    static func field<T>(_ name: String, _ make: () throws -> T) throws -> T {
-        do { return try make() } catch let e as ValidationError { throw EncodingError.invalid(name, e.message) }
-    }
-
     static func writeOptional(_ w: inout CanonicalWriter, _ s: String?) {
         if let s { w.u8(1); w.string(s) } else { w.u8(0) }
     }
@@ -36,8 +30,8 @@ enum MortgageCoding {
     static func readMoney(_ r: inout CanonicalReader, _ what: String) throws -> Money {
         let units = try r.i64("\(what).minorUnits")
         let code = try r.string("\(what).currency", max: 8)
-        let currency = try field("\(what).currency") { try Currency(code, field: "\(what).currency") }
-        return try field("\(what).minorUnits") { try Money(minorUnits: units, currency: currency, field: "\(what).minorUnits") }
+        let currency = try r.validated("\(what).currency") { try Currency(code) }
+        return try r.validated("\(what).minorUnits") { try Money(minorUnits: units, currency: currency) }
     }
 
     static func money(_ m: JSONMoney, field: String) throws -> Money {

@@ -116,11 +116,10 @@ public struct MortgageApplication: Payload, Equatable {
 
     public init(from r: inout CanonicalReader) throws {
         let unit = try r.string("unitNumber", max: 64)
-        unitNumber = try MortgageCoding.field("unitNumber") { try UnitNumber(unit) }
+        unitNumber = try r.validated("unitNumber") { try UnitNumber(unit) }
         mortgagee = try r.publicKey("mortgagee")
         mortgagors = try r.list("mortgagors", max: MortgageLimits.maxOwners) { r in
-            Mortgagor(id: try IdentityNumber(from: &r, "mortgagor"),
-                      signature: try r.bytes("mortgagor.signature", max: MortgageLimits.maxSignatureBytes))
+            Mortgagor(id: try IdentityNumber(from: &r, ""), signature: try r.bytes("signature", max: MortgageLimits.maxSignatureBytes))
         }
         debtor = MortgageDebtor(id: try IdentityNumber(from: &r, "debtor"), name: try r.string("debtor.name", max: MortgageLimits.maxNameBytes))
         principal = try MortgageCoding.readMoney(&r, "principal")

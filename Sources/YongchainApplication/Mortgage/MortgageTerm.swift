@@ -24,8 +24,8 @@ public struct MortgageTerm: Sendable, Equatable, Codable {
 
     init(from r: inout CanonicalReader, _ what: String) throws {
         let s = try r.u32("\(what).start"), e = try r.u32("\(what).end")
-        start = try MortgageCoding.field("\(what).start") { try Day(yyyymmdd: s, field: "\(what).start") }
-        end = try MortgageCoding.field("\(what).end") { try Day(yyyymmdd: e, field: "\(what).end") }
+        start = try r.validated("\(what).start") { try Day(yyyymmdd: s, field: "\(what).start") }
+        end = try r.validated("\(what).end") { try Day(yyyymmdd: e, field: "\(what).end") }
     }
 
     enum CodingKeys: String, CodingKey { case start, end }

@@ -41,13 +41,15 @@ public enum IdentityNumber: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// `what`: the JSON object holding `idType` and `idNumber` ("" when it is the object being read).
     init(from r: inout CanonicalReader, _ what: String) throws {
-        let tag = try r.u8("\(what).idType")
-        let number = try r.string("\(what).idNumber", max: 64)
+        let prefix = what.isEmpty ? "" : "\(what)."
+        let tag = try r.u8("\(prefix)idType")
+        let number = try r.string("\(prefix)idNumber", max: 64)
         switch tag {
-        case 1: self = .residentID(try MortgageCoding.field("\(what).idNumber") { try ResidentID(number) })
-        case 2: self = .creditCode(try MortgageCoding.field("\(what).idNumber") { try CreditCode(number) })
-        default: throw EncodingError.invalid("\(what).idType", "unknown identity type \(tag)")
+        case 1: self = .residentID(try r.validated("\(prefix)idNumber") { try ResidentID(number) })
+        case 2: self = .creditCode(try r.validated("\(prefix)idNumber") { try CreditCode(number) })
+        default: throw EncodingError.invalid(r.path("\(prefix)idType"), "unknown identity type \(tag)")
         }
     }
 
@@ -87,9 +89,9 @@ public struct PropertyOwner: Sendable, Equatable, Codable, CanonicalCodable {
     }
 
     public init(from r: inout CanonicalReader) throws {
-        id = try IdentityNumber(from: &r, "owner")
-        name = try r.string("owner.name", max: MortgageLimits.maxNameBytes)
-        publicKey = try r.publicKey("owner.publicKey")
+        id = try IdentityNumber(from: &r, "")
+        name = try r.string("name", max: MortgageLimits.maxNameBytes)
+        publicKey = try r.publicKey("publicKey")
     }
 
     enum CodingKeys: String, CodingKey { case name, publicKey }

@@ -53,7 +53,7 @@ public struct RegisterProperty: Payload, Equatable {
 
     public init(from r: inout CanonicalReader) throws {
         let unit = try r.string("unitNumber", max: 64)
-        unitNumber = try MortgageCoding.field("unitNumber") { try UnitNumber(unit) }
+        unitNumber = try r.validated("unitNumber") { try UnitNumber(unit) }
         titleCertificateNumber = try r.string("titleCertificateNumber", max: MortgageLimits.maxCertificateNumberBytes)
         owners = try r.list("owners", max: MortgageLimits.maxOwners) { try $0.item(PropertyOwner.self) }
         area = try r.u64("area")
@@ -112,7 +112,7 @@ private enum CourtOrderPayload {
     }
     static func decode(_ r: inout CanonicalReader) throws -> (UnitNumber, String) {
         let unit = try r.string("unitNumber", max: 64)
-        return (try MortgageCoding.field("unitNumber") { try UnitNumber(unit) },
+        return (try r.validated("unitNumber") { try UnitNumber(unit) },
                 try r.string("courtOrder", max: MortgageLimits.maxCourtOrderBytes))
     }
 }

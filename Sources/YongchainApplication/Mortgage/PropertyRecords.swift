@@ -32,7 +32,7 @@ struct Property: Sendable, Equatable, CanonicalCodable {
 
     init(from r: inout CanonicalReader) throws {
         let unit = try r.string("property.unitNumber", max: 64)
-        unitNumber = try MortgageCoding.field("property.unitNumber") { try UnitNumber(unit) }
+        unitNumber = try r.validated("property.unitNumber") { try UnitNumber(unit) }
         titleCertificateNumber = try r.string("property.titleCertificateNumber", max: MortgageLimits.maxCertificateNumberBytes)
         owners = try r.list("property.owners", max: MortgageLimits.maxOwners) { try $0.item(PropertyOwner.self) }
         area = try r.u64("property.area")

@@ -18,7 +18,7 @@ public struct PledgeRequest: Sendable, Equatable, Codable, CanonicalCodable {
     }
 
     public init(from r: inout CanonicalReader) throws {
-        declaration = try r.item(DeclarationFields.self)
+        declaration = try r.item(DeclarationFields.self, at: "declaration")
         amount = try TradeWire.money(&r, "amount")
     }
 }

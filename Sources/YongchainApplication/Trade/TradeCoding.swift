@@ -34,31 +34,27 @@ enum TradeWire {
         w.string(m.currency.code)
     }
 
+    /// `field.minorUnits` then `field.currency`; a value that breaks its rule is a `ValidationError` naming it.
     static func money(_ r: inout CanonicalReader, _ field: String) throws -> Money {
-        let units = try r.i64(field)
-        let code = try r.string(field, max: 8)
-        do {
-            return try Money(minorUnits: units, currency: try Currency(code, field: field), field: field)
-        } catch let e as ValidationError {
-            throw EncodingError.invalid(e.field, e.message)
-        }
+        let units = try r.i64("\(field).minorUnits")
+        let code = try r.string("\(field).currency", max: 8)
+        let currency = try r.validated("\(field).currency") { try Currency(code) }
+        return try r.validated("\(field).minorUnits") { try Money(minorUnits: units, currency: currency) }
     }
 
     static func creditCode(_ r: inout CanonicalReader, _ field: String) throws -> CreditCode {
-        do { return try CreditCode(try r.string(field, max: 64), field: field) } catch let e as ValidationError {
-            throw EncodingError.invalid(e.field, e.message)
-        }
+        let text = try r.string(field, max: 64)
+        return try r.validated(field) { try CreditCode(text) }
     }
 
     static func declarationNumber(_ r: inout CanonicalReader, _ field: String) throws -> DeclarationNumber {
-        do { return try DeclarationNumber(try r.string(field, max: 64), field: field) } catch let e as ValidationError {
-            throw EncodingError.invalid(e.field, e.message)
-        }
+        let text = try r.string(field, max: 64)
+        return try r.validated(field) { try DeclarationNumber(text) }
     }
 
     /// JSON decoding of `Money` bypasses its validating initialiser, so payloads re-check amounts here.
     static func checkMoney(_ m: Money, _ field: String) throws {
-        _ = try Money(minorUnits: m.minorUnits, currency: try Currency(m.currency.code, field: "\(field).currency"), field: field)
+        _ = try Money(minorUnits: m.minorUnits, currency: try Currency(m.currency.code, field: "\(field).currency"), field: "\(field).minorUnits")
     }
 
     /// An export date is a calendar date written as the integer YYYYMMDD (e.g. 20200315), years 1900-9999.

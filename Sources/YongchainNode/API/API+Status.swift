@@ -17,7 +17,8 @@ extension API {
         let chainId: String, hashSuite: String  // the chain's hash suite, genesis `hashSuite`: "sha256" or "sm3"
         let nodeId: String
         let moniker: String
-        let validatorIndex: Int?
+        /// null on a node that does not sign the next height (an observer, or a member without power).
+        let validatorIndex: Nullable<Int>
         let height: UInt64
         let latestBlockHash: String
         let latestBlockTime: Int64
@@ -71,7 +72,7 @@ extension API {
         // health says why), without `since`'s history.
         return .json(200, JSON.encode(StatusJSON(
             chainId: node.chainID, hashSuite: node.chain.hashSuite.rawValue, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
-            validatorIndex: node.myIndex, height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
+            validatorIndex: Nullable(node.myIndex), height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
             stateRoot: tip.stateRoot.hex, mempoolSize: node.mempool.count,
             consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
             health: problem?.code ?? "ok", healthMessage: problem?.message,

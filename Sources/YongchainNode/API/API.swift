@@ -37,7 +37,7 @@ struct API: Sendable {
                 return ("/v1/blocks/{height}", try block(height: h))
             case ("POST", ["v1", "txs"]): return ("/v1/txs", try submit(req))
             case ("POST", ["v1", "txs", "batch"]): return ("/v1/txs/batch", try submitBatch(req))
-            case ("GET", let p) where p.count == 3 && p[0] == "v1" && p[1] == "txs":
+            case ("GET", let p) where p.count == 3 && p[0] == "v1" && p[1] == "txs" && p[2] != "batch":
                 return ("/v1/txs/{hash}", try transaction(p[2]))
             case ("GET", ["v1", "validators"]): return ("/v1/validators", try validators(req))
             case ("GET", ["v1", "peers"]): return ("/v1/peers", peers())
@@ -80,6 +80,7 @@ struct API: Sendable {
         SessionAuth.path, "/v1/mortgage/titles/verify", "/v1/mortgage/units/{unit}/encumbrances",
         "/v1/mortgage/certificates/{no}", "/v1/mortgage/applications/{id}", "/v1/mortgage/banks/{key}/filings",
         "/v1/trade/precheck", "/v1/trade/enterprises/{code}/credit-record", "/v1/trade/enterprises/{code}/queries",
+        "/v1/governance/members", "/v1/governance/proposals", "/v1/governance/proposals/{id}",
     ].map { t in t.split(separator: "/").map(String.init) }
 
     /// The methods each route template answers, for the `Allow` header of a 405.
@@ -88,7 +89,8 @@ struct API: Sendable {
         for t in ["/", "/metrics", "/v1/status", "/v1/blocks", "/v1/blocks/{height}", "/v1/txs/{hash}", "/v1/validators", "/v1/peers",
                   "/v1/evidence", "/v1/sync/blocks", "/v1/mortgage/titles/verify", "/v1/mortgage/units/{unit}/encumbrances",
                   "/v1/mortgage/certificates/{no}", "/v1/mortgage/applications/{id}", "/v1/mortgage/banks/{key}/filings",
-                  "/v1/trade/enterprises/{code}/credit-record", "/v1/trade/enterprises/{code}/queries"] { m[t] = ["GET"] }
+                  "/v1/trade/enterprises/{code}/credit-record", "/v1/trade/enterprises/{code}/queries", "/v1/governance/proposals",
+                  "/v1/governance/proposals/{id}", "/v1/governance/members"] { m[t] = ["GET"] }
         for t in ["/v1/txs", "/v1/txs/batch", "/v1/gossip", SessionAuth.path, "/v1/trade/precheck"] { m[t] = ["POST"] }
         m["/healthz"] = ["GET", "HEAD"]
         precondition(Set(m.keys) == Set(routeTemplates.map { "/" + $0.joined(separator: "/") }), "every route template has its methods")
@@ -190,12 +192,14 @@ struct API: Sendable {
 
 
     /// Several signed transactions in one request, e.g. a registry's back office sending a morning's filings.
-    /// Each is admitted or refused on its own, exactly as `POST /v1/txs` would (no all-or-nothing: they are
-    /// independent transactions); the answer lists each one's outcome in order.
+    /// A request that breaks the schema (docs/openapi.yaml) is refused whole, nothing admitted: 400 naming the item
+    /// and field (`transactions[3].nonce: …`). Otherwise each transaction is admitted or refused on its own, exactly
+    /// as `POST /v1/txs` would (no all-or-nothing: they are independent transactions); the answer lists each one's
+    /// outcome in order.
     func submitBatch(_ req: HTTPRequest) throws -> HTTPResponse {
         struct Batch: Decodable { let transactions: [TransactionJSON] }
         struct Outcome: Encodable {
-            let hash: String?
+            let hash: String
             let status: String
             let error: [String: String]?
         }
@@ -203,22 +207,13 @@ struct API: Sendable {
         guard !batch.transactions.isEmpty, batch.transactions.count <= node.apiLimits.maxBatchTransactions else {
             throw APIError.badRequest(NodeCode.invalidBatch, "a batch carries 1 to \(node.apiLimits.maxBatchTransactions) transactions, not \(batch.transactions.count)")
         }
-        var txs: [Transaction?] = []
-        var outcomes: [Outcome?] = []
-        for j in batch.transactions {
-            do { txs.append(try j.transaction()); outcomes.append(nil) } catch {
-                let e = (error as? APIError) ?? APIError.badRequest(NodeCode.invalidTransaction, "\(error)")
-                txs.append(nil)
-                outcomes.append(Outcome(hash: nil, status: "refused", error: ["code": e.code, "message": e.message]))
-            }
+        let txs = try batch.transactions.enumerated().map { i, j in
+            do { return try j.transaction() } catch let e as APIError { throw APIError(e.code, "transactions[\(i)].\(e.message)") }
         }
-        let admitted = node.admit(txs.compactMap { $0 }, relay: true)
-        var next = admitted.makeIterator()
-        let results: [Outcome] = zip(txs, outcomes).map { tx, decoded in
-            if let decoded { return decoded }
-            switch next.next()! {
+        let results: [Outcome] = zip(txs, node.admit(txs, relay: true)).map { tx, admitted in
+            switch admitted {
             case .success(let h): return Outcome(hash: h.hex, status: "pending", error: nil)
-            case .failure(let e): return Outcome(hash: tx!.hash(on: node.chain).hex, status: "refused", error: ["code": e.code, "message": e.message])
+            case .failure(let e): return Outcome(hash: tx.hash(on: node.chain).hex, status: "refused", error: ["code": e.code, "message": e.message])
             }
         }
         let accepted = results.filter { $0.status == "pending" }.count

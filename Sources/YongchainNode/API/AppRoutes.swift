@@ -27,6 +27,8 @@ struct AppRoutes {
             return (SessionAuth.path, try openSession(req))
         case ("POST", "trade") where p == ["precheck"]:
             return ("/v1/trade/precheck", try precheck(req))
+        case ("GET", "governance") where p == ["members"]:
+            return ("/v1/governance/members", try members())
         case ("GET", "governance") where p.first == "proposals":
             if p.count == 1 { return ("/v1/governance/proposals", try proposals(req)) }
             if p.count == 2 { return ("/v1/governance/proposals/{id}", try proposal(req, p[1])) }
@@ -43,7 +45,9 @@ struct AppRoutes {
     func verifyTitle(_ req: HTTPRequest) throws -> HTTPResponse {
         _ = try authenticate(req)
         let cert = try param(req, "certificate")
-        guard cert.utf8.count <= 64 else { throw invalid("certificate", "1 to 64 bytes") }
+        // Counted in characters (Unicode scalars), as JSON Schema's maxLength counts: one longer than the 64 bytes a
+        // registered number may have is asked, and proven, like any other number nobody registered.
+        guard cert.unicodeScalars.count <= 64 else { throw invalid("certificate", "1 to 64 characters") }
         let type = try param(req, "idType")
         guard type == "residentId" || type == "creditCode" else { throw invalid("idType", "residentId or creditCode") }
         let owner = try field("id") { try IdentityNumber(type: type, number: try param(req, "id")) }
@@ -60,7 +64,7 @@ struct AppRoutes {
 
     func certificate(_ req: HTTPRequest, _ number: String) throws -> HTTPResponse {
         _ = try authenticate(req)
-        guard !number.isEmpty, number.utf8.count <= 64 else { throw invalid("no", "a registration certificate number, 1 to 64 bytes") }
+        guard !number.isEmpty, number.unicodeScalars.count <= 64 else { throw invalid("no", "a registration certificate number, 1 to 64 characters") }
         return try ProvenAnswer.respond(.mortgageCertificate(number), prove: try ProvenAnswer.wanted(req), store: node.store,
                                         notFound: "no mortgage is registered under certificate \(number)")
     }
@@ -75,7 +79,7 @@ struct AppRoutes {
     /// A bank's filings: only that bank itself, or a registry with the real-estate authority.
     func filings(_ req: HTTPRequest, _ keyText: String) throws -> HTTPResponse {
         let caller = try authenticate(req)
-        guard let bank = PublicKey(text: keyText) else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms)") }
+        guard let bank = PublicKey(text: keyText), bank.text == keyText else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms), hex in lower case") }
         guard case .member(let org) = caller, org.publicKey == bank || org.holds(.realEstate) else {
             throw APIError(Codes.forbiddenRole, "only the bank itself or the real-estate registry may list a bank's filings")
         }
@@ -150,6 +154,18 @@ struct AppRoutes {
             let list = Governance.proposals(v, status: status, after: after, limit: limit, now: tip.time)
             try v.checkReads()
             return Page(proposals: list, nextAfter: list.count == limit ? list.last.map { String($0.id) } : nil)
+        }
+    }
+
+    /// Every current member organisation as committed state lists it: genesis's, then governance's additions,
+    /// removals and new keys. Open like /v1/validators (who the consortium is is no secret among its members), so a
+    /// client that holds only the genesis file can learn, from a genesis member's node it authenticates, the key of
+    /// a member admitted since (the CLI does: docs/operations.md, "TLS").
+    func members() throws -> HTTPResponse {
+        try answer { v, _ in
+            let list = Governance.members(v)
+            try v.checkReads()
+            return ["members": list]
         }
     }
 

@@ -20,18 +20,28 @@ public struct TransactionJSON: Codable, Sendable {
         signature = Hex.encode(tx.signature)
     }
 
+    /// The envelope's fields, each checked exactly as docs/openapi.yaml's `Transaction` schema says (a request that
+    /// passes the schema passes here): 400 `INVALID_FIELD` naming the field otherwise.
     func transaction() throws -> Transaction {
-        guard !type.isEmpty, type.utf8.count <= Transaction.maxTypeLength else {
-            throw APIError.badRequest(NodeCode.invalidField, "type: 1 to \(Transaction.maxTypeLength) bytes")
+        guard (1...Transaction.maxTypeLength).contains(type.utf8.count),
+              type.utf8.allSatisfy({ Self.typeCharacters.contains($0) }) else {
+            throw APIError.badRequest(NodeCode.invalidField, "type: 1 to \(Transaction.maxTypeLength) of the characters A-Z a-z 0-9 . _ -")
         }
         guard let b = Hex.decode(body), b.count <= Transaction.maxBodyBytes else {
             throw APIError.badRequest(NodeCode.invalidField, "body: hex of the canonical body, at most \(Transaction.maxBodyBytes) bytes")
         }
-        guard let k = PublicKey(text: signer) else { throw APIError.badRequest(NodeCode.invalidField, "signer: a public key like \(SignatureSuite.keyTextForms)") }
-        let n = try Parameter.integer(nonce, name: "nonce", in: 0...UInt64.max, code: NodeCode.invalidField)
+        // Exactly the form keys are written in (`ed25519:` and lower-case hex), so one key has one spelling.
+        guard let k = PublicKey(text: signer), k.text == signer else {
+            throw APIError.badRequest(NodeCode.invalidField, "signer: a public key like \(SignatureSuite.keyTextForms), hex in lower case")
+        }
+        guard !nonce.isEmpty, nonce.utf8.count <= 20, nonce.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = UInt64(nonce) else {
+            throw APIError.badRequest(NodeCode.invalidField, "nonce: a decimal string of a 64-bit unsigned integer, 0 to 18446744073709551615")
+        }
         guard let s = Hex.decode(signature), s.count == 64 else { throw APIError.badRequest(NodeCode.invalidField, "signature: 128 hex digits") }
         return Transaction(type: type, body: b, signer: k, nonce: n, signature: s)
     }
+
+    private static let typeCharacters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-".utf8)
 }
 
 struct TxResultJSON: Encodable {
@@ -124,5 +134,16 @@ struct BlockJSON: Encodable {
         }
         lastCommit = commitJSON(b.lastCommit)
         commit = commitJSON(certificate)
+    }
+}
+
+/// A value the JSON always carries: `null` when there is none (a synthesised `Encodable` would leave the key out).
+struct Nullable<T: Encodable>: Encodable {
+    let value: T?
+    init(_ value: T?) { self.value = value }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
     }
 }

@@ -32,7 +32,6 @@ enum NodeCode {
     static let invalidHeight = "INVALID_HEIGHT"
     static let invalidMinHeight = "INVALID_MIN_HEIGHT"
     static let invalidParameter = "INVALID_PARAMETER"
-    static let invalidTransaction = "INVALID_TRANSACTION"
     static let keyFileMissing = "KEY_FILE_MISSING"
     static let logFileUnwritable = "LOG_FILE_UNWRITABLE"
     static let malformedGossip = "MALFORMED_GOSSIP"

@@ -78,8 +78,7 @@ public enum ChainAudit {
         guard !FileManager.default.fileExists(atPath: out) else {
             throw NodeError(code: NodeCode.backupExists, message: "\(out) already exists; refusing to overwrite it")
         }
-        try ChainStore(path: home.databasePath).backup(to: out)
-        return try ChainStore(path: out).read { try $0.tip() }.height
+        return try ChainStore(path: home.databasePath).backup(to: out).height
     }
 
     /// Installs a backup as a stopped node's database after checking it belongs to this node's genesis.
