@@ -8,11 +8,6 @@ extension KeyFile {
 
     /// Reads a VRF key file, refusing one that others can read (mode must be 0600 or stricter).
     public static func readVRF(_ path: String) throws -> VRFPrivateKey {
-        let pem = try readProtected(path)
-        do {
-            return try VRFPrivateKey(pem: pem)
-        } catch let e as CryptoError {
-            throw CryptoError(code: e.code, message: "\(path): \(e.message)")
-        }
+        try readKey(path, parse: VRFPrivateKey.init(pem:))
     }
 }

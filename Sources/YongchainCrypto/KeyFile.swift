@@ -24,9 +24,14 @@ public enum KeyFile {
 
     /// Reads a key file, refusing one that others can read (mode must be 0600 or stricter).
     public static func read(_ path: String) throws -> PrivateKey {
+        try readKey(path, parse: PrivateKey.init(pem:))
+    }
+
+    /// The key in the file at `path`, read with `readProtected`'s checks and made by `parse`, whose errors name the file.
+    static func readKey<Key>(_ path: String, parse: (String) throws -> Key) throws -> Key {
         let pem = try readProtected(path)
         do {
-            return try PrivateKey(pem: pem)
+            return try parse(pem)
         } catch let e as CryptoError {
             throw CryptoError(code: e.code, message: "\(path): \(e.message)")
         }

@@ -60,6 +60,30 @@ import YongchainTestSupport
         }
     }
 
+    /// The grey-list's VRF input, built here from docs/greylist.md's layout (str = u32 length ‖ UTF-8):
+    /// str("yongchain/greylist-subject/v1") ‖ str(chainId) ‖ u8(idType) ‖ str(idNumber); the file's alpha is
+    /// those bytes, and its pi and beta what the key proves for them.
+    @Test func greylistSubjectVectors() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("docs/vrf-vectors.json"))
+        let doc = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let subjects = try #require(doc["greylistSubjects"] as? [[String: Any]])
+        #expect(subjects.map { $0["idType"] as? Int } == [1, 2])
+        func str(_ s: String) -> [UInt8] {
+            let b = Array(s.utf8)
+            return withUnsafeBytes(of: UInt32(b.count).bigEndian) { Array($0) } + b
+        }
+        for s in subjects {
+            let idType = try #require(s["idType"] as? Int), number = try #require(s["idNumber"] as? String)
+            let alpha = str("yongchain/greylist-subject/v1") + str(try #require(s["chainId"] as? String)) + [UInt8(idType)] + str(number)
+            #expect(Hex.encode(alpha) == s["alpha"] as? String, "\(number)")
+            let key = try VRFPrivateKey.fromRaw(hex(try #require(s["sk"] as? String)))
+            #expect(Hex.encode(key.publicKey.bytes) == s["pk"] as? String)
+            let proof = try key.prove(alpha)
+            #expect(Hex.encode(proof.bytes) == s["pi"] as? String, "\(number)")
+            #expect(try key.publicKey.verify(proof, alpha: alpha).hex == s["beta"] as? String, "\(number)")
+        }
+    }
+
     /// H (encode_to_curve), k (the RFC 6979 nonce), U = k·B and V = k·H, as the RFC lists them.
     @Test func rfc9381IntermediateValues() throws {
         for v in try Self.vectors().valid {
@@ -177,28 +201,26 @@ import YongchainTestSupport
         #expect(throws: CryptoError.self) { try PrivateKey(pem: try VRFPrivateKey.generate().pemPKCS8()) }
     }
 
-    @Test func keyFileIsPrivateAndReadsBack() throws {
+    /// The VRF key goes through KeyFile's one write and read (0600, never overwritten, refused when others can
+    /// read it: CryptoTests covers those for both kinds of key); here, that it comes back as the same key.
+    @Test func keyFileHoldsTheVRFKey() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-vrf-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/vrf.pem"
         let key = try VRFPrivateKey.generate()
-        try KeyFile.write(key, to: path)
-        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
-        #expect(mode == 0o600)
-        let back = try KeyFile.readVRF(path)
-        #expect(back.publicKey == key.publicKey)
+        try KeyFile.write(key, to: dir + "/vrf.pem")
+        #expect(try FileManager.default.attributesOfItem(atPath: dir + "/vrf.pem")[.posixPermissions] as? Int == 0o600)
+        let back = try KeyFile.readVRF(dir + "/vrf.pem")
         let alpha = Array("yongchain".utf8)
+        #expect(back.publicKey == key.publicKey)
         #expect(try back.prove(alpha) == key.prove(alpha))
-        // Never overwritten; refused once others can read it.
-        #expect(throws: CryptoError.self) { try KeyFile.write(try VRFPrivateKey.generate(), to: path) }
-        #expect(try KeyFile.readVRF(path).publicKey == key.publicKey)
-        chmod(path, 0o644)
+        // An Ed25519 key file is no VRF key, and the error names the file.
+        try KeyFile.write(try PrivateKey.generate(), to: dir + "/member.key")
         do {
-            _ = try KeyFile.readVRF(path)
-            Issue.record("read a world-readable key")
+            _ = try KeyFile.readVRF(dir + "/member.key")
+            Issue.record("read a member's signing key as a VRF key")
         } catch let e as CryptoError {
-            #expect(e.code == "KEY_FILE_PERMISSIONS")
+            #expect(e.code == "KEY_UNSUPPORTED" && e.message.hasPrefix(dir + "/member.key"))
         }
     }
 
@@ -241,6 +263,12 @@ import YongchainTestSupport
             for value in [v.sk, v.pk, v.pi, v.beta] {
                 #expect(doc.contains(value), "docs/greylist.md lacks example \(v.example)'s \(value.prefix(16))…")
             }
+        }
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("docs/vrf-vectors.json"))
+        let subjects = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["greylistSubjects"] as? [[String: Any]])
+        for s in subjects {
+            let number = try #require(s["idNumber"] as? String), beta = try #require(s["beta"] as? String)
+            #expect(doc.contains(number) && doc.contains(beta), "docs/greylist.md lacks the pseudonym of \(number)")
         }
     }
 }
