@@ -34,7 +34,7 @@ let package = Package(
 
         // The seeded generator every test target shares (a failing random case replays from its seed).
         .target(name: "YongchainTestSupport", path: "Tests/YongchainTestSupport"),
-        .testTarget(name: "YongchainCryptoTests", dependencies: ["YongchainCrypto"]),
+        .testTarget(name: "YongchainCryptoTests", dependencies: ["YongchainCrypto", "YongchainTestSupport"]),
         .testTarget(name: "YongchainCoreTests", dependencies: ["YongchainCore", "YongchainTestSupport"]),
         .testTarget(name: "YongchainConsensusTests", dependencies: ["YongchainConsensus", "YongchainTestSupport"]),
         .testTarget(name: "YongchainApplicationTests", dependencies: ["YongchainApplication", "YongchainTestSupport"]),

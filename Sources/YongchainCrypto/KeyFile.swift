@@ -4,13 +4,18 @@ import Foundation
 public enum KeyFile {
     /// Writes a new key file. Never overwrites an existing file.
     public static func write(_ key: PrivateKey, to path: String) throws {
+        try writeProtected(key.pemPKCS8(), to: path)
+    }
+
+    /// Creates `path` with mode 0600 holding `text`, and syncs it. Never overwrites an existing file.
+    static func writeProtected(_ text: String, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             let why = errno == EEXIST ? "the file already exists; refusing to overwrite a key" : String(cString: strerror(errno))
             throw CryptoError(code: "KEY_FILE_WRITE", message: "cannot create \(path): \(why)")
         }
         defer { close(fd) }
-        let bytes = Array(key.pemPKCS8().utf8)
+        let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
             throw CryptoError(code: "KEY_FILE_WRITE", message: "cannot write \(path): \(String(cString: strerror(errno)))")
@@ -19,9 +24,14 @@ public enum KeyFile {
 
     /// Reads a key file, refusing one that others can read (mode must be 0600 or stricter).
     public static func read(_ path: String) throws -> PrivateKey {
+        try readKey(path, parse: PrivateKey.init(pem:))
+    }
+
+    /// The key in the file at `path`, read with `readProtected`'s checks and made by `parse`, whose errors name the file.
+    static func readKey<Key>(_ path: String, parse: (String) throws -> Key) throws -> Key {
         let pem = try readProtected(path)
         do {
-            return try PrivateKey(pem: pem)
+            return try parse(pem)
         } catch let e as CryptoError {
             throw CryptoError(code: e.code, message: "\(path): \(e.message)")
         }
