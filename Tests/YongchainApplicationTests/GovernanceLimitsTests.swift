@@ -43,7 +43,7 @@ import YongchainCrypto
         let added = Set(governanceKeys(f)).subtracting(before)
         #expect(added.count == 10 * 3 + 3, "10 × (record, status entry, prune entry) + the member's open list, next-id, prune-next: \(added.count)")
         // Other members are not held back by one member's flood.
-        #expect(propose(f, by: f.bankA, 1)[0] == .ok)
+        #expect(propose(f, by: f.bankA, 1)[0].isOK)
         // A decided proposal frees a place; so does one that expires.
         f.approve(1, by: [f.trade, f.realEstate, f.bankA])
         #expect(f.proposal(1)?.status == .passed)
@@ -86,7 +86,7 @@ import YongchainCrypto
         print("state bytes of a decided proposal while retained: \(bytes(Array(own), f)) (record \(f.state.entries[StateKey.proposal(passed)]?.count ?? 0)); after pruning: 0")
         func proposeAt(_ time: Int64) {
             let r = f.block([f.transaction(ProposeGovernance(action: .setRules(GovernanceRules()), description: ""), by: f.bankB)], time: time)
-            #expect(r == [.ok])
+            #expect(r.map(\.code) == [TxResult.okCode])
         }
         // Within the retention both stay, with their outcome, and are listed by status.
         proposeAt(decidedAt + retention - 1)
@@ -117,7 +117,7 @@ import YongchainCrypto
         let id = f.propose(.setLimits(ProposalLimits(maxOpenProposalsPerMember: 1_000, maxDescriptionBytes: 100, closedRetentionMs: 3_600_000)), by: f.bankA)
         f.approve(id, by: [f.trade, f.realEstate, f.bankA])
         var ids: [UInt64] = []
-        for r in propose(f, by: f.bankB, 63) { #expect(r == .ok) }
+        for r in propose(f, by: f.bankB, 63) { #expect(r.isOK) }
         ids = Array(2...64)
         // 30 passed (and the limits), 30 rejected, 3 left open.
         for (i, p) in ids.prefix(60).enumerated() {

@@ -76,10 +76,24 @@ struct AppRoutes {
                                         notFound: "no mortgage application \(id.hex)")
     }
 
+    /// `sm2:04` and 128 lower-case hex digits: docs/openapi.yaml's pattern for an SM2 key, which cannot say "on the curve".
+    static func isSM2KeyForm(_ text: String) -> Bool {
+        let u = Array(text.utf8)
+        return u.count == 134 && text.hasPrefix("sm2:04") && u.dropFirst(6).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     /// A bank's filings: only that bank itself, or a registry with the real-estate authority.
     func filings(_ req: HTTPRequest, _ keyText: String) throws -> HTTPResponse {
         let caller = try authenticate(req)
-        guard let bank = PublicKey(text: keyText), bank.text == keyText else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms), hex in lower case") }
+        guard let bank = PublicKey(text: keyText), bank.text == keyText else {
+            // Written as an SM2 key but not a point of the curve: the form is right (the document's pattern), and no
+            // member can hold it, so it is asked as an unknown bank's filings would be.
+            guard Self.isSM2KeyForm(keyText) else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms), hex in lower case") }
+            guard case .member(let org) = caller, org.holds(.realEstate) else {
+                throw APIError(Codes.forbiddenRole, "only the bank itself or the real-estate registry may list a bank's filings")
+            }
+            throw APIError.notFound("\(keyText.prefix(16))… is not a point of SM2's curve: no member holds it")
+        }
         guard case .member(let org) = caller, org.publicKey == bank || org.holds(.realEstate) else {
             throw APIError(Codes.forbiddenRole, "only the bank itself or the real-estate registry may list a bank's filings")
         }
