@@ -1,7 +1,7 @@
 import COpenSSL
 
-/// Private keys as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), through libcrypto. The VRF key uses it;
-/// `PrivateKey` (Keys.swift) does the same steps inline and can move onto it.
+/// Private keys as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), through libcrypto: signing keys (`PrivateKey`)
+/// and the VRF key alike.
 enum PKCS8PEM {
     /// The key in `pem`. The caller owns the result and MUST free it (EVP_PKEY_free).
     ///
