@@ -48,11 +48,25 @@ struct AppRoutes {
         // Counted in characters (Unicode scalars), as JSON Schema's maxLength counts: one longer than the 64 bytes a
         // registered number may have is asked, and proven, like any other number nobody registered.
         guard cert.unicodeScalars.count <= 64 else { throw invalid("certificate", "1 to 64 characters") }
-        let type = try param(req, "idType")
-        guard type == "residentId" || type == "creditCode" else { throw invalid("idType", "residentId or creditCode") }
-        let owner = try field("id") { try IdentityNumber(type: type, number: try param(req, "id")) }
+        let owner = try titleOwner(req)
         return try ProvenAnswer.respond(.titleVerification(certificate: cert, owner: owner), prove: try ProvenAnswer.wanted(req),
                                         store: node.store, notFound: "")
+    }
+
+    /// The owner a title verification asks about: a person by the commitment the caller computed from identity and
+    /// salt (the node never sees an identity number here), or an organisation by credit code.
+    private func titleOwner(_ req: HTTPRequest) throws -> ChainIdentity {
+        guard req.query["id"] == nil, req.query["idType"] == nil else {
+            throw invalid("id", "identity numbers are not accepted: send the owner's commitment, computed from identity and salt (docs/mortgage.md)")
+        }
+        switch (req.query["commitment"], req.query["creditCode"]) {
+        case (let c?, nil):
+            guard let h = Hash(hex: c) else { throw invalid("commitment", "64 hex digits: the owner's commitment") }
+            return .person(h)
+        case (nil, let code?): return .organisation(try field("creditCode") { try CreditCode(code) })
+        case (.some, .some): throw invalid("commitment", "a person's commitment or an organisation's creditCode, not both")
+        case (nil, nil): throw invalid("commitment", "required: a person's commitment, or an organisation's creditCode")
+        }
     }
 
     func encumbrances(_ req: HTTPRequest, _ unitText: String) throws -> HTTPResponse {
@@ -309,7 +323,7 @@ struct AppRoutes {
         do {
             return try make()
         } catch let e as ValidationError {
-            let f = e.field.isEmpty || e.field == "id" || e.field.hasSuffix("idNumber") || e.field == "unitNumber" || e.field == "creditCode" ? name : e.field
+            let f = e.field.isEmpty || e.field == "id" || e.field == "unitNumber" || e.field == "creditCode" ? name : e.field
             throw invalid(f, e.message)
         }
     }
