@@ -214,13 +214,13 @@ struct DemoFlows {
             Self.outcome(try registry.submit(ApproveMortgage(applicationId: try Hash(hex: applicationID).orThrow("application id"))))
         }
         step("bank-b verifies the title with the identity and salt the owner showed it — through node bank-b (only the commitment is sent)") {
-            let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&commitment=\(opening.commitment(hashes).hex)")
+            let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&owner=\(opening.commitment(hashes).hex)")
             let match = (o["result"] as? [String: Any])?["match"] as? Bool
             return (s == 200 && match == true, "HTTP \(s), match: \(match.map(String.init) ?? "?") at height \(o["height"] ?? "?")")
         }
         step("bank-b asks again with a wrong salt: answered exactly as for a stranger") {
             let wrong = try PersonOpening.draw(for: ownerID).commitment(hashes)
-            let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&commitment=\(wrong.hex)")
+            let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&owner=\(wrong.hex)")
             let match = (o["result"] as? [String: Any])?["match"] as? Bool
             return (s == 200 && match == false, "HTTP \(s), match: \(match.map(String.init) ?? "?")")
         }

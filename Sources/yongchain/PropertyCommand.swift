@@ -31,10 +31,10 @@ enum PropertyCommand {
                       ["title", "owner"]) { a, c in
                 let owner: String
                 switch try IdentitySpec.identity(try a.require("owner"), option: "owner", suite: { try c.chain().hashSuite }) {
-                case .person(let h): owner = "commitment=\(h.hex)"
-                case .organisation(let code): owner = "creditCode=\(AppCLI.escape(code.value))"
+                case .person(let h): owner = h.hex
+                case .organisation(let code): owner = code.value
                 }
-                return ("GET", "/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(try a.require("title")))&\(owner)", [])
+                return ("GET", "/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(try a.require("title")))&owner=\(owner)", [])
             },
         ])
     }

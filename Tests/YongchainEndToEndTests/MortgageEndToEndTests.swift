@@ -124,7 +124,7 @@ extension EndToEnd {
             // The same three answers from every node: identical results, each naming a block every node agrees on.
             let bankB = try c.orgKey("bank-b")
             let commitment = try PersonOpening(number: owner, saltHex: salt).commitment(.sha256).hex
-            let targets = ["/v1/mortgage/titles/verify?certificate=\(title.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&commitment=\(commitment)",
+            let targets = ["/v1/mortgage/titles/verify?certificate=\(title.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&owner=\(commitment)",
                            "/v1/mortgage/units/\(unit)/encumbrances", "/v1/mortgage/certificates/\(cert)"]
             for t in targets {
                 let answers = try c.nodes.map { try c.request($0.name, t, key: bankB) }
@@ -216,8 +216,8 @@ extension EndToEnd {
             // A title is asked by commitment: an identity number is refused, whatever else comes with it.
             let r7 = try c.request("bank-a", "/v1/mortgage/titles/verify?certificate=x&idType=residentId&id=\(owner)", key: bankA)
             #expect(r7.status == 400 && r7.code == "INVALID_FIELD" && r7.message.hasPrefix("id:"), "\(r7.json)")
-            let r8 = try c.request("bank-a", "/v1/mortgage/titles/verify?certificate=x&commitment=123", key: bankA)
-            #expect(r8.status == 400 && r8.message.hasPrefix("commitment:"), "\(r8.json)")
+            let r8 = try c.request("bank-a", "/v1/mortgage/titles/verify?certificate=x&owner=123", key: bankA)
+            #expect(r8.status == 400 && r8.message.hasPrefix("owner:"), "\(r8.json)")
             #expect(try c.request("bank-a", "/v1/mortgage/applications/xyz", key: bankA).message.hasPrefix("id"))
             #expect(try c.request("bank-a", "/v1/mortgage/certificates/MR-1999-0000001", key: bankA).status == 404)
             // The CLI refuses a fractional amount itself: one line, exit 2.

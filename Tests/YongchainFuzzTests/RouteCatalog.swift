@@ -95,7 +95,7 @@ enum RouteCatalog {
         RouteSeed(method: "GET", template: "/v1/mortgage/titles/verify", callers: [registry, bankA, bankB]) { _, rng in
             let byCode = rng.chance(0.3)
             return request("GET", "/v1/mortgage/titles/verify", [
-                ("certificate", FuzzWorld.title), byCode ? ("creditCode", FuzzWorld.exporter.value) : ("commitment", FuzzWorld.ownerCommitment.hex),
+                ("certificate", FuzzWorld.title), ("owner", byCode ? FuzzWorld.exporter.value : FuzzWorld.ownerCommitment.hex),
             ])
         },
         RouteSeed(method: "GET", template: "/v1/mortgage/units/{unit}/encumbrances", callers: [registry, bankA, bankB]) { _, _ in

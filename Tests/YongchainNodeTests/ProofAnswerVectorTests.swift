@@ -56,7 +56,7 @@ import YongchainCrypto
         let precheck = #"{"declarations":[{"fields":\#(String(decoding: try SortedJSON.encode(VectorChain.declaration(1, 100_000)), as: UTF8.self)),"number":"223120200000000001"},{"number":"223120200000000009"}]}"#
         let code = VectorChain.exporter
         return [
-            ("title verification", "GET", "/v1/mortgage/titles/verify?certificate=\(pct(VectorChain.title))&commitment=\(VectorChain.ownerCommitment.hex)&prove=true", "", "bank-b"),
+            ("title verification", "GET", "/v1/mortgage/titles/verify?certificate=\(pct(VectorChain.title))&owner=\(VectorChain.ownerCommitment.hex)&prove=true", "", "bank-b"),
             ("encumbrances", "GET", "/v1/mortgage/units/\(VectorChain.unit)/encumbrances?prove=true", "", "bank-b"),
             ("mortgage by certificate", "GET", "/v1/mortgage/certificates/\(pct(c.certificateNumber))?prove=true", "", "bank-b"),
             ("mortgage application", "GET", "/v1/mortgage/applications/\(c.applicationID.hex)?prove=true", "", "bank-b"),

@@ -53,20 +53,19 @@ struct AppRoutes {
                                         store: node.store, notFound: "")
     }
 
-    /// The owner a title verification asks about: a person by the commitment the caller computed from identity and
-    /// salt (the node never sees an identity number here), or an organisation by credit code.
+    /// The owner a title verification asks about (`owner`): a person by the commitment the caller computed from
+    /// identity and salt, 64 hex digits (the node never sees an identity number here), or an organisation by its
+    /// 18-character credit code.
     private func titleOwner(_ req: HTTPRequest) throws -> ChainIdentity {
         guard req.query["id"] == nil, req.query["idType"] == nil else {
-            throw invalid("id", "identity numbers are not accepted: send the owner's commitment, computed from identity and salt (docs/mortgage.md)")
+            throw invalid("id", "identity numbers are not accepted: send owner, the person's commitment computed from identity and salt (docs/mortgage.md)")
         }
-        switch (req.query["commitment"], req.query["creditCode"]) {
-        case (let c?, nil):
-            guard let h = Hash(hex: c) else { throw invalid("commitment", "64 hex digits: the owner's commitment") }
+        let owner = try param(req, "owner")
+        if owner.utf8.count == 64 {
+            guard let h = Hash(hex: owner) else { throw invalid("owner", "a person's commitment is 64 hex digits") }
             return .person(h)
-        case (nil, let code?): return .organisation(try field("creditCode") { try CreditCode(code) })
-        case (.some, .some): throw invalid("commitment", "a person's commitment or an organisation's creditCode, not both")
-        case (nil, nil): throw invalid("commitment", "required: a person's commitment, or an organisation's creditCode")
         }
+        return .organisation(try field("owner") { try CreditCode(owner, field: "owner") })
     }
 
     func encumbrances(_ req: HTTPRequest, _ unitText: String) throws -> HTTPResponse {
