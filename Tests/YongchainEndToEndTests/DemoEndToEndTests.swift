@@ -31,7 +31,10 @@ extension EndToEnd {
             #expect(r.status == 0 && r.out.contains("17/17 steps as expected"), "\(r.out)\n\(r.err)")
             #expect(r.out.contains("✓ NOT_OWNER") && r.out.contains("match: false"), "\(r.out)")
             let salt = try #require(r.out.firstMatch(of: /gives the owner their salt ([0-9a-f]{32})/).map { String($0.1) }, "\(r.out)")
-            try PersonalDataScan.expectNone(c, ["11010519491231002X", "Li Wei", salt])
+            let unit = try #require(r.out.firstMatch(of: /registers unit ([0-9A-Z]{28})/).map { String($0.1) }, "\(r.out)")
+            let commitment = try #require(r.out.firstMatch(of: /commitment ([0-9a-f]{16})…/).map { String($0.1) }, "\(r.out)")
+            try PersonalDataScan.expectNone(c, ["11010519491231002X", "Li Wei", salt], controls: [unit])
+            #expect(try !PersonalDataScan.served(c, [commitment]).isEmpty, "the blocks carry the owner's commitment")
         }
 
         @Test func demoPlainRunsWithoutTLS() throws {

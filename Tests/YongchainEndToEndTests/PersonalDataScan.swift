@@ -60,9 +60,14 @@ enum PersonalDataScan {
         return found
     }
 
-    /// Both searches; the test fails naming every place found.
-    static func expectNone(_ c: ClusterHarness, _ secrets: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// Both searches; the test fails naming every place found. `controls`: text the flows did put on chain (a unit
+    /// number), which both searches must find — so a search that sees nothing cannot pass.
+    static func expectNone(_ c: ClusterHarness, _ secrets: [String], controls: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let found = try files(c, secrets) + served(c, secrets)
         #expect(found.isEmpty, "personal data found:\n\(found.joined(separator: "\n"))", sourceLocation: sourceLocation)
+        for control in controls {
+            #expect(try !files(c, [control]).isEmpty, "the files searched do not hold \(control) either", sourceLocation: sourceLocation)
+            #expect(try !served(c, [control]).isEmpty, "what the nodes serve does not hold \(control) either", sourceLocation: sourceLocation)
+        }
     }
 }
