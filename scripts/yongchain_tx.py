@@ -596,9 +596,9 @@ class Flow:
         view = self.read(self.bank, "/v1/mortgage/applications/" + app_id)
         self.ids.update(unit=unit, title=title, owner=ids[0], application=app_id, certificate=view.get("certificateNumber"))
         # Title verification by commitment: the right salt matches; a wrong one is answered as a stranger is.
-        verify = "/v1/mortgage/titles/verify?certificate=%s&owner=%%s" % urllib.parse.quote(title, safe="")
-        self.check(self.read(self.bank, verify % ids[0]["commitment"]).get("match") is True, "the owner's title verifies")
-        wrong = self.read(self.bank, verify % guessed[0]["commitment"])
+        verify = "/v1/mortgage/titles/verify?certificate=" + urllib.parse.quote(title, safe="") + "&owner="
+        self.check(self.read(self.bank, verify + ids[0]["commitment"]).get("match") is True, "the owner's title verifies")
+        wrong = self.read(self.bank, verify + guessed[0]["commitment"])
         self.check(wrong == {"titleCertificateNumber": title, "match": False}, "a wrong salt answers as a stranger: %s" % wrong)
         self.check(view.get("state") == "registered" and view.get("priority") == 1 and str(view.get("certificateNumber", "")).startswith("MR-"),
                    "approved application reads back registered with a certificate: %s" % view)
