@@ -53,23 +53,29 @@ enum PropertyCommand {
                 return o.json.merging(["idType": "residentId", "idNumber": p.id.value, "salt": Hex.encode(p.salt)]) { a, _ in a }
             },
         ]
+        // Written before the registration is sent: a commitment on chain whose salt nobody kept could never be named.
         if let file = a.value("title-out") {
             let data = try JSONSerialization.data(withJSONObject: certificate, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
             guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw CommandFailed("cannot write \(file)")
             }
         }
-        let bytes = try JSONSerialization.data(withJSONObject: body).bytes
-        try c.submit(RegisterProperty.type, try AppCLI.validated { try LedgerApplication.canonicalBody(type: RegisterProperty.type, json: bytes) },
-                     extra: ["titleCertificate": certificate])
-        guard !c.jsonOutput else { return }
-        print("title certificate \(title): each owner's part (identity and salt name them on chain; nobody can without them)")
-        for (i, o) in owners.enumerated() {
-            if let p = o.opening {
-                print("  owner \(i + 1): residentId \(p.id.value) salt \(Hex.encode(p.salt)) commitment \(o.json["commitment"] ?? "")")
-            } else {
-                print("  owner \(i + 1): creditCode \(o.json["creditCode"] ?? "")")
+        let lines = ["title certificate \(title): each owner's part (identity and salt name them on chain; nobody can without them)"]
+            + owners.enumerated().map { i, o in
+                guard let p = o.opening else { return "  owner \(i + 1): creditCode \(o.json["creditCode"] ?? "")" }
+                return "  owner \(i + 1): residentId \(p.id.value) salt \(Hex.encode(p.salt)) commitment \(o.json["commitment"] ?? "")"
             }
+        let bytes = try JSONSerialization.data(withJSONObject: body).bytes
+        do {
+            try c.submit(RegisterProperty.type, try AppCLI.validated { try LedgerApplication.canonicalBody(type: RegisterProperty.type, json: bytes) },
+                         extra: ["titleCertificate": certificate])
+        } catch {
+            // Unanswered (no connection, COMMIT_TIMEOUT) it may still commit: the salts must not be lost with the answer.
+            if (error as? CommandFailed).map({ $0.code == "COMMIT_TIMEOUT" }) ?? true {
+                printErr((["the registration may still commit; keep the owners' salts:"] + lines).joined(separator: "\n"))
+            }
+            throw error
         }
+        if !c.jsonOutput { print(lines.joined(separator: "\n")) }
     }
 }

@@ -61,11 +61,13 @@ struct AppRoutes {
             throw invalid("id", "identity numbers are not accepted: send owner, the person's commitment computed from identity and salt (docs/mortgage.md)")
         }
         let owner = try param(req, "owner")
-        if owner.utf8.count == 64 {
+        switch owner.utf8.count {
+        case 64:
             guard let h = Hash(hex: owner) else { throw invalid("owner", "a person's commitment is 64 hex digits") }
             return .person(h)
+        case 18: return .organisation(try field("owner") { try CreditCode(owner, field: "owner") })
+        default: throw invalid("owner", "a person's commitment (64 hex digits) or an organisation's credit code (18 characters)")
         }
-        return .organisation(try field("owner") { try CreditCode(owner, field: "owner") })
     }
 
     func encumbrances(_ req: HTTPRequest, _ unitText: String) throws -> HTTPResponse {
