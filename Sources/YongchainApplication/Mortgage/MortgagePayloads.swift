@@ -4,10 +4,9 @@ import YongchainCrypto
 /// `mortgage.apply`: a bank (the mortgagee, who signs the transaction) files a mortgage application for a
 /// registered unit. The mortgagors MUST be exactly the unit's registered owners — people by the commitment the
 /// bank computes from the identity and salt each owner handed it, organisations by credit code — each with their
-/// signature over
-/// `consentBytes(chainID:)`: the application's content without the signatures, under `Domain.consent` and the
-/// chain id, so a consent cannot be used on another chain, as another kind of message, or for another bank, unit,
-/// amount, term or contract.
+/// signature over `consentBytes(chainID:)`: the application's content without the signatures, under
+/// `Domain.consent` and the chain id, so a consent cannot be used on another chain, as another kind of message, or
+/// for another bank, unit, amount, term or contract.
 ///
 /// Building one (CLI, tests, a bank's system):
 /// ```swift
