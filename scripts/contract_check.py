@@ -140,7 +140,7 @@ class Contract:
 
         # Mortgage verification.
         owner = ids["owner"]
-        verify = "/v1/mortgage/titles/verify?certificate=%s&idType=%s&id=%s" % (q(ids["title"]), owner["idType"], owner["idNumber"])
+        verify = "/v1/mortgage/titles/verify?certificate=%s&owner=%s" % (q(ids["title"]), owner["commitment"])
         self.case("GET", "/v1/mortgage/titles/verify", verify, 200, key=bank)
         self.case("GET", "/v1/mortgage/titles/verify", verify, 401)
         self.case("GET", "/v1/mortgage/titles/verify", "/v1/mortgage/titles/verify?certificate=x", 400, key=bank)

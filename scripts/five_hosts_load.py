@@ -107,7 +107,8 @@ def load(o):
             serial = (base + n) * workers + w
             body = {"unitNumber": unit_number(serial), "titleCertificateNumber": "苏(2020)苏州市不动产权第%010d号" % serial,
                     "area": 9000, "use": "residential",
-                    "owners": [{"idType": "residentId", "idNumber": "11010519491231002X", "name": "Li Wei", "publicKey": owner.public_text}]}
+                    "owners": [{"commitment": yongchain_tx.person_commitment("11010519491231002X", os.urandom(16), status.get("hashSuite", "sha256")),
+                                "publicKey": owner.public_text}]}
             envelope, tx_hash = yongchain_tx.sign_transaction(key, chain, "property.register", body)
             for attempt in range(len(nodes) * 3):
                 url = nodes[(n + w + attempt) % len(nodes)]

@@ -15,6 +15,7 @@ The key signs the requests of authenticated operations: a bank's, so that every 
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import urllib.request
 
@@ -31,11 +32,13 @@ def main(argv):
     env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""), YONGCHAIN_ST_KEY=opts["key"],
                YONGCHAIN_ST_CHAIN=chain, YONGCHAIN_ST_BACKEND=opts.get("backend") or "")
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", os.path.join(HERE, "schemathesis.toml"), "--no-color",
-               "run", opts["spec"], "--url", node, "--checks", "all", "--max-examples", opts.get("max-examples", "25"),
+               "run", os.path.abspath(opts["spec"]), "--url", node, "--checks", "all", "--max-examples", opts.get("max-examples", "25"),
                "--seed", opts.get("seed", "31"), "--workers", "1",
                # A timing check, not a finding: generation is seeded, and slow only when the machine is busy.
                "--suppress-health-check", "too_slow"]
-    run = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # schemathesis keeps a crash cache in ./.schemathesis: a scratch directory, never the checkout.
+    with tempfile.TemporaryDirectory() as scratch:
+        run = subprocess.run(command, env=env, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     print(run.stdout)
     return run.returncode
 

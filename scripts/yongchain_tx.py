@@ -20,6 +20,8 @@ usage:
       print the signed transaction, the JSON that POST /v1/txs takes
   yongchain_tx.py consent --body JSON|@FILE --chain-id ID
       print (hex) the bytes each mortgagor of a mortgage.apply body signs
+  yongchain_tx.py commitment --id-number NUMBER --salt HEX [--hash-suite sha256|sm3]
+      print a person's commitment (the identity number's GB 11643 check character is checked here)
   yongchain_tx.py flow --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM
       run every transaction type of both applications against a live chain and read the results back
 """
@@ -27,6 +29,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import struct
@@ -35,12 +38,14 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 TX_TAG = "yongchain/tx/v1"
 CONSENT_TAG = "yongchain/consent/v1"
 REQUEST_TAG = "yongchain/api-request/v1"
 COMMITMENT_TAG = "yongchain/declaration-commitment/v1"
+PERSON_TAG = "yongchain/person/v1"
 
 
 # --- canonical encoding (docs/transactions.md, "Primitives") ---------------------------------------------------
@@ -87,8 +92,15 @@ class Writer:
         self.str(m["currency"])
 
     def identity(self, o):
-        self.u8({"residentId": 1, "creditCode": 2}[o["idType"]])
-        self.str(o["idNumber"])
+        """A person by commitment (u8 1, hash), an organisation by credit code (u8 2, str): one of the two fields."""
+        if ("commitment" in o) == ("creditCode" in o):
+            raise ValueError("an identity is a person's commitment or an organisation's creditCode: %r" % o)
+        if "commitment" in o:
+            self.u8(1)
+            self.hash(o["commitment"])
+        else:
+            self.u8(2)
+            self.str(o["creditCode"])
 
     def day(self, text):
         y, m, d = text.split("-")
@@ -112,8 +124,7 @@ def _mortgage_content(w, b, signatures):
         if signatures:
             w.bytes(bytes.fromhex(m.get("signature", "")))
     w.list(b["mortgagors"], mortgagor)
-    w.identity(b["debtor"])
-    w.str(b["debtor"]["name"])
+    _debtor(w, b["debtor"])
     w.money(b["principal"])
     w.day(b["term"]["start"])
     w.day(b["term"]["end"])
@@ -121,10 +132,42 @@ def _mortgage_content(w, b, signatures):
     w.hash(b["contractHash"])
 
 
+def _debtor(w, d):
+    """A person: the commitment alone (no name on chain); an organisation: credit code, then its name."""
+    w.identity(d)
+    if "creditCode" in d:
+        w.str(d["name"])
+    elif "name" in d:
+        raise ValueError("a person debtor has no name on chain")
+
+
 def _owner(w, o):
     w.identity(o)
-    w.str(o["name"])
     w.key(o["publicKey"])
+
+
+RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def check_resident_id(number):
+    """GB 11643: 17 digits, then "10X98765432"[sum(d_i * w_i) mod 11]. The node never sees one: the client checks it."""
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+        raise ValueError("a resident identity number is 17 digits and a check character: %r" % number)
+    if "10X98765432"[sum(int(d) * w for d, w in zip(number, RESIDENT_WEIGHTS)) % 11] != number[17]:
+        raise ValueError("wrong check character (GB 11643): %r" % number)
+
+
+def person_commitment(id_number, salt, suite="sha256"):
+    """H(str("yongchain/person/v1") || u8(1) || str(idNumber) || bytes(salt)), H the chain's hash; salt 16 to 32 bytes."""
+    check_resident_id(id_number)
+    if not 16 <= len(salt) <= 32:
+        raise ValueError("a salt is 16 to 32 bytes")
+    w = Writer()
+    w.str(PERSON_TAG)
+    w.u8(1)
+    w.str(id_number)
+    w.bytes(salt)
+    return chain_hash(suite, bytes(w.out))
 
 
 _PARAMETERS = ("timeoutProposeMs", "timeoutProposeDeltaMs", "timeoutPrevoteMs", "timeoutPrevoteDeltaMs", "timeoutPrecommitMs",
@@ -421,10 +464,16 @@ def check_vectors(path, key_class):
         w = Writer()
         _action(w, a["json"])
         expect("governance action %s" % a["type"], bytes(w.out).hex(), a["bytesHex"])
+    for c in doc.get("personCommitments", []):
+        expect("commitment of %s" % c["idNumber"], person_commitment(c["idNumber"], bytes.fromhex(c["salt"]), suite), c["commitment"])
+    for i in doc.get("identities", []):
+        w = Writer()
+        (w.identity if i["kind"] == "identity" else lambda o: _debtor(w, o))(i["json"])
+        expect("%s %s" % (i["kind"], i["json"]), bytes(w.out).hex(), i["bytesHex"])
     for f in failures:
         print("MISMATCH " + f)
-    print("%d transaction types, %d consents checked with the %s backend (%s, %s keys): %s"
-          % (len(doc["transactions"]), len(doc["consents"]), key_class.name, suite, "SM2" if "sm2" in doc["transactions"][0]["envelope"]["signer"] else "Ed25519",
+    print("%d transaction types, %d consents, %d person commitments checked with the %s backend (%s, %s keys): %s"
+          % (len(doc["transactions"]), len(doc["consents"]), len(doc.get("personCommitments", [])), key_class.name, suite, "SM2" if "sm2" in doc["transactions"][0]["envelope"]["signer"] else "Ed25519",
              "all match" if not failures else "%d mismatches" % len(failures)))
     return not failures
 
@@ -519,14 +568,19 @@ class Flow:
         owners = [people.from_seed(bytes([11]) * 32), people.from_seed(bytes([12]) * 32)]
         enterprise = people.from_seed(bytes([21]) * 32)
         unit = "320505001001GB00001F00010001"
-        ids = [{"idType": "residentId", "idNumber": "11010519491231002X"}, {"idType": "residentId", "idNumber": "110105198001010016"}]
+        title = "苏(2019)苏州市不动产权第0000001号"
+        # The registry draws each owner's salt and gives it to them with the title certificate; on chain, only the
+        # commitment. The owners hand identity and salt to the bank, which computes the same commitments.
+        people_ids = ["11010519491231002X", "110105198001010016"]
+        salts = [secrets.token_bytes(16) for _ in people_ids]
+        ids = [{"commitment": person_commitment(n, salt, self.suite)} for n, salt in zip(people_ids, salts)]
         self.submit(self.registry, "property.register", {
-            "unitNumber": unit, "titleCertificateNumber": "苏(2019)苏州市不动产权第0000001号", "area": 8950, "use": "residential",
-            "owners": [dict(ids[0], name="Li Wei", publicKey=owners[0].public_text), dict(ids[1], name="王芳", publicKey=owners[1].public_text)]})
+            "unitNumber": unit, "titleCertificateNumber": title, "area": 8950, "use": "residential",
+            "owners": [dict(ids[0], publicKey=owners[0].public_text), dict(ids[1], publicKey=owners[1].public_text)]})
 
-        def application(contract):
-            body = {"unitNumber": unit, "mortgagee": self.bank.public_text, "mortgagors": [dict(i) for i in ids],
-                    "debtor": {"idType": "creditCode", "idNumber": "91320505MA1XXXXX0T", "name": "Suzhou Widget Co., Ltd."},
+        def application(contract, mortgagors=ids):
+            body = {"unitNumber": unit, "mortgagee": self.bank.public_text, "mortgagors": [dict(i) for i in mortgagors],
+                    "debtor": {"creditCode": "91320505MA1XXXXX0T", "name": "Suzhou Widget Co., Ltd."},
                     "principal": {"minorUnits": 150000000, "currency": "CNY"}, "term": {"start": "2020-06-01", "end": "2030-05-31"},
                     "mortgageType": "general", "contractHash": chain_hash(self.suite, contract)}
             consent = consent_bytes(self.chain, body)  # each owner signs this on their own device
@@ -534,11 +588,18 @@ class Flow:
                 m["signature"] = k.sign(consent).hex()
             return body
 
+        # A bank with the owners' identities but not their salts names nobody: NOT_OWNER.
+        guessed = [{"commitment": person_commitment(n, secrets.token_bytes(16), self.suite)} for n in people_ids]
+        self.submit(self.bank, "mortgage.apply", application(b"contract 0", guessed), expect="NOT_OWNER")
         app_id = self.submit(self.bank, "mortgage.apply", application(b"contract 1"))
         self.submit(self.registry, "mortgage.approve", {"applicationId": app_id})
         view = self.read(self.bank, "/v1/mortgage/applications/" + app_id)
-        self.ids.update(unit=unit, title="苏(2019)苏州市不动产权第0000001号", owner=ids[0], application=app_id,
-                        certificate=view.get("certificateNumber"))
+        self.ids.update(unit=unit, title=title, owner=ids[0], application=app_id, certificate=view.get("certificateNumber"))
+        # Title verification by commitment: the right salt matches; a wrong one is answered as a stranger is.
+        verify = "/v1/mortgage/titles/verify?certificate=" + urllib.parse.quote(title, safe="") + "&owner="
+        self.check(self.read(self.bank, verify + ids[0]["commitment"]).get("match") is True, "the owner's title verifies")
+        wrong = self.read(self.bank, verify + guessed[0]["commitment"])
+        self.check(wrong == {"titleCertificateNumber": title, "match": False}, "a wrong salt answers as a stranger: %s" % wrong)
         self.check(view.get("state") == "registered" and view.get("priority") == 1 and str(view.get("certificateNumber", "")).startswith("MR-"),
                    "approved application reads back registered with a certificate: %s" % view)
         self.submit(self.bank, "mortgage.discharge", {"applicationId": app_id})
@@ -642,6 +703,9 @@ def main(argv):
         return 0
     if cmd == "consent":
         print(consent_bytes(opts["chain-id"], _json_arg(opts["body"])).hex())
+        return 0
+    if cmd == "commitment":
+        print(person_commitment(opts["id-number"], bytes.fromhex(opts["salt"]), opts.get("hash-suite", "sha256")))
         return 0
     if cmd == "flow":
         flow = Flow(opts["node"], load_key(opts["registry"], key_class), load_key(opts["trade-authority"], key_class),

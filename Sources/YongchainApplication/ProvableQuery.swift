@@ -8,7 +8,7 @@ import YongchainCrypto
 /// compares. The query travels inside the proof, so a verifier knows what was asked (docs/proofs.md).
 public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
     /// GET /v1/mortgage/titles/verify
-    case titleVerification(certificate: String, owner: IdentityNumber)
+    case titleVerification(certificate: String, owner: ChainIdentity)
     /// GET /v1/mortgage/units/{unit}/encumbrances
     case encumbrances(UnitNumber)
     /// GET /v1/mortgage/certificates/{no}
@@ -128,7 +128,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         switch tag {
         case 1:
             let c = try r.string("query.certificate", max: ProvableQuery.maxAskedNumberBytes)
-            self = .titleVerification(certificate: c, owner: try IdentityNumber(from: &r, "query.owner"))
+            self = .titleVerification(certificate: c, owner: try ChainIdentity(from: &r, "query.owner"))
         case 2:
             let text = try r.string("query.unit", max: 64)
             self = .encumbrances(try r.validated("query.unit") { try UnitNumber(text) })

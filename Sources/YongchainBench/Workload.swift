@@ -32,22 +32,23 @@ enum Workload {
         let cny = try Currency("CNY")
         let owners = try parallelMap(0..<units) { i in try owner(i, suite: registry.suite) }
         let registers = try parallelMap(0..<units) { i -> Pending in
-            let (key, id) = owners[i]
+            let (key, opening) = owners[i]
             let p = RegisterProperty(unitNumber: try unit(i), titleCertificateNumber: "BJ-2020-\(i)",
-                                     owners: [PropertyOwner(id: id, name: "Owner \(i)", publicKey: key.publicKey)],
+                                     owners: [PropertyOwner(id: .person(opening, suite: chain.hashSuite), publicKey: key.publicKey)],
                                      area: 8_950, use: "residential")
             return try Pending(p.transaction(key: registry, nonce: UInt64(i), chainID: chain.id), chain: chain)
         }
         guard workload == .mortgageYear else { return [registers] }
         let term = MortgageTerm(start: try .init("2020-01-01"), end: try .init("2040-01-01"))
         let applies = try parallelMap(0..<units) { i -> Pending in
-            let (key, id) = owners[i]
+            let (key, opening) = owners[i]
+            let id = ChainIdentity.person(opening, suite: chain.hashSuite)
             let bank = banks[i % banks.count]
             let principal = try BenchError.context("the principal of unit \(i)'s mortgage") {
                 try Money(minorUnits: 150_000_000 + Int64(i), currency: cny)
             }
             var app = MortgageApplication(unitNumber: try unit(i), mortgagee: bank.publicKey, mortgagors: [id],
-                                          debtor: MortgageDebtor(id: id, name: "Owner \(i)"), principal: principal,
+                                          debtor: MortgageDebtor(person: opening.commitment(chain.hashSuite)), principal: principal,
                                           term: term, mortgageType: .general, contractHash: chain.hashSuite.digest(Array("contract-\(i)".utf8)))
             try BenchError.context("signing unit \(i)'s owner's consent") { try app.sign(for: id, with: key, chainID: chain.id) }
             return try Pending(app.transaction(key: bank, nonce: UInt64(i), chainID: chain.id), chain: chain)
@@ -65,8 +66,9 @@ enum Workload {
     }
 
     /// Unit `i`'s owner: a key of `suite` (the registry's: an SM cluster's owners sign with SM2 too), Ed25519 from a
-    /// fixed seed (so runs repeat; SM2 keys are fresh), and a resident identity number.
-    static func owner(_ i: Int, suite: SignatureSuite) throws -> (PrivateKey, IdentityNumber) {
+    /// fixed seed (so runs repeat; SM2 keys are fresh), and a resident identity number with a salt derived from `i`
+    /// (a registry draws it at random; the bench needs the same transactions run after run).
+    static func owner(_ i: Int, suite: SignatureSuite) throws -> (PrivateKey, PersonOpening) {
         let first = String(format: "1101051980%07d", i)
         guard let check = ResidentID.checkCharacter(for: first) else {
             throw BenchError("unit \(i)'s owner: no resident identity number starts \(first)")
@@ -76,6 +78,7 @@ enum Workload {
             suite == .ed25519 ? try PrivateKey.fromSeed(Array(HashSuite.sha256.digest(Array("owner-\(i)".utf8)).bytes))
                 : try PrivateKey.generate(suite: suite)
         }
-        return (key, .residentID(id))
+        let salt = Array(HashSuite.sha256.digest(Array("owner-salt-\(i)".utf8)).bytes.prefix(PersonOpening.drawnSaltBytes))
+        return (key, try BenchError.context("unit \(i)'s owner's salt") { try PersonOpening(id: id, salt: salt) })
     }
 }

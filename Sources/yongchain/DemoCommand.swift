@@ -155,6 +155,12 @@ struct DemoFlows {
         print("    \(ok ? "✓" : "✗ UNEXPECTED:") \(detail)")
     }
 
+    /// A commitment's first 16 hex digits, for people reading the demo.
+    static func short(_ id: ChainIdentity) -> String {
+        if case .person(let h) = id { return String(h.hex.prefix(16)) + "…" }
+        return id.description
+    }
+
     static func outcome(_ r: (code: String, hash: String, height: Int), expect: String = "OK") -> (Bool, String) {
         (r.code == expect, r.code == "OK" ? "accepted at height \(r.height), tx \(r.hash.prefix(16))…" : "\(r.code) at height \(r.height)")
     }
@@ -171,20 +177,33 @@ struct DemoFlows {
         // Owners and exporters sign with the registry's algorithm: SM2 on the national suite.
         let suite = registry.key.suite, hashes = registry.chain.hashSuite
         let ownerKey = try PrivateKey.generate(suite: suite)
-        let ownerID = try IdentityNumber(type: "residentId", number: "11010519491231002" + String(ResidentID.checkCharacter(for: "11010519491231002")!))
+        let ownerID = try ResidentID("11010519491231002" + String(ResidentID.checkCharacter(for: "11010519491231002")!))
         let unit = try UnitNumber("320505001001GB00001F" + String(format: "%08d", salt))
         let title = "苏(2020)苏州市不动产权第\(String(format: "%07d", salt))号"
-        step("registry registers unit \(unit) (title \(title)), owner Li Wei — through node registry") {
-            Self.outcome(try registry.submit(RegisterProperty(unitNumber: unit, titleCertificateNumber: title,
-                                                              owners: [PropertyOwner(id: ownerID, name: "Li Wei", publicKey: ownerKey.publicKey)],
-                                                              area: 8950, use: "residential")))
+        // The registry draws the owner's salt as it registers the title; only the commitment of identity and salt
+        // goes on chain, and the salt goes to the owner with the title certificate.
+        let opening = try PersonOpening.draw(for: ownerID)
+        let owner = ChainIdentity.person(opening, suite: hashes)
+        step("registry registers unit \(unit) (title \(title)); its owner is on chain only as a commitment — through node registry") {
+            let r = Self.outcome(try registry.submit(RegisterProperty(unitNumber: unit, titleCertificateNumber: title,
+                                                                      owners: [PropertyOwner(id: owner, publicKey: ownerKey.publicKey)],
+                                                                      area: 8950, use: "residential")))
+            return (r.0, r.1 + "\n    the title certificate gives the owner their salt \(Hex.encode(opening.salt)) (commitment \(Self.short(owner)))")
         }
+        print("    the owner hands bank-a their identity and that salt with the loan application; bank-a computes the commitment")
         var app = MortgageApplication(
-            unitNumber: unit, mortgagee: bankA.key.publicKey, mortgagors: [ownerID],
-            debtor: MortgageDebtor(id: ownerID, name: "Li Wei"), principal: try Money(minorUnits: 150_000_000, currency: Currency("CNY")),
+            unitNumber: unit, mortgagee: bankA.key.publicKey, mortgagors: [owner],
+            debtor: MortgageDebtor(person: opening.commitment(hashes)), principal: try Money(minorUnits: 150_000_000, currency: Currency("CNY")),
             term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2030-05-31")), mortgageType: .general,
             contractHash: hashes.digest(Array("loan contract \(salt)".utf8)))
-        try app.sign(for: ownerID, with: ownerKey, chainID: bankA.chain.id)
+        try app.sign(for: owner, with: ownerKey, chainID: bankA.chain.id)
+        step("bank-b, with the owner's identity but not their salt, cannot name them: refused as NOT_OWNER") {
+            var guess = app
+            let wrong = ChainIdentity.person(try PersonOpening.draw(for: ownerID), suite: hashes)
+            guess.mortgagee = bankB.key.publicKey
+            guess.mortgagors = [Mortgagor(id: wrong, signature: [])]
+            return Self.outcome(try bankB.submit(guess), expect: Codes.notOwner)
+        }
         var applicationID = ""
         step("bank-a applies for a 1,500,000.00 CNY mortgage with the owner's e-signature — through node bank-a") {
             let r = try bankA.submit(app)
@@ -194,10 +213,16 @@ struct DemoFlows {
         step("registry approves the application — through node registry") {
             Self.outcome(try registry.submit(ApproveMortgage(applicationId: try Hash(hex: applicationID).orThrow("application id"))))
         }
-        step("bank-b verifies the title (certificate + owner) — through node bank-b") {
-            let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&idType=residentId&id=\(ownerID.number)")
+        step("bank-b verifies the title with the identity and salt the owner showed it — through node bank-b (only the commitment is sent)") {
+            let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&owner=\(opening.commitment(hashes).hex)")
             let match = (o["result"] as? [String: Any])?["match"] as? Bool
             return (s == 200 && match == true, "HTTP \(s), match: \(match.map(String.init) ?? "?") at height \(o["height"] ?? "?")")
+        }
+        step("bank-b asks again with a wrong salt: answered exactly as for a stranger") {
+            let wrong = try PersonOpening.draw(for: ownerID).commitment(hashes)
+            let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&owner=\(wrong.hex)")
+            let match = (o["result"] as? [String: Any])?["match"] as? Bool
+            return (s == 200 && match == false, "HTTP \(s), match: \(match.map(String.init) ?? "?")")
         }
         var certificate = ""
         step("bank-b reads the unit's encumbrances — through node bank-b") {

@@ -109,11 +109,11 @@ import YongchainCrypto
 
         // Mortgage bodies: the second owner of a unit, the first mortgagor of an application.
         let f = try MortgageFixture()
-        let register = f.registration(f.unit1, title: "T-1", owners: [f.owner(f.owner1ID, "Li Wei", f.owner1), f.owner(f.owner2ID, "Wang Fang", f.owner2)])
-        let badID = String(f.owner2ID.number.dropLast()) + (f.owner2ID.number.last == "1" ? "2" : "1")
-        let o = Self.admission(RegisterProperty.type, Self.replacing(f.owner2ID.number, with: badID, in: register.canonicalBytes))
+        let register = f.registration(f.unit1, title: "T-1", owners: [f.owner(f.owner1ID, f.owner1), f.owner(f.debtorID, f.owner2)])
+        let debtor = f.debtorCode.value, badCode = String(debtor.dropLast()) + (debtor.last == "P" ? "Q" : "P")
+        let o = Self.admission(RegisterProperty.type, Self.replacing(debtor, with: badCode, in: register.canonicalBytes))
         #expect(o?.code == Codes.invalidField)
-        #expect(o?.message.hasPrefix("owners[1].idNumber: ") == true, "\(String(describing: o))")
+        #expect(o?.message.hasPrefix("owners[1].creditCode: ") == true, "\(String(describing: o))")
         let apply = f.signedApplication(bank: f.bankA)
         let m = Self.admission(MortgageApplication.type, Self.replacing("CNY", with: "CNX", in: apply.canonicalBytes))
         #expect(m?.code == Codes.invalidField)

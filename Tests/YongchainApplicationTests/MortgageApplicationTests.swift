@@ -8,17 +8,17 @@ import YongchainCrypto
     @Test func registryRegistersAPropertyOnce() throws {
         let f = try MortgageFixture()
         f.registerUnits()
-        let again = f.registration(f.unit1, title: "another title", owners: [f.owner(f.owner2ID, "Wang Fang", f.owner2)])
+        let again = f.registration(f.unit1, title: "another title", owners: [f.owner(f.owner2ID, f.owner2)])
         #expect(f.run(again, by: f.registry).code == Codes.alreadyRegistered)
         let sameTitle = f.registration(try UnitNumber("320505001001GB00001F00010003"), title: "苏(2019)苏州市不动产权第0000001号",
-                                       owners: [f.owner(f.owner2ID, "Wang Fang", f.owner2)])
+                                       owners: [f.owner(f.owner2ID, f.owner2)])
         #expect(f.run(sameTitle, by: f.registry).code == Codes.alreadyRegistered)
         #expect(Property.load(f.unit1, f.state)?.owners.map(\.id) == [f.owner1ID])
     }
 
     @Test func onlyTheRealEstateRegistryRegistersProperties() throws {
         let f = try MortgageFixture()
-        let reg = f.registration(f.unit1, title: "T-1", owners: [f.owner(f.owner1ID, "Li Wei", f.owner1)])
+        let reg = f.registration(f.unit1, title: "T-1", owners: [f.owner(f.owner1ID, f.owner1)])
         #expect(f.run(reg, by: f.bankA).code == Codes.forbiddenRole)
         #expect(f.run(reg, by: f.tradeRegistry).code == Codes.forbiddenRole)
         #expect(f.run(reg, by: f.stranger).code == Codes.unknownSigner)
@@ -34,7 +34,7 @@ import YongchainCrypto
         let id = f.file(a, by: f.bankA)
         let view = try #require(MortgageQueries.application(id: id, state: f.state))
         #expect(view.state == .pending)
-        #expect(view.mortgagors == ["Wang Fang", "Li Wei"])
+        #expect(view.mortgagors == [f.owner2ID, f.owner1ID])
         #expect(view.mortgageeName == "Bank A")
         #expect(view.certificateNumber == nil && view.priority == nil)
     }
@@ -120,6 +120,7 @@ import YongchainCrypto
         #expect(f.run(a, by: f.bankA).code == Codes.missingMortgagorSignature)
     }
 
+    /// The consent of a person who is no registered owner of the unit, signed with their own key, is refused.
     @Test func aNonOwnerMortgagorIsRefused() throws {
         let f = try MortgageFixture()
         f.registerUnits()
@@ -127,6 +128,37 @@ import YongchainCrypto
         try a.sign(for: f.owner1ID, with: f.owner1, chainID: MortgageFixture.chainID)
         try a.sign(for: f.strangerID, with: f.stranger, chainID: MortgageFixture.chainID)
         #expect(f.run(a, by: f.bankA).code == Codes.notOwner)
+    }
+
+    /// Issue 27: a bank that holds an owner's identity but not the salt on their title certificate computes a
+    /// commitment that is nobody's, and cannot name them — even with the owner's own signature over that content.
+    /// Admission does not tell it apart from any other non-owner (no BAD_MORTGAGOR_SIGNATURE that would confirm a guess).
+    @Test func aBankWithoutTheOwnersSaltCannotNameThem() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let wrongSalt = try PersonOpening(id: MortgageFixture.owner1Opening.id, salt: [UInt8](repeating: 0xee, count: 16))
+        let guessed = ChainIdentity.person(wrongSalt, suite: .sha256)
+        #expect(guessed != f.owner1ID)
+        var a = f.application(f.unit1, bank: f.bankA, mortgagors: [guessed])
+        let unsigned = a.transaction(key: f.bankA, nonce: 77, chainID: MortgageFixture.chainID)
+        #expect(LedgerApplication(chainID: MortgageFixture.chainID).check(unsigned, state: f.state) == nil)
+        #expect(f.run(unsigned).code == Codes.notOwner)
+        try a.sign(for: guessed, with: f.owner1, chainID: MortgageFixture.chainID)
+        let r = f.run(a, by: f.bankA)
+        #expect(r.code == Codes.notOwner)
+        #expect(!r.message.contains(MortgageFixture.owner1Opening.id.value), "\(r.message)")
+        // The same commitment on a chain of the other hash suite is nobody's either: commitments follow the chain's hash.
+        #expect(ChainIdentity.person(MortgageFixture.owner1Opening, suite: .sm3) != f.owner1ID)
+    }
+
+    @Test func anOrganisationOwnerIsNamedByCreditCode() throws {
+        let f = try MortgageFixture()
+        let unit = try UnitNumber("320505001001GB00001F00010009")
+        #expect(f.run(f.registration(unit, title: "T-9", owners: [f.owner(f.debtorID, f.owner2)]), by: f.registry) == .ok)
+        var a = f.application(unit, bank: f.bankA, mortgagors: [f.debtorID])
+        try a.sign(for: f.debtorID, with: f.owner2, chainID: MortgageFixture.chainID)
+        #expect(f.run(a, by: f.bankA) == .ok)
+        #expect(MortgageQueries.verifyTitle(titleCertificateNumber: "T-9", owner: f.debtorID, state: f.state).match)
     }
 
     @Test func aConsentFilesOneLiveApplication() throws {

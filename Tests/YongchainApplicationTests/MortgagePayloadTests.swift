@@ -18,11 +18,13 @@ import YongchainCrypto
     @Test func everyPayloadRoundTripsThroughJSONAndCanonicalBytes() throws {
         let f = try MortgageFixture()
         try Self.roundTrip(f.registration(f.unit2, title: "苏(2019)苏州市不动产权第0000002号",
-                                          owners: [f.owner(f.owner1ID, "Li Wei", f.owner1), f.owner(f.debtorID, "Suzhou Widget Co., Ltd.", f.owner2)]))
+                                          owners: [f.owner(f.owner1ID, f.owner1), f.owner(f.debtorID, f.owner2)]))
         var a = f.application(f.unit2, bank: f.bankA, mortgagors: [f.owner1ID, f.owner2ID])
         try Self.roundTrip(a) // unsigned
         try a.sign(for: f.owner1ID, with: f.owner1, chainID: MortgageFixture.chainID)
         a.mortgageType = .maximumAmount
+        try Self.roundTrip(a)
+        a.debtor = MortgageDebtor(person: HashSuite.sha256.digest([9])) // a person debtor: a commitment, no name
         try Self.roundTrip(a)
         let id = HashSuite.sha256.digest([7])
         try Self.roundTrip(ApproveMortgage(applicationId: id))
@@ -37,8 +39,8 @@ import YongchainCrypto
         let f = try MortgageFixture()
         let json = """
         {"unitNumber": "320505001001GB00001F00010001", "mortgagee": "\(f.bankA.publicKey.text)",
-         "mortgagors": [{"idType": "residentId", "idNumber": "\(f.owner1ID.number)"}],
-         "debtor": {"idType": "creditCode", "idNumber": "\(f.debtorID.number)", "name": "Suzhou Widget Co., Ltd."},
+         "mortgagors": [{"commitment": "\(MortgageFixture.owner1Opening.commitment(.sha256).hex)"}],
+         "debtor": {"creditCode": "\(f.debtorCode.value)", "name": "Suzhou Widget Co., Ltd."},
          "principal": {"minorUnits": 150000000, "currency": "CNY"},
          "term": {"start": "2020-06-01", "end": "2030-05-31"}, "mortgageType": "general",
          "contractHash": "\(HashSuite.sha256.digest(Array("contract for 320505001001GB00001F00010001 150000000".utf8)).hex)"}
@@ -79,23 +81,32 @@ import YongchainCrypto
         #expect(Self.badField(MortgageApplication.self, with { $0["contractHash"] = "abc" }) == "contractHash")
         #expect(Self.badField(MortgageApplication.self, with { $0["mortgagee"] = "rsa:00" }) == "mortgagee")
         #expect(Self.badField(MortgageApplication.self, with {
-            $0["debtor"] = ["idType": "creditCode", "idNumber": "91320505MA1XXXXX0Z", "name": "x"]
-        }) == "debtor.idNumber")
+            $0["debtor"] = ["creditCode": "91320505MA1XXXXX0Z", "name": "x"]
+        }) == "debtor.creditCode")
+        let commitment = MortgageFixture.owner1Opening.commitment(.sha256).hex
+        // A person debtor has no name on chain.
+        #expect(Self.badField(MortgageApplication.self, with { $0["debtor"] = ["commitment": commitment, "name": "Li Wei"] }) == "debtor.name")
+        #expect(Self.badField(MortgageApplication.self, with { $0["debtor"] = ["creditCode": f.debtorCode.value] }) == "debtor.name")
+        // Identity numbers are not a form the chain takes: the old fields alone are a missing commitment.
         #expect(Self.badField(MortgageApplication.self, with {
-            $0["mortgagors"] = [["idType": "passport", "idNumber": "E1234567"]]
-        }) == "mortgagors[0].idType")
+            $0["mortgagors"] = [["idType": "residentId", "idNumber": MortgageFixture.owner1Opening.id.value, "signature": ""]]
+        }) == "mortgagors[0].commitment")
+        #expect(Self.badField(MortgageApplication.self, with { $0["mortgagors"] = [["commitment": "abc"]] }) == "mortgagors[0].commitment")
         #expect(Self.badField(MortgageApplication.self, with {
-            $0["mortgagors"] = [["idType": "residentId", "idNumber": f.owner1ID.number, "signature": "zz"]]
+            $0["mortgagors"] = [["commitment": commitment, "creditCode": f.debtorCode.value]]
+        }) == "mortgagors[0].commitment")
+        #expect(Self.badField(MortgageApplication.self, with {
+            $0["mortgagors"] = [["commitment": commitment, "signature": "zz"]]
         }) == "mortgagors[0].signature")
         good["unitNumber"] = "320505001001GB00001W00010001"
         #expect(Self.badField(MortgageApplication.self, with { _ in }) == "unitNumber")
 
         let owners = """
         {"unitNumber": "320505001001GB00001F00010001", "titleCertificateNumber": "T-1", "area": 8950, "use": "residential",
-         "owners": [{"idType": "residentId", "idNumber": "\(f.owner1ID.number)", "name": "Li Wei", "publicKey": "\(f.owner1.publicKey.text)"},
-                    {"idType": "residentId", "idNumber": "110105194912310021", "name": "Wang Fang", "publicKey": "\(f.owner2.publicKey.text)"}]}
+         "owners": [{"commitment": "\(commitment)", "publicKey": "\(f.owner1.publicKey.text)"},
+                    {"creditCode": "91320505MA1XXXXX0Z", "publicKey": "\(f.owner2.publicKey.text)"}]}
         """
-        #expect(Self.badField(RegisterProperty.self, owners) == "owners[1].idNumber")
+        #expect(Self.badField(RegisterProperty.self, owners) == "owners[1].creditCode")
         #expect(Self.badField(SeizeProperty.self, #"{"unitNumber": "320505001001GB00001F0001000A", "courtOrder": "C"}"#) == "unitNumber")
         #expect(Self.badField(ApproveMortgage.self, #"{"applicationId": "00"}"#) == "applicationId")
     }
@@ -106,25 +117,25 @@ import YongchainCrypto
             do { try p.validate(); return nil } catch let e as ValidationError { return e.field } catch { return "\(error)" }
         }
         var a = f.application(f.unit1, bank: f.bankA, mortgagors: [f.owner1ID, f.owner1ID])
-        #expect(field(a) == "mortgagors[1].idNumber")
+        #expect(field(a) == "mortgagors[1].commitment")
         a = f.application(f.unit1, bank: f.bankA, mortgagors: [])
         #expect(field(a) == "mortgagors")
         a = f.application(f.unit1, bank: f.bankA, mortgagors: [f.owner1ID])
         a.term = MortgageTerm(start: try .init("2030-01-01"), end: try .init("2020-01-01"))
         #expect(field(a) == "term.end")
         a = f.application(f.unit1, bank: f.bankA, mortgagors: [f.owner1ID])
-        a.debtor.name = ""
+        a.debtor = MortgageDebtor(organisation: f.debtorCode, name: "")
         #expect(field(a) == "debtor.name")
 
-        var r = f.registration(f.unit1, title: "", owners: [f.owner(f.owner1ID, "Li Wei", f.owner1)])
+        var r = f.registration(f.unit1, title: "", owners: [f.owner(f.owner1ID, f.owner1)])
         #expect(field(r) == "titleCertificateNumber")
         r = f.registration(f.unit1, title: "T", owners: [])
         #expect(field(r) == "owners")
-        r = f.registration(f.unit1, title: "T", owners: [f.owner(f.owner1ID, "Li Wei", f.owner1), f.owner(f.owner2ID, "Wang Fang", f.owner1)])
+        r = f.registration(f.unit1, title: "T", owners: [f.owner(f.owner1ID, f.owner1), f.owner(f.owner2ID, f.owner1)])
         #expect(field(r) == "owners[1].publicKey")
-        r = f.registration(f.unit1, title: "T", owners: [f.owner(f.owner1ID, "Li Wei", f.owner1), f.owner(f.owner1ID, "Li Wei", f.owner2)])
-        #expect(field(r) == "owners[1].idNumber")
-        r = f.registration(f.unit1, title: "T", owners: [f.owner(f.owner1ID, "Li Wei", f.owner1)])
+        r = f.registration(f.unit1, title: "T", owners: [f.owner(f.owner1ID, f.owner1), f.owner(f.owner1ID, f.owner2)])
+        #expect(field(r) == "owners[1].commitment")
+        r = f.registration(f.unit1, title: "T", owners: [f.owner(f.owner1ID, f.owner1)])
         r.area = 0
         #expect(field(r) == "area")
         #expect(field(RejectMortgage(applicationId: .zero, reason: "")) == "reason")
@@ -148,7 +159,7 @@ import YongchainCrypto
 
         var dup = f.application(f.unit1, bank: f.bankA, mortgagors: [f.owner1ID, f.owner1ID])
         try dup.sign(for: f.owner1ID, with: f.owner1, chainID: MortgageFixture.chainID)
-        #expect(f.run(dup, by: f.bankA).message.hasPrefix("mortgagors[1].idNumber:"))
+        #expect(f.run(dup, by: f.bankA).message.hasPrefix("mortgagors[1].commitment:"))
     }
 
     @Test func consentBytesBindChainDomainAndContentButNotSignatures() throws {

@@ -20,6 +20,38 @@ import YongchainCrypto
         #expect(Set(json.keys) == ["titleCertificateNumber", "match"])
     }
 
+    /// Issue 27: the identity with the salt on the title certificate matches; the same identity with another salt is
+    /// a commitment nobody registered, answered exactly as a stranger is — the same bytes, from the same reads, so a
+    /// proven answer of one cannot be told from the other's either.
+    @Test func titleVerificationWithAWrongSaltIsAnsweredAsForAStranger() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let title = "苏(2019)苏州市不动产权第0000002号"
+        final class Recording: StateReader {
+            let base: StateReader
+            var reads: [[UInt8]] = []
+            init(_ base: StateReader) { self.base = base }
+            func get(_ key: [UInt8]) -> [UInt8]? { reads.append(key); return base.get(key) }
+            func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] { base.scan(prefix: prefix, after: after, limit: limit) }
+            func checkReads() throws {}
+        }
+        func ask(_ owner: ChainIdentity) -> (ProvableQuery.Outcome, [[UInt8]]) {
+            let r = Recording(f.state)
+            return (ProvableQuery.titleVerification(certificate: title, owner: owner).answer(r, time: 0, suite: .sha256), r.reads)
+        }
+        let wrongSalt = try PersonOpening(id: MortgageFixture.owner2Opening.id, salt: Array(MortgageFixture.owner2Opening.salt.reversed()) + [1])
+        let right = ask(f.owner2ID), wrong = ask(.person(wrongSalt, suite: .sha256)), stranger = ask(f.strangerID)
+        #expect(right.0 == .result(Array(#"{"match":true,"titleCertificateNumber":"苏(2019)苏州市不动产权第0000002号"}"#.utf8)))
+        #expect(wrong.0 == stranger.0 && wrong.1 == stranger.1 && right.1 == stranger.1)
+        #expect(wrong.0 == .result(Array(#"{"match":false,"titleCertificateNumber":"苏(2019)苏州市不动产权第0000002号"}"#.utf8)))
+        // Nothing the answer reads holds an identity number: state has only commitments.
+        for (key, value) in f.committed.entries {
+            for id in [MortgageFixture.owner1Opening.id.value, MortgageFixture.owner2Opening.id.value] {
+                #expect((key + value).firstRange(of: Array(id.utf8)) == nil, "\(String(decoding: key, as: UTF8.self)) holds \(id)")
+            }
+        }
+    }
+
     @Test func encumbrancesOfAnUnknownUnitAreNil() throws {
         let f = try MortgageFixture()
         #expect(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state) == nil)
@@ -40,7 +72,7 @@ import YongchainCrypto
         let m = e.mortgages[0]
         #expect(m.applicationId == registered.hex && m.priority == 1 && m.state == .registered)
         #expect(m.mortgagee == f.bankB.publicKey.text && m.mortgageeName == "Bank B")
-        #expect(m.mortgagors == ["Li Wei"] && m.debtorName == "Suzhou Widget Co., Ltd.")
+        #expect(m.mortgagors == [f.owner1ID] && m.debtor == MortgageDebtor(organisation: f.debtorCode, name: "Suzhou Widget Co., Ltd."))
         #expect(m.principal.minorUnits == 2 && m.principal.currency.code == "CNY")
         #expect(m.term.end.description == "2030-05-31" && m.mortgageType == .general)
         #expect(MortgageQueries.application(id: pending, state: f.committed)?.state == .pending)
@@ -55,9 +87,10 @@ import YongchainCrypto
         let view = try #require(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
         #expect(view.applicationId == id.hex && view.unitNumber == f.unit1.value && view.state == .registered)
         #expect(MortgageQueries.certificate(number: "MR-2020-0000002", state: f.state) == nil)
-        // People appear by name only: no identity numbers or owner keys in the JSON.
+        // People appear by commitment only: no identity numbers or owner keys in the JSON.
         let json = String(decoding: try JSONEncoder().encode(view), as: UTF8.self)
-        #expect(!json.contains(f.owner1ID.number) && !json.contains(f.debtorID.number))
+        #expect(!json.contains(MortgageFixture.owner1Opening.id.value) && json.contains(MortgageFixture.owner1Opening.commitment(.sha256).hex))
+        #expect(json.contains(#""debtor":{"#) && json.contains(f.debtorCode.value))
         #expect(!json.contains(Hex.encode(f.owner1.publicKey.bytes)))
         // A client (the CLI) can read the node's answer back.
         #expect(try JSONDecoder().decode(MortgageView.self, from: Data(json.utf8)) == view)

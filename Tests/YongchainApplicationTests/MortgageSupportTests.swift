@@ -55,10 +55,15 @@ final class MortgageFixture {
     let owner2 = MortgageFixture.key(12)
     let stranger = MortgageFixture.key(13)
 
-    let owner1ID = MortgageFixture.residentID("11010519491231002")
-    let owner2ID = MortgageFixture.residentID("32050519800101123")
-    let strangerID = MortgageFixture.residentID("44030419900202234")
-    let debtorID = MortgageFixture.creditCode("91320505MA1XXXXX0")
+    /// People as the chain holds them: the commitment of identity and the salt the registry drew (fixed here).
+    static let owner1Opening = MortgageFixture.opening("11010519491231002", salt: 0xa1)
+    static let owner2Opening = MortgageFixture.opening("32050519800101123", salt: 0xa2)
+    static let strangerOpening = MortgageFixture.opening("44030419900202234", salt: 0xa3)
+    let owner1ID = ChainIdentity.person(MortgageFixture.owner1Opening, suite: .sha256)
+    let owner2ID = ChainIdentity.person(MortgageFixture.owner2Opening, suite: .sha256)
+    let strangerID = ChainIdentity.person(MortgageFixture.strangerOpening, suite: .sha256)
+    let debtorCode = MortgageFixture.creditCode("91320505MA1XXXXX0")
+    var debtorID: ChainIdentity { .organisation(debtorCode) }
 
     let unit1 = try! UnitNumber("320505001001GB00001F00010001")
     let unit2 = try! UnitNumber("320505001001GB00001F00010002")
@@ -80,11 +85,15 @@ final class MortgageFixture {
     }
 
     static func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating: n, count: 32)) }
-    static func residentID(_ first17: String) -> IdentityNumber {
-        .residentID(try! ResidentID(first17 + String(ResidentID.checkCharacter(for: first17)!)))
+    static func residentID(_ first17: String) -> ResidentID {
+        try! ResidentID(first17 + String(ResidentID.checkCharacter(for: first17)!))
     }
-    static func creditCode(_ first17: String) -> IdentityNumber {
-        .creditCode(try! CreditCode(first17 + String(CreditCode.checkCharacter(for: first17)!)))
+    /// `first17`'s resident identity number with a 16-byte salt of `salt` repeated.
+    static func opening(_ first17: String, salt: UInt8) -> PersonOpening {
+        try! PersonOpening(id: residentID(first17), salt: [UInt8](repeating: salt, count: 16))
+    }
+    static func creditCode(_ first17: String) -> CreditCode {
+        try! CreditCode(first17 + String(CreditCode.checkCharacter(for: first17)!))
     }
 
     /// Runs one transaction in the current block. A rejection is checked to leave no writes behind even if its
@@ -127,8 +136,8 @@ final class MortgageFixture {
 
     // MARK: - Builders
 
-    func owner(_ id: IdentityNumber, _ name: String, _ key: PrivateKey) -> PropertyOwner {
-        PropertyOwner(id: id, name: name, publicKey: key.publicKey)
+    func owner(_ id: ChainIdentity, _ key: PrivateKey) -> PropertyOwner {
+        PropertyOwner(id: id, publicKey: key.publicKey)
     }
 
     func registration(_ unit: UnitNumber, title: String, owners: [PropertyOwner]) -> RegisterProperty {
@@ -137,16 +146,16 @@ final class MortgageFixture {
 
     /// Registers `unit1` owned by owner1 alone and `unit2` co-owned by owner1 and owner2.
     func registerUnits() {
-        #expect(run(registration(unit1, title: "苏(2019)苏州市不动产权第0000001号", owners: [owner(owner1ID, "Li Wei", owner1)]), by: registry) == .ok)
+        #expect(run(registration(unit1, title: "苏(2019)苏州市不动产权第0000001号", owners: [owner(owner1ID, owner1)]), by: registry) == .ok)
         #expect(run(registration(unit2, title: "苏(2019)苏州市不动产权第0000002号",
-                                 owners: [owner(owner1ID, "Li Wei", owner1), owner(owner2ID, "Wang Fang", owner2)]), by: registry) == .ok)
+                                 owners: [owner(owner1ID, owner1), owner(owner2ID, owner2)]), by: registry) == .ok)
     }
 
     /// An unsigned application by `bank` against `unit` naming `mortgagors`.
-    func application(_ unit: UnitNumber, bank: PrivateKey, mortgagors: [IdentityNumber], principal: Int64 = 150_000_000) -> MortgageApplication {
+    func application(_ unit: UnitNumber, bank: PrivateKey, mortgagors: [ChainIdentity], principal: Int64 = 150_000_000) -> MortgageApplication {
         MortgageApplication(
             unitNumber: unit, mortgagee: bank.publicKey, mortgagors: mortgagors,
-            debtor: MortgageDebtor(id: debtorID, name: "Suzhou Widget Co., Ltd."),
+            debtor: MortgageDebtor(organisation: debtorCode, name: "Suzhou Widget Co., Ltd."),
             principal: try! Money(minorUnits: principal, currency: Currency("CNY")),
             term: MortgageTerm(start: try! .init("2020-06-01"), end: try! .init("2030-05-31")),
             mortgageType: .general, contractHash: HashSuite.sha256.digest(Array("contract for \(unit) \(principal)".utf8)))

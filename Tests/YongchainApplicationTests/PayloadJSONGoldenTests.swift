@@ -5,15 +5,17 @@ import YongchainCore
 import YongchainCrypto
 
 /// The JSON of every transaction body and of the records the API shows, byte for byte. These strings were
-/// written by the hand-made `Codable` code that `Hash`/`PublicKey`'s own conformances replaced: if one changes,
-/// clients that read or sign these bodies break.
+/// written by the hand-made `Codable` code that `Hash`/`PublicKey`'s own conformances replaced (the owners' and
+/// mortgagors' since issue 27: commitments, no names): if one changes, clients that read or sign these bodies break.
 @Suite struct PayloadJSONGoldenTests {
     static func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating: n, count: 32)) }
     static func digest(_ s: String) -> Hash { HashSuite.sha256.digest(Array(s.utf8)) }
     static func cny(_ minor: Int64) -> Money { try! Money(minorUnits: minor, currency: try! Currency("CNY")) }
     static func code(_ first17: String) -> CreditCode { try! CreditCode(first17 + String(CreditCode.checkCharacter(for: first17)!)) }
-    static func resident(_ first17: String) -> IdentityNumber {
-        .residentID(try! ResidentID(first17 + String(ResidentID.checkCharacter(for: first17)!)))
+    /// A person as the chain holds them: the commitment of `first17`'s identity number and a salt of sixteen 0xa1.
+    static func resident(_ first17: String) -> ChainIdentity {
+        .person(try! PersonOpening(id: ResidentID(first17 + String(ResidentID.checkCharacter(for: first17)!)),
+                                   salt: [UInt8](repeating: 0xa1, count: 16)), suite: .sha256)
     }
 
     /// One value of every type whose JSON the API reads or writes, by name.
@@ -24,14 +26,14 @@ import YongchainCrypto
         let fields = DeclarationFields(number: try DeclarationNumber("223120200000000001"), exporter: exporter, amount: cny(100_000),
                                        exportDate: 20200315, documentDigest: digest("declaration document"))
         var app = MortgageApplication(unitNumber: unit, mortgagee: key(3).publicKey, mortgagors: [owner],
-                                      debtor: MortgageDebtor(id: code("91320505MA1XXXXX0").creditCodeIdentity, name: "Debtor Ltd"),
+                                      debtor: MortgageDebtor(organisation: code("91320505MA1XXXXX0"), name: "Debtor Ltd"),
                                       principal: cny(150_000_000), term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2040-05-31")),
                                       mortgageType: .maximumAmount, contractHash: digest("contract"))
         try app.sign(for: owner, with: key(11), chainID: "golden")
         return [
             ("enterprise.register", RegisterEnterprise(creditCode: exporter, name: "Exporter X Ltd", publicKey: key(21).publicKey)),
             ("property.register", RegisterProperty(unitNumber: unit, titleCertificateNumber: "苏(2019)苏州市不动产权第0000001号",
-                                                   owners: [PropertyOwner(id: owner, name: "Li Wei", publicKey: key(11).publicKey)],
+                                                   owners: [PropertyOwner(id: owner, publicKey: key(11).publicKey)],
                                                    area: 8950, use: "residential")),
             ("property.seize", SeizeProperty(unitNumber: unit, courtOrder: "(2020)苏05执123号")),
             ("property.release", ReleaseProperty(unitNumber: unit, courtOrder: "(2020)苏05执124号")),
@@ -58,10 +60,10 @@ import YongchainCrypto
 
     static let golden: [String: String] = [
         "enterprise.register": #"{"creditCode":"91310000MA1FL0001R","name":"Exporter X Ltd","publicKey":"ed25519:d54207da194977dcf46adbfec2bc2e75b52d5a8a42184fedfdc00024f0e3e8da"}"#,
-        "property.register": #"{"area":8950,"owners":[{"idNumber":"11010519491231002X","idType":"residentId","name":"Li Wei","publicKey":"ed25519:66be7e332c7a453332bd9d0a7f7db055f5c5ef1a06ada66d98b39fb6810c473a"}],"titleCertificateNumber":"苏(2019)苏州市不动产权第0000001号","unitNumber":"320505001001GB00001F00010001","use":"residential"}"#,
+        "property.register": #"{"area":8950,"owners":[{"commitment":"cb165f090ac59359ac42647f7deb10d4c0d43fe57cea6961232ba3de7d8bb009","publicKey":"ed25519:66be7e332c7a453332bd9d0a7f7db055f5c5ef1a06ada66d98b39fb6810c473a"}],"titleCertificateNumber":"苏(2019)苏州市不动产权第0000001号","unitNumber":"320505001001GB00001F00010001","use":"residential"}"#,
         "property.seize": #"{"courtOrder":"(2020)苏05执123号","unitNumber":"320505001001GB00001F00010001"}"#,
         "property.release": #"{"courtOrder":"(2020)苏05执124号","unitNumber":"320505001001GB00001F00010001"}"#,
-        "mortgage.apply": #"{"contractHash":"cc8321d6375c494d043fdd0260f21bc0ec51dacc9f6abb7f909cdcd3041b78bf","debtor":{"idNumber":"91320505MA1XXXXX0T","idType":"creditCode","name":"Debtor Ltd"},"mortgageType":"maximumAmount","mortgagee":"ed25519:ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1","mortgagors":[{"idNumber":"11010519491231002X","idType":"residentId","signature":"aebfde718d9101d06e43a79a330a9bf136c4aad79798263466855196d3528f58bc5abd385df1f972d0685da6a9a1522c967b90f455ada23c5b85e50cd2d4c30e"}],"principal":{"currency":"CNY","minorUnits":150000000},"term":{"end":"2040-05-31","start":"2020-06-01"},"unitNumber":"320505001001GB00001F00010001"}"#,
+        "mortgage.apply": #"{"contractHash":"cc8321d6375c494d043fdd0260f21bc0ec51dacc9f6abb7f909cdcd3041b78bf","debtor":{"creditCode":"91320505MA1XXXXX0T","name":"Debtor Ltd"},"mortgageType":"maximumAmount","mortgagee":"ed25519:ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1","mortgagors":[{"commitment":"cb165f090ac59359ac42647f7deb10d4c0d43fe57cea6961232ba3de7d8bb009","signature":"e124854006793d737a533e8a581ff4ba00feec1438cb0e5e72268a6065c2d18bbdc9ad6171c677caa5f1dda661b406bd4e7b13ea23f8107ab3392964119b8e09"}],"principal":{"currency":"CNY","minorUnits":150000000},"term":{"end":"2040-05-31","start":"2020-06-01"},"unitNumber":"320505001001GB00001F00010001"}"#,
         "mortgage.approve": #"{"applicationId":"1fe289205936c3fdb61158223892c7a8bee6ff4dfa085ea1c094ce0294e32114"}"#,
         "mortgage.reject": #"{"applicationId":"1fe289205936c3fdb61158223892c7a8bee6ff4dfa085ea1c094ce0294e32114","reason":"产权人身份证已过期"}"#,
         "mortgage.discharge": #"{"applicationId":"1fe289205936c3fdb61158223892c7a8bee6ff4dfa085ea1c094ce0294e32114"}"#,
@@ -113,7 +115,7 @@ import YongchainCrypto
         #expect(refusal("financing.repay", #"{"financingId":"xyz","amount":{"currency":"CNY","minorUnits":1}}"#)
                 == ValidationError(field: "financingId", message: hashError))
         #expect(refusal("authorization.revoke", #"{"bank":"ed25519:00"}"#) == ValidationError(field: "bank", message: keyError))
-        let owners = #"{"area":1,"owners":[{"idNumber":"11010519491231002X","idType":"residentId","name":"A","publicKey":"ed25519:\#(Self.key(1).publicKey.text.dropFirst(8))"},{"idNumber":"\#(Self.resident("32050519800101123").number)","idType":"residentId","name":"B","publicKey":"rsa:00"}],"titleCertificateNumber":"t","unitNumber":"320505001001GB00001F00010001","use":"r"}"#
+        let owners = #"{"area":1,"owners":[{"commitment":"\#(Self.digest("a").hex)","publicKey":"ed25519:\#(Self.key(1).publicKey.text.dropFirst(8))"},{"creditCode":"\#(Self.code("91320505MA1XXXXX0").value)","publicKey":"rsa:00"}],"titleCertificateNumber":"t","unitNumber":"320505001001GB00001F00010001","use":"r"}"#
         #expect(refusal("property.register", owners) == ValidationError(field: "owners[1].publicKey", message: keyError))
         let published = Self.golden["declaration.publish"]!.replacingOccurrences(of: "\"commitment\":\"d8", with: "\"commitment\":\"zz")
         #expect(refusal("declaration.publish", published) == ValidationError(field: "declarations[0].commitment", message: hashError))
@@ -124,6 +126,3 @@ import YongchainCrypto
     }
 }
 
-extension CreditCode {
-    var creditCodeIdentity: IdentityNumber { .creditCode(self) }
-}

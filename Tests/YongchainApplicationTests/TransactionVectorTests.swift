@@ -15,6 +15,7 @@ import YongchainCrypto
 ///
 ///     YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests
 @Suite struct TransactionVectorTests {
+    struct VectorError: Error {}
     /// The two suites' vector files: the chain's hash suite and its keys' algorithm.
     struct VectorSuite: Sendable, CustomTestStringConvertible {
         let file: String
@@ -87,18 +88,19 @@ import YongchainCrypto
         }
 
         let unit = try UnitNumber("320505001001GB00001F00010001")
-        let owner1 = IdentityNumber.residentID(try ResidentID("11010519491231002X"))
-        let owner2 = IdentityNumber.residentID(try ResidentID("110105198001010016"))
+        // The owners, on chain only as the commitments of identity and salt (the salts their title certificates carry).
+        let openings = try personOpenings()
+        let owner1 = ChainIdentity.person(openings[0], suite: suite.hashSuite), owner2 = ChainIdentity.person(openings[1], suite: suite.hashSuite)
         let exporter = try CreditCode("91310000MA1FL0001R")
-        let debtor = IdentityNumber.creditCode(try CreditCode("91320505MA1XXXXX0T"))
 
         try add(RegisterProperty(unitNumber: unit, titleCertificateNumber: "苏(2019)苏州市不动产权第0000001号",
-                                 owners: [PropertyOwner(id: owner1, name: "Li Wei", publicKey: key("owner-1").publicKey),
-                                          PropertyOwner(id: owner2, name: "王芳", publicKey: key("owner-2").publicKey)],
+                                 owners: [PropertyOwner(id: owner1, publicKey: key("owner-1").publicKey),
+                                          PropertyOwner(id: owner2, publicKey: key("owner-2").publicKey)],
                                  area: 8950, use: "residential"), signer: "registry", nonce: 1)
 
         var app = MortgageApplication(unitNumber: unit, mortgagee: key("bank").publicKey, mortgagors: [owner1, owner2],
-                                      debtor: MortgageDebtor(id: debtor, name: "Suzhou Widget Co., Ltd."), principal: money(150_000_000),
+                                      debtor: MortgageDebtor(organisation: try CreditCode("91320505MA1XXXXX0T"), name: "Suzhou Widget Co., Ltd."),
+                                      principal: money(150_000_000),
                                       term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2030-05-31")),
                                       mortgageType: .general, contractHash: digest("loan and mortgage contracts"))
         let consent = app.consentBytes(chainID: chainID)
@@ -106,7 +108,7 @@ import YongchainCrypto
         for (id, name) in [(owner1, "owner-1"), (owner2, "owner-2")] {
             let signature = sign(key(name), consent)
             try app.attachSignature(signature, for: id)
-            consents.append(["transaction": "mortgage.apply", "mortgagor": ["idType": id.type, "idNumber": id.number], "key": name,
+            consents.append(["transaction": "mortgage.apply", "mortgagor": try JSONSerialization.jsonObject(with: Data(try SortedJSON.encode(id))), "key": name,
                              "consentBytesHex": Hex.encode(consent), "signature": Hex.encode(signature)])
         }
         try add(app, signer: "bank", nonce: 2)
@@ -142,13 +144,31 @@ import YongchainCrypto
             actions.append(["type": a.type, "json": try JSONSerialization.jsonObject(with: Data(try SortedJSON.encode(a))), "bytesHex": Hex.encode(a.canonicalBytes)])
         }
 
+        // Person commitments from identity and salt, and the identity and debtor encodings of every form.
+        let commitments = openings.map { o in
+            ["idType": "residentId", "idNumber": o.id.value, "salt": Hex.encode(o.salt), "commitment": o.commitment(suite.hashSuite).hex]
+        }
+        guard case .person(let owner1Commitment) = owner1 else { throw VectorError() }
+        let debtorPerson = MortgageDebtor(person: owner1Commitment)
+        let debtorOrganisation = MortgageDebtor(organisation: exporter, name: "Exporter X Ltd")
+        var identities: [[String: Any]] = []
+        for (what, json, bytes) in [
+            ("identity", try SortedJSON.encode(owner1), { var w = CanonicalWriter(); owner1.encode(to: &w); return w.bytes }()),
+            ("identity", try SortedJSON.encode(ChainIdentity.organisation(exporter)), { var w = CanonicalWriter(); ChainIdentity.organisation(exporter).encode(to: &w); return w.bytes }()),
+            ("debtor", try SortedJSON.encode(debtorPerson), { var w = CanonicalWriter(); debtorPerson.encode(to: &w); return w.bytes }()),
+            ("debtor", try SortedJSON.encode(debtorOrganisation), { var w = CanonicalWriter(); debtorOrganisation.encode(to: &w); return w.bytes }()),
+        ] as [(String, [UInt8], [UInt8])] {
+            identities.append(["kind": what, "json": try JSONSerialization.jsonObject(with: Data(json)), "bytesHex": Hex.encode(bytes)])
+        }
+
         var keys: [String: [String: String]] = [:]
         for (name, seed) in seeds {
             keys[name] = ["seed": Hex.encode([UInt8](repeating: seed, count: 32)), "publicKey": key(name).publicKey.text]
         }
         var doc: [String: Any] = [
             "about": "Generated by Tests/YongchainApplicationTests/TransactionVectorTests.swift from the node's code; specified by docs/transactions.md. Regenerate after a deliberate wire change: YONGCHAIN_WRITE_VECTORS=1 swift test --filter TransactionVectorTests",
-            "chainId": chainID, "keys": keys, "consents": consents, "transactions": txs, "governanceActions": actions]
+            "chainId": chainID, "keys": keys, "consents": consents, "transactions": txs, "governanceActions": actions,
+            "personCommitments": commitments, "identities": identities]
         if suite.hashSuite != .sha256 {
             // The chain's hash suite, and the standard's own examples of it (GB/T 32905-2016, appendix A).
             doc["hashSuite"] = suite.hashSuite.rawValue
@@ -158,6 +178,12 @@ import YongchainCrypto
             }
         }
         return doc
+    }
+
+    /// The vectors' two owners: an identity number each, with a fixed salt (a registry draws it at random).
+    static func personOpenings() throws -> [PersonOpening] {
+        [try PersonOpening(id: try ResidentID("11010519491231002X"), salt: Array(0x00...0x0f).map(UInt8.init)),
+         try PersonOpening(id: try ResidentID("110105198001010016"), salt: Array(0xf0...0xff).map(UInt8.init) + Array(0xe0...0xef).map(UInt8.init))]
     }
 
     /// One action of each kind, in `GovernanceAction.types` order, with keys of `suite`.
@@ -230,6 +256,14 @@ import YongchainCrypto
         for c in doc["consents"] as! [[String: Any]] {
             let key = Self.key(c["key"] as! String, suite.keys).publicKey
             #expect(key.verify(signature: Hex.decode(c["signature"] as! String)!, message: Hex.decode(c["consentBytesHex"] as! String)!))
+        }
+        // A person commitment: H(str("yongchain/person/v1") ‖ u8(1) ‖ str(idNumber) ‖ bytes(salt)), H the chain's hash.
+        let commitments = doc["personCommitments"] as! [[String: String]]
+        #expect(commitments.count == 2)
+        for c in commitments {
+            let preimage = str("yongchain/person/v1") + [1] + str(c["idNumber"]!) + bytes(Hex.decode(c["salt"]!)!)
+            #expect(suite.hashSuite.digest(preimage).hex == c["commitment"])
+            #expect(((doc["transactions"] as! [[String: Any]])[0]["bodyHex"] as! String).contains(c["commitment"]!), "property.register names the owner by commitment")
         }
         if suite.hashSuite == .sm3 {
             let examples = doc["hashExamples"] as! [[String: String]]

@@ -13,13 +13,28 @@ extension EndToEnd {
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let r = try runner.cli(["demo", "--exit", "--dir", dir, "--base-port", "\(port)"])
             #expect(r.status == 0, "\(r.out)\n\(r.err)")
-            #expect(r.out.contains("15/15 steps as expected"), "\(r.out)")
+            #expect(r.out.contains("17/17 steps as expected"), "\(r.out)")
             #expect(r.out.contains("✓ DUPLICATE_FINANCING"))
             #expect(r.out.contains("TLS 1.3"))
             #expect(r.out.contains("Status page: https://127.0.0.1:\(port + 1)/"))
             #expect(!r.out.contains("✗"))
             // The cluster is down afterwards.
             #expect((try? runner.http.send("GET", url: "http://127.0.0.1:\(port + 1)/healthz", timeout: 1)) == nil)
+        }
+
+        /// Issue 27: the demo's owner travels as a salt from the registry to the owner to the banks, and after both
+        /// flows no node holds or serves the owner's identity number, name or salt, in any encoding.
+        @Test func theDemoLeavesNoOnesIdentityOnAnyNode() throws {
+            let c = try ClusterHarness(validators: 4, emptyBlockMs: 300)
+            try c.up()
+            let r = try c.cli(["demo", "--attach", "--dir", c.dir])
+            #expect(r.status == 0 && r.out.contains("17/17 steps as expected"), "\(r.out)\n\(r.err)")
+            #expect(r.out.contains("✓ NOT_OWNER") && r.out.contains("match: false"), "\(r.out)")
+            let salt = try #require(r.out.firstMatch(of: /gives the owner their salt ([0-9a-f]{32})/).map { String($0.1) }, "\(r.out)")
+            let unit = try #require(r.out.firstMatch(of: /registers unit ([0-9A-Z]{28})/).map { String($0.1) }, "\(r.out)")
+            let commitment = try #require(r.out.firstMatch(of: /commitment ([0-9a-f]{16})…/).map { String($0.1) }, "\(r.out)")
+            try PersonalDataScan.expectNone(c, ["11010519491231002X", "Li Wei", salt], controls: [unit])
+            #expect(try !PersonalDataScan.served(c, [commitment]).isEmpty, "the blocks carry the owner's commitment")
         }
 
         @Test func demoPlainRunsWithoutTLS() throws {
@@ -29,7 +44,7 @@ extension EndToEnd {
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let r = try runner.cli(["demo", "--exit", "--plain", "--dir", dir, "--base-port", "\(port)"])
             #expect(r.status == 0, "\(r.out)\n\(r.err)")
-            #expect(r.out.contains("15/15 steps as expected"), "\(r.out)")
+            #expect(r.out.contains("17/17 steps as expected"), "\(r.out)")
             #expect(r.out.contains("Status page: http://127.0.0.1:\(port + 1)/"))
         }
     }

@@ -21,15 +21,19 @@ extension EndToEnd {
             #expect((try? JSONSerialization.jsonObject(with: Data(shownKey.out.utf8)) as? [String: String])?["publicKey"] == ownerKey.publicKey.text, "\(shownKey.out)")
             let owner = residentID("11010519491231002")
             let unit = "320505001001GB00001F00010001"
+            let certificateFile = "\(c.dir)/title-certificate.json"
             let reg = try c.cli(["property", "register", "--key", c.key("registry"), "--node", node, "--unit", unit, "--title", "T-1",
-                                 "--owner", "residentId:\(owner):Li Wei:\(ownerKeyFile)", "--area", "8950", "--use", "residential"])
+                                 "--owner", "residentId:\(owner):\(ownerKeyFile)", "--area", "8950", "--use", "residential", "--title-out", certificateFile])
             #expect(reg.status == 0, "\(reg.out) \(reg.err)")
+            let salt = try titleCertificateSalt(certificateFile)
 
-            // The bank's application, unsigned, as its own system would write it.
+            // The bank's application, unsigned, as its own system would write it: the owner by the commitment of the
+            // identity and salt they handed the bank.
             let bank = try c.orgKey("bank-a")
+            let commitment = try PersonOpening(number: owner, saltHex: salt).commitment(.sha256).hex
             let unsigned = """
-                {"unitNumber": "\(unit)", "mortgagee": "\(bank.publicKey.text)", "mortgagors": [{"idType": "residentId", "idNumber": "\(owner)"}],
-                 "debtor": {"idType": "residentId", "idNumber": "\(owner)", "name": "Li Wei"}, "principal": {"minorUnits": 100000000, "currency": "CNY"},
+                {"unitNumber": "\(unit)", "mortgagee": "\(bank.publicKey.text)", "mortgagors": [{"commitment": "\(commitment)"}],
+                 "debtor": {"commitment": "\(commitment)"}, "principal": {"minorUnits": 100000000, "currency": "CNY"},
                  "term": {"start": "2021-01-01", "end": "2041-01-01"}, "mortgageType": "general", "contractHash": "\(HashSuite.sha256.digest(Array("contract".utf8)).hex)"}
                 """
             let appFile = "\(c.dir)/application.json"
@@ -47,10 +51,10 @@ extension EndToEnd {
             let signature = ownerKey.sign(expected)
             var forged = signature
             forged[0] ^= 1
-            let refused = try c.cli(["mortgage", "attach-signature", "--node", node, "--json", "@\(appFile)", "--mortgagor", "residentId:\(owner)",
+            let refused = try c.cli(["mortgage", "attach-signature", "--node", node, "--json", "@\(appFile)", "--mortgagor", "residentId:\(owner):\(salt)",
                                      "--signature", Hex.encode(forged), "--owner-public-key", ownerKey.publicKey.text])
             #expect(refused.status == 1 && refused.err.contains("is not"), "\(refused.out) \(refused.err)")
-            let attached = try c.cli(["mortgage", "attach-signature", "--node", node, "--json", "@\(appFile)", "--mortgagor", "residentId:\(owner)",
+            let attached = try c.cli(["mortgage", "attach-signature", "--node", node, "--json", "@\(appFile)", "--mortgagor", "residentId:\(owner):\(salt)",
                                       "--signature", Hex.encode(signature), "--owner-public-key", ownerKey.publicKey.text])
             #expect(attached.status == 0, "\(attached.err)")
             #expect(attached.out.contains(Hex.encode(signature)))

@@ -74,10 +74,12 @@ extension EndToEnd {
             let unit = "320505001001GB00001F00010077", title = "苏(2020)苏州市不动产权第0000077号", owner = residentID("11010519491231002")
             let ownerKey = "\(c.dir)/owner.key"
             #expect(try c.cli(["keys", "new", "--out", ownerKey]).status == 0)
+            let certificateFile = "\(c.dir)/title-certificate.json"
             #expect(try c.cli(["property", "register", "--key", c.key("registry"), "--node", c.url("registry"), "--unit", unit, "--title", title,
-                               "--owner", "residentId:\(owner):Li Wei:\(ownerKey)", "--area", "8950", "--use", "residential"]).status == 0)
+                               "--owner", "residentId:\(owner):\(ownerKey)", "--area", "8950", "--use", "residential", "--title-out", certificateFile]).status == 0)
+            let salt = try titleCertificateSalt(certificateFile)
             let titleFile = "\(c.dir)/title.json", encFile = "\(c.dir)/encumbrances.json", noUnit = "\(c.dir)/no-unit.json"
-            #expect(try c.cli(["property", "verify-title", "--title", title, "--owner", "residentId:\(owner)", "--prove", titleFile] + asB).status == 0)
+            #expect(try c.cli(["property", "verify-title", "--title", title, "--owner", "residentId:\(owner):\(salt)", "--prove", titleFile] + asB).status == 0)
             #expect(try c.cli(["property", "encumbrances", "--unit", unit, "--prove", encFile] + asB).status == 0)
             _ = try c.cli(["property", "encumbrances", "--unit", "320505001001GB00001F00010078", "--prove", noUnit] + asB)
             let vt = try verify(titleFile), ve = try verify(encFile), vn = try verify(noUnit)
@@ -86,6 +88,9 @@ extension EndToEnd {
             #expect(vn.status == 0 && (vn.json["refused"] as? [String: Any])?["code"] as? String == "NOT_FOUND", "\(vn.text)")
             let human = try c.cli(["verify", "answer", "--genesis", genesis, titleFile])
             #expect(human.status == 0 && human.out.hasPrefix("PROVEN at height ") && human.out.contains("certified by"), "\(human.out)")
+            // Issue 27: the proven title (its question, every state entry it proves) holds no identity, in any encoding.
+            let proven = try #require(FileManager.default.contents(atPath: titleFile))
+            #expect(PersonalDataScan.findings(Array(proven), "the proven title answer", [owner, salt]).isEmpty)
 
             // Tampering with what the node said is caught, each with its code and exit 1.
             var o = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: financed))) as! [String: Any]

@@ -40,7 +40,7 @@ enum DecoderTargets {
     static func grammar(_ rng: inout SplitMix64) -> [UInt8] {
         var w = CanonicalWriter()
         let texts = [FuzzWorld.chainID, FuzzWorld.exporter.value, FuzzWorld.number(1).value, "CNY", "USD", FuzzWorld.unit,
-                     FuzzWorld.residentID, "residentId", "creditCode", "Jing2020-0001234", "name 名称", ""]
+                     FuzzWorld.residentID, "Jing2020-0001234", "name 名称", ""]
         for _ in 0..<rng.int(1...14) {
             switch rng.int(0...9) {
             case 0: w.u8(UInt8(rng.int(0...3)))

@@ -34,10 +34,12 @@ enum FuzzWorld {
     static func digest(_ s: String) -> Hash { HashSuite.sha256.digest(Array(s.utf8)) }
 
     static let residentID = "11010519491231002" + String(ResidentID.checkCharacter(for: "11010519491231002")!)
+    /// The owner as the chain holds them: the commitment of `residentID` and a fixed salt.
+    static let ownerCommitment = try! PersonOpening(id: ResidentID(residentID), salt: [UInt8](repeating: 0x5a, count: 16)).commitment(.sha256)
     static let title = "Jing2020-0001234"
     static var property: RegisterProperty {
         RegisterProperty(unitNumber: try! UnitNumber(unit), titleCertificateNumber: title,
-                         owners: [PropertyOwner(id: try! IdentityNumber(type: "residentId", number: residentID), name: "张三", publicKey: key(6).publicKey)],
+                         owners: [PropertyOwner(id: .person(ownerCommitment), publicKey: key(6).publicKey)],
                          area: 8_900, use: "residential")
     }
     static let financing = RecordFinancing(exporter: exporter, amount: cny(50_000), pledges: [PledgeRequest(declaration: fields(1), amount: cny(60_000))])

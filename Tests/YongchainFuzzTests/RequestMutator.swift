@@ -9,7 +9,7 @@ import YongchainTestSupport
 enum RequestMutator {
     /// Every query parameter some route reads. Any of them may turn up on any route, with an edge value.
     static let parameters = ["limit", "before", "from", "minHeight", "timeoutMs", "wait", "after", "queryId", "query",
-                             "declarationsAfter", "financingsAfter", "certificate", "idType", "id"]
+                             "declarationsAfter", "financingsAfter", "certificate", "owner", "idType", "id"]
     static let methods = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "get", "CONNECT"]
 
     static func mutate(_ r: inout FuzzRequest, _ rng: inout SplitMix64, tip: UInt64, steps: Int, bodies: [[UInt8]]) {

@@ -28,7 +28,6 @@ struct RouteSeed: Sendable {
 enum RouteCatalog {
     static let registry = 0, bankA = 1, bankB = 2, enterprise = 3, stranger = 4
 
-    static var residentID: String { FuzzWorld.residentID }
     static let clientKey = try! X25519PrivateKey.fromRaw([UInt8](repeating: 9, count: 32))
 
     static func txJSON(_ tx: Transaction) -> String { String(decoding: try! JSONEncoder().encode(TransactionJSON(tx)), as: UTF8.self) }
@@ -96,8 +95,7 @@ enum RouteCatalog {
         RouteSeed(method: "GET", template: "/v1/mortgage/titles/verify", callers: [registry, bankA, bankB]) { _, rng in
             let byCode = rng.chance(0.3)
             return request("GET", "/v1/mortgage/titles/verify", [
-                ("certificate", FuzzWorld.title), ("idType", byCode ? "creditCode" : "residentId"),
-                ("id", byCode ? FuzzWorld.exporter.value : residentID),
+                ("certificate", FuzzWorld.title), ("owner", byCode ? FuzzWorld.exporter.value : FuzzWorld.ownerCommitment.hex),
             ])
         },
         RouteSeed(method: "GET", template: "/v1/mortgage/units/{unit}/encumbrances", callers: [registry, bankA, bankB]) { _, _ in

@@ -63,7 +63,7 @@ import YongchainHTTP
     @Test func textIsComparedByteForByteNeverNormalised() throws {
         let c = try chain
         func verify(_ title: String) -> [String: Any] {
-            let target = "/v1/mortgage/titles/verify?certificate=\(ProofAnswerVectorTests.pct(title))&idType=residentId&id=\(VectorChain.ownerID)"
+            let target = "/v1/mortgage/titles/verify?certificate=\(ProofAnswerVectorTests.pct(title))&owner=\(VectorChain.ownerCommitment.hex)"
             let answer = (try? JSONSerialization.jsonObject(with: Data(c.ask("GET", target, as: VectorChain.bankB).body))) as? [String: Any]
             return answer?["result"] as? [String: Any] ?? [:]
         }

@@ -32,8 +32,8 @@ import YongchainCrypto
         ])
         let precheckJSON = try JSONSerialization.jsonObject(with: Data(try SortedJSON.encode(precheck)))
         return [
-            ("title verification", .titleVerification(certificate: VectorChain.title, owner: try IdentityNumber(type: "residentId", number: VectorChain.ownerID)),
-             ["certificate": VectorChain.title, "idType": "residentId", "idNumber": VectorChain.ownerID]),
+            ("title verification", .titleVerification(certificate: VectorChain.title, owner: .person(VectorChain.ownerCommitment)),
+             ["certificate": VectorChain.title, "commitment": VectorChain.ownerCommitment.hex]),
             ("encumbrances", .encumbrances(try UnitNumber(VectorChain.unit)), ["unit": VectorChain.unit]),
             ("mortgage by certificate", .mortgageCertificate(c.certificateNumber), ["certificate": c.certificateNumber]),
             ("mortgage application", .mortgageApplication(c.applicationID), ["id": c.applicationID.hex]),
@@ -56,7 +56,7 @@ import YongchainCrypto
         let precheck = #"{"declarations":[{"fields":\#(String(decoding: try SortedJSON.encode(VectorChain.declaration(1, 100_000)), as: UTF8.self)),"number":"223120200000000001"},{"number":"223120200000000009"}]}"#
         let code = VectorChain.exporter
         return [
-            ("title verification", "GET", "/v1/mortgage/titles/verify?certificate=\(pct(VectorChain.title))&idType=residentId&id=\(VectorChain.ownerID)&prove=true", "", "bank-b"),
+            ("title verification", "GET", "/v1/mortgage/titles/verify?certificate=\(pct(VectorChain.title))&owner=\(VectorChain.ownerCommitment.hex)&prove=true", "", "bank-b"),
             ("encumbrances", "GET", "/v1/mortgage/units/\(VectorChain.unit)/encumbrances?prove=true", "", "bank-b"),
             ("mortgage by certificate", "GET", "/v1/mortgage/certificates/\(pct(c.certificateNumber))?prove=true", "", "bank-b"),
             ("mortgage application", "GET", "/v1/mortgage/applications/\(c.applicationID.hex)?prove=true", "", "bank-b"),

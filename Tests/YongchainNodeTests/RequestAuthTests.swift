@@ -10,7 +10,7 @@ import YongchainHTTP
     let chain = "test-chain"
     let bank = try! PrivateKey.generate()
     let now: Int64 = 1_700_000_000_000
-    let target = "/v1/mortgage/titles/verify?certificate=X&idType=residentId&id=1"
+    let target = "/v1/mortgage/titles/verify?certificate=X&owner=1"
 
     func headers(_ key: PrivateKey? = nil, method: String = "GET", body: [UInt8] = [], ts: Int64? = nil,
                  nonce: String = "n-1", chain: String? = nil) -> [(String, String)] {
@@ -88,7 +88,7 @@ import YongchainHTTP
         #expect(verify(v, forged, method: "POST", body: body) == "401 AUTH_BAD_SIGNATURE")
         // Body, query, path and method changed after signing.
         #expect(verify(v, headers(method: "POST", body: body, nonce: "b"), method: "POST", body: body + [32]) == "401 AUTH_BAD_SIGNATURE")
-        #expect(verify(v, headers(nonce: "q"), target: target.replacingOccurrences(of: "id=1", with: "id=2")) == "401 AUTH_BAD_SIGNATURE")
+        #expect(verify(v, headers(nonce: "q"), target: target.replacingOccurrences(of: "owner=1", with: "owner=2")) == "401 AUTH_BAD_SIGNATURE")
         #expect(verify(v, headers(nonce: "p"), target: "/v1/mortgage/banks/x/filings") == "401 AUTH_BAD_SIGNATURE")
         #expect(verify(v, headers(method: "POST", nonce: "m"), method: "GET") == "401 AUTH_BAD_SIGNATURE")
         // Signed for another chain.

@@ -21,7 +21,10 @@ final class VectorChain {
 
     static let unit = "320505001001GB00001F00010001"
     static let title = "苏(2019)苏州市不动产权第0000001号"
-    static let ownerID = "11010519491231002X"
+    /// The owner, on chain only as the commitment of this identity number and this salt (the title certificate's).
+    static let ownerNumber = "11010519491231002X"
+    static let ownerSalt = Array(0xa0...0xaf).map(UInt8.init)
+    static let ownerCommitment = try! PersonOpening(id: ResidentID(ownerNumber), salt: ownerSalt).commitment(.sha256)
     static let exporter = "91310000MA1FL0001R"
 
     static var genesis: Genesis {
@@ -72,15 +75,15 @@ final class VectorChain {
     }
 
     private func build() throws {
-        let ownerID = try IdentityNumber(type: "residentId", number: Self.ownerID)
+        let ownerID = ChainIdentity.person(Self.ownerCommitment)
         let unit = try UnitNumber(Self.unit)
         try block([
             tx(RegisterProperty(unitNumber: unit, titleCertificateNumber: Self.title,
-                                owners: [PropertyOwner(id: ownerID, name: "Li Wei", publicKey: Self.owner.publicKey)], area: 8950, use: "residential"), Self.registry),
+                                owners: [PropertyOwner(id: ownerID, publicKey: Self.owner.publicKey)], area: 8950, use: "residential"), Self.registry),
             tx(RegisterEnterprise(creditCode: try CreditCode(Self.exporter), name: "Exporter X Ltd 出口商", publicKey: Self.enterprise.publicKey), Self.registry),
         ])
         var app = MortgageApplication(unitNumber: unit, mortgagee: Self.bankA.publicKey, mortgagors: [ownerID],
-                                      debtor: MortgageDebtor(id: try IdentityNumber(type: "creditCode", number: "91320505MA1XXXXX0T"), name: "Suzhou Widget Co., Ltd."),
+                                      debtor: MortgageDebtor(organisation: try CreditCode("91320505MA1XXXXX0T"), name: "Suzhou Widget Co., Ltd."),
                                       principal: Self.money(150_000_000, "CNY"),
                                       term: MortgageTerm(start: try .init("2020-06-01"), end: try .init("2030-05-31")),
                                       mortgageType: .general, contractHash: HashSuite.sha256.digest(Array("contract 1".utf8)))

@@ -102,36 +102,40 @@ enum Mortgage {
         for m in p.mortgagors where !m.signature.isEmpty {
             guard let owner = property.owners.first(where: { $0.id == m.id }) else { continue }
             guard SignatureMemo.shared.verify(owner.publicKey, signature: m.signature, message: consent, keepParsed: false) else {
-                return .reject(Codes.badMortgagorSignature,
-                               "the signature of mortgagor \(owner.name) (\(m.id)) is not their registered key's signature of this application on this chain")
+                return badSignature(m.id)
             }
         }
         return nil
+    }
+
+    private static func badSignature(_ id: ChainIdentity) -> TxResult {
+        .reject(Codes.badMortgagorSignature, "the signature of mortgagor \(id) is not their registered key's signature of this application on this chain")
     }
 
     private static func apply(_ p: MortgageApplication, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
         guard let property = Property.load(p.unitNumber, state) else { return unknownProperty(p.unitNumber) }
         if let r = seized(p.unitNumber, PropertyStatus.load(p.unitNumber, state), state) { return r }
 
-        // The mortgagors are exactly the registered owners, each consenting with their own registered key.
-        var owners: [IdentityNumber: PropertyOwner] = [:]
+        // The mortgagors are exactly the registered owners, each consenting with their own registered key. People
+        // are compared by commitment: a bank that has an owner's identity but not their salt names nobody's.
+        var owners: [ChainIdentity: PropertyOwner] = [:]
         for o in property.owners { owners[o.id] = o }
         for m in p.mortgagors where owners[m.id] == nil {
-            return .reject(Codes.notOwner, "mortgagor \(m.id) is not a registered owner of unit \(p.unitNumber)")
+            return .reject(Codes.notOwner, "mortgagor \(m.id) is not a registered owner of unit \(p.unitNumber)"
+                           + (m.id.isPerson ? " (a person's commitment is computed from their identity and the salt on their title certificate)" : ""))
         }
         let listed = Set(p.mortgagors.map(\.id))
         for o in property.owners where !listed.contains(o.id) {
-            return .reject(Codes.missingMortgagorSignature, "registered owner \(o.name) (\(o.id)) is not among the mortgagors")
+            return .reject(Codes.missingMortgagorSignature, "registered owner \(o.id) is not among the mortgagors")
         }
         let consent = p.consentBytes(chainID: ctx.chain.id)
         for m in p.mortgagors {
             let owner = owners[m.id]!
             guard !m.signature.isEmpty else {
-                return .reject(Codes.missingMortgagorSignature, "mortgagor \(owner.name) (\(m.id)) has not signed")
+                return .reject(Codes.missingMortgagorSignature, "mortgagor \(m.id) has not signed")
             }
             guard SignatureMemo.shared.verify(owner.publicKey, signature: m.signature, message: consent, keepParsed: false) else {
-                return .reject(Codes.badMortgagorSignature,
-                               "the signature of mortgagor \(owner.name) (\(m.id)) is not their registered key's signature of this application on this chain")
+                return badSignature(m.id)
             }
         }
 

@@ -2,21 +2,23 @@ import YongchainCore
 import YongchainCrypto
 
 /// `mortgage.apply`: a bank (the mortgagee, who signs the transaction) files a mortgage application for a
-/// registered unit. The mortgagors MUST be exactly the unit's registered owners, each with their signature over
-/// `consentBytes(chainID:)`: the application's content without the signatures, under `Domain.consent` and the
-/// chain id, so a consent cannot be used on another chain, as another kind of message, or for another bank, unit,
-/// amount, term or contract.
+/// registered unit. The mortgagors MUST be exactly the unit's registered owners — people by the commitment the
+/// bank computes from the identity and salt each owner handed it, organisations by credit code — each with their
+/// signature over `consentBytes(chainID:)`: the application's content without the signatures, under
+/// `Domain.consent` and the chain id, so a consent cannot be used on another chain, as another kind of message, or
+/// for another bank, unit, amount, term or contract.
 ///
 /// Building one (CLI, tests, a bank's system):
 /// ```swift
-/// var app = MortgageApplication(unitNumber: unit, mortgagee: bankKey.publicKey, mortgagors: [ownerID], debtor: debtor,
+/// let owner = ChainIdentity.person(try PersonOpening(id: residentID, salt: saltFromTheOwner), suite: chain.hashSuite)
+/// var app = MortgageApplication(unitNumber: unit, mortgagee: bankKey.publicKey, mortgagors: [owner], debtor: debtor,
 ///                               principal: money, term: term, mortgageType: .general, contractHash: contractHash)
-/// try app.sign(for: ownerID, with: ownerKey, chainID: chainID)   // or attachSignature(_:for:) for one made elsewhere
+/// try app.sign(for: owner, with: ownerKey, chainID: chainID)   // or attachSignature(_:for:) for one made elsewhere
 /// let tx = app.transaction(key: bankKey, nonce: nonce, chainID: chainID)
 /// ```
 ///
-/// JSON: `{"unitNumber", "mortgagee": "ed25519:…", "mortgagors": [{"idType", "idNumber", "signature": "<hex>"}],
-/// "debtor": {"idType", "idNumber", "name"}, "principal": {"minorUnits", "currency"}, "term": {"start", "end"},
+/// JSON: `{"unitNumber", "mortgagee": "ed25519:…", "mortgagors": [{"commitment" | "creditCode", "signature": "<hex>"}],
+/// "debtor": {"commitment"} | {"creditCode", "name"}, "principal": {"minorUnits", "currency"}, "term": {"start", "end"},
 /// "mortgageType": "general" | "maximumAmount", "contractHash": "<64 hex>"}`.
 public struct MortgageApplication: Payload, Equatable {
     public static let type = "mortgage.apply"
@@ -34,7 +36,7 @@ public struct MortgageApplication: Payload, Equatable {
     public var contractHash: Hash
 
     /// An unsigned application naming `mortgagors` (each then signs with `sign` or `attachSignature`).
-    public init(unitNumber: UnitNumber, mortgagee: PublicKey, mortgagors: [IdentityNumber], debtor: MortgageDebtor,
+    public init(unitNumber: UnitNumber, mortgagee: PublicKey, mortgagors: [ChainIdentity], debtor: MortgageDebtor,
                 principal: Money, term: MortgageTerm, mortgageType: MortgageType, contractHash: Hash) {
         self.unitNumber = unitNumber
         self.mortgagee = mortgagee
@@ -64,12 +66,12 @@ public struct MortgageApplication: Payload, Equatable {
     }
 
     /// Signs as mortgagor `id` with `key`. Throws if `id` is not listed as a mortgagor.
-    public mutating func sign(for id: IdentityNumber, with key: PrivateKey, chainID: String) throws {
+    public mutating func sign(for id: ChainIdentity, with key: PrivateKey, chainID: String) throws {
         try attachSignature(key.sign(consentBytes(chainID: chainID)), for: id)
     }
 
     /// Attaches a signature over `consentBytes(chainID:)` made elsewhere (e.g. on the owner's own device).
-    public mutating func attachSignature(_ signature: [UInt8], for id: IdentityNumber) throws {
+    public mutating func attachSignature(_ signature: [UInt8], for id: ChainIdentity) throws {
         guard let i = mortgagors.firstIndex(where: { $0.id == id }) else {
             throw ValidationError(field: "mortgagors", message: "\(id) is not listed as a mortgagor")
         }
@@ -83,14 +85,14 @@ public struct MortgageApplication: Payload, Equatable {
         guard !mortgagors.isEmpty, mortgagors.count <= MortgageLimits.maxOwners else {
             throw ValidationError(field: "mortgagors", message: "1 to \(MortgageLimits.maxOwners) mortgagors")
         }
-        var ids = Set<IdentityNumber>()
+        var ids = Set<ChainIdentity>()
         for (i, m) in mortgagors.enumerated() {
-            guard ids.insert(m.id).inserted else { throw ValidationError(field: "mortgagors[\(i)].idNumber", message: "listed twice") }
+            guard ids.insert(m.id).inserted else { throw ValidationError(field: "mortgagors[\(i)].\(m.id.field)", message: "listed twice") }
             guard m.signature.count <= MortgageLimits.maxSignatureBytes else {
                 throw ValidationError(field: "mortgagors[\(i)].signature", message: "at most \(MortgageLimits.maxSignatureBytes) bytes")
             }
         }
-        try MortgageCoding.nonEmpty(debtor.name, max: MortgageLimits.maxNameBytes, field: "debtor.name")
+        try debtor.validate()
         guard principal.minorUnits > 0, principal.minorUnits <= Money.maxMinorUnits else {
             throw ValidationError(field: "principal.minorUnits", message: "a positive whole number of minor units, at most \(Money.maxMinorUnits)")
         }
@@ -104,8 +106,7 @@ public struct MortgageApplication: Payload, Equatable {
             m.id.encode(to: &w)
             if signatures { w.bytes(m.signature) }
         }
-        debtor.id.encode(to: &w)
-        w.string(debtor.name)
+        debtor.encode(to: &w)
         MortgageCoding.writeMoney(&w, principal)
         term.encode(to: &w)
         w.u8(mortgageType.tag)
@@ -119,9 +120,9 @@ public struct MortgageApplication: Payload, Equatable {
         unitNumber = try r.validated("unitNumber") { try UnitNumber(unit) }
         mortgagee = try r.publicKey("mortgagee")
         mortgagors = try r.list("mortgagors", max: MortgageLimits.maxOwners) { r in
-            Mortgagor(id: try IdentityNumber(from: &r, ""), signature: try r.bytes("signature", max: MortgageLimits.maxSignatureBytes))
+            Mortgagor(id: try ChainIdentity(from: &r, ""), signature: try r.bytes("signature", max: MortgageLimits.maxSignatureBytes))
         }
-        debtor = MortgageDebtor(id: try IdentityNumber(from: &r, "debtor"), name: try r.string("debtor.name", max: MortgageLimits.maxNameBytes))
+        debtor = try MortgageDebtor(from: &r)
         principal = try MortgageCoding.readMoney(&r, "principal")
         term = try MortgageTerm(from: &r, "term")
         mortgageType = try MortgageType(tag: try r.u8("mortgageType"))
@@ -158,20 +159,20 @@ public struct MortgageApplication: Payload, Equatable {
 }
 
 /// A mortgagor named in an application and their consent signature (empty until they sign).
-/// JSON: `{"idType": "residentId", "idNumber": "…", "signature": "<hex>"}`. Name and key are not repeated here:
-/// they come from the property register, so nothing in the body can claim someone else's key.
+/// JSON: `{"commitment": "<64 hex>", "signature": "<hex>"}` (or `"creditCode"` for an organisation). The key is not
+/// repeated here: it comes from the property register, so nothing in the body can claim someone else's key.
 public struct Mortgagor: Sendable, Equatable, Codable {
-    public var id: IdentityNumber
+    public var id: ChainIdentity
     public var signature: [UInt8]
 
-    public init(id: IdentityNumber, signature: [UInt8]) {
+    public init(id: ChainIdentity, signature: [UInt8]) {
         self.id = id
         self.signature = signature
     }
 
     enum CodingKeys: String, CodingKey { case signature }
     public init(from decoder: Decoder) throws {
-        id = try IdentityNumber(json: decoder)
+        id = try ChainIdentity(json: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let text = try c.decodeIfPresent(String.self, forKey: .signature) ?? ""
         guard let sig = Hex.decode(text) else {
@@ -186,25 +187,54 @@ public struct Mortgagor: Sendable, Equatable, Codable {
     }
 }
 
-/// The debtor whose debt the mortgage secures; often, but not always, a mortgagor.
-/// JSON: `{"idType": "creditCode", "idNumber": "…", "name": "…"}`.
+/// The debtor whose debt the mortgage secures; often, but not always, a mortgagor. A person by commitment alone (no
+/// name on chain; a debtor who owns nothing gets a salt from the lending bank with the loan contract, and one who
+/// is an owner may be named by their owner commitment); an organisation by credit code and name.
+///
+/// Canonical: `identity ‖ str(name)` for an organisation, `identity` alone for a person.
+/// JSON: `{"commitment": "<64 hex>"}` or `{"creditCode": "…", "name": "…"}`.
 public struct MortgageDebtor: Sendable, Equatable, Codable {
-    public var id: IdentityNumber
-    public var name: String
+    public let id: ChainIdentity
+    /// The organisation's name; nil for a person.
+    public let name: String?
 
-    public init(id: IdentityNumber, name: String) {
-        self.id = id
+    public init(person commitment: Hash) {
+        id = .person(commitment)
+        name = nil
+    }
+
+    public init(organisation: CreditCode, name: String) {
+        id = .organisation(organisation)
         self.name = name
+    }
+
+    func validate() throws {
+        switch id {
+        case .person:
+            guard name == nil else { throw ValidationError(field: "debtor.name", message: "a person's name is not on chain: give their commitment only") }
+        case .organisation:
+            try MortgageCoding.nonEmpty(name ?? "", max: MortgageLimits.maxNameBytes, field: "debtor.name")
+        }
+    }
+
+    func encode(to w: inout CanonicalWriter) {
+        id.encode(to: &w)
+        if case .organisation = id { w.string(name ?? "") }
+    }
+
+    init(from r: inout CanonicalReader) throws {
+        id = try ChainIdentity(from: &r, "debtor")
+        if case .organisation = id { name = try r.string("debtor.name", max: MortgageLimits.maxNameBytes) } else { name = nil }
     }
 
     enum CodingKeys: String, CodingKey { case name }
     public init(from decoder: Decoder) throws {
-        id = try IdentityNumber(json: decoder)
-        name = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .name)
+        id = try ChainIdentity(json: decoder)
+        name = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .name)
     }
     public func encode(to encoder: Encoder) throws {
         try id.encodeJSON(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }

@@ -9,8 +9,10 @@ import YongchainCrypto
 /// check that a signed request comes from `bank` before answering it.
 public enum MortgageQueries {
     /// Title verification: does `titleCertificateNumber` exist and list `owner` among its owners? Answers only
-    /// yes or no: an unknown certificate and a wrong owner look the same, and nothing else about the unit leaks.
-    public static func verifyTitle(titleCertificateNumber: String, owner: IdentityNumber, state: StateReader) -> TitleVerification {
+    /// yes or no: an unknown certificate and a wrong owner look the same, and nothing else about the unit leaks. A
+    /// person is asked by commitment, which the caller computed from identity and salt: a wrong salt is a
+    /// commitment nobody registered, answered exactly as an unknown person.
+    public static func verifyTitle(titleCertificateNumber: String, owner: ChainIdentity, state: StateReader) -> TitleVerification {
         let match: Bool
         if titleCertificateNumber.utf8.count <= MortgageLimits.maxCertificateNumberBytes,
            let unitBytes = state.get(StateKey.propertyTitle(titleCertificateNumber)),
@@ -27,13 +29,13 @@ public enum MortgageQueries {
     /// (discharged ones included, so priorities have no gaps), and its seizures, oldest first. Nil when the unit
     /// is not registered.
     public static func encumbrances(unitNumber: UnitNumber, state: StateReader) -> Encumbrances? {
-        guard let property = Property.load(unitNumber, state) else { return nil }
+        guard Property.load(unitNumber, state) != nil else { return nil }
         let status = PropertyStatus.load(unitNumber, state)
         // Priorities and seizure numbers run 1...count with no gaps, so each is one `get`, never a scan: the answer
         // rests on single keys, each of which a state proof can cover (ProvableQuery).
         let mortgages = status.lienCount == 0 ? [] : (1...status.lienCount).compactMap { p in
             state.get(StateKey.lien(unitNumber, p)).flatMap(Hash.init).flatMap { MortgageRecord.load($0, state) }
-                .map { MortgageView($0, property: property, state: state) }
+                .map { MortgageView($0, state: state) }
         }
         let seizures = status.seizureCount == 0 ? [] : (1...status.seizureCount).compactMap { n in
             state.get(StateKey.seizure(unitNumber, n)).flatMap { try? Seizure(canonical: $0) }.map(SeizureView.init)
@@ -52,7 +54,7 @@ public enum MortgageQueries {
     /// One application by its id (the hash of the `mortgage.apply` transaction), whatever its state.
     public static func application(id: Hash, state: StateReader) -> MortgageView? {
         guard let record = MortgageRecord.load(id, state) else { return nil }
-        return MortgageView(record, property: Property.load(record.application.unitNumber, state), state: state)
+        return MortgageView(record, state: state)
     }
 
     /// A bank's own filings, oldest first, `limit` per page. Pass the previous page's `next` as `after` to

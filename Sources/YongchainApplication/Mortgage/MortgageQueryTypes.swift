@@ -38,8 +38,8 @@ public struct FilingsPage: Sendable, Equatable, Codable {
     public let next: String?
 }
 
-/// A mortgage as the queries show it. People appear by name only: identity numbers and keys stay in state.
-/// Absent fields (JSON omits them) are the ones its state has not reached.
+/// A mortgage as the queries show it. People appear as the commitments the application names (nobody's identity
+/// or name is on chain); organisations by credit code, a debtor organisation with its name. Absent fields (JSON omits them) are the ones its state has not reached.
 public struct MortgageView: Sendable, Equatable, Codable {
     public let applicationId: String
     public let unitNumber: String
@@ -47,9 +47,9 @@ public struct MortgageView: Sendable, Equatable, Codable {
     /// The mortgagee bank's key (`ed25519:…`) and, if it is a member, its name.
     public let mortgagee: String
     public let mortgageeName: String?
-    /// The mortgagors' registered names.
-    public let mortgagors: [String]
-    public let debtorName: String
+    /// The mortgagors as the application names them.
+    public let mortgagors: [ChainIdentity]
+    public let debtor: MortgageDebtor
     public let principal: Money
     public let term: MortgageTerm
     public let mortgageType: MortgageType
@@ -63,15 +63,15 @@ public struct MortgageView: Sendable, Equatable, Codable {
     public let dischargeAppliedAt: RecordedAt?
     public let dischargedAt: RecordedAt?
 
-    init(_ r: MortgageRecord, property: Property?, state: StateReader) {
+    init(_ r: MortgageRecord, state: StateReader) {
         let a = r.application
         applicationId = r.applicationId.hex
         unitNumber = a.unitNumber.value
         self.state = r.state
         mortgagee = a.mortgagee.text
         mortgageeName = state.get(StateKey.member(a.mortgagee)).flatMap { try? Member(canonical: $0) }?.name
-        mortgagors = a.mortgagors.map { m in property?.owners.first { $0.id == m.id }?.name ?? m.id.description }
-        debtorName = a.debtor.name
+        mortgagors = a.mortgagors.map(\.id)
+        debtor = a.debtor
         principal = a.principal
         term = a.term
         mortgageType = a.mortgageType

@@ -2,7 +2,8 @@ import YongchainCore
 import YongchainCrypto
 
 /// `property.register`: a registry with the `realEstate` authority records a unit, its title certificate and its
-/// owners with their public keys.
+/// owners — people by commitment (the registry drew each one's salt and gives it to them with the title
+/// certificate), organisations by credit code — with their public keys.
 ///
 /// JSON: `{"unitNumber": "…28 chars…", "titleCertificateNumber": "…", "owners": [PropertyOwner…],
 /// "area": 8950, "use": "residential"}` — `area` in hundredths of a square metre (8950 is 89.50 m²).
@@ -28,10 +29,9 @@ public struct RegisterProperty: Payload, Equatable {
         guard !owners.isEmpty, owners.count <= MortgageLimits.maxOwners else {
             throw ValidationError(field: "owners", message: "1 to \(MortgageLimits.maxOwners) owners")
         }
-        var ids = Set<IdentityNumber>(), keys = Set<PublicKey>()
+        var ids = Set<ChainIdentity>(), keys = Set<PublicKey>()
         for (i, o) in owners.enumerated() {
-            try MortgageCoding.nonEmpty(o.name, max: MortgageLimits.maxNameBytes, field: "owners[\(i)].name")
-            guard ids.insert(o.id).inserted else { throw ValidationError(field: "owners[\(i)].idNumber", message: "listed twice") }
+            guard ids.insert(o.id).inserted else { throw ValidationError(field: "owners[\(i)].\(o.id.field)", message: "listed twice") }
             // Each owner's consent must be a signature only that owner can make.
             guard keys.insert(o.publicKey).inserted else {
                 throw ValidationError(field: "owners[\(i)].publicKey", message: "another owner has the same key")

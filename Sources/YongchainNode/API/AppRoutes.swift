@@ -48,11 +48,26 @@ struct AppRoutes {
         // Counted in characters (Unicode scalars), as JSON Schema's maxLength counts: one longer than the 64 bytes a
         // registered number may have is asked, and proven, like any other number nobody registered.
         guard cert.unicodeScalars.count <= 64 else { throw invalid("certificate", "1 to 64 characters") }
-        let type = try param(req, "idType")
-        guard type == "residentId" || type == "creditCode" else { throw invalid("idType", "residentId or creditCode") }
-        let owner = try field("id") { try IdentityNumber(type: type, number: try param(req, "id")) }
+        let owner = try titleOwner(req)
         return try ProvenAnswer.respond(.titleVerification(certificate: cert, owner: owner), prove: try ProvenAnswer.wanted(req),
                                         store: node.store, notFound: "")
+    }
+
+    /// The owner a title verification asks about (`owner`): a person by the commitment the caller computed from
+    /// identity and salt, 64 hex digits (the node never sees an identity number here), or an organisation by its
+    /// 18-character credit code.
+    private func titleOwner(_ req: HTTPRequest) throws -> ChainIdentity {
+        guard req.query["id"] == nil, req.query["idType"] == nil else {
+            throw invalid("id", "identity numbers are not accepted: send owner, the person's commitment computed from identity and salt (docs/mortgage.md)")
+        }
+        let owner = try param(req, "owner")
+        switch owner.utf8.count {
+        case 64:
+            guard let h = Hash(hex: owner) else { throw invalid("owner", "a person's commitment is 64 hex digits") }
+            return .person(h)
+        case 18: return .organisation(try field("owner") { try CreditCode(owner, field: "owner") })
+        default: throw invalid("owner", "a person's commitment (64 hex digits) or an organisation's credit code (18 characters)")
+        }
     }
 
     func encumbrances(_ req: HTTPRequest, _ unitText: String) throws -> HTTPResponse {
@@ -323,7 +338,7 @@ struct AppRoutes {
         do {
             return try make()
         } catch let e as ValidationError {
-            let f = e.field.isEmpty || e.field == "id" || e.field.hasSuffix("idNumber") || e.field == "unitNumber" || e.field == "creditCode" ? name : e.field
+            let f = e.field.isEmpty || e.field == "id" || e.field == "unitNumber" || e.field == "creditCode" ? name : e.field
             throw invalid(f, e.message)
         }
     }

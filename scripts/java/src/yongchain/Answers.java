@@ -43,12 +43,11 @@ public final class Answers {
         Query q = new Query(r.u8(), r);
         switch (q.tag) {
             case 1:
-                q.fields.put("certificate", r.str(64));
-                q.fields.put("idType", idType(r.u8()));
-                q.fields.put("idNumber", r.str(64));
+                q.fields.put("certificate", r.str(256));
+                q.fields.putAll(identity(r));
                 break;
             case 2: q.fields.put("unit", unit(r.str(64))); break;
-            case 3: q.fields.put("certificate", r.str(64)); break;
+            case 3: q.fields.put("certificate", r.str(256)); break;
             case 4: q.fields.put("id", r.hashHex()); break;
             case 5: {
                 Object json;
@@ -75,9 +74,15 @@ public final class Answers {
         return q;
     }
 
-    static String idType(int tag) {
-        if (tag == 1) return "residentId";
-        if (tag == 2) return "creditCode";
+    /** identity(x): u8 1 then a person's commitment, or u8 2 then an organisation's credit code; as its JSON object. */
+    static Map<String, Object> identity(Canonical.Reader r) {
+        int tag = r.u8();
+        if (tag == 1) return obj("commitment", r.hashHex());
+        if (tag == 2) {
+            String code = r.str(64);
+            if (!Identifiers.isCreditCode(code)) throw new Canonical.Reader.Malformed("not a credit code: " + code);
+            return obj("creditCode", code);
+        }
         throw new Canonical.Reader.Malformed("unknown identity type " + tag);
     }
 
@@ -137,8 +142,7 @@ public final class Answers {
 
     // --- records ----------------------------------------------------------------------------------------------
 
-    static final class Owner { int tag; String id, name; }
-    static final class Property { String unit; List<Owner> owners = new ArrayList<>(); }
+    static final class Property { String unit; List<Map<String, Object>> owners = new ArrayList<>(); }
 
     static Property property(State s, String unit) throws ProofVerifier.Failure {
         return load(s, "property/" + unit, r -> {
@@ -146,12 +150,8 @@ public final class Answers {
             p.unit = r.str();
             r.str();  // title certificate number
             for (long i = r.count(16); i > 0; i--) {
-                Owner o = new Owner();
-                o.tag = r.u8();
-                o.id = r.str();
-                o.name = r.str();
+                p.owners.add(identity(r));
                 r.key();
-                p.owners.add(o);
             }
             r.u64();  // area
             r.str();  // use
@@ -185,23 +185,22 @@ public final class Answers {
 
     static final String[] STATES = {null, "pending", "registered", "rejected", "dischargeApplied", "discharged"};
 
-    static Map<String, Object> mortgageView(State s, byte[] id, Property knownProperty) throws ProofVerifier.Failure {
+    static Map<String, Object> mortgageView(State s, byte[] id) throws ProofVerifier.Failure {
         Map<String, Object> v = load(s, "mortgage/" + Canonical.HEX.formatHex(id), r -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("applicationId", r.hashHex());
             Canonical.Reader a = new Canonical.Reader(r.bytes(1 << 20));
             m.put("unitNumber", a.str(64));
             m.put("mortgagee", a.key());
-            List<int[]> tags = new ArrayList<>();
-            List<String> ids = new ArrayList<>();
+            List<Object> mortgagors = new ArrayList<>();
             for (long i = a.count(16); i > 0; i--) {
-                tags.add(new int[] {a.u8()});
-                ids.add(a.str(64));
+                mortgagors.add(identity(a));
                 a.bytes(256);
             }
-            a.u8();
-            a.str(64);
-            m.put("debtorName", a.str());
+            m.put("mortgagors", mortgagors);
+            Map<String, Object> debtor = identity(a);
+            if (debtor.containsKey("creditCode")) debtor.put("name", a.str());
+            m.put("debtor", debtor);
             m.put("principal", money(a));
             m.put("term", obj("start", day(a.u32()), "end", day(a.u32())));
             int type = a.u8();
@@ -219,21 +218,9 @@ public final class Answers {
             if (r.bool()) m.put("rejectionReason", r.str());
             if (r.bool()) m.put("dischargeAppliedAt", at(r));
             if (r.bool()) m.put("dischargedAt", at(r));
-            List<Object> mortgagors = new ArrayList<>();
-            for (int i = 0; i < ids.size(); i++) mortgagors.add(new Object[] {tags.get(i)[0], ids.get(i)});
-            m.put("mortgagors", mortgagors);
             return m;
         });
         if (v == null) return null;
-        Property p = knownProperty != null ? knownProperty : property(s, (String) v.get("unitNumber"));
-        List<Object> names = new ArrayList<>();
-        for (Object x : Json.list(v.get("mortgagors"))) {
-            Object[] m = (Object[]) x;
-            String name = null;
-            if (p != null) for (Owner o : p.owners) if (o.tag == (int) m[0] && o.id.equals(m[1])) { name = o.name; break; }
-            names.add(name != null ? name : idType((int) m[0]) + ":" + m[1]);
-        }
-        v.put("mortgagors", names);
         String mortgageeName = memberName(s, (String) v.get("mortgagee"));
         if (mortgageeName != null) v.put("mortgageeName", mortgageeName);
         return v;
@@ -244,16 +231,20 @@ public final class Answers {
     public static Outcome answer(Query q, State s, long time) throws ProofVerifier.Failure {
         Map<String, Object> f = q.fields;
         switch (q.tag) {
-            case 1: return Outcome.of(title(s, (String) f.get("certificate"), (String) f.get("idType"), (String) f.get("idNumber")));
+            case 1: {
+                Map<String, Object> owner = new LinkedHashMap<>(f);
+                owner.remove("certificate");
+                return Outcome.of(title(s, (String) f.get("certificate"), owner));
+            }
             case 2: return encumbrances(s, (String) f.get("unit"));
             case 3: {
                 String no = (String) f.get("certificate");
                 byte[] id = Canonical.utf8(no).length <= 64 ? s.get("certificate/" + no) : null;
-                Map<String, Object> v = id != null && id.length == 32 ? mortgageView(s, id, null) : null;
+                Map<String, Object> v = id != null && id.length == 32 ? mortgageView(s, id) : null;
                 return v == null ? Outcome.refused("NOT_FOUND") : Outcome.of(v);
             }
             case 4: {
-                Map<String, Object> v = mortgageView(s, Canonical.HEX.parseHex((String) f.get("id")), null);
+                Map<String, Object> v = mortgageView(s, Canonical.HEX.parseHex((String) f.get("id")));
                 return v == null ? Outcome.refused("NOT_FOUND") : Outcome.of(v);
             }
             case 5: return Outcome.of(precheck(s, Json.obj(f.get("request"))));
@@ -263,14 +254,13 @@ public final class Answers {
         }
     }
 
-    static Map<String, Object> title(State s, String certificate, String idType, String idNumber) throws ProofVerifier.Failure {
+    static Map<String, Object> title(State s, String certificate, Map<String, Object> owner) throws ProofVerifier.Failure {
         boolean match = false;
         if (Canonical.utf8(certificate).length <= 64) {
             byte[] unit = s.get("property-title/" + certificate);
             if (unit != null && Identifiers.isUnitNumber(text(unit))) {
                 Property p = property(s, text(unit));
-                int tag = idType.equals("residentId") ? 1 : 2;
-                if (p != null) for (Owner o : p.owners) match |= o.tag == tag && o.id.equals(idNumber);
+                if (p != null) match = p.owners.contains(owner);
             }
         }
         return obj("titleCertificateNumber", certificate, "match", match);
@@ -285,7 +275,7 @@ public final class Answers {
         for (long pr = 1; pr <= status[0]; pr++) {
             byte[] id = s.get("lien/" + unit + "/" + pad(pr, 6));
             if (id == null || id.length != 32) continue;
-            Map<String, Object> v = mortgageView(s, id, p);
+            Map<String, Object> v = mortgageView(s, id);
             if (v != null) mortgages.add(v);
         }
         List<Object> seizures = new ArrayList<>();

@@ -87,27 +87,37 @@ final class Flow {
         // Numbers of this run's own, so the flow runs again on the same chain.
         String run = String.format("%05d", System.currentTimeMillis() / 1000 % 100000);
         String unit = "320505001001GB" + run + "F00010031", title = "苏(2021)苏州市不动产权第" + run + "号";
-        List<Map<String, Object>> ids = List.of(map("idType", "residentId", "idNumber", "11010519491231002X"),
-                                                map("idType", "residentId", "idNumber", "110105198001010016"));
+        // The registry draws each owner's salt and gives it to them with the title certificate; on chain, only the
+        // commitment. The owners hand identity and salt to the bank, which computes the same commitments.
+        String[] people = {"11010519491231002X", "110105198001010016"};
+        List<Map<String, Object>> ids = new ArrayList<>(), guessed = new ArrayList<>();
         List<Object> ownerList = new ArrayList<>();
-        String[] names = {"Li Wei", "王芳"};
         for (int i = 0; i < 2; i++) {
+            byte[] salt = new byte[16], wrong = new byte[16];
+            Transactions.RANDOM.nextBytes(salt);
+            Transactions.RANDOM.nextBytes(wrong);
+            ids.add(map("commitment", Transactions.personCommitment(people[i], salt)));
+            guessed.add(map("commitment", Transactions.personCommitment(people[i], wrong)));
             Map<String, Object> o = new LinkedHashMap<>(ids.get(i));
-            o.put("name", names[i]);
             o.put("publicKey", owners[i].publicText);
             ownerList.add(o);
         }
         // Nonce 2^64 - 1: a u64, which a Java long holds as -1 (docs/transactions.md, "Nonce").
         submit(registry, "property.register", map("unitNumber", unit, "titleCertificateNumber", title, "owners", ownerList,
             "area", BigInteger.valueOf(8950), "use", "residential"), "OK", Long.parseUnsignedLong("18446744073709551615"));
+        // A bank with the owners' identities but not their salts names nobody.
+        submit(bank, "mortgage.apply", application(unit, guessed, owners, "contract j0"), "NOT_OWNER");
         String appId = submit(bank, "mortgage.apply", application(unit, ids, owners, "contract j1"), "OK");
         submit(registry, "mortgage.approve", map("applicationId", appId), "OK");
         Map<String, Object> view = Json.obj(read(bank, "/v1/mortgage/applications/" + appId).get("result"));
         tally.check("registered".equals(view.get("state")) && BigInteger.ONE.equals(view.get("priority")), "approved: " + Json.write(view));
         // The title, by its Chinese certificate number: the target is signed exactly as it is sent, percent-encoded.
-        Map<String, Object> t = Json.obj(read(bank, "/v1/mortgage/titles/verify?certificate=" + NodeClient.pct(title)
-            + "&idType=residentId&id=11010519491231002X").get("result"));
+        // The owner by commitment: the right salt matches; a wrong one is answered exactly as a stranger is.
+        String verify = "/v1/mortgage/titles/verify?certificate=" + NodeClient.pct(title) + "&owner=";
+        Map<String, Object> t = Json.obj(read(bank, verify + ids.get(0).get("commitment")).get("result"));
         tally.check(Boolean.TRUE.equals(t.get("match")), "title verified: " + Json.write(t));
+        Map<String, Object> w = Json.obj(read(bank, verify + guessed.get(0).get("commitment")).get("result"));
+        tally.check(w.size() == 2 && Boolean.FALSE.equals(w.get("match")) && title.equals(w.get("titleCertificateNumber")), "a wrong salt: " + Json.write(w));
         submit(bank, "mortgage.discharge", map("applicationId", appId), "OK");
         submit(registry, "mortgage.registerDischarge", map("applicationId", appId), "OK");
         String second = submit(bank, "mortgage.apply", application(unit, ids, owners, "contract j2"), "OK");
@@ -205,7 +215,7 @@ final class Flow {
         List<Object> mortgagors = new ArrayList<>();
         for (Map<String, Object> id : ids) mortgagors.add(new LinkedHashMap<>(id));
         Map<String, Object> body = map("unitNumber", unit, "mortgagee", bank.publicText, "mortgagors", mortgagors,
-            "debtor", map("idType", "creditCode", "idNumber", "91320505MA1XXXXX0T", "name", "Suzhou Widget Co., Ltd."),
+            "debtor", map("creditCode", "91320505MA1XXXXX0T", "name", "Suzhou Widget Co., Ltd."),
             "principal", money(150000000, "CNY"), "term", map("start", "2021-06-01", "end", "2031-05-31"),
             "mortgageType", "general", "contractHash", Canonical.HEX.formatHex(Canonical.sha256(contract.getBytes(StandardCharsets.UTF_8))));
         byte[] consent = Transactions.consentBytes(chain, body);  // each owner signs this on their own device

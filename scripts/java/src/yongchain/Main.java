@@ -113,6 +113,18 @@ public final class Main {
             Transactions.action(w, Json.obj(Json.obj(a).get("json")));
             check(Canonical.HEX.formatHex(w.toBytes()).equals(Json.obj(a).get("bytesHex")), "governance action " + Json.obj(a).get("type"));
         }
+        // People on chain only as commitments of identity and salt; every form of an identity and a debtor.
+        for (Object x : Json.list(doc.get("personCommitments"))) {
+            Map<String, Object> c = Json.obj(x);
+            check(Transactions.personCommitment(Json.str(c, "idNumber"), unhex(c.get("salt"))).equals(c.get("commitment")), "commitment of " + c.get("idNumber"));
+        }
+        for (Object x : Json.list(doc.get("identities"))) {
+            Map<String, Object> i = Json.obj(x);
+            Canonical.Writer w = new Canonical.Writer();
+            if ("debtor".equals(i.get("kind"))) Transactions.debtor(w, Json.obj(i.get("json")));
+            else Transactions.identity(w, Json.obj(i.get("json")));
+            check(Canonical.HEX.formatHex(w.toBytes()).equals(i.get("bytesHex")), i.get("kind") + " " + Json.write(i.get("json")));
+        }
         System.out.println(txs.size() + " transaction types checked");
         return done();
     }

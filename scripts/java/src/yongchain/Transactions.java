@@ -19,6 +19,7 @@ public final class Transactions {
     public static final String TX_TAG = "yongchain/tx/v1";
     public static final String CONSENT_TAG = "yongchain/consent/v1";
     public static final String COMMITMENT_TAG = "yongchain/declaration-commitment/v1";
+    public static final String PERSON_TAG = "yongchain/person/v1";
 
     static final BigInteger I64_MIN = BigInteger.valueOf(Long.MIN_VALUE), I64_MAX = BigInteger.valueOf(Long.MAX_VALUE);
     static final BigInteger U32_MAX = BigInteger.valueOf(0xffffffffL);
@@ -29,11 +30,31 @@ public final class Transactions {
 
     static void money(Canonical.Writer w, Object m) { w.i64(i64(obj(m), "minorUnits")).str(str(obj(m), "currency")); }
 
-    static void identity(Canonical.Writer w, Map<String, Object> o) {
-        String t = str(o, "idType");
-        int tag = t.equals("residentId") ? 1 : t.equals("creditCode") ? 2 : 0;
-        if (tag == 0) throw new IllegalArgumentException("idType: residentId or creditCode, not " + t);
-        w.u8(tag).str(str(o, "idNumber"));
+    /** A person by commitment (u8 1, hash), an organisation by credit code (u8 2, str): exactly one of the two fields. */
+    public static void identity(Canonical.Writer w, Map<String, Object> o) {
+        boolean person = o.containsKey("commitment");
+        if (person == o.containsKey("creditCode")) throw new IllegalArgumentException("a person's commitment or an organisation's creditCode: " + o.keySet());
+        if (person) w.u8(1).hash(str(o, "commitment"));
+        else w.u8(2).str(str(o, "creditCode"));
+    }
+
+    /** A debtor: a person by commitment alone (no name on chain); an organisation by credit code, then its name. */
+    public static void debtor(Canonical.Writer w, Map<String, Object> d) {
+        identity(w, d);
+        if (d.containsKey("creditCode")) w.str(str(d, "name"));
+        else if (d.containsKey("name")) throw new IllegalArgumentException("a person debtor has no name on chain");
+    }
+
+    /**
+     * A person's commitment, H(str("yongchain/person/v1") ‖ u8(1) ‖ str(idNumber) ‖ bytes(salt)) with SHA-256 (the
+     * chain's hash; this client speaks SHA-256 chains): the identity number checked here (GB 11643), since the node
+     * never sees one; the salt from the owner's title certificate, 16 to 32 bytes.
+     */
+    public static String personCommitment(String idNumber, byte[] salt) {
+        if (!Identifiers.isResidentId(idNumber)) throw new IllegalArgumentException("not a resident identity number (GB 11643): " + idNumber);
+        if (salt.length < 16 || salt.length > 32) throw new IllegalArgumentException("a salt is 16 to 32 bytes");
+        byte[] pre = new Canonical.Writer().str(PERSON_TAG).u8(1).str(idNumber).bytes(salt).toBytes();
+        return Canonical.HEX.formatHex(Canonical.sha256(pre));
     }
 
     /** day("2020-06-01") = u32(20200601). */
@@ -60,9 +81,7 @@ public final class Transactions {
                 w.bytes(s == null ? new byte[0] : Canonical.HEX.parseHex((String) s));
             }
         }
-        Map<String, Object> debtor = obj(b.get("debtor"));
-        identity(w, debtor);
-        w.str(str(debtor, "name"));
+        debtor(w, obj(b.get("debtor")));
         money(w, b.get("principal"));
         day(w, str(obj(b.get("term")), "start"));
         day(w, str(obj(b.get("term")), "end"));
@@ -119,7 +138,7 @@ public final class Transactions {
                 w.u32(owners.size());
                 for (Object o : owners) {
                     identity(w, obj(o));
-                    w.str(str(obj(o), "name")).key(str(obj(o), "publicKey"));
+                    w.key(str(obj(o), "publicKey"));
                 }
                 w.u64(u64(b, "area")).str(str(b, "use"));
                 break;
