@@ -15,9 +15,9 @@ let package = Package(
 
         .target(name: "YongchainCrypto", dependencies: ["COpenSSL"]),
         .target(name: "YongchainCore", dependencies: ["YongchainCrypto"]),
-        .target(name: "YongchainConsensus", dependencies: ["YongchainCore"]),
-        .target(name: "YongchainApplication", dependencies: ["YongchainCore"]),
-        .target(name: "YongchainStorage", dependencies: ["YongchainCore", "CSQLite"]),
+        .target(name: "YongchainConsensus", dependencies: ["YongchainCore", "YongchainCrypto"]),
+        .target(name: "YongchainApplication", dependencies: ["YongchainCore", "YongchainCrypto"]),
+        .target(name: "YongchainStorage", dependencies: ["YongchainCore", "YongchainCrypto", "CSQLite"]),
         .target(name: "YongchainHTTP", dependencies: ["COpenSSL"]),
         .target(name: "YongchainNode", dependencies: [
             "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",

@@ -116,13 +116,6 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     }
 }
 
-/// A node-level failure with a stable code.
-public struct NodeError: Error, Sendable, CustomStringConvertible {
-    public let code: String
-    public let message: String
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-    public var description: String { "\(code): \(message)" }
-}
+/// A node-level failure with a stable code (config, key, TLS, log file, backup): the same value as a crypto
+/// routine's `CryptoError`.
+public typealias NodeError = CodedError
