@@ -2,6 +2,7 @@ import Foundation
 import YongchainApplication
 import YongchainCore
 import YongchainNode
+import YongchainLightClient
 
 /// Operator commands that work on a node's home directory: backup, restore, verify.
 enum BackupCommand {

@@ -3,6 +3,7 @@ import YongchainApplication
 import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
+import YongchainLightClient
 import YongchainStorage
 
 /// Routes of the applications' verification endpoints (docs/openapi.yaml). Every caller is authenticated by a
@@ -262,18 +263,12 @@ struct AppRoutes {
         }
     }
 
-    struct Answer<T: Encodable>: Encodable {
-        let height: UInt64
-        let blockHash: String
-        let result: T
-    }
-
     /// Runs `body` against one committed snapshot and wraps its result with that snapshot's height and block hash.
     func answer<T: Encodable>(_ body: (ReadView, ChainTip) throws -> T) throws -> HTTPResponse {
         try node.store.read { v in
             let tip = try v.tip()
             let result = try body(v, tip)
-            return .json(200, JSON.encode(Answer(height: tip.height, blockHash: tip.blockHash.hex, result: result)))
+            return .json(200, AnswerEnvelope.encode(height: tip.height, blockHash: tip.blockHash, result: JSON.encode(result)))
         }
     }
 

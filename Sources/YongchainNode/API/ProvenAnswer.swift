@@ -3,6 +3,7 @@ import YongchainApplication
 import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
+import YongchainLightClient
 import YongchainStorage
 
 /// The answers of the verification endpoints, with or without proof (docs/proofs.md). Both run the same
@@ -13,7 +14,6 @@ import YongchainStorage
 /// base64 of their canonical encodings. An answer of "nothing there" (404) carries its proof too: absence is
 /// proven like presence.
 enum ProvenAnswer {
-    static let format = "yongchain/proof/v1"
 
     /// `?prove=` as a flag: absent or "false" is no, "true" is yes, anything else a 400.
     static func wanted(_ req: HTTPRequest) throws -> Bool {
@@ -73,36 +73,22 @@ enum ProvenAnswer {
                     return ProofBundle.ValidatorSetChange(header: b.header, certificate: c, next: change.set)
                 }
             let bundle = ProofBundle(changes: changes, header: block.header, certificate: certificate, entries: entries)
-            return envelope(tip, outcome, proof: Proof(format: format, query: Data(query.canonicalBytes).base64EncodedString(),
-                                                       bundle: Data(bundle.canonicalBytes).base64EncodedString()))
+            return envelope(tip, outcome, proof: AnswerEnvelope.Proof(query: query.canonicalBytes, bundle: bundle.canonicalBytes))
         }
     }
 
-    struct Proof: Codable {
-        let format: String
-        let query: String
-        let bundle: String
-    }
-
-    /// The answer's JSON, keys in sorted order as every other answer (`result` is the query's own sorted JSON).
-    /// A refusal without proof is the plain error body; with proof it keeps the height, block and proof beside
-    /// the error.
-    static func envelope(_ tip: ChainTip, _ outcome: ProvableQuery.Outcome, proof: Proof?) -> HTTPResponse {
-        var body = Array("{\"blockHash\":\"\(tip.blockHash.hex)\",".utf8)
-        var status = 200
+    /// The answer's JSON (`AnswerEnvelope`). A refusal without proof is the plain error body; with proof it keeps
+    /// the height, block and proof beside the error.
+    static func envelope(_ tip: ChainTip, _ outcome: ProvableQuery.Outcome, proof: AnswerEnvelope.Proof?) -> HTTPResponse {
         switch outcome {
-        case .result: break
+        case .result(let result):
+            return .json(200, AnswerEnvelope.encode(height: tip.height, blockHash: tip.blockHash, result: result, proof: proof))
         case .refused(let code, let message):
             let e = APIError(code, message)
             guard proof != nil else { return e.response }
-            status = e.status
-            body += Array("\"error\":".utf8) + JSON.encode(["code": code, "message": message]) + [UInt8(ascii: ",")]
+            return .json(e.status, AnswerEnvelope.encode(height: tip.height, blockHash: tip.blockHash, result: nil,
+                                                         error: (code, message), proof: proof))
         }
-        body += Array("\"height\":\(tip.height)".utf8)
-        if let proof { body += Array(",\"proof\":".utf8) + JSON.encode(proof) }
-        if case .result(let result) = outcome { body += Array(",\"result\":".utf8) + result }
-        body.append(UInt8(ascii: "}"))
-        return .json(status, body)
     }
 }
 

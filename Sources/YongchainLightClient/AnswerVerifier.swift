@@ -62,8 +62,8 @@ public enum AnswerVerifier {
         do { top = try StrictJSON.parse(response) } catch { throw ProofFailure(.malformed, "not an answer's JSON: \(error)") }
         guard case .object = top else { throw ProofFailure(.malformed, "the file is not a JSON object") }
         guard let proof = top["proof"] else { throw ProofFailure(.malformed, "the answer carries no proof; ask with ?prove=true") }
-        guard proof["format"]?.text == ProvenAnswer.format else {
-            throw ProofFailure(.malformed, "proof format \(proof["format"]?.text ?? "none") is not \(ProvenAnswer.format)")
+        guard proof["format"]?.text == AnswerEnvelope.format else {
+            throw ProofFailure(.malformed, "proof format \(proof["format"]?.text ?? "none") is not \(AnswerEnvelope.format)")
         }
         guard let q = proof["query"]?.text.flatMap({ Data(base64Encoded: $0) }),
               let b = proof["bundle"]?.text.flatMap({ Data(base64Encoded: $0) }) else {

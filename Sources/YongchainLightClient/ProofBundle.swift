@@ -1,3 +1,4 @@
+import YongchainCore
 import YongchainCrypto
 
 /// Everything a client needs to check a node's answer offline with only the genesis file (docs/proofs.md):
@@ -77,32 +78,13 @@ public struct ProofBundle: Sendable, Equatable, CanonicalCodable {
     /// 4. Every entry's proof leads to the header's state root; no key appears twice.
     /// Throws `ProofFailure` naming the first step that fails.
     public func verify(genesis: Genesis) throws -> Verified {
-        let chainID = genesis.chainID, suite = genesis.chain.hashSuite
-        var trusted = genesis.validatorSet
-        var after: UInt64 = 0
-        func certify(_ h: BlockHeader, _ c: CommitCertificate, _ what: String) throws {
-            guard h.chain == genesis.chain else { throw ProofFailure(.wrongChain, "\(what) is of chain \(h.chain), the genesis file's is \(genesis.chain)") }
-            guard h.height > after else {
-                throw ProofFailure(.wrongValidators, "\(what) is at height \(h.height), not after height \(after)")
-            }
-            guard h.validatorsHash == trusted.hash(suite) else {
-                throw ProofFailure(.wrongValidators, "\(what) names validator set \(h.validatorsHash.short), the set trusted at its height is \(trusted.hash(suite).short)")
-            }
-            do {
-                try c.verify(validators: trusted, chainID: chainID, height: h.height, blockHash: h.hash)
-            } catch {
-                throw ProofFailure(.certificate, "\(what): \(error)")
-            }
-        }
+        let suite = genesis.chain.hashSuite
+        var sets = ValidatorSetChain(genesis: genesis)
         for (i, change) in changes.enumerated() {
-            try certify(change.header, change.certificate, "validator-set change \(i + 1) (height \(change.header.height))")
-            guard change.header.nextValidatorsHash == change.next.hash(suite), change.next.hash(suite) != trusted.hash(suite) else {
-                throw ProofFailure(.wrongValidators, "validator-set change \(i + 1) (height \(change.header.height)) does not name its new set")
-            }
-            trusted = change.next
-            after = change.header.height
+            try sets.follow(change.header, change.certificate, next: change.next,
+                            "validator-set change \(i + 1) (height \(change.header.height))")
         }
-        try certify(header, certificate, "the header of height \(header.height)")
+        try sets.certify(header, certificate, "the header of height \(header.height)")
         var proven: [[UInt8]: [UInt8]?] = [:]
         for e in entries {
             guard proven[e.key] == nil else { throw ProofFailure(.state, "key \(ProvenState.show(e.key)) appears twice") }
@@ -114,7 +96,7 @@ public struct ProofBundle: Sendable, Equatable, CanonicalCodable {
             proven[e.key] = .some(e.value)
         }
         return Verified(height: header.height, time: header.time, blockHash: header.hash, stateRoot: header.stateRoot,
-                        validators: trusted, state: ProvenState(entries: proven))
+                        validators: sets.trusted, state: ProvenState(entries: proven))
     }
 
     public func encode(to w: inout CanonicalWriter) {

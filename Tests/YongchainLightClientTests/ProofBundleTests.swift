@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import YongchainCore
+import YongchainLightClient
 import YongchainCrypto
 
 /// A small chain for proofs: four validators from fixed seeds, a state tree, headers and certificates signed as

@@ -1,3 +1,4 @@
+import YongchainCore
 import YongchainCrypto
 
 /// The state entries a verified bundle proves, as a `StateReader`: a query re-run over it reads only proven

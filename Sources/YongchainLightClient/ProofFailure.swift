@@ -1,3 +1,4 @@
+import YongchainCore
 /// Why a proof bundle does not prove what it claims. Each case has a stable code (docs/proofs.md, "Verifying"),
 /// and `yongchain verify answer` exits with a code per case, so a bank's script can tell a malformed file from a
 /// forged one.
