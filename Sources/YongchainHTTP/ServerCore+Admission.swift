@@ -137,7 +137,7 @@ extension ServerCore {
                 closeConnection(connection)
                 return
             }
-            connection.channel = channel
+            connection.tls = channel
         }
         // The registry keeps the connection alive until its owner closes it, so the pointer stays valid.
         if Epoll.add(epollFD, connection.fd, events: Epoll.readable | Epoll.peerClosed | Epoll.oneShot,

@@ -242,7 +242,7 @@ final class ServerCore: Sendable {
             connection.handshake = .none
             return (r.stopping && r.connections.isEmpty, next)
         }
-        connection.channel = nil  // frees the TLS state; it sends nothing
+        connection.tls = nil  // frees the TLS state; it sends nothing
         close(connection.fd)  // also removes it from the epoll set
         if signal { connectionsClosed.signal() }
         if let next { arm(next) }
