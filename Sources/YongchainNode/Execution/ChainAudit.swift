@@ -32,10 +32,10 @@ public enum ChainAudit {
 
         let application = LedgerApplication()
         let replay = try ChainStore(path: work + "/replay.sqlite")
-        // The node's own applier, every signature verified anew (no cache): the audit checks what the node did by
+        // The node's own executor, every signature verified anew (no cache): the audit checks what the node did by
         // doing it again the same way.
-        let applier = BlockApplier(chain: genesis.chain, application: application, store: replay, signatures: nil)
-        let g = try applier.executor.genesisState(genesis)
+        let executor = BlockExecutor(chain: genesis.chain, application: application, store: replay, signatures: nil)
+        let g = try executor.genesisState(genesis)
         try replay.open(genesis: genesis, initialWrites: g.writes, initialTree: g.tree)
         guard try source.read({ try $0.stateRoot(at: 0) }) == g.tree.rootHash else {
             throw Failure(height: 0, reason: "the recorded genesis state differs from the state genesis.json implies")
@@ -52,7 +52,7 @@ public enum ChainAudit {
             guard let block, let certificate, let recorded else { throw Failure(height: h, reason: "block, certificate or state root missing") }
             let exec: BlockExecution
             do {
-                exec = try applier.apply(block, certificate: certificate, checks: .full)
+                exec = try executor.apply(block, certificate: certificate, checks: .full)
             } catch let e as BlockInvalid {
                 throw Failure(height: h, reason: "\(e)")
             } catch let e as StateDiverged {

@@ -1,23 +1,15 @@
 import YongchainCore
+import YongchainCrypto
 import YongchainStorage
 
-/// The one way a block becomes committed (cometbft `BlockExecutor.ApplyBlock`): check it, execute it against
-/// committed state, and store block, certificate, results, state writes and the new state hash in one SQLite
-/// transaction. A decided block, a block fetched by catch-up and a block replayed by `verify chain` all go
-/// through `apply`; nothing else writes a block.
+/// Committing a block (cometbft `BlockExecutor.ApplyBlock`): check it, execute it against committed state, and
+/// store block, certificate, results, state writes and the new state hash in one SQLite transaction.
 ///
-/// It throws `BlockInvalid` or `CommitError` for a block or certificate that does not verify, `StateDiverged` for
-/// a certified block that verifies but does not execute here as its header says, and the store's error when
+/// `apply` throws `BlockInvalid` or `CommitError` for a block or certificate that does not verify, `StateDiverged`
+/// for a certified block that verifies but does not execute here as its header says, and the store's error when
 /// storage fails — in which case nothing of the block was committed (one transaction) and no result computed from
 /// a failed read was kept (`StateReader.checkReads`).
-struct BlockApplier {
-    let chain: Chain
-    let validator: BlockValidator
-    let executor: BlockExecutor
-    let store: ChainStore
-    /// Verified signatures; nil verifies every signature anew (the offline audit).
-    let signatures: SignatureCache?
-
+extension BlockExecutor {
     /// How much of a block is still to be checked.
     enum Checks {
         /// Everything: the certificate against the validator set, then the block against the tip (links, roots,
@@ -32,19 +24,6 @@ struct BlockApplier {
         /// Nothing more: this node's core decided it, having judged the proposal valid (the same checks and the
         /// execution, when it arrived) and counted the precommits of the certificate, each verified on receipt.
         case decidedHere
-    }
-
-    init(chain: Chain, application: Application, store: ChainStore, signatures: SignatureCache?) {
-        self.chain = chain
-        validator = BlockValidator(chain: chain)
-        executor = BlockExecutor(application: application, chain: chain)
-        self.store = store
-        self.signatures = signatures
-    }
-
-    /// The rules of the committed state at the store's tip.
-    func rules() throws -> ChainRules {
-        try store.read { v in try ChainRules.read(executor.application, state: v, tip: try v.tip().height) }
     }
 
     /// Checks (as `checks` says), executes and commits `block`, which MUST be the block after the store's tip.
@@ -68,10 +47,10 @@ struct BlockApplier {
                 try certificate.verify(validators: signers, chainID: chain.id, height: block.height, blockHash: block.hash)
             }
             let trusted = checks == .certified
-            try validator.validate(block, tip: tip, rules: rules, isCommitted: { try store.isCommitted($0) },
-                                   isVerified: { _ in trusted }, maxTime: nil, signatures: signatures)
+            try validate(block, tip: tip, rules: rules, isCommitted: { try store.isCommitted($0) },
+                         isVerified: { _ in trusted }, maxTime: nil)
         }
-        let exec = try executed ?? store.committedSnapshot { try executor.execute(block, on: $0, tree: $1, tip: tip) }
+        let exec = try executed ?? store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip) }
         // Everything a peer could have altered was checked above (or, decided here, when the proposal was judged):
         // a header certified by more than two thirds of the power whose roots this node's execution does not give
         // means this node's state or code differs from theirs.

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import YongchainStorage
 
 /// Whether this node can do its job, as `GET /healthz`, `/v1/status`, the status page and `/metrics` report it
 /// (docs/operations.md, "Health"). A node that cannot commit says so instead of answering `ok`.
@@ -37,6 +38,10 @@ final class NodeHealth: @unchecked Sendable {
     /// Storage failures since start (every one, also those not logged): `yongchain_storage_errors_total`.
     private var errors = 0
     var storageErrors: Int { lock.withLock { errors } }
+    /// Set once the node's chain is found corrupt or diverged: consensus stops for good (no vote, no commit, no
+    /// catch-up); the node keeps answering /healthz, /v1/status and /metrics so the operator sees why.
+    private let final = Atomic<Bool>(false)
+    var halted: Bool { final.load(ordering: .acquiring) }
 
     init(stallSeconds: Double, now: Date = Date()) {
         self.stallSeconds = stallSeconds
@@ -89,6 +94,7 @@ final class NodeHealth: @unchecked Sendable {
     /// Records divergence (the first: where to look); final, like corruption.
     func diverged(_ message: String) {
         lock.withLock { if divergence == nil { divergence = Problem(code: NodeCode.stateDiverged, message: message) } }
+        final.store(true, ordering: .releasing)
     }
 
     /// Records the first corruption found; later ones do not replace it (the first height is where to look).
@@ -97,5 +103,19 @@ final class NodeHealth: @unchecked Sendable {
             errors += 1
             if corrupt == nil { corrupt = Problem(code: NodeCode.storageCorrupt, message: message) }
         }
+        final.store(true, ordering: .releasing)
+    }
+
+    /// Records a storage failure for health, metrics and the log (throttled: a full disk fails hundreds of times a
+    /// second). A corrupt stored block halts consensus for good (`halted`): the node must not go on from a chain
+    /// it cannot trust.
+    func storageError(_ error: Error, _ doing: String, height: UInt64? = nil, logger: Logger) {
+        if let c = error as? StoredBlockCorrupt {
+            corrupted("\(c); stop this node and restore it (docs/operations.md, 'Recovery')")
+            logger.throttled(.error, key: "storage-corrupt", interval: 60, "storage", "\(c) (while \(doing)); consensus halted", height: c.height)
+            return
+        }
+        storageFailed("\(error) (while \(doing))")
+        logger.throttled(.error, key: "storage-\(doing)", "storage", "\(error) (while \(doing))", height: height)
     }
 }

@@ -2,13 +2,14 @@ import Foundation
 import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
+import YongchainStorage
 
 /// What the node says about itself, unauthenticated: `/healthz`, `/v1/status` (the status page reads it) and
 /// `/metrics`. Each costs the same however large the chain or its governance: nothing here scans state.
-extension API {
+extension QueryService {
     /// 200 `{"status":"ok"}` while the node can commit; otherwise 503 with the code and why (NodeHealth).
-    func healthz() -> HTTPResponse {
-        guard let p = node.healthProblem() else { return .json(200, Array(#"{"status":"ok"}"#.utf8)) }
+    func healthz(_ call: Call) -> HTTPResponse {
+        guard let p = report.problem() else { return .json(200, Array(#"{"status":"ok"}"#.utf8)) }
         struct Unhealthy: Encodable { let status: String; let error: [String: String] }
         return .json(503, JSON.encode(Unhealthy(status: "unhealthy", error: ["code": p.code, "message": p.message])))
     }
@@ -62,34 +63,43 @@ extension API {
         let step: String
     }
 
-    func status() throws -> HTTPResponse {
+    /// This node's index in the set that signs the next height; nil when it does not sign it (an observer).
+    var validatorIndex: Int? {
+        guard let key = identity.key else { return nil }
+        let r = view.currentRules
+        return r.validators(at: r.tip + 1)?.index(of: key)
+    }
+
+    func status(_ call: Call) throws -> HTTPResponse {
         // Read without waiting on the consensus queue or the writer (both wait on each block's fsync); the core's
         // view is published after every input, so it is at most one input behind the tip.
-        let problem = node.healthProblem()
-        let tip = node.store.tip
-        let (h, r, s) = node.consensusView.withLock { $0 }
+        let problem = report.problem()
+        let tip = store.tip
+        let (h, r, s) = view.consensus.withLock { $0 }
         // The set history is read to say since when the set signs; a node that cannot read it still answers (its
         // health says why), without `since`'s history.
         return .json(200, JSON.encode(StatusJSON(
-            chainId: node.chainID, hashSuite: node.chain.hashSuite.rawValue, nodeId: node.key?.publicKey.keyID ?? "observer", moniker: node.config.moniker,
-            validatorIndex: Nullable(node.myIndex), height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
-            stateRoot: tip.stateRoot.hex, mempoolSize: node.mempool.count,
-            consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: node.metrics.catchingUp,
+            chainId: chain.id, hashSuite: chain.hashSuite.rawValue, nodeId: identity.key?.keyID ?? "observer", moniker: identity.moniker,
+            validatorIndex: Nullable(validatorIndex), height: tip.height, latestBlockHash: tip.blockHash.hex, latestBlockTime: tip.time,
+            stateRoot: tip.stateRoot.hex, mempoolSize: mempool.count,
+            consensus: ConsensusJSON(height: h, round: r, step: s), catchingUp: metrics.catchingUp,
             health: problem?.code ?? "ok", healthMessage: problem?.message,
-            transport: node.tls == nil ? "plain" : "tls1.3", validatorSet: ValidatorSetJSON(node.rules.withLock { $0 }, history: (try? setHistory()) ?? [], suite: node.chain.hashSuite),
-            openProposals: node.openProposals())))
+            transport: identity.tls ? "tls1.3" : "plain", validatorSet: ValidatorSetJSON(view.currentRules, history: (try? setHistory()) ?? [], suite: chain.hashSuite),
+            openProposals: view.openProposals.withLock { $0.count })))
     }
 
-    func metrics() -> HTTPResponse {
-        let tip = node.store.tip
-        let round = node.consensusView.withLock { $0.round }
-        let text = node.metrics.render(height: tip.height, round: round, mempool: node.mempool.count,
-                                       peers: node.gossip.snapshot, gossipDropped: node.gossip.dropped,
-                                       rules: node.rules.withLock { $0 }, openProposals: node.openProposals(),
-                                       apiSessions: node.sessions.count, problem: node.healthProblem(), storageErrors: node.health.storageErrors,
-                                       stateRowsRead: node.store.stateRowsRead.load(ordering: .relaxed))
-        let connections = node.server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
-        let tls = node.server?.tlsStats.map { Metrics.render(tls: $0, client: node.client.tlsHandshakeCounts) } ?? ""
+    func metrics(_ call: Call) -> HTTPResponse {
+        let tip = store.tip
+        let round = view.consensus.withLock { $0.round }
+        let gossip = report.gossip
+        let text = metrics.render(height: tip.height, round: round, mempool: mempool.count,
+                                  peers: gossip.snapshot, gossipDropped: gossip.dropped,
+                                  rules: view.currentRules, openProposals: view.openProposals.withLock { $0.count },
+                                  apiSessions: sessions.count, problem: report.problem(), storageErrors: report.health.storageErrors,
+                                  stateRowsRead: store.stateRowsRead.load(ordering: .relaxed))
+        let server = self.server.withLock { $0 }
+        let connections = server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
+        let tls = server?.tlsStats.map { Metrics.render(tls: $0, client: client.tlsHandshakeCounts) } ?? ""
         return .text(200, text + connections + tls, contentType: "text/plain; version=0.0.4")
     }
 }

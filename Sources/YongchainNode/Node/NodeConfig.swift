@@ -2,33 +2,6 @@ import Foundation
 import YongchainCore
 import YongchainCrypto
 
-/// A node's home directory: `config.json`, `genesis.json`, `node.key` (absent on an observer) and `data/`.
-public struct NodeHome: Sendable {
-    public let path: String
-
-    public init(_ path: String) { self.path = path }
-
-    public var configPath: String { path + "/config.json" }
-    public var genesisPath: String { path + "/genesis.json" }
-    public var keyPath: String { path + "/node.key" }
-    public var databasePath: String { path + "/data/chain.sqlite" }
-
-    public func loadConfig() throws -> NodeConfig {
-        guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw NodeError(code: NodeCode.configMissing, message: "no \(configPath); create one with `yongchain cluster init` or see docs/operations.md")
-        }
-        let config: NodeConfig
-        do {
-            config = try JSONDecoder().decode(NodeConfig.self, from: data)
-        } catch {
-            throw NodeError(code: NodeCode.configInvalid, message: "\(configPath): \(error)")
-        }
-        try config.validate(path: configPath)
-        try config.validateConnectionLimits(path: configPath)
-        return config
-    }
-}
-
 /// What an operator sets for one node.
 public struct NodeConfig: Sendable, Codable, Equatable {
     /// The organisation name in genesis this node runs for; nil for an observer that is no member.
