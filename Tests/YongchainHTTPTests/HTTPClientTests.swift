@@ -20,7 +20,7 @@ import Testing
         #expect(head.headers["Content-Length"] == "10000" && head.body.isEmpty)
         let after = try client.send("GET", url: "http://127.0.0.1:\(server.port)/after?x=1")
         #expect(after.body == Array("ok /after".utf8))
-        #expect(server.core.acceptedCount.load(ordering: .relaxed) == 1)
+        #expect(server.core.counts.accepted.load(ordering: .relaxed) == 1)
         #expect(client.idleConnectionCount == 1)
     }
 
@@ -37,7 +37,7 @@ import Testing
         #expect(eventually { server.core.connectionCount == 0 })  // the server's idle timeout closed it
         let again = try client.send("GET", host: "127.0.0.1", port: server.port, path: "/again")
         #expect(again.status == 200)
-        #expect(server.core.acceptedCount.load(ordering: .relaxed) == 3)
+        #expect(server.core.counts.accepted.load(ordering: .relaxed) == 3)
     }
 
     @Test func retriesOnceWhenAPooledConnectionClosesWithoutAnswering() throws {

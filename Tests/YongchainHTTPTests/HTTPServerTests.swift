@@ -18,7 +18,7 @@ import YongchainTestSupport
             #expect(response.headers["Content-Length"] == "\(response.body.count)")
             #expect(response.headers["Date"]?.hasSuffix(" GMT") == true)
         }
-        #expect(server.core.acceptedCount.load(ordering: .relaxed) == 1)
+        #expect(server.core.counts.accepted.load(ordering: .relaxed) == 1)
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
@@ -48,7 +48,7 @@ import YongchainTestSupport
         let failed = failures.load(ordering: .relaxed)
         #expect(failed == 0)
         // Connections were reused: never more than one per concurrent caller.
-        #expect(server.core.acceptedCount.load(ordering: .relaxed) <= 32)
+        #expect(server.core.counts.accepted.load(ordering: .relaxed) <= 32)
     }
 
     @Test func oversizedBodyGets413AndTheConnectionCloses() throws {
