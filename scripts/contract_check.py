@@ -94,6 +94,7 @@ class Contract:
 
         # Chain reads.
         self.case("GET", "/healthz", "/healthz", 200)
+        self.case("HEAD", "/healthz", "/healthz", 200)
         self.case("GET", "/v1/status", "/v1/status", 200)
         self.case("GET", "/v1/blocks", "/v1/blocks?limit=5", 200)
         self.case("GET", "/v1/blocks", "/v1/blocks?limit=101", 400)

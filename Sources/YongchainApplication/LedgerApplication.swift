@@ -65,115 +65,46 @@ public struct LedgerApplication: Application {
         }
         return h.execute(tx, context, state)
     }
-}
 
-/// One transaction type: a stateless-ish admission check and the deterministic execution.
-struct TxHandler: Sendable {
-    let type: String
-    /// Decodes and validates the body and the signer's standing; nil when admissible.
-    let check: @Sendable (Transaction, StateReader) -> TxResult?
-    /// Admission-only checks that need the chain id (signatures inside the body). They run on the API's threads,
-    /// in parallel, so that execution on the chain's one serial path finds the signatures in `SignatureMemo`.
-    let admit: (@Sendable (Transaction, String, StateReader) -> TxResult?)?
-    let execute: @Sendable (Transaction, BlockContext, StateOverlay) -> TxResult
-    let bodyFromJSON: @Sendable ([UInt8]) throws -> [UInt8]
-    let jsonFromBody: @Sendable ([UInt8]) -> [UInt8]?
+    // What consensus and the node read from committed state (its layout: Members/ConsensusStateKeys.swift).
 
-    /// A handler for payload `P`: decoding and field validation happen once, here, for both phases.
-    static func make<P: Payload>(_ type: P.Type,
-                                 check: @escaping @Sendable (P, Transaction, StateReader) -> TxResult? = { _, _, _ in nil },
-                                 admit: (@Sendable (P, Transaction, String, StateReader) -> TxResult?)? = nil,
-                                 execute: @escaping @Sendable (P, Transaction, BlockContext, StateOverlay) -> TxResult) -> TxHandler {
-        var decodedAdmit: (@Sendable (Transaction, String, StateReader) -> TxResult?)?
-        if let admit {
-            decodedAdmit = { (tx: Transaction, chainID: String, state: StateReader) -> TxResult? in
-                switch P.decode(tx.body) {
-                case .failure(let r): return r
-                case .success(let p): return admit(p, tx, chainID, state)
+    public func validatorSchedule(state: StateReader) throws -> ValidatorSchedule {
+        guard let bytes = state.get(StateKey.validatorSchedule) else {
+            try state.checkReads()
+            throw EncodingError.invalid("consensus/validators", "the state holds no validator schedule")
+        }
+        return try ValidatorSchedule(canonical: bytes)
+    }
+
+    public func consensusParameters(state: StateReader) throws -> ConsensusParameters {
+        guard let bytes = state.get(StateKey.consensusParameters) else {
+            try state.checkReads()
+            throw EncodingError.invalid("consensus/parameters", "the state holds no consensus parameters")
+        }
+        return try ConsensusParameters(canonical: bytes)
+    }
+
+    public func validatorSetHistory(state: StateReader) throws -> [(from: UInt64, set: ValidatorSet)] {
+        var out: [(from: UInt64, set: ValidatorSet)] = []
+        var after: [UInt8]?
+        while true {
+            let page = state.scan(prefix: StateKey.validatorSetPrefix, after: after, limit: 1_000)
+            for (k, v) in page {
+                guard let from = UInt64(String(decoding: k.dropFirst(StateKey.validatorSetPrefix.count), as: UTF8.self)) else {
+                    throw EncodingError.invalid("consensus/validator-sets", "a key that is not a height")
                 }
+                out.append((from, try ValidatorSet(canonical: v)))
             }
+            guard page.count == 1_000, let last = page.last else { break }
+            after = last.key
         }
-        return TxHandler(
-            type: P.type,
-            check: { tx, state in
-                switch P.decode(tx.body) {
-                case .failure(let r): return r
-                case .success(let p): return check(p, tx, state)
-                }
-            },
-            admit: decodedAdmit,
-            execute: { tx, ctx, state in
-                // Decode once: the admission check runs again here, against the state the block sees.
-                switch P.decode(tx.body) {
-                case .failure(let r): return r
-                case .success(let p): return check(p, tx, state) ?? execute(p, tx, ctx, state)
-                }
-            },
-            bodyFromJSON: { json in
-                let p: P
-                do { _ = try StrictJSON.parse(json) } catch { throw ValidationError(field: "body", message: "not strict JSON: \(error)") }
-                do {
-                    p = try JSONDecoder().decode(P.self, from: Data(json))
-                } catch let e as ValidationError {
-                    throw e
-                } catch let DecodingError.keyNotFound(k, c) {
-                    throw ValidationError(field: JSONPath.of(c.codingPath + [k]), message: "missing")
-                } catch let DecodingError.dataCorrupted(c) {
-                    // A malformed hash or public key lands here, its coding path naming the field.
-                    if let v = c.underlyingError as? ValidationError { throw v }
-                    throw ValidationError(field: JSONPath.of(c.codingPath), message: c.debugDescription)
-                } catch let DecodingError.typeMismatch(_, c) {
-                    throw ValidationError(field: JSONPath.of(c.codingPath), message: c.debugDescription)
-                } catch {
-                    throw ValidationError(field: "body", message: "not a valid \(P.type) JSON body: \(error)")
-                }
-                try p.validate()
-                return p.canonicalBytes
-            },
-            jsonFromBody: { body in
-                guard let p = try? P(canonical: body) else { return nil }
-                return try? SortedJSON.encode(p)
-            })
-    }
-}
-
-/// A transaction body: canonical bytes on chain, JSON in the API and CLI, validated fields either way.
-public protocol Payload: CanonicalCodable, Codable {
-    static var type: String { get }
-    /// Throws `ValidationError` naming the first bad field.
-    func validate() throws
-}
-
-extension Payload {
-    /// The body's payload, or its refusal: `MALFORMED_BODY` when the bytes are not a canonical encoding of the
-    /// type (a length, a tag, trailing bytes), `INVALID_FIELD` when a well-encoded field breaks its rule (a check
-    /// character, a range, a currency). Either message starts with the field's JSON path, list indices included
-    /// (`pledges[1].declaration.number: …`), as the JSON decoder and `validate()` name fields.
-    static func decode(_ body: [UInt8]) -> Result<Self, TxResult> {
-        let p: Self
-        do {
-            var r = CanonicalReader(body)
-            p = try Self(from: &r)
-            try r.finish("body")
-        } catch let e as ValidationError {
-            return .failure(.reject(Codes.invalidField, "\(e.field): \(e.message)"))
-        } catch let e as EncodingError {
-            return .failure(.reject(Codes.malformedBody, "\(e.field.isEmpty ? "body" : e.field): \(e.reason) (not a canonical \(Self.type) body)"))
-        } catch {
-            return .failure(.reject(Codes.malformedBody, "body: \(error) (not a canonical \(Self.type) body)"))
-        }
-        do {
-            try p.validate()
-        } catch let e as ValidationError {
-            return .failure(.reject(Codes.invalidField, "\(e.field): \(e.message)"))
-        } catch {
-            return .failure(.reject(Codes.invalidField, "\(error)"))
-        }
-        return .success(p)
+        try state.checkReads()
+        return out
     }
 
-    /// Signs this payload as a transaction.
-    public func transaction(key: PrivateKey, nonce: UInt64, chainID: String) -> Transaction {
-        Transaction.signed(type: Self.type, body: canonicalBytes, nonce: nonce, key: key, chainID: chainID)
+    public func memberNodes(state: StateReader) throws -> [MemberNode] {
+        let members = Governance.members(state)
+        try state.checkReads()
+        return members.map { MemberNode(name: $0.name, publicKey: $0.publicKey, address: $0.address) }
     }
 }

@@ -3,6 +3,7 @@ import Synchronization
 import YongchainCrypto
 import YongchainHTTP
 import YongchainNode
+import YongchainLightClient
 
 /// Verification queries (a unit's encumbrances) against one node over keep-alive connections, as a bank's
 /// system would send them: all connections in one API session (the handshake is made before the clock starts),

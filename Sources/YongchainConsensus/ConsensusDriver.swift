@@ -6,9 +6,9 @@ import YongchainCrypto
 /// returns one `Ready` saying what to persist, sign, send, schedule, build, judge, apply and fetch (etcd raft's
 /// `RawNode`: `Step` → `Ready` → persist, send, apply → `Advance`). The node runs it, and so does the simulation.
 ///
-/// The caller MUST:
+/// `ReadyRunner` does what the caller MUST (the node and the simulation both run it):
 /// 1. Boot with `step(.restart(storedRecord, height: lastCommitted + 1, holding:))` before any other input.
-/// 2. Carry out every `Ready` in this order:
+/// 2. Carry out every `Ready` in this order, finishing it before the next input is stepped:
 ///    a. `persist`: store it durably, with the blocks it names (`SignerRecord.blocks`, which a restart needs to
 ///       propose and send again). Nothing of this Ready may leave before that succeeds; if it fails, send
 ///       nothing and stop (a validator that cannot persist must not sign).
@@ -59,9 +59,6 @@ public struct ConsensusDriver: Sendable {
         self.identity = identity
     }
 
-    /// Governance changed the timeouts: timers scheduled from now on use them.
-    public mutating func setTimeouts(_ t: TimeoutParameters) { core.timeouts = t }
-
     /// Our index in the set of the current height, nil when we do not sign it.
     public var me: Int? { core.me }
 
@@ -82,7 +79,8 @@ public struct ConsensusDriver: Sendable {
         case .restart(let stored, let h, let holding, let sets):
             reconfigure(sets)
             restart(stored ?? SignerRecord(), height: h, holding: holding, &ready)
-        case .startHeight(let h, let sets):
+        case .startHeight(let h, let sets, let timeouts):
+            if let timeouts { core.timeouts = timeouts }
             reconfigure(sets)
             held = []
             pendingFetch = nil

@@ -20,6 +20,14 @@ public enum ConsensusMessage: Sendable, Hashable {
         }
     }
 
+    /// The index of the validator that signs it, in the set of its height.
+    public var signer: Int {
+        switch self {
+        case .proposal(let p): return p.proposer
+        case .vote(let v): return v.validator
+        }
+    }
+
     /// The bytes a validator's key signs (domain tag, chain id, message).
     public func signingBytes(chainID: String) -> [UInt8] {
         switch self {

@@ -13,8 +13,9 @@ public enum DriverInput: Sendable {
     case restart(SignerRecord?, height: UInt64, holding: Set<Hash> = [], validators: HeightValidators? = nil)
     /// The shell committed `height - 1` (the block of `Ready.apply` or `Ready.fetch`, or one caught up by block
     /// sync): begin `height`. Must be above the current height. `validators` as for `restart`; nil keeps the sets
-    /// of the height before (the next set becoming the current one).
-    case startHeight(UInt64, validators: HeightValidators? = nil)
+    /// of the height before (the next set becoming the current one). `timeouts`: the timeouts the committed state
+    /// says from this height on (governance changes them); nil keeps those in use.
+    case startHeight(UInt64, validators: HeightValidators? = nil, timeouts: TimeoutParameters? = nil)
     /// A signed proposal whose block the shell holds. `isValid` is the paper's valid(v), judged against the
     /// committed chain, and must be deterministic. A proposal for the next height cannot be judged before its
     /// parent is committed: its `isValid` is ignored, the driver keeps it and asks for a judgement

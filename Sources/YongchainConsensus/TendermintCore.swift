@@ -15,7 +15,7 @@ public struct TendermintCore: Sendable {
     /// Our validator index in `validators`; nil for an observer, which follows the protocol but never proposes or
     /// votes.
     public private(set) var me: Int?
-    /// The timeouts of the rounds to come (`ConsensusDriver.setTimeouts` changes them between heights).
+    /// The timeouts of the rounds to come (`.startHeight(_:validators:timeouts:)` changes them between heights).
     public internal(set) var timeouts: TimeoutParameters
     public let limits: ConsensusLimits
 

@@ -24,16 +24,18 @@ public final class HTTPClient: Sendable {
         var port: UInt16
     }
 
-    /// One connection: the socket, and its TLS channel if any. Closing is dropping it (deinit closes the socket).
+    /// One connection: the socket and the channel over it (plain TCP or TLS). Closing is dropping it (deinit
+    /// frees the channel, then closes the socket).
     private final class Link: @unchecked Sendable {  // used by one thread at a time: the pool hands it over
         let fd: Int32
-        var channel: (any SecureChannel)?
-        init(fd: Int32, channel: (any SecureChannel)?) {
+        private var held: (any ByteChannel)?
+        var channel: any ByteChannel { held! }
+        init(fd: Int32, channel: any ByteChannel) {
             self.fd = fd
-            self.channel = channel
+            held = channel
         }
         deinit {
-            channel = nil
+            held = nil
             close(fd)
         }
     }
@@ -114,11 +116,11 @@ public final class HTTPClient: Sendable {
     private func takeIdle(_ endpoint: Endpoint) -> Link? {
         while let link = idle.withLock({ $0[endpoint]?.popLast() }) {
             // A pooled connection that is readable has either been closed by the server or holds stray bytes;
-            // neither can carry a request. Over TLS it may only hold records that are not data (session tickets).
+            // neither can carry a request. Over TLS it may only hold records that are not data (session tickets):
+            // reading them leaves it wanting to read again, and usable.
             if Socket.waitReadable(link.fd, seconds: 0) {
-                guard let channel = link.channel else { continue }
                 var scratch = [UInt8](repeating: 0, count: 512)
-                let outcome = scratch.withUnsafeMutableBytes { channel.read($0) }
+                let outcome = scratch.withUnsafeMutableBytes { link.channel.read($0) }
                 if outcome != .wantRead { continue }
             }
             return link
@@ -144,83 +146,12 @@ public final class HTTPClient: Sendable {
         case failed(HTTPError, retryable: Bool)
     }
 
-    /// Writes `request` and reads one response. On success the connection is pooled or closed; on failure the
-    /// caller closes it.
-    private func exchange(_ link: Link, _ request: [UInt8], isHead: Bool, deadline: Double, endpoint: Endpoint)
-        -> Exchange
-    {
-        if let channel = link.channel { return exchange(link, channel, request, isHead: isHead, deadline: deadline, endpoint: endpoint) }
-        let fd = link.fd
-        // 1. Send (the socket is non-blocking; wait for room when the kernel buffer is full).
-        let sendError: HTTPError? = request.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n > 0 { offset += n; continue }
-                let err = errno
-                if n < 0 && err == EINTR { continue }
-                if n < 0 && (err == EAGAIN || err == EWOULDBLOCK) {
-                    var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    let remaining = deadline - Socket.now()
-                    if remaining <= 0 || poll(&pfd, 1, Int32((remaining * 1000).rounded(.up))) == 0 {
-                        return HTTPError(code: "TIMEOUT", message: "timed out sending the request to \(describe(endpoint))")
-                    }
-                    continue
-                }
-                return HTTPError(code: "CONNECTION_CLOSED",
-                                 message: "the connection to \(describe(endpoint)) failed while sending", errno: err)
-            }
-            return nil
-        }
-        if let sendError { return .failed(sendError, retryable: sendError.code == "CONNECTION_CLOSED") }
-
-        // 2. Read until one complete response.
-        var parser = HTTPResponseParser(maxResponseBytes: options.maxResponseBytes, isHeadRequest: isHead)
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let remaining = deadline - Socket.now()
-            if remaining <= 0 || !Socket.waitReadable(fd, seconds: remaining) {
-                return .failed(HTTPError(code: "TIMEOUT", message: "no complete response from \(describe(endpoint)) in time"),
-                               retryable: false)
-            }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            let eof: Bool
-            if n > 0 {
-                chunk.withUnsafeBytes { parser.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                eof = false
-            } else if n == 0 {
-                eof = true
-            } else {
-                let err = errno
-                if err == EINTR || err == EAGAIN || err == EWOULDBLOCK { continue }
-                if err == ECONNRESET || err == EPIPE {
-                    let error = HTTPError(code: "CONNECTION_CLOSED",
-                                          message: "\(describe(endpoint)) reset the connection", errno: err)
-                    return .failed(error, retryable: !parser.receivedAnything)
-                }
-                return .failed(HTTPError(code: "IO_FAILED", message: "reading from \(describe(endpoint)) failed",
-                                         errno: err), retryable: false)
-            }
-            if eof && !parser.receivedAnything {
-                return .failed(HTTPError(code: "CONNECTION_CLOSED",
-                                         message: "\(describe(endpoint)) closed the connection without answering"),
-                               retryable: true)
-            }
-            switch parser.parse(eof: eof) {
-            case .needMoreData:
-                continue
-            case .failure(let error):
-                return .failed(error, retryable: false)
-            case .complete(let response, let reusable):
-                if reusable { giveBack(link, endpoint) }
-                return .response(response)
-            }
-        }
-    }
-
-    /// `exchange` over TLS: the same steps, with the channel asking for the readiness it needs.
-    private func exchange(_ link: Link, _ channel: any SecureChannel, _ request: [UInt8], isHead: Bool,
-                          deadline: Double, endpoint: Endpoint) -> Exchange {
+    /// Writes `request` and reads one response, through the link's channel (plain TCP or TLS: the same steps,
+    /// the channel asking for the readiness it needs). On success the connection is pooled or closed; on failure
+    /// the caller closes it.
+    private func exchange(_ link: Link, _ request: [UInt8], isHead: Bool, deadline: Double, endpoint: Endpoint) -> Exchange {
+        let channel = link.channel
+        // 1. Send.
         switch Socket.sendAll(channel, link.fd, request, timeout: max(0, deadline - Socket.now())) {
         case .sent: break
         case .timedOut:
@@ -231,30 +162,36 @@ public final class HTTPClient: Sendable {
                                      message: "the connection to \(describe(endpoint)) failed while sending", errno: err),
                            retryable: true)
         }
+        // 2. Read until one complete response. Plain TCP is waited on before each read; a TLS channel is read
+        // first, since it may already hold records.
         var parser = HTTPResponseParser(maxResponseBytes: options.maxResponseBytes, isHeadRequest: isHead)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var wait: ChannelIO? = channel.buffersInput ? nil : .wantRead
         while true {
+            if let want = wait {
+                let remaining = deadline - Socket.now()
+                let ready = remaining > 0 && (want == .wantWrite ? Socket.waitWritable(link.fd, seconds: remaining)
+                                                                 : Socket.waitReadable(link.fd, seconds: remaining))
+                if !ready {
+                    return .failed(HTTPError(code: "TIMEOUT", message: "no complete response from \(describe(endpoint)) in time"),
+                                   retryable: false)
+                }
+            }
             let outcome = chunk.withUnsafeMutableBytes { channel.read($0) }
             let eof: Bool
             switch outcome {
             case .done(let n):
                 chunk.withUnsafeBytes { parser.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
                 eof = false
+                wait = channel.buffersInput ? nil : .wantRead
             case .wantRead, .wantWrite:
-                let remaining = deadline - Socket.now()
-                let ready = remaining > 0 && (outcome == .wantRead ? Socket.waitReadable(link.fd, seconds: remaining)
-                                                                   : Socket.waitWritable(link.fd, seconds: remaining))
-                if !ready {
-                    return .failed(HTTPError(code: "TIMEOUT", message: "no complete response from \(describe(endpoint)) in time"),
-                                   retryable: false)
-                }
+                wait = outcome
                 continue
             case .closed:
                 eof = true
             case .failed(let failure):
-                let error = HTTPError(code: "CONNECTION_CLOSED",
-                                      message: "the TLS connection to \(describe(endpoint)) failed: \(failure)")
-                return .failed(error, retryable: !parser.receivedAnything)
+                let error = readFailure(failure, endpoint)
+                return .failed(error, retryable: error.code == "CONNECTION_CLOSED" && !parser.receivedAnything)
             }
             if eof && !parser.receivedAnything {
                 return .failed(HTTPError(code: "CONNECTION_CLOSED",
@@ -274,22 +211,36 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// What a failed read answers: a reset (or a TLS failure, which leaves the connection unusable the same way)
+    /// is CONNECTION_CLOSED, any other socket error IO_FAILED.
+    private func readFailure(_ failure: SecureChannelFailure, _ endpoint: Endpoint) -> HTTPError {
+        switch failure {
+        case .io(let err) where failure.isReset:
+            return HTTPError(code: "CONNECTION_CLOSED", message: "\(describe(endpoint)) reset the connection", errno: err)
+        case .io(let err):
+            return HTTPError(code: "IO_FAILED", message: "reading from \(describe(endpoint)) failed", errno: err)
+        default:
+            return HTTPError(code: "CONNECTION_CLOSED", message: "the TLS connection to \(describe(endpoint)) failed: \(failure)")
+        }
+    }
+
     // MARK: - Connecting
 
     /// Opens a non-blocking TCP connection with TCP_NODELAY, trying each resolved address in turn.
     private func connect(host: String, port: UInt16, deadline: Double) throws -> Link {
         let fd = try connectTCP(host: host, port: port, deadline: deadline)
-        guard let transport else { return Link(fd: fd, channel: nil) }
-        let link: Link
+        guard let transport else { return Link(fd: fd, channel: TCPChannel(fd: fd)) }
+        let channel: any SecureChannel
         do {
-            link = Link(fd: fd, channel: try transport.channel(for: fd, isServer: false))
+            channel = try transport.channel(for: fd, isServer: false)
         } catch {
             close(fd)
             throw error
         }
+        let link = Link(fd: fd, channel: channel)
         let handshakeDeadline = min(deadline, Socket.now() + options.connectTimeout)
         while true {
-            let outcome = link.channel!.handshake()
+            let outcome = channel.handshake()
             let ready: Bool
             switch outcome {
             case .done:
@@ -357,101 +308,4 @@ public final class HTTPClient: Sendable {
     }
 
     private func describe(_ endpoint: Endpoint) -> String { "\(endpoint.host):\(endpoint.port)" }
-
-    // MARK: - Encoding
-
-    static func encodeRequest(_ method: String, host: String, port: UInt16, path: String, headers: [(String, String)],
-                              body: [UInt8]) throws -> [UInt8] {
-        guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) else {
-            throw HTTPError(code: "INVALID_REQUEST", message: "method \"\(method)\" is not a token")
-        }
-        guard path.utf8.first == UInt8(ascii: "/"), path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw HTTPError(code: "INVALID_REQUEST",
-                            message: "path must start with / and contain no spaces or control characters (percent-encode them)")
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(128 + path.utf8.count + body.count)
-        out.append(contentsOf: method.utf8)
-        out.append(0x20)
-        out.append(contentsOf: path.utf8)
-        out.append(contentsOf: " HTTP/1.1\r\n".utf8)
-        var hasHost = false
-        for (name, value) in headers {
-            guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }),
-                  value.utf8.allSatisfy({ $0 != 0x0D && $0 != 0x0A && $0 != 0 })
-            else {
-                throw HTTPError(code: "INVALID_REQUEST", message: "header \"\(name)\" has an invalid name or a line break in its value")
-            }
-            if asciiCaseInsensitiveEquals(name, "Content-Length") || asciiCaseInsensitiveEquals(name, "Transfer-Encoding") {
-                continue
-            }
-            if asciiCaseInsensitiveEquals(name, "Host") { hasHost = true }
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        if !hasHost {
-            out.append(contentsOf: "Host: ".utf8)
-            out.append(contentsOf: (host.contains(":") ? "[\(host)]" : host).utf8)
-            out.append(UInt8(ascii: ":"))
-            appendDecimal(Int(port), to: &out)
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
-            out.append(contentsOf: "Content-Length: ".utf8)
-            appendDecimal(body.count, to: &out)
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        out.append(contentsOf: "\r\n".utf8)
-        out.append(contentsOf: body)
-        return out
-    }
-
-    /// Splits `http://host[:port][/path]` into its parts; IPv6 hosts are written `[::1]`.
-    static func parseURL(_ url: String, allowHTTPS: Bool = false) throws -> (host: String, port: UInt16, path: String) {
-        let invalid = HTTPError(code: "INVALID_URL", message: "\"\(url)\" is not an http://host[:port]/path URL")
-        let bytes = Array(url.utf8)
-        var scheme = Array("http://".utf8)
-        var defaultPort: UInt16 = 80
-        if url.lowercased().hasPrefix("https://") {
-            guard allowHTTPS else {
-                throw HTTPError(code: "INVALID_URL", message: "https needs a client made with a TLS transport: \(url)")
-            }
-            scheme = Array("https://".utf8)
-            defaultPort = 443
-        }
-        guard bytes.count > scheme.count,
-              zip(bytes, scheme).allSatisfy({ asciiLower($0) == $1 })
-        else { throw invalid }
-        let rest = bytes[scheme.count...]
-        let authorityEnd = rest.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        var path = String(decoding: rest[authorityEnd...], as: UTF8.self)
-        if path.isEmpty { path = "/" } else if path.utf8.first == UInt8(ascii: "?") { path = "/" + path }
-        var host: String
-        var portPart: ArraySlice<UInt8>?
-        if authority.first == UInt8(ascii: "[") {
-            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { throw invalid }
-            host = String(decoding: authority[(authority.startIndex + 1)..<close], as: UTF8.self)
-            let after = authority[(close + 1)...]
-            if !after.isEmpty {
-                guard after.first == UInt8(ascii: ":") else { throw invalid }
-                portPart = after.dropFirst()
-            }
-        } else if let colon = authority.firstIndex(of: UInt8(ascii: ":")) {
-            host = String(decoding: authority[..<colon], as: UTF8.self)
-            portPart = authority[(colon + 1)...]
-        } else {
-            host = String(decoding: authority, as: UTF8.self)
-        }
-        guard !host.isEmpty, !host.contains("@") else { throw invalid }
-        var port = defaultPort
-        if let portPart {
-            guard let p = UInt16(String(decoding: portPart, as: UTF8.self)), p > 0 else { throw invalid }
-            port = p
-        }
-        host = host.lowercased()
-        return (host, port, path)
-    }
 }

@@ -29,8 +29,11 @@ final class Connection: @unchecked Sendable {
     /// Whether a request was partly received when the worker last published `idleSince` (which it writes after
     /// this): an eviction then closes a slow request, not an idle connection.
     var receiving = false
-    /// The secure channel over `fd` when the server speaks TLS; nil for plain HTTP.
-    var channel: (any SecureChannel)?
+    /// The TLS channel over `fd` when the server speaks TLS; nil for plain HTTP.
+    var tls: (any SecureChannel)?
+    private let plain: TCPChannel
+    /// What requests are read from and answers written to: the TLS channel, or plain TCP.
+    var channel: any ByteChannel { tls ?? plain }
     /// Where the TLS handshake stands (`.inProgress` ones are counted in `TLSCounters.inProgress`).
     var handshake = ConnectionQuota.Handshake.none
     /// When the handshake must be complete (coarse monotonic ns): `handshakeTimeout` from accept.
@@ -46,6 +49,7 @@ final class Connection: @unchecked Sendable {
 
     init(fd: Int32, admitted: ConnectionQuota.Admitted, limits: HTTPServerLimits, acceptedAt: Int64) {
         self.fd = fd
+        plain = TCPChannel(fd: fd)
         self.admitted = admitted
         parser = HTTPRequestParser(limits: limits)
         idleSince = Atomic(acceptedAt)
@@ -89,7 +93,7 @@ extension ServerCore {
         }
 
         // 1. Read everything available.
-        guard connection.channel == nil ? readPlain(connection, readBuffer) : readSecure(connection, readBuffer) else {
+        guard read(connection, readBuffer) else {
             closeConnection(connection)  // peer closed, reset, or stop() shut us down
             return
         }
@@ -98,9 +102,9 @@ extension ServerCore {
         parsing: while true {
             switch connection.parser.next() {
             case .request(var request):
-                if connection.channel != nil {
+                if let tls = connection.tls {
                     request.secure = true
-                    request.peerPublicKey = connection.channel?.peerPublicKey
+                    request.peerPublicKey = tls.peerPublicKey
                 }
                 connection.requestStartedAt = nil
                 let response = handler(request)
@@ -114,7 +118,7 @@ extension ServerCore {
                     return
                 }
                 if !keepAlive {
-                    connection.channel?.closeNotify()
+                    connection.channel.closeNotify()
                     lingeringClose(fd)
                     closeConnection(connection)
                     return
@@ -157,17 +161,24 @@ extension ServerCore {
         rearm(connection, deadline: deadline)
     }
 
-    /// Reads what the socket holds into the parser; false when the connection is over (EOF, error).
-    private func readPlain(_ connection: Connection, _ readBuffer: UnsafeMutableRawBufferPointer) -> Bool {
+    /// Reads what the channel holds into the parser; false when the connection is over (EOF, error, failure).
+    /// A TLS channel may hold records epoll cannot see, so it is read until it wants the socket again; plain TCP
+    /// is drained once a read comes back shorter than the buffer.
+    private func read(_ connection: Connection, _ readBuffer: UnsafeMutableRawBufferPointer) -> Bool {
+        let channel = connection.channel
         while true {
-            let n = recv(connection.fd, readBuffer.baseAddress, readBuffer.count, 0)
-            if n > 0 {
+            switch channel.read(readBuffer) {
+            case .done(let n):
                 connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-                if n < readBuffer.count { return true }
-                continue
+                if n < readBuffer.count && !channel.buffersInput { return true }
+            case .wantRead:
+                return true
+            case .wantWrite:
+                // A TLS 1.3 key update can make a read write; wait for room, briefly.
+                guard Socket.waitWritable(connection.fd, seconds: limits.writeTimeout) else { return false }
+            case .closed, .failed:
+                return false
             }
-            if n < 0 && errno == EINTR { continue }
-            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
         }
     }
 
@@ -177,17 +188,16 @@ extension ServerCore {
         HTTPResponse.error(status, code: code, message: message)
             .serialize(into: &out, includeBody: true, connection: "close", dateLine: connection.date.current())
         guard case .sent = connection.sendAll(out, timeout: linger ? limits.writeTimeout : 0.1) else { return }
-        connection.channel?.closeNotify()
+        connection.channel.closeNotify()
         if linger { lingeringClose(connection.fd) }
     }
 }
 
 extension Connection {
-    /// Sends all of `bytes` in plain or through the TLS channel, waiting (poll) for the readiness the channel asks
-    /// for, for at most `timeout` seconds in all.
+    /// Sends all of `bytes` through the channel, waiting (poll) for the readiness it asks for, for at most
+    /// `timeout` seconds in all.
     func sendAll(_ bytes: [UInt8], timeout: Double) -> Socket.SendOutcome {
-        guard let channel else { return Socket.sendAll(fd, bytes, timeout: timeout) }
-        return Socket.sendAll(channel, fd, bytes, timeout: timeout)
+        Socket.sendAll(channel, fd, bytes, timeout: timeout)
     }
 }
 

@@ -55,10 +55,10 @@ public final class HTTPServer: Sendable {
     /// Open, evicted and refused connections so far.
     public var connectionStats: HTTPServerConnectionStats {
         HTTPServerConnectionStats(
-            open: core.connectionCount, accepted: core.acceptedCount.load(ordering: .relaxed),
-            evicted: core.evictedCount.load(ordering: .relaxed), evictedSlow: core.evictedSlowCount.load(ordering: .relaxed),
-            refusedAtLimit: core.refusedAtLimitCount.load(ordering: .relaxed),
-            refusedFromAddress: core.refusedFromAddressCount.load(ordering: .relaxed))
+            open: core.connectionCount, accepted: core.counts.accepted.load(ordering: .relaxed),
+            evicted: core.counts.evicted.load(ordering: .relaxed), evictedSlow: core.counts.evictedSlow.load(ordering: .relaxed),
+            refusedAtLimit: core.counts.refusedAtLimit.load(ordering: .relaxed),
+            refusedFromAddress: core.counts.refusedFromAddress.load(ordering: .relaxed))
     }
 
     /// The numeric addresses that may use the reserved slots: `limits.reservedAddresses` as resolved at init, or

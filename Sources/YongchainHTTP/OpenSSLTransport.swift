@@ -218,7 +218,7 @@ final class OpenSSLChannel: SecureChannel {
 
     deinit { SSL_free(ssl) }
 
-    func handshake() -> SecureIO {
+    func handshake() -> ChannelIO {
         if established { return .done(0) }
         if fatal { return .failed(.protocolError("the handshake already failed")) }
         ERR_clear_error()
@@ -237,7 +237,7 @@ final class OpenSSLChannel: SecureChannel {
         return .done(0)
     }
 
-    func read(_ buffer: UnsafeMutableRawBufferPointer) -> SecureIO {
+    func read(_ buffer: UnsafeMutableRawBufferPointer) -> ChannelIO {
         guard !fatal else { return .failed(.protocolError("the connection already failed")) }
         ERR_clear_error()
         var n = 0
@@ -245,7 +245,7 @@ final class OpenSSLChannel: SecureChannel {
         return rc == 1 ? .done(n) : failure(rc)
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) -> SecureIO {
+    func write(_ bytes: UnsafeRawBufferPointer) -> ChannelIO {
         guard !fatal else { return .failed(.protocolError("the connection already failed")) }
         guard bytes.count > 0 else { return .done(0) }
         ERR_clear_error()
@@ -263,7 +263,7 @@ final class OpenSSLChannel: SecureChannel {
     }
 
     /// Classifies a failed call (`SSL_get_error` must see this thread's error queue as the call left it).
-    private func failure(_ rc: Int32) -> SecureIO {
+    private func failure(_ rc: Int32) -> ChannelIO {
         let err = SSL_get_error(ssl, rc)
         defer { ERR_clear_error() }
         switch err {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The seam between the HTTP server/client and a secure-channel implementation (TLS 1.3 over OpenSSL today; a
 /// national-crypto stack such as TLCP could implement the same two protocols without touching the server, the
 /// client or the node).
@@ -12,31 +14,43 @@ public protocol SecureTransport: Sendable {
     var protocolName: String { get }
 }
 
-/// One secure connection over a non-blocking socket. Not thread-safe: one thread at a time drives it (the worker
-/// that owns the connection).
+/// A connection's bytes over a non-blocking socket, plain or secure: what the HTTP server and client read and
+/// write, written once and never knowing which (swift-nio's HTTP handlers do not know whether TLS sits beneath
+/// them). Plain TCP is `TCPChannel`; TLS is a `SecureChannel`. Not thread-safe: one thread at a time drives it.
 ///
 /// Every call may answer `.wantRead` or `.wantWrite`: the caller waits for that readiness of the socket and calls
-/// the same function again with the same arguments. A channel can hold decrypted input the socket no longer shows
-/// as readable, so a reader MUST call `read` until it answers `.wantRead` before waiting on the socket again.
-public protocol SecureChannel: AnyObject {
+/// the same function again with the same arguments.
+public protocol ByteChannel: AnyObject {
+    /// Reads into `buffer`: `.done(n)` with n > 0, `.closed` at the peer's orderly close.
+    func read(_ buffer: UnsafeMutableRawBufferPointer) -> ChannelIO
+    /// Writes some of `bytes`: `.done(n)`, n > 0 bytes taken (a secure channel takes all or nothing). After
+    /// `.wantRead`/`.wantWrite`, call again with the same bytes.
+    func write(_ bytes: UnsafeRawBufferPointer) -> ChannelIO
+    /// Sends an orderly close (TLS close_notify) without waiting for the peer's; nothing on plain TCP.
+    func closeNotify()
+    /// Whether the channel can hold input the socket no longer shows as readable (decrypted TLS records): a reader
+    /// MUST then call `read` until it answers `.wantRead` before waiting on the socket. False on plain TCP, where a
+    /// read shorter than the buffer means the socket is drained.
+    var buffersInput: Bool { get }
+}
+
+/// One secure connection (TLS) over a non-blocking socket: a `ByteChannel` with a handshake and a peer identity.
+public protocol SecureChannel: ByteChannel {
     /// Advances the handshake. `.done(0)` once it completed and the peer was accepted.
-    func handshake() -> SecureIO
-    /// Reads decrypted bytes into `buffer`: `.done(n)` with n > 0, `.closed` at the peer's orderly close.
-    func read(_ buffer: UnsafeMutableRawBufferPointer) -> SecureIO
-    /// Writes all of `bytes` or nothing (`.done(bytes.count)`). After `.wantRead`/`.wantWrite`, call again with the
-    /// same bytes.
-    func write(_ bytes: UnsafeRawBufferPointer) -> SecureIO
+    func handshake() -> ChannelIO
     /// The identity the peer was accepted as: its authenticated Ed25519 public key (32 raw bytes), or the key its
     /// certificate's key binding names (`PeerCertificate`), as the policy answered; nil if it presented none.
     var peerPublicKey: [UInt8]? { get }
     /// Whether the handshake resumed an earlier session (a TLS 1.3 ticket).
     var resumed: Bool { get }
-    /// Sends an orderly close (close_notify) without waiting for the peer's; does nothing after a fatal error.
-    func closeNotify()
+}
+
+extension SecureChannel {
+    public var buffersInput: Bool { true }
 }
 
 /// The outcome of one channel call.
-public enum SecureIO: Sendable, Equatable {
+public enum ChannelIO: Sendable, Equatable {
     case done(Int)
     case wantRead
     case wantWrite
@@ -45,7 +59,7 @@ public enum SecureIO: Sendable, Equatable {
     case failed(SecureChannelFailure)
 }
 
-/// Why a channel failed. After a failure the channel sends nothing more (no close_notify).
+/// Why a channel failed. After a failure a secure channel sends nothing more (no close_notify).
 public enum SecureChannelFailure: Sendable, Equatable {
     /// The peer's certificate was refused (not an accepted key), or it presented none where one is required.
     case peerRefused
@@ -55,4 +69,12 @@ public enum SecureChannelFailure: Sendable, Equatable {
     case protocolError(String)
     /// A socket call failed (errno).
     case io(Int32)
+}
+
+extension SecureChannelFailure {
+    /// The peer reset the connection (or it broke while sending): nothing more can be read or written.
+    var isReset: Bool {
+        if case .io(let err) = self { return err == ECONNRESET || err == EPIPE }
+        return false
+    }
 }

@@ -17,8 +17,8 @@ extension ServerCore {
             if rc < 0 && errno != EINTR { return }
             // Starvation check: no worker is waiting and none finished anything since the last tick, so they
             // are all blocked (in handlers or slow writes). Add one; ready connections must not wait on them.
-            let served = eventsServed.load(ordering: .relaxed)
-            if served == lastServed && idleWorkers.load(ordering: .relaxed) == 0 { addWorker() }
+            let served = workers.eventsServed.load(ordering: .relaxed)
+            if served == lastServed && workers.idle.load(ordering: .relaxed) == 0 { addWorker() }
             lastServed = served
             let now = Socket.coarseNanoseconds()
             if now >= nextSweep {
@@ -48,7 +48,7 @@ extension ServerCore {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             Socket.setNonBlocking(fd, true)
             Socket.setNoDelay(fd)
-            acceptedCount.add(1, ordering: .relaxed)
+            counts.accepted.add(1, ordering: .relaxed)
             let address = withUnsafeBytes(of: &peer) {
                 ClientAddress(sockaddr: UnsafeRawBufferPointer(rebasing: $0.prefix(Int(peerLength))))
             }
@@ -137,7 +137,7 @@ extension ServerCore {
                 closeConnection(connection)
                 return
             }
-            connection.channel = channel
+            connection.tls = channel
         }
         // The registry keeps the connection alive until its owner closes it, so the pointer stays valid.
         if Epoll.add(epollFD, connection.fd, events: Epoll.readable | Epoll.peerClosed | Epoll.oneShot,
@@ -175,7 +175,7 @@ extension ServerCore {
             guard let victim else { return nil }
             if victim.handshake == .waiting {
                 dropWaiting(victim, &r)
-                evictedCount.add(1, ordering: .relaxed)
+                counts.evicted.add(1, ordering: .relaxed)
                 return victim
             }
             // Safe without owning the socket: FIONREAD only looks, and the fd stays open while we hold the lock.
@@ -190,7 +190,7 @@ extension ServerCore {
             r.quota.remove(victim.admitted, handshake: victim.handshake)
             _ = shutdown(victim.fd, Int32(SHUT_RD))
             // `receiving` was written before the worker published `idleSince`, which the exchange above acquired.
-            if victim.receiving { evictedSlowCount.add(1, ordering: .relaxed) } else { evictedCount.add(1, ordering: .relaxed) }
+            if victim.receiving { counts.evictedSlow.add(1, ordering: .relaxed) } else { counts.evicted.add(1, ordering: .relaxed) }
             return victim
         }
     }
@@ -238,8 +238,8 @@ extension ServerCore {
 
     private func count(_ refusal: Refusal) {
         switch refusal {
-        case .atLimit: refusedAtLimitCount.add(1, ordering: .relaxed)
-        case .fromAddress: refusedFromAddressCount.add(1, ordering: .relaxed)
+        case .atLimit: counts.refusedAtLimit.add(1, ordering: .relaxed)
+        case .fromAddress: counts.refusedFromAddress.add(1, ordering: .relaxed)
         case .handshake: tls.refusedAtLimit.add(1, ordering: .relaxed)
         }
     }

@@ -8,7 +8,7 @@ extension ServerCore {
     /// `idleSince` is what the connection's idle mark held before this worker took it: a connection still in its
     /// handshake stays evictable, as an idle one is.
     func advanceHandshake(_ connection: Connection, idleSince: Int64) -> Bool {
-        guard let channel = connection.channel else { return true }
+        guard let channel = connection.tls else { return true }
         let outcome = channel.handshake()
         switch outcome {
         case .wantRead, .wantWrite:
@@ -38,25 +38,5 @@ extension ServerCore {
         }
         closeConnection(connection)  // no close_notify after a failure
         return false
-    }
-
-    /// Reads decrypted bytes into the parser until the channel wants the socket again: a TLS channel may hold
-    /// records that epoll cannot see, so stopping earlier could leave a request waiting forever. False when the
-    /// connection is over.
-    func readSecure(_ connection: Connection, _ readBuffer: UnsafeMutableRawBufferPointer) -> Bool {
-        guard let channel = connection.channel else { return false }
-        while true {
-            switch channel.read(readBuffer) {
-            case .done(let n):
-                connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-            case .wantRead:
-                return true
-            case .wantWrite:
-                // A TLS 1.3 key update can make a read write; wait for room, briefly.
-                guard Socket.waitWritable(connection.fd, seconds: limits.writeTimeout) else { return false }
-            case .closed, .failed:
-                return false
-            }
-        }
     }
 }

@@ -36,23 +36,11 @@ final class ServerCore: Sendable {
     let epollFD: Int32
     /// An eventfd, written once by `stop()`; level-triggered, so every worker sees it.
     let wakeFD: Int32
-    let minWorkers: Int
-    let maxWorkers: Int
+    /// How many workers, and what they are doing.
+    let workers: WorkerCounts
     let sweepInterval: Double
-
-    /// Connections accepted since start (served or refused); lets tests see connection reuse.
-    let acceptedCount = Atomic<Int>(0)
-    /// Idle connections closed to make room for a new one, since start; and connections whose request fell behind
-    /// `minRequestBytesPerSecond`, closed for the same reason.
-    let evictedCount = Atomic<Int>(0)
-    let evictedSlowCount = Atomic<Int>(0)
-    /// New connections answered 503 since start: `TOO_MANY_CONNECTIONS` (nothing idle to evict), and
-    /// `TOO_MANY_CONNECTIONS_FROM_ADDRESS` (the address held its cap).
-    let refusedAtLimitCount = Atomic<Int>(0)
-    let refusedFromAddressCount = Atomic<Int>(0)
-    let idleWorkers = Atomic<Int>(0)
-    /// Readiness events fully handled; the monitor watches it to tell busy workers from blocked ones.
-    let eventsServed = Atomic<Int>(0)
+    /// What happened to connections since start (`HTTPServer.connectionStats`).
+    let counts = ConnectionCounts()
     let stopping = Atomic<Bool>(false)
 
     /// What the server threads share, under one lock.
@@ -93,8 +81,7 @@ final class ServerCore: Sendable {
             throw HTTPError(code: "BIND_FAILED", message: "cannot create the server's epoll instance", errno: err)
         }
         _ = Epoll.add(epollFD, wakeFD, events: Epoll.readable, data: 0)
-        minWorkers = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        maxWorkers = limits.maxConnections + 1
+        workers = WorkerCounts(min: max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), max: limits.maxConnections + 1)
         sweepInterval = min(max(min(limits.readTimeout, limits.requestHeadTimeout, limits.idleTimeout) / 4, 0.01), 0.25)
         Socket.setNonBlocking(listenFD, true)
     }
@@ -135,7 +122,7 @@ final class ServerCore: Sendable {
         }) {
             threadFinished()
         }
-        for _ in 0..<minWorkers { addWorker() }
+        for _ in 0..<workers.min { addWorker() }
     }
 
     /// 1. refuse new work; 2. shut every connection down so its owner closes it; 3. wait until all are closed
@@ -177,7 +164,7 @@ final class ServerCore: Sendable {
 
     func addWorker() {
         let admitted = registry.withLock { r -> Bool in
-            guard !r.stopping, r.workers < maxWorkers else { return false }
+            guard !r.stopping, r.workers < workers.max else { return false }
             r.workers += 1
             r.threads += 1
             return true
@@ -196,9 +183,9 @@ final class ServerCore: Sendable {
             threadFinished()
         }
         while true {
-            idleWorkers.add(1, ordering: .relaxed)
+            workers.idle.add(1, ordering: .relaxed)
             let (data, failed) = Epoll.waitOne(epollFD, timeoutMs: Self.workerIdleSeconds * 1000)
-            idleWorkers.subtract(1, ordering: .relaxed)
+            workers.idle.subtract(1, ordering: .relaxed)
             if failed {
                 if errno == EINTR { continue }
                 registry.withLock { $0.workers -= 1 }
@@ -207,7 +194,7 @@ final class ServerCore: Sendable {
             guard let data, data != 0, let pointer = UnsafeMutableRawPointer(bitPattern: UInt(data)) else {
                 // Timed out (retire if above the minimum) or woken by stop().
                 let retire = registry.withLock { r -> Bool in
-                    guard r.stopping || r.workers > minWorkers else { return false }
+                    guard r.stopping || r.workers > workers.min else { return false }
                     r.workers -= 1
                     return true
                 }
@@ -216,7 +203,7 @@ final class ServerCore: Sendable {
             }
             let connection = Unmanaged<Connection>.fromOpaque(pointer).takeUnretainedValue()
             serve(connection, readBuffer)
-            eventsServed.add(1, ordering: .relaxed)
+            workers.eventsServed.add(1, ordering: .relaxed)
         }
     }
 
@@ -242,7 +229,7 @@ final class ServerCore: Sendable {
             connection.handshake = .none
             return (r.stopping && r.connections.isEmpty, next)
         }
-        connection.channel = nil  // frees the TLS state; it sends nothing
+        connection.tls = nil  // frees the TLS state; it sends nothing
         close(connection.fd)  // also removes it from the epoll set
         if signal { connectionsClosed.signal() }
         if let next { arm(next) }
@@ -285,3 +272,32 @@ final class ServerCore: Sendable {
 }
 
 func nanoseconds(_ seconds: Double) -> Int64 { Int64(min(seconds, 1e9) * 1e9) }
+
+/// What happened to a server's connections since start.
+final class ConnectionCounts: Sendable {
+    /// Connections accepted (served or refused); lets tests see connection reuse.
+    let accepted = Atomic<Int>(0)
+    /// Idle connections closed to make room for a new one; and connections whose request fell behind
+    /// `minRequestBytesPerSecond`, closed for the same reason.
+    let evicted = Atomic<Int>(0)
+    let evictedSlow = Atomic<Int>(0)
+    /// New connections answered 503: `TOO_MANY_CONNECTIONS` (nothing idle to evict), and
+    /// `TOO_MANY_CONNECTIONS_FROM_ADDRESS` (the address held its cap).
+    let refusedAtLimit = Atomic<Int>(0)
+    let refusedFromAddress = Atomic<Int>(0)
+}
+
+/// The worker pool's bounds, and what the accept thread's monitor watches to tell busy workers from blocked ones.
+final class WorkerCounts: Sendable {
+    let min: Int
+    let max: Int
+    /// Workers waiting for an event.
+    let idle = Atomic<Int>(0)
+    /// Readiness events fully handled.
+    let eventsServed = Atomic<Int>(0)
+
+    init(min: Int, max: Int) {
+        self.min = min
+        self.max = max
+    }
+}

@@ -71,9 +71,10 @@ enum Socket {
         bytes.withUnsafeBytes { sendAll(fd, $0, timeout: timeout) }
     }
 
-    /// Sends all of `bytes` through a secure channel over the non-blocking `fd`, polling for the readiness the
-    /// channel asks for; gives up after `timeout` seconds.
-    static func sendAll(_ channel: any SecureChannel, _ fd: Int32, _ bytes: [UInt8], timeout: Double) -> SendOutcome {
+    /// Sends all of `bytes` through `channel` (plain or secure) over the non-blocking `fd`, polling for the
+    /// readiness the channel asks for; gives up after `timeout` seconds. The clock is read only once the channel
+    /// does not take everything at once.
+    static func sendAll(_ channel: any ByteChannel, _ fd: Int32, _ bytes: [UInt8], timeout: Double) -> SendOutcome {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             var deadline = Double.infinity

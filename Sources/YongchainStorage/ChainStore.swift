@@ -4,33 +4,6 @@ import Synchronization
 import YongchainCore
 import YongchainCrypto
 
-/// The committed chain as the node sees it.
-public struct ChainTip: Sendable, Equatable {
-    public let height: UInt64
-    public let blockHash: Hash
-    /// Root of the application state after block `height` (block `height`'s header carries it).
-    public let stateRoot: Hash
-    public let time: Int64
-    /// Where that root's node is stored (nil: the empty tree), for updating and proving from it.
-    public let stateTree: ChildRef?
-
-    public init(height: UInt64, blockHash: Hash, stateRoot: Hash, time: Int64, stateTree: ChildRef? = nil) {
-        self.height = height
-        self.blockHash = blockHash
-        self.stateRoot = stateRoot
-        self.time = time
-        self.stateTree = stateTree
-    }
-}
-
-/// Where a committed transaction is and what became of it.
-public struct TxRecord: Sendable, Equatable {
-    public let hash: Hash
-    public let height: UInt64
-    public let index: Int
-    public let result: TxResult
-}
-
 /// Block store, transaction index, application state, signer state and evidence, in one SQLite database (WAL).
 ///
 /// Everything a block changes — the block, its commit certificate, its transactions' results, the state writes
@@ -397,68 +370,6 @@ public final class ChainStore: @unchecked Sendable {
         }
     }
 
-    // MARK: - Signer state and evidence
-
-    public func loadSignerState() throws -> [UInt8]? {
-        try locked {
-            var out: [UInt8]?
-            try writer.query("SELECT data FROM signer WHERE id = 1") { out = $0.blob(0) }
-            return out
-        }
-    }
-
-    /// Durably records what this validator is about to sign. MUST return before the signature leaves the node.
-    public func saveSignerState(_ data: [UInt8]) throws {
-        try locked { try durably { try writer.run("INSERT OR REPLACE INTO signer (id, data) VALUES (1, ?)", [.blob(data)]) } }
-    }
-
-    /// Durably records the signer state together with the blocks it names (a validator's own proposals and
-    /// valid value, which a restart must be able to propose and send again), replacing the blocks stored before,
-    /// in one transaction. MUST return before any signature it covers leaves the node.
-    public func saveSignerState(_ data: [UInt8], blocks: [Block]) throws {
-        try locked {
-            try durably { try writer.transaction {
-                try writer.run("INSERT OR REPLACE INTO signer (id, data) VALUES (1, ?)", [.blob(data)])
-                var stored: [[UInt8]] = []
-                try writer.query("SELECT hash FROM signer_blocks") { stored.append($0.blob(0)) }
-                let keep = Set(blocks.map(\.hash.bytes))
-                for h in stored where !keep.contains(h) { try writer.run("DELETE FROM signer_blocks WHERE hash = ?", [.blob(h)]) }
-                for b in blocks where !stored.contains(b.hash.bytes) {
-                    try writer.run("INSERT INTO signer_blocks (hash, data) VALUES (?, ?)", [.blob(b.hash.bytes), .blob(b.canonicalBytes)])
-                }
-            } }
-        }
-    }
-
-    /// The blocks stored with the signer state; one that no longer hashes to its key is left out (the driver is
-    /// told it does not hold it).
-    public func loadSignerBlocks() throws -> [Block] {
-        try locked {
-            var out: [Block] = []
-            try writer.query("SELECT hash, data FROM signer_blocks") { row in
-                if let b = try? Block(canonical: row.blob(1), hashSuite: try chainLocked().hashSuite), b.hash.bytes == row.blob(0) { out.append(b) }
-            }
-            return out
-        }
-    }
-
-    public func addEvidence(height: UInt64, validator: Int, data: [UInt8]) throws {
-        try locked {
-            try writer.run("INSERT OR IGNORE INTO evidence (height, validator, data) VALUES (?, ?, ?)",
-                           [try .int(checked: height, "height"), .int(Int64(validator)), .blob(data)])
-        }
-    }
-
-    public func evidence(limit: Int = 100) throws -> [(height: UInt64, validator: Int, data: [UInt8])] {
-        try read { v in
-            var out: [(UInt64, Int, [UInt8])] = []
-            try v.connection.query("SELECT height, validator, data FROM evidence ORDER BY id DESC LIMIT ?", [.int(Int64(max(limit, 0)))]) {
-                out.append((try $0.unsigned(0), try $0.count(1), $0.blob(2)))
-            }
-            return out.map { (height: $0.0, validator: $0.1, data: $0.2) }
-        }
-    }
-
     /// Runs `body` (writes on the writer, lock held) with SQLite syncing the WAL when it commits: FULL for this
     /// write only. Since the WAL is one file, the sync also makes every earlier commit durable.
     ///
@@ -478,32 +389,5 @@ public final class ChainStore: @unchecked Sendable {
         writerLock.lock()
         defer { writerLock.unlock() }
         return try body()
-    }
-}
-
-/// A block (or its certificate) as stored does not match what it must: altered or damaged on disk. Its code is
-/// STORAGE_CORRUPT and it names the height, so an operator knows where to look (`yongchain verify chain`).
-public struct StoredBlockCorrupt: Error, Sendable, CustomStringConvertible {
-    public let height: UInt64
-    public let reason: String
-    public var code: String { "STORAGE_CORRUPT" }
-    public var description: String { "STORAGE_CORRUPT: block \(height) as stored is not valid: \(reason)" }
-}
-
-/// The first failure of the reads made through one reader. `StateReader` reads cannot throw, so a failed one
-/// answers a neutral value and is recorded here; `check()` then throws it (see `StateReader.checkReads`).
-public final class ReadFailures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: Error?
-
-    func answer<T>(_ neutral: T, _ read: () throws -> T) -> T {
-        do { return try read() } catch {
-            lock.withLock { if first == nil { first = error } }
-            return neutral
-        }
-    }
-
-    public func check() throws {
-        if let e = lock.withLock({ first }) { throw e }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import YongchainApplication
 import YongchainCore
 import YongchainNode
+import YongchainLightClient
 
 /// Operator commands that work on a node's home directory: backup, restore, verify.
 enum BackupCommand {
@@ -10,7 +11,7 @@ enum BackupCommand {
         if CLI.wantsHelp(argv) { print(help); return }
         let a = try Args(argv, valued: ["home", "out", "output"])
         let json = try Output.isJSON(a)
-        let h = try ChainAudit.backup(home: NodeHome(try a.require("home")), to: try a.require("out"))
+        let h = try NodeBackup.backup(home: NodeHome(try a.require("home")), to: try a.require("out"))
         if json { return try Output.print(["height": h, "out": try a.require("out")]) }
         print("backup of height \(h) written to \(try a.require("out"))")
     }
@@ -22,7 +23,7 @@ enum RestoreCommand {
         if CLI.wantsHelp(argv) { print(help); return }
         let a = try Args(argv, valued: ["home", "from", "output"], switches: ["force"])
         let json = try Output.isJSON(a)
-        let h = try ChainAudit.restore(home: NodeHome(try a.require("home")), from: try a.require("from"), force: a.flag("force"))
+        let h = try NodeBackup.restore(home: NodeHome(try a.require("home")), from: try a.require("from"), force: a.flag("force"))
         if json { return try Output.print(["height": h, "home": try a.require("home")]) }
         print("restored height \(h); start the node and it catches up from its peers")
     }

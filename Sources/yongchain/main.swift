@@ -19,8 +19,7 @@ func described(_ error: Error) -> (code: String, message: String) {
     switch error {
     case let e as UsageError: return ("USAGE", "\(e.message) (see: yongchain \(argv.first ?? "") --help)")
     case let e as CommandFailed: return (e.code, e.description)
-    case let e as NodeError: return (e.code, e.message)
-    case let e as CryptoError: return (e.code, e.message)
+    case let e as CodedError: return (e.code, e.message)
     case let e as HTTPError: return (e.code, e.description.dropPrefix(e.code + ": "))
     case let e as StorageError: return (e.code, "\(e)".dropPrefix(e.code + ": "))
     case let e as GenesisError: return ("GENESIS_INVALID", "\(e.field): \(e.message)")

@@ -14,7 +14,8 @@ struct DriverNetwork {
     }
 
     let validators: ValidatorSet
-    var drivers: [ConsensusDriver]
+    var runners: [ReadyRunner]
+    var drivers: [ConsensusDriver] { runners.map(\.driver) }
     var up: [Bool]
     var stored: [SignerRecord?]
     var storedBlocks: [Set<Hash>]
@@ -27,12 +28,12 @@ struct DriverNetwork {
 
     init(n: Int) {
         validators = validatorSet(Array(repeating: 1, count: n))
-        drivers = []
+        runners = []
         up = Array(repeating: true, count: n)
         stored = Array(repeating: nil, count: n)
         storedBlocks = Array(repeating: [], count: n)
         decisions = Array(repeating: [], count: n)
-        for i in 0..<n { drivers.append(makeDriver(i)) }
+        for i in 0..<n { runners.append(ReadyRunner(driver: makeDriver(i))) }
         for i in 0..<n { input(i, .restart(nil, height: 1)) }
     }
 
@@ -44,32 +45,44 @@ struct DriverNetwork {
 
     static func value(height: UInt64, round: Int32, by i: Int) -> Hash { block("h\(height) r\(round) by \(i)") }
 
-    /// One input, carried out as the node's shell does.
+    /// One input, carried out by the runner the node uses, with this network's I/O.
     mutating func input(_ i: Int, _ first: DriverInput) {
-        var inputs = [first]
-        while !inputs.isEmpty {
-            var ready = drivers[i].step(inputs.removeFirst())
-            while true {
-                if let r = ready.persist {
-                    stored[i] = r
-                    storedBlocks[i] = r.blocks
-                }
-                for m in ready.send {
-                    for j in drivers.indices where j != i { inFlight.append((i, j, m)) }
-                }
-                for s in ready.schedule { timers.append(Timer(node: i, due: now + s.afterMs, timeout: s.timeout)) }
-                if let r = ready.requestValue {
-                    inputs.append(.value(height: r.height, round: r.round, blockHash: Self.value(height: r.height, round: r.round, by: i)))
-                }
-                for p in ready.judge { inputs.append(.proposal(p, isValid: true)) }
-                if let d = ready.apply ?? ready.fetch {
-                    decisions[i].append(d)
-                    inputs.append(.startHeight(d.height + 1))
-                }
-                guard !ready.sign.isEmpty else { break }
-                ready = drivers[i].signed(ready.sign.map { _ in [UInt8(i)] })
-            }
+        var io = IO(node: i)
+        runners[i].step(first, io: &io)
+        if let r = io.persisted {
+            stored[i] = r
+            storedBlocks[i] = r.blocks
         }
+        for m in io.sent {
+            for j in runners.indices where j != i { inFlight.append((i, j, m)) }
+        }
+        for s in io.timers { timers.append(Timer(node: i, due: now + s.afterMs, timeout: s.timeout)) }
+        decisions[i] += io.decisions
+    }
+
+    /// What one node's shell does with a Ready: stores `persist` (and the blocks it names), signs, sends, answers
+    /// value requests and judgements at once, applies (and "fetches") decisions — collected, then wired into the
+    /// network by `input`.
+    struct IO: ReadyIO {
+        let node: Int
+        var persisted: SignerRecord?
+        var sent: [ConsensusMessage] = []
+        var timers: [Ready.Scheduled] = []
+        var decisions: [Ready.Decision] = []
+
+        init(node: Int) { self.node = node }
+
+        var acceptsInput: Bool { true }
+        mutating func persist(_ record: SignerRecord) -> Bool { persisted = record; return true }
+        mutating func send(_ message: ConsensusMessage) { sent.append(message) }
+        func sign(_ messages: [ConsensusMessage]) -> [[UInt8]] { messages.map { _ in [UInt8(node)] } }
+        mutating func schedule(_ timer: Ready.Scheduled) { timers.append(timer) }
+        func requestValue(_ r: Ready.ValueRequest) -> Hash? { DriverNetwork.value(height: r.height, round: r.round, by: node) }
+        func judge(_ proposal: Proposal) -> Bool? { true }
+        func record(_ evidence: Ready.Evidence) {}
+        func refused(_ refusal: Ready.Refusal) {}
+        mutating func apply(_ d: Ready.Decision) -> DriverInput? { decisions.append(d); return .startHeight(d.height + 1) }
+        mutating func fetch(_ d: Ready.Decision) -> DriverInput? { apply(d) }
     }
 
     /// Delivers the in-flight messages that match, in the order sent; those to a node that is down are lost.
@@ -103,9 +116,9 @@ struct DriverNetwork {
     /// Every node that is up sends its own votes of its current height again, as the node's gossip does each
     /// second (it does not relay other validators' proposals).
     mutating func regossip() {
-        for i in drivers.indices where up[i] {
-            for v in drivers[i].core.currentHeightVotes where v.validator == i {
-                for j in drivers.indices where j != i { inFlight.append((i, j, .vote(v))) }
+        for i in runners.indices where up[i] {
+            for v in runners[i].driver.core.currentHeightVotes where v.validator == i {
+                for j in runners.indices where j != i { inFlight.append((i, j, .vote(v))) }
             }
         }
     }
@@ -113,7 +126,7 @@ struct DriverNetwork {
     /// A fresh driver from what node `i` stored, at the height after its last applied block.
     mutating func restart(_ i: Int) {
         up[i] = true
-        drivers[i] = makeDriver(i)
+        runners[i] = ReadyRunner(driver: makeDriver(i))
         input(i, .restart(stored[i], height: UInt64(decisions[i].count) + 1, holding: storedBlocks[i]))
     }
 

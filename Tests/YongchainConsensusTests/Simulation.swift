@@ -14,8 +14,10 @@ struct Scenario: Sendable, CustomStringConvertible {
     var maxDelayMs: Int = 20
     /// Random `cut`, `isolate` and heal actions during the chaos phase.
     var partitions: Bool = false
-    /// Random crashes of honest nodes, restarted later from their persisted chain and SignerGuard.
+    /// Random crashes of honest nodes, restarted later from their persisted chain and SignerGuard: between events,
+    /// and also in the middle of carrying out a Ready (right after a persist or a send, `crashPointRate` each).
     var crashes: Bool = false
+    var crashPointRate: Double = 0.002
     /// Probability that an honest proposer builds a block every other validator judges invalid. The proposer,
     /// like the node, does not judge the block it built (`ConsensusDriver` feeds its own proposal back as valid).
     var invalidRate: Double = 0
@@ -54,11 +56,14 @@ enum NetMessage: Sendable {
     }
 }
 
-/// One validator: the shipped `ConsensusDriver` plus a tiny fake shell. What survives a crash is what a node
-/// stores: the last record the driver handed over in `Ready.persist` with the blocks it names
-/// (`SignerRecord.blocks`), and the committed chain. Everything in `driver` is lost.
+/// One validator: the shipped `ConsensusDriver`, carried out by the shipped `ReadyRunner` with a fake I/O
+/// (`SimIO`). What survives a crash is what a node stores: the last record the driver handed over in
+/// `Ready.persist` with the blocks it names (`SignerRecord.blocks`), and the committed chain. Everything in the
+/// runner is lost.
 struct SimNode {
-    var driver: ConsensusDriver
+    /// nil only while it steps an input (`Simulation.feed`), when the runner alone holds the driver.
+    var runner: ReadyRunner?
+    var driver: ConsensusDriver { runner!.driver }
     var stored: SignerRecord?
     var chain: [Hash] = []
     var certificates: [UInt64: CommitCertificate] = [:]
@@ -116,12 +121,32 @@ final class Simulation {
     var deliveries = 0
     var evidenceSeen = 0
     var heightAtHeal: UInt64 = 0
+    struct RoundKey: Hashable {
+        let height: UInt64
+        let round: Int32
+    }
+    /// The values proposed in each round, as sent: what a byzantine voter picks among.
+    var roundProposals: [RoundKey: [Hash]] = [:]
     /// Heights whose certificate carries the precommit of a node that was not in genesis's set (reconfigure).
     var joinerSigned = 0
 
-    init(scenario: Scenario, seed: UInt64) {
+    /// False runs a `ReadyRunner` that sends before it persists (`ReadyRunner.persistsBeforeSending`): the order the
+    /// contract forbids, which the checks below must catch.
+    let persistsBeforeSending: Bool
+    /// Every signed message an honest node sent, by (key, height, round, step): one value each, or it equivocated.
+    var signedBy: [SignedStep: Hash?] = [:]
+
+    struct SignedStep: Hashable {
+        let key: PublicKey
+        let height: UInt64
+        let round: Int32
+        let step: String
+    }
+
+    init(scenario: Scenario, seed: UInt64, persistsBeforeSending: Bool = true) {
         self.scenario = scenario
         self.seed = seed
+        self.persistsBeforeSending = persistsBeforeSending
         rng = SplitMix64(seed: seed)
         dropRate = scenario.dropRate
         maxDelayMs = scenario.maxDelayMs
@@ -130,12 +155,14 @@ final class Simulation {
         keys = everyone.validators.map(\.publicKey)
         sets = [(1, ValidatorSet(Array(everyone.validators.prefix(scenario.n))))]
         for i in 0..<pool {
-            nodes.append(SimNode(driver: makeDriver(i), byzantine: i < scenario.n && i >= scenario.n - scenario.byzantine))
+            nodes.append(SimNode(runner: makeRunner(i), byzantine: i < scenario.n && i >= scenario.n - scenario.byzantine))
         }
     }
 
-    private func makeDriver(_ i: Int) -> ConsensusDriver {
-        ConsensusDriver(identity: keys[i], validators: validators(at: 1), timeouts: timeouts)
+    private func makeRunner(_ i: Int) -> ReadyRunner {
+        var r = ReadyRunner(driver: ConsensusDriver(identity: keys[i], validators: validators(at: 1), timeouts: timeouts))
+        r.persistsBeforeSending = persistsBeforeSending
+        return r
     }
 
     /// The set that signs height `h`: what every node reads from its committed state in a real chain, here a pure
@@ -314,73 +341,63 @@ final class Simulation {
     }
 
     /// Our fake getValue(): a fresh block hash, sometimes one that everybody's valid() rejects.
-    private func makeValue(by i: Int, height: UInt64, round: Int32) -> Hash {
+    func makeValue(by i: Int, height: UInt64, round: Int32) -> Hash {
         valueCounter += 1
         let v = HashSuite.sha256.digest(Array("seed \(seed) value \(valueCounter) by \(i) at \(height)/\(round)".utf8))
         if rng.chance(scenario.invalidRate) { invalid.insert(v) }
         return v
     }
 
-    /// Hands a node's driver an input and carries out each `Ready` as the node does: persist, send, sign (and
-    /// carry out what `signed` returns), then the rest; applying a block and starting the next height come last.
+    /// Hands a node's runner an input: it steps the driver and carries out each `Ready` exactly as the node's
+    /// does, with this simulation's I/O (`SimIO`).
     func feed(_ i: Int, _ input: DriverInput) {
-        var inputs = [input]
-        var k = 0
-        while k < inputs.count, failure == nil {
-            var ready = nodes[i].driver.step(inputs[k])
-            k += 1
-            while failure == nil {
-                carryOut(ready, at: i, &inputs)
-                guard !ready.sign.isEmpty else { break }
-                ready = nodes[i].driver.signed(ready.sign.map { fakeSignature(i, $0) })
-            }
-        }
+        guard failure == nil, var runner = nodes[i].runner else { return }
+        nodes[i].runner = nil  // the runner alone holds the driver while it steps (no copy on write)
+        var io = SimIO(sim: self, node: i, incarnation: nodes[i].incarnation)
+        runner.step(input, io: &io)
+        nodes[i].runner = runner
     }
 
-    private func byzantineActive(_ i: Int) -> Bool { nodes[i].byzantine && !healed }
+    func byzantineActive(_ i: Int) -> Bool { nodes[i].byzantine && !healed }
 
-    private func carryOut(_ ready: Ready, at i: Int, _ inputs: inout [DriverInput]) {
-        if let record = ready.persist {
-            nodes[i].stored = record
-            nodes[i].storedBlocks = record.blocks
-        }
-        for m in ready.send {
+    /// A proposal on its way out: proposed (validity), and among its round's values.
+    func noteProposed(_ p: Proposal) {
+        proposed.insert(p.blockHash)
+        let k = RoundKey(height: p.height, round: p.round)
+        if !(roundProposals[k] ?? []).contains(p.blockHash) { roundProposals[k, default: []].append(p.blockHash) }
+    }
+
+    /// A signed message leaves honest node `i`: it must be the only one its key ever signed for that step.
+    func sent(_ m: ConsensusMessage, by i: Int) {
+        guard !nodes[i].byzantine, m.signer == index(of: i, at: m.height) else { return }
+        let (step, value): (String, Hash?) = {
             switch m {
-            case .proposal(let p):
-                if byzantineActive(i) { equivocate(p, at: i); continue }
-                proposed.insert(p.blockHash)
-                broadcast(.proposal(p), from: i)
-            case .vote(let v):
-                if byzantineActive(i) && v.validator == index(of: i, at: v.height) { equivocate(v, at: i); continue }
-                broadcast(.vote(v), from: i)
+            case .proposal(let p): return ("proposal", p.blockHash)
+            case .vote(let v): return (v.type.name, v.blockHash)
             }
+        }()
+        let k = SignedStep(key: keys[i], height: m.height, round: m.round, step: step)
+        if let before = signedBy[k], before != value {
+            fail("node \(i) (honest) signed two \(step)s for height \(m.height) round \(m.round): \(before?.short ?? "nil") and \(value?.short ?? "nil")")
         }
-        for s in ready.schedule {
-            queue.push(.timeout(node: i, incarnation: nodes[i].incarnation, s.timeout), at: now + s.afterMs)
-        }
-        if let r = ready.requestValue {
-            queue.push(.value(node: i, incarnation: nodes[i].incarnation, height: r.height, round: r.round), at: now + rng.int(0...10))
-        }
-        for p in ready.judge { inputs.append(.proposal(p, isValid: !invalid.contains(p.blockHash))) }
-        for e in ready.evidence {
-            evidenceSeen += 1
-            switch e {
-            case .votes(let a, _):
-                if !nodes[node(validator: a.validator, at: a.height)].byzantine { fail("node \(i) holds evidence that honest validator \(a.validator) equivocated: \(e)") }
-            case .proposals(let a, _):
-                if !nodes[node(validator: a.proposer, at: a.height)].byzantine { fail("node \(i) holds evidence that honest proposer \(a.proposer) equivocated") }
-            }
-        }
-        if let d = ready.apply {
-            decide(i, height: d.height, hash: d.blockHash, cert: d.certificate)
-            inputs.append(start(d.height + 1))
-        }
-        if let d = ready.fetch {
-            queue.push(.fetched(node: i, incarnation: nodes[i].incarnation, d), at: now + rng.int(1...maxDelayMs))
-        }
+        signedBy[k] = value
     }
 
-    private func fakeSignature(_ i: Int, _ m: ConsensusMessage) -> [UInt8] {
+    /// Crashes honest node `i` (it restarts later from what it stored): between events, or inside carrying out
+    /// a Ready, right after one of its I/O steps.
+    func crash(_ i: Int) {
+        nodes[i].up = false
+        nodes[i].incarnation += 1
+        queue.push(.restart(node: i), at: now + rng.int(100...1_500))
+    }
+
+    /// Maybe crashes node `i` here, in the middle of carrying out a Ready.
+    func crashPoint(_ i: Int) {
+        guard scenario.crashes, !healed, !nodes[i].byzantine, nodes[i].up, rng.chance(scenario.crashPointRate) else { return }
+        crash(i)
+    }
+
+    func fakeSignature(_ i: Int, _ m: ConsensusMessage) -> [UInt8] {
         switch m {
         case .proposal(let p): return fakeSignature(i, p.blockHash)
         case .vote(let v): return fakeSignature(i, v.blockHash)
@@ -389,7 +406,7 @@ final class Simulation {
 
     private func fakeSignature(_ i: Int, _ hash: Hash?) -> [UInt8] { [UInt8(i)] + (hash.map { Array($0.bytes.prefix(3)) } ?? []) }
 
-    private func decide(_ i: Int, height h: UInt64, hash: Hash, cert: CommitCertificate) {
+    func decide(_ i: Int, height h: UInt64, hash: Hash, cert: CommitCertificate) {
         guard UInt64(nodes[i].chain.count) + 1 == h else {
             fail("node \(i) decided height \(h) but its chain has \(nodes[i].chain.count) blocks")
             return
@@ -434,7 +451,7 @@ final class Simulation {
         }
     }
 
-    private func broadcast(_ m: NetMessage, from: Int) {
+    func broadcast(_ m: NetMessage, from: Int) {
         for j in nodes.indices where j != from { send(m, from: from, to: j) }
     }
 
@@ -474,14 +491,14 @@ final class Simulation {
 
     /// A byzantine proposer sends different proposals to different peers: the one it signed, another valid
     /// value, an invalid value, or a bogus valid round.
-    private func equivocate(_ p: Proposal, at i: Int) {
+    func equivocate(_ p: Proposal, at i: Int) {
         let other = makeValue(by: i, height: p.height, round: p.round)
         let bad = unknownBlock()
         invalid.insert(bad)
         let variants = [p, Proposal(height: p.height, round: p.round, blockHash: other, validRound: -1, proposer: p.proposer),
                         Proposal(height: p.height, round: p.round, blockHash: bad, validRound: -1, proposer: p.proposer),
                         Proposal(height: p.height, round: p.round, blockHash: other, validRound: max(0, p.round - 1), proposer: p.proposer)]
-        for v in variants { proposed.insert(v.blockHash) }
+        for v in variants { noteProposed(v) }
         for j in nodes.indices where j != i {
             var v = variants[rng.int(0...variants.count - 1)]
             v.signature = fakeSignature(i, v.blockHash)
@@ -491,8 +508,8 @@ final class Simulation {
 
     /// A byzantine voter sends conflicting votes to different peers: the vote it signed, nil, an unknown block,
     /// or another proposed value of the round.
-    private func equivocate(_ v: Vote, at i: Int) {
-        let roundValues = nodes[i].driver.core.currentHeightProposals.filter { $0.round == v.round }.map(\.blockHash)
+    func equivocate(_ v: Vote, at i: Int) {
+        let roundValues = roundProposals[RoundKey(height: v.height, round: v.round)] ?? []
         let choices: [Hash?] = [v.blockHash, nil, unknownBlock()] + roundValues
         for j in nodes.indices where j != i {
             let value = choices[rng.int(0...choices.count - 1)]
@@ -515,10 +532,7 @@ final class Simulation {
         case 6...7 where scenario.crashes:
             let candidates = honest.filter { nodes[$0].up }
             guard !candidates.isEmpty else { return }
-            let i = candidates[rng.int(0...candidates.count - 1)]
-            nodes[i].up = false
-            nodes[i].incarnation += 1
-            queue.push(.restart(node: i), at: now + rng.int(100...1_500))
+            crash(candidates[rng.int(0...candidates.count - 1)])
         default:
             break
         }
@@ -529,7 +543,7 @@ final class Simulation {
     private func restart(_ i: Int) {
         guard !nodes[i].up else { return }
         nodes[i].up = true
-        nodes[i].driver = makeDriver(i)
+        nodes[i].runner = makeRunner(i)
         nodes[i].lastProgress = (0, 0, .decided)
         let h = UInt64(nodes[i].chain.count) + 1
         feed(i, .restart(nodes[i].stored, height: h, holding: nodes[i].storedBlocks, validators: heightValidators(h)))

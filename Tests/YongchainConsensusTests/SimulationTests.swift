@@ -27,7 +27,7 @@ struct SimulationTests {
         (Scenario(name: "chaos-7", n: 7, byzantine: 2, dropRate: 0.1, duplicateRate: 0.1, maxDelayMs: 50,
                   partitions: true, crashes: true, invalidRate: 0.1), 120),
         (Scenario(name: "reconfig-4", n: 4, byzantine: 1, dropRate: 0.1, duplicateRate: 0.1, maxDelayMs: 50,
-                  partitions: true, crashes: true, invalidRate: 0.1, heightsAfterHeal: 7, reconfigure: true), 150),
+                  partitions: true, crashes: true, invalidRate: 0.1, heightsAfterHeal: 8, reconfigure: true), 150),
         (Scenario(name: "reconfig-7", n: 7, byzantine: 2, dropRate: 0.05, duplicateRate: 0.05, maxDelayMs: 30,
                   partitions: true, crashes: true, invalidRate: 0.1, heightsAfterHeal: 7, reconfigure: true), 100),
     ]
@@ -85,5 +85,32 @@ struct SimulationTests {
         #expect(a.run() == nil && b.run() == nil)
         #expect(a.now == b.now && a.deliveries == b.deliveries)
         #expect(a.nodes.map(\.chain) == b.nodes.map(\.chain))
+    }
+}
+
+/// The simulation checks the carry-out the node ships, not a copy of it: `ReadyRunner` is the node's, and a runner
+/// that breaks the contract's order — sends a Ready's messages before it persists their record — is caught. A crash
+/// between the two (a crash point, `Scenario.crashPointRate`) leaves a vote out in the network that the restarted
+/// node's `SignerGuard` never heard of, and it signs another for the same step: an honest equivocation.
+@Suite("The carry-out's order")
+struct CarryOutOrderTests {
+    static let scenario = Scenario(name: "crash-points-4", n: 4, dropRate: 0.05, maxDelayMs: 30, crashes: true, crashPointRate: 0.05)
+
+    @Test func sendingBeforePersistingIsCaughtByTheSimulation() {
+        var caught: String?
+        for seed in UInt64(1)...40 where caught == nil {
+            caught = Simulation(scenario: Self.scenario, seed: seed, persistsBeforeSending: false).run()
+        }
+        let failure = try? #require(caught, "40 seeds of a runner that sends before it persists went unnoticed")
+        #expect(failure?.contains("(honest) signed two") == true || failure?.contains("equivocated") == true, "\(failure ?? "")")
+    }
+
+    @Test func theContractsOrderPassesTheSameSeeds() {
+        for seed in UInt64(1)...40 {
+            if let failure = Simulation(scenario: Self.scenario, seed: seed).run() {
+                Issue.record(Comment(rawValue: failure))
+                return
+            }
+        }
     }
 }

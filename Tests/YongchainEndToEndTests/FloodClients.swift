@@ -77,7 +77,7 @@ enum FloodSocket {
         let request = Array("GET \(path) HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n".utf8)
         var sent = false
         while !sent {
-            let r: SecureIO = request.withUnsafeBytes { bytes in
+            let r: ChannelIO = request.withUnsafeBytes { bytes in
                 if let channel { return channel.write(bytes) }
                 let n = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
                 return n == bytes.count ? .done(n) : (n < 0 && errno == EAGAIN ? .wantWrite : .failed(.io(errno)))
@@ -93,7 +93,7 @@ enum FloodSocket {
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !answer.contains(0x0A) {
-            let r: SecureIO = buffer.withUnsafeMutableBytes { b in
+            let r: ChannelIO = buffer.withUnsafeMutableBytes { b in
                 if let channel { return channel.read(b) }
                 let n = recv(fd, b.baseAddress, b.count, 0)
                 return n > 0 ? .done(n) : (n == 0 ? .closed : (errno == EAGAIN ? .wantRead : .failed(.io(errno))))
@@ -323,7 +323,7 @@ final class Flood: @unchecked Sendable {
 
     private func send(_ link: Link, _ text: String, _ now: Double) {
         let bytes = Array(text.utf8)
-        let r: SecureIO = bytes.withUnsafeBytes { b in
+        let r: ChannelIO = bytes.withUnsafeBytes { b in
             if let channel = link.channel { return channel.write(b) }
             let n = Glibc.send(link.fd, b.baseAddress, b.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             return n >= 0 ? .done(n) : (errno == EAGAIN ? .wantWrite : .closed)
@@ -336,7 +336,7 @@ final class Flood: @unchecked Sendable {
     private func drain(_ link: Link, _ now: Double) {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let r: SecureIO = buffer.withUnsafeMutableBytes { b in
+            let r: ChannelIO = buffer.withUnsafeMutableBytes { b in
                 if let channel = link.channel { return channel.read(b) }
                 let n = recv(link.fd, b.baseAddress, b.count, Int32(MSG_DONTWAIT))
                 return n > 0 ? .done(n) : (n == 0 ? .closed : (errno == EAGAIN ? .wantRead : .closed))

@@ -32,13 +32,14 @@ extension EndToEnd {
             let odd = c.nodes[3].name, home = "\(c.dir)/\(odd)"
             do {
                 let genesis = try GenesisFile.load(path: home + "/genesis.json")
-                let executor = BlockExecutor(application: LedgerApplication(chainID: genesis.chainID), chain: genesis.chain)
+                try FileManager.default.createDirectory(atPath: home + "/data", withIntermediateDirectories: true)
+                let store = try ChainStore(path: home + "/data/chain.sqlite")
+                let executor = BlockExecutor(chain: genesis.chain, application: LedgerApplication(chainID: genesis.chainID), store: store, signatures: nil)
                 let honest = try executor.genesisState(genesis)
                 let writes = (honest.writes + [(key: Array("tampered/row".utf8), value: [1] as [UInt8]?)])
                     .sorted { $0.key.lexicographicallyPrecedes($1.key) }
                 let tree = try StateTree.update(root: nil, version: 0, writes: writes, reader: MemoryTreeStore(), suite: genesis.chain.hashSuite)
-                try FileManager.default.createDirectory(atPath: home + "/data", withIntermediateDirectories: true)
-                try ChainStore(path: home + "/data/chain.sqlite").open(genesis: genesis, initialWrites: writes, initialTree: tree)
+                try store.open(genesis: genesis, initialWrites: writes, initialTree: tree)
             }
             try c.up()
             let others = c.nodes.map(\.name).filter { $0 != odd }

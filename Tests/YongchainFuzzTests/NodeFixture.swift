@@ -35,7 +35,7 @@ final class NodeFixture: @unchecked Sendable {
         try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
         try KeyFile.write(FuzzWorld.registry, to: home.keyPath)
         node = try Node(home: home, logger: Logger(level: .error))
-        api = API(node: node)
+        api = node.api
         try preload(startingAt: now - 60_000)
         try node.start()
     }
@@ -73,12 +73,12 @@ final class NodeFixture: @unchecked Sendable {
             let tip = node.store.tip
             var block = w.block(after: tip, time: base + Int64(h) * 100, txs: txs, lastCommit: lastCommit)
             // Executed before it is certified, as a proposer does: the header carries the state after it.
-            let executed = try node.store.committedSnapshot { try node.applier.executor.execute(block, on: $0, tree: $1, tip: tip) }
+            let executed = try node.executor.execute(block)
             block.header.resultsHash = executed.resultsHash
             block.header.stateRoot = executed.stateRoot
             let cert = w.certificate(for: block)
-            let exec = try node.applier.apply(block, certificate: cert, checks: .full)
-            node.committedHeight.store(block.height, ordering: .releasing)
+            let exec = try node.executor.apply(block, certificate: cert, checks: .full)
+            node.view.committedHeight.store(block.height, ordering: .releasing)
             committedTxs += exec.results.map(\.hash)
             for r in exec.results where special[h] != nil && !r.result.isOK {
                 throw NodeError(code: "FIXTURE", message: "preloaded block \(h): \(r.result.code) \(r.result.message)")
@@ -92,7 +92,7 @@ final class NodeFixture: @unchecked Sendable {
         try node.store.addEvidence(height: 5, validator: 0, data: ev.bytes)
     }
 
-    var height: UInt64 { node.committedHeight.load(ordering: .acquiring) }
+    var height: UInt64 { node.view.height }
 
     /// Every value in the committed state: real encodings of the records the application reads back.
     var stateValues: [[UInt8]] { node.store.committedState.scan(prefix: [], after: nil, limit: 100_000).map(\.value) }

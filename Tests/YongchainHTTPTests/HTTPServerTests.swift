@@ -18,7 +18,7 @@ import YongchainTestSupport
             #expect(response.headers["Content-Length"] == "\(response.body.count)")
             #expect(response.headers["Date"]?.hasSuffix(" GMT") == true)
         }
-        #expect(server.core.acceptedCount.load(ordering: .relaxed) == 1)
+        #expect(server.core.counts.accepted.load(ordering: .relaxed) == 1)
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
@@ -48,7 +48,7 @@ import YongchainTestSupport
         let failed = failures.load(ordering: .relaxed)
         #expect(failed == 0)
         // Connections were reused: never more than one per concurrent caller.
-        #expect(server.core.acceptedCount.load(ordering: .relaxed) <= 32)
+        #expect(server.core.counts.accepted.load(ordering: .relaxed) <= 32)
     }
 
     @Test func oversizedBodyGets413AndTheConnectionCloses() throws {
@@ -154,30 +154,36 @@ import YongchainTestSupport
     }
 
     @Test func aBlockingHandlerDoesNotDelayOtherConnections() throws {
-        let server = try echoServer()
+        // The slow handler holds its worker until the test lets it go, after every fast request was answered.
+        let slowStarted = Atomic<Bool>(false)
+        let release = DispatchSemaphore(value: 0)
+        let server = try HTTPServer(port: 0) { request in
+            guard request.path == "/slow" else { return .text(200, "fast") }
+            slowStarted.store(true, ordering: .sequentiallyConsistent)
+            _ = release.wait(timeout: .now() + 10)
+            return .text(200, "slow")
+        }
+        server.start()
         defer { server.stop() }
         let port = server.port
-        let slowFinished = Atomic<Bool>(false)
-        let fastBeforeSlow = Atomic<Int>(0)
-        onThreads(2) { t in
-            let client = HTTPClient()
-            if t == 0 {
-                _ = try? client.send("GET", host: "127.0.0.1", port: port, path: "/slow")
-                slowFinished.store(true, ordering: .sequentiallyConsistent)
-            } else {
-                usleep(100_000)  // let the slow request reach its handler first
-                for _ in 0..<20 {
-                    let response = try? client.send("GET", host: "127.0.0.1", port: port, path: "/fast")
-                    if response?.status == 200 && !slowFinished.load(ordering: .sequentiallyConsistent) {
-                        fastBeforeSlow.add(1, ordering: .relaxed)
-                    }
-                }
-            }
+        let slowAnswered = Atomic<Bool>(false)
+        let slowDone = DispatchSemaphore(value: 0)
+        let slow = Thread {
+            let response = try? HTTPClient().send("GET", host: "127.0.0.1", port: port, path: "/slow")
+            slowAnswered.store(response?.status == 200, ordering: .sequentiallyConsistent)
+            slowDone.signal()
         }
-        let slowDone = slowFinished.load(ordering: .sequentiallyConsistent)
-        let fastCount = fastBeforeSlow.load(ordering: .relaxed)
-        #expect(slowDone)
-        #expect(fastCount == 20)
+        slow.start()
+        let started = eventually { slowStarted.load(ordering: .sequentiallyConsistent) }
+        #expect(started)
+        let client = HTTPClient()
+        var fast = 0
+        for _ in 0..<20 where (try? client.send("GET", host: "127.0.0.1", port: port, path: "/fast", timeout: 5))?.status == 200 { fast += 1 }
+        #expect(fast == 20, "fast requests answered while the slow handler blocked")
+        release.signal()
+        #expect(slowDone.wait(timeout: .now() + 10) == .success)
+        let answered = slowAnswered.load(ordering: .sequentiallyConsistent)
+        #expect(answered)
     }
 
     @Test func manyBlockingHandlersRunAtOnce() throws {

@@ -3,6 +3,7 @@ import Testing
 import YongchainApplication
 import YongchainCore
 @testable import YongchainNode
+import YongchainLightClient
 
 /// `AnswerVerifier` on the vector chain's real answers: freshness (`--min-height`, `--max-age`) and what "the
 /// same answer" means (docs/proofs.md, "Comparing answers").

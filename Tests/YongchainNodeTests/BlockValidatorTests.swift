@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YongchainApplication
 @testable import YongchainCore
 @testable import YongchainCrypto
 @testable import YongchainNode
@@ -9,7 +10,11 @@ import Testing
     let chain = "validator-test"
     let keys = (1...4).map { try! PrivateKey.fromSeed([UInt8](repeating: UInt8($0), count: 32)) }
     var set: ValidatorSet { ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, power: 1) }) }
-    var validator: BlockValidator { BlockValidator(chain: Chain(id: chain, hashSuite: .sha256)) }
+    /// The executor whose `validate` is under test; its store is never read by `validate`.
+    static let store = try! ChainStore(path: NSTemporaryDirectory() + "yongchain-validator-test-\(getpid()).sqlite")
+    var validator: BlockExecutor {
+        BlockExecutor(chain: Chain(id: chain, hashSuite: .sha256), application: LedgerApplication(), store: Self.store, signatures: nil)
+    }
     var rules: ChainRules {
         var p = ConsensusParameters()
         p.maxBlockTransactions = 10

@@ -10,27 +10,18 @@ import YongchainCrypto
 /// a request reads (`yongchain_storage_state_rows_read_total`), deterministically: this node is not started, so
 /// nothing else reads meanwhile. (Before: every request decoded up to 1,000 open proposals.)
 @Suite(.serialized) struct GovernanceStatusCostTests {
-    /// Commits one block of `txs` on the fixture's one-validator chain, certified by its key, as catch-up would.
+    /// Commits one block of `txs` on the fixture's one-validator chain — built by the executor as its proposer
+    /// would, certified by its key — as catch-up would.
     func commit(_ f: HostileInputTests.Fixture, _ txs: [Transaction]) throws -> [String] {
-        try f.node.queue.sync {
-            let node = f.node, tip = node.store.tip, h = tip.height + 1
-            let rules = node.rules.withLock { $0 }
-            let signers = try #require(rules.validators(at: h)), next = try #require(rules.validators(at: h + 1))
-            let lastCommit = tip.height == 0 ? nil : try node.store.certificate(at: tip.height)
-            var block = Block(header: BlockHeader(
-                chain: Chain(id: f.chain, hashSuite: .sha256), height: h, time: tip.time + 1000, previousBlockHash: tip.blockHash, lastCommitHash: Block.commitHash(lastCommit, suite: .sha256),
-                txRoot: Block.txRoot(txs, chain: Chain(id: f.chain, hashSuite: .sha256)),
-                resultsHash: .zero, stateRoot: .zero, validatorsHash: signers.hash(.sha256), nextValidatorsHash: next.hash(.sha256), proposer: f.registry.publicKey),
-                transactions: txs, lastCommit: lastCommit)
-            let exec = try node.store.committedSnapshot { try node.applier.executor.execute(block, on: $0, tree: $1, tip: tip) }
-            block.header.resultsHash = exec.resultsHash
-            block.header.stateRoot = exec.stateRoot
-            let vote = Vote(type: .precommit, height: h, round: 0, blockHash: block.hash, validator: 0)
-            let certificate = CommitCertificate(height: h, round: 0, blockHash: block.hash,
-                                                signatures: [.init(validator: 0, signature: f.registry.sign(vote.signingBytes(chainID: f.chain)))])
-            #expect(try node.commit(block: block, certificate: certificate, checks: .certified))
-            return exec.results.map(\.result.code)
-        }
+        let node = f.node, chain = node.chain, tip = node.store.tip, h = tip.height + 1
+        let built = try node.executor.createProposalBlock(height: h, proposer: f.registry.publicKey, transactions: txs.map { ($0, $0.hash(on: chain)) },
+                                                          time: tip.time + 1000, rules: node.view.currentRules)
+        let vote = Vote(type: .precommit, height: h, round: 0, blockHash: built.block.hash, validator: 0)
+        let certificate = CommitCertificate(height: h, round: 0, blockHash: built.block.hash,
+                                            signatures: [.init(validator: 0, signature: f.registry.sign(vote.signingBytes(chainID: f.chain)))])
+        let (applied, invalid) = node.consensus.commitFetched([(built.block, certificate)], from: "test")
+        #expect(applied == 1 && !invalid)
+        return built.execution.results.map(\.result.code)
     }
 
     /// State entries one GET of `target` reads.

@@ -27,7 +27,7 @@ import YongchainHTTP
             try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
             try KeyFile.write(asBank ? bank : registry, to: home.keyPath)
             node = try Node(home: home, logger: Logger(level: .error))
-            api = API(node: node)
+            api = node.api
         }
 
         deinit { try? FileManager.default.removeItem(atPath: dir) }

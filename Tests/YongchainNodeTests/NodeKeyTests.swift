@@ -34,7 +34,7 @@ import YongchainCrypto
         let h = try home(observer: true)
         defer { try? FileManager.default.removeItem(atPath: h.path) }
         let node = try Node(home: h, logger: Logger(level: .error))
-        #expect(node.key == nil && node.myIndex == nil)
+        #expect(node.key == nil && node.query.validatorIndex == nil)
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: h.configPath))) as? [String: Any]
         #expect(config?["observer"] as? Bool == true)
     }

@@ -4,6 +4,7 @@ import YongchainApplication
 import YongchainCore
 import YongchainCrypto
 @testable import YongchainNode
+import YongchainLightClient
 
 /// docs/proof-answer-vectors.json: the canonical encoding of every question a proven answer can carry, and one
 /// whole proven answer per endpoint (with a proven NOT_FOUND and a proven refusal), exactly as the node's HTTP API

@@ -32,7 +32,7 @@ import YongchainHTTP
             try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
             try KeyFile.write(registry, to: home.keyPath)
             node = try Node(home: home, logger: Logger(level: .error))
-            let api = API(node: node)
+            let api = node.api
             server = try HTTPServer(host: "127.0.0.1", port: 0, handler: { api.handle($0) })
             server.start()
         }
@@ -63,7 +63,7 @@ import YongchainHTTP
         // Unregistered unit: the route ran, so authentication passed.
         #expect(f.outcome(try s.send("GET", unitTarget)) == (404, "NOT_FOUND"))
         #expect(f.outcome(try s.send("GET", "/v1/mortgage/banks/\(f.bankA.publicKey.text)/filings")) == (200, ""))
-        #expect(s.sessionID != nil && f.node.sessions.count == 1)
+        #expect(s.sessionID != nil && f.node.query.sessions.count == 1)
         let metrics = String(decoding: try f.http.send("GET", url: f.url + "/metrics", timeout: 10).body, as: UTF8.self)
         #expect(metrics.contains("\nyongchain_api_sessions 1\n"), "an operator sees the live session")
         let expires = try #require(s.expiresAtMs)
@@ -153,6 +153,6 @@ import YongchainHTTP
             }
         }
         #expect(statuses.withLock { $0 } == [404: 240])
-        #expect(f.node.sessions.count == 1, "one handshake for all threads")
+        #expect(f.node.query.sessions.count == 1, "one handshake for all threads")
     }
 }

@@ -57,7 +57,7 @@ final class VectorChain {
         try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
         try KeyFile.write(Self.registry, to: home.keyPath)
         node = try Node(home: home, logger: Logger(level: .error))
-        api = API(node: node)
+        api = node.api
         try build()
     }
 
@@ -122,7 +122,7 @@ final class VectorChain {
     /// and commits it with every check a catching-up node makes. Every transaction must be accepted.
     private func block(_ txs: [Transaction]) throws {
         let tip = node.store.tip
-        let rules = try node.applier.rules()
+        let rules = try node.executor.rules()
         let height = tip.height + 1
         guard let set = rules.validators(at: height), let next = rules.validators(at: height + 1) else {
             throw NodeError(code: "VECTORS", message: "no validator set for height \(height)")
@@ -132,7 +132,7 @@ final class VectorChain {
                                  txRoot: Block.txRoot(txs, chain: Self.chain), resultsHash: .zero, stateRoot: tip.stateRoot,
                                  validatorsHash: set.hash(.sha256), nextValidatorsHash: next.hash(.sha256), proposer: set[0].publicKey)
         var block = Block(header: header, transactions: txs, lastCommit: lastCommit)
-        let executed = try node.store.committedSnapshot { try node.applier.executor.execute(block, on: $0, tree: $1, tip: tip) }
+        let executed = try node.executor.execute(block)
         block.header.resultsHash = executed.resultsHash
         block.header.stateRoot = executed.stateRoot
         let certificate = CommitCertificate(height: height, round: 0, blockHash: block.hash, signatures: set.validators.indices.map { i in
@@ -140,8 +140,8 @@ final class VectorChain {
             let key = Self.keys.first { $0.publicKey == set[i].publicKey }!
             return .init(validator: i, signature: key.sign(vote.signingBytes(chainID: Self.chainID)))
         })
-        let exec = try node.applier.apply(block, certificate: certificate, checks: .full)
-        node.committedHeight.store(height, ordering: .releasing)
+        let exec = try node.executor.apply(block, certificate: certificate, checks: .full)
+        node.view.committedHeight.store(height, ordering: .releasing)
         for r in exec.results where !r.result.isOK {
             throw NodeError(code: "VECTORS", message: "block \(height): \(r.result.code) \(r.result.message)")
         }

@@ -25,48 +25,4 @@ extension LedgerApplication {
         state.set(StateKey.validatorSchedule, schedule.canonicalBytes)
         state.set(StateKey.validatorSet(from: schedule.from), schedule.current.canonicalBytes)
     }
-
-    public func validatorSetHistory(state: StateReader) throws -> [(from: UInt64, set: ValidatorSet)] {
-        var out: [(from: UInt64, set: ValidatorSet)] = []
-        var after: [UInt8]?
-        while true {
-            let page = state.scan(prefix: StateKey.validatorSetPrefix, after: after, limit: 1_000)
-            for (k, v) in page {
-                guard let from = UInt64(String(decoding: k.dropFirst(StateKey.validatorSetPrefix.count), as: UTF8.self)) else {
-                    throw EncodingError.invalid("consensus/validator-sets", "a key that is not a height")
-                }
-                out.append((from, try ValidatorSet(canonical: v)))
-            }
-            guard page.count == 1_000, let last = page.last else { break }
-            after = last.key
-        }
-        try state.checkReads()
-        return out
-    }
-}
-
-extension LedgerApplication {
-    public func validatorSchedule(state: StateReader) throws -> ValidatorSchedule {
-        guard let bytes = state.get(StateKey.validatorSchedule) else {
-            try state.checkReads()
-            throw EncodingError.invalid("consensus/validators", "the state holds no validator schedule")
-        }
-        return try ValidatorSchedule(canonical: bytes)
-    }
-
-    public func consensusParameters(state: StateReader) throws -> ConsensusParameters {
-        guard let bytes = state.get(StateKey.consensusParameters) else {
-            try state.checkReads()
-            throw EncodingError.invalid("consensus/parameters", "the state holds no consensus parameters")
-        }
-        return try ConsensusParameters(canonical: bytes)
-    }
-}
-
-extension LedgerApplication {
-    public func memberNodes(state: StateReader) throws -> [MemberNode] {
-        let members = Governance.members(state)
-        try state.checkReads()
-        return members.map { MemberNode(name: $0.name, publicKey: $0.publicKey, address: $0.address) }
-    }
 }

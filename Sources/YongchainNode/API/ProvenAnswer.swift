@@ -3,6 +3,7 @@ import YongchainApplication
 import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
+import YongchainLightClient
 import YongchainStorage
 
 /// The answers of the verification endpoints, with or without proof (docs/proofs.md). Both run the same
@@ -13,8 +14,6 @@ import YongchainStorage
 /// base64 of their canonical encodings. An answer of "nothing there" (404) carries its proof too: absence is
 /// proven like presence.
 enum ProvenAnswer {
-    static let format = "yongchain/proof/v1"
-
     /// `?prove=` as a flag: absent or "false" is no, "true" is yes, anything else a 400.
     static func wanted(_ req: HTTPRequest) throws -> Bool {
         switch req.query["prove"] {
@@ -24,85 +23,59 @@ enum ProvenAnswer {
         }
     }
 
-    /// Runs `query` against the committed state and answers 200 with its result, or its refusal (404 `notFound`
-    /// when there is nothing under the key asked for, or the application's code); with a proof when `prove`.
-    /// A proof read whose snapshot the chain left behind while it read (`STORAGE_SNAPSHOT_GONE`) is read again.
-    static func respond(_ query: ProvableQuery, prove: Bool, store: ChainStore, notFound: String) throws -> HTTPResponse {
-        var attempt = 1
-        while true {
-            do {
-                return try answer(query, prove: prove, store: store, notFound: notFound)
-            } catch let e as StorageError where e.code == ChainStore.snapshotGone && attempt < 3 {
-                attempt += 1
-            }
+    /// Runs `query` against `state` (the route's committed snapshot) and answers 200 with its result, or its
+    /// refusal (404 `notFound` when there is nothing under the key asked for, or the application's code); with a
+    /// proof when `prove`. A proof read whose snapshot the chain left behind while it read throws
+    /// `STORAGE_SNAPSHOT_GONE`: the dispatcher reads the answer again from a new snapshot.
+    static func respond(_ query: ProvableQuery, prove: Bool, state v: ReadView, notFound: String) throws -> HTTPResponse {
+        let tip = try v.tip()
+        guard prove else {
+            let outcome = query.answer(v, time: tip.time, suite: try v.chain().hashSuite, notFound: notFound)
+            try v.checkReads()
+            return envelope(tip, outcome, proof: nil)
         }
-    }
-
-    private static func answer(_ query: ProvableQuery, prove: Bool, store: ChainStore, notFound: String) throws -> HTTPResponse {
-        try store.read { v in
-            let tip = try v.tip()
-            guard prove else {
-                let outcome = query.answer(v, time: tip.time, suite: try v.chain().hashSuite, notFound: notFound)
-                try v.checkReads()
-                return envelope(tip, outcome, proof: nil)
-            }
-            guard tip.height > 0 else {
-                throw APIError(NodeCode.proofUnavailable, "no block is committed yet; a proof needs a certified header")
-            }
-            let recorder = RecordingReader(base: v)
-            let outcome = query.answer(recorder, time: tip.time, suite: try v.chain().hashSuite, notFound: notFound)
-            try recorder.checkReads()
-            if let prefix = recorder.scanned {
-                // A provable query reads single keys only; a scan here is a programming error, not input's fault.
-                throw APIError(NodeCode.internalError, "the query scanned \(prefix), which cannot be proven")
-            }
-            guard let block = try v.block(at: tip.height), let certificate = try v.certificate(at: tip.height) else {
-                throw APIError(NodeCode.storageCorrupt, "block \(tip.height) or its certificate is missing")
-            }
-            let entries = try recorder.keys.map { key in
-                let (value, proof) = try v.stateProof(key: key, tip: tip)
-                return ProofBundle.Entry(key: key, value: value, proof: proof)
-            }
-            // Every change of validator set up to this height: header `from − 1` names the new set as its
-            // `nextValidatorsHash` and is certified by the set before, so a client follows them from genesis.
-            let changes = try LedgerApplication().validatorSetHistory(state: v).filter { $0.from > 1 && $0.from <= tip.height }
-                .map { change -> ProofBundle.ValidatorSetChange in
-                    guard let b = try v.block(at: change.from - 1), let c = try v.certificate(at: change.from - 1) else {
-                        throw APIError(NodeCode.storageCorrupt, "block \(change.from - 1) or its certificate is missing")
-                    }
-                    return ProofBundle.ValidatorSetChange(header: b.header, certificate: c, next: change.set)
+        guard tip.height > 0 else {
+            throw APIError(NodeCode.proofUnavailable, "no block is committed yet; a proof needs a certified header")
+        }
+        let recorder = RecordingReader(base: v)
+        let outcome = query.answer(recorder, time: tip.time, suite: try v.chain().hashSuite, notFound: notFound)
+        try recorder.checkReads()
+        if let prefix = recorder.scanned {
+            // A provable query reads single keys only; a scan here is a programming error, not input's fault.
+            throw APIError(NodeCode.internalError, "the query scanned \(prefix), which cannot be proven")
+        }
+        guard let block = try v.block(at: tip.height), let certificate = try v.certificate(at: tip.height) else {
+            throw APIError(NodeCode.storageCorrupt, "block \(tip.height) or its certificate is missing")
+        }
+        let entries = try recorder.keys.map { key in
+            let (value, proof) = try v.stateProof(key: key, tip: tip)
+            return ProofBundle.Entry(key: key, value: value, proof: proof)
+        }
+        // Every change of validator set up to this height: header `from − 1` names the new set as its
+        // `nextValidatorsHash` and is certified by the set before, so a client follows them from genesis.
+        let changes = try LedgerApplication().validatorSetHistory(state: v).filter { $0.from > 1 && $0.from <= tip.height }
+            .map { change -> ProofBundle.ValidatorSetChange in
+                guard let b = try v.block(at: change.from - 1), let c = try v.certificate(at: change.from - 1) else {
+                    throw APIError(NodeCode.storageCorrupt, "block \(change.from - 1) or its certificate is missing")
                 }
-            let bundle = ProofBundle(changes: changes, header: block.header, certificate: certificate, entries: entries)
-            return envelope(tip, outcome, proof: Proof(format: format, query: Data(query.canonicalBytes).base64EncodedString(),
-                                                       bundle: Data(bundle.canonicalBytes).base64EncodedString()))
-        }
+                return ProofBundle.ValidatorSetChange(header: b.header, certificate: c, next: change.set)
+            }
+        let bundle = ProofBundle(changes: changes, header: block.header, certificate: certificate, entries: entries)
+        return envelope(tip, outcome, proof: AnswerEnvelope.Proof(query: query.canonicalBytes, bundle: bundle.canonicalBytes))
     }
 
-    struct Proof: Codable {
-        let format: String
-        let query: String
-        let bundle: String
-    }
-
-    /// The answer's JSON, keys in sorted order as every other answer (`result` is the query's own sorted JSON).
-    /// A refusal without proof is the plain error body; with proof it keeps the height, block and proof beside
-    /// the error.
-    static func envelope(_ tip: ChainTip, _ outcome: ProvableQuery.Outcome, proof: Proof?) -> HTTPResponse {
-        var body = Array("{\"blockHash\":\"\(tip.blockHash.hex)\",".utf8)
-        var status = 200
+    /// The answer's JSON (`AnswerEnvelope`). A refusal without proof is the plain error body; with proof it keeps
+    /// the height, block and proof beside the error.
+    static func envelope(_ tip: ChainTip, _ outcome: ProvableQuery.Outcome, proof: AnswerEnvelope.Proof?) -> HTTPResponse {
         switch outcome {
-        case .result: break
+        case .result(let result):
+            return .json(200, AnswerEnvelope.encode(height: tip.height, blockHash: tip.blockHash, result: result, proof: proof))
         case .refused(let code, let message):
             let e = APIError(code, message)
             guard proof != nil else { return e.response }
-            status = e.status
-            body += Array("\"error\":".utf8) + JSON.encode(["code": code, "message": message]) + [UInt8(ascii: ",")]
+            return .json(e.status, AnswerEnvelope.encode(height: tip.height, blockHash: tip.blockHash, result: nil,
+                                                         error: (code, message), proof: proof))
         }
-        body += Array("\"height\":\(tip.height)".utf8)
-        if let proof { body += Array(",\"proof\":".utf8) + JSON.encode(proof) }
-        if case .result(let result) = outcome { body += Array(",\"result\":".utf8) + result }
-        body.append(UInt8(ascii: "}"))
-        return .json(status, body)
     }
 }
 

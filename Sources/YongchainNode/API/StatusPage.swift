@@ -3,7 +3,7 @@ import YongchainHTTP
 /// `GET /`: a small self-contained status page (no external assets). The page itself is static; its script reads
 /// the node's own JSON API every two seconds, so what it shows is exactly what the API answers.
 enum StatusPage {
-    static func render(node: Node) -> HTTPResponse {
+    static var response: HTTPResponse {
         var r = HTTPResponse.text(200, html, contentType: "text/html; charset=utf-8")
         r.headers.set("Cache-Control", "no-store")
         return r

@@ -3,26 +3,67 @@ import YongchainCore
 import YongchainCrypto
 import YongchainStorage
 
-/// Runs a block's transactions through the application against committed state, producing what storage commits.
-struct BlockExecution {
-    let writes: [(key: [UInt8], value: [UInt8]?)]
-    let results: [(hash: Hash, result: TxResult)]
-    /// The state tree after the block: its root is the header's `stateRoot`.
-    let tree: TreeUpdate
-    let resultsHash: Hash
-    var stateRoot: Hash { tree.rootHash }
-
-    /// Why `header` does not carry what executing its block gave here, or nil when it does.
-    func mismatch(_ header: BlockHeader) -> String? {
-        if header.resultsHash != resultsHash { return "results hash \(header.resultsHash.short) differs from ours \(resultsHash.short)" }
-        if header.stateRoot != stateRoot { return "state root \(header.stateRoot.short) differs from ours \(stateRoot.short)" }
-        return nil
-    }
-}
-
+/// The one place a block is built, checked, executed and committed (cometbft `state/execution.go`:
+/// `CreateProposalBlock`, `ValidateBlock`, `ApplyBlock` side by side), so the header a proposer builds is the
+/// header every validator checks (`validate`, BlockExecutor+Validate.swift) and every node commits (`apply`,
+/// BlockExecutor+Apply.swift). A decided block, a block fetched by catch-up and a block replayed by `verify chain`
+/// all go through `apply`; nothing else writes a block.
 struct BlockExecutor {
-    let application: Application
     let chain: Chain
+    let application: Application
+    let store: ChainStore
+    /// Verified signatures; nil verifies every signature anew (the offline audit).
+    let signatures: SignatureCache?
+
+    init(chain: Chain, application: Application, store: ChainStore, signatures: SignatureCache?) {
+        self.chain = chain
+        self.application = application
+        self.store = store
+        self.signatures = signatures
+    }
+
+    /// The rules of the committed state at the store's tip.
+    func rules() throws -> ChainRules {
+        try store.read { v in try ChainRules.read(application, state: v, tip: try v.tip().height) }
+    }
+
+    /// The block `proposer` proposes at `height` on the store's tip (cometbft `CreateProposalBlock`): the
+    /// transactions given, less those already committed (a transaction whose block committed while it was being
+    /// admitted can still sit in the pool; they are returned, to leave it), with the previous block's certificate
+    /// and the header `validate` checks — links, the sets `rules` say sign this height and the next, the
+    /// transaction root — and the results and state root executing it here gives (immediate execution: a header
+    /// carries the state after its block). `rules` MUST be those of the tip; `time` is the proposer's clock (ms),
+    /// raised to after the tip's.
+    func createProposalBlock(height: UInt64, proposer: PublicKey, transactions: [(tx: Transaction, hash: Hash)], time: Int64,
+                             rules: ChainRules) throws -> (block: Block, execution: BlockExecution, committed: [Hash]) {
+        let tip = store.tip
+        guard height == tip.height + 1, rules.tip == tip.height, let signers = rules.validators(at: height),
+              let next = rules.validators(at: height + 1) else {
+            throw BlockInvalid("the rules read at height \(rules.tip) do not cover height \(height) on the tip \(tip.height)")
+        }
+        let (committed, lastCommit) = try store.read { v in
+            (transactions.filter { v.isCommitted($0.hash) }.map(\.hash), tip.height == 0 ? nil : try v.certificate(at: tip.height))
+        }
+        let gone = Set(committed)
+        let entries = transactions.filter { !gone.contains($0.hash) }
+        let suite = chain.hashSuite
+        var block = Block(header: BlockHeader(
+            chain: chain, height: height, time: max(time, tip.time + 1), previousBlockHash: tip.blockHash,
+            lastCommitHash: Block.commitHash(lastCommit, suite: suite),
+            txRoot: Merkle.root(leaves: entries.map { Block.txLeaf(hash: $0.hash, signature: $0.tx.signature, suite: suite) }, suite: suite),
+            resultsHash: Hash.zero, stateRoot: Hash.zero, validatorsHash: signers.hash(suite), nextValidatorsHash: next.hash(suite),
+            proposer: proposer), transactions: entries.map(\.tx), lastCommit: lastCommit)
+        let execution = try store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip) }
+        block.header.resultsHash = execution.resultsHash
+        block.header.stateRoot = execution.stateRoot
+        return (block, execution, committed)
+    }
+
+    /// Executes `block` against the committed state at the store's tip (the block after it).
+    func execute(_ block: Block) throws -> BlockExecution {
+        let tip = store.tip
+        return try store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip) }
+    }
 
     /// Deterministic: the same block on the same state gives the same writes, results and hash on every node.
     /// Throws the storage error if any read of `state` failed: a result computed from a failed read (which the
@@ -55,65 +96,8 @@ struct BlockExecutor {
     }
 }
 
-/// Why a proposed or fetched block is not valid (the paper's valid(v) is false).
-struct BlockInvalid: Error, CustomStringConvertible {
-    let reason: String
-    init(_ reason: String) { self.reason = reason }
-    var code: String { NodeCode.blockInvalid }
-    var description: String { "\(code): \(reason)" }
-}
-
-/// The checks every node makes before prevoting for a block or applying a fetched one.
-struct BlockValidator {
-    let chain: Chain
-
-    /// `rules` are those of the committed state at `tip` (who signs the tip, this block and the next; the block
-    /// size limit). `isVerified` says whether a transaction's signature was already checked (e.g. it is in the
-    /// mempool).
-    func validate(_ block: Block, tip: ChainTip, rules: ChainRules, isCommitted: (Hash) throws -> Bool,
-                  isVerified: (Hash) -> Bool, maxTime: Int64?, signatures: SignatureCache? = nil) throws {
-        let h = block.header
-        guard h.chain == chain else { throw BlockInvalid("chain \(h.chain)") }
-        guard h.height == tip.height + 1 else { throw BlockInvalid("height \(h.height), expected \(tip.height + 1)") }
-        guard rules.tip == tip.height, let validators = rules.validators(at: h.height), let next = rules.validators(at: h.height + 1) else {
-            throw BlockInvalid("the rules read at height \(rules.tip) do not cover height \(h.height)")
-        }
-        guard h.previousBlockHash == tip.blockHash else { throw BlockInvalid("previous block hash does not match the tip") }
-        let suite = chain.hashSuite
-        guard h.validatorsHash == validators.hash(suite) else { throw BlockInvalid("validators hash \(h.validatorsHash.short) is not the set that signs height \(h.height), \(validators.hash(suite).short)") }
-        guard h.nextValidatorsHash == next.hash(suite) else { throw BlockInvalid("next validators hash \(h.nextValidatorsHash.short) is not the set that signs height \(h.height + 1), \(next.hash(suite).short)") }
-        guard validators.index(of: h.proposer) != nil else { throw BlockInvalid("proposer is not a validator") }
-        guard h.time > tip.time else { throw BlockInvalid("time \(h.time) is not after the previous block's \(tip.time)") }
-        if let maxTime, h.time > maxTime { throw BlockInvalid("time \(h.time) is too far in the future") }
-        guard block.transactions.count <= rules.parameters.maxBlockTransactions else {
-            throw BlockInvalid("\(block.transactions.count) transactions, more than \(rules.parameters.maxBlockTransactions)")
-        }
-        guard h.lastCommitHash == Block.commitHash(block.lastCommit, suite: suite) else { throw BlockInvalid("last commit hash") }
-        if tip.height == 0 {
-            guard block.lastCommit == nil else { throw BlockInvalid("the first block carries no last commit") }
-        } else {
-            guard let c = block.lastCommit, let signers = rules.validators(at: tip.height) else { throw BlockInvalid("missing last commit") }
-            do {
-                if let signatures {
-                    try c.verify(validators: signers, chainID: chain.id, height: tip.height, blockHash: tip.blockHash, verifier: signatures.verify)
-                } else {
-                    try c.verify(validators: signers, chainID: chain.id, height: tip.height, blockHash: tip.blockHash)
-                }
-            } catch { throw BlockInvalid("\(error)") }
-        }
-        var seen = Set<Hash>()
-        var leaves: [Hash] = []
-        leaves.reserveCapacity(block.transactions.count)
-        for tx in block.transactions {
-            let th = tx.hash(on: chain)
-            guard seen.insert(th).inserted else { throw BlockInvalid("transaction \(th.short) appears twice") }
-            guard try !isCommitted(th) else { throw BlockInvalid("transaction \(th.short) is already committed") }
-            if !isVerified(th) {
-                let ok = signatures?.verify(tx, hash: th) ?? tx.verifySignature(chainID: chain.id)
-                guard ok else { throw BlockInvalid("bad signature on transaction \(th.short)") }
-            }
-            leaves.append(Block.txLeaf(hash: th, signature: tx.signature, suite: suite))
-        }
-        guard Merkle.root(leaves: leaves, suite: suite) == h.txRoot else { throw BlockInvalid("transaction root") }
-    }
+/// A state with nothing in it: the base of the genesis state.
+struct EmptyState: StateReader {
+    func get(_ key: [UInt8]) -> [UInt8]? { nil }
+    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] { [] }
 }

@@ -32,10 +32,10 @@ public enum ChainAudit {
 
         let application = LedgerApplication()
         let replay = try ChainStore(path: work + "/replay.sqlite")
-        // The node's own applier, every signature verified anew (no cache): the audit checks what the node did by
+        // The node's own executor, every signature verified anew (no cache): the audit checks what the node did by
         // doing it again the same way.
-        let applier = BlockApplier(chain: genesis.chain, application: application, store: replay, signatures: nil)
-        let g = try applier.executor.genesisState(genesis)
+        let executor = BlockExecutor(chain: genesis.chain, application: application, store: replay, signatures: nil)
+        let g = try executor.genesisState(genesis)
         try replay.open(genesis: genesis, initialWrites: g.writes, initialTree: g.tree)
         guard try source.read({ try $0.stateRoot(at: 0) }) == g.tree.rootHash else {
             throw Failure(height: 0, reason: "the recorded genesis state differs from the state genesis.json implies")
@@ -52,7 +52,7 @@ public enum ChainAudit {
             guard let block, let certificate, let recorded else { throw Failure(height: h, reason: "block, certificate or state root missing") }
             let exec: BlockExecution
             do {
-                exec = try applier.apply(block, certificate: certificate, checks: .full)
+                exec = try executor.apply(block, certificate: certificate, checks: .full)
             } catch let e as BlockInvalid {
                 throw Failure(height: h, reason: "\(e)")
             } catch let e as StateDiverged {
@@ -71,42 +71,5 @@ public enum ChainAudit {
             throw Failure(height: tip.height, reason: "the recorded tip does not match the last block")
         }
         return tip.height
-    }
-
-    /// A consistent online copy of a node's database (SQLite backup API), safe while the node runs.
-    public static func backup(home: NodeHome, to out: String) throws -> UInt64 {
-        guard !FileManager.default.fileExists(atPath: out) else {
-            throw NodeError(code: NodeCode.backupExists, message: "\(out) already exists; refusing to overwrite it")
-        }
-        return try ChainStore(path: home.databasePath).backup(to: out).height
-    }
-
-    /// Installs a backup as a stopped node's database after checking it belongs to this node's genesis.
-    public static func restore(home: NodeHome, from backup: String, force: Bool) throws -> UInt64 {
-        let genesis = try GenesisFile.load(path: home.genesisPath)
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: backup) else { throw NodeError(code: NodeCode.backupMissing, message: "no file \(backup)") }
-        let store = try ChainStore(path: backup)
-        guard try store.genesisHash() == genesis.hash else {
-            throw NodeError(code: NodeCode.genesisMismatch, message: "\(backup) belongs to another genesis than \(home.genesisPath)")
-        }
-        let height = try store.read { try $0.tip() }.height
-        if fm.fileExists(atPath: home.databasePath) && !force {
-            throw NodeError(code: NodeCode.dataExists, message: "\(home.databasePath) exists; stop the node and pass --force to replace it")
-        }
-        // The validator's own record of what it signed is newer than any backup's: keep it, or the restored node
-        // could sign again, differently, for heights it signed after the backup was taken.
-        // (Read in a scope of its own: the connection closes before its files are replaced.)
-        let (signed, signedBlocks): ([UInt8]?, [Block]) = try {
-            guard fm.fileExists(atPath: home.databasePath) else { return (nil, []) }
-            let live = try ChainStore(path: home.databasePath)
-            return (try live.loadSignerState(), try live.loadSignerBlocks())
-        }()
-        try fm.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
-        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: home.databasePath + suffix) }
-        try fm.copyItem(atPath: backup, toPath: home.databasePath)
-        // With the blocks that record names (its own proposals), which a restart needs to propose them again.
-        if let signed { try ChainStore(path: home.databasePath).saveSignerState(signed, blocks: signedBlocks) }
-        return height
     }
 }

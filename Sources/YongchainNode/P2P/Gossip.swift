@@ -3,37 +3,14 @@ import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
 
-/// A peer as this node knows it: where it is, what we verified about it, and what it merely claims.
+/// The outbound half of the peer protocol: pushes gossip to every peer, one outbound queue and one sender thread
+/// per peer, batching whatever accumulated while the previous request was in flight. Lost batches are not
+/// retried: the node re-sends its latest consensus messages periodically, which is what lets progress resume
+/// after loss or a partition. It also keeps what the node knows of each peer (`PeerInfo`: verified heights apart
+/// from claims).
 ///
-/// Gossip envelopes, gossip replies and `/v1/status` answers are not signed, so what they say (a height, a name)
-/// is a claim: it may only hint where to fetch blocks, it expires, and it is never reported. What the node reports
-/// (`height`) rests on what it verified: blocks the peer served with valid commit certificates, or consensus
-/// messages signed by the peer's validator key.
-struct PeerInfo: Sendable {
-    let name: String
-    let url: String
-    let host: String
-    let port: UInt16
-    /// The highest height this peer is proven to have committed, reported by /v1/peers and /metrics: from
-    /// certified blocks it served, or its signed messages at most `Gossip.signedHeightWindow` above our tip.
-    var height: UInt64 = 0
-    /// When this node last reached the peer itself (an outbound request it answered), in ms since the epoch.
-    var lastContactMs: Int64?
-    var lastError: String?
-    var sent: Int = 0
-    var failures: Int = 0
-    /// The height the peer last claimed, unverified: only a hint for catch-up. Never reported.
-    var claimedHeight: UInt64 = 0
-    var claimedAtMs: Int64 = 0
-    /// Claims from this peer are ignored until then (ms): set when a claim proved false (nothing above our tip to
-    /// fetch there), doubling each time up to `Gossip.maxClaimPenaltyMs`, cleared when the peer serves blocks.
-    var ignoreClaimsUntilMs: Int64 = 0
-    var claimPenaltyMs: Int64 = 0
-}
-
-/// Pushes gossip to every peer: one outbound queue and one sender thread per peer, batching whatever
-/// accumulated while the previous request was in flight. Lost batches are not retried: the node re-sends its
-/// latest consensus messages periodically, which is what lets progress resume after loss or a partition.
+/// Thread rule: any thread broadcasts and notes; the queues under `cond`, the peers under `lock`; each peer's
+/// sender thread owns its connection.
 final class Gossip: @unchecked Sendable {
     private let lock = NSLock()
     private let cond = NSCondition()

@@ -1,0 +1,39 @@
+import Foundation
+import YongchainCore
+import YongchainCrypto
+
+/// A verification endpoint's answer as the node writes it and a light client reads it (docs/proofs.md, docs/openapi.yaml):
+/// `{"blockHash", "error"?, "height", "proof"?, "result"?}` — keys in sorted order, as every answer of the API;
+/// `result` is the query's own sorted JSON; `proof` is present with `?prove=true`, its `query` and `bundle` the
+/// base64 of their canonical encodings.
+public enum AnswerEnvelope {
+    /// `proof.format` of every proven answer.
+    public static let format = "yongchain/proof/v1"
+
+    public struct Proof: Codable, Sendable {
+        public let format: String
+        public let query: String
+        public let bundle: String
+
+        public init(query: [UInt8], bundle: [UInt8]) {
+            format = AnswerEnvelope.format
+            self.query = Data(query).base64EncodedString()
+            self.bundle = Data(bundle).base64EncodedString()
+        }
+    }
+
+    /// The answer's bytes: the snapshot it was read from (`height`, `blockHash`), and its `result` (sorted JSON) or
+    /// its `error`, with `proof` when there is one.
+    public static func encode(height: UInt64, blockHash: Hash, result: [UInt8]?, error: (code: String, message: String)? = nil,
+                              proof: Proof? = nil) -> [UInt8] {
+        var body = Array("{\"blockHash\":\"\(blockHash.hex)\",".utf8)
+        if let error {
+            body += Array("\"error\":".utf8) + ((try? SortedJSON.encode(["code": error.code, "message": error.message])) ?? []) + [UInt8(ascii: ",")]
+        }
+        body += Array("\"height\":\(height)".utf8)
+        if let proof { body += Array(",\"proof\":".utf8) + ((try? SortedJSON.encode(proof)) ?? []) }
+        if let result { body += Array(",\"result\":".utf8) + result }
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+}

@@ -1,0 +1,35 @@
+import YongchainCore
+import YongchainCrypto
+
+/// The blocks of the current and next height the consensus shell holds — its own values and the proposals it
+/// received — with what executing them against the tip gave (immediate execution: a block is executed before
+/// this node proposes or prevotes for it), so a decided block is not executed twice.
+///
+/// Thread rule: the consensus queue's (a value inside `ConsensusShell`).
+struct HeldBlocks {
+    /// Blocks held at once; a byzantine proposer may sign many.
+    static let capacity = 256
+
+    private(set) var blocks: [Hash: Block] = [:]
+    private(set) var executions: [Hash: BlockExecution] = [:]
+
+    subscript(_ hash: Hash) -> Block? { blocks[hash] }
+
+    /// Holds `block` (and its execution, when known); false when full and it is new.
+    @discardableResult
+    mutating func hold(_ block: Block, execution: BlockExecution? = nil) -> Bool {
+        let hash = block.hash
+        if blocks[hash] == nil, blocks.count >= Self.capacity { return false }
+        blocks[hash] = block
+        if let execution { executions[hash] = execution }
+        return true
+    }
+
+    mutating func remember(_ execution: BlockExecution, of hash: Hash) { executions[hash] = execution }
+
+    /// `height` is committed: blocks of later heights stay; executions, made against the old tip, go.
+    mutating func committed(_ height: UInt64) {
+        blocks = blocks.filter { $0.value.height > height }
+        executions.removeAll()
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import YongchainApplication
+import YongchainConsensus
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainStorage
+
+/// The inbound half of the peer protocol: `POST /v1/gossip` (consensus messages and transactions from members'
+/// nodes) and `GET /v1/sync/blocks` (committed blocks for catch-up). Signatures are verified on the HTTP thread
+/// that received them, in parallel; only what verifies reaches the consensus queue (`ConsensusShell.receive`) or
+/// admission. The outbound half is `Gossip`.
+///
+/// Thread rule: HTTP worker threads, any number at once; it keeps no state of its own (peers' claims and verified
+/// heights go to `Gossip`, signed heights to `CatchUpStatus`).
+final class PeerProtocol: Sendable {
+    let chain: Chain
+    let gossip: Gossip
+    let consensus: ConsensusShell
+    let admission: Admission
+    let catchUp: CatchUpStatus
+    let view: ChainView
+    let store: ChainStore
+    let metrics: Metrics
+    let limits: APILimits
+
+    init(gossip: Gossip, consensus: ConsensusShell, admission: Admission, catchUp: CatchUpStatus, metrics: Metrics, limits: APILimits) {
+        chain = consensus.chain
+        self.gossip = gossip
+        self.consensus = consensus
+        self.admission = admission
+        self.catchUp = catchUp
+        view = consensus.view
+        store = consensus.store
+        self.metrics = metrics
+        self.limits = limits
+    }
+
+    var signatures: SignatureCache { admission.signatures }
+
+    // MARK: - Routes
+
+    /// `POST /v1/gossip`: the envelope's messages, each checked by its own signature. Over TLS the route table
+    /// lets only members' nodes reach it (`RouteAuth.peer`).
+    func gossipRequest(_ call: Call) throws -> HTTPResponse {
+        let req = call.request
+        let env: GossipEnvelope
+        do { env = try GossipEnvelope(canonical: req.body, hashSuite: chain.hashSuite) } catch {
+            metrics.count("gossip_invalid_total")
+            throw APIError.badRequest(NodeCode.malformedGossip, "\(error)")
+        }
+        guard env.chainID == chain.id else { throw APIError.badRequest(NodeCode.wrongChain, "this node is on chain \(chain.id)") }
+        // The envelope is not signed: its sender and height are a claim, a hint for catch-up and nothing more.
+        gossip.noteClaim(name: env.sender, height: env.senderHeight, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+        _ = receiveGossip(env)
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
+                            body: GossipReply.encode(height: store.tip.height))
+    }
+
+    /// `GET /v1/sync/blocks?from=H&limit=N`: committed blocks with their certificates, from one snapshot.
+    func syncRequest(_ call: Call) throws -> HTTPResponse {
+        let req = call.request
+        guard let text = req.query["from"] else { throw APIError.badRequest(NodeCode.invalidHeight, "from: required, a height ≥ 1") }
+        let from = try Parameter.integer(text, name: "from", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight)
+        let limit = try Parameter.integer(req, "limit", in: 1...limits.maxSyncBlocks, default: 100)
+        let entries = try store.read { v -> [(block: Block, certificate: CommitCertificate)] in
+            var out: [(block: Block, certificate: CommitCertificate)] = []
+            var h = from
+            var bytes = 0
+            while out.count < limit, bytes < limits.maxSyncBytes, let (b, c) = try v.committedBlock(at: h) {
+                out.append((b, c))
+                bytes += b.transactions.count * 300
+                h += 1
+            }
+            return out
+        }
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
+                            body: SyncBatch(entries: entries).canonicalBytes)
+    }
+
+    // MARK: - Inbound gossip
+
+    /// Verifies signatures here, on the caller's thread, then queues what is valid for consensus.
+    func receiveGossip(_ env: GossipEnvelope) -> Int {
+        var rejected = 0
+        var forConsensus: [GossipMessage] = []
+        let rules = view.currentRules
+        for m in env.messages {
+            switch m {
+            case .proposal(let p, let b):
+                guard let (signer, forward) = signer(at: p.height, index: p.proposer, rules),
+                      signatures.verify(signer.publicKey, p.signature, p.signingBytes(chainID: chain.id)),
+                      b.hash == p.blockHash else { rejected += 1; continue }
+                noteSigned(signer, height: p.height)
+                if forward { forConsensus.append(m) }
+            case .vote(let v):
+                guard let (signer, forward) = signer(at: v.height, index: v.validator, rules),
+                      signatures.verify(signer.publicKey, v.signature, v.signingBytes(chainID: chain.id)) else {
+                    rejected += 1; continue
+                }
+                noteSigned(signer, height: v.height)
+                if forward { forConsensus.append(m) }
+            case .transactions(let txs):
+                rejected += admission.admit(txs, relay: false).filter { $0.refusal != nil }.count
+            }
+        }
+        if rejected > 0 { metrics.count("gossip_invalid_total", by: rejected) }
+        consensus.receive(forConsensus)
+        return rejected
+    }
+
+    /// Who signed a message of `height` as validator `index`, and whether consensus can use it. The rules at the
+    /// tip know the sets of the tip and the two heights after it: those messages are checked exactly and the
+    /// current and next heights' go to consensus. A message from further ahead is checked against the newest set
+    /// known — a hint that this node is behind (`CatchUpStatus`), never an input to consensus; older ones are
+    /// ignored. Nil when the index is not in that set.
+    func signer(at height: UInt64, index: Int, _ rules: ChainRules) -> (Validator, forward: Bool)? {
+        guard height >= rules.tip, index >= 0 else { return nil }
+        let exact = rules.validators(at: height)
+        let set = exact ?? rules.schedule.current
+        guard index < set.count else { return nil }
+        return (set[index], exact != nil && height > rules.tip)
+    }
+
+    /// A verified signature of `validator` at `height`: that validator committed `height − 1` — if it is
+    /// correct. A signature proves who makes a claim, not that it is true, so it counts toward the peer's reported
+    /// height only up to `Gossip.signedHeightWindow` above this node's tip; beyond, only certified blocks the peer
+    /// serves count (`CatchUpStatus` weighs signatures by power on its own).
+    func noteSigned(_ validator: Validator, height: UInt64) {
+        catchUp.signed(key: validator.publicKey, height: height)
+        guard height > 0 else { return }
+        let committed = height - 1, tip = view.height
+        if committed <= tip || committed - tip <= Gossip.signedHeightWindow { gossip.noteVerified(name: validator.name, height: committed) }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import YongchainHTTP
+@testable import YongchainNode
+
+/// The route table is the one list of routes (RouteTable+Node.swift): docs/openapi.yaml documents exactly its
+/// documented routes, method for method, and every path it knows, asked with a method it has no route for,
+/// answers 405 with the `Allow` the table gives, counted in /metrics under its template.
+@Suite(.serialized) struct RouteTableTests {
+    static let spec = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/openapi.yaml").path
+
+    /// "METHOD /template" of every operation in docs/openapi.yaml's `paths:`.
+    static func documented() throws -> Set<String> {
+        var out = Set<String>()
+        var path: String?
+        for line in try String(contentsOfFile: spec, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()); continue }
+            if !line.hasPrefix("  ") { path = nil; continue }
+            for m in ["get", "post", "put", "delete", "patch", "head", "options"] where line == "    \(m):" {
+                if let path { out.insert("\(m.uppercased()) \(path)") }
+            }
+        }
+        return out
+    }
+
+    static func request(_ method: String, _ path: String) -> HTTPRequest {
+        var parser = HTTPRequestParser()
+        parser.feed(Array("\(method) \(path) HTTP/1.1\r\nHost: node\r\nContent-Length: 0\r\n\r\n".utf8))
+        guard case .request(let req) = parser.next() else { fatalError("test request did not parse") }
+        return req
+    }
+
+    @Test func docsOpenAPIAndTheTableListTheSameOperations() throws {
+        let f = try HostileInputTests.Fixture()
+        let table = Set(f.node.api.table.routes.filter(\.documented).map { "\($0.method) \($0.template)" })
+        let spec = try Self.documented()
+        #expect(spec.count >= 25, "the spec parsed to \(spec.count) operations")
+        #expect(table.subtracting(spec).isEmpty, "served, not in docs/openapi.yaml: \(table.subtracting(spec).sorted())")
+        #expect(spec.subtracting(table).isEmpty, "in docs/openapi.yaml, not served: \(spec.subtracting(table).sorted())")
+    }
+
+    @Test func aKnownPathAskedWithAMethodItLacksAnswers405WithAllow() throws {
+        let f = try HostileInputTests.Fixture()
+        let table = f.node.api.table
+        var labelled = Set<String>()
+        for template in Set(table.routes.map(\.template)) {
+            let path = template.replacingOccurrences(of: #"\{[a-z]+\}"#, with: "x", options: .regularExpression)
+            let allowed = table.methods(template)
+            for method in ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"] where !allowed.contains(method) {
+                let r = f.api.handle(Self.request(method, path))
+                #expect(r.status == 405 && r.headers["Allow"] == allowed.joined(separator: ", "),
+                        "\(method) \(path): \(r.status) Allow \(r.headers["Allow"] ?? "none")")
+                labelled.insert(template)
+            }
+        }
+        // The governance routes were missing from the old method list (issue 25): 404 where 405 was promised.
+        let post = f.api.handle(Self.request("POST", "/v1/governance/proposals"))
+        #expect(post.status == 405 && post.headers["Allow"] == "GET")
+        let text = String(decoding: f.api.handle(Self.request("GET", "/metrics")).body, as: UTF8.self)
+        for template in labelled {
+            #expect(text.contains("yongchain_http_requests_total{route=\"\(template)\",status=\"405\"}"), "\(template) is the label of its 405s")
+        }
+        #expect(f.api.handle(Self.request("GET", "/v1/undocumented")).status == 404)
+    }
+}
