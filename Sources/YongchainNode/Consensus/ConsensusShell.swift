@@ -143,11 +143,11 @@ final class ConsensusShell: @unchecked Sendable {
     func isValid(_ p: Proposal, _ block: Block) -> Bool {
         do {
             let tip = store.tip
-            try store.read { v in
+            let hashes = try store.read { v in
                 try executor.validate(block, tip: tip, rules: view.currentRules, isCommitted: { v.isCommitted($0) },
                                       isVerified: { proposer.mempool.contains($0) }, maxTime: Int64(Date().timeIntervalSince1970 * 1000) + 30_000)
             }
-            let exec = try held.executions[block.hash] ?? executor.execute(block)
+            let exec = try held.executions[block.hash] ?? executor.execute(block, hashes: hashes)
             if let why = exec.mismatch(block.header) { throw BlockInvalid(why) }
             held.remember(exec, of: block.hash)
             return true
