@@ -252,10 +252,18 @@ public enum SortedJSON {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
-            var start = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                start = i + 1
+            var start = 0, i = 0
+            while i < bytes.count {
+                // Eight bytes at a time past the common case, a run with nothing to escape (hashes, base64).
+                if bytes.count - i >= 8, !mayNeedEscape(UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
+                let b = bytes[i]
+                i += 1
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i - 1]))
+                start = i
                 out.append(UInt8(ascii: "\\"))
                 switch b {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(b)
@@ -273,5 +281,16 @@ public enum SortedJSON {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes in `w` is below 0x20, a quote or a backslash (exact for "any": the bit tricks
+    /// of "Bit Twiddling Hacks", determine if a word has a byte less than n / equal to n).
+    @inline(__always) static func mayNeedEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+        let below = (w &- ones &* 0x20) & ~w
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        return (below | zeroQuote | zeroBackslash) & highs != 0
     }
 }
