@@ -79,10 +79,10 @@ public indirect enum StrictJSON: Sendable, Equatable {
             }
         }
 
-        mutating func expect(_ literal: String) throws(Malformed) {
-            let l = Array(literal.utf8)
-            guard bytes.count - i >= l.count, Array(bytes[i..<i + l.count]) == l else { throw fail("expected \(literal)") }
-            i += l.count
+        mutating func expect(_ literal: StaticString) throws(Malformed) {
+            let n = literal.utf8CodeUnitCount
+            guard bytes.count - i >= n, (0..<n).allSatisfy({ bytes[i + $0] == literal.utf8Start[$0] }) else { throw fail("expected \(literal)") }
+            i += n
         }
 
         mutating func value(depth: Int) throws(Malformed) -> StrictJSON {
@@ -190,6 +190,11 @@ public indirect enum StrictJSON: Sendable, Equatable {
             var high = false, notUTF8 = false
             while true {
                 guard i < bytes.count else { throw fail("the text ends inside a string") }
+                // Eight bytes at a time past a run of plain ASCII (hex, base64): nothing above ASCII, to escape or to end.
+                if bytes.count - i >= 8 {
+                    let w = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i, as: UInt64.self) }
+                    if w & 0x8080_8080_8080_8080 == 0, !SortedJSON.mayNeedEscape(w) { i += 8; continue }
+                }
                 let c = bytes[i]
                 if c >= 0x80 { high = true; i += 1; continue }
                 if c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") {
