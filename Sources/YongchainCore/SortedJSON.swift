@@ -211,9 +211,11 @@ public enum SortedJSON {
         case .object(let o):
             out.append(UInt8(ascii: "{"))
             // Keys in byte order, as JSONEncoder sorts them. A later pair under a key already written replaces it,
-            // as in JSONEncoder; Swift's sort is stable. Keys are ASCII (writeKey), so equal text is equal bytes.
+            // as in JSONEncoder; Swift's sort is stable. Keys are ASCII (writeKey refuses others), where String's
+            // order is the bytes' order (and its fast path, where comparing the UTF-8 views went a byte at a time)
+            // and equal text is equal bytes.
             var pairs = o.pairs
-            if pairs.count > 1 { pairs.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } }
+            if pairs.count > 1 { pairs.sort { $0.key < $1.key } }
             var first = true
             for (i, p) in pairs.enumerated() {
                 if i + 1 < pairs.count, pairs[i + 1].key == p.key { continue }
