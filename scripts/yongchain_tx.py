@@ -552,6 +552,10 @@ class Flow:
         seen = {n.call("GET", "/v1/txs/%s?minHeight=%d&timeoutMs=15000" % (tx_hash, self.height))[1].get("code") for n in self.nodes}
         self.check(seen == {expect}, "%s: expected %s on every node, nodes say %s (%s)" % (tx_type, expect, seen, answer.get("message")))
         print("tx   %-27s %-22s height=%-4s %s" % (tx_type, code, answer.get("height"), tx_hash))
+        if code != expect:
+            # What the node refused, byte for byte, so a refusal seen once can be replayed and judged afterwards
+            # (an SM2 BAD_SIGNATURE was seen once in CI and never reproduced).
+            print("DIAG %s refused %s: envelope %s" % (tx_type, code, json.dumps(envelope, sort_keys=True)))
         return tx_hash
 
     def read(self, key, target, body=None, method="GET"):
