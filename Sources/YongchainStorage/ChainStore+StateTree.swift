@@ -1,3 +1,4 @@
+import Glibc
 import YongchainCore
 import YongchainCrypto
 
@@ -181,6 +182,7 @@ extension ChainStore {
         guard let b = try meta("tip") else { return }
         let tip = try ChainTip(tipBytes: b)
         let suite = try chainLocked().hashSuite
+        Self.adviseWillRead(path)
         var leaves: [TreeMemory.Leaf] = []
         try writer.query("SELECT key, value FROM state") { row in
             leaves.append((StateTree.keyHash(row.blob(0), suite: suite), StateTree.valueHash(row.blob(1), suite: suite)))
@@ -191,6 +193,20 @@ extension ChainStore {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the state gives the tree root \((root?.hash ?? Hash.zero).short), the tip at height \(tip.height) records \(tip.stateRoot.short)")
         }
         treeMemory.write { $0 = memory }
+    }
+
+    /// Tells the kernel that the whole database file (and its WAL) is about to be read, so that it reads ahead
+    /// in large runs. The scan of the state table visits its pages in key order, which after random inserts is
+    /// scattered over the file: from a cold cache (a restart after a reboot), a scan of 4·10^5 rows read page by
+    /// page took 4.9 s, 3.4 s after this advice, 1.5 s from a warm cache (docs/performance.md, "Restart").
+    /// Advice only: nothing depends on it, and a file already cached costs nothing.
+    static func adviseWillRead(_ path: String) {
+        for file in [path, path + "-wal"] {
+            let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_WILLNEED))
+            Glibc.close(fd)
+        }
     }
 
     /// Makes sure the memory holds the tree (the first tree read of a store builds it).
