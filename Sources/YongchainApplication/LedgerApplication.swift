@@ -40,7 +40,7 @@ public struct LedgerApplication: Application {
         for o in genesis.organizations {
             guard let key = o.key else { throw GenesisError(field: "publicKey", message: "invalid key for \(o.name)") }
             let member = Member(name: o.name, role: o.role, authorities: o.authorities.sorted { $0.rawValue < $1.rawValue }, publicKey: key,
-                                address: o.address)
+                                address: o.address, node: o.node)
             state.set(StateKey.member(key), member.canonicalBytes)
             state.set(StateKey.memberName(o.name), Array(key.text.utf8))
         }
