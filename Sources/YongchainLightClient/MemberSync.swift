@@ -3,25 +3,41 @@ import YongchainCrypto
 
 /// A member node's view of the chain, advanced one redacted batch at a time (docs/confidentiality.md): the
 /// validator set it trusts, the last header it accepted, and its party log as recomputed from the transactions it
-/// holds. Pure: what to store, and whom to ask next, is the caller's.
+/// holds; and the same at the last height where a party-log proof confirmed that log (`proven`). Pure: what to
+/// store, and whom to ask next, is the caller's.
 public struct MemberSync: Sendable {
+    /// Where the member stands.
+    public struct Position: Sendable {
+        public fileprivate(set) var sets: ValidatorSetChain
+        /// The last accepted header's height and hash (0 and zero at genesis: block 1's `previousBlockHash`).
+        public fileprivate(set) var height: UInt64 = 0
+        public fileprivate(set) var blockHash: Hash = .zero
+        /// The party log recomputed from every own transaction accepted up to `height`.
+        public fileprivate(set) var log: PartyLog = .empty
+    }
+
     public let member: String
-    public private(set) var sets: ValidatorSetChain
-    /// The last accepted header's height and hash (0 and zero at genesis: block 1's `previousBlockHash`).
-    public private(set) var height: UInt64 = 0
-    public private(set) var blockHash: Hash = .zero
-    /// The party log recomputed from every own transaction accepted so far.
-    public private(set) var log: PartyLog = .empty
+    public private(set) var current: Position
+    /// The last position whose log a party-log proof confirmed: everything the member holds up to it is complete.
+    public private(set) var proven: Position
+
+    public var height: UInt64 { current.height }
+    public var blockHash: Hash { current.blockHash }
+    public var log: PartyLog { current.log }
 
     public init(genesis: Genesis, member: String) {
         self.member = member
-        sets = ValidatorSetChain(genesis: genesis)
+        current = Position(sets: ValidatorSetChain(genesis: genesis))
+        proven = current
     }
 
     /// What an accepted batch gives the member to store.
     public struct Accepted: Sendable {
         public let headers: [(header: BlockHeader, certificate: CommitCertificate, txCount: UInt32)]
         public let own: [(height: UInt64, transaction: RedactedBatch.OwnTransaction)]
+        /// Whether the batch proved the party log: false for a batch that stopped short of its full node's tip,
+        /// which is taken provisionally until a later batch proves the log.
+        public let proven: Bool
     }
 
     /// Checks `batch` as the blocks after the last accepted one, and on success advances to its last block.
@@ -32,10 +48,13 @@ public struct MemberSync: Sendable {
     ///  3. Each own transaction's leaf is at its index in `txRoot`, and its code's leaf in `resultsHash`, both of
     ///     `txCount` leaves; a block whose next set differs carries it, and the set trusted after it is that one.
     ///  4. The party log proven at the last header equals the log recomputed from the own transactions in
-    ///     (height, index) order.
+    ///     (height, index) order — those of this batch and of every provisional one since the last proof.
+    /// A batch without a party proof (it stopped short of its full node's tip) passes 1 to 3 and is taken
+    /// provisionally. If step 4 fails, the member goes back to `proven`, and the caller MUST drop what it stored
+    /// above `proven.height` (provisional batches included) and ask another full node from there.
     public mutating func accept(_ batch: RedactedBatch) throws -> Accepted {
-        var next = self
-        let suite = sets.chain.hashSuite
+        var next = current
+        let suite = next.sets.chain.hashSuite
         var headers: [(header: BlockHeader, certificate: CommitCertificate, txCount: UInt32)] = []
         var own: [(height: UInt64, transaction: RedactedBatch.OwnTransaction)] = []
         for b in batch.blocks {
@@ -86,23 +105,29 @@ public struct MemberSync: Sendable {
         }
         // 4.
         if let last = batch.blocks.last?.header {
-            guard let party = batch.party else { throw SyncFailure(.incomplete, "the batch proves no party log") }
+            guard let party = batch.party else {
+                current = next
+                return Accepted(headers: headers, own: own, proven: false)
+            }
             do {
                 try party.proof.verify(root: last.stateRoot, key: PartyLog.stateKey(member), value: party.log?.canonicalBytes, suite: suite)
             } catch {
+                current = proven
                 throw SyncFailure(.incomplete, "the party log's proof does not lead to the state root of height \(last.height): \(error)")
             }
-            let proven = party.log ?? .empty
-            if proven != next.log {
-                if proven.count < next.log.count {
-                    throw SyncFailure(.overshared, "the party log at height \(last.height) counts \(proven.count), the transactions served give \(next.log.count)")
+            let provenLog = party.log ?? .empty
+            if provenLog != next.log {
+                current = proven
+                if provenLog.count < next.log.count {
+                    throw SyncFailure(.overshared, "the party log at height \(last.height) counts \(provenLog.count), the transactions served give \(next.log.count)")
                 }
-                throw SyncFailure(.incomplete, "the party log at height \(last.height) counts \(proven.count), the transactions served give \(next.log.count)")
+                throw SyncFailure(.incomplete, "the party log at height \(last.height) counts \(provenLog.count), the transactions served give \(next.log.count)")
             }
         } else if batch.party != nil {
             throw SyncFailure(.badHeader, "a batch without blocks carries a party proof")
         }
-        self = next
-        return Accepted(headers: headers, own: own)
+        current = next
+        proven = next
+        return Accepted(headers: headers, own: own, proven: true)
     }
 }

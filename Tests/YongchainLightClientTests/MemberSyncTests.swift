@@ -64,13 +64,31 @@ import YongchainCrypto
     @Test func aWithheldTransactionIsIncomplete() {
         refuse(with(c.batch(1, 3), block: 0) { $0.removeAll() }, .incomplete)
         refuse(with(c.batch(1, 3), block: 2) { $0.removeAll() }, .incomplete)
-        var noProof = c.batch(1, 3)
-        noProof.party = nil
-        refuse(noProof, .incomplete)
         // A log proven at another height does not lead to this state root.
         var stale = c.batch(1, 3)
         stale.party = c.batch(1, 1).party
         refuse(stale, .incomplete)
+    }
+
+    /// A batch that stops short of its full node's tip proves no log: it is provisional, and the next proof covers
+    /// it too — a transaction withheld in it is caught there, and the member goes back to its last proven height.
+    @Test func aProvisionalBatchIsCheckedByTheNextProof() throws {
+        var s = sync
+        var short = c.batch(1, 1)
+        short.party = nil
+        #expect(try s.accept(short).proven == false)
+        #expect(s.height == 1 && s.proven.height == 0)
+        #expect(try s.accept(c.batch(2, 3)).proven)
+        #expect(s.proven.height == 3 && s.log == c.logAt(3))
+
+        var t = sync
+        var withheld = with(c.batch(1, 1), block: 0) { $0.removeAll() }
+        withheld.party = nil
+        #expect(try t.accept(withheld).proven == false)
+        #expect(throws: SyncFailure(.incomplete, "the party log at height 3 counts 2, the transactions served give 1")) { try t.accept(c.batch(2, 3)) }
+        #expect(t.height == 0 && t.proven.height == 0 && t.log == .empty, "back to the last proven height")
+        _ = try t.accept(c.batch(1, 3))
+        #expect(t.proven.height == 3)
     }
 
     @Test func anAlteredOrInventedTransactionFailsInclusion() {
