@@ -90,6 +90,11 @@ enum RouteCatalog {
             if rng.chance(0.6) { q.append(("limit", String(rng.int(1...500)))) }
             return request("GET", "/v1/sync/blocks", q)
         },
+        RouteSeed(method: "GET", template: "/v1/sync/redacted", callers: [registry, bankA, bankB]) { c, rng in
+            var q: [(String, String?)] = [("from", height(c, &rng))]
+            if rng.chance(0.6) { q.append(("limit", String(rng.int(1...1000)))) }
+            return request("GET", "/v1/sync/redacted", q)
+        },
         RouteSeed(method: "POST", template: "/v1/auth/sessions", callers: [registry, bankA, bankB, enterprise], sessions: false) { _, _ in
             request("POST", "/v1/auth/sessions", body: #"{"clientPublicKey":"\#(clientKey.publicKey.text)"}"#)
         },

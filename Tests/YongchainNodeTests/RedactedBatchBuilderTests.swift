@@ -4,6 +4,7 @@ import YongchainApplication
 import YongchainCore
 import YongchainCrypto
 import YongchainLightClient
+@testable import YongchainHTTP
 @testable import YongchainNode
 
 /// A full node builds each member's redacted batches from what its executor stored with each block (the parties),
@@ -58,5 +59,41 @@ import YongchainLightClient
         let rest = try builder.batch(member: "bank-a", from: 4, limit: 1000)
         #expect(try sync.accept(rest).proven && sync.proven.height == tip)
         #expect(try builder.batch(member: "bank-a", from: tip + 1, limit: 10).blocks.isEmpty)
+    }
+}
+
+/// `GET /v1/sync/redacted` answers the signed caller's own batch, refuses anonymous callers, and limits each member's
+/// rate.
+@Suite struct RedactedSyncRouteTests {
+    static func request(_ target: String, key: PrivateKey?) -> HTTPRequest {
+        let auth = key.map { RequestAuth.headers(method: "GET", target: target, body: [], key: $0, chainID: VectorChain.chainID) } ?? []
+        let head = (["GET \(target) HTTP/1.1", "Host: node", "Content-Length: 0"] + auth.map { "\($0.0): \($0.1)" }).joined(separator: "\r\n")
+        var parser = HTTPRequestParser()
+        parser.feed(Array((head + "\r\n\r\n").utf8))
+        guard case .request(let req) = parser.next() else { fatalError("test request did not parse") }
+        return req
+    }
+
+    @Test func theSignedCallerGetsItsOwnBatchAndNobodyElseAny() throws {
+        let c = try VectorChain()
+        let r = c.api.handle(Self.request("/v1/sync/redacted?from=1&limit=1000", key: VectorChain.bankB))
+        #expect(r.status == 200)
+        let batch = try RedactedBatch(canonical: r.body, hashSuite: .sha256)
+        var sync = MemberSync(genesis: VectorChain.genesis, member: "bank-b")
+        #expect(try sync.accept(batch).proven)
+        #expect(batch.blocks.flatMap(\.own).allSatisfy { $0.transaction.type.hasPrefix("governance.") })
+        #expect(c.api.handle(Self.request("/v1/sync/redacted?from=1", key: nil)).status == 401)
+        #expect(c.api.handle(Self.request("/v1/sync/redacted?from=1", key: VectorChain.enterprise)).status == 401, "an enterprise runs no node")
+        #expect(c.api.handle(Self.request("/v1/sync/redacted?from=0", key: VectorChain.bankA)).status == 400)
+    }
+
+    @Test func aMemberAskingTooFastIsRateLimited() throws {
+        let service = MemberSyncService(store: try VectorChain().node.store, application: LedgerApplication(), chain: VectorChain.chain,
+                                        limits: APILimits())
+        // A burst of twice the rate, then one a second per unit of rate; another member has its own bucket.
+        for _ in 0..<40 { try service.take("bank-a", now: 100) }
+        #expect(throws: APIError.self) { try service.take("bank-a", now: 100) }
+        try service.take("bank-b", now: 100)
+        try service.take("bank-a", now: 100.1)
     }
 }

@@ -17,4 +17,7 @@ struct APILimits: Sendable, Equatable {
     /// Most blocks one `GET /v1/sync/blocks` answers, and the bytes it aims to stay under.
     var maxSyncBlocks = 500
     var maxSyncBytes = 8 << 20
+    /// Redacted sync batches one member may ask a second (`GET /v1/sync/redacted`), with a burst of twice that.
+    /// More: 429 RATE_LIMITED.
+    var maxSyncBatchesPerSecond = 20
 }

@@ -47,6 +47,7 @@ enum NodeCode {
     static let peersUnreachable = "PEERS_UNREACHABLE"
     static let noDatabase = "NO_DATABASE"
     static let proofUnavailable = "PROOF_UNAVAILABLE"
+    static let rateLimited = "RATE_LIMITED"
     static let stateDiverged = "STATE_DIVERGED"
     static let storageCorrupt = "STORAGE_CORRUPT"
     static let storageFailed = "STORAGE_FAILED"

@@ -3,7 +3,8 @@ import YongchainHTTP
 /// Every route the node serves. docs/openapi.yaml documents each `documented` one, method for method
 /// (`RouteTableTests`); the request fuzzer has a seed for each (Tests/YongchainFuzzTests/RouteCatalog.swift).
 extension RouteTable {
-    static func node(query q: QueryService, admission a: Admission, peers p: PeerProtocol, limits: APILimits) -> RouteTable {
+    static func node(query q: QueryService, admission a: Admission, peers p: PeerProtocol, memberSync m: MemberSyncService,
+                     limits: APILimits) -> RouteTable {
         let member = RouteAuth.caller(enterprises: false, sessions: true)
         return RouteTable([
             Route("GET", "/", documented: false, .plain { _ in StatusPage.response }),
@@ -22,6 +23,7 @@ extension RouteTable {
             Route("GET", "/v1/evidence", .plain(q.evidence)),
             Route("POST", "/v1/gossip", auth: .peer, documented: false, .plain(p.gossipRequest)),
             Route("GET", "/v1/sync/blocks", documented: false, .plain(p.syncRequest)),
+            Route("GET", "/v1/sync/redacted", auth: member, documented: false, .snapshot(m.request)),
             Route("POST", SessionAuth.path, auth: .caller(enterprises: true, sessions: false), maxBody: limits.maxSessionBodyBytes,
                   .snapshot(q.openSession)),
             Route("GET", "/v1/mortgage/titles/verify", auth: member, .snapshot(q.verifyTitle)),

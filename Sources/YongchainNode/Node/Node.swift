@@ -102,7 +102,8 @@ public final class Node: @unchecked Sendable {
         query = QueryService(chain: chain, store: store, application: application, view: view, mempool: mempool, report: report, metrics: metrics,
                              identity: NodeIdentity(key: key?.publicKey, moniker: config.moniker, tls: tls != nil), sessions: sessions,
                              limits: limits, client: client)
-        api = API(table: .node(query: query, admission: admission, peers: peers, limits: limits),
+        let memberSync = MemberSyncService(store: store, application: application, chain: chain, limits: limits)
+        api = API(table: .node(query: query, admission: admission, peers: peers, memberSync: memberSync, limits: limits),
                   authenticator: Authenticator(requestVerifier: RequestVerifier(chainID: chain.id), sessions: sessions, tls: tls,
                                                health: health, logger: logger),
                   query: query)
