@@ -105,10 +105,13 @@ public struct MemberNode: Sendable, Equatable {
     public let publicKey: PublicKey
     /// The node's base URL (`http://` or `https://`).
     public let address: String
+    /// The kind of node it runs: full nodes gossip among themselves; a member node is served on request.
+    public let node: NodeKind
 
-    public init(name: String, publicKey: PublicKey, address: String) {
+    public init(name: String, publicKey: PublicKey, address: String, node: NodeKind = .full) {
         self.name = name
         self.publicKey = publicKey
         self.address = address
+        self.node = node
     }
 }

@@ -46,6 +46,7 @@ enum NodeCode {
     static let peerNotAuthenticated = "PEER_NOT_AUTHENTICATED"
     static let peersUnreachable = "PEERS_UNREACHABLE"
     static let noDatabase = "NO_DATABASE"
+    static let nodeKindMismatch = "NODE_KIND_MISMATCH"
     static let proofUnavailable = "PROOF_UNAVAILABLE"
     static let rateLimited = "RATE_LIMITED"
     static let stateDiverged = "STATE_DIVERGED"

@@ -75,6 +75,7 @@ public final class Node: @unchecked Sendable {
         let tipHeight = store.tip.height
         try store.verifyStoredBlocks(from: tipHeight > Node.startupCheckBlocks ? tipHeight - Node.startupCheckBlocks + 1 : 1, through: tipHeight)
         let rules = try executor.rules()
+        try Node.checkNodeKind(key: key?.publicKey, store: store)
         let view = ChainView(height: tipHeight, rules: rules)
         self.view = view
 
@@ -118,6 +119,20 @@ public final class Node: @unchecked Sendable {
             throw NodeError(code: NodeCode.keyFileMissing,
                             message: "\(e.message); a member's node signs with its organisation's key (restore node.key, mode 0600); a node meant to follow the chain without a key says \"observer\": true in \(home.configPath)")
         }
+    }
+
+    /// This software runs a full node (docs/confidentiality.md): a node whose key the committed state records as a
+    /// member running a member node refuses to start (NODE_KIND_MISMATCH) rather than hold every member's business.
+    static func checkNodeKind(key: PublicKey?, store: ChainStore) throws {
+        guard let key else { return }
+        let member = try store.read { v -> Member? in
+            let m = Governance.member(key: key, v)
+            try v.checkReads()
+            return m
+        }
+        guard let member, member.node != .full else { return }
+        throw NodeError(code: NodeCode.nodeKindMismatch,
+                        message: "the chain records \(member.name) as running a \(member.node.rawValue) node; this node holds every block and the whole state (a full node), which a member node must not: run it only after a member.setNode proposal to full has passed")
     }
 
     public var chain: Chain { genesis.chain }
