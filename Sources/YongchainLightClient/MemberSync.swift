@@ -8,18 +8,18 @@ import YongchainCrypto
 public struct MemberSync: Sendable {
     /// Where the member stands.
     public struct Position: Sendable {
-        public fileprivate(set) var sets: ValidatorSetChain
+        public internal(set) var sets: ValidatorSetChain
         /// The last accepted header's height and hash (0 and zero at genesis: block 1's `previousBlockHash`).
-        public fileprivate(set) var height: UInt64 = 0
-        public fileprivate(set) var blockHash: Hash = .zero
+        public internal(set) var height: UInt64 = 0
+        public internal(set) var blockHash: Hash = .zero
         /// The party log recomputed from every own transaction accepted up to `height`.
-        public fileprivate(set) var log: PartyLog = .empty
+        public internal(set) var log: PartyLog = .empty
     }
 
     public let member: String
-    public private(set) var current: Position
+    public internal(set) var current: Position
     /// The last position whose log a party-log proof confirmed: everything the member holds up to it is complete.
-    public private(set) var proven: Position
+    public internal(set) var proven: Position
 
     public var height: UInt64 { current.height }
     public var blockHash: Hash { current.blockHash }

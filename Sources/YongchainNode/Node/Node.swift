@@ -43,6 +43,9 @@ public final class Node: @unchecked Sendable {
         self.home = home
         self.logger = logger
         config = try home.loadConfig()
+        guard config.nodeKind == .full else {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(home.configPath) says \"node\": \"member\": run it as a MemberNodeRuntime (`yongchain node run` chooses by the config)")
+        }
         genesis = try GenesisFile.load(path: home.genesisPath)
         let chain = genesis.chain
         let key = try Node.loadKey(home, config)
