@@ -19,13 +19,15 @@ import YongchainCrypto
     }
 
     /// Starts bank-m's node on `genesis`; the error code it refuses with, or nil.
-    func start(_ genesis: Genesis) throws -> String? {
+    func start(_ genesis: Genesis, node: NodeKind = .full) throws -> String? {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-kind-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         let home = NodeHome(dir)
         try GenesisFile.write(genesis, path: home.genesisPath)
-        try NodeConfig(moniker: "bank-m", listen: "127.0.0.1:0").write(path: home.configPath)
+        var config = NodeConfig(moniker: "bank-m", listen: "127.0.0.1:0")
+        if node == .member { config.node = "member" }
+        try config.write(path: home.configPath)
         try KeyFile.write(Self.key(2), to: home.keyPath)
         do {
             _ = try Node(home: home, logger: Logger(level: .error))
@@ -38,6 +40,12 @@ import YongchainCrypto
     @Test func aMemberNodeOfTheChainRefusesToRunAsAFullNode() throws {
         #expect(try start(Self.genesis(bankNode: .member)) == NodeCode.nodeKindMismatch)
         #expect(try start(Self.genesis(bankNode: .full)) == nil)
+    }
+
+    /// The full node's software refuses a config that asks for a member node (`yongchain node run` runs
+    /// `MemberNodeRuntime` for it), rather than run a full node the config did not ask for.
+    @Test func theFullNodeRefusesAMemberConfig() throws {
+        #expect(try start(Self.genesis(bankNode: .member), node: .member) == NodeCode.configInvalid)
     }
 
     @Test func memberNodesAreNoGossipPeers() {

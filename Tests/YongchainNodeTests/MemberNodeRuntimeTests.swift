@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+import YongchainHTTP
+import YongchainLightClient
+import YongchainStorage
+@testable import YongchainNode
+
+/// The member node's runtime against VectorChain's full node served over HTTP: it syncs redacted batches into its
+/// own store, refuses a tampered batch (counted against the full node that served it) and takes the next full
+/// node's, resumes after a restart from the stored position, and answers its own transactions only.
+@Suite struct MemberNodeRuntimeTests {
+    let chain: VectorChain
+    let dir: String
+    init() throws {
+        chain = try VectorChain()
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-member-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    /// An HTTP server answering with `chain`'s API, each redacted batch passed through `tamper`.
+    func serve(_ tamper: @escaping @Sendable (RedactedBatch) -> RedactedBatch) throws -> HTTPServer {
+        let api = chain.api
+        let server = try HTTPServer(host: "127.0.0.1", port: 0, handler: { req in
+            let r = api.handle(req)
+            guard req.path == "/v1/sync/redacted", r.status == 200,
+                  let batch = try? RedactedBatch(canonical: r.body, hashSuite: .sha256) else { return r }
+            return HTTPResponse(status: 200, headers: r.headers, body: tamper(batch).canonicalBytes)
+        })
+        server.start()
+        return server
+    }
+
+    func loop(_ store: MemberStore, member: String, key: PrivateKey, sources: [MemberSyncLoop.Source]) throws -> MemberSyncLoop {
+        try MemberSyncLoop(genesis: VectorChain.genesis, member: member, key: key, store: store, sources: sources, client: HTTPClient(),
+                           logger: Logger(level: .error))
+    }
+
+    /// bank-a's batch without its last own transaction.
+    static func withhold(_ batch: RedactedBatch) -> RedactedBatch {
+        var b = batch
+        guard let i = b.blocks.lastIndex(where: { !$0.own.isEmpty }) else { return b }
+        let x = b.blocks[i]
+        b.blocks[i] = .init(header: x.header, certificate: x.certificate, txCount: x.txCount, own: Array(x.own.dropLast()), nextValidators: x.nextValidators)
+        return b
+    }
+
+    @Test func aTamperedBatchIsCountedAndTheNextFullNodeServesTheMember() throws {
+        let liar = try serve(Self.withhold), honest = try serve { $0 }
+        defer { liar.stop(); honest.stop() }
+        let sources = [MemberSyncLoop.Source(name: "liar", url: "http://127.0.0.1:\(liar.port)"),
+                       MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")]
+        let path = dir + "/member.sqlite"
+        let store = try MemberStore(path: path)
+        try store.open(genesis: VectorChain.genesis)
+        let sync = try loop(store, member: "bank-a", key: VectorChain.bankA, sources: sources)
+        #expect(sync.step(sources[0]) == .failed)
+        #expect(sync.failures.withLock { $0 } == ["liar|SYNC_INCOMPLETE": 1])
+        #expect(try sync.height == 0 && store.height() == 0)
+        let tip = chain.node.store.tip.height
+        #expect(sync.step(sources[1]) == .atTip)
+        #expect(try sync.height == tip && store.height() == tip)
+        #expect(sync.state.withLock { $0.proven.height } == tip)
+        // Its own transactions with their results; a header and certificate of every height.
+        let own = try #require(try store.ownTransaction(chain.financingID))
+        #expect(own.transaction.type == "financing.record" && own.code == "OK")
+        for h in 1...tip { #expect(try store.header(at: h)?.header.height == h) }
+        // The search bank-b's test makes finds bank-a's contract hash in bank-a's own database: the search can see.
+        #expect(Self.fileBytes(path).firstRange(of: HashSuite.sha256.digest(Array("contract 1".utf8)).bytes) != nil)
+
+        // A restart resumes from the stored position: nothing is asked again.
+        let again = try loop(try MemberStore(path: path).opened(), member: "bank-a", key: VectorChain.bankA, sources: sources)
+        #expect(again.height == tip)
+        #expect(again.step(sources[1]) == .atTip && again.height == tip)
+    }
+
+    @Test func bankBsStoreHoldsNoneOfBankAsBusiness() throws {
+        let honest = try serve { $0 }
+        defer { honest.stop() }
+        let source = MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")
+        let path = dir + "/member-b.sqlite"
+        let store = try MemberStore(path: path).opened()
+        let sync = try loop(store, member: "bank-b", key: VectorChain.bankB, sources: [source])
+        #expect(sync.step(source) == .atTip && sync.height == chain.node.store.tip.height)
+        #expect(try store.ownTransaction(chain.financingID) == nil)
+        // The database file, WAL included, holds none of bank-a's contract hash, debtor, purpose or declarations.
+        let bytes = Self.fileBytes(path)
+        #expect(bytes.count > 0)
+        let contract = HashSuite.sha256.digest(Array("contract 1".utf8)).bytes
+        for (what, needle) in [("the contract hash", contract), ("the debtor", Array("Suzhou Widget".utf8)),
+                               ("the credit query's purpose", Array("pre-loan review".utf8)), ("a declaration number", Array("223120200000000001".utf8))] {
+            #expect(bytes.firstRange(of: needle) == nil, "\(what) is in bank-b's member database")
+        }
+    }
+
+    /// A SQLite database's bytes, its write-ahead log's included.
+    static func fileBytes(_ path: String) -> [UInt8] {
+        [path, path + "-wal"].flatMap { FileManager.default.contents(atPath: $0).map { Array($0) } ?? [] }
+    }
+
+    @Test func aMemberNodeConfigOnAChainThatRecordsAFullNodeIsRefused() throws {
+        let key = NodeKindStartTests.key(2).publicKey
+        #expect(throws: NodeError.self) { try MemberNodeRuntime.checkNodeKind(key: key, genesis: NodeKindStartTests.genesis(bankNode: .full), moniker: "bank-m") }
+        do { _ = try MemberNodeRuntime.checkNodeKind(key: key, genesis: NodeKindStartTests.genesis(bankNode: .full), moniker: "bank-m") } catch let e as NodeError {
+            #expect(e.code == NodeCode.nodeKindMismatch)
+        }
+        #expect(try MemberNodeRuntime.checkNodeKind(key: key, genesis: NodeKindStartTests.genesis(bankNode: .member), moniker: "x") == "bank-m")
+    }
+}
+
+extension MemberStore {
+    func opened() throws -> MemberStore {
+        try open(genesis: VectorChain.genesis)
+        return self
+    }
+}
