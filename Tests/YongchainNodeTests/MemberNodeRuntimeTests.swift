@@ -95,6 +95,32 @@ import YongchainStorage
         }
     }
 
+    /// A verification read forwarded by bank-b's member node: a full node whose answer was altered is counted and the
+    /// next one's verified answer is what the bank gets, marked proven.
+    @Test func aForwardedReadIsVerifiedAndAnAlteredAnswerRefused() throws {
+        let api = chain.api
+        let liar = try HTTPServer(host: "127.0.0.1", port: 0, handler: { req in
+            var r = api.handle(req)
+            // The unit's encumbrances, with the lien's priority moved: the proof no longer gives this answer.
+            r.body = Array(String(decoding: r.body, as: UTF8.self).replacingOccurrences(of: "\"priority\":1", with: "\"priority\":2").utf8)
+            return r
+        })
+        let honest = try serve { $0 }
+        liar.start()
+        defer { liar.stop(); honest.stop() }
+        let sources = [MemberSyncLoop.Source(name: "liar", url: "http://127.0.0.1:\(liar.port)"),
+                       MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")]
+        let sync = try loop(try MemberStore(path: dir + "/reads.sqlite").opened(), member: "bank-b", key: VectorChain.bankB, sources: sources)
+        #expect(sync.step(sources[1]) == .atTip)
+        var parser = HTTPRequestParser()
+        parser.feed(Array("GET /v1/mortgage/units/\(VectorChain.unit)/encumbrances HTTP/1.1\r\nHost: member\r\n\r\n".utf8))
+        guard case .request(let req) = parser.next() else { Issue.record("no request"); return }
+        let r = MemberReads(sync: sync, answerWindow: 10).forward(req)
+        let text = String(decoding: r.body, as: UTF8.self)
+        #expect(r.status == 200 && text.hasPrefix(#"{"proven":true,"#) && text.contains("\"priority\":1"), "\(text.prefix(300))")
+        #expect(sync.failures.withLock { $0 } == ["liar|PROOF_ANSWER_MISMATCH": 1])
+    }
+
     /// A SQLite database's bytes, its write-ahead log's included.
     static func fileBytes(_ path: String) -> [UInt8] {
         [path, path + "-wal"].flatMap { FileManager.default.contents(atPath: $0).map { Array($0) } ?? [] }

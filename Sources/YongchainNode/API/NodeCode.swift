@@ -47,6 +47,10 @@ enum NodeCode {
     static let peersUnreachable = "PEERS_UNREACHABLE"
     static let noDatabase = "NO_DATABASE"
     static let nodeKindMismatch = "NODE_KIND_MISMATCH"
+    /// A member node's forwarded read: the proven answer is older than `answerWindow` blocks below its tip.
+    static let answerStale = "ANSWER_STALE"
+    /// A member node's forwarded read: no full node gave an answer that verified.
+    static let answerUnverified = "ANSWER_UNVERIFIED"
     static let proofUnavailable = "PROOF_UNAVAILABLE"
     static let rateLimited = "RATE_LIMITED"
     static let stateDiverged = "STATE_DIVERGED"

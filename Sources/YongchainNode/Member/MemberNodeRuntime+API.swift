@@ -5,11 +5,21 @@ import YongchainHTTP
 import YongchainStorage
 
 /// What a member node answers from what it holds (docs/confidentiality.md, "The member node"). Every other path is
-/// NOT_FOUND: a member node has no state to answer from until reads are forwarded to full nodes with proofs.
+/// NOT_FOUND. Verification reads (`/v1/mortgage/…`, `/v1/trade/…`), signed by the member's own key, are forwarded to
+/// full nodes and their proofs checked (`MemberReads`).
 extension MemberNodeRuntime {
     func handle(_ req: HTTPRequest) -> HTTPResponse {
         let parts = req.path.split(separator: "/", omittingEmptySubsequences: true)
         do {
+            if MemberReads.forwards(req.path) {
+                let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+                let me = key.publicKey
+                if case .failure(let e) = requests.verify(method: req.method, target: req.target, headers: req.headers, body: req.body, nowMs: nowMs,
+                                                          allowed: member, isKnown: { $0 == me }) {
+                    throw e
+                }
+                return reads.forward(req)
+            }
             switch (req.method, parts.count) {
             case ("GET", 1) where parts[0] == "healthz", ("HEAD", 1) where parts[0] == "healthz":
                 return .json(200, Array(#"{"status":"ok"}"#.utf8))
@@ -20,7 +30,7 @@ extension MemberNodeRuntime {
             case ("GET", 3) where parts[0] == "v1" && parts[1] == "txs":
                 return try transaction(String(parts[2]))
             default:
-                throw APIError.notFound("a member node answers /healthz, /v1/status, /metrics and its own transactions at /v1/txs/{hash}; not \(req.method) \(req.path)")
+                throw APIError.notFound("a member node answers /healthz, /v1/status, /metrics, its own transactions at /v1/txs/{hash} and verification reads; not \(req.method) \(req.path)")
             }
         } catch let e as APIError {
             return e.response

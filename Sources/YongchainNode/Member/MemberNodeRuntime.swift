@@ -21,6 +21,9 @@ public final class MemberNodeRuntime: @unchecked Sendable {
     let key: PrivateKey
     let store: MemberStore
     let sync: MemberSyncLoop
+    let reads: MemberReads
+    /// Checks the bank's signed requests for forwarded reads: only the member's own key may have its node ask.
+    let requests: RequestVerifier
     let logger: Logger
     private let server = Mutex<HTTPServer?>(nil)
     private let tls: NodeTLS?
@@ -46,6 +49,8 @@ public final class MemberNodeRuntime: @unchecked Sendable {
         sync = try MemberSyncLoop(genesis: genesis, member: member, key: key, store: store,
                                   sources: MemberSyncLoop.sources(genesis: genesis, config: config, me: key.publicKey),
                                   client: HTTPClient(transport: tls?.clientTransport), logger: logger)
+        reads = MemberReads(sync: sync, answerWindow: UInt64(config.answerWindow ?? 10))
+        requests = RequestVerifier(chainID: genesis.chainID)
     }
 
     /// A member node runs for an organisation whose genesis entry, if it has one, says `member`

@@ -145,7 +145,7 @@ final class MemberSyncLoop: Sendable {
         }
     }
 
-    private func count(_ source: Source, _ code: String, _ message: String, from: UInt64) {
+    func count(_ source: Source, _ code: String, _ message: String, from: UInt64) {
         failures.withLock { $0["\(source.name)|\(code)", default: 0] += 1 }
         logger.warn("member-sync", "\(code) from \(source.name): \(message); asking another full node", height: from - 1,
                     ["code": code, "source": source.name])

@@ -43,6 +43,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// organisation's own transactions, synced as redacted batches from full nodes. Absent or "full": a full node.
     /// The chain must record the same kind for the organisation (NODE_KIND_MISMATCH otherwise).
     public var node: String?
+    /// A member node's reads: a proven answer more than this many blocks below its own height is refused
+    /// (ANSWER_STALE) and another full node asked; absent: 10.
+    public var answerWindow: Int?
 
     /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
     /// `observer` is written only when true.
@@ -76,6 +79,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
         }
         if let n = node, NodeKind(rawValue: n) == nil {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): node must be \"full\" or \"member\", not '\(n)'")
+        }
+        if let w = answerWindow, !(1...1_000_000).contains(w) {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): answerWindow must be 1 to 1000000 blocks, not \(w)")
         }
         if nodeKind == .member, isObserver {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): a member node syncs with its organisation's key; it cannot be an observer")
