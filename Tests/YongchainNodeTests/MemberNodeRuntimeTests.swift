@@ -121,6 +121,27 @@ import YongchainStorage
         #expect(sync.failures.withLock { $0 } == ["liar|PROOF_ANSWER_MISMATCH": 1])
     }
 
+    /// A transaction submitted to the member node goes to a validator; `wait=commit` is answered from the member's
+    /// own sync (here the transaction is already committed: the validator says so, and the member's store has it).
+    @Test func aSubmittedTransactionWaitsForTheMembersOwnSync() throws {
+        let honest = try serve { $0 }
+        defer { honest.stop() }
+        let source = MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")
+        let sync = try loop(try MemberStore(path: dir + "/txs.sqlite").opened(), member: "bank-a", key: VectorChain.bankA, sources: [source])
+        let financing = try #require(chain.committed.first { $0.hash(on: VectorChain.chain) == chain.financingID })
+        let body = JSON.encode(TransactionJSON(financing))
+        var parser = HTTPRequestParser()
+        parser.feed(Array("POST /v1/txs?wait=commit&timeoutMs=100 HTTP/1.1\r\nHost: member\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+        guard case .request(let req) = parser.next() else { Issue.record("no request"); return }
+        let submit = MemberTransactions(sync: sync, validators: [source])
+        // Before the member has synced the block, the wait runs out; after, the member's own record answers.
+        #expect(throws: APIError.self) { try submit.submit(req) }
+        #expect(sync.step(source) == .atTip)
+        let r = try submit.submit(req)
+        let text = String(decoding: r.body, as: UTF8.self)
+        #expect(r.status == 200 && text.contains(chain.financingID.hex) && text.contains(#""code":"OK""#), "\(text)")
+    }
+
     /// A SQLite database's bytes, its write-ahead log's included.
     static func fileBytes(_ path: String) -> [UInt8] {
         [path, path + "-wal"].flatMap { FileManager.default.contents(atPath: $0).map { Array($0) } ?? [] }

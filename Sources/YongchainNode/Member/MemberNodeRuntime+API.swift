@@ -27,10 +27,12 @@ extension MemberNodeRuntime {
                 return try status()
             case ("GET", 1) where parts[0] == "metrics":
                 return .text(200, metricsText(), contentType: "text/plain; version=0.0.4")
+            case ("POST", 2) where parts == ["v1", "txs"]:
+                return try transactions.submit(req)
             case ("GET", 3) where parts[0] == "v1" && parts[1] == "txs":
                 return try transaction(String(parts[2]))
             default:
-                throw APIError.notFound("a member node answers /healthz, /v1/status, /metrics, its own transactions at /v1/txs/{hash} and verification reads; not \(req.method) \(req.path)")
+                throw APIError.notFound("a member node answers /healthz, /v1/status, /metrics, its own transactions at /v1/txs/{hash}, POST /v1/txs and verification reads; not \(req.method) \(req.path)")
             }
         } catch let e as APIError {
             return e.response

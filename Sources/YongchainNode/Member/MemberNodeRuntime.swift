@@ -22,6 +22,7 @@ public final class MemberNodeRuntime: @unchecked Sendable {
     let store: MemberStore
     let sync: MemberSyncLoop
     let reads: MemberReads
+    let transactions: MemberTransactions
     /// Checks the bank's signed requests for forwarded reads: only the member's own key may have its node ask.
     let requests: RequestVerifier
     let logger: Logger
@@ -51,6 +52,7 @@ public final class MemberNodeRuntime: @unchecked Sendable {
                                   client: HTTPClient(transport: tls?.clientTransport), logger: logger)
         reads = MemberReads(sync: sync, answerWindow: UInt64(config.answerWindow ?? 10))
         requests = RequestVerifier(chainID: genesis.chainID)
+        transactions = MemberTransactions(sync: sync, validators: MemberTransactions.validators(genesis))
     }
 
     /// A member node runs for an organisation whose genesis entry, if it has one, says `member`

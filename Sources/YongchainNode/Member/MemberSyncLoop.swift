@@ -32,6 +32,8 @@ final class MemberSyncLoop: Sendable {
     let state: Mutex<MemberSync>
     /// Failures per full node and code (`SYNC_*`, or `UNREACHABLE` for a transport error or a non-200 answer).
     let failures = Mutex<[String: Int]>([:])
+    /// Notified after every batch stored: `wait=commit` on a forwarded transaction waits on it.
+    let commits = CommitNotifier()
     private let stopped = Atomic<Bool>(false)
     private let wake = NSCondition()
 
@@ -137,6 +139,7 @@ final class MemberSyncLoop: Sendable {
             }
             let own = accepted.own.map { MemberStore.Own(height: $0.height, index: $0.transaction.index, transaction: $0.transaction.transaction, code: $0.transaction.code) }
             try store.append(headers: accepted.headers, own: own, position: sync.proven.storedBytes)
+            if !accepted.headers.isEmpty { commits.notify() }
             if !accepted.headers.isEmpty {
                 logger.debug("member-sync", "accepted \(accepted.headers.count) blocks from \(source.name)", height: sync.height,
                              ["own": "\(own.count)", "proven": "\(accepted.proven)"])
