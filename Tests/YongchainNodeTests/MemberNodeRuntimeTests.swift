@@ -33,9 +33,51 @@ import YongchainStorage
         return server
     }
 
-    func loop(_ store: MemberStore, member: String, key: PrivateKey, sources: [MemberSyncLoop.Source]) throws -> MemberSyncLoop {
+    func loop(_ store: MemberStore, member: String, key: PrivateKey, sources: [MemberSyncLoop.Source], batchLimit: Int = 100) throws -> MemberSyncLoop {
         try MemberSyncLoop(genesis: VectorChain.genesis, member: member, key: key, store: store, sources: sources, client: HTTPClient(),
-                           logger: Logger(level: .error))
+                           logger: Logger(level: .error), batchLimit: batchLimit)
+    }
+
+    /// A batch short of the tip is stored provisionally; a restart before a proof drops it and asks again from the
+    /// last proven position, and the next batches reach the tip.
+    @Test func aRestartDropsProvisionalBatches() throws {
+        let honest = try serve { $0 }
+        defer { honest.stop() }
+        let source = MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")
+        let path = dir + "/provisional.sqlite"
+        let first = try loop(try MemberStore(path: path).opened(), member: "bank-a", key: VectorChain.bankA, sources: [source], batchLimit: 3)
+        #expect(first.step(source) == .more)
+        #expect(try first.height == 3 && first.store.height() == 3 && first.state.withLock { $0.proven.height } == 0)
+        let again = try loop(try MemberStore(path: path).opened(), member: "bank-a", key: VectorChain.bankA, sources: [source], batchLimit: 3)
+        #expect(try again.height == 0 && again.store.height() == 0)
+        while again.step(source) == .more {}
+        #expect(again.height == chain.node.store.tip.height && again.state.withLock { $0.proven.height } == again.height)
+    }
+
+    /// What a member node answers itself: health, its status, its own transactions; another's is NOT_FOUND, and a
+    /// verification read that its own key did not sign is refused before anything is forwarded.
+    @Test func aMemberNodeAnswersFromWhatItHolds() throws {
+        let home = NodeHome(dir + "/home")
+        try FileManager.default.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
+        try GenesisFile.write(NodeKindStartTests.genesis(bankNode: .member), path: home.genesisPath)
+        var config = NodeConfig(moniker: "bank-m", listen: "127.0.0.1:0")
+        config.node = "member"
+        try config.write(path: home.configPath)
+        try KeyFile.write(NodeKindStartTests.key(2), to: home.keyPath)
+        let node = try MemberNodeRuntime(home: home, logger: Logger(level: .error))
+        func get(_ target: String) -> (Int, String) {
+            var parser = HTTPRequestParser()
+            parser.feed(Array("GET \(target) HTTP/1.1\r\nHost: member\r\n\r\n".utf8))
+            guard case .request(let req) = parser.next() else { return (0, "") }
+            let r = node.handle(req)
+            return (r.status, String(decoding: r.body, as: UTF8.self))
+        }
+        #expect(get("/healthz").0 == 200)
+        let status = get("/v1/status")
+        #expect(status.0 == 200 && status.1.contains(#""node":"member""#) && status.1.contains(#""height":0"#), "\(status.1)")
+        #expect(get("/v1/txs/\(String(repeating: "ab", count: 32))").0 == 404)
+        #expect(get("/v1/mortgage/units/320505001001GB00001F00010001/encumbrances").0 == 401)
+        #expect(get("/v1/blocks/1").0 == 404)
     }
 
     /// bank-a's batch without its last own transaction.
