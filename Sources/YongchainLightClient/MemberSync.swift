@@ -123,8 +123,11 @@ public struct MemberSync: Sendable {
                 }
                 throw SyncFailure(.incomplete, "the party log at height \(last.height) counts \(provenLog.count), the transactions served give \(next.log.count)")
             }
-        } else if batch.party != nil {
-            throw SyncFailure(.badHeader, "a batch without blocks carries a party proof")
+        } else {
+            if batch.party != nil { throw SyncFailure(.badHeader, "a batch without blocks carries a party proof") }
+            // Nothing after the member's height: it proves nothing, so a provisional position stays provisional
+            // (else a full node could withhold a transaction in a short batch and then "prove" it by an empty one).
+            return Accepted(headers: [], own: [], proven: current.height == proven.height)
         }
         current = next
         proven = next

@@ -91,6 +91,19 @@ import YongchainCrypto
         #expect(t.proven.height == 3)
     }
 
+    /// An empty batch (nothing after the member's height) proves nothing: a provisional batch with a withheld
+    /// transaction stays provisional, and the next proof still catches it.
+    @Test func anEmptyBatchDoesNotProveAProvisionalOne() throws {
+        var s = sync
+        var withheld = with(c.batch(1, 1), block: 0) { $0.removeAll() }
+        withheld.party = nil
+        _ = try s.accept(withheld)
+        #expect(try s.accept(RedactedBatch(blocks: [], party: nil)).proven == false)
+        #expect(s.height == 1 && s.proven.height == 0)
+        #expect(throws: SyncFailure.self) { try s.accept(c.batch(2, 3)) }
+        #expect(s.proven.height == 0)
+    }
+
     @Test func anAlteredOrInventedTransactionFailsInclusion() {
         let altered = RedactedChain.tx("org-2 finances D-0002 for 5", signer: 2, nonce: 1)
         refuse(with(c.batch(1, 3), block: 0) { o in

@@ -144,7 +144,9 @@ final class MemberSyncLoop: Sendable {
                 logger.debug("member-sync", "accepted \(accepted.headers.count) blocks from \(source.name)", height: sync.height,
                              ["own": "\(own.count)", "proven": "\(accepted.proven)"])
             }
-            return accepted.proven || batch.blocks.isEmpty ? (batch.blocks.count < batchLimit ? .atTip : .more) : .more
+            // An empty batch: this full node has nothing newer. A proven one short of the limit reached its tip.
+            if batch.blocks.isEmpty { return .atTip }
+            return accepted.proven && batch.blocks.count < batchLimit ? .atTip : .more
         }
     }
 
