@@ -45,7 +45,7 @@ struct TxHandler: Sendable {
             },
             bodyFromJSON: { json in
                 let p: P
-                do { _ = try StrictJSON.parse(json) } catch { throw ValidationError(field: "body", message: "not strict JSON: \(error)") }
+                do { try StrictJSON.check(json) } catch { throw ValidationError(field: "body", message: "not strict JSON: \(error)") }
                 do {
                     p = try JSONDecoder().decode(P.self, from: Data(json))
                 } catch let e as ValidationError {

@@ -211,9 +211,11 @@ public enum SortedJSON {
         case .object(let o):
             out.append(UInt8(ascii: "{"))
             // Keys in byte order, as JSONEncoder sorts them. A later pair under a key already written replaces it,
-            // as in JSONEncoder; Swift's sort is stable. Keys are ASCII (writeKey), so equal text is equal bytes.
+            // as in JSONEncoder; Swift's sort is stable. Keys are ASCII (writeKey refuses others), where String's
+            // order is the bytes' order (and its fast path, where comparing the UTF-8 views went a byte at a time)
+            // and equal text is equal bytes.
             var pairs = o.pairs
-            if pairs.count > 1 { pairs.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } }
+            if pairs.count > 1 { pairs.sort { $0.key < $1.key } }
             var first = true
             for (i, p) in pairs.enumerated() {
                 if i + 1 < pairs.count, pairs[i + 1].key == p.key { continue }
@@ -252,10 +254,18 @@ public enum SortedJSON {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
-            var start = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                start = i + 1
+            var start = 0, i = 0
+            while i < bytes.count {
+                // Eight bytes at a time past the common case, a run with nothing to escape (hashes, base64).
+                if bytes.count - i >= 8, !mayNeedEscape(UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
+                let b = bytes[i]
+                i += 1
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i - 1]))
+                start = i
                 out.append(UInt8(ascii: "\\"))
                 switch b {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(b)
@@ -273,5 +283,16 @@ public enum SortedJSON {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes in `w` is below 0x20, a quote or a backslash (exact for "any": the bit tricks
+    /// of "Bit Twiddling Hacks", determine if a word has a byte less than n / equal to n).
+    @inline(__always) static func mayNeedEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+        let below = (w &- ones &* 0x20) & ~w
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        return (below | zeroQuote | zeroBackslash) & highs != 0
     }
 }

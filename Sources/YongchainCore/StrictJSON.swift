@@ -32,7 +32,18 @@ public indirect enum StrictJSON: Sendable, Equatable {
     }
 
     public static func parse(_ bytes: [UInt8]) throws(Malformed) -> StrictJSON {
-        var p = Parser(bytes: bytes)
+        try read(bytes, build: true)
+    }
+
+    /// Refuses `bytes` exactly when `parse` would, with the same error, without building the value: what a
+    /// request body's check needs before it is decoded (a value's ASCII strings are not even copied).
+    public static func check(_ bytes: [UInt8]) throws(Malformed) {
+        _ = try read(bytes, build: false)
+    }
+
+    /// With `build` false the value returned is a placeholder: only whether the bytes are strict JSON is known.
+    private static func read(_ bytes: [UInt8], build: Bool) throws(Malformed) -> StrictJSON {
+        var p = Parser(bytes: bytes, build: build)
         p.space()
         let v = try p.value(depth: 0)
         p.space()
@@ -53,18 +64,25 @@ public indirect enum StrictJSON: Sendable, Equatable {
 
     private struct Parser {
         let bytes: [UInt8]
+        /// Whether values are built (`parse`) or only checked (`check`): keys are kept either way, to find duplicates.
+        let build: Bool
         var i = 0
 
         func fail(_ reason: String) -> Malformed { Malformed(offset: i, reason: reason) }
 
         mutating func space() {
-            while i < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[i]) { i += 1 }
+            while i < bytes.count {
+                switch bytes[i] {
+                case 0x20, 0x09, 0x0a, 0x0d: i += 1
+                default: return
+                }
+            }
         }
 
-        mutating func expect(_ literal: String) throws(Malformed) {
-            let l = Array(literal.utf8)
-            guard bytes.count - i >= l.count, Array(bytes[i..<i + l.count]) == l else { throw fail("expected \(literal)") }
-            i += l.count
+        mutating func expect(_ literal: StaticString) throws(Malformed) {
+            let n = literal.utf8CodeUnitCount
+            guard bytes.count - i >= n, (0..<n).allSatisfy({ bytes[i + $0] == literal.utf8Start[$0] }) else { throw fail("expected \(literal)") }
+            i += n
         }
 
         mutating func value(depth: Int) throws(Malformed) -> StrictJSON {
@@ -79,11 +97,12 @@ public indirect enum StrictJSON: Sendable, Equatable {
                 if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
                 while true {
                     space()
-                    items.append(try value(depth: depth + 1))
+                    let item = try value(depth: depth + 1)
+                    if build { items.append(item) }
                     space()
                     if try separator(close: "]") { return .array(items) }
                 }
-            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "\""): return .string(try string(keep: build))
             case UInt8(ascii: "t"): try expect("true"); return .bool(true)
             case UInt8(ascii: "f"): try expect("false"); return .bool(false)
             case UInt8(ascii: "n"): try expect("null"); return .null
@@ -102,18 +121,19 @@ public indirect enum StrictJSON: Sendable, Equatable {
         mutating func object(depth: Int) throws(Malformed) -> StrictJSON {
             i += 1
             var members: [[UInt8]: StrictJSON] = [:]
+            var keys = Set<[UInt8]>()
             space()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
             while true {
                 space()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                 let at = i
-                let key = try string()
+                let key = try string(keep: true)
                 space()
                 try expect(":")
                 space()
                 let v = try value(depth: depth + 1)
-                guard members.updateValue(v, forKey: key) == nil else {
+                guard build ? members.updateValue(v, forKey: key) == nil : keys.insert(key).inserted else {
                     throw Malformed(offset: at, reason: "key \"\(String(decoding: key, as: UTF8.self))\" appears twice")
                 }
                 space()
@@ -132,11 +152,14 @@ public indirect enum StrictJSON: Sendable, Equatable {
                 throw Malformed(offset: start, reason: "a number with a fraction or exponent: an answer's numbers are integers")
             }
             guard digits.first != 0x30 || digits.count == 1 else { throw Malformed(offset: start, reason: "a number with a leading zero") }
-            let text = String(decoding: bytes[start..<i], as: UTF8.self)
-            guard text != "-0", Int64(text) != nil || UInt64(text) != nil else {
-                throw Malformed(offset: start, reason: "\(text) is not an integer from -2^63 to 2^64-1")
+            // Up to 18 digits always fit in an Int64; "-0" and longer ones are judged by their text.
+            if digits.count > 18 || (start < digitsStart && digits.first == 0x30) {
+                let text = String(decoding: bytes[start..<i], as: UTF8.self)
+                guard text != "-0", Int64(text) != nil || UInt64(text) != nil else {
+                    throw Malformed(offset: start, reason: "\(text) is not an integer from -2^63 to 2^64-1")
+                }
             }
-            return .integer(text)
+            return build ? .integer(String(decoding: bytes[start..<i], as: UTF8.self)) : .null
         }
 
         mutating func hex4() throws(Malformed) -> UInt32 {
@@ -157,34 +180,46 @@ public indirect enum StrictJSON: Sendable, Equatable {
             return v
         }
 
-        /// A string's scalars as UTF-8; the raw bytes must already be valid UTF-8.
-        mutating func string() throws(Malformed) -> [UInt8] {
+        /// A string's scalars as UTF-8 (empty unless `keep`); its raw bytes must be valid UTF-8. Each run of raw
+        /// bytes between escapes is checked on its own, and only when it has a byte above ASCII: an escape always
+        /// stands for whole scalars, so the runs are valid exactly when the whole string is.
+        mutating func string(keep: Bool) throws(Malformed) -> [UInt8] {
             i += 1
             var out: [UInt8] = []
             var runStart = i
+            var high = false, notUTF8 = false
             while true {
                 guard i < bytes.count else { throw fail("the text ends inside a string") }
+                // Eight bytes at a time past a run of plain ASCII (hex, base64): nothing above ASCII, to escape or to end.
+                if bytes.count - i >= 8 {
+                    let w = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i, as: UInt64.self) }
+                    if w & 0x8080_8080_8080_8080 == 0, !SortedJSON.mayNeedEscape(w) { i += 8; continue }
+                }
                 let c = bytes[i]
-                if c == UInt8(ascii: "\"") {
-                    out += bytes[runStart..<i]
+                if c >= 0x80 { high = true; i += 1; continue }
+                if c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") {
+                    guard c >= 0x20 else { throw fail("a control character inside a string") }
                     i += 1
-                    guard String(validating: out, as: UTF8.self) != nil else { throw Malformed(offset: runStart, reason: "a string that is not UTF-8") }
+                    continue
+                }
+                if high, String(validating: bytes[runStart..<i], as: UTF8.self) == nil { notUTF8 = true }
+                high = false
+                if keep { out += bytes[runStart..<i] }
+                i += 1
+                if c == UInt8(ascii: "\"") {
+                    guard !notUTF8 else { throw Malformed(offset: runStart, reason: "a string that is not UTF-8") }
                     return out
                 }
-                guard c >= 0x20 else { throw fail("a control character inside a string") }
-                guard c == UInt8(ascii: "\\") else { i += 1; continue }
-                out += bytes[runStart..<i]
-                i += 1
                 guard i < bytes.count else { throw fail("the text ends inside an escape") }
                 let e = bytes[i]
                 i += 1
                 switch e {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0c)
-                case UInt8(ascii: "n"): out.append(0x0a)
-                case UInt8(ascii: "r"): out.append(0x0d)
-                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): if keep { out.append(e) }
+                case UInt8(ascii: "b"): if keep { out.append(0x08) }
+                case UInt8(ascii: "f"): if keep { out.append(0x0c) }
+                case UInt8(ascii: "n"): if keep { out.append(0x0a) }
+                case UInt8(ascii: "r"): if keep { out.append(0x0d) }
+                case UInt8(ascii: "t"): if keep { out.append(0x09) }
                 case UInt8(ascii: "u"):
                     var v = try hex4()
                     if (0xD800...0xDBFF).contains(v) {
@@ -198,7 +233,7 @@ public indirect enum StrictJSON: Sendable, Equatable {
                     } else if (0xDC00...0xDFFF).contains(v) {
                         throw fail("a lone surrogate \\u escape")
                     }
-                    out += Array(String(Character(Unicode.Scalar(v)!)).utf8)
+                    if keep { out += Array(String(Character(Unicode.Scalar(v)!)).utf8) }
                 default: throw fail("an unknown escape \\\(Character(Unicode.Scalar(e)))")
                 }
                 runStart = i

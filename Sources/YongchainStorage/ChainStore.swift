@@ -294,8 +294,14 @@ public final class ChainStore: @unchecked Sendable {
 
     private func checkoutReader() throws -> Connection {
         if let c = readersLock.withLock({ readers.popLast() }) { return c }
-        return try Connection(path: path, readOnly: true)
+        let c = try Connection(path: path, readOnly: true)
+        try c.exec("PRAGMA cache_size=-\(Self.readerCacheKiB)")
+        return c
     }
+
+    /// Each pooled reader's page cache in KiB (SQLite's default: 2,000). A read touches a few pages; 16 readers at the
+    /// default grew a running node by up to 32 MiB that a restarted one did not hold (docs/performance.md, session 9).
+    static let readerCacheKiB = 512
 
     private func checkin(_ c: Connection) {
         readersLock.withLock { if readers.count < 16 { readers.append(c) } }

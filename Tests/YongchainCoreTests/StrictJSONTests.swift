@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YongchainCore
+import YongchainTestSupport
 
 /// `StrictJSON`: what "the same answer" and "a request body" mean in every language (docs/proofs.md, "Comparing
 /// answers"; docs/http.md, "JSON").
@@ -41,5 +42,46 @@ import YongchainCore
         #expect(parse(String(repeating: "[", count: 65) + String(repeating: "]", count: 65)) == nil, "65 levels")
         #expect(parse(String(repeating: "[", count: 64) + String(repeating: "]", count: 64)) != nil, "64 levels")
         #expect(parse("[1,]") == nil && parse("{\"a\":1,}") == nil && parse("") == nil && parse("tru") == nil)
+    }
+}
+
+/// `StrictJSON.check` (a request body's test, which builds nothing) refuses exactly what `parse` refuses, with the
+/// same error, on seeded random texts made of the pieces where the rules live.
+@Suite struct StrictJSONCheckTests {
+    static let pieces: [[UInt8]] = [
+        Array(#"{"a":"#.utf8), Array(#""k":"#.utf8), Array(#"[1,"#.utf8), Array("]".utf8), Array("}".utf8), Array(",".utf8),
+        Array(#"""#.utf8), Array(#"\"#.utf8), Array(#"\n"#.utf8), Array(#"\u00e9"#.utf8), Array(#"\ud83d\ude00"#.utf8),
+        Array(#"\ud800"#.utf8), Array(#"\x"#.utf8), Array("abc".utf8), Array("é".utf8), [0xC3], [0xA9], [0xFF], [0xED, 0xA0, 0x80],
+        [0x01], Array(" ".utf8), Array("0".utf8), Array("-".utf8), Array("12".utf8), Array("1.5".utf8), Array("-0".utf8),
+        Array("9223372036854775807".utf8), Array("18446744073709551616".utf8), Array("true".utf8), Array("nul".utf8),
+        Array(#"{"a":1,"a":2}"#.utf8), Array(#"{"\u0061":1,"a":2}"#.utf8),
+    ]
+
+    func outcome(_ f: () throws -> Void) -> String {
+        do { try f(); return "ok" } catch { return "\(error)" }
+    }
+
+    @Test func checkRefusesWhatParseRefusesWithTheSameError() {
+        var rng = SplitMix64(seed: 29)
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var text: [UInt8] = []
+            for _ in 0..<rng.int(1...8) { text += Self.pieces[rng.int(0...Self.pieces.count - 1)] }
+            let parsed = outcome { _ = try StrictJSON.parse(text) }
+            #expect(outcome { try StrictJSON.check(text) } == parsed, "\(text)")
+            if parsed == "ok" { accepted += 1 }
+        }
+        #expect(accepted > 100, "the cases reach accepted texts too")
+    }
+
+    /// The raw bytes between escapes are checked run by run: an escape stands for whole scalars, so a sequence cut
+    /// by one is refused, and the error names the last run's first byte, as when the string was checked whole.
+    @Test func rawBytesAroundEscapesAreUTF8ExactlyWhenTheWholeStringIs() throws {
+        #expect(throws: Never.self) { try StrictJSON.check(Array("\"é\\né\\u00e9é\"".utf8)) }
+        let cut: [UInt8] = [0x22, 0xC3, 0x5C, 0x6E, 0xA9, 0x22]  // "é" with \n between its two bytes
+        #expect(outcome { try StrictJSON.check(cut) } == "byte 4: a string that is not UTF-8")
+        #expect(outcome { _ = try StrictJSON.parse(cut) } == "byte 4: a string that is not UTF-8")
+        let stray: [UInt8] = Array(#""\u00e9"#.utf8) + [0xA9, 0x22]  // a continuation byte after an escaped é
+        #expect(outcome { try StrictJSON.check(stray) } == "byte 7: a string that is not UTF-8")
     }
 }

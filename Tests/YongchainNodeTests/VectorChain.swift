@@ -149,6 +149,9 @@ final class VectorChain {
         committed += txs
     }
 
+    /// Commits one more block, with no transaction.
+    func emptyBlock() throws { try block([]) }
+
     /// The node's answer to an unsigned POST (a transaction), as its HTTP API gives it.
     func post(_ target: String, _ body: [UInt8]) -> HTTPResponse { handle("POST \(target) HTTP/1.1\r\nHost: vectors\r\nContent-Length: \(body.count)\r\n", body) }
 

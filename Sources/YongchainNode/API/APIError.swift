@@ -55,7 +55,7 @@ enum JSON {
     static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
         guard !body.isEmpty else { throw APIError(NodeCode.malformedJson, "the request body is empty; a JSON object is expected") }
         // Strict first: integers written as integers, distinct keys, no lone surrogates (docs/http.md, "JSON").
-        do { _ = try StrictJSON.parse(body) } catch { throw APIError(NodeCode.malformedJson, "the request body is not strict JSON: \(error)") }
+        do { try StrictJSON.check(body) } catch { throw APIError(NodeCode.malformedJson, "the request body is not strict JSON: \(error)") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let e as DecodingError {

@@ -26,8 +26,9 @@ enum ProvenAnswer {
     /// Runs `query` against `state` (the route's committed snapshot) and answers 200 with its result, or its
     /// refusal (404 `notFound` when there is nothing under the key asked for, or the application's code); with a
     /// proof when `prove`. A proof read whose snapshot the chain left behind while it read throws
-    /// `STORAGE_SNAPSHOT_GONE`: the dispatcher reads the answer again from a new snapshot.
-    static func respond(_ query: ProvableQuery, prove: Bool, state v: ReadView, notFound: String) throws -> HTTPResponse {
+    /// `STORAGE_SNAPSHOT_GONE`: the dispatcher reads the answer again from a new snapshot. What a proof carries at
+    /// every height (header, certificate, set changes) comes from `base`.
+    static func respond(_ query: ProvableQuery, prove: Bool, state v: ReadView, base: ProofBase, notFound: String) throws -> HTTPResponse {
         let tip = try v.tip()
         guard prove else {
             let outcome = query.answer(v, time: tip.time, suite: try v.chain().hashSuite, notFound: notFound)
@@ -44,23 +45,12 @@ enum ProvenAnswer {
             // A provable query reads single keys only; a scan here is a programming error, not input's fault.
             throw APIError(NodeCode.internalError, "the query scanned \(prefix), which cannot be proven")
         }
-        guard let block = try v.block(at: tip.height), let certificate = try v.certificate(at: tip.height) else {
-            throw APIError(NodeCode.storageCorrupt, "block \(tip.height) or its certificate is missing")
-        }
+        let base = try base.parts(at: tip, v)
         let entries = try recorder.keys.map { key in
             let (value, proof) = try v.stateProof(key: key, tip: tip)
             return ProofBundle.Entry(key: key, value: value, proof: proof)
         }
-        // Every change of validator set up to this height: header `from − 1` names the new set as its
-        // `nextValidatorsHash` and is certified by the set before, so a client follows them from genesis.
-        let changes = try LedgerApplication().validatorSetHistory(state: v).filter { $0.from > 1 && $0.from <= tip.height }
-            .map { change -> ProofBundle.ValidatorSetChange in
-                guard let b = try v.block(at: change.from - 1), let c = try v.certificate(at: change.from - 1) else {
-                    throw APIError(NodeCode.storageCorrupt, "block \(change.from - 1) or its certificate is missing")
-                }
-                return ProofBundle.ValidatorSetChange(header: b.header, certificate: c, next: change.set)
-            }
-        let bundle = ProofBundle(changes: changes, header: block.header, certificate: certificate, entries: entries)
+        let bundle = ProofBundle(changes: base.changes, header: base.header, certificate: base.certificate, entries: entries)
         return envelope(tip, outcome, proof: AnswerEnvelope.Proof(query: query.canonicalBytes, bundle: bundle.canonicalBytes))
     }
 

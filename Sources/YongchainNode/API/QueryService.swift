@@ -12,7 +12,8 @@ import YongchainStorage
 /// from what the other parts publish (`ChainView`, `Gossip`, `NodeHealth`), never from the consensus queue.
 ///
 /// Thread rule: HTTP worker threads, any number at once; its only state is the count of reads waiting for a
-/// height, and the server it reports on (set once, at start).
+/// height, the proofs' parts at the newest height (`ProofBase`, its own lock), and the server it reports on (set
+/// once, at start).
 final class QueryService: Sendable {
     let chain: Chain
     let store: ChainStore
@@ -30,6 +31,8 @@ final class QueryService: Sendable {
     let server = Mutex<HTTPServer?>(nil)
     /// Reads waiting for a `minHeight` (bounded by `limits.maxHeightWaiters`).
     let heightWaiters = Atomic<Int>(0)
+    /// What every proven answer at the tip carries, read once per height.
+    let proofBase = ProofBase()
 
     init(chain: Chain, store: ChainStore, application: Application, view: ChainView, mempool: Mempool, report: HealthReport,
          metrics: Metrics, identity: NodeIdentity, sessions: SessionVerifier, limits: APILimits, client: HTTPClient) {

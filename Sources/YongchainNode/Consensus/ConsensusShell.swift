@@ -139,17 +139,20 @@ final class ConsensusShell: @unchecked Sendable {
     }
 
     /// valid(v): `block` passes every check against the tip and its header carries what executing it here gives
-    /// (immediate execution). Reads no driver state: the runner asks it while carrying out a Ready too.
+    /// (immediate execution). Reads no driver state: the runner asks it while carrying out a Ready too. A block
+    /// found valid at this tip is not checked again (`HeldBlocks.valid`).
     func isValid(_ p: Proposal, _ block: Block) -> Bool {
+        if held.valid.contains(block.hash), held.executions[block.hash] != nil { return true }
         do {
             let tip = store.tip
-            try store.read { v in
+            let hashes = try store.read { v in
                 try executor.validate(block, tip: tip, rules: view.currentRules, isCommitted: { v.isCommitted($0) },
                                       isVerified: { proposer.mempool.contains($0) }, maxTime: Int64(Date().timeIntervalSince1970 * 1000) + 30_000)
             }
-            let exec = try held.executions[block.hash] ?? executor.execute(block)
+            let exec = try held.executions[block.hash] ?? executor.execute(block, hashes: hashes)
             if let why = exec.mismatch(block.header) { throw BlockInvalid(why) }
             held.remember(exec, of: block.hash)
+            held.rememberValid(block.hash)
             return true
         } catch let e as BlockInvalid {
             logger.warn("consensus", "proposal rejected: \(e)", height: p.height, ["round": "\(p.round)"])

@@ -12,6 +12,10 @@ struct HeldBlocks {
 
     private(set) var blocks: [Hash: Block] = [:]
     private(set) var executions: [Hash: BlockExecution] = [:]
+    /// Blocks this node found valid against the tip (`ConsensusShell.isValid`). Nothing a block's validity reads
+    /// changes until the next commit (the tip, its rules and committed transactions; the time bound only grows),
+    /// so a block judged again, as a proposal of a later round or re-asked by the driver, is not checked again.
+    private(set) var valid: Set<Hash> = []
 
     subscript(_ hash: Hash) -> Block? { blocks[hash] }
 
@@ -27,9 +31,13 @@ struct HeldBlocks {
 
     mutating func remember(_ execution: BlockExecution, of hash: Hash) { executions[hash] = execution }
 
-    /// `height` is committed: blocks of later heights stay; executions, made against the old tip, go.
+    /// `hash`'s block passed every check against the tip, its execution included (which `remember` keeps).
+    mutating func rememberValid(_ hash: Hash) { valid.insert(hash) }
+
+    /// `height` is committed: blocks of later heights stay; executions and verdicts, made against the old tip, go.
     mutating func committed(_ height: UInt64) {
         blocks = blocks.filter { $0.value.height > height }
         executions.removeAll()
+        valid.removeAll()
     }
 }

@@ -35,6 +35,7 @@ extension BlockExecutor {
         guard block.height == tip.height + 1 else {
             throw BlockInvalid("height \(block.height) does not follow the tip \(tip.height)")
         }
+        var hashes: [Hash]?
         if checks != .decidedHere {
             // The certificate first (cheap: a few signatures), against the set the committed state says signs
             // this height; then everything else.
@@ -47,10 +48,10 @@ extension BlockExecutor {
                 try certificate.verify(validators: signers, chainID: chain.id, height: block.height, blockHash: block.hash)
             }
             let trusted = checks == .certified
-            try validate(block, tip: tip, rules: rules, isCommitted: { try store.isCommitted($0) },
-                         isVerified: { _ in trusted }, maxTime: nil)
+            hashes = try validate(block, tip: tip, rules: rules, isCommitted: { try store.isCommitted($0) },
+                                  isVerified: { _ in trusted }, maxTime: nil)
         }
-        let exec = try executed ?? store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip) }
+        let exec = try executed ?? store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip, hashes: hashes) }
         // Everything a peer could have altered was checked above (or, decided here, when the proposal was judged):
         // a header certified by more than two thirds of the power whose roots this node's execution does not give
         // means this node's state or code differs from theirs.

@@ -15,9 +15,10 @@ struct BlockInvalid: Error, CustomStringConvertible {
 extension BlockExecutor {
     /// `rules` are those of the committed state at `tip` (who signs the tip, this block and the next; the block
     /// size limit). `isVerified` says whether a transaction's signature was already checked (e.g. it is in the
-    /// mempool).
+    /// mempool). Returns the transactions' hashes, in order, for `execute`.
+    @discardableResult
     func validate(_ block: Block, tip: ChainTip, rules: ChainRules, isCommitted: (Hash) throws -> Bool,
-                  isVerified: (Hash) -> Bool, maxTime: Int64?) throws {
+                  isVerified: (Hash) -> Bool, maxTime: Int64?) throws -> [Hash] {
         let h = block.header
         guard h.chain == chain else { throw BlockInvalid("chain \(h.chain)") }
         guard h.height == tip.height + 1 else { throw BlockInvalid("height \(h.height), expected \(tip.height + 1)") }
@@ -48,8 +49,9 @@ extension BlockExecutor {
             } catch { throw BlockInvalid("\(error)") }
         }
         var seen = Set<Hash>()
-        var leaves: [Hash] = []
+        var leaves: [Hash] = [], hashes: [Hash] = []
         leaves.reserveCapacity(block.transactions.count)
+        hashes.reserveCapacity(block.transactions.count)
         for tx in block.transactions {
             let th = tx.hash(on: chain)
             guard seen.insert(th).inserted else { throw BlockInvalid("transaction \(th.short) appears twice") }
@@ -59,7 +61,9 @@ extension BlockExecutor {
                 guard ok else { throw BlockInvalid("bad signature on transaction \(th.short)") }
             }
             leaves.append(Block.txLeaf(hash: th, signature: tx.signature, suite: suite))
+            hashes.append(th)
         }
         guard Merkle.root(leaves: leaves, suite: suite) == h.txRoot else { throw BlockInvalid("transaction root") }
+        return hashes
     }
 }

@@ -53,30 +53,32 @@ struct BlockExecutor {
             txRoot: Merkle.root(leaves: entries.map { Block.txLeaf(hash: $0.hash, signature: $0.tx.signature, suite: suite) }, suite: suite),
             resultsHash: Hash.zero, stateRoot: Hash.zero, validatorsHash: signers.hash(suite), nextValidatorsHash: next.hash(suite),
             proposer: proposer), transactions: entries.map(\.tx), lastCommit: lastCommit)
-        let execution = try store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip) }
+        let execution = try store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip, hashes: entries.map(\.hash)) }
         block.header.resultsHash = execution.resultsHash
         block.header.stateRoot = execution.stateRoot
         return (block, execution, committed)
     }
 
-    /// Executes `block` against the committed state at the store's tip (the block after it).
-    func execute(_ block: Block) throws -> BlockExecution {
+    /// Executes `block` against the committed state at the store's tip (the block after it). `hashes`, when
+    /// given, MUST be its transactions' hashes in order (as `validate` returns them): they are not computed again.
+    func execute(_ block: Block, hashes: [Hash]? = nil) throws -> BlockExecution {
         let tip = store.tip
-        return try store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip) }
+        return try store.committedSnapshot { try execute(block, on: $0, tree: $1, tip: tip, hashes: hashes) }
     }
 
     /// Deterministic: the same block on the same state gives the same writes, results and hash on every node.
     /// Throws the storage error if any read of `state` failed: a result computed from a failed read (which the
     /// handlers saw as an absent key) is never returned, so it can never be committed.
     /// `state` and `tree` MUST be the committed state and state tree at `tip`, the block before `block`.
-    func execute(_ block: Block, on state: StateReader, tree: TreeNodeReader, tip: ChainTip) throws -> BlockExecution {
+    func execute(_ block: Block, on state: StateReader, tree: TreeNodeReader, tip: ChainTip, hashes: [Hash]? = nil) throws -> BlockExecution {
+        precondition(hashes == nil || hashes!.count == block.transactions.count, "one hash per transaction")
         let overlay = StateOverlay(base: state)
         var results: [(hash: Hash, result: TxResult)] = []
         var executed: [ExecutedTransaction] = []
         results.reserveCapacity(block.transactions.count)
         executed.reserveCapacity(block.transactions.count)
         for (i, tx) in block.transactions.enumerated() {
-            let h = tx.hash(on: chain)
+            let h = hashes?[i] ?? tx.hash(on: chain)
             let ctx = BlockContext(chain: chain, height: block.height, time: block.header.time, txHash: h, txIndex: i)
             let r = application.execute(tx, context: ctx, state: overlay)
             if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }

@@ -1,0 +1,41 @@
+#!/bin/bash
+# Instructions per operation on one node, under callgrind: counts that repeat whatever else runs on the machine,
+# for comparing builds on a hot path (docs/performance.md, "Session 9").
+#
+# A 2-validator cluster (the registry and bank-a: both must vote for every block) whose registry runs under
+# `valgrind --tool=callgrind`. bench runs a mortgage-year workload of UNITS units (3 transactions each, batches of
+# 20) through both nodes, then QUERY_SECONDS of encumbrance queries in one API session against the registry, then
+# the same with ?prove=true (unless PROVEN=0). The registry is stopped (callgrind writes its file at exit) and the
+# cluster removed; the profile stays in OUT/callgrind.out, summarised by scripts/callgrind-summary.py into
+# OUT/summary.txt.
+#
+# Usage: Y=.build/release/yongchain bash scripts/callgrind-node.sh OUT [UNITS] [QUERY_SECONDS]
+set -euo pipefail
+Y=$(realpath "${Y:-.build/release/yongchain}")
+OUT=${1:?usage: callgrind-node.sh OUT [UNITS] [QUERY_SECONDS]}
+UNITS=${2:-300}
+QS=${3:-20}
+PORT=${PORT:-47300}
+mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+D=$OUT/cluster
+rm -rf "$D"
+"$Y" cluster init --dir "$D" --validators 2 --base-port "$PORT" --empty-block-ms 500 > "$OUT/init.txt"
+"$Y" cluster up --dir "$D" --only bank-a > /dev/null
+home=$D/registry
+valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" "$Y" node run --home "$home" \
+  --log-file "$home/node.log" > "$OUT/valgrind.txt" 2>&1 &
+pid=$!
+echo "$pid" > "$home/node.pid"
+trap '"$Y" cluster down --dir "$D" > /dev/null 2>&1 || true' EXIT
+url=$(python3 -c "import json,sys; print([n['url'] for n in json.load(open('$D/cluster.json'))['nodes'] if n['name']=='registry'][0])")
+for _ in $(seq 600); do curl -sf "$url/healthz" > /dev/null && break; sleep 0.5; done
+"$Y" bench --dir "$D" --validators 2 --units "$UNITS" --batch 20 > "$OUT/load.txt" 2>&1
+"$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" > "$OUT/queries.txt" 2>&1
+if [ "${PROVEN:-1}" = 1 ]; then
+  "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" --prove > "$OUT/proven.txt" 2>&1
+fi
+kill -TERM "$pid"
+wait "$pid" || true
+python3 "$(dirname "$0")/callgrind-summary.py" "$OUT" > "$OUT/summary.txt"
+cat "$OUT/summary.txt"

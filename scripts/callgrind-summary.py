@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Instructions per operation from scripts/callgrind-node.sh's run: each hot function's inclusive instructions
+(its own, and those of everything it calls) and calls, read from OUT/callgrind.out, with Swift names demangled by
+`swift demangle`; per operation, divided by the operations the bench's output counts.
+
+Usage: callgrind-summary.py OUT   (or: callgrind-summary.py OUT --grep PATTERN  for any function; --callees PATTERN
+for what the functions matching PATTERN spend in each function they call)
+"""
+import collections
+import re
+import subprocess
+import sys
+
+out = sys.argv[1]
+grep = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--grep" else None
+callees_of = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--callees" else None
+
+names = {}
+self_cost = collections.Counter()
+incl_calls = collections.Counter()   # cost of calls made from a function (inclusive of the callee)
+calls_into = collections.Counter()
+edges = collections.Counter()        # (caller, callee) -> inclusive cost of those calls
+total = 0
+
+
+def name_of(spec):
+    m = re.match(r"\((\d+)\)(?: (.*))?", spec)
+    if not m:
+        return spec
+    if m.group(2) is not None:
+        names[m.group(1)] = m.group(2)
+    return names[m.group(1)]
+
+
+fn = None
+pending_call = None
+with open(out + "/callgrind.out", errors="replace") as f:
+    for line in f:
+        line = line.rstrip("\n")
+        if not line:
+            continue
+        c = line[0]
+        if line.startswith("fn="):
+            fn = name_of(line[3:])
+        elif line.startswith("cfn="):
+            cfn = name_of(line[4:])
+        elif line.startswith("calls="):
+            pending_call = (cfn, int(line[6:].split()[0]))
+        elif line.startswith("summary:") or line.startswith("totals:"):
+            total = max(total, int(line.split()[1]))
+        elif c.isdigit() or c in "+-*":
+            parts = line.split()
+            cost = int(parts[1]) if len(parts) > 1 else 0
+            if pending_call:
+                callee, n = pending_call
+                if callee != fn:
+                    incl_calls[fn] += cost
+                    edges[(fn, callee)] += cost
+                calls_into[callee] += n
+                pending_call = None
+            else:
+                self_cost[fn] += cost
+
+funcs = set(self_cost) | set(incl_calls) | set(calls_into)
+mangled = sorted(funcs)
+demangled = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(mangled), capture_output=True,
+                           text=True).stdout.split("\n")
+pretty = dict(zip(mangled, demangled))
+
+
+def incl(f):
+    return self_cost[f] + incl_calls[f]
+
+
+def ops(file, pattern):
+    try:
+        m = re.search(pattern, open(out + "/" + file).read())
+        return int(m.group(1)) if m else 0
+    except FileNotFoundError:
+        return 0
+
+
+committed = ops("load.txt", r"committed\s+(\d+) of")
+queries = ops("queries.txt", r"queries\s+(\d+) encumbrance")
+proven = ops("proven.txt", r"queries\s+(\d+) encumbrance")
+print(f"total {total:,} instructions; {committed} transactions committed, {queries} session queries, {proven} proven")
+
+if callees_of:
+    for f in funcs:
+        if not re.search(callees_of, pretty.get(f, f)):
+            continue
+        print(f"{incl(f):>16,} incl {self_cost[f]:>14,} self {calls_into[f]:>9,} calls  {pretty.get(f, f)[:150]}")
+        for (a, b), cost in sorted(edges.items(), key=lambda e: -e[1]):
+            if a == f and cost > incl(f) / 100:
+                print(f"    {cost:>16,}  {calls_into[b]:>9,} calls  {pretty.get(b, b)[:140]}")
+    sys.exit(0)
+
+if grep:
+    rows = [(incl(f), f) for f in funcs if re.search(grep, pretty.get(f, f))]
+    for cost, f in sorted(rows, reverse=True)[:40]:
+        print(f"{cost:>16,} incl {self_cost[f]:>14,} self {calls_into[f]:>9,} calls  {pretty.get(f, f)[:160]}")
+    sys.exit(0)
+
+# (label, the function's demangled name without "specialized ", operations to divide by). A name matching several
+# functions (specialisations) counts the one with the most instructions: they nest.
+txs, answers = committed, queries + proven
+hot = [
+    ("HTTP requests served, all routes", "ServerCore.serve(_:_:)", None),
+    ("encumbrance answers (both runs)", "QueryService.encumbrances(_:_:)", answers),
+    ("  the caller's session checked", "Authenticator.authenticate(_:enterprises:sessions:state:)", answers),
+    ("  the answer (reads, JSON, proof)", "static ProvenAnswer.respond(_:prove:state:base:notFound:)", answers),
+    ("  the answer, before base:", "static ProvenAnswer.respond(_:prove:state:notFound:)", answers),
+    ("    the query's reads", "static MortgageQueries.encumbrances(unitNumber:state:)", answers),
+    ("    state proofs (proven only)", "ReadView.stateProof(key:tip:)", proven),
+    ("    JSON written", "static SortedJSON.encode<A>(_:)", answers),
+    ("POST /v1/txs/batch, per transaction", "Admission.submitBatch(_:)", txs),
+    ("  strict JSON check", "static StrictJSON.check(_:)", txs),
+    ("  strict JSON parse (before check)", "static StrictJSON.parse(_:)", txs),
+    ("  JSONDecoder", "static JSON.decode<A>(_:_:)", txs),
+    ("admission of one transaction (API or gossip)", "Admission.admit(_:hash:view:state:)", None),
+    ("one Ed25519 verification", "PublicKey.verify(signature:message:keepParsed:)", None),
+    ("block validation, per transaction", "BlockExecutor.validate(_:tip:rules:isCommitted:isVerified:maxTime:)", txs),
+    ("block execution, per transaction", "BlockExecutor.execute(_:on:tree:tip:hashes:)", txs),
+    ("block execution (before hashes:)", "BlockExecutor.execute(_:on:tree:tip:)", txs),
+    ("  state tree update", "static StateTree.update<A>(root:version:writes:reader:suite:)", txs),
+    ("block commit, per transaction", "BlockExecutor.apply(_:certificate:checks:executed:)", txs),
+]
+for label, name, n in hot:
+    rows = [f for f in funcs if pretty.get(f, f).removeprefix("specialized ") == name]
+    if not rows:
+        continue
+    f = max(rows, key=incl)
+    cost, calls = incl(f), calls_into[f]
+    per = f"{cost / n:>12,.0f} per op ({n})" if n else f"{cost / calls:>12,.0f} per call" if calls else ""
+    print(f"{label:<46} {cost:>15,} incl {calls:>8,} calls {per}")
