@@ -53,6 +53,8 @@ enum NodeCode {
     static let answerUnverified = "ANSWER_UNVERIFIED"
     static let proofUnavailable = "PROOF_UNAVAILABLE"
     static let rateLimited = "RATE_LIMITED"
+    /// `GET /v1/sync/blocks` asked by a member the chain records as running a member node.
+    static let syncNotFullNode = "SYNC_NOT_FULL_NODE"
     static let stateDiverged = "STATE_DIVERGED"
     static let storageCorrupt = "STORAGE_CORRUPT"
     static let storageFailed = "STORAGE_FAILED"

@@ -100,7 +100,8 @@ public final class Node: @unchecked Sendable {
             driver: ConsensusDriver(identity: key?.publicKey, validators: rules.nextHeight.current, timeouts: TimeoutParameters(rules.parameters)),
             proposer: BlockProposer(executor: executor, mempool: mempool, key: key), committer: committer, key: key, gossip: gossip,
             catchUp: catchUpStatus, health: health, metrics: metrics, logger: logger)
-        catchUp = CatchUp(consensus: consensus, gossip: gossip, client: client, status: catchUpStatus, report: report, metrics: metrics, logger: logger)
+        catchUp = CatchUp(consensus: consensus, gossip: gossip, client: client, status: catchUpStatus, report: report, metrics: metrics,
+                          key: key, logger: logger)
         let peers = PeerProtocol(gossip: gossip, consensus: consensus, admission: admission, catchUp: catchUpStatus, metrics: metrics, limits: limits)
         let sessions = SessionVerifier(chainID: chain.id, nodeKey: key)
         query = QueryService(chain: chain, store: store, application: application, view: view, mempool: mempool, report: report, metrics: metrics,

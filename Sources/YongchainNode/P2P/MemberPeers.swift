@@ -80,9 +80,10 @@ final class MemberPeers: Sendable {
         var memberHosts: [String] = []
         for m in list where m.publicKey != key && m.name != config.moniker {
             if let (h, p) = Self.hostPort(url: m.address) {
-                // A member node keeps its reserved slots (it syncs from here) but is sent no gossip. One that
-                // governance turns into a member node stays a gossip peer of a running node until it restarts.
+                // A member node keeps its reserved slots (it syncs from here) but is sent no gossip, from the
+                // commit that made it one (`member.setNode`) on.
                 if m.node == .full { gossip.add(PeerInfo(name: m.name, url: m.address, host: h, port: p)) }
+                gossip.setFullNode(url: m.address, m.node == .full)
                 memberHosts.append(h)
             }
         }
