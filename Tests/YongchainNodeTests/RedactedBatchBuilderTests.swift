@@ -91,9 +91,9 @@ import YongchainLightClient
         let service = MemberSyncService(store: try VectorChain().node.store, application: LedgerApplication(), chain: VectorChain.chain,
                                         limits: APILimits())
         // A burst of twice the rate, then one a second per unit of rate; another member has its own bucket.
-        for _ in 0..<40 { try service.take("bank-a", now: 100) }
-        #expect(throws: APIError.self) { try service.take("bank-a", now: 100) }
-        try service.take("bank-b", now: 100)
-        try service.take("bank-a", now: 100.1)
+        for _ in 0..<40 { try service.quota.take("bank-a", now: 100) }
+        #expect(throws: APIError.self) { try service.quota.take("bank-a", now: 100) }
+        try service.quota.take("bank-b", now: 100)
+        try service.quota.take("bank-a", now: 100.1)
     }
 }

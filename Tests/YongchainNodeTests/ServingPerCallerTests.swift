@@ -106,4 +106,31 @@ import YongchainCrypto
         #expect(node.gossip.queued(url: bankB) == 0 && node.gossip.queued(url: "http://127.0.0.1:2") == 2)
         #expect(node.gossip.snapshot.first { $0.url == bankB }?.fullNode == false)
     }
+
+    /// Proofs cost a full node a tree read per key: each member may ask `maxProofsPerSecond` a second (a burst of
+    /// twice that); the same read without a proof, and another member's proofs, are not held back.
+    @Test func proofsAreRationedPerMember() throws {
+        let chain = try VectorChain()
+        let quota = chain.node.query.proofQuota
+        #expect(quota.rate == APILimits().maxProofsPerSecond)
+        // bank-b's bucket emptied as of a moment from now: nothing refills it before this test's requests.
+        let later = Date().timeIntervalSince1970 + 60
+        for _ in 0..<(2 * quota.rate) { try quota.take("bank-b", now: later) }
+        let target = "/v1/mortgage/units/\(VectorChain.unit)/encumbrances"
+        let refused = chain.ask("GET", target + "?prove=true", as: VectorChain.bankB)
+        #expect(refused.status == 429 && Self.code(refused) == "RATE_LIMITED")
+        #expect(chain.ask("GET", target, as: VectorChain.bankB).status == 200)
+        #expect(chain.ask("GET", target + "?prove=true", as: VectorChain.bankA).status == 200)
+    }
+
+    @Test func aCallerQuotaRefillsAtItsRate() throws {
+        let q = CallerQuota(rate: 10, what: "proofs")
+        for _ in 0..<20 { try q.take("a", now: 5) }
+        #expect(throws: APIError.self) { try q.take("a", now: 5) }
+        try q.take("b", now: 5)
+        // A quarter second later: two and a half refilled.
+        try q.take("a", now: 5.25)
+        try q.take("a", now: 5.25)
+        #expect(throws: APIError.self) { try q.take("a", now: 5.25) }
+    }
 }

@@ -33,6 +33,8 @@ final class QueryService: Sendable {
     let heightWaiters = Atomic<Int>(0)
     /// What every proven answer at the tip carries, read once per height.
     let proofBase = ProofBase()
+    /// Proven answers per caller (`limits.maxProofsPerSecond`).
+    let proofQuota: CallerQuota
 
     init(chain: Chain, store: ChainStore, application: Application, view: ChainView, mempool: Mempool, report: HealthReport,
          metrics: Metrics, identity: NodeIdentity, sessions: SessionVerifier, limits: APILimits, client: HTTPClient) {
@@ -47,6 +49,20 @@ final class QueryService: Sendable {
         self.sessions = sessions
         self.limits = limits
         self.client = client
+        proofQuota = CallerQuota(rate: limits.maxProofsPerSecond, what: "proven answers")
+    }
+
+    /// Whether `call` asks for a proof (`?prove=true`), taken from its caller's proof quota when it does.
+    func proves(_ call: Call) throws -> Bool {
+        guard try ProvenAnswer.wanted(call.request) else { return false }
+        let caller: String
+        switch call.caller {
+        case .member(let m): caller = m.name
+        case .enterprise: caller = call.key?.text ?? ""
+        case nil: caller = ""
+        }
+        try proofQuota.take(caller, now: Date().timeIntervalSince1970)
+        return true
     }
 
     /// `?minHeight=N` on any read: answer only once this node has committed height N, waiting up to `timeoutMs`

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import YongchainCore
 import YongchainHTTP
 import YongchainStorage
@@ -14,11 +13,12 @@ import YongchainStorage
 final class MemberSyncService: Sendable {
     let builder: RedactedBatchBuilder
     let limits: APILimits
-    private let quota = Mutex<[String: (tokens: Double, at: Double)]>([:])
+    let quota: CallerQuota
 
     init(store: ChainStore, application: Application, chain: Chain, limits: APILimits) {
         builder = RedactedBatchBuilder(store: store, application: application, chain: chain)
         self.limits = limits
+        quota = CallerQuota(rate: limits.maxSyncBatchesPerSecond, what: "sync batches")
     }
 
     func request(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
@@ -29,25 +29,8 @@ final class MemberSyncService: Sendable {
         guard let text = req.query["from"] else { throw APIError.badRequest(NodeCode.invalidHeight, "from: required, a height ≥ 1") }
         let from = try Parameter.integer(text, name: "from", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight)
         let limit = try Parameter.integer(req, "limit", in: 1...RedactedBatch.maxBlocks, default: 100)
-        try take(member.name, now: Date().timeIntervalSince1970)
+        try quota.take(member.name, now: Date().timeIntervalSince1970)
         let batch = try builder.batch(member: member.name, from: from, limit: limit, in: state)
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]), body: batch.canonicalBytes)
-    }
-
-    /// One batch from `member`'s bucket, refilled at `maxSyncBatchesPerSecond`; RATE_LIMITED (429) when empty.
-    func take(_ member: String, now: Double) throws {
-        let rate = Double(limits.maxSyncBatchesPerSecond), burst = 2 * rate
-        let allowed = quota.withLock { table -> Bool in
-            var b = table[member] ?? (burst, now)
-            b.tokens = min(burst, b.tokens + max(0, now - b.at) * rate)
-            b.at = now
-            let ok = b.tokens >= 1
-            if ok { b.tokens -= 1 }
-            table[member] = b
-            return ok
-        }
-        guard allowed else {
-            throw APIError(NodeCode.rateLimited, "\(member) asks more than \(limits.maxSyncBatchesPerSecond) sync batches a second; wait and ask again")
-        }
     }
 }

@@ -64,7 +64,8 @@ public final class Node: @unchecked Sendable {
         let health = NodeHealth(stallSeconds: max(30, Double(5 * (c.emptyBlockIntervalMs + c.timeoutProposeMs)) / 1000))
         self.health = health
         let metrics = Metrics()
-        let limits = APILimits()
+        var limits = APILimits()
+        if let m = config.maxProofsPerSecond { limits.maxProofsPerSecond = m }
 
         // The store, opened at genesis or at its tip; the newest blocks are checked before anything is served or
         // signed, the whole chain in the background after start (`scrubStoredChain`). A corrupt block stops the

@@ -46,6 +46,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// A member node's reads: a proven answer more than this many blocks below its own height is refused
     /// (ANSWER_STALE) and another full node asked; absent: 10.
     public var answerWindow: Int?
+    /// Proven answers (`?prove=true`) one caller may ask this full node a second (a burst of twice that); absent:
+    /// `APILimits.maxProofsPerSecond`. More: 429 RATE_LIMITED.
+    public var maxProofsPerSecond: Int?
 
     /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
     /// `observer` is written only when true.
@@ -73,6 +76,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     func validate(path: String) throws {
         if let m = mempoolMaxTransactions, !(1...NodeConfig.maxMempoolTransactions).contains(m) {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): mempoolMaxTransactions must be 1 to \(NodeConfig.maxMempoolTransactions), not \(m)")
+        }
+        if let m = maxProofsPerSecond, !(1...1_000_000).contains(m) {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): maxProofsPerSecond must be 1 to 1000000, not \(m)")
         }
         if let t = tls, t != "on", t != "off" {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): tls must be \"on\" or \"off\", not '\(t)'")
