@@ -163,6 +163,59 @@ import YongchainStorage
         #expect(sync.failures.withLock { $0 } == ["liar|PROOF_ANSWER_MISMATCH": 1])
     }
 
+    static func encumbrancesRequest() -> HTTPRequest? {
+        var parser = HTTPRequestParser()
+        parser.feed(Array("GET /v1/mortgage/units/\(VectorChain.unit)/encumbrances HTTP/1.1\r\nHost: member\r\n\r\n".utf8))
+        guard case .request(let req) = parser.next() else { return nil }
+        return req
+    }
+
+    /// A full node that replays a genuine proven answer of long ago: the proof verifies, but the answer is more than
+    /// `answerWindow` blocks below the member's height, so it is refused (ANSWER_STALE, counted) and the next full
+    /// node's fresh answer is the one the bank gets.
+    @Test func aStaleButGenuineAnswerIsRefusedAndAnotherFullNodeAsked() throws {
+        let old = chain.ask("GET", "/v1/mortgage/units/\(VectorChain.unit)/encumbrances?prove=true", as: VectorChain.bankB)
+        #expect(old.status == 200)
+        let oldHeight = chain.node.store.tip.height
+        for _ in 0..<4 { try chain.emptyBlock() }
+        let replay = try HTTPServer(host: "127.0.0.1", port: 0, handler: { _ in old })
+        let honest = try serve { $0 }
+        replay.start()
+        defer { replay.stop(); honest.stop() }
+        let sources = [MemberSyncLoop.Source(name: "replay", url: "http://127.0.0.1:\(replay.port)"),
+                       MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")]
+        let sync = try loop(try MemberStore(path: dir + "/stale.sqlite").opened(), member: "bank-b", key: VectorChain.bankB, sources: sources)
+        #expect(sync.step(sources[1]) == .atTip && sync.height == oldHeight + 4)
+        let req = try #require(Self.encumbrancesRequest())
+        // Within the window, the old answer is still taken (it is genuine): the window is what refuses it.
+        #expect(MemberReads(sync: sync, answerWindow: 10).forward(req).status == 200)
+        #expect(sync.failures.withLock { $0 }.isEmpty)
+        let r = MemberReads(sync: sync, answerWindow: 2).forward(req)
+        let text = String(decoding: r.body, as: UTF8.self)
+        #expect(r.status == 200 && text.hasPrefix(#"{"proven":true,"#), "\(text.prefix(300))")
+        #expect(sync.failures.withLock { $0 } == ["replay|ANSWER_STALE": 1])
+        // With only the replaying full node to ask, the bank gets the refusal's code.
+        let alone = MemberReads(sync: try loop(try MemberStore(path: dir + "/stale-2.sqlite").opened(), member: "bank-b", key: VectorChain.bankB,
+                                               sources: [sources[0]]), answerWindow: 2)
+        #expect(alone.sync.step(sources[1]) == .atTip)
+        let refused = alone.forward(req)
+        #expect(refused.status == 502 && String(decoding: refused.body, as: UTF8.self).contains("ANSWER_STALE"))
+    }
+
+    /// A member node that has synced nothing yet says so (503 NOT_CAUGHT_UP) rather than ask a full node for an
+    /// answer whose age it cannot check.
+    @Test func aMemberNodeAtHeightZeroAnswersNotCaughtUp() throws {
+        let honest = try serve { $0 }
+        defer { honest.stop() }
+        let source = MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")
+        let sync = try loop(try MemberStore(path: dir + "/zero.sqlite").opened(), member: "bank-b", key: VectorChain.bankB, sources: [source])
+        let req = try #require(Self.encumbrancesRequest())
+        let r = MemberReads(sync: sync, answerWindow: 10).forward(req)
+        #expect(r.status == 503 && String(decoding: r.body, as: UTF8.self).contains("NOT_CAUGHT_UP"))
+        #expect(sync.step(source) == .atTip)
+        #expect(MemberReads(sync: sync, answerWindow: 10).forward(req).status == 200)
+    }
+
     /// A transaction submitted to the member node goes to a validator; `wait=commit` is answered from the member's
     /// own sync (here the transaction is already committed: the validator says so, and the member's store has it).
     @Test func aSubmittedTransactionWaitsForTheMembersOwnSync() throws {

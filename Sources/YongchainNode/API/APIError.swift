@@ -32,7 +32,7 @@ struct APIError: Error {
         t[NodeCode.txAlreadyCommitted] = 409
         t[NodeCode.rateLimited] = 429
         for c in [NodeCode.internalError, NodeCode.storageCorrupt] { t[c] = 500 }
-        for c in [NodeCode.storageFailed, NodeCode.storageUnavailable, NodeCode.proofUnavailable, NodeCode.mempoolFull, NodeCode.tooManyWaiters, NodeCode.authBusy] { t[c] = 503 }
+        for c in [NodeCode.storageFailed, NodeCode.storageUnavailable, NodeCode.proofUnavailable, NodeCode.notCaughtUp, NodeCode.mempoolFull, NodeCode.tooManyWaiters, NodeCode.authBusy] { t[c] = 503 }
         for c in [NodeCode.heightNotReached, NodeCode.commitTimeout] { t[c] = 504 }
         return t
     }()

@@ -10,7 +10,8 @@ import YongchainStorage
 /// back to genesis (`AnswerVerifier`), its block against the member's own certified header of that height, and its
 /// height against `answerWindow` blocks below the member's tip (ANSWER_STALE). A full node whose answer fails is
 /// counted like a failed batch and the next is asked; the bank gets the verified answer with `"proven": true`, or
-/// 502 with the last failure's code when no full node gave one.
+/// 502 with the last failure's code when no full node gave one — or 503 NOT_CAUGHT_UP while the member has no
+/// header yet.
 ///
 /// Thread rule: HTTP workers, any number at once; the store and the sync state keep their own locks.
 struct MemberReads: Sendable {
@@ -21,6 +22,10 @@ struct MemberReads: Sendable {
     static func forwards(_ path: String) -> Bool { path.hasPrefix("/v1/mortgage/") || path.hasPrefix("/v1/trade/") }
 
     func forward(_ req: HTTPRequest) -> HTTPResponse {
+        // With no certified header yet, nothing could say an answer is not stale: there is nothing to ask for.
+        guard sync.height > 0 else {
+            return APIError(NodeCode.notCaughtUp, "this member node has not synced a block yet, so it cannot check an answer's age; retry once its height (GET /v1/status) is above 0").response
+        }
         let target = req.target.contains("prove=true") ? req.target : req.target + (req.target.contains("?") ? "&" : "?") + "prove=true"
         var last = APIError(NodeCode.answerUnverified, "no full node to ask")
         for source in sync.sources {
