@@ -147,6 +147,11 @@ enum RouteCatalog {
             request("GET", "/v1/governance/proposals/\(rng.int(1...10))")
         },
         RouteSeed(method: "GET", template: "/v1/governance/members", callers: nil) { _, _ in request("GET", "/v1/governance/members") },
+        RouteSeed(method: "GET", template: "/v1/governance/members/{key}", callers: nil) { _, rng in
+            let key = rng.chance(0.7) ? FuzzWorld.callers[rng.int(0...2)].publicKey.text : "ed25519:" + String(repeating: "0", count: 64)
+            let q: [(String, String?)] = rng.chance(0.5) ? [("prove", "true")] : []
+            return request("GET", "/v1/governance/members/\(key)", q)
+        },
     ]
 
     /// The seeds a run uses: all, or those FUZZ_ROUTES names. An entry equal to a template selects that route

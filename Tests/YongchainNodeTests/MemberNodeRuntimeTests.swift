@@ -216,6 +216,39 @@ import YongchainStorage
         #expect(MemberReads(sync: sync, answerWindow: 10).forward(req).status == 200)
     }
 
+    /// A member admitted by governance has no genesis entry: its node learns its recorded kind from a proven answer
+    /// (the member record, question 8) and refuses to sync while the chain records it as a full node's, under
+    /// another name, or not at all; an altered answer is counted against its full node and settles nothing.
+    @Test func aMemberAdmittedAfterGenesisHasItsKindCheckedByProof() throws {
+        let keyN = VectorChain.key(9)
+        try chain.decide(.addMember(NewMember(name: "bank-n", role: .bank, publicKey: keyN.publicKey, address: "http://127.0.0.1:9", power: 0)), proposal: 2)
+        let honest = try serve { $0 }
+        let api = chain.api
+        let liar = try HTTPServer(host: "127.0.0.1", port: 0, handler: { req in
+            var r = api.handle(req)
+            r.body = Array(String(decoding: r.body, as: UTF8.self).replacingOccurrences(of: #""address":"#, with: #""node":"member","address":"#).utf8)
+            return r
+        })
+        liar.start()
+        defer { honest.stop(); liar.stop() }
+        let source = MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")
+        let lying = MemberSyncLoop.Source(name: "liar", url: "http://127.0.0.1:\(liar.port)")
+        let n = try loop(try MemberStore(path: dir + "/n.sqlite").opened(), member: "bank-n", key: keyN, sources: [lying, source])
+        // Admitted as a full node's organisation (member.add makes full ones).
+        guard case .mismatch(let why) = n.recordedKind(from: source) else { Issue.record("a full node's record taken as a member node's"); return }
+        #expect(why.contains("running a full node"))
+        #expect(n.recordedKind(from: lying) == .unanswered)
+        #expect(n.failures.withLock { $0 }.keys.contains { $0.hasPrefix("liar|PROOF_") })
+        try chain.decide(.setNode(name: "bank-n", node: .member), proposal: 3)
+        #expect(n.recordedKind(from: source) == .member)
+        // Under another name than the chain's, or a key that is no member's: refused.
+        let renamed = try loop(try MemberStore(path: dir + "/x.sqlite").opened(), member: "bank-x", key: keyN, sources: [source])
+        guard case .mismatch = renamed.recordedKind(from: source) else { Issue.record("another name accepted"); return }
+        let stranger = try loop(try MemberStore(path: dir + "/s.sqlite").opened(), member: "bank-s", key: VectorChain.key(10), sources: [source])
+        guard case .mismatch(let none) = stranger.recordedKind(from: source) else { Issue.record("a key that is no member's accepted"); return }
+        #expect(none.contains("no member"))
+    }
+
     /// A transaction submitted to the member node goes to a validator; `wait=commit` is answered from the member's
     /// own sync (here the transaction is already committed: the validator says so, and the member's store has it).
     @Test func aSubmittedTransactionWaitsForTheMembersOwnSync() throws {

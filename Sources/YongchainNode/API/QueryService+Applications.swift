@@ -165,6 +165,13 @@ extension QueryService {
         }
     }
 
+    /// The member with this key, as committed state records it; provable, so that a member node admitted after
+    /// genesis can check its recorded node kind against nothing but its genesis file (docs/confidentiality.md).
+    func member(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
+        guard let key = PublicKey(text: call["key"]) else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms)") }
+        return try ProvenAnswer.respond(.member(key), prove: try proves(call), state: state, base: proofBase, notFound: "no member has key \(key.text)")
+    }
+
     /// One proposal; 404 PROPOSAL_NOT_FOUND if there is none with that id.
     func proposal(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         let id = try Parameter.integer(call["id"], name: "id", in: UInt64(1)...UInt64.max, code: NodeCode.invalidField)

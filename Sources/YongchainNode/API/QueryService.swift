@@ -59,7 +59,8 @@ final class QueryService: Sendable {
         switch call.caller {
         case .member(let m): caller = m.name
         case .enterprise: caller = call.key?.text ?? ""
-        case nil: caller = ""
+        // Callers that name no member (the member record is open) share one bucket.
+        case nil: caller = "anonymous callers"
         }
         try proofQuota.take(caller, now: Date().timeIntervalSince1970)
         return true

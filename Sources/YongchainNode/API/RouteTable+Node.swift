@@ -35,6 +35,7 @@ extension RouteTable {
             Route("GET", "/v1/trade/enterprises/{code}/credit-record", auth: member, .snapshot(q.creditRecord)),
             Route("GET", "/v1/trade/enterprises/{code}/queries", auth: .caller(enterprises: true, sessions: true), .snapshot(q.creditQueries)),
             Route("GET", "/v1/governance/members", .snapshot(q.members)),
+            Route("GET", "/v1/governance/members/{key}", auth: .optionalCaller, .snapshot(q.member)),
             Route("GET", "/v1/governance/proposals", auth: member, .snapshot(q.proposals)),
             Route("GET", "/v1/governance/proposals/{id}", auth: member, .snapshot(q.proposal)),
         ])

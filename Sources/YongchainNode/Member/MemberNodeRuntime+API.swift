@@ -22,6 +22,11 @@ extension MemberNodeRuntime {
             }
             switch (req.method, parts.count) {
             case ("GET", 1) where parts[0] == "healthz", ("HEAD", 1) where parts[0] == "healthz":
+                if let why = sync.kindMismatch.withLock({ $0 }) {
+                    var r = APIError(NodeCode.nodeKindMismatch, why).response
+                    r.status = 503
+                    return r
+                }
                 return .json(200, Array(#"{"status":"ok"}"#.utf8))
             case ("GET", 2) where parts == ["v1", "status"]:
                 return try status()

@@ -57,8 +57,8 @@ public final class MemberNodeRuntime: @unchecked Sendable {
 
     /// A member node runs for an organisation whose genesis entry, if it has one, says `member`
     /// (NODE_KIND_MISMATCH otherwise: a full node's organisation would lose its full node's answers and the
-    /// consortium a full node). An organisation admitted later is taken at its config's word: a member node
-    /// holds no state to read its record from, and its sync shows nothing it may not see either way.
+    /// consortium a full node). An organisation admitted later has no genesis entry: its sync loop checks the
+    /// chain's proven record of its key before it syncs anything (`MemberSyncLoop.recordedKind`).
     static func checkNodeKind(key: PublicKey, genesis: Genesis, moniker: String) throws -> String {
         guard let org = genesis.organizations.first(where: { $0.key == key }) else { return moniker }
         guard org.node == .member else {

@@ -21,6 +21,8 @@ final class MemberSyncLoop: Sendable {
     }
 
     let genesis: Genesis
+    /// The organisation's name, as its party log is keyed.
+    let memberName: String
     let key: PrivateKey
     let store: MemberStore
     let sources: [Source]
@@ -34,12 +36,15 @@ final class MemberSyncLoop: Sendable {
     let failures = Mutex<[String: Int]>([:])
     /// Notified after every batch stored: `wait=commit` on a forwarded transaction waits on it.
     let commits = CommitNotifier()
+    /// Why the chain's record of this key refused the sync (a member admitted after genesis: `recordedKind`).
+    let kindMismatch = Mutex<String?>(nil)
     private let stopped = Atomic<Bool>(false)
     private let wake = NSCondition()
 
     init(genesis: Genesis, member: String, key: PrivateKey, store: MemberStore, sources: [Source], client: HTTPClient,
          logger: Logger, pollSeconds: Double = 0.5, batchLimit: Int = 100) throws {
         self.genesis = genesis
+        memberName = member
         self.key = key
         self.store = store
         self.sources = sources
@@ -79,6 +84,21 @@ final class MemberSyncLoop: Sendable {
             return
         }
         var i = 0
+        if genesis.organization(for: key.publicKey) == nil {
+            // Admitted after genesis: the chain's proven record, not config.json, says which node it runs.
+            checking: while !stopped.load(ordering: .relaxed) {
+                switch recordedKind(from: sources[i % sources.count]) {
+                case .member: break checking
+                case .mismatch(let why):
+                    kindMismatch.withLock { $0 = why }
+                    logger.error("member-sync", "\(NodeCode.nodeKindMismatch): \(why); this member node syncs nothing")
+                    return
+                case .unanswered:
+                    i += 1
+                    if i % sources.count == 0 { pause(pollSeconds) }
+                }
+            }
+        }
         while !stopped.load(ordering: .relaxed) {
             let source = sources[i % sources.count]
             switch step(source) {
