@@ -168,7 +168,11 @@ extension QueryService {
     /// The member with this key, as committed state records it; provable, so that a member node admitted after
     /// genesis can check its recorded node kind against nothing but its genesis file (docs/confidentiality.md).
     func member(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
-        guard let key = PublicKey(text: call["key"]) else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms)") }
+        guard let key = PublicKey(text: call["key"]) else {
+            // Written as an SM2 key but not a point of the curve: the form is right, and no member can hold it.
+            guard Self.isSM2KeyForm(call["key"]) else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms)") }
+            throw APIError.notFound("no member has key \(call["key"])")
+        }
         return try ProvenAnswer.respond(.member(key), prove: try proves(call), state: state, base: proofBase, notFound: "no member has key \(key.text)")
     }
 
