@@ -187,6 +187,9 @@ class Contract:
         members = self.case("GET", "/v1/governance/members", "/v1/governance/members", 200)
         names = [m.get("name") for m in ((members or {}).get("result") or {}).get("members", [])]
         self.check_extra(names == sorted(names) and "registry" in names, "every member listed, by name: %s" % names)
+        self.case("GET", "/v1/governance/members/{key}", "/v1/governance/members/%s?prove=true" % bank.public_text, 200, key=bank)
+        self.case("GET", "/v1/governance/members/{key}", "/v1/governance/members/" + enterprise.public_text, 404)  # an enterprise is no member
+        self.case("GET", "/v1/governance/members/{key}", "/v1/governance/members/nokey", 400)
         self.case("GET", "/v1/governance/proposals", "/v1/governance/proposals", 401)
         self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/%d" % first, 200, key=registry)
         self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/99999999", 404, key=bank)

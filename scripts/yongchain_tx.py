@@ -207,6 +207,9 @@ def _action(w, a):
         w.u64(lim["maxOpenProposalsPerMember"])
         w.u64(lim["maxDescriptionBytes"])
         w.i64(lim["closedRetentionMs"])
+    elif kind == "member.setNode":
+        w.str(a["name"])
+        w.str(a["node"])
     else:
         raise ValueError("unknown governance action %r" % kind)
 

@@ -40,6 +40,8 @@ public enum Codes {
     public static let tooManyOpenProposals = "TOO_MANY_OPEN_PROPOSALS"
     /// The description is longer than `ProposalLimits.maxDescriptionBytes`.
     public static let descriptionTooLong = "DESCRIPTION_TOO_LONG"
+    /// A validator runs a full node: its node cannot be set to `member`, nor a member node given voting power.
+    public static let validatorMustBeFull = "VALIDATOR_MUST_BE_FULL"
 
     /// State the application needs (the validator schedule) could not be read: a damaged store, never the
     /// transaction's fault. The node's read check stops it before anything is committed.
@@ -48,6 +50,6 @@ public enum Codes {
     /// Every governance code, for documentation and API descriptions.
     public static let governance = [
         keyRevoked, proposalNotFound, proposalClosed, proposalExpired, alreadyVoted, notAVoter, notAProposer, wouldBreakQuorum,
-        validatorChangePending, unknownMember, nameInUse, proposalRejected, tooManyOpenProposals, descriptionTooLong,
+        validatorChangePending, unknownMember, nameInUse, proposalRejected, tooManyOpenProposals, descriptionTooLong, validatorMustBeFull,
     ]
 }

@@ -40,7 +40,7 @@ public struct LedgerApplication: Application {
         for o in genesis.organizations {
             guard let key = o.key else { throw GenesisError(field: "publicKey", message: "invalid key for \(o.name)") }
             let member = Member(name: o.name, role: o.role, authorities: o.authorities.sorted { $0.rawValue < $1.rawValue }, publicKey: key,
-                                address: o.address)
+                                address: o.address, node: o.node)
             state.set(StateKey.member(key), member.canonicalBytes)
             state.set(StateKey.memberName(o.name), Array(key.text.utf8))
         }
@@ -64,6 +64,10 @@ public struct LedgerApplication: Application {
             return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
         }
         return h.execute(tx, context, state)
+    }
+
+    public func recordParties(_ executed: [ExecutedTransaction], chain: Chain, height: UInt64, state: StateOverlay) -> [[String]] {
+        Parties.record(executed, height: height, suite: chain.hashSuite, state: state)
     }
 
     // What consensus and the node read from committed state (its layout: Members/ConsensusStateKeys.swift).
@@ -105,6 +109,6 @@ public struct LedgerApplication: Application {
     public func memberNodes(state: StateReader) throws -> [MemberNode] {
         let members = Governance.members(state)
         try state.checkReads()
-        return members.map { MemberNode(name: $0.name, publicKey: $0.publicKey, address: $0.address) }
+        return members.map { MemberNode(name: $0.name, publicKey: $0.publicKey, address: $0.address, node: $0.node) }
     }
 }

@@ -22,6 +22,9 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
     case creditRecord(enterprise: CreditCode, queryID: Hash, bank: PublicKey, page: CreditRecordPage)
     /// GET /v1/trade/enterprises/{code}/queries. Made by `checkedCreditQueries(...)`, which checks the cursor.
     case creditQueries(enterprise: CreditCode, after: String?, limit: Int)
+    /// GET /v1/governance/members/{key}: what the chain records of the member with this key (a member node admitted
+    /// after genesis learns its recorded node kind from it, docs/confidentiality.md).
+    case member(PublicKey)
 
     /// A credit-record question; throws `ValidationError` naming a malformed cursor.
     public static func checkedCreditRecord(enterprise: CreditCode, queryID: Hash, bank: PublicKey, page: CreditRecordPage) throws -> ProvableQuery {
@@ -59,6 +62,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .precheck: return "/v1/trade/precheck"
         case .creditRecord: return "/v1/trade/enterprises/{code}/credit-record"
         case .creditQueries: return "/v1/trade/enterprises/{code}/queries"
+        case .member: return "/v1/governance/members/{key}"
         }
     }
 
@@ -72,6 +76,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .precheck(let r): return "can declarations \(r.declarations.map(\.number.value).joined(separator: ", ")) be financed?"
         case .creditRecord(let e, let q, let b, _): return "what is enterprise \(e)'s credit record, for bank \(b.text) under logged query \(q.hex)?"
         case .creditQueries(let e, _, _): return "who queried enterprise \(e)'s credit record?"
+        case .member(let k): return "what does the chain record of the member with key \(k.text)?"
         }
     }
 
@@ -104,6 +109,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
                 return .refused(code: Codes.Trade.unknownEnterprise, message: "\(e) is not a registered enterprise")
             }
             return json(try? TradeQueries.creditQueries(of: e, after: after, limit: limit, state: state))
+        case .member(let k): return json(Governance.member(key: k, state))
         }
     }
 
@@ -119,6 +125,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             optional(page.declarationsAfter, &w); optional(page.financingsAfter, &w); w.u16(UInt16(page.effectiveLimit))
         case .creditQueries(let e, let after, let limit):
             w.u8(7); w.string(e.value); optional(after, &w); w.u16(UInt16(max(1, min(limit, TradeLimits.maxPageSize))))
+        case .member(let k): w.u8(8); w.publicKey(k)
         }
         func optional(_ s: String?, _ w: inout CanonicalWriter) { if let s { w.u8(1); w.string(s) } else { w.u8(0) } }
     }
@@ -156,6 +163,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             do { self = try .checkedCreditQueries(enterprise: enterprise, after: after, limit: try Self.limit(&r)) } catch {
                 throw EncodingError.invalid("query.after", "\(error)")
             }
+        case 8: self = .member(try r.publicKey("query.key"))
         default: throw EncodingError.invalid("query.type", "unknown query \(tag)")
         }
     }

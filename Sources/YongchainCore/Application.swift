@@ -79,6 +79,24 @@ public protocol Application: Sendable {
     func memberNodes(state: StateReader) throws -> [MemberNode]
     /// The consensus parameters in force after `state`: genesis's until governance changes them.
     func consensusParameters(state: StateReader) throws -> ConsensusParameters
+    /// Called once per block, after every transaction executed and its writes were kept or discarded: appends each
+    /// transaction, in block order, to the party log (`PartyLog`) of every member that is a party to it
+    /// (docs/confidentiality.md, "Who is a party"), and returns each transaction's parties (member names, sorted by
+    /// their UTF-8 bytes). Deterministic, like `execute`; the caller keeps its writes as part of the block's.
+    func recordParties(_ executed: [ExecutedTransaction], chain: Chain, height: UInt64, state: StateOverlay) -> [[String]]
+}
+
+/// One transaction of a block as it executed: what the party log records.
+public struct ExecutedTransaction: Sendable {
+    public let transaction: Transaction
+    public let hash: Hash
+    public let result: TxResult
+
+    public init(transaction: Transaction, hash: Hash, result: TxResult) {
+        self.transaction = transaction
+        self.hash = hash
+        self.result = result
+    }
 }
 
 /// A member organisation's node, as committed state lists it.
@@ -87,10 +105,13 @@ public struct MemberNode: Sendable, Equatable {
     public let publicKey: PublicKey
     /// The node's base URL (`http://` or `https://`).
     public let address: String
+    /// The kind of node it runs: full nodes gossip among themselves; a member node is served on request.
+    public let node: NodeKind
 
-    public init(name: String, publicKey: PublicKey, address: String) {
+    public init(name: String, publicKey: PublicKey, address: String, node: NodeKind = .full) {
         self.name = name
         self.publicKey = publicKey
         self.address = address
+        self.node = node
     }
 }

@@ -115,7 +115,12 @@ public struct Block: Sendable, Equatable, CanonicalCodable {
     /// Merkle root over a block's outcomes in block order, each leaf H(0x00 || txHash || code): what a client
     /// proves "transaction T was committed with code C" against. The human-readable message is not covered.
     public static func resultsHash(_ results: [(hash: Hash, code: String)], suite: HashSuite) -> Hash {
-        Merkle.root(leaves: results.map { suite.digest(parts: [[0], $0.hash.bytes, Array($0.code.utf8)]) }, suite: suite)
+        Merkle.root(leaves: results.map { resultLeaf(hash: $0.hash, code: $0.code, suite: suite) }, suite: suite)
+    }
+
+    /// A transaction's leaf in `resultsHash`: H(0x00 || txHash || code).
+    public static func resultLeaf(hash: Hash, code: String, suite: HashSuite) -> Hash {
+        suite.digest(parts: [[0], hash.bytes, Array(code.utf8)])
     }
 
     /// Why this block's body does not match its own header (transaction root, last-commit hash, chain id), or nil

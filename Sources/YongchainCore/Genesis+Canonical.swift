@@ -13,10 +13,12 @@ import YongchainCrypto
 ///                    ‖ i64(emptyBlockIntervalMs) ‖ i64(minBlockIntervalMs) ‖ i64(maxBlockTransactions)
 ///                    [‖ u8(1) ‖ u64(thresholdNumerator) ‖ u64(thresholdDenominator) ‖ i64(votingPeriodMs) ‖ str(proposers)]
 ///                    [‖ u8(2) ‖ str(hashSuite)]
+///                    [‖ u8(3) ‖ list(memberNodes: str(name))]
 ///
 /// Each bracketed tail is present only when the genesis has that field (`governance`, `hashSuite`), in tag order: a
 /// genesis without them has exactly the bytes (and so the hash) it had before they existed, and one with them —
-/// even set to the defaults — has a different identity. Decoding reads the tails while bytes remain after the
+/// even set to the defaults — has a different identity. Tail 3 names, in the organisations' order, those whose
+/// `node` is `member`, and is present only if there is one: `full` is what an absent `node` always meant. Decoding reads the tails while bytes remain after the
 /// consensus parameters, each tag greater than the one before.
 ///
 /// in `CanonicalWriter`'s encoding (big-endian fixed-width integers; `str` and `list` are a `UInt32` length or
@@ -58,12 +60,17 @@ extension Genesis: CanonicalCodable {
             w.u8(2)
             w.string(hashSuite.rawValue)
         }
+        let memberNodes = organizations.filter { $0.node == .member }
+        if !memberNodes.isEmpty {
+            w.u8(3)
+            w.list(memberNodes) { $0.string($1.name) }
+        }
     }
 
     public init(from r: inout CanonicalReader) throws {
         let chainID = try r.string("chainId")
         let genesisTime = try r.i64("genesisTime")
-        let organizations = try r.list("organizations") { r in
+        var organizations = try r.list("organizations") { r in
             let name = try r.string("organization.name")
             guard let role = Role(rawValue: try r.string("organization.role")) else {
                 throw EncodingError.invalid("organization.role", "unknown role")
@@ -75,7 +82,7 @@ extension Genesis: CanonicalCodable {
                 return a
             }
             return Organization(name: name, role: role, authorities: authorities, publicKeyText: try r.string("organization.publicKey"),
-                                address: try r.string("organization.address"), power: try r.u64("organization.power"))
+                                address: try r.string("organization.address"), power: try r.u64("organization.power"), node: .full)
         }
         var c = ConsensusParameters()
         func int(_ what: String) throws -> Int {
@@ -94,6 +101,7 @@ extension Genesis: CanonicalCodable {
         c.maxBlockTransactions = try int("consensus.maxBlockTransactions")
         var governance: GovernanceRules?
         var hashSuite: HashSuite?
+        var memberNodes: [String] = []
         var lastTag: UInt8 = 0
         while r.remaining > 0 {
             let tag = try r.u8("genesis tail tag")
@@ -105,9 +113,19 @@ extension Genesis: CanonicalCodable {
                 let name = try r.string("hashSuite", max: 16)
                 guard let s = HashSuite(rawValue: name) else { throw EncodingError.invalid("hashSuite", "unknown hash suite \(name)") }
                 hashSuite = s
-            default: throw EncodingError.invalid("genesis tail tag", "\(tag) is not 1 (governance) or 2 (hashSuite)")
+            case 3:
+                memberNodes = try r.list("memberNodes", max: organizations.count) { try $0.string("memberNodes.name") }
+                guard !memberNodes.isEmpty else { throw EncodingError.invalid("memberNodes", "an empty list is written as no tail") }
+            default: throw EncodingError.invalid("genesis tail tag", "\(tag) is not 1 (governance), 2 (hashSuite) or 3 (memberNodes)")
             }
         }
+        // The names must be organisations', in their order, each once: the bytes a genesis with them encodes to.
+        var next = memberNodes.makeIterator(), want = next.next()
+        for i in organizations.indices where Array(organizations[i].name.utf8) == want.map({ Array($0.utf8) }) {
+            organizations[i].node = .member
+            want = next.next()
+        }
+        guard want == nil else { throw EncodingError.invalid("memberNodes", "\(want!) is not an organisation, or out of order") }
         self.init(chainID: chainID, genesisTime: genesisTime, organizations: organizations, consensus: c, governance: governance,
                   hashSuite: hashSuite)
     }

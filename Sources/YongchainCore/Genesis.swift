@@ -3,6 +3,9 @@ import YongchainCrypto
 public enum Role: String, Sendable, Codable, CaseIterable {
     case bank
     case registry
+    /// A supervising authority (the central bank's city branch, the credit-information platform): holds no
+    /// registry authority; typically a validator running a full node (docs/confidentiality.md).
+    case supervisor
 }
 
 /// What a registry organisation may register.
@@ -21,24 +24,51 @@ public struct Organization: Sendable, Codable, Equatable {
     public var address: String
     /// Voting power; 0 means a member that does not vote.
     public var power: UInt64
+    /// The kind of node the organisation runs; absent from the file means `full` (and is written back absent, so
+    /// a genesis from before node kinds keeps its bytes and its hash).
+    public var node: NodeKind
 
-    public init(name: String, role: Role, authorities: [Authority] = [], publicKey: PublicKey, address: String, power: UInt64 = 1) {
+    public init(name: String, role: Role, authorities: [Authority] = [], publicKey: PublicKey, address: String, power: UInt64 = 1,
+                node: NodeKind = .full) {
         self.name = name
         self.role = role
         self.authorities = authorities
         self.publicKey = publicKey.text
         self.address = address
         self.power = power
+        self.node = node
     }
 
     /// The key as text, exactly as a genesis holds it (it may not parse: `Genesis.validate()` says so).
-    init(name: String, role: Role, authorities: [Authority], publicKeyText: String, address: String, power: UInt64) {
+    init(name: String, role: Role, authorities: [Authority], publicKeyText: String, address: String, power: UInt64, node: NodeKind) {
         self.name = name
         self.role = role
         self.authorities = authorities
         self.publicKey = publicKeyText
         self.address = address
         self.power = power
+        self.node = node
+    }
+
+    enum CodingKeys: String, CodingKey { case name, role, authorities, publicKey, address, power, node }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), role: try c.decode(Role.self, forKey: .role),
+                  authorities: try c.decode([Authority].self, forKey: .authorities), publicKeyText: try c.decode(String.self, forKey: .publicKey),
+                  address: try c.decode(String.self, forKey: .address), power: try c.decode(UInt64.self, forKey: .power),
+                  node: try c.decodeIfPresent(NodeKind.self, forKey: .node) ?? .full)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(role, forKey: .role)
+        try c.encode(authorities, forKey: .authorities)
+        try c.encode(publicKey, forKey: .publicKey)
+        try c.encode(address, forKey: .address)
+        try c.encode(power, forKey: .power)
+        if node != .full { try c.encode(node, forKey: .node) }
     }
 
     public var key: PublicKey? { PublicKey(text: publicKey) }
@@ -176,8 +206,11 @@ public struct Genesis: Sendable, Codable, Equatable {
                 throw GenesisError(field: "\(f).publicKey", message: e.message)
             }
             guard keys.insert(k).inserted else { throw GenesisError(field: "\(f).publicKey", message: "the same key is listed twice") }
-            if o.role == .bank && !o.authorities.isEmpty {
-                throw GenesisError(field: "\(f).authorities", message: "a bank holds no registry authorities")
+            if o.role != .registry && !o.authorities.isEmpty {
+                throw GenesisError(field: "\(f).authorities", message: "a \(o.role.rawValue) holds no registry authorities")
+            }
+            if o.power > 0 && o.node != .full {
+                throw GenesisError(field: "\(f).node", message: "a validator (power > 0) runs a full node")
             }
             // The scheme is informative: each node's config (`tls`) decides what it speaks.
             guard o.address.hasPrefix("http://") || o.address.hasPrefix("https://") else {

@@ -17,6 +17,14 @@ public struct ValidatorSetChain: Sendable {
         trusted = genesis.validatorSet
     }
 
+    /// A chain restored from a member node's own database (`MemberSync.Position(stored:genesis:)`): `trusted`
+    /// after the change followed at `since`.
+    init(chain: Chain, trusted: ValidatorSet, since: UInt64) {
+        self.chain = chain
+        self.trusted = trusted
+        self.since = since
+    }
+
     /// Checks that `header` is of this chain, after the last change followed, names the trusted set, and that
     /// `certificate` carries more than two thirds of that set's power for it. `what` names the header in the
     /// `ProofFailure` thrown.

@@ -54,6 +54,8 @@ public final class ChainStore: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS txs (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS parties (member TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL,
+                PRIMARY KEY (member, height, idx)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS signer (id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS signer_blocks (hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY, height INTEGER NOT NULL, validator INTEGER NOT NULL,
@@ -157,7 +159,7 @@ public final class ChainStore: @unchecked Sendable {
     /// Stores a decided block with its certificate, its transactions' results, the state writes and the new state
     /// root, atomically. The block MUST extend the tip.
     public func commit(block: Block, certificate: CommitCertificate, writes: [(key: [UInt8], value: [UInt8]?)],
-                       results: [(hash: Hash, result: TxResult)], tree: TreeUpdate) throws {
+                       results: [(hash: Hash, result: TxResult)], parties: [[String]] = [], tree: TreeUpdate) throws {
         try locked {
             let t = try loadTip()
             guard block.height == t.height + 1 else {
@@ -177,6 +179,7 @@ public final class ChainStore: @unchecked Sendable {
                         try writer.run("INSERT INTO txs (hash, height, idx, code, message) VALUES (?, ?, ?, ?, ?)",
                                        [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
                     }
+                    try storeParties(parties, height: height)
                     try applyWrites(writes)
                     try storeRoot(tree, height: block.height)
                     try setTip(next)

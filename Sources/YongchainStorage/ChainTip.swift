@@ -26,4 +26,11 @@ public struct TxRecord: Sendable, Equatable {
     public let height: UInt64
     public let index: Int
     public let result: TxResult
+
+    public init(hash: Hash, height: UInt64, index: Int, result: TxResult) {
+        self.hash = hash
+        self.height = height
+        self.index = index
+        self.result = result
+    }
 }

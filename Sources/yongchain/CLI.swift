@@ -90,6 +90,15 @@ struct NodeClient {
         return (r.status, r.body)
     }
 
+    /// A GET signed by `--key`'s key when given (docs/api-auth.md), so a node answers as it answers that member
+    /// (blocks and transactions are served per caller: docs/confidentiality.md); unsigned otherwise.
+    func get(_ path: String, signedPer a: Args) throws -> (Int, [UInt8]) {
+        guard let file = a.value("key") else { return try get(path) }
+        let key = try KeyFile.read(file)
+        let r = try send("GET", path, headers: RequestAuth.headers(method: "GET", target: path, key: key, chainID: try TxCommand.chain(a, self).id))
+        return (r.status, r.body)
+    }
+
     func post(_ path: String, json: [UInt8], timeout: Double? = nil) throws -> (Int, [UInt8]) {
         let r = try send("POST", path, headers: [("Content-Type", "application/json")], body: json, timeout: timeout)
         return (r.status, r.body)
@@ -145,7 +154,7 @@ enum TxCommand {
         Submits a transaction signed elsewhere (tx sign, or a bank's own system): the JSON in FILE, or on stdin.
         Submitting a committed transaction again is safe: waiting, it prints the committed result again; with
         --no-wait the node answers TX_ALREADY_COMMITTED (docs/transactions.md, "Retries").
-    yongchain tx show HASH [--node URL] [--min-height H]
+    yongchain tx show HASH [--node URL] [--min-height H] [--key FILE]
     Answers are JSON; with --output json, so are errors (on stderr: {"error":{"code","message"}}).
     Types: \(LedgerApplication.transactionTypes.joined(separator: ", "))
     """
@@ -180,9 +189,9 @@ enum TxCommand {
             let (s, b) = try c.post(path, json: envelope, timeout: 30)
             try NodeClient.show(s, b)
         case "show":
-            let a = try Args(Array(argv.dropFirst()), valued: ["node", "min-height", "output"])
+            let a = try Args(Array(argv.dropFirst()), valued: ["node", "min-height", "output", "key", "chain-id", "hash-suite"])
             guard let h = a.positionals.first else { throw UsageError("tx show needs a HASH") }
-            let (s, b) = try NodeClient(a.value("node")).get(try AppCLI.withMinHeight("/v1/txs/\(h)", a))
+            let (s, b) = try NodeClient(a.value("node")).get(try AppCLI.withMinHeight("/v1/txs/\(h)", a), signedPer: a)
             try NodeClient.show(s, b)
         default: throw UsageError("unknown tx subcommand '\(sub)'")
         }

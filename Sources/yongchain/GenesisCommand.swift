@@ -109,7 +109,7 @@ enum GenesisCommand {
             kv[p[0]] = p[1]
         }
         guard let name = kv["name"] else { throw UsageError("--org needs name=") }
-        guard let r = kv["role"], let role = Role(rawValue: r) else { throw UsageError("--org \(name): role=bank or role=registry") }
+        guard let r = kv["role"], let role = Role(rawValue: r) else { throw UsageError("--org \(name): role=bank, role=registry or role=supervisor") }
         guard let k = kv["key"] else { throw UsageError("--org \(name): needs key=") }
         let key: PublicKey
         if let pk = PublicKey(text: k) { key = pk } else { key = try KeyFile.read(k).publicKey }
@@ -122,6 +122,10 @@ enum GenesisCommand {
             guard let a = Authority(rawValue: String(s)) else { throw UsageError("--org \(name): unknown authority '\(s)' (realEstate, trade)") }
             return a
         }
-        return Organization(name: name, role: role, authorities: auths, publicKey: key, address: address, power: power)
+        let node = try kv["node"].map { v -> NodeKind in
+            guard let n = NodeKind(rawValue: v) else { throw UsageError("--org \(name): node=full or node=member") }
+            return n
+        } ?? .full
+        return Organization(name: name, role: role, authorities: auths, publicKey: key, address: address, power: power, node: node)
     }
 }

@@ -63,6 +63,9 @@ enum GovernanceCommand {
         propose("set-power", "--name NAME --power N   a member's validator power (0: out of the validator set)", ["name", "power"]) { a in
             ["type": "validator.setPower", "name": try a.require("name"), "power": try power(a)]
         },
+        propose("set-node", "--name NAME --kind full|member   the kind of node a member runs (a validator's stays full)", ["name", "kind"]) { a in
+            ["type": "member.setNode", "name": try a.require("name"), "node": try a.require("kind")]
+        },
         propose("set-parameters", "--parameters JSON|@FILE   the whole consensus parameters (every field of genesis's \"consensus\")",
                 ["parameters"]) { a in
             ["type": "parameters.set", "parameters": try jsonObject(a, "parameters")]

@@ -28,8 +28,17 @@ enum NodeCommand {
         sigemptyset(&signals)
         for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, s) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
-        let node = try Node(home: NodeHome(home), logger: logger)
-        try node.start()
+        let nodeHome = NodeHome(home)
+        let stop: () -> Void
+        if try nodeHome.loadConfig().nodeKind == .member {
+            let node = try MemberNodeRuntime(home: nodeHome, logger: logger)
+            try node.start()
+            stop = node.stop
+        } else {
+            let node = try Node(home: nodeHome, logger: logger)
+            try node.start()
+            stop = node.stop
+        }
         var received: Int32 = 0
         while sigwait(&signals, &received) == 0, received == SIGHUP {
             do {
@@ -40,6 +49,6 @@ enum NodeCommand {
             }
         }
         logger.info("node", "stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
-        node.stop()
+        stop()
     }
 }

@@ -77,15 +77,17 @@ enum QueryCommand {
 /// `yongchain blocks show | list`.
 enum BlocksCommand {
     static let help = """
-    yongchain blocks show HEIGHT|latest [--node URL] [--min-height H] [--output text|json]
+    yongchain blocks show HEIGHT|latest [--node URL] [--min-height H] [--output text|json] [--key FILE]
     yongchain blocks list [--limit N] [--node URL] [--min-height H] [--output text|json]
         json: the node's answer as it gave it (docs/openapi.yaml; a block's certificates: docs/consensus.md)
+        --key FILE signs the request as that member: once a member runs a member node, a full node shows a block's
+        transactions only to a full member, a member node's organisation its own (docs/confidentiality.md)
     """
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("blocks needs 'show' or 'list'") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["node", "limit", "min-height", "output"])
+        let a = try Args(Array(argv.dropFirst()), valued: ["node", "limit", "min-height", "output", "key", "chain-id", "hash-suite"])
         let json = try Output.isJSON(a)
         let c = NodeClient(a.value("node"))
         let target: String
@@ -97,7 +99,7 @@ enum BlocksCommand {
         case "list": target = "/v1/blocks?limit=\(try a.int("limit", default: 20))"
         default: throw UsageError("unknown blocks subcommand '\(sub)'")
         }
-        let (s, b) = try c.get(try AppCLI.withMinHeight(target, a))
+        let (s, b) = try c.get(try AppCLI.withMinHeight(target, a), signedPer: a)
         let o = try NodeClient.answer(s, b)
         if json { return print(String(decoding: b, as: UTF8.self)) }
         if sub == "list" {
@@ -118,6 +120,8 @@ enum BlocksCommand {
             print("\(name):\(String(repeating: " ", count: 12 - name.count)) height \(cert["height"] ?? "?"), round \(cert["round"] ?? "?"), signed by validators \(signers.map(String.init).joined(separator: ", "))")
         }
         print("transactions: \(txs.count)")
-        for t in txs { print("  \(t["hash"] ?? "?")  \(Output.pad(t["type"], 28))\(t["code"] ?? "?")\((t["message"] as? String).map { $0.isEmpty ? "" : " — \($0)" } ?? "")") }
+        for t in txs {
+            if let leaf = t["leaf"] { print("  (not shown to this caller; its leaf in txRoot: \(leaf))"); continue }
+            print("  \(t["hash"] ?? "?")  \(Output.pad(t["type"], 28))\(t["code"] ?? "?")\((t["message"] as? String).map { $0.isEmpty ? "" : " — \($0)" } ?? "")") }
     }
 }

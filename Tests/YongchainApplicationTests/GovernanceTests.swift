@@ -371,6 +371,7 @@ import YongchainCrypto
             .setParameters(p),
             .setRules(GovernanceRules(thresholdNumerator: 3, thresholdDenominator: 4, votingPeriodMs: 3_600_000, proposers: .voters)),
             .setLimits(ProposalLimits(maxOpenProposalsPerMember: 3, maxDescriptionBytes: 0, closedRetentionMs: 3_600_000)),
+            .setNode(name: "Bank C", node: .member),
         ]
     }
 

@@ -124,7 +124,10 @@ import YongchainTestSupport
 
         let dup = f.finance(f.bankA, F.cny(10), [(ds[0], F.cny(50_000)), (ds[2], F.cny(1))])
         #expect(dup.result.code == Codes.Trade.duplicateFinancing)
-        #expect(f.state.entries == before)
+        // Nothing changed but the signer's party log, which records the refusal (docs/confidentiality.md).
+        let partyA = PartyLog.stateKey("Bank A")
+        #expect(f.state.entries.filter { $0.key != partyA } == before.filter { $0.key != partyA })
+        #expect(f.state.entries[partyA] != before[partyA])
     }
 
     @Test func exporterMismatch() {

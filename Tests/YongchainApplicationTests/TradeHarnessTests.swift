@@ -39,6 +39,8 @@ final class TradeFixture {
     let exporterY = TradeFixture.code("91310000MA1FL0002")
     private(set) var height: UInt64 = 0
     private var nonce: UInt64 = 0
+    /// The parties of the last transaction `submit` ran (member names).
+    private(set) var lastParties: [String] = []
 
     static func key(_ seed: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32)) }
     static func code(_ first17: String) -> CreditCode { try! CreditCode(first17 + String(CreditCode.checkCharacter(for: first17)!)) }
@@ -82,6 +84,9 @@ final class TradeFixture {
         let overlay = StateOverlay(base: state)
         let r = app.execute(tx, context: ctx, state: overlay)
         if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
+        // As the node's executor does: the party logs after the transaction's writes were kept or discarded.
+        lastParties = app.recordParties([ExecutedTransaction(transaction: tx, hash: hash, result: r)], chain: ctx.chain, height: height,
+                                        state: overlay)[0]
         state.apply(overlay.blockWrites)
         return (r, hash)
     }

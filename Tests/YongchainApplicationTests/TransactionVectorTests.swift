@@ -199,6 +199,7 @@ import YongchainCrypto
             .setParameters(parameters),
             .setRules(GovernanceRules(thresholdNumerator: 3, thresholdDenominator: 4, votingPeriodMs: 259_200_000, proposers: .voters)),
             .setLimits(ProposalLimits(maxOpenProposalsPerMember: 20, maxDescriptionBytes: 500, closedRetentionMs: 7_776_000_000)),
+            .setNode(name: "Bank E", node: .member),
         ]
     }
 

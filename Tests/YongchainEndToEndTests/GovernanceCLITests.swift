@@ -43,6 +43,8 @@ extension EndToEnd {
             #expect(late.status == 1 && late.err.contains("PROPOSAL_CLOSED"), "\(late.out) \(late.err)")
             let quorum = try run(["propose", "set-power", "--name", "bank-e", "--power", "2"], as: "bank-a")
             #expect(quorum.status == 1 && quorum.err.contains("WOULD_BREAK_QUORUM"), "\(quorum.out) \(quorum.err)")
+            let fullOnly = try run(["propose", "set-node", "--name", "bank-a", "--kind", "member"], as: "bank-b")
+            #expect(fullOnly.status == 1 && fullOnly.err.contains("VALIDATOR_MUST_BE_FULL"), "\(fullOnly.out) \(fullOnly.err)")
             let missing = try run(["show", "999999"], as: "bank-a")
             #expect(missing.status == 1 && missing.err.contains("PROPOSAL_NOT_FOUND"), "\(missing.err)")
             let stray = try run(["propose", "member-remove", "--name", "bank-e", "--power", "1"], as: "bank-a")

@@ -90,6 +90,11 @@ enum RouteCatalog {
             if rng.chance(0.6) { q.append(("limit", String(rng.int(1...500)))) }
             return request("GET", "/v1/sync/blocks", q)
         },
+        RouteSeed(method: "GET", template: "/v1/sync/redacted", callers: [registry, bankA, bankB]) { c, rng in
+            var q: [(String, String?)] = [("from", height(c, &rng))]
+            if rng.chance(0.6) { q.append(("limit", String(rng.int(1...1000)))) }
+            return request("GET", "/v1/sync/redacted", q)
+        },
         RouteSeed(method: "POST", template: "/v1/auth/sessions", callers: [registry, bankA, bankB, enterprise], sessions: false) { _, _ in
             request("POST", "/v1/auth/sessions", body: #"{"clientPublicKey":"\#(clientKey.publicKey.text)"}"#)
         },
@@ -142,6 +147,11 @@ enum RouteCatalog {
             request("GET", "/v1/governance/proposals/\(rng.int(1...10))")
         },
         RouteSeed(method: "GET", template: "/v1/governance/members", callers: nil) { _, _ in request("GET", "/v1/governance/members") },
+        RouteSeed(method: "GET", template: "/v1/governance/members/{key}", callers: nil) { _, rng in
+            let key = rng.chance(0.7) ? FuzzWorld.callers[rng.int(0...2)].publicKey.text : "ed25519:" + String(repeating: "0", count: 64)
+            let q: [(String, String?)] = rng.chance(0.5) ? [("prove", "true")] : []
+            return request("GET", "/v1/governance/members/\(key)", q)
+        },
     ]
 
     /// The seeds a run uses: all, or those FUZZ_ROUTES names. An entry equal to a template selects that route

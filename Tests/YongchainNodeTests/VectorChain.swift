@@ -149,6 +149,13 @@ final class VectorChain {
         committed += txs
     }
 
+    /// Commits a governance proposal of `action` by the registry and, in the next block, every member's vote for it
+    /// (the proposal's id is the next after VectorChain's own). The chain's vectors are built before any of this.
+    func decide(_ action: GovernanceAction, proposal id: UInt64) throws {
+        try block([tx(ProposeGovernance(action: action, description: "test"), Self.registry)])
+        try block([Self.registry, Self.bankA].map { tx(VoteGovernance(proposal: id, approve: true), $0) })
+    }
+
     /// Commits one more block, with no transaction.
     func emptyBlock() throws { try block([]) }
 

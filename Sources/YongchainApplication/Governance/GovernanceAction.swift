@@ -20,9 +20,12 @@ public enum GovernanceAction: Sendable, Equatable {
     case setRules(GovernanceRules)
     /// `limits.set`: the whole proposal limits (open proposals per member, description size, retention).
     case setLimits(ProposalLimits)
+    /// `member.setNode`: the kind of node the member runs (docs/confidentiality.md). A validator's stays `full`
+    /// (VALIDATOR_MUST_BE_FULL).
+    case setNode(name: String, node: NodeKind)
 
     public static let types = ["member.add", "member.remove", "member.rotateKey", "validator.setPower", "parameters.set", "rules.set",
-                               "limits.set"]
+                               "limits.set", "member.setNode"]
 
     public var type: String {
         switch self {
@@ -33,6 +36,7 @@ public enum GovernanceAction: Sendable, Equatable {
         case .setParameters: return "parameters.set"
         case .setRules: return "rules.set"
         case .setLimits: return "limits.set"
+        case .setNode: return "member.setNode"
         }
     }
 
@@ -42,7 +46,7 @@ public enum GovernanceAction: Sendable, Equatable {
         switch self {
         case .addMember(let m): return m.power > 0
         case .removeMember, .rotateKey, .setPower: return true
-        case .setParameters, .setRules, .setLimits: return false
+        case .setParameters, .setRules, .setLimits, .setNode: return false
         }
     }
 
@@ -50,7 +54,7 @@ public enum GovernanceAction: Sendable, Equatable {
     func validate() throws {
         switch self {
         case .addMember(let m): try m.validate()
-        case .removeMember(let name), .rotateKey(let name, _): try GovernanceLimits.checkName(name, field: "action.name")
+        case .removeMember(let name), .rotateKey(let name, _), .setNode(let name, _): try GovernanceLimits.checkName(name, field: "action.name")
         case .setPower(let name, let power):
             try GovernanceLimits.checkName(name, field: "action.name")
             guard power <= Genesis.maxPower else { throw ValidationError(field: "action.power", message: "0 to \(Genesis.maxPower), not \(power)") }
@@ -95,6 +99,8 @@ public struct NewMember: Sendable, Equatable, Codable {
             guard authorities.isEmpty else { throw ValidationError(field: "action.authorities", message: "a bank holds no registry authorities") }
         case .registry:
             guard !authorities.isEmpty else { throw ValidationError(field: "action.authorities", message: "a registry holds realEstate, trade or both") }
+        case .supervisor:
+            guard authorities.isEmpty else { throw ValidationError(field: "action.authorities", message: "a supervisor holds no registry authorities") }
         }
         guard Set(authorities).count == authorities.count else { throw ValidationError(field: "action.authorities", message: "an authority is listed twice") }
         try GovernanceLimits.checkAddress(address, field: "action.address")
@@ -109,7 +115,7 @@ public struct NewMember: Sendable, Equatable, Codable {
 // MARK: - JSON
 
 extension GovernanceAction: Codable {
-    enum Keys: String, CodingKey { case type, name, role, authorities, publicKey, address, power, newPublicKey, parameters, rules, limits }
+    enum Keys: String, CodingKey { case type, name, role, authorities, publicKey, address, power, newPublicKey, parameters, rules, limits, node }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -133,6 +139,8 @@ extension GovernanceAction: Codable {
         case "limits.set":
             // Every field is required (the synthesized decoder): a forgotten one must not silently take a default.
             self = .setLimits(try c.decode(ProposalLimits.self, forKey: .limits))
+        case "member.setNode":
+            self = .setNode(name: try c.decode(String.self, forKey: .name), node: try c.decode(NodeKind.self, forKey: .node))
         default:
             throw ValidationError(field: "action.type", message: "one of \(GovernanceAction.types.joined(separator: ", ")), not '\(type)'")
         }
@@ -163,6 +171,9 @@ extension GovernanceAction: Codable {
             try c.encode(r, forKey: .rules)
         case .setLimits(let l):
             try c.encode(l, forKey: .limits)
+        case .setNode(let name, let node):
+            try c.encode(name, forKey: .name)
+            try c.encode(node, forKey: .node)
         }
     }
 }
@@ -217,6 +228,7 @@ extension GovernanceAction: CanonicalCodable {
     /// - parameters.set: the nine consensus parameters, each i64, in genesis's order
     /// - rules.set: u64(thresholdNumerator) ‖ u64(thresholdDenominator) ‖ i64(votingPeriodMs) ‖ str(proposers)
     /// - limits.set: u64(maxOpenProposalsPerMember) ‖ u64(maxDescriptionBytes) ‖ i64(closedRetentionMs)
+    /// - member.setNode: str(name) ‖ str(node: "full" or "member")
     public func encode(to w: inout CanonicalWriter) {
         w.string(type)
         switch self {
@@ -241,6 +253,9 @@ extension GovernanceAction: CanonicalCodable {
             w.item(r)
         case .setLimits(let l):
             w.item(l)
+        case .setNode(let name, let node):
+            w.string(name)
+            w.string(node.rawValue)
         }
     }
 
@@ -250,7 +265,9 @@ extension GovernanceAction: CanonicalCodable {
         switch type {
         case "member.add":
             let n = try name()
-            guard let role = Role(rawValue: try r.string("action.role", max: 64)) else { throw ValidationError(field: "action.role", message: "bank or registry") }
+            guard let role = Role(rawValue: try r.string("action.role", max: 64)) else {
+                throw ValidationError(field: "action.role", message: "bank, registry or supervisor")
+            }
             let authorities = try r.list("action.authorities", max: Authority.allCases.count * 2) { r in
                 guard let a = Authority(rawValue: try r.string("", max: 64)) else {
                     throw ValidationError(field: r.path(""), message: "realEstate or trade")
@@ -277,6 +294,10 @@ extension GovernanceAction: CanonicalCodable {
             }
         case "limits.set":
             self = .setLimits(try r.item())
+        case "member.setNode":
+            let n = try name()
+            guard let node = NodeKind(rawValue: try r.string("action.node", max: 64)) else { throw ValidationError(field: "action.node", message: "full or member") }
+            self = .setNode(name: n, node: node)
         default:
             throw ValidationError(field: "action.type", message: "one of \(GovernanceAction.types.joined(separator: ", ")), not '\(type)'")
         }

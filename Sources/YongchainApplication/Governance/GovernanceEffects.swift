@@ -11,6 +11,8 @@ import YongchainCrypto
 ///     (WOULD_BREAK_QUORUM). Moved power: an added or removed validator's power, a rotated validator's power,
 ///     |new − old| for a power change.
 ///  3. Parameters and rules are range-checked (INVALID_FIELD) by the payload already.
+///  4. A validator, now or by a decided change, runs a full node: `member.setNode` to `member` for one, or
+///     `validator.setPower` > 0 for a member node, is refused (VALIDATOR_MUST_BE_FULL).
 enum GovernanceEffects {
     /// A checked action: what it will write.
     struct Plan {
@@ -64,9 +66,18 @@ enum GovernanceEffects {
                 if power == 0 { validators.remove(at: i) } else { validators[i] = Validator(name: validators[i].name, publicKey: m.publicKey, power: power) }
             } else {
                 guard power > 0 else { return .failure(.reject(Codes.invalidField, "action.power: \(name) is not a validator; its power is already 0")) }
+                guard m.node == .full else { return .failure(mustBeFull(name)) }
                 validators.append(Validator(name: m.name, publicKey: m.publicKey, power: power))
                 moved = power
             }
+        case .setNode(let name, let node):
+            guard let m = Governance.member(name: name, state) else { return .failure(unknown(name)) }
+            guard node != m.node else { return .failure(.reject(Codes.invalidField, "action.node: \(name) already runs a \(node.rawValue) node")) }
+            if node != .full, current.index(of: m.publicKey) != nil || schedule.previous?.index(of: m.publicKey) != nil {
+                return .failure(mustBeFull(name))
+            }
+            plan.member = m
+            return .success(plan)
         case .setParameters, .setRules, .setLimits:
             return .success(plan)
         }
@@ -112,6 +123,8 @@ enum GovernanceEffects {
                       Revocation(name: name, height: height, reason: forced ? .forced : .rotated, replacedBy: key).canonicalBytes)
         case .setPower:
             break
+        case .setNode(_, let node):
+            state.set(StateKey.member(plan.member!.publicKey), plan.member!.running(node).canonicalBytes)
         case .setParameters(let p):
             state.set(StateKey.consensusParameters, p.canonicalBytes)
         case .setRules(let r):
@@ -128,6 +141,10 @@ enum GovernanceEffects {
     static func maxMove(_ total: UInt64) -> UInt64 { total == 0 ? 0 : (total - 1) / 3 }
 
     static func unknown(_ name: String) -> TxResult { .reject(Codes.unknownMember, "no member is named \(name)") }
+
+    static func mustBeFull(_ name: String) -> TxResult {
+        .reject(Codes.validatorMustBeFull, "\(name) is or will be a validator, and a validator runs a full node")
+    }
 
     /// Nil when `key` may become a member's key: no member or enterprise holds it and it was never revoked.
     static func keyFree(_ key: PublicKey, _ state: StateReader) -> TxResult? {

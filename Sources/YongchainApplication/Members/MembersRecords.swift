@@ -11,26 +11,60 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
     public let publicKey: PublicKey
     /// The member's node, as an http(s) base URL (genesis's `Organization.address`, or the `member.add` proposal's).
     public let address: String
+    /// The kind of node it runs (genesis's `Organization.node`; `member.setNode` changes it).
+    public let node: NodeKind
 
-    /// str(name) ‖ str(role) ‖ list(str(authority)) ‖ key(publicKey) ‖ str(address)
+    /// str(name) ‖ str(role) ‖ list(str(authority)) ‖ key(publicKey) ‖ str(address) [‖ u8(1)]
+    ///
+    /// The tail byte is present only for a member node: a full node's record keeps the bytes it had before node
+    /// kinds existed.
     public func encode(to w: inout CanonicalWriter) {
         w.string(name)
         w.string(role.rawValue)
         w.list(authorities) { $0.string($1.rawValue) }
         w.publicKey(publicKey)
         w.string(address)
+        if node == .member { w.u8(1) }
     }
 
-    public init(name: String, role: Role, authorities: [Authority], publicKey: PublicKey, address: String) {
+    public init(name: String, role: Role, authorities: [Authority], publicKey: PublicKey, address: String, node: NodeKind = .full) {
         self.name = name
         self.role = role
         self.authorities = authorities
         self.publicKey = publicKey
         self.address = address
+        self.node = node
     }
 
     /// This member under a new key (a rotation): everything else stays.
-    func rekeyed(_ key: PublicKey) -> Member { Member(name: name, role: role, authorities: authorities, publicKey: key, address: address) }
+    func rekeyed(_ key: PublicKey) -> Member {
+        Member(name: name, role: role, authorities: authorities, publicKey: key, address: address, node: node)
+    }
+
+    /// This member running another kind of node (`member.setNode`): everything else stays.
+    func running(_ kind: NodeKind) -> Member {
+        Member(name: name, role: role, authorities: authorities, publicKey: publicKey, address: address, node: kind)
+    }
+
+    enum CodingKeys: String, CodingKey { case name, role, authorities, publicKey, address, node }
+
+    /// JSON as before node kinds for a full node; `"node": "member"` for a member node.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(role, forKey: .role)
+        try c.encode(authorities, forKey: .authorities)
+        try c.encode(publicKey, forKey: .publicKey)
+        try c.encode(address, forKey: .address)
+        if node != .full { try c.encode(node, forKey: .node) }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), role: try c.decode(Role.self, forKey: .role),
+                  authorities: try c.decode([Authority].self, forKey: .authorities), publicKey: try c.decode(PublicKey.self, forKey: .publicKey),
+                  address: try c.decode(String.self, forKey: .address), node: try c.decodeIfPresent(NodeKind.self, forKey: .node) ?? .full)
+    }
 
     public init(from r: inout CanonicalReader) throws {
         name = try r.string("member.name")
@@ -42,6 +76,12 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
         }
         publicKey = try r.publicKey("member.publicKey")
         address = try r.string("member.address", max: 1024)
+        if r.remaining > 0 {
+            guard try r.u8("member.node") == 1 else { throw EncodingError.invalid("member.node", "1 (member) or absent (full)") }
+            node = .member
+        } else {
+            node = .full
+        }
     }
 
     /// The member that signed, or a rejection: KEY_REVOKED for a key governance removed or replaced (what it

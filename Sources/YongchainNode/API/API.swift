@@ -80,14 +80,14 @@ struct API: Sendable {
                 do {
                     return try store.read { state in
                         var call = Call(request: req, parameters: parameters, caller: nil, key: nil, maxBody: route.maxBody)
-                        if case .caller(let enterprises, let sessions) = route.auth {
-                            if let key = verified {
-                                call = call.by(try authenticator.resolve(key, enterprises: enterprises, state: state), key)
-                            } else {
-                                let (caller, key) = try authenticator.authenticate(req, enterprises: enterprises, sessions: sessions, state: state)
-                                verified = key
-                                call = call.by(caller, key)
-                            }
+                        switch route.auth {
+                        case .caller(let enterprises, let sessions):
+                            call = try authenticated(call, enterprises: enterprises, sessions: sessions, verified: &verified, state)
+                        case .optionalCaller where Authenticator.carriesCredentials(req):
+                            // A key that is no member's (an observer's, a removed member's) is answered as anonymous.
+                            do { call = try authenticated(call, enterprises: false, sessions: true, verified: &verified, state) } catch let e as APIError
+                                where e.code == NodeCode.authUnknownKey || e.code == Codes.keyRevoked {}
+                        default: break
                         }
                         return try handler(call, state)
                     }
@@ -96,6 +96,15 @@ struct API: Sendable {
                 }
             }
         }
+    }
+
+    /// `call` by its authenticated caller in `state`: verified once (`verified` keeps the key), found again in each
+    /// newer snapshot.
+    private func authenticated(_ call: Call, enterprises: Bool, sessions: Bool, verified: inout PublicKey?, _ state: ReadView) throws -> Call {
+        if let key = verified { return call.by(try authenticator.resolve(key, enterprises: enterprises, state: state), key) }
+        let (caller, key) = try authenticator.authenticate(call.request, enterprises: enterprises, sessions: sessions, state: state)
+        verified = key
+        return call.by(caller, key)
     }
 
     private func storageError(_ e: Error, _ doing: String) {

@@ -17,4 +17,11 @@ struct APILimits: Sendable, Equatable {
     /// Most blocks one `GET /v1/sync/blocks` answers, and the bytes it aims to stay under.
     var maxSyncBlocks = 500
     var maxSyncBytes = 8 << 20
+    /// Redacted sync batches one member may ask a second (`GET /v1/sync/redacted`), with a burst of twice that.
+    /// More: 429 RATE_LIMITED.
+    var maxSyncBatchesPerSecond = 20
+    /// Proven answers (`?prove=true`) one caller may ask a second, with a burst of twice that: a proof costs a
+    /// full node a read of the tree's path per key, and a member node asks one for every read of its bank (config.json's
+    /// `maxProofsPerSecond` sets another). More: 429 RATE_LIMITED.
+    var maxProofsPerSecond = 200
 }

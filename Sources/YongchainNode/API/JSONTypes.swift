@@ -111,22 +111,41 @@ struct BlockJSON: Encodable {
         let message: String?
     }
 
+    /// A transaction the caller may see, or one it may not: only its leaf in `txRoot`, H(0x00 ‖ hash ‖ signature).
+    enum Entry: Encodable {
+        case tx(Tx)
+        case redacted(leaf: String)
+
+        func encode(to encoder: Encoder) throws {
+            switch self {
+            case .tx(let t): try t.encode(to: encoder)
+            case .redacted(let leaf): try ["leaf": leaf].encode(to: encoder)
+            }
+        }
+    }
+
     let hash: String
     let header: Header
-    let transactions: [Tx]
+    let transactions: [Entry]
     let lastCommit: Commit?
     let commit: Commit?
 
-    init(_ b: Block, chain: Chain, certificate: CommitCertificate?, results: [TxRecord?]) {
+    /// `visible`: the indices of the transactions shown in full (nil: every one); the others are `redacted`.
+    init(_ b: Block, chain: Chain, certificate: CommitCertificate?, results: [TxRecord?], visible: Set<Int>? = nil) {
         hash = b.hash.hex
         let h = b.header
         header = Header(chainId: h.chainID, height: h.height, time: h.time, previousBlockHash: h.previousBlockHash.hex,
                         lastCommitHash: h.lastCommitHash.hex, txRoot: h.txRoot.hex, resultsHash: h.resultsHash.hex,
                         stateRoot: h.stateRoot.hex, validatorsHash: h.validatorsHash.hex,
                         nextValidatorsHash: h.nextValidatorsHash.hex, proposer: h.proposer.text)
-        transactions = zip(b.transactions, results).map { tx, r in
-            Tx(hash: tx.hash(on: chain).hex, type: tx.type, signer: tx.signer.text, nonce: String(tx.nonce),
-               body: Hex.encode(tx.body), signature: Hex.encode(tx.signature), code: r?.result.code, message: r?.result.message)
+        transactions = zip(b.transactions, results).enumerated().map { i, pair in
+            let (tx, r) = pair
+            let hash = tx.hash(on: chain)
+            guard visible?.contains(i) ?? true else {
+                return .redacted(leaf: Block.txLeaf(hash: hash, signature: tx.signature, suite: chain.hashSuite).hex)
+            }
+            return .tx(Tx(hash: hash.hex, type: tx.type, signer: tx.signer.text, nonce: String(tx.nonce),
+                          body: Hex.encode(tx.body), signature: Hex.encode(tx.signature), code: r?.result.code, message: r?.result.message))
         }
         func commitJSON(_ c: CommitCertificate?) -> Commit? {
             c.map { Commit(height: $0.height, round: $0.round, blockHash: $0.blockHash.hex,

@@ -46,7 +46,15 @@ enum NodeCode {
     static let peerNotAuthenticated = "PEER_NOT_AUTHENTICATED"
     static let peersUnreachable = "PEERS_UNREACHABLE"
     static let noDatabase = "NO_DATABASE"
+    static let nodeKindMismatch = "NODE_KIND_MISMATCH"
+    /// A member node's forwarded read: the proven answer is older than `answerWindow` blocks below its tip.
+    static let answerStale = "ANSWER_STALE"
+    /// A member node's forwarded read: no full node gave an answer that verified.
+    static let answerUnverified = "ANSWER_UNVERIFIED"
     static let proofUnavailable = "PROOF_UNAVAILABLE"
+    static let rateLimited = "RATE_LIMITED"
+    /// `GET /v1/sync/blocks` asked by a member the chain records as running a member node.
+    static let syncNotFullNode = "SYNC_NOT_FULL_NODE"
     static let stateDiverged = "STATE_DIVERGED"
     static let storageCorrupt = "STORAGE_CORRUPT"
     static let storageFailed = "STORAGE_FAILED"

@@ -33,6 +33,8 @@ final class QueryService: Sendable {
     let heightWaiters = Atomic<Int>(0)
     /// What every proven answer at the tip carries, read once per height.
     let proofBase = ProofBase()
+    /// Proven answers per caller (`limits.maxProofsPerSecond`).
+    let proofQuota: CallerQuota
 
     init(chain: Chain, store: ChainStore, application: Application, view: ChainView, mempool: Mempool, report: HealthReport,
          metrics: Metrics, identity: NodeIdentity, sessions: SessionVerifier, limits: APILimits, client: HTTPClient) {
@@ -47,6 +49,21 @@ final class QueryService: Sendable {
         self.sessions = sessions
         self.limits = limits
         self.client = client
+        proofQuota = CallerQuota(rate: limits.maxProofsPerSecond, what: "proven answers")
+    }
+
+    /// Whether `call` asks for a proof (`?prove=true`), taken from its caller's proof quota when it does.
+    func proves(_ call: Call) throws -> Bool {
+        guard try ProvenAnswer.wanted(call.request) else { return false }
+        let caller: String
+        switch call.caller {
+        case .member(let m): caller = m.name
+        case .enterprise: caller = call.key?.text ?? ""
+        // Callers that name no member (the member record is open) share one bucket.
+        case nil: caller = "anonymous callers"
+        }
+        try proofQuota.take(caller, now: Date().timeIntervalSince1970)
+        return true
     }
 
     /// `?minHeight=N` on any read: answer only once this node has committed height N, waiting up to `timeoutMs`
@@ -76,19 +93,27 @@ final class QueryService: Sendable {
 
     // MARK: - Blocks and transactions
 
-    func latestBlock(_ call: Call) throws -> HTTPResponse { try block(height: store.tip.height) }
+    func latestBlock(_ call: Call, _ state: ReadView) throws -> HTTPResponse { try block(height: try state.tip().height, call, state) }
 
-    func block(_ call: Call) throws -> HTTPResponse {
-        try block(height: try Parameter.integer(call["height"], name: "height", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight))
+    func block(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
+        try block(height: try Parameter.integer(call["height"], name: "height", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight), call, state)
     }
 
-    private func block(height: UInt64) throws -> HTTPResponse {
-        guard height > 0, let b = try store.block(at: height) else {
-            throw APIError.notFound("no block at height \(height) (tip is \(store.tip.height))")
+    /// The block with its certificate; to a caller whose `ServingScope` is not everything, only the transactions it
+    /// is a party to, the others as their leaves in `txRoot` (docs/confidentiality.md).
+    private func block(height: UInt64, _ call: Call, _ state: ReadView) throws -> HTTPResponse {
+        guard height > 0, let b = try state.block(at: height) else {
+            throw APIError.notFound("no block at height \(height) (tip is \(try state.tip().height))")
         }
-        let cert = try store.certificate(at: height)
-        let results = try store.read { v in try b.transactions.map { try v.transaction($0.hash(on: chain)) } }
-        return .json(200, JSON.encode(BlockJSON(b, chain: chain, certificate: cert, results: results)))
+        let cert = try state.certificate(at: height)
+        var visible: Set<Int>?
+        switch try ServingScope.of(call, state) {
+        case .everything: visible = nil
+        case .own(let m): visible = Set(try state.parties(member: m.name, height: height))
+        case .headers: visible = []
+        }
+        let results = try b.transactions.enumerated().map { i, tx in visible?.contains(i) == false ? nil : try state.transaction(tx.hash(on: chain)) }
+        return .json(200, JSON.encode(BlockJSON(b, chain: chain, certificate: cert, results: results, visible: visible)))
     }
 
     func blocks(_ call: Call) throws -> HTTPResponse {
@@ -100,11 +125,21 @@ final class QueryService: Sendable {
         return .json(200, JSON.encode(["blocks": rows.map { Row(height: $0.height, hash: $0.hash.hex, time: $0.time, txCount: $0.txCount) }]))
     }
 
-    func transaction(_ call: Call) throws -> HTTPResponse {
+    /// A committed transaction's result, to whoever may see it (`ServingScope`: a non-party gets the NOT_FOUND of a
+    /// hash that does not exist, which confirms nothing); a pending one's status to whoever knows its hash.
+    func transaction(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         guard let h = Hash(hex: call["hash"]) else { throw APIError.badRequest(NodeCode.invalidHash, "a transaction hash is 64 hex digits") }
-        if let r = try store.transaction(h) { return .json(200, JSON.encode(TxResultJSON(r))) }
+        let missing = APIError.notFound("no transaction \(h.hex) is committed or pending on this node")
+        if let r = try state.transaction(h) {
+            switch try ServingScope.of(call, state) {
+            case .everything: break
+            case .own(let m): guard try state.parties(member: m.name, height: r.height).contains(r.index) else { throw missing }
+            case .headers: throw missing
+            }
+            return .json(200, JSON.encode(TxResultJSON(r)))
+        }
         if mempool.contains(h) { return .json(200, JSON.encode(["hash": h.hex, "status": "pending"])) }
-        throw APIError.notFound("no transaction \(h.hex) is committed or pending on this node")
+        throw missing
     }
 
     // MARK: - Consensus views

@@ -3,7 +3,8 @@ import YongchainHTTP
 /// Every route the node serves. docs/openapi.yaml documents each `documented` one, method for method
 /// (`RouteTableTests`); the request fuzzer has a seed for each (Tests/YongchainFuzzTests/RouteCatalog.swift).
 extension RouteTable {
-    static func node(query q: QueryService, admission a: Admission, peers p: PeerProtocol, limits: APILimits) -> RouteTable {
+    static func node(query q: QueryService, admission a: Admission, peers p: PeerProtocol, memberSync m: MemberSyncService,
+                     limits: APILimits) -> RouteTable {
         let member = RouteAuth.caller(enterprises: false, sessions: true)
         return RouteTable([
             Route("GET", "/", documented: false, .plain { _ in StatusPage.response }),
@@ -12,16 +13,17 @@ extension RouteTable {
             Route("GET", "/v1/status", .plain(q.status)),
             Route("GET", "/metrics", .plain(q.metrics)),
             Route("GET", "/v1/blocks", .plain(q.blocks)),
-            Route("GET", "/v1/blocks/latest", .plain(q.latestBlock)),
-            Route("GET", "/v1/blocks/{height}", .plain(q.block)),
+            Route("GET", "/v1/blocks/latest", auth: .optionalCaller, .snapshot(q.latestBlock)),
+            Route("GET", "/v1/blocks/{height}", auth: .optionalCaller, .snapshot(q.block)),
             Route("POST", "/v1/txs", .plain(a.submit)),
             Route("POST", "/v1/txs/batch", .plain(a.submitBatch)),
-            Route("GET", "/v1/txs/{hash}", .plain(q.transaction)),
+            Route("GET", "/v1/txs/{hash}", auth: .optionalCaller, .snapshot(q.transaction)),
             Route("GET", "/v1/validators", .plain(q.validators)),
             Route("GET", "/v1/peers", .plain(q.peers)),
             Route("GET", "/v1/evidence", .plain(q.evidence)),
             Route("POST", "/v1/gossip", auth: .peer, documented: false, .plain(p.gossipRequest)),
-            Route("GET", "/v1/sync/blocks", documented: false, .plain(p.syncRequest)),
+            Route("GET", "/v1/sync/blocks", auth: .optionalCaller, documented: false, .snapshot(p.syncRequest)),
+            Route("GET", "/v1/sync/redacted", auth: member, documented: false, .snapshot(m.request)),
             Route("POST", SessionAuth.path, auth: .caller(enterprises: true, sessions: false), maxBody: limits.maxSessionBodyBytes,
                   .snapshot(q.openSession)),
             Route("GET", "/v1/mortgage/titles/verify", auth: member, .snapshot(q.verifyTitle)),
@@ -33,6 +35,7 @@ extension RouteTable {
             Route("GET", "/v1/trade/enterprises/{code}/credit-record", auth: member, .snapshot(q.creditRecord)),
             Route("GET", "/v1/trade/enterprises/{code}/queries", auth: .caller(enterprises: true, sessions: true), .snapshot(q.creditQueries)),
             Route("GET", "/v1/governance/members", .snapshot(q.members)),
+            Route("GET", "/v1/governance/members/{key}", auth: .optionalCaller, .snapshot(q.member)),
             Route("GET", "/v1/governance/proposals", auth: member, .snapshot(q.proposals)),
             Route("GET", "/v1/governance/proposals/{id}", auth: member, .snapshot(q.proposal)),
         ])

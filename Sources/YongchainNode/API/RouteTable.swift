@@ -12,6 +12,9 @@ enum RouteAuth: Sendable, Equatable {
     /// A signed request, or (where `sessions`) one in an API session, of a member organisation — or, where
     /// `enterprises`, of a registered enterprise — found in the committed snapshot the route answers from.
     case caller(enterprises: Bool, sessions: Bool)
+    /// Anyone; a request that carries a signature or a session is authenticated as `caller(enterprises: false,
+    /// sessions: true)` (and refused when that fails), so the route can answer per caller (docs/confidentiality.md).
+    case optionalCaller
 }
 
 /// One route: what the dispatcher, the 405/`Allow` answers, the metrics labels, the fuzzer's route list and the

@@ -37,6 +37,11 @@ struct Authenticator: Sendable {
         }
     }
 
+    /// Whether `req` carries a signature or a session, which an `optionalCaller` route then checks.
+    static func carriesCredentials(_ req: HTTPRequest) -> Bool {
+        SessionAuth.isSessionRequest(req.headers) || req.headers[RequestAuth.keyHeader] != nil
+    }
+
     /// Verifies the request — session MAC or signature, freshness, nonce, in the order docs/api-auth.md gives — and
     /// finds its key in `state`: a member (from committed state: one admitted by governance is known; a removed or
     /// replaced key is refused from the block after the decision, with KEY_REVOKED) or, where `enterprises`, a

@@ -23,10 +23,13 @@ final class CatchUp: @unchecked Sendable {
     let chain: Chain
     let metrics: Metrics
     let logger: Logger
+    /// Signs each sync request (docs/api-auth.md), so that full nodes serve this one whole blocks; nil for an
+    /// observer without a key, which asks unsigned.
+    let key: PrivateKey?
     private var thread: Thread?
 
     init(consensus: ConsensusShell, gossip: Gossip, client: HTTPClient, status: CatchUpStatus, report: HealthReport,
-         metrics: Metrics, logger: Logger) {
+         metrics: Metrics, key: PrivateKey?, logger: Logger) {
         self.consensus = consensus
         self.gossip = gossip
         self.client = client
@@ -34,6 +37,7 @@ final class CatchUp: @unchecked Sendable {
         self.report = report
         chain = consensus.chain
         self.metrics = metrics
+        self.key = key
         self.logger = logger
     }
 
@@ -60,7 +64,7 @@ final class CatchUp: @unchecked Sendable {
             }
             let tip = store.tip
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let peers = gossip.snapshot
+            let peers = gossip.snapshot.filter(\.fullNode)
             var candidates = peers.filter { $0.claimedHeight > tip.height && now - $0.claimedAtMs < Gossip.claimLifetimeMs }
                 .sorted { $0.claimedHeight > $1.claimedHeight }
             if candidates.isEmpty, status.provenHeight > tip.height, !peers.isEmpty {
@@ -104,7 +108,9 @@ final class CatchUp: @unchecked Sendable {
     /// peer that had nothing above our tip, or sent an invalid block, has its claim dropped (`claimFailed`).
     private func fetchBlocks(from p: PeerInfo, after tip: ChainTip) -> Bool {
         let nowMs = { Int64(Date().timeIntervalSince1970 * 1000) }
-        guard let resp = try? client.send("GET", host: p.host, port: p.port, path: "/v1/sync/blocks?from=\(tip.height + 1)&limit=\(Self.batchBlocks)", timeout: 10),
+        let target = "/v1/sync/blocks?from=\(tip.height + 1)&limit=\(Self.batchBlocks)"
+        let headers = key.map { RequestAuth.headers(method: "GET", target: target, key: $0, chainID: chain.id) } ?? []
+        guard let resp = try? client.send("GET", host: p.host, port: p.port, path: target, headers: headers, timeout: 10),
               resp.status == 200, let batch = try? SyncBatch(canonical: resp.body, hashSuite: chain.hashSuite), !batch.entries.isEmpty else {
             gossip.claimFailed(url: p.url, nowMs: nowMs())
             return false

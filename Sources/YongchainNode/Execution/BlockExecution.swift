@@ -5,6 +5,8 @@ import YongchainCrypto
 struct BlockExecution {
     let writes: [(key: [UInt8], value: [UInt8]?)]
     let results: [(hash: Hash, result: TxResult)]
+    /// Each transaction's parties (member names), in block order: whom it is served to in full.
+    let parties: [[String]]
     /// The state tree after the block: its root is the header's `stateRoot`.
     let tree: TreeUpdate
     let resultsHash: Hash

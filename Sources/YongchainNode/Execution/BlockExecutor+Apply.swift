@@ -57,7 +57,7 @@ extension BlockExecutor {
         // means this node's state or code differs from theirs.
         if let why = exec.mismatch(block.header) { throw StateDiverged(height: block.height, reason: why) }
         try store.commit(block: block, certificate: certificate, writes: exec.writes,
-                         results: exec.results.map { ($0.hash, $0.result) }, tree: exec.tree)
+                         results: exec.results.map { ($0.hash, $0.result) }, parties: exec.parties, tree: exec.tree)
         return exec
     }
 }

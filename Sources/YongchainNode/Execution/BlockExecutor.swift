@@ -74,18 +74,23 @@ struct BlockExecutor {
         precondition(hashes == nil || hashes!.count == block.transactions.count, "one hash per transaction")
         let overlay = StateOverlay(base: state)
         var results: [(hash: Hash, result: TxResult)] = []
+        var executed: [ExecutedTransaction] = []
         results.reserveCapacity(block.transactions.count)
+        executed.reserveCapacity(block.transactions.count)
         for (i, tx) in block.transactions.enumerated() {
             let h = hashes?[i] ?? tx.hash(on: chain)
             let ctx = BlockContext(chain: chain, height: block.height, time: block.header.time, txHash: h, txIndex: i)
             let r = application.execute(tx, context: ctx, state: overlay)
             if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
             results.append((h, r))
+            executed.append(ExecutedTransaction(transaction: tx, hash: h, result: r))
         }
+        // After every transaction's writes were kept or discarded: the party logs (docs/confidentiality.md).
+        let parties = executed.isEmpty ? [] : application.recordParties(executed, chain: chain, height: block.height, state: overlay)
         try state.checkReads()
         let writes = overlay.blockWrites
         let update = try StateTree.update(root: tip.stateTree, version: block.height, writes: writes, reader: tree, suite: chain.hashSuite)
-        return BlockExecution(writes: writes, results: results, tree: update,
+        return BlockExecution(writes: writes, results: results, parties: parties, tree: update,
                               resultsHash: Block.resultsHash(results.map { ($0.hash, $0.result.code) }, suite: chain.hashSuite))
     }
 

@@ -43,6 +43,9 @@ public final class Node: @unchecked Sendable {
         self.home = home
         self.logger = logger
         config = try home.loadConfig()
+        guard config.nodeKind == .full else {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(home.configPath) says \"node\": \"member\": run it as a MemberNodeRuntime (`yongchain node run` chooses by the config)")
+        }
         genesis = try GenesisFile.load(path: home.genesisPath)
         let chain = genesis.chain
         let key = try Node.loadKey(home, config)
@@ -61,7 +64,8 @@ public final class Node: @unchecked Sendable {
         let health = NodeHealth(stallSeconds: max(30, Double(5 * (c.emptyBlockIntervalMs + c.timeoutProposeMs)) / 1000))
         self.health = health
         let metrics = Metrics()
-        let limits = APILimits()
+        var limits = APILimits()
+        if let m = config.maxProofsPerSecond { limits.maxProofsPerSecond = m }
 
         // The store, opened at genesis or at its tip; the newest blocks are checked before anything is served or
         // signed, the whole chain in the background after start (`scrubStoredChain`). A corrupt block stops the
@@ -75,6 +79,7 @@ public final class Node: @unchecked Sendable {
         let tipHeight = store.tip.height
         try store.verifyStoredBlocks(from: tipHeight > Node.startupCheckBlocks ? tipHeight - Node.startupCheckBlocks + 1 : 1, through: tipHeight)
         let rules = try executor.rules()
+        try Node.checkNodeKind(key: key?.publicKey, store: store)
         let view = ChainView(height: tipHeight, rules: rules)
         self.view = view
 
@@ -96,13 +101,15 @@ public final class Node: @unchecked Sendable {
             driver: ConsensusDriver(identity: key?.publicKey, validators: rules.nextHeight.current, timeouts: TimeoutParameters(rules.parameters)),
             proposer: BlockProposer(executor: executor, mempool: mempool, key: key), committer: committer, key: key, gossip: gossip,
             catchUp: catchUpStatus, health: health, metrics: metrics, logger: logger)
-        catchUp = CatchUp(consensus: consensus, gossip: gossip, client: client, status: catchUpStatus, report: report, metrics: metrics, logger: logger)
+        catchUp = CatchUp(consensus: consensus, gossip: gossip, client: client, status: catchUpStatus, report: report, metrics: metrics,
+                          key: key, logger: logger)
         let peers = PeerProtocol(gossip: gossip, consensus: consensus, admission: admission, catchUp: catchUpStatus, metrics: metrics, limits: limits)
         let sessions = SessionVerifier(chainID: chain.id, nodeKey: key)
         query = QueryService(chain: chain, store: store, application: application, view: view, mempool: mempool, report: report, metrics: metrics,
                              identity: NodeIdentity(key: key?.publicKey, moniker: config.moniker, tls: tls != nil), sessions: sessions,
                              limits: limits, client: client)
-        api = API(table: .node(query: query, admission: admission, peers: peers, limits: limits),
+        let memberSync = MemberSyncService(store: store, application: application, chain: chain, limits: limits)
+        api = API(table: .node(query: query, admission: admission, peers: peers, memberSync: memberSync, limits: limits),
                   authenticator: Authenticator(requestVerifier: RequestVerifier(chainID: chain.id), sessions: sessions, tls: tls,
                                                health: health, logger: logger),
                   query: query)
@@ -117,6 +124,20 @@ public final class Node: @unchecked Sendable {
             throw NodeError(code: NodeCode.keyFileMissing,
                             message: "\(e.message); a member's node signs with its organisation's key (restore node.key, mode 0600); a node meant to follow the chain without a key says \"observer\": true in \(home.configPath)")
         }
+    }
+
+    /// This software runs a full node (docs/confidentiality.md): a node whose key the committed state records as a
+    /// member running a member node refuses to start (NODE_KIND_MISMATCH) rather than hold every member's business.
+    static func checkNodeKind(key: PublicKey?, store: ChainStore) throws {
+        guard let key else { return }
+        let member = try store.read { v -> Member? in
+            let m = Governance.member(key: key, v)
+            try v.checkReads()
+            return m
+        }
+        guard let member, member.node != .full else { return }
+        throw NodeError(code: NodeCode.nodeKindMismatch,
+                        message: "the chain records \(member.name) as running a \(member.node.rawValue) node; this node holds every block and the whole state (a full node), which a member node must not: run it only after a member.setNode proposal to full has passed")
     }
 
     public var chain: Chain { genesis.chain }

@@ -39,6 +39,16 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// missing `node.key` stops the start with KEY_FILE_MISSING, so a validator whose key went missing never
     /// runs on as a silent observer while the consortium has lost its vote.
     public var observer: Bool?
+    /// "member": this node runs as a member node (docs/confidentiality.md): headers, certificates and the
+    /// organisation's own transactions, synced as redacted batches from full nodes. Absent or "full": a full node.
+    /// The chain must record the same kind for the organisation (NODE_KIND_MISMATCH otherwise).
+    public var node: String?
+    /// A member node's reads: a proven answer more than this many blocks below its own height is refused
+    /// (ANSWER_STALE) and another full node asked; absent: 10.
+    public var answerWindow: Int?
+    /// Proven answers (`?prove=true`) one caller may ask this full node a second (a burst of twice that); absent:
+    /// `APILimits.maxProofsPerSecond`. More: 429 RATE_LIMITED.
+    public var maxProofsPerSecond: Int?
 
     /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
     /// `observer` is written only when true.
@@ -53,6 +63,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// Whether the node may run without a key (`"observer": true`).
     public var isObserver: Bool { observer == true }
 
+    /// The kind of node the config asks for (`node` absent: full).
+    public var nodeKind: NodeKind { node.flatMap(NodeKind.init(rawValue:)) ?? .full }
+
     /// Whether the node speaks TLS (`tls` absent or "on").
     public var tlsEnabled: Bool { tls != "off" }
 
@@ -64,8 +77,20 @@ public struct NodeConfig: Sendable, Codable, Equatable {
         if let m = mempoolMaxTransactions, !(1...NodeConfig.maxMempoolTransactions).contains(m) {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): mempoolMaxTransactions must be 1 to \(NodeConfig.maxMempoolTransactions), not \(m)")
         }
+        if let m = maxProofsPerSecond, !(1...1_000_000).contains(m) {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): maxProofsPerSecond must be 1 to 1000000, not \(m)")
+        }
         if let t = tls, t != "on", t != "off" {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): tls must be \"on\" or \"off\", not '\(t)'")
+        }
+        if let n = node, NodeKind(rawValue: n) == nil {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): node must be \"full\" or \"member\", not '\(n)'")
+        }
+        if let w = answerWindow, !(1...1_000_000).contains(w) {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): answerWindow must be 1 to 1000000 blocks, not \(w)")
+        }
+        if nodeKind == .member, isObserver {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): a member node syncs with its organisation's key; it cannot be an observer")
         }
         if (tlsCertificateFile == nil) != (tlsKeyFile == nil) {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): tlsCertificateFile and tlsKeyFile go together; set both or neither")

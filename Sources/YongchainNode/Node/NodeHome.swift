@@ -12,6 +12,8 @@ public struct NodeHome: Sendable {
     public var genesisPath: String { path + "/genesis.json" }
     public var keyPath: String { path + "/node.key" }
     public var databasePath: String { path + "/data/chain.sqlite" }
+    /// A member node's database (`MemberStore`): headers, certificates and its own transactions.
+    public var memberDatabasePath: String { path + "/data/member.sqlite" }
 
     public func loadConfig() throws -> NodeConfig {
         guard let data = FileManager.default.contents(atPath: configPath) else {

@@ -57,7 +57,7 @@ final class Gossip: @unchecked Sendable {
     }
 
     /// Adds a peer that is not known yet (by URL): a member governance admitted, whose node this one now pushes
-    /// gossip to. A member that leaves is kept until restart (its node follows as an observer, or is gone and
+    /// gossip to (a known one governance made full again is `setFullNode`). A member that leaves is kept until restart (its node follows as an observer, or is gone and
     /// costs one failing sender).
     func add(_ p: PeerInfo) {
         cond.lock()
@@ -69,6 +69,24 @@ final class Gossip: @unchecked Sendable {
         if run { startSender(i) }
     }
 
+    /// Whether the peer at `url` runs a full node: a member node is sent no gossip (what is queued for it is
+    /// dropped) and asked for no blocks (docs/confidentiality.md).
+    func setFullNode(url: String, _ full: Bool) {
+        cond.lock()
+        defer { cond.unlock() }
+        lock.withLock {
+            for i in peers.indices where peers[i].url == url {
+                peers[i].fullNode = full
+                if !full { queues[i].removeAll() }
+            }
+        }
+    }
+
+    /// Messages waiting to be sent to the peer at `url`.
+    func queued(url: String) -> Int {
+        cond.withLock { lock.withLock { peers.firstIndex { $0.url == url } }.map { queues[$0].count } ?? 0 }
+    }
+
     func stop() {
         cond.lock()
         running = false
@@ -78,7 +96,8 @@ final class Gossip: @unchecked Sendable {
 
     func broadcast(_ m: GossipMessage) {
         cond.lock()
-        for i in queues.indices {
+        let full = lock.withLock { peers.map(\.fullNode) }
+        for i in queues.indices where full[i] {
             if queues[i].count >= maxQueued {
                 queues[i].removeFirst(queues[i].count / 2)
                 lock.withLock { droppedCount += 1 }

@@ -39,11 +39,12 @@ final class MemberPeers: Sendable {
         self.logger = logger
     }
 
-    /// The peers a node starts with: genesis's members' nodes (but its own) and the config's `peers`.
+    /// The peers a node starts with: genesis's members' full nodes (but its own) and the config's `peers`. A member
+    /// node is no gossip peer: proposals, votes and transactions travel among full nodes (docs/confidentiality.md).
     static func initialPeers(genesis: Genesis, config: NodeConfig) -> [PeerInfo] {
         var out: [PeerInfo] = []
         var seen = Set<String>()
-        for o in genesis.organizations where o.name != config.moniker {
+        for o in genesis.organizations where o.name != config.moniker && o.node == .full {
             if let (h, p) = hostPort(url: o.address), seen.insert(o.address).inserted {
                 out.append(PeerInfo(name: o.name, url: o.address, host: h, port: p))
             }
@@ -79,7 +80,10 @@ final class MemberPeers: Sendable {
         var memberHosts: [String] = []
         for m in list where m.publicKey != key && m.name != config.moniker {
             if let (h, p) = Self.hostPort(url: m.address) {
-                gossip.add(PeerInfo(name: m.name, url: m.address, host: h, port: p))
+                // A member node keeps its reserved slots (it syncs from here) but is sent no gossip, from the
+                // commit that made it one (`member.setNode`) on.
+                if m.node == .full { gossip.add(PeerInfo(name: m.name, url: m.address, host: h, port: p)) }
+                gossip.setFullNode(url: m.address, m.node == .full)
                 memberHosts.append(h)
             }
         }

@@ -25,5 +25,8 @@ struct PeerInfo: Sendable {
     /// Claims from this peer are ignored until then (ms): set when a claim proved false (nothing above our tip to
     /// fetch there), doubling each time up to `Gossip.maxClaimPenaltyMs`, cleared when the peer serves blocks.
     var ignoreClaimsUntilMs: Int64 = 0
+    /// False once governance made its member run a member node (`member.setNode`): it is sent no gossip and asked
+    /// for no blocks until it is made full again.
+    var fullNode = true
     var claimPenaltyMs: Int64 = 0
 }

@@ -57,22 +57,29 @@ final class PeerProtocol: Sendable {
                             body: GossipReply.encode(height: store.tip.height))
     }
 
-    /// `GET /v1/sync/blocks?from=H&limit=N`: committed blocks with their certificates, from one snapshot.
-    func syncRequest(_ call: Call) throws -> HTTPResponse {
+    /// `GET /v1/sync/blocks?from=H&limit=N`: committed blocks with their certificates, from one snapshot — whole
+    /// blocks, so only to a caller whose `ServingScope` is everything. A member node is refused with 403
+    /// SYNC_NOT_FULL_NODE (it syncs `GET /v1/sync/redacted`), a caller that names no member with 401 AUTH_REQUIRED
+    /// once some member runs a member node.
+    func syncRequest(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         let req = call.request
         guard let text = req.query["from"] else { throw APIError.badRequest(NodeCode.invalidHeight, "from: required, a height ≥ 1") }
         let from = try Parameter.integer(text, name: "from", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight)
         let limit = try Parameter.integer(req, "limit", in: 1...limits.maxSyncBlocks, default: 100)
-        let entries = try store.read { v -> [(block: Block, certificate: CommitCertificate)] in
-            var out: [(block: Block, certificate: CommitCertificate)] = []
-            var h = from
-            var bytes = 0
-            while out.count < limit, bytes < limits.maxSyncBytes, let (b, c) = try v.committedBlock(at: h) {
-                out.append((b, c))
-                bytes += b.transactions.count * 300
-                h += 1
-            }
-            return out
+        switch try ServingScope.of(call, state) {
+        case .everything: break
+        case .own(let m):
+            throw APIError(NodeCode.syncNotFullNode, "\(m.name) runs a member node: it is served redacted batches (GET /v1/sync/redacted), not whole blocks")
+        case .headers:
+            throw APIError(NodeCode.authRequired, "whole blocks are served to full nodes only: sign the request with a full node's member key (docs/confidentiality.md)")
+        }
+        var entries: [(block: Block, certificate: CommitCertificate)] = []
+        var h = from
+        var bytes = 0
+        while entries.count < limit, bytes < limits.maxSyncBytes, let (b, c) = try state.committedBlock(at: h) {
+            entries.append((b, c))
+            bytes += b.transactions.count * 300
+            h += 1
         }
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
                             body: SyncBatch(entries: entries).canonicalBytes)

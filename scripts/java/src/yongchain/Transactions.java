@@ -124,6 +124,7 @@ public final class Transactions {
                 w.u64(u64(l, "maxOpenProposalsPerMember")).u64(u64(l, "maxDescriptionBytes")).i64(i64(l, "closedRetentionMs"));
                 break;
             }
+            case "member.setNode": w.str(str(a, "name")).str(str(a, "node")); break;
             default: throw new IllegalArgumentException("unknown governance action " + type);
         }
     }

@@ -1,0 +1,128 @@
+import YongchainCore
+import YongchainCrypto
+
+/// Who is a party to a transaction: the members whose nodes hold it, and whose party logs record it
+/// (docs/confidentiality.md, "Who is a party to a transaction", which this table follows row by row). Decided from
+/// the transaction, its result and the state after its block, so every full node agrees; full nodes hold every
+/// transaction besides.
+enum Parties {
+    /// A party before it is resolved to member names.
+    enum Party {
+        /// The member whose current (or, after a rotation in the same block, former) key is this.
+        case key(PublicKey)
+        /// Every member holding the registry authority.
+        case registries(Authority)
+        /// Every member.
+        case everyone
+        /// Every bank whose lien on the unit is in force (registered, or with a discharge applied for).
+        case lienHolders(UnitNumber)
+        /// The mortgagee bank of the application.
+        case mortgagee(Hash)
+    }
+
+    /// The party rule of each transaction type. A refused transaction's only party is its signer.
+    static func rule(_ tx: Transaction, _ result: TxResult) -> [Party] {
+        let signer = Party.key(tx.signer)
+        guard result.isOK else { return [signer] }
+        switch tx.type {
+        case RegisterProperty.type, RegisterEnterprise.type, PublishDeclarations.type:
+            return [signer]
+        case SeizeProperty.type:
+            return [signer] + ((try? SeizeProperty(canonical: tx.body)).map { [.lienHolders($0.unitNumber)] } ?? [])
+        case ReleaseProperty.type:
+            return [signer] + ((try? ReleaseProperty(canonical: tx.body)).map { [.lienHolders($0.unitNumber)] } ?? [])
+        case MortgageApplication.type, DischargeMortgage.type:
+            return [signer, .registries(.realEstate)]
+        case ApproveMortgage.type:
+            return [signer] + ((try? ApproveMortgage(canonical: tx.body)).map { [.mortgagee($0.applicationId)] } ?? [])
+        case RejectMortgage.type:
+            return [signer] + ((try? RejectMortgage(canonical: tx.body)).map { [.mortgagee($0.applicationId)] } ?? [])
+        case RegisterDischarge.type:
+            return [signer] + ((try? RegisterDischarge(canonical: tx.body)).map { [.mortgagee($0.applicationId)] } ?? [])
+        case RecordFinancing.type, RepayFinancing.type, RecordCreditQuery.type:
+            return [signer, .registries(.trade)]
+        case GrantAuthorization.type:
+            // Signed by an enterprise, which runs no node: the bank it names and the trade registries.
+            return ((try? GrantAuthorization(canonical: tx.body)).map { [.key($0.bank)] } ?? []) + [.registries(.trade)]
+        case RevokeAuthorization.type:
+            return ((try? RevokeAuthorization(canonical: tx.body)).map { [.key($0.bank)] } ?? []) + [.registries(.trade)]
+        case ProposeGovernance.type, VoteGovernance.type:
+            return [.everyone]
+        default:
+            return [signer]
+        }
+    }
+
+    /// Resolves parties to member names against `state`, reading the member list at most once (`members`).
+    struct Resolver {
+        let state: StateReader
+        private var members: [Member]?
+
+        init(state: StateReader) { self.state = state }
+
+        mutating func names(_ parties: [Party]) -> [String] {
+            var out: Set<[UInt8]> = []
+            for p in parties {
+                switch p {
+                case .key(let k):
+                    if let n = name(of: k) { out.insert(Array(n.utf8)) }
+                case .registries(let a):
+                    for m in allMembers() where m.role == .registry && m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
+                case .everyone:
+                    for m in allMembers() { out.insert(Array(m.name.utf8)) }
+                case .lienHolders(let unit):
+                    let status = PropertyStatus.load(unit, state)
+                    guard status.lienCount > 0 else { continue }
+                    for priority in 1...status.lienCount {
+                        guard let id = state.get(StateKey.lien(unit, priority)).flatMap(Hash.init), let r = MortgageRecord.load(id, state),
+                              r.state == .registered || r.state == .dischargeApplied, let n = name(of: r.application.mortgagee) else { continue }
+                        out.insert(Array(n.utf8))
+                    }
+                case .mortgagee(let id):
+                    if let r = MortgageRecord.load(id, state), let n = name(of: r.application.mortgagee) { out.insert(Array(n.utf8)) }
+                }
+            }
+            return out.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }
+        }
+
+        /// The name of the member whose key `key` is, or was until a rotation (the name survives it); nil for an
+        /// enterprise, a stranger or a removed member.
+        private func name(of key: PublicKey) -> String? {
+            if let m = Governance.member(key: key, state) { return m.name }
+            guard let rev = Governance.revocation(key, state), Governance.member(name: rev.name, state) != nil else { return nil }
+            return rev.name
+        }
+
+        private mutating func allMembers() -> [Member] {
+            if let members { return members }
+            let all = Governance.members(state)
+            members = all
+            return all
+        }
+    }
+
+    /// The parties of one executed transaction, as member names sorted by their UTF-8 bytes.
+    static func of(_ tx: Transaction, _ result: TxResult, _ state: StateReader) -> [String] {
+        var resolver = Resolver(state: state)
+        return resolver.names(rule(tx, result))
+    }
+
+    /// Appends every transaction of the block to its parties' logs; returns each one's parties.
+    static func record(_ executed: [ExecutedTransaction], height: UInt64, suite: HashSuite, state: StateOverlay) -> [[String]] {
+        var resolver = Resolver(state: state)
+        var logs: [String: PartyLog] = [:]
+        var out: [[String]] = []
+        out.reserveCapacity(executed.count)
+        for (i, e) in executed.enumerated() {
+            let names = resolver.names(rule(e.transaction, e.result))
+            for n in names {
+                let log = logs[n] ?? state.get(PartyLog.stateKey(n)).flatMap { try? PartyLog(canonical: $0) } ?? .empty
+                logs[n] = log.appending(height: height, txIndex: UInt32(i), txHash: e.hash, code: e.result.code, suite: suite)
+            }
+            out.append(names)
+        }
+        for (n, log) in logs { state.set(PartyLog.stateKey(n), log.canonicalBytes) }
+        state.commitTransaction()
+        return out
+    }
+}
