@@ -67,5 +67,48 @@ extension EndToEnd {
             // Unsigned, the member node forwards nothing.
             #expect(try c.http.send("GET", url: member + target, timeout: 5).status == 401)
         }
+
+        /// `cluster init --member-banks`: the suggested consortium at the city pilot's size (37 banks), written without
+        /// starting it — four authorities validating on full nodes, every bank on a member node in genesis and in
+        /// its config — and its limits, usage errors that leave nothing behind.
+        @Test func clusterInitMakesTheSuggestedConsortium() throws {
+            let runner = try ClusterHarness(validators: 1)
+            let dir = runner.dir + "/consortium"
+            let r = try runner.cli(["cluster", "init", "--dir", dir, "--member-banks", "37"])
+            #expect(r.status == 0 && r.out.contains("4 validators, 37 member nodes"), "\(r.out) \(r.err)")
+            let g = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/bank-ak/genesis.json"))) as! [String: Any]
+            let orgs = g["organizations"] as! [[String: Any]]
+            #expect(orgs.count == 41)
+            #expect(orgs.prefix(4).map { "\($0["name"]!) \($0["role"]!) \($0["power"]!) \($0["node"] ?? "full")" }
+                    == ["registry registry 1 full", "trade-authority registry 1 full", "central-bank supervisor 1 full", "credit-platform supervisor 1 full"])
+            let banks = orgs.dropFirst(4)
+            #expect(banks.allSatisfy { $0["role"] as? String == "bank" && $0["power"] as? Int == 0 && $0["node"] as? String == "member" })
+            #expect(banks.first?["name"] as? String == "bank-a" && banks.last?["name"] as? String == "bank-ak")
+            #expect(Set(orgs.map { $0["address"] as! String }).count == 41, "every node its own port")
+            for name in ["bank-a", "bank-ak"] {
+                let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(name)/config.json"))) as! [String: Any]
+                #expect(config["node"] as? String == "member" && config["observer"] == nil, "\(config)")
+            }
+            let registryConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/registry/config.json"))) as! [String: Any]
+            #expect(registryConfig["node"] == nil)
+
+            // Past what it takes: usage errors (exit 2), and nothing written.
+            for (args, says) in [(["--member-banks", "61"], "--member-banks must be 1 to 60"), (["--member-banks", "0"], "--member-banks must be 1 to 60"),
+                                 (["--member-banks", "2", "--validators", "4"], "leave out --validators")] {
+                let bad = try runner.cli(["cluster", "init", "--dir", runner.dir + "/bad"] + args)
+                #expect(bad.status == 2 && bad.err.contains(says), "\(args): \(bad.status) \(bad.err)")
+            }
+            // Too few open files for the nodes (each inherits this limit): said before anything is written.
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "ulimit -n 150 && exec \"$0\" cluster init --dir \"$1\" --member-banks 37", runner.exe, runner.dir + "/bad"]
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 2 && said.contains("ulimit -n"), "\(p.terminationStatus) \(said)")
+            #expect(!FileManager.default.fileExists(atPath: runner.dir + "/bad"))
+        }
     }
 }
