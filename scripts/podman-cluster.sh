@@ -48,7 +48,7 @@ export YONGCHAIN_GENESIS="$NODES/registry/genesis.json"
 
 step "up"
 "${COMPOSE[@]}" up -d 2>&1 | tail -2
-for port in 26601 26602 26603 26604 26605; do
+for port in 26601 26602 26603 26604 26605 26606 26607; do
   for _ in $(seq 1 60); do "$Y" status --node "https://127.0.0.1:$port" >/dev/null 2>&1 && break; sleep 1; done
 done
 for c in $(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}'); do
@@ -61,7 +61,7 @@ step "mortgage and trade-finance flows through the published ports"
 
 step "bank-b down for ${OUTAGE_S}s, then back"
 BANKB=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}' | grep bank-b | head -1)
-H_DOWN=$(height https://127.0.0.1:26604)
+H_DOWN=$(height https://127.0.0.1:26606)
 podman kill "$BANKB" >/dev/null
 sleep "$OUTAGE_S"
 H_OTHERS=$(height https://127.0.0.1:26601)
@@ -69,7 +69,7 @@ echo "  while bank-b was down the others went on: height $H_DOWN -> $H_OTHERS ($
 T_BACK=$SECONDS
 podman start "$BANKB" >/dev/null
 B=0
-for _ in $(seq 1 240); do B=$(height https://127.0.0.1:26604); [ "$B" -ge "$H_OTHERS" ] && break; sleep 0.5; done
+for _ in $(seq 1 240); do B=$(height https://127.0.0.1:26606); [ "$B" -ge "$H_OTHERS" ] && break; sleep 0.5; done
 [ "$B" -ge "$H_OTHERS" ] || { echo "bank-b did not catch up: height $B, the others were at $H_OTHERS" >&2; exit 1; }
 echo "  bank-b restarted and reached height $H_OTHERS in $((SECONDS - T_BACK)) s"
 [ $((H_OTHERS - H_DOWN)) -ge 10 ] || { echo "the outage covered only $((H_OTHERS - H_DOWN)) blocks; raise OUTAGE_S" >&2; exit 1; }

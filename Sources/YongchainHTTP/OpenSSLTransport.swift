@@ -242,7 +242,9 @@ final class OpenSSLChannel: SecureChannel {
         ERR_clear_error()
         var n = 0
         let rc = SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &n)
-        return rc == 1 ? .done(n) : failure(rc)
+        guard rc == 1 else { return failure(rc) }
+        ReceivedBytesDump.record(buffer, n)
+        return .done(n)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) -> ChannelIO {

@@ -11,7 +11,10 @@ final class TCPChannel: ByteChannel {
     func read(_ buffer: UnsafeMutableRawBufferPointer) -> ChannelIO {
         while true {
             let n = recv(fd, buffer.baseAddress, buffer.count, 0)
-            if n > 0 { return .done(n) }
+            if n > 0 {
+                ReceivedBytesDump.record(buffer, n)
+                return .done(n)
+            }
             if n == 0 { return .closed }
             let err = errno
             if err == EINTR { continue }

@@ -156,6 +156,17 @@ public final class MemberStore: @unchecked Sendable {
         }
     }
 
+    /// What the member database at `path` holds, read without writing (the node may be running): its certified
+    /// headers, its own transaction bodies, and how many of `others` (hashes of transactions the member is no party
+    /// to) have a body in it — 0 when need to know holds. For `yongchain demo`.
+    public static func holdings(path: String, others: [Hash]) throws -> (headers: Int, ownTransactions: Int, othersHeld: Int) {
+        let c = try Connection(path: path, readOnly: true)
+        var headers: Int64 = 0, own: Int64 = 0, held = 0
+        try c.query("SELECT (SELECT COUNT(*) FROM headers), (SELECT COUNT(*) FROM own_txs)") { (headers, own) = ($0.int(0), $0.int(1)) }
+        for h in others { try c.query("SELECT 1 FROM own_txs WHERE hash = ?", [.blob(h.bytes)]) { _ in held += 1 } }
+        return (Int(headers), Int(own), held)
+    }
+
     private func meta(_ key: String) throws -> [UInt8]? {
         var out: [UInt8]?
         try connection.query("SELECT value FROM meta WHERE key = ?", [.text(key)]) { out = $0.blob(0) }

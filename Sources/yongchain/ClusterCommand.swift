@@ -22,9 +22,17 @@ enum ClusterCommand {
         RULES, genesis's governance rules (docs/governance.md; each defaults as there): --threshold NUM/DEN
         (2/3: a proposal passes with more than that share of its voters' power), --voting-period-ms MS (7 days),
         --proposers members|voters (members).
+    yongchain cluster init --dir DIR --member-banks 2 [--observers 0] [--base-port 26600] [--chain-id ID] [--empty-block-ms MS] [--tls] [--crypto standard|sm] [RULES]
+        The consortium docs/confidentiality.md suggests: four validators running full nodes (registry with the
+        real-estate authority, trade-authority, central-bank and credit-platform, the last two role supervisor)
+        and N banks (bank-a, bank-b, …; 1 to 60) without a vote, each running a member node ("node": "member" in
+        genesis and config.json): it holds headers, certificates and its own transactions, and answers its bank's
+        reads by proof. The ports, and the open files the nodes need (ulimit -n), are checked before anything
+        is written. --keys names the algorithms of all of them, validators first.
     yongchain cluster init --compose --dir cluster/nodes [--chain-id ID] [--crypto sm] [--keys ...] [RULES]
-        Keys, genesis and configs for the compose consortium in cluster/compose.yaml: the registry, the trade
-        authority, bank-a and bank-b vote; bank-c is a member without a vote that runs a full node. TLS 1.3 on. Prints the
+        Keys, genesis and configs for the compose consortium in cluster/compose.yaml, the --member-banks one: the
+        registry, trade-authority, central-bank and credit-platform vote on full nodes; bank-a, bank-b and bank-c
+        run member nodes. TLS 1.3 on. Prints the
         podman-compose command for that directory (another --dir is passed as YONGCHAIN_NODES). Run as root, it
         hands each node.key to the container's uid 10001; otherwise it warns that the container cannot read them.
     yongchain cluster up --dir DIR [--only NAME[,NAME]]     start the nodes (detached); waits until they answer
@@ -35,7 +43,12 @@ enum ClusterCommand {
     """
 
     struct Manifest: Codable {
-        struct Entry: Codable { let name: String; let home: String; let url: String; let validator: Bool }
+        struct Entry: Codable {
+            let name: String; let home: String; let url: String; let validator: Bool
+            /// true for a member node (`"node": "member"`); absent for a full node or an observer.
+            var member: Bool? = nil
+            var kind: String { member == true ? "member" : validator ? "validator" : "observer" }
+        }
         let chainId: String
         /// The chain's hash suite; absent in a manifest written before suites existed (sha256).
         var hashSuite: String? = nil
@@ -47,7 +60,7 @@ enum ClusterCommand {
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         guard let sub = argv.first else { throw UsageError("cluster needs init, up, down or status") }
-        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms", "crypto", "keys",
+        let a = try Args(Array(argv.dropFirst()), valued: ["dir", "validators", "observers", "base-port", "chain-id", "only", "empty-block-ms", "crypto", "keys", "member-banks",
                                                            "threshold", "voting-period-ms", "proposers", "output"], switches: ["compose", "tls"])
         let dir = try a.require("dir")
         let json = try Output.isJSON(a)
@@ -88,7 +101,7 @@ enum ClusterCommand {
         var o: [String: Any] = ["dir": dir, "chainId": g.chainID, "genesisHash": g.hash.hex,
                                 "governance": ["threshold": "\(r.thresholdNumerator)/\(r.thresholdDenominator)", "votingPeriodMs": r.votingPeriodMs,
                                                "proposers": r.proposers.rawValue],
-                                "nodes": entries.map { ["name": $0.name, "url": $0.url, "validator": $0.validator, "home": $0.home] }]
+                                "nodes": entries.map { ["name": $0.name, "url": $0.url, "validator": $0.validator, "node": $0.member == true ? "member" : "full", "home": $0.home] }]
         if let up { o["up"] = up }
         try Output.print(o)
     }
@@ -105,33 +118,33 @@ enum ClusterCommand {
         }
     }
 
-    /// The compose consortium: four validators (f = 1 needs 3 of 4 online) and bank-c as a non-voting member. Five
-    /// validators would tolerate no more faults (still f = 1) but would need 4 of 5 online to commit.
-    static let composeMembers: [(String, Role, [Authority], UInt64)] = [
-        ("registry", .registry, [.realEstate], 1), ("trade-authority", .registry, [.trade], 1),
-        ("bank-a", .bank, [], 1), ("bank-b", .bank, [], 1), ("bank-c", .bank, [], 0),
-    ]
+    /// The compose consortium: the four authorities validate (f = 1 needs 3 of 4 online) on full nodes, three
+    /// banks run member nodes (docs/confidentiality.md).
+    static let composeMembers: [(String, Role, [Authority], UInt64, NodeKind)] =
+        consortiumValidators.map { ($0.0, $0.1, $0.2, 1, .full) } + (0..<3).map { (bankName($0), .bank, [], 0, .member) }
 
     static func initCompose(_ a: Args, dir: String, chain: String, crypto: (HashSuite?, [SignatureSuite])) throws {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: dir + "/cluster.json") else { throw CommandFailed("\(dir) already holds a cluster") }
         var orgs: [Organization] = []
         var entries: [Manifest.Entry] = []
-        for (i, (name, role, auths, power)) in composeMembers.enumerated() {
+        for (i, (name, role, auths, power, kind)) in composeMembers.enumerated() {
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
             let key = try PrivateKey.generate(suite: crypto.1[i])
             try KeyFile.write(key, to: home + "/node.key")
             orgs.append(Organization(name: name, role: role, authorities: auths, publicKey: key.publicKey,
-                                     address: "https://\(name):26601", power: power))
-            entries.append(.init(name: name, home: home, url: "https://127.0.0.1:\(26601 + i)", validator: power > 0))
+                                     address: "https://\(name):26601", power: power, node: kind))
+            entries.append(.init(name: name, home: home, url: "https://127.0.0.1:\(26601 + i)", validator: power > 0, member: kind == .member ? true : nil))
         }
         var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs, hashSuite: crypto.0)
         g.governance = try governanceRules(a)
         try g.validate()
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
-            try NodeConfig(moniker: e.name, listen: "0.0.0.0:26601", tls: true).write(path: e.home + "/config.json")
+            var config = NodeConfig(moniker: e.name, listen: "0.0.0.0:26601", tls: true)
+            if e.member == true { config.node = "member" }
+            try config.write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -139,8 +152,8 @@ enum ClusterCommand {
         // The image runs as uid 10001; each key stays 0600, handed to that uid when we may (root), else a warning.
         if let warning = ContainerUser.handOver(entries.map { $0.home + "/node.key" }) { printErr(warning) }
         if try Output.isJSON(a) { return try report(dir: dir, genesis: g, entries: entries, up: "\(composeCommand(dir: dir)) up -d") }
-        print("compose consortium '\(chain)' in \(dir): registry, trade-authority, bank-a, bank-b vote; bank-c does not")
-        print("published on 127.0.0.1:26601-26605; bring it up from the repository's root with:")
+        print("compose consortium '\(chain)' in \(dir): registry, trade-authority, central-bank, credit-platform vote on full nodes; bank-a, bank-b, bank-c run member nodes")
+        print("published on 127.0.0.1:26601-\(26600 + entries.count); bring it up from the repository's root with:")
         print("  \(composeCommand(dir: dir)) up -d")
     }
 
@@ -163,17 +176,21 @@ enum ClusterCommand {
         if a.flag("compose") {
             return try initCompose(a, dir: dir, chain: a.value("chain-id") ?? "yongchain-consortium", crypto: try crypto(a, validators: composeMembers.count))
         }
-        let n = try a.int("validators", default: 4)
+        let memberBanks = try a.value("member-banks").map { _ in try a.int("member-banks", default: 0) }
+        if memberBanks != nil, a.value("validators") != nil { throw UsageError("--member-banks makes the four authorities the validators; leave out --validators") }
+        let n = memberBanks == nil ? try a.int("validators", default: 4) : consortiumValidators.count
         let observers = try a.int("observers", default: 0)
         let base = try a.int("base-port", default: 26600)
         guard (1...50).contains(n) else { throw UsageError("--validators must be 1 to 50") }
+        if let memberBanks, !(1...maxMemberBanks).contains(memberBanks) { throw UsageError("--member-banks must be 1 to \(maxMemberBanks)") }
         guard (0...10).contains(observers) else { throw UsageError("--observers must be 0 to 10") }
         guard (1024...65000).contains(base) else { throw UsageError("--base-port must be 1024 to 65000") }
+        try checkCapacity(nodes: n + (memberBanks ?? 0) + observers, base: base)
         // Checked before anything is written, so a bad value leaves no half-made cluster behind.
         let emptyMs = try a.value("empty-block-ms").map { _ in try a.int("empty-block-ms", default: 0) }
         if let emptyMs, !(1..<3000).contains(emptyMs) { throw UsageError("--empty-block-ms must be 1 to 2999 (below the propose timeout)") }
         let chain = a.value("chain-id") ?? "yongchain-local"
-        let (hashSuite, algorithms) = try crypto(a, validators: n)
+        let (hashSuite, algorithms) = try crypto(a, validators: n + (memberBanks ?? 0))
         let rules = try governanceRules(a)
         let tls = a.flag("tls")
         let scheme = tls ? "https" : "http"
@@ -184,7 +201,10 @@ enum ClusterCommand {
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var orgs: [Organization] = []
         var entries: [Manifest.Entry] = []
-        for i in 0..<n {
+        if let memberBanks {
+            (orgs, entries) = try consortium(memberBanks: memberBanks, dir: dir, base: base, scheme: scheme, algorithms: algorithms)
+        }
+        for i in 0..<(memberBanks == nil ? n : 0) {
             let (name, role, auths) = roleFor(i, of: n)
             let home = "\(dir)/\(name)"
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
@@ -200,7 +220,7 @@ enum ClusterCommand {
             try fm.createDirectory(atPath: home, withIntermediateDirectories: true)
             // Over TLS an observer serves a key banks can pin; it is no member's, so it votes and gossips nothing.
             if tls { try KeyFile.write(try PrivateKey.generate(suite: algorithms.last!), to: home + "/node.key") }
-            entries.append(.init(name: name, home: home, url: "\(scheme)://127.0.0.1:\(base + n + j + 1)", validator: false))
+            entries.append(.init(name: name, home: home, url: "\(scheme)://127.0.0.1:\(base + entries.count + 1)", validator: false))
         }
         var g = Genesis(chainID: chain, genesisTime: Int64(Date().timeIntervalSince1970 * 1000), organizations: orgs, hashSuite: hashSuite)
         if let emptyMs { g.consensus.emptyBlockIntervalMs = emptyMs }
@@ -209,14 +229,16 @@ enum ClusterCommand {
         for e in entries {
             try GenesisFile.write(g, path: e.home + "/genesis.json")
             let port = e.url.split(separator: ":").last!
-            try NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)", tls: tls, observer: !e.validator).write(path: e.home + "/config.json")
+            var config = NodeConfig(moniker: e.name, listen: "127.0.0.1:\(port)", tls: tls, observer: !e.validator && e.member != true)
+            if e.member == true { config.node = "member" }
+            try config.write(path: e.home + "/config.json")
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try enc.encode(Manifest(chainId: chain, hashSuite: g.chain.hashSuite.rawValue, nodes: entries)).write(to: URL(fileURLWithPath: dir + "/cluster.json"))
         if try Output.isJSON(a) { return try report(dir: dir, genesis: g, entries: entries, up: nil) }
-        print("cluster '\(chain)': \(n) validators, \(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
-        for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.validator ? "validator" : "observer")  key: \(FileManager.default.fileExists(atPath: e.home + "/node.key") ? e.home + "/node.key" : "-")") }
+        print("cluster '\(chain)': \(n) validators, \(memberBanks.map { "\($0) member nodes, " } ?? "")\(observers) observers in \(dir)\(tls ? ", TLS 1.3" : ", plain HTTP")")
+        for e in entries { print("  \(e.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(e.url)  \(e.kind)  key: \(FileManager.default.fileExists(atPath: e.home + "/node.key") ? e.home + "/node.key" : "-")") }
     }
 
     /// `--crypto` and `--keys`: the genesis hash suite (nil: none named, sha256) and each validator's key algorithm.
@@ -247,7 +269,7 @@ enum ClusterCommand {
         }
         let m = try JSONDecoder().decode(Manifest.self, from: d)
         return Manifest(chainId: m.chainId, hashSuite: m.hashSuite, nodes: m.nodes.map {
-            .init(name: $0.name, home: "\(dir)/\(URL(fileURLWithPath: $0.home).lastPathComponent)", url: $0.url, validator: $0.validator)
+            .init(name: $0.name, home: "\(dir)/\(URL(fileURLWithPath: $0.home).lastPathComponent)", url: $0.url, validator: $0.validator, member: $0.member)
         })
     }
 
@@ -321,13 +343,13 @@ enum ClusterCommand {
             guard let r = try? client.send("GET", url: e.url + "/v1/status", timeout: 2), r.status == 200,
                   let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
                 if !json { print("\(pad(e.name, 18))\(pad(e.url, 26))down") }
-                nodes.append(["name": e.name, "url": e.url, "validator": e.validator, "up": false])
+                nodes.append(["name": e.name, "url": e.url, "validator": e.validator, "node": e.kind, "up": false])
                 continue
             }
             let c = o["consensus"] as? [String: Any] ?? [:]
-            nodes.append(["name": e.name, "url": e.url, "validator": e.validator, "up": true, "status": o])
+            nodes.append(["name": e.name, "url": e.url, "validator": e.validator, "node": e.kind, "up": true, "status": o])
             if !json {
-                print("\(pad(e.name, 18))\(pad(e.url, 26))\(pad("\(o["height"] ?? "?")", 8))\(pad("\(c["round"] ?? "?")", 7))\(pad("\(c["step"] ?? "?")", 12))\(pad("\(o["mempoolSize"] ?? "?")", 9))\(String("\(o["latestBlockHash"] ?? "")".prefix(12)))")
+                print("\(pad(e.name, 18))\(pad(e.url, 26))\(pad("\(o["height"] ?? "?")", 8))\(pad("\(c["round"] ?? "?")", 7))\(pad(e.member == true ? "member" : "\(c["step"] ?? "?")", 12))\(pad("\(o["mempoolSize"] ?? "?")", 9))\(String("\(o["latestBlockHash"] ?? "")".prefix(12)))")
             }
         }
         if json { try Output.print(["dir": dir, "chainId": m.chainId, "nodes": nodes]) }

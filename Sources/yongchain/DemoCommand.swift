@@ -5,15 +5,18 @@ import YongchainCrypto
 import YongchainHTTP
 import YongchainNode
 
-/// `yongchain demo`: a local 4-validator cluster running both applications' seed flows through the HTTP API,
-/// each organisation signing with its own key and talking to its own node.
+/// `yongchain demo`: the suggested consortium on 127.0.0.1 (four authorities validating on full nodes, bank-a and
+/// bank-b on member nodes) running both applications' seed flows through the HTTP API, each organisation signing
+/// with its own key and talking to its own node; then what each bank's node holds.
 enum DemoCommand {
     static let help = """
     yongchain demo [--dir DIR] [--base-port 26600] [--exit] [--plain] [--crypto standard|sm]
-        Starts a local 4-validator cluster (registry, trade-authority, bank-a, bank-b) in DIR (a new temporary
-        directory unless given; an existing demo DIR is reused), runs the mortgage and trade-finance flows through
-        the HTTP API, prints each step and the status page's URL, then keeps running until Ctrl-C (which stops the
-        cluster). With --exit it stops the cluster after the flows; the exit status is 1 if any step's outcome
+        Starts the suggested consortium (what cluster init makes with two member banks: registry, trade-authority,
+        central-bank and credit-platform validate on full nodes; bank-a and bank-b run member nodes) in DIR (a new
+        temporary directory unless given; an existing demo DIR is reused), runs the mortgage and trade-finance flows through
+        the HTTP API — each bank through its own member node, which forwards its transactions and checks every
+        answer's proof against its own headers — prints each step, what each bank's node holds and the status
+        page's URL, then keeps running until Ctrl-C (which stops the cluster). With --exit it stops the cluster after the flows; the exit status is 1 if any step's outcome
         was not the expected one. The cluster speaks TLS 1.3 (https://, nodes authenticated by their keys) unless
         --plain. --crypto sm: on the national suite (an SM3 chain; every organisation, owner and exporter signs with
         SM2).
@@ -27,16 +30,17 @@ enum DemoCommand {
         if a.flag("attach") {
             let m = try ClusterCommand.manifest(try a.require("dir"))
             let seen = HeightMark()
-            let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chain: m.chain, seen: seen)) })
+            let orgs = try Org.all(m, seen: seen)
             var flows = DemoFlows(orgs: orgs)
             flows.run()
+            flows.holdings(m)
             print("\n\(flows.passed)/\(flows.steps) steps as expected.")
             guard flows.passed == flows.steps else { throw CommandFailed("\(flows.steps - flows.passed) demo step(s) did not turn out as expected") }
             return
         }
         let dir = a.value("dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("yongchain-demo-\(UUID().uuidString.prefix(8))").path
         if !FileManager.default.fileExists(atPath: dir + "/cluster.json") {
-            try ClusterCommand.run(["init", "--dir", dir, "--validators", "4", "--empty-block-ms", "300",
+            try ClusterCommand.run(["init", "--dir", dir, "--member-banks", "2", "--empty-block-ms", "300",
                                     "--base-port", "\(try a.int("base-port", default: 26600))"] + (a.flag("plain") ? [] : ["--tls"])
                                     + (a.value("crypto").map { ["--crypto", $0] } ?? []))
         }
@@ -57,9 +61,10 @@ enum DemoCommand {
         try ClusterCommand.up(dir: dir, only: nil)
         let m = try ClusterCommand.manifest(dir)
         let seen = HeightMark()
-        let orgs = Dictionary(uniqueKeysWithValues: try m.nodes.map { ($0.name, try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chain: m.chain, seen: seen)) })
+        let orgs = try Org.all(m, seen: seen)
         var flows = DemoFlows(orgs: orgs)
         flows.run()
+        flows.holdings(m)
         print("\n\(flows.passed)/\(flows.steps) steps as expected.")
         print("Status page: \(orgs["registry"]!.url)/   (every node serves one: \(m.nodes.map(\.url).joined(separator: ", ")))")
         if a.flag("exit") {
@@ -82,6 +87,17 @@ struct Org {
     /// must reach it before that organisation acts or reads, so a step never runs on a node that lags the last.
     let seen: HeightMark
     let http: HTTPClient
+    /// Whether `url` is a member node: it forwards reads to full nodes and checks their proofs (`"proven": true`).
+    var member = false
+
+    /// Every organisation of the cluster at its own node.
+    static func all(_ m: ClusterCommand.Manifest, seen: HeightMark) throws -> [String: Org] {
+        Dictionary(uniqueKeysWithValues: try m.nodes.map {
+            var o = try Org(name: $0.name, url: $0.url, keyFile: $0.home + "/node.key", chain: m.chain, seen: seen)
+            o.member = $0.member == true
+            return ($0.name, o)
+        })
+    }
 
     /// The node's home (beside `keyFile`) holds the genesis file an https:// URL is authenticated against.
     init(name: String, url: String, keyFile: String, chain: Chain, seen: HeightMark) throws {
@@ -109,6 +125,7 @@ struct Org {
         let code = (o["code"] as? String) ?? ((o["error"] as? [String: Any])?["code"] as? String) ?? "HTTP \(r.status)"
         let height = o["height"] as? Int ?? 0
         seen.raise(to: height)
+        if code == "OK" || height > 0 { seen.record(o["hash"] as? String ?? tx.hash(on: chain).hex, by: name) }
         return (code, o["hash"] as? String ?? tx.hash(on: chain).hex, height)
     }
 
@@ -123,19 +140,31 @@ struct Org {
     /// Waits until this node has committed `height` (another node may have answered the commit first).
     func waitFor(height: Int) {
         let deadline = Date().addingTimeInterval(10)
-        // 504: not there yet (or too far behind to wait for); a failed request is tried again too.
+        // A full node holds the answer until it has `height` (504: not in time, asked again); a member node answers
+        // its synced height at once. A failed request is tried again too.
         while Date() < deadline {
-            if let r = try? http.send("GET", url: url + "/v1/status?minHeight=\(height)&timeoutMs=2000", timeout: 5), r.status == 200 { return }
+            if let r = try? http.send("GET", url: url + "/v1/status?minHeight=\(height)&timeoutMs=2000", timeout: 5), r.status == 200,
+               let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any], o["height"] as? Int ?? 0 >= height { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
+    }
+
+    /// A read's status as the demo prints it: a member node's answers carry `"proven": true` once it checked them.
+    func checked(_ o: [String: Any]) -> (Bool, String) {
+        guard member else { return (true, "") }
+        return o["proven"] as? Bool == true ? (true, ", proven and checked by \(name)'s member node") : (false, ", NOT proven")
     }
 }
 
 final class HeightMark: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
+    /// The transactions each organisation submitted that reached the chain, by hash.
+    private var submitted: [String: [String]] = [:]
     var height: Int { lock.withLock { value } }
     func raise(to h: Int) { lock.withLock { value = max(value, h) } }
+    func record(_ hash: String, by name: String) { lock.withLock { submitted[name, default: []].append(hash) } }
+    func submissions(of name: String) -> [String] { lock.withLock { submitted[name] ?? [] } }
 }
 
 /// The seed flows, step by step. Identifiers are fresh per run, so a reused demo directory runs them again.
@@ -202,6 +231,8 @@ struct DemoFlows {
             let wrong = ChainIdentity.person(try PersonOpening.draw(for: ownerID), suite: hashes)
             guess.mortgagee = bankB.key.publicKey
             guess.mortgagors = [Mortgagor(id: wrong, signature: [])]
+            // bank-b's own contract, not bank-a's: nothing of bank-a's application is ever bank-b's to send.
+            guess.contractHash = hashes.digest(Array("bank-b's loan contract \(salt)".utf8))
             return Self.outcome(try bankB.submit(guess), expect: Codes.notOwner)
         }
         var applicationID = ""
@@ -215,14 +246,14 @@ struct DemoFlows {
         }
         step("bank-b verifies the title with the identity and salt the owner showed it — through node bank-b (only the commitment is sent)") {
             let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&owner=\(opening.commitment(hashes).hex)")
-            let match = (o["result"] as? [String: Any])?["match"] as? Bool
-            return (s == 200 && match == true, "HTTP \(s), match: \(match.map(String.init) ?? "?") at height \(o["height"] ?? "?")")
+            let match = (o["result"] as? [String: Any])?["match"] as? Bool, (proven, how) = bankB.checked(o)
+            return (s == 200 && match == true && proven, "HTTP \(s), match: \(match.map(String.init) ?? "?") at height \(o["height"] ?? "?")\(how)")
         }
         step("bank-b asks again with a wrong salt: answered exactly as for a stranger") {
             let wrong = try PersonOpening.draw(for: ownerID).commitment(hashes)
             let (s, o) = try bankB.request("/v1/mortgage/titles/verify?certificate=\(AppCLI.escape(title))&owner=\(wrong.hex)")
-            let match = (o["result"] as? [String: Any])?["match"] as? Bool
-            return (s == 200 && match == false, "HTTP \(s), match: \(match.map(String.init) ?? "?")")
+            let match = (o["result"] as? [String: Any])?["match"] as? Bool, (proven, how) = bankB.checked(o)
+            return (s == 200 && match == false && proven, "HTTP \(s), match: \(match.map(String.init) ?? "?")\(how)")
         }
         var certificate = ""
         step("bank-b reads the unit's encumbrances — through node bank-b") {
@@ -230,12 +261,13 @@ struct DemoFlows {
             let ms = ((o["result"] as? [String: Any])?["mortgages"] as? [[String: Any]]) ?? []
             certificate = ms.first?["certificateNumber"] as? String ?? ""
             let first = ms.first.map { "priority \($0["priority"] ?? "?"), \($0["state"] ?? "?"), certificate \(certificate), mortgagee \($0["mortgageeName"] ?? "?")" } ?? "none"
-            return (s == 200 && ms.count == 1 && ms[0]["priority"] as? Int == 1, "HTTP \(s), \(ms.count) mortgage(s): \(first)")
+            let (proven, how) = bankB.checked(o)
+            return (s == 200 && ms.count == 1 && ms[0]["priority"] as? Int == 1 && proven, "HTTP \(s), \(ms.count) mortgage(s): \(first)\(how)")
         }
         step("bank-b verifies certificate \(certificate.isEmpty ? "(none)" : certificate) — through node bank-b") {
             let (s, o) = try bankB.request("/v1/mortgage/certificates/\(AppCLI.escape(certificate))")
-            let r = o["result"] as? [String: Any] ?? [:]
-            return (s == 200 && r["state"] as? String == "registered", "HTTP \(s), state \(r["state"] ?? "?"), principal \((r["principal"] as? [String: Any]).map { "\($0["minorUnits"] ?? "?") minor units \($0["currency"] ?? "")" } ?? "?")")
+            let r = o["result"] as? [String: Any] ?? [:], (proven, how) = bankB.checked(o)
+            return (s == 200 && r["state"] as? String == "registered" && proven, "HTTP \(s), state \(r["state"] ?? "?"), principal \((r["principal"] as? [String: Any]).map { "\($0["minorUnits"] ?? "?") minor units \($0["currency"] ?? "")" } ?? "?")\(how)")
         }
 
         print("\n== Cross-border trade finance ==")
@@ -247,7 +279,7 @@ struct DemoFlows {
         step("trade-authority registers exporter \(code) with its own key — through node trade-authority") {
             Self.outcome(try authority.submit(RegisterEnterprise(creditCode: code, name: "Suzhou Export Co., Ltd.", publicKey: entKey.publicKey)))
         }
-        let decls = try (1...2).map { i in
+        let decls = try (1...3).map { i in
             DeclarationFields(number: try DeclarationNumber("2231" + String(format: "%07d%07d", salt, i)), exporter: code,
                               amount: try Money(minorUnits: 10_000_000 * Int64(i), currency: Currency("USD")), exportDate: 20200315,
                               documentDigest: hashes.digest(Array("declaration \(salt)/\(i)".utf8)))
@@ -261,6 +293,24 @@ struct DemoFlows {
         }
         step("bank-b tries to finance the same declaration — through node bank-b: refused as DUPLICATE_FINANCING") {
             Self.outcome(try bankB.submit(financing), expect: Codes.Trade.duplicateFinancing)
+        }
+        step("bank-b pre-checks declarations \(decls[0].number) and \(decls[1].number) — through node bank-b") {
+            let items = decls[0...1].map { PrecheckItem(number: $0.number, fields: $0) }
+            let (s, o) = try bankB.request("/v1/trade/precheck", method: "POST", body: Array(try JSONEncoder().encode(PrecheckRequest(declarations: items))))
+            let codes = (((o["result"] as? [String: Any])?["declarations"] as? [[String: Any]]) ?? []).map { "\($0["code"] ?? "?")" }
+            let (proven, how) = bankB.checked(o)
+            return (s == 200 && codes == [Codes.Trade.duplicateFinancing, "OK"] && proven, "HTTP \(s), \(codes.joined(separator: ", "))\(how)")
+        }
+        let partial = try Money(minorUnits: 15_000_000, currency: Currency("USD"))
+        step("bank-b finances 150,000.00 USD of the 200,000.00 of declaration \(decls[1].number) — through node bank-b") {
+            Self.outcome(try bankB.submit(RecordFinancing(exporter: code, amount: partial, pledges: [PledgeRequest(declaration: decls[1], amount: partial)])))
+        }
+        step("bank-a tries to finance 100,000.00 USD more against it — through node bank-a: refused as EXCESS_FINANCING") {
+            Self.outcome(try bankA.submit(RecordFinancing(exporter: code, amount: decls[0].amount, pledges: [PledgeRequest(declaration: decls[1], amount: decls[0].amount)])),
+                         expect: Codes.Trade.excessFinancing)
+        }
+        step("bank-a finances 300,000.00 USD against declaration \(decls[2].number) — through node bank-a") {
+            Self.outcome(try bankA.submit(RecordFinancing(exporter: code, amount: decls[2].amount, pledges: [PledgeRequest(declaration: decls[2], amount: decls[2].amount)])))
         }
         step("bank-b's credit query without the exporter's authorisation is refused") {
             Self.outcome(try bankB.submit(RecordCreditQuery(enterprise: code, purpose: "pre-loan review")), expect: Codes.Trade.notAuthorized)
@@ -278,7 +328,8 @@ struct DemoFlows {
             let (s, o) = try bankA.request("/v1/trade/enterprises/\(code)/credit-record?queryId=\(queryID)")
             let r = o["result"] as? [String: Any] ?? [:]
             let totals = (r["totals"] as? [[String: Any]])?.map { "\($0["currency"] ?? "") outstanding \($0["outstanding"] ?? "")" }.joined(separator: ", ") ?? "?"
-            return (s == 200 && (r["financings"] as? [Any])?.count == 1, "HTTP \(s), \((r["financings"] as? [Any])?.count ?? 0) financing(s); \(totals)")
+            let (proven, how) = bankA.checked(o)
+            return (s == 200 && (r["financings"] as? [Any])?.count == 3 && proven, "HTTP \(s), \((r["financings"] as? [Any])?.count ?? 0) financing(s); \(totals)\(how)")
         }
         step("the exporter lists who queried its credit record") {
             let (s, o) = try enterprise.request("/v1/trade/enterprises/\(code)/queries")

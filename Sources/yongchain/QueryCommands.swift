@@ -42,6 +42,13 @@ enum QueryCommand {
     }
 
     static func status(_ o: [String: Any]) {
+        if o["node"] as? String == "member" {
+            print("chain:       \(o["chainId"] ?? "?")")
+            print("node:        \(o["moniker"] ?? "?") (member node: headers, certificates and its own transactions)")
+            print("height:      \(o["height"] ?? "?"), block \(o["latestBlockHash"] ?? "?"), \(Output.time(o["latestBlockTime"]))")
+            print("proven:      own transactions complete to height \(o["provenHeight"] ?? "?"); transport \(o["transport"] ?? "?")")
+            return
+        }
         let c = o["consensus"] as? [String: Any] ?? [:], v = o["validatorSet"] as? [String: Any] ?? [:]
         let index = (o["validatorIndex"] as? Int).map { "validator \($0)" } ?? "observer: signs nothing"
         print("chain:       \(o["chainId"] ?? "?")")

@@ -31,7 +31,7 @@ extension EndToEnd {
             // -p yongchain: podman-compose 1.0 would otherwise name the project after the directory (issue 31).
             #expect(r.out.contains("YONGCHAIN_NODES=\(dir) podman-compose -p yongchain -f cluster/compose.yaml up -d"), "\(r.out)")
             let compose = try String(contentsOfFile: Self.repo + "/cluster/compose.yaml", encoding: .utf8)
-            for name in ["registry", "trade-authority", "bank-a", "bank-b", "bank-c"] {
+            for name in ["registry", "trade-authority", "central-bank", "credit-platform", "bank-a", "bank-b", "bank-c"] {
                 for file in ["config.json", "genesis.json", "node.key"] {
                     #expect(FileManager.default.fileExists(atPath: "\(dir)/\(name)/\(file)"))
                     #expect(compose.contains("${YONGCHAIN_NODES:-./nodes}/\(name)/\(file):/yongchain/\(file):ro"))
@@ -45,8 +45,13 @@ extension EndToEnd {
             if geteuid() == 0 { #expect(!r.err.contains("warning"), "\(r.err)") }
             let genesis = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/bank-c/genesis.json"))) as! [String: Any]
             let orgs = genesis["organizations"] as! [[String: Any]]
-            #expect(orgs.count == 5)
-            #expect(orgs.filter { ($0["power"] as? Int ?? 0) > 0 }.count == 4)
+            // The suggested consortium: the four authorities validate on full nodes, the banks run member nodes.
+            #expect(orgs.count == 7)
+            #expect(orgs.filter { ($0["power"] as? Int ?? 0) > 0 }.map { $0["name"] as? String } == ["registry", "trade-authority", "central-bank", "credit-platform"])
+            #expect(orgs.filter { $0["node"] as? String == "member" }.map { $0["name"] as? String } == ["bank-a", "bank-b", "bank-c"])
+            let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/bank-c/config.json"))) as! [String: Any]
+            #expect(config["node"] as? String == "member")
+            #expect(compose.contains("127.0.0.1:26607:26601") && r.out.contains("26601-26607"), "\(r.out)")
             #expect(orgs.allSatisfy { ($0["address"] as? String ?? "").hasSuffix(":26601") })
         }
 

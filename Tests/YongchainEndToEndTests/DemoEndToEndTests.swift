@@ -3,7 +3,8 @@ import Testing
 
 extension EndToEnd {
     @Suite(.serialized) struct Demo {
-        /// Issue 6, item 8: `yongchain demo --exit` brings up a 4-validator cluster, runs both seed flows through
+        /// Issue 6, item 8: `yongchain demo --exit` brings up the suggested consortium (issue 26: four authorities
+        /// validating, bank-a and bank-b on member nodes), runs both seed flows through
         /// the HTTP API, prints each step and the status page, stops the cluster and exits 0. Over TLS 1.3 (issue 17):
         /// the demo cluster is encrypted unless `--plain`.
         @Test func demoRunsBothFlowsAndExitsCleanly() throws {
@@ -13,8 +14,11 @@ extension EndToEnd {
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let r = try runner.cli(["demo", "--exit", "--dir", dir, "--base-port", "\(port)"])
             #expect(r.status == 0, "\(r.out)\n\(r.err)")
-            #expect(r.out.contains("17/17 steps as expected"), "\(r.out)")
-            #expect(r.out.contains("✓ DUPLICATE_FINANCING"))
+            #expect(r.out.contains("23/23 steps as expected"), "\(r.out)")
+            #expect(r.out.contains("✓ DUPLICATE_FINANCING") && r.out.contains("✓ EXCESS_FINANCING"))
+            // The suggested consortium: the banks act through member nodes that check every answer by proof.
+            #expect(r.out.contains("4 validators, 2 member nodes"), "\(r.out)")
+            #expect(r.out.contains("proven and checked by bank-b's member node") && r.out.contains("others' bodies 0 of"), "\(r.out)")
             #expect(r.out.contains("TLS 1.3"))
             #expect(r.out.contains("Status page: https://127.0.0.1:\(port + 1)/"))
             #expect(!r.out.contains("✗"))
@@ -28,7 +32,7 @@ extension EndToEnd {
             let c = try ClusterHarness(validators: 4, emptyBlockMs: 300)
             try c.up()
             let r = try c.cli(["demo", "--attach", "--dir", c.dir])
-            #expect(r.status == 0 && r.out.contains("17/17 steps as expected"), "\(r.out)\n\(r.err)")
+            #expect(r.status == 0 && r.out.contains("21/21 steps as expected"), "\(r.out)\n\(r.err)")
             #expect(r.out.contains("✓ NOT_OWNER") && r.out.contains("match: false"), "\(r.out)")
             let salt = try #require(r.out.firstMatch(of: /gives the owner their salt ([0-9a-f]{32})/).map { String($0.1) }, "\(r.out)")
             let unit = try #require(r.out.firstMatch(of: /registers unit ([0-9A-Z]{28})/).map { String($0.1) }, "\(r.out)")
@@ -44,7 +48,7 @@ extension EndToEnd {
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let r = try runner.cli(["demo", "--exit", "--plain", "--dir", dir, "--base-port", "\(port)"])
             #expect(r.status == 0, "\(r.out)\n\(r.err)")
-            #expect(r.out.contains("17/17 steps as expected"), "\(r.out)")
+            #expect(r.out.contains("23/23 steps as expected"), "\(r.out)")
             #expect(r.out.contains("Status page: http://127.0.0.1:\(port + 1)/"))
         }
     }

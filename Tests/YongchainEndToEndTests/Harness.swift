@@ -16,13 +16,15 @@ final class ClusterHarness: @unchecked Sendable {
 
     /// A fresh cluster directory with ports chosen per test so suites can run side by side; `tls`: `cluster init
     /// --tls` (https:// URLs, the CLI authenticates nodes by the genesis file); `initArgs`: more `cluster init`
-    /// options (`--crypto sm`, `--keys ...`).
-    init(validators: Int, observers: Int = 0, emptyBlockMs: Int? = nil, tls: Bool = false, initArgs: [String] = []) throws {
+    /// options (`--crypto sm`, `--keys ...`); `memberBanks`: the suggested consortium (`--member-banks`: the four
+    /// authorities validate, that many banks run member nodes) instead of `validators`.
+    init(validators: Int, memberBanks: Int? = nil, observers: Int = 0, emptyBlockMs: Int? = nil, tls: Bool = false, initArgs: [String] = []) throws {
         self.tls = tls
         exe = ClusterHarness.executable()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-e2e-\(UUID().uuidString.prefix(8))").path
         basePort = ClusterHarness.nextBasePort()
-        var args = ["cluster", "init", "--dir", dir, "--validators", "\(validators)", "--observers", "\(observers)", "--base-port", "\(basePort)"]
+        var args = ["cluster", "init", "--dir", dir] + (memberBanks.map { ["--member-banks", "\($0)"] } ?? ["--validators", "\(validators)"])
+            + ["--observers", "\(observers)", "--base-port", "\(basePort)"]
         if let emptyBlockMs { args += ["--empty-block-ms", "\(emptyBlockMs)"] }
         if tls { args.append("--tls") }
         let r = try cli(args + initArgs)

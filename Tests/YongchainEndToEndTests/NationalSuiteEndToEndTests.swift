@@ -64,7 +64,7 @@ extension EndToEnd {
             // 1. Both applications' flows, each organisation through its own node with its own key (the demo's
             //    steps): owners' consents and the exporter's authorisation are SM2 signatures too.
             let demo = try c.cli(["demo", "--attach", "--dir", c.dir])
-            #expect(demo.status == 0 && demo.out.contains("17/17 steps as expected"), "\(demo.out) \(demo.err)")
+            #expect(demo.status == 0 && demo.out.contains("21/21 steps as expected"), "\(demo.out) \(demo.err)")
 
             // A malformed SM2 signature (DER, r of zero) or point (off the curve) is refused with a code, nothing committed.
             let registryKey = try KeyFile.read(c.key("registry"))
