@@ -11,6 +11,9 @@ import YongchainCrypto
 public enum AnswerVerifier {
     /// What a verified answer establishes.
     public struct Verdict {
+        /// The question the proof answers, whole: a caller that asked one compares it (a genuine proof of another
+        /// question verifies too).
+        public let query: ProvableQuery
         public let question: String
         public let route: String
         public let height: UInt64
@@ -93,7 +96,7 @@ public enum AnswerVerifier {
             }
         }
         try freshness?.check(height: verified.height, time: verified.time)
-        return Verdict(question: query.question, route: query.route, height: verified.height, time: verified.time,
+        return Verdict(query: query, question: query.question, route: query.route, height: verified.height, time: verified.time,
                        blockHash: verified.blockHash, outcome: recomputed, provenKeys: bundle.entries.count,
                        signers: bundle.certificate.signatures.count, validators: verified.validators.count,
                        validatorSetChanges: bundle.changes.count)

@@ -202,6 +202,35 @@ import YongchainStorage
         #expect(refused.status == 502 && String(decoding: refused.body, as: UTF8.self).contains("ANSWER_STALE"))
     }
 
+    /// A full node that answers another question with a genuine proof: the bank asked about one unit, the answer
+    /// proves the encumbrances of another (registered) one. The proof verifies; the question does not match the
+    /// request, so it is refused (PROOF_ANSWER_MISMATCH, counted) and the next full node's answer is the bank's.
+    @Test func aGenuineProofOfAnotherQuestionIsRefused() throws {
+        let other = chain.ask("GET", "/v1/mortgage/units/\(VectorChain.unit)/encumbrances?prove=true", as: VectorChain.bankB)
+        #expect(other.status == 200)
+        let swapper = try HTTPServer(host: "127.0.0.1", port: 0, handler: { _ in other })
+        let honest = try serve { $0 }
+        swapper.start()
+        defer { swapper.stop(); honest.stop() }
+        let sources = [MemberSyncLoop.Source(name: "swapper", url: "http://127.0.0.1:\(swapper.port)"),
+                       MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")]
+        let sync = try loop(try MemberStore(path: dir + "/swap.sqlite").opened(), member: "bank-b", key: VectorChain.bankB, sources: sources)
+        #expect(sync.step(sources[1]) == .atTip)
+        var parser = HTTPRequestParser()
+        let unasked = "320505001001GB00001F00010099"
+        parser.feed(Array("GET /v1/mortgage/units/\(unasked)/encumbrances HTTP/1.1\r\nHost: member\r\n\r\n".utf8))
+        guard case .request(let req) = parser.next() else { Issue.record("request"); return }
+        let r = MemberReads(sync: sync, answerWindow: 10).forward(req)
+        let text = String(decoding: r.body, as: UTF8.self)
+        // The honest node's answer: nothing is registered under the unit asked about (proven NOT_FOUND).
+        #expect(r.status == 404 && text.hasPrefix(#"{"proven":true,"#) && text.contains("NOT_FOUND"), "\(r.status) \(text.prefix(300))")
+        #expect(sync.failures.withLock { $0 } == ["swapper|PROOF_ANSWER_MISMATCH": 1])
+        // The bank's own question is still answered from the same proof: the check compares, it does not refuse all.
+        let same = try #require(Self.encumbrancesRequest())
+        #expect(MemberReads(sync: sync, answerWindow: 10).forward(same).status == 200)
+        #expect(sync.failures.withLock { $0 } == ["swapper|PROOF_ANSWER_MISMATCH": 1])
+    }
+
     /// A member node that has synced nothing yet says so (503 NOT_CAUGHT_UP) rather than ask a full node for an
     /// answer whose age it cannot check.
     @Test func aMemberNodeAtHeightZeroAnswersNotCaughtUp() throws {

@@ -40,7 +40,7 @@ struct MemberReads: Sendable {
             // A refusal of the request itself (a field, the caller's rights) carries no proof; the bank sees it.
             if r.body.firstRange(of: Array(#""proof""#.utf8)) == nil, (400..<500).contains(r.status), r.status != 404 { return r }
             do {
-                try check(r.body)
+                try check(r.body, asked: req)
                 return HTTPResponse(status: r.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Self.markProven(r.body))
             } catch let e as APIError {
                 sync.count(source, e.code, e.message, from: sync.height + 1)
@@ -54,11 +54,15 @@ struct MemberReads: Sendable {
         return out
     }
 
-    /// The answer's proof, its block against the member's own header, and its height against the window.
-    func check(_ body: [UInt8]) throws {
+    /// The answer's proof, its question against the bank's request, its block against the member's own header, and its
+    /// height against the window.
+    func check(_ body: [UInt8], asked req: HTTPRequest) throws {
         let verdict: AnswerVerifier.Verdict
         do { verdict = try AnswerVerifier.verify(response: body, genesis: sync.genesis) } catch let f as ProofFailure {
             throw APIError(f.code, f.message)
+        }
+        guard Self.answers(verdict.query, req, bank: sync.key.publicKey) else {
+            throw APIError(ProofFailure.Reason.answerMismatch.rawValue, "the proof answers another question than the bank's: \(verdict.question)")
         }
         let tip = sync.height
         if verdict.height <= tip {
