@@ -60,6 +60,22 @@ import YongchainLightClient
         #expect(try sync.accept(rest).proven && sync.proven.height == tip)
         #expect(try builder.batch(member: "bank-a", from: tip + 1, limit: 10).blocks.isEmpty)
     }
+
+    /// A byte budget stops the batch (at least one block each time), so a member whose own transactions are large
+    /// gets them in answers under its response limit; the short batches are provisional and the last proves them.
+    @Test func aByteBudgetCutsTheBatchAndTheMemberStillProvesItsLog() throws {
+        var sync = MemberSync(genesis: VectorChain.genesis, member: "bank-a")
+        var from: UInt64 = 1, answers = 0
+        while from <= tip {
+            let b = try builder.batch(member: "bank-a", from: from, limit: 1000, maxBytes: 1)
+            #expect(b.blocks.count == 1)
+            _ = try sync.accept(b)
+            from += UInt64(b.blocks.count)
+            answers += 1
+        }
+        #expect(answers == Int(tip) && sync.proven.height == tip)
+        #expect(try builder.batch(member: "bank-a", from: 1, limit: 1000).blocks.count == Int(tip))
+    }
 }
 
 /// `GET /v1/sync/redacted` answers the signed caller's own batch, refuses anonymous callers, and limits each member's

@@ -30,7 +30,7 @@ final class MemberSyncService: Sendable {
         let from = try Parameter.integer(text, name: "from", in: 1...Parameter.maxHeight, code: NodeCode.invalidHeight)
         let limit = try Parameter.integer(req, "limit", in: 1...RedactedBatch.maxBlocks, default: 100)
         try quota.take(member.name, now: Date().timeIntervalSince1970)
-        let batch = try builder.batch(member: member.name, from: from, limit: limit, in: state)
+        let batch = try builder.batch(member: member.name, from: from, limit: limit, maxBytes: limits.maxSyncBytes, in: state)
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]), body: batch.canonicalBytes)
     }
 }

@@ -13,21 +13,24 @@ struct RedactedBatchBuilder {
     let application: Application
     let chain: Chain
 
-    /// The batch for `member` from height `from`, at most `limit` blocks (and `RedactedBatch.maxBlocks`); an empty
-    /// batch when `from` is past the tip.
-    func batch(member: String, from: UInt64, limit: Int) throws -> RedactedBatch {
-        try store.read { try batch(member: member, from: from, limit: limit, in: $0) }
+    /// The batch for `member` from height `from`, at most `limit` blocks (and `RedactedBatch.maxBlocks`), and no
+    /// further block once it holds about `maxBytes` (at least one block: a member's own transactions can be large,
+    /// and an answer past the member's response limit would stall it); an empty batch when `from` is past the tip.
+    func batch(member: String, from: UInt64, limit: Int, maxBytes: Int = 8 << 20) throws -> RedactedBatch {
+        try store.read { try batch(member: member, from: from, limit: limit, maxBytes: maxBytes, in: $0) }
     }
 
     /// The same, from the snapshot `v`.
-    func batch(member: String, from: UInt64, limit: Int, in v: ReadView) throws -> RedactedBatch {
+    func batch(member: String, from: UInt64, limit: Int, maxBytes: Int = 8 << 20, in v: ReadView) throws -> RedactedBatch {
         let tip = try v.tip()
         guard from >= 1, from <= tip.height, limit > 0 else { return RedactedBatch(blocks: [], party: nil) }
         let count = UInt64(min(limit, RedactedBatch.maxBlocks))
         let to = min(tip.height, from + count - 1)
         var sets: [ValidatorSet]?
         var blocks: [RedactedBatch.RedactedBlock] = []
+        var last = from - 1, bytes = 0
         for h in from...to {
+            if bytes >= maxBytes { break }
             guard let (block, certificate) = try v.committedBlock(at: h) else {
                 throw StorageError(code: "STORAGE_CORRUPT", message: "block \(h) below the tip \(tip.height) is missing")
             }
@@ -42,10 +45,16 @@ struct RedactedBatchBuilder {
                 if sets == nil { sets = try application.validatorSetHistory(state: v).map(\.set) }
                 next = sets?.first { $0.hash(chain.hashSuite) == block.header.nextValidatorsHash }
             }
-            blocks.append(RedactedBatch.redact(block, certificate: certificate, codes: codes, own: try v.parties(member: member, height: h),
-                                               nextValidators: next, chain: chain))
+            let own = try v.parties(member: member, height: h)
+            guard own.allSatisfy({ block.transactions.indices.contains($0) }) else {
+                throw StorageError(code: "STORAGE_CORRUPT", message: "the parties of block \(h) name a transaction it does not hold")
+            }
+            blocks.append(RedactedBatch.redact(block, certificate: certificate, codes: codes, own: own, nextValidators: next, chain: chain))
+            // Header and certificate, then each own transaction whole with its two paths (an estimate, on the high side).
+            bytes += 2048 + own.reduce(0) { $0 + block.transactions[$1].body.count + 1024 }
+            last = h
         }
-        guard to == tip.height else { return RedactedBatch(blocks: blocks, party: nil) }
+        guard last == tip.height else { return RedactedBatch(blocks: blocks, party: nil) }
         let (value, proof) = try v.stateProof(key: PartyLog.stateKey(member), tip: tip)
         let log = try value.map { try PartyLog(canonical: $0) }
         return RedactedBatch(blocks: blocks, party: .init(log: log, proof: proof))
