@@ -231,6 +231,25 @@ import YongchainStorage
         #expect(sync.failures.withLock { $0 } == ["swapper|PROOF_ANSWER_MISMATCH": 1])
     }
 
+    /// A full node that always answers "nothing newer" (lagging, or withholding) is listed first: the running loop
+    /// asks the full nodes in turn, so the member still reaches the tip, proven, from the other one.
+    @Test func aFullNodeThatAnswersNothingDoesNotHoldTheMemberBack() throws {
+        let honest = try serve { $0 }
+        let stuck = try serve { _ in RedactedBatch(blocks: [], party: nil) }
+        defer { honest.stop(); stuck.stop() }
+        let sources = [MemberSyncLoop.Source(name: "stuck", url: "http://127.0.0.1:\(stuck.port)"),
+                       MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")]
+        let sync = try MemberSyncLoop(genesis: VectorChain.genesis, member: "bank-b", key: VectorChain.bankB,
+                                      store: try MemberStore(path: dir + "/stuck.sqlite").opened(), sources: sources, client: HTTPClient(),
+                                      logger: Logger(level: .error), pollSeconds: 0.05)
+        sync.start()
+        defer { sync.stop() }
+        let tip = chain.node.store.tip.height
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, sync.state.withLock({ $0.proven.height }) < tip { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(sync.state.withLock { $0.proven.height } == tip)
+    }
+
     /// A member node that has synced nothing yet says so (503 NOT_CAUGHT_UP) rather than ask a full node for an
     /// answer whose age it cannot check.
     @Test func aMemberNodeAtHeightZeroAnswersNotCaughtUp() throws {

@@ -11,7 +11,8 @@ import YongchainStorage
 /// what it accepted with the position it leads to, in one transaction. A batch that fails a check is refused
 /// whole, counted against the full node that served it (by `SYNC_*` code, in /metrics and the log), and the next
 /// full node is asked; so is the next one when a full node cannot be reached. A party-log proof that fails drops
-/// what was stored above the last proven position. At the tip it asks again every `pollSeconds`.
+/// what was stored above the last proven position. Each request goes to the next full node in turn; at the tip it
+/// asks again every `pollSeconds`.
 ///
 /// Thread rule: one thread of its own runs the loop; `state` and the counters are under their locks.
 final class MemberSyncLoop: Sendable {
@@ -99,15 +100,23 @@ final class MemberSyncLoop: Sendable {
                 }
             }
         }
+        var failedInRow = 0
         while !stopped.load(ordering: .relaxed) {
             let source = sources[i % sources.count]
-            switch step(source) {
-            case .more: continue
-            case .atTip: pause(pollSeconds)
+            let outcome = step(source)
+            // The next request goes to the next full node, whatever came of this one: a full node that lags, or
+            // that answers with nothing or with short batches that prove nothing, then holds the member back for
+            // one request in every round, never for ever; and the serving is shared among the full nodes.
+            i += 1
+            switch outcome {
+            case .more: failedInRow = 0
+            case .atTip:
+                failedInRow = 0
+                pause(pollSeconds)
             case .failed:
-                i += 1
-                // A whole round of failures: wait before asking the first again.
-                if i % sources.count == 0 { pause(pollSeconds) }
+                failedInRow += 1
+                // A whole round of failures: wait before asking again.
+                if failedInRow % sources.count == 0 { pause(pollSeconds) }
             }
         }
     }
