@@ -37,7 +37,7 @@ enum GovernanceEffects {
         // 1. Members and keys.
         switch action {
         case .addMember(let m):
-            if state.get(StateKey.memberName(m.name)) != nil { return .failure(.reject(Codes.nameInUse, "a member is already named \(m.name)")) }
+            if state.get(StateKey.memberName(m.name)) != nil { return .failure(.reject(Codes.nameInUse, "a member is, or was, named \(m.name)")) }
             if let r = keyFree(m.publicKey, state) { return .failure(r) }
             plan.member = m.member
             guard m.power > 0 else { return .success(plan) }
@@ -112,7 +112,8 @@ enum GovernanceEffects {
         case .removeMember(let name):
             let m = plan.member!
             state.delete(StateKey.member(m.publicKey))
-            state.delete(StateKey.memberName(name))
+            // The name stays taken (by the removed key, which names no member now): parties and party logs are kept
+            // by name, so a newcomer admitted under it would be served the removed member's transactions.
             state.set(StateKey.revoked(m.publicKey), Revocation(name: name, height: height, reason: .removed, replacedBy: nil).canonicalBytes)
         case .rotateKey(let name, let key):
             let m = plan.member!
