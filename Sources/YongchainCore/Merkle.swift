@@ -30,21 +30,31 @@ public enum Merkle {
 
     /// Proof that leaf `index` is in a tree of `count` leaves: sibling hashes from the leaf up.
     public static func proof(leaves: [Hash], index: Int, suite: HashSuite) -> MerkleProof {
-        precondition(index >= 0 && index < leaves.count, "proof index out of range")
-        var path: [Hash] = []
+        proofs(leaves: leaves, indices: [index], suite: suite)[0]
+    }
+
+    /// The proofs of several leaves, each the one `proof` gives, from one pass over the tree's levels (a proof
+    /// each would hash the whole tree once per leaf: a member owning most of a block's transactions cost the
+    /// full node that many times the block's hashes).
+    public static func proofs(leaves: [Hash], indices: [Int], suite: HashSuite) -> [MerkleProof] {
+        precondition(indices.allSatisfy { $0 >= 0 && $0 < leaves.count }, "proof index out of range")
+        var paths = [[Hash]](repeating: [], count: indices.count)
+        var at = indices
         var level = leaves
-        var i = index
         while level.count > 1 {
-            let sibling = i ^ 1
-            if sibling < level.count { path.append(level[sibling]) }
+            for k in at.indices {
+                let sibling = at[k] ^ 1
+                if sibling < level.count { paths[k].append(level[sibling]) }
+                at[k] /= 2
+            }
             var next: [Hash] = []
+            next.reserveCapacity((level.count + 1) / 2)
             var j = 0
             while j + 1 < level.count { next.append(nodeHash(level[j], level[j + 1], suite)); j += 2 }
             if j < level.count { next.append(level[j]) }
             level = next
-            i /= 2
         }
-        return MerkleProof(index: index, count: leaves.count, path: path)
+        return zip(indices, paths).map { MerkleProof(index: $0, count: leaves.count, path: $1) }
     }
 }
 

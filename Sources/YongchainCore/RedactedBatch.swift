@@ -86,10 +86,12 @@ public struct RedactedBatch: Sendable, Equatable, CanonicalCodable {
         let hashes = block.transactions.map { $0.hash(on: chain) }
         let txLeaves = zip(block.transactions, hashes).map { Block.txLeaf(hash: $1, signature: $0.signature, suite: suite) }
         let resultLeaves = zip(hashes, codes).map { Block.resultLeaf(hash: $0, code: $1, suite: suite) }
-        let mine = own.sorted().map { i in
-            OwnTransaction(index: UInt32(i), transaction: block.transactions[i], code: codes[i],
-                           txPath: Merkle.proof(leaves: txLeaves, index: i, suite: suite).path,
-                           resultPath: Merkle.proof(leaves: resultLeaves, index: i, suite: suite).path)
+        let indices = own.sorted()
+        let txPaths = Merkle.proofs(leaves: txLeaves, indices: indices, suite: suite)
+        let resultPaths = Merkle.proofs(leaves: resultLeaves, indices: indices, suite: suite)
+        let mine = indices.indices.map { k in
+            OwnTransaction(index: UInt32(indices[k]), transaction: block.transactions[indices[k]], code: codes[indices[k]],
+                           txPath: txPaths[k].path, resultPath: resultPaths[k].path)
         }
         let changes = block.header.nextValidatorsHash != block.header.validatorsHash
         return RedactedBlock(header: block.header, certificate: certificate, txCount: UInt32(block.transactions.count), own: mine,

@@ -20,6 +20,13 @@ import YongchainTestSupport
             let leaves = items.map { Merkle.leafHash($0, suite: .sha256) }
             let root = Merkle.root(items, suite: .sha256)
             #expect(root == naiveRoot(leaves), "n=\(n)")
+            // Several proofs from one pass are each the proof of its leaf alone (RedactedBatch asks for them so).
+            if n > 0 {
+                let some = (0..<n).filter { $0 % 3 == 0 || $0 == n - 1 }
+                let all = Merkle.proofs(leaves: leaves, indices: some, suite: .sha256)
+                #expect(all.allSatisfy { $0.verify(leaf: leaves[$0.index], root: root, suite: .sha256) }, "n=\(n)")
+                #expect(all.map(\.path) == some.map { i in Self.pathAlone(leaves, i) }, "n=\(n)")
+            }
             for i in 0..<n where n < 50 || i % 37 == 0 || i == n - 1 {
                 let p = Merkle.proof(leaves: leaves, index: i, suite: .sha256)
                 #expect(p.verify(leaf: leaves[i], root: root, suite: .sha256), "n=\(n) i=\(i)")
@@ -33,6 +40,17 @@ import YongchainTestSupport
                 }
             }
         }
+    }
+
+    /// A leaf's path computed on its own, level by level, without `proofs`.
+    static func pathAlone(_ leaves: [Hash], _ index: Int) -> [Hash] {
+        var path: [Hash] = [], level = leaves, i = index
+        while level.count > 1 {
+            if i ^ 1 < level.count { path.append(level[i ^ 1]) }
+            level = stride(from: 0, to: level.count, by: 2).map { $0 + 1 < level.count ? Merkle.nodeHash(level[$0], level[$0 + 1], .sha256) : level[$0] }
+            i /= 2
+        }
+        return path
     }
 
     @Test func leafAndNodeHashesAreDomainSeparated() {
