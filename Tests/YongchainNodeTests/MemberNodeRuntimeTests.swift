@@ -250,6 +250,34 @@ import YongchainStorage
         #expect(sync.state.withLock { $0.proven.height } == tip)
     }
 
+    /// A full node that is busy (429, unproven) is passed over for the next, and counted; one that refuses the
+    /// request itself (400) is the bank's answer, with only its code and message.
+    @Test func aBusyFullNodeIsPassedOverAndARefusalIsRebuilt() throws {
+        let busy = try HTTPServer(host: "127.0.0.1", port: 0, handler: { _ in
+            HTTPResponse(status: 429, headers: HTTPHeaders([("X-Extra", "from the full node")]), body: Array(#"{"error":{"code":"RATE_LIMITED","message":"slow down"}}"#.utf8))
+        })
+        let refusing = try HTTPServer(host: "127.0.0.1", port: 0, handler: { _ in
+            HTTPResponse(status: 400, headers: HTTPHeaders([("X-Extra", "from the full node")]), body: Array(#"{"error":{"code":"INVALID_FIELD","message":"unit"},"extra":1}"#.utf8))
+        })
+        let honest = try serve { $0 }
+        busy.start(); refusing.start()
+        defer { busy.stop(); refusing.stop(); honest.stop() }
+        let h = MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")
+        let sync = try loop(try MemberStore(path: dir + "/busy.sqlite").opened(), member: "bank-b", key: VectorChain.bankB,
+                            sources: [MemberSyncLoop.Source(name: "busy", url: "http://127.0.0.1:\(busy.port)"), h])
+        #expect(sync.step(h) == .atTip)
+        let req = try #require(Self.encumbrancesRequest())
+        let r = MemberReads(sync: sync, answerWindow: 10).forward(req)
+        #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self).hasPrefix(#"{"proven":true,"#))
+        #expect(sync.failures.withLock { $0 } == ["busy|UNREACHABLE": 1])
+        let sync2 = try loop(try MemberStore(path: dir + "/refusing.sqlite").opened(), member: "bank-b", key: VectorChain.bankB,
+                             sources: [MemberSyncLoop.Source(name: "refusing", url: "http://127.0.0.1:\(refusing.port)"), h])
+        #expect(sync2.step(h) == .atTip)
+        let refused = MemberReads(sync: sync2, answerWindow: 10).forward(req)
+        let text = String(decoding: refused.body, as: UTF8.self)
+        #expect(refused.status == 400 && text.contains("INVALID_FIELD") && !text.contains("extra") && refused.headers["X-Extra"] == nil, "\(text)")
+    }
+
     /// A member node that has synced nothing yet says so (503 NOT_CAUGHT_UP) rather than ask a full node for an
     /// answer whose age it cannot check.
     @Test func aMemberNodeAtHeightZeroAnswersNotCaughtUp() throws {

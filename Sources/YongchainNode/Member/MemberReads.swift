@@ -37,8 +37,22 @@ struct MemberReads: Sendable {
                 last = APIError(NodeCode.answerUnverified, "\(source.name): \(error)")
                 continue
             }
-            // A refusal of the request itself (a field, the caller's rights) carries no proof; the bank sees it.
-            if r.body.firstRange(of: Array(#""proof""#.utf8)) == nil, (400..<500).contains(r.status), r.status != 404 { return r }
+            // A refusal of the request itself (a field, the caller's rights) carries no proof; the bank sees its code
+            // and message, rebuilt here (nothing else of the full node's answer passes). A full node that is busy
+            // (429) or failing (5xx) is passed over for the next.
+            if r.body.firstRange(of: Array(#""proof""#.utf8)) == nil, r.status != 404, r.status >= 400 {
+                let error = (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])?["error"] as? [String: Any]
+                let refusal = APIError(error?["code"] as? String ?? NodeCode.answerUnverified,
+                                       error?["message"] as? String ?? "\(source.name) answered \(r.status)")
+                if r.status == 429 || r.status >= 500 {
+                    sync.count(source, "UNREACHABLE", "status \(r.status): \(refusal.code)", from: sync.height + 1)
+                    last = refusal
+                    continue
+                }
+                var out = refusal.response
+                out.status = r.status
+                return out
+            }
             do {
                 try check(r.body, asked: req)
                 return HTTPResponse(status: r.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Self.markProven(r.body))
