@@ -278,6 +278,28 @@ import YongchainStorage
         #expect(refused.status == 400 && text.contains("INVALID_FIELD") && !text.contains("extra") && refused.headers["X-Extra"] == nil, "\(text)")
     }
 
+    /// A full node that adds a member to a genuine proven answer (one no proof covers, which would reach the bank
+    /// under "proven": true) is refused and the next asked.
+    @Test func anAnswerWithAnUncoveredMemberIsRefused() throws {
+        let api = chain.api
+        let padder = try HTTPServer(host: "127.0.0.1", port: 0, handler: { req in
+            var r = api.handle(req)
+            if r.body.first == UInt8(ascii: "{") { r.body = Array(#"{"approved":true,"#.utf8) + r.body.dropFirst() }
+            return r
+        })
+        let honest = try serve { $0 }
+        padder.start()
+        defer { padder.stop(); honest.stop() }
+        let sources = [MemberSyncLoop.Source(name: "padder", url: "http://127.0.0.1:\(padder.port)"),
+                       MemberSyncLoop.Source(name: "honest", url: "http://127.0.0.1:\(honest.port)")]
+        let sync = try loop(try MemberStore(path: dir + "/pad.sqlite").opened(), member: "bank-b", key: VectorChain.bankB, sources: sources)
+        #expect(sync.step(sources[1]) == .atTip)
+        let r = MemberReads(sync: sync, answerWindow: 10).forward(try #require(Self.encumbrancesRequest()))
+        let text = String(decoding: r.body, as: UTF8.self)
+        #expect(r.status == 200 && !text.contains("approved"), "\(text.prefix(200))")
+        #expect(sync.failures.withLock { $0 } == ["padder|PROOF_ANSWER_MISMATCH": 1])
+    }
+
     /// A member node that has synced nothing yet says so (503 NOT_CAUGHT_UP) rather than ask a full node for an
     /// answer whose age it cannot check.
     @Test func aMemberNodeAtHeightZeroAnswersNotCaughtUp() throws {

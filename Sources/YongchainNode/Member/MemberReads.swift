@@ -75,6 +75,12 @@ struct MemberReads: Sendable {
         do { verdict = try AnswerVerifier.verify(response: body, genesis: sync.genesis) } catch let f as ProofFailure {
             throw APIError(f.code, f.message)
         }
+        // The envelope's members and nothing else (AnswerEnvelope): a field the proof does not cover would reach
+        // the bank under "proven": true.
+        guard let top = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              Set(top.keys).isSubset(of: Self.envelopeKeys) else {
+            throw APIError(ProofFailure.Reason.answerMismatch.rawValue, "the answer carries members no proof covers (an answer is \(Self.envelopeKeys.sorted()))")
+        }
         guard Self.answers(verdict.query, req, bank: sync.key.publicKey) else {
             throw APIError(ProofFailure.Reason.answerMismatch.rawValue, "the proof answers another question than the bank's: \(verdict.question)")
         }
@@ -89,6 +95,9 @@ struct MemberReads: Sendable {
             throw APIError(NodeCode.answerStale, "the answer is proven at height \(verdict.height), more than \(answerWindow) blocks below the member's height \(tip)")
         }
     }
+
+    /// What a proven answer's JSON may hold (docs/openapi.yaml, `AnswerEnvelope`).
+    static let envelopeKeys: Set<String> = ["blockHash", "error", "height", "proof", "result"]
 
     /// `{"proven":true,` before the answer's own members.
     static func markProven(_ body: [UInt8]) -> [UInt8] {
