@@ -31,7 +31,12 @@ extension QueryService {
         guard req.query["id"] == nil, req.query["idType"] == nil else {
             throw invalid("id", "identity numbers are not accepted: send owner, the person's commitment computed from identity and salt (docs/mortgage.md)")
         }
-        let owner = try param(req, "owner")
+        return try Self.owner(try param(req, "owner"))
+    }
+
+    /// `owner` of a title verification: a person's commitment (64 hex digits) or an organisation's credit code.
+    /// The member node reads a bank's request with it too (`MemberReads.answers`).
+    static func owner(_ owner: String) throws -> ChainIdentity {
         switch owner.utf8.count {
         case 64:
             guard let h = Hash(hex: owner) else { throw invalid("owner", "a person's commitment is 64 hex digits") }
@@ -240,10 +245,13 @@ extension QueryService {
         return v
     }
 
-    func invalid(_ name: String, _ why: String) -> APIError { APIError(NodeCode.invalidField, "\(name): \(why)") }
+    func invalid(_ name: String, _ why: String) -> APIError { Self.invalid(name, why) }
+    static func invalid(_ name: String, _ why: String) -> APIError { APIError(NodeCode.invalidField, "\(name): \(why)") }
+
+    func field<T>(_ name: String, _ make: () throws -> T) throws -> T { try Self.field(name, make) }
 
     /// Runs `make`, turning a `ValidationError` into 400 `INVALID_FIELD` naming `name` (or the deeper field).
-    func field<T>(_ name: String, _ make: () throws -> T) throws -> T {
+    static func field<T>(_ name: String, _ make: () throws -> T) throws -> T {
         do {
             return try make()
         } catch let e as ValidationError {

@@ -22,11 +22,8 @@ extension MemberReads {
         case .mortgageApplication(let id):
             return get && at(["", "v1", "mortgage", "applications"], count: 5) && Hash(hex: s[4]) == id
         case .titleVerification(let certificate, let owner):
-            guard get, req.path == "/v1/mortgage/titles/verify", req.query["certificate"] == certificate, let o = req.query["owner"] else { return false }
-            switch owner {
-            case .person(let h): return Hash(hex: o) == h
-            case .organisation(let c): return (try? CreditCode(o, field: "owner")) == c
-            }
+            return get && req.path == "/v1/mortgage/titles/verify" && req.query["certificate"] == certificate
+                && req.query["owner"].flatMap { try? QueryService.owner($0) } == owner
         case .precheck(let r):
             return req.method == "POST" && req.path == "/v1/trade/precheck" && (try? JSONDecoder().decode(PrecheckRequest.self, from: Data(req.body))) == r
         case .creditRecord(let e, let queryID, let asker, let page):
