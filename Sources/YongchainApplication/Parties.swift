@@ -74,8 +74,7 @@ enum Parties {
                     let status = PropertyStatus.load(unit, state)
                     guard status.lienCount > 0 else { continue }
                     for priority in 1...status.lienCount {
-                        guard let id = state.get(StateKey.lien(unit, priority)).flatMap(Hash.init), let r = MortgageRecord.load(id, state),
-                              r.state == .registered || r.state == .dischargeApplied, let n = name(of: r.application.mortgagee) else { continue }
+                        guard let lien = Lien.load(unit, priority, state), lien.inForce, let n = name(of: lien.mortgagee) else { continue }
                         out.insert(Array(n.utf8))
                     }
                 case .mortgagee(let id):

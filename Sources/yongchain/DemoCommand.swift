@@ -267,7 +267,9 @@ struct DemoFlows {
         step("bank-b verifies certificate \(certificate.isEmpty ? "(none)" : certificate) — through node bank-b") {
             let (s, o) = try bankB.request("/v1/mortgage/certificates/\(AppCLI.escape(certificate))")
             let r = o["result"] as? [String: Any] ?? [:], (proven, how) = bankB.checked(o)
-            return (s == 200 && r["state"] as? String == "registered" && proven, "HTTP \(s), state \(r["state"] ?? "?"), principal \((r["principal"] as? [String: Any]).map { "\($0["minorUnits"] ?? "?") minor units \($0["currency"] ?? "")" } ?? "?")\(how)")
+            // The lien, not the loan: mortgagee, priority, state; the principal is bank-a's and the registry's business.
+            return (s == 200 && r["state"] as? String == "registered" && r["principal"] == nil && proven,
+                    "HTTP \(s), \(r["state"] ?? "?"), priority \(r["priority"] ?? "?"), mortgagee \(r["mortgageeName"] ?? "?") (no principal, debtor or contract shown)\(how)")
         }
 
         print("\n== Cross-border trade finance ==")

@@ -16,7 +16,8 @@ import YongchainCrypto
         #expect(view.priority == 1)
         #expect(view.certificateNumber == "MR-2020-0000001")
         #expect(view.decidedAt?.height == f.height)
-        #expect(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state) == view)
+        let lien = try #require(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
+        #expect(lien.applicationId == id.hex && lien.priority == 1 && lien.state == .registered && lien.registeredAt == view.decidedAt)
     }
 
     @Test func certificateNumbersCountWithinTheBlockYear() throws {

@@ -115,7 +115,8 @@ extension EndToEnd {
         /// each bank through its own member node. Afterwards bank-b's database file (WAL included) and every byte its
         /// node read from the network (`YONGCHAIN_TEST_RECEIVED_BYTES`) hold none of bank-a's transaction bodies —
         /// each whole body and signature, the declaration only it financed, its credit query's purpose — while
-        /// bank-a's own database holds them all (the search can find them); bank-b verified title, encumbrances, certificate and
+        /// bank-a's own database holds them all (the search can find them), nor bank-a's contract hash, which bank-b's
+        /// proven lien answers leave out; bank-b verified title, encumbrances, certificate and
         /// pre-check by proof, and duplicate and excess financing were refused across banks. Then bank-b's node is
         /// down while a record it is party to (a governance proposal) commits, and back up it holds that record and
         /// its proven position reaches past it.
@@ -189,11 +190,13 @@ extension EndToEnd {
             // …and bank-b's own business in what bank-b's node holds and received.
             #expect(heldB.firstRange(of: Array(touchedByB.utf8)) != nil && received.firstRange(of: Array(touchedByB.utf8)) != nil)
             #expect(heldB.firstRange(of: contract.bytes) == nil && heldB.firstRange(of: Array(contract.hex.utf8)) == nil)
-            // The registry's proven answers to bank-b's encumbrance and certificate reads carry the whole mortgage
-            // record, bank-a's contract hash and debtor commitment included: state, not a transaction body, but more
-            // than bank-b needs to know (reported to the lead; this fails once the answers leave it out).
-            withKnownIssue("encumbrance and certificate answers carry the mortgage's contractHash") {
-                #expect(received.firstRange(of: Array(contract.hex.utf8)) == nil, "bank-b's node received bank-a's contract hash in an answer")
+            // The registry's proven answers to bank-b's encumbrance and certificate reads show bank-a's lien (who holds
+            // it, priority, since when) and rest on keys that hold nothing more: no contract hash, principal or debtor
+            // reaches bank-b in an answer's JSON or in the state entries its proof carries (docs/confidentiality.md,
+            // "What verification answers show").
+            #expect(received.firstRange(of: Array(contract.hex.utf8)) == nil, "bank-b's node received bank-a's contract hash in an answer")
+            for field in [#""principal""#, #""contractHash""#, #""debtor""#] {
+                #expect(received.firstRange(of: Array(field.utf8)) == nil, "bank-b's node received a mortgage's \(field) in an answer")
             }
 
             // bank-b's node down while a record every member is party to commits; back up, it holds it.

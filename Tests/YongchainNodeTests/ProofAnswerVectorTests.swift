@@ -60,7 +60,7 @@ import YongchainLightClient
             ("title verification", "GET", "/v1/mortgage/titles/verify?certificate=\(pct(VectorChain.title))&owner=\(VectorChain.ownerCommitment.hex)&prove=true", "", "bank-b"),
             ("encumbrances", "GET", "/v1/mortgage/units/\(VectorChain.unit)/encumbrances?prove=true", "", "bank-b"),
             ("mortgage by certificate", "GET", "/v1/mortgage/certificates/\(pct(c.certificateNumber))?prove=true", "", "bank-b"),
-            ("mortgage application", "GET", "/v1/mortgage/applications/\(c.applicationID.hex)?prove=true", "", "bank-b"),
+            ("mortgage application", "GET", "/v1/mortgage/applications/\(c.applicationID.hex)?prove=true", "", "bank-a"),
             ("pre-check", "POST", "/v1/trade/precheck?prove=true", precheck, "bank-b"),
             ("credit record", "GET", "/v1/trade/enterprises/\(code)/credit-record?queryId=\(c.queryID.hex)&prove=true", "", "bank-a"),
             ("query log", "GET", "/v1/trade/enterprises/\(code)/queries?prove=true", "", "enterprise"),

@@ -90,6 +90,28 @@ import YongchainCrypto
         }
     }
 
+    /// A mortgage's whole record (principal, term, debtor, contract) goes to its parties only — the mortgagee bank and
+    /// the real-estate registry; another bank asking by the id (a transaction hash its member node sees as a leaf)
+    /// is answered as for an id never filed, proven or not. That bank verifies the lien instead, by certificate.
+    @Test func aMortgageApplicationIsItsPartiesOnly() throws {
+        let chain = try VectorChain()
+        let target = "/v1/mortgage/applications/\(chain.applicationID.hex)"
+        for party in [VectorChain.bankA, VectorChain.registry] {
+            let r = chain.ask("GET", target + "?prove=true", as: party)
+            #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self).contains(#""contractHash""#))
+        }
+        let none = String(repeating: "ab", count: 32)
+        let unknown = String(decoding: chain.ask("GET", "/v1/mortgage/applications/\(none)", as: VectorChain.bankB).body, as: UTF8.self)
+            .replacingOccurrences(of: none, with: "H")
+        for r in [chain.ask("GET", target, as: VectorChain.bankB), chain.ask("GET", target + "?prove=true", as: VectorChain.bankB)] {
+            #expect(r.status == 404 && Self.code(r) == "NOT_FOUND")
+            #expect(String(decoding: r.body, as: UTF8.self).replacingOccurrences(of: chain.applicationID.hex, with: "H") == unknown)
+        }
+        let lien = chain.ask("GET", "/v1/mortgage/certificates/\(chain.certificateNumber)?prove=true", as: VectorChain.bankB)
+        let text = String(decoding: lien.body, as: UTF8.self)
+        #expect(lien.status == 200 && text.contains(chain.applicationID.hex) && text.contains(#""priority":1"#) && !text.contains(#""principal""#), "\(text.prefix(400))")
+    }
+
     /// A running full node stops gossiping to a member from the commit that makes it a member node.
     @Test func aMemberTurnedMemberNodeIsSentNoMoreGossip() throws {
         let chain = try VectorChain()

@@ -151,7 +151,7 @@ enum Mortgage {
         }
 
         let record = MortgageRecord(applicationId: id, application: p, appliedAt: RecordedAt(ctx))
-        state.set(StateKey.mortgage(id), record.canonicalBytes)
+        record.store(state)
         state.set(StateKey.mortgageConsent(digest), id.bytes)
         state.set(StateKey.bankFiling(p.mortgagee, height: ctx.height, txIndex: ctx.txIndex), id.bytes)
         return .ok
@@ -198,10 +198,9 @@ enum Mortgage {
         var seq = CanonicalWriter(capacity: 8)
         seq.u64(sequence)
         state.set(StateKey.certificateSequence(year), seq.bytes)
-        state.set(StateKey.certificate(number), record.applicationId.bytes)
-        state.set(StateKey.lien(unit, priority), record.applicationId.bytes)
+        state.set(StateKey.certificate(number), Lien.reference(unit, priority))
         state.set(StateKey.propertyStatus(unit), status.canonicalBytes)
-        state.set(StateKey.mortgage(record.applicationId), record.canonicalBytes)
+        record.store(state)
         return .ok
     }
 
@@ -221,7 +220,7 @@ enum Mortgage {
         record.state = .rejected
         record.decidedAt = RecordedAt(ctx)
         record.rejectionReason = p.reason
-        state.set(StateKey.mortgage(record.applicationId), record.canonicalBytes)
+        record.store(state)
         return .ok
     }
 
@@ -244,7 +243,7 @@ enum Mortgage {
         }
         record.state = .dischargeApplied
         record.dischargeAppliedAt = RecordedAt(ctx)
-        state.set(StateKey.mortgage(record.applicationId), record.canonicalBytes)
+        record.store(state)
         return .ok
     }
 
@@ -263,7 +262,7 @@ enum Mortgage {
         }
         record.state = .discharged
         record.dischargedAt = RecordedAt(ctx)
-        state.set(StateKey.mortgage(record.applicationId), record.canonicalBytes)
+        record.store(state)
         return .ok
     }
 

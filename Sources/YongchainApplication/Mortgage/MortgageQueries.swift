@@ -25,17 +25,16 @@ public enum MortgageQueries {
         return TitleVerification(titleCertificateNumber: titleCertificateNumber, match: match)
     }
 
-    /// A unit's encumbrances: every mortgage ever registered on it, in priority order, with its current state
-    /// (discharged ones included, so priorities have no gaps), and its seizures, oldest first. Nil when the unit
-    /// is not registered.
+    /// A unit's encumbrances: every mortgage ever registered on it, as its public lien (`LienView`: no principal,
+    /// debtor or contract), in priority order with its current state (discharged ones included, so priorities have
+    /// no gaps), and its seizures, oldest first. Nil when the unit is not registered.
     public static func encumbrances(unitNumber: UnitNumber, state: StateReader) -> Encumbrances? {
         guard Property.load(unitNumber, state) != nil else { return nil }
         let status = PropertyStatus.load(unitNumber, state)
         // Priorities and seizure numbers run 1...count with no gaps, so each is one `get`, never a scan: the answer
         // rests on single keys, each of which a state proof can cover (ProvableQuery).
         let mortgages = status.lienCount == 0 ? [] : (1...status.lienCount).compactMap { p in
-            state.get(StateKey.lien(unitNumber, p)).flatMap(Hash.init).flatMap { MortgageRecord.load($0, state) }
-                .map { MortgageView($0, state: state) }
+            Lien.load(unitNumber, p, state).map { LienView($0, unit: unitNumber, priority: p, state: state) }
         }
         let seizures = status.seizureCount == 0 ? [] : (1...status.seizureCount).compactMap { n in
             state.get(StateKey.seizure(unitNumber, n)).flatMap { try? Seizure(canonical: $0) }.map(SeizureView.init)
@@ -43,12 +42,18 @@ public enum MortgageQueries {
         return Encumbrances(unitNumber: unitNumber.value, seized: status.isSeized, mortgages: mortgages, seizures: seizures)
     }
 
-    /// Certificate verification: the mortgage registered under registration certificate `number`, with its
-    /// current state; nil if no such certificate was issued.
-    public static func certificate(number: String, state: StateReader) -> MortgageView? {
-        guard number.utf8.count <= MortgageLimits.maxCertificateNumberBytes,
-              let id = state.get(StateKey.certificate(number)).flatMap(Hash.init) else { return nil }
-        return application(id: id, state: state)
+    /// Certificate verification: the lien registered under registration certificate `number`, with its current
+    /// state (the public part only, as in `encumbrances`); nil if no such certificate was issued.
+    public static func certificate(number: String, state: StateReader) -> LienView? {
+        Lien.load(certificate: number, state).map { LienView($0.lien, unit: $0.unit, priority: $0.priority, state: state) }
+    }
+
+    /// Whether the member named `name` is a party to application `id` (docs/confidentiality.md): its mortgagee bank
+    /// (by name, so a rotated key still reads it) or a registry holding the real-estate authority. False for an id
+    /// no application has. The whole record (`application(id:)`) is answered to its parties only.
+    public static func isParty(_ name: String, toApplication id: Hash, state: StateReader) -> Bool {
+        var resolver = Parties.Resolver(state: state)
+        return resolver.names([.mortgagee(id), .registries(.realEstate)]).contains(name)
     }
 
     /// One application by its id (the hash of the `mortgage.apply` transaction), whatever its state.

@@ -6,12 +6,12 @@ public struct TitleVerification: Sendable, Equatable, Codable {
     public let match: Bool
 }
 
-/// A unit's registered mortgages in priority order and its seizures.
+/// A unit's registered mortgages in priority order, as liens, and its seizures.
 public struct Encumbrances: Sendable, Equatable, Codable {
     public let unitNumber: String
     /// True while a seizure is in force: no new applications or approvals for the unit.
     public let seized: Bool
-    public let mortgages: [MortgageView]
+    public let mortgages: [LienView]
     public let seizures: [SeizureView]
 }
 
@@ -29,6 +29,39 @@ public struct SeizureView: Sendable, Equatable, Codable {
         releaseCourtOrder = s.releaseCourtOrder
         releasedAt = s.releasedAt
         inForce = s.releasedAt == nil
+    }
+}
+
+/// A registered mortgage as any bank may be shown it (the `Lien` at `lien/<unit>/<priority>`): who holds it, in
+/// what order, under which certificate, since when, and whether it is discharged. What it secures and for whom
+/// (principal, term, debtor, mortgagors, contract hash) is its parties' business, answered by
+/// `/v1/mortgage/applications/{id}` to them only (docs/confidentiality.md, "What verification answers show").
+public struct LienView: Sendable, Equatable, Codable {
+    public let applicationId: String
+    public let unitNumber: String
+    /// 1 for the first lien registered on the unit, 2 for the next, and so on.
+    public let priority: UInt32
+    public let certificateNumber: String
+    /// `registered`, `dischargeApplied` or `discharged`.
+    public let state: MortgageState
+    /// The mortgagee bank's key (`ed25519:…`) and, if it is a member, its name.
+    public let mortgagee: String
+    public let mortgageeName: String?
+    public let registeredAt: RecordedAt
+    public let dischargeAppliedAt: RecordedAt?
+    public let dischargedAt: RecordedAt?
+
+    init(_ l: Lien, unit: UnitNumber, priority: UInt32, state: StateReader) {
+        applicationId = l.applicationId.hex
+        unitNumber = unit.value
+        self.priority = priority
+        certificateNumber = l.certificateNumber
+        self.state = l.state
+        mortgagee = l.mortgagee.text
+        mortgageeName = state.get(StateKey.member(l.mortgagee)).flatMap { try? Member(canonical: $0) }?.name
+        registeredAt = l.registeredAt
+        dischargeAppliedAt = l.dischargeAppliedAt
+        dischargedAt = l.dischargedAt
     }
 }
 

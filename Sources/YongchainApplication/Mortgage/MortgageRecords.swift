@@ -83,4 +83,13 @@ struct MortgageRecord: Sendable, Equatable, CanonicalCodable {
     static func load(_ id: Hash, _ state: StateReader) -> MortgageRecord? {
         state.get(StateKey.mortgage(id)).flatMap { try? MortgageRecord(canonical: $0) }
     }
+
+    /// Writes the record and, once it is registered, its public part (`Lien`) at its lien key: every handler
+    /// writes through here, so the lien never lags the record.
+    func store(_ state: StateOverlay) {
+        state.set(StateKey.mortgage(applicationId), canonicalBytes)
+        if let priority, let lien = Lien(self) {
+            state.set(StateKey.lien(application.unitNumber, priority), lien.canonicalBytes)
+        }
+    }
 }

@@ -10,10 +10,10 @@ import YongchainCrypto
 /// | `property-status/<unit>` | `PropertyStatus` (lien counter, seizure counter, active seizure) |
 /// | `property-title/<title certificate no>` | unit number, UTF-8 |
 /// | `seizure/<unit>/<seq:6>` | `Seizure` |
-/// | `mortgage/<application id hex>` | `MortgageRecord` |
+/// | `mortgage/<application id hex>` | `MortgageRecord` (the whole application and its decisions: its parties' business) |
 /// | `mortgage-consent/<consent digest hex>` | application id, 32 bytes |
-/// | `lien/<unit>/<priority:6>` | application id, 32 bytes |
-/// | `certificate/<registration certificate no>` | application id, 32 bytes |
+/// | `lien/<unit>/<priority:6>` | `Lien` (the public part of a registered mortgage: what any bank may be shown) |
+/// | `certificate/<registration certificate no>` | its lien's unit and priority (`Lien.reference`) |
 /// | `certificate-seq/<year>` | u64: the last sequence number issued that year |
 /// | `bank-filings/<bank key text>/<height:20>.<tx index:6>` | application id, 32 bytes |
 ///

@@ -226,6 +226,29 @@ public final class Answers {
         return v;
     }
 
+    /** lien/<unit>/<priority>: the public part of a registered mortgage (no principal, debtor or contract). */
+    static Map<String, Object> lienView(State s, String unit, long priority) throws ProofVerifier.Failure {
+        Map<String, Object> v = load(s, "lien/" + unit + "/" + pad(priority, 6), r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("applicationId", r.hashHex());
+            m.put("unitNumber", unit);
+            m.put("priority", n(priority));
+            m.put("mortgagee", r.key());
+            m.put("certificateNumber", r.str(64));
+            int state = r.u8();
+            if (state < 1 || state > 5) throw new Canonical.Reader.Malformed("state");
+            m.put("state", STATES[state]);
+            m.put("registeredAt", at(r));
+            if (r.bool()) m.put("dischargeAppliedAt", at(r));
+            if (r.bool()) m.put("dischargedAt", at(r));
+            return m;
+        });
+        if (v == null) return null;
+        String mortgageeName = memberName(s, (String) v.get("mortgagee"));
+        if (mortgageeName != null) v.put("mortgageeName", mortgageeName);
+        return v;
+    }
+
     // --- the answers ------------------------------------------------------------------------------------------
 
     public static Outcome answer(Query q, State s, long time) throws ProofVerifier.Failure {
@@ -238,9 +261,17 @@ public final class Answers {
             }
             case 2: return encumbrances(s, (String) f.get("unit"));
             case 3: {
+                // certificate/<no>: its lien's unit and priority.
                 String no = (String) f.get("certificate");
-                byte[] id = Canonical.utf8(no).length <= 64 ? s.get("certificate/" + no) : null;
-                Map<String, Object> v = id != null && id.length == 32 ? mortgageView(s, id) : null;
+                byte[] ref = Canonical.utf8(no).length <= 64 ? s.get("certificate/" + no) : null;
+                Map<String, Object> v = null;
+                if (ref != null) {
+                    Canonical.Reader r = new Canonical.Reader(ref);
+                    String unit = r.str(64);
+                    long priority = r.u32();
+                    r.end();
+                    if (Identifiers.isUnitNumber(unit)) v = lienView(s, unit, priority);
+                }
                 return v == null ? Outcome.refused("NOT_FOUND") : Outcome.of(v);
             }
             case 4: {
@@ -273,9 +304,7 @@ public final class Answers {
         if (status == null) status = new long[] {0, 0, -1};
         List<Object> mortgages = new ArrayList<>();
         for (long pr = 1; pr <= status[0]; pr++) {
-            byte[] id = s.get("lien/" + unit + "/" + pad(pr, 6));
-            if (id == null || id.length != 32) continue;
-            Map<String, Object> v = mortgageView(s, id);
+            Map<String, Object> v = lienView(s, unit, pr);
             if (v != null) mortgages.add(v);
         }
         List<Object> seizures = new ArrayList<>();
