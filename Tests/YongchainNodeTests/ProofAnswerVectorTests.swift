@@ -49,6 +49,7 @@ import YongchainLightClient
              ["enterprise": VectorChain.exporter, "limit": TradeLimits.defaultPageSize]),
             ("query log, after 1", try .checkedCreditQueries(enterprise: exporter, after: "1", limit: 10),
              ["enterprise": VectorChain.exporter, "after": "1", "limit": 10]),
+            ("a member's record", .member(VectorChain.bankB.publicKey), ["key": VectorChain.bankB.publicKey.text]),
         ]
     }
 
@@ -64,6 +65,7 @@ import YongchainLightClient
             ("pre-check", "POST", "/v1/trade/precheck?prove=true", precheck, "bank-b"),
             ("credit record", "GET", "/v1/trade/enterprises/\(code)/credit-record?queryId=\(c.queryID.hex)&prove=true", "", "bank-a"),
             ("query log", "GET", "/v1/trade/enterprises/\(code)/queries?prove=true", "", "enterprise"),
+            ("a member's record", "GET", "/v1/governance/members/\(VectorChain.bankB.publicKey.text)?prove=true", "", "bank-b"),
             ("encumbrances of an unregistered unit (proven NOT_FOUND)", "GET", "/v1/mortgage/units/320505001001GB00001F00010002/encumbrances?prove=true", "", "bank-b"),
             ("credit record asked by a bank that did not log the query (proven UNKNOWN_QUERY)", "GET",
              "/v1/trade/enterprises/\(code)/credit-record?queryId=\(c.queryID.hex)&prove=true", "", "bank-b"),
@@ -124,7 +126,7 @@ import YongchainLightClient
             if case .refused(let code, _) = v.outcome { #expect(a["status"] as? Int != 200, "\(a["what"]!): \(code)") }
         }
         let statuses = (doc["answers"] as! [[String: Any]]).map { $0["status"] as! Int }
-        #expect(statuses == [200, 200, 200, 200, 200, 200, 200, 404, 404], "\(statuses)")
+        #expect(statuses == [200, 200, 200, 200, 200, 200, 200, 200, 404, 404], "\(statuses)")
         for q in try Self.questions(c) { #expect(try ProvableQuery(canonical: q.query.canonicalBytes) == q.query, "\(q.name)") }
     }
 }

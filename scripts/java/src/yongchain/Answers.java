@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The seven provable questions and their answers, rebuilt from proven state entries alone: docs/proofs.md,
+ * The eight provable questions and their answers, rebuilt from proven state entries alone: docs/proofs.md,
  * "Questions", "What an answer reads" and "Rebuilding each answer". Results are Json values (maps, lists,
  * strings, BigInteger, Boolean), compared with the node's by equals.
  */
@@ -68,6 +68,7 @@ public final class Answers {
                 q.fields.put("after", cursor(r));
                 q.fields.put("limit", limit(r));
                 break;
+            case 8: q.fields.put("key", r.key()); break;
             default: throw new Canonical.Reader.Malformed("unknown question " + q.tag);
         }
         r.end();
@@ -160,15 +161,28 @@ public final class Answers {
         });
     }
 
-    static String memberName(State s, String key) throws ProofVerifier.Failure {
+    /** member/<key>: str name ‖ str role ‖ list(str authority) ‖ publicKey ‖ str address [‖ u8 1 for a member node]. */
+    static Map<String, Object> member(State s, String key) throws ProofVerifier.Failure {
         return load(s, "member/" + key, r -> {
-            String name = r.str();
-            r.str();
-            for (long i = r.count(1 << 20); i > 0; i--) r.str();
-            r.key();
-            r.str(1024);
-            return name;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", r.str());
+            m.put("role", r.str());
+            List<Object> authorities = new ArrayList<>();
+            for (long i = r.count(1 << 20); i > 0; i--) authorities.add(r.str());
+            m.put("authorities", authorities);
+            m.put("publicKey", r.key());
+            m.put("address", r.str(1024));
+            if (!r.atEnd()) {
+                if (r.u8() != 1) throw new Canonical.Reader.Malformed("member.node: 1 (member) or absent (full)");
+                m.put("node", "member");
+            }
+            return m;
         });
+    }
+
+    static String memberName(State s, String key) throws ProofVerifier.Failure {
+        Map<String, Object> m = member(s, key);
+        return m == null ? null : (String) m.get("name");
     }
 
     /** bankName: the member's name; for a key that is no member, revoked/<key> is read too and the name is "". */
@@ -281,6 +295,10 @@ public final class Answers {
             case 5: return Outcome.of(precheck(s, Json.obj(f.get("request"))));
             case 6: return creditRecord(s, f, time);
             case 7: return queryLog(s, (String) f.get("enterprise"), f.get("after"), (int) f.get("limit"));
+            case 8: {
+                Map<String, Object> m = member(s, (String) f.get("key"));
+                return m == null ? Outcome.refused("NOT_FOUND") : Outcome.of(m);
+            }
             default: throw new IllegalStateException();
         }
     }
