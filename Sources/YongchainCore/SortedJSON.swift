@@ -11,6 +11,11 @@ import Foundation
 /// at all, is encoded by `JSONEncoder` itself (which may throw), so the output never differs.
 public enum SortedJSON {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if let w = value as? SortedJSONWritable {
+            var writer = SortedJSONWriter()
+            w.write(to: &writer)
+            return writer.bytes
+        }
         do {
             let encoder = ValueEncoder()
             try value.encode(to: encoder)

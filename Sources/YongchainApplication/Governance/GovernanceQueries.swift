@@ -17,7 +17,7 @@ public enum Governance {
 
     /// The member whose current key is `key`, if any.
     public static func member(key: PublicKey, _ state: StateReader) -> Member? {
-        state.get(StateKey.member(key)).flatMap { try? Member(canonical: $0) }
+        state.get(StateKey.member(key)).flatMap(MemberMemo.shared.member)
     }
 
     /// The member named `name`, if any.

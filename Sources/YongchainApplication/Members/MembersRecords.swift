@@ -89,7 +89,7 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
     /// starts here, so a member's transaction pays no extra read for the revocation check: a revoked key has no
     /// member record.
     static func signer(_ key: PublicKey, _ state: StateReader) -> Result<Member, TxResult> {
-        guard let bytes = state.get(StateKey.member(key)), let m = try? Member(canonical: bytes) else {
+        guard let bytes = state.get(StateKey.member(key)), let m = MemberMemo.shared.member(bytes) else {
             if let revoked = Governance.refuseRevoked(key, state) { return .failure(revoked) }
             return .failure(.reject(Codes.unknownSigner, "the signing key \(key.keyID) is not a member organisation"))
         }

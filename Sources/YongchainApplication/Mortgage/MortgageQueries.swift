@@ -29,7 +29,8 @@ public enum MortgageQueries {
     /// debtor or contract), in priority order with its current state (discharged ones included, so priorities have
     /// no gaps), and its seizures, oldest first. Nil when the unit is not registered.
     public static func encumbrances(unitNumber: UnitNumber, state: StateReader) -> Encumbrances? {
-        guard Property.load(unitNumber, state) != nil else { return nil }
+        // Whether the unit is registered; its record (owners with their keys) is not needed, so not decoded.
+        guard state.get(StateKey.property(unitNumber)) != nil else { return nil }
         let status = PropertyStatus.load(unitNumber, state)
         // Priorities and seizure numbers run 1...count with no gaps, so each is one `get`, never a scan: the answer
         // rests on single keys, each of which a state proof can cover (ProvableQuery).

@@ -58,7 +58,7 @@ public struct LienView: Sendable, Equatable, Codable {
         certificateNumber = l.certificateNumber
         self.state = l.state
         mortgagee = l.mortgagee.text
-        mortgageeName = state.get(StateKey.member(l.mortgagee)).flatMap { try? Member(canonical: $0) }?.name
+        mortgageeName = Governance.member(key: l.mortgagee, state)?.name
         registeredAt = l.registeredAt
         dischargeAppliedAt = l.dischargeAppliedAt
         dischargedAt = l.dischargedAt
@@ -102,7 +102,7 @@ public struct MortgageView: Sendable, Equatable, Codable {
         unitNumber = a.unitNumber.value
         self.state = r.state
         mortgagee = a.mortgagee.text
-        mortgageeName = state.get(StateKey.member(a.mortgagee)).flatMap { try? Member(canonical: $0) }?.name
+        mortgageeName = Governance.member(key: a.mortgagee, state)?.name
         mortgagors = a.mortgagors.map(\.id)
         debtor = a.debtor
         principal = a.principal
@@ -116,5 +116,57 @@ public struct MortgageView: Sendable, Equatable, Codable {
         rejectionReason = r.rejectionReason
         dischargeAppliedAt = r.dischargeAppliedAt
         dischargedAt = r.dischargedAt
+    }
+}
+
+// The encumbrance and certificate answers write themselves (`SortedJSONWritable`), keys in byte order:
+// `SortedJSONWriterTests` compares each with `JSONEncoder`'s sorted output.
+
+extension Encumbrances: SortedJSONWritable {
+    public func write(to w: inout SortedJSONWriter) {
+        w.object { w in
+            w.field("mortgages", mortgages)
+            w.field("seized", seized)
+            w.field("seizures", seizures)
+            w.field("unitNumber", unitNumber)
+        }
+    }
+}
+
+extension LienView: SortedJSONWritable {
+    public func write(to w: inout SortedJSONWriter) {
+        w.object { w in
+            w.field("applicationId", applicationId)
+            w.field("certificateNumber", certificateNumber)
+            w.field("dischargeAppliedAt", dischargeAppliedAt)
+            w.field("dischargedAt", dischargedAt)
+            w.field("mortgagee", mortgagee)
+            w.field("mortgageeName", mortgageeName)
+            w.field("priority", UInt64(priority))
+            w.field("registeredAt", registeredAt)
+            w.field("state", state.rawValue)
+            w.field("unitNumber", unitNumber)
+        }
+    }
+}
+
+extension SeizureView: SortedJSONWritable {
+    public func write(to w: inout SortedJSONWriter) {
+        w.object { w in
+            w.field("courtOrder", courtOrder)
+            w.field("inForce", inForce)
+            w.field("releaseCourtOrder", releaseCourtOrder)
+            w.field("releasedAt", releasedAt)
+            w.field("seizedAt", seizedAt)
+        }
+    }
+}
+
+extension RecordedAt: SortedJSONWritable {
+    public func write(to w: inout SortedJSONWriter) {
+        w.object { w in
+            w.field("height", height)
+            w.field("time", time)
+        }
     }
 }

@@ -1,0 +1,23 @@
+import Foundation
+import YongchainCore
+
+/// Member records decoded once per distinct record: the node resolves the caller of every request, and the
+/// application the signer of every transaction, from `member/<key>`, whose bytes change only by governance.
+/// Keyed by the record's bytes, so an answer is exactly what decoding them now would give (a pure function's
+/// memo, like `SignatureMemo`): a changed record is a new entry, never a stale one. Bounded: emptied when full.
+final class MemberMemo: @unchecked Sendable {
+    static let shared = MemberMemo()
+    private let lock = NSLock()
+    private var decoded: [[UInt8]: Member] = [:]
+    private let capacity = 1_024
+
+    func member(_ record: [UInt8]) -> Member? {
+        if let m = lock.withLock({ decoded[record] }) { return m }
+        guard let m = try? Member(canonical: record) else { return nil }
+        lock.withLock {
+            if decoded.count >= capacity { decoded.removeAll(keepingCapacity: true) }
+            decoded[record] = m
+        }
+        return m
+    }
+}
