@@ -234,6 +234,11 @@ public final class Answers {
             if (r.bool()) m.put("dischargedAt", at(r));
             return m;
         });
+        return withMortgageeName(s, v);
+    }
+
+    /** The view with "mortgageeName" when its mortgagee's key is a member's (read from member/<key>). */
+    static Map<String, Object> withMortgageeName(State s, Map<String, Object> v) throws ProofVerifier.Failure {
         if (v == null) return null;
         String mortgageeName = memberName(s, (String) v.get("mortgagee"));
         if (mortgageeName != null) v.put("mortgageeName", mortgageeName);
@@ -257,10 +262,7 @@ public final class Answers {
             if (r.bool()) m.put("dischargedAt", at(r));
             return m;
         });
-        if (v == null) return null;
-        String mortgageeName = memberName(s, (String) v.get("mortgagee"));
-        if (mortgageeName != null) v.put("mortgageeName", mortgageeName);
-        return v;
+        return withMortgageeName(s, v);
     }
 
     // --- the answers ------------------------------------------------------------------------------------------
