@@ -86,7 +86,7 @@ extension ChainStore {
             }
         }
         guard let version, (2...4).contains(version) else { return }
-        log("upgrading the database from schema \(version) to \(ChainStore.schemaVersion): storing each state key's digests beside its value (once; about 10 s per 10^6 state keys)")
+        log("upgrading the database from schema \(version) to \(ChainStore.schemaVersion): storing each state key's digests beside its value (once; about 5 s per 10^6 state keys)")
         let started = Date()
         let rows = try storeEveryLeaf()
         try writer.transaction {
