@@ -7,9 +7,9 @@ import YongchainCrypto
 /// The tree is a function of the state (docs/proofs.md), and the state is committed with every block; so the
 /// store keeps no tree nodes at all, only each state row's leaf beside its value (ChainStore+StateLeaves.swift).
 /// At the store's first tree read, the tree is built from those leaves (`TreeMemory`); that build must give the
-/// root the tip records (`STORAGE_CORRUPT` otherwise), so every start checks the tree against the chain. Each commit then updates the memory with the
-/// block's `TreeUpdate` before its SQLite transaction commits (on a failed commit the memory is dropped and built
-/// again at the next read).
+/// root the tip records (`STORAGE_CORRUPT` otherwise), so every start checks the tree against the chain. Each
+/// commit then updates the memory with the block's `TreeUpdate` before its SQLite transaction commits (on a
+/// failed commit the memory is dropped and built again at the next read).
 ///
 /// - The nodes above depth `bucketDepth` (at most 2^18 − 1 paths) sit in slots found by their path's bits,
 ///   under the version that made them (JMT's node keys); those a commit replaced stay readable for the newest
@@ -175,7 +175,7 @@ extension ChainStore {
         treeMemory.write { $0 = nil }
     }
 
-    /// Builds the memory from the state table if this store has not yet (writer lock held: no commit runs
+    /// Builds the memory from the state table's leaves if this store has not yet (writer lock held: no commit runs
     /// meanwhile). Throws `STORAGE_CORRUPT` if it does not give the root the tip records.
     func ensureTreeLocked() throws {
         guard treeMemory.read({ $0 == nil }) else { return }

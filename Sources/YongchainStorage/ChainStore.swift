@@ -149,7 +149,8 @@ public final class ChainStore: @unchecked Sendable {
     // MARK: - Commit
 
     /// Stores a decided block with its certificate, its transactions' results, the state writes and the new state
-    /// root, atomically. The block MUST extend the tip.
+    /// root, atomically. The block MUST extend the tip, and `tree` MUST be `StateTree.update` of exactly `writes`
+    /// (the store keeps its `writeDigests` beside the values).
     public func commit(block: Block, certificate: CommitCertificate, writes: [(key: [UInt8], value: [UInt8]?)],
                        results: [(hash: Hash, result: TxResult)], parties: [[String]] = [], tree: TreeUpdate) throws {
         try locked {

@@ -125,6 +125,25 @@ import YongchainTestSupport
         }
     }
 
+    /// The restart's sort by bucket, then within each bucket, gives what a plain sort gives: on random key hashes,
+    /// and on many in one bucket (keys can be chosen so their hashes share 18 bits).
+    @Test func theBucketSortOfLeavesIsThePlainSort() {
+        var rng = SplitMix64(seed: 29)
+        func hash(prefix: UInt64?) -> Hash {
+            var bytes = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            if let prefix { for i in 0..<3 { bytes[i] = UInt8(truncatingIfNeeded: prefix >> (8 * (2 - UInt64(i)))) } }
+            return Hash(bytes)!
+        }
+        for round in 0..<20 {
+            let n = Int(rng.next() % 3_000)
+            let crowded = round % 2 == 1 ? UInt64(rng.next() % (1 << 24)) : nil
+            let leaves = (0..<n).map { i in (key: hash(prefix: i % 3 == 0 ? crowded : nil), value: hash(prefix: nil)) }
+            let got = ChainStore.sortedByKeyHash(leaves)
+            let want = leaves.sorted { $0.key < $1.key }
+            #expect(got.map(\.key) == want.map(\.key) && got.map(\.value) == want.map(\.value), "round \(round)")
+        }
+    }
+
     /// A node or a bucket a commit replaced stays readable for the newest `topVersionsKept` heights (a read
     /// begun before the commit still finds it), then is forgotten.
     @Test func replacedNodesAndBucketsStayReadableForTheNewestHeights() {
