@@ -6,14 +6,14 @@ import YongchainCrypto
 /// Each state key's leaf — its key hash and its value hash, the two digests the state tree is made of — stored
 /// with its value (schema 5), so that building the tree at a restart reads 64 bytes a key and hashes only the
 /// tree's own nodes, instead of reading every value and hashing every key and value (docs/performance.md,
-/// "Restart").
+/// "Restart from stored leaves").
 ///
 /// - A commit writes a key's leaf in the same statement as its value (`state.leaf`), from the digests its
 ///   `TreeUpdate` already computed; so the value and its leaf are one row, committed or lost together.
 /// - The tree built from the leaves must give the root the tip records (`ensureTreeLocked`): a leaf altered or
 ///   missing is `STORAGE_CORRUPT` at the first tree read, as an altered value was before.
-/// - A value altered on disk under an intact leaf is no longer seen at a restart; a proof of it is refused
-///   (`STORAGE_CORRUPT`, ReadView.stateProof), and `yongchain verify chain` re-executes the chain.
+/// - A value altered on disk under an intact leaf is not seen by that check: a proof of it is refused
+///   (`STORAGE_CORRUPT`, ReadView.stateProof), and the node's background scrub finds it (`verifyStoredState`).
 /// - A schema 2, 3 or 4 database gets its leaves once, at open (`upgradeSchema`): every row's digests computed
 ///   from its key and value, a batch of rows per transaction, then schema 5; interrupted, the next open does it
 ///   again. Its first tree read then checks those leaves against the recorded root like any other.
@@ -82,6 +82,30 @@ extension ChainStore {
             out[starts[b]..<starts[b + 1]].sort { $0.key < $1.key }
         }
         return out
+    }
+
+    /// Checks up to `limit` state rows after key `after` (from the first when nil), in key order and one read
+    /// snapshot: each row's leaf must be its key's hash and its value's hash. Returns the last key checked, nil when
+    /// none was left. The restart builds the tree from the leaves alone; this gives back, off its critical path
+    /// (the node's background scrub), the check of every value a restart made before: a value altered under its
+    /// leaf is `STORAGE_CORRUPT`, naming the key.
+    public func verifyStoredState(after: [UInt8]?, limit: Int) throws -> [UInt8]? {
+        try read { v in
+            let suite = try v.chain().hashSuite
+            var last: [UInt8]?, bad: [UInt8]?
+            try v.connection.query("SELECT key, value, leaf FROM state WHERE key \(after == nil ? ">=" : ">") ? ORDER BY key LIMIT ?",
+                                   [.blob(after ?? []), .int(Int64(max(limit, 1)))]) { row in
+                let key = row.blob(0)
+                last = key
+                guard bad == nil else { return }
+                let leaf = row.leaf(2)
+                if leaf?.key != StateTree.keyHash(key, suite: suite) || leaf?.value != StateTree.valueHash(row.blob(1), suite: suite) { bad = key }
+            }
+            if let bad {
+                throw StorageError(code: "STORAGE_CORRUPT", message: "the state row of key \(Hex.encode(bad)) holds a value or leaf altered since it was committed (its leaf is not its key's and value's digests)")
+            }
+            return last
+        }
     }
 
     /// Brings the database to `schemaVersion` (inside `init`, before anything else uses it): a new one is created
