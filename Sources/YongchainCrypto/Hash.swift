@@ -26,8 +26,9 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
         self = bytes.withUnsafeBytes { Hash(raw: $0) }
     }
 
-    /// The first 32 bytes of `raw`, which MUST hold at least 32.
-    init(raw: UnsafeRawBufferPointer) {
+    /// The first 32 bytes of `raw`, which MUST hold at least 32 (fewer is a programmer's mistake: it traps).
+    public init(raw: UnsafeRawBufferPointer) {
+        precondition(raw.count >= Hash.byteCount, "Hash(raw:) needs 32 bytes, got \(raw.count)")
         func word(_ i: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
         self.init(words: (word(0), word(1), word(2), word(3)))
     }

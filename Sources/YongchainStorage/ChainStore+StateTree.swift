@@ -5,11 +5,11 @@ import YongchainCrypto
 /// The state tree of the store: held in memory, derived from the `state` table, never written to disk.
 ///
 /// The tree is a function of the state (docs/proofs.md), and the state is committed with every block; so the
-/// store keeps no tree rows at all. At the store's first tree read, every state row is hashed into its leaf and
-/// the tree is built (`TreeMemory`); that build must give the root the tip records (`STORAGE_CORRUPT`
-/// otherwise), so every start checks the tree against the chain. Each commit then updates the memory with the
-/// block's `TreeUpdate` before its SQLite transaction commits (on a failed commit the memory is dropped and built
-/// again at the next read).
+/// store keeps no tree nodes at all, only each state row's leaf beside its value (ChainStore+StateLeaves.swift).
+/// At the store's first tree read, the tree is built from those leaves (`TreeMemory`); that build must give the
+/// root the tip records (`STORAGE_CORRUPT` otherwise), so every start checks the tree against the chain. Each
+/// commit then updates the memory with the block's `TreeUpdate` before its SQLite transaction commits (on a
+/// failed commit the memory is dropped and built again at the next read).
 ///
 /// - The nodes above depth `bucketDepth` (at most 2^18 − 1 paths) sit in slots found by their path's bits,
 ///   under the version that made them (JMT's node keys); those a commit replaced stay readable for the newest
@@ -175,7 +175,7 @@ extension ChainStore {
         treeMemory.write { $0 = nil }
     }
 
-    /// Builds the memory from the state table if this store has not yet (writer lock held: no commit runs
+    /// Builds the memory from the state table's leaves if this store has not yet (writer lock held: no commit runs
     /// meanwhile). Throws `STORAGE_CORRUPT` if it does not give the root the tip records.
     func ensureTreeLocked() throws {
         guard treeMemory.read({ $0 == nil }) else { return }
@@ -183,11 +183,7 @@ extension ChainStore {
         let tip = try ChainTip(tipBytes: b)
         let suite = try chainLocked().hashSuite
         Self.adviseWillRead(path)
-        var leaves: [TreeMemory.Leaf] = []
-        try writer.query("SELECT key, value FROM state") { row in
-            leaves.append((StateTree.keyHash(row.blob(0), suite: suite), StateTree.valueHash(row.blob(1), suite: suite)))
-        }
-        leaves.sort { $0.key < $1.key }
+        let leaves = try storedLeaves()
         let (memory, root) = TreeMemory.build(leaves, height: tip.height, version: tip.stateTree?.version ?? 0, suite: suite)
         guard root?.hash ?? Hash.zero == tip.stateRoot, root?.isLeaf == tip.stateTree?.isLeaf else {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the state gives the tree root \((root?.hash ?? Hash.zero).short), the tip at height \(tip.height) records \(tip.stateRoot.short)")
@@ -296,7 +292,16 @@ extension ReadView: TreeNodeReader {
         do { proof = try StateTree.prove(root: tip.stateTree, key: key, reader: self, suite: try chain().hashSuite) } catch let e as StateTreeError {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the state tree at height \(tip.height) is incomplete: \(e)")
         }
-        return (try ChainStore.get(connection, key), proof)
+        let value = try ChainStore.get(connection, key)
+        // The tree was built from the stored leaves, not the values: a value altered on disk under its leaf is
+        // seen here, before a proof that cannot hold is handed out with it.
+        let suite = try chain().hashSuite
+        var proven: Hash?
+        if case .leaf(let k, let v) = proof.terminal, k == StateTree.keyHash(key, suite: suite) { proven = v }
+        guard proven == value.map({ StateTree.valueHash($0, suite: suite) }) else {
+            throw StorageError(code: "STORAGE_CORRUPT", message: "the value stored for a key at height \(tip.height) does not match its leaf in the state tree")
+        }
+        return (value, proof)
     }
 }
 

@@ -28,13 +28,14 @@ public final class ChainStore: @unchecked Sendable {
     /// scanned counting one: `yongchain_storage_state_rows_read_total`, how much a request or a block reads.
     public let stateRowsRead = Atomic<Int>(0)
 
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
 
     /// Runs the WAL checkpoints on a thread of its own (ChainStore+Checkpoints.swift).
     let checkpointer: Checkpointer
 
-    /// Opens (or creates) the database at `path`.
-    public init(path: String) throws {
+    /// Opens (or creates) the database at `path`, upgrading an older schema first (`upgradeSchema`; `log` hears of
+    /// an upgrade, which can take seconds).
+    public init(path: String, log: (String) -> Void = { _ in }) throws {
         self.path = path
         checkpointer = Checkpointer(path: path)
         writer = try Connection(path: path, readOnly: false)
@@ -53,7 +54,7 @@ public final class ChainStore: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, root BLOB);
             CREATE TABLE IF NOT EXISTS txs (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 code TEXT NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL, leaf BLOB) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS parties (member TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL,
                 PRIMARY KEY (member, height, idx)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS signer (id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB NOT NULL);
@@ -61,16 +62,6 @@ public final class ChainStore: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY, height INTEGER NOT NULL, validator INTEGER NOT NULL,
                 data BLOB NOT NULL, UNIQUE (height, validator, data));
             """)
-            var version: Int64?
-            try writer.query("SELECT value FROM meta WHERE key = 'schema'") { version = Int64(String(decoding: $0.blob(0), as: UTF8.self)) }
-            if version == 2 || version == 3 {
-                // Schemas 2 and 3 stored the tree; 4 derives it from the state (the first use checks the recorded root).
-                try dropStoredTree()
-                try writer.run("UPDATE meta SET value = ? WHERE key = 'schema'", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
-            } else if let version, version != Int64(ChainStore.schemaVersion) {
-                throw StorageError(code: "STORAGE_SCHEMA", message: "database schema \(version) is not \(ChainStore.schemaVersion)")
-            }
-            try writer.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", [.blob(Array("\(ChainStore.schemaVersion)".utf8))])
             // SHA-256 of each block's stored bytes (a checksum of this node's own, never a chain hash, so SHA-256 on
             // every chain), so that a change to any byte — a transaction's signature too,
             // which no header hash covers — is seen when the block is read. Databases made before it have NULL.
@@ -78,6 +69,7 @@ public final class ChainStore: @unchecked Sendable {
             try writer.query("PRAGMA table_info(blocks)") { columns.append($0.text(1)) }
             if !columns.contains("data_hash") { try writer.exec("ALTER TABLE blocks ADD COLUMN data_hash BLOB") }
         }
+        try upgradeSchema(log: log)
     }
 
     deinit { checkpointer.stop() }
@@ -106,7 +98,7 @@ public final class ChainStore: @unchecked Sendable {
                 try setMeta("genesis", genesis.hash.bytes)
                 try setMeta("chain_id", Array(genesis.chainID.utf8))
                 try setMeta("hash_suite", Array(genesis.chain.hashSuite.rawValue.utf8))
-                try applyWrites(initialWrites)
+                try applyWrites(initialWrites, digests: initialTree.writeDigests)
                 try storeRoot(initialTree, height: 0)
                 try setTip(ChainTip(height: 0, blockHash: Hash.zero, stateRoot: initialTree.rootHash, time: genesis.genesisTime,
                                     stateTree: initialTree.root))
@@ -157,7 +149,8 @@ public final class ChainStore: @unchecked Sendable {
     // MARK: - Commit
 
     /// Stores a decided block with its certificate, its transactions' results, the state writes and the new state
-    /// root, atomically. The block MUST extend the tip.
+    /// root, atomically. The block MUST extend the tip, and `tree` MUST be `StateTree.update` of exactly `writes`
+    /// (the store keeps its `writeDigests` beside the values).
     public func commit(block: Block, certificate: CommitCertificate, writes: [(key: [UInt8], value: [UInt8]?)],
                        results: [(hash: Hash, result: TxResult)], parties: [[String]] = [], tree: TreeUpdate) throws {
         try locked {
@@ -180,7 +173,7 @@ public final class ChainStore: @unchecked Sendable {
                                        [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
                     }
                     try storeParties(parties, height: height)
-                    try applyWrites(writes)
+                    try applyWrites(writes, digests: tree.writeDigests)
                     try storeRoot(tree, height: block.height)
                     try setTip(next)
                     // The memory's tree before the commit, so that no snapshot of the new state finds it missing;
@@ -199,16 +192,6 @@ public final class ChainStore: @unchecked Sendable {
     private func storeRoot(_ tree: TreeUpdate, height: UInt64) throws {
         try writer.run("INSERT INTO state_roots (height, hash, root) VALUES (?, ?, ?)",
                        [try Value.int(checked: height, "height"), .blob(tree.rootHash.bytes), tree.root.map { .blob($0.canonicalBytes) } ?? .null])
-    }
-
-    private func applyWrites(_ writes: [(key: [UInt8], value: [UInt8]?)]) throws {
-        for w in writes {
-            if let v = w.value {
-                try writer.run("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", [.blob(w.key), .blob(v)])
-            } else {
-                try writer.run("DELETE FROM state WHERE key = ?", [.blob(w.key)])
-            }
-        }
     }
 
     private func setTip(_ t: ChainTip) throws {

@@ -99,6 +99,27 @@ extension EndToEnd {
             #expect(audit.status != 0)
         }
 
+        /// A state value changed in a stopped node's file under its intact leaf (schema 5): the tree built at start
+        /// from the leaves still gives the recorded root, so the node starts; the background scrub then finds the
+        /// row, health says STORAGE_CORRUPT, the log names the key, and the node stops committing.
+        @Test func aStateValueAlteredOnDiskUnderItsLeafHaltsTheNodeAfterStart() throws {
+            let c = try ClusterHarness(validators: 1, emptyBlockMs: 100)
+            try c.up()
+            #expect(c.eventually(20) { c.height("registry") >= 3 })
+            try c.down()
+            let db = "\(c.dir)/registry/data/chain.sqlite"
+            try Self.sql(db, "UPDATE state SET value = value || x'00' WHERE key = CAST('member-name/registry' AS BLOB)")
+            let start = try c.cli(["cluster", "up", "--dir", c.dir])
+            let startLog = (try? String(contentsOfFile: "\(c.dir)/registry/node.log", encoding: .utf8)) ?? ""
+            #expect(start.status == 0, "\(start) \(startLog.suffix(1500))")
+            #expect(c.eventually(20) { Self.health(c, "registry") == (503, "STORAGE_CORRUPT") }, "healthz: \(Self.health(c, "registry"))")
+            let halted = c.height("registry")
+            usleep(1_000_000)
+            #expect(c.height("registry") == halted, "a node with a corrupt state must not go on")
+            let log = (try? String(contentsOfFile: "\(c.dir)/registry/node.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("STORAGE_CORRUPT") && log.contains("the state row of key"), "\(log.suffix(600))")
+        }
+
         /// A 41-byte unsigned gossip envelope claiming height 2^64−1 for a real peer: the node does not report
         /// catching up, reports no such height, and asks the named peer for blocks only a few times (the claim is
         /// dropped as soon as that peer has nothing above our tip), however often the lie is repeated.

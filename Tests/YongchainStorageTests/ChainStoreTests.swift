@@ -33,15 +33,16 @@ func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test", st
         var hashes: [Hash] = []
         do {
             let s = try ChainStore(path: path)
-            try s.open(genesis: g, initialWrites: [(Array("a".utf8), [1])], initialTree: .root(HashSuite.sha256.digest([0])))
+            try s.open(genesis: g, initialWrites: [(Array("a".utf8), [1])], initialTree: .root(HashSuite.sha256.digest([0]), writes: [(Array("a".utf8), [1])]))
             for h in 1...20 as ClosedRange<UInt64> {
                 let tip = s.tip
                 let b = makeBlock(h, tip: tip, stateRoot: HashSuite.sha256.digest([UInt8(h)]))
                 let txh = b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256))
                 hashes.append(txh)
                 let cert = CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: [])
-                try s.commit(block: b, certificate: cert, writes: [(Array("k/\(h)".utf8), [UInt8(h)])],
-                             results: [(txh, h % 2 == 0 ? .ok : .reject("NOPE", "odd"))], tree: .root(b.header.stateRoot))
+                let writes: [(key: [UInt8], value: [UInt8]?)] = [(Array("k/\(h)".utf8), [UInt8(h)])]
+                try s.commit(block: b, certificate: cert, writes: writes,
+                             results: [(txh, h % 2 == 0 ? .ok : .reject("NOPE", "odd"))], tree: .root(b.header.stateRoot, writes: writes))
             }
         }
         let s = try ChainStore(path: path)
@@ -83,7 +84,7 @@ func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test", st
         // The same transaction hash twice violates the index's primary key mid-way through the block.
         #expect(throws: StorageError.self) {
             try s.commit(block: b, certificate: CommitCertificate(height: 1, round: 0, blockHash: b.hash, signatures: []),
-                         writes: [(Array("x".utf8), [1])], results: [(txh, .ok), (txh, .ok)], tree: .root(b.header.stateRoot))
+                         writes: [(Array("x".utf8), [1])], results: [(txh, .ok), (txh, .ok)], tree: .root(b.header.stateRoot, writes: [(Array("x".utf8), [1])]))
         }
         #expect(s.tip.height == 0)
         #expect(try s.block(at: 1) == nil)
@@ -97,7 +98,7 @@ func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test", st
         for i in 0..<30 { writes.append((Array(String(format: "p/%03d", i).utf8), [UInt8(i)])) }
         writes.append((Array("p0".utf8), [99]))
         writes.append((Array("q/1".utf8), [98]))
-        try s.open(genesis: testGenesis(), initialWrites: writes, initialTree: .root(.zero))
+        try s.open(genesis: testGenesis(), initialWrites: writes, initialTree: .root(.zero, writes: writes))
         let first = try s.read { $0.scan(prefix: Array("p/".utf8), after: nil, limit: 10) }
         #expect(first.count == 10)
         let next = try s.read { $0.scan(prefix: Array("p/".utf8), after: first.last!.key, limit: 100) }
@@ -114,9 +115,10 @@ func makeBlock(_ height: UInt64, tip: ChainTip, chain: String = "store-test", st
 }
 
 extension TreeUpdate {
-    /// A tree update that only names a root: these tests exercise the block store, not the state tree (a root
-    /// of 32 zero bytes is the empty tree).
-    static func root(_ hash: Hash) -> TreeUpdate {
-        TreeUpdate(root: hash == .zero ? nil : ChildRef(version: 0, hash: hash, isLeaf: true), newNodes: [], staleNodes: [], leaves: [])
+    /// A tree update that only names a root, with the digests of `writes` the store keeps beside them: these tests
+    /// exercise the block store, not the state tree (a root of 32 zero bytes is the empty tree).
+    static func root(_ hash: Hash, writes: [(key: [UInt8], value: [UInt8]?)] = []) -> TreeUpdate {
+        TreeUpdate(root: hash == .zero ? nil : ChildRef(version: 0, hash: hash, isLeaf: true), newNodes: [], staleNodes: [], leaves: [],
+                   writeDigests: writes.map { (StateTree.keyHash($0.key, suite: .sha256), $0.value.map { StateTree.valueHash($0, suite: .sha256) }) })
     }
 }

@@ -13,9 +13,10 @@ import Testing
         try s.open(genesis: g, initialWrites: [], initialTree: .root(.zero))
         for h in 1...n {
             let b = makeBlock(h, tip: s.tip)
+            let writes: [(key: [UInt8], value: [UInt8]?)] = [(Array("k/\(h)".utf8), [UInt8(h)])]
             try s.commit(block: b, certificate: CommitCertificate(height: h, round: 0, blockHash: b.hash, signatures: []),
-                         writes: [(Array("k/\(h)".utf8), [UInt8(h)])], results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)],
-                         tree: .root(b.header.stateRoot))
+                         writes: writes, results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)],
+                         tree: .root(b.header.stateRoot, writes: writes))
         }
         return (s, g)
     }
@@ -108,7 +109,7 @@ import Testing
         let big = (0..<2_000).map { (key: Array("fill/\($0)".utf8), value: Optional([UInt8](repeating: 7, count: 512))) }
         do {
             try s.commit(block: b, certificate: CommitCertificate(height: 3, round: 0, blockHash: b.hash, signatures: []),
-                         writes: big, results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)], tree: .root(b.header.stateRoot))
+                         writes: big, results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)], tree: .root(b.header.stateRoot, writes: big))
             Issue.record("a commit went through on a full database")
         } catch let e as StorageError {
             #expect(e.code == "STORAGE_FAILED" && e.message.contains("full"), "\(e)")
@@ -117,7 +118,7 @@ import Testing
         #expect(try s.block(at: 3) == nil)
         try s.writer.exec("PRAGMA max_page_count = 1000000")
         try s.commit(block: b, certificate: CommitCertificate(height: 3, round: 0, blockHash: b.hash, signatures: []),
-                     writes: big, results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)], tree: .root(b.header.stateRoot))
+                     writes: big, results: [(b.transactions[0].hash(on: Chain(id: g.chainID, hashSuite: .sha256)), .ok)], tree: .root(b.header.stateRoot, writes: big))
         #expect(s.tip.height == 3)
     }
 }

@@ -51,11 +51,12 @@ struct StateTreeUpdater {
     }
 
     mutating func run(root: ChildRef?, writes: [(key: [UInt8], value: [UInt8]?)]) throws -> TreeUpdate {
-        guard !writes.isEmpty else { return TreeUpdate(root: root, newNodes: [], staleNodes: [], leaves: []) }
+        guard !writes.isEmpty else { return TreeUpdate(root: root, newNodes: [], staleNodes: [], leaves: [], writeDigests: []) }
         // 1.
         var hashed = writes.enumerated().map { (i, w) in
             (i, Write(keyHash: StateTree.keyHash(w.key, suite: suite), valueHash: w.value.map { StateTree.valueHash($0, suite: suite) }))
         }
+        let digests = hashed.map { (keyHash: $0.1.keyHash, valueHash: $0.1.valueHash) }
         hashed.sort { $0.1.keyHash != $1.1.keyHash ? $0.1.keyHash < $1.1.keyHash : $0.0 < $1.0 }
         var sorted: [Write] = []
         sorted.reserveCapacity(hashed.count)
@@ -65,9 +66,9 @@ struct StateTreeUpdater {
 
         let leaves = sorted.map { (keyHash: $0.keyHash, valueHash: $0.valueHash) }
         let result = try update(root, .root, sorted[...])
-        if same(result, root, .root) { return TreeUpdate(root: root, newNodes: [], staleNodes: [], leaves: leaves) }
+        if same(result, root, .root) { return TreeUpdate(root: root, newNodes: [], staleNodes: [], leaves: leaves, writeDigests: digests) }
         let newRoot = materialize(result, .root)
-        return TreeUpdate(root: newRoot, newNodes: newNodes, staleNodes: staleNodes, leaves: leaves)
+        return TreeUpdate(root: newRoot, newNodes: newNodes, staleNodes: staleNodes, leaves: leaves, writeDigests: digests)
     }
 
     private mutating func update(_ ref: ChildRef?, _ path: TreePath, _ writes: ArraySlice<Write>) throws -> Sub {

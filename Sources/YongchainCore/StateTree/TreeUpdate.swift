@@ -18,13 +18,18 @@ public struct TreeUpdate: Sendable {
     /// The leaf of every key written, sorted by key hash (one per key: the last write): its value hash, or nil
     /// when the key was deleted. No default: a store that keeps leaves would silently diverge without them.
     public let leaves: [(keyHash: Hash, valueHash: Hash?)]
+    /// The digests of each write given to the update, in the writes' order (a key written twice appears twice):
+    /// its key hash, and its value hash or nil for a delete. A store that keeps the digests beside the state
+    /// takes them from here instead of hashing every write again (ChainStore, schema 5).
+    public let writeDigests: [(keyHash: Hash, valueHash: Hash?)]
 
     public init(root: ChildRef?, newNodes: [(key: NodeKey, node: TreeNode)], staleNodes: [NodeKey],
-                leaves: [(keyHash: Hash, valueHash: Hash?)]) {
+                leaves: [(keyHash: Hash, valueHash: Hash?)], writeDigests: [(keyHash: Hash, valueHash: Hash?)]) {
         self.root = root
         self.rootHash = root?.hash ?? Hash.zero
         self.newNodes = newNodes
         self.staleNodes = staleNodes
         self.leaves = leaves
+        self.writeDigests = writeDigests
     }
 }

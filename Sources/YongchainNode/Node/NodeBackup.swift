@@ -14,12 +14,21 @@ public enum NodeBackup {
         return try ChainStore(path: home.databasePath).backup(to: out).height
     }
 
-    /// Installs a backup as a stopped node's database after checking it belongs to this node's genesis.
+    /// Installs a backup as a stopped node's database after checking it belongs to this node's genesis. The backup
+    /// file is only read: it is opened as a copy beside the database, since opening a database of an older schema
+    /// upgrades it (ChainStore), and installed from that copy with SQLite's backup API, complete whatever the copy's
+    /// write-ahead log still holds.
     public static func restore(home: NodeHome, from backup: String, force: Bool) throws -> UInt64 {
         let genesis = try GenesisFile.load(path: home.genesisPath)
         let fm = FileManager.default
         guard fm.fileExists(atPath: backup) else { throw NodeError(code: NodeCode.backupMissing, message: "no file \(backup)") }
-        let store = try ChainStore(path: backup)
+        try fm.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
+        let staging = home.databasePath + ".restoring"
+        func removeStaging() { for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: staging + suffix) } }
+        removeStaging()
+        defer { removeStaging() }
+        try fm.copyItem(atPath: backup, toPath: staging)
+        let store = try ChainStore(path: staging)
         guard try store.genesisHash() == genesis.hash else {
             throw NodeError(code: NodeCode.genesisMismatch, message: "\(backup) belongs to another genesis than \(home.genesisPath)")
         }
@@ -35,9 +44,8 @@ public enum NodeBackup {
             let live = try ChainStore(path: home.databasePath)
             return (try live.loadSignerState(), try live.loadSignerBlocks())
         }()
-        try fm.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
         for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: home.databasePath + suffix) }
-        try fm.copyItem(atPath: backup, toPath: home.databasePath)
+        try store.backup(to: home.databasePath)
         // With the blocks that record names (its own proposals), which a restart needs to propose them again.
         if let signed { try ChainStore(path: home.databasePath).saveSignerState(signed, blocks: signedBlocks) }
         return height
