@@ -106,6 +106,16 @@ struct LocalCluster: BenchCluster {
         if let basePort { args += ["--base-port", "\(basePort)"] }
         if tls { args.append("--tls") }
         try ClusterCommand.run(args)
+        // The bench measures what an answer costs a node, not its rationing: one load generator asks for far more
+        // than a caller's share of proofs (`maxProofsPerSecond`, 200 a second), which would answer 429s.
+        for node in try ClusterCommand.manifest(dir).nodes {
+            let path = node.home + "/config.json"
+            guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] else {
+                throw BenchError("\(path) is not a JSON object")
+            }
+            config["maxProofsPerSecond"] = 1_000_000
+            try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+        }
     }
 
     func clientTransport(dir: String) throws -> (any SecureTransport)? {
