@@ -30,6 +30,8 @@ extension Codes {
         /// No such check record, not the caller's, or swept.
         public static let unknownCheck = "UNKNOWN_CHECK"
         public static let outcomeRecorded = "GREYLIST_OUTCOME_RECORDED"
+        /// A check's answer asked after `checkAnswerWindowMs` (route 3, never a transaction).
+        public static let checkExpired = "CHECK_EXPIRED"
         /// `stopped` recorded for a check that was no hit.
         public static let notAHit = "GREYLIST_NOT_A_HIT"
         /// A sweep names an entry not yet expired or a check record younger than its lifetime.

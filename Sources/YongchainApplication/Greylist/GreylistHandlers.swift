@@ -8,7 +8,7 @@ import YongchainCrypto
 /// supervisor holding `greylist`), then whether a VRF key is in force (GREYLIST_OFF); the rules of each type
 /// follow in the order docs/greylist.md's table gives them. Every handler checks everything before it writes.
 /// No outcome but a check's depends on whether a subject is listed, so no bank learns a listing otherwise.
-enum Greylist {
+public enum Greylist {
     static let handlers: [TxHandler] = [
         .make(ReportSubject.self, check: { _, tx, s in admit(bank: tx, s) }, execute: report),
         .make(ReviewReport.self, check: { _, tx, s in admit(supervisor: tx, s) }, execute: review),

@@ -10,9 +10,9 @@ public struct GreylistKeyRing: Sendable, Equatable, CanonicalCodable {
         public var key: [UInt8]
         /// The first height it is in force (the deciding block + 1).
         public var fromHeight: UInt64
-        var entries: UInt64 = 0
-        var pendingReports: UInt64 = 0
-        var pendingAppeals: UInt64 = 0
+        public internal(set) var entries: UInt64 = 0
+        public internal(set) var pendingReports: UInt64 = 0
+        public internal(set) var pendingAppeals: UInt64 = 0
 
         /// The public key; nil only in a damaged store (governance checked the point).
         public var vrfKey: VRFPublicKey? { try? VRFPublicKey(bytes: key) }

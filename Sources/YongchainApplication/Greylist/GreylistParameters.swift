@@ -61,7 +61,7 @@ public struct GreylistParameters: Sendable, Equatable, Codable {
     }
 
     /// The parameters in force: the state's, or the defaults.
-    static func load(_ state: StateReader) -> GreylistParameters {
+    public static func load(_ state: StateReader) -> GreylistParameters {
         state.get(StateKey.greylistParameters).flatMap { try? GreylistParameters(canonical: $0) } ?? GreylistParameters()
     }
 }

@@ -25,7 +25,7 @@ extension StateKey {
 extension Greylist {
     /// The date, as the integer YYYYMMDD, of block time `ms` in China Standard Time (UTC+8): a grey-list day.
     /// Howard Hinnant's days-to-civil, pure arithmetic, so every node agrees whatever its time zone.
-    static func day(ofMilliseconds ms: Int64) -> UInt32 {
+    public static func day(ofMilliseconds ms: Int64) -> UInt32 {
         let msPerDay: Int64 = 86_400_000
         let local = ms + 8 * 3_600_000
         let days = local >= 0 ? local / msPerDay : (local - msPerDay + 1) / msPerDay
