@@ -123,4 +123,21 @@ import YongchainCrypto
         f.expect(f.submit(RecordCheckOutcome(check: c.hash, stopped: false), by: f.bankA), Codes.Greylist.unknownCheck)
         f.expect(f.submit(SweepGreylist(entries: [F.subject(1)], checks: []), by: f.bankA), Codes.forbiddenRole)
     }
+
+    /// docs/confidentiality.md's grey-list rows: another bank, and a supervisor without the authority, are never
+    /// parties; a refused transaction is its signer's alone.
+    @Test func noOtherBankIsAPartyToAReportACheckOrTheSupervisorsHousekeeping() {
+        let f = F()
+        f.list(F.subject(1))
+        #expect(f.lastParties == ["Bank A", "Central Bank"])
+        f.expectOK(f.check([F.subject(1)], by: f.bankB))
+        #expect(f.lastParties == ["Bank B", "Central Bank"])
+        f.expect(f.check([F.subject(1, version: 2)], by: f.bankB), Codes.Greylist.keyVersion)
+        #expect(f.lastParties == ["Bank B"])
+        f.expectOK(f.submit(WithdrawEntry(subject: F.subject(1), reason: .error, decisionHash: .zero), by: f.supervisor))
+        #expect(f.lastParties == ["Central Bank"])
+        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))
+        #expect(f.lastParties == ["Central Bank"])
+    }
 }
