@@ -4,7 +4,7 @@ import Testing
 extension EndToEnd {
     /// The grey-list on the suggested consortium (docs/greylist.md), through the CLI only: the central bank's node
     /// holds the VRF key, governance admits it, bank-a reports, the supervisor publishes, and bank-b — through its
-    /// own member node, asking the central bank's node for pseudonyms — checks a listed applicant (a proven hit) and
+    /// own member node, which has the central bank's node compute pseudonyms and checks their proofs — checks a listed applicant (a proven hit) and
     /// an unlisted one (a proven miss); after a withdrawal the same applicant is a proven miss. The supervisor reads
     /// both banks' checks; no node's files nor anything a node serves holds an identity number.
     @Suite(.serialized) struct GreylistEndToEndTests {
@@ -35,11 +35,10 @@ extension EndToEnd {
                 let v = try run(["governance", "vote", "--proposal", String(id.dropFirst("proposal ".count)), "--approve"], as: org)
                 #expect(v.status == 0, "\(org): \(v.out) \(v.err)")
             }
-            let vrf = ["--vrf-node", c.url("central-bank")]
-
-            // Bank-a reports through its member node; the supervisor publishes.
+            // Bank-a reports through its member node (which has the central bank's node compute the pseudonym, and
+            // checks its proof); the supervisor publishes.
             let report = try run(["greylist", "report", "--subject", "residentId:\(Self.listed)", "--category", "fraudAccountOpening",
-                                  "--evidence-hash", String(repeating: "ab", count: 32)] + vrf, as: "bank-a")
+                                  "--evidence-hash", String(repeating: "ab", count: 32)], as: "bank-a")
             #expect(report.status == 0 && report.out.hasPrefix("accepted greylist.report"), "\(report.out) \(report.err)")
             let reportID = try #require(report.out.split(separator: "\n").first { $0.hasPrefix("  tx ") }.map { String($0.dropFirst(5)) })
             let review = try run(["greylist", "review", "--report", reportID, "--publish", "--category", "fraudAccountOpening"], as: "central-bank")
@@ -47,7 +46,7 @@ extension EndToEnd {
 
             // Bank-b checks through its own member node: a proven hit, and a proven miss for an unlisted applicant.
             func check(_ subject: String, as bank: String = "bank-b") throws -> ClusterHarness.Result {
-                try run(["greylist", "check", "--subject", subject, "--genesis", c.genesisPath] + vrf, as: bank)
+                try run(["greylist", "check", "--subject", subject, "--genesis", c.genesisPath], as: bank)
             }
             let hit = try check("residentId:\(Self.listed)")
             #expect(hit.status == 0 && hit.out.contains("LISTED: fraudAccountOpening") && hit.out.contains("proven at height"), "\(hit.out) \(hit.err)")
@@ -55,12 +54,12 @@ extension EndToEnd {
             #expect(miss.status == 0 && miss.out.contains("NOT LISTED"), "\(miss.out) \(miss.err)")
             let checks = [hit, miss].compactMap { r in r.out.split(separator: "\n").first { $0.hasPrefix("  tx ") }.map { String($0.dropFirst(5)) } }
             #expect(checks.count == 2)
-            // A pseudonym node that answers about someone else is refused: bank-b's own node computes none.
+            // Asked of a full node without the key, pseudonyms are refused, naming the central bank's node.
             let noKey = try run(["greylist", "check", "--subject", "residentId:\(Self.listed)", "--genesis", c.genesisPath, "--vrf-node", c.url("registry")], as: "bank-b")
             #expect(noKey.status != 0 && (noKey.out + noKey.err).contains("GREYLIST_UNAVAILABLE"), "\(noKey.out) \(noKey.err)")
 
             // Withdrawn, the applicant is a proven miss.
-            let withdraw = try run(["greylist", "withdraw", "--subject", "residentId:\(Self.listed)", "--reason", "supervisorDecision"] + vrf, as: "central-bank")
+            let withdraw = try run(["greylist", "withdraw", "--subject", "residentId:\(Self.listed)", "--reason", "supervisorDecision"], as: "central-bank")
             #expect(withdraw.status == 0 && withdraw.out.hasPrefix("accepted greylist.withdraw"), "\(withdraw.out) \(withdraw.err)")
             let after = try check("residentId:\(Self.listed)")
             #expect(after.status == 0 && after.out.contains("NOT LISTED"), "\(after.out) \(after.err)")

@@ -154,4 +154,18 @@ import YongchainLightClient
         }
         #expect(!metrics.split(separator: "\n").contains { $0.hasPrefix("yongchain_greylist") && ($0.contains("bank-") || $0.contains("central-bank")) })
     }
+
+    /// A member node forwards a pseudonym request and passes on only an answer whose proofs are the identities'.
+    @Test func aMemberNodePassesOnOnlyPseudonymsProvenForTheIdentitiesAsked() throws {
+        let c = try C()
+        let asked = Array(#"{"subjects":[{"idType":"residentId","idNumber":"11010519491231002X"},{"idType":"creditCode","idNumber":"91310000MA1FL0001R"}]}"#.utf8)
+        let r = c.ask("POST", "/v1/greylist/pseudonyms", body: asked, as: C.bankA)
+        #expect(r.status == 200)
+        #expect(MemberReads.unproven(r.body, asked: asked, chainID: C.chainID) == nil)
+        // The same answer for other identities, in another order, or on another chain, is refused.
+        let swapped = Array(#"{"subjects":[{"idType":"creditCode","idNumber":"91310000MA1FL0001R"},{"idType":"residentId","idNumber":"11010519491231002X"}]}"#.utf8)
+        #expect(MemberReads.unproven(r.body, asked: swapped, chainID: C.chainID) != nil)
+        #expect(MemberReads.unproven(r.body, asked: asked, chainID: "another-chain") != nil)
+        #expect(MemberReads.unproven(r.body, asked: Array(asked.prefix(asked.count - 60)) + Array("]}".utf8), chainID: C.chainID) != nil)
+    }
 }
