@@ -195,6 +195,23 @@ class Contract:
         self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/99999999", 404, key=bank)
         self.case("GET", "/v1/governance/proposals/{id}", "/v1/governance/proposals/x", 400, key=bank)
 
+        # The grey-list: the flow's check, answered to the bank that logged it; pseudonyms only from the node
+        # holding the supervisor's VRF key (none of these does: 503 naming it).
+        check = ids["greylist"]["check"]
+        self.case("GET", "/v1/greylist/checks/{checkId}", "/v1/greylist/checks/%s?prove=true" % check, 200, key=bank)
+        self.case("GET", "/v1/greylist/checks/{checkId}", "/v1/greylist/checks/" + ZERO, 404, key=bank)
+        self.case("GET", "/v1/greylist/checks/{checkId}", "/v1/greylist/checks/zz", 400, key=bank)
+        self.case("GET", "/v1/greylist/checks/{checkId}", "/v1/greylist/checks/" + check, 403, key=registry)
+        applicant = {"subjects": [{"idType": "residentId", "idNumber": "11010519491231002X"}]}
+        self.case("POST", "/v1/greylist/pseudonyms", "/v1/greylist/pseudonyms", 503, key=bank, body=applicant)
+        self.case("POST", "/v1/greylist/pseudonyms", "/v1/greylist/pseudonyms", 400, key=bank, body={"subjects": [{"idType": "residentId", "idNumber": "11010519491231002x"}]})
+        self.case("POST", "/v1/greylist/pseudonyms", "/v1/greylist/pseudonyms", 403, key=registry, body=applicant)
+        self.case("POST", "/v1/greylist/pseudonyms", "/v1/greylist/pseudonyms", 401, body=applicant)
+        stats = self.case("GET", "/v1/greylist/stats", "/v1/greylist/stats", 200)
+        counts = (stats or {}).get("result") or {}
+        self.check_extra(counts.get("checks") == 1 and counts.get("stopped") == 1 and counts.get("publications") == 1,
+                         "the flow's grey-list counts: %s" % counts)
+
         # A documented path, asked with a method it does not list.
         status, answer = self.call("DELETE", "/v1/validators")
         self.check_extra(status == 405 and (answer or {}).get("error", {}).get("code") == "METHOD_NOT_ALLOWED", "DELETE /v1/validators -> %s" % status)

@@ -2,13 +2,13 @@ import Foundation
 import YongchainCore
 import YongchainCrypto
 
-/// Yongchain's application: member organisations, enterprises, the mortgage registry and trade finance.
+/// Yongchain's application: member organisations, enterprises, the mortgage registry, trade finance and the grey-list.
 /// It dispatches each transaction to the handler registered for its `type`.
 public struct LedgerApplication: Application {
     /// Every transaction type the chain understands. Each area adds its handlers in its own file.
     static let handlers: [String: TxHandler] = {
         var all: [String: TxHandler] = [:]
-        for h in Identity.handlers + Mortgage.handlers + Trade.handlers + Governance.handlers {
+        for h in Identity.handlers + Mortgage.handlers + Trade.handlers + Greylist.handlers + Governance.handlers {
             precondition(all[h.type] == nil, "transaction type \(h.type) registered twice")
             all[h.type] = h
         }

@@ -18,6 +18,11 @@ enum Parties {
         case lienHolders(UnitNumber)
         /// The mortgagee bank of the application.
         case mortgagee(Hash)
+        /// Every member holding a non-registry authority (the grey-list's supervisors).
+        case holders(Authority)
+        /// The bank that filed a grey-list report, or appeal (its record names it).
+        case reporter(Hash)
+        case appellant(Hash)
     }
 
     /// The party rule of each transaction type. A refused transaction's only party is its signer.
@@ -48,6 +53,13 @@ enum Parties {
             return ((try? RevokeAuthorization(canonical: tx.body)).map { [.key($0.bank)] } ?? []) + [.registries(.trade)]
         case ProposeGovernance.type, VoteGovernance.type:
             return [.everyone]
+        case ReportSubject.type, AppealListing.type, CheckApplicant.type, RecordCheckOutcome.type, RenewEntry.type, WithdrawEntry.type,
+             SweepGreylist.type, RekeyEntries.type, RetireVRFKey.type:
+            return [signer, .holders(.greylist)]
+        case ReviewReport.type:
+            return [signer, .holders(.greylist)] + ((try? ReviewReport(canonical: tx.body)).map { [.reporter($0.report)] } ?? [])
+        case DecideAppeal.type:
+            return [signer, .holders(.greylist)] + ((try? DecideAppeal(canonical: tx.body)).map { [.appellant($0.appeal)] } ?? [])
         default:
             return [signer]
         }
@@ -79,6 +91,12 @@ enum Parties {
                     }
                 case .mortgagee(let id):
                     if let r = MortgageRecord.load(id, state), let n = name(of: r.application.mortgagee) { out.insert(Array(n.utf8)) }
+                case .holders(let a):
+                    for m in allMembers() where m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
+                case .reporter(let id):
+                    if let r = GreylistReport.load(id, state), Governance.member(name: r.bank, state) != nil { out.insert(Array(r.bank.utf8)) }
+                case .appellant(let id):
+                    if let a = GreylistAppeal.load(id, state), Governance.member(name: a.bank, state) != nil { out.insert(Array(a.bank.utf8)) }
                 }
             }
             return out.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }

@@ -25,6 +25,8 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
     /// GET /v1/governance/members/{key}: what the chain records of the member with this key (a member node admitted
     /// after genesis learns its recorded node kind from it, docs/confidentiality.md).
     case member(PublicKey)
+    /// GET /v1/greylist/checks/{checkId}: as the bank with key `bank`, the listing of its logged check's pseudonyms.
+    case greylistCheck(check: Hash, bank: PublicKey)
 
     /// A credit-record question; throws `ValidationError` naming a malformed cursor.
     public static func checkedCreditRecord(enterprise: CreditCode, queryID: Hash, bank: PublicKey, page: CreditRecordPage) throws -> ProvableQuery {
@@ -63,6 +65,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .creditRecord: return "/v1/trade/enterprises/{code}/credit-record"
         case .creditQueries: return "/v1/trade/enterprises/{code}/queries"
         case .member: return "/v1/governance/members/{key}"
+        case .greylistCheck: return "/v1/greylist/checks/{checkId}"
         }
     }
 
@@ -77,6 +80,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .creditRecord(let e, let q, let b, _): return "what is enterprise \(e)'s credit record, for bank \(b.text) under logged query \(q.hex)?"
         case .creditQueries(let e, _, _): return "who queried enterprise \(e)'s credit record?"
         case .member(let k): return "what does the chain record of the member with key \(k.text)?"
+        case .greylistCheck(let c, let b): return "is the applicant of check \(c.hex), logged by bank \(b.text), on the grey-list?"
         }
     }
 
@@ -110,6 +114,11 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             }
             return json(try? TradeQueries.creditQueries(of: e, after: after, limit: limit, state: state))
         case .member(let k): return json(Governance.member(key: k, state))
+        case .greylistCheck(let c, let b):
+            switch GreylistCheckAnswer.answer(c, askedBy: b, time: time, state) {
+            case .success(let a): return json(a)
+            case .failure(let r): return .refused(code: r.code, message: r.message)
+            }
         }
     }
 
@@ -126,6 +135,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         case .creditQueries(let e, let after, let limit):
             w.u8(7); w.string(e.value); optional(after, &w); w.u16(UInt16(max(1, min(limit, TradeLimits.maxPageSize))))
         case .member(let k): w.u8(8); w.publicKey(k)
+        case .greylistCheck(let c, let b): w.u8(9); w.hash(c); w.publicKey(b)
         }
         func optional(_ s: String?, _ w: inout CanonicalWriter) { if let s { w.u8(1); w.string(s) } else { w.u8(0) } }
     }
@@ -164,6 +174,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
                 throw EncodingError.invalid("query.after", "\(error)")
             }
         case 8: self = .member(try r.publicKey("query.key"))
+        case 9: self = .greylistCheck(check: try r.hash("query.check"), bank: try r.publicKey("query.bank"))
         default: throw EncodingError.invalid("query.type", "unknown query \(tag)")
         }
     }

@@ -8,10 +8,30 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     case supervisor
 }
 
-/// What a registry organisation may register.
+/// What a member may do beyond its role: a registry registers (`realEstate`, `trade`); a supervisor holding
+/// `greylist` runs the grey-list (docs/greylist.md). A bank holds none.
 public enum Authority: String, Sendable, Codable, CaseIterable {
     case realEstate
     case trade
+    case greylist
+
+    /// What a member of `role` may hold, as a sentence for an error.
+    public static func describe(_ role: Role) -> String {
+        switch role {
+        case .bank: return "a bank holds no authorities"
+        case .registry: return "a registry holds realEstate, trade or both"
+        case .supervisor: return "a supervisor holds greylist or nothing"
+        }
+    }
+
+    /// The authorities a member of `role` may hold.
+    public static func allowed(for role: Role) -> Set<Authority> {
+        switch role {
+        case .bank: return []
+        case .registry: return [.realEstate, .trade]
+        case .supervisor: return [.greylist]
+        }
+    }
 }
 
 /// A member organisation of the consortium, as genesis lists it.
@@ -206,8 +226,8 @@ public struct Genesis: Sendable, Codable, Equatable {
                 throw GenesisError(field: "\(f).publicKey", message: e.message)
             }
             guard keys.insert(k).inserted else { throw GenesisError(field: "\(f).publicKey", message: "the same key is listed twice") }
-            if o.role != .registry && !o.authorities.isEmpty {
-                throw GenesisError(field: "\(f).authorities", message: "a \(o.role.rawValue) holds no registry authorities")
+            if let a = o.authorities.first(where: { !Authority.allowed(for: o.role).contains($0) }) {
+                throw GenesisError(field: "\(f).authorities", message: "a \(o.role.rawValue) cannot hold \(a.rawValue) (\(Authority.describe(o.role)))")
             }
             if o.power > 0 && o.node != .full {
                 throw GenesisError(field: "\(f).node", message: "a validator (power > 0) runs a full node")

@@ -2,7 +2,7 @@
 /// (RFC 9381 §5.5 point_to_string). Its text form is `ecvrf-p256:<66 hex>`.
 public struct VRFPublicKey: Hashable, Sendable, CustomStringConvertible {
     public static let byteCount = P256.pointLength
-    static let textPrefix = "ecvrf-p256:"
+    public static let textPrefix = "ecvrf-p256:"
 
     /// The 33 bytes, 0x02 or 0x03 first.
     public let bytes: [UInt8]

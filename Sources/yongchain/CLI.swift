@@ -23,6 +23,7 @@ enum CLI {
       property ... | mortgage ...    real-estate registration and mortgages (yongchain mortgage --help)
       trade ...                      cross-border trade finance (yongchain trade --help)
       governance propose|vote|list|show   members, keys, validators and parameters, by the consortium's vote
+      greylist report|review|check|appeal|withdraw|...   the grey-list of suspicious account openers (yongchain greylist --help)
       demo [--exit]                  a local 4-validator cluster running both applications' flows
       bench                          load generator: throughput, latency, CPU and memory (release build)
       backup | restore               consistent online backup of a node's database, and restoring it
@@ -47,6 +48,7 @@ enum CLI {
         case "mortgage": try MortgageCommand.run(rest)
         case "trade": try TradeCommand.run(rest)
         case "governance": try GovernanceCommand.run(rest)
+        case "greylist": try GreylistCommand.run(rest)
         case "demo": try DemoCommand.run(rest)
         case "bench": try BenchCommand.run(rest)
         case "backup": try BackupCommand.run(rest)

@@ -5,12 +5,12 @@ import YongchainNode
 
 /// `cluster init --member-banks N`: the consortium docs/confidentiality.md suggests. The four authorities validate
 /// and run full nodes (the real-estate registry, the trade authority, the central bank's city branch and the
-/// credit-information platform, both role supervisor); the banks vote on nothing and run member nodes (`"node":
+/// credit-information platform, both role supervisor, the central bank holding the grey-list's `greylist`); the banks vote on nothing and run member nodes (`"node":
 /// "member"` in genesis and in their config.json), so each bank's node holds its own business and proofs only.
 extension ClusterCommand {
     static let consortiumValidators: [(String, Role, [Authority])] = [
         ("registry", .registry, [.realEstate]), ("trade-authority", .registry, [.trade]),
-        ("central-bank", .supervisor, []), ("credit-platform", .supervisor, []),
+        ("central-bank", .supervisor, [.greylist]), ("credit-platform", .supervisor, []),
     ]
 
     /// Most member banks `--member-banks` takes: the city's pilot had 37; the rest of the box's limits (ports,

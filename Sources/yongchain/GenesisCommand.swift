@@ -119,7 +119,7 @@ enum GenesisCommand {
             return p
         } ?? 1
         let auths = try (kv["authorities"]?.split(separator: "+") ?? []).map { s -> Authority in
-            guard let a = Authority(rawValue: String(s)) else { throw UsageError("--org \(name): unknown authority '\(s)' (realEstate, trade)") }
+            guard let a = Authority(rawValue: String(s)) else { throw UsageError("--org \(name): unknown authority '\(s)' (realEstate, trade, greylist)") }
             return a
         }
         let node = try kv["node"].map { v -> NodeKind in

@@ -41,7 +41,7 @@ enum GovernanceCommand {
 
     /// `governance propose <kind>`: each builds `{"action": {...}, "description": ...}`.
     static var proposals: [AppCLI.Sub] { [
-        propose("member-add", "--card MEMBER_CARD.json [--power N] | --name NAME --role bank|registry [--authority realEstate|trade ...]\n            --public-key KEY|FILE --address URL [--power N]   admits a member (without --power: the card's, or 0: non-voting)",
+        propose("member-add", "--card MEMBER_CARD.json [--power N] | --name NAME --role bank|registry|supervisor [--authority realEstate|trade|greylist ...]\n            --public-key KEY|FILE --address URL [--power N]   admits a member (without --power: the card's, or 0: non-voting)",
                 ["card", "name", "role", "authority", "public-key", "address", "power"]) { a in
             if let file = a.value("card") {
                 let card = try MemberCard.load(file)
@@ -83,6 +83,13 @@ enum GovernanceCommand {
             ["type": "limits.set", "limits": ["maxOpenProposalsPerMember": try AppCLI.int(a, "max-open"),
                                               "maxDescriptionBytes": try AppCLI.int(a, "max-description-bytes"),
                                               "closedRetentionMs": try AppCLI.int(a, "retention-ms")]]
+        },
+        propose("greylist-add-key", "--vrf-key ecvrf-p256:HEX   the grey-list's next VRF key (from `yongchain greylist keygen`)", ["vrf-key"]) { a in
+            ["type": "greylist.addVrfKey", "vrfKey": try a.require("vrf-key")]
+        },
+        propose("greylist-set-parameters", "--parameters JSON|@FILE   the grey-list's six parameters, all of them (docs/greylist.md)",
+                ["parameters"]) { a in
+            ["type": "greylist.setParameters", "parameters": try jsonObject(a, "parameters")]
         },
     ] }
 

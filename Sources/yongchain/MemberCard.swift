@@ -32,8 +32,10 @@ struct MemberCard: Codable, Equatable {
         if let why = MemberCard.nameProblem(name) { return ("name", why) }
         do { _ = try PublicKey(validatingText: publicKey) } catch let e as CryptoError { return ("publicKey", e.message) } catch { return ("publicKey", "\(error)") }
         if let why = MemberCard.addressProblem(address) { return ("address", why) }
-        if role == .bank && !authorities.isEmpty { return ("authorities", "a bank holds no registry authorities") }
-        if role == .registry && authorities.isEmpty { return ("authorities", "a registry holds realEstate, trade or both") }
+        if let a = authorities.first(where: { !Authority.allowed(for: role).contains($0) }) {
+            return ("authorities", "a \(role.rawValue) cannot hold \(a.rawValue) (\(Authority.describe(role)))")
+        }
+        if role == .registry && authorities.isEmpty { return ("authorities", Authority.describe(.registry)) }
         guard Set(authorities).count == authorities.count else { return ("authorities", "an authority is listed twice") }
         guard power <= Genesis.maxPower else { return ("power", "0 to \(Genesis.maxPower)") }
         return nil

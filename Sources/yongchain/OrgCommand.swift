@@ -63,7 +63,7 @@ enum OrgCommand {
         let address = try a.require("address")
         if let why = MemberCard.addressProblem(address) { throw UsageError("--address: \(why)") }
         let authorities = try (a.value("authorities")?.split(separator: "+") ?? []).map { s -> Authority in
-            guard let au = Authority(rawValue: String(s)) else { throw UsageError("--authorities: unknown '\(s)' (realEstate, trade)") }
+            guard let au = Authority(rawValue: String(s)) else { throw UsageError("--authorities: unknown '\(s)' (realEstate, trade, greylist)") }
             return au
         }
         let power = try a.value("power").map { v -> UInt64 in

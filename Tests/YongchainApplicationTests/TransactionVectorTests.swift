@@ -33,7 +33,7 @@ import YongchainCrypto
 
     /// Named keys, each from the seed of 32 equal bytes `seed`.
     static let seeds: [(String, UInt8)] = [("registry", 1), ("trade-authority", 2), ("bank", 3), ("owner-1", 11), ("owner-2", 12),
-                                           ("enterprise", 21), ("new-bank", 31)]
+                                           ("enterprise", 21), ("new-bank", 31), ("supervisor", 41)]
     static func key(_ name: String, _ suite: SignatureSuite = .ed25519) -> PrivateKey {
         let seed = seeds.first { $0.0 == name }!.1
         return try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32), suite: suite)
@@ -138,6 +138,22 @@ import YongchainCrypto
         try add(VoteGovernance(proposal: 1, approve: true), signer: "registry", nonce: 16)
         try add(RevokeAuthorization(bank: key("bank").publicKey), signer: "enterprise", nonce: UInt64.max)
 
+        // The grey-list (docs/greylist.md): subjects are pseudonyms under the supervisor's VRF keys, here RFC 9381's
+        // example keys (test keys, nobody's); docs/vrf-vectors.json derives the first two from their identities.
+        let (person, enterprise, personV2) = try greylistSubjects()
+        try add(ReportSubject(subject: person, category: .fraudAccountOpening, evidenceHash: digest("evidence of case 1")), signer: "bank", nonce: 17)
+        try add(ReviewReport(report: hashes["greylist.report"]!, decision: .publish(.fraudAccountOpening), decisionHash: digest("review of case 1")),
+                signer: "supervisor", nonce: 18)
+        try add(RenewEntry(subject: person), signer: "supervisor", nonce: 19)
+        try add(AppealListing(subject: person, evidenceHash: digest("the subject's submission")), signer: "bank", nonce: 20)
+        try add(DecideAppeal(appeal: hashes["greylist.appeal"]!, upheld: false, decisionHash: digest("appeal decision")), signer: "supervisor", nonce: 21)
+        try add(CheckApplicant(subjects: [person], purpose: .accountOpening), signer: "bank", nonce: 22)
+        try add(RecordCheckOutcome(check: hashes["greylist.check"]!, stopped: true), signer: "bank", nonce: 23)
+        try add(RekeyEntries(moves: [.init(from: person, to: personV2)]), signer: "supervisor", nonce: 24)
+        try add(WithdrawEntry(subject: personV2, reason: .supervisorDecision, decisionHash: digest("withdrawal")), signer: "supervisor", nonce: 25)
+        try add(SweepGreylist(entries: [enterprise], checks: [hashes["greylist.check"]!]), signer: "supervisor", nonce: 26)
+        try add(RetireVRFKey(keyVersion: 1), signer: "supervisor", nonce: 27)
+
         // Every kind of governance action: the `action` part of a governance.propose body (docs/governance.md).
         var actions: [[String: Any]] = []
         for a in governanceActions(suite.keys) {
@@ -180,6 +196,19 @@ import YongchainCrypto
         return doc
     }
 
+    /// The grey-list vectors' subjects: the person and the enterprise of docs/vrf-vectors.json under RFC 9381's
+    /// Example 10 key (version 1), and the person under Example 12's key (version 2), on chain `vectors-1`.
+    static func greylistSubjects() throws -> (person: GreylistSubject, enterprise: GreylistSubject, personV2: GreylistSubject) {
+        let v1 = try VRFPrivateKey.fromRaw(Hex.decode("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")!)
+        let v2 = try VRFPrivateKey.fromRaw(Hex.decode("2ca1411a41b17b24cc8c3b089cfd033f1920202a6c0de8abb97df1498d50d2c8")!)
+        let person = GreylistIdentity.resident(try ResidentID("11010519491231002X"))
+        let enterprise = GreylistIdentity.enterprise(try CreditCode("91310000MA1FL0001R"))
+        func subject(_ key: VRFPrivateKey, _ version: UInt32, _ id: GreylistIdentity) throws -> GreylistSubject {
+            GreylistSubject(keyVersion: version, pseudonym: try key.prove(id.alpha(chainID: chainID)).output)
+        }
+        return (try subject(v1, 1, person), try subject(v1, 1, enterprise), try subject(v2, 2, person))
+    }
+
     /// The vectors' two owners: an identity number each, with a fixed salt (a registry draws it at random).
     static func personOpenings() throws -> [PersonOpening] {
         [try PersonOpening(id: try ResidentID("11010519491231002X"), salt: Array(0x00...0x0f).map(UInt8.init)),
@@ -200,6 +229,8 @@ import YongchainCrypto
             .setRules(GovernanceRules(thresholdNumerator: 3, thresholdDenominator: 4, votingPeriodMs: 259_200_000, proposers: .voters)),
             .setLimits(ProposalLimits(maxOpenProposalsPerMember: 20, maxDescriptionBytes: 500, closedRetentionMs: 7_776_000_000)),
             .setNode(name: "Bank E", node: .member),
+            .addVRFKey(Hex.decode("0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6")!),
+            .setGreylistParameters(GreylistParameters()),
         ]
     }
 

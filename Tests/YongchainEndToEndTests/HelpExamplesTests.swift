@@ -23,6 +23,7 @@ import Testing
         ("trade <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("property <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("governance <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
+        ("greylist <subcommand>", "a synopsis of the group, not a command; each subcommand's options are checked above"),
         ("genesis new --chain-id ID --org SPEC", "the synopsis; the Example under it runs"),
         ("genesis assemble --chain-id ID", "the synopsis; the Example in org --help runs it on a card org init wrote"),
         ("org init --home DIR --name NAME", "the synopsis; the Example under it runs"),

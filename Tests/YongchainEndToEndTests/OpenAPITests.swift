@@ -71,7 +71,7 @@ extension EndToEnd {
             #expect(c.eventually(10) { c.height("registry") >= 1 })
             let sample = ["height": "1", "hash": String(repeating: "0", count: 64), "unit": "110101001001GB00001F00010001",
                           "no": "MR-2020-0000001", "id": String(repeating: "0", count: 64), "key": "ed25519:" + String(repeating: "0", count: 64),
-                          "code": "91350100M000100Y43"]
+                          "code": "91350100M000100Y43", "checkId": String(repeating: "0", count: 64)]
             for (method, template) in ops {
                 var path = template
                 for (k, v) in sample { path = path.replacingOccurrences(of: "{\(k)}", with: v) }

@@ -45,10 +45,11 @@ enum PersonalDataScan {
         return found
     }
 
-    /// What every running node of `c` serves: each block, /metrics, the status page and /v1/status.
-    static func served(_ c: ClusterHarness, _ secrets: [String]) throws -> [String] {
+    /// What every running node of `c` (or those named in `only`) serves: each block, /metrics, the status page and
+    /// /v1/status.
+    static func served(_ c: ClusterHarness, _ secrets: [String], only: [String]? = nil) throws -> [String] {
         var found: [String] = []
-        for n in c.nodes {
+        for n in c.nodes where only?.contains(n.name) ?? true {
             let tip = c.height(n.name)
             #expect(tip > 0, "\(n.name) answers no height")
             for target in ["/metrics", "/", "/v1/status"] + (1...max(tip, 1)).map({ "/v1/blocks/\($0)" }) {
@@ -62,12 +63,14 @@ enum PersonalDataScan {
 
     /// Both searches; the test fails naming every place found. `controls`: text the flows did put on chain (a unit
     /// number), which both searches must find — so a search that sees nothing cannot pass.
-    static func expectNone(_ c: ClusterHarness, _ secrets: [String], controls: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let found = try files(c, secrets) + served(c, secrets)
+    /// `served`: the nodes whose answers are searched (all when nil; a member node serves no blocks or status page).
+    static func expectNone(_ c: ClusterHarness, _ secrets: [String], controls: [String], served only: [String]? = nil,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let found = try files(c, secrets) + served(c, secrets, only: only)
         #expect(found.isEmpty, "personal data found:\n\(found.joined(separator: "\n"))", sourceLocation: sourceLocation)
         for control in controls {
             #expect(try !files(c, [control]).isEmpty, "the files searched do not hold \(control) either", sourceLocation: sourceLocation)
-            #expect(try !served(c, [control]).isEmpty, "what the nodes serve does not hold \(control) either", sourceLocation: sourceLocation)
+            #expect(try !served(c, [control], only: only).isEmpty, "what the nodes serve does not hold \(control) either", sourceLocation: sourceLocation)
         }
     }
 }

@@ -20,6 +20,8 @@ enum FuzzWorld {
     static let stranger = key(5)
     /// The keys a request may be signed with, by index.
     static let callers = [registry, bankA, bankB, enterpriseKey, stranger]
+    /// The grey-list's VRF key (RFC 9381's Example 10 key: a test key, nobody's), held by the fuzzed node.
+    static let vrfKey = try! VRFPrivateKey.fromRaw(Hex.decode("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")!)
 
     static let exporter = code("91310000MA1FL0001")
     static let otherCode = code("91110000MA0000007")

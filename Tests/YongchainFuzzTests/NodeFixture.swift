@@ -32,7 +32,11 @@ final class NodeFixture: @unchecked Sendable {
         let home = NodeHome(dir)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try GenesisFile.write(FuzzWorld.genesis(time: now - 86_400_000), path: home.genesisPath)
-        try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
+        // The node also holds the grey-list's VRF key, admitted by governance in the preload (blocks 8 and 9).
+        var config = NodeConfig(moniker: "registry", listen: "127.0.0.1:0")
+        config.greylistVrfKeyFile = "greylist-vrf.pem"
+        try config.write(path: home.configPath)
+        try KeyFile.write(FuzzWorld.vrfKey, to: home.path + "/greylist-vrf.pem")
         try KeyFile.write(FuzzWorld.registry, to: home.keyPath)
         node = try Node(home: home, logger: Logger(level: .error))
         api = node.api
@@ -64,6 +68,9 @@ final class NodeFixture: @unchecked Sendable {
         special[5] = [w.transaction(RegisterProperty.type, w.property.canonicalBytes, by: w.registry, nonce: 3)]
         let financing = w.transaction(RecordFinancing.type, w.financing.canonicalBytes, by: w.bankA, nonce: 2)
         special[6] = [financing]
+        special[8] = [w.transaction(ProposeGovernance.type, ProposeGovernance(action: .addVRFKey(w.vrfKey.publicKey.bytes), description: "grey-list").canonicalBytes,
+                                    by: w.registry, nonce: 4)]
+        special[9] = [w.transaction(VoteGovernance.type, VoteGovernance(proposal: 1, approve: true).canonicalBytes, by: w.registry, nonce: 5)]
         special[7] = [w.transaction(RepayFinancing.type, RepayFinancing(financingId: financing.hash(on: Chain(id: w.chainID, hashSuite: .sha256)), amount: w.cny(10_000)).canonicalBytes,
                                     by: w.bankA, nonce: 3)]
         var lastCommit: CommitCertificate?

@@ -147,6 +147,16 @@ enum RouteCatalog {
             request("GET", "/v1/governance/proposals/\(rng.int(1...10))")
         },
         RouteSeed(method: "GET", template: "/v1/governance/members", callers: nil) { _, _ in request("GET", "/v1/governance/members") },
+        RouteSeed(method: "POST", template: "/v1/greylist/pseudonyms", callers: [bankA, bankB]) { _, rng in
+            let subjects = (0..<rng.int(1...3)).map { _ in
+                rng.chance(0.5) ? #"{"idType":"residentId","idNumber":"\#(FuzzWorld.residentID)"}"# : #"{"idType":"creditCode","idNumber":"\#(FuzzWorld.exporter.value)"}"#
+            }
+            return request("POST", "/v1/greylist/pseudonyms", body: #"{"subjects":[\#(subjects.joined(separator: ","))]}"#)
+        },
+        RouteSeed(method: "GET", template: "/v1/greylist/checks/{checkId}", callers: [bankA, bankB]) { _, rng in
+            request("GET", "/v1/greylist/checks/\(FuzzWorld.digest("check \(rng.int(1...3))").hex)", rng.chance(0.5) ? [("prove", "true")] : [])
+        },
+        RouteSeed(method: "GET", template: "/v1/greylist/stats", callers: nil) { _, _ in request("GET", "/v1/greylist/stats") },
         RouteSeed(method: "GET", template: "/v1/governance/members/{key}", callers: nil) { _, rng in
             let key = rng.chance(0.7) ? FuzzWorld.callers[rng.int(0...2)].publicKey.text : "ed25519:" + String(repeating: "0", count: 64)
             let q: [(String, String?)] = rng.chance(0.5) ? [("prove", "true")] : []

@@ -23,9 +23,14 @@ public enum GovernanceAction: Sendable, Equatable {
     /// `member.setNode`: the kind of node the member runs (docs/confidentiality.md). A validator's stays `full`
     /// (VALIDATOR_MUST_BE_FULL).
     case setNode(name: String, node: NodeKind)
+    /// `greylist.addVrfKey`: the supervisor's next VRF key (a compressed P-256 point, checked when proposed and
+    /// when passed: VRF_KEY_INVALID), in force from the deciding block + 1 (docs/greylist.md).
+    case addVRFKey([UInt8])
+    /// `greylist.setParameters`: the grey-list's six parameters, whole.
+    case setGreylistParameters(GreylistParameters)
 
     public static let types = ["member.add", "member.remove", "member.rotateKey", "validator.setPower", "parameters.set", "rules.set",
-                               "limits.set", "member.setNode"]
+                               "limits.set", "member.setNode", "greylist.addVrfKey", "greylist.setParameters"]
 
     public var type: String {
         switch self {
@@ -37,6 +42,8 @@ public enum GovernanceAction: Sendable, Equatable {
         case .setRules: return "rules.set"
         case .setLimits: return "limits.set"
         case .setNode: return "member.setNode"
+        case .addVRFKey: return "greylist.addVrfKey"
+        case .setGreylistParameters: return "greylist.setParameters"
         }
     }
 
@@ -46,7 +53,7 @@ public enum GovernanceAction: Sendable, Equatable {
         switch self {
         case .addMember(let m): return m.power > 0
         case .removeMember, .rotateKey, .setPower: return true
-        case .setParameters, .setRules, .setLimits, .setNode: return false
+        case .setParameters, .setRules, .setLimits, .setNode, .addVRFKey, .setGreylistParameters: return false
         }
     }
 
@@ -67,6 +74,8 @@ public enum GovernanceAction: Sendable, Equatable {
                 throw ValidationError(field: "action.rules" + e.field.dropFirst("governance".count), message: e.message)
             }
         case .setLimits(let l): try l.validate()
+        case .addVRFKey: break
+        case .setGreylistParameters(let p): try p.validate()
         }
     }
 }
@@ -94,13 +103,8 @@ public struct NewMember: Sendable, Equatable, Codable {
 
     func validate() throws {
         try GovernanceLimits.checkName(name, field: "action.name")
-        switch role {
-        case .bank:
-            guard authorities.isEmpty else { throw ValidationError(field: "action.authorities", message: "a bank holds no registry authorities") }
-        case .registry:
-            guard !authorities.isEmpty else { throw ValidationError(field: "action.authorities", message: "a registry holds realEstate, trade or both") }
-        case .supervisor:
-            guard authorities.isEmpty else { throw ValidationError(field: "action.authorities", message: "a supervisor holds no registry authorities") }
+        guard authorities.allSatisfy(Authority.allowed(for: role).contains), role != .registry || !authorities.isEmpty else {
+            throw ValidationError(field: "action.authorities", message: Authority.describe(role))
         }
         guard Set(authorities).count == authorities.count else { throw ValidationError(field: "action.authorities", message: "an authority is listed twice") }
         try GovernanceLimits.checkAddress(address, field: "action.address")
@@ -115,7 +119,7 @@ public struct NewMember: Sendable, Equatable, Codable {
 // MARK: - JSON
 
 extension GovernanceAction: Codable {
-    enum Keys: String, CodingKey { case type, name, role, authorities, publicKey, address, power, newPublicKey, parameters, rules, limits, node }
+    enum Keys: String, CodingKey { case type, name, role, authorities, publicKey, address, power, newPublicKey, parameters, rules, limits, node, vrfKey }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -141,6 +145,16 @@ extension GovernanceAction: Codable {
             self = .setLimits(try c.decode(ProposalLimits.self, forKey: .limits))
         case "member.setNode":
             self = .setNode(name: try c.decode(String.self, forKey: .name), node: try c.decode(NodeKind.self, forKey: .node))
+        case "greylist.addVrfKey":
+            // The text form only: whether the point is on the curve is VRF_KEY_INVALID when proposed.
+            let text = try c.decode(String.self, forKey: .vrfKey)
+            guard text.hasPrefix(VRFPublicKey.textPrefix), let bytes = Hex.decode(String(text.dropFirst(VRFPublicKey.textPrefix.count))),
+                  bytes.count == VRFPublicKey.byteCount else {
+                throw ValidationError(field: "action.vrfKey", message: "\(VRFPublicKey.textPrefix)<66 hex digits>")
+            }
+            self = .addVRFKey(bytes)
+        case "greylist.setParameters":
+            self = .setGreylistParameters(try c.decode(GreylistParameters.self, forKey: .parameters))
         default:
             throw ValidationError(field: "action.type", message: "one of \(GovernanceAction.types.joined(separator: ", ")), not '\(type)'")
         }
@@ -174,6 +188,10 @@ extension GovernanceAction: Codable {
         case .setNode(let name, let node):
             try c.encode(name, forKey: .name)
             try c.encode(node, forKey: .node)
+        case .addVRFKey(let bytes):
+            try c.encode(VRFPublicKey.textPrefix + Hex.encode(bytes), forKey: .vrfKey)
+        case .setGreylistParameters(let p):
+            try c.encode(p, forKey: .parameters)
         }
     }
 }
@@ -229,6 +247,8 @@ extension GovernanceAction: CanonicalCodable {
     /// - rules.set: u64(thresholdNumerator) ‖ u64(thresholdDenominator) ‖ i64(votingPeriodMs) ‖ str(proposers)
     /// - limits.set: u64(maxOpenProposalsPerMember) ‖ u64(maxDescriptionBytes) ‖ i64(closedRetentionMs)
     /// - member.setNode: str(name) ‖ str(node: "full" or "member")
+    /// - greylist.addVrfKey: bytes(vrfKey: 33, a compressed P-256 point)
+    /// - greylist.setParameters: the six grey-list parameters (`GreylistParameters`)
     public func encode(to w: inout CanonicalWriter) {
         w.string(type)
         switch self {
@@ -256,6 +276,10 @@ extension GovernanceAction: CanonicalCodable {
         case .setNode(let name, let node):
             w.string(name)
             w.string(node.rawValue)
+        case .addVRFKey(let bytes):
+            w.bytes(bytes)
+        case .setGreylistParameters(let p):
+            w.item(p)
         }
     }
 
@@ -270,7 +294,7 @@ extension GovernanceAction: CanonicalCodable {
             }
             let authorities = try r.list("action.authorities", max: Authority.allCases.count * 2) { r in
                 guard let a = Authority(rawValue: try r.string("", max: 64)) else {
-                    throw ValidationError(field: r.path(""), message: "realEstate or trade")
+                    throw ValidationError(field: r.path(""), message: "realEstate, trade or greylist")
                 }
                 return a
             }
@@ -298,6 +322,12 @@ extension GovernanceAction: CanonicalCodable {
             let n = try name()
             guard let node = NodeKind(rawValue: try r.string("action.node", max: 64)) else { throw ValidationError(field: "action.node", message: "full or member") }
             self = .setNode(name: n, node: node)
+        case "greylist.addVrfKey":
+            self = .addVRFKey(try r.bytes("action.vrfKey", max: VRFPublicKey.byteCount))
+        case "greylist.setParameters":
+            do { self = .setGreylistParameters(try r.item()) } catch EncodingError.invalid(let f, let why) {
+                throw ValidationError(field: "action." + f, message: why)
+            }
         default:
             throw ValidationError(field: "action.type", message: "one of \(GovernanceAction.types.joined(separator: ", ")), not '\(type)'")
         }

@@ -78,7 +78,10 @@ enum GovernanceEffects {
             }
             plan.member = m
             return .success(plan)
-        case .setParameters, .setRules, .setLimits:
+        case .setParameters, .setRules, .setLimits, .setGreylistParameters:
+            return .success(plan)
+        case .addVRFKey(let bytes):
+            if let refusal = vrfKeyRefusal(bytes, state) { return .failure(refusal) }
             return .success(plan)
         }
 
@@ -132,10 +135,32 @@ enum GovernanceEffects {
             state.set(StateKey.governanceRules, r.canonicalBytes)
         case .setLimits(let l):
             state.set(StateKey.governanceLimits, l.canonicalBytes)
+        case .addVRFKey(let bytes):
+            var ring = GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: [])
+            ring.versions.append(.init(version: (ring.versions.last?.version ?? 0) + 1, key: bytes, fromHeight: height + 1))
+            ring.save(state)
+        case .setGreylistParameters(let p):
+            state.set(StateKey.greylistParameters, p.canonicalBytes)
         }
         guard let next = plan.newSet else { return height + 1 }
         LedgerApplication.write(plan.schedule.changed(to: next, decidedAt: height), state: state)
         return height + ValidatorSchedule.delay
+    }
+
+    /// Nil when `bytes` may become the grey-list's next VRF key: a compressed P-256 point (VRF_KEY_INVALID), no
+    /// key held already (INVALID_FIELD), fewer than two versions held (GREYLIST_KEY_LIMIT).
+    static func vrfKeyRefusal(_ bytes: [UInt8], _ state: StateReader) -> TxResult? {
+        do { _ = try VRFPublicKey(bytes: bytes) } catch {
+            return .reject(Codes.Greylist.vrfKeyInvalid, "action.vrfKey: \((error as? CryptoError)?.message ?? "\(error)")")
+        }
+        let held = GreylistKeyRing.load(state)?.versions ?? []
+        if let v = held.first(where: { $0.key == bytes }) {
+            return .reject(Codes.invalidField, "action.vrfKey: that key is already version \(v.version)")
+        }
+        guard held.count < GreylistLimits.maxKeyVersions, held.last?.version ?? 0 < UInt32.max else {
+            return .reject(Codes.Greylist.keyLimit, "two VRF key versions are held; retire the older (greylist.retireKey) first")
+        }
+        return nil
     }
 
     /// The most power that may move at once out of `total`: the largest m with 3m < total.

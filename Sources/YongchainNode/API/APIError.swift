@@ -26,13 +26,14 @@ struct APIError: Error {
         for c in [NodeCode.authRequired, NodeCode.authMalformed, NodeCode.authStale, NodeCode.authUnknownKey, NodeCode.authBadSignature, NodeCode.authReplayed,
                   NodeCode.authBadMac, NodeCode.authUnknownSession, NodeCode.authSessionExpired] { t[c] = 401 }
         for c in [Codes.forbiddenRole, Codes.unknownSigner, Codes.keyRevoked, Codes.Trade.notAuthorized, Codes.Trade.authorizationExpired,
-                  Codes.Trade.queryExpired, NodeCode.peerNotAuthenticated, NodeCode.syncNotFullNode] { t[c] = 403 }
-        for c in [NodeCode.notFound, Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise, Codes.proposalNotFound] { t[c] = 404 }
+                  Codes.Trade.queryExpired, Codes.Greylist.checkExpired, NodeCode.peerNotAuthenticated, NodeCode.syncNotFullNode] { t[c] = 403 }
+        for c in [NodeCode.notFound, Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise, Codes.proposalNotFound, Codes.Greylist.unknownCheck] { t[c] = 404 }
         t[NodeCode.methodNotAllowed] = 405
         t[NodeCode.txAlreadyCommitted] = 409
-        t[NodeCode.rateLimited] = 429
+        for c in [NodeCode.rateLimited, NodeCode.greylistPseudonymLimit] { t[c] = 429 }
         for c in [NodeCode.internalError, NodeCode.storageCorrupt] { t[c] = 500 }
-        for c in [NodeCode.storageFailed, NodeCode.storageUnavailable, NodeCode.proofUnavailable, NodeCode.notCaughtUp, NodeCode.mempoolFull, NodeCode.tooManyWaiters, NodeCode.authBusy] { t[c] = 503 }
+        for c in [NodeCode.storageFailed, NodeCode.storageUnavailable, NodeCode.proofUnavailable, NodeCode.notCaughtUp, NodeCode.mempoolFull, NodeCode.tooManyWaiters, NodeCode.authBusy,
+                  NodeCode.greylistUnavailable] { t[c] = 503 }
         for c in [NodeCode.heightNotReached, NodeCode.commitTimeout] { t[c] = 504 }
         return t
     }()

@@ -24,6 +24,10 @@ enum NodeCode {
     static let genesisMismatch = "GENESIS_MISMATCH"
     static let handshakeInvalid = "HANDSHAKE_INVALID"
     static let handshakeRefused = "HANDSHAKE_REFUSED"
+    /// `POST /v1/greylist/pseudonyms` on a node without the supervisor's VRF key (or not the key in force).
+    static let greylistUnavailable = "GREYLIST_UNAVAILABLE"
+    /// A bank's pseudonym requests this day are used up (node-local count).
+    static let greylistPseudonymLimit = "GREYLIST_PSEUDONYM_LIMIT"
     static let heightNotReached = "HEIGHT_NOT_REACHED"
     static let internalError = "INTERNAL"
     static let invalidBatch = "INVALID_BATCH"

@@ -1,4 +1,5 @@
 import Foundation
+import YongchainApplication
 import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
@@ -100,6 +101,12 @@ extension QueryService {
         let server = self.server.withLock { $0 }
         let connections = server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
         let tls = server?.tlsStats.map { Metrics.render(tls: $0, client: client.tlsHandshakeCounts) } ?? ""
-        return .text(200, text + connections + tls, contentType: "text/plain; version=0.0.4")
+        // Read from committed state; a failed read leaves the lines out (and counts as a storage error in health).
+        let greylist = (try? store.read { v -> String in
+            let figures = Self.greylistFigures(GreylistStats.load(v), GreylistKeyRing.load(v))
+            try v.checkReads()
+            return Metrics.render(greylist: figures)
+        }) ?? ""
+        return .text(200, text + connections + tls + greylist, contentType: "text/plain; version=0.0.4")
     }
 }

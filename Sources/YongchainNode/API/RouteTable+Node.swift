@@ -4,7 +4,7 @@ import YongchainHTTP
 /// (`RouteTableTests`); the request fuzzer has a seed for each (Tests/YongchainFuzzTests/RouteCatalog.swift).
 extension RouteTable {
     static func node(query q: QueryService, admission a: Admission, peers p: PeerProtocol, memberSync m: MemberSyncService,
-                     limits: APILimits) -> RouteTable {
+                     pseudonyms g: PseudonymService, limits: APILimits) -> RouteTable {
         let member = RouteAuth.caller(enterprises: false, sessions: true)
         return RouteTable([
             Route("GET", "/", documented: false, .plain { _ in StatusPage.response }),
@@ -38,6 +38,9 @@ extension RouteTable {
             Route("GET", "/v1/governance/members/{key}", auth: .optionalCaller, .snapshot(q.member)),
             Route("GET", "/v1/governance/proposals", auth: member, .snapshot(q.proposals)),
             Route("GET", "/v1/governance/proposals/{id}", auth: member, .snapshot(q.proposal)),
+            Route("POST", "/v1/greylist/pseudonyms", auth: member, maxBody: PseudonymService.maxBodyBytes, .snapshot(g.pseudonyms)),
+            Route("GET", "/v1/greylist/checks/{checkId}", auth: member, .snapshot(q.greylistCheck)),
+            Route("GET", "/v1/greylist/stats", .snapshot(q.greylistStats)),
         ])
     }
 }

@@ -30,6 +30,7 @@ enum StatusPage {
     <section><h2>Latest blocks</h2><table id="blocks"><tr><th>height</th><th>txs</th><th>hash</th><th>time</th></tr></table></section>
     <section><h2>Validators</h2><div id="vset"></div><table id="validators"><tr><th>#</th><th>name</th><th>power</th><th>last signed</th></tr></table></section>
     <section><h2>Peers</h2><table id="peers"><tr><th>name</th><th>height</th><th>last contact</th></tr></table></section>
+    <section><h2>Grey-list</h2><table id="greylist"><tr><th>entries</th><th>reports</th><th>publications</th><th>hits</th><th>openings stopped</th></tr></table></section>
     </main>
     <script>
     const $ = id => document.getElementById(id);
@@ -56,6 +57,8 @@ enum StatusPage {
         rows($('validators'), v.validators.map(x => [x.index, x.name, x.power, x.lastSignedHeight ?? '—']));
         const p = await get('/v1/peers');
         rows($('peers'), p.peers.map(x => [x.name, x.height, ago(x.lastContactMs)]));
+        const g = (await get('/v1/greylist/stats')).result;
+        rows($('greylist'), [[g.entries, g.reports, g.publications, g.hits, g.stopped]]);
       } catch (e) { $('sync').innerHTML = '<span class="bad">node unreachable</span>'; }
     }
     $('search').onsubmit = async ev => {

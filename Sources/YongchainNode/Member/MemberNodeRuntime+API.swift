@@ -5,20 +5,21 @@ import YongchainHTTP
 import YongchainStorage
 
 /// What a member node answers from what it holds (docs/confidentiality.md, "The member node"). Every other path is
-/// NOT_FOUND. Verification reads (`/v1/mortgage/…`, `/v1/trade/…`), signed by the member's own key, are forwarded to
-/// full nodes and their proofs checked (`MemberReads`).
+/// NOT_FOUND. Verification reads (`/v1/mortgage/…`, `/v1/trade/…`, `/v1/greylist/checks/…`), signed by the member's
+/// own key, are forwarded to full nodes and their proofs checked (`MemberReads`); so are grey-list pseudonym requests,
+/// their VRF proofs checked (`MemberReads+Pseudonyms`).
 extension MemberNodeRuntime {
     func handle(_ req: HTTPRequest) -> HTTPResponse {
         let parts = req.path.split(separator: "/", omittingEmptySubsequences: true)
         do {
-            if MemberReads.forwards(req.path) {
+            if MemberReads.forwards(req.path) || MemberReads.forwardsPseudonyms(req) {
                 let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
                 let me = key.publicKey
                 if case .failure(let e) = requests.verify(method: req.method, target: req.target, headers: req.headers, body: req.body, nowMs: nowMs,
                                                           allowed: member, isKnown: { $0 == me }) {
                     throw e
                 }
-                return reads.forward(req)
+                return MemberReads.forwardsPseudonyms(req) ? reads.pseudonyms(req) : reads.forward(req)
             }
             switch (req.method, parts.count) {
             case ("GET", 1) where parts[0] == "healthz", ("HEAD", 1) where parts[0] == "healthz":

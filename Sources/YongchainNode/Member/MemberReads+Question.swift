@@ -36,6 +36,8 @@ extension MemberReads {
                 && after == req.query["after"] && limit(req) == l
         case .member:
             return false  // not a bank's verification read: a member node does not forward it
+        case .greylistCheck(let id, let asker):
+            return get && at(["", "v1", "greylist", "checks"], count: 5) && Hash(hex: s[4]) == id && asker == bank
         }
     }
 

@@ -19,7 +19,9 @@ struct MemberReads: Sendable {
     let answerWindow: UInt64
 
     /// Whether `path` is a verification read a member node forwards.
-    static func forwards(_ path: String) -> Bool { path.hasPrefix("/v1/mortgage/") || path.hasPrefix("/v1/trade/") }
+    static func forwards(_ path: String) -> Bool {
+        path.hasPrefix("/v1/mortgage/") || path.hasPrefix("/v1/trade/") || path.hasPrefix("/v1/greylist/checks/")
+    }
 
     func forward(_ req: HTTPRequest) -> HTTPResponse {
         // With no certified header yet, nothing could say an answer is not stale: there is nothing to ask for.

@@ -109,7 +109,8 @@ public final class Node: @unchecked Sendable {
                              identity: NodeIdentity(key: key?.publicKey, moniker: config.moniker, tls: tls != nil), sessions: sessions,
                              limits: limits, client: client)
         let memberSync = MemberSyncService(store: store, application: application, chain: chain, limits: limits)
-        api = API(table: .node(query: query, admission: admission, peers: peers, memberSync: memberSync, limits: limits),
+        let pseudonyms = PseudonymService(chain: chain, key: try PseudonymService.loadKey(config, home: home))
+        api = API(table: .node(query: query, admission: admission, peers: peers, memberSync: memberSync, pseudonyms: pseudonyms, limits: limits),
                   authenticator: Authenticator(requestVerifier: RequestVerifier(chainID: chain.id), sessions: sessions, tls: tls,
                                                health: health, logger: logger),
                   query: query)

@@ -49,6 +49,10 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// Proven answers (`?prove=true`) one caller may ask this full node a second (a burst of twice that); absent:
     /// `APILimits.maxProofsPerSecond`. More: 429 RATE_LIMITED.
     public var maxProofsPerSecond: Int?
+    /// The supervisor's grey-list VRF key (PKCS#8 PEM, mode 0600; `yongchain greylist keygen`), relative to the
+    /// node's home unless absolute: only the node that has it answers `POST /v1/greylist/pseudonyms`
+    /// (docs/greylist.md). Absent on every other node.
+    public var greylistVrfKeyFile: String?
 
     /// `tls` is written explicitly either way; code that makes a config chooses (default off: local tests).
     /// `observer` is written only when true.

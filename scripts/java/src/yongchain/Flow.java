@@ -208,7 +208,51 @@ final class Flow {
             }
             tally.check(voted, "one of our keys votes on the proposal");
         }
+        greylist();
         return tally.done();
+    }
+
+    /** Proposes `action` as the bank and votes it through with every key the flow holds. */
+    void govern(Map<String, Object> action) throws Exception {
+        submit(bank, "governance.propose", map("action", action, "description", "java client: " + action.get("type")), "OK");
+        List<Object> open = Json.list(Json.obj(read(bank, "/v1/governance/proposals?status=open&limit=200").get("result")).get("proposals"));
+        Map<String, Object> proposal = Json.obj(open.get(open.size() - 1));
+        Set<Object> voters = new HashSet<>();
+        for (Object v : Json.list(proposal.get("voters"))) voters.add(Json.obj(v).get("publicKey"));
+        for (Keys.Ed25519 k : new Keys.Ed25519[] {registry, authority, bank}) {
+            if (voters.contains(k.publicText)) submit(k, "governance.vote", map("proposal", proposal.get("id"), "approve", Boolean.TRUE), "OK");
+        }
+        Object status = Json.obj(read(registry, "/v1/governance/proposals/" + proposal.get("id")).get("result")).get("status");
+        tally.check("passed".equals(status), action.get("type") + " passed: " + status);
+    }
+
+    static String digest(String text) { return Canonical.HEX.formatHex(Canonical.sha256(text.getBytes(StandardCharsets.UTF_8))); }
+
+    /**
+     * The grey-list (docs/greylist.md): a supervisor holding greylist and a VRF key admitted by governance, then every
+     * grey-list type. The chain cannot tell a pseudonym from any 32 bytes, so the flow uses hashes; RFC 9381's example
+     * public keys stand for the supervisor's keys.
+     */
+    void greylist() throws Exception {
+        Keys.Ed25519 supervisor = Keys.Ed25519.fromSeed(fill(51));
+        govern(map("type", "member.add", "name", "central-bank", "role", "supervisor", "authorities", List.of("greylist"),
+            "publicKey", supervisor.publicText, "address", "https://127.0.0.1:9", "power", BigInteger.ZERO));
+        govern(map("type", "greylist.addVrfKey", "vrfKey", "ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"));
+        Map<String, Object> v1 = map("keyVersion", BigInteger.ONE, "pseudonym", digest("java subject v1"));
+        Map<String, Object> v2 = map("keyVersion", BigInteger.TWO, "pseudonym", digest("java subject v2"));
+        String report = submit(bank, "greylist.report", map("subject", v1, "category", "accountTrading", "evidenceHash", digest("case")), "OK");
+        submit(supervisor, "greylist.review", map("report", report, "decision", "publish", "category", "accountTrading", "decisionHash", digest("review")), "OK");
+        submit(supervisor, "greylist.renew", map("subject", v1), "OK");
+        String appeal = submit(bank, "greylist.appeal", map("subject", v1, "evidenceHash", digest("submission")), "OK");
+        submit(supervisor, "greylist.decideAppeal", map("appeal", appeal, "upheld", Boolean.FALSE, "decisionHash", digest("decision")), "OK");
+        String check = submit(bank, "greylist.check", map("subjects", List.of(v1), "purpose", "accountOpening"), "OK");
+        submit(bank, "greylist.outcome", map("check", check, "stopped", Boolean.TRUE), "OK");
+        // A check record is kept at least a minute of block time: sweeping it now is refused.
+        submit(supervisor, "greylist.sweep", map("entries", List.of(), "checks", List.of(check)), "GREYLIST_NOT_EXPIRED");
+        govern(map("type", "greylist.addVrfKey", "vrfKey", "ecvrf-p256:03596375e6ce57e0f20294fc46bdfcfd19a39f8161b58695b3ec5b3d16427c274d"));
+        submit(supervisor, "greylist.rekey", map("moves", List.of(map("from", v1, "to", v2))), "OK");
+        submit(supervisor, "greylist.withdraw", map("subject", v2, "reason", "supervisorDecision", "decisionHash", digest("withdrawal")), "OK");
+        submit(supervisor, "greylist.retireKey", map("keyVersion", BigInteger.ONE), "OK");
     }
 
     Map<String, Object> application(String unit, List<Map<String, Object>> ids, Keys.Ed25519[] owners, String contract) throws Exception {

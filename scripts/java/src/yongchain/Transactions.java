@@ -125,6 +125,18 @@ public final class Transactions {
                 break;
             }
             case "member.setNode": w.str(str(a, "name")).str(str(a, "node")); break;
+            case "greylist.addVrfKey": {
+                String k = str(a, "vrfKey");
+                if (!k.startsWith("ecvrf-p256:") || k.length() != 11 + 66) throw new IllegalArgumentException("vrfKey: ecvrf-p256:<66 hex>");
+                w.bytes(Canonical.HEX.parseHex(k.substring(11)));
+                break;
+            }
+            case "greylist.setParameters": {
+                Map<String, Object> g = obj(a.get("parameters"));
+                w.i64(i64(g, "entryLifetimeMs")).i64(i64(g, "checkAnswerWindowMs")).i64(i64(g, "checkRecordLifetimeMs"));
+                w.u64(u64(g, "maxChecksPerBankPerDay")).u64(u64(g, "maxPendingReportsPerBank")).u64(u64(g, "maxPendingAppealsPerBank"));
+                break;
+            }
             default: throw new IllegalArgumentException("unknown governance action " + type);
         }
     }
@@ -177,15 +189,76 @@ public final class Transactions {
                 w.u64(u64(b, "proposal")).u8((Boolean) approve ? 1 : 0);
                 break;
             }
+            case "greylist.report": subject(w, b.get("subject")).u8(tag(CATEGORIES, str(b, "category"))).hash(str(b, "evidenceHash")); break;
+            case "greylist.review": {
+                w.hash(str(b, "report"));
+                if (str(b, "decision").equals("publish")) w.u8(1).u8(tag(CATEGORIES, str(b, "category")));
+                else if (str(b, "decision").equals("reject")) w.u8(2).u8(tag(REJECTIONS, str(b, "reason")));
+                else throw new IllegalArgumentException("decision: publish or reject");
+                w.hash(str(b, "decisionHash"));
+                break;
+            }
+            case "greylist.renew": subject(w, b.get("subject")); break;
+            case "greylist.withdraw": subject(w, b.get("subject")).u8(tag(WITHDRAWALS, str(b, "reason"))).hash(str(b, "decisionHash")); break;
+            case "greylist.appeal": subject(w, b.get("subject")).hash(str(b, "evidenceHash")); break;
+            case "greylist.decideAppeal": w.hash(str(b, "appeal")).u8(bool(b, "upheld") ? 1 : 0).hash(str(b, "decisionHash")); break;
+            case "greylist.check": {
+                List<Object> ss = list(b.get("subjects"));
+                w.u32(ss.size());
+                for (Object x : ss) subject(w, x);
+                w.u8(tag(PURPOSES, str(b, "purpose")));
+                break;
+            }
+            case "greylist.outcome": w.hash(str(b, "check")).u8(bool(b, "stopped") ? 1 : 0); break;
+            case "greylist.sweep": {
+                List<Object> es = list(b.get("entries")), cs = list(b.get("checks"));
+                w.u32(es.size());
+                for (Object x : es) subject(w, x);
+                w.u32(cs.size());
+                for (Object x : cs) w.hash((String) x);
+                break;
+            }
+            case "greylist.rekey": {
+                List<Object> ms = list(b.get("moves"));
+                w.u32(ms.size());
+                for (Object m : ms) subject(subject(w, obj(m).get("from")), obj(m).get("to"));
+                break;
+            }
+            case "greylist.retireKey": w.u32(u32(b, "keyVersion")); break;
             default: throw new IllegalArgumentException("unknown transaction type " + type);
         }
         return w.toBytes();
     }
 
+    // The grey-list's fixed lists (docs/greylist.md): u8 tag 1, 2, ... in this order.
+    static final List<String> CATEGORIES = List.of("fraudAccountOpening", "accountTrading", "falseIdentity", "moneyLaundering", "shellEnterprise");
+    static final List<String> REJECTIONS = List.of("insufficientEvidence", "notSuspicious", "wrongSubject", "duplicate");
+    static final List<String> WITHDRAWALS = List.of("reporterRetracted", "supervisorDecision", "error", "appealUpheld");
+    static final List<String> PURPOSES = List.of("accountOpening", "customerReview");
+
+    static int tag(List<String> names, String name) {
+        int i = names.indexOf(name);
+        if (i < 0) throw new IllegalArgumentException("one of " + names + ", not " + name);
+        return i + 1;
+    }
+
+    static boolean bool(Map<String, Object> m, String k) {
+        Object v = m.get(k);
+        if (!(v instanceof Boolean)) throw new IllegalArgumentException(k + ": true or false");
+        return (Boolean) v;
+    }
+
+    /** A grey-list subject: u32(keyVersion) ‖ hash(pseudonym). */
+    static Canonical.Writer subject(Canonical.Writer w, Object s) {
+        return w.u32(u32(obj(s), "keyVersion")).hash(str(obj(s), "pseudonym"));
+    }
+
     public static final String[] TYPES = {"property.register", "property.seize", "property.release", "mortgage.apply",
         "mortgage.approve", "mortgage.reject", "mortgage.discharge", "mortgage.registerDischarge", "enterprise.register",
         "declaration.publish", "financing.record", "financing.repay", "authorization.grant", "authorization.revoke",
-        "creditQuery.record", "governance.propose", "governance.vote"};
+        "creditQuery.record", "governance.propose", "governance.vote", "greylist.report", "greylist.review", "greylist.renew",
+        "greylist.withdraw", "greylist.appeal", "greylist.decideAppeal", "greylist.check", "greylist.outcome", "greylist.sweep",
+        "greylist.rekey", "greylist.retireKey"};
 
     /** What each mortgagor of a mortgage.apply body signs. */
     public static byte[] consentBytes(String chainId, Map<String, Object> body) {

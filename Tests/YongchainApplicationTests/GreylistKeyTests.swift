@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+
+/// The grey-list's governance (VRF keys, parameters), key rotation (rekey, retireKey) and the `greylist`
+/// authority (docs/greylist.md, "Rotating the VRF key", "Parameters and limits").
+@Suite struct GreylistKeyTests {
+    typealias F = GreylistFixture
+
+    @Test func anAdmittedKeyIsVersionOneInForceFromTheNextBlock() throws {
+        let f = F(on: false)
+        #expect(f.ring == nil)
+        let id = Governance.nextID(f.state)
+        f.expectOK(f.submit(ProposeGovernance(action: .addVRFKey(f.vrf1.publicKey.bytes), description: "key"), by: f.supervisor))
+        f.expectOK(f.submit(VoteGovernance(proposal: id, approve: true), by: f.supervisor))
+        let ring = try #require(f.ring)
+        #expect(ring.versions.map(\.version) == [1] && ring.versions[0].key == f.vrf1.publicKey.bytes)
+        #expect(ring.versions[0].fromHeight == f.height + 1)
+        #expect(ring.inForce(at: f.height).isEmpty && ring.inForce(at: f.height + 1).count == 1)
+        #expect(ring.versions[0].vrfKey == f.vrf1.publicKey)
+    }
+
+    @Test func aKeyThatIsNoCompressedP256PointIsRefusedWhenProposed() {
+        let f = F(on: false)
+        var notOnCurve = f.vrf1.publicKey.bytes
+        notOnCurve[0] = 0x04  // not a compressed form
+        f.expect(f.govern(.addVRFKey(notOnCurve)), Codes.Greylist.vrfKeyInvalid)
+        f.expect(f.govern(.addVRFKey(Array(f.vrf1.publicKey.bytes.prefix(32)))), Codes.Greylist.vrfKeyInvalid)
+        #expect(f.ring == nil)
+    }
+
+    @Test func atMostTwoVersionsAreHeldAndAKeyOnlyOnce() {
+        let f = F()
+        f.expect(f.govern(.addVRFKey(f.vrf1.publicKey.bytes)), Codes.invalidField)
+        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        let third = try! VRFPrivateKey.generate()
+        f.expect(f.govern(.addVRFKey(third.publicKey.bytes)), Codes.Greylist.keyLimit)
+        #expect(f.ring?.versions.map(\.version) == [1, 2])
+    }
+
+    @Test func parametersAreSetWholeAndRangeChecked() throws {
+        let f = F()
+        #expect(GreylistParameters.load(f.state) == GreylistParameters())
+        var p = GreylistParameters()
+        p.maxChecksPerBankPerDay = 5
+        f.expectOK(f.govern(.setGreylistParameters(p)))
+        #expect(GreylistParameters.load(f.state) == p)
+        var bad = GreylistParameters()
+        bad.checkRecordLifetimeMs = bad.checkAnswerWindowMs - 1
+        #expect(throws: ValidationError.self) { try GovernanceAction.setGreylistParameters(bad).validate() }
+        for (json, field) in [
+            (#"{"type":"greylist.setParameters","parameters":{"entryLifetimeMs":0,"checkAnswerWindowMs":600000,"checkRecordLifetimeMs":604800000,"maxChecksPerBankPerDay":1,"maxPendingReportsPerBank":1,"maxPendingAppealsPerBank":1}}"#, "action.parameters.entryLifetimeMs"),
+            (#"{"type":"greylist.setParameters","parameters":{"entryLifetimeMs":86400000,"checkAnswerWindowMs":600000,"checkRecordLifetimeMs":604800000,"maxChecksPerBankPerDay":0,"maxPendingReportsPerBank":1,"maxPendingAppealsPerBank":1}}"#, "action.parameters.maxChecksPerBankPerDay"),
+            (#"{"type":"greylist.setParameters","parameters":{"entryLifetimeMs":86400000}}"#, "action.parameters"),
+        ] {
+            let body = Array(#"{"action":\#(json),"description":""}"#.utf8)
+            #expect(throws: ValidationError.self, "\(field)") { try LedgerApplication.canonicalBody(type: ProposeGovernance.type, json: body) }
+            do { _ = try LedgerApplication.canonicalBody(type: ProposeGovernance.type, json: body) } catch let e as ValidationError {
+                #expect(e.field.hasPrefix(field), "\(e.field): \(e.message)")
+            }
+        }
+    }
+
+    @Test func rekeyMovesEntriesToTheNewestVersion() throws {
+        let f = F()
+        let person = GreylistIdentity.resident(try ResidentID("11010519491231002X"))
+        let old = f.subject(person, version: 1)
+        f.list(old, .falseIdentity)
+        let listed = try #require(f.entry(old))
+        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        let new = f.subject(person, version: 2)
+        #expect(new.pseudonym != old.pseudonym)
+        let move = { (from: GreylistSubject, to: GreylistSubject) in RekeyEntries(moves: [.init(from: from, to: to)]) }
+        f.expect(f.submit(move(F.subject(9), new), by: f.supervisor), Codes.Greylist.notListed)
+        f.expect(f.submit(move(old, F.subject(9, version: 1)), by: f.supervisor), Codes.Greylist.keyVersion)
+        f.expect(f.submit(move(old, F.subject(9, version: 3)), by: f.supervisor), Codes.Greylist.keyVersion)
+        f.expectOK(f.submit(move(old, new), by: f.supervisor))
+        #expect(f.entry(old) == nil && f.entry(new) == listed)
+        #expect(f.ring?.versions.map(\.entries) == [0, 1])
+        // A check now finds the subject under the new key only; from version 2, a move from it is refused.
+        let c = f.check([old, new])
+        #expect(GreylistCheckRecord.load(c.hash, f.state)?.hit == true)
+        f.expect(f.submit(move(new, F.subject(8, version: 2)), by: f.supervisor), Codes.Greylist.keyVersion)
+    }
+
+    @Test func rekeyOntoAnExistingEntryKeepsTheLaterExpiry() throws {
+        let f = F()
+        f.list(F.subject(1, version: 1), .accountTrading)
+        let older = try #require(f.entry(F.subject(1, version: 1)))
+        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.list(F.subject(2, version: 2), .shellEnterprise)
+        let newer = try #require(f.entry(F.subject(2, version: 2)))
+        f.expectOK(f.submit(RekeyEntries(moves: [.init(from: F.subject(1, version: 1), to: F.subject(2, version: 2))]), by: f.supervisor))
+        let merged = try #require(f.entry(F.subject(2, version: 2)))
+        #expect(merged.expiresAt == newer.expiresAt && merged.category == .shellEnterprise && merged.since == older.since)
+        #expect(f.ring?.versions.map(\.entries) == [0, 1])
+    }
+
+    @Test func retireKeyTakesAnEmptyOlderVersionOutOfForce() {
+        let f = F()
+        f.list(F.subject(1))
+        f.expect(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor), Codes.Greylist.lastKey)
+        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expect(f.submit(RetireVRFKey(keyVersion: 2), by: f.supervisor), Codes.Greylist.lastKey)
+        f.expect(f.submit(RetireVRFKey(keyVersion: 7), by: f.supervisor), Codes.Greylist.keyVersion)
+        // An entry, a pending report and a pending appeal each keep version 1 in use.
+        f.expect(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor), Codes.Greylist.keyInUse)
+        f.expectOK(f.submit(WithdrawEntry(subject: F.subject(1), reason: .error, decisionHash: F.digest("w")), by: f.supervisor))
+        var ring = f.ring!
+        ring.count(1, \.pendingReports, 1)
+        f.state.apply([(StateKey.greylistKeys, ring.canonicalBytes)])
+        f.expect(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor), Codes.Greylist.keyInUse)
+        ring.count(1, \.pendingReports, -1)
+        ring.count(1, \.pendingAppeals, 1)
+        f.state.apply([(StateKey.greylistKeys, ring.canonicalBytes)])
+        f.expect(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor), Codes.Greylist.keyInUse)
+        ring.count(1, \.pendingAppeals, -1)
+        f.state.apply([(StateKey.greylistKeys, ring.canonicalBytes)])
+        f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))
+        #expect(f.ring?.versions.map(\.version) == [2])
+        // Its pseudonyms are refused from then on; the next key is version 3.
+        f.expect(f.check([F.subject(1, version: 1)]), Codes.Greylist.keyVersion)
+        f.expectOK(f.check([F.subject(1, version: 2)]))
+        f.expectOK(f.govern(.addVRFKey(try! VRFPrivateKey.generate().publicKey.bytes)))
+        #expect(f.ring?.versions.map(\.version) == [2, 3])
+    }
+
+    @Test func pendingReportsAndAppealsAreCountedPerVersion() {
+        let f = F()
+        let r = f.submit(ReportSubject(subject: F.subject(1), category: .accountTrading, evidenceHash: F.digest("e")), by: f.bankA)
+        let a = f.submit(AppealListing(subject: F.subject(1), evidenceHash: F.digest("e")), by: f.bankA)
+        #expect(f.ring?.versions[0].pendingReports == 1 && f.ring?.versions[0].pendingAppeals == 1)
+        #expect(GreylistPending.load("Bank A", f.state).reports == 1 && GreylistPending.load("Bank A", f.state).appeals == 1)
+        f.expectOK(f.submit(ReviewReport(report: r.hash, decision: .reject(.duplicate), decisionHash: F.digest("d")), by: f.supervisor))
+        f.expectOK(f.submit(DecideAppeal(appeal: a.hash, upheld: false, decisionHash: F.digest("d")), by: f.supervisor))
+        #expect(f.ring?.versions[0].pendingReports == 0 && f.ring?.versions[0].pendingAppeals == 0)
+        #expect(f.state.get(StateKey.greylistPending("Bank A")) == nil)
+    }
+
+    @Test func onlyASupervisorHoldsGreylistAndASupervisorHoldsNothingElse() {
+        let key = F.key(1).publicKey
+        func genesis(_ role: Role, _ authorities: [Authority]) -> Genesis {
+            Genesis(chainID: "c", genesisTime: 1, organizations: [Organization(name: "o", role: role, authorities: authorities, publicKey: key, address: "http://127.0.0.1:1")])
+        }
+        #expect(throws: Never.self) { try genesis(.supervisor, [.greylist]).validate() }
+        #expect(throws: Never.self) { try genesis(.supervisor, []).validate() }
+        #expect(throws: GenesisError.self) { try genesis(.registry, [.greylist]).validate() }
+        #expect(throws: GenesisError.self) { try genesis(.bank, [.greylist]).validate() }
+        #expect(throws: GenesisError.self) { try genesis(.supervisor, [.trade]).validate() }
+        let add = { (role: Role, a: [Authority]) in
+            GovernanceAction.addMember(NewMember(name: "n", role: role, authorities: a, publicKey: key, address: "https://n.example", power: 0))
+        }
+        #expect(throws: Never.self) { try add(.supervisor, [.greylist]).validate() }
+        #expect(throws: ValidationError.self) { try add(.registry, [.greylist]).validate() }
+        #expect(throws: ValidationError.self) { try add(.registry, []).validate() }
+        #expect(throws: ValidationError.self) { try add(.bank, [.trade]).validate() }
+    }
+
+    @Test func governanceActionsRoundTripInJSONAndCanonically() throws {
+        let f = F(on: false)
+        for a in [GovernanceAction.addVRFKey(f.vrf1.publicKey.bytes), .setGreylistParameters(GreylistParameters())] {
+            #expect(try GovernanceAction(canonical: a.canonicalBytes) == a)
+            #expect(try JSONDecoder().decode(GovernanceAction.self, from: Data(try SortedJSON.encode(a))) == a)
+        }
+        let json = String(decoding: try SortedJSON.encode(GovernanceAction.addVRFKey(f.vrf1.publicKey.bytes)), as: UTF8.self)
+        #expect(json == #"{"type":"greylist.addVrfKey","vrfKey":"ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"}"#)
+        let bad = Array(#"{"action":{"type":"greylist.addVrfKey","vrfKey":"ed25519:0360"},"description":""}"#.utf8)
+        #expect(throws: ValidationError.self) { try LedgerApplication.canonicalBody(type: ProposeGovernance.type, json: bad) }
+    }
+}
