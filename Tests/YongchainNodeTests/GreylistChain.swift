@@ -19,13 +19,16 @@ final class GreylistChain {
     static let listed = GreylistIdentity.resident(try! ResidentID("11010519491231002X"))
     static let unlisted = GreylistIdentity.enterprise(try! CreditCode("91310000MA1FL0001R"))
 
-    static var genesis: Genesis {
+    /// The banks run member nodes, as the grey-list needs (a bank on a full node is refused pseudonyms).
+    static var genesis: Genesis { genesis(banks: .member) }
+
+    static func genesis(banks banksNode: NodeKind) -> Genesis {
         Genesis(chainID: chainID, genesisTime: genesisTime, organizations: [
             Organization(name: "central-bank", role: .supervisor, authorities: [.greylist], publicKey: supervisor.publicKey,
                          address: "http://127.0.0.1:1", power: 100),
             Organization(name: "registry", role: .registry, authorities: [.realEstate], publicKey: registry.publicKey, address: "http://127.0.0.1:2", power: 0),
-            Organization(name: "bank-a", role: .bank, publicKey: bankA.publicKey, address: "http://127.0.0.1:3", power: 0),
-            Organization(name: "bank-b", role: .bank, publicKey: bankB.publicKey, address: "http://127.0.0.1:4", power: 0),
+            Organization(name: "bank-a", role: .bank, publicKey: bankA.publicKey, address: "http://127.0.0.1:3", power: 0, node: banksNode),
+            Organization(name: "bank-b", role: .bank, publicKey: bankB.publicKey, address: "http://127.0.0.1:4", power: 0, node: banksNode),
         ])
     }
 
@@ -37,11 +40,11 @@ final class GreylistChain {
     private(set) var time = GreylistChain.genesisTime
     private var proposals: UInt64 = 0
 
-    init(vrfKeyFile: VRFPrivateKey? = GreylistChain.vrfKey, parameters: GreylistParameters? = nil) throws {
+    init(vrfKeyFile: VRFPrivateKey? = GreylistChain.vrfKey, parameters: GreylistParameters? = nil, banks: NodeKind = .member) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("yc-greylist-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         let home = NodeHome(dir)
-        try GenesisFile.write(Self.genesis, path: home.genesisPath)
+        try GenesisFile.write(Self.genesis(banks: banks), path: home.genesisPath)
         var config = NodeConfig(moniker: "central-bank", listen: "127.0.0.1:0")
         if let vrfKeyFile {
             try KeyFile.write(vrfKeyFile, to: dir + "/greylist-vrf.pem")

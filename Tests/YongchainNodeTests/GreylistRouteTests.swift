@@ -109,6 +109,12 @@ import YongchainLightClient
         let wrongKey = try C(vrfKeyFile: try VRFPrivateKey.generate())
         #expect(C.code(wrongKey.pseudonyms([C.listed], as: C.bankA)) == "GREYLIST_UNAVAILABLE")
 
+        // A bank on a full node holds every entry: with pseudonyms it could look anyone up unrecorded.
+        let fullNodeBanks = try C(banks: .full)
+        let refused = fullNodeBanks.pseudonyms([C.listed], as: C.bankA)
+        #expect(refused.status == 403 && C.code(refused) == "GREYLIST_FULL_NODE_BANK", "\(String(decoding: refused.body, as: UTF8.self))")
+        #expect(fullNodeBanks.pseudonyms([C.listed], as: C.supervisor).status == 200)
+
         let c = try C()
         #expect(C.code(c.pseudonyms([C.listed], as: C.registry)) == "FORBIDDEN_ROLE")
         #expect(c.pseudonyms([C.listed], as: C.supervisor).status == 200)

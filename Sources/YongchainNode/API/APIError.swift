@@ -26,7 +26,8 @@ struct APIError: Error {
         for c in [NodeCode.authRequired, NodeCode.authMalformed, NodeCode.authStale, NodeCode.authUnknownKey, NodeCode.authBadSignature, NodeCode.authReplayed,
                   NodeCode.authBadMac, NodeCode.authUnknownSession, NodeCode.authSessionExpired] { t[c] = 401 }
         for c in [Codes.forbiddenRole, Codes.unknownSigner, Codes.keyRevoked, Codes.Trade.notAuthorized, Codes.Trade.authorizationExpired,
-                  Codes.Trade.queryExpired, Codes.Greylist.checkExpired, NodeCode.peerNotAuthenticated, NodeCode.syncNotFullNode] { t[c] = 403 }
+                  Codes.Trade.queryExpired, Codes.Greylist.checkExpired, NodeCode.peerNotAuthenticated, NodeCode.syncNotFullNode,
+                  NodeCode.greylistFullNodeBank] { t[c] = 403 }
         for c in [NodeCode.notFound, Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise, Codes.proposalNotFound, Codes.Greylist.unknownCheck] { t[c] = 404 }
         t[NodeCode.methodNotAllowed] = 405
         t[NodeCode.txAlreadyCommitted] = 409

@@ -26,6 +26,9 @@ enum NodeCode {
     static let handshakeRefused = "HANDSHAKE_REFUSED"
     /// `POST /v1/greylist/pseudonyms` on a node without the supervisor's VRF key (or not the key in force).
     static let greylistUnavailable = "GREYLIST_UNAVAILABLE"
+    /// A bank that runs a full node asked for pseudonyms: it holds every entry, so with pseudonyms it could check
+    /// anyone without a check on the record (docs/greylist.md, "Who sees what").
+    static let greylistFullNodeBank = "GREYLIST_FULL_NODE_BANK"
     /// A bank's pseudonym requests this day are used up (node-local count).
     static let greylistPseudonymLimit = "GREYLIST_PSEUDONYM_LIMIT"
     static let heightNotReached = "HEIGHT_NOT_REACHED"

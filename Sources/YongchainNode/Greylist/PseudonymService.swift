@@ -88,6 +88,11 @@ final class PseudonymService: Sendable {
             throw APIError(NodeCode.greylistUnavailable,
                            "this node holds no VRF key of version \(missing); pseudonyms are computed by the supervisor's node: \(nodes.isEmpty ? "none is a member" : nodes)")
         }
+        // A bank on a full node holds every entry by its pseudonym: given pseudonyms it could look anyone up in its
+        // own state, no check on the record. Only a bank on a member node, which holds no entry, gets them.
+        guard m.role != .bank || m.node == .member else {
+            throw APIError(NodeCode.greylistFullNodeBank, "\(m.name) runs a full node, which holds every grey-list entry: pseudonyms go only to banks on member nodes, so that every check is on the record (docs/greylist.md)")
+        }
         try take(UInt64(identities.count), bank: m.name, most: 2 * params.maxChecksPerBankPerDay)
         let subjects = try identities.map { id in
             Answer.Subject(pseudonyms: try live.map { try GreylistPseudonym.make(id, key: key, version: $0.version, chainID: chain.id) })
