@@ -79,6 +79,8 @@ import YongchainCrypto
         #expect(Greylist.day(ofMilliseconds: 951_753_600_000) == 20000229)  // 2000-02-28 16:00 UTC
         #expect(Greylist.day(ofMilliseconds: 0) == 19700101)
         #expect(Greylist.day(ofMilliseconds: -28_800_001) == 19691231)
+        // A corrupt time at the ends of the range is a day, not a trap (the offset's addition used to overflow).
+        #expect(Greylist.day(ofMilliseconds: .max) > 20200914 && Greylist.day(ofMilliseconds: .min) == 0)
     }
 
     @Test func anOutcomeIsTheCheckingBanksOnceAndStoppedOnlyAfterAHit() throws {

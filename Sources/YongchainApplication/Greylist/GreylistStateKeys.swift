@@ -24,21 +24,10 @@ extension StateKey {
 
 extension Greylist {
     /// The date, as the integer YYYYMMDD, of block time `ms` in China Standard Time (UTC+8): a grey-list day.
-    /// Howard Hinnant's days-to-civil, pure arithmetic, so every node agrees whatever its time zone.
     public static func day(ofMilliseconds ms: Int64) -> UInt32 {
-        let msPerDay: Int64 = 86_400_000
-        let local = ms + 8 * 3_600_000
-        let days = local >= 0 ? local / msPerDay : (local - msPerDay + 1) / msPerDay
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let date = CivilDate(milliseconds: ms, offsetMs: 8 * 3_600_000)
         // Block times are after genesis, so the year is positive and small; clamp rather than trap on a corrupt one.
-        return UInt32(clamping: max(0, y * 10_000 + m * 100 + d))
+        let (yy, o1) = date.year.multipliedReportingOverflow(by: 10_000)
+        return o1 ? (date.year > 0 ? UInt32.max : 0) : UInt32(clamping: max(0, yy + date.month * 100 + date.day))
     }
 }

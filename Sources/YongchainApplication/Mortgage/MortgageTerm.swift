@@ -107,18 +107,5 @@ public enum MortgageType: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// The UTC calendar year of a block time (ms since the Unix epoch), by Howard Hinnant's days-to-civil algorithm:
-/// pure arithmetic, so every node gets the same year whatever its time zone or calendar library.
-func mortgageUTCYear(ofMilliseconds ms: Int64) -> Int {
-    let msPerDay: Int64 = 86_400_000
-    var days = ms / msPerDay
-    if ms % msPerDay < 0 { days -= 1 }
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return Int(yoe + era * 400 + (month <= 2 ? 1 : 0))
-}
+/// The UTC calendar year of a block time (ms since the Unix epoch).
+func mortgageUTCYear(ofMilliseconds ms: Int64) -> Int { Int(CivilDate(milliseconds: ms).year) }
