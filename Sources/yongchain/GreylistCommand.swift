@@ -27,11 +27,13 @@ enum GreylistCommand {
                 let s = try newest(a, c)
                 try c.submit(ReportSubject.type, json: ["subject": json(s), "category": try a.require("category"), "evidenceHash": try digest(a, "evidence", c)])
             },
-            AppCLI.Sub(name: "review", usage: "--report ID (--publish --category CATEGORY | --reject --reason REASON) [--decision FILE | --decision-hash HEX]\n      submits greylist.review signed with --key (the supervisor)",
-                       options: ["report", "category", "reason", "decision", "decision-hash"]) { a, c in
+            AppCLI.Sub(name: "review", usage: "--report ID (--publish --category CATEGORY --subject \(subjectForm) | --reject --reason REASON) [--decision FILE | --decision-hash HEX] [--vrf-node URL]\n      submits greylist.review signed with --key (the supervisor); --publish first recomputes the report's pseudonym from the\n      subject the supervisor reviewed and refuses a mismatch (GREYLIST_WRONG_SUBJECT: reject it with --reason wrongSubject)",
+                       options: ["report", "category", "reason", "decision", "decision-hash", "subject", "vrf-node"]) { a, c in
                 var body: [String: Any] = ["report": try a.require("report"), "decisionHash": try digest(a, "decision", c, optional: true)]
                 switch (a.flag("publish"), a.flag("reject")) {
-                case (true, false): body["decision"] = "publish"; body["category"] = try a.require("category")
+                case (true, false):
+                    try subjectIsReported(try a.require("report"), a, c)
+                    body["decision"] = "publish"; body["category"] = try a.require("category")
                 case (false, true): body["decision"] = "reject"; body["reason"] = try a.require("reason")
                 default: throw UsageError("review: --publish or --reject")
                 }
@@ -121,6 +123,34 @@ enum GreylistCommand {
             throw CommandFailed("key version \(v) is not in force", code: Codes.Greylist.keyVersion)
         }
         return p.subject
+    }
+
+    /// Before publishing: the pseudonym the report names is the reviewed subject's (`--subject`), computed under the
+    /// report's key version with every proof verified. The report is read from its committed block on `--node`
+    /// (the supervisor's own: a party to every report). Throws GREYLIST_WRONG_SUBJECT on a mismatch, so a bank
+    /// cannot have someone else listed with evidence about its subject.
+    static func subjectIsReported(_ report: String, _ a: Args, _ c: AppCLI.Context) throws {
+        guard let id = Hash(hex: report) else { throw UsageError("--report: the report's id, 64 hex digits") }
+        func json(_ r: HTTPResponse) -> [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any]) ?? [:] }
+        let result = try c.send("GET", "/v1/txs/\(id.hex)", [])
+        guard result.status == 200, json(result)["status"] as? String == "accepted", let height = json(result)["height"] as? Int else {
+            try NodeClient.show(result.status, result.body)
+            throw CommandFailed("report \(id.hex) is not a committed report on this node", code: Codes.Greylist.unknownReport)
+        }
+        let block = try c.send("GET", "/v1/blocks/\(height)", [])
+        let txs = json(block)["transactions"] as? [[String: Any]] ?? []
+        guard let tx = txs.first(where: { $0["hash"] as? String == id.hex }), tx["type"] as? String == ReportSubject.type,
+              let body = (tx["body"] as? String).flatMap(Hex.decode), let reported = try? ReportSubject(canonical: body) else {
+            throw CommandFailed("transaction \(id.hex) is not a grey-list report", code: Codes.Greylist.unknownReport)
+        }
+        let mine = try pseudonyms(a, c, try identity(a)).first { $0.keyVersion == reported.subject.keyVersion }
+        guard let mine else {
+            throw CommandFailed("the report's key version \(reported.subject.keyVersion) is no longer in force", code: Codes.Greylist.keyVersion)
+        }
+        guard mine.subject == reported.subject else {
+            throw CommandFailed("report \(id.hex) names pseudonym \(reported.subject.pseudonym.hex), not the reviewed subject's: not published; reject it with --reject --reason wrongSubject",
+                                code: "GREYLIST_WRONG_SUBJECT")
+        }
     }
 
     static func json(_ s: GreylistSubject) -> [String: Any] { ["keyVersion": s.keyVersion, "pseudonym": s.pseudonym.hex] }

@@ -41,7 +41,13 @@ extension EndToEnd {
                                   "--evidence-hash", String(repeating: "ab", count: 32)], as: "bank-a")
             #expect(report.status == 0 && report.out.hasPrefix("accepted greylist.report"), "\(report.out) \(report.err)")
             let reportID = try #require(report.out.split(separator: "\n").first { $0.hasPrefix("  tx ") }.map { String($0.dropFirst(5)) })
-            let review = try run(["greylist", "review", "--report", reportID, "--publish", "--category", "fraudAccountOpening"], as: "central-bank")
+            // The supervisor publishes only the subject it reviewed: the report's pseudonym recomputed from it. Another
+            // identity (a bank reporting someone else's pseudonym with this evidence) is refused, nothing submitted.
+            let wrong = try run(["greylist", "review", "--report", reportID, "--publish", "--category", "fraudAccountOpening",
+                                 "--subject", "creditCode:\(Self.unlisted)"], as: "central-bank")
+            #expect(wrong.status != 0 && (wrong.out + wrong.err).contains("GREYLIST_WRONG_SUBJECT"), "\(wrong.out) \(wrong.err)")
+            let review = try run(["greylist", "review", "--report", reportID, "--publish", "--category", "fraudAccountOpening",
+                                  "--subject", "residentId:\(Self.listed)"], as: "central-bank")
             #expect(review.status == 0 && review.out.hasPrefix("accepted greylist.review"), "\(review.out) \(review.err)")
 
             // Bank-b checks through its own member node: a proven hit, and a proven miss for an unlisted applicant.
