@@ -85,6 +85,23 @@ import YongchainCrypto
         f.expect(f.submit(move(new, F.subject(8, version: 2)), by: f.supervisor), Codes.Greylist.keyVersion)
     }
 
+    /// An appeal names the entry's pseudonym under its key: an entry under appeal is not moved until the appeal is
+    /// decided (an upheld appeal would otherwise withdraw nothing and the subject stay listed under the new key).
+    @Test func rekeyRefusesAnEntryUnderAppealUntilItIsDecided() throws {
+        let f = F()
+        let old = F.subject(1, version: 1)
+        f.list(old, .falseIdentity)
+        let appeal = f.submit(AppealListing(subject: old, evidenceHash: F.digest("submission")), by: f.bankB)
+        f.expectOK(appeal)
+        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        let move = RekeyEntries(moves: [.init(from: old, to: F.subject(1, version: 2))])
+        f.expect(f.submit(move, by: f.supervisor), Codes.Greylist.appealPending)
+        #expect(f.entry(old) != nil && f.entry(F.subject(1, version: 2)) == nil)
+        f.expectOK(f.submit(DecideAppeal(appeal: appeal.hash, upheld: false, decisionHash: .zero), by: f.supervisor))
+        f.expectOK(f.submit(move, by: f.supervisor))
+        #expect(f.entry(old) == nil && f.entry(F.subject(1, version: 2)) != nil)
+    }
+
     @Test func rekeyOntoAnExistingEntryKeepsTheLaterExpiry() throws {
         let f = F()
         f.list(F.subject(1, version: 1), .accountTrading)

@@ -103,7 +103,8 @@ extension Greylist {
     // MARK: greylist.rekey
     //
     //  1. Supervisor; a key is in force.  2. Each `from` entry exists (GREYLIST_NOT_LISTED).  3. `from` is under
-    //  an older version in force and `to` under the newest (GREYLIST_KEY_VERSION).  Each entry moves; one already
+    //  an older version in force and `to` under the newest (GREYLIST_KEY_VERSION).  4. `from` has no open appeal
+    //  (GREYLIST_APPEAL_PENDING: the appeal names it, and would withdraw nothing once moved).  Each entry moves; one already
     //  at `to` keeps whichever of the two expires later (and the earlier `since`).
 
     static func rekey(_ p: RekeyEntries, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
@@ -121,6 +122,10 @@ extension Greylist {
             }
             guard m.to.keyVersion == newest else {
                 return .reject(Codes.Greylist.keyVersion, "moves[\(i)].to: version \(m.to.keyVersion) is not the newest in force (\(newest))")
+            }
+            // An appeal names the entry's pseudonym under its key: moved, an upheld appeal would withdraw nothing.
+            guard openAppeals(m.from, state) == 0 else {
+                return .reject(Codes.Greylist.appealPending, "moves[\(i)].from: \(m.from) has an open appeal; decide it before moving the entry")
             }
             moving.append(e)
         }
