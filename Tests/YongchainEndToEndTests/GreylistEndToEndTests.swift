@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import YongchainApplication
+import YongchainCore
+import YongchainCrypto
 
 extension EndToEnd {
     /// The grey-list on the suggested consortium (docs/greylist.md), through the CLI only: the central bank's node
@@ -87,6 +90,25 @@ extension EndToEnd {
 
             // No identity number in any node's files, nor in anything a node serves; what did go on chain is found.
             try PersonalDataScan.expectNone(c, [Self.listed, Self.unlisted], controls: [], served: validators)
+            // Nor a plain hash of one (2^37 resident ids are guessed in hours): the number's and the VRF input's
+            // SHA-256 and SM3 digests, raw and in hex, in no node's files.
+            let chainID = try #require((try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: c.genesisPath))) as? [String: Any])?["chainId"] as? String)
+            let identities = [GreylistIdentity.resident(try ResidentID(Self.listed)), GreylistIdentity.enterprise(try CreditCode(Self.unlisted))]
+            let hashed = identities.flatMap { id in [Array(id.idNumber.utf8), id.alpha(chainID: chainID)] }
+                .flatMap { input in HashSuite.allCases.map { $0.digest(input) } }
+            var homes: [[UInt8]] = []
+            for n in c.nodes {
+                let home = "\(c.dir)/\(n.name)"
+                for name in try FileManager.default.subpathsOfDirectory(atPath: home) {
+                    if let data = FileManager.default.contents(atPath: "\(home)/\(name)") { homes.append(Array(data)) }
+                }
+            }
+            #expect(homes.count > 10)
+            for digest in hashed {
+                for needle in [digest.bytes, Array(digest.hex.utf8)] {
+                    #expect(homes.allSatisfy { $0.firstRange(of: needle) == nil }, "a node's file holds the plain hash \(digest.hex) of an identity")
+                }
+            }
             // The searches would have found what did go there: the report's id (a state key), the grey-list metrics.
             #expect(try !PersonalDataScan.files(c, [reportID]).isEmpty)
             #expect(try !PersonalDataScan.served(c, ["yongchain_greylist_events_total"], only: validators).isEmpty)
