@@ -18,8 +18,11 @@ enum FuzzWorld {
     static let enterpriseKey = key(4)
     /// Known to nobody: an authenticated request with it is refused as an unknown key.
     static let stranger = key(5)
+    /// The grey-list's supervisor (a member node's bank is the other caller pseudonyms are given to; the banks here
+    /// run full nodes, which are refused them).
+    static let supervisor = key(6)
     /// The keys a request may be signed with, by index.
-    static let callers = [registry, bankA, bankB, enterpriseKey, stranger]
+    static let callers = [registry, bankA, bankB, enterpriseKey, stranger, supervisor]
     /// The grey-list's VRF key (RFC 9381's Example 10 key: a test key, nobody's), held by the fuzzed node.
     static let vrfKey = try! VRFPrivateKey.fromRaw(Hex.decode("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")!)
 
@@ -57,6 +60,8 @@ enum FuzzWorld {
                          address: "http://127.0.0.1:1"),
             Organization(name: "bank-a", role: .bank, publicKey: bankA.publicKey, address: "http://127.0.0.1:9", power: 0),
             Organization(name: "bank-b", role: .bank, publicKey: bankB.publicKey, address: "http://127.0.0.1:7", power: 0),
+            Organization(name: "central-bank", role: .supervisor, authorities: [.greylist], publicKey: supervisor.publicKey,
+                         address: "http://127.0.0.1:6", power: 0),
         ], consensus: c)
     }
 

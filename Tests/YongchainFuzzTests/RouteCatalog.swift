@@ -26,7 +26,7 @@ struct RouteSeed: Sendable {
 /// Every route the node serves (its route table, RouteTable+Node.swift; docs/openapi.yaml lists the public ones),
 /// each with a valid request. `RouteCatalogTests` checks it against the table, route for route.
 enum RouteCatalog {
-    static let registry = 0, bankA = 1, bankB = 2, enterprise = 3, stranger = 4
+    static let registry = 0, bankA = 1, bankB = 2, enterprise = 3, stranger = 4, supervisor = 5
 
     static let clientKey = try! X25519PrivateKey.fromRaw([UInt8](repeating: 9, count: 32))
 
@@ -147,7 +147,8 @@ enum RouteCatalog {
             request("GET", "/v1/governance/proposals/\(rng.int(1...10))")
         },
         RouteSeed(method: "GET", template: "/v1/governance/members", callers: nil) { _, _ in request("GET", "/v1/governance/members") },
-        RouteSeed(method: "POST", template: "/v1/greylist/pseudonyms", callers: [bankA, bankB]) { _, rng in
+        // The supervisor: the fuzzed node's banks run full nodes, which are refused pseudonyms (GREYLIST_FULL_NODE_BANK).
+        RouteSeed(method: "POST", template: "/v1/greylist/pseudonyms", callers: [supervisor]) { _, rng in
             let subjects = (0..<rng.int(1...3)).map { _ in
                 rng.chance(0.5) ? #"{"idType":"residentId","idNumber":"\#(FuzzWorld.residentID)"}"# : #"{"idType":"creditCode","idNumber":"\#(FuzzWorld.exporter.value)"}"#
             }
