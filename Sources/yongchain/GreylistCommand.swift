@@ -10,7 +10,7 @@ import YongchainNode
 /// machine but for the supervisor's node (`--vrf-node`, default `--node`), which returns its pseudonyms with VRF
 /// proofs; every proof is verified here before a pseudonym is used.
 enum GreylistCommand {
-    static let subjectForm = "residentId:NUMBER or creditCode:CODE"
+    static let subjectForm = "residentId:NUMBER, creditCode:CODE, or @FILE / @- holding one (kept out of the process list and shell history)"
 
     static func run(_ argv: [String]) throws {
         try AppCLI.run("greylist", argv, [
@@ -75,7 +75,17 @@ enum GreylistCommand {
     // MARK: - The subject
 
     static func identity(_ a: Args) throws -> GreylistIdentity {
-        let spec = try a.require("subject")
+        var spec = try a.require("subject")
+        // An identity number on the command line is in `ps` and the shell's history on the bank's host: `@FILE` (or
+        // `@-`, standard input) reads it from elsewhere, its first line.
+        if spec.hasPrefix("@") {
+            let path = String(spec.dropFirst())
+            guard let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path) else {
+                throw UsageError("--subject: cannot read \(path)")
+            }
+            guard data.count <= 1024 else { throw UsageError("--subject: \(path) is longer than an identity (1 KiB at most)") }
+            spec = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
         guard let cut = spec.firstIndex(of: ":") else { throw UsageError("--subject: \(subjectForm), got '\(spec)'") }
         return try AppCLI.validated { try GreylistIdentity(idType: String(spec[..<cut]), idNumber: String(spec[spec.index(after: cut)...]), field: "subject") }
     }

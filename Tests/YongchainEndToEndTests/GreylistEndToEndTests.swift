@@ -49,8 +49,11 @@ extension EndToEnd {
             let wrong = try run(["greylist", "review", "--report", reportID, "--publish", "--category", "fraudAccountOpening",
                                  "--subject", "creditCode:\(Self.unlisted)"], as: "central-bank")
             #expect(wrong.status != 0 && (wrong.out + wrong.err).contains("GREYLIST_WRONG_SUBJECT"), "\(wrong.out) \(wrong.err)")
+            // The reviewed identity read from a file, not the command line.
+            let subjectFile = c.dir + "/subject.txt"
+            try "residentId:\(Self.listed)\n".write(toFile: subjectFile, atomically: true, encoding: .utf8)
             let review = try run(["greylist", "review", "--report", reportID, "--publish", "--category", "fraudAccountOpening",
-                                  "--subject", "residentId:\(Self.listed)"], as: "central-bank")
+                                  "--subject", "@" + subjectFile], as: "central-bank")
             #expect(review.status == 0 && review.out.hasPrefix("accepted greylist.review"), "\(review.out) \(review.err)")
 
             // Bank-b checks through its own member node: a proven hit, and a proven miss for an unlisted applicant.
