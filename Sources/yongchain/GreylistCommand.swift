@@ -142,8 +142,8 @@ enum GreylistCommand {
     static func subjectIsReported(_ report: String, _ a: Args, _ c: AppCLI.Context) throws {
         guard let id = Hash(hex: report) else { throw UsageError("--report: the report's id, 64 hex digits") }
         func json(_ r: HTTPResponse) -> [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any]) ?? [:] }
-        let result = try c.send("GET", "/v1/txs/\(id.hex)", [])
-        guard result.status == 200, json(result)["status"] as? String == "accepted", let height = json(result)["height"] as? Int else {
+        let result = try c.send("GET", "/v1/txs/\(id.hex)", []), outcome = json(result)
+        guard result.status == 200, outcome["status"] as? String == "accepted", let height = outcome["height"] as? Int else {
             try NodeClient.show(result.status, result.body)
             throw CommandFailed("report \(id.hex) is not a committed report on this node", code: Codes.Greylist.unknownReport)
         }

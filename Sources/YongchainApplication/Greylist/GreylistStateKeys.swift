@@ -26,8 +26,7 @@ extension Greylist {
     /// The date, as the integer YYYYMMDD, of block time `ms` in China Standard Time (UTC+8): a grey-list day.
     public static func day(ofMilliseconds ms: Int64) -> UInt32 {
         let date = CivilDate(milliseconds: ms, offsetMs: 8 * 3_600_000)
-        // Block times are after genesis, so the year is positive and small; clamp rather than trap on a corrupt one.
-        let (yy, o1) = date.year.multipliedReportingOverflow(by: 10_000)
-        return o1 ? (date.year > 0 ? UInt32.max : 0) : UInt32(clamping: max(0, yy + date.month * 100 + date.day))
+        // Any Int64 time is within ±3·10^8 years, so the sum cannot overflow; clamp a corrupt one rather than trap.
+        return UInt32(clamping: max(0, date.year * 10_000 + date.month * 100 + date.day))
     }
 }

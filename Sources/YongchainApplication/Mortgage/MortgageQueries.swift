@@ -49,12 +49,13 @@ public enum MortgageQueries {
         Lien.load(certificate: number, state).map { LienView($0.lien, unit: $0.unit, priority: $0.priority, state: state) }
     }
 
-    /// Whether the member named `name` is a party to application `id` (docs/confidentiality.md): its mortgagee bank
-    /// (by name, so a rotated key still reads it) or a registry holding the real-estate authority. False for an id
-    /// no application has. The whole record (`application(id:)`) is answered to its parties only.
-    public static func isParty(_ name: String, toApplication id: Hash, state: StateReader) -> Bool {
+    /// Whether `member` is a party to application `id` (docs/confidentiality.md): a registry holding the real-estate
+    /// authority, or its mortgagee bank (by name, so a rotated key still reads it). False for an id no application
+    /// has. The whole record (`application(id:)`) is answered to its parties only.
+    public static func isParty(_ member: Member, toApplication id: Hash, state: StateReader) -> Bool {
+        if member.role == .registry && member.authorities.contains(.realEstate) { return true }
         var resolver = Parties.Resolver(state: state)
-        return resolver.names([.mortgagee(id), .registries(.realEstate)]).contains(name)
+        return resolver.names([.mortgagee(id)]).contains(member.name)
     }
 
     /// One application by its id (the hash of the `mortgage.apply` transaction), whatever its state.
