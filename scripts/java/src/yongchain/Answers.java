@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The eight provable questions and their answers, rebuilt from proven state entries alone: docs/proofs.md,
+ * The nine provable questions and their answers, rebuilt from proven state entries alone: docs/proofs.md,
  * "Questions", "What an answer reads" and "Rebuilding each answer". Results are Json values (maps, lists,
  * strings, BigInteger, Boolean), compared with the node's by equals.
  */
@@ -69,6 +69,10 @@ public final class Answers {
                 q.fields.put("limit", limit(r));
                 break;
             case 8: q.fields.put("key", r.key()); break;
+            case 9:
+                q.fields.put("checkId", r.hashHex());
+                q.fields.put("bank", r.key());
+                break;
             default: throw new Canonical.Reader.Malformed("unknown question " + q.tag);
         }
         r.end();
@@ -301,6 +305,7 @@ public final class Answers {
                 Map<String, Object> m = member(s, (String) f.get("key"));
                 return m == null ? Outcome.refused("NOT_FOUND") : Outcome.of(m);
             }
+            case 9: return Greylist.answer(s, f, time);
             default: throw new IllegalStateException();
         }
     }

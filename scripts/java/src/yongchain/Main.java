@@ -17,7 +17,10 @@ import java.util.Map;
  * java -cp OUT yongchain.Main vectors docs/transaction-vectors.json
  *     rebuild every body, consent, signing-bytes string, hash, signature and envelope from the JSON bodies and seeds
  * java -cp OUT yongchain.Main proof-vectors docs/proof-vectors.json docs/proof-answer-vectors.json
- *     fold every state proof, verify every bundle and every proven answer from genesis, decode every question
+ *     fold every state proof, verify every bundle and every proven answer from genesis, decode every question;
+ *     verify each grey-list check against its applicant (and refuse it for another)
+ * java -cp OUT yongchain.Main vrf-vectors docs/vrf-vectors.json
+ *     verify RFC 9381's ECVRF-P256-SHA256-TAI examples and the grey-list subjects, refuse every bad input with its code
  * java -cp OUT yongchain.Main verify --genesis GENESIS [--min-height H] [--max-age SECONDS] ANSWER
  *     check a node's answer given with ?prove=true, offline: exit 0 proven, 1 not (with its code)
  * java -cp OUT yongchain.Main status --node URL [--pin ed25519:HEX ...]
@@ -44,7 +47,7 @@ public final class Main {
     static byte[] unhex(Object s) { return Canonical.HEX.parseHex((String) s); }
 
     public static void main(String[] argv) throws Exception {
-        if (argv.length == 0) { System.out.println("commands: vectors, proof-vectors, verify, status, flow (see Main.java)"); System.exit(2); }
+        if (argv.length == 0) { System.out.println("commands: vectors, proof-vectors, vrf-vectors, verify, status, flow (see Main.java)"); System.exit(2); }
         Map<String, List<String>> opts = new LinkedHashMap<>();
         List<String> positional = new ArrayList<>();
         for (int i = 1; i < argv.length; i++) {
@@ -56,6 +59,7 @@ public final class Main {
         switch (argv[0]) {
             case "vectors": exit = m.transactionVectors(readJson(positional.get(0))); break;
             case "proof-vectors": exit = m.proofVectors(readJson(positional.get(0)), readJson(positional.get(1))); break;
+            case "vrf-vectors": exit = m.vrfVectors(readJson(positional.get(0))); break;
             case "verify": exit = verify(opts, positional.get(0)); break;
             case "flow": exit = new Flow(opts).run(); break;
             case "status": exit = status(opts); break;
@@ -183,6 +187,108 @@ public final class Main {
             check("PROOF_MALFORMED".equals(code(text.replaceFirst("\"height\":([0-9]+)", "\"height\":$1.0"), g, null)), a.get("what") + ": 10.0 is not 10");
             check("PROOF_HEIGHT_TOO_LOW".equals(code(text, g, height + 1)), a.get("what") + ": --min-height");
         }
+        greylistVectors(Json.obj(answers.get("greylist")));
+        return done();
+    }
+
+    /** Question 9: each check's proven answer, then steps 2 and 3 against its applicant; refused for anyone else. */
+    void greylistVectors(Map<String, Object> part) throws Exception {
+        Map<String, Object> g = Json.obj(part.get("genesis"));
+        String chain = Json.str(part, "chainId");
+        long height = ((BigInteger) part.get("height")).longValue();
+        List<Object> checks = Json.list(part.get("checks"));
+        List<Map<String, Object>> results = new ArrayList<>();
+        List<List<Object>> given = new ArrayList<>();
+        for (Object x : checks) {
+            Map<String, Object> c = Json.obj(x);
+            Map<String, Object> step1 = Json.obj(Json.parse(Json.str(Json.obj(c.get("pseudonyms")), "response").getBytes(StandardCharsets.UTF_8)));
+            given.add(Json.list(Json.obj(Json.list(Json.obj(step1.get("result")).get("subjects")).get(0)).get("pseudonyms")));
+            Map<String, Object> answer = Json.obj(c.get("answer"));
+            try {
+                ProofVerifier.Verdict v = ProofVerifier.verifyAnswer(Json.str(answer, "response").getBytes(StandardCharsets.UTF_8), g, null, -1, 0);
+                results.add(v.outcome.result);
+                check(v.outcome.result != null && v.query.fields.get("checkId").equals(c.get("checkId")), c.get("what") + ": a proven answer to its check");
+            } catch (ProofVerifier.Failure f) {
+                results.add(null);
+                check(false, c.get("what") + ": " + f.getMessage());
+            }
+        }
+        for (int i = 0; i < checks.size(); i++) {
+            Map<String, Object> c = Json.obj(checks.get(i)), id = Json.obj(c.get("identity"));
+            if (results.get(i) == null) continue;
+            String bank = Json.str(Json.obj(c.get("answer")), "caller");
+            try {
+                boolean listed = Greylist.verify(results.get(i), bank, chain, Json.str(id, "idType"), Json.str(id, "idNumber"), given.get(i));
+                check(listed == Boolean.TRUE.equals(c.get("listed")), c.get("what") + ": listed " + listed);
+            } catch (ProofVerifier.Failure f) {
+                check(false, c.get("what") + ": " + f.getMessage());
+            }
+            for (int j = 0; j < checks.size(); j++) {
+                if (j == i) continue;
+                Map<String, Object> other = Json.obj(Json.obj(checks.get(j)).get("identity"));
+                check("VRF_PROOF_INVALID".equals(greylistCode(results.get(i), bank, chain, other, given.get(i))), c.get("what") + ": refused for another identity");
+                check("PROOF_ANSWER_MISMATCH".equals(greylistCode(results.get(i), bank, chain, id, given.get(j))), c.get("what") + ": refused with another check's pseudonyms");
+            }
+            check("PROOF_ANSWER_MISMATCH".equals(greylistCode(results.get(i), "bank-a", chain, id, given.get(i))), c.get("what") + ": refused as another bank's");
+        }
+        for (Object x : Json.list(part.get("refused"))) {
+            Map<String, Object> a = Json.obj(x);
+            try {
+                ProofVerifier.Verdict v = ProofVerifier.verifyAnswer(Json.str(a, "response").getBytes(StandardCharsets.UTF_8), g, height, -1, 0);
+                check("UNKNOWN_CHECK".equals(v.outcome.code) && BigInteger.valueOf(404).equals(a.get("status")), a.get("what") + ": " + v.outcome.code);
+            } catch (ProofVerifier.Failure f) {
+                check(false, a.get("what") + ": " + f.getMessage());
+            }
+        }
+    }
+
+    static String greylistCode(Map<String, Object> result, String bank, String chain, Map<String, Object> id, List<Object> given) {
+        try {
+            Greylist.verify(result, bank, chain, Json.str(id, "idType"), Json.str(id, "idNumber"), given);
+            return null;
+        } catch (ProofVerifier.Failure f) {
+            return f.code;
+        }
+    }
+
+    // --- docs/vrf-vectors.json ----------------------------------------------------------------------------------
+
+    int vrfVectors(Map<String, Object> doc) throws Exception {
+        for (Object x : Json.list(doc.get("valid"))) {
+            Map<String, Object> v = Json.obj(x);
+            byte[] pk = unhex(v.get("pk")), alpha = unhex(v.get("alpha")), pi = unhex(v.get("pi"));
+            try {
+                check(Canonical.HEX.formatHex(ECVRF.verify(pk, alpha, pi)).equals(v.get("beta")), "example " + v.get("example") + ": beta");
+                byte[][] huv = ECVRF.intermediates(pk, alpha, pi);
+                check(Canonical.HEX.formatHex(huv[0]).equals(v.get("H")) && Canonical.HEX.formatHex(huv[1]).equals(v.get("U"))
+                    && Canonical.HEX.formatHex(huv[2]).equals(v.get("V")), "example " + v.get("example") + ": H, U, V");
+            } catch (ECVRF.Failure f) {
+                check(false, "example " + v.get("example") + ": " + f.getMessage());
+            }
+        }
+        for (Object x : Json.list(doc.get("greylistSubjects"))) {
+            Map<String, Object> v = Json.obj(x);
+            String idType = BigInteger.ONE.equals(v.get("idType")) ? "residentId" : "creditCode";
+            byte[] alpha = Greylist.alpha(Json.str(v, "chainId"), idType, Json.str(v, "idNumber"));
+            check(Canonical.HEX.formatHex(alpha).equals(v.get("alpha")), "alpha of " + v.get("idNumber"));
+            try {
+                check(Canonical.HEX.formatHex(ECVRF.verify(unhex(v.get("pk")), alpha, unhex(v.get("pi")))).equals(v.get("beta")), "pseudonym of " + v.get("idNumber"));
+            } catch (ECVRF.Failure f) {
+                check(false, "pseudonym of " + v.get("idNumber") + ": " + f.getMessage());
+            }
+        }
+        int refused = 0;
+        for (Object x : Json.list(doc.get("refused"))) {
+            Map<String, Object> v = Json.obj(x);
+            String code = null;
+            try {
+                ECVRF.verify(unhex(v.get("pk")), unhex(v.get("alpha")), unhex(v.get("pi")));
+            } catch (ECVRF.Failure f) {
+                code = f.code;
+            }
+            if (check(v.get("code").equals(code), "refused " + v.get("about") + ": " + code)) refused++;
+        }
+        System.out.println(refused + " bad inputs refused");
         return done();
     }
 
