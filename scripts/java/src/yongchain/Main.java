@@ -27,8 +27,10 @@ import java.util.Map;
  *     GET /v1/status; an https:// node must present one of the pinned keys (exit 1 otherwise)
  * java -cp OUT yongchain.Main flow --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM --genesis GENESIS
  *     every transaction type, signed reads, a session, and a proven answer verified offline, against a live chain
+ * java -cp OUT yongchain.Main greylist-check --node URL --bank PEM --genesis GENESIS --subject residentId:NUMBER|creditCode:CODE
+ *     a bank's grey-list check, each step verified: LISTED or NOT LISTED, proven (exit 1 with the refusal's code otherwise)
  * </pre>
- * Every command ends with "N passed, N failed" and exits 1 on any failure.
+ * vectors, proof-vectors, vrf-vectors and flow end with "N passed, N failed"; every command exits 1 on any failure.
  */
 public final class Main {
     int passed, failed;
@@ -47,7 +49,7 @@ public final class Main {
     static byte[] unhex(Object s) { return Canonical.HEX.parseHex((String) s); }
 
     public static void main(String[] argv) throws Exception {
-        if (argv.length == 0) { System.out.println("commands: vectors, proof-vectors, vrf-vectors, verify, status, flow (see Main.java)"); System.exit(2); }
+        if (argv.length == 0) { System.out.println("commands: vectors, proof-vectors, vrf-vectors, verify, status, flow, greylist-check (see Main.java)"); System.exit(2); }
         Map<String, List<String>> opts = new LinkedHashMap<>();
         List<String> positional = new ArrayList<>();
         for (int i = 1; i < argv.length; i++) {
@@ -62,6 +64,7 @@ public final class Main {
             case "vrf-vectors": exit = m.vrfVectors(readJson(positional.get(0))); break;
             case "verify": exit = verify(opts, positional.get(0)); break;
             case "flow": exit = new Flow(opts).run(); break;
+            case "greylist-check": exit = GreylistCheck.run(opts); break;
             case "status": exit = status(opts); break;
             default: System.out.println("unknown command " + argv[0]); exit = 2;
         }
