@@ -263,7 +263,10 @@ extension ReadView: TreeNodeReader {
     public func node(_ key: NodeKey) throws -> TreeNode? {
         guard let store else { throw StorageError(code: "STORAGE_FAILED", message: "this view has no store to read a tree from") }
         try store.ensureTree()
-        let gone = StorageError(code: ChainStore.snapshotGone, message: "the chain moved more than \(ChainStore.topVersionsKept) blocks past this read's snapshot while it read; read again")
+        // Made only when thrown: its message's interpolation, built on every call, was a third of a proof's cost.
+        var gone: StorageError {
+            StorageError(code: ChainStore.snapshotGone, message: "the chain moved more than \(ChainStore.topVersionsKept) blocks past this read's snapshot while it read; read again")
+        }
         if key.path.depth < ChainStore.bucketDepth {
             guard let n = store.treeMemory.read({ $0?.node(key) }) else { throw gone }
             return n
