@@ -291,16 +291,17 @@ extension ReadView: TreeNodeReader {
     /// `tip` MUST be this snapshot's own tip (`tip()`): the `state` table this reads the value from holds that
     /// height's state and no other.
     public func stateProof(key: [UInt8], tip: ChainTip) throws -> (value: [UInt8]?, proof: StateProof) {
+        let suite = try chain().hashSuite
+        let keyHash = StateTree.keyHash(key, suite: suite)
         let proof: StateProof
-        do { proof = try StateTree.prove(root: tip.stateTree, key: key, reader: self, suite: try chain().hashSuite) } catch let e as StateTreeError {
+        do { proof = try StateTree.prove(root: tip.stateTree, keyHash: keyHash, reader: self) } catch let e as StateTreeError {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the state tree at height \(tip.height) is incomplete: \(e)")
         }
         let value = try ChainStore.get(connection, key)
         // The tree was built from the stored leaves, not the values: a value altered on disk under its leaf is
         // seen here, before a proof that cannot hold is handed out with it.
-        let suite = try chain().hashSuite
         var proven: Hash?
-        if case .leaf(let k, let v) = proof.terminal, k == StateTree.keyHash(key, suite: suite) { proven = v }
+        if case .leaf(let k, let v) = proof.terminal, k == keyHash { proven = v }
         guard proven == value.map({ StateTree.valueHash($0, suite: suite) }) else {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the value stored for a key at height \(tip.height) does not match its leaf in the state tree")
         }

@@ -73,7 +73,11 @@ public enum StateTree {
 
     /// A proof of `key`'s value, or of its absence, in the tree at `root`.
     public static func prove<R: TreeNodeReader>(root: ChildRef?, key: [UInt8], reader: R, suite: HashSuite) throws -> StateProof {
-        let kh = keyHash(key, suite: suite)
+        try prove(root: root, keyHash: keyHash(key, suite: suite), reader: reader)
+    }
+
+    /// The same, for a key whose hash (`keyHash`) the caller already holds.
+    public static func prove<R: TreeNodeReader>(root: ChildRef?, keyHash kh: Hash, reader: R) throws -> StateProof {
         var siblings: [Hash] = []
         var (cur, path) = (root, TreePath.root)
         while let ref = cur {
