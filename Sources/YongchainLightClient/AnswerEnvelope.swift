@@ -10,15 +10,23 @@ public enum AnswerEnvelope {
     /// `proof.format` of every proven answer.
     public static let format = "yongchain/proof/v1"
 
-    public struct Proof: Codable, Sendable {
+    public struct Proof: Codable, Sendable, SortedJSONWritable {
         public let format: String
         public let query: String
         public let bundle: String
 
         public init(query: [UInt8], bundle: [UInt8]) {
             format = AnswerEnvelope.format
-            self.query = Data(query).base64EncodedString()
-            self.bundle = Data(bundle).base64EncodedString()
+            self.query = Base64.encode(query)
+            self.bundle = Base64.encode(bundle)
+        }
+
+        public func write(to w: inout SortedJSONWriter) {
+            w.object {
+                $0.field("bundle", bundle)
+                $0.field("format", format)
+                $0.field("query", query)
+            }
         }
     }
 
