@@ -42,11 +42,11 @@ import YongchainCrypto
 
     @Test func parametersAreSetWholeAndRangeChecked() throws {
         let f = F()
-        #expect(GreylistParameters.load(f.state) == GreylistParameters())
+        #expect(try GreylistParameters.load(f.state) == GreylistParameters())
         var p = GreylistParameters()
         p.maxChecksPerBankPerDay = 5
         f.expectOK(f.govern(.setGreylistParameters(p)))
-        #expect(GreylistParameters.load(f.state) == p)
+        #expect(try GreylistParameters.load(f.state) == p)
         var bad = GreylistParameters()
         bad.checkRecordLifetimeMs = bad.checkAnswerWindowMs - 1
         #expect(throws: ValidationError.self) { try GovernanceAction.setGreylistParameters(bad).validate() }
@@ -81,7 +81,7 @@ import YongchainCrypto
         #expect(f.ring?.versions.map(\.entries) == [0, 1])
         // A check now finds the subject under the new key only; from version 2, a move from it is refused.
         let c = f.check([old, new])
-        #expect(GreylistCheckRecord.load(c.hash, f.state)?.hit == true)
+        #expect(try GreylistCheckRecord.load(c.hash, f.state)?.hit == true)
         f.expect(f.submit(move(new, F.subject(8, version: 2)), by: f.supervisor), Codes.Greylist.keyVersion)
     }
 
@@ -144,12 +144,12 @@ import YongchainCrypto
         #expect(f.ring?.versions.map(\.version) == [2, 3])
     }
 
-    @Test func pendingReportsAndAppealsAreCountedPerVersion() {
+    @Test func pendingReportsAndAppealsAreCountedPerVersion() throws {
         let f = F()
         let r = f.submit(ReportSubject(subject: F.subject(1), category: .accountTrading, evidenceHash: F.digest("e")), by: f.bankA)
         let a = f.submit(AppealListing(subject: F.subject(1), evidenceHash: F.digest("e")), by: f.bankA)
         #expect(f.ring?.versions[0].pendingReports == 1 && f.ring?.versions[0].pendingAppeals == 1)
-        #expect(GreylistPending.load("Bank A", f.state).reports == 1 && GreylistPending.load("Bank A", f.state).appeals == 1)
+        #expect(try GreylistPending.load("Bank A", f.state).reports == 1 && GreylistPending.load("Bank A", f.state).appeals == 1)
         f.expectOK(f.submit(ReviewReport(report: r.hash, decision: .reject(.duplicate), decisionHash: F.digest("d")), by: f.supervisor))
         f.expectOK(f.submit(DecideAppeal(appeal: a.hash, upheld: false, decisionHash: F.digest("d")), by: f.supervisor))
         #expect(f.ring?.versions[0].pendingReports == 0 && f.ring?.versions[0].pendingAppeals == 0)

@@ -60,9 +60,9 @@ public struct GreylistParameters: Sendable, Equatable, Codable {
                   maxPendingAppealsPerBank: try c.decode(UInt64.self, forKey: .maxPendingAppealsPerBank))
     }
 
-    /// The parameters in force: the state's, or the defaults.
-    public static func load(_ state: StateReader) -> GreylistParameters {
-        state.get(StateKey.greylistParameters).flatMap { try? GreylistParameters(canonical: $0) } ?? GreylistParameters()
+    /// The parameters in force: the state's, or the defaults until `greylist.setParameters` passes.
+    public static func load(_ state: StateReader) throws(DamagedRecord) -> GreylistParameters {
+        try DamagedRecord.load(GreylistParameters.self, StateKey.greylistParameters, state) ?? GreylistParameters()
     }
 }
 

@@ -74,8 +74,8 @@ final class PseudonymService: Sendable {
             try QueryService.field("subjects[\(i)]") { try GreylistIdentity(idType: s.idType, idNumber: s.idNumber, field: "subjects[\(i)]") }
         }
         let tip = try state.tip()
-        let ring = GreylistKeyRing.load(state)
-        let params = GreylistParameters.load(state)
+        let ring = try GreylistKeyRing.load(state)
+        let params = try GreylistParameters.load(state)
         let supervisors = Governance.members(state).filter { $0.role == .supervisor && $0.authorities.contains(.greylist) }
         try state.checkReads()
         // The versions a check committed in the next block must carry.
