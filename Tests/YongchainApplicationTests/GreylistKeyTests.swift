@@ -50,6 +50,12 @@ import YongchainCrypto
         var bad = GreylistParameters()
         bad.checkRecordLifetimeMs = bad.checkAnswerWindowMs - 1
         #expect(throws: ValidationError.self) { try GovernanceAction.setGreylistParameters(bad).validate() }
+        // An entry lifetime from 1 second (test-sized, for networks that let an entry expire in a test) to 3,650 days.
+        for (ms, valid) in [(Int64(999), false), (1_000, true), (3_650 * F.day, true), (3_650 * F.day + 1, false)] {
+            var q = GreylistParameters()
+            q.entryLifetimeMs = ms
+            #expect(((try? GovernanceAction.setGreylistParameters(q).validate()) != nil) == valid, "entryLifetimeMs \(ms)")
+        }
         for (json, field) in [
             (#"{"type":"greylist.setParameters","parameters":{"entryLifetimeMs":0,"checkAnswerWindowMs":600000,"checkRecordLifetimeMs":604800000,"maxChecksPerBankPerDay":1,"maxPendingReportsPerBank":1,"maxPendingAppealsPerBank":1}}"#, "action.parameters.entryLifetimeMs"),
             (#"{"type":"greylist.setParameters","parameters":{"entryLifetimeMs":86400000,"checkAnswerWindowMs":600000,"checkRecordLifetimeMs":604800000,"maxChecksPerBankPerDay":0,"maxPendingReportsPerBank":1,"maxPendingAppealsPerBank":1}}"#, "action.parameters.maxChecksPerBankPerDay"),
