@@ -82,38 +82,12 @@ public enum Greylist {
         } ?? 0
     }
 
-    // MARK: greylist.report
-    //
-    //  1. The signer is a bank; a key is in force.                                                       admit
-    //  2. The subject is under the newest key version in force (GREYLIST_KEY_VERSION).
-    //  3. This bank has no pending report on the subject (GREYLIST_DUPLICATE_REPORT).
-    //  4. The bank's pending reports are below `maxPendingReportsPerBank` (GREYLIST_REPORT_LIMIT).
-    //  Writes the report (pending), its open-report key, the bank's and the version's pending counts, the stats.
+    // MARK: greylist.report — the rules of a filing (GreylistFiling.swift), the record a `GreylistReport`.
 
     static func report(_ p: ReportSubject, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
-        guard case .success(let bank) = Member.requireBank(tx.signer, state) else { return .reject(Codes.forbiddenRole, "not a bank") }
-        guard case .success(let k) = try keys(ctx.height, state) else { return off }
-        var ring = k.ring
-        let live = k.live
-        if let r = requireNewest(p.subject, live, field: "subject") { return r }
-        let open = StateKey.greylistOpenReport(bank.name, p.subject)
-        if state.get(open) != nil {
-            return .reject(Codes.Greylist.duplicateReport, "\(bank.name) already has a pending report on \(p.subject)")
+        try file(.report, p.subject, tx, ctx, state) { bank in
+            GreylistReport(bank: bank, subject: p.subject, category: p.category, evidence: p.evidenceHash, height: ctx.height, time: ctx.time).canonicalBytes
         }
-        let most = try GreylistParameters.load(state).maxPendingReportsPerBank
-        var pending = try GreylistPending.load(bank.name, state)
-        guard UInt64(pending.reports) < most else {
-            return .reject(Codes.Greylist.reportLimit, "\(bank.name) has \(pending.reports) reports awaiting review, the most the parameters allow")
-        }
-        let record = GreylistReport(bank: bank.name, subject: p.subject, category: p.category, evidence: p.evidenceHash, height: ctx.height, time: ctx.time)
-        state.set(StateKey.greylistReport(ctx.txHash), record.canonicalBytes)
-        state.set(open, ctx.txHash.bytes)
-        pending.reports += 1
-        state.set(StateKey.greylistPending(bank.name), pending.canonicalBytes)
-        ring.count(p.subject.keyVersion, \.pendingReports, 1)
-        ring.save(state)
-        try GreylistStats.add(.reports, state: state)
-        return .ok
     }
 
     // MARK: greylist.review
@@ -165,10 +139,7 @@ public enum Greylist {
         report.decisionHash = p.decisionHash
         report.decidedHeight = ctx.height
         state.set(StateKey.greylistReport(p.report), report.canonicalBytes)
-        state.delete(StateKey.greylistOpenReport(report.bank, s))
-        try GreylistPending.update(report.bank, state) { $0.reports = $0.reports > 0 ? $0.reports - 1 : 0 }
-        ring.count(s.keyVersion, \.pendingReports, -1)
-        ring.save(state)
+        try close(.report, report.bank, s, &ring, state)
         return .ok
     }
 
@@ -209,38 +180,15 @@ public enum Greylist {
         return .ok
     }
 
-    // MARK: greylist.appeal
-    //
-    //  1. Bank; a key is in force.  2. The subject is under the newest version (GREYLIST_KEY_VERSION).
-    //  3. This bank has no pending appeal on it (GREYLIST_APPEAL_PENDING).  4. The bank's pending appeals are
-    //  below `maxPendingAppealsPerBank` (GREYLIST_APPEAL_LIMIT).  Accepted whether or not the subject is listed;
-    //  a listed entry shows `underAppeal` while any appeal on it is pending.
+    // MARK: greylist.appeal — the rules of a filing (GreylistFiling.swift), the record a `GreylistAppeal`; a listed
+    //  entry shows `underAppeal` while any appeal on its subject is pending.
 
     static func appeal(_ p: AppealListing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
-        guard case .success(let bank) = Member.requireBank(tx.signer, state) else { return .reject(Codes.forbiddenRole, "not a bank") }
-        guard case .success(let k) = try keys(ctx.height, state) else { return off }
-        var ring = k.ring
-        let live = k.live
-        if let r = requireNewest(p.subject, live, field: "subject") { return r }
-        let open = StateKey.greylistOpenAppeal(bank.name, p.subject)
-        if state.get(open) != nil {
-            return .reject(Codes.Greylist.appealPending, "\(bank.name) already has a pending appeal on \(p.subject)")
+        let r = try file(.appeal, p.subject, tx, ctx, state) { bank in
+            GreylistAppeal(bank: bank, subject: p.subject, evidence: p.evidenceHash, height: ctx.height, time: ctx.time).canonicalBytes
         }
-        let most = try GreylistParameters.load(state).maxPendingAppealsPerBank
-        var pending = try GreylistPending.load(bank.name, state)
-        guard UInt64(pending.appeals) < most else {
-            return .reject(Codes.Greylist.appealLimit, "\(bank.name) has \(pending.appeals) appeals awaiting decision, the most the parameters allow")
-        }
-        let record = GreylistAppeal(bank: bank.name, subject: p.subject, evidence: p.evidenceHash, height: ctx.height, time: ctx.time)
-        state.set(StateKey.greylistAppeal(ctx.txHash), record.canonicalBytes)
-        state.set(open, ctx.txHash.bytes)
-        try setOpenAppeals(p.subject, openAppeals(p.subject, state) &+ 1, state)
-        pending.appeals += 1
-        state.set(StateKey.greylistPending(bank.name), pending.canonicalBytes)
-        ring.count(p.subject.keyVersion, \.pendingAppeals, 1)
-        ring.save(state)
-        try GreylistStats.add(.appeals, state: state)
-        return .ok
+        if r.isOK { try setOpenAppeals(p.subject, openAppeals(p.subject, state) &+ 1, state) }
+        return r
     }
 
     // MARK: greylist.decideAppeal
@@ -277,10 +225,7 @@ public enum Greylist {
         appeal.decisionHash = p.decisionHash
         appeal.decidedHeight = ctx.height
         state.set(StateKey.greylistAppeal(p.appeal), appeal.canonicalBytes)
-        state.delete(StateKey.greylistOpenAppeal(appeal.bank, s))
-        try GreylistPending.update(appeal.bank, state) { $0.appeals = $0.appeals > 0 ? $0.appeals - 1 : 0 }
-        ring.count(s.keyVersion, \.pendingAppeals, -1)
-        ring.save(state)
+        try close(.appeal, appeal.bank, s, &ring, state)
         return .ok
     }
 
