@@ -115,7 +115,10 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             return json(try? TradeQueries.creditQueries(of: e, after: after, limit: limit, state: state))
         case .member(let k): return json(Governance.member(key: k, state))
         case .greylistCheck(let c, let b):
-            switch GreylistCheckAnswer.answer(c, askedBy: b, time: time, state) {
+            // A record that does not decode answers STORAGE_CORRUPT, never "not listed"; the node stops on it.
+            let answer: Result<GreylistCheckAnswer, TxResult>
+            do { answer = try GreylistCheckAnswer.answer(c, askedBy: b, time: time, state) } catch { answer = .failure(error.result) }
+            switch answer {
             case .success(let a): return json(a)
             case .failure(let r): return .refused(code: r.code, message: r.message)
             }

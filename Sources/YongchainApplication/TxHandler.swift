@@ -13,11 +13,12 @@ struct TxHandler: Sendable {
     let bodyFromJSON: @Sendable ([UInt8]) throws -> [UInt8]
     let jsonFromBody: @Sendable ([UInt8]) -> [UInt8]?
 
-    /// A handler for payload `P`: decoding and field validation happen once, here, for both phases.
+    /// A handler for payload `P`: decoding and field validation happen once, here, for both phases. A record in
+    /// state that does not decode (`DamagedRecord`) answers STORAGE_CORRUPT, which the node never commits.
     static func make<P: Payload>(_ type: P.Type,
-                                 check: @escaping @Sendable (P, Transaction, StateReader) -> TxResult? = { _, _, _ in nil },
+                                 check: @escaping @Sendable (P, Transaction, StateReader) throws(DamagedRecord) -> TxResult? = { _, _, _ in nil },
                                  admit: (@Sendable (P, Transaction, String, StateReader) -> TxResult?)? = nil,
-                                 execute: @escaping @Sendable (P, Transaction, BlockContext, StateOverlay) -> TxResult) -> TxHandler {
+                                 execute: @escaping @Sendable (P, Transaction, BlockContext, StateOverlay) throws(DamagedRecord) -> TxResult) -> TxHandler {
         var decodedAdmit: (@Sendable (Transaction, String, StateReader) -> TxResult?)?
         if let admit {
             decodedAdmit = { (tx: Transaction, chainID: String, state: StateReader) -> TxResult? in
@@ -32,7 +33,8 @@ struct TxHandler: Sendable {
             check: { tx, state in
                 switch P.decode(tx.body) {
                 case .failure(let r): return r
-                case .success(let p): return check(p, tx, state)
+                case .success(let p):
+                    do throws(DamagedRecord) { return try check(p, tx, state) } catch { return error.result }
                 }
             },
             admit: decodedAdmit,
@@ -40,7 +42,11 @@ struct TxHandler: Sendable {
                 // Decode once: the admission check runs again here, against the state the block sees.
                 switch P.decode(tx.body) {
                 case .failure(let r): return r
-                case .success(let p): return check(p, tx, state) ?? execute(p, tx, ctx, state)
+                case .success(let p):
+                    do throws(DamagedRecord) {
+                        if let refused = try check(p, tx, state) { return refused }
+                        return try execute(p, tx, ctx, state)
+                    } catch { return error.result }
                 }
             },
             bodyFromJSON: { json in

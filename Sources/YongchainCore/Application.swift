@@ -66,7 +66,9 @@ public protocol Application: Sendable {
     /// send this type. The node has already verified the signature. Returns nil when admissible.
     func check(_ tx: Transaction, state: StateReader) -> TxResult?
     /// Executes a transaction against `state`. A non-OK result MUST NOT leave writes behind: the node discards
-    /// the transaction's writes whenever the result is not OK, so implementations may write eagerly.
+    /// the transaction's writes whenever the result is not OK, so implementations may write eagerly. The code
+    /// `STORAGE_CORRUPT` is never an outcome: it says `state` holds a value that does not decode, and the node
+    /// commits nothing of the block and halts.
     func execute(_ tx: Transaction, context: BlockContext, state: StateOverlay) -> TxResult
     /// The validator sets that sign the heights after `state` (a committed state): genesis's until governance
     /// changes them. Throws if the state does not hold a readable schedule (a corrupt store).

@@ -11,6 +11,7 @@ enum BenchCommand {
                     [--query-auth session|signature] [--prove] [--checkpoints N,N,...] [--catch-up] [--keep]
                     [--queries-only] [--tls] [--crypto standard|sm]
     yongchain bench --store [--blocks 200] [--writes 2000]
+    yongchain bench --greylist-store [--entries 100000] [--checks 1000000] [--samples 200]
 
       mortgage-year  for each unit: property.register, then mortgage.apply with the owner's consent, then
                      mortgage.approve (3 transactions per unit; 76,924 units is one city's year)
@@ -32,6 +33,10 @@ enum BenchCommand {
     --store       no cluster: what a block's writes cost the state tree and the commit. A store in a temporary
                   directory takes --blocks blocks of --writes new keys; prints the tree update's and the commit's
                   time, CPU per block and per write, and the database's size (compare builds with it).
+    --greylist-store no cluster: whether a grey-list check costs the same as the list grows. The application's
+                  handlers fill a store with --entries published entries and --checks check records; a check's
+                  execution and its proven answer are timed against the empty list and the full one (--samples
+                  each), and the grey-list's state bytes and the database's size printed.
     Without --dir a fresh cluster is made in a temporary directory and stopped at the end (unless --keep).
     Use a release build: swift build -c release && .build/release/yongchain bench
     """
@@ -39,8 +44,17 @@ enum BenchCommand {
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
         let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "query-auth",
-                                        "batch", "checkpoints", "blocks", "writes", "crypto"],
-                         switches: ["keep", "catch-up", "queries-only", "prove", "tls", "store"])
+                                        "batch", "checkpoints", "blocks", "writes", "crypto", "entries", "checks", "samples"],
+                         switches: ["keep", "catch-up", "queries-only", "prove", "tls", "store", "greylist-store"])
+        if a.flag("greylist-store") {
+            let entries = try a.int("entries", default: 100_000), checks = try a.int("checks", default: 1_000_000)
+            let samples = try a.int("samples", default: 200)
+            guard (0...10_000_000).contains(entries) else { throw UsageError("--entries: 0 to 10,000,000") }
+            guard (0...10_000_000).contains(checks) else { throw UsageError("--checks: 0 to 10,000,000") }
+            guard (1...100_000).contains(samples) else { throw UsageError("--samples: 1 to 100,000") }
+            try GreylistStoreBench.run(entries: entries, checks: checks, samples: samples)
+            return
+        }
         if a.flag("store") {
             let blocks = try a.int("blocks", default: 200), writes = try a.int("writes", default: 2000)
             guard (2...100_000).contains(blocks) else { throw UsageError("--blocks: 2 to 100,000") }

@@ -55,13 +55,13 @@ import YongchainCrypto
         f.expectOK(appeal(f, F.subject(2)))
     }
 
-    @Test func aDecisionNeedsAPendingAppeal() {
+    @Test func aDecisionNeedsAPendingAppeal() throws {
         let f = F()
         f.expect(decide(f, F.digest("no appeal"), upheld: true), Codes.Greylist.unknownAppeal)
         let a = appeal(f, F.subject(1))
         f.expectOK(decide(f, a.hash, upheld: false))
         f.expect(decide(f, a.hash, upheld: true), Codes.Greylist.appealClosed)
-        #expect(GreylistAppeal.load(a.hash, f.state)?.status == .dismissed)
+        #expect(try GreylistAppeal.load(a.hash, f.state)?.status == .dismissed)
     }
 
     @Test func anEntryIsUnderAppealWhileAnyAppealOnItIsPending() throws {
@@ -78,17 +78,17 @@ import YongchainCrypto
         #expect(f.state.get(StateKey.greylistOpenAppeals(s)) == nil)
     }
 
-    @Test func anUpheldAppealWithdrawsTheEntry() {
+    @Test func anUpheldAppealWithdrawsTheEntry() throws {
         let f = F()
         let s = F.subject(1)
         f.list(s)
         let a = appeal(f, s)
         f.expectOK(decide(f, a.hash, upheld: true))
         #expect(f.entry(s) == nil)
-        #expect(GreylistAppeal.load(a.hash, f.state)?.status == .upheld)
+        #expect(try GreylistAppeal.load(a.hash, f.state)?.status == .upheld)
         #expect(f.stats[.appeals] == 1 && f.stats[.appealsUpheld] == 1 && f.stats[.withdrawals] == 1)
         #expect(f.ring?.versions[0].entries == 0 && f.ring?.versions[0].pendingAppeals == 0)
-        #expect(GreylistPending.load("Bank B", f.state) == GreylistPending())
+        #expect(try GreylistPending.load("Bank B", f.state) == GreylistPending())
     }
 
     @Test func appealsGoToTheAppealingBankAndTheSupervisorOnly() {

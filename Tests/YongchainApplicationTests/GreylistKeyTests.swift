@@ -42,14 +42,20 @@ import YongchainCrypto
 
     @Test func parametersAreSetWholeAndRangeChecked() throws {
         let f = F()
-        #expect(GreylistParameters.load(f.state) == GreylistParameters())
+        #expect(try GreylistParameters.load(f.state) == GreylistParameters())
         var p = GreylistParameters()
         p.maxChecksPerBankPerDay = 5
         f.expectOK(f.govern(.setGreylistParameters(p)))
-        #expect(GreylistParameters.load(f.state) == p)
+        #expect(try GreylistParameters.load(f.state) == p)
         var bad = GreylistParameters()
         bad.checkRecordLifetimeMs = bad.checkAnswerWindowMs - 1
         #expect(throws: ValidationError.self) { try GovernanceAction.setGreylistParameters(bad).validate() }
+        // An entry lifetime from 1 second (test-sized, for networks that let an entry expire in a test) to 3,650 days.
+        for (ms, valid) in [(Int64(999), false), (1_000, true), (3_650 * F.day, true), (3_650 * F.day + 1, false)] {
+            var q = GreylistParameters()
+            q.entryLifetimeMs = ms
+            #expect(((try? GovernanceAction.setGreylistParameters(q).validate()) != nil) == valid, "entryLifetimeMs \(ms)")
+        }
         for (json, field) in [
             (#"{"type":"greylist.setParameters","parameters":{"entryLifetimeMs":0,"checkAnswerWindowMs":600000,"checkRecordLifetimeMs":604800000,"maxChecksPerBankPerDay":1,"maxPendingReportsPerBank":1,"maxPendingAppealsPerBank":1}}"#, "action.parameters.entryLifetimeMs"),
             (#"{"type":"greylist.setParameters","parameters":{"entryLifetimeMs":86400000,"checkAnswerWindowMs":600000,"checkRecordLifetimeMs":604800000,"maxChecksPerBankPerDay":0,"maxPendingReportsPerBank":1,"maxPendingAppealsPerBank":1}}"#, "action.parameters.maxChecksPerBankPerDay"),
@@ -81,7 +87,7 @@ import YongchainCrypto
         #expect(f.ring?.versions.map(\.entries) == [0, 1])
         // A check now finds the subject under the new key only; from version 2, a move from it is refused.
         let c = f.check([old, new])
-        #expect(GreylistCheckRecord.load(c.hash, f.state)?.hit == true)
+        #expect(try GreylistCheckRecord.load(c.hash, f.state)?.hit == true)
         f.expect(f.submit(move(new, F.subject(8, version: 2)), by: f.supervisor), Codes.Greylist.keyVersion)
     }
 
@@ -144,12 +150,12 @@ import YongchainCrypto
         #expect(f.ring?.versions.map(\.version) == [2, 3])
     }
 
-    @Test func pendingReportsAndAppealsAreCountedPerVersion() {
+    @Test func pendingReportsAndAppealsAreCountedPerVersion() throws {
         let f = F()
         let r = f.submit(ReportSubject(subject: F.subject(1), category: .accountTrading, evidenceHash: F.digest("e")), by: f.bankA)
         let a = f.submit(AppealListing(subject: F.subject(1), evidenceHash: F.digest("e")), by: f.bankA)
         #expect(f.ring?.versions[0].pendingReports == 1 && f.ring?.versions[0].pendingAppeals == 1)
-        #expect(GreylistPending.load("Bank A", f.state).reports == 1 && GreylistPending.load("Bank A", f.state).appeals == 1)
+        #expect(try GreylistPending.load("Bank A", f.state).reports == 1 && GreylistPending.load("Bank A", f.state).appeals == 1)
         f.expectOK(f.submit(ReviewReport(report: r.hash, decision: .reject(.duplicate), decisionHash: F.digest("d")), by: f.supervisor))
         f.expectOK(f.submit(DecideAppeal(appeal: a.hash, upheld: false, decisionHash: F.digest("d")), by: f.supervisor))
         #expect(f.ring?.versions[0].pendingReports == 0 && f.ring?.versions[0].pendingAppeals == 0)

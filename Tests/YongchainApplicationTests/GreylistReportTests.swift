@@ -113,22 +113,22 @@ import YongchainCrypto
         // The entry's bytes hold no member name and no key: only category, times and the appeal flag.
         let bytes = try #require(f.state.get(StateKey.greylistEntry(s)))
         #expect(bytes.count == 1 + 8 + 8 + 1)
-        let rec = try #require(GreylistReport.load(r.hash, f.state))
+        let rec = try #require(try GreylistReport.load(r.hash, f.state))
         #expect(rec.status == .published && rec.decisionCode == GreylistCategory.falseIdentity.tag && rec.decidedHeight == f.height)
         #expect(f.state.get(StateKey.greylistOpenReport("Bank A", s)) == nil)
-        #expect(GreylistPending.load("Bank A", f.state) == GreylistPending())
+        #expect(try GreylistPending.load("Bank A", f.state) == GreylistPending())
         #expect(f.ring?.versions[0].entries == 1 && f.ring?.versions[0].pendingReports == 0)
         #expect(f.stats[.reports] == 1 && f.stats[.publications] == 1)
     }
 
-    @Test func aRejectionListsNothing() {
+    @Test func aRejectionListsNothing() throws {
         let f = F()
         let s = F.subject(1)
         let r = report(f, s)
         f.expectOK(f.submit(ReviewReport(report: r.hash, decision: .reject(.wrongSubject), decisionHash: F.digest("d")), by: f.supervisor))
         #expect(f.entry(s) == nil)
-        #expect(GreylistReport.load(r.hash, f.state)?.status == .rejected)
-        #expect(GreylistReport.load(r.hash, f.state)?.decisionCode == GreylistRejection.wrongSubject.tag)
+        #expect(try GreylistReport.load(r.hash, f.state)?.status == .rejected)
+        #expect(try GreylistReport.load(r.hash, f.state)?.decisionCode == GreylistRejection.wrongSubject.tag)
         #expect(f.stats[.rejections] == 1 && f.stats[.publications] == 0)
     }
 

@@ -8,12 +8,16 @@ extension EndToEnd {
     /// The grey-list on the suggested consortium (docs/greylist.md), through the CLI only: the central bank's node
     /// holds the VRF key, governance admits it, bank-a reports, the supervisor publishes, and bank-b — through its
     /// own member node, which has the central bank's node compute pseudonyms and checks their proofs — checks a listed applicant (a proven hit) and
-    /// an unlisted one (a proven miss); after a withdrawal the same applicant is a proven miss. The supervisor reads
-    /// both banks' checks; no node's files nor anything a node serves holds an identity number. Where a JDK is
-    /// installed, the Java client checks the same two applicants through bank-b's node, verifying every step itself.
+    /// an unlisted one (a proven miss); after a withdrawal the same applicant is a proven miss, and so is one whose
+    /// entry expired (governance sets a lifetime of seconds). The supervisor reads the checks; no node's files nor
+    /// anything a node serves holds an identity number. Where a JDK is installed, the Java client checks the first
+    /// two applicants through bank-b's node, verifying every step itself.
     @Suite(.serialized) struct GreylistEndToEndTests {
         static let listed = "11010519491231002X"
         static let unlisted = "91310000MA1FL0001R"
+        static let expiring = "110105198001010016"
+        /// The entry lifetime governance sets for the expiring applicant (the floor is 1 s).
+        static let lifetimeMs: Int64 = 2_000
 
         @Test func aReportedSubjectIsAProvenHitAtAnotherBankAndAMissOnceWithdrawn() throws {
             let c = try ClusterHarness(validators: 4, memberBanks: 2, emptyBlockMs: 300)
@@ -87,6 +91,37 @@ extension EndToEnd {
             let after = try check("residentId:\(Self.listed)")
             #expect(after.status == 0 && after.out.contains("NOT LISTED"), "\(after.out) \(after.err)")
 
+            // Expired, an applicant is a proven miss: governance shortens the entry lifetime to seconds, the supervisor
+            // publishes a third applicant, and once a block's time is past the expiry bank-b's check is NOT LISTED, the
+            // proven answer showing the entry itself (its category and expiry) with `listed` false.
+            let parameters = #"{"entryLifetimeMs":\#(Self.lifetimeMs),"checkAnswerWindowMs":600000,"checkRecordLifetimeMs":604800000,"maxChecksPerBankPerDay":20000,"maxPendingReportsPerBank":1000,"maxPendingAppealsPerBank":200}"#
+            let setting = try run(["governance", "propose", "greylist-set-parameters", "--parameters", parameters, "--output", "json"], as: "central-bank")
+            let settingID = try #require((try? JSONSerialization.jsonObject(with: Data(setting.out.utf8)) as? [String: Any])?["message"] as? String,
+                                         "\(setting.out) \(setting.err)")
+            for org in validators.prefix(3) {
+                let v = try run(["governance", "vote", "--proposal", String(settingID.dropFirst("proposal ".count)), "--approve"], as: org)
+                #expect(v.status == 0, "\(org): \(v.out) \(v.err)")
+            }
+            let expiring = try run(["greylist", "report", "--subject", "residentId:\(Self.expiring)", "--category", "accountTrading",
+                                    "--evidence-hash", String(repeating: "cd", count: 32)], as: "bank-a")
+            let expiringID = try #require(expiring.out.split(separator: "\n").first { $0.hasPrefix("  tx ") }.map { String($0.dropFirst(5)) },
+                                          "\(expiring.out) \(expiring.err)")
+            let published = try run(["greylist", "review", "--report", expiringID, "--publish", "--category", "accountTrading",
+                                     "--subject", "residentId:\(Self.expiring)"], as: "central-bank")
+            #expect(published.status == 0 && published.out.hasPrefix("accepted greylist.review"), "\(published.out) \(published.err)")
+            // The review's block time is at most now (block time is the proposer's clock, on this machine).
+            let expiresBy = Int64(Date().timeIntervalSince1970 * 1000) + Self.lifetimeMs
+            #expect(c.eventually(20) { ((try? c.getJSON(c.url("registry") + "/v1/status"))?["latestBlockTime"] as? Int).map { Int64($0) > expiresBy } ?? false })
+            let expired = try run(["greylist", "check", "--subject", "residentId:\(Self.expiring)", "--genesis", c.genesisPath, "--output", "json"],
+                                  as: "bank-b")
+            // The submitted check's result, then the verified answer on the last line.
+            let last = expired.out.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+            let answer = (try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]) ?? [:]
+            let shown = (answer["subjects"] as? [[String: Any]])?.first ?? [:]
+            #expect(expired.status == 0 && answer["listed"] as? Bool == false && answer["proven"] as? Bool == true, "\(expired.out) \(expired.err)")
+            #expect(shown["listed"] as? Bool == false && shown["category"] as? String == "accountTrading"
+                        && (shown["expiresAt"] as? Int).map { Int64($0) <= expiresBy } == true, "an expired entry, not an absent one: \(shown)")
+
             // The supervisor sees bank-b's checks in full (it is a party to every check); bank-a, another bank, sees
             // only their leaves. The counts are open.
             for h in checks {
@@ -99,15 +134,17 @@ extension EndToEnd {
             }
             let stats = try c.getJSON(c.url("registry") + "/v1/greylist/stats")
             let counts = try #require(stats["result"] as? [String: Int])
-            #expect(counts["checks"] == 3 + javaChecks && counts["hits"] == 1 + javaChecks / 2 && counts["publications"] == 1 && counts["withdrawals"] == 1 && counts["entries"] == 0,
+            // The expired entry is held until a sweep removes it.
+            #expect(counts["checks"] == 4 + javaChecks && counts["hits"] == 1 + javaChecks / 2 && counts["publications"] == 2 && counts["withdrawals"] == 1 && counts["entries"] == 1,
                     "\(counts)")
 
             // No identity number in any node's files, nor in anything a node serves; what did go on chain is found.
-            try PersonalDataScan.expectNone(c, [Self.listed, Self.unlisted], controls: [], served: validators)
+            try PersonalDataScan.expectNone(c, [Self.listed, Self.unlisted, Self.expiring], controls: [], served: validators)
             // Nor a plain hash of one (2^37 resident ids are guessed in hours): the number's and the VRF input's
             // SHA-256 and SM3 digests, raw and in hex, in no node's files.
             let chainID = try #require((try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: c.genesisPath))) as? [String: Any])?["chainId"] as? String)
-            let identities = [GreylistIdentity.resident(try ResidentID(Self.listed)), GreylistIdentity.enterprise(try CreditCode(Self.unlisted))]
+            let identities = [GreylistIdentity.resident(try ResidentID(Self.listed)), GreylistIdentity.enterprise(try CreditCode(Self.unlisted)),
+                              GreylistIdentity.resident(try ResidentID(Self.expiring))]
             let hashed = identities.flatMap { id in [Array(id.idNumber.utf8), id.alpha(chainID: chainID)] }
                 .flatMap { input in HashSuite.allCases.map { $0.digest(input) } }
             var homes: [[UInt8]] = []

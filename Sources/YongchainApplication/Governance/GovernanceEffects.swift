@@ -21,6 +21,8 @@ enum GovernanceEffects {
         /// The validator set from decided height + `ValidatorSchedule.delay`, if the action changes it.
         var newSet: ValidatorSet?
         var schedule: ValidatorSchedule
+        /// For `greylist.addVrfKey`: the grey-list's keys as they are (empty when none is held yet).
+        var vrfKeys: GreylistKeyRing?
     }
 
     /// Steps 1 and 2 for `action` executing in block `height`.
@@ -81,7 +83,8 @@ enum GovernanceEffects {
         case .setParameters, .setRules, .setLimits, .setGreylistParameters:
             return .success(plan)
         case .addVRFKey(let bytes):
-            if let refusal = vrfKeyRefusal(bytes, state) { return .failure(refusal) }
+            do { plan.vrfKeys = try GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: []) } catch { return .failure(error.result) }
+            if let refusal = vrfKeyRefusal(bytes, held: plan.vrfKeys!.versions) { return .failure(refusal) }
             return .success(plan)
         }
 
@@ -136,7 +139,7 @@ enum GovernanceEffects {
         case .setLimits(let l):
             state.set(StateKey.governanceLimits, l.canonicalBytes)
         case .addVRFKey(let bytes):
-            var ring = GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: [])
+            var ring = plan.vrfKeys!
             ring.versions.append(.init(version: (ring.versions.last?.version ?? 0) + 1, key: bytes, fromHeight: height + 1))
             ring.save(state)
         case .setGreylistParameters(let p):
@@ -149,11 +152,10 @@ enum GovernanceEffects {
 
     /// Nil when `bytes` may become the grey-list's next VRF key: a compressed P-256 point (VRF_KEY_INVALID), no
     /// key held already (INVALID_FIELD), fewer than two versions held (GREYLIST_KEY_LIMIT).
-    static func vrfKeyRefusal(_ bytes: [UInt8], _ state: StateReader) -> TxResult? {
+    static func vrfKeyRefusal(_ bytes: [UInt8], held: [GreylistKeyRing.Version]) -> TxResult? {
         do { _ = try VRFPublicKey(bytes: bytes) } catch {
             return .reject(Codes.Greylist.vrfKeyInvalid, "action.vrfKey: \((error as? CryptoError)?.message ?? "\(error)")")
         }
-        let held = GreylistKeyRing.load(state)?.versions ?? []
         if let v = held.first(where: { $0.key == bytes }) {
             return .reject(Codes.invalidField, "action.vrfKey: that key is already version \(v.version)")
         }

@@ -46,7 +46,7 @@ public struct GreylistAppeal: Sendable, Equatable, CanonicalCodable {
         decidedHeight = try r.u64("decidedHeight")
     }
 
-    static func load(_ id: Hash, _ state: StateReader) -> GreylistAppeal? {
-        state.get(StateKey.greylistAppeal(id)).flatMap { try? GreylistAppeal(canonical: $0) }
+    static func load(_ id: Hash, _ state: StateReader) throws(DamagedRecord) -> GreylistAppeal? {
+        try DamagedRecord.load(GreylistAppeal.self, StateKey.greylistAppeal(id), state)
     }
 }

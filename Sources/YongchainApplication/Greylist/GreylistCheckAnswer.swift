@@ -36,26 +36,30 @@ public struct GreylistCheckAnswer: Codable, Sendable, Equatable {
     /// The answer for check `id` asked by the member with key `asker`, at block time `time`: UNKNOWN_CHECK unless
     /// the record exists and is that member's, CHECK_EXPIRED once `checkAnswerWindowMs` has passed since it. Reads
     /// single keys only: the record, the asker's member record, the parameters, the keys, each subject's entry.
-    static func answer(_ id: Hash, askedBy asker: PublicKey, time: Int64, _ state: StateReader) -> Result<GreylistCheckAnswer, TxResult> {
-        guard let record = GreylistCheckRecord.load(id, state), let member = Governance.member(key: asker, state),
+    /// Throws when one of them is in state and does not decode.
+    static func answer(_ id: Hash, askedBy asker: PublicKey, time: Int64, _ state: StateReader) throws(DamagedRecord) -> Result<GreylistCheckAnswer, TxResult> {
+        guard let record = try GreylistCheckRecord.load(id, state), let member = Governance.member(key: asker, state),
               member.name.utf8.elementsEqual(record.bank.utf8) else {
             return .failure(.reject(Codes.Greylist.unknownCheck, "no check \(id.hex) of the asking bank (or it was swept)"))
         }
-        let window = GreylistParameters.load(state).checkAnswerWindowMs
+        let window = try GreylistParameters.load(state).checkAnswerWindowMs
         let (deadline, overflow) = record.time.addingReportingOverflow(window)
         guard overflow || time < deadline else {
             return .failure(.reject(Codes.Greylist.checkExpired,
                                     "check \(id.short) was recorded at \(record.time); its answer could be read for \(window) ms, until \(deadline)"))
         }
-        let keys = (GreylistKeyRing.load(state)?.versions ?? []).map {
+        let keys = (try GreylistKeyRing.load(state)?.versions ?? []).map {
             Key(keyVersion: $0.version, vrfKey: VRFPublicKey.textPrefix + Hex.encode($0.key), fromHeight: $0.fromHeight)
         }
-        let subjects = record.subjects.map { s -> Subject in
-            guard let e = GreylistEntry.load(s, state) else {
-                return Subject(keyVersion: s.keyVersion, pseudonym: s.pseudonym, listed: false, category: nil, since: nil, expiresAt: nil, underAppeal: nil)
+        var subjects: [Subject] = []
+        for s in record.subjects {
+            guard let e = try GreylistEntry.load(s, state) else {
+                subjects.append(Subject(keyVersion: s.keyVersion, pseudonym: s.pseudonym, listed: false, category: nil, since: nil, expiresAt: nil,
+                                        underAppeal: nil))
+                continue
             }
-            return Subject(keyVersion: s.keyVersion, pseudonym: s.pseudonym, listed: e.listed(at: time), category: e.category, since: e.since,
-                           expiresAt: e.expiresAt, underAppeal: e.underAppeal)
+            subjects.append(Subject(keyVersion: s.keyVersion, pseudonym: s.pseudonym, listed: e.listed(at: time), category: e.category,
+                                    since: e.since, expiresAt: e.expiresAt, underAppeal: e.underAppeal))
         }
         return .success(GreylistCheckAnswer(check: id, bank: record.bank, purpose: record.purpose, checkedHeight: record.height,
                                             checkedTime: record.time, listed: subjects.contains { $0.listed }, subjects: subjects, keys: keys))

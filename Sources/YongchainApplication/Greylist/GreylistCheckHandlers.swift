@@ -10,27 +10,28 @@ extension Greylist {
     //  Records the check (subjects oldest version first) and whether it was a hit at this block; counts it.
     //  Always accepted past these rules, hit or miss: the result code says nothing about the listing.
 
-    static func check(_ p: CheckApplicant, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    static func check(_ p: CheckApplicant, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         guard case .success(let bank) = Member.requireBank(tx.signer, state) else { return .reject(Codes.forbiddenRole, "not a bank") }
-        guard case .success(let (_, live)) = keys(ctx.height, state) else { return off }
+        guard case .success(let (_, live)) = try keys(ctx.height, state) else { return off }
         let subjects = p.subjects.sorted { $0.keyVersion < $1.keyVersion }
         guard subjects.map(\.keyVersion) == live else {
             return .reject(Codes.Greylist.keyVersion,
                            "subjects: one pseudonym under each key version in force (\(live.map(String.init).joined(separator: ", "))), not \(p.subjects.map { String($0.keyVersion) }.joined(separator: ", "))")
         }
         let day = Greylist.day(ofMilliseconds: ctx.time)
-        var daily = GreylistDaily.load(bank.name, day, state)
-        let most = GreylistParameters.load(state).maxChecksPerBankPerDay
+        var daily = try GreylistDaily.load(bank.name, day, state)
+        let most = try GreylistParameters.load(state).maxChecksPerBankPerDay
         guard daily.checks < most else {
             return .reject(Codes.Greylist.checkLimit, "\(bank.name) has made \(daily.checks) checks on \(day), the most the parameters allow")
         }
-        let hit = subjects.contains { GreylistEntry.load($0, state)?.listed(at: ctx.time) == true }
+        var hit = false
+        for s in subjects where try GreylistEntry.load(s, state)?.listed(at: ctx.time) == true { hit = true }
         let record = GreylistCheckRecord(bank: bank.name, subjects: subjects, purpose: p.purpose, height: ctx.height, time: ctx.time, hit: hit)
         state.set(StateKey.greylistCheck(ctx.txHash), record.canonicalBytes)
         daily.checks += 1
         if hit { daily.hits += 1 }
         state.set(StateKey.greylistDaily(bank.name, day), daily.canonicalBytes)
-        if hit { GreylistStats.add(.checks, .hits, state: state) } else { GreylistStats.add(.checks, state: state) }
+        if hit { try GreylistStats.add(.checks, .hits, state: state) } else { try GreylistStats.add(.checks, state: state) }
         return .ok
     }
 
@@ -40,10 +41,10 @@ extension Greylist {
     //  swept).  3. No outcome is recorded yet (GREYLIST_OUTCOME_RECORDED).  4. `stopped` only after a hit
     //  (GREYLIST_NOT_A_HIT).  A stopped opening counts on the check's day.
 
-    static func outcome(_ p: RecordCheckOutcome, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    static func outcome(_ p: RecordCheckOutcome, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         guard case .success(let bank) = Member.requireBank(tx.signer, state) else { return .reject(Codes.forbiddenRole, "not a bank") }
-        guard case .success = keys(ctx.height, state) else { return off }
-        guard var record = GreylistCheckRecord.load(p.check, state), record.bank.utf8.elementsEqual(bank.name.utf8) else {
+        guard case .success = try keys(ctx.height, state) else { return off }
+        guard var record = try GreylistCheckRecord.load(p.check, state), record.bank.utf8.elementsEqual(bank.name.utf8) else {
             return .reject(Codes.Greylist.unknownCheck, "check: no check \(p.check.hex) of \(bank.name) (or it was swept)")
         }
         guard record.outcome == .none else {
@@ -55,8 +56,8 @@ extension Greylist {
         record.outcome = p.stopped ? .stopped : .opened
         state.set(StateKey.greylistCheck(p.check), record.canonicalBytes)
         if p.stopped {
-            GreylistDaily.update(bank.name, Greylist.day(ofMilliseconds: record.time), state) { $0.stopped += 1 }
-            GreylistStats.add(.stopped, state: state)
+            try GreylistDaily.update(bank.name, Greylist.day(ofMilliseconds: record.time), state) { $0.stopped += 1 }
+            try GreylistStats.add(.stopped, state: state)
         }
         return .ok
     }
@@ -67,20 +68,20 @@ extension Greylist {
     //  record exists (UNKNOWN_CHECK) and is at least `checkRecordLifetimeMs` old (GREYLIST_NOT_EXPIRED).
     //  All or nothing. Each entry removed counts as an expiry.
 
-    static func sweep(_ p: SweepGreylist, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success(let k) = keys(ctx.height, state) else { return off }
+    static func sweep(_ p: SweepGreylist, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard case .success(let k) = try keys(ctx.height, state) else { return off }
         var ring = k.ring
         for (i, s) in p.entries.enumerated() {
-            guard let e = GreylistEntry.load(s, state) else {
+            guard let e = try GreylistEntry.load(s, state) else {
                 return .reject(Codes.Greylist.notListed, "entries[\(i)]: no grey-list entry for \(s)")
             }
             guard !e.listed(at: ctx.time) else {
                 return .reject(Codes.Greylist.notExpired, "entries[\(i)]: \(s) is listed until \(e.expiresAt)")
             }
         }
-        let lifetime = GreylistParameters.load(state).checkRecordLifetimeMs
+        let lifetime = try GreylistParameters.load(state).checkRecordLifetimeMs
         for (i, id) in p.checks.enumerated() {
-            guard let c = GreylistCheckRecord.load(id, state) else {
+            guard let c = try GreylistCheckRecord.load(id, state) else {
                 return .reject(Codes.Greylist.unknownCheck, "checks[\(i)]: no check record \(id.hex)")
             }
             let (age, overflow) = ctx.time.subtractingReportingOverflow(c.time)
@@ -95,7 +96,7 @@ extension Greylist {
         for id in p.checks { state.delete(StateKey.greylistCheck(id)) }
         if !p.entries.isEmpty {
             ring.save(state)
-            GreylistStats.add(.expiries, by: UInt64(p.entries.count), state: state)
+            try GreylistStats.add(.expiries, by: UInt64(p.entries.count), state: state)
         }
         return .ok
     }
@@ -107,14 +108,14 @@ extension Greylist {
     //  (GREYLIST_APPEAL_PENDING: the appeal names it, and would withdraw nothing once moved).  Each entry moves; one already
     //  at `to` keeps whichever of the two expires later (and the earlier `since`).
 
-    static func rekey(_ p: RekeyEntries, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success(let k) = keys(ctx.height, state) else { return off }
+    static func rekey(_ p: RekeyEntries, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard case .success(let k) = try keys(ctx.height, state) else { return off }
         var ring = k.ring
         let live = k.live
         let newest = live.last!
         var moving: [GreylistEntry] = []
         for (i, m) in p.moves.enumerated() {
-            guard let e = GreylistEntry.load(m.from, state) else {
+            guard let e = try GreylistEntry.load(m.from, state) else {
                 return .reject(Codes.Greylist.notListed, "moves[\(i)].from: no grey-list entry for \(m.from)")
             }
             guard m.from.keyVersion < newest, live.contains(m.from.keyVersion) else {
@@ -124,7 +125,7 @@ extension Greylist {
                 return .reject(Codes.Greylist.keyVersion, "moves[\(i)].to: version \(m.to.keyVersion) is not the newest in force (\(newest))")
             }
             // An appeal names the entry's pseudonym under its key: moved, an upheld appeal would withdraw nothing.
-            guard openAppeals(m.from, state) == 0 else {
+            guard try openAppeals(m.from, state) == 0 else {
                 return .reject(Codes.Greylist.appealPending, "moves[\(i)].from: \(m.from) has an open appeal; decide it before moving the entry")
             }
             moving.append(e)
@@ -133,13 +134,13 @@ extension Greylist {
             state.delete(StateKey.greylistEntry(m.from))
             ring.count(m.from.keyVersion, \.entries, -1)
             var moved = e
-            if let there = GreylistEntry.load(m.to, state) {
+            if let there = try GreylistEntry.load(m.to, state) {
                 if there.expiresAt >= e.expiresAt { moved = there }
                 moved.since = min(there.since, e.since)
             } else {
                 ring.count(m.to.keyVersion, \.entries, 1)
             }
-            moved.underAppeal = openAppeals(m.to, state) > 0
+            moved.underAppeal = try openAppeals(m.to, state) > 0
             state.set(StateKey.greylistEntry(m.to), moved.canonicalBytes)
         }
         ring.save(state)
@@ -152,8 +153,8 @@ extension Greylist {
     //  force (GREYLIST_LAST_KEY).  3. No entry, pending report or pending appeal is under it (GREYLIST_KEY_IN_USE).
     //  Its pseudonyms are refused from the next transaction on.
 
-    static func retireKey(_ p: RetireVRFKey, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success(let k) = keys(ctx.height, state) else { return off }
+    static func retireKey(_ p: RetireVRFKey, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard case .success(let k) = try keys(ctx.height, state) else { return off }
         var ring = k.ring
         let live = k.live
         guard let v = ring.versions.first(where: { $0.version == p.keyVersion }) else {

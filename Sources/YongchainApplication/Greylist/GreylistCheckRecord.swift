@@ -47,7 +47,7 @@ public struct GreylistCheckRecord: Sendable, Equatable, CanonicalCodable {
         outcome = o
     }
 
-    public static func load(_ id: Hash, _ state: StateReader) -> GreylistCheckRecord? {
-        state.get(StateKey.greylistCheck(id)).flatMap { try? GreylistCheckRecord(canonical: $0) }
+    public static func load(_ id: Hash, _ state: StateReader) throws(DamagedRecord) -> GreylistCheckRecord? {
+        try DamagedRecord.load(GreylistCheckRecord.self, StateKey.greylistCheck(id), state)
     }
 }

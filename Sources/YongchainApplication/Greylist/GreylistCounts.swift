@@ -16,13 +16,13 @@ public struct GreylistStats: Sendable, Equatable, CanonicalCodable {
     public func encode(to w: inout CanonicalWriter) { for c in counts { w.u64(c) } }
     public init(from r: inout CanonicalReader) throws { for i in counts.indices { counts[i] = try r.u64("stats") } }
 
-    public static func load(_ state: StateReader) -> GreylistStats {
-        state.get(StateKey.greylistStats).flatMap { try? GreylistStats(canonical: $0) } ?? GreylistStats()
+    public static func load(_ state: StateReader) throws(DamagedRecord) -> GreylistStats {
+        try DamagedRecord.load(GreylistStats.self, StateKey.greylistStats, state) ?? GreylistStats()
     }
 
     /// Adds `n` to each of `counts` in state.
-    static func add(_ counts: Count..., by n: UInt64 = 1, state: StateOverlay) {
-        var s = load(state)
+    static func add(_ counts: Count..., by n: UInt64 = 1, state: StateOverlay) throws(DamagedRecord) {
+        var s = try load(state)
         for c in counts { s.counts[c.rawValue] &+= n }
         state.set(StateKey.greylistStats, s.canonicalBytes)
     }
@@ -40,13 +40,13 @@ struct GreylistPending: Sendable, Equatable, CanonicalCodable {
         appeals = try r.u32("appeals")
     }
 
-    static func load(_ bank: String, _ state: StateReader) -> GreylistPending {
-        state.get(StateKey.greylistPending(bank)).flatMap { try? GreylistPending(canonical: $0) } ?? GreylistPending()
+    static func load(_ bank: String, _ state: StateReader) throws(DamagedRecord) -> GreylistPending {
+        try DamagedRecord.load(GreylistPending.self, StateKey.greylistPending(bank), state) ?? GreylistPending()
     }
 
     /// Changes the bank's counts; both at 0 deletes the key.
-    static func update(_ bank: String, _ state: StateOverlay, _ change: (inout GreylistPending) -> Void) {
-        var p = load(bank, state)
+    static func update(_ bank: String, _ state: StateOverlay, _ change: (inout GreylistPending) -> Void) throws(DamagedRecord) {
+        var p = try load(bank, state)
         change(&p)
         if p == GreylistPending() { state.delete(StateKey.greylistPending(bank)) } else { state.set(StateKey.greylistPending(bank), p.canonicalBytes) }
     }
@@ -66,12 +66,12 @@ public struct GreylistDaily: Sendable, Equatable, CanonicalCodable {
         stopped = try r.u64("stopped")
     }
 
-    static func load(_ bank: String, _ day: UInt32, _ state: StateReader) -> GreylistDaily {
-        state.get(StateKey.greylistDaily(bank, day)).flatMap { try? GreylistDaily(canonical: $0) } ?? GreylistDaily()
+    static func load(_ bank: String, _ day: UInt32, _ state: StateReader) throws(DamagedRecord) -> GreylistDaily {
+        try DamagedRecord.load(GreylistDaily.self, StateKey.greylistDaily(bank, day), state) ?? GreylistDaily()
     }
 
-    static func update(_ bank: String, _ day: UInt32, _ state: StateOverlay, _ change: (inout GreylistDaily) -> Void) {
-        var d = load(bank, day, state)
+    static func update(_ bank: String, _ day: UInt32, _ state: StateOverlay, _ change: (inout GreylistDaily) -> Void) throws(DamagedRecord) {
+        var d = try load(bank, day, state)
         change(&d)
         state.set(StateKey.greylistDaily(bank, day), d.canonicalBytes)
     }

@@ -35,7 +35,7 @@ public struct GreylistEntry: Sendable, Equatable, CanonicalCodable {
 
     public func listed(at time: Int64) -> Bool { time < expiresAt }
 
-    static func load(_ s: GreylistSubject, _ state: StateReader) -> GreylistEntry? {
-        state.get(StateKey.greylistEntry(s)).flatMap { try? GreylistEntry(canonical: $0) }
+    static func load(_ s: GreylistSubject, _ state: StateReader) throws(DamagedRecord) -> GreylistEntry? {
+        try DamagedRecord.load(GreylistEntry.self, StateKey.greylistEntry(s), state)
     }
 }

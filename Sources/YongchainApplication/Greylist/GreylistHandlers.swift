@@ -10,17 +10,17 @@ import YongchainCrypto
 /// No outcome but a check's depends on whether a subject is listed, so no bank learns a listing otherwise.
 public enum Greylist {
     static let handlers: [TxHandler] = [
-        .make(ReportSubject.self, check: { _, tx, s in admit(bank: tx, s) }, execute: report),
-        .make(ReviewReport.self, check: { _, tx, s in admit(supervisor: tx, s) }, execute: review),
-        .make(RenewEntry.self, check: { _, tx, s in admit(supervisor: tx, s) }, execute: renew),
-        .make(WithdrawEntry.self, check: { _, tx, s in admit(supervisor: tx, s) }, execute: withdraw),
-        .make(AppealListing.self, check: { _, tx, s in admit(bank: tx, s) }, execute: appeal),
-        .make(DecideAppeal.self, check: { _, tx, s in admit(supervisor: tx, s) }, execute: decideAppeal),
-        .make(CheckApplicant.self, check: { _, tx, s in admit(bank: tx, s) }, execute: check),
-        .make(RecordCheckOutcome.self, check: { _, tx, s in admit(bank: tx, s) }, execute: outcome),
-        .make(SweepGreylist.self, check: { _, tx, s in admit(supervisor: tx, s) }, execute: sweep),
-        .make(RekeyEntries.self, check: { _, tx, s in admit(supervisor: tx, s) }, execute: rekey),
-        .make(RetireVRFKey.self, check: { _, tx, s in admit(supervisor: tx, s) }, execute: retireKey),
+        .make(ReportSubject.self, check: byBank, execute: report),
+        .make(ReviewReport.self, check: bySupervisor, execute: review),
+        .make(RenewEntry.self, check: bySupervisor, execute: renew),
+        .make(WithdrawEntry.self, check: bySupervisor, execute: withdraw),
+        .make(AppealListing.self, check: byBank, execute: appeal),
+        .make(DecideAppeal.self, check: bySupervisor, execute: decideAppeal),
+        .make(CheckApplicant.self, check: byBank, execute: check),
+        .make(RecordCheckOutcome.self, check: byBank, execute: outcome),
+        .make(SweepGreylist.self, check: bySupervisor, execute: sweep),
+        .make(RekeyEntries.self, check: bySupervisor, execute: rekey),
+        .make(RetireVRFKey.self, check: bySupervisor, execute: retireKey),
     ]
 
     // MARK: signer, role, keys
@@ -35,21 +35,27 @@ public enum Greylist {
         }
     }
 
-    static func admit(bank tx: Transaction, _ state: StateReader) -> TxResult? {
-        if case .failure(let r) = Member.requireBank(tx.signer, state) { return r }
-        return GreylistKeyRing.load(state) == nil ? off : nil
+    /// The admission check of a bank's type, and of a supervisor's.
+    static func byBank<P>(_ p: P, _ tx: Transaction, _ state: StateReader) throws(DamagedRecord) -> TxResult? { try admit(bank: tx, state) }
+    static func bySupervisor<P>(_ p: P, _ tx: Transaction, _ state: StateReader) throws(DamagedRecord) -> TxResult? {
+        try admit(supervisor: tx, state)
     }
 
-    static func admit(supervisor tx: Transaction, _ state: StateReader) -> TxResult? {
+    static func admit(bank tx: Transaction, _ state: StateReader) throws(DamagedRecord) -> TxResult? {
+        if case .failure(let r) = Member.requireBank(tx.signer, state) { return r }
+        return try GreylistKeyRing.load(state) == nil ? off : nil
+    }
+
+    static func admit(supervisor tx: Transaction, _ state: StateReader) throws(DamagedRecord) -> TxResult? {
         if case .failure(let r) = requireSupervisor(tx.signer, state) { return r }
-        return GreylistKeyRing.load(state) == nil ? off : nil
+        return try GreylistKeyRing.load(state) == nil ? off : nil
     }
 
     static let off = TxResult.reject(Codes.Greylist.off, "the grey-list is off: no VRF key is in force (governance greylist.addVrfKey)")
 
     /// The key ring and the versions in force at `height`; GREYLIST_OFF when none is.
-    static func keys(_ height: UInt64, _ state: StateReader) -> Result<(ring: GreylistKeyRing, live: [UInt32]), TxResult> {
-        guard let ring = GreylistKeyRing.load(state) else { return .failure(off) }
+    static func keys(_ height: UInt64, _ state: StateReader) throws(DamagedRecord) -> Result<(ring: GreylistKeyRing, live: [UInt32]), TxResult> {
+        guard let ring = try GreylistKeyRing.load(state) else { return .failure(off) }
         let live = ring.inForce(at: height).map(\.version)
         return live.isEmpty ? .failure(off) : .success((ring, live))
     }
@@ -67,45 +73,21 @@ public enum Greylist {
     }
 
     /// Pending appeals on a subject, whoever filed them.
-    static func openAppeals(_ s: GreylistSubject, _ state: StateReader) -> UInt32 {
-        state.get(StateKey.greylistOpenAppeals(s)).flatMap { b -> UInt32? in
+    static func openAppeals(_ s: GreylistSubject, _ state: StateReader) throws(DamagedRecord) -> UInt32 {
+        try DamagedRecord.load(StateKey.greylistOpenAppeals(s), state) { b in
             var r = CanonicalReader(b)
-            return try? r.u32("open-appeals")
+            let n = try r.u32("open-appeals")
+            try r.finish("open-appeals")
+            return n
         } ?? 0
     }
 
-    // MARK: greylist.report
-    //
-    //  1. The signer is a bank; a key is in force.                                                       admit
-    //  2. The subject is under the newest key version in force (GREYLIST_KEY_VERSION).
-    //  3. This bank has no pending report on the subject (GREYLIST_DUPLICATE_REPORT).
-    //  4. The bank's pending reports are below `maxPendingReportsPerBank` (GREYLIST_REPORT_LIMIT).
-    //  Writes the report (pending), its open-report key, the bank's and the version's pending counts, the stats.
+    // MARK: greylist.report — the rules of a filing (GreylistFiling.swift), the record a `GreylistReport`.
 
-    static func report(_ p: ReportSubject, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success(let bank) = Member.requireBank(tx.signer, state) else { return .reject(Codes.forbiddenRole, "not a bank") }
-        guard case .success(let k) = keys(ctx.height, state) else { return off }
-        var ring = k.ring
-        let live = k.live
-        if let r = requireNewest(p.subject, live, field: "subject") { return r }
-        let open = StateKey.greylistOpenReport(bank.name, p.subject)
-        if state.get(open) != nil {
-            return .reject(Codes.Greylist.duplicateReport, "\(bank.name) already has a pending report on \(p.subject)")
+    static func report(_ p: ReportSubject, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        try file(.report, p.subject, tx, ctx, state) { bank in
+            GreylistReport(bank: bank, subject: p.subject, category: p.category, evidence: p.evidenceHash, height: ctx.height, time: ctx.time).canonicalBytes
         }
-        let most = GreylistParameters.load(state).maxPendingReportsPerBank
-        var pending = GreylistPending.load(bank.name, state)
-        guard UInt64(pending.reports) < most else {
-            return .reject(Codes.Greylist.reportLimit, "\(bank.name) has \(pending.reports) reports awaiting review, the most the parameters allow")
-        }
-        let record = GreylistReport(bank: bank.name, subject: p.subject, category: p.category, evidence: p.evidenceHash, height: ctx.height, time: ctx.time)
-        state.set(StateKey.greylistReport(ctx.txHash), record.canonicalBytes)
-        state.set(open, ctx.txHash.bytes)
-        pending.reports += 1
-        state.set(StateKey.greylistPending(bank.name), pending.canonicalBytes)
-        ring.count(p.subject.keyVersion, \.pendingReports, 1)
-        ring.save(state)
-        GreylistStats.add(.reports, state: state)
-        return .ok
     }
 
     // MARK: greylist.review
@@ -117,11 +99,11 @@ public enum Greylist {
     //  is listed from now. Either way it lists until now + `entryLifetimeMs`. Reject: only the report changes.
     //  The report is closed with the decision; the bank's and the version's pending counts drop.
 
-    static func review(_ p: ReviewReport, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success(let k) = keys(ctx.height, state) else { return off }
+    static func review(_ p: ReviewReport, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard case .success(let k) = try keys(ctx.height, state) else { return off }
         var ring = k.ring
         let live = k.live
-        guard var report = GreylistReport.load(p.report, state) else {
+        guard var report = try GreylistReport.load(p.report, state) else {
             return .reject(Codes.Greylist.unknownReport, "report: no grey-list report \(p.report.hex)")
         }
         guard report.status == .pending else {
@@ -133,18 +115,18 @@ public enum Greylist {
         }
         switch p.decision {
         case .publish(let category):
-            let params = GreylistParameters.load(state)
-            let old = GreylistEntry.load(s, state)
+            let params = try GreylistParameters.load(state)
+            let old = try GreylistEntry.load(s, state)
             var entry: GreylistEntry
             if var listed = old, listed.listed(at: ctx.time) {
                 listed.category = category
                 listed.expiresAt = expiry(ctx.time, params)
                 entry = listed
-                GreylistStats.add(.publications, .renewals, state: state)
+                try GreylistStats.add(.publications, .renewals, state: state)
             } else {
-                entry = GreylistEntry(category: category, since: ctx.time, expiresAt: expiry(ctx.time, params), underAppeal: openAppeals(s, state) > 0)
+                entry = GreylistEntry(category: category, since: ctx.time, expiresAt: expiry(ctx.time, params), underAppeal: try openAppeals(s, state) > 0)
                 if old == nil { ring.count(s.keyVersion, \.entries, 1) }
-                GreylistStats.add(.publications, state: state)
+                try GreylistStats.add(.publications, state: state)
             }
             state.set(StateKey.greylistEntry(s), entry.canonicalBytes)
             report.status = .published
@@ -152,15 +134,12 @@ public enum Greylist {
         case .reject(let reason):
             report.status = .rejected
             report.decisionCode = reason.tag
-            GreylistStats.add(.rejections, state: state)
+            try GreylistStats.add(.rejections, state: state)
         }
         report.decisionHash = p.decisionHash
         report.decidedHeight = ctx.height
         state.set(StateKey.greylistReport(p.report), report.canonicalBytes)
-        state.delete(StateKey.greylistOpenReport(report.bank, s))
-        GreylistPending.update(report.bank, state) { $0.reports = $0.reports > 0 ? $0.reports - 1 : 0 }
-        ring.count(s.keyVersion, \.pendingReports, -1)
-        ring.save(state)
+        try close(.report, report.bank, s, &ring, state)
         return .ok
     }
 
@@ -169,17 +148,17 @@ public enum Greylist {
     //  1. Supervisor; a key is in force.  2. The entry exists (GREYLIST_NOT_LISTED).  3. It has not expired
     //  (GREYLIST_ENTRY_EXPIRED: a new report and review are needed).  Lists until now + `entryLifetimeMs`.
 
-    static func renew(_ p: RenewEntry, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success = keys(ctx.height, state) else { return off }
-        guard var entry = GreylistEntry.load(p.subject, state) else {
+    static func renew(_ p: RenewEntry, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard case .success = try keys(ctx.height, state) else { return off }
+        guard var entry = try GreylistEntry.load(p.subject, state) else {
             return .reject(Codes.Greylist.notListed, "subject: no grey-list entry for \(p.subject)")
         }
         guard entry.listed(at: ctx.time) else {
             return .reject(Codes.Greylist.entryExpired, "subject: the entry expired at \(entry.expiresAt); a new report and review are needed")
         }
-        entry.expiresAt = expiry(ctx.time, GreylistParameters.load(state))
+        entry.expiresAt = expiry(ctx.time, try GreylistParameters.load(state))
         state.set(StateKey.greylistEntry(p.subject), entry.canonicalBytes)
-        GreylistStats.add(.renewals, state: state)
+        try GreylistStats.add(.renewals, state: state)
         return .ok
     }
 
@@ -188,51 +167,28 @@ public enum Greylist {
     //  1. Supervisor; a key is in force; the reason is not appealUpheld (INVALID_FIELD, the payload).
     //  2. The entry exists, expired or not (GREYLIST_NOT_LISTED).  Deletes it: a later check is a proven absence.
 
-    static func withdraw(_ p: WithdrawEntry, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success(let k) = keys(ctx.height, state) else { return off }
+    static func withdraw(_ p: WithdrawEntry, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard case .success(let k) = try keys(ctx.height, state) else { return off }
         var ring = k.ring
-        guard GreylistEntry.load(p.subject, state) != nil else {
+        guard try GreylistEntry.load(p.subject, state) != nil else {
             return .reject(Codes.Greylist.notListed, "subject: no grey-list entry for \(p.subject)")
         }
         state.delete(StateKey.greylistEntry(p.subject))
         ring.count(p.subject.keyVersion, \.entries, -1)
         ring.save(state)
-        GreylistStats.add(.withdrawals, state: state)
+        try GreylistStats.add(.withdrawals, state: state)
         return .ok
     }
 
-    // MARK: greylist.appeal
-    //
-    //  1. Bank; a key is in force.  2. The subject is under the newest version (GREYLIST_KEY_VERSION).
-    //  3. This bank has no pending appeal on it (GREYLIST_APPEAL_PENDING).  4. The bank's pending appeals are
-    //  below `maxPendingAppealsPerBank` (GREYLIST_APPEAL_LIMIT).  Accepted whether or not the subject is listed;
-    //  a listed entry shows `underAppeal` while any appeal on it is pending.
+    // MARK: greylist.appeal — the rules of a filing (GreylistFiling.swift), the record a `GreylistAppeal`; a listed
+    //  entry shows `underAppeal` while any appeal on its subject is pending.
 
-    static func appeal(_ p: AppealListing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success(let bank) = Member.requireBank(tx.signer, state) else { return .reject(Codes.forbiddenRole, "not a bank") }
-        guard case .success(let k) = keys(ctx.height, state) else { return off }
-        var ring = k.ring
-        let live = k.live
-        if let r = requireNewest(p.subject, live, field: "subject") { return r }
-        let open = StateKey.greylistOpenAppeal(bank.name, p.subject)
-        if state.get(open) != nil {
-            return .reject(Codes.Greylist.appealPending, "\(bank.name) already has a pending appeal on \(p.subject)")
+    static func appeal(_ p: AppealListing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        let r = try file(.appeal, p.subject, tx, ctx, state) { bank in
+            GreylistAppeal(bank: bank, subject: p.subject, evidence: p.evidenceHash, height: ctx.height, time: ctx.time).canonicalBytes
         }
-        let most = GreylistParameters.load(state).maxPendingAppealsPerBank
-        var pending = GreylistPending.load(bank.name, state)
-        guard UInt64(pending.appeals) < most else {
-            return .reject(Codes.Greylist.appealLimit, "\(bank.name) has \(pending.appeals) appeals awaiting decision, the most the parameters allow")
-        }
-        let record = GreylistAppeal(bank: bank.name, subject: p.subject, evidence: p.evidenceHash, height: ctx.height, time: ctx.time)
-        state.set(StateKey.greylistAppeal(ctx.txHash), record.canonicalBytes)
-        state.set(open, ctx.txHash.bytes)
-        setOpenAppeals(p.subject, openAppeals(p.subject, state) &+ 1, state)
-        pending.appeals += 1
-        state.set(StateKey.greylistPending(bank.name), pending.canonicalBytes)
-        ring.count(p.subject.keyVersion, \.pendingAppeals, 1)
-        ring.save(state)
-        GreylistStats.add(.appeals, state: state)
-        return .ok
+        if r.isOK { try setOpenAppeals(p.subject, openAppeals(p.subject, state) &+ 1, state) }
+        return r
     }
 
     // MARK: greylist.decideAppeal
@@ -241,47 +197,45 @@ public enum Greylist {
     //  (GREYLIST_APPEAL_CLOSED).  Upheld deletes the subject's entry if there is one (a withdrawal,
     //  appealUpheld); dismissed leaves it. The entry's `underAppeal` clears with the subject's last pending appeal.
 
-    static func decideAppeal(_ p: DecideAppeal, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard case .success(let k) = keys(ctx.height, state) else { return off }
+    static func decideAppeal(_ p: DecideAppeal, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard case .success(let k) = try keys(ctx.height, state) else { return off }
         var ring = k.ring
-        guard var appeal = GreylistAppeal.load(p.appeal, state) else {
+        guard var appeal = try GreylistAppeal.load(p.appeal, state) else {
             return .reject(Codes.Greylist.unknownAppeal, "appeal: no grey-list appeal \(p.appeal.hex)")
         }
         guard appeal.status == .pending else {
             return .reject(Codes.Greylist.appealClosed, "appeal: \(p.appeal.short) was already decided at height \(appeal.decidedHeight)")
         }
         let s = appeal.subject
-        let remaining = openAppeals(s, state) > 0 ? openAppeals(s, state) - 1 : 0
-        setOpenAppeals(s, remaining, state)
-        if var entry = GreylistEntry.load(s, state) {
+        let open = try openAppeals(s, state)
+        let remaining = open > 0 ? open - 1 : 0
+        try setOpenAppeals(s, remaining, state)
+        if var entry = try GreylistEntry.load(s, state) {
             if p.upheld {
                 state.delete(StateKey.greylistEntry(s))
                 ring.count(s.keyVersion, \.entries, -1)
-                GreylistStats.add(.withdrawals, state: state)
+                try GreylistStats.add(.withdrawals, state: state)
             } else if remaining == 0 && entry.underAppeal {
                 entry.underAppeal = false
                 state.set(StateKey.greylistEntry(s), entry.canonicalBytes)
             }
         }
-        if p.upheld { GreylistStats.add(.appealsUpheld, state: state) }
+        if p.upheld { try GreylistStats.add(.appealsUpheld, state: state) }
         appeal.status = p.upheld ? .upheld : .dismissed
         appeal.decisionHash = p.decisionHash
         appeal.decidedHeight = ctx.height
         state.set(StateKey.greylistAppeal(p.appeal), appeal.canonicalBytes)
-        state.delete(StateKey.greylistOpenAppeal(appeal.bank, s))
-        GreylistPending.update(appeal.bank, state) { $0.appeals = $0.appeals > 0 ? $0.appeals - 1 : 0 }
-        ring.count(s.keyVersion, \.pendingAppeals, -1)
-        ring.save(state)
+        try close(.appeal, appeal.bank, s, &ring, state)
         return .ok
     }
 
     /// Writes a subject's pending-appeal count and marks a listed entry under appeal; 0 deletes the key.
-    static func setOpenAppeals(_ s: GreylistSubject, _ n: UInt32, _ state: StateOverlay) {
+    static func setOpenAppeals(_ s: GreylistSubject, _ n: UInt32, _ state: StateOverlay) throws(DamagedRecord) {
         guard n > 0 else { return state.delete(StateKey.greylistOpenAppeals(s)) }
         var w = CanonicalWriter()
         w.u32(n)
         state.set(StateKey.greylistOpenAppeals(s), w.bytes)
-        if var entry = GreylistEntry.load(s, state), !entry.underAppeal {
+        if var entry = try GreylistEntry.load(s, state), !entry.underAppeal {
             entry.underAppeal = true
             state.set(StateKey.greylistEntry(s), entry.canonicalBytes)
         }

@@ -45,8 +45,8 @@ public struct GreylistKeyRing: Sendable, Equatable, CanonicalCodable {
     public func inForce(at height: UInt64) -> [Version] { versions.filter { $0.fromHeight <= height } }
 
     /// The keys in state; nil when there are none (the grey-list is off).
-    public static func load(_ state: StateReader) -> GreylistKeyRing? {
-        state.get(StateKey.greylistKeys).flatMap { try? GreylistKeyRing(canonical: $0) }.flatMap { $0.versions.isEmpty ? nil : $0 }
+    public static func load(_ state: StateReader) throws(DamagedRecord) -> GreylistKeyRing? {
+        try DamagedRecord.load(GreylistKeyRing.self, StateKey.greylistKeys, state).flatMap { $0.versions.isEmpty ? nil : $0 }
     }
 
     func save(_ state: StateOverlay) { state.set(StateKey.greylistKeys, canonicalBytes) }

@@ -4,7 +4,9 @@ import YongchainCore
 /// `greylist/parameters` (absent: these defaults) and replaced whole by the governance action
 /// `greylist.setParameters`. JSON decoding requires every field: a forgotten one must not take a default.
 public struct GreylistParameters: Sendable, Equatable, Codable {
-    /// How long a publication or renewal lists a subject, in block time. Default 730 days; 1 to 3,650 days.
+    /// How long a publication or renewal lists a subject, in block time. Default 730 days; 1 second to 3,650 days
+    /// (as governance's `votingPeriodMs`, the floor is test-sized: a test network lets an entry expire in seconds;
+    /// a consortium sets days).
     public var entryLifetimeMs: Int64 = 63_072_000_000
     /// How long after its check record a bank may ask for the answer. Default 10 minutes; 1 minute to 1 day.
     public var checkAnswerWindowMs: Int64 = 600_000
@@ -37,7 +39,7 @@ public struct GreylistParameters: Sendable, Equatable, Codable {
         func check<T: Comparable>(_ v: T, _ range: ClosedRange<T>, _ name: String, _ words: String) throws {
             guard range.contains(v) else { throw ValidationError(field: "\(f).\(name)", message: "\(words), not \(v)") }
         }
-        try check(entryLifetimeMs, Self.day...3_650 * Self.day, "entryLifetimeMs", "1 to 3,650 days (86,400,000 to 315,360,000,000)")
+        try check(entryLifetimeMs, 1_000...3_650 * Self.day, "entryLifetimeMs", "1 second to 3,650 days (1,000 to 315,360,000,000)")
         try check(checkAnswerWindowMs, 60_000...Self.day, "checkAnswerWindowMs", "1 minute to 1 day (60,000 to 86,400,000)")
         try check(checkRecordLifetimeMs, checkAnswerWindowMs...90 * Self.day, "checkRecordLifetimeMs",
                   "at least checkAnswerWindowMs (\(checkAnswerWindowMs)), at most 90 days (7,776,000,000)")
@@ -60,9 +62,9 @@ public struct GreylistParameters: Sendable, Equatable, Codable {
                   maxPendingAppealsPerBank: try c.decode(UInt64.self, forKey: .maxPendingAppealsPerBank))
     }
 
-    /// The parameters in force: the state's, or the defaults.
-    public static func load(_ state: StateReader) -> GreylistParameters {
-        state.get(StateKey.greylistParameters).flatMap { try? GreylistParameters(canonical: $0) } ?? GreylistParameters()
+    /// The parameters in force: the state's, or the defaults until `greylist.setParameters` passes.
+    public static func load(_ state: StateReader) throws(DamagedRecord) -> GreylistParameters {
+        try DamagedRecord.load(GreylistParameters.self, StateKey.greylistParameters, state) ?? GreylistParameters()
     }
 }
 

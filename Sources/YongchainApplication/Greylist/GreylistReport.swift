@@ -57,7 +57,7 @@ public struct GreylistReport: Sendable, Equatable, CanonicalCodable {
         decidedHeight = try r.u64("decidedHeight")
     }
 
-    static func load(_ id: Hash, _ state: StateReader) -> GreylistReport? {
-        state.get(StateKey.greylistReport(id)).flatMap { try? GreylistReport(canonical: $0) }
+    static func load(_ id: Hash, _ state: StateReader) throws(DamagedRecord) -> GreylistReport? {
+        try DamagedRecord.load(GreylistReport.self, StateKey.greylistReport(id), state)
     }
 }

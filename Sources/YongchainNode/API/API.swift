@@ -54,6 +54,10 @@ struct API: Sendable {
         } catch let e as StoredBlockCorrupt {
             storageError(e, "answering \(label)")
             return (label, APIError(e.code, "\(e); this node stopped and needs its operator").response)
+        } catch let e as DamagedRecord {
+            let s = StorageError(code: e.code, message: e.description)
+            storageError(s, "answering \(label)")
+            return (label, APIError(e.code, "\(e); this node stopped and needs its operator").response)
         } catch let e as StorageError where e.code == ChainStore.snapshotGone {
             // Not the disk's fault: the chain moved on while a proof was read, three times over.
             return (label, APIError(NodeCode.storageUnavailable, "the chain moved on while this answer was read; retry").response)

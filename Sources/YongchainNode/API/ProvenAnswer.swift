@@ -33,7 +33,7 @@ enum ProvenAnswer {
         guard prove else {
             let outcome = query.answer(v, time: tip.time, suite: try v.chain().hashSuite, notFound: notFound)
             try v.checkReads()
-            return envelope(tip, outcome, proof: nil)
+            return try envelope(tip, outcome, proof: nil)
         }
         guard tip.height > 0 else {
             throw APIError(NodeCode.proofUnavailable, "no block is committed yet; a proof needs a certified header")
@@ -51,13 +51,16 @@ enum ProvenAnswer {
             return ProofBundle.Entry(key: key, value: value, proof: proof)
         }
         let bundle = ProofBundle(changes: base.changes, header: base.header, certificate: base.certificate, entries: entries)
-        return envelope(tip, outcome, proof: AnswerEnvelope.Proof(query: query.canonicalBytes, bundle: bundle.canonicalBytes))
+        return try envelope(tip, outcome, proof: AnswerEnvelope.Proof(query: query.canonicalBytes, bundle: bundle.canonicalBytes))
     }
 
     /// The answer's JSON (`AnswerEnvelope`). A refusal without proof is the plain error body; with proof it keeps
     /// the height, block and proof beside the error.
-    static func envelope(_ tip: ChainTip, _ outcome: ProvableQuery.Outcome, proof: AnswerEnvelope.Proof?) -> HTTPResponse {
+    static func envelope(_ tip: ChainTip, _ outcome: ProvableQuery.Outcome, proof: AnswerEnvelope.Proof?) throws -> HTTPResponse {
         switch outcome {
+        case .refused(let code, let message) where code == NodeCode.storageCorrupt:
+            // The question met a state value that does not decode: no answer, proven or not; the node halts.
+            throw StorageError(code: code, message: message)
         case .result(let result):
             return .json(200, AnswerEnvelope.encode(height: tip.height, blockHash: tip.blockHash, result: result, proof: proof))
         case .refused(let code, let message):

@@ -21,7 +21,7 @@ extension QueryService {
     /// `GET /v1/greylist/stats`: the grey-list's counts (the seed's figures) and the entries held; open.
     func greylistStats(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         try answer(state) { v, _ in
-            let stats = GreylistStats.load(v), ring = GreylistKeyRing.load(v)
+            let stats = try GreylistStats.load(v), ring = try GreylistKeyRing.load(v)
             try v.checkReads()
             return Self.greylistFigures(stats, ring)
         }

@@ -101,9 +101,10 @@ extension QueryService {
         let server = self.server.withLock { $0 }
         let connections = server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
         let tls = server?.tlsStats.map { Metrics.render(tls: $0, client: client.tlsHandshakeCounts) } ?? ""
-        // Read from committed state; a failed read leaves the lines out (and counts as a storage error in health).
+        // Read from committed state; a failed read, or a damaged record, leaves the lines out (the next block or
+        // answer that reads it stops the node).
         let greylist = (try? store.read { v -> String in
-            let figures = Self.greylistFigures(GreylistStats.load(v), GreylistKeyRing.load(v))
+            let figures = Self.greylistFigures(try GreylistStats.load(v), try GreylistKeyRing.load(v))
             try v.checkReads()
             return Metrics.render(greylist: figures)
         }) ?? ""

@@ -14,7 +14,8 @@ import YongchainStorage
 ///
 /// The node computes and forgets: no identity is written to state, blocks, logs or files. It counts subjects per
 /// bank per day (China Standard Time, by its own clock), at most twice the chain's `maxChecksPerBankPerDay`
-/// (429 GREYLIST_PSEUDONYM_LIMIT); the count is node-local and starts again at midnight.
+/// (429 GREYLIST_PSEUDONYM_LIMIT): those of answered requests, once each, after they are computed. The count is
+/// node-local and in memory: it starts again at midnight and when the node restarts.
 ///
 /// Thread rule: HTTP workers, any number at once; the day's counts are behind their own lock.
 final class PseudonymService: Sendable {
@@ -74,8 +75,8 @@ final class PseudonymService: Sendable {
             try QueryService.field("subjects[\(i)]") { try GreylistIdentity(idType: s.idType, idNumber: s.idNumber, field: "subjects[\(i)]") }
         }
         let tip = try state.tip()
-        let ring = GreylistKeyRing.load(state)
-        let params = GreylistParameters.load(state)
+        let ring = try GreylistKeyRing.load(state)
+        let params = try GreylistParameters.load(state)
         let supervisors = Governance.members(state).filter { $0.role == .supervisor && $0.authorities.contains(.greylist) }
         try state.checkReads()
         // The versions a check committed in the next block must carry.
@@ -93,16 +94,22 @@ final class PseudonymService: Sendable {
         guard m.role != .bank || m.node == .member else {
             throw APIError(NodeCode.greylistFullNodeBank, "\(m.name) runs a full node, which holds every grey-list entry: pseudonyms go only to banks on member nodes, so that every check is on the record (docs/greylist.md)")
         }
-        try take(UInt64(identities.count), bank: m.name, most: 2 * params.maxChecksPerBankPerDay)
+        let n = UInt64(identities.count), most = 2 * params.maxChecksPerBankPerDay
+        // Refused before any VRF work when the day's count is used up; counted only once the answer is computed.
+        try count(n, bank: m.name, most: most, take: false)
         let subjects = try identities.map { id in
             Answer.Subject(pseudonyms: try live.map { try GreylistPseudonym.make(id, key: key, version: $0.version, chainID: chain.id) })
         }
         let answer = Answer(keys: live.map { Answer.Key(keyVersion: $0.version, vrfKey: VRFPublicKey.textPrefix + Hex.encode($0.key)) }, subjects: subjects)
-        return .json(200, AnswerEnvelope.encode(height: tip.height, blockHash: tip.blockHash, result: JSON.encode(answer)))
+        let response = HTTPResponse.json(200, AnswerEnvelope.encode(height: tip.height, blockHash: tip.blockHash, result: JSON.encode(answer)))
+        // The last step: nothing after it reads the snapshot, so no snapshot retry runs this handler again.
+        try count(n, bank: m.name, most: most, take: true)
+        return response
     }
 
-    /// Takes `n` from `bank`'s count today; 429 GREYLIST_PSEUDONYM_LIMIT when it would pass `most`.
-    private func take(_ n: UInt64, bank: String, most: UInt64) throws {
+    /// Whether `bank` may have `n` more pseudonyms today, and with `take` counts them; 429 GREYLIST_PSEUDONYM_LIMIT
+    /// when they would pass `most` (checked again when taking: requests of one bank run at once).
+    private func count(_ n: UInt64, bank: String, most: UInt64, take: Bool) throws {
         let today = Greylist.day(ofMilliseconds: clock())
         try counts.withLock { c in
             if c.day != today { c = (today, [:]) }
@@ -111,7 +118,7 @@ final class PseudonymService: Sendable {
                 throw APIError(NodeCode.greylistPseudonymLimit,
                                "\(bank) has asked for \(used) pseudonyms today; at most \(most) a day (twice maxChecksPerBankPerDay)")
             }
-            c.perBank[bank] = used + n
+            if take { c.perBank[bank] = used + n }
         }
     }
 }

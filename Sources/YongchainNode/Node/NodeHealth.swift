@@ -107,12 +107,18 @@ final class NodeHealth: @unchecked Sendable {
     }
 
     /// Records a storage failure for health, metrics and the log (throttled: a full disk fails hundreds of times a
-    /// second). A corrupt stored block halts consensus for good (`halted`): the node must not go on from a chain
-    /// it cannot trust.
+    /// second). A corrupt stored block, and any other STORAGE_CORRUPT (a damaged database, a state value that does
+    /// not decode as its record), halts consensus for good (`halted`): the node must not go on from a chain or a
+    /// state it cannot trust.
     func storageError(_ error: Error, _ doing: String, height: UInt64? = nil, logger: Logger) {
         if let c = error as? StoredBlockCorrupt {
             corrupted("\(c); stop this node and restore it (docs/operations.md, 'Recovery')")
             logger.throttled(.error, key: "storage-corrupt", interval: 60, "storage", "\(c) (while \(doing)); consensus halted", height: c.height)
+            return
+        }
+        if let e = error as? StorageError, e.code == NodeCode.storageCorrupt {
+            corrupted("\(e) (while \(doing)); stop this node and restore it (docs/operations.md, 'Recovery')")
+            logger.throttled(.error, key: "storage-corrupt", interval: 60, "storage", "\(e) (while \(doing)); consensus halted", height: height)
             return
         }
         storageFailed("\(error) (while \(doing))")

@@ -1,0 +1,34 @@
+import YongchainCore
+
+/// A value in committed state that does not decode as the record its key holds. Nothing a transaction or a peer
+/// sends can cause it (every value was written by this code, and storage checks what it reads against the state
+/// tree), so it means a damaged store or a node whose code differs from the one that wrote it: the node stops
+/// (`STORAGE_CORRUPT`) rather than answer or commit anything computed from it. An absent key is not damage.
+///
+/// A handler that meets one answers `STORAGE_CORRUPT`, which is never a transaction's recorded outcome: the node
+/// refuses to commit (or propose) a block whose execution answers it, and halts (docs/operations.md, "Health").
+public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
+    public static let code = "STORAGE_CORRUPT"
+    /// The state key, as text (keys are UTF-8).
+    public let key: String
+    public let reason: String
+
+    public var code: String { Self.code }
+    public var description: String { "\(Self.code): the value at state key \(key) does not decode (\(reason))" }
+
+    /// As a rejection, for a handler's or a question's answer.
+    public var result: TxResult { .reject(Self.code, description) }
+
+    /// The record of type `T` at `key`; nil when the key is absent. Throws when bytes are there and do not decode.
+    static func load<T: CanonicalCodable>(_ type: T.Type, _ key: [UInt8], _ state: StateReader) throws(DamagedRecord) -> T? {
+        try load(key, state) { try T(canonical: $0) }
+    }
+
+    /// `read` over the bytes at `key`; nil when the key is absent (for values that are not `CanonicalCodable`).
+    static func load<T>(_ key: [UInt8], _ state: StateReader, _ read: ([UInt8]) throws -> T) throws(DamagedRecord) -> T? {
+        guard let bytes = state.get(key) else { return nil }
+        do { return try read(bytes) } catch {
+            throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "\(error)")
+        }
+    }
+}
