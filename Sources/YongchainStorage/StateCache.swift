@@ -35,7 +35,8 @@ public struct StateCacheLimits: Sendable, Equatable {
 /// 3. a failed commit leaves the cache empty and without a height until the next commit succeeds.
 ///
 /// Bounded by `StateCacheLimits`; emptied when full (hot keys come back at their next read).
-/// Thread-safe: one lock, held for a look-up, an insertion or a block's evictions.
+/// Thread-safe: one read-write lock, read for a look-up (so that the API's threads never wait for each other: under
+/// a `Mutex` they spun for it), written for an insertion or a block's evictions.
 final class StateCache: Sendable {
     private struct Contents {
         var height: UInt64?
@@ -44,7 +45,7 @@ final class StateCache: Sendable {
     }
 
     let limits: StateCacheLimits
-    private let contents = Mutex(Contents())
+    private let contents = ReadWriteLock(Contents())
     /// Look-ups answered here: `yongchain_storage_state_cache_hits_total`.
     let hits = Atomic<Int>(0)
 
@@ -54,7 +55,7 @@ final class StateCache: Sendable {
     /// absent; nil means ask SQLite.
     func value(_ key: [UInt8], at height: UInt64) -> [UInt8]?? {
         let k = HashedBytes(bytes: key)
-        let found: [UInt8]?? = contents.withLock { c in c.height == height ? c.values[k] : nil }
+        let found: [UInt8]?? = contents.read { c in c.height == height ? c.values[k] : nil }
         if found != nil { hits.add(1, ordering: .relaxed) }
         return found
     }
@@ -64,7 +65,7 @@ final class StateCache: Sendable {
     func insert(_ key: [UInt8], _ value: [UInt8]?, at height: UInt64) {
         let cost = key.count + (value?.count ?? 0) + StateCacheLimits.entryOverhead
         guard cost <= limits.maxBytes, limits.maxEntries > 0 else { return }
-        contents.withLock { c in
+        contents.write { c in
             guard c.height == height else { return }
             if c.values.count >= limits.maxEntries || c.bytes + cost > limits.maxBytes {
                 c.values.removeAll(keepingCapacity: true)
@@ -76,7 +77,7 @@ final class StateCache: Sendable {
 
     /// A commit is about to reach SQLite: no height until `endCommit`, and the block's keys dropped.
     func beginCommit(writing keys: [[UInt8]]) {
-        contents.withLock { c in
+        contents.write { c in
             c.height = nil
             for key in keys {
                 if let old = c.values.removeValue(forKey: HashedBytes(bytes: key)) {
@@ -88,14 +89,14 @@ final class StateCache: Sendable {
 
     /// SQLite committed `height` (or the store opened at it, with nothing cached yet): the entries speak for it.
     func endCommit(at height: UInt64) {
-        contents.withLock { $0.height = height }
+        contents.write { $0.height = height }
     }
 
     /// A commit failed: nothing is known until the next one succeeds.
     func reset() {
-        contents.withLock { $0 = Contents() }
+        contents.write { $0 = Contents() }
     }
 
     /// The entries and the bytes they count (for tests).
-    var size: (entries: Int, bytes: Int) { contents.withLock { ($0.values.count, $0.bytes) } }
+    var size: (entries: Int, bytes: Int) { contents.read { ($0.values.count, $0.bytes) } }
 }
