@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import YongchainCore
 @testable import YongchainCrypto
@@ -93,6 +94,34 @@ import Testing
         #expect(try s.read { ($0.get(key), $0.get(other)) } == ([1], [8]))
         #expect(try s.read { ($0.get(key), $0.get(other)) } == ([1], [8]))
         #expect(s.stateCacheHits == hits + 2)
+    }
+
+    /// Readers on four threads while blocks commit, each block rewriting one key to its own height and deleting it
+    /// every fifth block: every read must give exactly the value of its own snapshot's height, cache or not.
+    @Test func readersDuringCommitsReadTheirOwnSnapshotsValue() throws {
+        let s = try store()
+        let blocks: UInt64 = 120
+        let bad = Mutex<[String]>([])
+        let reads = Atomic<Int>(0)
+        let done = Atomic<Bool>(false)
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                while !done.load(ordering: .relaxed) {
+                    do {
+                        let (h, value) = try s.read { v in (try v.tip().height, v.get(key)) }
+                        let want: [UInt8]? = h == 0 ? [1] : h % 5 == 0 ? nil : [UInt8(h & 0xff)]
+                        if value != want { bad.withLock { $0.append("height \(h): \(String(describing: value))") } }
+                        reads.add(1, ordering: .relaxed)
+                    } catch { bad.withLock { $0.append("\(error)") } }
+                }
+            }
+        }
+        for h in 1...blocks { try commit(s, [(key, h % 5 == 0 ? nil : [UInt8(h & 0xff)])]) }
+        done.store(true, ordering: .relaxed)
+        group.wait()
+        #expect(bad.withLock { $0 }.isEmpty, "\(bad.withLock { $0.prefix(5) })")
+        #expect(reads.load(ordering: .relaxed) > 0 && s.stateCacheHits > 0)
     }
 
     @Test func theCacheStaysWithinItsEntriesAndBytes() throws {
