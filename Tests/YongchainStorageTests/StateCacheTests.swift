@@ -104,9 +104,11 @@ import Testing
         let bad = Mutex<[String]>([])
         let reads = Atomic<Int>(0)
         let done = Atomic<Bool>(false)
-        let group = DispatchGroup()
+        let finished = Atomic<Int>(0)
         for _ in 0..<4 {
-            DispatchQueue.global().async(group: group) {
+            // Threads of their own: under a loaded test run the shared pool may not start a reader before the
+            // commits end.
+            Thread {
                 while !done.load(ordering: .relaxed) {
                     do {
                         let (h, value) = try s.read { v in (try v.tip().height, v.get(key)) }
@@ -115,13 +117,24 @@ import Testing
                         reads.add(1, ordering: .relaxed)
                     } catch { bad.withLock { $0.append("\(error)") } }
                 }
-            }
+                finished.add(1, ordering: .relaxed)
+            }.start()
         }
-        for h in 1...blocks { try commit(s, [(key, h % 5 == 0 ? nil : [UInt8(h & 0xff)])]) }
+        // Each block commits once the readers have read since the last one, so reads and commits interleave.
+        let deadline = Date().addingTimeInterval(60)
+        var failure: Error?
+        do {
+            for h in 1...blocks {
+                let target = reads.load(ordering: .relaxed) + 2
+                while reads.load(ordering: .relaxed) < target, Date() < deadline { sched_yield() }
+                try commit(s, [(key, h % 5 == 0 ? nil : [UInt8(h & 0xff)])])
+            }
+        } catch { failure = error }
         done.store(true, ordering: .relaxed)
-        group.wait()
+        while finished.load(ordering: .relaxed) < 4 { sched_yield() }
+        if let failure { throw failure }
         #expect(bad.withLock { $0 }.isEmpty, "\(bad.withLock { $0.prefix(5) })")
-        #expect(reads.load(ordering: .relaxed) > 0 && s.stateCacheHits > 0)
+        #expect(reads.load(ordering: .relaxed) >= 2 * Int(blocks) && s.stateCacheHits > 0)
     }
 
     @Test func theCacheStaysWithinItsEntriesAndBytes() throws {
