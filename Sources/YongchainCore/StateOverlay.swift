@@ -6,11 +6,7 @@ import YongchainCrypto
 /// writes. At the end of the block, `blockWrites` is what storage commits, atomically with the block, and what
 /// the state hash covers.
 public final class StateOverlay: StateReader {
-    /// A state key hashed in one call (an `[UInt8]` key is fed to the hasher a byte at a time).
-    struct Key: Hashable {
-        let bytes: [UInt8]
-        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-    }
+    typealias Key = HashedBytes
 
     private let base: StateReader
     private var block: [Key: [UInt8]?] = [:]

@@ -26,18 +26,28 @@ public enum HMACSHA256 {
 
     /// HMAC-SHA256 of `message` under `key` (any length; RFC 2104 hashes keys longer than 64 bytes).
     public static func authenticationCode(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        guard let ctx = EVP_MAC_CTX_dup(template) else { fatalError("libcrypto: out of memory for HMAC") }
+        let ctx = keyedContext(key)
         defer { EVP_MAC_CTX_free(ctx) }
-        var out = [UInt8](repeating: 0, count: byteCount)
-        var len = 0
+        return finish(ctx, message)
+    }
+
+    /// A copy of the template keyed with `key`; the caller frees it.
+    static func keyedContext(_ key: [UInt8]) -> OpaquePointer {
+        guard let ctx = EVP_MAC_CTX_dup(template) else { fatalError("libcrypto: out of memory for HMAC") }
         // A non-null pointer even for an empty key: a null one would mean "keep the previous key".
         let keyBytes = key.isEmpty ? [0] : key
-        let ok = keyBytes.withUnsafeBufferPointer { k in
-            message.withUnsafeBufferPointer { m in
-                EVP_MAC_init(ctx, k.baseAddress, key.count, nil) == 1
-                    && EVP_MAC_update(ctx, m.baseAddress, m.count) == 1
-                    && EVP_MAC_final(ctx, &out, &len, byteCount) == 1
-            }
+        guard keyBytes.withUnsafeBufferPointer({ EVP_MAC_init(ctx, $0.baseAddress, key.count, nil) }) == 1 else {
+            fatalError("libcrypto: HMAC-SHA256 failed on valid input")
+        }
+        return ctx
+    }
+
+    /// The code of `message` from `ctx`, a keyed context nothing was fed to yet (used up by this).
+    static func finish(_ ctx: OpaquePointer, _ message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: byteCount)
+        var len = 0
+        let ok = message.withUnsafeBufferPointer { m in
+            EVP_MAC_update(ctx, m.baseAddress, m.count) == 1 && EVP_MAC_final(ctx, &out, &len, byteCount) == 1
         }
         guard ok, len == byteCount else { fatalError("libcrypto: HMAC-SHA256 failed on valid input") }
         return out

@@ -87,13 +87,17 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    public static func encode(_ bytes: [UInt8]) -> String {
-        var out = [UInt8](repeating: 0, count: bytes.count * 2)
-        for (i, b) in bytes.enumerated() {
-            out[2 * i] = digits[Int(b >> 4)]
-            out[2 * i + 1] = digits[Int(b & 0x0f)]
+    public static func encode(_ bytes: [UInt8]) -> String { String(decoding: utf8(bytes), as: UTF8.self) }
+
+    /// `encode(bytes)`'s UTF-8, appended to `out` (a state key is built as bytes, without a `String` between).
+    public static func utf8(_ bytes: [UInt8], appendingTo out: [UInt8] = []) -> [UInt8] {
+        var out = out
+        out.reserveCapacity(out.count + bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     public static func decode(_ text: String) -> [UInt8]? {

@@ -52,7 +52,12 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
         self = k
     }
 
-    public var text: String { "\(suite.name):\(Hex.encode(bytes))" }
+    public var text: String { String(decoding: textUTF8(), as: UTF8.self) }
+
+    /// `text`'s UTF-8 after `prefix`: a state key named by a public key, built without strings.
+    public func textUTF8(after prefix: [UInt8] = []) -> [UInt8] {
+        Hex.utf8(bytes, appendingTo: prefix + suite.name.utf8 + [UInt8(ascii: ":")])
+    }
 
     /// The key's bytes in one call (the synthesised hash fed them a byte at a time).
     public func hash(into hasher: inout Hasher) {

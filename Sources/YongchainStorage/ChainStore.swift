@@ -27,6 +27,9 @@ public final class ChainStore: @unchecked Sendable {
     /// State rows read through snapshots (`ReadView`: answers, admission, execution), each key looked up or entry
     /// scanned counting one: `yongchain_storage_state_rows_read_total`, how much a request or a block reads.
     public let stateRowsRead = Atomic<Int>(0)
+    /// The newest committed state's hot values (StateCache.swift).
+    let stateCache: StateCache
+    public var stateCacheHits: Int { stateCache.hits.load(ordering: .relaxed) }
 
     public static let schemaVersion = 5
 
@@ -35,8 +38,9 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Opens (or creates) the database at `path`, upgrading an older schema first (`upgradeSchema`; `log` hears of
     /// an upgrade, which can take seconds).
-    public init(path: String, log: (String) -> Void = { _ in }) throws {
+    public init(path: String, stateCache: StateCacheLimits = StateCacheLimits(), log: (String) -> Void = { _ in }) throws {
         self.path = path
+        self.stateCache = StateCache(limits: stateCache)
         checkpointer = Checkpointer(path: path)
         writer = try Connection(path: path, readOnly: false)
         try writer.exec("PRAGMA journal_mode=WAL")
@@ -92,6 +96,7 @@ public final class ChainStore: @unchecked Sendable {
                 }
                 cachedChain.withLock { $0 = genesis.chain }
                 try checkTipLocked()
+                stateCache.endCommit(at: tip.height)
                 return
             }
             try writer.transaction {
@@ -104,7 +109,7 @@ public final class ChainStore: @unchecked Sendable {
                                     stateTree: initialTree.root))
             }
             cachedChain.withLock { $0 = genesis.chain }
-            _ = try loadTip()
+            stateCache.endCommit(at: try loadTip().height)
         }
     }
 
@@ -179,11 +184,14 @@ public final class ChainStore: @unchecked Sendable {
                     // The memory's tree before the commit, so that no snapshot of the new state finds it missing;
                     // readers of the state before still find theirs. Dropped if the commit fails.
                     applyTree(tree, height: block.height)
+                    stateCache.beginCommit(writing: writes.map(\.key))
                 }
             } catch {
                 dropTree()
+                stateCache.reset()
                 throw error
             }
+            stateCache.endCommit(at: block.height)
             cachedTip.withLock { $0 = next }
         }
     }
@@ -268,7 +276,10 @@ public final class ChainStore: @unchecked Sendable {
         let c = try checkoutReader()
         defer { checkin(c) }
         return try c.readTransaction {
-            let view = ReadView(connection: c, failures: ReadFailures(), knownChain: cachedChain.withLock { $0 }, store: self)
+            // The snapshot opens with its tip, whose height says whether the state cache speaks for it.
+            var tip: [UInt8]?
+            try c.query("SELECT value FROM meta WHERE key = 'tip'") { tip = $0.blob(0) }
+            let view = ReadView(connection: c, failures: ReadFailures(), knownChain: cachedChain.withLock { $0 }, store: self, tipBytes: tip)
             let result = try body(view)
             try view.failures.check()
             return result

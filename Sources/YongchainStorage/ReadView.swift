@@ -12,17 +12,40 @@ public struct ReadView: StateReader {
     let store: ChainStore?
     /// The buckets this view has built.
     let buckets = BucketCache()
+    /// The tip as this snapshot holds it (its first read), nil before genesis.
+    let tipBytes: [UInt8]?
+    /// This snapshot's height, when the store's state cache may answer for it (`get`).
+    private let cacheHeight: UInt64?
 
-    public func tip() throws -> ChainTip {
-        var b: [UInt8]?
-        try connection.query("SELECT value FROM meta WHERE key = 'tip'") { b = $0.blob(0) }
-        guard let b else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
-        return try ChainTip(tipBytes: b)
+    init(connection: Connection, failures: ReadFailures, knownChain: Chain?, store: ChainStore?, tipBytes: [UInt8]?) {
+        self.connection = connection
+        self.failures = failures
+        self.knownChain = knownChain
+        self.store = store
+        self.tipBytes = tipBytes
+        var r = CanonicalReader(tipBytes ?? [])
+        cacheHeight = store?.stateCache.limits.maxEntries == 0 ? nil : try? r.u64()
     }
 
+    public func tip() throws -> ChainTip {
+        guard let tipBytes else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
+        return try ChainTip(tipBytes: tipBytes)
+    }
+
+    /// The value at this snapshot: from the state cache when it speaks for this snapshot's height, otherwise from
+    /// SQLite (and then kept in the cache if it still speaks for that height).
     public func get(_ key: [UInt8]) -> [UInt8]? {
-        store?.stateRowsRead.add(1, ordering: .relaxed)
-        return failures.answer(nil) { try ChainStore.get(connection, key) }
+        guard let store else { return failures.answer(nil) { try ChainStore.get(connection, key) } }
+        store.stateRowsRead.add(1, ordering: .relaxed)
+        guard let h = cacheHeight else { return failures.answer(nil) { try ChainStore.get(connection, key) } }
+        if let hit = store.stateCache.value(key, at: h) { return hit }
+        do {
+            let value = try ChainStore.get(connection, key)
+            store.stateCache.insert(key, value, at: h)
+            return value
+        } catch {
+            return failures.answer(nil) { throw error }
+        }
     }
 
     public func checkReads() throws { try failures.check() }

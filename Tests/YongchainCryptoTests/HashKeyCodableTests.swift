@@ -18,6 +18,9 @@ import YongchainCrypto
         let json = String(decoding: try e.encode(Body(id: hash, keys: [key])), as: UTF8.self)
         #expect(json == #"{"id":"\#(hash.hex)","keys":["\#(key.text)"]}"#)
         #expect(hash.hex == hash.hex.lowercased() && key.text.hasPrefix("ed25519:"))
+        // A key's text built as bytes (state keys) is its text exactly.
+        #expect(key.text == "ed25519:" + key.bytes.map { String(format: "%02x", $0) }.joined())
+        #expect(key.textUTF8(after: Array("member/".utf8)) == Array("member/\(key.text)".utf8))
         #expect(try JSONDecoder().decode(Body.self, from: Data(json.utf8)) == Body(id: hash, keys: [key]))
     }
 

@@ -1,5 +1,6 @@
 import Testing
 @testable import YongchainCrypto
+import YongchainTestSupport
 
 /// The primitives API sessions are built from (X25519, HKDF-SHA256, HMAC-SHA256), against their RFCs' vectors.
 @Suite struct SessionCryptoTests {
@@ -80,6 +81,30 @@ import Testing
         #expect(HMACSHA256.constantTimeEquals([], []))
         // Empty key and message (where Swift may hand libcrypto null pointers): the value Python's hmac gives.
         #expect(Hex.encode(HMACSHA256.authenticationCode(key: [], message: [])) == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+
+    /// A key keyed once (a session's) gives every code the one-shot HMAC gives, message after message and from
+    /// many threads at once: RFC 4231's cases, then seeded random keys (empty, short, a block, longer) and messages.
+    @Test func aKeyKeyedOnceGivesTheOneShotCodes() async {
+        let rfc = HMACKey([UInt8](repeating: 0xaa, count: 131))
+        #expect(Hex.encode(rfc.authenticationCode(Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        var rng = SplitMix64(seed: 29)
+        for keyLength in [0, 1, 32, 64, 65, 200] {
+            let keyBytes = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let key = HMACKey(keyBytes)
+            let messages = (0..<20).map { i in (0..<(i * 37)).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+            await withTaskGroup(of: Bool.self) { group in
+                for m in messages + messages {
+                    group.addTask { key.authenticationCode(m) == HMACSHA256.authenticationCode(key: keyBytes, message: m) && key.isValid(HMACSHA256.authenticationCode(key: keyBytes, message: m), message: m) }
+                }
+                for await same in group { #expect(same, "key length \(keyLength)") }
+            }
+            var wrong = HMACSHA256.authenticationCode(key: keyBytes, message: messages[3])
+            wrong[0] ^= 1
+            #expect(!key.isValid(wrong, message: messages[3]))
+            #expect(key == HMACKey(keyBytes) && key != HMACKey(keyBytes + [0]))
+        }
     }
 
     @Test func secureRandomGivesTheAskedLengthAndDiffers() throws {

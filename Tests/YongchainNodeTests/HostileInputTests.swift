@@ -244,6 +244,11 @@ import YongchainHTTP
         c.mempoolMaxTransactions = -5
         #expect(throws: NodeError.self) { try c.validate(path: "config.json") }
         c.mempoolMaxTransactions = nil
+        for (mib, ok) in [(-1, false), (0, true), (4096, true), (4097, false)] {
+            c.stateCacheMiB = mib
+            if ok { try c.validate(path: "config.json") } else { #expect(throws: NodeError.self) { try c.validate(path: "config.json") } }
+        }
+        c.stateCacheMiB = nil
         c.listen = "127.0.0.1:70000"
         #expect(throws: NodeError.self) { try c.validate(path: "config.json") }
     }

@@ -68,8 +68,8 @@ import YongchainTestSupport
 
     @Test func sessionsLiveForTheirLifetimeFromTheHandshake() {
         var t = SessionTable(limits: SessionLimits(lifetimeMs: 1000))
-        #expect(t.open(id(1), owner: a, key: [1], nowMs: now) == .opened(expiresAtMs: now + 1000, evicted: nil))
-        #expect(t.find(id(1), nowMs: now + 999) == .live(owner: a, key: [1]))
+        #expect(t.open(id(1), owner: a, key: HMACKey([1]), nowMs: now) == .opened(expiresAtMs: now + 1000, evicted: nil))
+        #expect(t.find(id(1), nowMs: now + 999) == .live(owner: a, key: HMACKey([1])))
         #expect(t.accept(id(1), seq: 1, nowMs: now + 999) == .accepted)
         #expect(t.find(id(1), nowMs: now + 1000) == .expired(atMs: now + 1000))
         #expect(t.accept(id(1), seq: 2, nowMs: now + 1000) == .expired(atMs: now + 1000))
@@ -81,50 +81,50 @@ import YongchainTestSupport
 
     @Test func eachSessionHasItsOwnWindow() {
         var t = SessionTable(limits: SessionLimits())
-        _ = t.open(id(1), owner: a, key: [1], nowMs: now)
-        _ = t.open(id(2), owner: a, key: [2], nowMs: now)
+        _ = t.open(id(1), owner: a, key: HMACKey([1]), nowMs: now)
+        _ = t.open(id(2), owner: a, key: HMACKey([2]), nowMs: now)
         #expect(t.accept(id(1), seq: 1, nowMs: now) == .accepted)
         #expect(t.accept(id(2), seq: 1, nowMs: now) == .accepted)
         #expect(t.accept(id(1), seq: 1, nowMs: now) == .replayed)
         #expect(t.accept(id(1), seq: 2000, nowMs: now) == .accepted)
         #expect(t.accept(id(1), seq: 2, nowMs: now) == .tooOld(highest: 2000))
-        #expect(t.open(id(1), owner: b, key: [3], nowMs: now) == .idInUse)
+        #expect(t.open(id(1), owner: b, key: HMACKey([3]), nowMs: now) == .idInUse)
     }
 
     /// A key at its cap displaces its own oldest session, never another key's.
     @Test func aKeyOverItsCapEvictsItsOwnOldestSession() {
         var t = SessionTable(limits: SessionLimits(maxSessions: 100, maxSessionsPerKey: 3))
-        _ = t.open(id(100), owner: b, key: [0], nowMs: now)
-        for i: UInt64 in 1...3 { #expect(t.open(id(i), owner: a, key: [UInt8(i)], nowMs: now + Int64(i)) == .opened(expiresAtMs: now + Int64(i) + 3_600_000, evicted: nil)) }
-        #expect(t.open(id(4), owner: a, key: [4], nowMs: now + 4) == .opened(expiresAtMs: now + 4 + 3_600_000, evicted: id(1)))
+        _ = t.open(id(100), owner: b, key: HMACKey([0]), nowMs: now)
+        for i: UInt64 in 1...3 { #expect(t.open(id(i), owner: a, key: HMACKey([UInt8(i)]), nowMs: now + Int64(i)) == .opened(expiresAtMs: now + Int64(i) + 3_600_000, evicted: nil)) }
+        #expect(t.open(id(4), owner: a, key: HMACKey([4]), nowMs: now + 4) == .opened(expiresAtMs: now + 4 + 3_600_000, evicted: id(1)))
         #expect(t.find(id(1), nowMs: now + 5) == .unknown)
         #expect(t.count(of: a) == 3 && t.count(of: b) == 1 && t.count == 4)
-        #expect(t.find(id(100), nowMs: now + 5) == .live(owner: b, key: [0]))
+        #expect(t.find(id(100), nowMs: now + 5) == .live(owner: b, key: HMACKey([0])))
     }
 
     /// A key's expired sessions do not count towards its cap, so nothing live is evicted for them.
     @Test func expiredSessionsDoNotCountTowardsAKeysCap() {
         var t = SessionTable(limits: SessionLimits(lifetimeMs: 100, maxSessions: 100, maxSessionsPerKey: 2))
-        _ = t.open(id(1), owner: a, key: [1], nowMs: now)
-        _ = t.open(id(2), owner: a, key: [2], nowMs: now + 50)
-        #expect(t.open(id(3), owner: a, key: [3], nowMs: now + 100) == .opened(expiresAtMs: now + 200, evicted: nil))
-        #expect(t.find(id(2), nowMs: now + 100) == .live(owner: a, key: [2]))
+        _ = t.open(id(1), owner: a, key: HMACKey([1]), nowMs: now)
+        _ = t.open(id(2), owner: a, key: HMACKey([2]), nowMs: now + 50)
+        #expect(t.open(id(3), owner: a, key: HMACKey([3]), nowMs: now + 100) == .opened(expiresAtMs: now + 200, evicted: nil))
+        #expect(t.find(id(2), nowMs: now + 100) == .live(owner: a, key: HMACKey([2])))
         #expect(t.count(of: a) == 2)
     }
 
     /// A full table refuses new sessions rather than evict anyone's, until sessions expire.
     @Test func aFullTableRefusesUntilSessionsExpire() {
         var t = SessionTable(limits: SessionLimits(lifetimeMs: 1000, maxSessions: 3, maxSessionsPerKey: 2))
-        _ = t.open(id(1), owner: a, key: [1], nowMs: now)
-        _ = t.open(id(2), owner: a, key: [2], nowMs: now)
-        _ = t.open(id(3), owner: b, key: [3], nowMs: now + 500)
+        _ = t.open(id(1), owner: a, key: HMACKey([1]), nowMs: now)
+        _ = t.open(id(2), owner: a, key: HMACKey([2]), nowMs: now)
+        _ = t.open(id(3), owner: b, key: HMACKey([3]), nowMs: now + 500)
         let c = try! PrivateKey.fromSeed([UInt8](repeating: 3, count: 32)).publicKey
-        #expect(t.open(id(4), owner: c, key: [4], nowMs: now + 10) == .full)
+        #expect(t.open(id(4), owner: c, key: HMACKey([4]), nowMs: now + 10) == .full)
         #expect(t.count == 3 && t.count(of: c) == 0)
         // At its own cap, a key can still replace its own oldest even when the table is full.
-        #expect(t.open(id(5), owner: a, key: [5], nowMs: now + 20) == .opened(expiresAtMs: now + 1020, evicted: id(1)))
+        #expect(t.open(id(5), owner: a, key: HMACKey([5]), nowMs: now + 20) == .opened(expiresAtMs: now + 1020, evicted: id(1)))
         // Once a's first sessions expire, c gets a place.
-        #expect(t.open(id(6), owner: c, key: [6], nowMs: now + 1000) == .opened(expiresAtMs: now + 2000, evicted: nil))
-        #expect(t.find(id(2), nowMs: now + 1000) == .unknown && t.find(id(3), nowMs: now + 1000) == .live(owner: b, key: [3]))
+        #expect(t.open(id(6), owner: c, key: HMACKey([6]), nowMs: now + 1000) == .opened(expiresAtMs: now + 2000, evicted: nil))
+        #expect(t.find(id(2), nowMs: now + 1000) == .unknown && t.find(id(3), nowMs: now + 1000) == .live(owner: b, key: HMACKey([3])))
     }
 }

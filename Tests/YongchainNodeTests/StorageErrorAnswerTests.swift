@@ -8,9 +8,11 @@ import YongchainCrypto
 /// A failing disk never reads as a bad credential or an absent record (issue 24, item 7): a request whose signer
 /// cannot be looked up answers 503 STORAGE_UNAVAILABLE and counts as a storage failure.
 @Suite(.serialized) struct StorageErrorAnswerTests {
-    /// Makes every read of the state table fail, as a damaged file would (the table is there, renamed).
+    /// Makes every read of the state table fail, as a damaged file would (the table is there, renamed), and has
+    /// the committed-state cache forget what it held, so that every read reaches the table.
     func breakStateReads(_ f: HostileInputTests.Fixture) throws {
         try f.node.store.writer.exec("ALTER TABLE state RENAME TO state_unreadable")
+        f.node.store.stateCache.reset()
     }
 
     @Test func aStorageErrorWhileAuthenticatingIs503AndCounted() throws {

@@ -8,15 +8,16 @@ import YongchainCore
 final class MemberMemo: @unchecked Sendable {
     static let shared = MemberMemo()
     private let lock = NSLock()
-    private var decoded: [[UInt8]: Member] = [:]
+    private var decoded: [HashedBytes: Member] = [:]
     private let capacity = 1_024
 
     func member(_ record: [UInt8]) -> Member? {
-        if let m = lock.withLock({ decoded[record] }) { return m }
+        let key = HashedBytes(bytes: record)
+        if let m = lock.withLock({ decoded[key] }) { return m }
         guard let m = try? Member(canonical: record) else { return nil }
         lock.withLock {
             if decoded.count >= capacity { decoded.removeAll(keepingCapacity: true) }
-            decoded[record] = m
+            decoded[key] = m
         }
         return m
     }

@@ -12,7 +12,7 @@ import YongchainCrypto
 /// | `enterprise/<credit code>` | `Enterprise` |
 /// | `enterprise-key/<key text>` | the enterprise's credit code, UTF-8 |
 extension StateKey {
-    static func member(_ key: PublicKey) -> [UInt8] { Array("member/\(key.text)".utf8) }
+    static func member(_ key: PublicKey) -> [UInt8] { key.textUTF8(after: memberPrefix) }
     static let memberPrefix = Array("member/".utf8)
     static func memberName(_ name: String) -> [UInt8] { Array("member-name/\(name)".utf8) }
     static func revoked(_ key: PublicKey) -> [UInt8] { Array("revoked/\(key.text)".utf8) }

@@ -19,9 +19,12 @@ public enum SessionAuth {
         w.string(method.uppercased())
         w.string(target)
         w.u64(seq)
-        w.hash(HashSuite.sha256.digest(body))
+        w.hash(body.isEmpty ? emptyBodyDigest : HashSuite.sha256.digest(body))
         return w.bytes
     }
+
+    /// SHA-256 of no bytes: a GET's body, computed once.
+    private static let emptyBodyDigest = HashSuite.sha256.digest([])
 
     /// HMAC-SHA256 of `message(...)` under the session key.
     public static func mac(key: [UInt8], method: String, target: String, seq: UInt64, body: [UInt8]) -> [UInt8] {

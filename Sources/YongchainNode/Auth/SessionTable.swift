@@ -26,7 +26,8 @@ struct SessionID: Hashable, Sendable, CustomStringConvertible {
 struct SessionTable: Sendable {
     struct Session: Sendable {
         let owner: PublicKey
-        let key: [UInt8]
+        /// The session's MAC key, keyed into libcrypto once (a few hundred bytes a session, `maxSessions` at most).
+        let key: HMACKey
         let openedAtMs: Int64
         let expiresAtMs: Int64
         var window = ReplayWindow()
@@ -42,7 +43,7 @@ struct SessionTable: Sendable {
     }
 
     enum Found: Sendable, Equatable {
-        case live(owner: PublicKey, key: [UInt8])
+        case live(owner: PublicKey, key: HMACKey)
         case unknown
         case expired(atMs: Int64)
     }
@@ -72,7 +73,7 @@ struct SessionTable: Sendable {
     ///    (a client that handshakes in a loop only ever displaces its own sessions).
     /// 2. If the table holds `maxSessions`, expired sessions are dropped; if it is still full, `.full`: the node
     ///    never evicts one caller's session to make room for another's.
-    mutating func open(_ id: SessionID, owner: PublicKey, key: [UInt8], nowMs: Int64) -> Opened {
+    mutating func open(_ id: SessionID, owner: PublicKey, key: HMACKey, nowMs: Int64) -> Opened {
         guard sessions[id] == nil else { return .idInUse }
         opensSincePrune += 1
         // Amortised: expired sessions of callers that never come back are dropped every so many opens.

@@ -53,8 +53,8 @@ final class SessionVerifier: Sendable {
             // Two equal random 128-bit ids will not happen; the loop only keeps that from being an assumption.
             for _ in 0..<3 {
                 let id = SessionID(bytes: try SecureRandom.bytes(SessionID.byteCount))!
-                let key = try SessionAuth.sessionKey(sharedSecret: secret, sessionID: id.bytes, chainID: chainID, caller: caller,
-                                                     client: clientKey, server: server.publicKey)
+                let key = HMACKey(try SessionAuth.sessionKey(sharedSecret: secret, sessionID: id.bytes, chainID: chainID, caller: caller,
+                                                             client: clientKey, server: server.publicKey))
                 switch table.withLock({ $0.open(id, owner: caller, key: key, nowMs: nowMs) }) {
                 case .opened(let expires, _):
                     let signed = nodeKey.map {
@@ -102,14 +102,14 @@ final class SessionVerifier: Sendable {
             return malformed("\(names[2]): the HMAC-SHA256 in hex, 64 digits")
         }
         // 2. The session.
-        let owner: PublicKey, key: [UInt8]
+        let owner: PublicKey, key: HMACKey
         switch table.withLock({ $0.find(id, nowMs: nowMs) }) {
         case .live(let o, let k): (owner, key) = (o, k)
         case .unknown: return .failure(unknown(id))
         case .expired(let at): return .failure(expired(id, at))
         }
         // 3. The MAC, compared in constant time.
-        guard HMACSHA256.isValid(mac, key: key, message: SessionAuth.message(method: method, target: target, seq: seq, body: body)) else {
+        guard key.isValid(mac, message: SessionAuth.message(method: method, target: target, seq: seq, body: body)) else {
             return .failure(APIError(NodeCode.authBadMac, "the MAC does not cover this method, target, sequence number and body under session \(id)'s key"))
         }
         // 4. The sequence number, remembered only now that the MAC is genuine.

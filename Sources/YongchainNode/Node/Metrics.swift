@@ -47,7 +47,7 @@ final class Metrics: @unchecked Sendable {
     }
 
     func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, rules: ChainRules,
-                openProposals: Int?, apiSessions: Int, problem: NodeHealth.Problem?, storageErrors: Int, stateRowsRead: Int) -> String {
+                openProposals: Int?, apiSessions: Int, problem: NodeHealth.Problem?, storageErrors: Int, stateRowsRead: Int, stateCacheHits: Int) -> String {
         let next = rules.schedule.set(at: rules.tip + 1)
         let pending = rules.schedule.isPending(at: rules.tip + 1) ? rules.schedule.from : 0
         return lock.withLock {
@@ -86,6 +86,8 @@ final class Metrics: @unchecked Sendable {
                    ["yongchain_storage_errors_total \(storageErrors)"])
             metric("yongchain_storage_state_rows_read_total", "counter", "State entries read (each key looked up or entry scanned) by answers, admission and execution.",
                    ["yongchain_storage_state_rows_read_total \(stateRowsRead)"])
+            metric("yongchain_storage_state_cache_hits_total", "counter", "Of those keys looked up by answers and admission, the ones answered from the committed-state cache (config.json's stateCacheMiB) without SQLite.",
+                   ["yongchain_storage_state_cache_hits_total \(stateCacheHits)"])
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
             metric("yongchain_api_sessions", "gauge", "Live API sessions held by this node (docs/api-auth.md).",
                    ["yongchain_api_sessions \(apiSessions)"])

@@ -71,7 +71,9 @@ public final class Node: @unchecked Sendable {
         // signed, the whole chain in the background after start (`scrubStoredChain`). A corrupt block stops the
         // start, naming its height.
         try FileManager.default.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
-        let store = try ChainStore(path: home.databasePath) { logger.info("storage", $0) }
+        let store = try ChainStore(path: home.databasePath, stateCache: StateCacheLimits(maxBytes: (config.stateCacheMiB ?? 16) << 20)) {
+            logger.info("storage", $0)
+        }
         self.store = store
         let executor = BlockExecutor(chain: chain, application: application, store: store, signatures: signatures)
         let g = try executor.genesisState(genesis)

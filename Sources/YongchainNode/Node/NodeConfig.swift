@@ -49,6 +49,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// Proven answers (`?prove=true`) one caller may ask this full node a second (a burst of twice that); absent:
     /// `APILimits.maxProofsPerSecond`. More: 429 RATE_LIMITED.
     public var maxProofsPerSecond: Int?
+    /// MiB of the newest committed state's values kept in memory for reads (`StateCacheLimits`); absent: 16, 0
+    /// turns the cache off.
+    public var stateCacheMiB: Int?
     /// The supervisor's grey-list VRF key (PKCS#8 PEM, mode 0600; `yongchain greylist keygen`), relative to the
     /// node's home unless absolute: only the node that has it answers `POST /v1/greylist/pseudonyms`
     /// (docs/greylist.md). Absent on every other node.
@@ -83,6 +86,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
         }
         if let m = maxProofsPerSecond, !(1...1_000_000).contains(m) {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): maxProofsPerSecond must be 1 to 1000000, not \(m)")
+        }
+        if let m = stateCacheMiB, !(0...4096).contains(m) {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): stateCacheMiB must be 0 to 4096, not \(m)")
         }
         if let t = tls, t != "on", t != "off" {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): tls must be \"on\" or \"off\", not '\(t)'")
