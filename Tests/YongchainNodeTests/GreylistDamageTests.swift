@@ -12,10 +12,13 @@ import YongchainCrypto
 @Suite(.serialized) struct GreylistDamageTests {
     typealias C = GreylistChain
 
-    /// Overwrites the value at `key` in the node's state table, as a damaged disk or another program's write would.
+    /// Overwrites the value at `key` in the node's state table, as a damaged disk or another program's write would,
+    /// and has the committed-state cache forget what it held (a value it read before the damage stays good until
+    /// the next commit moves it out; the scrub finds the damage then), so that the reads reach the table.
     static func damage(_ c: C, _ key: String) throws {
         let db = try Connection(path: NodeHome(c.dir).databasePath, readOnly: false)
         try db.exec("UPDATE state SET value = x'ff0007' WHERE key = CAST('\(key)' AS BLOB)")
+        c.node.store.stateCache.reset()
     }
 
     @Test func aBlockThatReadsADamagedRecordIsNotCommittedAndHaltsTheNode() throws {
