@@ -17,8 +17,8 @@ public enum AnswerEnvelope {
 
         public init(query: [UInt8], bundle: [UInt8]) {
             format = AnswerEnvelope.format
-            self.query = Base64.encode(query)
-            self.bundle = Base64.encode(bundle)
+            self.query = Data(query).base64EncodedString()
+            self.bundle = Data(bundle).base64EncodedString()
         }
 
         public func write(to w: inout SortedJSONWriter) {
