@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import YongchainApplication
 import YongchainCore
@@ -366,6 +367,38 @@ import YongchainStorage
         let r = try submit.submit(req)
         let text = String(decoding: r.body, as: UTF8.self)
         #expect(r.status == 200 && text.contains(chain.financingID.hex) && text.contains(#""code":"OK""#), "\(text)")
+    }
+
+    /// `wait=commit` through a member node wakes its sync loop and has it ask often while the wait lasts: the answer
+    /// comes as soon as a full node has the block, not at the end of the loop's pause (half a second by default; 30 s
+    /// here, so that the old code's wait runs out).
+    @Test func aWaitForCommitWakesTheSyncLoopOutOfItsPause() throws {
+        let api = chain.api
+        let open = Atomic<Bool>(false)
+        let server = try HTTPServer(host: "127.0.0.1", port: 0, handler: { req in
+            open.load(ordering: .relaxed) ? api.handle(req) : APIError(NodeCode.peersUnreachable, "not yet").response
+        })
+        server.start()
+        defer { server.stop() }
+        let source = MemberSyncLoop.Source(name: "late", url: "http://127.0.0.1:\(server.port)")
+        let sync = try MemberSyncLoop(genesis: VectorChain.genesis, member: "bank-a", key: VectorChain.bankA,
+                                      store: try MemberStore(path: dir + "/wake.sqlite").opened(), sources: [source], client: HTTPClient(),
+                                      logger: Logger(level: .error), pollSeconds: 30)
+        sync.start()
+        defer { sync.stop() }
+        // The loop's first request fails and it pauses for 30 s; then the full node answers.
+        let deadline = Date().addingTimeInterval(10)
+        while sync.failures.withLock({ $0.isEmpty }) && Date() < deadline { usleep(5_000) }
+        #expect(!sync.failures.withLock { $0.isEmpty })
+        open.store(true, ordering: .relaxed)
+        let financing = try #require(chain.committed.first { $0.hash(on: VectorChain.chain) == chain.financingID })
+        let body = JSON.encode(TransactionJSON(financing))
+        var parser = HTTPRequestParser()
+        parser.feed(Array("POST /v1/txs?wait=commit&timeoutMs=5000 HTTP/1.1\r\nHost: member\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+        guard case .request(let req) = parser.next() else { Issue.record("no request"); return }
+        let started = Date()
+        let r = try MemberTransactions(sync: sync, validators: [source]).submit(req)
+        #expect(r.status == 200 && Date().timeIntervalSince(started) < 4, "\(String(decoding: r.body, as: UTF8.self))")
     }
 
     /// A SQLite database's bytes, its write-ahead log's included.

@@ -48,9 +48,11 @@ struct MemberTransactions: Sendable {
         }
         guard wait == "commit" else { return .json(202, JSON.encode(["hash": hash.hex, "status": "pending"])) }
         var found: (transaction: Transaction, height: UInt64, index: UInt32, code: String)?, failed: Error?
-        let ok = sync.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) {
-            do { found = try sync.store.ownTransaction(hash) } catch { failed = error }
-            return found != nil || failed != nil
+        let ok = sync.awaitingCommit {
+            sync.commits.wait(until: Date().addingTimeInterval(Double(timeoutMs) / 1000)) {
+                do { found = try sync.store.ownTransaction(hash) } catch { failed = error }
+                return found != nil || failed != nil
+            }
         }
         if let failed { throw failed }
         guard ok, let found else {
