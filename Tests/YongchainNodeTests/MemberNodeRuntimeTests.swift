@@ -164,6 +164,26 @@ import YongchainStorage
         #expect(sync.failures.withLock { $0 } == ["liar|PROOF_ANSWER_MISMATCH": 1])
     }
 
+    /// A forwarded read asks for the member's own height (`minHeight`): a full node a block behind the one the member
+    /// synced from waits for that block rather than answering from before it.
+    @Test func aForwardedReadAsksForTheMembersHeight() throws {
+        let api = chain.api
+        let asked = Mutex<[String]>([])
+        let recorder = try HTTPServer(host: "127.0.0.1", port: 0, handler: { req in
+            asked.withLock { $0.append(req.target) }
+            return api.handle(req)
+        })
+        recorder.start()
+        defer { recorder.stop() }
+        let source = MemberSyncLoop.Source(name: "recorder", url: "http://127.0.0.1:\(recorder.port)")
+        let sync = try loop(try MemberStore(path: dir + "/min-height.sqlite").opened(), member: "bank-b", key: VectorChain.bankB, sources: [source])
+        #expect(sync.step(source) == .atTip)
+        let req = try #require(Self.encumbrancesRequest())
+        #expect(MemberReads(sync: sync, answerWindow: 10).forward(req).status == 200)
+        let forwarded = try #require(asked.withLock { $0 }.last { $0.hasPrefix("/v1/mortgage/") })
+        #expect(sync.height > 0 && forwarded.hasSuffix("?prove=true&minHeight=\(sync.height)"), "\(forwarded)")
+    }
+
     static func encumbrancesRequest() -> HTTPRequest? {
         var parser = HTTPRequestParser()
         parser.feed(Array("GET /v1/mortgage/units/\(VectorChain.unit)/encumbrances HTTP/1.1\r\nHost: member\r\n\r\n".utf8))

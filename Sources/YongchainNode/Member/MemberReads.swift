@@ -28,7 +28,11 @@ struct MemberReads: Sendable {
         guard sync.height > 0 else {
             return APIError(NodeCode.notCaughtUp, "this member node has not synced a block yet, so it cannot check an answer's age; retry once its height (GET /v1/status) is above 0").response
         }
-        let target = req.target.contains("prove=true") ? req.target : req.target + (req.target.contains("?") ? "&" : "?") + "prove=true"
+        var target = req.target.contains("prove=true") ? req.target : req.target + (req.target.contains("?") ? "&" : "?") + "prove=true"
+        // A full node behind the one this member synced from answers once it has the member's height, not from
+        // before it: a bank reading its own transaction just committed (a grey-list check's answer) is not told
+        // "unknown" by a full node a block behind.
+        if req.method == "GET", req.query["minHeight"] == nil { target += "&minHeight=\(sync.height)" }
         var last = APIError(NodeCode.answerUnverified, "no full node to ask")
         for source in sync.sources {
             let headers = RequestAuth.headers(method: req.method, target: target, body: req.body, key: sync.key, chainID: sync.genesis.chainID)
