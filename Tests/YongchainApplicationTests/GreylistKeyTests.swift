@@ -33,11 +33,41 @@ import YongchainCrypto
 
     @Test func atMostTwoVersionsAreHeldAndAKeyOnlyOnce() {
         let f = F()
-        f.expect(f.govern(.addVRFKey(f.vrf1.publicKey.bytes)), Codes.invalidField)
+        f.expect(f.govern(.addVRFKey(f.vrf1.publicKey.bytes)), Codes.Greylist.keyReused)
         f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
         let third = try! VRFPrivateKey.generate()
         f.expect(f.govern(.addVRFKey(third.publicKey.bytes)), Codes.Greylist.keyLimit)
         #expect(f.ring?.versions.map(\.version) == [1, 2])
+    }
+
+    /// Proposed again once retired: refused when proposed, whatever the ring holds now.
+    @Test func aRetiredKeyIsRefusedWhenProposed() {
+        let f = F()
+        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))
+        #expect(f.ring?.versions.map(\.key) == [f.vrf2.publicKey.bytes])
+        let id = Governance.nextID(f.state)
+        f.expect(f.submit(ProposeGovernance(action: .addVRFKey(f.vrf1.publicKey.bytes), description: "again"), by: f.supervisor),
+                 Codes.Greylist.keyReused)
+        #expect(GovernanceProposal.load(id, f.state) == nil && f.ring?.versions.map(\.version) == [2])
+    }
+
+    /// Proposed while new, then admitted and retired by other proposals before this one passes: refused when it
+    /// passes (the proposal fails with the code), and the ring is unchanged.
+    @Test func aKeyRetiredWhileItsProposalWaitedIsRefusedWhenDecided() {
+        let f = F()
+        let third = try! VRFPrivateKey.generate().publicKey.bytes
+        let early = Governance.nextID(f.state)
+        f.expectOK(f.submit(ProposeGovernance(action: .addVRFKey(f.vrf2.publicKey.bytes), description: "early"), by: f.supervisor))
+        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))
+        f.expectOK(f.govern(.addVRFKey(third)))
+        f.expectOK(f.submit(RetireVRFKey(keyVersion: 2), by: f.supervisor))
+        #expect(f.ring?.versions.map(\.version) == [3])
+        f.expectOK(f.submit(VoteGovernance(proposal: early, approve: true), by: f.supervisor))
+        let p = GovernanceProposal.load(early, f.state)
+        #expect(p?.status == .failed && p?.outcomeCode == Codes.Greylist.keyReused, "\(p?.outcomeCode ?? "-")")
+        #expect(f.ring?.versions.map(\.version) == [3] && f.ring?.versions[0].key == third)
     }
 
     @Test func parametersAreSetWholeAndRangeChecked() throws {

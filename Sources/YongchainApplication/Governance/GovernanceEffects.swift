@@ -84,7 +84,7 @@ enum GovernanceEffects {
             return .success(plan)
         case .addVRFKey(let bytes):
             do { plan.vrfKeys = try GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: []) } catch { return .failure(error.result) }
-            if let refusal = vrfKeyRefusal(bytes, held: plan.vrfKeys!.versions) { return .failure(refusal) }
+            if let refusal = vrfKeyRefusal(bytes, held: plan.vrfKeys!.versions, state) { return .failure(refusal) }
             return .success(plan)
         }
 
@@ -140,8 +140,12 @@ enum GovernanceEffects {
             state.set(StateKey.governanceLimits, l.canonicalBytes)
         case .addVRFKey(let bytes):
             var ring = plan.vrfKeys!
-            ring.versions.append(.init(version: (ring.versions.last?.version ?? 0) + 1, key: bytes, fromHeight: height + 1))
+            let version = (ring.versions.last?.version ?? 0) + 1
+            ring.versions.append(.init(version: version, key: bytes, fromHeight: height + 1))
             ring.save(state)
+            var w = CanonicalWriter()
+            w.u32(version)
+            state.set(StateKey.greylistUsedKey(bytes), w.bytes)
         case .setGreylistParameters(let p):
             state.set(StateKey.greylistParameters, p.canonicalBytes)
         }
@@ -150,14 +154,18 @@ enum GovernanceEffects {
         return height + ValidatorSchedule.delay
     }
 
-    /// Nil when `bytes` may become the grey-list's next VRF key: a compressed P-256 point (VRF_KEY_INVALID), no
-    /// key held already (INVALID_FIELD), fewer than two versions held (GREYLIST_KEY_LIMIT).
-    static func vrfKeyRefusal(_ bytes: [UInt8], held: [GreylistKeyRing.Version]) -> TxResult? {
+    /// Nil when `bytes` may become the grey-list's next VRF key: a compressed P-256 point (VRF_KEY_INVALID), never
+    /// held before, in force or retired (GREYLIST_KEY_REUSED), fewer than two versions held (GREYLIST_KEY_LIMIT).
+    static func vrfKeyRefusal(_ bytes: [UInt8], held: [GreylistKeyRing.Version], _ state: StateReader) -> TxResult? {
         do { _ = try VRFPublicKey(bytes: bytes) } catch {
             return .reject(Codes.Greylist.vrfKeyInvalid, "action.vrfKey: \((error as? CryptoError)?.message ?? "\(error)")")
         }
+        // The ring too: a key admitted before `greylist/used-key` was written has no record there.
         if let v = held.first(where: { $0.key == bytes }) {
-            return .reject(Codes.invalidField, "action.vrfKey: that key is already version \(v.version)")
+            return .reject(Codes.Greylist.keyReused, "action.vrfKey: that key is version \(v.version), in force")
+        }
+        if state.get(StateKey.greylistUsedKey(bytes)) != nil {
+            return .reject(Codes.Greylist.keyReused, "action.vrfKey: that key was held before and retired; a VRF key is admitted once")
         }
         guard held.count < GreylistLimits.maxKeyVersions, held.last?.version ?? 0 < UInt32.max else {
             return .reject(Codes.Greylist.keyLimit, "two VRF key versions are held; retire the older (greylist.retireKey) first")

@@ -7,6 +7,8 @@ extension Codes {
         public static let keyVersion = "GREYLIST_KEY_VERSION"
         /// `greylist.addVrfKey` while two key versions are already held.
         public static let keyLimit = "GREYLIST_KEY_LIMIT"
+        /// `greylist.addVrfKey` of a key the ring holds or once held (retired): a VRF key is admitted once.
+        public static let keyReused = "GREYLIST_KEY_REUSED"
         /// `greylist.retireKey` of a version that still has entries, pending reports or pending appeals.
         public static let keyInUse = "GREYLIST_KEY_IN_USE"
         /// `greylist.retireKey` of the newest version.
@@ -39,7 +41,7 @@ extension Codes {
 
         /// Every grey-list code a transaction can be refused with, for documentation and API descriptions.
         public static let all = [
-            off, keyVersion, keyLimit, keyInUse, lastKey, vrfKeyInvalid, duplicateReport, reportLimit, unknownReport, reportClosed,
+            off, keyVersion, keyLimit, keyReused, keyInUse, lastKey, vrfKeyInvalid, duplicateReport, reportLimit, unknownReport, reportClosed,
             notListed, entryExpired, appealPending, appealLimit, unknownAppeal, appealClosed, checkLimit, unknownCheck,
             outcomeRecorded, notAHit, notExpired,
         ]
