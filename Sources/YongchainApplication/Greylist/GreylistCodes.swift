@@ -15,6 +15,11 @@ extension Codes {
         public static let lastKey = "GREYLIST_LAST_KEY"
         /// A governance `greylist.addVrfKey` whose key is not a compressed P-256 point.
         public static let vrfKeyInvalid = "VRF_KEY_INVALID"
+        /// A governance `greylist.addVrfKey` whose proof of possession is missing or not the key's over this chain's
+        /// input (`GreylistKeyPossession`); also a pseudonym whose proof fails (clients).
+        public static let vrfProofInvalid = "VRF_PROOF_INVALID"
+        /// A proof that is not 81 well-formed bytes.
+        public static let vrfProofMalformed = "VRF_PROOF_MALFORMED"
         public static let duplicateReport = "GREYLIST_DUPLICATE_REPORT"
         public static let reportLimit = "GREYLIST_REPORT_LIMIT"
         public static let unknownReport = "GREYLIST_UNKNOWN_REPORT"
@@ -41,7 +46,7 @@ extension Codes {
 
         /// Every grey-list code a transaction can be refused with, for documentation and API descriptions.
         public static let all = [
-            off, keyVersion, keyLimit, keyReused, keyInUse, lastKey, vrfKeyInvalid, duplicateReport, reportLimit, unknownReport, reportClosed,
+            off, keyVersion, keyLimit, keyReused, keyInUse, lastKey, vrfKeyInvalid, vrfProofInvalid, vrfProofMalformed, duplicateReport, reportLimit, unknownReport, reportClosed,
             notListed, entryExpired, appealPending, appealLimit, unknownAppeal, appealClosed, checkLimit, unknownCheck,
             outcomeRecorded, notAHit, notExpired,
         ]
