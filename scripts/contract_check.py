@@ -7,7 +7,7 @@ answer's status is the one expected, that the operation documents that status, a
 schema documented for it (JSON Schema 2020-12, as OpenAPI 3.1 specifies). Needs PyYAML and jsonschema (both come
 with openapi-spec-validator).
 
-usage: contract_check.py --spec docs/openapi.yaml --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM
+usage: contract_check.py --spec docs/openapi.yaml --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM [--vrf-proof HEX --vrf-proof HEX]
 """
 import json
 import os
@@ -231,10 +231,10 @@ class Contract:
 
 
 def main(argv):
-    opts = yc._options(argv, repeatable=("node",))
+    opts = yc._options(argv, repeatable=("node", "vrf-proof"))
     key_class = yc.backend(opts.get("backend"))
     flow = yc.Flow(opts["node"], key_class.from_pem(opts["registry"]), key_class.from_pem(opts["trade-authority"]),
-                   key_class.from_pem(opts["bank"]), key_class)
+                   key_class.from_pem(opts["bank"]), key_class, opts.get("vrf-proof", []))
     if not flow.run():
         return 1
     return 0 if Contract(opts["spec"], flow).run() else 1

@@ -21,13 +21,13 @@ while read -r name u; do URL[$name]=$u; done < <(python3 -c "import json; [print
 url() { echo "${URL[$1]}"; }
 as() { local org=$1; shift; "$Y" "$@" --key "$D/$org/node.key" --node "${URL[$org]}"; }
 G=$D/registry/genesis.json
-VRF=$("$Y" greylist keygen --out "$D/central-bank/greylist-vrf.pem")
+"$Y" greylist keygen --out "$D/central-bank/greylist-vrf.pem" > /dev/null
 python3 - "$D/central-bank/config.json" <<'PY'
 import json, sys
 p = sys.argv[1]; c = json.load(open(p)); c["greylistVrfKeyFile"] = "greylist-vrf.pem"; json.dump(c, open(p, "w"))
 PY
 "$Y" cluster up --dir "$D" > /dev/null
-pid=$(as central-bank governance propose greylist-add-key --vrf-key "$VRF" --output json | python3 -c "import json,sys; print(json.load(sys.stdin)['message'].split(' ')[1])")
+pid=$(as central-bank governance propose greylist-add-key --vrf-key-file "$D/central-bank/greylist-vrf.pem" --output json | python3 -c "import json,sys; print(json.load(sys.stdin)['message'].split(' ')[1])")
 for org in registry trade-authority central-bank; do as "$org" governance vote --proposal "$pid" --approve > /dev/null; done
 listed=11010519491231002X
 report=$(as bank-a greylist report --subject "residentId:$listed" --category fraudAccountOpening --evidence-hash "$(printf 'ab%.0s' {1..32})" | sed -n 's/^  tx //p' | head -1)

@@ -22,8 +22,9 @@ usage:
       print (hex) the bytes each mortgagor of a mortgage.apply body signs
   yongchain_tx.py commitment --id-number NUMBER --salt HEX [--hash-suite sha256|sm3]
       print a person's commitment (the identity number's GB 11643 check character is checked here)
-  yongchain_tx.py flow --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM
-      run every transaction type of both applications against a live chain and read the results back
+  yongchain_tx.py flow --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM [--vrf-proof HEX --vrf-proof HEX]
+      run every transaction type of both applications against a live chain and read the results back; --vrf-proof:
+      the possession proofs of RFC 9381's Example 10 and 12 keys on that chain (greylist.addVrfKey, docs/greylist.md)
 """
 import base64
 import hashlib
@@ -215,7 +216,11 @@ def _action(w, a):
         raw = bytes.fromhex(hex_text)
         if prefix != "ecvrf-p256" or len(raw) != 33:
             raise ValueError("a VRF key is ecvrf-p256:<66 hex>: %r" % a["vrfKey"])
+        proof = bytes.fromhex(a["proof"])
+        if len(proof) != 81:
+            raise ValueError("a key's proof of possession is 81 bytes (162 hex): %r" % a["proof"])
         w.bytes(raw)
+        w.bytes(proof)
     elif kind == "greylist.setParameters":
         g = a["parameters"]
         for field in ("entryLifetimeMs", "checkAnswerWindowMs", "checkRecordLifetimeMs"):
@@ -595,8 +600,11 @@ class Node:
 class Flow:
     """Every transaction type of both applications, each result read back from every node."""
 
-    def __init__(self, urls, registry, authority, bank, key_class):
+    def __init__(self, urls, registry, authority, bank, key_class, vrf_proofs=()):
         self.nodes = [Node(u) for u in urls]
+        # The possession proofs of RFC 9381's two example keys on this chain (docs/greylist.md), made by the caller:
+        # this client verifies nothing of the VRF, and a proof depends on the chain id.
+        self.vrf_proofs = list(vrf_proofs) + [""] * 2
         self.registry, self.authority, self.bank = registry, authority, bank
         self.key_class = key_class
         _, status = self.nodes[0].call("GET", "/v1/status")
@@ -758,7 +766,8 @@ class Flow:
         supervisor = people.from_seed(bytes([41]) * 32)
         self.govern({"type": "member.add", "name": "central-bank", "role": "supervisor", "authorities": ["greylist"],
                      "publicKey": supervisor.public_text, "address": "http://127.0.0.1:9", "power": 0})
-        self.govern({"type": "greylist.addVrfKey", "vrfKey": "ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"})
+        self.govern({"type": "greylist.addVrfKey", "vrfKey": "ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6",
+                     "proof": self.vrf_proofs[0]})
         v1 = {"keyVersion": 1, "pseudonym": hashlib.sha256(b"flow subject v1").hexdigest()}
         v2 = {"keyVersion": 2, "pseudonym": hashlib.sha256(b"flow subject v2").hexdigest()}
         digest = lambda text: chain_hash(self.suite, text)
@@ -772,7 +781,8 @@ class Flow:
         self.submit(self.bank, "greylist.outcome", {"check": check, "stopped": True})
         # A check record is kept at least a minute of block time: sweeping it now is refused.
         self.submit(supervisor, "greylist.sweep", {"entries": [], "checks": [check]}, expect="GREYLIST_NOT_EXPIRED")
-        self.govern({"type": "greylist.addVrfKey", "vrfKey": "ecvrf-p256:03596375e6ce57e0f20294fc46bdfcfd19a39f8161b58695b3ec5b3d16427c274d"})
+        self.govern({"type": "greylist.addVrfKey", "vrfKey": "ecvrf-p256:03596375e6ce57e0f20294fc46bdfcfd19a39f8161b58695b3ec5b3d16427c274d",
+                     "proof": self.vrf_proofs[1]})
         self.submit(supervisor, "greylist.rekey", {"moves": [{"from": v1, "to": v2}]})
         self.submit(supervisor, "greylist.withdraw", {"subject": v2, "reason": "supervisorDecision", "decisionHash": digest(b"withdrawal")})
         self.submit(supervisor, "greylist.retireKey", {"keyVersion": 1})
@@ -812,7 +822,7 @@ def main(argv):
             sys.exit("vectors needs a FILE")
         opts = _options(rest[1:])
         return 0 if check_vectors(rest[0], backend(opts.get("backend"))) else 1
-    opts = _options(rest, repeatable=("node",))
+    opts = _options(rest, repeatable=("node", "vrf-proof"))
     key_class = backend(opts.get("backend"))
     if cmd == "sign":
         envelope, tx_hash = sign_transaction(load_key(opts["key"], key_class), opts["chain-id"], opts["type"], _json_arg(opts["body"]),
@@ -828,7 +838,7 @@ def main(argv):
         return 0
     if cmd == "flow":
         flow = Flow(opts["node"], load_key(opts["registry"], key_class), load_key(opts["trade-authority"], key_class),
-                    load_key(opts["bank"], key_class), key_class)
+                    load_key(opts["bank"], key_class), key_class, opts.get("vrf-proof", []))
         print("chain %s (%s), %d nodes, %s backend" % (flow.chain, flow.suite, len(flow.nodes), key_class.name))
         return 0 if flow.run() else 1
     sys.exit("unknown command %r\n%s" % (cmd, __doc__))

@@ -119,7 +119,7 @@ private final class BenchChain {
 
     /// The VRF key in force, and room for a million checks a day.
     func setUp() throws {
-        try decide(.addVRFKey(vrf.publicKey.bytes))
+        try decide(try GreylistKeyPossession.action(vrf, chainID: Self.chainID))
         var p = GreylistParameters()
         p.maxChecksPerBankPerDay = 10_000_000
         try decide(.setGreylistParameters(p))

@@ -84,8 +84,10 @@ enum GovernanceCommand {
                                               "maxDescriptionBytes": try AppCLI.int(a, "max-description-bytes"),
                                               "closedRetentionMs": try AppCLI.int(a, "retention-ms")]]
         },
-        propose("greylist-add-key", "--vrf-key ecvrf-p256:HEX   the grey-list's next VRF key (from `yongchain greylist keygen`)", ["vrf-key"]) { a in
-            ["type": "greylist.addVrfKey", "vrfKey": try a.require("vrf-key")]
+        propose("greylist-add-key", "--vrf-key-file FILE   the grey-list's next VRF key (the file `yongchain greylist keygen` wrote); sends its\n            public key and its proof of possession for this chain, made here with the file", ["vrf-key-file"]) { a, c in
+            let key = try KeyFile.readVRF(try a.require("vrf-key-file"))
+            let proof = try key.prove(GreylistKeyPossession.alpha(chainID: try c.chainID(), key: key.publicKey.bytes))
+            return ["type": "greylist.addVrfKey", "vrfKey": key.publicKey.text, "proof": Hex.encode(proof.bytes)]
         },
         propose("greylist-set-parameters", "--parameters JSON|@FILE   the grey-list's six parameters, all of them (docs/greylist.md)",
                 ["parameters"]) { a in
@@ -96,8 +98,14 @@ enum GovernanceCommand {
     /// A `governance propose KIND` row: the action from `build`, the description from `--description`; `--json`
     /// gives the whole body instead.
     static func propose(_ name: String, _ usage: String, _ options: Set<String>, _ build: @escaping (Args) throws -> [String: Any]) -> AppCLI.Sub {
+        propose(name, usage, options) { a, _ in try build(a) }
+    }
+
+    /// A row whose action needs the context (the chain id).
+    static func propose(_ name: String, _ usage: String, _ options: Set<String>,
+                        _ build: @escaping (Args, AppCLI.Context) throws -> [String: Any]) -> AppCLI.Sub {
         AppCLI.Sub(name: name, usage: usage, options: options.union(["description"])) { a, c in
-            try c.submit(ProposeGovernance.type, json: try AppCLI.jsonOption(a) ?? ["action": try build(a), "description": a.value("description") ?? ""])
+            try c.submit(ProposeGovernance.type, json: try AppCLI.jsonOption(a) ?? ["action": try build(a, c), "description": a.value("description") ?? ""])
         }
     }
 

@@ -374,7 +374,7 @@ import YongchainCrypto
             .setRules(GovernanceRules(thresholdNumerator: 3, thresholdDenominator: 4, votingPeriodMs: 3_600_000, proposers: .voters)),
             .setLimits(ProposalLimits(maxOpenProposalsPerMember: 3, maxDescriptionBytes: 0, closedRetentionMs: 3_600_000)),
             .setNode(name: "Bank C", node: .member),
-            .addVRFKey(Hex.decode("0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6")!),
+            try! GreylistKeyPossession.action(VRFPrivateKey.fromRaw(Hex.decode("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")!), chainID: "c"),
             .setGreylistParameters(GreylistParameters(entryLifetimeMs: 86_400_000, checkAnswerWindowMs: 60_000, checkRecordLifetimeMs: 60_000,
                                                       maxChecksPerBankPerDay: 1, maxPendingReportsPerBank: 1_000_000, maxPendingAppealsPerBank: 7)),
         ]

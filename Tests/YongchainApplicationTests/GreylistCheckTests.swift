@@ -44,7 +44,7 @@ import YongchainCrypto
     @Test func aCheckCarriesExactlyOnePseudonymPerVersionInForce() throws {
         let f = F()
         f.expect(f.check([F.subject(1, version: 2)]), Codes.Greylist.keyVersion)
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         f.expect(f.check([F.subject(1, version: 1)]), Codes.Greylist.keyVersion)
         f.expect(f.check([F.subject(1, version: 2)]), Codes.Greylist.keyVersion)
         f.expect(f.check([F.subject(1, version: 2), F.subject(2, version: 2)]), Codes.Greylist.keyVersion)
@@ -138,7 +138,7 @@ import YongchainCrypto
         #expect(f.lastParties == ["Bank B"])
         f.expectOK(f.submit(WithdrawEntry(subject: F.subject(1), reason: .error, decisionHash: .zero), by: f.supervisor))
         #expect(f.lastParties == ["Central Bank"])
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))
         #expect(f.lastParties == ["Central Bank"])
     }

@@ -81,7 +81,7 @@ import YongchainCrypto
     @Test func aSecondVRFKeyIsRefusedOverADamagedKeyRing() {
         let f = F()
         f.state.apply([(StateKey.greylistKeys, Self.garbage)])
-        f.expect(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)), "STORAGE_CORRUPT")
+        f.expect(f.govern(F.addKey(f.vrf2)), "STORAGE_CORRUPT")
         #expect(f.state.get(StateKey.greylistKeys) == Self.garbage)
     }
 

@@ -28,6 +28,11 @@ final class GreylistFixture {
     /// The parties of the last transaction `submit` ran.
     private(set) var lastParties: [String] = []
 
+    /// `greylist.addVrfKey` of `key` with its proof of possession on this chain.
+    static func addKey(_ key: VRFPrivateKey, chainID: String = GreylistFixture.chainID) -> GovernanceAction {
+        try! GreylistKeyPossession.action(key, chainID: chainID)
+    }
+
     static func key(_ seed: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating: seed, count: 32)) }
     static func digest(_ s: String) -> Hash { HashSuite.sha256.digest(Array(s.utf8)) }
 
@@ -44,7 +49,7 @@ final class GreylistFixture {
         let overlay = StateOverlay(base: state)
         try! app.initialize(genesis: genesis, state: overlay)
         state.apply(overlay.blockWrites)
-        if on { expectOK(govern(.addVRFKey(vrf1.publicKey.bytes))) }
+        if on { expectOK(govern(GreylistFixture.addKey(vrf1))) }
     }
 
     func transaction<P: Payload>(_ p: P, by key: PrivateKey) -> Transaction {

@@ -13,7 +13,7 @@ import YongchainCrypto
         let f = F(on: false)
         #expect(f.ring == nil)
         let id = Governance.nextID(f.state)
-        f.expectOK(f.submit(ProposeGovernance(action: .addVRFKey(f.vrf1.publicKey.bytes), description: "key"), by: f.supervisor))
+        f.expectOK(f.submit(ProposeGovernance(action: F.addKey(f.vrf1), description: "key"), by: f.supervisor))
         f.expectOK(f.submit(VoteGovernance(proposal: id, approve: true), by: f.supervisor))
         let ring = try #require(f.ring)
         #expect(ring.versions.map(\.version) == [1] && ring.versions[0].key == f.vrf1.publicKey.bytes)
@@ -24,20 +24,92 @@ import YongchainCrypto
 
     @Test func aKeyThatIsNoCompressedP256PointIsRefusedWhenProposed() {
         let f = F(on: false)
-        var notOnCurve = f.vrf1.publicKey.bytes
+        guard case .addVRFKey(let key, let proof) = F.addKey(f.vrf1) else { Issue.record("not addVrfKey"); return }
+        var notOnCurve = key
         notOnCurve[0] = 0x04  // not a compressed form
-        f.expect(f.govern(.addVRFKey(notOnCurve)), Codes.Greylist.vrfKeyInvalid)
-        f.expect(f.govern(.addVRFKey(Array(f.vrf1.publicKey.bytes.prefix(32)))), Codes.Greylist.vrfKeyInvalid)
+        f.expect(f.govern(.addVRFKey(notOnCurve, proof: proof)), Codes.Greylist.vrfKeyInvalid)
+        f.expect(f.govern(.addVRFKey(Array(key.prefix(32)), proof: proof)), Codes.Greylist.vrfKeyInvalid)
         #expect(f.ring == nil)
     }
 
     @Test func atMostTwoVersionsAreHeldAndAKeyOnlyOnce() {
         let f = F()
-        f.expect(f.govern(.addVRFKey(f.vrf1.publicKey.bytes)), Codes.invalidField)
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expect(f.govern(F.addKey(f.vrf1)), Codes.Greylist.keyReused)
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         let third = try! VRFPrivateKey.generate()
-        f.expect(f.govern(.addVRFKey(third.publicKey.bytes)), Codes.Greylist.keyLimit)
+        f.expect(f.govern(F.addKey(third)), Codes.Greylist.keyLimit)
         #expect(f.ring?.versions.map(\.version) == [1, 2])
+    }
+
+    /// The proof of possession: the key's own, over this chain's input. Each of a proof by another key, a proof made
+    /// for another chain, a missing one and an altered one is refused when proposed, and nothing is admitted.
+    @Test func aKeyIsAdmittedOnlyWithItsHoldersProofForThisChain() {
+        let f = F(on: false)
+        let key = f.vrf1.publicKey.bytes
+        func proof(_ action: GovernanceAction) -> [UInt8] {
+            guard case .addVRFKey(_, let p) = action else { return [] }
+            return p
+        }
+        let byAnother = try! f.vrf2.prove(GreylistKeyPossession.alpha(chainID: F.chainID, key: key)).bytes
+        let forAnotherChain = proof(F.addKey(f.vrf1, chainID: F.chainID + "-other"))
+        var altered = proof(F.addKey(f.vrf1))
+        altered[80] ^= 1
+        for (p, code) in [(byAnother, Codes.Greylist.vrfProofInvalid), (forAnotherChain, Codes.Greylist.vrfProofInvalid),
+                          ([], Codes.Greylist.vrfProofInvalid), (Array(altered.prefix(80)), Codes.Greylist.vrfProofMalformed),
+                          (altered, Codes.Greylist.vrfProofInvalid)] {
+            let id = Governance.nextID(f.state)
+            f.expect(f.submit(ProposeGovernance(action: .addVRFKey(key, proof: p), description: "key"), by: f.supervisor), code)
+            #expect(GovernanceProposal.load(id, f.state) == nil)
+        }
+        #expect(f.ring == nil)
+        f.expectOK(f.govern(F.addKey(f.vrf1)))
+        #expect(f.ring?.versions.map(\.key) == [key])
+    }
+
+    /// docs/greylist.md's worked example of the possession input and proof (Example 10's key, chain `vectors-1`).
+    @Test func thePossessionExampleIsWhatTheCodeProves() throws {
+        let f = F(on: false)
+        let alpha = GreylistKeyPossession.alpha(chainID: "vectors-1", key: f.vrf1.publicKey.bytes)
+        #expect(Hex.encode(alpha) == "00000024" + Hex.encode(Array("yongchain/greylist/key-possession/v1".utf8)) + "00000009"
+                + Hex.encode(Array("vectors-1".utf8)) + Hex.encode(f.vrf1.publicKey.bytes))
+        let proof = try f.vrf1.prove(alpha)
+        #expect(try f.vrf1.publicKey.verify(proof, alpha: alpha) == proof.output)
+        let page = try String(contentsOfFile: TransactionVectorTests.docs + "/greylist.md", encoding: .utf8)
+        let pi = Hex.encode(proof.bytes)
+        for piece in ["796f6e67636861696e2f677265796c6973742f6b65792d706f7373657373696f6e2f7631", String(pi.prefix(66)),
+                      String(pi.dropFirst(66).prefix(32)), String(pi.suffix(64))] {
+            #expect(page.contains(piece), "docs/greylist.md lost \(piece)")
+        }
+    }
+
+    /// Proposed again once retired: refused when proposed, whatever the ring holds now.
+    @Test func aRetiredKeyIsRefusedWhenProposed() {
+        let f = F()
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
+        f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))
+        #expect(f.ring?.versions.map(\.key) == [f.vrf2.publicKey.bytes])
+        let id = Governance.nextID(f.state)
+        f.expect(f.submit(ProposeGovernance(action: F.addKey(f.vrf1), description: "again"), by: f.supervisor),
+                 Codes.Greylist.keyReused)
+        #expect(GovernanceProposal.load(id, f.state) == nil && f.ring?.versions.map(\.version) == [2])
+    }
+
+    /// Proposed while new, then admitted and retired by other proposals before this one passes: refused when it
+    /// passes (the proposal fails with the code), and the ring is unchanged.
+    @Test func aKeyRetiredWhileItsProposalWaitedIsRefusedWhenDecided() {
+        let f = F()
+        let third = try! VRFPrivateKey.generate()
+        let early = Governance.nextID(f.state)
+        f.expectOK(f.submit(ProposeGovernance(action: F.addKey(f.vrf2), description: "early"), by: f.supervisor))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
+        f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))
+        f.expectOK(f.govern(F.addKey(third)))
+        f.expectOK(f.submit(RetireVRFKey(keyVersion: 2), by: f.supervisor))
+        #expect(f.ring?.versions.map(\.version) == [3])
+        f.expectOK(f.submit(VoteGovernance(proposal: early, approve: true), by: f.supervisor))
+        let p = GovernanceProposal.load(early, f.state)
+        #expect(p?.status == .failed && p?.outcomeCode == Codes.Greylist.keyReused, "\(p?.outcomeCode ?? "-")")
+        #expect(f.ring?.versions.map(\.version) == [3] && f.ring?.versions[0].key == third.publicKey.bytes)
     }
 
     @Test func parametersAreSetWholeAndRangeChecked() throws {
@@ -75,7 +147,7 @@ import YongchainCrypto
         let old = f.subject(person, version: 1)
         f.list(old, .falseIdentity)
         let listed = try #require(f.entry(old))
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         let new = f.subject(person, version: 2)
         #expect(new.pseudonym != old.pseudonym)
         let move = { (from: GreylistSubject, to: GreylistSubject) in RekeyEntries(moves: [.init(from: from, to: to)]) }
@@ -99,7 +171,7 @@ import YongchainCrypto
         f.list(old, .falseIdentity)
         let appeal = f.submit(AppealListing(subject: old, evidenceHash: F.digest("submission")), by: f.bankB)
         f.expectOK(appeal)
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         let move = RekeyEntries(moves: [.init(from: old, to: F.subject(1, version: 2))])
         f.expect(f.submit(move, by: f.supervisor), Codes.Greylist.appealPending)
         #expect(f.entry(old) != nil && f.entry(F.subject(1, version: 2)) == nil)
@@ -112,7 +184,7 @@ import YongchainCrypto
         let f = F()
         f.list(F.subject(1, version: 1), .accountTrading)
         let older = try #require(f.entry(F.subject(1, version: 1)))
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         f.list(F.subject(2, version: 2), .shellEnterprise)
         let newer = try #require(f.entry(F.subject(2, version: 2)))
         f.expectOK(f.submit(RekeyEntries(moves: [.init(from: F.subject(1, version: 1), to: F.subject(2, version: 2))]), by: f.supervisor))
@@ -125,7 +197,7 @@ import YongchainCrypto
         let f = F()
         f.list(F.subject(1))
         f.expect(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor), Codes.Greylist.lastKey)
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         f.expect(f.submit(RetireVRFKey(keyVersion: 2), by: f.supervisor), Codes.Greylist.lastKey)
         f.expect(f.submit(RetireVRFKey(keyVersion: 7), by: f.supervisor), Codes.Greylist.keyVersion)
         // An entry, a pending report and a pending appeal each keep version 1 in use.
@@ -146,7 +218,7 @@ import YongchainCrypto
         // Its pseudonyms are refused from then on; the next key is version 3.
         f.expect(f.check([F.subject(1, version: 1)]), Codes.Greylist.keyVersion)
         f.expectOK(f.check([F.subject(1, version: 2)]))
-        f.expectOK(f.govern(.addVRFKey(try! VRFPrivateKey.generate().publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(try! VRFPrivateKey.generate())))
         #expect(f.ring?.versions.map(\.version) == [2, 3])
     }
 
@@ -183,13 +255,21 @@ import YongchainCrypto
 
     @Test func governanceActionsRoundTripInJSONAndCanonically() throws {
         let f = F(on: false)
-        for a in [GovernanceAction.addVRFKey(f.vrf1.publicKey.bytes), .setGreylistParameters(GreylistParameters())] {
+        for a in [F.addKey(f.vrf1), .setGreylistParameters(GreylistParameters())] {
             #expect(try GovernanceAction(canonical: a.canonicalBytes) == a)
             #expect(try JSONDecoder().decode(GovernanceAction.self, from: Data(try SortedJSON.encode(a))) == a)
         }
-        let json = String(decoding: try SortedJSON.encode(GovernanceAction.addVRFKey(f.vrf1.publicKey.bytes)), as: UTF8.self)
-        #expect(json == #"{"type":"greylist.addVrfKey","vrfKey":"ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"}"#)
-        let bad = Array(#"{"action":{"type":"greylist.addVrfKey","vrfKey":"ed25519:0360"},"description":""}"#.utf8)
-        #expect(throws: ValidationError.self) { try LedgerApplication.canonicalBody(type: ProposeGovernance.type, json: bad) }
+        guard case .addVRFKey(_, let proof) = F.addKey(f.vrf1) else { Issue.record("not addVrfKey"); return }
+        let json = String(decoding: try SortedJSON.encode(F.addKey(f.vrf1)), as: UTF8.self)
+        #expect(json == #"{"proof":"\#(Hex.encode(proof))","type":"greylist.addVrfKey","vrfKey":"ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"}"#)
+        let key = #""vrfKey":"ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6""#
+        for (action, field) in [(#"{"type":"greylist.addVrfKey","vrfKey":"ed25519:0360","proof":"\#(Hex.encode(proof))"}"#, "action.vrfKey"),
+                                (#"{"type":"greylist.addVrfKey",\#(key)}"#, "action.proof"),
+                                (#"{"type":"greylist.addVrfKey",\#(key),"proof":"\#(Hex.encode(proof.dropLast()))"}"#, "action.proof")] {
+            let bad = Array(#"{"action":\#(action),"description":""}"#.utf8)
+            do { _ = try LedgerApplication.canonicalBody(type: ProposeGovernance.type, json: bad); Issue.record("accepted: \(action)") } catch let e as ValidationError {
+                #expect(e.field.hasPrefix(field), "\(e.field): \(e.message)")
+            }
+        }
     }
 }

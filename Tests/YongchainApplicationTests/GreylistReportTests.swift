@@ -38,14 +38,14 @@ import YongchainCrypto
         // The role is checked first: a bank's renew is FORBIDDEN_ROLE even with the grey-list off.
         f.expect(f.submit(RenewEntry(subject: s), by: f.bankA), Codes.forbiddenRole)
         // Once governance admits a key, it is in force from the next block.
-        f.expectOK(f.govern(.addVRFKey(f.vrf1.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf1)))
         f.expectOK(report(f, s))
     }
 
     @Test func aReportNamesTheNewestKeyVersion() {
         let f = F()
         f.expect(report(f, F.subject(1, version: 2)), Codes.Greylist.keyVersion)
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         f.expect(report(f, F.subject(1, version: 1)), Codes.Greylist.keyVersion)
         f.expectOK(report(f, F.subject(1, version: 2)))
     }
@@ -94,7 +94,7 @@ import YongchainCrypto
         // a key was retired — impossible — or through the ring directly: simulate the ring losing the version.
         let f = F()
         let r = report(f, F.subject(1))
-        f.expectOK(f.govern(.addVRFKey(f.vrf2.publicKey.bytes)))
+        f.expectOK(f.govern(F.addKey(f.vrf2)))
         var ring = f.ring!
         ring.versions.removeFirst()
         f.state.apply([(StateKey.greylistKeys, ring.canonicalBytes)])

@@ -229,7 +229,8 @@ import YongchainCrypto
             .setRules(GovernanceRules(thresholdNumerator: 3, thresholdDenominator: 4, votingPeriodMs: 259_200_000, proposers: .voters)),
             .setLimits(ProposalLimits(maxOpenProposalsPerMember: 20, maxDescriptionBytes: 500, closedRetentionMs: 7_776_000_000)),
             .setNode(name: "Bank E", node: .member),
-            .addVRFKey(Hex.decode("0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6")!),
+            // RFC 9381's Example 10 key (a test key, nobody's), its proof of possession on this chain.
+            try! GreylistKeyPossession.action(VRFPrivateKey.fromRaw(Hex.decode("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")!), chainID: chainID),
             .setGreylistParameters(GreylistParameters()),
         ]
     }

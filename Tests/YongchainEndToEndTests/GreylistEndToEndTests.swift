@@ -36,8 +36,9 @@ extension EndToEnd {
             func run(_ args: [String], as org: String, node: String? = nil) throws -> ClusterHarness.Result {
                 try c.cli(args + ["--key", c.key(org), "--node", c.url(node ?? org)])
             }
-            // Governance admits the VRF key; every authority votes.
-            let proposed = try run(["governance", "propose", "greylist-add-key", "--vrf-key", vrfKey, "--output", "json"], as: "central-bank")
+            // Governance admits the VRF key, proved by the key file (a public key alone is refused); every authority votes.
+            let proposed = try run(["governance", "propose", "greylist-add-key", "--vrf-key-file", "\(central)/greylist-vrf.pem", "--output", "json"],
+                                   as: "central-bank")
             let id = try #require((try? JSONSerialization.jsonObject(with: Data(proposed.out.utf8)) as? [String: Any])?["message"] as? String)
             for org in validators.prefix(3) {  // three of four pass it (more than two thirds)
                 let v = try run(["governance", "vote", "--proposal", String(id.dropFirst("proposal ".count)), "--approve"], as: org)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YongchainApplication
 import YongchainCrypto
 import YongchainHTTP
 import YongchainNode
@@ -48,6 +49,18 @@ final class ClusterHarness: @unchecked Sendable {
             out[o["name"] as! String] = PublicKey(text: o["publicKey"] as! String)!.bytes
         }
         return out
+    }
+
+    /// The `--vrf-proof` options of the independent clients' flows: the possession proofs (docs/greylist.md) of
+    /// RFC 9381's Example 10 and 12 keys, test keys and nobody's, on this cluster's chain. The clients only encode them.
+    func vrfPossessionProofs() throws -> [String] {
+        let g = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: genesisPath))) as! [String: Any]
+        let chainID = g["chainId"] as! String
+        return try ["c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721",
+                    "2ca1411a41b17b24cc8c3b089cfd033f1920202a6c0de8abb97df1498d50d2c8"].flatMap { raw in
+            let key = try VRFPrivateKey.fromRaw(Hex.decode(raw)!)
+            return ["--vrf-proof", Hex.encode(try key.prove(GreylistKeyPossession.alpha(chainID: chainID, key: key.publicKey.bytes)).bytes)]
+        }
     }
 
     deinit {

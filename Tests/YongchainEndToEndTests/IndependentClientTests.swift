@@ -76,7 +76,7 @@ extension EndToEnd {
             try c.up()
             let nodes = c.nodes.flatMap { ["--node", $0.url] }
             let r = try #require(IndependentClient.run([IndependentClient.script, "flow", "--backend", backend] + nodes
-                + ["--registry", c.key("registry"), "--trade-authority", c.key("trade-authority"), "--bank", c.key("bank-a")]))
+                + ["--registry", c.key("registry"), "--trade-authority", c.key("trade-authority"), "--bank", c.key("bank-a")] + c.vrfPossessionProofs()))
             #expect(r.status == 0, "\(r.out)")
             #expect(r.out.contains(" 0 failed"), "\(r.out)")
             // Every type went through the client, and the node we ask ourselves agrees with what it printed.
@@ -101,7 +101,7 @@ extension EndToEnd {
             try c.up()
             let r = try #require(IndependentClient.run([IndependentClient.root + "/scripts/contract_check.py", "--spec", IndependentClient.root + "/docs/openapi.yaml",
                                                        "--backend", backend] + c.nodes.flatMap { ["--node", $0.url] }
-                + ["--registry", c.key("registry"), "--trade-authority", c.key("trade-authority"), "--bank", c.key("bank-a")]))
+                + ["--registry", c.key("registry"), "--trade-authority", c.key("trade-authority"), "--bank", c.key("bank-a")] + c.vrfPossessionProofs()))
             let failures = r.out.split(separator: "\n").filter { $0.hasPrefix("FAIL") }
             #expect(r.status == 0 && failures.isEmpty, "\(failures.joined(separator: "\n"))\n\(r.out.suffix(2000))")
             #expect(r.out.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count >= 45, "\(r.out.suffix(2000))")

@@ -66,7 +66,7 @@ extension EndToEnd {
             let wrong = try JavaClient.main(["status", "--node", c.url("registry"), "--pin", "ed25519:" + Hex.encode(keys["bank-a"]!)])
             #expect(wrong.status == 1 && wrong.out.hasPrefix("REFUSED"), "\(wrong.out)")
             let r = try JavaClient.main(["flow"] + c.nodes.flatMap { ["--node", $0.url] } + ["--registry", c.key("registry"),
-                "--trade-authority", c.key("trade-authority"), "--bank", c.key("bank-a"), "--genesis", c.genesisPath])
+                "--trade-authority", c.key("trade-authority"), "--bank", c.key("bank-a"), "--genesis", c.genesisPath] + c.vrfPossessionProofs())
             #expect(r.status == 0 && r.out.contains(" 0 failed"), "\(r.out)")
             let lines = r.out.split(separator: "\n").filter { $0.hasPrefix("tx ") }.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
             #expect(Set(lines.map { String($0[1]) }) == Set(LedgerApplication.transactionTypes), "\(r.out)")

@@ -68,7 +68,7 @@ final class NodeFixture: @unchecked Sendable {
         special[5] = [w.transaction(RegisterProperty.type, w.property.canonicalBytes, by: w.registry, nonce: 3)]
         let financing = w.transaction(RecordFinancing.type, w.financing.canonicalBytes, by: w.bankA, nonce: 2)
         special[6] = [financing]
-        special[8] = [w.transaction(ProposeGovernance.type, ProposeGovernance(action: .addVRFKey(w.vrfKey.publicKey.bytes), description: "grey-list").canonicalBytes,
+        special[8] = [w.transaction(ProposeGovernance.type, ProposeGovernance(action: try GreylistKeyPossession.action(w.vrfKey, chainID: w.chainID), description: "grey-list").canonicalBytes,
                                     by: w.registry, nonce: 4)]
         special[9] = [w.transaction(VoteGovernance.type, VoteGovernance(proposal: 1, approve: true).canonicalBytes, by: w.registry, nonce: 5)]
         special[7] = [w.transaction(RepayFinancing.type, RepayFinancing(financingId: financing.hash(on: Chain(id: w.chainID, hashSuite: .sha256)), amount: w.cny(10_000)).canonicalBytes,

@@ -54,7 +54,7 @@ final class GreylistChain {
         try KeyFile.write(Self.supervisor, to: home.keyPath)
         node = try Node(home: home, logger: Logger(level: .error))
         api = node.api
-        try decide(.addVRFKey(Self.vrfKey.publicKey.bytes))
+        try decide(try GreylistKeyPossession.action(Self.vrfKey, chainID: Self.chainID))
         if let parameters { try decide(.setGreylistParameters(parameters)) }
     }
 

@@ -24,8 +24,9 @@ public enum GovernanceAction: Sendable, Equatable {
     /// (VALIDATOR_MUST_BE_FULL).
     case setNode(name: String, node: NodeKind)
     /// `greylist.addVrfKey`: the supervisor's next VRF key (a compressed P-256 point, checked when proposed and
-    /// when passed: VRF_KEY_INVALID), in force from the deciding block + 1 (docs/greylist.md).
-    case addVRFKey([UInt8])
+    /// when passed: VRF_KEY_INVALID) and the key's proof of possession (`GreylistKeyPossession`), in force from the
+    /// deciding block + 1 (docs/greylist.md).
+    case addVRFKey([UInt8], proof: [UInt8])
     /// `greylist.setParameters`: the grey-list's six parameters, whole.
     case setGreylistParameters(GreylistParameters)
 
@@ -119,7 +120,7 @@ public struct NewMember: Sendable, Equatable, Codable {
 // MARK: - JSON
 
 extension GovernanceAction: Codable {
-    enum Keys: String, CodingKey { case type, name, role, authorities, publicKey, address, power, newPublicKey, parameters, rules, limits, node, vrfKey }
+    enum Keys: String, CodingKey { case type, name, role, authorities, publicKey, address, power, newPublicKey, parameters, rules, limits, node, vrfKey, proof }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -152,7 +153,11 @@ extension GovernanceAction: Codable {
                   bytes.count == VRFPublicKey.byteCount else {
                 throw ValidationError(field: "action.vrfKey", message: "\(VRFPublicKey.textPrefix)<66 hex digits>")
             }
-            self = .addVRFKey(bytes)
+            // Its form only, too: whether it proves possession is VRF_PROOF_INVALID when proposed.
+            guard let proof = Hex.decode(try c.decode(String.self, forKey: .proof)), proof.count == VRFProof.byteCount else {
+                throw ValidationError(field: "action.proof", message: "the key's proof of possession, \(2 * VRFProof.byteCount) hex digits")
+            }
+            self = .addVRFKey(bytes, proof: proof)
         case "greylist.setParameters":
             self = .setGreylistParameters(try c.decode(GreylistParameters.self, forKey: .parameters))
         default:
@@ -188,8 +193,9 @@ extension GovernanceAction: Codable {
         case .setNode(let name, let node):
             try c.encode(name, forKey: .name)
             try c.encode(node, forKey: .node)
-        case .addVRFKey(let bytes):
+        case .addVRFKey(let bytes, let proof):
             try c.encode(VRFPublicKey.textPrefix + Hex.encode(bytes), forKey: .vrfKey)
+            try c.encode(Hex.encode(proof), forKey: .proof)
         case .setGreylistParameters(let p):
             try c.encode(p, forKey: .parameters)
         }
@@ -247,7 +253,7 @@ extension GovernanceAction: CanonicalCodable {
     /// - rules.set: u64(thresholdNumerator) ‖ u64(thresholdDenominator) ‖ i64(votingPeriodMs) ‖ str(proposers)
     /// - limits.set: u64(maxOpenProposalsPerMember) ‖ u64(maxDescriptionBytes) ‖ i64(closedRetentionMs)
     /// - member.setNode: str(name) ‖ str(node: "full" or "member")
-    /// - greylist.addVrfKey: bytes(vrfKey: 33, a compressed P-256 point)
+    /// - greylist.addVrfKey: bytes(vrfKey: 33, a compressed P-256 point) ‖ bytes(proof: 81, `GreylistKeyPossession`)
     /// - greylist.setParameters: the six grey-list parameters (`GreylistParameters`)
     public func encode(to w: inout CanonicalWriter) {
         w.string(type)
@@ -276,8 +282,9 @@ extension GovernanceAction: CanonicalCodable {
         case .setNode(let name, let node):
             w.string(name)
             w.string(node.rawValue)
-        case .addVRFKey(let bytes):
+        case .addVRFKey(let bytes, let proof):
             w.bytes(bytes)
+            w.bytes(proof)
         case .setGreylistParameters(let p):
             w.item(p)
         }
@@ -323,7 +330,7 @@ extension GovernanceAction: CanonicalCodable {
             guard let node = NodeKind(rawValue: try r.string("action.node", max: 64)) else { throw ValidationError(field: "action.node", message: "full or member") }
             self = .setNode(name: n, node: node)
         case "greylist.addVrfKey":
-            self = .addVRFKey(try r.bytes("action.vrfKey", max: VRFPublicKey.byteCount))
+            self = .addVRFKey(try r.bytes("action.vrfKey", max: VRFPublicKey.byteCount), proof: try r.bytes("action.proof", max: VRFProof.byteCount))
         case "greylist.setParameters":
             do { self = .setGreylistParameters(try r.item()) } catch EncodingError.invalid(let f, let why) {
                 throw ValidationError(field: "action." + f, message: why)

@@ -26,7 +26,7 @@ enum GovernanceEffects {
     }
 
     /// Steps 1 and 2 for `action` executing in block `height`.
-    static func plan(_ action: GovernanceAction, height: UInt64, _ state: StateReader) -> Result<Plan, TxResult> {
+    static func plan(_ action: GovernanceAction, height: UInt64, chainID: String, _ state: StateReader) -> Result<Plan, TxResult> {
         let schedule: ValidatorSchedule
         do { schedule = try LedgerApplication().validatorSchedule(state: state) } catch {
             return .failure(.reject(Codes.stateUnreadable, "the validator schedule cannot be read: \(error)"))
@@ -82,9 +82,9 @@ enum GovernanceEffects {
             return .success(plan)
         case .setParameters, .setRules, .setLimits, .setGreylistParameters:
             return .success(plan)
-        case .addVRFKey(let bytes):
+        case .addVRFKey(let bytes, let proof):
             do { plan.vrfKeys = try GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: []) } catch { return .failure(error.result) }
-            if let refusal = vrfKeyRefusal(bytes, held: plan.vrfKeys!.versions) { return .failure(refusal) }
+            if let refusal = vrfKeyRefusal(bytes, proof: proof, chainID: chainID, held: plan.vrfKeys!.versions, state) { return .failure(refusal) }
             return .success(plan)
         }
 
@@ -138,10 +138,14 @@ enum GovernanceEffects {
             state.set(StateKey.governanceRules, r.canonicalBytes)
         case .setLimits(let l):
             state.set(StateKey.governanceLimits, l.canonicalBytes)
-        case .addVRFKey(let bytes):
+        case .addVRFKey(let bytes, _):
             var ring = plan.vrfKeys!
-            ring.versions.append(.init(version: (ring.versions.last?.version ?? 0) + 1, key: bytes, fromHeight: height + 1))
+            let version = (ring.versions.last?.version ?? 0) + 1
+            ring.versions.append(.init(version: version, key: bytes, fromHeight: height + 1))
             ring.save(state)
+            var w = CanonicalWriter()
+            w.u32(version)
+            state.set(StateKey.greylistUsedKey(bytes), w.bytes)
         case .setGreylistParameters(let p):
             state.set(StateKey.greylistParameters, p.canonicalBytes)
         }
@@ -150,14 +154,21 @@ enum GovernanceEffects {
         return height + ValidatorSchedule.delay
     }
 
-    /// Nil when `bytes` may become the grey-list's next VRF key: a compressed P-256 point (VRF_KEY_INVALID), no
-    /// key held already (INVALID_FIELD), fewer than two versions held (GREYLIST_KEY_LIMIT).
-    static func vrfKeyRefusal(_ bytes: [UInt8], held: [GreylistKeyRing.Version]) -> TxResult? {
-        do { _ = try VRFPublicKey(bytes: bytes) } catch {
+    /// Nil when `bytes` may become the grey-list's next VRF key: a compressed P-256 point (VRF_KEY_INVALID) whose
+    /// holder proved it for this chain (VRF_PROOF_INVALID, VRF_PROOF_MALFORMED), never held before, in force or
+    /// retired (GREYLIST_KEY_REUSED), fewer than two versions held (GREYLIST_KEY_LIMIT).
+    static func vrfKeyRefusal(_ bytes: [UInt8], proof: [UInt8], chainID: String, held: [GreylistKeyRing.Version], _ state: StateReader) -> TxResult? {
+        let key: VRFPublicKey
+        do { key = try VRFPublicKey(bytes: bytes) } catch {
             return .reject(Codes.Greylist.vrfKeyInvalid, "action.vrfKey: \((error as? CryptoError)?.message ?? "\(error)")")
         }
+        if let refusal = GreylistKeyPossession.refusal(key: key, proof: proof, chainID: chainID) { return refusal }
+        // The ring too: a key admitted before `greylist/used-key` was written has no record there.
         if let v = held.first(where: { $0.key == bytes }) {
-            return .reject(Codes.invalidField, "action.vrfKey: that key is already version \(v.version)")
+            return .reject(Codes.Greylist.keyReused, "action.vrfKey: that key is version \(v.version), in force")
+        }
+        if state.get(StateKey.greylistUsedKey(bytes)) != nil {
+            return .reject(Codes.Greylist.keyReused, "action.vrfKey: that key was held before and retired; a VRF key is admitted once")
         }
         guard held.count < GreylistLimits.maxKeyVersions, held.last?.version ?? 0 < UInt32.max else {
             return .reject(Codes.Greylist.keyLimit, "two VRF key versions are held; retire the older (greylist.retireKey) first")

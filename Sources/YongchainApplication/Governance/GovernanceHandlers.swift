@@ -58,7 +58,7 @@ extension Governance {
                            "\(proposer.name) already has \(open) proposals taking votes, the most the limits allow; wait until one is decided or expires")
         }
         // 4.
-        if case .failure(let refusal) = GovernanceEffects.plan(p.action, height: ctx.height, state) { return refusal }
+        if case .failure(let refusal) = GovernanceEffects.plan(p.action, height: ctx.height, chainID: ctx.chain.id, state) { return refusal }
         // 5.
         let id = nextID(state)
         let voters = voterSet.validators.map { ProposalVoter(name: $0.name, publicKey: $0.publicKey, power: $0.power) }
@@ -121,7 +121,7 @@ extension Governance {
         let (num, den) = (proposal.thresholdNumerator, proposal.thresholdDenominator)
         if GovernanceRules.passes(yes: proposal.yesPower, total: total, numerator: num, denominator: den) {
             proposal.decidedHeight = ctx.height
-            switch GovernanceEffects.plan(proposal.action, height: ctx.height, state) {
+            switch GovernanceEffects.plan(proposal.action, height: ctx.height, chainID: ctx.chain.id, state) {
             case .success(let plan):
                 let forced: Bool
                 if case .rotateKey(let name, _) = proposal.action { forced = !proposal.proposerName.utf8.elementsEqual(name.utf8) } else { forced = false }

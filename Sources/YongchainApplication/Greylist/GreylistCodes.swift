@@ -7,12 +7,19 @@ extension Codes {
         public static let keyVersion = "GREYLIST_KEY_VERSION"
         /// `greylist.addVrfKey` while two key versions are already held.
         public static let keyLimit = "GREYLIST_KEY_LIMIT"
+        /// `greylist.addVrfKey` of a key the ring holds or once held (retired): a VRF key is admitted once.
+        public static let keyReused = "GREYLIST_KEY_REUSED"
         /// `greylist.retireKey` of a version that still has entries, pending reports or pending appeals.
         public static let keyInUse = "GREYLIST_KEY_IN_USE"
         /// `greylist.retireKey` of the newest version.
         public static let lastKey = "GREYLIST_LAST_KEY"
         /// A governance `greylist.addVrfKey` whose key is not a compressed P-256 point.
         public static let vrfKeyInvalid = "VRF_KEY_INVALID"
+        /// A governance `greylist.addVrfKey` whose proof of possession is missing or not the key's over this chain's
+        /// input (`GreylistKeyPossession`); also a pseudonym whose proof fails (clients).
+        public static let vrfProofInvalid = "VRF_PROOF_INVALID"
+        /// A proof that is not 81 well-formed bytes.
+        public static let vrfProofMalformed = "VRF_PROOF_MALFORMED"
         public static let duplicateReport = "GREYLIST_DUPLICATE_REPORT"
         public static let reportLimit = "GREYLIST_REPORT_LIMIT"
         public static let unknownReport = "GREYLIST_UNKNOWN_REPORT"
@@ -39,7 +46,7 @@ extension Codes {
 
         /// Every grey-list code a transaction can be refused with, for documentation and API descriptions.
         public static let all = [
-            off, keyVersion, keyLimit, keyInUse, lastKey, vrfKeyInvalid, duplicateReport, reportLimit, unknownReport, reportClosed,
+            off, keyVersion, keyLimit, keyReused, keyInUse, lastKey, vrfKeyInvalid, vrfProofInvalid, vrfProofMalformed, duplicateReport, reportLimit, unknownReport, reportClosed,
             notListed, entryExpired, appealPending, appealLimit, unknownAppeal, appealClosed, checkLimit, unknownCheck,
             outcomeRecorded, notAHit, notExpired,
         ]

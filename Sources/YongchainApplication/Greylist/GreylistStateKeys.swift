@@ -6,6 +6,9 @@ import YongchainCrypto
 /// `<bank>` a member name, `<day>` the block's date in China Standard Time. Every rule reads single keys.
 extension StateKey {
     static let greylistKeys = Array("greylist/keys".utf8)
+    /// u32: the version a VRF key (33 bytes, in hex) was admitted as. Written when it is admitted and never deleted,
+    /// so a key the ring held, in force or retired, is never admitted again.
+    static func greylistUsedKey(_ key: [UInt8]) -> [UInt8] { Array("greylist/used-key/\(Hex.encode(key))".utf8) }
     static let greylistParameters = Array("greylist/parameters".utf8)
     static let greylistStats = Array("greylist/stats".utf8)
     static func greylistEntry(_ s: GreylistSubject) -> [UInt8] { Array("greylist/entry/\(s.keyPart)".utf8) }

@@ -20,6 +20,8 @@ final class Flow {
     final Keys.Ed25519 registry, authority, bank;
     final Map<String, Object> genesis;
     final String chain;
+    /** The possession proofs of RFC 9381's Example 10 and 12 keys on this chain (docs/greylist.md), made by the caller. */
+    final List<String> vrfProofs = new ArrayList<>();
     final Main tally = new Main();
     long height;
     int turn;
@@ -34,6 +36,8 @@ final class Flow {
         authority = Keys.Ed25519.fromPem(Path.of(opts.get("trade-authority").get(0)));
         bank = Keys.Ed25519.fromPem(Path.of(opts.get("bank").get(0)));
         chain = Json.str(genesis, "chainId");
+        vrfProofs.addAll(opts.getOrDefault("vrf-proof", List.of()));
+        while (vrfProofs.size() < 2) vrfProofs.add("");
         String status = Json.str(nodes.get(0).get("/v1/status").json(), "chainId");
         if (!status.equals(chain)) throw new IllegalStateException("the node is of chain " + status + ", the genesis file's is " + chain);
     }
@@ -237,7 +241,8 @@ final class Flow {
         Keys.Ed25519 supervisor = Keys.Ed25519.fromSeed(fill(51));
         govern(map("type", "member.add", "name", "central-bank", "role", "supervisor", "authorities", List.of("greylist"),
             "publicKey", supervisor.publicText, "address", "https://127.0.0.1:9", "power", BigInteger.ZERO));
-        govern(map("type", "greylist.addVrfKey", "vrfKey", "ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"));
+        govern(map("type", "greylist.addVrfKey", "vrfKey", "ecvrf-p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6",
+            "proof", vrfProofs.get(0)));
         Map<String, Object> v1 = map("keyVersion", BigInteger.ONE, "pseudonym", digest("java subject v1"));
         Map<String, Object> v2 = map("keyVersion", BigInteger.TWO, "pseudonym", digest("java subject v2"));
         String report = submit(bank, "greylist.report", map("subject", v1, "category", "accountTrading", "evidenceHash", digest("case")), "OK");
@@ -249,7 +254,8 @@ final class Flow {
         submit(bank, "greylist.outcome", map("check", check, "stopped", Boolean.TRUE), "OK");
         // A check record is kept at least a minute of block time: sweeping it now is refused.
         submit(supervisor, "greylist.sweep", map("entries", List.of(), "checks", List.of(check)), "GREYLIST_NOT_EXPIRED");
-        govern(map("type", "greylist.addVrfKey", "vrfKey", "ecvrf-p256:03596375e6ce57e0f20294fc46bdfcfd19a39f8161b58695b3ec5b3d16427c274d"));
+        govern(map("type", "greylist.addVrfKey", "vrfKey", "ecvrf-p256:03596375e6ce57e0f20294fc46bdfcfd19a39f8161b58695b3ec5b3d16427c274d",
+            "proof", vrfProofs.get(1)));
         submit(supervisor, "greylist.rekey", map("moves", List.of(map("from", v1, "to", v2))), "OK");
         submit(supervisor, "greylist.withdraw", map("subject", v2, "reason", "supervisorDecision", "decisionHash", digest("withdrawal")), "OK");
         submit(supervisor, "greylist.retireKey", map("keyVersion", BigInteger.ONE), "OK");

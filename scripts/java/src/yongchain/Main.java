@@ -26,7 +26,9 @@ import java.util.Map;
  * java -cp OUT yongchain.Main status --node URL [--pin ed25519:HEX ...]
  *     GET /v1/status; an https:// node must present one of the pinned keys (exit 1 otherwise)
  * java -cp OUT yongchain.Main flow --node URL [--node URL ...] --registry PEM --trade-authority PEM --bank PEM --genesis GENESIS
- *     every transaction type, signed reads, a session, and a proven answer verified offline, against a live chain
+ *     [--vrf-proof HEX --vrf-proof HEX]
+ *     every transaction type, signed reads, a session, and a proven answer verified offline, against a live chain;
+ *     --vrf-proof: the possession proofs of RFC 9381's Example 10 and 12 keys on that chain (greylist.addVrfKey)
  * java -cp OUT yongchain.Main greylist-check --node URL --bank PEM --genesis GENESIS --subject residentId:NUMBER|creditCode:CODE
  *     a bank's grey-list check, each step verified: LISTED or NOT LISTED, proven (exit 1 with the refusal's code otherwise)
  * </pre>

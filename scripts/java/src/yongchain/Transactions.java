@@ -128,7 +128,9 @@ public final class Transactions {
             case "greylist.addVrfKey": {
                 String k = str(a, "vrfKey");
                 if (!k.startsWith("ecvrf-p256:") || k.length() != 11 + 66) throw new IllegalArgumentException("vrfKey: ecvrf-p256:<66 hex>");
-                w.bytes(Canonical.HEX.parseHex(k.substring(11)));
+                byte[] proof = Canonical.HEX.parseHex(str(a, "proof"));
+                if (proof.length != 81) throw new IllegalArgumentException("proof: the key's proof of possession, 162 hex digits");
+                w.bytes(Canonical.HEX.parseHex(k.substring(11))).bytes(proof);
                 break;
             }
             case "greylist.setParameters": {
