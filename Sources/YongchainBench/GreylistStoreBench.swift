@@ -2,6 +2,7 @@ import Foundation
 import YongchainApplication
 import YongchainCore
 import YongchainCrypto
+import YongchainNode
 import YongchainStorage
 
 /// `yongchain bench --greylist-store`: whether a grey-list check costs the same as the list grows. No cluster:
@@ -64,7 +65,7 @@ private final class BenchChain {
             Organization(name: "bank-a", role: .bank, publicKey: bank.publicKey, address: "http://127.0.0.1:2", power: 0, node: .member),
         ])
         store = try ChainStore(path: dir + "/chain.sqlite")
-        let overlay = StateOverlay(base: NoState())
+        let overlay = StateOverlay(base: EmptyState())
         try app.initialize(genesis: genesis, state: overlay)
         let writes = overlay.blockWrites
         let tree = try StateTree.update(root: nil, version: 0, writes: writes, reader: MemoryTreeStore(), suite: genesis.chain.hashSuite)
@@ -164,7 +165,7 @@ private final class BenchChain {
             let t1 = Date()
             let bytes = try store.read { v -> Int in
                 let tip = try v.tip()
-                let recorder = KeyRecorder(base: v)
+                let recorder = RecordingReader(base: v)
                 guard case .result = ProvableQuery.greylistCheck(check: id, bank: bank.publicKey).answer(recorder, time: tip.time, suite: genesis.chain.hashSuite) else {
                     throw BenchError("check \(id.hex) was not answered")
                 }
@@ -192,27 +193,4 @@ private final class BenchChain {
             return (keys, bytes)
         }
     }
-}
-
-/// Genesis's base: nothing.
-private struct NoState: StateReader {
-    func get(_ key: [UInt8]) -> [UInt8]? { nil }
-    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] { [] }
-}
-
-/// Remembers the keys a question read, in order: what a proof must cover (as the node's route does).
-private final class KeyRecorder: StateReader {
-    let base: StateReader
-    private(set) var keys: [[UInt8]] = []
-    private var seen = Set<[UInt8]>()
-
-    init(base: StateReader) { self.base = base }
-
-    func get(_ key: [UInt8]) -> [UInt8]? {
-        if seen.insert(key).inserted { keys.append(key) }
-        return base.get(key)
-    }
-
-    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] { base.scan(prefix: prefix, after: after, limit: limit) }
-    func checkReads() throws { try base.checkReads() }
 }

@@ -73,23 +73,23 @@ enum ProvenAnswer {
 }
 
 /// A state reader that remembers every key read through it, in first-read order, and whether anything scanned.
-final class RecordingReader: StateReader {
+package final class RecordingReader: StateReader {
     let base: StateReader
-    private(set) var keys: [[UInt8]] = []
+    package private(set) var keys: [[UInt8]] = []
     private var seen = Set<[UInt8]>()
     private(set) var scanned: String?
 
-    init(base: StateReader) { self.base = base }
+    package init(base: StateReader) { self.base = base }
 
-    func get(_ key: [UInt8]) -> [UInt8]? {
+    package func get(_ key: [UInt8]) -> [UInt8]? {
         if seen.insert(key).inserted { keys.append(key) }
         return base.get(key)
     }
 
-    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
+    package func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
         if scanned == nil { scanned = String(decoding: prefix, as: UTF8.self) }
         return base.scan(prefix: prefix, after: after, limit: limit)
     }
 
-    func checkReads() throws { try base.checkReads() }
+    package func checkReads() throws { try base.checkReads() }
 }

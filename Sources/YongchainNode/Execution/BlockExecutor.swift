@@ -109,7 +109,8 @@ struct BlockExecutor {
 }
 
 /// A state with nothing in it: the base of the genesis state.
-struct EmptyState: StateReader {
-    func get(_ key: [UInt8]) -> [UInt8]? { nil }
-    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] { [] }
+package struct EmptyState: StateReader {
+    package init() {}
+    package func get(_ key: [UInt8]) -> [UInt8]? { nil }
+    package func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] { [] }
 }
