@@ -102,8 +102,15 @@ extension EndToEnd {
             #expect(throws: HTTPError.self) {
                 _ = try stranger.send("POST", url: c.url("registry") + "/v1/gossip", body: [0], timeout: 5)
             }
-            let metrics = String(decoding: try pinned.send("GET", url: c.url("registry") + "/metrics").body, as: UTF8.self)
-            #expect(metrics.contains(#"yongchain_tls_handshakes_total{result="refused_peer"} 1"#), "\(metrics.suffix(1500))")
+            // The server counts a refused handshake after OpenSSL has sent its alert, so the stranger can see the
+            // refusal (and this test ask for the metrics) a moment before the count moves: wait for it.
+            var metrics = ""
+            let counted = c.eventually(10) {
+                guard let r = try? pinned.send("GET", url: c.url("registry") + "/metrics") else { return false }
+                metrics = String(decoding: r.body, as: UTF8.self)
+                return metrics.contains(#"yongchain_tls_handshakes_total{result="refused_peer"} 1"#)
+            }
+            #expect(counted, "\(metrics.suffix(1500))")
             #expect(metrics.contains(#"yongchain_tls_handshakes_total{result="plain_http"} 1"#))
             #expect(!metrics.contains(#"yongchain_tls_client_handshakes_total{result="ok"} 0"#), "the node's own gossip links")
 
