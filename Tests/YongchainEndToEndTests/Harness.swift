@@ -81,12 +81,38 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     private static let portLock = NSLock()
-    nonisolated(unsafe) private static var portCounter = 0
+    nonisolated(unsafe) private static var portCursor = 0
+    /// Ten ports (base … base+9) for one cluster, below Linux's ephemeral range (32768+) so no outgoing connection
+    /// holds one. Each call moves on to the next of a thousand slots (20000–29999, a process starting at a slot of
+    /// its own), skipping a slot any port of which something listens on: clusters of suites running side by side
+    /// (and of another test process) never share ports. (Ten slots that wrapped around once let a cluster take the
+    /// ports of one still running: its first block never came.)
     static func nextBasePort() -> Int {
         portLock.withLock {
-            portCounter += 1
-            // Below Linux's ephemeral range (32768+), so no outgoing connection can hold a port we listen on.
-            return 20000 + Int(getpid() % 120) * 100 + (portCounter % 10) * 10
+            let slots = 1000
+            let start = Int(getpid() % 100) * 10
+            for _ in 0..<slots {
+                portCursor += 1
+                let base = 20000 + ((start + portCursor) % slots) * 10
+                if (base..<base + 10).allSatisfy(portIsFree) { return base }
+            }
+            fatalError("no free slot of ten ports in 20000-29999")
+        }
+    }
+
+    /// Whether a listening socket could bind 127.0.0.1:`port` now (with SO_REUSEADDR, as the node binds).
+    private static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var one: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 
@@ -151,6 +177,14 @@ final class ClusterHarness: @unchecked Sendable {
             for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
             try? FileManager.default.removeItem(atPath: "\(dir)/\(name)/node.pid")
         }
+    }
+
+    /// The last lines of every node's log (`cluster up` writes DIR/<node>/node.log): what a failed wait shows.
+    func logTails(lines: Int = 15) -> String {
+        nodes.map { n in
+            let log = (try? String(contentsOfFile: "\(dir)/\(n.name)/node.log", encoding: .utf8)) ?? "(no log)"
+            return "--- \(n.name)\n" + log.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 
     func url(_ name: String) -> String { nodes.first { $0.name == name }!.url }

@@ -116,7 +116,10 @@ import Testing
                 #expect(r.status == 0, "\(example.source): `\(command)` exited \(r.status): \(r.out) \(r.err)")
                 // What follows reads blocks, so let the started cluster commit one.
                 if phase(example.command) == 1 {
-                    #expect(cluster.eventually(20) { cluster.height(cluster.nodes[0].name) >= 1 }, "no block after \(example.command)")
+                    let started = Date()
+                    let committed = cluster.eventually(20) { cluster.height(cluster.nodes[0].name) >= 1 }
+                    print("HelpExamples: first block \(committed ? "after" : "not within") \(Date().timeIntervalSince(started)) s")
+                    #expect(committed, "no block after \(example.command): \(cluster.logTails())")
                 }
             }
             return ordered.count
