@@ -39,8 +39,9 @@ public enum HashSuite: String, Sendable, CaseIterable, Codable, CustomStringConv
     }
 
     /// The digest of raw bytes, into a stack buffer. SHA-256 runs on a stack context (`yc_SHA256`): through EVP,
-    /// each call allocated, initialised and freed a context, several times the work of hashing a transaction,
-    /// a tree node or a memo id with the CPU's SHA extensions, and a node makes dozens a transaction.
+    /// each call allocated, initialised and freed a context, about as much work as hashing a short message (a
+    /// tree node, a leaf, a memo id) with the CPU's SHA extensions, and a node makes dozens a transaction
+    /// (docs/performance.md, session 13).
     public func digest(raw: UnsafeRawBufferPointer) -> Hash {
         guard self == .sha256 else { return evpDigest(raw: raw) }
         return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
