@@ -59,3 +59,20 @@ static const uint64_t yc_SSL_OP_CIPHER_SERVER_PREFERENCE = SSL_OP_CIPHER_SERVER_
 
 /* SM2 keys (YongchainCrypto/SM2.swift): the selection for a public key, an expression macro. */
 static const int yc_EVP_PKEY_PUBLIC_KEY = EVP_PKEY_PUBLIC_KEY;
+
+/* SHA-256 on a context the caller holds (YongchainCrypto/HashSuite.swift): libcrypto's own SHA-256 (the code its
+ * provider runs, SHA extensions included) without EVP's per-call context allocation, provider dispatch and free,
+ * which cost several times the hashing of a short message. OpenSSL 3 marks these functions deprecated, not
+ * removed; the pragma keeps that note out of every build. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+static inline void yc_SHA256_Init(SHA256_CTX *c) { SHA256_Init(c); }
+static inline void yc_SHA256_Update(SHA256_CTX *c, const void *data, size_t len) { SHA256_Update(c, data, len); }
+static inline void yc_SHA256_Final(unsigned char *md, SHA256_CTX *c) { SHA256_Final(md, c); }
+static inline void yc_SHA256(const void *data, size_t len, unsigned char *md) {
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, data, len);
+    SHA256_Final(md, &c);
+}
+#pragma clang diagnostic pop

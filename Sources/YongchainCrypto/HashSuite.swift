@@ -38,8 +38,32 @@ public enum HashSuite: String, Sendable, CaseIterable, Codable, CustomStringConv
         data.withUnsafeBytes { digest(raw: $0) }
     }
 
-    /// The digest of raw bytes, into a stack buffer.
+    /// The digest of raw bytes, into a stack buffer. SHA-256 runs on a stack context (`yc_SHA256`): through EVP,
+    /// each call allocated, initialised and freed a context, about as much work as hashing a short message (a
+    /// tree node, a leaf, a memo id) with the CPU's SHA extensions, and a node makes dozens a transaction
+    /// (docs/performance.md, session 13).
     public func digest(raw: UnsafeRawBufferPointer) -> Hash {
+        guard self == .sha256 else { return evpDigest(raw: raw) }
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            yc_SHA256(raw.baseAddress, raw.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            return Hash(raw: UnsafeRawBufferPointer(out))
+        }
+    }
+
+    /// The digest of the concatenation of several byte strings, without building the concatenation.
+    public func digest(parts: [[UInt8]]) -> Hash {
+        guard self == .sha256 else { return evpDigest(parts: parts) }
+        var ctx = SHA256_CTX()
+        yc_SHA256_Init(&ctx)
+        for p in parts { p.withUnsafeBytes { yc_SHA256_Update(&ctx, $0.baseAddress, $0.count) } }
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            yc_SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), &ctx)
+            return Hash(raw: UnsafeRawBufferPointer(out))
+        }
+    }
+
+    /// The digest through EVP, whatever the suite: SM3's only way, and SHA-256's reference in the tests.
+    func evpDigest(raw: UnsafeRawBufferPointer) -> Hash {
         withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
             let ok = EVP_Digest(raw.baseAddress, raw.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, algorithm, nil) == 1
             guard ok else { fatalError("libcrypto: \(self) failed (out of memory)") }
@@ -47,8 +71,8 @@ public enum HashSuite: String, Sendable, CaseIterable, Codable, CustomStringConv
         }
     }
 
-    /// The digest of the concatenation of several byte strings, without building the concatenation.
-    public func digest(parts: [[UInt8]]) -> Hash {
+    /// `digest(parts:)` through EVP, whatever the suite.
+    func evpDigest(parts: [[UInt8]]) -> Hash {
         guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
         defer { EVP_MD_CTX_free(ctx) }
         EVP_DigestInit_ex(ctx, algorithm, nil)

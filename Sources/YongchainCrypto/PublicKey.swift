@@ -1,5 +1,4 @@
 import COpenSSL
-import Synchronization
 
 /// A public key with its suite. Its text form is `suite:hex`: `ed25519:<64 hex>` or `sm2:<130 hex>`.
 ///
@@ -111,7 +110,10 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
 /// libcrypto's form of the public keys that verify most: a node checks the same few members' keys thousands of
 /// times a second, and making an `EVP_PKEY` for each check was 3 % of a node's CPU under load. Bounded: when
 /// full (many distinct owners' keys), it starts again empty. An `EVP_PKEY` is only read once made, which
-/// libcrypto allows from many threads at once.
+/// libcrypto allows from many threads at once. Look-ups take a read-write lock's read side: every admitting thread
+/// looks up the same few keys, and under a `Mutex` they queued for it in the kernel (its priority-inheritance
+/// futex) whenever the scheduler preempted a holder, 3 % of a validator's CPU past saturation
+/// (docs/performance.md, session 13).
 final class ParsedPublicKeys: @unchecked Sendable {
     static let shared = ParsedPublicKeys(capacity: 4096)
 
@@ -121,15 +123,18 @@ final class ParsedPublicKeys: @unchecked Sendable {
         deinit { EVP_PKEY_free(pointer) }
     }
 
-    private let lock = Mutex<[PublicKey: PKey]>([:])
+    private let keys = ReadWriteLock<[PublicKey: PKey]>([:])
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
+    /// Keys held now (at most `capacity`).
+    var count: Int { keys.read { $0.count } }
+
     func pkey(_ key: PublicKey) -> PKey? {
-        if let p = lock.withLock({ $0[key] }) { return p }
+        if let p = keys.read({ $0[key] }) { return p }
         guard let p = Self.parse(key) else { return nil }
-        lock.withLock {
+        keys.write {
             if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
             $0[key] = p
         }

@@ -1,5 +1,6 @@
 import Synchronization
 import YongchainCore
+import YongchainCrypto
 
 /// How much the committed-state cache (`StateCache`) may hold. Node config: `stateCacheMiB`.
 public struct StateCacheLimits: Sendable, Equatable {
