@@ -69,6 +69,9 @@ enum Parties {
     struct Resolver {
         let state: StateReader
         private var members: [Member]?
+        /// `name(of:)` per key: a block's transactions name the same few signers and banks again and again, and
+        /// the state the resolver reads does not change while it resolves (Parties.record writes the logs after).
+        private var keyNames: [PublicKey: String?] = [:]
 
         init(state: StateReader) { self.state = state }
 
@@ -106,10 +109,18 @@ enum Parties {
 
         /// The name of the member whose key `key` is, or was until a rotation (the name survives it); nil for an
         /// enterprise, a stranger or a removed member.
-        private func name(of key: PublicKey) -> String? {
-            if let m = Governance.member(key: key, state) { return m.name }
-            guard let rev = Governance.revocation(key, state), Governance.member(name: rev.name, state) != nil else { return nil }
-            return rev.name
+        private mutating func name(of key: PublicKey) -> String? {
+            if let known = keyNames[key] { return known }
+            let found: String?
+            if let m = Governance.member(key: key, state) {
+                found = m.name
+            } else if let rev = Governance.revocation(key, state), Governance.member(name: rev.name, state) != nil {
+                found = rev.name
+            } else {
+                found = nil
+            }
+            keyNames[key] = .some(found)
+            return found
         }
 
         private mutating func allMembers() -> [Member] {

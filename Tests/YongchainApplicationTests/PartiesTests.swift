@@ -93,4 +93,40 @@ import YongchainCrypto
         w.hash(expectA.digest)
         #expect(expectA.canonicalBytes == w.bytes)
     }
+    /// A block's party logs resolve each signer's name once, not once per transaction: a block of a thousand
+    /// approvals by the registry read its member record a thousand times (issue 29, session 13). The parties and
+    /// the logs are the same either way.
+    @Test func recordingABlockReadsEachSignersMemberRecordOnce() throws {
+        let f = try MortgageFixture()
+        var executed: [ExecutedTransaction] = []
+        for i in 0..<5 {
+            let tx = signed(f, f.registration(f.unit1, title: "T-\(i)", owners: [f.owner(f.owner1ID, f.owner1)]), by: f.registry, nonce: UInt64(200 + i))
+            executed.append(ExecutedTransaction(transaction: tx, hash: tx.hash(on: Chain(id: MortgageFixture.chainID, hashSuite: .sha256)), result: .ok))
+        }
+        let counting = CountingReader(base: f.state)
+        let overlay = StateOverlay(base: counting)
+        let parties = Parties.record(executed, height: 7, suite: .sha256, state: overlay)
+        #expect(parties == Array(repeating: [registry], count: 5))
+        #expect(counting.reads[StateKey.member(f.registry.publicKey), default: 0] == 1)
+        // The log holds all five, in order.
+        var expected = try f.state.get(PartyLog.stateKey(registry)).map { try PartyLog(canonical: $0) } ?? .empty
+        for (i, e) in executed.enumerated() {
+            expected = expected.appending(height: 7, txIndex: UInt32(i), txHash: e.hash, code: "OK", suite: .sha256)
+        }
+        #expect(overlay.get(PartyLog.stateKey(registry)) == expected.canonicalBytes)
+    }
+}
+
+/// A state that counts the reads of each key.
+private final class CountingReader: StateReader {
+    let base: StateReader
+    var reads: [[UInt8]: Int] = [:]
+    init(base: StateReader) { self.base = base }
+    func get(_ key: [UInt8]) -> [UInt8]? {
+        reads[key, default: 0] += 1
+        return base.get(key)
+    }
+    func scan(prefix: [UInt8], after: [UInt8]?, limit: Int) -> [(key: [UInt8], value: [UInt8])] {
+        base.scan(prefix: prefix, after: after, limit: limit)
+    }
 }
