@@ -14,6 +14,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
+        // glibc's <malloc.h>: a node's process sets its arenas and returns freed memory (ProcessMemory).
+        .systemLibrary(name: "CMalloc"),
 
         .target(name: "YongchainCrypto", dependencies: ["COpenSSL"]),
         .target(name: "YongchainCore", dependencies: ["YongchainCrypto"]),
@@ -25,7 +27,7 @@ let package = Package(
         // (ProvableQuery is the application's, so it is a dependency; the application needs neither SQLite nor HTTP).
         .target(name: "YongchainLightClient", dependencies: ["YongchainCore", "YongchainCrypto", "YongchainApplication"]),
         .target(name: "YongchainNode", dependencies: [
-            "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",
+            "CMalloc", "YongchainCore", "YongchainCrypto", "YongchainConsensus", "YongchainApplication",
             "YongchainStorage", "YongchainHTTP", "YongchainLightClient",
         ]),
         // The load generator behind `yongchain bench`: workload, submission, commit following, process sampling.

@@ -28,6 +28,7 @@ enum NodeCommand {
         sigemptyset(&signals)
         for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, s) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
+        ProcessMemory.configure()
         let nodeHome = NodeHome(home)
         let stop: () -> Void
         if try nodeHome.loadConfig().nodeKind == .member {

@@ -111,15 +111,41 @@ import YongchainApplication
         let k = try PrivateKey.generate()
         let txs = (0..<4).map { Transaction.signed(type: "t", body: [UInt8($0)], nonce: 1, key: k, chainID: "c") }
         let hashes = txs.map { $0.hash(on: Chain(id: "c", hashSuite: .sha256)) }
-        #expect(pool.add(txs[0], hash: hashes[0], size: 10) == .added)
-        #expect(pool.add(txs[0], hash: hashes[0], size: 10) == .duplicate)
-        #expect(pool.add(txs[1], hash: hashes[1], size: 10) == .added)
-        #expect(pool.add(txs[2], hash: hashes[2], size: 10) == .added)
-        #expect(pool.add(txs[3], hash: hashes[3], size: 10) == .full)
+        #expect(pool.add(txs[0], hash: hashes[0]) == .added)
+        #expect(pool.add(txs[0], hash: hashes[0]) == .duplicate)
+        #expect(pool.add(txs[1], hash: hashes[1]) == .added)
+        #expect(pool.add(txs[2], hash: hashes[2]) == .added)
+        #expect(pool.add(txs[3], hash: hashes[3]) == .full)
         #expect(pool.peek(max: 10).map(\.hash) == Array(hashes.prefix(3)))
         pool.remove([hashes[0]])
         #expect(pool.peek(max: 10).map(\.hash) == [hashes[1], hashes[2]])
-        #expect(pool.add(txs[3], hash: hashes[3], size: 10) == .added)
+        #expect(pool.add(txs[3], hash: hashes[3]) == .added)
         #expect(pool.count == 3)
+    }
+
+    /// The pool holds canonical bytes and hands back the transactions it was given; its byte bound counts each
+    /// transaction's canonical size and the fixed overhead, and what leaves gives its bytes back.
+    @Test func holdsCanonicalBytesAndCountsThem() throws {
+        let k = try PrivateKey.generate()
+        let chain = Chain(id: "c", hashSuite: .sha256)
+        let txs = (0..<3).map { i in
+            Transaction.signed(type: "mortgage.apply", body: Array(repeating: UInt8(i), count: 300 + i), nonce: UInt64(i), key: k, chainID: "c")
+        }
+        let hashes = txs.map { $0.hash(on: chain) }
+        let sizes = txs.map { $0.canonicalBytes.count + Mempool.entryOverhead }
+        #expect(txs.map(Mempool.encodedSize) == txs.map { $0.canonicalBytes.count })
+        var limits = MempoolLimits()
+        limits.maxBytes = sizes[0] + sizes[1] + sizes[2] - 1
+        let pool = Mempool(limits: limits)
+        #expect(pool.add(txs[0], hash: hashes[0]) == .added)
+        #expect(pool.add(txs[1], hash: hashes[1]) == .added)
+        #expect(pool.countedBytes == sizes[0] + sizes[1])
+        #expect(pool.add(txs[2], hash: hashes[2]) == .full, "one byte short")
+        #expect(pool.peek(max: 10).map(\.tx) == [txs[0], txs[1]])
+        #expect(pool.peek(max: 10, maxBytes: txs[0].canonicalBytes.count).map(\.tx) == [txs[0]])
+        pool.remove([hashes[0]])
+        #expect(pool.countedBytes == sizes[1])
+        #expect(pool.add(txs[2], hash: hashes[2]) == .added)
+        #expect(pool.peek(max: 10).map(\.tx) == [txs[1], txs[2]])
     }
 }

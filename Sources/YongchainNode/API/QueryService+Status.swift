@@ -93,8 +93,8 @@ extension QueryService {
         let tip = store.tip
         let round = view.consensus.withLock { $0.round }
         let gossip = report.gossip
-        let text = metrics.render(height: tip.height, round: round, mempool: mempool.count,
-                                  peers: gossip.snapshot, gossipDropped: gossip.dropped,
+        let text = metrics.render(height: tip.height, round: round, mempool: mempool.count, mempoolBytes: mempool.countedBytes,
+                                  peers: gossip.snapshot, gossipQueued: gossip.queuedWeights, gossipDropped: gossip.dropped,
                                   rules: view.currentRules, openProposals: view.openProposals.withLock { $0.count },
                                   apiSessions: sessions.count, problem: report.problem(), storageErrors: report.health.storageErrors,
                                   stateRowsRead: store.stateRowsRead.load(ordering: .relaxed), stateCacheHits: store.stateCacheHits)

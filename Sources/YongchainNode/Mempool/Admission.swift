@@ -93,7 +93,7 @@ final class Admission: Sendable {
         if let bad = application.check(tx, state: state) {
             return Admitted(hash: hash, refusal: APIError(bad.code, bad.message))
         }
-        switch mempool.add(tx, hash: hash, size: tx.body.count + 200) {
+        switch mempool.add(tx, hash: hash) {
         case .added: return Admitted(hash: hash, refusal: nil, added: true)
         case .duplicate: return Admitted(hash: hash, refusal: nil)
         case .full: return Admitted(hash: hash, refusal: APIError(NodeCode.mempoolFull, "the transaction pool is full; retry later"))

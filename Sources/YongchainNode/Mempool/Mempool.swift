@@ -5,6 +5,7 @@ import YongchainCrypto
 /// Limits of the transaction pool; a full pool answers 503 `MEMPOOL_FULL`.
 public struct MempoolLimits: Sendable {
     public var maxTransactions = 50_000
+    /// The pool's memory: each transaction counts its canonical bytes and `Mempool.entryOverhead`.
     public var maxBytes = 64 << 20
     public init() {}
 }
@@ -12,12 +13,14 @@ public struct MempoolLimits: Sendable {
 /// Transactions admitted but not yet committed, in arrival order. Thread-safe.
 ///
 /// Admission (by the node) has already checked signature, format and duplicates against the committed index;
-/// the pool adds de-duplication among pending transactions and the bounds.
+/// the pool adds de-duplication among pending transactions and the bounds. A pending transaction is held as its
+/// canonical bytes, one allocation (decoded, it is five: the envelope, type, body, key and signature), and decoded
+/// again when a block is built from it (`peek`): a backlog of tens of thousands is the largest thing a node holds
+/// under load (docs/performance.md, session 13).
 final class Mempool: @unchecked Sendable {
     struct Entry {
         let tx: Transaction
         let hash: Hash
-        let size: Int
     }
 
     enum AddResult: Equatable {
@@ -26,10 +29,15 @@ final class Mempool: @unchecked Sendable {
         case full
     }
 
+    /// What one pending transaction holds beyond its canonical bytes: the array's header and malloc's (48), its
+    /// slot in the table of entries at the table's lowest load (40 / 0.375) and in the arrival order (32, up to
+    /// twice over between compactions).
+    static let entryOverhead = 48 + 107 + 64
+
     private let lock = NSLock()
     private var order: [Hash] = []
     private var head = 0
-    private var entries: [Hash: Entry] = [:]
+    private var entries: [Hash: [UInt8]] = [:]
     private var bytes = 0
     private let limits: MempoolLimits
 
@@ -37,42 +45,57 @@ final class Mempool: @unchecked Sendable {
 
     var count: Int { lock.withLock { entries.count } }
 
+    /// The memory the pool's transactions count against `maxBytes`.
+    var countedBytes: Int { lock.withLock { bytes } }
+
     func contains(_ hash: Hash) -> Bool { lock.withLock { entries[hash] != nil } }
 
-    func add(_ tx: Transaction, hash: Hash, size: Int) -> AddResult {
-        lock.withLock {
+    func add(_ tx: Transaction, hash: Hash) -> AddResult {
+        if contains(hash) { return .duplicate }
+        let encoded = Self.encode(tx)
+        let size = encoded.count + Self.entryOverhead
+        return lock.withLock {
             if entries[hash] != nil { return .duplicate }
             if entries.count >= limits.maxTransactions || bytes + size > limits.maxBytes { return .full }
-            entries[hash] = Entry(tx: tx, hash: hash, size: size)
+            entries[hash] = encoded
             order.append(hash)
             bytes += size
             return .added
         }
     }
 
-    /// Up to `max` pending transactions in arrival order, without removing them.
+    /// Up to `max` pending transactions in arrival order, without removing them, decoded. Their canonical bytes
+    /// came from a `Transaction` that admission decoded and checked, so they decode; one that does not (a bug) is
+    /// dropped from the pool rather than proposed.
     func peek(max: Int, maxBytes: Int = 16 << 20) -> [Entry] {
-        lock.withLock {
-            var out: [Entry] = []
+        let picked: [(hash: Hash, bytes: [UInt8])] = lock.withLock {
+            var out: [(hash: Hash, bytes: [UInt8])] = []
             var size = 0
             var i = head
             while i < order.count, out.count < max {
                 if let e = entries[order[i]] {
-                    if size + e.size > maxBytes { break }
-                    out.append(e)
-                    size += e.size
+                    if size + e.count > maxBytes { break }
+                    out.append((order[i], e))
+                    size += e.count
                 }
                 i += 1
             }
             return out
         }
+        var undecodable: [Hash] = []
+        let decoded = picked.compactMap { p -> Entry? in
+            guard let tx = try? Transaction(canonical: p.bytes) else { undecodable.append(p.hash); return nil }
+            return Entry(tx: tx, hash: p.hash)
+        }
+        if !undecodable.isEmpty { remove(undecodable) }
+        return decoded
     }
 
     /// Drops committed transactions.
     func remove(_ hashes: [Hash]) {
         lock.withLock {
             for h in hashes {
-                if let e = entries.removeValue(forKey: h) { bytes -= e.size }
+                if let e = entries.removeValue(forKey: h) { bytes -= e.count + Self.entryOverhead }
             }
             // Skip the removed prefix; compact once the dead part dominates.
             while head < order.count, entries[order[head]] == nil { head += 1 }
@@ -81,5 +104,18 @@ final class Mempool: @unchecked Sendable {
                 head = 0
             }
         }
+    }
+
+    /// The length of `tx`'s canonical encoding (docs/transactions.md): four length prefixes, the key's suite byte
+    /// and the nonce beside its type, body, key and signature.
+    static func encodedSize(_ tx: Transaction) -> Int {
+        25 + tx.type.utf8.count + tx.body.count + tx.signer.bytes.count + tx.signature.count
+    }
+
+    /// `tx`'s canonical bytes in an array of their size (a writer left to grow doubles its array).
+    static func encode(_ tx: Transaction) -> [UInt8] {
+        var w = CanonicalWriter(capacity: encodedSize(tx))
+        tx.encode(to: &w)
+        return w.bytes
     }
 }

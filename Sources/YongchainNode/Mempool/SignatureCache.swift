@@ -8,7 +8,7 @@ final class SignatureCache: Sendable {
     private let memo: SignatureMemo
     let chainID: String
 
-    init(chainID: String, generation: Int = 100_000) {
+    init(chainID: String, generation: Int = SignatureMemo.defaultGeneration) {
         self.chainID = chainID
         memo = SignatureMemo(generation: generation)
     }

@@ -46,7 +46,7 @@ final class Metrics: @unchecked Sendable {
         }
     }
 
-    func render(height: UInt64, round: Int32, mempool: Int, peers: [PeerInfo], gossipDropped: Int, rules: ChainRules,
+    func render(height: UInt64, round: Int32, mempool: Int, mempoolBytes: Int, peers: [PeerInfo], gossipQueued: [(peer: String, weight: Int)], gossipDropped: Int, rules: ChainRules,
                 openProposals: Int?, apiSessions: Int, problem: NodeHealth.Problem?, storageErrors: Int, stateRowsRead: Int, stateCacheHits: Int) -> String {
         let next = rules.schedule.set(at: rules.tip + 1)
         let pending = rules.schedule.isPending(at: rules.tip + 1) ? rules.schedule.from : 0
@@ -89,6 +89,10 @@ final class Metrics: @unchecked Sendable {
             metric("yongchain_storage_state_cache_hits_total", "counter", "Of those keys looked up by answers and admission, the ones answered from the committed-state cache (config.json's stateCacheMiB) without SQLite.",
                    ["yongchain_storage_state_cache_hits_total \(stateCacheHits)"])
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
+            metric("yongchain_mempool_bytes", "gauge", "Memory the mempool's transactions count against its byte limit (their canonical bytes and a fixed overhead each).",
+                   ["yongchain_mempool_bytes \(mempoolBytes)"])
+            metric("yongchain_process_malloc_trim_seconds_total", "counter", "Time spent giving freed memory back to the system (malloc_trim, every 5 s in a node's process).",
+                   [String(format: "yongchain_process_malloc_trim_seconds_total %.6f", Double(ProcessMemory.trimNanoseconds.load(ordering: .relaxed)) / 1e9)])
             metric("yongchain_api_sessions", "gauge", "Live API sessions held by this node (docs/api-auth.md).",
                    ["yongchain_api_sessions \(apiSessions)"])
             metric("yongchain_p2p_peers", "gauge", "Peers heard from in the last 10 s.", [
@@ -100,6 +104,8 @@ final class Metrics: @unchecked Sendable {
                    txByCode.sorted { $0.key < $1.key }.map { "yongchain_state_txs_total{code=\"\($0.key)\"} \($0.value)" })
             metric("yongchain_p2p_invalid_messages_total", "counter", "Gossip messages dropped as invalid.",
                    ["yongchain_p2p_invalid_messages_total \(Int(counters["gossip_invalid_total"] ?? 0))"])
+            metric("yongchain_p2p_queued", "gauge", "Gossip waiting to be sent to each peer: transactions and votes one each, a proposal one per transaction it carries.",
+                   gossipQueued.map { "yongchain_p2p_queued{peer=\"\($0.peer)\"} \($0.weight)" })
             metric("yongchain_p2p_dropped_batches_total", "counter", "Outbound gossip batches dropped (send failed or queue full).",
                    ["yongchain_p2p_dropped_batches_total \(gossipDropped)"])
             metric("yongchain_http_requests_total", "counter", "HTTP requests by route and status.",

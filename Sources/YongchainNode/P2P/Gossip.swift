@@ -87,6 +87,12 @@ final class Gossip: @unchecked Sendable {
         cond.withLock { lock.withLock { peers.firstIndex { $0.url == url } }.map { queues[$0].count } ?? 0 }
     }
 
+    /// What waits in each peer's queue, by weight (`GossipMessage.weight`: a transaction or vote one, a proposal one
+    /// per transaction it carries).
+    var queuedWeights: [(peer: String, weight: Int)] {
+        cond.withLock { lock.withLock { peers.indices.map { (peers[$0].name, queues[$0].reduce(0) { $0 + $1.weight }) } } }
+    }
+
     func stop() {
         cond.lock()
         running = false
