@@ -7,6 +7,8 @@
 #    the same time idle, per request into OUT/syscalls.txt.
 # Run as root (tracepoints and kernel samples; sets /proc/sys/kernel/perf_event_paranoid to -1).
 #
+# PROFILE=0 skips step 1 (a rerun for counts only, against the cluster kept in OUT).
+#
 # Usage: Y=.build/release/yongchain bash scripts/perf-query-node.sh OUT [UNITS] [QUERY_SECONDS] [BASE_PORT]
 set -euo pipefail
 Y=$(realpath "${Y:-.build/release/yongchain}")
@@ -28,21 +30,23 @@ pid=$(cat "$home/node.pid")
 switches() { cat /proc/"$pid"/task/*/status | awk '/^voluntary_ctxt_switches/ {v+=$2} /^nonvoluntary_ctxt_switches/ {n+=$2} END {print v, n}'; }
 
 # 1. The profile: perf starts after the bench's 2 s idle measurement and stops before its queries end.
-"$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" > "$OUT/queries-perf.txt" 2>&1 &
-bench=$!
-sleep 3
-perf record -q -g -e cpu-clock -F 1999 -p "$pid" -o "$OUT/perf.data" -- sleep $((QS - 2)) 2> "$OUT/perf-record.txt"
-wait "$bench"
-perf script -F tid,ip,sym,dso -i "$OUT/perf.data" 2> /dev/null | python3 "$here/perf-breakdown.py" 30 > "$OUT/breakdown.txt"
+if [ "${PROFILE:-1}" = 1 ]; then
+  "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" > "$OUT/queries-perf.txt" 2>&1 &
+  bench=$!
+  sleep 3
+  perf record -q -g -e cpu-clock -F 1999 -p "$pid" -o "$OUT/perf.data" -- sleep $((QS - 2)) 2> "$OUT/perf-record.txt"
+  wait "$bench"
+  perf script -F tid,ip,sym,dso -i "$OUT/perf.data" 2> /dev/null | python3 "$here/perf-breakdown.py" 30 > "$OUT/breakdown.txt"
+fi
 
 # 2. Counts: the same span idle, then across a whole queries-only run.
 events='syscalls:sys_enter_*,context-switches,cpu-migrations'
 span=$((QS + 4))
-perf stat -x, -e "$events" -p "$pid" -o "$OUT/stat-idle.csv" -- sleep "$span" > /dev/null 2>&1
+perf stat -x, -e "$events" -p "$pid" -o "$OUT/stat-idle.csv" -- sleep "$span" > /dev/null 2>&1 || true
 before=$(switches)
 "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" > "$OUT/queries-stat.txt" 2>&1 &
 bench=$!
-perf stat -x, -e "$events" -p "$pid" -o "$OUT/stat-run.csv" -- sleep "$span" > /dev/null 2>&1
+perf stat -x, -e "$events" -p "$pid" -o "$OUT/stat-run.csv" -- sleep "$span" > /dev/null 2>&1 || true
 wait "$bench"
 after=$(switches)
 requests=$(sed -n 's/^queries *\([0-9]*\) encumbrance.*/\1/p' "$OUT/queries-stat.txt")
@@ -64,4 +68,4 @@ for k, v in sorted(rows, key=lambda r: -r[1]):
         print(f"{v:8.2f}  {k.replace('syscalls:sys_enter_', '')}")
 print(f"voluntary switches {(a[0] - b[0]) / requests:.2f}, involuntary {(a[1] - b[1]) / requests:.2f} per request (idle not subtracted)")
 EOF
-cat "$OUT/queries-perf.txt" "$OUT/breakdown.txt" "$OUT/syscalls.txt"
+cat "$OUT/queries-stat.txt" "$OUT/syscalls.txt"
