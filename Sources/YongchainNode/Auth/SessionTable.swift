@@ -18,6 +18,14 @@ struct SessionID: Hashable, Sendable, CustomStringConvertible {
 
     var hex: String { Hex.encode(bytes) }
     var description: String { hex }
+
+    /// The 16 bytes in one call: an array's own hashing feeds the hasher a byte at a time, twice per session
+    /// request under the verifier's lock.
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: SessionID, b: SessionID) -> Bool { a.bytes == b.bytes }
 }
 
 /// The node's live API sessions (docs/api-auth.md, "Sessions"): who owns each, its MAC key, its expiry and its
@@ -107,13 +115,17 @@ struct SessionTable: Sendable {
 
     /// Records `seq` as used in session `id`. Callers MUST call this only after the request's MAC verified, so
     /// that forged requests cannot move the window.
+    ///
+    /// It runs under the verifier's lock on every session request, so it hashes the id once and changes the window
+    /// in place (a copy of the session held across the change would copy the window's words on every request).
     mutating func accept(_ id: SessionID, seq: UInt64, nowMs: Int64) -> Checked {
-        guard let s = sessions[id] else { return .unknown }
-        guard nowMs < s.expiresAtMs else { return .expired(atMs: s.expiresAtMs) }
-        switch sessions[id]!.window.accept(seq) {
+        guard let i = sessions.index(forKey: id) else { return .unknown }
+        let expiresAtMs = sessions.values[i].expiresAtMs
+        guard nowMs < expiresAtMs else { return .expired(atMs: expiresAtMs) }
+        switch sessions.values[i].window.accept(seq) {
         case .fresh: return .accepted
         case .replayed: return .replayed
-        case .tooOld: return .tooOld(highest: s.window.highest)
+        case .tooOld: return .tooOld(highest: sessions.values[i].window.highest)
         }
     }
 
