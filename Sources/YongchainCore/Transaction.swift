@@ -55,6 +55,12 @@ public struct Transaction: Sendable, Equatable, CanonicalCodable {
         w.bytes(signature)
     }
 
+    /// The length of `encode(to:)`'s output (docs/transactions.md): four length prefixes, the key's suite byte and
+    /// the nonce beside the type, body, key and signature — for a writer of exact capacity.
+    public var canonicalSize: Int {
+        25 + type.utf8.count + body.count + signer.bytes.count + signature.count
+    }
+
     public init(from r: inout CanonicalReader) throws {
         type = try r.string("tx.type", max: Transaction.maxTypeLength)
         body = try r.bytes("tx.body", max: Transaction.maxBodyBytes)

@@ -133,7 +133,7 @@ import YongchainApplication
         }
         let hashes = txs.map { $0.hash(on: chain) }
         let sizes = txs.map { $0.canonicalBytes.count + Mempool.entryOverhead }
-        #expect(txs.map(Mempool.encodedSize) == txs.map { $0.canonicalBytes.count })
+        #expect(txs.map(\.canonicalSize) == txs.map { $0.canonicalBytes.count })
         var limits = MempoolLimits()
         limits.maxBytes = sizes[0] + sizes[1] + sizes[2] - 1
         let pool = Mempool(limits: limits)

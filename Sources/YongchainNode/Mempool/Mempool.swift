@@ -106,15 +106,9 @@ final class Mempool: @unchecked Sendable {
         }
     }
 
-    /// The length of `tx`'s canonical encoding (docs/transactions.md): four length prefixes, the key's suite byte
-    /// and the nonce beside its type, body, key and signature.
-    static func encodedSize(_ tx: Transaction) -> Int {
-        25 + tx.type.utf8.count + tx.body.count + tx.signer.bytes.count + tx.signature.count
-    }
-
     /// `tx`'s canonical bytes in an array of their size (a writer left to grow doubles its array).
     static func encode(_ tx: Transaction) -> [UInt8] {
-        var w = CanonicalWriter(capacity: encodedSize(tx))
+        var w = CanonicalWriter(capacity: tx.canonicalSize)
         tx.encode(to: &w)
         return w.bytes
     }
