@@ -36,12 +36,13 @@ enum Submitter {
         }
     }
 
-    /// Sends transactions (one, or a batch) and returns those to retry: the node was busy (503 MEMPOOL_FULL) or
+    /// Sends transactions (one, or a batch) and returns those to retry: the node was busy (503 MEMPOOL_FULL, 429
+    /// MEMPOOL_SIGNER_FULL) or
     /// unreachable. Refusals of any other kind are counted as failed.
     private static func send(_ todo: [Workload.Pending], to url: String, client: HTTPClient, follower: CommitFollower) -> [Workload.Pending] {
         if todo.count == 1 {
             guard let r = try? client.send("POST", url: url + "/v1/txs", headers: [("Content-Type", "application/json")], body: todo[0].json, timeout: 10) else { return todo }
-            if r.status == 503 { return todo }
+            if r.status == 503 || r.status == 429 { return todo }
             if r.status != 202 { follower.failed(todo[0].hash, code: APISession.errorCode(r.body).code ?? "HTTP \(r.status)") }
             return []
         }
@@ -51,7 +52,7 @@ enum Submitter {
         guard let r = try? client.send("POST", url: url + "/v1/txs/batch", headers: [("Content-Type", "application/json")], body: body, timeout: 10) else { return todo }
         guard r.status == 200, let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any],
               let results = o["results"] as? [[String: Any]], results.count == todo.count else {
-            if r.status == 503 { return todo }
+            if r.status == 503 || r.status == 429 { return todo }
             for p in todo { follower.failed(p.hash, code: APISession.errorCode(r.body).code ?? "HTTP \(r.status)") }
             return []
         }
@@ -59,7 +60,7 @@ enum Submitter {
         for (p, res) in zip(todo, results) where res["status"] as? String != "pending" {
             let code = (res["error"] as? [String: Any])?["code"] as? String ?? "?"
             // The node was busy: send again. Anything else is the transaction's own fault (or already committed).
-            if ["MEMPOOL_FULL", "STORAGE_UNAVAILABLE"].contains(code) { retry.append(p) } else { follower.failed(p.hash, code: code) }
+            if ["MEMPOOL_FULL", "MEMPOOL_SIGNER_FULL", "STORAGE_UNAVAILABLE"].contains(code) { retry.append(p) } else { follower.failed(p.hash, code: code) }
         }
         return retry
     }

@@ -123,6 +123,30 @@ import YongchainApplication
         #expect(pool.count == 3)
     }
 
+    /// One signing key holds at most `maxPerSigner` pending transactions, whatever room the pool has; another key's
+    /// still enter, and a committed transaction gives its signer's place back.
+    @Test func oneSignerHoldsAtMostItsShare() throws {
+        var limits = MempoolLimits()
+        limits.maxPerSigner = 2
+        let pool = Mempool(limits: limits)
+        let chain = Chain(id: "c", hashSuite: .sha256)
+        let (flooder, other) = (try PrivateKey.generate(), try PrivateKey.generate())
+        let floods = (0..<3).map { Transaction.signed(type: "t", body: [UInt8($0)], nonce: 1, key: flooder, chainID: "c") }
+        let mine = (0..<2).map { Transaction.signed(type: "t", body: [UInt8($0)], nonce: 1, key: other, chainID: "c") }
+        #expect(pool.add(floods[0], hash: floods[0].hash(on: chain)) == .added)
+        #expect(pool.add(floods[1], hash: floods[1].hash(on: chain)) == .added)
+        #expect(pool.add(floods[2], hash: floods[2].hash(on: chain)) == .signerFull)
+        #expect(pool.add(floods[1], hash: floods[1].hash(on: chain)) == .duplicate, "a pending one is still found")
+        #expect(pool.add(mine[0], hash: mine[0].hash(on: chain)) == .added)
+        #expect(pool.add(mine[1], hash: mine[1].hash(on: chain)) == .added)
+        #expect(pool.pending(signedBy: flooder.publicKey) == 2 && pool.pending(signedBy: other.publicKey) == 2)
+        pool.remove([floods[0].hash(on: chain), floods[0].hash(on: chain)])
+        #expect(pool.pending(signedBy: flooder.publicKey) == 1, "removed once, counted once")
+        #expect(pool.add(floods[2], hash: floods[2].hash(on: chain)) == .added)
+        pool.remove(floods.map { $0.hash(on: chain) } + mine.map { $0.hash(on: chain) })
+        #expect(pool.count == 0 && pool.pending(signedBy: flooder.publicKey) == 0 && pool.countedBytes == 0)
+    }
+
     /// The pool holds canonical bytes and hands back the transactions it was given; its byte bound counts each
     /// transaction's canonical size and the fixed overhead, and what leaves gives its bytes back.
     @Test func holdsCanonicalBytesAndCountsThem() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YongchainApplication
 import YongchainCore
 import YongchainCrypto
 import YongchainHTTP
@@ -17,14 +18,16 @@ import YongchainHTTP
         let api: API
 
         /// `asBank`: the node runs with the bank's key, a member without power (an observer).
-        init(asBank: Bool = false) throws {
+        init(asBank: Bool = false, mempoolMaxPerSigner: Int? = nil) throws {
             try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
             let home = NodeHome(dir)
             try GenesisFile.write(Genesis(chainID: chain, genesisTime: 1_700_000_000_000, organizations: [
                 Organization(name: "registry", role: .registry, authorities: [.realEstate, .trade], publicKey: registry.publicKey, address: "http://127.0.0.1:9"),
                 Organization(name: "bank", role: .bank, publicKey: bank.publicKey, address: "http://127.0.0.1:9", power: 0),
             ]), path: home.genesisPath)
-            try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
+            var config = NodeConfig(moniker: "registry", listen: "127.0.0.1:0")
+            config.mempoolMaxPerSigner = mempoolMaxPerSigner
+            try config.write(path: home.configPath)
             try KeyFile.write(asBank ? bank : registry, to: home.keyPath)
             node = try Node(home: home, logger: Logger(level: .error))
             api = node.api
@@ -164,6 +167,33 @@ import YongchainHTTP
         #expect(r == (200, ""), "\(r)")
     }
 
+    /// One signing key cannot fill a node's pool: beyond config.json's `mempoolMaxPerSigner` pending transactions
+    /// of its key, a submission is refused 429 MEMPOOL_SIGNER_FULL, alone or as a batch's item, and what it holds
+    /// stays as it was (the node here runs no consensus, so nothing commits).
+    @Test func oneSignerCannotFillThePool() throws {
+        let f = try Fixture(mempoolMaxPerSigner: 2)
+        let owner = try PrivateKey.generate()
+        let first = "11010519800000001"
+        let opening = try PersonOpening(id: try ResidentID(first + String(try #require(ResidentID.checkCharacter(for: first)))),
+                                        salt: Array(repeating: 7, count: PersonOpening.drawnSaltBytes))
+        let registers = try (0..<4).map { i in
+            let p = RegisterProperty(unitNumber: try UnitNumber(String(format: "110101000000GB%05dF%08d", i, i)), titleCertificateNumber: "BJ-\(i)",
+                                     owners: [PropertyOwner(id: .person(opening, suite: .sha256), publicKey: owner.publicKey)],
+                                     area: 8_950, use: "residential")
+            return String(decoding: try JSONEncoder().encode(TransactionJSON(try p.transaction(key: f.registry, nonce: UInt64(i), chainID: f.chain))), as: UTF8.self)
+        }
+        var parser = HTTPRequestParser()
+        let batch = Array(#"{"transactions":[\#(registers.prefix(3).joined(separator: ","))]}"#.utf8)
+        parser.feed(Array("POST /v1/txs/batch HTTP/1.1\r\nHost: node\r\nContent-Length: \(batch.count)\r\n\r\n".utf8) + batch)
+        guard case .request(let req) = parser.next() else { Issue.record("unparsed"); return }
+        let r = f.api.handle(req)
+        let results = (try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])?["results"] as? [[String: Any]] ?? []
+        let outcomes = results.map { (($0["error"] as? [String: Any])?["code"] as? String) ?? ($0["status"] as? String) ?? "?" }
+        #expect(r.status == 200 && outcomes == ["pending", "pending", "MEMPOOL_SIGNER_FULL"], "\(String(decoding: r.body, as: UTF8.self))")
+        #expect(f.send("POST", "/v1/txs", body: Array(registers[3].utf8)) == (429, "MEMPOOL_SIGNER_FULL"))
+        #expect(f.node.admission.mempool.count == 2 && f.node.admission.mempool.pending(signedBy: f.registry.publicKey) == 2)
+    }
+
     /// A method a route does not have is 405 with an `Allow` header naming the ones it has (issue 15: schemathesis
     /// found 404s); a path no route has stays 404.
     @Test func aRouteAskedWithAnotherMethodAnswers405WithAllow() throws {
@@ -261,7 +291,7 @@ import YongchainHTTP
         let expected: [String: Int] = [
             "AUTH_STALE": 401, "AUTH_UNKNOWN_SESSION": 401, "FORBIDDEN_ROLE": 403, "UNKNOWN_SIGNER": 403, "NOT_AUTHORIZED": 403,
             "NOT_FOUND": 404, "UNKNOWN_QUERY": 404, "TX_ALREADY_COMMITTED": 409, "STORAGE_CORRUPT": 500, "STORAGE_FAILED": 503,
-            "MEMPOOL_FULL": 503, "TOO_MANY_WAITERS": 503, "HEIGHT_NOT_REACHED": 504, "COMMIT_TIMEOUT": 504,
+            "MEMPOOL_FULL": 503, "MEMPOOL_SIGNER_FULL": 429, "TOO_MANY_WAITERS": 503, "HEIGHT_NOT_REACHED": 504, "COMMIT_TIMEOUT": 504,
             "INVALID_PARAMETER": 400, "DUPLICATE_FINANCING": 400, "NOT_ENTERPRISE": 400,
         ]
         for (code, status) in expected { #expect(APIError(code, "").status == status, "\(code)") }

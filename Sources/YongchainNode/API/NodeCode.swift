@@ -44,6 +44,7 @@ enum NodeCode {
     static let malformedGossip = "MALFORMED_GOSSIP"
     static let malformedJson = "MALFORMED_JSON"
     static let mempoolFull = "MEMPOOL_FULL"
+    static let mempoolSignerFull = "MEMPOOL_SIGNER_FULL"
     static let methodNotAllowed = "METHOD_NOT_ALLOWED"
     static let missingField = "MISSING_FIELD"
     static let nodeSignatureInvalid = "NODE_SIGNATURE_INVALID"

@@ -87,6 +87,9 @@ final class Admission: Sendable {
         if view.isCommitted(hash) {
             return Admitted(hash: hash, refusal: APIError(NodeCode.txAlreadyCommitted, "transaction \(hash.hex) is already committed; a replay is refused"))
         }
+        // A signer holding its share of the pool is refused before its signature is checked: a flood's retries
+        // cost the node a look-up, not a verification and the application's check each.
+        if mempool.pending(signedBy: tx.signer) >= mempool.limits.maxPerSigner { return Admitted(hash: hash, refusal: signerFull) }
         guard signatures.verify(tx, hash: hash) else {
             return Admitted(hash: hash, refusal: APIError(NodeCode.badSignature, "the signature does not match the transaction and its signer for chain \(chain.id)"))
         }
@@ -97,6 +100,11 @@ final class Admission: Sendable {
         case .added: return Admitted(hash: hash, refusal: nil, added: true)
         case .duplicate: return Admitted(hash: hash, refusal: nil)
         case .full: return Admitted(hash: hash, refusal: APIError(NodeCode.mempoolFull, "the transaction pool is full; retry later"))
+        case .signerFull: return Admitted(hash: hash, refusal: signerFull)
         }
+    }
+
+    private var signerFull: APIError {
+        APIError(NodeCode.mempoolSignerFull, "this node's pool already holds \(mempool.limits.maxPerSigner) pending transactions signed by this key; retry as they commit")
     }
 }

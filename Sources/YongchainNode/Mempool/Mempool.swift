@@ -2,11 +2,16 @@ import Foundation
 import YongchainCore
 import YongchainCrypto
 
-/// Limits of the transaction pool; a full pool answers 503 `MEMPOOL_FULL`.
+/// Limits of the transaction pool; a full pool answers 503 `MEMPOOL_FULL`, a signer holding its share 429
+/// `MEMPOOL_SIGNER_FULL`.
 public struct MempoolLimits: Sendable {
     public var maxTransactions = 50_000
     /// The pool's memory: each transaction counts its canonical bytes and `Mempool.entryOverhead`.
     public var maxBytes = 64 << 20
+    /// Pending transactions of one signing key (a member's key). A block takes the oldest first, so without it one
+    /// member's flood would fill the pool and hold every other member's transactions behind its own; with it, a
+    /// flood waits behind at most this many of its own, and others still find room.
+    public var maxPerSigner = 10_000
     public init() {}
 }
 
@@ -27,19 +32,30 @@ final class Mempool: @unchecked Sendable {
         case added
         case duplicate
         case full
+        /// The signer already holds `maxPerSigner` pending transactions.
+        case signerFull
+    }
+
+    /// A pending transaction: its canonical bytes and whose share it counts against (its signer's key's hash in
+    /// this process — 64 random-seeded bits, so two signers sharing one count is not a thing anyone can arrange).
+    private struct Pending {
+        let bytes: [UInt8]
+        let signer: Int
     }
 
     /// What one pending transaction holds beyond its canonical bytes: the array's header and malloc's (48), its
-    /// slot in the table of entries at the table's lowest load (40 / 0.375) and in the arrival order (32, up to
+    /// slot in the table of entries at the table's lowest load (48 / 0.375) and in the arrival order (32, up to
     /// twice over between compactions).
-    static let entryOverhead = 48 + 107 + 64
+    static let entryOverhead = 48 + 128 + 64
 
     private let lock = NSLock()
     private var order: [Hash] = []
     private var head = 0
-    private var entries: [Hash: [UInt8]] = [:]
+    private var entries: [Hash: Pending] = [:]
+    /// Pending transactions per signer (`Pending.signer`); a signer with none has no entry.
+    private var perSigner: [Int: Int] = [:]
     private var bytes = 0
-    private let limits: MempoolLimits
+    let limits: MempoolLimits
 
     init(limits: MempoolLimits) { self.limits = limits }
 
@@ -54,15 +70,21 @@ final class Mempool: @unchecked Sendable {
         if contains(hash) { return .duplicate }
         let encoded = Self.encode(tx)
         let size = encoded.count + Self.entryOverhead
+        let signer = tx.signer.hashValue
         return lock.withLock {
             if entries[hash] != nil { return .duplicate }
             if entries.count >= limits.maxTransactions || bytes + size > limits.maxBytes { return .full }
-            entries[hash] = encoded
+            if perSigner[signer, default: 0] >= limits.maxPerSigner { return .signerFull }
+            entries[hash] = Pending(bytes: encoded, signer: signer)
+            perSigner[signer, default: 0] += 1
             order.append(hash)
             bytes += size
             return .added
         }
     }
+
+    /// Pending transactions signed by `key`.
+    func pending(signedBy key: PublicKey) -> Int { lock.withLock { perSigner[key.hashValue] ?? 0 } }
 
     /// Up to `max` pending transactions in arrival order, without removing them, decoded. Their canonical bytes
     /// came from a `Transaction` that admission decoded and checked, so they decode; one that does not (a bug) is
@@ -74,9 +96,9 @@ final class Mempool: @unchecked Sendable {
             var i = head
             while i < order.count, out.count < max {
                 if let e = entries[order[i]] {
-                    if size + e.count > maxBytes { break }
-                    out.append((order[i], e))
-                    size += e.count
+                    if size + e.bytes.count > maxBytes { break }
+                    out.append((order[i], e.bytes))
+                    size += e.bytes.count
                 }
                 i += 1
             }
@@ -95,7 +117,9 @@ final class Mempool: @unchecked Sendable {
     func remove(_ hashes: [Hash]) {
         lock.withLock {
             for h in hashes {
-                if let e = entries.removeValue(forKey: h) { bytes -= e.count + Self.entryOverhead }
+                guard let e = entries.removeValue(forKey: h) else { continue }
+                bytes -= e.bytes.count + Self.entryOverhead
+                if let n = perSigner[e.signer], n > 1 { perSigner[e.signer] = n - 1 } else { perSigner[e.signer] = nil }
             }
             // Skip the removed prefix; compact once the dead part dominates.
             while head < order.count, entries[order[head]] == nil { head += 1 }

@@ -58,6 +58,7 @@ public final class Node: @unchecked Sendable {
         let signatures = SignatureCache(chainID: chain.id)
         var mempoolLimits = MempoolLimits()
         if let m = config.mempoolMaxTransactions { mempoolLimits.maxTransactions = m }
+        if let m = config.mempoolMaxPerSigner { mempoolLimits.maxPerSigner = m }
         let mempool = Mempool(limits: mempoolLimits)
         let c = genesis.consensus
         // A block is due at least every empty-block interval; allow several missed rounds before calling it a stall.

@@ -11,6 +11,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// Peer base URLs beyond the members' addresses in genesis (e.g. observers).
     public var peers: [String]
     public var mempoolMaxTransactions: Int?
+    /// Pending transactions one signing key may hold in this node's pool (`MempoolLimits.maxPerSigner`); absent:
+    /// 10,000. More: 429 MEMPOOL_SIGNER_FULL.
+    public var mempoolMaxPerSigner: Int?
     /// HTTP connection limits (docs/operations.md, "Connection limits"); absent: `HTTPServerLimits`' defaults.
     public var httpMaxConnections: Int?
     public var httpMaxConnectionsPerAddress: Int?
@@ -83,6 +86,9 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     func validate(path: String) throws {
         if let m = mempoolMaxTransactions, !(1...NodeConfig.maxMempoolTransactions).contains(m) {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): mempoolMaxTransactions must be 1 to \(NodeConfig.maxMempoolTransactions), not \(m)")
+        }
+        if let m = mempoolMaxPerSigner, !(1...NodeConfig.maxMempoolTransactions).contains(m) {
+            throw NodeError(code: NodeCode.configInvalid, message: "\(path): mempoolMaxPerSigner must be 1 to \(NodeConfig.maxMempoolTransactions), not \(m)")
         }
         if let m = maxProofsPerSecond, !(1...1_000_000).contains(m) {
             throw NodeError(code: NodeCode.configInvalid, message: "\(path): maxProofsPerSecond must be 1 to 1000000, not \(m)")
