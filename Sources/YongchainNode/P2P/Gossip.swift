@@ -15,6 +15,8 @@ final class Gossip: @unchecked Sendable {
     private let lock = NSLock()
     private let cond = NSCondition()
     private var queues: [[GossipMessage]]
+    /// Each queue's weight (`GossipMessage.weight`), kept beside it.
+    private var weights: [Int]
     private(set) var peers: [PeerInfo]
     private let client: HTTPClient
     private let chainID: String
@@ -23,7 +25,11 @@ final class Gossip: @unchecked Sendable {
     private let logger: Logger
     private var running = true
     private var threads: [Thread] = []
-    let maxQueued = 20_000
+    /// The most weight one peer's queue holds (a transaction or vote weighs one, a proposal one per transaction):
+    /// beyond it the older half is dropped. Bounded in messages, a peer that was down or slow let a flood's batches
+    /// (up to 1,000 transactions each) pile up to hundreds of MiB on every other node; this is at most about 30 MiB
+    /// of transactions, and what a peer missed reaches it in proposals and blocks.
+    let maxQueuedWeight = 50_000
     let maxBatch = 2_000
     /// Batches dropped, over all peers, because a queue overflowed or a send failed (read under `lock`).
     private var droppedCount = 0
@@ -32,6 +38,7 @@ final class Gossip: @unchecked Sendable {
     init(peers: [PeerInfo], chainID: String, me: String, client: HTTPClient, logger: Logger, height: @escaping @Sendable () -> UInt64) {
         self.peers = peers
         self.queues = Array(repeating: [], count: peers.count)
+        self.weights = Array(repeating: 0, count: peers.count)
         self.client = client
         self.chainID = chainID
         self.me = me
@@ -63,6 +70,7 @@ final class Gossip: @unchecked Sendable {
         cond.lock()
         guard lock.withLock({ !peers.contains { $0.url == p.url } }) else { cond.unlock(); return }
         queues.append([])
+        weights.append(0)
         let i = lock.withLock { peers.append(p); return peers.count - 1 }
         let run = started && running
         cond.unlock()
@@ -77,7 +85,7 @@ final class Gossip: @unchecked Sendable {
         lock.withLock {
             for i in peers.indices where peers[i].url == url {
                 peers[i].fullNode = full
-                if !full { queues[i].removeAll() }
+                if !full { queues[i].removeAll(); weights[i] = 0 }
             }
         }
     }
@@ -90,7 +98,7 @@ final class Gossip: @unchecked Sendable {
     /// What waits in each peer's queue, by weight (`GossipMessage.weight`: a transaction or vote one, a proposal one
     /// per transaction it carries).
     var queuedWeights: [(peer: String, weight: Int)] {
-        cond.withLock { lock.withLock { peers.indices.map { (peers[$0].name, queues[$0].reduce(0) { $0 + $1.weight }) } } }
+        cond.withLock { lock.withLock { peers.indices.map { (peers[$0].name, weights[$0]) } } }
     }
 
     func stop() {
@@ -103,12 +111,20 @@ final class Gossip: @unchecked Sendable {
     func broadcast(_ m: GossipMessage) {
         cond.lock()
         let full = lock.withLock { peers.map(\.fullNode) }
+        let w = m.weight
         for i in queues.indices where full[i] {
-            if queues[i].count >= maxQueued {
-                queues[i].removeFirst(queues[i].count / 2)
+            if weights[i] + w > maxQueuedWeight {
+                // The older messages go until half the bound is left (the newest consensus messages matter most).
+                var drop = 0
+                while drop < queues[i].count && weights[i] + w > maxQueuedWeight / 2 {
+                    weights[i] -= queues[i][drop].weight
+                    drop += 1
+                }
+                queues[i].removeFirst(drop)
                 lock.withLock { droppedCount += 1 }
             }
             queues[i].append(m)
+            weights[i] += w
         }
         cond.broadcast()
         cond.unlock()
@@ -199,6 +215,7 @@ final class Gossip: @unchecked Sendable {
             }
             let batch = Array(queues[i].prefix(count))
             queues[i].removeFirst(count)
+            weights[i] -= batch.reduce(0) { $0 + $1.weight }
             cond.unlock()
 
             let env = GossipEnvelope(chainID: chainID, sender: me, senderHeight: heightProvider(), messages: batch)
