@@ -87,9 +87,6 @@ final class Admission: Sendable {
         if view.isCommitted(hash) {
             return Admitted(hash: hash, refusal: APIError(NodeCode.txAlreadyCommitted, "transaction \(hash.hex) is already committed; a replay is refused"))
         }
-        // A signer holding its share of the pool is refused before its signature is checked: a flood's retries
-        // cost the node a look-up, not a verification and the application's check each.
-        if mempool.pending(signedBy: tx.signer) >= mempool.limits.maxPerSigner { return Admitted(hash: hash, refusal: signerFull) }
         guard signatures.verify(tx, hash: hash) else {
             return Admitted(hash: hash, refusal: APIError(NodeCode.badSignature, "the signature does not match the transaction and its signer for chain \(chain.id)"))
         }
@@ -100,6 +97,8 @@ final class Admission: Sendable {
         case .added: return Admitted(hash: hash, refusal: nil, added: true)
         case .duplicate: return Admitted(hash: hash, refusal: nil)
         case .full: return Admitted(hash: hash, refusal: APIError(NodeCode.mempoolFull, "the transaction pool is full; retry later"))
+        // Decided after the signature on purpose: a peer's gossip refused here is still memoised, so the block
+        // that carries it later does not verify it on the consensus path; a client's retry finds the memo too.
         case .signerFull: return Admitted(hash: hash, refusal: signerFull)
         }
     }
