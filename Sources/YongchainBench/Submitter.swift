@@ -24,12 +24,17 @@ enum Submitter {
                 let url = urls[c % urls.count]
                 var todo = Array(chunks[c])
                 for p in todo { follower.submitted(p.hash) }
-                // A busy node (full mempool) is tried again for up to 5 minutes: as fast as accepted means
-                // exactly that, and a flood keeps the mempools full for tens of seconds.
+                // A busy node (full mempool, or the signer's share of it) is tried again for up to 5 minutes, as
+                // a bank's client would (docs/transactions.md): backing off from 50 ms to 1 s while it stays busy,
+                // so the retries do not cost the nodes more than the backlog that made them busy takes to commit.
                 let giveUp = Date().addingTimeInterval(300)
+                var backoff = 0.05
                 while !todo.isEmpty && Date() < giveUp {
+                    let before = todo.count
                     todo = send(todo, to: url, client: client, follower: follower)
-                    if !todo.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+                    if todo.isEmpty { break }
+                    backoff = todo.count < before ? 0.05 : min(backoff * 2, 1.0)
+                    Thread.sleep(forTimeInterval: backoff)
                 }
                 for p in todo { follower.failed(p.hash, code: "GAVE_UP_AFTER_5_MIN") }
             }

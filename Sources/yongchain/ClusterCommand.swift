@@ -283,7 +283,9 @@ enum ClusterCommand {
 
     static func up(dir: String, only: String?, json: Bool = false) throws {
         let m = try manifest(dir)
-        let exe = try Spawner.selfExecutable()
+        // YONGCHAIN_NODE_EXE: another build's binary runs the nodes (a benchmark pairs two builds' nodes under one
+        // load generator: docs/performance.md, session 14).
+        let exe = try ProcessInfo.processInfo.environment["YONGCHAIN_NODE_EXE"] ?? Spawner.selfExecutable()
         var nodes: [[String: Any]] = []
         for e in try selected(m, only) {
             if let pid = Spawner.readPid(e.home + "/node.pid"), Spawner.isRunning(pid) {
