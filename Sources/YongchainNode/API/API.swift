@@ -70,8 +70,8 @@ struct API: Sendable {
     }
 
     /// Checks who is calling and runs the route. A snapshot route is read again from a new snapshot (at most three
-    /// times) when the chain left its snapshot behind while a proof was read; its caller, verified once, is found
-    /// again in each.
+    /// times) when the chain left its snapshot behind while a proof was read, and a `cacheFirst` one when the state
+    /// cache alone could not answer it; its caller, verified once, is found again in each.
     private func run(_ route: Route, _ req: HTTPRequest, _ parameters: [String: String]) throws -> HTTPResponse {
         switch route.handler {
         case .plain(let handler):
@@ -82,7 +82,7 @@ struct API: Sendable {
             var attempt = 1
             while true {
                 do {
-                    return try store.read { state in
+                    return try (route.cacheFirst ? store.readCacheFirst : store.read) { state in
                         var call = Call(request: req, parameters: parameters, caller: nil, key: nil, maxBody: route.maxBody)
                         switch route.auth {
                         case .caller(let enterprises, let sessions):
@@ -106,8 +106,8 @@ struct API: Sendable {
     /// newer snapshot.
     private func authenticated(_ call: Call, enterprises: Bool, sessions: Bool, verified: inout PublicKey?, _ state: ReadView) throws -> Call {
         if let key = verified { return call.by(try authenticator.resolve(key, enterprises: enterprises, state: state), key) }
-        let (caller, key) = try authenticator.authenticate(call.request, enterprises: enterprises, sessions: sessions, state: state)
-        verified = key
+        let (caller, key) = try authenticator.authenticate(call.request, enterprises: enterprises, sessions: sessions, state: state,
+                                                           verified: &verified)
         return call.by(caller, key)
     }
 
