@@ -126,7 +126,7 @@ import Testing
         done.store(true, ordering: .relaxed)
         while finished.load(ordering: .relaxed) < 4 { sched_yield() }
         if let failure { throw failure }
-        #expect(bad.withLock { $0 }.isEmpty, "\(bad.withLock { $0.prefix(5) })")
+        #expect(bad.withLock { $0.count } == 0, "\(bad.withLock { $0.prefix(5) })")
         #expect(reads.load(ordering: .relaxed) >= 3 * Int(blocks) && s.readsFromCache.load(ordering: .relaxed) > 0)
     }
 
