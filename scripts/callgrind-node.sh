@@ -32,7 +32,14 @@ trap '"$Y" cluster down --dir "$D" > /dev/null 2>&1 || true' EXIT
 url=$(python3 -c "import json,sys; print([n['url'] for n in json.load(open('$D/cluster.json'))['nodes'] if n['name']=='registry'][0])")
 for _ in $(seq 600); do curl -sf "$url/healthz" > /dev/null && break; sleep 0.5; done
 "$Y" bench --dir "$D" --validators 2 --units "$UNITS" --batch 20 > "$OUT/load.txt" 2>&1
-"$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" ${ROUTE:+--query-route "$ROUTE"} > "$OUT/queries.txt" 2>&1
+# WINDOW=1: the counts start here, so the profile holds the query window alone (the bench's 2 s idle measurement, the
+# queries, the node's stop); ROUTE=idle then sleeps as long instead of querying, for the idle cost to subtract.
+if [ "${WINDOW:-0}" = 1 ]; then callgrind_control -z "$pid" > /dev/null; fi
+if [ "${ROUTE:-}" = idle ]; then
+  sleep $((QS + 2)); echo "queries             0 (idle)" > "$OUT/queries.txt"
+else
+  "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" ${ROUTE:+--query-route "$ROUTE"} > "$OUT/queries.txt" 2>&1
+fi
 if [ "${PROVEN:-1}" = 1 ]; then
   "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" --prove > "$OUT/proven.txt" 2>&1
 fi
