@@ -109,6 +109,7 @@ hot = [
     ("encumbrance answers (both runs)", "QueryService.encumbrances(_:_:)", answers),
     ("  the caller's session checked", "Authenticator.authenticate(_:enterprises:sessions:state:)", answers),
     ("  the caller's session checked", "Authenticator.authenticate(_:enterprises:sessions:state:verified:)", answers),
+    ("  the route read cache-first (reruns included)", "ChainStore.readCacheFirst<A>(_:)", answers),
     ("  the answer (reads, JSON, proof)", "static ProvenAnswer.respond(_:prove:state:base:notFound:)", answers),
     ("  the answer, before base:", "static ProvenAnswer.respond(_:prove:state:notFound:)", answers),
     ("    the query's reads", "static MortgageQueries.encumbrances(unitNumber:state:)", answers),
@@ -144,4 +145,12 @@ for f in runs:
         name = pretty.get(b, b).removeprefix("specialized ")
         if a == f and name in reads and answers:
             print(f"{'a snapshot route: API.run -> ' + name:<46} {cost:>15,} incl {calls_into[b]:>8,} calls {cost / answers:>12,.0f} per op ({answers})")
+
+# Everything the server spends on a request (parse, route, session check, answer, response), the peers' gossip in the
+# same window taken out, per request of the query load (`WINDOW=1` runs: the floor routes beside the answer).
+serve = [f for f in funcs if pretty.get(f, f) == "ServerCore.serve(_:_:)"]
+gossip = [f for f in funcs if pretty.get(f, f) == "PeerProtocol.gossipRequest(_:)"]
+if serve and queries:
+    cost = sum(map(incl, serve)) - sum(map(incl, gossip))
+    print(f"{'a request served, less the peers gossip':<46} {cost:>15,} incl {'':>14} {cost / queries:>12,.0f} per op ({queries})")
 
