@@ -81,7 +81,7 @@ def ops(file, pattern):
 
 
 committed = ops("load.txt", r"committed\s+(\d+) of")
-queries = ops("queries.txt", r"queries\s+(\d+) encumbrance")
+queries = ops("queries.txt", r"queries\s+(\d+) ")
 proven = ops("proven.txt", r"queries\s+(\d+) encumbrance")
 print(f"total {total:,} instructions; {committed} transactions committed, {queries} session queries, {proven} proven")
 
@@ -108,6 +108,8 @@ hot = [
     ("HTTP requests served, all routes", "ServerCore.serve(_:_:)", None),
     ("encumbrance answers (both runs)", "QueryService.encumbrances(_:_:)", answers),
     ("  the caller's session checked", "Authenticator.authenticate(_:enterprises:sessions:state:)", answers),
+    ("  the caller's session checked", "Authenticator.authenticate(_:enterprises:sessions:state:verified:)", answers),
+    ("  the route read cache-first (reruns included)", "ChainStore.readCacheFirst<A>(_:)", answers),
     ("  the answer (reads, JSON, proof)", "static ProvenAnswer.respond(_:prove:state:base:notFound:)", answers),
     ("  the answer, before base:", "static ProvenAnswer.respond(_:prove:state:notFound:)", answers),
     ("    the query's reads", "static MortgageQueries.encumbrances(unitNumber:state:)", answers),
@@ -133,3 +135,22 @@ for label, name, n in hot:
     cost, calls = incl(f), calls_into[f]
     per = f"{cost / n:>12,.0f} per op ({n})" if n else f"{cost / calls:>12,.0f} per call" if calls else ""
     print(f"{label:<46} {cost:>15,} incl {calls:>8,} calls {per}")
+
+# A snapshot route's whole read as the dispatcher runs it, per session query: the read transaction (or the cache-only
+# view, and the snapshot it falls back to), the session check and the answer.
+runs = [f for f in funcs if pretty.get(f, f).removeprefix("specialized ") == "API.run(_:_:_:)"]
+reads = ("ChainStore.read<A>(_:)", "ChainStore.readCacheFirst<A>(_:)")
+for f in runs:
+    for (a, b), cost in sorted(edges.items(), key=lambda e: -e[1]):
+        name = pretty.get(b, b).removeprefix("specialized ")
+        if a == f and name in reads and answers:
+            print(f"{'a snapshot route: API.run -> ' + name:<46} {cost:>15,} incl {calls_into[b]:>8,} calls {cost / answers:>12,.0f} per op ({answers})")
+
+# Everything the server spends on a request (parse, route, session check, answer, response), the peers' gossip in the
+# same window taken out, per request of the query load (`WINDOW=1` runs: the floor routes beside the answer).
+serve = [f for f in funcs if pretty.get(f, f) == "ServerCore.serve(_:_:)"]
+gossip = [f for f in funcs if pretty.get(f, f) == "PeerProtocol.gossipRequest(_:)"]
+if serve and queries:
+    cost = sum(map(incl, serve)) - sum(map(incl, gossip))
+    print(f"{'a request served, less the peers gossip':<46} {cost:>15,} incl {'':>14} {cost / queries:>12,.0f} per op ({queries})")
+

@@ -96,7 +96,7 @@ public enum Bench {
         }
         if o.querySeconds > 0 && o.workload == .mortgageYear {
             try QueryLoad.run(manifest: manifest, cluster: cluster, units: o.units, seconds: o.querySeconds, connections: o.submitters,
-                              key: banks[0], auth: o.queryAuth, prove: o.prove)
+                              key: banks[0], auth: o.queryAuth, route: o.queryRoute, prove: o.prove)
         }
     }
 
@@ -106,7 +106,7 @@ public enum Bench {
         BenchHTTP.use(try cluster.clientTransport(dir: dir))
         guard let bank = manifest.banks.first else { throw BenchError("the cluster has no bank") }
         try QueryLoad.run(manifest: manifest, cluster: cluster, units: o.units, seconds: o.querySeconds, connections: o.submitters,
-                          key: try readKey(bank.home + "/node.key"), auth: o.queryAuth, prove: o.prove)
+                          key: try readKey(bank.home + "/node.key"), auth: o.queryAuth, route: o.queryRoute, prove: o.prove)
     }
 
     /// Starts the empty observer and times its replay of everything committed so far.

@@ -14,6 +14,17 @@ public struct BenchOptions: Sendable {
         case signature
     }
 
+    /// What the query load asks: the answer, or a floor to compare its cost with (docs/performance.md, session 14).
+    public enum QueryRoute: String, Sendable {
+        /// A unit's encumbrances (`GET /v1/mortgage/units/{unit}/encumbrances`).
+        case encumbrances
+        /// `GET /healthz` on the same keep-alive connections, no session: the HTTP round trip alone.
+        case healthz
+        /// The encumbrances of units nobody registered, in the session: the session check, one key read as absent
+        /// and a small 404.
+        case unregistered
+    }
+
     /// The cluster's directory; nil: a fresh one in a temporary directory, stopped and removed at the end.
     public var dir: String?
     public var validators = 4
@@ -30,6 +41,7 @@ public struct BenchOptions: Sendable {
     /// Seconds of verification queries after the load; 0: none.
     public var querySeconds = 0
     public var queryAuth = QueryAuth.session
+    public var queryRoute = QueryRoute.encumbrances
     /// Ask every query with `?prove=true`, and verify a sample of the answers offline (docs/proofs.md).
     public var prove = false
     /// Committed counts at which to print growth figures.

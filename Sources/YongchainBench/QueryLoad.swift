@@ -7,16 +7,17 @@ import YongchainLightClient
 
 /// Verification queries (a unit's encumbrances) against one node over keep-alive connections, as a bank's
 /// system would send them: all connections in one API session (the handshake is made before the clock starts),
-/// or each request signed with a fresh nonce.
+/// or each request signed with a fresh nonce. Or the same load sent to a floor (`BenchOptions.QueryRoute`), so the
+/// node's CPU per request splits into the round trip, the session check and the answer.
 enum QueryLoad {
     static func run(manifest: BenchManifest, cluster: BenchCluster, units: Int, seconds: Int, connections: Int, key: PrivateKey,
-                    auth: BenchOptions.QueryAuth, prove: Bool = false) throws {
+                    auth: BenchOptions.QueryAuth, route: BenchOptions.QueryRoute = .encumbrances, prove: Bool = false) throws {
         let validators = manifest.validators
         guard !validators.isEmpty else { throw BenchError("the cluster has no validator to query") }
         let node = validators[2 % validators.count]
         let url = node.url
         let chain = manifest.chain.id
-        let session = auth == .session ? APISession(baseURL: url, key: key, chainID: chain, client: BenchHTTP.client()) : nil
+        let session = auth == .session && route != .healthz ? APISession(baseURL: url, key: key, chainID: chain, client: BenchHTTP.client()) : nil
         try BenchError.context("opening an API session with \(node.name) at \(url)") { try session?.handshake() }
         let done = Atomic<Int>(0)
         let failed = Atomic<Int>(0)
@@ -39,15 +40,17 @@ enum QueryLoad {
             var i = c
             while Date() < end {
                 i += connections
-                let target = "/v1/mortgage/units/\(Workload.unitNumber(i % units))/encumbrances" + (prove ? "?prove=true" : "")
                 let t0 = Date()
                 let r: HTTPResponse?
-                if let session {
+                let target = Self.target(route, i % units) + (prove ? "?prove=true" : "")
+                if route == .healthz {
+                    r = try? client.send("GET", url: url + target, timeout: 5)
+                } else if let session {
                     r = try? session.send("GET", target, timeout: 5, via: client)
                 } else {
                     r = try? client.send("GET", url: url + target, headers: RequestAuth.headers(method: "GET", target: target, key: key, chainID: chain), timeout: 5)
                 }
-                if let r, r.status == 200 {
+                if let r, r.status == (route == .unregistered ? 404 : 200) {
                     local.append(Date().timeIntervalSince(t0))
                     let n = done.add(1, ordering: .relaxed).newValue
                     if prove {
@@ -66,7 +69,9 @@ enum QueryLoad {
         let ownCPU = ProcessSampler.ownCPU() - ownBefore
         let lat = latencies.withLock { $0 }.sorted()
         func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count) * p))] * 1000 }
-        Bench.say(String(format: "queries             %d encumbrance queries (\(session == nil ? "each signed" : "one session")) in %.1f s on one node, %d connections: %.0f req/s, %d failed",
+        let what = route == .healthz ? "/healthz requests (no session)"
+            : (route == .encumbrances ? "encumbrance queries" : "unregistered units' encumbrance queries (404)") + (session == nil ? " (each signed)" : " (one session)")
+        Bench.say(String(format: "queries             %d \(what) in %.1f s on one node, %d connections: %.0f req/s, %d failed",
                          done.load(ordering: .relaxed), elapsed, connections, Double(done.load(ordering: .relaxed)) / elapsed, failed.load(ordering: .relaxed)))
         Bench.say(String(format: "query latency ms    p50 %.2f  p99 %.2f  max %.2f  (client signing or MAC included; client and 4 nodes share the cores)",
                          pct(0.5), pct(0.99), (lat.last ?? 0) * 1000))
@@ -74,6 +79,16 @@ enum QueryLoad {
         Bench.say(String(format: "query cpu           node %@ %.0f µs per query (%.0f%% of a core, less the %.0f%% it uses idle); load generator %.0f µs per query",
                          node.name, max(queryCPU - idleRate * elapsed, 0) / n * 1e6, 100 * queryCPU / elapsed, 100 * idleRate, ownCPU / n * 1e6))
         if prove { try verifyOffline(sizes: sizes.withLock { $0 }, sample: sample.withLock { $0 }, genesisPath: node.home + "/genesis.json") }
+    }
+
+    /// The request's target for the `i`th unit: a floor route's asks nobody's unit (`unregistered`: units the
+    /// workload never registers, which has at most 1,000,000).
+    static func target(_ route: BenchOptions.QueryRoute, _ i: Int) -> String {
+        switch route {
+        case .encumbrances: return "/v1/mortgage/units/\(Workload.unitNumber(i))/encumbrances"
+        case .healthz: return "/healthz"
+        case .unregistered: return "/v1/mortgage/units/\(Workload.unitNumber(1_000_000 + i))/encumbrances"
+        }
     }
 
     /// Answer sizes, and the light client's time per answer: each sampled answer verified from genesis alone.

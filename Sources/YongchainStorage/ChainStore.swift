@@ -18,10 +18,10 @@ public final class ChainStore: @unchecked Sendable {
     private let readersLock = NSLock()
     /// The committed tip, under its own lock: reading it never waits for the writer (which holds its lock through
     /// each block's fsync).
-    private let cachedTip = Mutex<ChainTip?>(nil)
+    let cachedTip = Mutex<ChainTip?>(nil)
     /// The chain id, fixed once the database belongs to a genesis: known from `open`, so checking a block read does
     /// not cost a query of its own.
-    private let cachedChain = Mutex<Chain?>(nil)
+    let cachedChain = Mutex<Chain?>(nil)
     /// The state tree, built from the state on first use (ChainStore+StateTree.swift).
     let treeMemory = ReadWriteLock<TreeMemory?>(nil)
     /// State rows read through snapshots (`ReadView`: answers, admission, execution), each key looked up or entry
@@ -30,6 +30,8 @@ public final class ChainStore: @unchecked Sendable {
     /// The newest committed state's hot values (StateCache.swift).
     let stateCache: StateCache
     public var stateCacheHits: Int { stateCache.hits.load(ordering: .relaxed) }
+    /// Reads `readCacheFirst` answered from the state cache alone, with no SQLite transaction.
+    public let readsFromCache = Atomic<Int>(0)
 
     public static let schemaVersion = 5
 

@@ -2,9 +2,12 @@ import Foundation
 import YongchainCore
 import YongchainCrypto
 
-/// One consistent snapshot of the chain for reading.
+/// One consistent snapshot of the chain for reading: a SQLite read transaction (`ChainStore.read`), or the state
+/// cache alone at the cache's height (`ChainStore.readCacheFirst`), which reads no SQLite and, at the first read
+/// the cache cannot answer, records that it needs a snapshot (`ReadFailures.neededSnapshot`) instead.
 public struct ReadView: StateReader {
-    let connection: Connection
+    /// The read transaction's connection; nil for a view of the state cache alone.
+    private let sqlite: Connection?
     let failures: ReadFailures
     /// The store's chain when it is known (after `open`); otherwise read from the database.
     let knownChain: Chain?
@@ -14,33 +17,67 @@ public struct ReadView: StateReader {
     let buckets = BucketCache()
     /// The tip as this snapshot holds it (its first read), nil before genesis.
     let tipBytes: [UInt8]?
+    /// The tip already decoded: a cache-only view's, the store's committed tip at the cache's height.
+    private let knownTip: ChainTip?
     /// This snapshot's height, when the store's state cache may answer for it (`get`).
     private let cacheHeight: UInt64?
 
     init(connection: Connection, failures: ReadFailures, knownChain: Chain?, store: ChainStore?, tipBytes: [UInt8]?) {
-        self.connection = connection
+        self.sqlite = connection
         self.failures = failures
         self.knownChain = knownChain
         self.store = store
         self.tipBytes = tipBytes
+        knownTip = nil
         var r = CanonicalReader(tipBytes ?? [])
         cacheHeight = store?.stateCache.limits.maxEntries == 0 ? nil : try? r.u64()
     }
 
+    /// A view of `store`'s state cache alone at `tip`'s height: it answers `tip()`, `chain()` and the keys the cache
+    /// holds at exactly that height; anything else needs a SQLite snapshot.
+    init(cacheOnlyAt tip: ChainTip, chain: Chain, store: ChainStore) {
+        sqlite = nil
+        failures = ReadFailures()
+        knownChain = chain
+        self.store = store
+        tipBytes = nil
+        knownTip = tip
+        cacheHeight = tip.height
+    }
+
+    /// The read transaction's connection. A cache-only view has none: asking for it records that the view needs a
+    /// snapshot and throws.
+    var connection: Connection {
+        get throws {
+            guard let sqlite else { throw failures.needSnapshot() }
+            return sqlite
+        }
+    }
+
+    /// Throws unless this view reads a SQLite snapshot: what a caller asks before a step that will need one and
+    /// must not be done twice (a cache-only view's run is repeated against a snapshot).
+    public func requireSnapshot() throws { _ = try connection }
+
     public func tip() throws -> ChainTip {
+        if let knownTip { return knownTip }
         guard let tipBytes else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }
         return try ChainTip(tipBytes: tipBytes)
     }
 
     /// The value at this snapshot: from the state cache when it speaks for this snapshot's height, otherwise from
-    /// SQLite (and then kept in the cache if it still speaks for that height).
+    /// SQLite (and then kept in the cache if it still speaks for that height). A cache-only view's miss (the key
+    /// not held, or the cache moved off its height) answers nil and records that the view needs a snapshot.
     public func get(_ key: [UInt8]) -> [UInt8]? {
         guard let store else { return failures.answer(nil) { try ChainStore.get(connection, key) } }
         store.stateRowsRead.add(1, ordering: .relaxed)
         guard let h = cacheHeight else { return failures.answer(nil) { try ChainStore.get(connection, key) } }
         if let hit = store.stateCache.value(key, at: h) { return hit }
+        guard let sqlite else {
+            _ = failures.needSnapshot()
+            return nil
+        }
         do {
-            let value = try ChainStore.get(connection, key)
+            let value = try ChainStore.get(sqlite, key)
             store.stateCache.insert(key, value, at: h)
             return value
         } catch {

@@ -8,7 +8,8 @@ enum BenchCommand {
     static let help = """
     yongchain bench [--dir DIR] [--validators 4] [--units 2000] [--workload mortgage-year|register]
                     [--rate TX_PER_S] [--duration S] [--submitters 8] [--batch 1] [--queries SECONDS]
-                    [--query-auth session|signature] [--prove] [--checkpoints N,N,...] [--catch-up] [--keep]
+                    [--query-auth session|signature] [--query-route encumbrances|healthz|unregistered] [--prove]
+                    [--checkpoints N,N,...] [--catch-up] [--keep]
                     [--queries-only] [--tls] [--crypto standard|sm]
     yongchain bench --store [--blocks 200] [--writes 2000]
     yongchain bench --greylist-store [--entries 100000] [--checks 1000000] [--samples 200]
@@ -26,6 +27,8 @@ enum BenchCommand {
     --queries S then runs authenticated verification queries (unit encumbrances) against one node for S seconds,
     in one API session (default) or, with --query-auth signature, each request signed; with --prove each asks
     ?prove=true, and a sample of the answers is verified offline from genesis (sizes and verify times printed).
+    --query-route healthz sends the same load to GET /healthz (no session): the HTTP round trip's floor;
+    --query-route unregistered asks units nobody registered (404): the session check and one absent key.
     --tls         the fresh cluster speaks TLS 1.3 between its nodes and to the load generator (https://).
     --crypto sm   the fresh cluster is on the national suite (SM3 chain, SM2 keys, owners' consents SM2 too); the
                   signature bound printed beside the throughput is then SM2's (the cluster's own algorithm).
@@ -43,7 +46,7 @@ enum BenchCommand {
 
     static func run(_ argv: [String]) throws {
         if CLI.wantsHelp(argv) { print(help); return }
-        let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "query-auth",
+        let a = try Args(argv, valued: ["dir", "validators", "units", "workload", "rate", "duration", "submitters", "base-port", "queries", "query-auth", "query-route",
                                         "batch", "checkpoints", "blocks", "writes", "crypto", "entries", "checks", "samples"],
                          switches: ["keep", "catch-up", "queries-only", "prove", "tls", "store", "greylist-store"])
         if a.flag("greylist-store") {
@@ -91,6 +94,10 @@ enum BenchCommand {
             throw UsageError("--query-auth: session or signature")
         }
         o.queryAuth = queryAuth
+        guard let queryRoute = BenchOptions.QueryRoute(rawValue: a.value("query-route") ?? "encumbrances") else {
+            throw UsageError("--query-route: encumbrances, healthz or unregistered")
+        }
+        o.queryRoute = queryRoute
         o.prove = a.flag("prove")
         guard o.units > 0, o.units <= 1_000_000 else { throw UsageError("--units: 1 to 1,000,000") }
         guard (1...256).contains(o.submitters) else { throw UsageError("--submitters: 1 to 256") }

@@ -63,4 +63,14 @@ import YongchainHTTP
         }
         #expect(f.api.handle(Self.request("GET", "/v1/undocumented")).status == 404)
     }
+
+    /// A path is split at its "/" bytes (API.route): empty segments dropped, any other bytes kept in their segment.
+    @Test func aPathIsSplitAtItsSlashes() throws {
+        let f = try HostileInputTests.Fixture()
+        #expect(f.api.handle(Self.request("GET", "//healthz/")).status == 200)
+        #expect(f.api.handle(Self.request("GET", "/v1//status")).status == 200)
+        // One segment, the unit: the route is found (and asks who is calling), not 404.
+        #expect(f.api.handle(Self.request("GET", "/v1/mortgage/units/%E5%8D%95%2F/encumbrances")).status == 401)
+        #expect(f.api.handle(Self.request("GET", "/v1/mortgage/units/a/b/encumbrances")).status == 404)
+    }
 }

@@ -52,9 +52,12 @@ final class QueryService: Sendable {
         proofQuota = CallerQuota(rate: limits.maxProofsPerSecond, what: "proven answers")
     }
 
-    /// Whether `call` asks for a proof (`?prove=true`), taken from its caller's proof quota when it does.
-    func proves(_ call: Call) throws -> Bool {
+    /// Whether `call` asks for a proof (`?prove=true`), taken from its caller's proof quota when it does. A proof
+    /// reads SQLite: a view of the state cache alone (`ChainStore.readCacheFirst`) is sent to a snapshot before the
+    /// quota is charged, so the run that answers is the only one that pays.
+    func proves(_ call: Call, _ state: ReadView) throws -> Bool {
         guard try ProvenAnswer.wanted(call.request) else { return false }
+        try state.requireSnapshot()
         let caller: String
         switch call.caller {
         case .member(let m): caller = m.name

@@ -29,6 +29,9 @@ struct Route: Sendable {
     let maxBody: Int?
     /// Listed in docs/openapi.yaml; the status page and the peers' routes are not.
     let documented: Bool
+    /// A snapshot route whose answer is a few keys of state (a verification answer): tried first against the state
+    /// cache alone (`ChainStore.readCacheFirst`), so its handler MUST be safe to run twice.
+    let cacheFirst: Bool
     let handler: Handler
 
     enum Handler: Sendable {
@@ -39,12 +42,13 @@ struct Route: Sendable {
     }
 
     init(_ method: String, _ template: String, auth: RouteAuth = .open, maxBody: Int? = nil, documented: Bool = true,
-         _ handler: Handler) {
+         cacheFirst: Bool = false, _ handler: Handler) {
         self.method = method
         self.template = template
         self.auth = auth
         self.maxBody = maxBody
         self.documented = documented
+        self.cacheFirst = cacheFirst
         self.handler = handler
     }
 

@@ -47,7 +47,12 @@ struct Authenticator: Sendable {
     /// replaced key is refused from the block after the decision, with KEY_REVOKED) or, where `enterprises`, a
     /// registered enterprise. Where `sessions` is false, only a signed request is accepted. Throws the 401 (403
     /// KEY_REVOKED, 503 when the replay window is full or `state` cannot be read) to answer otherwise.
-    func authenticate(_ req: HTTPRequest, enterprises: Bool, sessions allowSessions: Bool, state: ReadView) throws -> (caller: Caller, key: PublicKey) {
+    ///
+    /// `verified` is set to the key as soon as the request's credential is checked and its nonce or sequence number
+    /// spent, even when finding the key in `state` then fails: a run read again from another snapshot (a cache-only
+    /// view that missed) MUST resolve that key (`resolve`), since the credential cannot be presented twice.
+    func authenticate(_ req: HTTPRequest, enterprises: Bool, sessions allowSessions: Bool, state: ReadView,
+                      verified: inout PublicKey?) throws -> (caller: Caller, key: PublicKey) {
         var caller: Caller?
         var revoked = false
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
@@ -63,14 +68,19 @@ struct Authenticator: Sendable {
             guard allowSessions else {
                 throw APIError(NodeCode.authRequired, "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
             }
+            // A session's MAC and sequence number are checked, and the number spent, before its key is looked up.
+            var spent: PublicKey?
+            defer { if let spent { verified = spent } }
             result = try sessions.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
-                                         nowMs: nowMs, allowed: allowed, isKnown: isKnown)
+                                         nowMs: nowMs, allowed: allowed, isKnown: { key in spent = key; return try isKnown(key) })
         } else {
             result = try requestVerifier.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
                                                 nowMs: nowMs, allowed: allowed, isKnown: isKnown)
         }
         switch result {
-        case .success(let key): return (caller!, key)
+        case .success(let key):
+            verified = key
+            return (caller!, key)
         case .failure(let e):
             if revoked { throw Self.keyRevoked }
             throw e
