@@ -7,7 +7,8 @@
 # 20) through both nodes, then QUERY_SECONDS of encumbrance queries in one API session against the registry, then
 # the same with ?prove=true (unless PROVEN=0). The registry is stopped (callgrind writes its file at exit) and the
 # cluster removed; the profile stays in OUT/callgrind.out, summarised by scripts/callgrind-summary.py into
-# OUT/summary.txt.
+# OUT/summary.txt. WORKLOAD=register runs bench's register workload instead (one transaction a unit); QUERY_SECONDS
+# 0 runs no queries.
 #
 # Usage: Y=.build/release/yongchain bash scripts/callgrind-node.sh OUT [UNITS] [QUERY_SECONDS]
 set -euo pipefail
@@ -30,9 +31,11 @@ echo "$pid" > "$home/node.pid"
 trap '"$Y" cluster down --dir "$D" > /dev/null 2>&1 || true' EXIT
 url=$(python3 -c "import json,sys; print([n['url'] for n in json.load(open('$D/cluster.json'))['nodes'] if n['name']=='registry'][0])")
 for _ in $(seq 600); do curl -sf "$url/healthz" > /dev/null && break; sleep 0.5; done
-"$Y" bench --dir "$D" --validators 2 --units "$UNITS" --batch 20 > "$OUT/load.txt" 2>&1
-"$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" > "$OUT/queries.txt" 2>&1
-if [ "${PROVEN:-1}" = 1 ]; then
+"$Y" bench --dir "$D" --validators 2 --units "$UNITS" --batch 20 --workload "${WORKLOAD:-mortgage-year}" > "$OUT/load.txt" 2>&1
+if [ "$QS" != 0 ]; then
+  "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" > "$OUT/queries.txt" 2>&1
+fi
+if [ "$QS" != 0 ] && [ "${PROVEN:-1}" = 1 ]; then
   "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" --prove > "$OUT/proven.txt" 2>&1
 fi
 kill -TERM "$pid"
