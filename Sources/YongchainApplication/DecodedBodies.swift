@@ -13,9 +13,14 @@ import YongchainCrypto
 ///
 /// Thread rule: any thread, at once (admission runs on the API's and the peers' threads, execution on the chain's).
 final class DecodedBodies: @unchecked Sendable {
-    /// Entries in one generation: enough for the pool's backlog between admission and execution at a few thousand
-    /// transactions a second; a decoded body takes about three times its bytes, so a full memo is a few MB.
-    static let defaultGeneration = 4_096
+    /// Entries in one generation: a few blocks' worth, the backlog between admission and execution when a node
+    /// keeps up (past that, a body evicted before its block is decoded again, as before the memo). An entry holds
+    /// the body's bytes and its payload, about 1–2 KB for a mortgage application, so a full memo is a few MB.
+    static let defaultGeneration = 2_048
+
+    /// Bodies shorter than this are not kept: decoding one (an approval: an application id) costs less than the
+    /// memo's own work (about 1,000 instructions to keep, 3,000 to take, by callgrind).
+    static let minBodyBytes = 64
 
     /// One memo for the process (the handlers are static).
     static let shared = DecodedBodies()
@@ -23,7 +28,13 @@ final class DecodedBodies: @unchecked Sendable {
     private struct Entry {
         let type: String
         let body: [UInt8]
-        let payload: any Sendable
+        let payload: AnyObject
+    }
+
+    /// A payload in a class box: a class cast on the way out, cheaper than an existential's.
+    private final class Box<P: Payload>: @unchecked Sendable {
+        let payload: P
+        init(_ payload: P) { self.payload = payload }
     }
 
     private let lock = NSLock()
@@ -40,9 +51,11 @@ final class DecodedBodies: @unchecked Sendable {
     /// Entries held (both generations).
     var count: Int { lock.withLock { current.count + previous.count } }
 
-    /// Remembers `payload`, decoded from `tx`'s body, under `hash` (the transaction's hash).
-    func keep(_ payload: some Payload, of tx: Transaction, hash: Hash) {
-        let entry = Entry(type: tx.type, body: tx.body, payload: payload)
+    /// Remembers `payload`, decoded from `tx`'s body, under `hash` (the transaction's hash), unless the body is
+    /// shorter than `minBodyBytes`.
+    func keep<P: Payload>(_ payload: P, of tx: Transaction, hash: Hash) {
+        guard tx.body.count >= Self.minBodyBytes else { return }
+        let entry = Entry(type: tx.type, body: tx.body, payload: Box(payload))
         lock.withLock {
             current[hash] = entry
             if current.count >= generation {
@@ -55,8 +68,9 @@ final class DecodedBodies: @unchecked Sendable {
     /// The payload kept for `hash` if it was decoded from exactly `tx`'s type and body, removed from the memo;
     /// nil otherwise (then the caller decodes).
     func take<P: Payload>(_: P.Type, of tx: Transaction, hash: Hash) -> P? {
+        guard tx.body.count >= Self.minBodyBytes else { return nil }
         let entry: Entry? = lock.withLock { current.removeValue(forKey: hash) ?? previous.removeValue(forKey: hash) }
         guard let entry, entry.type == tx.type, entry.body == tx.body else { return nil }
-        return entry.payload as? P
+        return (entry.payload as? Box<P>)?.payload
     }
 }

@@ -28,21 +28,28 @@ import YongchainCrypto
         #expect(memo.take(MortgageApplication.self, of: a, hash: ha) == nil)
     }
 
-    @Test func theMemoHoldsAtMostTwoGenerations() throws {
+    @Test func theMemoHoldsAtMostTwoGenerationsAndNoShortBodies() throws {
         let f = try MortgageFixture()
         let memo = DecodedBodies(generation: 4)
         var kept: [(Transaction, Hash)] = []
         for i in 1...100 {
-            let tx = ApproveMortgage(applicationId: HashSuite.sha256.digest(parts: [[UInt8(i)]])).transaction(key: f.registry, nonce: UInt64(i),
-                                                                                                      chainID: MortgageFixture.chainID)
+            let reject = RejectMortgage(applicationId: HashSuite.sha256.digest(parts: [[UInt8(i)]]), reason: String(repeating: "r", count: 64))
+            let tx = reject.transaction(key: f.registry, nonce: UInt64(i), chainID: MortgageFixture.chainID)
             let h = tx.hash(on: Self.chain)
-            memo.keep(try ApproveMortgage(canonical: tx.body), of: tx, hash: h)
+            memo.keep(try RejectMortgage(canonical: tx.body), of: tx, hash: h)
             kept.append((tx, h))
             #expect(memo.count <= 8)
         }
         // The newest are still there; the oldest were dropped.
-        #expect(memo.take(ApproveMortgage.self, of: kept[99].0, hash: kept[99].1) != nil)
-        #expect(memo.take(ApproveMortgage.self, of: kept[0].0, hash: kept[0].1) == nil)
+        #expect(memo.take(RejectMortgage.self, of: kept[99].0, hash: kept[99].1) != nil)
+        #expect(memo.take(RejectMortgage.self, of: kept[0].0, hash: kept[0].1) == nil)
+
+        // An approval's body (an application id) decodes for less than the memo costs: not kept.
+        let empty = DecodedBodies(generation: 4)
+        let approve = ApproveMortgage(applicationId: Hash.zero).transaction(key: f.registry, nonce: 1, chainID: MortgageFixture.chainID)
+        #expect(approve.body.count < DecodedBodies.minBodyBytes)
+        empty.keep(try ApproveMortgage(canonical: approve.body), of: approve, hash: approve.hash(on: Self.chain))
+        #expect(empty.count == 0)
     }
 
     /// Through the application: a transaction admitted with its hash, then a different transaction executed under
