@@ -51,12 +51,19 @@ public struct LedgerApplication: Application {
     }
 
     public func check(_ tx: Transaction, state: StateReader) -> TxResult? {
+        admission(tx, hash: nil, state: state)
+    }
+
+    /// As `check`, and keeps the decoded body of an admissible transaction for its execution (`DecodedBodies`).
+    public func check(_ tx: Transaction, hash: Hash, state: StateReader) -> TxResult? {
+        admission(tx, hash: hash, state: state)
+    }
+
+    private func admission(_ tx: Transaction, hash: Hash?, state: StateReader) -> TxResult? {
         guard let h = LedgerApplication.handlers[tx.type] else {
             return .reject(Codes.unknownType, "unknown transaction type '\(tx.type)'")
         }
-        if let r = h.check(tx, state) { return r }
-        guard let chainID, let admit = h.admit else { return nil }
-        return admit(tx, chainID, state)
+        return h.admission(tx, hash, chainID, state)
     }
 
     public func execute(_ tx: Transaction, context: BlockContext, state: StateOverlay) -> TxResult {

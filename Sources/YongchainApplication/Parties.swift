@@ -93,7 +93,7 @@ enum Parties {
                         out.insert(Array(n.utf8))
                     }
                 case .mortgagee(let id):
-                    if let r = MortgageRecord.load(id, state), let n = name(of: r.application.mortgagee) { out.insert(Array(n.utf8)) }
+                    if let bank = MortgageRecord.loadMortgagee(id, state), let n = name(of: bank) { out.insert(Array(n.utf8)) }
                 case .holders(let a):
                     for m in allMembers() where m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
                 // The review or decision read this record in its own execution; one that does not decode answered

@@ -1,17 +1,24 @@
 import Foundation
 import YongchainCore
+import YongchainCrypto
 
 /// One transaction type: a stateless-ish admission check and the deterministic execution.
 struct TxHandler: Sendable {
     let type: String
-    /// Decodes and validates the body and the signer's standing; nil when admissible.
-    let check: @Sendable (Transaction, StateReader) -> TxResult?
-    /// Admission-only checks that need the chain id (signatures inside the body). They run on the API's threads,
-    /// in parallel, so that execution on the chain's one serial path finds the signatures in `SignatureMemo`.
-    let admit: (@Sendable (Transaction, String, StateReader) -> TxResult?)?
+    /// Admission: decodes and validates the body (once) and the signer's standing; with a chain id, also the
+    /// admission-only checks that need it (signatures inside the body, which run on the API's threads, in
+    /// parallel, so that execution on the chain's one serial path finds them in `SignatureMemo`). With the
+    /// transaction's hash, an admissible body's payload is kept for its execution (`DecodedBodies`). Nil when
+    /// admissible.
+    let admission: @Sendable (Transaction, Hash?, String?, StateReader) -> TxResult?
+    /// Executes, with the payload admission kept under `BlockContext.txHash` or decoded here.
     let execute: @Sendable (Transaction, BlockContext, StateOverlay) -> TxResult
     let bodyFromJSON: @Sendable ([UInt8]) throws -> [UInt8]
     let jsonFromBody: @Sendable ([UInt8]) -> [UInt8]?
+
+    /// Decodes and validates the body and the signer's standing; nil when admissible (no chain id: no
+    /// admission-only checks; nothing kept).
+    func check(_ tx: Transaction, _ state: StateReader) -> TxResult? { admission(tx, nil, nil, state) }
 
     /// A handler for payload `P`: decoding and field validation happen once, here, for both phases. A record in
     /// state that does not decode (`DamagedRecord`) answers STORAGE_CORRUPT, which the node never commits.
@@ -19,35 +26,35 @@ struct TxHandler: Sendable {
                                  check: @escaping @Sendable (P, Transaction, StateReader) throws(DamagedRecord) -> TxResult? = { _, _, _ in nil },
                                  admit: (@Sendable (P, Transaction, String, StateReader) -> TxResult?)? = nil,
                                  execute: @escaping @Sendable (P, Transaction, BlockContext, StateOverlay) throws(DamagedRecord) -> TxResult) -> TxHandler {
-        var decodedAdmit: (@Sendable (Transaction, String, StateReader) -> TxResult?)?
-        if let admit {
-            decodedAdmit = { (tx: Transaction, chainID: String, state: StateReader) -> TxResult? in
-                switch P.decode(tx.body) {
-                case .failure(let r): return r
-                case .success(let p): return admit(p, tx, chainID, state)
-                }
-            }
-        }
+        let memo = DecodedBodies.shared
         return TxHandler(
             type: P.type,
-            check: { tx, state in
+            admission: { tx, hash, chainID, state in
                 switch P.decode(tx.body) {
                 case .failure(let r): return r
                 case .success(let p):
-                    do throws(DamagedRecord) { return try check(p, tx, state) } catch { return error.result }
+                    do throws(DamagedRecord) { if let r = try check(p, tx, state) { return r } } catch { return error.result }
+                    if let chainID, let admit, let r = admit(p, tx, chainID, state) { return r }
+                    if let hash { memo.keep(p, of: tx, hash: hash) }
+                    return nil
                 }
             },
-            admit: decodedAdmit,
             execute: { tx, ctx, state in
-                // Decode once: the admission check runs again here, against the state the block sees.
-                switch P.decode(tx.body) {
-                case .failure(let r): return r
-                case .success(let p):
-                    do throws(DamagedRecord) {
-                        if let refused = try check(p, tx, state) { return refused }
-                        return try execute(p, tx, ctx, state)
-                    } catch { return error.result }
+                // Decoded once per node: admission's payload, or decoded now. The admission check runs again here,
+                // against the state the block sees.
+                let p: P
+                if let kept = memo.take(P.self, of: tx, hash: ctx.txHash) {
+                    p = kept
+                } else {
+                    switch P.decode(tx.body) {
+                    case .failure(let r): return r
+                    case .success(let decoded): p = decoded
+                    }
                 }
+                do throws(DamagedRecord) {
+                    if let refused = try check(p, tx, state) { return refused }
+                    return try execute(p, tx, ctx, state)
+                } catch { return error.result }
             },
             bodyFromJSON: { json in
                 let p: P

@@ -54,6 +54,11 @@ extension StateReader {
     public func checkReads() throws {}
 }
 
+extension Application {
+    /// Nothing kept: `check`.
+    public func check(_ tx: Transaction, hash: Hash, state: StateReader) -> TxResult? { check(tx, state: state) }
+}
+
 /// The narrow interface between the node and the application (CometBFT's ABCI, in spirit). The application
 /// never sees votes or peers; consensus and storage never look inside a transaction body.
 ///
@@ -65,6 +70,10 @@ public protocol Application: Sendable {
     /// Cheap admission check for the mempool: the body decodes, its fields are well-formed and the signer may
     /// send this type. The node has already verified the signature. Returns nil when admissible.
     func check(_ tx: Transaction, state: StateReader) -> TxResult?
+    /// `check` of a transaction whose hash is `hash` (which MUST be `tx`'s), at admission: the application may
+    /// keep what it decoded for the transaction's execution (`BlockContext.txHash`), as long as that can never
+    /// change an outcome.
+    func check(_ tx: Transaction, hash: Hash, state: StateReader) -> TxResult?
     /// Executes a transaction against `state`. A non-OK result MUST NOT leave writes behind: the node discards
     /// the transaction's writes whenever the result is not OK, so implementations may write eagerly. The code
     /// `STORAGE_CORRUPT` is never an outcome: it says `state` holds a value that does not decode, and the node

@@ -42,6 +42,27 @@ import YongchainCrypto
         #expect(parties(f, release, f.run(release)) == [registry])
     }
 
+    /// A decision's party rule reads only the record's head for its mortgagee (`MortgageRecord.loadMortgagee`):
+    /// the same bank as the whole record names, for records of either bank, pending or decided; nothing for a
+    /// missing record or one cut short before the mortgagee.
+    @Test func theMortgageeReadFromTheRecordsHeadIsTheWholeRecordsMortgagee() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let a = f.file(f.signedApplication(bank: f.bankA, principal: 1), by: f.bankA)
+        let b = f.file(f.signedApplication(bank: f.bankB, principal: 2), by: f.bankB)
+        #expect(f.run(ApproveMortgage(applicationId: b), by: f.registry) == .ok)
+        for (id, bank) in [(a, f.bankA.publicKey), (b, f.bankB.publicKey)] {
+            let whole = try #require(MortgageRecord.load(id, f.state))
+            #expect(whole.application.mortgagee == bank)
+            #expect(MortgageRecord.loadMortgagee(id, f.state) == bank)
+        }
+        #expect(MortgageRecord.loadMortgagee(Hash.zero, f.state) == nil)
+        let bytes = try #require(f.state.get(StateKey.mortgage(a)))
+        let cut = MortgageMemoryState()
+        cut.apply([(StateKey.mortgage(a), Array(bytes.prefix(32 + 4 + 4 + 28 + 2)))])
+        #expect(MortgageRecord.loadMortgagee(a, cut) == nil)
+    }
+
     @Test func tradePartiesAreTheBankAndTheTradeRegistries() {
         let f = TradeFixture()
         #expect(f.lastParties == ["Trade Authority"], "enterprise.register")

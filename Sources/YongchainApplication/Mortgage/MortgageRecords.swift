@@ -84,6 +84,24 @@ struct MortgageRecord: Sendable, Equatable, CanonicalCodable {
         state.get(StateKey.mortgage(id)).flatMap { try? MortgageRecord(canonical: $0) }
     }
 
+    /// The mortgagee bank of the record at `id`, reading the record only as far as the application's second field
+    /// (the layout `init(from:)` and `MortgageApplication.init(from:)` read): what the party rule of a decision
+    /// needs, at a tenth of decoding the whole record (docs/performance.md, session 14). Nil if there is no record
+    /// or that part does not decode. A decision's party rule reads a record its own execution just decoded whole
+    /// and wrote, so this and `load(id)?.application.mortgagee` agree there.
+    static func loadMortgagee(_ id: Hash, _ state: StateReader) -> PublicKey? {
+        guard let bytes = state.get(StateKey.mortgage(id)) else { return nil }
+        var r = CanonicalReader(bytes)
+        do {
+            _ = try r.hash("mortgage.applicationId")
+            var a = CanonicalReader(try r.bytes("mortgage.application", max: Transaction.maxBodyBytes))
+            _ = try a.string("unitNumber", max: 64)
+            return try a.publicKey("mortgagee")
+        } catch {
+            return nil
+        }
+    }
+
     /// Writes the record and, once it is registered, its public part (`Lien`) at its lien key: every handler
     /// writes through here, so the lien never lags the record.
     func store(_ state: StateOverlay) {

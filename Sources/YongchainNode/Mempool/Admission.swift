@@ -90,7 +90,7 @@ final class Admission: Sendable {
         guard signatures.verify(tx, hash: hash) else {
             return Admitted(hash: hash, refusal: APIError(NodeCode.badSignature, "the signature does not match the transaction and its signer for chain \(chain.id)"))
         }
-        if let bad = application.check(tx, state: state) {
+        if let bad = application.check(tx, hash: hash, state: state) {
             return Admitted(hash: hash, refusal: APIError(bad.code, bad.message))
         }
         switch mempool.add(tx, hash: hash) {
