@@ -5,17 +5,11 @@
 # A 2-validator cluster (the registry and bank-a: both must vote for every block) whose registry runs under
 # `valgrind --tool=callgrind`. bench runs a mortgage-year workload of UNITS units (3 transactions each, batches of
 # 20) through both nodes, then QUERY_SECONDS of encumbrance queries in one API session against the registry, then
-<<<<<<< HEAD
 # the same with ?prove=true (unless PROVEN=0). ROUTE=healthz or ROUTE=unregistered sends the first load to that
 # floor instead (`bench --query-route`; docs/performance.md, session 14). The registry is stopped (callgrind writes
 # its file at exit) and the cluster removed; the profile stays in OUT/callgrind.out, summarised by
-# scripts/callgrind-summary.py into OUT/summary.txt.
-=======
-# the same with ?prove=true (unless PROVEN=0). The registry is stopped (callgrind writes its file at exit) and the
-# cluster removed; the profile stays in OUT/callgrind.out, summarised by scripts/callgrind-summary.py into
-# OUT/summary.txt. WORKLOAD=register runs bench's register workload instead (one transaction a unit); QUERY_SECONDS
-# 0 runs no queries.
->>>>>>> tx4
+# scripts/callgrind-summary.py into OUT/summary.txt. WORKLOAD=register runs bench's register workload instead (one
+# transaction a unit); QUERY_SECONDS 0 runs no queries.
 #
 # Usage: Y=.build/release/yongchain bash scripts/callgrind-node.sh OUT [UNITS] [QUERY_SECONDS]
 set -euo pipefail
@@ -38,8 +32,7 @@ echo "$pid" > "$home/node.pid"
 trap '"$Y" cluster down --dir "$D" > /dev/null 2>&1 || true' EXIT
 url=$(python3 -c "import json,sys; print([n['url'] for n in json.load(open('$D/cluster.json'))['nodes'] if n['name']=='registry'][0])")
 for _ in $(seq 600); do curl -sf "$url/healthz" > /dev/null && break; sleep 0.5; done
-<<<<<<< HEAD
-"$Y" bench --dir "$D" --validators 2 --units "$UNITS" --batch 20 > "$OUT/load.txt" 2>&1
+"$Y" bench --dir "$D" --validators 2 --units "$UNITS" --batch 20 --workload "${WORKLOAD:-mortgage-year}" > "$OUT/load.txt" 2>&1
 # WINDOW=1: the counts start here, so the profile holds the query window alone (the bench's 2 s idle measurement, the
 # queries, the node's stop), after 3 s of the same queries that fill the state cache (the steady state: a bench of
 # 10 s on a loaded machine asks too few queries to make the first pass's misses negligible); ROUTE=idle then sleeps
@@ -52,17 +45,10 @@ if [ "${WINDOW:-0}" = 1 ]; then
 fi
 if [ "${ROUTE:-}" = idle ]; then
   sleep $((QS + 2)); echo "queries             0 (idle)" > "$OUT/queries.txt"
-else
+elif [ "$QS" != 0 ]; then
   "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" ${ROUTE:+--query-route "$ROUTE"} > "$OUT/queries.txt" 2>&1
 fi
-if [ "${PROVEN:-1}" = 1 ]; then
-=======
-"$Y" bench --dir "$D" --validators 2 --units "$UNITS" --batch 20 --workload "${WORKLOAD:-mortgage-year}" > "$OUT/load.txt" 2>&1
-if [ "$QS" != 0 ]; then
-  "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" > "$OUT/queries.txt" 2>&1
-fi
 if [ "$QS" != 0 ] && [ "${PROVEN:-1}" = 1 ]; then
->>>>>>> tx4
   "$Y" bench --dir "$D" --queries-only --units "$UNITS" --queries "$QS" --prove > "$OUT/proven.txt" 2>&1
 fi
 kill -TERM "$pid"
