@@ -27,9 +27,11 @@ final class Gossip: @unchecked Sendable {
     private var threads: [Thread] = []
     /// The most weight one peer's queue holds (a transaction or vote weighs one, a proposal one per transaction):
     /// beyond it the older half is dropped. Bounded in messages, a peer that was down or slow let a flood's batches
-    /// (up to 1,000 transactions each) pile up to hundreds of MiB on every other node; this is at most about 30 MiB
-    /// of transactions, and what a peer missed reaches it in proposals and blocks.
-    let maxQueuedWeight = 50_000
+    /// (up to 1,000 transactions each) pile up to hundreds of MiB on every other node; this is twice what a peer's
+    /// pool takes (`MempoolLimits.maxTransactions`), at most about 60 MiB of transactions (the queues share them),
+    /// and what a peer missed reaches it in proposals and blocks. A busy peer's queue in the city-year reached about
+    /// 56,000 (docs/performance.md, session 14): a bound below that would drop gossip a working peer still takes.
+    let maxQueuedWeight = 100_000
     let maxBatch = 2_000
     /// Batches dropped, over all peers, because a queue overflowed or a send failed (read under `lock`).
     private var droppedCount = 0
