@@ -4,7 +4,9 @@ import YongchainCrypto
 
 /// Limits of the transaction pool; a full pool answers 503 `MEMPOOL_FULL`.
 public struct MempoolLimits: Sendable {
-    public var maxTransactions = 50_000
+    /// 20 blocks of the default 1,000 transactions: a deeper backlog fills no block sooner, and at 50,000 the
+    /// city-year's pools held 30 MiB of applications at every node's peak (docs/performance.md, session 14).
+    public var maxTransactions = 20_000
     /// The pool's memory: each transaction counts its canonical bytes and `Mempool.entryOverhead`.
     public var maxBytes = 64 << 20
     public init() {}

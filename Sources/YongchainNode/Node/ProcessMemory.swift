@@ -10,7 +10,9 @@ import Synchronization
 /// its own peak and the node kept the sum: at the end of a 20,000-unit mortgage year a node held 102 MiB free
 /// against 71 MiB in use (docs/performance.md, session 13). Two arenas (one per core of the machine the figures
 /// come from) share what is freed; `malloc_trim` every `trimInterval` gives the free pages back, so a node's memory
-/// after a burst is what it uses, not what it once needed.
+/// after a burst is what it uses, not what it once needed. Under a backlog a node frees and re-uses tens of MiB a
+/// second: with a trim every 5 s its resident size rose by up to 30 MiB between two trims (the city-year's peak,
+/// docs/performance.md, session 14); every second, it rises by a fifth of that.
 ///
 /// Process-wide: the node's launcher calls `configure` once, before the node starts any thread. In-process nodes
 /// (tests) run on the allocator's defaults.
@@ -18,11 +20,11 @@ public enum ProcessMemory {
     /// malloc arenas for the whole process.
     public static let arenas: Int32 = 2
     /// Seconds between two returns of free memory to the system.
-    public static let trimInterval: TimeInterval = 5
+    public static let trimInterval: TimeInterval = 1
 
     /// Time spent in `malloc_trim`, nanoseconds (`/metrics`: `yongchain_process_malloc_trim_seconds_total`).
     static let trimNanoseconds = Atomic<UInt64>(0)
-    /// Trims done.
+    /// Trims done (`/metrics`: `yongchain_process_malloc_trims_total`).
     static let trims = Atomic<Int>(0)
 
     /// Sets the arenas and starts the thread that trims every `trimInterval`.
