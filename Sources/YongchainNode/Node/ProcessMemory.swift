@@ -27,10 +27,11 @@ public enum ProcessMemory {
     /// Trims done (`/metrics`: `yongchain_process_malloc_trims_total`).
     static let trims = Atomic<Int>(0)
 
-    /// Sets the arenas and starts the thread that trims every `trimInterval`.
-    public static func configure() {
+    /// Sets the arenas (unless the environment sets glibc's own: `MALLOC_ARENA_MAX`, or `glibc.malloc.arena_max`
+    /// in `GLIBC_TUNABLES`, which then win) and starts the thread that trims every `trimInterval`.
+    public static func configure(environment: [String: String] = ProcessInfo.processInfo.environment) {
         #if os(Linux)
-        _ = mallopt(M_ARENA_MAX, arenas)
+        if !setsArenas(environment) { _ = mallopt(M_ARENA_MAX, arenas) }
         let trimmer = Thread {
             while true {
                 Thread.sleep(forTimeInterval: trimInterval)
@@ -43,5 +44,11 @@ public enum ProcessMemory {
         trimmer.name = "malloc-trim"
         trimmer.start()
         #endif
+    }
+
+    /// Whether `environment` gives glibc a number of arenas itself.
+    static func setsArenas(_ environment: [String: String]) -> Bool {
+        environment["MALLOC_ARENA_MAX"] != nil
+            || (environment["GLIBC_TUNABLES"] ?? "").split(separator: ":").contains { $0.hasPrefix("glibc.malloc.arena_max=") }
     }
 }
