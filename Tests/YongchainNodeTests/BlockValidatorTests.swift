@@ -123,21 +123,6 @@ import YongchainApplication
         #expect(pool.count == 3)
     }
 
-    /// A node's pool by default holds 20,000 transactions (docs/operations.md, "Memory"): the 20,001st is refused
-    /// until one leaves, and the byte bound does not bind first for transactions of a mortgage application's size.
-    @Test func defaultBoundIsTwentyThousand() throws {
-        let k = try PrivateKey.generate()
-        let tx = Transaction.signed(type: "mortgage.apply", body: Array(repeating: 7, count: 263), nonce: 1, key: k, chainID: "c")
-        let pool = Mempool(limits: MempoolLimits())
-        // The pool keys by the hash it is given: one transaction under distinct hashes fills it as distinct ones do.
-        let hashes = (0...20_000).map { i in Hash((0..<32).map { $0 < 4 ? UInt8(truncatingIfNeeded: i >> (8 * $0)) : 0 })! }
-        #expect(hashes.dropLast().filter { pool.add(tx, hash: $0) == .added }.count == 20_000)
-        #expect(pool.count == 20_000)
-        #expect(pool.add(tx, hash: hashes[20_000]) == .full)
-        pool.remove([hashes[0]])
-        #expect(pool.add(tx, hash: hashes[20_000]) == .added)
-    }
-
     /// The pool holds canonical bytes and hands back the transactions it was given; its byte bound counts each
     /// transaction's canonical size and the fixed overhead, and what leaves gives its bytes back.
     @Test func holdsCanonicalBytesAndCountsThem() throws {
