@@ -10,9 +10,10 @@ import Synchronization
 /// its own peak and the node kept the sum: at the end of a 20,000-unit mortgage year a node held 102 MiB free
 /// against 71 MiB in use (docs/performance.md, session 13). Two arenas (one per core of the machine the figures
 /// come from) share what is freed; `malloc_trim` every `trimInterval` gives the free pages back, so a node's memory
-/// after a burst is what it uses, not what it once needed. Under a backlog a node frees and re-uses tens of MiB a
-/// second: with a trim every 5 s its resident size rose by up to 30 MiB between two trims (the city-year's peak,
-/// docs/performance.md, session 14); every second, it rises by a fifth of that.
+/// after a burst is what it uses, not what it once needed. Under a backlog a block's execution and commit touch
+/// tens of MiB that are freed again, and those pages stay resident until a trim: with a trim every 5 s a node's
+/// resident size climbed 20–40 MiB between two trims; trimmed every second, it falls back each second (the
+/// city-year, docs/performance.md, session 14: the trims and the faults after them cost 2–4 % of a node's CPU).
 ///
 /// Process-wide: the node's launcher calls `configure` once, before the node starts any thread. In-process nodes
 /// (tests) run on the allocator's defaults.
