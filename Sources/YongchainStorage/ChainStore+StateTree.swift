@@ -11,11 +11,11 @@ import YongchainCrypto
 /// commit then updates the memory with the block's `TreeUpdate` before its SQLite transaction commits (on a
 /// failed commit the memory is dropped and built again at the next read).
 ///
-/// - The nodes above depth `bucketDepth` (at most 2^18 − 1 paths) sit in slots found by their path's bits,
+/// - The nodes above depth `bucketDepth` (at most 2^17 − 1 paths) sit in slots found by their path's bits,
 ///   under the version that made them (JMT's node keys); those a commit replaced stay readable for the newest
 ///   `topVersionsKept` heights.
-/// - Below that, the leaves are kept by bucket: the leaves whose key hash starts with the same 18 bits, a few at
-///   a time, with the buckets a commit replaced kept as long. A node at depth 18 or more is built when read from
+/// - Below that, the leaves are kept by bucket: the leaves whose key hash starts with the same 17 bits, a few at
+///   a time, with the buckets a commit replaced kept as long. A node at depth 17 or more is built when read from
 ///   its bucket as of the reader's snapshot (a few hashes).
 /// So a read sees exactly the tree of its own SQLite snapshot, whatever commits run beside it. A read whose
 /// snapshot is more than `topVersionsKept` blocks behind the memory gets `STORAGE_SNAPSHOT_GONE` and reads again.
@@ -25,8 +25,11 @@ import YongchainCrypto
 extension ChainStore {
     /// Depth of the buckets: nodes above it are kept, nodes at or below it are built from their bucket's leaves.
     /// 18 against 16 when the leaves were in SQLite (session 7): 46 against 59 µs of CPU a write at 10^6 keys
-    /// (`bench --store`); in memory, about 8 leaves a bucket at 2·10^6 keys.
-    static let bucketDepth = 18
+    /// (`bench --store`). In memory, 17: the slots above are half as many (2^17 − 1 of about 100 bytes, 13 MiB
+    /// fewer) and a bucket's array header is paid by twice the leaves (about 4 a bucket in the city-year's
+    /// 574,000 keys, 15 at 2·10^6), for a few more hashes when a bucket's nodes are built (docs/performance.md,
+    /// session 14).
+    static let bucketDepth = 17
     /// Heights whose replaced nodes and buckets are kept: a read begun up to this many commits ago still finds
     /// its tree.
     static let topVersionsKept: UInt64 = 4

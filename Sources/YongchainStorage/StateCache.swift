@@ -4,16 +4,18 @@ import YongchainCrypto
 
 /// How much the committed-state cache (`StateCache`) may hold. Node config: `stateCacheMiB`.
 public struct StateCacheLimits: Sendable, Equatable {
-    /// Bytes held: each entry's key and value, plus `entryOverhead` for its slot (default 16 MiB; 0 turns the
-    /// cache off).
+    /// Bytes held: each entry's key and value, plus `entryOverhead` for its slot (default 8 MiB; 0 turns the
+    /// cache off). 16 MiB before session 14: execution fills the cache too, so in a backlog it is emptied and
+    /// filled every few blocks and held up to its bound at a node's peak; a verification answer's few hot keys
+    /// fit in either (docs/performance.md, session 14).
     public var maxBytes: Int
-    /// Entries held (default: one per 256 bytes of `maxBytes`, 65,536 at 16 MiB).
+    /// Entries held (default: one per 256 bytes of `maxBytes`, 32,768 at 8 MiB).
     public var maxEntries: Int
 
     /// What an entry costs beyond its bytes: the dictionary's slot and the two arrays' headers.
     static let entryOverhead = 96
 
-    public init(maxBytes: Int = 16 << 20, maxEntries: Int? = nil) {
+    public init(maxBytes: Int = 8 << 20, maxEntries: Int? = nil) {
         self.maxBytes = max(0, maxBytes)
         self.maxEntries = max(0, maxEntries ?? maxBytes / 256)
     }

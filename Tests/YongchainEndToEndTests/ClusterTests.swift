@@ -54,6 +54,15 @@ extension EndToEnd {
                          "yongchain_http_connections_refused_total"] {
                 #expect(metrics.contains(name), "missing metric \(name)")
             }
+            // The node gives freed memory back every second (ProcessMemory.trimInterval): two trims within 4 s,
+            // which a 5 s interval cannot give.
+            func trims() -> Int? {
+                let text = (try? c.http.send("GET", url: c.url("bank-b") + "/metrics").body).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                return text.split(separator: "\n").first { $0.hasPrefix("yongchain_process_malloc_trims_total ") }
+                    .flatMap { Int($0.split(separator: " ")[1]) }
+            }
+            let before = try #require(trims())
+            #expect(c.eventually(4) { (trims() ?? 0) >= before + 2 }, "fewer than two trims in 4 s")
         }
 
         @Test func survivesOneCrashHaltsWithoutForkAtTwoAndResumes() throws {

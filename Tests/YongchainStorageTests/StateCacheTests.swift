@@ -155,4 +155,17 @@ import Testing
         #expect(off.stateCacheHits == 0)
         #expect(off.stateCache.size.entries == 0)
     }
+
+    /// By default the cache holds at most 8 MiB as it counts them, 32,768 entries (docs/operations.md): the
+    /// 32,769th empties it.
+    @Test func theDefaultCacheHoldsEightMiB() throws {
+        let s = try store()
+        #expect(s.stateCache.limits.maxBytes == 8 << 20)
+        let h = s.tip.height
+        for i in 0..<32_768 { s.stateCache.insert(Array("k/\(i)".utf8), [UInt8(truncatingIfNeeded: i)], at: h) }
+        #expect(s.stateCache.size.entries == 32_768)
+        #expect(s.stateCache.size.bytes <= 8 << 20)
+        s.stateCache.insert(Array("k/32768".utf8), [0], at: h)
+        #expect(s.stateCache.size.entries == 1)
+    }
 }

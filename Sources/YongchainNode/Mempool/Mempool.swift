@@ -5,6 +5,9 @@ import YongchainCrypto
 /// Limits of the transaction pool; a full pool answers 503 `MEMPOOL_FULL`, a signer holding its share 429
 /// `MEMPOOL_SIGNER_FULL`.
 public struct MempoolLimits: Sendable {
+    /// 20,000 was tried (docs/performance.md, session 14): 3–16 MiB off the city-year's peaks, but its clients,
+    /// refused by a full pool, retried for twice as long (each retry decoded and checked again), and one unpaired
+    /// run each on a loaded machine could not show that throughput did not suffer. 50,000 until a quiet pair does.
     public var maxTransactions = 50_000
     /// The pool's memory: each transaction counts its canonical bytes and `Mempool.entryOverhead`.
     public var maxBytes = 64 << 20

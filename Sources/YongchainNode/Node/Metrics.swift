@@ -91,8 +91,10 @@ final class Metrics: @unchecked Sendable {
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
             metric("yongchain_mempool_bytes", "gauge", "Memory the mempool's transactions count against its byte limit (their canonical bytes and a fixed overhead each).",
                    ["yongchain_mempool_bytes \(mempoolBytes)"])
-            metric("yongchain_process_malloc_trim_seconds_total", "counter", "Time spent giving freed memory back to the system (malloc_trim, every 5 s in a node's process).",
+            metric("yongchain_process_malloc_trim_seconds_total", "counter", "Time spent giving freed memory back to the system (malloc_trim, every second in a node's process).",
                    [String(format: "yongchain_process_malloc_trim_seconds_total %.6f", Double(ProcessMemory.trimNanoseconds.load(ordering: .relaxed)) / 1e9)])
+            metric("yongchain_process_malloc_trims_total", "counter", "Times freed memory was given back to the system (malloc_trim).",
+                   ["yongchain_process_malloc_trims_total \(ProcessMemory.trims.load(ordering: .relaxed))"])
             metric("yongchain_api_sessions", "gauge", "Live API sessions held by this node (docs/api-auth.md).",
                    ["yongchain_api_sessions \(apiSessions)"])
             metric("yongchain_p2p_peers", "gauge", "Peers heard from in the last 10 s.", [

@@ -72,7 +72,7 @@ public final class Node: @unchecked Sendable {
         // signed, the whole chain in the background after start (`scrubStoredChain`). A corrupt block stops the
         // start, naming its height.
         try FileManager.default.createDirectory(atPath: home.path + "/data", withIntermediateDirectories: true)
-        let store = try ChainStore(path: home.databasePath, stateCache: StateCacheLimits(maxBytes: (config.stateCacheMiB ?? 16) << 20)) {
+        let store = try ChainStore(path: home.databasePath, stateCache: config.stateCacheMiB.map { StateCacheLimits(maxBytes: $0 << 20) } ?? StateCacheLimits()) {
             logger.info("storage", $0)
         }
         self.store = store

@@ -52,7 +52,7 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     /// Proven answers (`?prove=true`) one caller may ask this full node a second (a burst of twice that); absent:
     /// `APILimits.maxProofsPerSecond`. More: 429 RATE_LIMITED.
     public var maxProofsPerSecond: Int?
-    /// MiB of the newest committed state's values kept in memory for reads (`StateCacheLimits`); absent: 16, 0
+    /// MiB of the newest committed state's values kept in memory for reads (`StateCacheLimits`); absent: 8, 0
     /// turns the cache off.
     public var stateCacheMiB: Int?
     /// The supervisor's grey-list VRF key (PKCS#8 PEM, mode 0600; `yongchain greylist keygen`), relative to the
