@@ -107,6 +107,7 @@ import YongchainApplication
     @Test func boundsDeduplicationAndOrder() throws {
         var limits = MempoolLimits()
         limits.maxTransactions = 3
+        limits.maxPerSigner = 3  // one signer here: the pool's own bound is what this test is about
         let pool = Mempool(limits: limits)
         let k = try PrivateKey.generate()
         let txs = (0..<4).map { Transaction.signed(type: "t", body: [UInt8($0)], nonce: 1, key: k, chainID: "c") }
@@ -127,7 +128,11 @@ import YongchainApplication
     /// still enter, and a committed transaction gives its signer's place back.
     @Test func oneSignerHoldsAtMostItsShare() throws {
         var limits = MempoolLimits()
+        #expect(limits.perSigner == 25_000, "by default half the pool: the others always find the other half")
+        limits.maxTransactions = 5
+        #expect(limits.perSigner == 2)
         limits.maxPerSigner = 2
+        limits.maxTransactions = 50
         let pool = Mempool(limits: limits)
         let chain = Chain(id: "c", hashSuite: .sha256)
         let (flooder, other) = (try PrivateKey.generate(), try PrivateKey.generate())

@@ -104,6 +104,6 @@ final class Admission: Sendable {
     }
 
     private var signerFull: APIError {
-        APIError(NodeCode.mempoolSignerFull, "this node's pool already holds \(mempool.limits.maxPerSigner) pending transactions signed by this key; retry as they commit")
+        APIError(NodeCode.mempoolSignerFull, "this node's pool already holds \(mempool.limits.perSigner) pending transactions signed by this key; retry as they commit")
     }
 }

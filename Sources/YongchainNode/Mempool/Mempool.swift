@@ -11,11 +11,16 @@ public struct MempoolLimits: Sendable {
     public var maxTransactions = 50_000
     /// The pool's memory: each transaction counts its canonical bytes and `Mempool.entryOverhead`.
     public var maxBytes = 64 << 20
-    /// Pending transactions of one signing key (a member's key). A block takes the oldest first, so without it one
-    /// member's flood would fill the pool and hold every other member's transactions behind its own; with it, a
-    /// flood waits behind at most this many of its own, and others still find room.
-    public var maxPerSigner = 10_000
+    /// Pending transactions of one signing key (a member's key); nil: half of `maxTransactions`. A block takes the
+    /// oldest first, so without it one member's flood would fill the pool and hold every other member's
+    /// transactions behind its own; with it, the others always find half the pool. (10,000 of 50,000 was tried in
+    /// session 14: a single signer's bench at 2,000 tx/s offered was refused and retried so often that the nodes
+    /// spent more CPU per committed transaction; docs/performance.md.)
+    public var maxPerSigner: Int?
     public init() {}
+
+    /// `maxPerSigner`, or half the pool.
+    public var perSigner: Int { maxPerSigner ?? max(1, maxTransactions / 2) }
 }
 
 /// Transactions admitted but not yet committed, in arrival order. Thread-safe.
@@ -35,7 +40,7 @@ final class Mempool: @unchecked Sendable {
         case added
         case duplicate
         case full
-        /// The signer already holds `maxPerSigner` pending transactions.
+        /// The signer already holds `limits.perSigner` pending transactions.
         case signerFull
     }
 
@@ -77,7 +82,7 @@ final class Mempool: @unchecked Sendable {
         return lock.withLock {
             if entries[hash] != nil { return .duplicate }
             if entries.count >= limits.maxTransactions || bytes + size > limits.maxBytes { return .full }
-            if perSigner[signer, default: 0] >= limits.maxPerSigner { return .signerFull }
+            if perSigner[signer, default: 0] >= limits.perSigner { return .signerFull }
             entries[hash] = Pending(bytes: encoded, signer: signer)
             perSigner[signer, default: 0] += 1
             order.append(hash)

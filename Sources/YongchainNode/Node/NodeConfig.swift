@@ -12,7 +12,7 @@ public struct NodeConfig: Sendable, Codable, Equatable {
     public var peers: [String]
     public var mempoolMaxTransactions: Int?
     /// Pending transactions one signing key may hold in this node's pool (`MempoolLimits.maxPerSigner`); absent:
-    /// 10,000. More: 429 MEMPOOL_SIGNER_FULL.
+    /// half of `mempoolMaxTransactions` (25,000). More: 429 MEMPOOL_SIGNER_FULL.
     public var mempoolMaxPerSigner: Int?
     /// HTTP connection limits (docs/operations.md, "Connection limits"); absent: `HTTPServerLimits`' defaults.
     public var httpMaxConnections: Int?
