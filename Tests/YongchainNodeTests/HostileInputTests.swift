@@ -274,6 +274,11 @@ import YongchainHTTP
         c.mempoolMaxTransactions = -5
         #expect(throws: NodeError.self) { try c.validate(path: "config.json") }
         c.mempoolMaxTransactions = nil
+        for (share, ok) in [(0, false), (1, true), (NodeConfig.maxMempoolTransactions, true), (NodeConfig.maxMempoolTransactions + 1, false)] {
+            c.mempoolMaxPerSigner = share
+            if ok { try c.validate(path: "config.json") } else { #expect(throws: NodeError.self) { try c.validate(path: "config.json") } }
+        }
+        c.mempoolMaxPerSigner = nil
         for (mib, ok) in [(-1, false), (0, true), (4096, true), (4097, false)] {
             c.stateCacheMiB = mib
             if ok { try c.validate(path: "config.json") } else { #expect(throws: NodeError.self) { try c.validate(path: "config.json") } }

@@ -92,42 +92,14 @@ import Testing
         #expect(late == (2, [2]) && lateRuns == 2)
     }
 
-    /// Readers on four threads while blocks commit (StateCacheTests' pattern, through `readCacheFirst`): every
-    /// answer is its own height's value.
+    /// Readers on four threads while blocks commit (`StateCacheTests.readersDuringCommits`, through
+    /// `readCacheFirst`): every answer is its own height's value.
     @Test func readersDuringCommitsReadTheirOwnHeightsValue() throws {
         let s = try cacheTests.store()
-        let blocks: UInt64 = 120
-        let bad = Mutex<[String]>([])
-        let reads = Atomic<Int>(0)
-        let done = Atomic<Bool>(false)
-        let finished = Atomic<Int>(0)
-        for _ in 0..<4 {
-            Thread {
-                while !done.load(ordering: .relaxed) {
-                    do {
-                        let (h, value) = try s.readCacheFirst { v in (try v.tip().height, v.get(key)) }
-                        let want: [UInt8]? = h == 0 ? [1] : h % 5 == 0 ? nil : [UInt8(h & 0xff)]
-                        if value != want { bad.withLock { $0.append("height \(h): \(String(describing: value))") } }
-                        reads.add(1, ordering: .relaxed)
-                    } catch { bad.withLock { $0.append("\(error)") } }
-                }
-                finished.add(1, ordering: .relaxed)
-            }.start()
+        let reads = try cacheTests.readersDuringCommits(s, readsPerBlock: 3) { s, key in
+            try s.readCacheFirst { v in (try v.tip().height, v.get(key)) }
         }
-        let deadline = Date().addingTimeInterval(60)
-        var failure: Error?
-        do {
-            for h in 1...blocks {
-                let target = reads.load(ordering: .relaxed) + 3
-                while reads.load(ordering: .relaxed) < target, Date() < deadline { sched_yield() }
-                try cacheTests.commit(s, [(key, h % 5 == 0 ? nil : [UInt8(h & 0xff)])])
-            }
-        } catch { failure = error }
-        done.store(true, ordering: .relaxed)
-        while finished.load(ordering: .relaxed) < 4 { sched_yield() }
-        if let failure { throw failure }
-        #expect(bad.withLock { $0.count } == 0, "\(bad.withLock { $0.prefix(5) })")
-        #expect(reads.load(ordering: .relaxed) >= 3 * Int(blocks) && s.readsFromCache.load(ordering: .relaxed) > 0)
+        #expect(reads >= 3 * StateCacheTests.commitsUnderReaders && s.readsFromCache.load(ordering: .relaxed) > 0)
     }
 
     @Test func theCacheOffKeepsTheSnapshotPath() throws {

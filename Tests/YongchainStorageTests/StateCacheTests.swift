@@ -100,18 +100,31 @@ import Testing
     /// every fifth block: every read must give exactly the value of its own snapshot's height, cache or not.
     @Test func readersDuringCommitsReadTheirOwnSnapshotsValue() throws {
         let s = try store()
-        let blocks: UInt64 = 120
+        let reads = try readersDuringCommits(s, readsPerBlock: 2) { s, key in try s.read { v in (try v.tip().height, v.get(key)) } }
+        #expect(reads >= 2 * Self.commitsUnderReaders && s.stateCacheHits > 0)
+    }
+
+    /// Blocks committed while `readersDuringCommits` reads.
+    static let commitsUnderReaders = 120
+
+    /// Four threads read `key` through `read` (its snapshot's height and value) while `commitsUnderReaders` blocks
+    /// commit, each rewriting `key` to its height (deleting it every fifth), a block committing once the readers
+    /// have made `readsPerBlock` reads since the last. Records any read whose value is not its own height's; returns
+    /// how many reads were made. Also `CacheFirstReadTests`' (through `readCacheFirst`).
+    func readersDuringCommits(_ s: ChainStore, readsPerBlock: Int,
+                              _ read: @escaping @Sendable (ChainStore, [UInt8]) throws -> (UInt64, [UInt8]?)) throws -> Int {
         let bad = Mutex<[String]>([])
         let reads = Atomic<Int>(0)
         let done = Atomic<Bool>(false)
         let finished = Atomic<Int>(0)
+        let key = self.key
         for _ in 0..<4 {
             // Threads of their own: under a loaded test run the shared pool may not start a reader before the
             // commits end.
             Thread {
                 while !done.load(ordering: .relaxed) {
                     do {
-                        let (h, value) = try s.read { v in (try v.tip().height, v.get(key)) }
+                        let (h, value) = try read(s, key)
                         let want: [UInt8]? = h == 0 ? [1] : h % 5 == 0 ? nil : [UInt8(h & 0xff)]
                         if value != want { bad.withLock { $0.append("height \(h): \(String(describing: value))") } }
                         reads.add(1, ordering: .relaxed)
@@ -120,12 +133,11 @@ import Testing
                 finished.add(1, ordering: .relaxed)
             }.start()
         }
-        // Each block commits once the readers have read since the last one, so reads and commits interleave.
         let deadline = Date().addingTimeInterval(60)
         var failure: Error?
         do {
-            for h in 1...blocks {
-                let target = reads.load(ordering: .relaxed) + 2
+            for h in 1...UInt64(Self.commitsUnderReaders) {
+                let target = reads.load(ordering: .relaxed) + readsPerBlock
                 while reads.load(ordering: .relaxed) < target, Date() < deadline { sched_yield() }
                 try commit(s, [(key, h % 5 == 0 ? nil : [UInt8(h & 0xff)])])
             }
@@ -134,7 +146,7 @@ import Testing
         while finished.load(ordering: .relaxed) < 4 { sched_yield() }
         if let failure { throw failure }
         #expect(bad.withLock { $0 }.isEmpty, "\(bad.withLock { $0.prefix(5) })")
-        #expect(reads.load(ordering: .relaxed) >= 2 * Int(blocks) && s.stateCacheHits > 0)
+        return reads.load(ordering: .relaxed)
     }
 
     @Test func theCacheStaysWithinItsEntriesAndBytes() throws {
