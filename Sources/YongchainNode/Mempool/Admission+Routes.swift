@@ -11,6 +11,7 @@ extension Admission {
         let wait = req.query["wait"]
         guard wait == nil || wait == "commit" else { throw APIError.badRequest(NodeCode.invalidParameter, "wait: 'commit' or absent") }
         let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 1...60_000, default: 10_000)
+        try refuseIfFull()
         let j = try JSON.decode(TransactionJSON.self, req.body)
         let tx = try j.transaction()
         // A waiting request holds a server thread for up to a minute: bound them, and refuse before admitting, so
@@ -55,6 +56,7 @@ extension Admission {
             let status: String
             let error: [String: String]?
         }
+        try refuseIfFull()
         let batch = try JSON.decode(Batch.self, req.body)
         guard !batch.transactions.isEmpty, batch.transactions.count <= limits.maxBatchTransactions else {
             throw APIError.badRequest(NodeCode.invalidBatch, "a batch carries 1 to \(limits.maxBatchTransactions) transactions, not \(batch.transactions.count)")
