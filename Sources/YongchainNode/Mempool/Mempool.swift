@@ -76,7 +76,7 @@ final class Mempool: @unchecked Sendable {
 
     /// Whether the pool refuses every transaction it does not hold, whatever its size: it holds `maxTransactions`,
     /// or not even a transaction's fixed overhead fits in `maxBytes`. Decided without the transaction, so a
-    /// submission can be refused before its body is read (docs/http.md, "A full pool").
+    /// submission can be refused before its body is parsed (docs/http.md, "A full pool").
     var isFull: Bool { lock.withLock { entries.count >= limits.maxTransactions || bytes + Self.entryOverhead >= limits.maxBytes } }
 
     func add(_ tx: Transaction, hash: Hash) -> AddResult {

@@ -6,10 +6,11 @@ import YongchainCrypto
 import YongchainHTTP
 @testable import YongchainNode
 
-/// A full pool's refusal decided before the work it makes pointless (docs/http.md, "A full pool"): a submission is
-/// refused before its body is read, a transaction (a peer's gossip, a batch's later items) before the application's
-/// check. The node here runs no consensus, so what the pool holds stays.
-@Suite(.serialized) struct FullPoolRefusalTests {
+/// Refusals decided before the work they make pointless (docs/http.md, "A full pool"): a full pool refuses a
+/// submission before its body is parsed, a transaction (a peer's gossip, a batch's later items) before the
+/// application's check; a batch over its size before its envelopes are decoded. The node here runs no consensus, so
+/// what the pool holds stays.
+@Suite(.serialized) struct CheapRefusalTests {
     typealias Fixture = HostileInputTests.Fixture
 
     /// `property.register` transactions of the fixture's registry, `count` distinct units.
@@ -28,32 +29,32 @@ import YongchainHTTP
 
     static func json(_ tx: Transaction) throws -> [UInt8] { Array(try JSONEncoder().encode(TransactionJSON(tx))) }
 
-    static func refusedUnread(_ f: Fixture) throws -> Int {
+    static func refusedUnparsed(_ f: Fixture) throws -> Int {
         var parser = HTTPRequestParser()
         parser.feed(Array("GET /metrics HTTP/1.1\r\nHost: node\r\n\r\n".utf8))
         guard case .request(let req) = parser.next() else { throw CancellationError() }
         let text = String(decoding: f.api.handle(req).body, as: UTF8.self)
-        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("yongchain_mempool_refused_unread_total ") })
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("yongchain_mempool_refused_unparsed_total ") })
         return try #require(Int(line.split(separator: " ")[1]))
     }
 
     /// Fails on the code before: a body that is not JSON was refused 400 MALFORMED_JSON, a batch's items each
     /// answered in a 200, a known transaction answered "pending".
-    @Test func aFullPoolRefusesASubmissionBeforeReadingItsBody() throws {
+    @Test func aFullPoolRefusesASubmissionBeforeParsingItsBody() throws {
         let f = try Fixture(mempoolMaxTransactions: 1)
         let txs = try Self.registers(f, 2)
         #expect(f.send("POST", "/v1/txs", body: try Self.json(txs[0])) == (202, ""))
-        #expect(try Self.refusedUnread(f) == 0)
+        #expect(try Self.refusedUnparsed(f) == 0)
         let garbage = Array("{not json at all".utf8)
         #expect(f.send("POST", "/v1/txs", body: garbage) == (503, "MEMPOOL_FULL"))
         #expect(f.send("POST", "/v1/txs/batch", body: garbage) == (503, "MEMPOOL_FULL"))
         #expect(f.send("POST", "/v1/txs?wait=commit", body: []) == (503, "MEMPOOL_FULL"))
-        // A transaction the pool would take but for its size, and one it already holds: refused alike, unread.
+        // A transaction the pool would take but for its size, and one it already holds: refused alike, unparsed.
         #expect(f.send("POST", "/v1/txs", body: try Self.json(txs[1])) == (503, "MEMPOOL_FULL"))
         #expect(f.send("POST", "/v1/txs", body: try Self.json(txs[0])) == (503, "MEMPOOL_FULL"))
         let batch = Array(#"{"transactions":[\#(String(decoding: try Self.json(txs[1]), as: UTF8.self))]}"#.utf8)
         #expect(f.send("POST", "/v1/txs/batch", body: batch) == (503, "MEMPOOL_FULL"))
-        #expect(try Self.refusedUnread(f) == 6)
+        #expect(try Self.refusedUnparsed(f) == 6)
         // The query's parameters are still checked first: a bad one is the caller's mistake whatever the pool holds.
         #expect(f.send("POST", "/v1/txs?wait=soon", body: garbage) == (400, "INVALID_PARAMETER"))
         #expect(f.node.admission.mempool.count == 1)
@@ -94,5 +95,18 @@ import YongchainHTTP
         signature[0] ^= 1
         let forged = Transaction(type: stranger.type, body: stranger.body, signer: stranger.signer, nonce: stranger.nonce, signature: signature)
         #expect(f.node.admission.admit([forged], relay: false)[0].refusal?.code == NodeCode.badSignature)
+    }
+
+    /// Fails on the code before: every envelope was decoded before the batch's size was checked, so 1,001 empty
+    /// envelopes were refused MISSING_FIELD naming the first one.
+    @Test func aBatchOverItsSizeIsRefusedBeforeItsEnvelopesAreDecoded() throws {
+        let f = try Fixture()
+        let tooMany = Array(#"{"transactions":[\#(Array(repeating: "{}", count: 1_001).joined(separator: ","))]}"#.utf8)
+        #expect(f.send("POST", "/v1/txs/batch", body: tooMany) == (400, "INVALID_BATCH"))
+        #expect(f.send("POST", "/v1/txs/batch", body: Array(#"{"transactions":[]}"#.utf8)) == (400, "INVALID_BATCH"))
+        #expect(f.send("POST", "/v1/txs/batch", body: Array(#"{"transactions":[{}]}"#.utf8)) == (400, "MISSING_FIELD"))
+        #expect(f.send("POST", "/v1/txs/batch", body: Array("{}".utf8)) == (400, "MISSING_FIELD"))
+        #expect(f.send("POST", "/v1/txs/batch", body: Array(#"{"transactions":5}"#.utf8)) == (400, "INVALID_FIELD"))
+        #expect(f.send("POST", "/v1/txs/batch", body: Array(#"{"transactions":[1]}"#.utf8)) == (400, "INVALID_FIELD"))
     }
 }
