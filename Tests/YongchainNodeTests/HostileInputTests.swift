@@ -18,7 +18,7 @@ import YongchainHTTP
         let api: API
 
         /// `asBank`: the node runs with the bank's key, a member without power (an observer).
-        init(asBank: Bool = false, mempoolMaxPerSigner: Int? = nil) throws {
+        init(asBank: Bool = false, mempoolMaxPerSigner: Int? = nil, mempoolMaxTransactions: Int? = nil) throws {
             try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
             let home = NodeHome(dir)
             try GenesisFile.write(Genesis(chainID: chain, genesisTime: 1_700_000_000_000, organizations: [
@@ -27,6 +27,7 @@ import YongchainHTTP
             ]), path: home.genesisPath)
             var config = NodeConfig(moniker: "registry", listen: "127.0.0.1:0")
             config.mempoolMaxPerSigner = mempoolMaxPerSigner
+            config.mempoolMaxTransactions = mempoolMaxTransactions
             try config.write(path: home.configPath)
             try KeyFile.write(asBank ? bank : registry, to: home.keyPath)
             node = try Node(home: home, logger: Logger(level: .error))

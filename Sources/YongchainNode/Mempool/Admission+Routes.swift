@@ -11,6 +11,7 @@ extension Admission {
         let wait = req.query["wait"]
         guard wait == nil || wait == "commit" else { throw APIError.badRequest(NodeCode.invalidParameter, "wait: 'commit' or absent") }
         let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 1...60_000, default: 10_000)
+        try refuseIfFull()
         let j = try JSON.decode(TransactionJSON.self, req.body)
         let tx = try j.transaction()
         // A waiting request holds a server thread for up to a minute: bound them, and refuse before admitting, so
@@ -49,16 +50,13 @@ extension Admission {
     /// outcome in order.
     func submitBatch(_ call: Call) throws -> HTTPResponse {
         let req = call.request
-        struct Batch: Decodable { let transactions: [TransactionJSON] }
         struct Outcome: Encodable {
             let hash: String
             let status: String
             let error: [String: String]?
         }
-        let batch = try JSON.decode(Batch.self, req.body)
-        guard !batch.transactions.isEmpty, batch.transactions.count <= limits.maxBatchTransactions else {
-            throw APIError.badRequest(NodeCode.invalidBatch, "a batch carries 1 to \(limits.maxBatchTransactions) transactions, not \(batch.transactions.count)")
-        }
+        try refuseIfFull()
+        let batch = try Batch.$most.withValue(limits.maxBatchTransactions) { try JSON.decode(Batch.self, req.body) }
         let txs = try batch.transactions.enumerated().map { i, j in
             do { return try j.transaction() } catch let e as APIError { throw APIError(e.code, "transactions[\(i)].\(e.message)") }
         }
@@ -69,5 +67,27 @@ extension Admission {
         let accepted = results.filter { $0.status == "pending" }.count
         struct Answer: Encodable { let accepted: Int; let refused: Int; let results: [Outcome] }
         return .json(200, JSON.encode(Answer(accepted: accepted, refused: results.count - accepted, results: results)))
+    }
+}
+
+/// `POST /v1/txs/batch`'s body. Its size is checked before any envelope is decoded: a batch over the limit (a body
+/// of up to 8 MiB holds some 12,000 small envelopes) is refused without `JSONDecoder` reading them.
+private struct Batch: Decodable {
+    /// `APILimits.maxBatchTransactions`, set around the decode.
+    @TaskLocal static var most = APILimits().maxBatchTransactions
+    let transactions: [TransactionJSON]
+
+    private enum CodingKeys: String, CodingKey { case transactions }
+
+    init(from decoder: Decoder) throws {
+        var items = try decoder.container(keyedBy: CodingKeys.self).nestedUnkeyedContainer(forKey: .transactions)
+        let n = items.count ?? 0
+        guard n >= 1, n <= Self.most else {
+            throw APIError.badRequest(NodeCode.invalidBatch, "a batch carries 1 to \(Self.most) transactions, not \(n)")
+        }
+        var out: [TransactionJSON] = []
+        out.reserveCapacity(n)
+        while !items.isAtEnd { out.append(try items.decode(TransactionJSON.self)) }
+        transactions = out
     }
 }

@@ -23,12 +23,13 @@ final class Admission: Sendable {
     let view: ChainView
     let limits: APILimits
     let health: NodeHealth
+    let metrics: Metrics
     let logger: Logger
     /// Submissions waiting for their commit (`wait=commit`, bounded by `limits.maxCommitWaiters`).
     let commitWaiters = Atomic<Int>(0)
 
     init(chain: Chain, application: Application, store: ChainStore, mempool: Mempool, signatures: SignatureCache, gossip: Gossip,
-         view: ChainView, limits: APILimits, health: NodeHealth, logger: Logger) {
+         view: ChainView, limits: APILimits, health: NodeHealth, metrics: Metrics, logger: Logger) {
         self.chain = chain
         self.application = application
         self.store = store
@@ -38,6 +39,7 @@ final class Admission: Sendable {
         self.view = view
         self.limits = limits
         self.health = health
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -78,6 +80,18 @@ final class Admission: Sendable {
         var added = false
     }
 
+    static let mempoolFull = APIError(NodeCode.mempoolFull, "the transaction pool is full; retry later (a transaction already submitted: GET /v1/txs/{hash})")
+
+    /// A submission to a full pool is refused before its body is parsed: the refusal does not depend on the body
+    /// (docs/http.md, "A full pool"), and reading it — strict JSON, `JSONDecoder`, hex and keys, about 94,000
+    /// instructions a transaction — is what a flood of refused retries would otherwise cost. Counted in
+    /// `yongchain_mempool_refused_unparsed_total`.
+    func refuseIfFull() throws {
+        guard mempool.isFull else { return }
+        metrics.count("mempool_refused_unparsed_total")
+        throw Self.mempoolFull
+    }
+
     static let storageUnavailable = APIError(NodeCode.storageUnavailable, "the node could not read its committed state; retry shortly")
 
     /// One transaction against a snapshot. `state` reads `view`, through a batch's read cache (checks only read,
@@ -90,13 +104,16 @@ final class Admission: Sendable {
         guard signatures.verify(tx, hash: hash) else {
             return Admitted(hash: hash, refusal: APIError(NodeCode.badSignature, "the signature does not match the transaction and its signer for chain \(chain.id)"))
         }
+        // A full pool refuses before the application's check (the body decoded, the signer's standing read): the
+        // check would be done again on a later submission anyway. After the signature, on purpose: see .signerFull.
+        if mempool.isFull { return Admitted(hash: hash, refusal: Self.mempoolFull) }
         if let bad = application.check(tx, hash: hash, state: state) {
             return Admitted(hash: hash, refusal: APIError(bad.code, bad.message))
         }
         switch mempool.add(tx, hash: hash) {
         case .added: return Admitted(hash: hash, refusal: nil, added: true)
         case .duplicate: return Admitted(hash: hash, refusal: nil)
-        case .full: return Admitted(hash: hash, refusal: APIError(NodeCode.mempoolFull, "the transaction pool is full; retry later"))
+        case .full: return Admitted(hash: hash, refusal: Self.mempoolFull)
         // Decided after the signature on purpose: a peer's gossip refused here is still memoised, so the block
         // that carries it later does not verify it on the consensus path; a client's retry finds the memo too.
         case .signerFull: return Admitted(hash: hash, refusal: signerFull)

@@ -74,21 +74,34 @@ final class Mempool: @unchecked Sendable {
 
     func contains(_ hash: Hash) -> Bool { lock.withLock { entries[hash] != nil } }
 
+    /// Whether the pool refuses every transaction it does not hold, whatever its size: it holds `maxTransactions`,
+    /// or not even a transaction's fixed overhead fits in `maxBytes`. Decided without the transaction, so a
+    /// submission can be refused before its body is parsed (docs/http.md, "A full pool").
+    var isFull: Bool { lock.withLock { entries.count >= limits.maxTransactions || bytes + Self.entryOverhead >= limits.maxBytes } }
+
     func add(_ tx: Transaction, hash: Hash) -> AddResult {
-        if contains(hash) { return .duplicate }
-        let encoded = Self.encode(tx)
-        let size = encoded.count + Self.entryOverhead
+        let size = tx.canonicalSize + Self.entryOverhead
         let signer = tx.signer.hashValue
+        // The bounds first, so a refused transaction is not encoded; then again with its bytes, under the same lock
+        // as the insertion.
+        if let refused = lock.withLock({ refusal(hash, size: size, signer: signer) }) { return refused }
+        let encoded = Self.encode(tx)
         return lock.withLock {
-            if entries[hash] != nil { return .duplicate }
-            if entries.count >= limits.maxTransactions || bytes + size > limits.maxBytes { return .full }
-            if perSigner[signer, default: 0] >= limits.perSigner { return .signerFull }
+            if let refused = refusal(hash, size: size, signer: signer) { return refused }
             entries[hash] = Pending(bytes: encoded, signer: signer)
             perSigner[signer, default: 0] += 1
             order.append(hash)
             bytes += size
             return .added
         }
+    }
+
+    /// Why `add` refuses a transaction of `size` counted bytes (nil: it fits). Call under `lock`.
+    private func refusal(_ hash: Hash, size: Int, signer: Int) -> AddResult? {
+        if entries[hash] != nil { return .duplicate }
+        if entries.count >= limits.maxTransactions || bytes + size > limits.maxBytes { return .full }
+        if perSigner[signer, default: 0] >= limits.perSigner { return .signerFull }
+        return nil
     }
 
     /// Pending transactions signed by `key`.

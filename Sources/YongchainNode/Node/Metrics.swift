@@ -91,6 +91,8 @@ final class Metrics: @unchecked Sendable {
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
             metric("yongchain_mempool_bytes", "gauge", "Memory the mempool's transactions count against its byte limit (their canonical bytes and a fixed overhead each).",
                    ["yongchain_mempool_bytes \(mempoolBytes)"])
+            metric("yongchain_mempool_refused_unparsed_total", "counter", "Submissions (POST /v1/txs, a whole POST /v1/txs/batch) refused 503 MEMPOOL_FULL before their body was parsed.",
+                   ["yongchain_mempool_refused_unparsed_total \(Int(counters["mempool_refused_unparsed_total"] ?? 0))"])
             metric("yongchain_process_malloc_trim_seconds_total", "counter", "Time spent giving freed memory back to the system (malloc_trim, every second in a node's process).",
                    [String(format: "yongchain_process_malloc_trim_seconds_total %.6f", Double(ProcessMemory.trimNanoseconds.load(ordering: .relaxed)) / 1e9)])
             metric("yongchain_process_malloc_trims_total", "counter", "Times freed memory was given back to the system (malloc_trim).",

@@ -97,7 +97,7 @@ public final class Node: @unchecked Sendable {
         members = MemberPeers(application: application, store: store, gossip: gossip, tls: tls, client: client, reservedSlots: reservedSlots,
                               config: config, genesis: genesis, key: key?.publicKey, health: health, logger: logger)
         admission = Admission(chain: chain, application: application, store: store, mempool: mempool, signatures: signatures, gossip: gossip,
-                              view: view, limits: limits, health: health, logger: logger)
+                              view: view, limits: limits, health: health, metrics: metrics, logger: logger)
         let committer = BlockCommitter(executor: executor, mempool: mempool, view: view, catchUp: catchUpStatus, members: members,
                                        health: health, metrics: metrics, logger: logger)
         consensus = ConsensusShell(
