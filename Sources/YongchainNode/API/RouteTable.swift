@@ -82,6 +82,8 @@ struct RouteTable: Sendable {
     let routes: [Route]
     /// Each template once, in table order.
     private let templates: [Template]
+    /// Each template's number of segments, in `templates`' order.
+    private let segmentCounts: [Int]
     /// The most segments any template has: a longer path fits none.
     private let maxSegments: Int
 
@@ -124,7 +126,8 @@ struct RouteTable: Sendable {
             templates.append(Template(template: r.template, segments: segments, routes: [r]))
         }
         self.templates = templates
-        maxSegments = templates.map(\.segments.count).max() ?? 0
+        segmentCounts = templates.map(\.segments.count)
+        maxSegments = segmentCounts.max() ?? 0
     }
 
     /// The template `path` fits best (most literal segments matching; the first in table order among equals), with
@@ -137,33 +140,36 @@ struct RouteTable: Sendable {
     }
 
     private func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Match? {
-        var parts: [Range<Int>] = []
-        parts.reserveCapacity(maxSegments)
-        var start = 0
-        for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "/") {
-            if i > start {
-                guard parts.count < maxSegments else { return nil }
-                parts.append(start..<i)
+        // The segments' ranges on the stack, and each template's segment count read before the template itself: a
+        // template copied out of the array for its count alone cost its three references' retain and release.
+        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: maxSegments + 1) { parts -> Match? in
+            var n = 0, start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "/") {
+                if i > start {
+                    guard n < maxSegments else { return nil }
+                    parts[n] = start..<i
+                    n += 1
+                }
+                start = i + 1
             }
-            start = i + 1
-        }
-        var best: (index: Int, literals: Int)?
-        for (t, template) in templates.enumerated() where template.segments.count == parts.count {
-            var literals = 0
-            var fits = true
-            for (s, p) in zip(template.segments, parts) {
-                guard case .literal(let literal) = s else { continue }
-                if Self.equal(literal, bytes, p) { literals += 1 } else { fits = false; break }
+            var best: (index: Int, literals: Int)?
+            for t in segmentCounts.indices where segmentCounts[t] == n {
+                var literals = 0
+                var fits = true
+                for (k, s) in templates[t].segments.enumerated() {
+                    guard case .literal(let literal) = s else { continue }
+                    if Self.equal(literal, bytes, parts[k]) { literals += 1 } else { fits = false; break }
+                }
+                if fits, literals > best?.literals ?? -1 { best = (t, literals) }
             }
-            if fits, literals > best?.literals ?? -1 { best = (t, literals) }
+            guard let best else { return nil }
+            let template = templates[best.index]
+            var parameters: [String: String] = [:]
+            for (k, s) in template.segments.enumerated() {
+                if case .parameter(let name) = s { parameters[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[parts[k]]), as: UTF8.self) }
+            }
+            return Match(template: template.template, parameters: parameters, routes: template.routes)
         }
-        guard let best else { return nil }
-        let template = templates[best.index]
-        var parameters: [String: String] = [:]
-        for (s, p) in zip(template.segments, parts) {
-            if case .parameter(let name) = s { parameters[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[p]), as: UTF8.self) }
-        }
-        return Match(template: template.template, parameters: parameters, routes: template.routes)
     }
 
     private static func equal(_ literal: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
