@@ -35,6 +35,10 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
+    /// Whether `a` and `b` name the same field (ASCII case-insensitive, RFC 9110): for a caller that finds several
+    /// fields in one pass over the headers.
+    public static func sameName(_ a: String, _ b: String) -> Bool { asciiCaseInsensitiveEquals(a, b) }
+
     /// Appends a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name: name, value: value))

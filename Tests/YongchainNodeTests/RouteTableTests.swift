@@ -73,4 +73,55 @@ import YongchainHTTP
         #expect(f.api.handle(Self.request("GET", "/v1/mortgage/units/%E5%8D%95%2F/encumbrances")).status == 401)
         #expect(f.api.handle(Self.request("GET", "/v1/mortgage/units/a/b/encumbrances")).status == 404)
     }
+
+    /// The matcher compares a literal segment whole, byte for byte, and decodes only parameters (RouteTable.match):
+    /// a segment that is a prefix of a literal, or a literal's prefix, fits nothing; the path is matched as decoded
+    /// (a percent-encoded literal matches, an encoded "/" splits); empty segments (a trailing or doubled slash) are
+    /// dropped; the most literal segments win, the first in the table among equals. As main answered each.
+    @Test func literalSegmentsMatchWholeAndParametersAreDecodedOnce() throws {
+        let ok = Route.Handler.plain { _ in .text(200, "") }
+        let table = RouteTable([
+            Route("GET", "/v1/blocks", ok), Route("GET", "/v1/blocks/latest", ok), Route("GET", "/v1/blocks/{height}", ok),
+            Route("POST", "/v1/txs/batch", ok), Route("GET", "/v1/txs/{hash}", ok), Route("GET", "/v1/{a}/{b}", ok),
+            Route("GET", "/v1/{b}/{a}", ok),
+        ])
+        func m(_ path: String) -> String {
+            guard let r = table.match(path) else { return "none" }
+            return ([r.template] + r.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+        }
+        #expect(m("/v1/blocks") == "/v1/blocks")
+        #expect(m("/v1/block") == "none")
+        #expect(m("/v1/blocksx") == "none")
+        #expect(m("/v1/Blocks") == "none")
+        #expect(m("/v1blocks") == "none")
+        #expect(m("/v1/blocks/") == "/v1/blocks")
+        #expect(m("//v1//blocks//latest//") == "/v1/blocks/latest")
+        #expect(m("/v1/blocks/latest") == "/v1/blocks/latest")
+        #expect(m("/v1/blocks/lates") == "/v1/blocks/{height} height=lates")
+        #expect(m("/v1/blocks/latestx") == "/v1/blocks/{height} height=latestx")
+        #expect(m("/v1/blocks/12") == "/v1/blocks/{height} height=12")
+        #expect(m("/v1/blocks/单元 é") == "/v1/blocks/{height} height=单元 é")
+        #expect(m("/v1/blocks/{height}") == "/v1/blocks/{height} height={height}")
+        #expect(m("/v1/blocks/12/x") == "none")
+        #expect(m("/v1/txs/batch") == "/v1/txs/batch")
+        #expect(m("/v1/txs/batch2") == "/v1/txs/{hash} hash=batch2")
+        // Two segments after /v1 that are not a literal: the first of the equally good templates.
+        #expect(m("/v1/x/y") == "/v1/{a}/{b} a=x b=y")
+        #expect(m("/") == "none")
+        #expect(m("") == "none")
+        #expect(m("/v1/blocks/1/2/3/4/5/6/7/8") == "none")
+
+        // Through the parser and the node's table: a percent-encoded literal is the literal, an encoded "/" splits a
+        // segment, a GET of the POST-only literal answers 405 (the literal wins over /v1/txs/{hash}).
+        let f = try HostileInputTests.Fixture()
+        #expect(f.api.handle(Self.request("GET", "/v1/%62locks/latest")).status == f.api.handle(Self.request("GET", "/v1/blocks/latest")).status)
+        #expect(f.api.handle(Self.request("GET", "/%68ealthz")).status == 200)
+        #expect(f.api.handle(Self.request("GET", "/healthz%2F")).status == 200)
+        #expect(f.api.handle(Self.request("GET", "/healthz%2Fx")).status == 404)
+        #expect(f.api.handle(Self.request("GET", "/healthzz")).status == 404)
+        #expect(f.api.handle(Self.request("GET", "/HEALTHZ")).status == 404)
+        let batch = f.api.handle(Self.request("GET", "/v1/txs/batch"))
+        #expect(batch.status == 405 && batch.headers["Allow"] == "POST")
+        #expect(f.api.handle(Self.request("GET", "/v1/mortgage/units/%7Bunit%7D/encumbrances")).status == 401)
+    }
 }

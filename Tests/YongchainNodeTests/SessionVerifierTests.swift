@@ -182,6 +182,36 @@ import YongchainHTTP
         #expect(verify(v, headers(c, seq: UInt64.max)) == "OK")
     }
 
+    /// The headers are found in one pass (CredentialHeaders) as look-ups by name found them: any case, the first of
+    /// a repeated field, nothing taken from a field whose name only has the same length, and a signed-scheme field
+    /// beside the session's named as the first of the four in docs/api-auth.md's order.
+    @Test func sessionHeadersAreFoundAsLookUpsByNameFoundThem() throws {
+        let v = SessionVerifier(chainID: chain, nodeKey: nodeKey)
+        let c = try open(v)
+        let good = headers(c, seq: 1)
+        func message(_ h: [(String, String)]) -> String {
+            switch v.verify(method: "GET", target: target, headers: HTTPHeaders(h), body: [], nowMs: now, isKnown: { _ in true }) {
+            case .failure(let e): return "\(e.status) \(e.code) \(e.message)"
+            case .success: return "OK"
+            }
+        }
+        let mixedCase = [("x-yongchain-SESSION", good[0].1), ("X-YONGCHAIN-seq", good[1].1), ("x-Yongchain-Mac", good[2].1)]
+        #expect(message([("Accept-Encoding", "gzip"), ("X-Yongchain-Sez", "1"), ("X-Yongchain-Sessions", "x")] + mixedCase) == "OK")
+        // The first of a repeated field counts: a wrong MAC after the right one is ignored, before it refused.
+        #expect(message(headers(c, seq: 2) + [(SessionAuth.macHeader, String(repeating: "00", count: 32))]) == "OK")
+        #expect(message([(SessionAuth.macHeader, String(repeating: "00", count: 32))] + headers(c, seq: 3)).hasPrefix("401 AUTH_BAD_MAC"))
+        let same = [("Accept-Language", "zh"), ("X-Yongchain-Sez", "1"), ("X-Yongchain-Session2", "1"), ("X-Yongchain-Noncf", "1")]
+        #expect(message(same).contains("missing \(SessionAuth.sessionHeader), \(SessionAuth.seqHeader), \(SessionAuth.macHeader)"))
+        let signed = [RequestAuth.keyHeader, RequestAuth.timestampHeader, RequestAuth.nonceHeader, RequestAuth.signatureHeader]
+        for i in signed.indices {
+            let m = message(headers(c, seq: 4) + signed[i...].reversed().map { ($0.lowercased(), "1") })
+            #expect(m.hasPrefix("401 AUTH_MALFORMED") && m.contains("drop \(signed[i]) or"), "\(m)")
+        }
+        #expect(message(headers(c, seq: 4)) == "OK", "nothing above used up seq 4")
+        let only = CredentialHeaders(HTTPHeaders([("x-yongchain-key", "k")]))
+        #expect(!only.isSession && only.key == "k" && only.signedSchemeHeader == RequestAuth.keyHeader)
+    }
+
     /// One key's sessions over its cap evict its own oldest; a full node answers 503 AUTH_BUSY.
     @Test func sessionCapsEvictTheKeysOldestOrAnswerBusy() throws {
         let v = SessionVerifier(chainID: chain, nodeKey: nodeKey, limits: SessionLimits(maxSessions: 3, maxSessionsPerKey: 2))

@@ -39,9 +39,26 @@ struct APIError: Error {
         return t
     }()
 
-    var response: HTTPResponse {
-        let body: [String: [String: String]] = ["error": ["code": code, "message": message]]
-        return .json(status, JSON.encode(body))
+    var response: HTTPResponse { .json(status, body) }
+
+    /// `{"error":{"code":…,"message":…}}`, written directly: through `SortedJSON`'s tree of values a 404's body cost
+    /// about 17,500 instructions. The same bytes (`APIErrorTests`).
+    var body: [UInt8] {
+        var w = SortedJSONWriter(capacity: 48 + code.utf8.count + message.utf8.count)
+        w.object { $0.field("error", Body(code: code, message: message)) }
+        return w.bytes
+    }
+
+    private struct Body: SortedJSONWritable {
+        let code: String
+        let message: String
+
+        func write(to w: inout SortedJSONWriter) {
+            w.object {
+                $0.field("code", code)
+                $0.field("message", message)
+            }
+        }
     }
 
     static func notFound(_ what: String) -> APIError { APIError(NodeCode.notFound, what) }

@@ -10,10 +10,12 @@ import YongchainStorage
 extension QueryService {
     /// 200 `{"status":"ok"}` while the node can commit; otherwise 503 with the code and why (NodeHealth).
     func healthz(_ call: Call) -> HTTPResponse {
-        guard let p = report.problem() else { return .json(200, Array(#"{"status":"ok"}"#.utf8)) }
+        guard let p = report.problem() else { return .json(200, Self.healthy) }
         struct Unhealthy: Encodable { let status: String; let error: [String: String] }
         return .json(503, JSON.encode(Unhealthy(status: "unhealthy", error: ["code": p.code, "message": p.message])))
     }
+
+    private static let healthy = Array(#"{"status":"ok"}"#.utf8)
 
     struct StatusJSON: Encodable {
         let chainId: String, hashSuite: String  // the chain's hash suite, genesis `hashSuite`: "sha256" or "sm3"

@@ -80,43 +80,102 @@ struct Call {
 /// answers 405 with `Allow`; any other path 404.
 struct RouteTable: Sendable {
     let routes: [Route]
-    /// Each template's segments, in table order.
-    private let templates: [(template: String, segments: [Substring])]
+    /// Each template once, in table order.
+    private let templates: [Template]
+    /// Each template's number of segments, in `templates`' order.
+    private let segmentCounts: [Int]
+    /// The most segments any template has: a longer path fits none.
+    private let maxSegments: Int
+
+    /// A template as the matcher reads it: literal segments as their UTF-8 bytes, parameters by name.
+    private struct Template: Sendable {
+        enum Segment: Sendable {
+            case literal([UInt8])
+            case parameter(String)
+        }
+        let template: String
+        let segments: [Segment]
+        /// The routes on this template, in table order.
+        var routes: [Route]
+    }
+
+    /// A matched path: its template, the parameters it binds, and the routes on that template.
+    struct Match {
+        let template: String
+        let parameters: [String: String]
+        let routes: [Route]
+
+        /// The route for `method`, if the template has one.
+        func route(_ method: String) -> Route? { routes.first { $0.method == method } }
+        /// The methods the template answers, in table order: the `Allow` of its 405.
+        var methods: [String] { routes.map(\.method) }
+    }
 
     init(_ routes: [Route]) {
         self.routes = routes
-        var seen = Set<String>()
-        var templates: [(String, [Substring])] = []
+        var templates: [Template] = []
+        var index: [String: Int] = [:]
         var pairs = Set<String>()
         for r in routes {
             precondition(pairs.insert(r.method + " " + r.template).inserted, "\(r.method) \(r.template) is in the route table twice")
-            if seen.insert(r.template).inserted { templates.append((r.template, r.segments)) }
+            if let i = index[r.template] { templates[i].routes.append(r); continue }
+            index[r.template] = templates.count
+            let segments = r.segments.map { s -> Template.Segment in
+                s.first == "{" ? .parameter(String(s.dropFirst().dropLast())) : .literal(Array(s.utf8))
+            }
+            templates.append(Template(template: r.template, segments: segments, routes: [r]))
         }
         self.templates = templates
+        segmentCounts = templates.map(\.segments.count)
+        maxSegments = segmentCounts.max() ?? 0
     }
 
-    /// The template `parts` fits best (most literal segments matching), with the parameters it binds; nil when
-    /// none fits.
-    func match(_ parts: [String]) -> (template: String, parameters: [String: String])? {
-        var best: (template: String, segments: [Substring], literals: Int)?
-        for (template, segments) in templates where segments.count == parts.count {
-            var literals = 0
-            var fits = true
-            for (s, p) in zip(segments, parts) {
-                if s.first == "{" { continue }
-                if s == p { literals += 1 } else { fits = false; break }
+    /// The template `path` fits best (most literal segments matching; the first in table order among equals), with
+    /// the parameters it binds; nil when none fits. The path is split at its "/" bytes, empty segments dropped ("/" is
+    /// one byte in UTF-8 and never inside another character's); a literal segment is compared byte for byte, and only
+    /// the best template's parameters become Strings.
+    func match(_ path: String) -> Match? {
+        var path = path
+        return path.withUTF8 { match($0) }
+    }
+
+    private func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Match? {
+        // The segments' ranges on the stack, and each template's segment count read before the template itself: a
+        // template copied out of the array for its count alone cost its three references' retain and release.
+        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: maxSegments + 1) { parts -> Match? in
+            var n = 0, start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "/") {
+                if i > start {
+                    guard n < maxSegments else { return nil }
+                    parts[n] = start..<i
+                    n += 1
+                }
+                start = i + 1
             }
-            if fits, literals > best?.literals ?? -1 { best = (template, segments, literals) }
+            var best: (index: Int, literals: Int)?
+            for t in segmentCounts.indices where segmentCounts[t] == n {
+                var literals = 0
+                var fits = true
+                for (k, s) in templates[t].segments.enumerated() {
+                    guard case .literal(let literal) = s else { continue }
+                    if Self.equal(literal, bytes, parts[k]) { literals += 1 } else { fits = false; break }
+                }
+                if fits, literals > best?.literals ?? -1 { best = (t, literals) }
+            }
+            guard let best else { return nil }
+            let template = templates[best.index]
+            var parameters: [String: String] = [:]
+            for (k, s) in template.segments.enumerated() {
+                if case .parameter(let name) = s { parameters[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[parts[k]]), as: UTF8.self) }
+            }
+            return Match(template: template.template, parameters: parameters, routes: template.routes)
         }
-        guard let best else { return nil }
-        var parameters: [String: String] = [:]
-        for (s, p) in zip(best.segments, parts) where s.first == "{" { parameters[String(s.dropFirst().dropLast())] = p }
-        return (best.template, parameters)
     }
 
-    /// The route for `method` on `template`.
-    func route(_ method: String, _ template: String) -> Route? {
-        routes.first { $0.template == template && $0.method == method }
+    private static func equal(_ literal: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard literal.count == range.count else { return false }
+        for (i, b) in zip(range, literal) where bytes[i] != b { return false }
+        return true
     }
 
     /// The methods `template` answers, in table order: the `Allow` of its 405.

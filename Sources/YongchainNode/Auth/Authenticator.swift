@@ -39,7 +39,8 @@ struct Authenticator: Sendable {
 
     /// Whether `req` carries a signature or a session, which an `optionalCaller` route then checks.
     static func carriesCredentials(_ req: HTTPRequest) -> Bool {
-        SessionAuth.isSessionRequest(req.headers) || req.headers[RequestAuth.keyHeader] != nil
+        let c = CredentialHeaders(req.headers)
+        return c.isSession || c.key != nil
     }
 
     /// Verifies the request — session MAC or signature, freshness, nonce, in the order docs/api-auth.md gives — and
@@ -64,14 +65,15 @@ struct Authenticator: Sendable {
             return caller != nil
         }
         let result: Result<PublicKey, APIError>
-        if SessionAuth.isSessionRequest(req.headers) {
+        let credentials = CredentialHeaders(req.headers)
+        if credentials.isSession {
             guard allowSessions else {
                 throw APIError(NodeCode.authRequired, "this endpoint needs a signed request, not a session request (see docs/api-auth.md)")
             }
             // A session's MAC and sequence number are checked, and the number spent, before its key is looked up.
             var spent: PublicKey?
             defer { if let spent { verified = spent } }
-            result = try sessions.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,
+            result = try sessions.verify(method: req.method, target: req.target, credentials: credentials, body: req.body,
                                          nowMs: nowMs, allowed: allowed, isKnown: { key in spent = key; return try isKnown(key) })
         } else {
             result = try requestVerifier.verify(method: req.method, target: req.target, headers: req.headers, body: req.body,

@@ -60,11 +60,6 @@ public enum SessionAuth {
         w.i64(expiresAtMs)
         return Domain.apiSession.signingBytes(chainID: chainID, message: w.bytes)
     }
-
-    /// True when a request carries any session header: it is then judged as a session request only.
-    static func isSessionRequest(_ headers: HTTPHeaders) -> Bool {
-        headers[sessionHeader] != nil || headers[seqHeader] != nil || headers[macHeader] != nil
-    }
 }
 
 /// Limits of API sessions.

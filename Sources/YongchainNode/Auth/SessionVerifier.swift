@@ -80,26 +80,31 @@ final class SessionVerifier: Sendable {
     /// throws (a failed read of who the key is) is thrown on, never turned into a refusal.
     func verify(method: String, target: String, headers: HTTPHeaders, body: [UInt8], nowMs: Int64,
                 allowed: String = "a member organisation", isKnown: (PublicKey) throws -> Bool) rethrows -> Result<PublicKey, APIError> {
+        try verify(method: method, target: target, credentials: CredentialHeaders(headers), body: body, nowMs: nowMs, allowed: allowed,
+                   isKnown: isKnown)
+    }
+
+    /// `verify` of a request whose authentication headers are already found.
+    func verify(method: String, target: String, credentials c: CredentialHeaders, body: [UInt8], nowMs: Int64,
+                allowed: String, isKnown: (PublicKey) throws -> Bool) rethrows -> Result<PublicKey, APIError> {
         func malformed(_ why: String) -> Result<PublicKey, APIError> { .failure(APIError(NodeCode.authMalformed, why)) }
         // 1. Headers: all three, and nothing of the signed scheme beside them.
-        let names = [SessionAuth.sessionHeader, SessionAuth.seqHeader, SessionAuth.macHeader]
-        let values = names.map { headers[$0] }
-        guard let idText = values[0], let seqText = values[1], let macText = values[2] else {
-            let missing = zip(names, values).filter { $0.1 == nil }.map(\.0).joined(separator: ", ")
+        guard let idText = c.session, let seqText = c.seq, let macText = c.mac else {
+            let names = [SessionAuth.sessionHeader, SessionAuth.seqHeader, SessionAuth.macHeader]
+            let missing = zip(names, [c.session, c.seq, c.mac]).filter { $0.1 == nil }.map(\.0).joined(separator: ", ")
             return malformed("a session request carries \(names.joined(separator: ", ")); missing \(missing) (see docs/api-auth.md)")
         }
-        let signatureHeaders = [RequestAuth.keyHeader, RequestAuth.timestampHeader, RequestAuth.nonceHeader, RequestAuth.signatureHeader]
-        if let both = signatureHeaders.first(where: { headers[$0] != nil }) {
+        if let both = c.signedSchemeHeader {
             return malformed("a request is either signed or sent in a session, not both: drop \(both) or the session headers")
         }
         guard let id = SessionID(hex: idText) else {
-            return malformed("\(names[0]): the sessionId POST \(SessionAuth.path) answered, 32 hex digits")
+            return malformed("\(SessionAuth.sessionHeader): the sessionId POST \(SessionAuth.path) answered, 32 hex digits")
         }
         guard let seq = Self.parseSeq(seqText) else {
-            return malformed("\(names[1]): a whole number from 1 to \(UInt64.max) in decimal digits, new for each request")
+            return malformed("\(SessionAuth.seqHeader): a whole number from 1 to \(UInt64.max) in decimal digits, new for each request")
         }
         guard let mac = Hex.decode(macText), mac.count == HMACSHA256.byteCount else {
-            return malformed("\(names[2]): the HMAC-SHA256 in hex, 64 digits")
+            return malformed("\(SessionAuth.macHeader): the HMAC-SHA256 in hex, 64 digits")
         }
         // 2. The session.
         let owner: PublicKey, key: HMACKey
