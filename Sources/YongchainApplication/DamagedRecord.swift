@@ -24,6 +24,12 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
         try load(key, state) { try T(canonical: $0) }
     }
 
+    /// `body`'s value; nil when it throws anything but `DamagedRecord`, which is thrown on (for a caller that answers
+    /// other errors as "nothing there", never damage).
+    static func rethrown<T>(_ body: () throws -> T) throws(DamagedRecord) -> T? {
+        do { return try body() } catch let e as DamagedRecord { throw e } catch { return nil }
+    }
+
     /// `read` over the bytes at `key`; nil when the key is absent (for values that are not `CanonicalCodable`).
     static func load<T>(_ key: [UInt8], _ state: StateReader, _ read: ([UInt8]) throws -> T) throws(DamagedRecord) -> T? {
         guard let bytes = state.get(key) else { return nil }

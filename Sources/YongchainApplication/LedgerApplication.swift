@@ -73,8 +73,8 @@ public struct LedgerApplication: Application {
         return h.execute(tx, context, state)
     }
 
-    public func recordParties(_ executed: [ExecutedTransaction], chain: Chain, height: UInt64, state: StateOverlay) -> [[String]] {
-        Parties.record(executed, height: height, suite: chain.hashSuite, state: state)
+    public func recordParties(_ executed: [ExecutedTransaction], chain: Chain, height: UInt64, state: StateOverlay) throws -> [[String]] {
+        try Parties.record(executed, height: height, suite: chain.hashSuite, state: state)
     }
 
     // What consensus and the node read from committed state (its layout: Members/ConsensusStateKeys.swift).

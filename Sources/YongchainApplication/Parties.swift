@@ -75,7 +75,7 @@ enum Parties {
 
         init(state: StateReader) { self.state = state }
 
-        mutating func names(_ parties: [Party]) -> [String] {
+        mutating func names(_ parties: [Party]) throws(DamagedRecord) -> [String] {
             var out: Set<[UInt8]> = []
             for p in parties {
                 switch p {
@@ -86,22 +86,20 @@ enum Parties {
                 case .everyone:
                     for m in allMembers() { out.insert(Array(m.name.utf8)) }
                 case .lienHolders(let unit):
-                    let status = PropertyStatus.load(unit, state)
+                    let status = try PropertyStatus.load(unit, state)
                     guard status.lienCount > 0 else { continue }
                     for priority in 1...status.lienCount {
-                        guard let lien = Lien.load(unit, priority, state), lien.inForce, let n = name(of: lien.mortgagee) else { continue }
+                        guard let lien = try Lien.load(unit, priority, state), lien.inForce, let n = name(of: lien.mortgagee) else { continue }
                         out.insert(Array(n.utf8))
                     }
                 case .mortgagee(let id):
                     if let bank = MortgageRecord.loadMortgagee(id, state), let n = name(of: bank) { out.insert(Array(n.utf8)) }
                 case .holders(let a):
                     for m in allMembers() where m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
-                // The review or decision read this record in its own execution; one that does not decode answered
-                // STORAGE_CORRUPT there, and the node commits no block with that answer.
                 case .reporter(let id):
-                    if let r = (try? GreylistReport.load(id, state)) ?? nil, Governance.member(name: r.bank, state) != nil { out.insert(Array(r.bank.utf8)) }
+                    if let r = try GreylistReport.load(id, state), Governance.member(name: r.bank, state) != nil { out.insert(Array(r.bank.utf8)) }
                 case .appellant(let id):
-                    if let a = (try? GreylistAppeal.load(id, state)) ?? nil, Governance.member(name: a.bank, state) != nil { out.insert(Array(a.bank.utf8)) }
+                    if let a = try GreylistAppeal.load(id, state), Governance.member(name: a.bank, state) != nil { out.insert(Array(a.bank.utf8)) }
                 }
             }
             return out.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }
@@ -132,21 +130,23 @@ enum Parties {
     }
 
     /// The parties of one executed transaction, as member names sorted by their UTF-8 bytes.
-    static func of(_ tx: Transaction, _ result: TxResult, _ state: StateReader) -> [String] {
+    static func of(_ tx: Transaction, _ result: TxResult, _ state: StateReader) throws(DamagedRecord) -> [String] {
         var resolver = Resolver(state: state)
-        return resolver.names(rule(tx, result))
+        return try resolver.names(rule(tx, result))
     }
 
     /// Appends every transaction of the block to its parties' logs; returns each one's parties.
-    static func record(_ executed: [ExecutedTransaction], height: UInt64, suite: HashSuite, state: StateOverlay) -> [[String]] {
+    static func record(_ executed: [ExecutedTransaction], height: UInt64, suite: HashSuite, state: StateOverlay) throws(DamagedRecord) -> [[String]] {
         var resolver = Resolver(state: state)
         var logs: [String: PartyLog] = [:]
         var out: [[String]] = []
         out.reserveCapacity(executed.count)
         for (i, e) in executed.enumerated() {
-            let names = resolver.names(rule(e.transaction, e.result))
+            let names = try resolver.names(rule(e.transaction, e.result))
             for n in names {
-                let log = logs[n] ?? state.get(PartyLog.stateKey(n)).flatMap { try? PartyLog(canonical: $0) } ?? .empty
+                // A log that does not decode is damaged, never restarted empty: that would drop what it recorded.
+                let log: PartyLog
+                if let held = logs[n] { log = held } else { log = try DamagedRecord.load(PartyLog.self, PartyLog.stateKey(n), state) ?? .empty }
                 logs[n] = log.appending(height: height, txIndex: UInt32(i), txHash: e.hash, code: e.result.code, suite: suite)
             }
             out.append(names)

@@ -93,35 +93,37 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
             guard let v, let bytes = try? SortedJSON.encode(v) else { return .refused(code: ProvableQuery.notFoundCode, message: notFound) }
             return .result(bytes)
         }
-        switch self {
-        case .titleVerification(let c, let o):
-            return json(MortgageQueries.verifyTitle(titleCertificateNumber: c, owner: o, state: state))
-        case .encumbrances(let u): return json(MortgageQueries.encumbrances(unitNumber: u, state: state))
-        case .mortgageCertificate(let n): return json(MortgageQueries.certificate(number: n, state: state))
-        case .mortgageApplication(let id): return json(MortgageQueries.application(id: id, state: state))
-        case .precheck(let r): return json(TradeQueries.precheck(r, state: state, suite: suite))
-        case .creditRecord(let e, let q, let b, let page):
-            // The cursors were checked when the question was made.
-            switch (try? TradeQueries.creditRecord(queryID: q, askedBy: b, atTime: time, state: state, page: page))
-                ?? .failure(TradeQueryError(code: Codes.invalidField, message: "a malformed cursor")) {
-            case .success(let record) where record.enterprise.creditCode == e.value: return json(record)
-            case .success: return .refused(code: Codes.Trade.unknownQuery, message: "query \(q.hex) is not about enterprise \(e)")
-            case .failure(let f): return .refused(code: f.code, message: f.message)
+        // A record that does not decode answers STORAGE_CORRUPT, never "not found" or a default: the node stops on it.
+        do throws(DamagedRecord) {
+            switch self {
+            case .titleVerification(let c, let o):
+                return json(try MortgageQueries.verifyTitle(titleCertificateNumber: c, owner: o, state: state))
+            case .encumbrances(let u): return json(try MortgageQueries.encumbrances(unitNumber: u, state: state))
+            case .mortgageCertificate(let n): return json(try MortgageQueries.certificate(number: n, state: state))
+            case .mortgageApplication(let id): return json(try MortgageQueries.application(id: id, state: state))
+            case .precheck(let r): return json(try DamagedRecord.rethrown { try TradeQueries.precheck(r, state: state, suite: suite) })
+            case .creditRecord(let e, let q, let b, let page):
+                // The cursors were checked when the question was made.
+                switch try DamagedRecord.rethrown({ try TradeQueries.creditRecord(queryID: q, askedBy: b, atTime: time, state: state, page: page) })
+                    ?? .failure(TradeQueryError(code: Codes.invalidField, message: "a malformed cursor")) {
+                case .success(let record) where record.enterprise.creditCode == e.value: return json(record)
+                case .success: return .refused(code: Codes.Trade.unknownQuery, message: "query \(q.hex) is not about enterprise \(e)")
+                case .failure(let f): return .refused(code: f.code, message: f.message)
+                }
+            case .creditQueries(let e, let after, let limit):
+                guard Identity.enterprise(e, state) != nil else {
+                    return .refused(code: Codes.Trade.unknownEnterprise, message: "\(e) is not a registered enterprise")
+                }
+                return json(try DamagedRecord.rethrown { try TradeQueries.creditQueries(of: e, after: after, limit: limit, state: state) })
+            case .member(let k): return json(Governance.member(key: k, state))
+            case .greylistCheck(let c, let b):
+                switch try GreylistCheckAnswer.answer(c, askedBy: b, time: time, state) {
+                case .success(let a): return json(a)
+                case .failure(let r): return .refused(code: r.code, message: r.message)
+                }
             }
-        case .creditQueries(let e, let after, let limit):
-            guard Identity.enterprise(e, state) != nil else {
-                return .refused(code: Codes.Trade.unknownEnterprise, message: "\(e) is not a registered enterprise")
-            }
-            return json(try? TradeQueries.creditQueries(of: e, after: after, limit: limit, state: state))
-        case .member(let k): return json(Governance.member(key: k, state))
-        case .greylistCheck(let c, let b):
-            // A record that does not decode answers STORAGE_CORRUPT, never "not listed"; the node stops on it.
-            let answer: Result<GreylistCheckAnswer, TxResult>
-            do { answer = try GreylistCheckAnswer.answer(c, askedBy: b, time: time, state) } catch { answer = .failure(error.result) }
-            switch answer {
-            case .success(let a): return json(a)
-            case .failure(let r): return .refused(code: r.code, message: r.message)
-            }
+        } catch {
+            return .refused(code: DamagedRecord.code, message: error.description)
         }
     }
 

@@ -24,7 +24,7 @@ struct TxHandler: Sendable {
     /// state that does not decode (`DamagedRecord`) answers STORAGE_CORRUPT, which the node never commits.
     static func make<P: Payload>(_ type: P.Type,
                                  check: @escaping @Sendable (P, Transaction, StateReader) throws(DamagedRecord) -> TxResult? = { _, _, _ in nil },
-                                 admit: (@Sendable (P, Transaction, String, StateReader) -> TxResult?)? = nil,
+                                 admit: (@Sendable (P, Transaction, String, StateReader) throws(DamagedRecord) -> TxResult?)? = nil,
                                  execute: @escaping @Sendable (P, Transaction, BlockContext, StateOverlay) throws(DamagedRecord) -> TxResult) -> TxHandler {
         let memo = DecodedBodies.shared
         return TxHandler(
@@ -33,8 +33,10 @@ struct TxHandler: Sendable {
                 switch P.decode(tx.body) {
                 case .failure(let r): return r
                 case .success(let p):
-                    do throws(DamagedRecord) { if let r = try check(p, tx, state) { return r } } catch { return error.result }
-                    if let chainID, let admit, let r = admit(p, tx, chainID, state) { return r }
+                    do throws(DamagedRecord) {
+                        if let r = try check(p, tx, state) { return r }
+                        if let chainID, let admit, let r = try admit(p, tx, chainID, state) { return r }
+                    } catch { return error.result }
                     if let hash { memo.keep(p, of: tx, hash: hash) }
                     return nil
                 }

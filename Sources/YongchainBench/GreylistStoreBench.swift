@@ -96,7 +96,7 @@ private final class BenchChain {
                 results.append((hashes[i], r))
                 executed.append(ExecutedTransaction(transaction: t, hash: hashes[i], result: r))
             }
-            let parties = app.recordParties(executed, chain: chain, height: height, state: overlay)
+            let parties = try app.recordParties(executed, chain: chain, height: height, state: overlay)
             try state.checkReads()
             let writes = overlay.blockWrites
             _ = parties

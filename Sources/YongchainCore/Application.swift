@@ -94,7 +94,8 @@ public protocol Application: Sendable {
     /// transaction, in block order, to the party log (`PartyLog`) of every member that is a party to it
     /// (docs/confidentiality.md, "Who is a party"), and returns each transaction's parties (member names, sorted by
     /// their UTF-8 bytes). Deterministic, like `execute`; the caller keeps its writes as part of the block's.
-    func recordParties(_ executed: [ExecutedTransaction], chain: Chain, height: UInt64, state: StateOverlay) -> [[String]]
+    /// Throws when a state value it reads does not decode (the block is then not committed: STORAGE_CORRUPT).
+    func recordParties(_ executed: [ExecutedTransaction], chain: Chain, height: UInt64, state: StateOverlay) throws -> [[String]]
 }
 
 /// One transaction of a block as it executed: what the party log records.

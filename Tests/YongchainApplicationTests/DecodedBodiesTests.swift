@@ -73,7 +73,7 @@ import YongchainCrypto
         #expect(execute(b, as: ha, in: clean) == .ok)
         #expect(primed.writes == clean.writes)
         // The record written is b's (principal 200), not the admitted a's.
-        let stored = try #require(MortgageRecord.load(ha, primed.state))
+        let stored = try #require(try MortgageRecord.load(ha, primed.state))
         #expect(stored.application == (try MortgageApplication(canonical: b.body)))
 
         // The admitted transaction itself, in the next block: the same outcome and writes on both.

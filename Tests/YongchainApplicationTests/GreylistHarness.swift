@@ -67,7 +67,7 @@ final class GreylistFixture {
         let overlay = StateOverlay(base: state)
         let r = app.execute(tx, context: ctx, state: overlay)
         if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
-        lastParties = app.recordParties([ExecutedTransaction(transaction: tx, hash: hash, result: r)], chain: ctx.chain, height: height, state: overlay)[0]
+        lastParties = try! app.recordParties([ExecutedTransaction(transaction: tx, hash: hash, result: r)], chain: ctx.chain, height: height, state: overlay)[0]
         state.apply(overlay.blockWrites)
         return (r, hash)
     }

@@ -11,12 +11,12 @@ import YongchainCrypto
         let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
         f.endBlock()
         #expect(f.run(ApproveMortgage(applicationId: id), by: f.registry) == .ok)
-        let view = try #require(MortgageQueries.application(id: id, state: f.state))
+        let view = try #require(try MortgageQueries.application(id: id, state: f.state))
         #expect(view.state == .registered)
         #expect(view.priority == 1)
         #expect(view.certificateNumber == "MR-2020-0000001")
         #expect(view.decidedAt?.height == f.height)
-        let lien = try #require(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
+        let lien = try #require(try MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
         #expect(lien.applicationId == id.hex && lien.priority == 1 && lien.state == .registered && lien.registeredAt == view.decidedAt)
     }
 
@@ -31,7 +31,7 @@ import YongchainCrypto
         f.endBlock()
         f.time = 1_609_459_200_000 // 2021-01-01T00:00:00Z
         f.run(ApproveMortgage(applicationId: c), by: f.registry)
-        let numbers = [a, b, c].map { MortgageQueries.application(id: $0, state: f.state)?.certificateNumber }
+        let numbers = try [a, b, c].map { try MortgageQueries.application(id: $0, state: f.state)?.certificateNumber }
         #expect(numbers == ["MR-2020-0000001", "MR-2020-0000002", "MR-2021-0000001"])
     }
 
@@ -43,15 +43,15 @@ import YongchainCrypto
         // Priority follows registration order, not filing order.
         #expect(f.run(ApproveMortgage(applicationId: second), by: f.registry) == .ok)
         #expect(f.run(ApproveMortgage(applicationId: first), by: f.registry) == .ok)
-        #expect(MortgageQueries.application(id: second, state: f.state)?.priority == 1)
-        #expect(MortgageQueries.application(id: first, state: f.state)?.priority == 2)
+        #expect(try MortgageQueries.application(id: second, state: f.state)?.priority == 1)
+        #expect(try MortgageQueries.application(id: first, state: f.state)?.priority == 2)
 
         #expect(f.run(DischargeMortgage(applicationId: second), by: f.bankB) == .ok)
         #expect(f.run(RegisterDischarge(applicationId: second), by: f.registry) == .ok)
         let third = f.file(f.signedApplication(bank: f.bankA, principal: 5_000_000), by: f.bankA)
         #expect(f.run(ApproveMortgage(applicationId: third), by: f.registry) == .ok)
 
-        let e = try #require(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state))
+        let e = try #require(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state))
         #expect(e.mortgages.map(\.priority) == [1, 2, 3])
         #expect(e.mortgages.map(\.applicationId) == [second, first, third].map(\.hex))
         #expect(e.mortgages.map(\.state) == [.discharged, .registered, .registered])
@@ -64,7 +64,7 @@ import YongchainCrypto
         #expect(f.run(ApproveMortgage(applicationId: id), by: f.bankA).code == Codes.forbiddenRole)
         #expect(f.run(RejectMortgage(applicationId: id, reason: "no"), by: f.bankA).code == Codes.forbiddenRole)
         #expect(f.run(ApproveMortgage(applicationId: id), by: f.tradeRegistry).code == Codes.forbiddenRole)
-        #expect(MortgageQueries.application(id: id, state: f.state)?.state == .pending)
+        #expect(try MortgageQueries.application(id: id, state: f.state)?.state == .pending)
     }
 
     @Test func aDecidedApplicationCannotBeDecidedAgain() throws {
@@ -80,9 +80,9 @@ import YongchainCrypto
         #expect(f.run(RejectMortgage(applicationId: approved, reason: "late"), by: f.registry).code == Codes.alreadyDecided)
         #expect(f.run(ApproveMortgage(applicationId: rejected), by: f.registry).code == Codes.alreadyDecided)
         #expect(f.run(RejectMortgage(applicationId: rejected, reason: "again"), by: f.registry).code == Codes.alreadyDecided)
-        let view = try #require(MortgageQueries.application(id: rejected, state: f.state))
+        let view = try #require(try MortgageQueries.application(id: rejected, state: f.state))
         #expect(view.state == .rejected && view.rejectionReason == "mortgagor's ID card has expired")
-        #expect(MortgageQueries.application(id: approved, state: f.state)?.priority == 1)
+        #expect(try MortgageQueries.application(id: approved, state: f.state)?.priority == 1)
     }
 
     @Test func decisionsOnAnUnknownApplicationAreRefused() throws {
@@ -119,12 +119,12 @@ import YongchainCrypto
         #expect(f.run(ReleaseProperty(unitNumber: f.unit1, courtOrder: "C-1R"), by: f.registry).code == Codes.notSeized)
         #expect(f.run(SeizeProperty(unitNumber: f.unit1, courtOrder: "C-3"), by: f.registry) == .ok)
 
-        let e = try #require(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state))
+        let e = try #require(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state))
         #expect(e.seized)
         #expect(e.seizures.map(\.courtOrder) == ["C-1", "C-3"])
         #expect(e.seizures.map(\.inForce) == [false, true])
         #expect(e.seizures[0].releaseCourtOrder == "C-1R")
-        #expect(MortgageQueries.encumbrances(unitNumber: f.unit2, state: f.state)?.seized == false)
+        #expect(try MortgageQueries.encumbrances(unitNumber: f.unit2, state: f.state)?.seized == false)
     }
 
     @Test func dischargeFlow() throws {
@@ -139,12 +139,12 @@ import YongchainCrypto
         #expect(f.run(DischargeMortgage(applicationId: id), by: f.registry).code == Codes.forbiddenRole)
         #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA) == .ok)
         #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA).code == Codes.dischargePending)
-        #expect(MortgageQueries.application(id: id, state: f.state)?.state == .dischargeApplied)
+        #expect(try MortgageQueries.application(id: id, state: f.state)?.state == .dischargeApplied)
         #expect(f.run(RegisterDischarge(applicationId: id), by: f.bankA).code == Codes.forbiddenRole)
         #expect(f.run(RegisterDischarge(applicationId: id), by: f.registry) == .ok)
         #expect(f.run(RegisterDischarge(applicationId: id), by: f.registry).code == Codes.alreadyDischarged)
         #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA).code == Codes.alreadyDischarged)
-        let view = try #require(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
+        let view = try #require(try MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
         #expect(view.state == .discharged && view.dischargedAt != nil && view.dischargeAppliedAt != nil)
     }
 

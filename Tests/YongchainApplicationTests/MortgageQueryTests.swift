@@ -19,11 +19,11 @@ final class RecordingState: StateReader {
         let f = try MortgageFixture()
         f.registerUnits()
         let title = "苏(2019)苏州市不动产权第0000002号"
-        #expect(MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.owner2ID, state: f.state).match)
-        #expect(MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.owner1ID, state: f.state).match)
-        #expect(!MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.strangerID, state: f.state).match)
-        #expect(!MortgageQueries.verifyTitle(titleCertificateNumber: "苏(2019)苏州市不动产权第0000001号", owner: f.owner2ID, state: f.state).match)
-        let unknown = MortgageQueries.verifyTitle(titleCertificateNumber: "nope", owner: f.owner1ID, state: f.state)
+        #expect(try MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.owner2ID, state: f.state).match)
+        #expect(try MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.owner1ID, state: f.state).match)
+        #expect(try !MortgageQueries.verifyTitle(titleCertificateNumber: title, owner: f.strangerID, state: f.state).match)
+        #expect(try !MortgageQueries.verifyTitle(titleCertificateNumber: "苏(2019)苏州市不动产权第0000001号", owner: f.owner2ID, state: f.state).match)
+        let unknown = try MortgageQueries.verifyTitle(titleCertificateNumber: "nope", owner: f.owner1ID, state: f.state)
         #expect(!unknown.match)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(unknown)) as! [String: Any]
         #expect(Set(json.keys) == ["titleCertificateNumber", "match"])
@@ -55,9 +55,9 @@ final class RecordingState: StateReader {
 
     @Test func encumbrancesOfAnUnknownUnitAreNil() throws {
         let f = try MortgageFixture()
-        #expect(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state) == nil)
+        #expect(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state) == nil)
         f.registerUnits()
-        let e = try #require(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state))
+        let e = try #require(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state))
         #expect(e.mortgages.isEmpty && e.seizures.isEmpty && !e.seized)
     }
 
@@ -68,15 +68,15 @@ final class RecordingState: StateReader {
         let registered = f.file(f.signedApplication(bank: f.bankB, principal: 2), by: f.bankB)
         f.run(ApproveMortgage(applicationId: registered), by: f.registry)
         f.endBlock()
-        let e = try #require(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.committed))
+        let e = try #require(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.committed))
         #expect(e.mortgages.count == 1)
         let m = e.mortgages[0]
         #expect(m.applicationId == registered.hex && m.priority == 1 && m.state == .registered && m.certificateNumber == "MR-2020-0000001")
         #expect(m.mortgagee == f.bankB.publicKey.text && m.mortgageeName == "Bank B" && m.registeredAt.height == f.height - 1)
         // The whole mortgage is its parties' question.
-        let whole = try #require(MortgageQueries.application(id: registered, state: f.committed))
+        let whole = try #require(try MortgageQueries.application(id: registered, state: f.committed))
         #expect(whole.principal.minorUnits == 2 && whole.debtor == MortgageDebtor(organisation: f.debtorCode, name: "Suzhou Widget Co., Ltd."))
-        #expect(MortgageQueries.application(id: pending, state: f.committed)?.state == .pending)
+        #expect(try MortgageQueries.application(id: pending, state: f.committed)?.state == .pending)
     }
 
     /// Issue 26: a competitor's verification answer shows the lien, not the loan. The JSON and every state value
@@ -97,7 +97,7 @@ final class RecordingState: StateReader {
             ("mortgagor's signature", application.mortgagors[0].signature), ("term", Array("2030-05-31".utf8)),
         ]
         // Control: the whole record and its parties' answer hold every one of them.
-        let whole = try #require(f.committed.get(StateKey.mortgage(id))) + SortedJSON.encode(try #require(MortgageQueries.application(id: id, state: f.committed)))
+        let whole = try #require(f.committed.get(StateKey.mortgage(id))) + SortedJSON.encode(try #require(try MortgageQueries.application(id: id, state: f.committed)))
         for q in [ProvableQuery.encumbrances(f.unit1), .mortgageCertificate("MR-2020-0000001")] {
             let recorder = RecordingState(f.committed)
             guard case .result(let json) = q.answer(recorder, time: f.time, suite: .sha256) else { Issue.record("\(q.question) not answered"); continue }
@@ -115,19 +115,19 @@ final class RecordingState: StateReader {
         let f = try MortgageFixture()
         f.registerUnits()
         let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
-        #expect(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state) == nil)
+        #expect(try MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state) == nil)
         f.run(ApproveMortgage(applicationId: id), by: f.registry)
-        let view = try #require(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
+        let view = try #require(try MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
         #expect(view.applicationId == id.hex && view.unitNumber == f.unit1.value && view.state == .registered && view.priority == 1)
-        #expect(MortgageQueries.certificate(number: "MR-2020-0000002", state: f.state) == nil)
+        #expect(try MortgageQueries.certificate(number: "MR-2020-0000002", state: f.state) == nil)
         // A client (the CLI) can read the node's answer back.
         let json = try JSONEncoder().encode(view)
         #expect(try JSONDecoder().decode(LienView.self, from: json) == view)
         // Discharge reaches the lien: applied for, then registered.
         #expect(f.run(DischargeMortgage(applicationId: id), by: f.bankA) == .ok)
-        #expect(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state)?.state == .dischargeApplied)
+        #expect(try MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state)?.state == .dischargeApplied)
         #expect(f.run(RegisterDischarge(applicationId: id), by: f.registry) == .ok)
-        let discharged = try #require(MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
+        let discharged = try #require(try MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state))
         #expect(discharged.state == .discharged && discharged.dischargedAt != nil && discharged.dischargeAppliedAt != nil)
     }
 
@@ -136,7 +136,7 @@ final class RecordingState: StateReader {
         let f = try MortgageFixture()
         f.registerUnits()
         let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
-        let view = try #require(MortgageQueries.application(id: id, state: f.state))
+        let view = try #require(try MortgageQueries.application(id: id, state: f.state))
         let json = String(decoding: try JSONEncoder().encode(view), as: UTF8.self)
         #expect(!json.contains(MortgageFixture.owner1Opening.id.value) && json.contains(MortgageFixture.owner1Opening.commitment(.sha256).hex))
         #expect(json.contains(#""debtor":{"#) && json.contains(f.debtorCode.value))

@@ -8,7 +8,7 @@ import YongchainCrypto
     let registry = "Suzhou Real Estate Registration Centre"
 
     /// The parties of the transaction `f.run` last ran, against the state after it.
-    func parties(_ f: MortgageFixture, _ tx: Transaction, _ r: TxResult) -> [String] { Parties.of(tx, r, f.state) }
+    func parties(_ f: MortgageFixture, _ tx: Transaction, _ r: TxResult) -> [String] { try! Parties.of(tx, r, f.state) }
 
     func signed<P: Payload>(_ f: MortgageFixture, _ p: P, by key: PrivateKey, nonce: UInt64) -> Transaction {
         p.transaction(key: key, nonce: nonce, chainID: MortgageFixture.chainID)
@@ -52,7 +52,7 @@ import YongchainCrypto
         let b = f.file(f.signedApplication(bank: f.bankB, principal: 2), by: f.bankB)
         #expect(f.run(ApproveMortgage(applicationId: b), by: f.registry) == .ok)
         for (id, bank) in [(a, f.bankA.publicKey), (b, f.bankB.publicKey)] {
-            let whole = try #require(MortgageRecord.load(id, f.state))
+            let whole = try #require(try MortgageRecord.load(id, f.state))
             #expect(whole.application.mortgagee == bank)
             #expect(MortgageRecord.loadMortgagee(id, f.state) == bank)
         }
@@ -126,7 +126,7 @@ import YongchainCrypto
         }
         let counting = CountingReader(base: f.state)
         let overlay = StateOverlay(base: counting)
-        let parties = Parties.record(executed, height: 7, suite: .sha256, state: overlay)
+        let parties = try Parties.record(executed, height: 7, suite: .sha256, state: overlay)
         #expect(parties == Array(repeating: [registry], count: 5))
         #expect(counting.reads[StateKey.member(f.registry.publicKey), default: 0] == 1)
         // The log holds all five, in order.

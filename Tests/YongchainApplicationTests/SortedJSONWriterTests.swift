@@ -22,7 +22,7 @@ import YongchainCrypto
     @Test func encumbranceAndCertificateAnswersWriteWhatJSONEncoderWrites() throws {
         let f = try MortgageFixture()
         f.registerUnits()
-        try Self.expectSame(try #require(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state)))
+        try Self.expectSame(try #require(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state)))
         let first = f.file(f.signedApplication(bank: f.bankA, principal: 100), by: f.bankA)
         let second = f.file(f.signedApplication(bank: f.bankB, principal: 200), by: f.bankB)
         #expect(f.run(ApproveMortgage(applicationId: first), by: f.registry) == .ok)
@@ -31,14 +31,14 @@ import YongchainCrypto
         // A court order with what a string writer must escape: quotes, a backslash, a slash, a control character,
         // non-ASCII text.
         #expect(f.run(SeizeProperty(unitNumber: f.unit1, courtOrder: #"(2020)苏05执"1"\号/\#t"#), by: f.registry) == .ok)
-        let states = { try #require(MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state)) }
+        let states = { try #require(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state)) }
         try Self.expectSame(try states())
         #expect(f.run(RegisterDischarge(applicationId: first), by: f.registry) == .ok)
         #expect(f.run(ReleaseProperty(unitNumber: f.unit1, courtOrder: "C-2"), by: f.registry) == .ok)
         let e = try states()
         #expect(e.mortgages.map(\.state) == [.discharged, .registered] && e.seizures.count == 1 && e.mortgages[0].dischargedAt != nil)
         try Self.expectSame(e)
-        for lien in e.mortgages { try Self.expectSame(try #require(MortgageQueries.certificate(number: lien.certificateNumber, state: f.state))) }
+        for lien in e.mortgages { try Self.expectSame(try #require(try MortgageQueries.certificate(number: lien.certificateNumber, state: f.state))) }
         // A negative time (before 1970) and a mortgagee that is no member (no name).
         try Self.expectSame(RecordedAt(height: 1, time: -5))
         var json = try JSONSerialization.jsonObject(with: Data(try SortedJSON.encode(e.mortgages[1]))) as! [String: Any]

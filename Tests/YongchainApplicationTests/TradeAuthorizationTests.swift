@@ -15,25 +15,25 @@ import YongchainCrypto
         f.submit(RecordCreditQuery(enterprise: enterprise ?? f.exporterX, purpose: "pre-loan review"), by: bank, time: time)
     }
 
-    @Test func grantSignedByTheEnterpriseAuthorises() {
+    @Test func grantSignedByTheEnterpriseAuthorises() throws {
         let f = F()
         let until = F.genesisTime + Self.day
         #expect(grant(f, f.bankA, until: until) == .ok)
-        let s = TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: until - 1, state: f.state)
+        let s = try! TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: until - 1, state: f.state)
         #expect(s.authorized && s.code == "OK" && s.expiresAt == until)
-        #expect(!TradeQueries.authorization(of: f.bankB.publicKey, by: f.exporterX, atTime: until - 1, state: f.state).authorized)
-        #expect(!TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterY, atTime: until - 1, state: f.state).authorized,
+        #expect(try !TradeQueries.authorization(of: f.bankB.publicKey, by: f.exporterX, atTime: until - 1, state: f.state).authorized)
+        #expect(try !TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterY, atTime: until - 1, state: f.state).authorized,
                 "a grant by X says nothing about Y")
     }
 
-    @Test func grantSignedByTheBankIsRefused() {
+    @Test func grantSignedByTheBankIsRefused() throws {
         let f = F()
         let r = grant(f, f.bankA, until: F.genesisTime + Self.day, signer: f.bankA)
         #expect(r.code == Codes.Trade.notEnterprise)
         #expect(r.message.contains("Bank A"))
         #expect(grant(f, f.bankA, until: F.genesisTime + Self.day, signer: f.tradeRegistry).code == Codes.Trade.notEnterprise)
         #expect(grant(f, f.bankA, until: F.genesisTime + Self.day, signer: F.key(99)).code == Codes.Trade.notEnterprise)
-        #expect(TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: F.genesisTime, state: f.state).code == Codes.Trade.notAuthorized)
+        #expect(try TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: F.genesisTime, state: f.state).code == Codes.Trade.notAuthorized)
     }
 
     @Test func grantMustNameABankAndAFutureExpiry() {
@@ -51,7 +51,7 @@ import YongchainCrypto
         f.expectOK(query(f, f.bankA, time: until - 1))
         let late = query(f, f.bankA, time: until)
         #expect(late.result.code == Codes.Trade.authorizationExpired)
-        #expect(TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: until, state: f.state).code == Codes.Trade.authorizationExpired)
+        #expect(try TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: until, state: f.state).code == Codes.Trade.authorizationExpired)
         let rec = try TradeQueries.creditRecord(of: f.exporterX, askedBy: f.bankA.publicKey, atTime: until, state: f.state)
         #expect(rec.failureCode == Codes.Trade.authorizationExpired)
     }
@@ -82,13 +82,13 @@ import YongchainCrypto
         #expect(f.submit(RevokeAuthorization(bank: f.bankA.publicKey), by: f.exporterXKey).result.code == Codes.Trade.notAuthorized)
     }
 
-    @Test func regrantReplacesTheExpiry() {
+    @Test func regrantReplacesTheExpiry() throws {
         let f = F()
         #expect(grant(f, f.bankA, until: F.genesisTime + Self.day) == .ok)
         #expect(grant(f, f.bankA, until: F.genesisTime + 2 * Self.day) == .ok)
-        let s = TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: F.genesisTime + Self.day, state: f.state)
+        let s = try! TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: F.genesisTime + Self.day, state: f.state)
         #expect(s.authorized && s.expiresAt == F.genesisTime + 2 * Self.day)
-        #expect(TradeQueries.authorizations(of: f.exporterX, atTime: F.genesisTime, state: f.state).map(\.bank) == [f.bankA.publicKey.text])
+        #expect(try TradeQueries.authorizations(of: f.exporterX, atTime: F.genesisTime, state: f.state).map(\.bank) == [f.bankA.publicKey.text])
     }
 
     @Test func queryLogListsWhoAskedAndWhen() throws {
@@ -177,7 +177,7 @@ import YongchainCrypto
             PrecheckItem(number: F.number(9)),
         ])
         #expect(throws: Never.self) { try req.validate() }
-        let r = TradeQueries.precheck(req, state: f.state, suite: .sha256).declarations
+        let r = try! TradeQueries.precheck(req, state: f.state, suite: .sha256).declarations
         #expect(r.map(\.code) == ["OK", Codes.Trade.fakeDeclaration, Codes.Trade.duplicateFinancing, Codes.Trade.fakeDeclaration])
         #expect(r.map(\.known) == [true, true, true, false])
         #expect(r.map(\.fieldsMatch) == [true, false, nil, nil])

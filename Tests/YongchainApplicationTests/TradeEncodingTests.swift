@@ -59,7 +59,7 @@ import YongchainCrypto
     @Test func queryResultsEncodeToJSON() throws {
         let f = F()
         f.publish([f.fields(1)])
-        let r = TradeQueries.precheck(PrecheckRequest(declarations: [PrecheckItem(number: F.number(1))]), state: f.state, suite: .sha256)
+        let r = try TradeQueries.precheck(PrecheckRequest(declarations: [PrecheckItem(number: F.number(1))]), state: f.state, suite: .sha256)
         let back = try JSONDecoder().decode(PrecheckResult.self, from: JSONEncoder().encode(r))
         #expect(back == r)
         let req = try JSONDecoder().decode(PrecheckRequest.self, from: Data(#"{"declarations":[{"number":"223120200000000001"}]}"#.utf8))

@@ -48,7 +48,7 @@ import YongchainTestSupport
         let r = f.finance(f.bankA, F.cny(80_000), [(d, F.cny(100_000))])
         f.expectOK(r)
         #expect(f.declaration(1)?.pledged == 100_000)
-        let fin = try #require(FinancingRecord.load(r.hash, f.state))
+        let fin = try #require(try FinancingRecord.load(r.hash, f.state))
         #expect(fin.bank == f.bankA.publicKey && fin.outstanding == 80_000 && fin.id == r.hash)
         #expect(f.state.get(StateKey.pledge(d.number, r.hash)) != nil)
     }
@@ -185,7 +185,7 @@ import YongchainTestSupport
         // 50_000 outstanding of 80_000: keep ceil(100_000·5/8) = 62_500 and ceil(50_000·5/8) = 31_250.
         #expect(f.declaration(1)?.pledged == 62_500)
         #expect(f.declaration(2)?.pledged == 31_250)
-        let fin = try #require(FinancingRecord.load(a.hash, f.state))
+        let fin = try #require(try FinancingRecord.load(a.hash, f.state))
         #expect(fin.outstanding == 50_000 && fin.repayments == 1)
         let rep = try #require(f.state.get(StateKey.repayment(a.hash, 1)).flatMap { try? RepaymentRecord(canonical: $0) })
         #expect(rep.released.map(\.amount) == [37_500, 18_750])
@@ -195,7 +195,7 @@ import YongchainTestSupport
         #expect(f.finance(f.bankB, F.cny(1), [(ds[0], F.cny(1))]).result.code == Codes.Trade.duplicateFinancing)
     }
 
-    @Test func repayRules() {
+    @Test func repayRules() throws {
         let f = F()
         let d = f.publish([f.fields(1)])[0]
         let a = f.finance(f.bankA, F.cny(50_000), [(d, F.cny(100_000))])
@@ -205,7 +205,7 @@ import YongchainTestSupport
         #expect(f.submit(RepayFinancing(financingId: a.hash, amount: F.usd(10)), by: f.bankA).result.code == Codes.Trade.currencyMismatch)
         #expect(f.submit(RepayFinancing(financingId: F.digest("nothing"), amount: F.cny(10)), by: f.bankA).result.code == Codes.Trade.unknownFinancing)
         #expect(f.submit(RepayFinancing(financingId: a.hash, amount: F.cny(10)), by: f.tradeRegistry).result.code == Codes.forbiddenRole)
-        #expect(FinancingRecord.load(a.hash, f.state)?.outstanding == 50_000)
+        #expect(try FinancingRecord.load(a.hash, f.state)?.outstanding == 50_000)
         f.expectOK(f.submit(RepayFinancing(financingId: a.hash, amount: F.cny(50_000)), by: f.bankA))
         #expect(f.submit(RepayFinancing(financingId: a.hash, amount: F.cny(1)), by: f.bankA).result.code == Codes.Trade.repayExceedsOutstanding)
     }

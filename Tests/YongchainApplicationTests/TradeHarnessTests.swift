@@ -85,7 +85,7 @@ final class TradeFixture {
         let r = app.execute(tx, context: ctx, state: overlay)
         if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
         // As the node's executor does: the party logs after the transaction's writes were kept or discarded.
-        lastParties = app.recordParties([ExecutedTransaction(transaction: tx, hash: hash, result: r)], chain: ctx.chain, height: height,
+        lastParties = try! app.recordParties([ExecutedTransaction(transaction: tx, hash: hash, result: r)], chain: ctx.chain, height: height,
                                         state: overlay)[0]
         state.apply(overlay.blockWrites)
         return (r, hash)
@@ -123,7 +123,7 @@ final class TradeFixture {
                                pledges: pledges.map { PledgeRequest(declaration: $0.0, amount: $0.1) }), by: bank)
     }
 
-    func declaration(_ n: Int) -> DeclarationRecord? { DeclarationRecord.load(TradeFixture.number(n), state) }
+    func declaration(_ n: Int) -> DeclarationRecord? { try! DeclarationRecord.load(TradeFixture.number(n), state) }
 
     func expectOK(_ r: (result: TxResult, hash: Hash), sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(r.result == .ok, "\(r.result.code): \(r.result.message)", sourceLocation: sourceLocation)

@@ -61,9 +61,9 @@ final class ScanForbiddingState: StateReader {
         let f = b.f
         let state = ScanForbiddingState(f.state)
 
-        let auths = TradeQueries.authorizations(of: f.exporterX, atTime: f.nextTime, state: state)
+        let auths = try TradeQueries.authorizations(of: f.exporterX, atTime: f.nextTime, state: state)
         #expect(auths.map(\.bank) == [f.bankA.publicKey.text, f.bankB.publicKey.text], "re-granted B keeps its first place")
-        #expect(TradeListCounts.load(f.exporterX, f.state).authorizations == 2, "a re-grant adds no list entry")
+        #expect(try TradeListCounts.load(f.exporterX, f.state).authorizations == 2, "a re-grant adds no list entry")
 
         let rec = try TradeQueries.creditRecord(of: f.exporterX, askedBy: f.bankA.publicKey, atTime: f.nextTime, state: state).get()
         #expect(rec.declarations.map(\.number) == b.declarations.prefix(5).map(\.number.value))

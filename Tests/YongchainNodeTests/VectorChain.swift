@@ -112,7 +112,7 @@ final class VectorChain {
         try block([tx(ProposeGovernance(action: .setPower(name: "registry", power: 110), description: "vectors"), Self.registry)])
         try block([Self.registry, Self.bankA, Self.bankB].map { tx(VoteGovernance(proposal: 1, approve: true), $0) })
         for _ in 0..<3 { try block([]) }
-        guard let view = MortgageQueries.application(id: applicationID, state: node.store.committedState), let n = view.certificateNumber else {
+        guard let view = try MortgageQueries.application(id: applicationID, state: node.store.committedState), let n = view.certificateNumber else {
             throw NodeError(code: "VECTORS", message: "the mortgage was not registered")
         }
         certificateNumber = n

@@ -56,8 +56,8 @@ struct Lien: Sendable, Equatable, CanonicalCodable {
         dischargedAt = try MortgageCoding.readOptionalRecordedAt(&r, "lien.dischargedAt")
     }
 
-    static func load(_ unit: UnitNumber, _ priority: UInt32, _ state: StateReader) -> Lien? {
-        state.get(StateKey.lien(unit, priority)).flatMap { try? Lien(canonical: $0) }
+    static func load(_ unit: UnitNumber, _ priority: UInt32, _ state: StateReader) throws(DamagedRecord) -> Lien? {
+        try DamagedRecord.load(Lien.self, StateKey.lien(unit, priority), state)
     }
 
     /// Where a registration certificate's lien is: the value at `certificate/<no>` (unit, then priority).
@@ -69,12 +69,18 @@ struct Lien: Sendable, Equatable, CanonicalCodable {
     }
 
     /// The lien a registration certificate's number names, with its unit and priority; nil for a number never issued.
-    static func load(certificate number: String, _ state: StateReader) -> (unit: UnitNumber, priority: UInt32, lien: Lien)? {
-        guard number.utf8.count <= MortgageLimits.maxCertificateNumberBytes,
-              let bytes = state.get(StateKey.certificate(number)) else { return nil }
-        var r = CanonicalReader(bytes)
-        guard let text = try? r.string("certificate.unit", max: 64), let unit = try? UnitNumber(text),
-              let priority = try? r.u32("certificate.priority"), let lien = load(unit, priority, state) else { return nil }
+    /// A reference that does not decode, or names a lien that is not there, is a damaged record.
+    static func load(certificate number: String, _ state: StateReader) throws(DamagedRecord) -> (unit: UnitNumber, priority: UInt32, lien: Lien)? {
+        guard number.utf8.count <= MortgageLimits.maxCertificateNumberBytes else { return nil }
+        let key = StateKey.certificate(number)
+        guard let (unit, priority) = try DamagedRecord.load(key, state, { bytes in
+            var r = CanonicalReader(bytes)
+            let text = try r.string("certificate.unit", max: 64)
+            return (try r.validated("certificate.unit") { try UnitNumber(text) }, try r.u32("certificate.priority"))
+        }) else { return nil }
+        guard let lien = try load(unit, priority, state) else {
+            throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "it names lien \(unit)/\(priority), which is not recorded")
+        }
         return (unit, priority, lien)
     }
 }

@@ -18,7 +18,7 @@ enum Mortgage {
                 return .reject(Codes.notMortgagee, "the application names \(p.mortgagee.keyID) as mortgagee but \(tx.signer.keyID) signed it")
             }
             return nil
-        }, admit: { p, _, chainID, state in badConsent(p, chainID: chainID, state) }, execute: apply),
+        }, admit: { p, _, chainID, state throws(DamagedRecord) in try badConsent(p, chainID: chainID, state) }, execute: apply),
         .make(ApproveMortgage.self, check: { _, tx, state in realEstateRegistry(tx, state) }, execute: approve),
         .make(RejectMortgage.self, check: { _, tx, state in realEstateRegistry(tx, state) }, execute: reject),
         .make(DischargeMortgage.self, check: { _, tx, state in
@@ -48,11 +48,11 @@ enum Mortgage {
         return .ok
     }
 
-    private static func seize(_ p: SeizeProperty, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard Property.load(p.unitNumber, state) != nil else { return unknownProperty(p.unitNumber) }
-        var status = PropertyStatus.load(p.unitNumber, state)
+    private static func seize(_ p: SeizeProperty, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard try Property.load(p.unitNumber, state) != nil else { return unknownProperty(p.unitNumber) }
+        var status = try PropertyStatus.load(p.unitNumber, state)
         if let active = status.activeSeizure {
-            let order = loadSeizure(p.unitNumber, active, state)?.courtOrder ?? "?"
+            let order = try loadSeizure(p.unitNumber, active, state)?.courtOrder ?? "?"
             return .reject(Codes.alreadySeized, "unit \(p.unitNumber) is already seized under court order \(order); release it first")
         }
         let seq = status.seizureCount + 1
@@ -63,10 +63,10 @@ enum Mortgage {
         return .ok
     }
 
-    private static func release(_ p: ReleaseProperty, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard Property.load(p.unitNumber, state) != nil else { return unknownProperty(p.unitNumber) }
-        var status = PropertyStatus.load(p.unitNumber, state)
-        guard let active = status.activeSeizure, var seizure = loadSeizure(p.unitNumber, active, state) else {
+    private static func release(_ p: ReleaseProperty, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard try Property.load(p.unitNumber, state) != nil else { return unknownProperty(p.unitNumber) }
+        var status = try PropertyStatus.load(p.unitNumber, state)
+        guard let active = status.activeSeizure, var seizure = try loadSeizure(p.unitNumber, active, state) else {
             return .reject(Codes.notSeized, "unit \(p.unitNumber) is not seized")
         }
         seizure.releaseCourtOrder = p.courtOrder
@@ -77,17 +77,17 @@ enum Mortgage {
         return .ok
     }
 
-    static func loadSeizure(_ unit: UnitNumber, _ seq: UInt32, _ state: StateReader) -> Seizure? {
-        state.get(StateKey.seizure(unit, seq)).flatMap { try? Seizure(canonical: $0) }
+    static func loadSeizure(_ unit: UnitNumber, _ seq: UInt32, _ state: StateReader) throws(DamagedRecord) -> Seizure? {
+        try DamagedRecord.load(Seizure.self, StateKey.seizure(unit, seq), state)
     }
 
     private static func unknownProperty(_ unit: UnitNumber) -> TxResult {
         .reject(Codes.unknownProperty, "unit \(unit) is not registered")
     }
 
-    private static func seized(_ unit: UnitNumber, _ status: PropertyStatus, _ state: StateReader) -> TxResult? {
+    private static func seized(_ unit: UnitNumber, _ status: PropertyStatus, _ state: StateReader) throws(DamagedRecord) -> TxResult? {
         guard let active = status.activeSeizure else { return nil }
-        let order = loadSeizure(unit, active, state)?.courtOrder ?? "?"
+        let order = try loadSeizure(unit, active, state)?.courtOrder ?? "?"
         return .reject(Codes.propertySeized, "unit \(unit) is seized under court order \(order)")
     }
 
@@ -96,8 +96,8 @@ enum Mortgage {
     /// Admission's look at the owners' e-signatures: a signature present for a registered owner must be that
     /// owner's. Valid ones land in `SignatureMemo` for execution, which checks everything again (missing owners,
     /// missing signatures, and the property itself, which may be registered by then).
-    private static func badConsent(_ p: MortgageApplication, chainID: String, _ state: StateReader) -> TxResult? {
-        guard let property = Property.load(p.unitNumber, state) else { return nil }
+    private static func badConsent(_ p: MortgageApplication, chainID: String, _ state: StateReader) throws(DamagedRecord) -> TxResult? {
+        guard let property = try Property.load(p.unitNumber, state) else { return nil }
         let consent = p.consentBytes(chainID: chainID)
         for m in p.mortgagors where !m.signature.isEmpty {
             guard let owner = property.owners.first(where: { $0.id == m.id }) else { continue }
@@ -112,9 +112,9 @@ enum Mortgage {
         .reject(Codes.badMortgagorSignature, "the signature of mortgagor \(id) is not their registered key's signature of this application on this chain")
     }
 
-    private static func apply(_ p: MortgageApplication, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard let property = Property.load(p.unitNumber, state) else { return unknownProperty(p.unitNumber) }
-        if let r = seized(p.unitNumber, PropertyStatus.load(p.unitNumber, state), state) { return r }
+    private static func apply(_ p: MortgageApplication, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard let property = try Property.load(p.unitNumber, state) else { return unknownProperty(p.unitNumber) }
+        if let r = try seized(p.unitNumber, try PropertyStatus.load(p.unitNumber, state), state) { return r }
 
         // The mortgagors are exactly the registered owners, each consenting with their own registered key. People
         // are compared by commitment: a bank that has an owner's identity but not their salt names nobody's.
@@ -142,7 +142,7 @@ enum Mortgage {
         // One consent, one live application: a refused application may be filed again, nothing else may.
         let digest = p.consentDigest(ctx.chain.hashSuite)
         if let prior = state.get(StateKey.mortgageConsent(digest)).flatMap(Hash.init),
-           let record = MortgageRecord.load(prior, state), record.state != .rejected {
+           let record = try MortgageRecord.load(prior, state), record.state != .rejected {
             return .reject(Codes.duplicateApplication, "this consent was already used by application \(prior.hex) (\(record.state.rawValue))")
         }
         let id = ctx.txHash
@@ -158,8 +158,8 @@ enum Mortgage {
     }
 
     /// The application `id`, or UNKNOWN_APPLICATION.
-    private static func application(_ id: Hash, _ state: StateReader) -> Result<MortgageRecord, TxResult> {
-        guard let r = MortgageRecord.load(id, state) else {
+    private static func application(_ id: Hash, _ state: StateReader) throws(DamagedRecord) -> Result<MortgageRecord, TxResult> {
+        guard let r = try MortgageRecord.load(id, state) else {
             return .failure(.reject(Codes.unknownApplication, "no mortgage application \(id.hex)"))
         }
         return .success(r)
@@ -169,21 +169,21 @@ enum Mortgage {
         .reject(Codes.alreadyDecided, "application \(r.applicationId.hex) was already decided: it is \(r.state.rawValue)")
     }
 
-    private static func approve(_ p: ApproveMortgage, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    private static func approve(_ p: ApproveMortgage, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         var record: MortgageRecord
-        switch application(p.applicationId, state) {
+        switch try application(p.applicationId, state) {
         case .failure(let r): return r
         case .success(let r): record = r
         }
         guard record.state == .pending else { return alreadyDecided(record) }
         let unit = record.application.unitNumber
-        var status = PropertyStatus.load(unit, state)
-        if let r = seized(unit, status, state) { return r }
+        var status = try PropertyStatus.load(unit, state)
+        if let r = try seized(unit, status, state) { return r }
 
         // Priority is registration order on the unit; a discharged lien keeps its number and new ones continue.
         let priority = status.lienCount + 1
         let year = mortgageUTCYear(ofMilliseconds: ctx.time)
-        let sequence = (state.get(StateKey.certificateSequence(year)).flatMap { b -> UInt64? in var r = CanonicalReader(b); return try? r.u64() } ?? 0) + 1
+        let sequence = (try DamagedRecord.load(StateKey.certificateSequence(year), state) { b in var r = CanonicalReader(b); return try r.u64() } ?? 0) + 1
         let number = certificateNumber(year: year, sequence: sequence)
         if state.get(StateKey.certificate(number)) != nil {
             // Unreachable while the sequence is only ever advanced here; refuse rather than overwrite a certificate.
@@ -210,9 +210,9 @@ enum Mortgage {
         "MR-\(year)-\(MortgageKeys.pad(sequence, 7))"
     }
 
-    private static func reject(_ p: RejectMortgage, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    private static func reject(_ p: RejectMortgage, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         var record: MortgageRecord
-        switch application(p.applicationId, state) {
+        switch try application(p.applicationId, state) {
         case .failure(let r): return r
         case .success(let r): record = r
         }
@@ -226,9 +226,9 @@ enum Mortgage {
 
     // MARK: - Discharge
 
-    private static func discharge(_ p: DischargeMortgage, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    private static func discharge(_ p: DischargeMortgage, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         var record: MortgageRecord
-        switch application(p.applicationId, state) {
+        switch try application(p.applicationId, state) {
         case .failure(let r): return r
         case .success(let r): record = r
         }
@@ -247,9 +247,9 @@ enum Mortgage {
         return .ok
     }
 
-    private static func registerDischarge(_ p: RegisterDischarge, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    private static func registerDischarge(_ p: RegisterDischarge, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         var record: MortgageRecord
-        switch application(p.applicationId, state) {
+        switch try application(p.applicationId, state) {
         case .failure(let r): return r
         case .success(let r): record = r
         }

@@ -12,12 +12,11 @@ public enum MortgageQueries {
     /// yes or no: an unknown certificate and a wrong owner look the same, and nothing else about the unit leaks. A
     /// person is asked by commitment, which the caller computed from identity and salt: a wrong salt is a
     /// commitment nobody registered, answered exactly as an unknown person.
-    public static func verifyTitle(titleCertificateNumber: String, owner: ChainIdentity, state: StateReader) -> TitleVerification {
+    public static func verifyTitle(titleCertificateNumber: String, owner: ChainIdentity, state: StateReader) throws(DamagedRecord) -> TitleVerification {
         let match: Bool
         if titleCertificateNumber.utf8.count <= MortgageLimits.maxCertificateNumberBytes,
-           let unitBytes = state.get(StateKey.propertyTitle(titleCertificateNumber)),
-           let unit = try? UnitNumber(String(decoding: unitBytes, as: UTF8.self)),
-           let property = Property.load(unit, state) {
+           let unit = try DamagedRecord.load(StateKey.propertyTitle(titleCertificateNumber), state, { try UnitNumber(String(decoding: $0, as: UTF8.self)) }),
+           let property = try Property.load(unit, state) {
             match = property.owners.contains { $0.id == owner }
         } else {
             match = false
@@ -28,39 +27,40 @@ public enum MortgageQueries {
     /// A unit's encumbrances: every mortgage ever registered on it, as its public lien (`LienView`: no principal,
     /// debtor or contract), in priority order with its current state (discharged ones included, so priorities have
     /// no gaps), and its seizures, oldest first. Nil when the unit is not registered.
-    public static func encumbrances(unitNumber: UnitNumber, state: StateReader) -> Encumbrances? {
+    public static func encumbrances(unitNumber: UnitNumber, state: StateReader) throws(DamagedRecord) -> Encumbrances? {
         // Whether the unit is registered; its record (owners with their keys) is not needed, so not decoded.
         guard state.get(StateKey.property(unitNumber)) != nil else { return nil }
-        let status = PropertyStatus.load(unitNumber, state)
+        let status = try PropertyStatus.load(unitNumber, state)
         // Priorities and seizure numbers run 1...count with no gaps, so each is one `get`, never a scan: the answer
         // rests on single keys, each of which a state proof can cover (ProvableQuery).
-        let mortgages = status.lienCount == 0 ? [] : (1...status.lienCount).compactMap { p in
-            Lien.load(unitNumber, p, state).map { LienView($0, unit: unitNumber, priority: p, state: state) }
+        var mortgages: [LienView] = [], seizures: [SeizureView] = []
+        for p in status.lienCount == 0 ? [] : Array(1...status.lienCount) {
+            if let lien = try Lien.load(unitNumber, p, state) { mortgages.append(LienView(lien, unit: unitNumber, priority: p, state: state)) }
         }
-        let seizures = status.seizureCount == 0 ? [] : (1...status.seizureCount).compactMap { n in
-            state.get(StateKey.seizure(unitNumber, n)).flatMap { try? Seizure(canonical: $0) }.map(SeizureView.init)
+        for n in status.seizureCount == 0 ? [] : Array(1...status.seizureCount) {
+            if let s = try Mortgage.loadSeizure(unitNumber, n, state) { seizures.append(SeizureView(s)) }
         }
         return Encumbrances(unitNumber: unitNumber.value, seized: status.isSeized, mortgages: mortgages, seizures: seizures)
     }
 
     /// Certificate verification: the lien registered under registration certificate `number`, with its current
     /// state (the public part only, as in `encumbrances`); nil if no such certificate was issued.
-    public static func certificate(number: String, state: StateReader) -> LienView? {
-        Lien.load(certificate: number, state).map { LienView($0.lien, unit: $0.unit, priority: $0.priority, state: state) }
+    public static func certificate(number: String, state: StateReader) throws(DamagedRecord) -> LienView? {
+        try Lien.load(certificate: number, state).map { LienView($0.lien, unit: $0.unit, priority: $0.priority, state: state) }
     }
 
     /// Whether `member` is a party to application `id` (docs/confidentiality.md): a registry holding the real-estate
     /// authority, or its mortgagee bank (by name, so a rotated key still reads it). False for an id no application
     /// has. The whole record (`application(id:)`) is answered to its parties only.
-    public static func isParty(_ member: Member, toApplication id: Hash, state: StateReader) -> Bool {
+    public static func isParty(_ member: Member, toApplication id: Hash, state: StateReader) throws(DamagedRecord) -> Bool {
         if member.role == .registry && member.authorities.contains(.realEstate) { return true }
         var resolver = Parties.Resolver(state: state)
-        return resolver.names([.mortgagee(id)]).contains(member.name)
+        return try resolver.names([.mortgagee(id)]).contains(member.name)
     }
 
     /// One application by its id (the hash of the `mortgage.apply` transaction), whatever its state.
-    public static func application(id: Hash, state: StateReader) -> MortgageView? {
-        guard let record = MortgageRecord.load(id, state) else { return nil }
+    public static func application(id: Hash, state: StateReader) throws(DamagedRecord) -> MortgageView? {
+        guard let record = try MortgageRecord.load(id, state) else { return nil }
         return MortgageView(record, state: state)
     }
 
@@ -82,7 +82,7 @@ public enum MortgageQueries {
         // One more than asked for tells whether there is a next page.
         let entries = state.scan(prefix: prefix, after: afterKey, limit: limit + 1)
         let page = entries.prefix(limit)
-        let filings = page.compactMap { e in Hash(e.value).flatMap { application(id: $0, state: state) } }
+        let filings = try page.compactMap { e in try Hash(e.value).flatMap { try application(id: $0, state: state) } }
         let next = entries.count > limit ? page.last.map { String(decoding: $0.key.dropFirst(prefix.count), as: UTF8.self) } : nil
         return FilingsPage(filings: filings, next: next)
     }

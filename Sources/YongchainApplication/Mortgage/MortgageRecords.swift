@@ -80,8 +80,8 @@ struct MortgageRecord: Sendable, Equatable, CanonicalCodable {
         dischargedAt = try MortgageCoding.readOptionalRecordedAt(&r, "mortgage.dischargedAt")
     }
 
-    static func load(_ id: Hash, _ state: StateReader) -> MortgageRecord? {
-        state.get(StateKey.mortgage(id)).flatMap { try? MortgageRecord(canonical: $0) }
+    static func load(_ id: Hash, _ state: StateReader) throws(DamagedRecord) -> MortgageRecord? {
+        try DamagedRecord.load(MortgageRecord.self, StateKey.mortgage(id), state)
     }
 
     /// The mortgagee bank of the record at `id`, reading the record only as far as the application's second field

@@ -40,8 +40,8 @@ struct Property: Sendable, Equatable, CanonicalCodable {
         registeredAt = try r.item(RecordedAt.self)
     }
 
-    static func load(_ unit: UnitNumber, _ state: StateReader) -> Property? {
-        state.get(StateKey.property(unit)).flatMap { try? Property(canonical: $0) }
+    static func load(_ unit: UnitNumber, _ state: StateReader) throws(DamagedRecord) -> Property? {
+        try DamagedRecord.load(Property.self, StateKey.property(unit), state)
     }
 }
 
@@ -70,8 +70,8 @@ struct PropertyStatus: Sendable, Equatable, CanonicalCodable {
     }
 
     /// The unit's status; a registered unit with no liens or seizures yet has no stored status.
-    static func load(_ unit: UnitNumber, _ state: StateReader) -> PropertyStatus {
-        state.get(StateKey.propertyStatus(unit)).flatMap { try? PropertyStatus(canonical: $0) } ?? PropertyStatus()
+    static func load(_ unit: UnitNumber, _ state: StateReader) throws(DamagedRecord) -> PropertyStatus {
+        try DamagedRecord.load(PropertyStatus.self, StateKey.propertyStatus(unit), state) ?? PropertyStatus()
     }
 }
 

@@ -29,13 +29,13 @@ struct AuthorizationRecord: Sendable, Equatable, CanonicalCodable {
     }
 
     /// The record, revoked or not; nil if the enterprise never authorised the bank.
-    static func load(_ c: CreditCode, _ bank: PublicKey, _ state: StateReader) -> AuthorizationRecord? {
-        state.get(StateKey.authorization(c, bank)).flatMap { try? AuthorizationRecord(canonical: $0) }
+    static func load(_ c: CreditCode, _ bank: PublicKey, _ state: StateReader) throws(DamagedRecord) -> AuthorizationRecord? {
+        try DamagedRecord.load(AuthorizationRecord.self, StateKey.authorization(c, bank), state)
     }
 
     /// The grant in force (possibly expired); nil if never granted or revoked.
-    static func live(_ c: CreditCode, _ bank: PublicKey, _ state: StateReader) -> AuthorizationRecord? {
-        load(c, bank, state).flatMap { $0.revoked ? nil : $0 }
+    static func live(_ c: CreditCode, _ bank: PublicKey, _ state: StateReader) throws(DamagedRecord) -> AuthorizationRecord? {
+        try load(c, bank, state).flatMap { $0.revoked ? nil : $0 }
     }
 }
 

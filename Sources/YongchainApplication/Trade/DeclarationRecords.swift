@@ -33,7 +33,7 @@ struct DeclarationRecord: Sendable, Equatable, CanonicalCodable {
         pledges = try r.u64("pledges")
     }
 
-    static func load(_ n: DeclarationNumber, _ state: StateReader) -> DeclarationRecord? {
-        state.get(StateKey.declaration(n)).flatMap { try? DeclarationRecord(canonical: $0) }
+    static func load(_ n: DeclarationNumber, _ state: StateReader) throws(DamagedRecord) -> DeclarationRecord? {
+        try DamagedRecord.load(DeclarationRecord.self, StateKey.declaration(n), state)
     }
 }

@@ -76,8 +76,8 @@ struct FinancingRecord: Sendable, Equatable, CanonicalCodable {
         repayments = try r.u32("repayments")
     }
 
-    static func load(_ id: Hash, _ state: StateReader) -> FinancingRecord? {
-        state.get(StateKey.financing(id)).flatMap { try? FinancingRecord(canonical: $0) }
+    static func load(_ id: Hash, _ state: StateReader) throws(DamagedRecord) -> FinancingRecord? {
+        try DamagedRecord.load(FinancingRecord.self, StateKey.financing(id), state)
     }
 }
 

@@ -42,7 +42,7 @@ enum Trade {
 
     // MARK: declaration.publish
 
-    static func publish(_ p: PublishDeclarations, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    static func publish(_ p: PublishDeclarations, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         // 1. Check every declaration; write none until all pass.
         var exporters = Set<CreditCode>()
         for (i, d) in p.declarations.enumerated() {
@@ -59,7 +59,7 @@ enum Trade {
         // 2. Write.
         for d in p.declarations {
             state.set(StateKey.declaration(d.number), DeclarationRecord(published: d, pledged: 0, publishedAt: ctx.height).canonicalBytes)
-            TradeListCounts.append(d.exporter, \.declarations, Array(d.number.value.utf8), state) { StateKey.declarationByExporter(d.exporter, $0) }
+            try TradeListCounts.append(d.exporter, \.declarations, Array(d.number.value.utf8), state) { StateKey.declarationByExporter(d.exporter, $0) }
         }
         return .ok
     }
@@ -114,10 +114,10 @@ enum Trade {
     }
 
     /// Rules 5 and 6 for pledge `i`: the declaration's record when the pledge may be made.
-    static func checkPledge(_ q: PledgeRequest, _ i: Int, exporter: CreditCode, suite: HashSuite, _ state: StateReader) -> Result<DeclarationRecord, TxResult> {
+    static func checkPledge(_ q: PledgeRequest, _ i: Int, exporter: CreditCode, suite: HashSuite, _ state: StateReader) throws(DamagedRecord) -> Result<DeclarationRecord, TxResult> {
         let f = "pledges[\(i)]"
         let held = q.declaration
-        guard let rec = DeclarationRecord.load(held.number, state) else {
+        guard let rec = try DeclarationRecord.load(held.number, state) else {
             return .failure(.reject(Codes.Trade.fakeDeclaration, "\(f): declaration \(held.number) has not been published"))
         }
         let pub = rec.published
@@ -139,21 +139,21 @@ enum Trade {
     }
 
     /// Rules 4-7 (after `checkFinancing` again), then the writes: the financing, its pledges, the indexes.
-    static func recordFinancing(_ p: RecordFinancing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    static func recordFinancing(_ p: RecordFinancing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         guard state.get(StateKey.enterprise(p.exporter)) != nil else {
             return .reject(Codes.Trade.unknownEnterprise, "exporter: \(p.exporter) is not a registered enterprise")
         }
         var records: [DeclarationRecord] = []
         for (i, q) in p.pledges.enumerated() {
-            switch checkPledge(q, i, exporter: p.exporter, suite: ctx.chain.hashSuite, state) {
+            switch try checkPledge(q, i, exporter: p.exporter, suite: ctx.chain.hashSuite, state) {
             case .failure(let r): return r
             case .success(let rec): records.append(rec)
             }
         }
         // The running totals per (exporter, bank, currency) must stay representable: refuse, never trap.
         let exposureKey = StateKey.exposure(p.exporter, tx.signer, p.amount.currency)
-        let exposureBytes = state.get(exposureKey)
-        let exposure = exposureBytes.flatMap { try? ExposureRecord(canonical: $0) } ?? ExposureRecord()
+        let stored = try DamagedRecord.load(ExposureRecord.self, exposureKey, state)
+        let exposure = stored ?? ExposureRecord()
         guard !exposure.financed.addingReportingOverflow(p.amount.minorUnits).overflow else {
             return .reject(Codes.Trade.amountOutOfRange, "amount: \(p.exporter)'s total financed by this bank in \(p.amount.currency) would exceed \(Int64.max) minor units")
         }
@@ -163,7 +163,7 @@ enum Trade {
         let fin = FinancingRecord(id: id, bank: tx.signer, exporter: p.exporter, amount: p.amount, outstanding: p.amount.minorUnits,
                                   pledges: pledges, height: ctx.height, time: ctx.time, repayments: 0)
         state.set(StateKey.financing(id), fin.canonicalBytes)
-        TradeListCounts.append(p.exporter, \.financings, id.bytes, state) { StateKey.financingByExporter(p.exporter, $0) }
+        try TradeListCounts.append(p.exporter, \.financings, id.bytes, state) { StateKey.financingByExporter(p.exporter, $0) }
         for (q, var rec) in zip(p.pledges, records) {
             rec.pledged += q.amount.minorUnits
             rec.pledges += 1
@@ -171,12 +171,12 @@ enum Trade {
             state.set(StateKey.declaration(q.declaration.number), rec.canonicalBytes)
             state.set(StateKey.pledge(q.declaration.number, id), PledgeRecord(bank: tx.signer, current: q.amount.minorUnits).canonicalBytes)
         }
-        if exposureBytes == nil {
-            TradeListCounts.append(p.exporter, \.exposures, Array("\(tx.signer.text)/\(p.amount.currency.code)".utf8), state) {
+        if stored == nil {
+            try TradeListCounts.append(p.exporter, \.exposures, Array("\(tx.signer.text)/\(p.amount.currency.code)".utf8), state) {
                 StateKey.exposureByEnterprise(p.exporter, $0)
             }
         }
-        updateExposure(p.exporter, tx.signer, p.amount.currency, state) { e in
+        try updateExposure(p.exporter, tx.signer, p.amount.currency, state) { e in
             e.financings += 1
             e.financed += p.amount.minorUnits
             e.outstanding += p.amount.minorUnits
@@ -186,8 +186,8 @@ enum Trade {
 
     // MARK: financing.repay
 
-    static func repay(_ p: RepayFinancing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        guard var fin = FinancingRecord.load(p.financingId, state) else {
+    static func repay(_ p: RepayFinancing, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        guard var fin = try FinancingRecord.load(p.financingId, state) else {
             return .reject(Codes.Trade.unknownFinancing, "financingId: no financing \(p.financingId.hex)")
         }
         guard fin.bank == tx.signer else {
@@ -208,7 +208,7 @@ enum Trade {
             let n = fin.pledges[i].number
             fin.pledges[i].current = keep
             released.append((n, freed))
-            if var rec = DeclarationRecord.load(n, state) {
+            if var rec = try DeclarationRecord.load(n, state) {
                 rec.pledged -= freed
                 state.set(StateKey.declaration(n), rec.canonicalBytes)
             }
@@ -223,23 +223,24 @@ enum Trade {
         fin.repayments += 1
         state.set(StateKey.repayment(fin.id, fin.repayments), repayment.canonicalBytes)
         state.set(StateKey.financing(fin.id), fin.canonicalBytes)
-        updateExposure(fin.exporter, fin.bank, fin.amount.currency, state) { e in
+        try updateExposure(fin.exporter, fin.bank, fin.amount.currency, state) { e in
             e.repaid += p.amount.minorUnits
             e.outstanding -= p.amount.minorUnits
         }
         return .ok
     }
 
-    static func updateExposure(_ c: CreditCode, _ bank: PublicKey, _ currency: Currency, _ state: StateOverlay, _ change: (inout ExposureRecord) -> Void) {
+    static func updateExposure(_ c: CreditCode, _ bank: PublicKey, _ currency: Currency, _ state: StateOverlay, _ change: (inout ExposureRecord) -> Void) throws(DamagedRecord) {
         let key = StateKey.exposure(c, bank, currency)
-        var e = state.get(key).flatMap { try? ExposureRecord(canonical: $0) } ?? ExposureRecord()
+        // A total that does not decode is damaged, never restarted at zero: that would forget what was financed.
+        var e = try DamagedRecord.load(ExposureRecord.self, key, state) ?? ExposureRecord()
         change(&e)
         state.set(key, e.canonicalBytes)
     }
 
     // MARK: authorization.grant / authorization.revoke
 
-    static func grant(_ p: GrantAuthorization, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    static func grant(_ p: GrantAuthorization, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         let enterprise: CreditCode
         switch requireEnterpriseSigner(tx.signer, state) {
         case .failure(let r): return r
@@ -252,21 +253,21 @@ enum Trade {
             return .reject(Codes.Trade.authorizationExpired, "expiresAt: \(p.expiresAt) is not after the block time \(ctx.time)")
         }
         // A bank is listed once, at its first grant; a re-grant (even after a revocation) replaces the record only.
-        if AuthorizationRecord.load(enterprise, p.bank, state) == nil {
-            TradeListCounts.append(enterprise, \.authorizations, Array(p.bank.text.utf8), state) { StateKey.authorizationByEnterprise(enterprise, $0) }
+        if try AuthorizationRecord.load(enterprise, p.bank, state) == nil {
+            try TradeListCounts.append(enterprise, \.authorizations, Array(p.bank.text.utf8), state) { StateKey.authorizationByEnterprise(enterprise, $0) }
         }
         let rec = AuthorizationRecord(expiresAt: p.expiresAt, grantedAtHeight: ctx.height, grantedAtTime: ctx.time)
         state.set(StateKey.authorization(enterprise, p.bank), rec.canonicalBytes)
         return .ok
     }
 
-    static func revoke(_ p: RevokeAuthorization, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    static func revoke(_ p: RevokeAuthorization, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         let enterprise: CreditCode
         switch requireEnterpriseSigner(tx.signer, state) {
         case .failure(let r): return r
         case .success(let c): enterprise = c
         }
-        guard var rec = AuthorizationRecord.live(enterprise, p.bank, state) else {
+        guard var rec = try AuthorizationRecord.live(enterprise, p.bank, state) else {
             return .reject(Codes.Trade.notAuthorized, "bank: \(enterprise) has no authorisation for \(p.bank.text) to revoke")
         }
         rec.revoked = true
@@ -276,12 +277,12 @@ enum Trade {
 
     // MARK: creditQuery.record
 
-    static func recordQuery(_ p: RecordCreditQuery, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        let status = TradeQueries.authorization(of: tx.signer, by: p.enterprise, atTime: ctx.time, state: state)
+    static func recordQuery(_ p: RecordCreditQuery, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
+        let status = try TradeQueries.authorization(of: tx.signer, by: p.enterprise, atTime: ctx.time, state: state)
         guard status.authorized else { return .reject(status.code, status.message) }
         let rec = CreditQueryRecord(enterprise: p.enterprise, bank: tx.signer, purpose: p.purpose, height: ctx.height, time: ctx.time,
                                     txHash: ctx.txHash)
-        let seq = TradeListCounts.append(p.enterprise, \.queries, rec.canonicalBytes, state) { StateKey.creditQuery(p.enterprise, $0) }
+        let seq = try TradeListCounts.append(p.enterprise, \.queries, rec.canonicalBytes, state) { StateKey.creditQuery(p.enterprise, $0) }
         state.set(StateKey.creditQueryID(ctx.txHash), StateKey.creditQuery(p.enterprise, seq))
         return .ok
     }

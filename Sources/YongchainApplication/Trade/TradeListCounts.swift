@@ -33,16 +33,16 @@ struct TradeListCounts: Sendable, Equatable, CanonicalCodable {
     }
 
     /// The counts of enterprise `c`; all zero before its first trade-finance write.
-    static func load(_ c: CreditCode, _ state: StateReader) -> TradeListCounts {
-        state.get(StateKey.tradeLists(c)).flatMap { try? TradeListCounts(canonical: $0) } ?? TradeListCounts()
+    static func load(_ c: CreditCode, _ state: StateReader) throws(DamagedRecord) -> TradeListCounts {
+        try DamagedRecord.load(TradeListCounts.self, StateKey.tradeLists(c), state) ?? TradeListCounts()
     }
 
     /// Appends `value` to the list of enterprise `c` counted by `list`, at position count + 1 under `key(position)`,
     /// and returns that position.
     @discardableResult
     static func append(_ c: CreditCode, _ list: WritableKeyPath<TradeListCounts, UInt64>, _ value: [UInt8], _ state: StateOverlay,
-                       at key: (UInt64) -> [UInt8]) -> UInt64 {
-        var counts = load(c, state)
+                       at key: (UInt64) -> [UInt8]) throws(DamagedRecord) -> UInt64 {
+        var counts = try load(c, state)
         counts[keyPath: list] += 1
         let seq = counts[keyPath: list]
         state.set(key(seq), value)

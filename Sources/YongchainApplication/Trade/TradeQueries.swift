@@ -16,7 +16,7 @@ public enum TradeQueries {
     /// Whether `bank` holds `enterprise`'s authorisation at block time `atTime` (ms since the Unix epoch).
     /// `code` is "OK", `UNKNOWN_ENTERPRISE`, `NOT_AUTHORIZED` (never granted or revoked) or
     /// `AUTHORIZATION_EXPIRED` (atTime >= expiresAt).
-    public static func authorization(of bank: PublicKey, by enterprise: CreditCode, atTime: Int64, state: StateReader) -> AuthorizationStatus {
+    public static func authorization(of bank: PublicKey, by enterprise: CreditCode, atTime: Int64, state: StateReader) throws(DamagedRecord) -> AuthorizationStatus {
         func status(_ code: String, _ message: String, _ a: AuthorizationRecord? = nil) -> AuthorizationStatus {
             AuthorizationStatus(enterprise: enterprise.value, bank: bank.text, authorized: code == TxResult.okCode, code: code,
                                 message: message, expiresAt: a?.expiresAt, grantedAtHeight: a?.grantedAtHeight, grantedAtTime: a?.grantedAtTime)
@@ -24,7 +24,7 @@ public enum TradeQueries {
         guard state.get(StateKey.enterprise(enterprise)) != nil else {
             return status(Codes.Trade.unknownEnterprise, "\(enterprise) is not a registered enterprise")
         }
-        guard let a = AuthorizationRecord.live(enterprise, bank, state) else {
+        guard let a = try AuthorizationRecord.live(enterprise, bank, state) else {
             return status(Codes.Trade.notAuthorized, "\(enterprise) has not authorised this bank to query its credit record")
         }
         guard atTime < a.expiresAt else {
@@ -35,12 +35,12 @@ public enum TradeQueries {
 
     /// The live and expired (not revoked) authorisations an enterprise has granted, with their status at `atTime`,
     /// in order of each bank's first grant; at most `TradeLimits.maxPageSize` banks are examined.
-    public static func authorizations(of enterprise: CreditCode, atTime: Int64, state: StateReader) -> [AuthorizationStatus] {
-        let count = TradeListCounts.load(enterprise, state).authorizations
-        return TradeWire.page(after: 0, count: count, limit: TradeLimits.maxPageSize).seqs.compactMap { seq in
+    public static func authorizations(of enterprise: CreditCode, atTime: Int64, state: StateReader) throws -> [AuthorizationStatus] {
+        let count = try TradeListCounts.load(enterprise, state).authorizations
+        return try TradeWire.page(after: 0, count: count, limit: TradeLimits.maxPageSize).seqs.compactMap { seq in
             guard let text = state.get(StateKey.authorizationByEnterprise(enterprise, seq)),
                   let bank = PublicKey(text: String(decoding: text, as: UTF8.self)) else { return nil }
-            let status = authorization(of: bank, by: enterprise, atTime: atTime, state: state)
+            let status = try authorization(of: bank, by: enterprise, atTime: atTime, state: state)
             // A revoked bank keeps its list entry; it is simply no longer authorised.
             return status.code == Codes.Trade.notAuthorized ? nil : status
         }
@@ -51,9 +51,9 @@ public enum TradeQueries {
     /// For each declaration: is it published, do the held fields (if given) match its commitment, and how much
     /// of its value is still free to pledge. `code` predicts `financing.record`'s verdict for that declaration
     /// alone: "OK", `FAKE_DECLARATION` or `DUPLICATE_FINANCING`. The caller MUST `validate()` the request.
-    public static func precheck(_ request: PrecheckRequest, state: StateReader, suite: HashSuite) -> PrecheckResult {
-        PrecheckResult(declarations: request.declarations.map { item in
-            guard let rec = DeclarationRecord.load(item.number, state) else {
+    public static func precheck(_ request: PrecheckRequest, state: StateReader, suite: HashSuite) throws -> PrecheckResult {
+        PrecheckResult(declarations: try request.declarations.map { item in
+            guard let rec = try DeclarationRecord.load(item.number, state) else {
                 return PrecheckItemResult(number: item.number.value, code: Codes.Trade.fakeDeclaration, known: false)
             }
             let pub = rec.published
@@ -83,9 +83,9 @@ public enum TradeQueries {
     public static func creditRecord(of enterprise: CreditCode, askedBy bank: PublicKey, atTime: Int64, state: StateReader,
                                     page: CreditRecordPage = .init()) throws -> Result<CreditRecord, TradeQueryError> {
         let cursors = try page.cursors()
-        let status = authorization(of: bank, by: enterprise, atTime: atTime, state: state)
+        let status = try authorization(of: bank, by: enterprise, atTime: atTime, state: state)
         guard status.authorized else { return .failure(TradeQueryError(code: status.code, message: status.message)) }
-        return .success(record(enterprise, state, cursors: cursors, limit: page.effectiveLimit))
+        return .success(try record(enterprise, state, cursors: cursors, limit: page.effectiveLimit))
     }
 
     /// The answer to a logged query: `queryID` is the hash of the asking bank's committed `creditQuery.record`
@@ -96,8 +96,8 @@ public enum TradeQueries {
     public static func creditRecord(queryID: Hash, askedBy bank: PublicKey, atTime: Int64, state: StateReader,
                                     page: CreditRecordPage = .init()) throws -> Result<CreditRecord, TradeQueryError> {
         _ = try page.cursors()
-        guard let key = state.get(StateKey.creditQueryID(queryID)), let bytes = state.get(key),
-              let log = try? CreditQueryRecord(canonical: bytes), log.bank == bank else {
+        guard let key = state.get(StateKey.creditQueryID(queryID)),
+              let log = try DamagedRecord.load(CreditQueryRecord.self, key, state), log.bank == bank else {
             return .failure(TradeQueryError(code: Codes.Trade.unknownQuery, message: "no logged credit query \(queryID.hex) by this bank"))
         }
         guard atTime - log.time <= TradeLimits.queryAnswerWindowMs else {
@@ -109,20 +109,26 @@ public enum TradeQueries {
 
     /// The record itself. Every list is read by position: `cursors` are the positions already shown (0 = none).
     static func record(_ enterprise: CreditCode, _ state: StateReader, cursors: (declarations: UInt64, financings: UInt64),
-                       limit: Int) -> CreditRecord {
+                       limit: Int) throws -> CreditRecord {
         var names = BankNames(state: state)
         let ent = Identity.enterprise(enterprise, state)
-        let counts = TradeListCounts.load(enterprise, state)
+        let counts = try TradeListCounts.load(enterprise, state)
 
         // Exposure totals: a handful of (bank, currency) rows, never a history scan. Shown in (bank, currency) key
         // order, whatever order they were first financed in.
         var rows: [(sortKey: [UInt8], view: CreditRecordExposure)] = []
         var totals: [String: CreditRecordTotal] = [:]
         for seq in TradeWire.page(after: 0, count: counts.exposures, limit: TradeLimits.maxPageSize).seqs {
-            guard let entry = state.get(StateKey.exposureByEnterprise(enterprise, seq)) else { continue }
-            let parts = String(decoding: entry, as: UTF8.self).split(separator: "/")
-            guard parts.count == 2, let bank = PublicKey(text: String(parts[0])), let currency = try? Currency(String(parts[1])),
-                  let x = state.get(StateKey.exposure(enterprise, bank, currency)).flatMap({ try? ExposureRecord(canonical: $0) }) else { continue }
+            let key = StateKey.exposureByEnterprise(enterprise, seq)
+            guard let entry = state.get(key) else { continue }
+            // `<bank key>/<currency>`, as financing.record wrote it: anything else is a damaged entry.
+            guard let (bank, currency) = try DamagedRecord.load(key, state, { bytes -> (PublicKey, Currency) in
+                let parts = String(decoding: bytes, as: UTF8.self).split(separator: "/")
+                guard parts.count == 2, let bank = PublicKey(text: String(parts[0])) else {
+                    throw ValidationError(field: "exposure", message: "not <bank key>/<currency>")
+                }
+                return (bank, try Currency(String(parts[1])))
+            }), let x = try DamagedRecord.load(ExposureRecord.self, StateKey.exposure(enterprise, bank, currency), state) else { continue }
             rows.append((entry, CreditRecordExposure(bank: bank.text, bankName: names[bank], currency: currency.code, financings: x.financings,
                                                       financed: x.financed, repaid: x.repaid, outstanding: x.outstanding)))
             var t = totals[currency.code] ?? CreditRecordTotal(currency: currency.code, financed: 0, repaid: 0, outstanding: 0)
@@ -136,21 +142,22 @@ public enum TradeQueries {
 
         // Declarations, in publication order, each with its current pledges.
         let dPage = TradeWire.page(after: cursors.declarations, count: counts.declarations, limit: limit)
-        let declarations = dPage.seqs.compactMap { seq -> DeclarationView? in
-            guard let text = state.get(StateKey.declarationByExporter(enterprise, seq)),
-                  let n = try? DeclarationNumber(String(decoding: text, as: UTF8.self)),
-                  let rec = DeclarationRecord.load(n, state) else { return nil }
-            return DeclarationView(rec, pledges: pledges(of: n, rec, state, &names))
+        let declarations = try dPage.seqs.compactMap { seq -> DeclarationView? in
+            guard let n = try DamagedRecord.load(StateKey.declarationByExporter(enterprise, seq), state, {
+                      try DeclarationNumber(String(decoding: $0, as: UTF8.self))
+                  }),
+                  let rec = try DeclarationRecord.load(n, state) else { return nil }
+            return DeclarationView(rec, pledges: try pledges(of: n, rec, state, &names))
         }
 
         // Financings, oldest first, each with its repayment history.
         let fPage = TradeWire.page(after: cursors.financings, count: counts.financings, limit: limit)
-        let financings = fPage.seqs.compactMap { seq -> FinancingView? in
+        let financings = try fPage.seqs.compactMap { seq -> FinancingView? in
             guard let id = state.get(StateKey.financingByExporter(enterprise, seq)).flatMap(Hash.init),
-                  let f = FinancingRecord.load(id, state) else { return nil }
+                  let f = try FinancingRecord.load(id, state) else { return nil }
             let shown = UInt32(min(Int(f.repayments), TradeLimits.maxPageSize))
-            let repayments = shown == 0 ? [] : (1...shown).compactMap { r in
-                state.get(StateKey.repayment(id, r)).flatMap { try? RepaymentRecord(canonical: $0) }.map(RepaymentView.init)
+            let repayments = shown == 0 ? [] : try (1...shown).compactMap { r in
+                try DamagedRecord.load(RepaymentRecord.self, StateKey.repayment(id, r), state).map(RepaymentView.init)
             }
             return FinancingView(f, bankName: names[f.bank], repayments: repayments)
         }
@@ -168,13 +175,13 @@ public enum TradeQueries {
     /// A declaration's current (non-zero) pledges, oldest first. Its pledge list keeps every financing that ever
     /// pledged it; released ones are skipped. Only the newest `TradeLimits.maxPageSize` entries are examined, as
     /// live pledges are the recent ones once a declaration has been financed and repaid many times over.
-    static func pledges(of n: DeclarationNumber, _ rec: DeclarationRecord, _ state: StateReader, _ names: inout BankNames) -> [PledgeView] {
+    static func pledges(of n: DeclarationNumber, _ rec: DeclarationRecord, _ state: StateReader, _ names: inout BankNames) throws(DamagedRecord) -> [PledgeView] {
         guard rec.pledges > 0 else { return [] }
         let first = rec.pledges > UInt64(TradeLimits.maxPageSize) ? rec.pledges - UInt64(TradeLimits.maxPageSize) + 1 : 1
         var views: [PledgeView] = []
         for seq in first...rec.pledges {
             guard let id = state.get(StateKey.declarationPledge(n, seq)).flatMap(Hash.init),
-                  let p = state.get(StateKey.pledge(n, id)).flatMap({ try? PledgeRecord(canonical: $0) }) else { continue }
+                  let p = try DamagedRecord.load(PledgeRecord.self, StateKey.pledge(n, id), state) else { continue }
             views.append(PledgeView(financingId: id.hex, bank: p.bank.text, bankName: names[p.bank], pledged: p.current))
         }
         return views
@@ -188,10 +195,10 @@ public enum TradeQueries {
                                      state: StateReader) throws -> CreditQueryList {
         let cursor = try TradeWire.cursor(after, field: "after")
         var names = BankNames(state: state)
-        let page = TradeWire.page(after: cursor, count: TradeListCounts.load(enterprise, state).queries,
+        let page = TradeWire.page(after: cursor, count: try TradeListCounts.load(enterprise, state).queries,
                                   limit: max(1, min(limit, TradeLimits.maxPageSize)))
-        let queries = page.seqs.compactMap { seq -> CreditQueryView? in
-            guard let q = state.get(StateKey.creditQuery(enterprise, seq)).flatMap({ try? CreditQueryRecord(canonical: $0) }) else { return nil }
+        let queries = try page.seqs.compactMap { seq -> CreditQueryView? in
+            guard let q = try DamagedRecord.load(CreditQueryRecord.self, StateKey.creditQuery(enterprise, seq), state) else { return nil }
             return CreditQueryView(queryId: q.txHash.hex, bank: q.bank.text, bankName: names[q.bank], purpose: q.purpose,
                                    height: q.height, time: q.time)
         }

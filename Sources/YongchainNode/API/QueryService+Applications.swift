@@ -65,7 +65,7 @@ extension QueryService {
         // real-estate registry. Anyone else is answered exactly as for an id never filed, so an application's id (a
         // transaction hash any member node sees as a leaf) tells it nothing; others verify the lien instead.
         let party: Bool
-        if case .member(let org) = call.caller { party = MortgageQueries.isParty(org, toApplication: id, state: state) } else { party = false }
+        if case .member(let org) = call.caller { party = try MortgageQueries.isParty(org, toApplication: id, state: state) } else { party = false }
         try state.checkReads()
         guard party else { throw APIError.notFound("no mortgage application \(id.hex)") }
         return try ProvenAnswer.respond(.mortgageApplication(id), prove: try proves(call, state), state: state, base: proofBase,

@@ -1,5 +1,6 @@
 import Foundation
 import YongchainCore
+import YongchainApplication
 import YongchainCrypto
 import YongchainStorage
 
@@ -91,7 +92,12 @@ struct BlockExecutor {
             executed.append(ExecutedTransaction(transaction: tx, hash: h, result: r))
         }
         // After every transaction's writes were kept or discarded: the party logs (docs/confidentiality.md).
-        let parties = executed.isEmpty ? [] : application.recordParties(executed, chain: chain, height: block.height, state: overlay)
+        let parties: [[String]]
+        do {
+            parties = executed.isEmpty ? [] : try application.recordParties(executed, chain: chain, height: block.height, state: overlay)
+        } catch let e as DamagedRecord {
+            throw StorageError(code: NodeCode.storageCorrupt, message: "the parties of block \(block.height): \(e)")
+        }
         try state.checkReads()
         let writes = overlay.blockWrites
         let update = try StateTree.update(root: tip.stateTree, version: block.height, writes: writes, reader: tree, suite: chain.hashSuite)

@@ -1,0 +1,152 @@
+import Testing
+@testable import YongchainApplication
+import YongchainCore
+import YongchainCrypto
+
+/// A mortgage, trade or party record whose bytes do not decode is damage (STORAGE_CORRUPT, naming the key), never
+/// "absent" or the defaults. Before, each was read with `try?`: a damaged property status gave an approval
+/// priority 1 again (overwriting the first lien), a damaged declaration or exposure let a financing be refused for
+/// the wrong reason or counted from zero, an encumbrance answer left a damaged lien out, and a damaged party log
+/// started again empty. Each case fails on that code.
+@Suite struct RecordDamageTests {
+    static let garbage: [UInt8] = [0xFF, 0x00, 0x07]
+
+    static func expectCorrupt(_ r: TxResult, _ key: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let name = String(decoding: key, as: UTF8.self)
+        #expect(r.code == DamagedRecord.code && r.message.contains(name), "\(r.code): \(r.message)", sourceLocation: sourceLocation)
+    }
+
+    // MARK: Mortgage
+
+    enum MortgageCase: String, CaseIterable { case property, status, application, seizure, certificateSequence }
+
+    @Test(arguments: MortgageCase.allCases) func aDamagedMortgageRecordStopsTheTransaction(_ kind: MortgageCase) throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
+        f.endBlock()
+        func damage(_ key: [UInt8]) { f.committed.apply([(key, Self.garbage)]); f.endBlock() }
+        switch kind {
+        case .property:
+            // Before: UNKNOWN_PROPERTY.
+            damage(StateKey.property(f.unit1))
+            Self.expectCorrupt(f.run(f.signedApplication(bank: f.bankB), by: f.bankB), StateKey.property(f.unit1))
+        case .status:
+            // Before: a fresh status, so lien priority 1 again, over the registered first lien.
+            #expect(f.run(ApproveMortgage(applicationId: id), by: f.registry) == .ok)
+            let second = f.file(f.signedApplication(bank: f.bankB, principal: 200), by: f.bankB)
+            f.endBlock()
+            damage(StateKey.propertyStatus(f.unit1))
+            Self.expectCorrupt(f.run(ApproveMortgage(applicationId: second), by: f.registry), StateKey.propertyStatus(f.unit1))
+            #expect(throws: DamagedRecord.self) { _ = try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state) }
+        case .application:
+            // Before: UNKNOWN_APPLICATION.
+            damage(StateKey.mortgage(id))
+            Self.expectCorrupt(f.run(ApproveMortgage(applicationId: id), by: f.registry), StateKey.mortgage(id))
+            #expect(throws: DamagedRecord.self) { _ = try MortgageQueries.application(id: id, state: f.state) }
+        case .seizure:
+            // Before: NOT_SEIZED, and the unit stayed seized.
+            #expect(f.run(SeizeProperty(unitNumber: f.unit1, courtOrder: "(2020)苏05执1号"), by: f.registry) == .ok)
+            f.endBlock()
+            damage(StateKey.seizure(f.unit1, 1))
+            Self.expectCorrupt(f.run(ReleaseProperty(unitNumber: f.unit1, courtOrder: "(2020)苏05执2号"), by: f.registry), StateKey.seizure(f.unit1, 1))
+        case .certificateSequence:
+            // Before: the year's sequence read as 0, so certificate 1 again (refused only because it existed).
+            #expect(f.run(ApproveMortgage(applicationId: id), by: f.registry) == .ok)
+            let second = f.file(f.signedApplication(bank: f.bankB, principal: 200), by: f.bankB)
+            f.endBlock()
+            damage(StateKey.certificateSequence(2020))
+            Self.expectCorrupt(f.run(ApproveMortgage(applicationId: second), by: f.registry), StateKey.certificateSequence(2020))
+        }
+    }
+
+    /// The verification answer never leaves a damaged lien out: before, `encumbrances` listed the other liens and
+    /// said nothing of the damaged one, and the proven answer (a verifier runs the same function) agreed.
+    @Test func anEncumbranceAnswerOverADamagedLienIsStorageCorruptNotOneMortgageFewer() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let a = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
+        let b = f.file(f.signedApplication(bank: f.bankB, principal: 200), by: f.bankB)
+        #expect(f.run(ApproveMortgage(applicationId: a), by: f.registry) == .ok)
+        #expect(f.run(ApproveMortgage(applicationId: b), by: f.registry) == .ok)
+        f.endBlock()
+        #expect(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state)?.mortgages.count == 2)
+        f.committed.apply([(StateKey.lien(f.unit1, 1), Self.garbage)])
+        f.endBlock()
+        #expect(throws: DamagedRecord.self) { _ = try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state) }
+        guard case .refused(let code, let message) = ProvableQuery.encumbrances(f.unit1).answer(f.state, time: f.time, suite: .sha256) else {
+            Issue.record("a damaged lien was answered")
+            return
+        }
+        #expect(code == DamagedRecord.code && message.contains("lien"), "\(code): \(message)")
+        // The certificate's own question too (it reads the lien its number names).
+        #expect(throws: DamagedRecord.self) { _ = try MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state) }
+    }
+
+    // MARK: Trade
+
+    enum TradeCase: String, CaseIterable { case declaration, exposure, lists, financing, authorization }
+
+    @Test(arguments: TradeCase.allCases) func aDamagedTradeRecordStopsTheTransaction(_ kind: TradeCase) {
+        let f = TradeFixture()
+        let d = f.publish([f.fields(1)])[0]
+        func damage(_ key: [UInt8]) { f.state.apply([(key, Self.garbage)]) }
+        switch kind {
+        case .declaration:
+            // Before: FAKE_DECLARATION ("has not been published") — the export looked never declared.
+            damage(StateKey.declaration(d.number))
+            Self.expectCorrupt(f.finance(f.bankA, TradeFixture.cny(50_000), [(d, TradeFixture.cny(50_000))]).result, StateKey.declaration(d.number))
+            let request = PrecheckRequest(declarations: [PrecheckItem(number: d.number)])
+            #expect(throws: DamagedRecord.self) { _ = try TradeQueries.precheck(request, state: f.state, suite: .sha256) }
+        case .exposure:
+            // Before: the bank's running totals with the exporter started again from zero, overwriting the damage.
+            f.expectOK(f.finance(f.bankA, TradeFixture.cny(10_000), [(d, TradeFixture.cny(10_000))]))
+            let key = StateKey.exposure(f.exporterX, f.bankA.publicKey, try! Currency("CNY"))
+            damage(key)
+            Self.expectCorrupt(f.finance(f.bankA, TradeFixture.cny(10_000), [(d, TradeFixture.cny(10_000))]).result, key)
+            #expect(f.state.get(key) == Self.garbage, "nothing written over the damaged totals")
+        case .lists:
+            // Before: the exporter's list counts started again at zero, so the next declaration overwrote entry 1.
+            damage(StateKey.tradeLists(f.exporterX))
+            let r = f.submit(PublishDeclarations(declarations: [PublishedDeclaration(f.fields(2), suite: .sha256)]), by: f.tradeRegistry)
+            Self.expectCorrupt(r.result, StateKey.tradeLists(f.exporterX))
+        case .financing:
+            // Before: UNKNOWN_FINANCING.
+            let fin = f.finance(f.bankA, TradeFixture.cny(10_000), [(d, TradeFixture.cny(10_000))])
+            f.expectOK(fin)
+            damage(StateKey.financing(fin.hash))
+            Self.expectCorrupt(f.submit(RepayFinancing(financingId: fin.hash, amount: TradeFixture.cny(1_000)), by: f.bankA).result, StateKey.financing(fin.hash))
+        case .authorization:
+            // Before: the grant was taken as the first one, so the bank was listed a second time.
+            let grant = GrantAuthorization(bank: f.bankA.publicKey, expiresAt: f.nextTime + 86_400_000)
+            f.expectOK(f.submit(grant, by: f.exporterXKey))
+            let key = StateKey.authorization(f.exporterX, f.bankA.publicKey)
+            damage(key)
+            Self.expectCorrupt(f.submit(grant, by: f.exporterXKey).result, key)
+            #expect(throws: DamagedRecord.self) {
+                _ = try TradeQueries.authorization(of: f.bankA.publicKey, by: f.exporterX, atTime: f.nextTime, state: f.state)
+            }
+        }
+    }
+
+    // MARK: Parties
+
+    /// A member's party log that does not decode stops the block; before, it started again empty and the block
+    /// wrote that over everything the member had been a party to.
+    @Test func aDamagedPartyLogIsNeverRestartedEmpty() {
+        let f = TradeFixture()
+        f.publish([f.fields(1)])
+        let key = PartyLog.stateKey("Trade Authority")
+        f.state.apply([(key, Self.garbage)])
+        let tx = PublishDeclarations(declarations: [PublishedDeclaration(f.fields(2), suite: .sha256)]).transaction(
+            key: f.tradeRegistry, nonce: 99, chainID: TradeFixture.chainID)
+        let hash = tx.hash(on: Chain(id: TradeFixture.chainID, hashSuite: .sha256))
+        let overlay = StateOverlay(base: f.state)
+        do {
+            _ = try Parties.record([ExecutedTransaction(transaction: tx, hash: hash, result: .ok)], height: 9, suite: .sha256, state: overlay)
+            Issue.record("a damaged party log was written over")
+        } catch {
+            #expect(error.key == String(decoding: key, as: UTF8.self))
+        }
+    }
+}
