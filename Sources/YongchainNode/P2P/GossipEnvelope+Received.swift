@@ -29,7 +29,7 @@ extension GossipEnvelope {
             let proposal: Proposal = try r.item()
             let start = r.offset
             if let kept = received.kept(proposal), Self.bytes(body, at: start, equal: kept.bytes) {
-                _ = try r.raw(kept.bytes.count, "gossip.block")
+                try r.skip(kept.bytes.count, "gossip.block")
                 result.alreadyHeld += 1
                 return .proposal(proposal, kept.block)
             }
