@@ -94,7 +94,7 @@ final class PeerProtocol: Sendable {
 
     /// Verifies signatures here, on the caller's thread, then queues what is valid for consensus. A proposal for
     /// consensus whose block was decoded from `body` (`found`) is kept with those bytes (`received`).
-    func receiveGossip(_ env: GossipEnvelope, body: [UInt8] = [], found: GossipEnvelope.Decoding = .init()) -> Int {
+    func receiveGossip(_ env: GossipEnvelope, body: [UInt8], found: GossipEnvelope.Decoding) -> Int {
         var rejected = 0
         var forConsensus: [GossipMessage] = []
         let rules = view.currentRules
