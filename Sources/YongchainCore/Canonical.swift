@@ -99,6 +99,8 @@ public struct CanonicalReader: Sendable {
     public mutating func u64(_ what: String = "u64") throws -> UInt64 { try take(8, what).reduce(0) { $0 << 8 | UInt64($1) } }
     public mutating func i64(_ what: String = "i64") throws -> Int64 { Int64(bitPattern: try u64(what)) }
     public mutating func raw(_ n: Int, _ what: String = "raw") throws -> [UInt8] { Array(try take(n, what)) }
+    /// Passes over `n` bytes the caller already knows (e.g. compared with bytes it holds), without copying them.
+    public mutating func skip(_ n: Int, _ what: String = "raw") throws { _ = try take(n, what) }
     public mutating func bytes(_ what: String = "bytes", max: Int = Int.max) throws -> [UInt8] {
         let n = Int(try u32(what))
         guard n <= max else { throw EncodingError.invalid(path(what), "longer than \(max) bytes") }

@@ -24,4 +24,39 @@ import YongchainHTTP
         gossip.broadcast(.vote(Vote(type: .prevote, height: 9, round: 0, blockHash: nil, validator: 0)))
         #expect(gossip.queuedWeights.first?.weight == held + 1)
     }
+
+    /// The proposer re-sends its proposal (with its whole block) and the votes it holds every second while a height is
+    /// undecided: behind a slow peer, a copy still waiting is enough, so a re-send adds nothing and weighs nothing.
+    @Test func aResendOfAProposalOrVoteStillQueuedIsNotQueuedAgain() throws {
+        let url = "http://127.0.0.1:9"
+        let gossip = Gossip(peers: [PeerInfo(name: "slow", url: url, host: "127.0.0.1", port: 9)], chainID: "c", me: "me",
+                            client: HTTPClient(), logger: Logger(level: .error), height: { 0 })
+        let key = try PrivateKey.generate()
+        let txs = (0..<1_000).map { Transaction.signed(type: "t", body: [UInt8($0 % 256)], nonce: UInt64($0), key: key, chainID: "c") }
+        let chain = Chain(id: "c", hashSuite: .sha256)
+        let header = BlockHeader(chain: chain, height: 9, time: 1, previousBlockHash: .zero, lastCommitHash: .zero, txRoot: Block.txRoot(txs, chain: chain),
+                                 resultsHash: .zero, stateRoot: .zero, validatorsHash: .zero, nextValidatorsHash: .zero, proposer: key.publicKey)
+        let block = Block(header: header, transactions: txs, lastCommit: nil)
+        let proposal = Proposal(height: 9, round: 0, blockHash: block.hash, validRound: -1, proposer: 0, signature: [1])
+        let vote = Vote(type: .prevote, height: 9, round: 0, blockHash: block.hash, validator: 1, signature: [2])
+        for _ in 0..<5 {
+            gossip.broadcast(.proposal(proposal, block))
+            gossip.broadcast(.vote(vote))
+        }
+        #expect(gossip.queued(url: url) == 2)
+        #expect(gossip.queuedWeights.first?.weight == 1_001 + 1)
+        // Another message is queued: the next round's proposal, another validator's vote.
+        let nextRound = Proposal(height: 9, round: 1, blockHash: block.hash, validRound: -1, proposer: 1, signature: [3])
+        gossip.broadcast(.proposal(nextRound, block))
+        gossip.broadcast(.vote(Vote(type: .prevote, height: 9, round: 0, blockHash: block.hash, validator: 2, signature: [4])))
+        #expect(gossip.queued(url: url) == 4)
+        #expect(gossip.queuedWeights.first?.weight == 2 * 1_001 + 2)
+        // Once the waiting copy is gone (a flood pushed it out of the bound), the re-send is queued again.
+        for _ in 0..<150 { gossip.broadcast(.transactions(txs)) }
+        let held = gossip.queuedWeights.first?.weight ?? -1
+        gossip.broadcast(.vote(vote))
+        #expect(gossip.queuedWeights.first?.weight == held + 1)
+        gossip.broadcast(.vote(vote))
+        #expect(gossip.queuedWeights.first?.weight == held + 1)
+    }
 }

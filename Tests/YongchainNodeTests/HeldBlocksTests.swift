@@ -1,4 +1,5 @@
 import Testing
+import YongchainCore
 import YongchainCrypto
 @testable import YongchainNode
 
@@ -13,5 +14,28 @@ import YongchainCrypto
         #expect(held.valid.contains(hash))
         held.committed(7)
         #expect(!held.valid.contains(hash))
+    }
+
+    /// A header's hash covers the transaction root, not the transactions: a copy of a signed proposal whose body was
+    /// altered on the way carries the same hash. Once the held body was found valid (or built here), such a copy does
+    /// not replace it; before a verdict, the later copy is held (as before), and judged.
+    @Test func aBodyFoundValidIsNotReplacedByAnotherUnderItsHash() throws {
+        let key = try PrivateKey.generate()
+        let chain = Chain(id: "c", hashSuite: .sha256)
+        let txs = [Transaction.signed(type: "t", body: [1], nonce: 1, key: key, chainID: "c")]
+        let header = BlockHeader(chain: chain, height: 8, time: 1, previousBlockHash: .zero, lastCommitHash: .zero, txRoot: Block.txRoot(txs, chain: chain),
+                                 resultsHash: .zero, stateRoot: .zero, validatorsHash: .zero, nextValidatorsHash: .zero, proposer: key.publicKey)
+        let good = Block(header: header, transactions: txs, lastCommit: nil)
+        let altered = Block(header: header, transactions: [Transaction.signed(type: "t", body: [2], nonce: 2, key: key, chainID: "c")], lastCommit: nil)
+        #expect(altered.hash == good.hash)
+
+        var held = HeldBlocks()
+        held.hold(altered)
+        held.hold(good)
+        #expect(held[good.hash] == good, "before a verdict the later copy is held")
+        held.rememberValid(good.hash)
+        let taken = held.hold(altered)
+        #expect(taken)
+        #expect(held[good.hash] == good, "a body found valid stays")
     }
 }

@@ -124,7 +124,8 @@ import YongchainCrypto
         try Self.makeMemberNode(chain)
         node.members.refresh()
         #expect(node.gossip.queued(url: bankB) == 0)
-        node.gossip.broadcast(vote)
+        // Another vote (the same one still waits in the full node's queue, so it is not queued again).
+        node.gossip.broadcast(.vote(Vote(type: .prevote, height: 100, round: 0, blockHash: nil, validator: 0)))
         #expect(node.gossip.queued(url: bankB) == 0 && node.gossip.queued(url: "http://127.0.0.1:2") == 2)
         #expect(node.gossip.snapshot.first { $0.url == bankB }?.fullNode == false)
     }

@@ -124,13 +124,13 @@ final class ConsensusShell: @unchecked Sendable {
 
     /// A proposal whose signature was verified: hold its block, judge it (the paper's valid(v)) and hand it to
     /// the driver. One for the next height is kept with its block; the driver asks for its judgement once that
-    /// height starts (`Ready.judge`).
+    /// height starts (`Ready.judge`). The block judged is the one held: a block already checked stays (`hold`).
     func receive(proposal p: Proposal, block: Block) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard block.hash == p.blockHash else { metrics.count("gossip_invalid_total"); return }
         let height = driver.core.height
         guard p.height == height || p.height == height + 1 else { return }
-        guard held.hold(block) else { return }
+        guard held.hold(block), let block = held[p.blockHash] else { return }
         guard p.height == height else {
             feed(.proposal(p, isValid: false))  // not judged yet: the driver buffers it and asks again
             return

@@ -19,10 +19,14 @@ struct HeldBlocks {
 
     subscript(_ hash: Hash) -> Block? { blocks[hash] }
 
-    /// Holds `block` (and its execution, when known); false when full and it is new.
+    /// Holds `block` (and its execution, when known); false when full and it is new. A held block this node built
+    /// or found valid is kept when another with the same hash comes without an execution: a header's hash covers
+    /// the transaction root, not the transactions, so a copy of a signed proposal with its body altered (by any
+    /// peer that relays it) would otherwise replace the body that was checked and executed, and be committed.
     @discardableResult
     mutating func hold(_ block: Block, execution: BlockExecution? = nil) -> Bool {
         let hash = block.hash
+        if execution == nil, blocks[hash] != nil, valid.contains(hash) || executions[hash] != nil { return true }
         if blocks[hash] == nil, blocks.count >= Self.capacity { return false }
         blocks[hash] = block
         if let execution { executions[hash] = execution }

@@ -108,6 +108,10 @@ final class Metrics: @unchecked Sendable {
                    txByCode.sorted { $0.key < $1.key }.map { "yongchain_state_txs_total{code=\"\($0.key)\"} \($0.value)" })
             metric("yongchain_p2p_invalid_messages_total", "counter", "Gossip messages dropped as invalid.",
                    ["yongchain_p2p_invalid_messages_total \(Int(counters["gossip_invalid_total"] ?? 0))"])
+            metric("yongchain_p2p_proposals_total", "counter", "Proposals received in gossip: their blocks decoded, or already held (a re-sent copy whose block's bytes are those decoded before: not decoded again).", [
+                "yongchain_p2p_proposals_total{result=\"decoded\"} \(Int(counters["gossip_proposals_decoded"] ?? 0))",
+                "yongchain_p2p_proposals_total{result=\"already_held\"} \(Int(counters["gossip_proposals_already_held"] ?? 0))",
+            ])
             metric("yongchain_p2p_queued", "gauge", "Gossip waiting to be sent to each peer: transactions and votes one each, a proposal one per transaction it carries.",
                    gossipQueued.map { "yongchain_p2p_queued{peer=\"\($0.peer)\"} \($0.weight)" })
             metric("yongchain_p2p_dropped_batches_total", "counter", "Outbound gossip batches dropped (send failed or queue full).",

@@ -17,6 +17,9 @@ final class Gossip: @unchecked Sendable {
     private var queues: [[GossipMessage]]
     /// Each queue's weight (`GossipMessage.weight`), kept beside it.
     private var weights: [Int]
+    /// The consensus messages waiting in each queue (`GossipMessage.queueKey`), kept beside it: a re-send of one
+    /// still waiting is not queued again.
+    private var waiting: [Set<GossipMessage.QueueKey>]
     private(set) var peers: [PeerInfo]
     private let client: HTTPClient
     private let chainID: String
@@ -41,6 +44,7 @@ final class Gossip: @unchecked Sendable {
         self.peers = peers
         self.queues = Array(repeating: [], count: peers.count)
         self.weights = Array(repeating: 0, count: peers.count)
+        self.waiting = Array(repeating: [], count: peers.count)
         self.client = client
         self.chainID = chainID
         self.me = me
@@ -73,6 +77,7 @@ final class Gossip: @unchecked Sendable {
         guard lock.withLock({ !peers.contains { $0.url == p.url } }) else { cond.unlock(); return }
         queues.append([])
         weights.append(0)
+        waiting.append([])
         let i = lock.withLock { peers.append(p); return peers.count - 1 }
         let run = started && running
         cond.unlock()
@@ -87,7 +92,7 @@ final class Gossip: @unchecked Sendable {
         lock.withLock {
             for i in peers.indices where peers[i].url == url {
                 peers[i].fullNode = full
-                if !full { queues[i].removeAll(); weights[i] = 0 }
+                if !full { queues[i].removeAll(); weights[i] = 0; waiting[i].removeAll() }
             }
         }
     }
@@ -110,16 +115,21 @@ final class Gossip: @unchecked Sendable {
         cond.unlock()
     }
 
+    /// Queues `m` for every full node's peer, unless the same proposal or vote still waits in that peer's queue (the
+    /// re-sends every second would otherwise stack behind a slow peer, a proposal weighing its whole block).
     func broadcast(_ m: GossipMessage) {
         cond.lock()
         let full = lock.withLock { peers.map(\.fullNode) }
         let w = m.weight
+        let key = m.queueKey
         for i in queues.indices where full[i] {
+            if let key, waiting[i].contains(key) { continue }
             if weights[i] + w > maxQueuedWeight {
                 // The older messages go until half the bound is left (the newest consensus messages matter most).
                 var drop = 0
                 while drop < queues[i].count && weights[i] + w > maxQueuedWeight / 2 {
                     weights[i] -= queues[i][drop].weight
+                    if let k = queues[i][drop].queueKey { waiting[i].remove(k) }
                     drop += 1
                 }
                 queues[i].removeFirst(drop)
@@ -127,6 +137,7 @@ final class Gossip: @unchecked Sendable {
             }
             queues[i].append(m)
             weights[i] += w
+            if let key { waiting[i].insert(key) }
         }
         cond.broadcast()
         cond.unlock()
@@ -218,6 +229,7 @@ final class Gossip: @unchecked Sendable {
             let batch = Array(queues[i].prefix(count))
             queues[i].removeFirst(count)
             weights[i] -= batch.reduce(0) { $0 + $1.weight }
+            for m in batch { if let k = m.queueKey { waiting[i].remove(k) } }
             cond.unlock()
 
             let env = GossipEnvelope(chainID: chainID, sender: me, senderHeight: heightProvider(), messages: batch)

@@ -26,8 +26,29 @@ enum GossipMessage: CanonicalCodable {
         }
     }
 
+    /// What identifies a consensus message waiting in a peer's queue: a re-send of one still waiting is not queued
+    /// again (`Gossip.broadcast`). A proposal's block is the one its hash names, so the signed proposal identifies the
+    /// whole message. Nil for transactions, which are not re-sent.
+    enum QueueKey: Hashable {
+        case proposal(Proposal)
+        case vote(Vote)
+    }
+
+    var queueKey: QueueKey? {
+        switch self {
+        case .proposal(let p, _): return .proposal(p)
+        case .vote(let v): return .vote(v)
+        case .transactions: return nil
+        }
+    }
+
     init(from r: inout CanonicalReader) throws {
-        switch try r.u8("gossip.kind") {
+        try self.init(kind: try r.u8("gossip.kind"), from: &r)
+    }
+
+    /// The message after its kind byte (`GossipEnvelope+Received.swift` reads a proposal's parts itself).
+    init(kind: UInt8, from r: inout CanonicalReader) throws {
+        switch kind {
         case 1: self = .proposal(try r.item(), try r.item())
         case 2: self = .vote(try r.item())
         case 3: self = .transactions(try r.list("gossip.transactions", max: 100_000) { try $0.item() })

@@ -23,6 +23,8 @@ final class PeerProtocol: Sendable {
     let store: ChainStore
     let metrics: Metrics
     let limits: APILimits
+    /// Proposals received with the bytes of their blocks, so a re-sent copy is not decoded again.
+    let received = ReceivedProposals()
 
     init(gossip: Gossip, consensus: ConsensusShell, admission: Admission, catchUp: CatchUpStatus, metrics: Metrics, limits: APILimits) {
         chain = consensus.chain
@@ -45,14 +47,17 @@ final class PeerProtocol: Sendable {
     func gossipRequest(_ call: Call) throws -> HTTPResponse {
         let req = call.request
         let env: GossipEnvelope
-        do { env = try GossipEnvelope(canonical: req.body, hashSuite: chain.hashSuite) } catch {
+        var found = GossipEnvelope.Decoding()
+        do { env = try GossipEnvelope(canonical: req.body, hashSuite: chain.hashSuite, received: received, found: &found) } catch {
             metrics.count("gossip_invalid_total")
             throw APIError.badRequest(NodeCode.malformedGossip, "\(error)")
         }
+        if !found.decoded.isEmpty { metrics.count("gossip_proposals_decoded", by: found.decoded.count) }
+        if found.alreadyHeld > 0 { metrics.count("gossip_proposals_already_held", by: found.alreadyHeld) }
         guard env.chainID == chain.id else { throw APIError.badRequest(NodeCode.wrongChain, "this node is on chain \(chain.id)") }
         // The envelope is not signed: its sender and height are a claim, a hint for catch-up and nothing more.
         gossip.noteClaim(name: env.sender, height: env.senderHeight, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
-        _ = receiveGossip(env)
+        _ = receiveGossip(env, body: req.body, found: found)
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/octet-stream")]),
                             body: GossipReply.encode(height: store.tip.height))
     }
@@ -87,19 +92,24 @@ final class PeerProtocol: Sendable {
 
     // MARK: - Inbound gossip
 
-    /// Verifies signatures here, on the caller's thread, then queues what is valid for consensus.
-    func receiveGossip(_ env: GossipEnvelope) -> Int {
+    /// Verifies signatures here, on the caller's thread, then queues what is valid for consensus. A proposal for
+    /// consensus whose block was decoded from `body` (`found`) is kept with those bytes (`received`).
+    func receiveGossip(_ env: GossipEnvelope, body: [UInt8], found: GossipEnvelope.Decoding) -> Int {
         var rejected = 0
         var forConsensus: [GossipMessage] = []
         let rules = view.currentRules
-        for m in env.messages {
+        for (i, m) in env.messages.enumerated() {
             switch m {
             case .proposal(let p, let b):
                 guard let (signer, forward) = signer(at: p.height, index: p.proposer, rules),
                       signatures.verify(signer.publicKey, p.signature, p.signingBytes(chainID: chain.id)),
                       b.hash == p.blockHash else { rejected += 1; continue }
                 noteSigned(signer, height: p.height)
-                if forward { forConsensus.append(m) }
+                guard forward else { continue }
+                if let range = found.decoded[i], range.upperBound <= body.count {
+                    received.keep(p, bytes: Array(body[range]), block: b, tip: rules.tip)
+                }
+                forConsensus.append(m)
             case .vote(let v):
                 guard let (signer, forward) = signer(at: v.height, index: v.validator, rules),
                       signatures.verify(signer.publicKey, v.signature, v.signingBytes(chainID: chain.id)) else {
