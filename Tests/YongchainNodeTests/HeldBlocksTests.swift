@@ -23,11 +23,11 @@ import YongchainCrypto
         let key = try PrivateKey.generate()
         let chain = Chain(id: "c", hashSuite: .sha256)
         let txs = [Transaction.signed(type: "t", body: [1], nonce: 1, key: key, chainID: "c")]
-        let header = BlockHeader(chain: chain, height: 8, time: 1, previousBlockHash: .zero, lastCommitHash: .zero, txRoot: Block.txRoot(txs, chain: chain),
+        let header = BlockHeader(chain: chain, height: 8, time: 1, previousBlockHash: .zero, lastCommitHash: Block.commitHash(nil, suite: .sha256), txRoot: Block.txRoot(txs, chain: chain),
                                  resultsHash: .zero, stateRoot: .zero, validatorsHash: .zero, nextValidatorsHash: .zero, proposer: key.publicKey)
         let good = Block(header: header, transactions: txs, lastCommit: nil)
         let altered = Block(header: header, transactions: [Transaction.signed(type: "t", body: [2], nonce: 2, key: key, chainID: "c")], lastCommit: nil)
-        #expect(altered.hash == good.hash)
+        #expect(altered.hash == good.hash && good.integrityProblem(chain: chain) == nil && altered.integrityProblem(chain: chain) != nil)
 
         var held = HeldBlocks()
         held.hold(altered)
@@ -37,5 +37,17 @@ import YongchainCrypto
         let taken = held.hold(altered)
         #expect(taken)
         #expect(held[good.hash] == good, "a body found valid stays")
+
+        // Before a verdict, as the shell holds a received proposal's block (with the chain): the body that matches
+        // its header stays, whichever came first.
+        var fresh = HeldBlocks()
+        fresh.hold(good, chain: chain)
+        let kept = fresh.hold(altered, chain: chain)
+        #expect(kept)
+        #expect(fresh[good.hash] == good, "an altered copy does not displace the proposer's body")
+        var late = HeldBlocks()
+        late.hold(altered, chain: chain)
+        late.hold(good, chain: chain)
+        #expect(late[good.hash] == good, "the proposer's body replaces an altered copy that came first")
     }
 }

@@ -130,7 +130,7 @@ final class ConsensusShell: @unchecked Sendable {
         guard block.hash == p.blockHash else { metrics.count("gossip_invalid_total"); return }
         let height = driver.core.height
         guard p.height == height || p.height == height + 1 else { return }
-        guard held.hold(block), let block = held[p.blockHash] else { return }
+        guard held.hold(block, chain: chain), let block = held[p.blockHash] else { return }
         guard p.height == height else {
             feed(.proposal(p, isValid: false))  // not judged yet: the driver buffers it and asks again
             return

@@ -23,10 +23,15 @@ struct HeldBlocks {
     /// or found valid is kept when another with the same hash comes without an execution: a header's hash covers
     /// the transaction root, not the transactions, so a copy of a signed proposal with its body altered (by any
     /// peer that relays it) would otherwise replace the body that was checked and executed, and be committed.
+    /// Before a verdict, given `chain`, a held body that matches its header stays against a different one (which
+    /// then cannot match it): a relayed altered copy cannot displace the proposer's body and cost the round.
     @discardableResult
-    mutating func hold(_ block: Block, execution: BlockExecution? = nil) -> Bool {
+    mutating func hold(_ block: Block, execution: BlockExecution? = nil, chain: Chain? = nil) -> Bool {
         let hash = block.hash
-        if execution == nil, blocks[hash] != nil, valid.contains(hash) || executions[hash] != nil { return true }
+        if execution == nil, let current = blocks[hash] {
+            if valid.contains(hash) || executions[hash] != nil { return true }
+            if let chain, current != block, current.integrityProblem(chain: chain) == nil { return true }
+        }
         if blocks[hash] == nil, blocks.count >= Self.capacity { return false }
         blocks[hash] = block
         if let execution { executions[hash] = execution }
