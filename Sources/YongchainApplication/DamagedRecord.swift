@@ -30,11 +30,29 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
         do { return try body() } catch let e as DamagedRecord { throw e } catch { return nil }
     }
 
+    /// `count + 1`, for a count read from the record at `key` (a lien priority, a list's length, a sequence number).
+    /// Every count is advanced by one transaction at a time, so none reaches its type's maximum: one that is there
+    /// was damaged (into a value that still decodes). Throws, rather than trap and kill the node.
+    static func next<T: FixedWidthInteger>(after count: T, at key: [UInt8]) throws(DamagedRecord) -> T {
+        guard count < T.max else {
+            throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "a count at its type's maximum (\(count)) cannot be advanced")
+        }
+        return count + 1
+    }
+
     /// `read` over the bytes at `key`; nil when the key is absent (for values that are not `CanonicalCodable`).
     static func load<T>(_ key: [UInt8], _ state: StateReader, _ read: ([UInt8]) throws -> T) throws(DamagedRecord) -> T? {
         guard let bytes = state.get(key) else { return nil }
         do { return try read(bytes) } catch {
             throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "\(error)")
         }
+    }
+}
+
+extension DamagedRecord {
+    /// An entry of a list that is never shortened, absent below the list's stored count (`counted` says which):
+    /// either that count or the store was damaged.
+    init(missing key: [UInt8], counted: String) {
+        self.init(key: String(decoding: key, as: UTF8.self), reason: "absent, though the \(counted) stored beside it includes it")
     }
 }

@@ -89,7 +89,10 @@ enum Parties {
                     let status = try PropertyStatus.load(unit, state)
                     guard status.lienCount > 0 else { continue }
                     for priority in 1...status.lienCount {
-                        guard let lien = try Lien.load(unit, priority, state), lien.inForce, let n = name(of: lien.mortgagee) else { continue }
+                        guard let lien = try Lien.load(unit, priority, state) else {
+                            throw DamagedRecord(missing: StateKey.lien(unit, priority), counted: "lien count \(status.lienCount)")
+                        }
+                        guard lien.inForce, let n = name(of: lien.mortgagee) else { continue }
                         out.insert(Array(n.utf8))
                     }
                 case .mortgagee(let id):

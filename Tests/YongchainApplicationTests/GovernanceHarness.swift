@@ -70,7 +70,7 @@ final class GovernanceFixture {
     /// Proposes `action` as `key`; returns the new proposal's id, which the accepted outcome names (issue 31).
     @discardableResult
     func propose(_ action: GovernanceAction, by key: PrivateKey, sourceLocation: SourceLocation = #_sourceLocation) -> UInt64 {
-        let id = Governance.nextID(state)
+        let id = try! Governance.nextID(state)
         let r = submit(ProposeGovernance(action: action, description: "test"), by: key)
         #expect(r == TxResult(code: TxResult.okCode, message: "proposal \(id)"), "\(r.code): \(r.message)", sourceLocation: sourceLocation)
         return id

@@ -84,7 +84,7 @@ final class GreylistFixture {
     /// the vote's result and the proposal's outcome code.
     @discardableResult
     func govern(_ action: GovernanceAction) -> (result: TxResult, hash: Hash) {
-        let id = Governance.nextID(state)
+        let id = try! Governance.nextID(state)
         let proposed = submit(ProposeGovernance(action: action, description: "grey-list"), by: supervisor)
         guard proposed.result.isOK else { return proposed }
         let voted = submit(VoteGovernance(proposal: id, approve: true), by: supervisor)

@@ -12,7 +12,7 @@ import YongchainCrypto
     @Test func anAdmittedKeyIsVersionOneInForceFromTheNextBlock() throws {
         let f = F(on: false)
         #expect(f.ring == nil)
-        let id = Governance.nextID(f.state)
+        let id = try! Governance.nextID(f.state)
         f.expectOK(f.submit(ProposeGovernance(action: F.addKey(f.vrf1), description: "key"), by: f.supervisor))
         f.expectOK(f.submit(VoteGovernance(proposal: id, approve: true), by: f.supervisor))
         let ring = try #require(f.ring)
@@ -57,7 +57,7 @@ import YongchainCrypto
         for (p, code) in [(byAnother, Codes.Greylist.vrfProofInvalid), (forAnotherChain, Codes.Greylist.vrfProofInvalid),
                           ([], Codes.Greylist.vrfProofInvalid), (Array(altered.prefix(80)), Codes.Greylist.vrfProofMalformed),
                           (altered, Codes.Greylist.vrfProofInvalid)] {
-            let id = Governance.nextID(f.state)
+            let id = try! Governance.nextID(f.state)
             f.expect(f.submit(ProposeGovernance(action: .addVRFKey(key, proof: p), description: "key"), by: f.supervisor), code)
             #expect(GovernanceProposal.load(id, f.state) == nil)
         }
@@ -88,7 +88,7 @@ import YongchainCrypto
         f.expectOK(f.govern(F.addKey(f.vrf2)))
         f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))
         #expect(f.ring?.versions.map(\.key) == [f.vrf2.publicKey.bytes])
-        let id = Governance.nextID(f.state)
+        let id = try! Governance.nextID(f.state)
         f.expect(f.submit(ProposeGovernance(action: F.addKey(f.vrf1), description: "again"), by: f.supervisor),
                  Codes.Greylist.keyReused)
         #expect(GovernanceProposal.load(id, f.state) == nil && f.ring?.versions.map(\.version) == [2])
@@ -99,7 +99,7 @@ import YongchainCrypto
     @Test func aKeyRetiredWhileItsProposalWaitedIsRefusedWhenDecided() {
         let f = F()
         let third = try! VRFPrivateKey.generate()
-        let early = Governance.nextID(f.state)
+        let early = try! Governance.nextID(f.state)
         f.expectOK(f.submit(ProposeGovernance(action: F.addKey(f.vrf2), description: "early"), by: f.supervisor))
         f.expectOK(f.govern(F.addKey(f.vrf2)))
         f.expectOK(f.submit(RetireVRFKey(keyVersion: 1), by: f.supervisor))

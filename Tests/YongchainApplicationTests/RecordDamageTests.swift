@@ -83,6 +83,118 @@ import YongchainCrypto
         #expect(throws: DamagedRecord.self) { _ = try MortgageQueries.certificate(number: "MR-2020-0000001", state: f.state) }
     }
 
+    // MARK: Damage that still decodes
+
+    /// A count at its type's maximum, or totals that break their record's own rule, decode as values; before, the
+    /// arithmetic on them trapped (`+ 1` on a lien count or a sequence number, `remainingPledge`'s precondition, a
+    /// declaration's free value), which kills the whole node with no code. Now each is STORAGE_CORRUPT naming the key.
+    enum CountCase: String, CaseIterable { case lienCount, seizureCount, certificateSequence }
+
+    @Test(arguments: CountCase.allCases) func aMortgageCountAtItsMaximumIsDamageNotATrap(_ kind: CountCase) throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
+        f.endBlock()
+        var status = PropertyStatus()
+        switch kind {
+        case .lienCount:
+            status.lienCount = .max
+            f.committed.apply([(StateKey.propertyStatus(f.unit1), status.canonicalBytes)])
+            f.endBlock()
+            Self.expectCorrupt(f.run(ApproveMortgage(applicationId: id), by: f.registry), StateKey.propertyStatus(f.unit1))
+        case .seizureCount:
+            status.seizureCount = .max
+            f.committed.apply([(StateKey.propertyStatus(f.unit1), status.canonicalBytes)])
+            f.endBlock()
+            Self.expectCorrupt(f.run(SeizeProperty(unitNumber: f.unit1, courtOrder: "(2020)苏05执1号"), by: f.registry), StateKey.propertyStatus(f.unit1))
+        case .certificateSequence:
+            var w = CanonicalWriter()
+            w.u64(.max)
+            f.committed.apply([(StateKey.certificateSequence(2020), w.bytes)])
+            f.endBlock()
+            Self.expectCorrupt(f.run(ApproveMortgage(applicationId: id), by: f.registry), StateKey.certificateSequence(2020))
+        }
+    }
+
+    /// Liens and seizures are never deleted, so one absent below the unit's count is damage. Before, the answer
+    /// skipped it (one mortgage fewer) and built an array of the whole count first: a count damaged to 2^32 − 1
+    /// would have the query allocate 16 GiB and read four billion absent keys.
+    @Test func anEncumbranceAnswerStopsAtTheFirstLienMissingBelowTheCount() throws {
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let a = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
+        #expect(f.run(ApproveMortgage(applicationId: a), by: f.registry) == .ok)
+        f.endBlock()
+        var status = try PropertyStatus.load(f.unit1, f.state)
+        #expect(status.lienCount == 1)
+        status.lienCount = .max
+        f.committed.apply([(StateKey.propertyStatus(f.unit1), status.canonicalBytes)])
+        f.endBlock()
+        #expect(throws: DamagedRecord.self) { _ = try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state) }
+        guard case .refused(let code, let message) = ProvableQuery.encumbrances(f.unit1).answer(f.state, time: f.time, suite: .sha256) else {
+            Issue.record("an encumbrance answer was given over a lien count that its liens do not fill")
+            return
+        }
+        #expect(code == DamagedRecord.code && message.contains(String(decoding: StateKey.lien(f.unit1, 2), as: UTF8.self)), "\(code): \(message)")
+    }
+
+    enum TotalsCase: String, CaseIterable { case listCount, declarationPledged, financingOutstanding, exposureRepaid }
+
+    @Test(arguments: TotalsCase.allCases) func tradeTotalsThatBreakTheirRuleAreDamageNotATrap(_ kind: TotalsCase) {
+        let f = TradeFixture()
+        let d = f.publish([f.fields(1)])[0]
+        switch kind {
+        case .listCount:
+            // Before: `+= 1` on the exporter's declaration count trapped.
+            var counts = (try? TradeListCounts.load(f.exporterX, f.state)) ?? TradeListCounts()
+            counts.declarations = .max
+            f.state.apply([(StateKey.tradeLists(f.exporterX), counts.canonicalBytes)])
+            let r = f.submit(PublishDeclarations(declarations: [PublishedDeclaration(f.fields(2), suite: .sha256)]), by: f.tradeRegistry)
+            Self.expectCorrupt(r.result, StateKey.tradeLists(f.exporterX))
+        case .declarationPledged:
+            // Before: the declaration's free value (amount − pledged) overflowed and trapped.
+            guard var rec = try? DeclarationRecord.load(d.number, f.state) else { Issue.record("no declaration"); return }
+            rec.pledged = .min
+            f.state.apply([(StateKey.declaration(d.number), rec.canonicalBytes)])
+            Self.expectCorrupt(f.finance(f.bankA, TradeFixture.cny(10_000), [(d, TradeFixture.cny(10_000))]).result, StateKey.declaration(d.number))
+        case .financingOutstanding:
+            // Before: `remainingPledge`'s precondition (outstanding ≤ amount) trapped at the repayment.
+            let fin = f.finance(f.bankA, TradeFixture.cny(10_000), [(d, TradeFixture.cny(10_000))])
+            f.expectOK(fin)
+            guard var rec = try? FinancingRecord.load(fin.hash, f.state) else { Issue.record("no financing"); return }
+            rec.outstanding = 20_000
+            f.state.apply([(StateKey.financing(fin.hash), rec.canonicalBytes)])
+            Self.expectCorrupt(f.submit(RepayFinancing(financingId: fin.hash, amount: TradeFixture.cny(1_000)), by: f.bankA).result, StateKey.financing(fin.hash))
+        case .exposureRepaid:
+            // Before: the totals were taken as they were and written back further off.
+            let fin = f.finance(f.bankA, TradeFixture.cny(10_000), [(d, TradeFixture.cny(10_000))])
+            f.expectOK(fin)
+            let key = StateKey.exposure(f.exporterX, f.bankA.publicKey, try! Currency("CNY"))
+            guard var e = try? DamagedRecord.load(ExposureRecord.self, key, f.state) else { Issue.record("no exposure"); return }
+            e.repaid = e.financed + 1
+            f.state.apply([(key, e.canonicalBytes)])
+            Self.expectCorrupt(f.submit(RepayFinancing(financingId: fin.hash, amount: TradeFixture.cny(1_000)), by: f.bankA).result, key)
+            #expect(f.state.get(key) == e.canonicalBytes, "nothing written over the damaged totals")
+        }
+    }
+
+    /// Governance's next proposal id: before, a value that did not decode read as 1 (the next proposal took an id
+    /// already used, and saving it overwrote proposal 1), and one at 2^64 − 1 trapped at `+ 1`.
+    @Test(arguments: [[0xFF, 0x00, 0x07], [UInt8](repeating: 0xFF, count: 8)])
+    func aDamagedNextProposalIDStopsTheProposal(_ bytes: [UInt8]) {
+        let f = GovernanceFixture()
+        let first = f.propose(.setPower(name: "Bank A", power: 2), by: f.bankA)
+        #expect(first == 1)
+        let before = f.state.get(StateKey.proposal(1))
+        f.state.apply([(StateKey.governanceNextID, bytes)])
+        let r = f.submit(ProposeGovernance(action: .setPower(name: "Bank B", power: 2), description: "test"), by: f.bankB)
+        Self.expectCorrupt(r, StateKey.governanceNextID)
+        #expect(f.state.get(StateKey.proposal(1)) == before, "proposal 1 is untouched")
+        if bytes.count != 8 {
+            #expect(throws: DamagedRecord.self) { _ = try Governance.nextID(f.state) }
+        }
+    }
+
     // MARK: Trade
 
     enum TradeCase: String, CaseIterable { case declaration, exposure, lists, financing, authorization }

@@ -83,7 +83,10 @@ enum GovernanceEffects {
         case .setParameters, .setRules, .setLimits, .setGreylistParameters:
             return .success(plan)
         case .addVRFKey(let bytes, let proof):
-            do { plan.vrfKeys = try GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: []) } catch { return .failure(error.result) }
+            do {
+                plan.vrfKeys = try GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: [])
+                _ = try DamagedRecord.next(after: plan.vrfKeys!.versions.last?.version ?? 0, at: StateKey.greylistKeys)
+            } catch { return .failure(error.result) }
             if let refusal = vrfKeyRefusal(bytes, proof: proof, chainID: chainID, held: plan.vrfKeys!.versions, state) { return .failure(refusal) }
             return .success(plan)
         }
@@ -140,7 +143,7 @@ enum GovernanceEffects {
             state.set(StateKey.governanceLimits, l.canonicalBytes)
         case .addVRFKey(let bytes, _):
             var ring = plan.vrfKeys!
-            let version = (ring.versions.last?.version ?? 0) + 1
+            let version = (ring.versions.last?.version ?? 0) + 1   // below its maximum: `plan` checked
             ring.versions.append(.init(version: version, key: bytes, fromHeight: height + 1))
             ring.save(state)
             var w = CanonicalWriter()

@@ -60,14 +60,15 @@ extension Governance {
         // 4.
         if case .failure(let refusal) = GovernanceEffects.plan(p.action, height: ctx.height, chainID: ctx.chain.id, state) { return refusal }
         // 5.
-        let id = nextID(state)
+        let id: UInt64, following: UInt64
+        do { id = try nextID(state); following = try DamagedRecord.next(after: id, at: StateKey.governanceNextID) } catch { return error.result }
         let voters = voterSet.validators.map { ProposalVoter(name: $0.name, publicKey: $0.publicKey, power: $0.power) }
         let proposal = GovernanceProposal(id: id, action: p.action, description: p.description, proposer: proposer, createdHeight: ctx.height,
                                 createdTime: ctx.time, rules: r, voters: voters)
         proposal.save(state)
         ProposalIndex.opened(proposal, limits: l, now: ctx.time, state)
         var w = CanonicalWriter()
-        w.u64(id + 1)
+        w.u64(following)
         state.set(StateKey.governanceNextID, w.bytes)
         // 6.
         ProposalIndex.prune(now: ctx.time, state)
@@ -75,10 +76,15 @@ extension Governance {
     }
 
     /// The id the next proposal gets: 1 on a new chain.
-    public static func nextID(_ state: StateReader) -> UInt64 {
-        guard let bytes = state.get(StateKey.governanceNextID) else { return 1 }
-        var r = CanonicalReader(bytes)
-        return (try? r.u64("governance/next-id")) ?? 1
+    /// The id the next proposal gets; 1 before the first. A stored value that does not decode is damage, never 1
+    /// again (that would give a new proposal an id already used).
+    public static func nextID(_ state: StateReader) throws(DamagedRecord) -> UInt64 {
+        try DamagedRecord.load(StateKey.governanceNextID, state) { b in
+            var r = CanonicalReader(b)
+            let id = try r.u64("governance/next-id")
+            try r.finish("governance/next-id")
+            return id
+        } ?? 1
     }
 
     // MARK: governance.vote
@@ -96,7 +102,9 @@ extension Governance {
     static func vote(_ p: VoteGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
         // 1.
         guard var proposal = GovernanceProposal.load(p.proposal, state) else {
-            return .reject(Codes.proposalNotFound, p.proposal < nextID(state)
+            let next: UInt64
+            do { next = try nextID(state) } catch { return error.result }
+            return .reject(Codes.proposalNotFound, p.proposal < next
                 ? "proposal \(p.proposal) was decided or expired longer ago than the limits' retention, and left state"
                 : "no proposal \(p.proposal)")
         }

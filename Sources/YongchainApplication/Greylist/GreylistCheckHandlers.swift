@@ -56,7 +56,9 @@ extension Greylist {
         record.outcome = p.stopped ? .stopped : .opened
         state.set(StateKey.greylistCheck(p.check), record.canonicalBytes)
         if p.stopped {
-            try GreylistDaily.update(bank.name, Greylist.day(ofMilliseconds: record.time), state) { $0.stopped += 1 }
+            try GreylistDaily.update(bank.name, Greylist.day(ofMilliseconds: record.time), state) { (d, key) throws(DamagedRecord) in
+                d.stopped = try DamagedRecord.next(after: d.stopped, at: key)
+            }
             try GreylistStats.add(.stopped, state: state)
         }
         return .ok

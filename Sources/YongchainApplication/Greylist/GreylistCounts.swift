@@ -70,9 +70,10 @@ public struct GreylistDaily: Sendable, Equatable, CanonicalCodable {
         try DamagedRecord.load(GreylistDaily.self, StateKey.greylistDaily(bank, day), state) ?? GreylistDaily()
     }
 
-    static func update(_ bank: String, _ day: UInt32, _ state: StateOverlay, _ change: (inout GreylistDaily) -> Void) throws(DamagedRecord) {
+    static func update(_ bank: String, _ day: UInt32, _ state: StateOverlay,
+                       _ change: (inout GreylistDaily, _ key: [UInt8]) throws(DamagedRecord) -> Void) throws(DamagedRecord) {
         var d = try load(bank, day, state)
-        change(&d)
+        try change(&d, StateKey.greylistDaily(bank, day))
         state.set(StateKey.greylistDaily(bank, day), d.canonicalBytes)
     }
 }

@@ -187,7 +187,7 @@ public enum Greylist {
         let r = try file(.appeal, p.subject, tx, ctx, state) { bank in
             GreylistAppeal(bank: bank, subject: p.subject, evidence: p.evidenceHash, height: ctx.height, time: ctx.time).canonicalBytes
         }
-        if r.isOK { try setOpenAppeals(p.subject, openAppeals(p.subject, state) &+ 1, state) }
+        if r.isOK { try setOpenAppeals(p.subject, DamagedRecord.next(after: openAppeals(p.subject, state), at: StateKey.greylistOpenAppeals(p.subject)), state) }
         return r
     }
 

@@ -55,7 +55,7 @@ enum Mortgage {
             let order = try loadSeizure(p.unitNumber, active, state)?.courtOrder ?? "?"
             return .reject(Codes.alreadySeized, "unit \(p.unitNumber) is already seized under court order \(order); release it first")
         }
-        let seq = status.seizureCount + 1
+        let seq = try DamagedRecord.next(after: status.seizureCount, at: StateKey.propertyStatus(p.unitNumber))
         status.seizureCount = seq
         status.activeSeizure = seq
         state.set(StateKey.seizure(p.unitNumber, seq), Seizure(courtOrder: p.courtOrder, seizedAt: RecordedAt(ctx)).canonicalBytes)
@@ -181,9 +181,11 @@ enum Mortgage {
         if let r = try seized(unit, status, state) { return r }
 
         // Priority is registration order on the unit; a discharged lien keeps its number and new ones continue.
-        let priority = status.lienCount + 1
+        let priority = try DamagedRecord.next(after: status.lienCount, at: StateKey.propertyStatus(unit))
         let year = mortgageUTCYear(ofMilliseconds: ctx.time)
-        let sequence = (try DamagedRecord.load(StateKey.certificateSequence(year), state) { b in var r = CanonicalReader(b); return try r.u64() } ?? 0) + 1
+        let sequenceKey = StateKey.certificateSequence(year)
+        let last: UInt64 = try DamagedRecord.load(sequenceKey, state) { b in var r = CanonicalReader(b); return try r.u64() } ?? UInt64(0)
+        let sequence = try DamagedRecord.next(after: last, at: sequenceKey)
         let number = certificateNumber(year: year, sequence: sequence)
         if state.get(StateKey.certificate(number)) != nil {
             // Unreachable while the sequence is only ever advanced here; refuse rather than overwrite a certificate.

@@ -33,12 +33,24 @@ public enum MortgageQueries {
         let status = try PropertyStatus.load(unitNumber, state)
         // Priorities and seizure numbers run 1...count with no gaps, so each is one `get`, never a scan: the answer
         // rests on single keys, each of which a state proof can cover (ProvableQuery).
+        // None is ever deleted, so one missing below its count is damage (a count damaged upwards, say): the answer
+        // stops there rather than leave an entry out or walk up to 2^32 keys that are not there.
         var mortgages: [LienView] = [], seizures: [SeizureView] = []
-        for p in status.lienCount == 0 ? [] : Array(1...status.lienCount) {
-            if let lien = try Lien.load(unitNumber, p, state) { mortgages.append(LienView(lien, unit: unitNumber, priority: p, state: state)) }
+        if status.lienCount > 0 {
+            for p in 1...status.lienCount {
+                guard let lien = try Lien.load(unitNumber, p, state) else {
+                    throw DamagedRecord(missing: StateKey.lien(unitNumber, p), counted: "lien count \(status.lienCount)")
+                }
+                mortgages.append(LienView(lien, unit: unitNumber, priority: p, state: state))
+            }
         }
-        for n in status.seizureCount == 0 ? [] : Array(1...status.seizureCount) {
-            if let s = try Mortgage.loadSeizure(unitNumber, n, state) { seizures.append(SeizureView(s)) }
+        if status.seizureCount > 0 {
+            for n in 1...status.seizureCount {
+                guard let s = try Mortgage.loadSeizure(unitNumber, n, state) else {
+                    throw DamagedRecord(missing: StateKey.seizure(unitNumber, n), counted: "seizure count \(status.seizureCount)")
+                }
+                seizures.append(SeizureView(s))
+            }
         }
         return Encumbrances(unitNumber: unitNumber.value, seized: status.isSeized, mortgages: mortgages, seizures: seizures)
     }

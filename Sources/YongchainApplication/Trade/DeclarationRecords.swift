@@ -31,6 +31,10 @@ struct DeclarationRecord: Sendable, Equatable, CanonicalCodable {
         pledged = try r.i64("pledged")
         publishedAt = try r.u64("publishedAt")
         pledges = try r.u64("pledges")
+        // What `free` and a financing's arithmetic rely on; only damage breaks it, and it must not trap the node.
+        guard pledged >= 0, pledged <= published.amount.minorUnits else {
+            throw EncodingError.invalid(r.path("pledged"), "\(pledged) is outside 0...\(published.amount.minorUnits), the declaration's amount")
+        }
     }
 
     static func load(_ n: DeclarationNumber, _ state: StateReader) throws(DamagedRecord) -> DeclarationRecord? {

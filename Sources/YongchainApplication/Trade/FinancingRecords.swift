@@ -74,6 +74,13 @@ struct FinancingRecord: Sendable, Equatable, CanonicalCodable {
         height = try r.u64("height")
         time = try r.i64("time")
         repayments = try r.u32("repayments")
+        // What a repayment's arithmetic (`remainingPledge`) relies on; only damage breaks it, and it must not trap.
+        guard outstanding >= 0, outstanding <= amount.minorUnits else {
+            throw EncodingError.invalid(r.path("outstanding"), "\(outstanding) is outside 0...\(amount.minorUnits), the financing's amount")
+        }
+        for (i, p) in pledges.enumerated() where p.original < 0 || p.current < 0 || p.current > p.original {
+            throw EncodingError.invalid(r.path("pledges[\(i)]"), "current \(p.current) is outside 0...original \(p.original)")
+        }
     }
 
     static func load(_ id: Hash, _ state: StateReader) throws(DamagedRecord) -> FinancingRecord? {
@@ -160,5 +167,10 @@ struct ExposureRecord: Sendable, Equatable, CanonicalCodable {
         financed = try r.i64("financed")
         repaid = try r.i64("repaid")
         outstanding = try r.i64("outstanding")
+        // Each total only grows by checked amounts, and repaid and outstanding are parts of financed: only damage
+        // breaks that, and the handlers' arithmetic must not trap on it.
+        guard financed >= 0, (0...financed).contains(repaid), (0...financed).contains(outstanding) else {
+            throw EncodingError.invalid(r.path("financed"), "totals out of range: financed \(financed), repaid \(repaid), outstanding \(outstanding)")
+        }
     }
 }

@@ -166,7 +166,7 @@ enum Trade {
         try TradeListCounts.append(p.exporter, \.financings, id.bytes, state) { StateKey.financingByExporter(p.exporter, $0) }
         for (q, var rec) in zip(p.pledges, records) {
             rec.pledged += q.amount.minorUnits
-            rec.pledges += 1
+            rec.pledges = try DamagedRecord.next(after: rec.pledges, at: StateKey.declaration(q.declaration.number))
             state.set(StateKey.declarationPledge(q.declaration.number, rec.pledges), id.bytes)
             state.set(StateKey.declaration(q.declaration.number), rec.canonicalBytes)
             state.set(StateKey.pledge(q.declaration.number, id), PledgeRecord(bank: tx.signer, current: q.amount.minorUnits).canonicalBytes)
@@ -176,8 +176,9 @@ enum Trade {
                 StateKey.exposureByEnterprise(p.exporter, $0)
             }
         }
-        try updateExposure(p.exporter, tx.signer, p.amount.currency, state) { e in
-            e.financings += 1
+        try updateExposure(p.exporter, tx.signer, p.amount.currency, state) { (e, key) throws(DamagedRecord) in
+            // `financed` was checked above; the record's own invariant (ExposureRecord) keeps `outstanding` below it.
+            e.financings = try DamagedRecord.next(after: e.financings, at: key)
             e.financed += p.amount.minorUnits
             e.outstanding += p.amount.minorUnits
         }
@@ -220,21 +221,27 @@ enum Trade {
         }
         let repayment = RepaymentRecord(amount: p.amount, outstandingAfter: fin.outstanding, released: released,
                                         height: ctx.height, time: ctx.time, txHash: ctx.txHash)
-        fin.repayments += 1
+        fin.repayments = try DamagedRecord.next(after: fin.repayments, at: StateKey.financing(fin.id))
         state.set(StateKey.repayment(fin.id, fin.repayments), repayment.canonicalBytes)
         state.set(StateKey.financing(fin.id), fin.canonicalBytes)
-        try updateExposure(fin.exporter, fin.bank, fin.amount.currency, state) { e in
+        try updateExposure(fin.exporter, fin.bank, fin.amount.currency, state) { (e, key) throws(DamagedRecord) in
+            // The totals sum several financings: this one's repayment fits them unless they were damaged.
+            guard p.amount.minorUnits <= e.outstanding, p.amount.minorUnits <= e.financed - e.repaid else {
+                throw DamagedRecord(key: String(decoding: key, as: UTF8.self),
+                                    reason: "the totals (outstanding \(e.outstanding), financed \(e.financed), repaid \(e.repaid)) cannot hold a repayment of \(p.amount.minorUnits) of a financing they include")
+            }
             e.repaid += p.amount.minorUnits
             e.outstanding -= p.amount.minorUnits
         }
         return .ok
     }
 
-    static func updateExposure(_ c: CreditCode, _ bank: PublicKey, _ currency: Currency, _ state: StateOverlay, _ change: (inout ExposureRecord) -> Void) throws(DamagedRecord) {
+    static func updateExposure(_ c: CreditCode, _ bank: PublicKey, _ currency: Currency, _ state: StateOverlay,
+                               _ change: (inout ExposureRecord, _ key: [UInt8]) throws(DamagedRecord) -> Void) throws(DamagedRecord) {
         let key = StateKey.exposure(c, bank, currency)
         // A total that does not decode is damaged, never restarted at zero: that would forget what was financed.
         var e = try DamagedRecord.load(ExposureRecord.self, key, state) ?? ExposureRecord()
-        change(&e)
+        try change(&e, key)
         state.set(key, e.canonicalBytes)
     }
 

@@ -43,7 +43,7 @@ struct TradeListCounts: Sendable, Equatable, CanonicalCodable {
     static func append(_ c: CreditCode, _ list: WritableKeyPath<TradeListCounts, UInt64>, _ value: [UInt8], _ state: StateOverlay,
                        at key: (UInt64) -> [UInt8]) throws(DamagedRecord) -> UInt64 {
         var counts = try load(c, state)
-        counts[keyPath: list] += 1
+        counts[keyPath: list] = try DamagedRecord.next(after: counts[keyPath: list], at: StateKey.tradeLists(c))
         let seq = counts[keyPath: list]
         state.set(key(seq), value)
         state.set(StateKey.tradeLists(c), counts.canonicalBytes)

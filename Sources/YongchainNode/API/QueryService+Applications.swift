@@ -192,7 +192,7 @@ extension QueryService {
     func proposal(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         let id = try Parameter.integer(call["id"], name: "id", in: UInt64(1)...UInt64.max, code: NodeCode.invalidField)
         return try answer(state) { v, tip in
-            let found = Governance.proposal(id: id, v, now: tip.time), pruned = id < Governance.nextID(v)
+            let found = Governance.proposal(id: id, v, now: tip.time), pruned = try id < Governance.nextID(v)
             try v.checkReads()
             guard let found else {
                 throw APIError(Codes.proposalNotFound, pruned ? "proposal \(id) was decided or expired longer ago than the limits' retention, and left state"
