@@ -24,6 +24,13 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
         try load(key, state) { try T(canonical: $0) }
     }
 
+    /// `bytes`, read from `key` (by a scan, say), as the record `T`.
+    static func decode<T: CanonicalCodable>(_ type: T.Type, _ bytes: [UInt8], at key: [UInt8]) throws(DamagedRecord) -> T {
+        do { return try T(canonical: bytes) } catch {
+            throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "\(error)")
+        }
+    }
+
     /// `body`'s value; nil when it throws anything but `DamagedRecord`, which is thrown on (for a caller that answers
     /// other errors as "nothing there", never damage).
     static func rethrown<T>(_ body: () throws -> T) throws(DamagedRecord) -> T? {
@@ -50,9 +57,12 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
 }
 
 extension DamagedRecord {
-    /// An entry of a list that is never shortened, absent below the list's stored count (`counted` says which):
-    /// either that count or the store was damaged.
-    init(missing key: [UInt8], counted: String) {
-        self.init(key: String(decoding: key, as: UTF8.self), reason: "absent, though the \(counted) stored beside it includes it")
+    /// An entry of a list that is never shortened was absent below the list's stored count (`counted` says which):
+    /// that count or the store was damaged, and this throws. Unless a read of `state` failed (a failed read answers
+    /// "absent" and is recorded): then it returns, and the caller stops reading, since its caller's `checkReads()`
+    /// reports the failure — a busy or moved snapshot must not be taken for damage and stop the node.
+    static func missing(_ key: [UInt8], counted: String, in state: StateReader) throws(DamagedRecord) {
+        guard (try? state.checkReads()) != nil else { return }
+        throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "absent, though the \(counted) stored beside it includes it")
     }
 }

@@ -114,7 +114,7 @@ public struct LedgerApplication: Application {
     }
 
     public func memberNodes(state: StateReader) throws -> [MemberNode] {
-        let members = Governance.members(state)
+        let members = try Governance.members(state)
         try state.checkReads()
         return members.map { MemberNode(name: $0.name, publicKey: $0.publicKey, address: $0.address, node: $0.node) }
     }

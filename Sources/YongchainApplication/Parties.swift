@@ -80,25 +80,26 @@ enum Parties {
             for p in parties {
                 switch p {
                 case .key(let k):
-                    if let n = name(of: k) { out.insert(Array(n.utf8)) }
+                    if let n = try name(of: k) { out.insert(Array(n.utf8)) }
                 case .registries(let a):
-                    for m in allMembers() where m.role == .registry && m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
+                    for m in try allMembers() where m.role == .registry && m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
                 case .everyone:
-                    for m in allMembers() { out.insert(Array(m.name.utf8)) }
+                    for m in try allMembers() { out.insert(Array(m.name.utf8)) }
                 case .lienHolders(let unit):
                     let status = try PropertyStatus.load(unit, state)
                     guard status.lienCount > 0 else { continue }
                     for priority in 1...status.lienCount {
                         guard let lien = try Lien.load(unit, priority, state) else {
-                            throw DamagedRecord(missing: StateKey.lien(unit, priority), counted: "lien count \(status.lienCount)")
+                            try DamagedRecord.missing(StateKey.lien(unit, priority), counted: "lien count \(status.lienCount)", in: state)
+                            break
                         }
-                        guard lien.inForce, let n = name(of: lien.mortgagee) else { continue }
+                        guard lien.inForce, let n = try name(of: lien.mortgagee) else { continue }
                         out.insert(Array(n.utf8))
                     }
                 case .mortgagee(let id):
-                    if let bank = MortgageRecord.loadMortgagee(id, state), let n = name(of: bank) { out.insert(Array(n.utf8)) }
+                    if let bank = MortgageRecord.loadMortgagee(id, state), let n = try name(of: bank) { out.insert(Array(n.utf8)) }
                 case .holders(let a):
-                    for m in allMembers() where m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
+                    for m in try allMembers() where m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
                 case .reporter(let id):
                     if let r = try GreylistReport.load(id, state), Governance.member(name: r.bank, state) != nil { out.insert(Array(r.bank.utf8)) }
                 case .appellant(let id):
@@ -110,12 +111,12 @@ enum Parties {
 
         /// The name of the member whose key `key` is, or was until a rotation (the name survives it); nil for an
         /// enterprise, a stranger or a removed member.
-        private mutating func name(of key: PublicKey) -> String? {
+        private mutating func name(of key: PublicKey) throws(DamagedRecord) -> String? {
             if let known = keyNames[key] { return known }
             let found: String?
             if let m = Governance.member(key: key, state) {
                 found = m.name
-            } else if let rev = Governance.revocation(key, state), Governance.member(name: rev.name, state) != nil {
+            } else if let rev = try Governance.revocation(key, state), Governance.member(name: rev.name, state) != nil {
                 found = rev.name
             } else {
                 found = nil
@@ -124,9 +125,9 @@ enum Parties {
             return found
         }
 
-        private mutating func allMembers() -> [Member] {
+        private mutating func allMembers() throws(DamagedRecord) -> [Member] {
             if let members { return members }
-            let all = Governance.members(state)
+            let all = try Governance.members(state)
             members = all
             return all
         }

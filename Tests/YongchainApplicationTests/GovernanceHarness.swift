@@ -89,7 +89,7 @@ final class GovernanceFixture {
     /// Empty blocks until the committed height is `h`.
     func advance(to h: UInt64) { while height < h { block([]) } }
 
-    func proposal(_ id: UInt64) -> ProposalView? { Governance.proposal(id: id, state, now: time) }
+    func proposal(_ id: UInt64) -> ProposalView? { try! Governance.proposal(id: id, state, now: time) }
     var schedule: ValidatorSchedule { try! app.validatorSchedule(state: state) }
     func names(_ set: ValidatorSet) -> [String] { set.validators.map(\.name) }
     var all4: [PrivateKey] { [trade, realEstate, bankA, bankB] }

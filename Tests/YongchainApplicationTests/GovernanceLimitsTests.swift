@@ -56,7 +56,7 @@ import YongchainCrypto
         let f = F()
         let id = f.propose(.setLimits(ProposalLimits(maxOpenProposalsPerMember: 2, maxDescriptionBytes: 16, closedRetentionMs: 3_600_000)), by: f.bankA)
         f.approve(id, by: [f.trade, f.realEstate, f.bankA])
-        #expect(Governance.limits(f.state) == ProposalLimits(maxOpenProposalsPerMember: 2, maxDescriptionBytes: 16, closedRetentionMs: 3_600_000))
+        #expect(try! Governance.limits(f.state) == ProposalLimits(maxOpenProposalsPerMember: 2, maxDescriptionBytes: 16, closedRetentionMs: 3_600_000))
         let long = f.transaction(ProposeGovernance(action: .setPower(name: "Bank A", power: 2), description: String(repeating: "é", count: 9)), by: f.bankB)
         #expect(f.app.check(long, state: f.state)?.code == Codes.descriptionTooLong, "refused at admission already")
         #expect(f.block([long])[0].code == Codes.descriptionTooLong)
@@ -91,7 +91,7 @@ import YongchainCrypto
         // Within the retention both stay, with their outcome, and are listed by status.
         proposeAt(decidedAt + retention - 1)
         #expect(f.proposal(passed)?.status == .passed && f.proposal(expiring)?.status == .expired)
-        #expect(Governance.proposals(f.state, status: "passed", after: nil, limit: 10, now: f.time).map(\.id) == [passed])
+        #expect(try! Governance.proposals(f.state, status: "passed", after: nil, limit: 10, now: f.time).map(\.id) == [passed])
         // After it, the next governance transaction removes the decided one; the expired one leaves at its deadline
         // plus the retention.
         proposeAt(decidedAt + retention + 1)
@@ -130,7 +130,7 @@ import YongchainCrypto
                 .compactMap { try? GovernanceProposal(canonical: $0.value) }
                 .filter { $0.status(now: f.time) == status }.map(\.id).sorted()
             let counting = CountingState(f.state)
-            let indexed = Governance.proposals(counting, status: status.rawValue, after: nil, limit: 200, now: f.time).map(\.id)
+            let indexed = try! Governance.proposals(counting, status: status.rawValue, after: nil, limit: 200, now: f.time).map(\.id)
             #expect(indexed == Array(naive.prefix(200)), "\(status)")
             if status == .open { #expect(counting.rows <= 2 * 3 + 1, "status=open read \(counting.rows) entries") }
         }
@@ -139,8 +139,8 @@ import YongchainCrypto
         _ = Governance.openSummary(counting, now: f.time)
         #expect(counting.rows == 3, "the summary reads the open entries only")
         // Pages: `after` continues where the last page ended.
-        let page1 = Governance.proposals(f.state, status: "passed", after: nil, limit: 20, now: f.time).map(\.id)
-        let page2 = Governance.proposals(f.state, status: "passed", after: page1.last, limit: 20, now: f.time).map(\.id)
+        let page1 = try! Governance.proposals(f.state, status: "passed", after: nil, limit: 20, now: f.time).map(\.id)
+        let page2 = try! Governance.proposals(f.state, status: "passed", after: page1.last, limit: 20, now: f.time).map(\.id)
         #expect(page1.count == 20 && page2.count == 11 && Set(page1).isDisjoint(with: page2))
     }
 

@@ -88,7 +88,7 @@ final class GreylistFixture {
         let proposed = submit(ProposeGovernance(action: action, description: "grey-list"), by: supervisor)
         guard proposed.result.isOK else { return proposed }
         let voted = submit(VoteGovernance(proposal: id, approve: true), by: supervisor)
-        guard voted.result.isOK, let p = GovernanceProposal.load(id, state), p.status != .open else { return voted }
+        guard voted.result.isOK, let p = try! GovernanceProposal.load(id, state), p.status != .open else { return voted }
         return (TxResult(code: p.outcomeCode, message: p.outcomeMessage), voted.hash)
     }
 

@@ -59,7 +59,7 @@ import YongchainCrypto
                           (altered, Codes.Greylist.vrfProofInvalid)] {
             let id = try! Governance.nextID(f.state)
             f.expect(f.submit(ProposeGovernance(action: .addVRFKey(key, proof: p), description: "key"), by: f.supervisor), code)
-            #expect(GovernanceProposal.load(id, f.state) == nil)
+            #expect(try! GovernanceProposal.load(id, f.state) == nil)
         }
         #expect(f.ring == nil)
         f.expectOK(f.govern(F.addKey(f.vrf1)))
@@ -91,7 +91,7 @@ import YongchainCrypto
         let id = try! Governance.nextID(f.state)
         f.expect(f.submit(ProposeGovernance(action: F.addKey(f.vrf1), description: "again"), by: f.supervisor),
                  Codes.Greylist.keyReused)
-        #expect(GovernanceProposal.load(id, f.state) == nil && f.ring?.versions.map(\.version) == [2])
+        #expect(try! GovernanceProposal.load(id, f.state) == nil && f.ring?.versions.map(\.version) == [2])
     }
 
     /// Proposed while new, then admitted and retired by other proposals before this one passes: refused when it
@@ -107,7 +107,7 @@ import YongchainCrypto
         f.expectOK(f.submit(RetireVRFKey(keyVersion: 2), by: f.supervisor))
         #expect(f.ring?.versions.map(\.version) == [3])
         f.expectOK(f.submit(VoteGovernance(proposal: early, approve: true), by: f.supervisor))
-        let p = GovernanceProposal.load(early, f.state)
+        let p = try! GovernanceProposal.load(early, f.state)
         #expect(p?.status == .failed && p?.outcomeCode == Codes.Greylist.keyReused, "\(p?.outcomeCode ?? "-")")
         #expect(f.ring?.versions.map(\.version) == [3] && f.ring?.versions[0].key == third.publicKey.bytes)
     }

@@ -195,6 +195,44 @@ import YongchainCrypto
         }
     }
 
+    /// Governance's own records, read with `try?` before: a damaged revocation read as "never revoked" (so a
+    /// rotated-away key could be admitted again as a new member's), damaged rules or limits as the defaults, a
+    /// damaged proposal as "no such proposal", and a damaged member record was left out of the member list.
+    enum GovernanceCase: String, CaseIterable { case revocation, rules, limits, proposal, memberList }
+
+    @Test(arguments: GovernanceCase.allCases) func aDamagedGovernanceRecordIsStorageCorrupt(_ kind: GovernanceCase) throws {
+        let f = GovernanceFixture()
+        func damage(_ key: [UInt8]) { f.state.apply([(key, Self.garbage)]) }
+        switch kind {
+        case .revocation:
+            let id = f.propose(.rotateKey(name: "Bank A", newPublicKey: f.spare1.publicKey), by: f.bankA)
+            f.approve(id, by: [f.trade, f.realEstate, f.bankB])
+            let key = StateKey.revoked(f.bankA.publicKey)
+            #expect(f.submit(ProposeGovernance(action: f.newBank(key: f.bankA), description: ""), by: f.bankB).code == Codes.keyRevoked)
+            damage(key)
+            // Before: accepted, as a key never revoked.
+            Self.expectCorrupt(f.submit(ProposeGovernance(action: f.newBank(key: f.bankA), description: ""), by: f.bankB), key)
+            #expect(throws: DamagedRecord.self) { _ = try Governance.revocation(f.bankA.publicKey, f.state) }
+        case .rules:
+            damage(StateKey.governanceRules)
+            Self.expectCorrupt(f.submit(ProposeGovernance(action: .setPower(name: "Bank A", power: 2), description: ""), by: f.bankA), StateKey.governanceRules)
+        case .limits:
+            damage(StateKey.governanceLimits)
+            Self.expectCorrupt(f.submit(ProposeGovernance(action: .setPower(name: "Bank A", power: 2), description: ""), by: f.bankA), StateKey.governanceLimits)
+        case .proposal:
+            let id = f.propose(.setPower(name: "Bank A", power: 2), by: f.bankA)
+            damage(StateKey.proposal(id))
+            // Before: PROPOSAL_NOT_FOUND.
+            Self.expectCorrupt(f.vote(id, true, by: f.bankB), StateKey.proposal(id))
+            #expect(throws: DamagedRecord.self) { _ = try Governance.proposal(id: id, f.state, now: f.time) }
+            #expect(throws: DamagedRecord.self) { _ = try Governance.proposals(f.state, status: nil, after: nil, limit: 10, now: f.time) }
+        case .memberList:
+            damage(StateKey.member(f.bankB.publicKey))
+            // Before: three members listed, Bank B silently left out.
+            #expect(throws: DamagedRecord.self) { _ = try Governance.members(f.state) }
+        }
+    }
+
     // MARK: Trade
 
     enum TradeCase: String, CaseIterable { case declaration, exposure, lists, financing, authorization }

@@ -190,7 +190,9 @@ enum GovernanceEffects {
 
     /// Nil when `key` may become a member's key: no member or enterprise holds it and it was never revoked.
     static func keyFree(_ key: PublicKey, _ state: StateReader) -> TxResult? {
-        if let rev = Governance.revocation(key, state) {
+        let rev: Revocation?
+        do { rev = try Governance.revocation(key, state) } catch { return error.result }
+        if let rev {
             return .reject(Codes.keyRevoked, "\(key.keyID) was \(rev.name)'s key until height \(rev.height) (\(rev.reason.rawValue)); a revoked key never comes back")
         }
         if state.get(StateKey.member(key)) != nil || state.get(StateKey.enterpriseKey(key)) != nil {

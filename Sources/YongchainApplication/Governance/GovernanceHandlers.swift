@@ -3,9 +3,9 @@ import YongchainCrypto
 
 extension Governance {
     static let handlers: [TxHandler] = [
-        .make(ProposeGovernance.self, check: { p, tx, state in
+        .make(ProposeGovernance.self, check: { (p, tx, state) throws(DamagedRecord) in
             if case .failure(let r) = Member.signer(tx.signer, state) { return r }
-            let most = limits(state).maxDescriptionBytes
+            let most = try limits(state).maxDescriptionBytes
             guard UInt64(p.description.utf8.count) <= most else {
                 return .reject(Codes.descriptionTooLong, "description: \(p.description.utf8.count) bytes; the limits allow at most \(most)")
             }
@@ -20,7 +20,9 @@ extension Governance {
 
     /// KEY_REVOKED for a revoked signer (`Member.signer` asks when a key is no member's).
     static func refuseRevoked(_ key: PublicKey, _ state: StateReader) -> TxResult? {
-        guard let rev = revocation(key, state) else { return nil }
+        let revoked: Revocation?
+        do { revoked = try revocation(key, state) } catch { return error.result }
+        guard let rev = revoked else { return nil }
         return .reject(Codes.keyRevoked,
                        "the signing key \(key.keyID) was \(rev.name)'s and was revoked at height \(rev.height) (\(rev.reason.rawValue)); sign with the member's current key")
     }
@@ -38,20 +40,20 @@ extension Governance {
     //     is `proposal <id>`, so whoever proposed learns the id from the transaction's result.
     //  6. Proposals past their retention leave state (at most `ProposalIndex.prunePerTransaction`).
 
-    static func propose(_ p: ProposeGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    static func propose(_ p: ProposeGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         guard case .success(let proposer) = Member.signer(tx.signer, state) else { return .reject(Codes.unknownSigner, "not a member") }
         let schedule: ValidatorSchedule
         do { schedule = try LedgerApplication().validatorSchedule(state: state) } catch {
             return .reject(Codes.stateUnreadable, "the validator schedule cannot be read: \(error)")
         }
         let voterSet = schedule.set(at: ctx.height + 1)
-        let r = rules(state)
+        let r = try rules(state)
         // 2.
         if r.proposers == .voters, voterSet.index(of: tx.signer) == nil {
             return .reject(Codes.notAProposer, "the rules let only validators propose, and \(proposer.name) is not one")
         }
         // 3.
-        let l = limits(state)
+        let l = try limits(state)
         let open = ProposalIndex.openCount(proposer.name, now: ctx.time, state)
         guard UInt64(open) < l.maxOpenProposalsPerMember else {
             return .reject(Codes.tooManyOpenProposals,
@@ -60,8 +62,8 @@ extension Governance {
         // 4.
         if case .failure(let refusal) = GovernanceEffects.plan(p.action, height: ctx.height, chainID: ctx.chain.id, state) { return refusal }
         // 5.
-        let id: UInt64, following: UInt64
-        do { id = try nextID(state); following = try DamagedRecord.next(after: id, at: StateKey.governanceNextID) } catch { return error.result }
+        let id = try nextID(state)
+        let following = try DamagedRecord.next(after: id, at: StateKey.governanceNextID)
         let voters = voterSet.validators.map { ProposalVoter(name: $0.name, publicKey: $0.publicKey, power: $0.power) }
         let proposal = GovernanceProposal(id: id, action: p.action, description: p.description, proposer: proposer, createdHeight: ctx.height,
                                 createdTime: ctx.time, rules: r, voters: voters)
@@ -71,11 +73,10 @@ extension Governance {
         w.u64(following)
         state.set(StateKey.governanceNextID, w.bytes)
         // 6.
-        ProposalIndex.prune(now: ctx.time, state)
+        try ProposalIndex.prune(now: ctx.time, state)
         return TxResult(code: TxResult.okCode, message: "proposal \(id)")
     }
 
-    /// The id the next proposal gets: 1 on a new chain.
     /// The id the next proposal gets; 1 before the first. A stored value that does not decode is damage, never 1
     /// again (that would give a new proposal an id already used).
     public static func nextID(_ state: StateReader) throws(DamagedRecord) -> UInt64 {
@@ -99,12 +100,10 @@ extension Governance {
     //     A decided proposal moves in the indexes and leaves state the retention after this block's time.
     //  4. Proposals past their retention leave state (at most `ProposalIndex.prunePerTransaction`).
 
-    static func vote(_ p: VoteGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
+    static func vote(_ p: VoteGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
         // 1.
-        guard var proposal = GovernanceProposal.load(p.proposal, state) else {
-            let next: UInt64
-            do { next = try nextID(state) } catch { return error.result }
-            return .reject(Codes.proposalNotFound, p.proposal < next
+        guard var proposal = try GovernanceProposal.load(p.proposal, state) else {
+            return .reject(Codes.proposalNotFound, try p.proposal < nextID(state)
                 ? "proposal \(p.proposal) was decided or expired longer ago than the limits' retention, and left state"
                 : "no proposal \(p.proposal)")
         }
@@ -115,7 +114,9 @@ extension Governance {
             return .reject(Codes.proposalExpired, "proposal \(p.proposal)'s voting period ended at \(proposal.deadline) (block time now \(ctx.time))")
         }
         // 2.
-        guard let voter = proposal.voters.first(where: { currentKey($0.publicKey, state) == tx.signer }) else {
+        var voter: ProposalVoter?
+        for v in proposal.voters where try currentKey(v.publicKey, state) == tx.signer { voter = v; break }
+        guard let voter else {
             return .reject(Codes.notAVoter, "the signer is not among proposal \(p.proposal)'s voters (the validators when it was created)")
         }
         // Names compare as bytes, as their state keys do (String equality would merge canonically equal names).
@@ -149,20 +150,20 @@ extension Governance {
             proposal.outcomeMessage = "\(proposal.noPower) of \(total) voting power voted no: it can no longer pass"
         }
         proposal.save(state)
-        if proposal.status != .open { ProposalIndex.decided(proposal, limits: limits(state), now: ctx.time, state) }
+        if proposal.status != .open { ProposalIndex.decided(proposal, limits: try limits(state), now: ctx.time, state) }
         // 4.
-        ProposalIndex.prune(now: ctx.time, state)
+        try ProposalIndex.prune(now: ctx.time, state)
         return .ok
     }
 
     /// The key a member holds now, starting from one it held: follows `replacedBy` through its rotations. A key
     /// never revoked is its own current key; a removed member's key has none (nil).
-    static func currentKey(_ key: PublicKey, _ state: StateReader) -> PublicKey? {
+    static func currentKey(_ key: PublicKey, _ state: StateReader) throws(DamagedRecord) -> PublicKey? {
         var k = key
         // Each hop is a passed rotation and a revoked key never comes back, so the chain ends; the bound is only
         // a guard against a corrupt store.
         for _ in 0..<10_000 {
-            guard let rev = revocation(k, state) else { return k }
+            guard let rev = try revocation(k, state) else { return k }
             guard let next = rev.replacedBy else { return nil }
             k = next
         }

@@ -9,10 +9,13 @@ public enum Governance {
     public static let transactionTypes: Set<String> = [ProposeGovernance.type, VoteGovernance.type]
 
     /// Every current member, sorted by name.
-    public static func members(_ state: StateReader) -> [Member] {
-        state.scan(prefix: StateKey.memberPrefix, after: nil, limit: GovernanceLimits.maxMembersListed)
-            .compactMap { try? Member(canonical: $0.value) }
-            .sorted { $0.name < $1.name }
+    /// A member record that does not decode is damage (`DamagedRecord`), never left out of the list.
+    public static func members(_ state: StateReader) throws(DamagedRecord) -> [Member] {
+        var out: [Member] = []
+        for e in state.scan(prefix: StateKey.memberPrefix, after: nil, limit: GovernanceLimits.maxMembersListed) {
+            out.append(try DamagedRecord.decode(Member.self, e.value, at: e.key))
+        }
+        return out.sorted { $0.name < $1.name }
     }
 
     /// The member whose current key is `key`, if any.
@@ -30,18 +33,21 @@ public enum Governance {
     public static func isRevoked(_ key: PublicKey, _ state: StateReader) -> Bool { state.get(StateKey.revoked(key)) != nil }
 
     /// Why and when `key` was revoked, if it was.
-    public static func revocation(_ key: PublicKey, _ state: StateReader) -> Revocation? {
-        state.get(StateKey.revoked(key)).flatMap { try? Revocation(canonical: $0) }
+    /// A record that does not decode is damage, never "not revoked".
+    public static func revocation(_ key: PublicKey, _ state: StateReader) throws(DamagedRecord) -> Revocation? {
+        try DamagedRecord.load(Revocation.self, StateKey.revoked(key), state)
     }
 
     /// The rules new proposals get: genesis's (or the defaults) until a `rules.set` passes.
-    public static func rules(_ state: StateReader) -> GovernanceRules {
-        state.get(StateKey.governanceRules).flatMap { try? GovernanceRules(canonical: $0) } ?? GovernanceRules()
+    /// A stored value that does not decode is damage, never the defaults.
+    public static func rules(_ state: StateReader) throws(DamagedRecord) -> GovernanceRules {
+        try DamagedRecord.load(GovernanceRules.self, StateKey.governanceRules, state) ?? GovernanceRules()
     }
 
     /// The proposal limits in force: the defaults until a `limits.set` passes.
-    public static func limits(_ state: StateReader) -> ProposalLimits {
-        state.get(StateKey.governanceLimits).flatMap { try? ProposalLimits(canonical: $0) } ?? ProposalLimits()
+    /// A stored value that does not decode is damage, never the defaults.
+    public static func limits(_ state: StateReader) throws(DamagedRecord) -> ProposalLimits {
+        try DamagedRecord.load(ProposalLimits.self, StateKey.governanceLimits, state) ?? ProposalLimits()
     }
 
     /// Proposals still in state (docs/governance.md, "Limits and pruning") in id order after id `after`
@@ -49,8 +55,8 @@ public enum Governance {
     /// `expired`), their status as of block time `now` (the latest block's). A status is read from its index
     /// (`ProposalIndex`): open and expired from the open entries, whose deadline says which, the others from their
     /// own; only the proposals returned are decoded.
-    public static func proposals(_ state: StateReader, status: String?, after: UInt64?, limit: Int, now: Int64) -> [ProposalView] {
-        guard let status else { return all(state, after: after, limit: limit, now: now) }
+    public static func proposals(_ state: StateReader, status: String?, after: UInt64?, limit: Int, now: Int64) throws(DamagedRecord) -> [ProposalView] {
+        guard let status else { return try all(state, after: after, limit: limit, now: now) }
         guard let wanted = ProposalStatus(rawValue: status) else { return [] }
         let stored: ProposalStatus = wanted == .expired ? .open : wanted
         var out: [ProposalView] = []
@@ -60,7 +66,7 @@ public enum Governance {
             let page = ProposalIndex.ids(stored, after: cursor, limit: batch, state)
             for e in page {
                 if stored == .open, let entry = ProposalIndex.openEntry(value: e.value), (now > entry.deadline) != (wanted == .expired) { continue }
-                guard let p = GovernanceProposal.load(e.id, state), p.status(now: now) == wanted else { continue }
+                guard let p = try GovernanceProposal.load(e.id, state), p.status(now: now) == wanted else { continue }
                 out.append(ProposalView(p, now: now))
                 if out.count == limit { break }
             }
@@ -70,10 +76,12 @@ public enum Governance {
         return out
     }
 
-    private static func all(_ state: StateReader, after: UInt64?, limit: Int, now: Int64) -> [ProposalView] {
-        state.scan(prefix: StateKey.proposalPrefix, after: after.map(StateKey.proposal), limit: max(0, min(limit, GovernanceLimits.maxPageSize)))
-            .compactMap { try? GovernanceProposal(canonical: $0.value) }
-            .map { ProposalView($0, now: now) }
+    private static func all(_ state: StateReader, after: UInt64?, limit: Int, now: Int64) throws(DamagedRecord) -> [ProposalView] {
+        var out: [ProposalView] = []
+        for e in state.scan(prefix: StateKey.proposalPrefix, after: after.map(StateKey.proposal), limit: max(0, min(limit, GovernanceLimits.maxPageSize))) {
+            out.append(ProposalView(try DamagedRecord.decode(GovernanceProposal.self, e.value, at: e.key), now: now))
+        }
+        return out
     }
 
     /// How many proposals take votes at block time `now`, and the earliest deadline among them (after it the
@@ -96,8 +104,8 @@ public enum Governance {
     }
 
     /// Proposal `id` as of block time `now`, or nil.
-    public static func proposal(id: UInt64, _ state: StateReader, now: Int64) -> ProposalView? {
-        GovernanceProposal.load(id, state).map { ProposalView($0, now: now) }
+    public static func proposal(id: UInt64, _ state: StateReader, now: Int64) throws(DamagedRecord) -> ProposalView? {
+        try GovernanceProposal.load(id, state).map { ProposalView($0, now: now) }
     }
 }
 

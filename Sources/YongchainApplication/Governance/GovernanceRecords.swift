@@ -64,8 +64,8 @@ struct GovernanceProposal: Sendable, Equatable, CanonicalCodable {
         return String(repeating: "0", count: 20 - s.count) + s
     }
 
-    static func load(_ id: UInt64, _ state: StateReader) -> GovernanceProposal? {
-        state.get(StateKey.proposal(id)).flatMap { try? GovernanceProposal(canonical: $0) }
+    static func load(_ id: UInt64, _ state: StateReader) throws(DamagedRecord) -> GovernanceProposal? {
+        try DamagedRecord.load(GovernanceProposal.self, StateKey.proposal(id), state)
     }
 
     func save(_ state: StateOverlay) { state.set(StateKey.proposal(id), canonicalBytes) }

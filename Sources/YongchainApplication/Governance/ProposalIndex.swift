@@ -45,7 +45,7 @@ enum ProposalIndex {
     /// Removes up to `prunePerTransaction` proposals whose time in state ended at or before block time `now`, with
     /// their index entries. Returns how many it removed.
     @discardableResult
-    static func prune(now: Int64, _ state: StateOverlay) -> Int {
+    static func prune(now: Int64, _ state: StateOverlay) throws(DamagedRecord) -> Int {
         guard let next = pruneNext(state), next <= now else { return 0 }
         var removed = 0
         var later: Int64?
@@ -53,7 +53,7 @@ enum ProposalIndex {
             var r = CanonicalReader(e.value)
             guard let pruneAt = try? r.i64(), let id = try? r.u64() else { state.delete(e.key); continue }
             if pruneAt > now || removed == prunePerTransaction { later = pruneAt; break }
-            if let p = GovernanceProposal.load(id, state) {
+            if let p = try GovernanceProposal.load(id, state) {
                 state.delete(StateKey.proposalStatus(p.status, id))
                 if p.status == .open { writeOpenBy(p.proposerName, openBy(p.proposerName, state).filter { $0.id != id }, state) }
             }

@@ -159,7 +159,7 @@ extension QueryService {
             let nextAfter: String?
         }
         return try answer(state) { v, tip in
-            let list = Governance.proposals(v, status: status, after: after, limit: limit, now: tip.time)
+            let list = try Governance.proposals(v, status: status, after: after, limit: limit, now: tip.time)
             try v.checkReads()
             return Page(proposals: list, nextAfter: list.count == limit ? list.last.map { String($0.id) } : nil)
         }
@@ -171,7 +171,7 @@ extension QueryService {
     /// a member admitted since (the CLI does: docs/operations.md, "TLS").
     func members(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         try answer(state) { v, _ in
-            let list = Governance.members(v)
+            let list = try Governance.members(v)
             try v.checkReads()
             return ["members": list]
         }
@@ -192,7 +192,7 @@ extension QueryService {
     func proposal(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         let id = try Parameter.integer(call["id"], name: "id", in: UInt64(1)...UInt64.max, code: NodeCode.invalidField)
         return try answer(state) { v, tip in
-            let found = Governance.proposal(id: id, v, now: tip.time), pruned = try id < Governance.nextID(v)
+            let found = try Governance.proposal(id: id, v, now: tip.time), pruned = try id < Governance.nextID(v)
             try v.checkReads()
             guard let found else {
                 throw APIError(Codes.proposalNotFound, pruned ? "proposal \(id) was decided or expired longer ago than the limits' retention, and left state"

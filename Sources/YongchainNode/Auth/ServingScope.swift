@@ -18,7 +18,7 @@ enum ServingScope {
     /// The scope of `call`'s caller: the member its request authenticated as (an `optionalCaller` route), else the
     /// member whose node key its TLS connection presented.
     static func of(_ call: Call, _ state: ReadView) throws -> ServingScope {
-        let members = Governance.members(state)
+        let members = try Governance.members(state)
         try state.checkReads()
         var caller: Member?
         if case .member(let m) = call.caller {

@@ -77,7 +77,7 @@ final class PseudonymService: Sendable {
         let tip = try state.tip()
         let ring = try GreylistKeyRing.load(state)
         let params = try GreylistParameters.load(state)
-        let supervisors = Governance.members(state).filter { $0.role == .supervisor && $0.authorities.contains(.greylist) }
+        let supervisors = try Governance.members(state).filter { $0.role == .supervisor && $0.authorities.contains(.greylist) }
         try state.checkReads()
         // The versions a check committed in the next block must carry.
         guard let live = ring?.inForce(at: tip.height + 1), !live.isEmpty else {
