@@ -136,17 +136,23 @@ public enum Hex {
         guard utf8.count % 2 == 0 else { return nil }
         var valid = true
         let out = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { out, count in
-            for i in 0..<utf8.count / 2 {
-                guard let hi = nibble(utf8[2 * i]), let lo = nibble(utf8[2 * i + 1]) else {
-                    valid = false
-                    return
+            values.withUnsafeBufferPointer { v in
+                for i in 0..<utf8.count / 2 {
+                    let hi = v[Int(utf8[2 * i])], lo = v[Int(utf8[2 * i + 1])]
+                    guard hi | lo < 16 else {
+                        valid = false
+                        return
+                    }
+                    out[i] = hi << 4 | lo
+                    count = i + 1
                 }
-                out[i] = hi << 4 | lo
-                count = i + 1
             }
         }
         return valid ? out : nil
     }
+
+    /// Each byte's value as a hex digit (either case), 0xff for a byte that is none: one load a digit.
+    private static let values: [UInt8] = (0...255).map { nibble(UInt8($0)) ?? 0xff }
 
     private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {

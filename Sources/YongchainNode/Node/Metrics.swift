@@ -111,27 +111,36 @@ final class Metrics: @unchecked Sendable {
                    gossipQueued.map { "yongchain_p2p_queued{peer=\"\($0.peer)\"} \($0.weight)" })
             metric("yongchain_p2p_dropped_batches_total", "counter", "Outbound gossip batches dropped (send failed or queue full).",
                    ["yongchain_p2p_dropped_batches_total \(gossipDropped)"])
-            metric("yongchain_http_requests_total", "counter", "HTTP requests by route and status.",
-                   http.flatMap { route, r in r.byStatus.map { (key: "\(route)|\($0.key)", value: $0.value) } }.sorted { $0.key < $1.key }.map { k, v in
-                       let p = k.split(separator: "|")
-                       return "yongchain_http_requests_total{route=\"\(p[0])\",status=\"\(p[1])\"} \(v)"
-                   })
-            var lat: [String] = []
-            for (route, r) in http.sorted(by: { $0.key < $1.key }) {
-                let buckets = r.buckets
-                var cum = 0
-                for (i, le) in Metrics.latencyBuckets.enumerated() {
-                    cum += buckets[i]
-                    lat.append("yongchain_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(le)\"} \(cum)")
-                }
-                cum += buckets.last!
-                lat.append("yongchain_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(cum)")
-                lat.append("yongchain_http_request_duration_seconds_sum{route=\"\(route)\"} \(r.seconds)")
-                lat.append("yongchain_http_request_duration_seconds_count{route=\"\(route)\"} \(cum)")
-            }
-            metric("yongchain_http_request_duration_seconds", "histogram", "HTTP request latency by route.", lat)
+            let (requests, latency) = httpLinesLocked()
+            metric("yongchain_http_requests_total", "counter", "HTTP requests by route and status.", requests)
+            metric("yongchain_http_request_duration_seconds", "histogram", "HTTP request latency by route.", latency)
             return s
         }
+    }
+
+    /// /metrics' lines of the HTTP requests counter and the latency histogram, in the order they are rendered.
+    func httpLines() -> (requests: [String], latency: [String]) { lock.withLock { httpLinesLocked() } }
+
+    /// `httpLines`, the lock held: requests ordered by "route|status" as text, the histogram by route.
+    private func httpLinesLocked() -> (requests: [String], latency: [String]) {
+        let requests = http.flatMap { route, r in r.byStatus.map { (key: "\(route)|\($0.key)", value: $0.value) } }
+            .sorted { $0.key < $1.key }.map { k, v in
+                let p = k.split(separator: "|")
+                return "yongchain_http_requests_total{route=\"\(p[0])\",status=\"\(p[1])\"} \(v)"
+            }
+        var latency: [String] = []
+        for (route, r) in http.sorted(by: { $0.key < $1.key }) {
+            var cum = 0
+            for (i, le) in Metrics.latencyBuckets.enumerated() {
+                cum += r.buckets[i]
+                latency.append("yongchain_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(le)\"} \(cum)")
+            }
+            cum += r.buckets.last!
+            latency.append("yongchain_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(cum)")
+            latency.append("yongchain_http_request_duration_seconds_sum{route=\"\(route)\"} \(r.seconds)")
+            latency.append("yongchain_http_request_duration_seconds_count{route=\"\(route)\"} \(cum)")
+        }
+        return (requests, latency)
     }
 }
 
