@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YongchainCore
+import YongchainCrypto
 import YongchainLightClient
 
 /// A proven answer's `proof` object, written by its own writer, is byte for byte what `JSONEncoder` writes with

@@ -150,7 +150,8 @@ import YongchainHTTP
         let calls = Mutex(0), meanwhile = Mutex<(Int, String)?>(nil)
         s.afterNumbering.withLock {
             $0 = { [unitTarget] _ in
-                guard calls.withLock({ $0 += 1; return $0 }) == 1 else { return }
+                // Held up twice: the first send and its first resend each fall behind.
+                guard calls.withLock({ $0 += 1; return $0 }) <= 2 else { return }
                 // Other threads took a window's worth of numbers meanwhile; the last of them arrived first.
                 for _ in 0..<ReplayWindow.size { _ = try? s.headers(method: "GET", target: unitTarget) }
                 let later = try! s.headers(method: "GET", target: unitTarget)
@@ -159,7 +160,25 @@ import YongchainHTTP
         }
         #expect(try s.send("GET", unitTarget).status == 404)
         #expect(meanwhile.withLock { $0 } ?? (0, "") == (404, ""))
-        #expect(calls.withLock { $0 } == 2, "sent twice: refused as too old, then answered")
+        #expect(calls.withLock { $0 } == 3, "sent three times: twice refused as too old, then answered")
+    }
+
+    /// A request held up every time it is sent is given a new number `APISession.maxRenumbered` times, then its
+    /// refusal is returned: a client never loops on a node that keeps refusing.
+    @Test func aRequestFallingBehindEveryTimeIsSentAFewTimesThenRefused() throws {
+        let f = try Fixture()
+        let s = f.session(f.bankA)
+        #expect(try s.send("GET", unitTarget).status == 404)
+        let calls = Mutex(0)
+        s.afterNumbering.withLock {
+            $0 = { [unitTarget] _ in
+                calls.withLock { $0 += 1 }
+                for _ in 0..<ReplayWindow.size { _ = try? s.headers(method: "GET", target: unitTarget) }
+                _ = try? f.http.send("GET", url: f.url + unitTarget, headers: try! s.headers(method: "GET", target: unitTarget), timeout: 10)
+            }
+        }
+        #expect(f.outcome(try s.send("GET", unitTarget)) == (401, "AUTH_REPLAYED"))
+        #expect(calls.withLock { $0 } == 1 + APISession.maxRenumbered)
     }
 
     /// A number inside the window that the node already accepted (someone sent these very headers first) is a
