@@ -159,7 +159,7 @@ import YongchainHTTP
             }
         }
         #expect(try s.send("GET", unitTarget).status == 404)
-        #expect(meanwhile.withLock { $0 } ?? (0, "") == (404, ""))
+        #expect(meanwhile.withLock { $0 } ?? (0, "") == (404, "NOT_FOUND"))
         #expect(calls.withLock { $0 } == 3, "sent three times: twice refused as too old, then answered")
     }
 
