@@ -21,6 +21,8 @@ enum QueryLoad {
         try BenchError.context("opening an API session with \(node.name) at \(url)") { try session?.handshake() }
         let done = Atomic<Int>(0)
         let failed = Atomic<Int>(0)
+        /// What the failed requests were, by kind (status and error code, or the transport error), and the first few.
+        let failures = Mutex<(kinds: [String: Int], first: [String])>(([:], []))
         let latencies = Mutex<[Double]>([])
         let sizes = Mutex<[Int]>([])
         /// Proven answers kept for verifying offline after the clock stops: every 50th, at most 1,000.
@@ -41,16 +43,16 @@ enum QueryLoad {
             while Date() < end {
                 i += connections
                 let t0 = Date()
-                let r: HTTPResponse?
+                let r: Result<HTTPResponse, any Error>
                 let target = Self.target(route, i % units) + (prove ? "?prove=true" : "")
                 if route == .healthz {
-                    r = try? client.send("GET", url: url + target, timeout: 5)
+                    r = Result { try client.send("GET", url: url + target, timeout: 5) }
                 } else if let session {
-                    r = try? session.send("GET", target, timeout: 5, via: client)
+                    r = Result { try session.send("GET", target, timeout: 5, via: client) }
                 } else {
-                    r = try? client.send("GET", url: url + target, headers: RequestAuth.headers(method: "GET", target: target, key: key, chainID: chain), timeout: 5)
+                    r = Result { try client.send("GET", url: url + target, headers: RequestAuth.headers(method: "GET", target: target, key: key, chainID: chain), timeout: 5) }
                 }
-                if let r, r.status == (route == .unregistered ? 404 : 200) {
+                if case .success(let r) = r, r.status == (route == .unregistered ? 404 : 200) {
                     local.append(Date().timeIntervalSince(t0))
                     let n = done.add(1, ordering: .relaxed).newValue
                     if prove {
@@ -60,6 +62,11 @@ enum QueryLoad {
                     }
                 } else {
                     failed.add(1, ordering: .relaxed)
+                    let (kind, detail) = Self.failure(r, sent: t0, target: target)
+                    failures.withLock {
+                        $0.kinds[kind, default: 0] += 1
+                        if $0.first.count < 5 { $0.first.append(detail) }
+                    }
                 }
             }
             latencies.withLock { $0.append(contentsOf: local) }
@@ -75,10 +82,32 @@ enum QueryLoad {
                          done.load(ordering: .relaxed), elapsed, connections, Double(done.load(ordering: .relaxed)) / elapsed, failed.load(ordering: .relaxed)))
         Bench.say(String(format: "query latency ms    p50 %.2f  p99 %.2f  max %.2f  (client signing or MAC included; client and 4 nodes share the cores)",
                          pct(0.5), pct(0.99), (lat.last ?? 0) * 1000))
+        let seen = failures.withLock { $0 }
+        if !seen.first.isEmpty {
+            Bench.say("query failures      " + seen.kinds.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", "))
+            for f in seen.first { Bench.say("  a failure         \(f)") }
+        }
         let n = Double(max(done.load(ordering: .relaxed), 1))
         Bench.say(String(format: "query cpu           node %@ %.0f µs per query (%.0f%% of a core, less the %.0f%% it uses idle); load generator %.0f µs per query",
                          node.name, max(queryCPU - idleRate * elapsed, 0) / n * 1e6, 100 * queryCPU / elapsed, 100 * idleRate, ownCPU / n * 1e6))
         if prove { try verifyOffline(sizes: sizes.withLock { $0 }, sample: sample.withLock { $0 }, genesisPath: node.home + "/genesis.json") }
+    }
+
+    /// A failed query's kind ("401 AUTH_REPLAYED", or the transport error's type and code) and what a reader needs to
+    /// find its cause: the target, when it was sent, how long it took, and the node's message.
+    static func failure(_ r: Result<HTTPResponse, any Error>, sent: Date, target: String) -> (kind: String, detail: String) {
+        let took = String(format: "%.1f ms", Date().timeIntervalSince(sent) * 1000)
+        let at = ISO8601DateFormatter.string(from: sent, timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+        switch r {
+        case .success(let r):
+            let (code, message) = APISession.errorCode(r.body)
+            let kind = "\(r.status) \(code ?? "(no code)")"
+            return (kind, "\(kind) for GET \(target) sent \(at), \(took): \(message ?? String(decoding: r.body.prefix(200), as: UTF8.self))")
+        case .failure(let e):
+            let kind: String
+            if let e = e as? HTTPError { kind = "transport \(e.code)" } else { kind = "error \(type(of: e))" }
+            return (kind, "\(kind) for GET \(target) sent \(at), \(took): \(e)")
+        }
     }
 
     /// The request's target for the `i`th unit: a floor route's asks nobody's unit (`unregistered`: units the

@@ -18,7 +18,13 @@ public struct CanonicalWriter: Sendable {
     public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     public mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
-    public mutating func string(_ s: String) { bytes(Array(s.utf8)) }
+    /// `bytes` of the string's UTF-8, copied straight from a contiguous string (native ones are) without an array
+    /// between.
+    public mutating func string(_ s: String) {
+        let utf8 = s.utf8
+        u32(UInt32(utf8.count))
+        if utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil { bytes.append(contentsOf: utf8) }
+    }
     public mutating func hash(_ h: Hash) { h.withUnsafeBytes { bytes.append(contentsOf: $0) } }
     public mutating func optionalHash(_ h: Hash?) {
         if let h { u8(1); hash(h) } else { u8(0) }

@@ -87,32 +87,72 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    public static func encode(_ bytes: [UInt8]) -> String { String(decoding: utf8(bytes), as: UTF8.self) }
+    public static func encode(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: 2 * bytes.count) { out in write(bytes, into: out, at: 0) }
+    }
 
     /// `encode(bytes)`'s UTF-8, appended to `out` (a state key is built as bytes, without a `String` between).
     public static func utf8(_ bytes: [UInt8], appendingTo out: [UInt8] = []) -> [UInt8] {
-        var out = out
-        out.reserveCapacity(out.count + bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+        [UInt8](unsafeUninitializedCapacity: out.count + 2 * bytes.count) { buffer, count in
+            _ = buffer.initialize(from: out)
+            count = write(bytes, into: buffer, at: out.count)
         }
-        return out
     }
 
-    public static func decode(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(utf8.count / 2)
-        var i = 0
-        while i < utf8.count {
-            guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
+    /// Appends `encode(bytes)`'s UTF-8 to `out` in one step.
+    public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: 2 * bytes.count))
+        out.withUnsafeMutableBufferPointer { _ = write(bytes, into: $0, at: start) }
     }
+
+    /// Writes `bytes`' two digits each into `out` from index `at`, which MUST leave room for them; returns the
+    /// index after the last digit. One allocation for a whole key or text, where appending a digit at a time
+    /// checked the array's capacity and uniqueness on every byte.
+    @discardableResult
+    public static func write(_ bytes: [UInt8], into out: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+        precondition(out.count - at >= 2 * bytes.count, "Hex.write: no room for \(bytes.count) bytes' digits")
+        var i = at
+        digits.withUnsafeBufferPointer { d in
+            for b in bytes {
+                out[i] = d[Int(b >> 4)]
+                out[i + 1] = d[Int(b & 0x0f)]
+                i += 2
+            }
+        }
+        return i
+    }
+
+    /// The bytes of an even number of hex digits (either case); nil for anything else.
+    public static func decode(_ text: String) -> [UInt8]? {
+        // Straight from the string's own UTF-8 where it is contiguous (native strings are): copying the text into
+        // an array first and appending a byte at a time cost most of a session request's two decodes.
+        if let decoded = text.utf8.withContiguousStorageIfAvailable({ decode(utf8: $0) }) { return decoded }
+        return Array(text.utf8).withUnsafeBufferPointer { decode(utf8: $0) }
+    }
+
+    /// The bytes of the hex digits in `utf8`; nil if their number is odd or any is not a hex digit.
+    public static func decode(utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard utf8.count % 2 == 0 else { return nil }
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { out, count in
+            values.withUnsafeBufferPointer { v in
+                for i in 0..<utf8.count / 2 {
+                    let hi = v[Int(utf8[2 * i])], lo = v[Int(utf8[2 * i + 1])]
+                    guard hi | lo < 16 else {
+                        valid = false
+                        return
+                    }
+                    out[i] = hi << 4 | lo
+                    count = i + 1
+                }
+            }
+        }
+        return valid ? out : nil
+    }
+
+    /// Each byte's value as a hex digit (either case), 0xff for a byte that is none: one load a digit.
+    private static let values: [UInt8] = (0...255).map { nibble(UInt8($0)) ?? 0xff }
 
     private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {

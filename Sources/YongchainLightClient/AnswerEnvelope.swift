@@ -34,13 +34,28 @@ public enum AnswerEnvelope {
     /// its `error`, with `proof` when there is one.
     public static func encode(height: UInt64, blockHash: Hash, result: [UInt8]?, error: (code: String, message: String)? = nil,
                               proof: Proof? = nil) -> [UInt8] {
-        var body = Array("{\"blockHash\":\"\(blockHash.hex)\",".utf8)
+        // Into one buffer of about the right size: built from interpolated Strings and concatenated arrays, a
+        // 200-byte answer cost about 7,700 instructions on every query.
+        var body: [UInt8] = []
+        body.reserveCapacity(128 + (result?.count ?? 0))
+        body.append(contentsOf: #"{"blockHash":""#.utf8)
+        Hex.append(blockHash.bytes, to: &body)
+        body.append(contentsOf: #"","#.utf8)
         if let error {
-            body += Array("\"error\":".utf8) + ((try? SortedJSON.encode(["code": error.code, "message": error.message])) ?? []) + [UInt8(ascii: ",")]
+            body.append(contentsOf: #""error":"#.utf8)
+            body.append(contentsOf: (try? SortedJSON.encode(["code": error.code, "message": error.message])) ?? [])
+            body.append(UInt8(ascii: ","))
         }
-        body += Array("\"height\":\(height)".utf8)
-        if let proof { body += Array(",\"proof\":".utf8) + ((try? SortedJSON.encode(proof)) ?? []) }
-        if let result { body += Array(",\"result\":".utf8) + result }
+        body.append(contentsOf: #""height":"#.utf8)
+        body.append(contentsOf: String(height).utf8)
+        if let proof {
+            body.append(contentsOf: #","proof":"#.utf8)
+            body.append(contentsOf: (try? SortedJSON.encode(proof)) ?? [])
+        }
+        if let result {
+            body.append(contentsOf: #","result":"#.utf8)
+            body.append(contentsOf: result)
+        }
         body.append(UInt8(ascii: "}"))
         return body
     }

@@ -140,6 +140,64 @@ import YongchainHTTP
         #expect(s.sessionID != nil && s.sessionID != first)
     }
 
+    /// A request held up after taking its number while a window's worth of others were sent (bench saw 1 to 5 in
+    /// 150,000 such refusals on a loaded machine): the node refuses the number as too old, and `send` sends the
+    /// request once more with a new number, so the caller sees the answer, not the 401.
+    @Test func aRequestWhoseNumberFellBehindTheWindowIsSentAgain() throws {
+        let f = try Fixture()
+        let s = f.session(f.bankA)
+        #expect(try s.send("GET", unitTarget).status == 404)
+        let calls = Mutex(0), meanwhile = Mutex<(Int, String)?>(nil)
+        s.afterNumbering.withLock {
+            $0 = { [unitTarget] _ in
+                // Held up twice: the first send and its first resend each fall behind.
+                guard calls.withLock({ $0 += 1; return $0 }) <= 2 else { return }
+                // Other threads took a window's worth of numbers meanwhile; the last of them arrived first.
+                for _ in 0..<ReplayWindow.size { _ = try? s.headers(method: "GET", target: unitTarget) }
+                let later = try! s.headers(method: "GET", target: unitTarget)
+                meanwhile.withLock { $0 = f.outcome(try! f.http.send("GET", url: f.url + unitTarget, headers: later, timeout: 10)) }
+            }
+        }
+        #expect(try s.send("GET", unitTarget).status == 404)
+        #expect(meanwhile.withLock { $0 } ?? (0, "") == (404, "NOT_FOUND"))
+        #expect(calls.withLock { $0 } == 3, "sent three times: twice refused as too old, then answered")
+    }
+
+    /// A request held up every time it is sent is given a new number `APISession.maxRenumbered` times, then its
+    /// refusal is returned: a client never loops on a node that keeps refusing.
+    @Test func aRequestFallingBehindEveryTimeIsSentAFewTimesThenRefused() throws {
+        let f = try Fixture()
+        let s = f.session(f.bankA)
+        #expect(try s.send("GET", unitTarget).status == 404)
+        let calls = Mutex(0)
+        s.afterNumbering.withLock {
+            $0 = { [unitTarget] _ in
+                calls.withLock { $0 += 1 }
+                for _ in 0..<ReplayWindow.size { _ = try? s.headers(method: "GET", target: unitTarget) }
+                _ = try? f.http.send("GET", url: f.url + unitTarget, headers: try! s.headers(method: "GET", target: unitTarget), timeout: 10)
+            }
+        }
+        #expect(f.outcome(try s.send("GET", unitTarget)) == (401, "AUTH_REPLAYED"))
+        #expect(calls.withLock { $0 } == 1 + APISession.maxRenumbered)
+    }
+
+    /// A number inside the window that the node already accepted (someone sent these very headers first) is a
+    /// replay, not a number fallen behind: `send` returns the refusal and does not send the request again.
+    @Test func aReplayedNumberInsideTheWindowIsNotSentAgain() throws {
+        let f = try Fixture()
+        let s = f.session(f.bankA)
+        #expect(try s.send("GET", unitTarget).status == 404)
+        let calls = Mutex(0)
+        s.afterNumbering.withLock {
+            $0 = { [unitTarget] h in
+                guard calls.withLock({ $0 += 1; return $0 }) == 1 else { return }
+                _ = try? f.http.send("GET", url: f.url + unitTarget, headers: h, timeout: 10)
+            }
+        }
+        #expect(f.outcome(try s.send("GET", unitTarget)) == (401, "AUTH_REPLAYED"))
+        #expect(calls.withLock { $0 } == 1)
+    }
+
     /// Several threads over their own keep-alive connections share one session: every request is accepted once.
     @Test func oneSessionServesManyConnectionsAtOnce() throws {
         let f = try Fixture()

@@ -9,7 +9,9 @@ import YongchainHTTP
 ///
 /// Thread-safe: any number of threads may send through one session at once, over as many connections as they
 /// like; each request takes the next sequence number. The session opens on first use. `send` opens a new one
-/// and resends once when the node no longer knows the session (it restarted, the session expired or was evicted).
+/// and resends once when the node no longer knows the session (it restarted, the session expired or was evicted),
+/// and resends with a new number (up to `maxRenumbered` times) when a request's number fell behind the node's
+/// replay window.
 public final class APISession: Sendable {
     /// The node's base URL, e.g. `http://127.0.0.1:26601`.
     public let baseURL: String
@@ -26,6 +28,9 @@ public final class APISession: Sendable {
         var lastSeq: UInt64 = 0
     }
     private let live = Mutex<Live?>(nil)
+    /// Tests only: run with a request's headers after it takes its number and before it is sent, as a thread held
+    /// up there (or someone who copied the headers) would act.
+    let afterNumbering = Mutex<(@Sendable ([(String, String)]) -> Void)?>(nil)
     /// Held while a handshake is under way, so that threads finding no session wait for one handshake, not make many.
     private let handshaking = NSLock()
 
@@ -83,18 +88,43 @@ public final class APISession: Sendable {
         return [(SessionAuth.sessionHeader, id), (SessionAuth.seqHeader, String(seq)), (SessionAuth.macHeader, Hex.encode(mac))]
     }
 
-    /// Sends `method target` in the session through `client` (default: the session's own), and once more in a
-    /// new session if the node answers that it no longer knows this one. Any other answer is returned as is.
+    /// Sends `method target` in the session through `client` (default: the session's own), and again if the node
+    /// refused it for a reason of the session's own making, never of the request's: once in a new session if the node
+    /// no longer knows this one; with a new sequence number, up to `maxRenumbered` times, if this one fell behind the
+    /// node's replay window (other threads sent `ReplayWindow.size` or more requests after it took its number and
+    /// before it arrived). A refused request was not run, so sending it again runs it once. Any other answer is
+    /// returned as is.
     public func send(_ method: String, _ target: String, headers extra: [(String, String)] = [], body: [UInt8] = [],
                      timeout: Double? = nil, via client: HTTPClient? = nil) throws -> HTTPResponse {
-        var attempt = 0
+        var reopened = false, renumbered = 0
         while true {
-            attempt += 1
             let h = try headers(method: method, target: target, body: body)
+            afterNumbering.withLock { $0 }?(h)
             let r = try (client ?? self.client).send(method, url: baseURL + target, headers: h + extra, body: body, timeout: timeout)
-            guard attempt == 1, r.status == 401, let code = APISession.errorCode(r.body).code,
-                  code == NodeCode.authUnknownSession || code == NodeCode.authSessionExpired else { return r }
-            discard(sessionID: h[0].1)
+            guard r.status == 401, let code = APISession.errorCode(r.body).code else { return r }
+            if (code == NodeCode.authUnknownSession || code == NodeCode.authSessionExpired) && !reopened {
+                reopened = true
+                discard(sessionID: h[0].1)
+            } else if code == NodeCode.authReplayed && renumbered < APISession.maxRenumbered && fellBehind(sessionID: h[0].1, seq: h[1].1) {
+                // A thread held up once on a loaded machine may be held up again: a few new numbers, not one.
+                renumbered += 1
+            } else {
+                return r
+            }
+        }
+    }
+
+    /// How many times `send` gives a request a new number after it fell behind the replay window.
+    static let maxRenumbered = 3
+
+    /// Whether sequence number `seq` of session `sessionID` is now `ReplayWindow.size` or more below the last this
+    /// client handed out in it: the node refuses such a number as too old, whether or not it saw it. A number still
+    /// inside the window that the node calls replayed was sent by someone else first, and is not sent again.
+    private func fellBehind(sessionID: String, seq: String) -> Bool {
+        guard let seq = UInt64(seq) else { return false }
+        return live.withLock { s in
+            guard let s, s.id == sessionID, s.lastSeq >= seq else { return false }
+            return s.lastSeq - seq >= UInt64(ReplayWindow.size)
         }
     }
 

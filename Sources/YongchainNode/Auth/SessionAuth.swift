@@ -16,7 +16,9 @@ public enum SessionAuth {
     /// the session is transport (HKDF-SHA256, HMAC-SHA256 over TLS), not a chain hash or a key's signature.
     public static func message(method: String, target: String, seq: UInt64, body: [UInt8]) -> [UInt8] {
         var w = CanonicalWriter(capacity: 96 + target.utf8.count)
-        w.string(method.uppercased())
+        // A method of ASCII capitals (every method a client sends) is its own upper case; `uppercased()` made it
+        // again on every request.
+        w.string(method.utf8.allSatisfy { $0 < 0x80 && !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) } ? method : method.uppercased())
         w.string(target)
         w.u64(seq)
         w.hash(body.isEmpty ? emptyBodyDigest : HashSuite.sha256.digest(body))
