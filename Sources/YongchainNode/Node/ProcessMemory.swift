@@ -8,11 +8,11 @@ import Synchronization
 /// gives threads up to eight arenas per core. Memory freed into one arena serves only the threads that allocate
 /// from it, and an arena gives memory back to the system only from its top, so under a backlog each arena grew to
 /// its own peak and the node kept the sum: at the end of a 20,000-unit mortgage year a node held 102 MiB free
-/// against 71 MiB in use (docs/performance.md, session 13). One arena shares everything freed between all threads:
-/// a block's short-lived allocations, made on the consensus queue, reuse what an HTTP worker freed and the reverse,
-/// instead of each of two arenas growing to hold its own share of a block's transient (the city-year's peak, two
-/// arenas against one, docs/performance.md, session 16: 194–214 MiB a node against about 20 MiB less, with fewer
-/// page faults; threads mostly allocate from their own tcache, so the one lock showed no cost per transaction).
+/// against 71 MiB in use (docs/performance.md, session 13). One arena shares everything freed between all threads
+/// (they allocate mostly from their own tcache, so its lock is rarely taken), and a fixed mapping threshold
+/// (`mmapThreshold`) sends a block's large transient buffers to their own mappings, given back when freed: the
+/// city-year's peak fell from 183–198 MiB a node (two arenas, glibc's rising threshold) to 165–168, for about
+/// 0.4 million more minor faults a node and less for the trim to do (docs/performance.md, session 16).
 /// `malloc_trim` every `trimInterval` gives the free pages back, so a node's memory after a burst is what it uses,
 /// not what it once needed. Under a backlog a block's execution and commit touch tens of MiB that are freed again,
 /// and those pages stay resident until a trim: with a trim every 5 s a node's resident size climbed 20–40 MiB
