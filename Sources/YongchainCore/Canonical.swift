@@ -12,13 +12,19 @@ public struct CanonicalWriter: Sendable {
 
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
-    public mutating func u16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xff)) }
-    public mutating func u32(_ v: UInt32) { for s in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8((v >> UInt32(s)) & 0xff)) } }
-    public mutating func u64(_ v: UInt64) { for s in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8((v >> UInt64(s)) & 0xff)) } }
+    // Integers big-endian, appended in one call (a byte at a time, each append checked the capacity: about 16,000
+    // instructions a `register` transaction on a node, docs/performance.md, session 16).
+    public mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
     public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     public mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
-    public mutating func string(_ s: String) { bytes(Array(s.utf8)) }
+    /// Its UTF-8 with its length, as `bytes` writes them, without an array of its own.
+    public mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { u32(UInt32($0.count)); bytes.append(contentsOf: $0) }
+    }
     public mutating func hash(_ h: Hash) { h.withUnsafeBytes { bytes.append(contentsOf: $0) } }
     public mutating func optionalHash(_ h: Hash?) {
         if let h { u8(1); hash(h) } else { u8(0) }
