@@ -229,10 +229,16 @@ public enum Domain: String, Sendable, CaseIterable {
 
     /// tag || chainId || message, each length-prefixed.
     public func signingBytes(chainID: String, message: [UInt8]) -> [UInt8] {
-        var w = CanonicalWriter(capacity: message.count + 64)
+        signingBytes(chainID: chainID, capacity: message.count) { $0.raw(message) }
+    }
+
+    /// The same bytes with the message written in place by `message`: one array, not a message's own and a copy
+    /// of it. `capacity`: about the message's size.
+    public func signingBytes(chainID: String, capacity: Int, _ message: (inout CanonicalWriter) -> Void) -> [UInt8] {
+        var w = CanonicalWriter(capacity: capacity + rawValue.utf8.count + chainID.utf8.count + 8)
         w.string(rawValue)
         w.string(chainID)
-        w.raw(message)
+        message(&w)
         return w.bytes
     }
 }
