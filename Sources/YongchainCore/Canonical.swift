@@ -12,18 +12,18 @@ public struct CanonicalWriter: Sendable {
 
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
-    public mutating func u16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xff)) }
-    public mutating func u32(_ v: UInt32) { for s in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8((v >> UInt32(s)) & 0xff)) } }
-    public mutating func u64(_ v: UInt64) { for s in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8((v >> UInt64(s)) & 0xff)) } }
+    // Integers big-endian, appended in one call (a byte at a time, each append checked the capacity: about 16,000
+    // instructions a `register` transaction on a node, docs/performance.md, session 16).
+    public mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
     public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     public mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
-    /// `bytes` of the string's UTF-8, copied straight from a contiguous string (native ones are) without an array
-    /// between.
+    /// Its UTF-8 with its length, as `bytes` writes them, without an array of its own.
     public mutating func string(_ s: String) {
-        let utf8 = s.utf8
-        u32(UInt32(utf8.count))
-        if utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil { bytes.append(contentsOf: utf8) }
+        var s = s
+        s.withUTF8 { u32(UInt32($0.count)); bytes.append(contentsOf: $0) }
     }
     public mutating func hash(_ h: Hash) { h.withUnsafeBytes { bytes.append(contentsOf: $0) } }
     public mutating func optionalHash(_ h: Hash?) {
@@ -229,10 +229,16 @@ public enum Domain: String, Sendable, CaseIterable {
 
     /// tag || chainId || message, each length-prefixed.
     public func signingBytes(chainID: String, message: [UInt8]) -> [UInt8] {
-        var w = CanonicalWriter(capacity: message.count + 64)
+        signingBytes(chainID: chainID, capacity: message.count) { $0.raw(message) }
+    }
+
+    /// The same bytes with the message written in place by `message`: one array, not a message's own and a copy
+    /// of it. `capacity`: about the message's size.
+    public func signingBytes(chainID: String, capacity: Int, _ message: (inout CanonicalWriter) -> Void) -> [UInt8] {
+        var w = CanonicalWriter(capacity: capacity + rawValue.utf8.count + chainID.utf8.count + 8)
         w.string(rawValue)
         w.string(chainID)
-        w.raw(message)
+        message(&w)
         return w.bytes
     }
 }

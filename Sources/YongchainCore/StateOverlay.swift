@@ -57,6 +57,6 @@ public final class StateOverlay: StateReader {
     /// The block's writes in key order; a nil value deletes.
     public var blockWrites: [(key: [UInt8], value: [UInt8]?)] {
         precondition(tx.isEmpty, "a transaction is still open")
-        return block.sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }.map { ($0.key.bytes, $0.value) }
+        return block.sorted { HashedBytes.precedes($0.key.bytes, $1.key.bytes) }.map { ($0.key.bytes, $0.value) }
     }
 }

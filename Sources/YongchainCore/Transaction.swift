@@ -39,9 +39,7 @@ public struct Transaction: Sendable, Equatable, CanonicalCodable {
     }
 
     public func signingBytes(chainID: String) -> [UInt8] {
-        var w = CanonicalWriter(capacity: body.count + 96)
-        encodeUnsigned(to: &w)
-        return Domain.transaction.signingBytes(chainID: chainID, message: w.bytes)
+        Domain.transaction.signingBytes(chainID: chainID, capacity: body.count + type.utf8.count + 96) { encodeUnsigned(to: &$0) }
     }
 
     public func hash(on chain: Chain) -> Hash { chain.hashSuite.digest(signingBytes(chainID: chain.id)) }

@@ -15,6 +15,34 @@ func key(_ n: UInt8) -> PrivateKey { try! PrivateKey.fromSeed([UInt8](repeating:
         #expect(w.bytes == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0, 0, 0, 2, 0xC3, 0xA9, 1])
     }
 
+    /// The writer's integers and strings against a byte-at-a-time reference: shifts for the integers, the length then
+    /// `Array(s.utf8)` for a string, on seeded random values and strings (empty, ASCII, two- to four-byte UTF-8).
+    @Test func canonicalWriterMatchesAByteAtATimeReference() {
+        var rng = SplitMix64(seed: 16)
+        let pieces = ["", "a", "é", "漢", "🏠", "mortgage.apply", "\u{0}"]
+        for _ in 0..<2_000 {
+            var w = CanonicalWriter(capacity: 0)
+            var expected: [UInt8] = []
+            func be(_ v: UInt64, _ width: Int) { for i in (0..<width).reversed() { expected.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+            for _ in 0..<rng.int(0...6) {
+                let v = rng.next()
+                switch rng.int(0...4) {
+                case 0: w.u16(UInt16(truncatingIfNeeded: v)); be(v & 0xffff, 2)
+                case 1: w.u32(UInt32(truncatingIfNeeded: v)); be(v & 0xffff_ffff, 4)
+                case 2: w.u64(v); be(v, 8)
+                case 3: w.i64(Int64(bitPattern: v)); be(v, 8)
+                default:
+                    let s = (0..<rng.int(0...4)).map { _ in pieces[rng.int(0...pieces.count - 1)] }.joined()
+                    w.string(s)
+                    let utf8 = Array(s.utf8)
+                    be(UInt64(utf8.count), 4)
+                    expected += utf8
+                }
+            }
+            #expect(w.bytes == expected)
+        }
+    }
+
     /// Golden vector: if this changes, every signature and hash on existing chains breaks.
     @Test func transactionGoldenVector() {
         let tx = Transaction.signed(type: "enterprise.register", body: [1, 2, 3], nonce: 42, key: key(7), chainID: chain)
