@@ -28,8 +28,8 @@ extension Greylist {
         for s in subjects where try GreylistEntry.load(s, state)?.listed(at: ctx.time) == true { hit = true }
         let record = GreylistCheckRecord(bank: bank.name, subjects: subjects, purpose: p.purpose, height: ctx.height, time: ctx.time, hit: hit)
         state.set(StateKey.greylistCheck(ctx.txHash), record.canonicalBytes)
-        daily.checks += 1
-        if hit { daily.hits += 1 }
+        daily.checks += 1   // below `most`, checked above
+        if hit { daily.hits = try DamagedRecord.next(after: daily.hits, at: StateKey.greylistDaily(bank.name, day)) }
         state.set(StateKey.greylistDaily(bank.name, day), daily.canonicalBytes)
         if hit { try GreylistStats.add(.checks, .hits, state: state) } else { try GreylistStats.add(.checks, state: state) }
         return .ok

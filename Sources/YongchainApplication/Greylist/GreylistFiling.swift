@@ -52,7 +52,7 @@ extension Greylist {
         }
         state.set(f.recordKey(ctx.txHash), record(bank.name))
         state.set(open, ctx.txHash.bytes)
-        pending[keyPath: f.pending] += 1
+        pending[keyPath: f.pending] = try DamagedRecord.next(after: pending[keyPath: f.pending], at: StateKey.greylistPending(bank.name))
         state.set(StateKey.greylistPending(bank.name), pending.canonicalBytes)
         ring.count(subject.keyVersion, f.pendingUnderVersion, 1)
         ring.save(state)
