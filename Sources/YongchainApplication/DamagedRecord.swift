@@ -24,6 +24,18 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
         try load(key, state) { try T(canonical: $0) }
     }
 
+    /// The count or sequence number (`UInt32` or `UInt64`, big-endian) that is the whole value at `key`; nil when
+    /// the key is absent.
+    static func count<T: FixedWidthInteger & UnsignedInteger>(_ type: T.Type, _ key: [UInt8], _ state: StateReader) throws(DamagedRecord) -> T? {
+        try load(key, state) { b in
+            var r = CanonicalReader(b)
+            let name = String(decoding: key, as: UTF8.self)
+            let n = T.bitWidth == 32 ? T(try r.u32(name)) : T(try r.u64(name))
+            try r.finish(name)
+            return n
+        }
+    }
+
     /// `bytes`, read from `key` (by a scan, say), as the record `T`.
     static func decode<T: CanonicalCodable>(_ type: T.Type, _ bytes: [UInt8], at key: [UInt8]) throws(DamagedRecord) -> T {
         do { return try T(canonical: bytes) } catch {

@@ -80,12 +80,7 @@ extension Governance {
     /// The id the next proposal gets; 1 before the first. A stored value that does not decode is damage, never 1
     /// again (that would give a new proposal an id already used).
     public static func nextID(_ state: StateReader) throws(DamagedRecord) -> UInt64 {
-        try DamagedRecord.load(StateKey.governanceNextID, state) { b in
-            var r = CanonicalReader(b)
-            let id = try r.u64("governance/next-id")
-            try r.finish("governance/next-id")
-            return id
-        } ?? 1
+        try DamagedRecord.count(UInt64.self, StateKey.governanceNextID, state) ?? 1
     }
 
     // MARK: governance.vote

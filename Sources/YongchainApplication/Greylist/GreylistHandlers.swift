@@ -74,12 +74,7 @@ public enum Greylist {
 
     /// Pending appeals on a subject, whoever filed them.
     static func openAppeals(_ s: GreylistSubject, _ state: StateReader) throws(DamagedRecord) -> UInt32 {
-        try DamagedRecord.load(StateKey.greylistOpenAppeals(s), state) { b in
-            var r = CanonicalReader(b)
-            let n = try r.u32("open-appeals")
-            try r.finish("open-appeals")
-            return n
-        } ?? 0
+        try DamagedRecord.count(UInt32.self, StateKey.greylistOpenAppeals(s), state) ?? 0
     }
 
     // MARK: greylist.report — the rules of a filing (GreylistFiling.swift), the record a `GreylistReport`.

@@ -184,7 +184,7 @@ enum Mortgage {
         let priority = try DamagedRecord.next(after: status.lienCount, at: StateKey.propertyStatus(unit))
         let year = mortgageUTCYear(ofMilliseconds: ctx.time)
         let sequenceKey = StateKey.certificateSequence(year)
-        let last: UInt64 = try DamagedRecord.load(sequenceKey, state) { b in var r = CanonicalReader(b); return try r.u64() } ?? UInt64(0)
+        let last = try DamagedRecord.count(UInt64.self, sequenceKey, state) ?? 0
         let sequence = try DamagedRecord.next(after: last, at: sequenceKey)
         let number = certificateNumber(year: year, sequence: sequence)
         if state.get(StateKey.certificate(number)) != nil {
