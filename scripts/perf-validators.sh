@@ -6,6 +6,7 @@
 # Run as root (kernel samples). Nothing else should run on the machine: the shares are of its two cores.
 #
 # Usage: Y=.build/release/yongchain bash scripts/perf-validators.sh OUT [DELAY] [SECONDS]
+# BENCH="--units 76924 --batch 50" profiles the city-year instead (DELAY 60 lands in its second phase).
 set -euo pipefail
 Y=$(realpath "${Y:-.build/release/yongchain}")
 OUT=${1:?usage: perf-validators.sh OUT [DELAY] [SECONDS]}
@@ -16,7 +17,7 @@ mkdir -p "$OUT"
 OUT=$(realpath "$OUT")
 D=$OUT/cluster
 rm -rf "$D"
-setsid bash -c "echo -20 > /proc/\$\$/autogroup; exec nice -n -20 '$Y' bench --dir '$D' --workload register --units 160000 --rate 2400 --duration 60 --batch 20" > "$OUT/bench.txt" 2>&1 &
+setsid bash -c "echo -20 > /proc/\$\$/autogroup; exec nice -n -20 '$Y' bench --dir '$D' ${BENCH:---workload register --units 160000 --rate 2400 --duration 60 --batch 20}" > "$OUT/bench.txt" 2>&1 &
 bench=$!
 sleep "$DELAY"
 pids=$(cat "$D"/*/node.pid | paste -sd, -)
