@@ -90,8 +90,7 @@ enum Parties {
                     guard status.lienCount > 0 else { continue }
                     for priority in 1...status.lienCount {
                         guard let lien = try Lien.load(unit, priority, state) else {
-                            try DamagedRecord.missing(StateKey.lien(unit, priority), counted: "lien count \(status.lienCount)", in: state)
-                            break
+                            throw DamagedRecord(missing: StateKey.lien(unit, priority), counted: "lien count \(status.lienCount)")
                         }
                         guard lien.inForce, let n = try name(of: lien.mortgagee) else { continue }
                         out.insert(Array(n.utf8))

@@ -39,8 +39,7 @@ public enum MortgageQueries {
         if status.lienCount > 0 {
             for p in 1...status.lienCount {
                 guard let lien = try Lien.load(unitNumber, p, state) else {
-                    try DamagedRecord.missing(StateKey.lien(unitNumber, p), counted: "lien count \(status.lienCount)", in: state)
-                    break
+                    throw DamagedRecord(missing: StateKey.lien(unitNumber, p), counted: "lien count \(status.lienCount)")
                 }
                 mortgages.append(LienView(lien, unit: unitNumber, priority: p, state: state))
             }
@@ -48,8 +47,7 @@ public enum MortgageQueries {
         if status.seizureCount > 0 {
             for n in 1...status.seizureCount {
                 guard let s = try Mortgage.loadSeizure(unitNumber, n, state) else {
-                    try DamagedRecord.missing(StateKey.seizure(unitNumber, n), counted: "seizure count \(status.seizureCount)", in: state)
-                    break
+                    throw DamagedRecord(missing: StateKey.seizure(unitNumber, n), counted: "seizure count \(status.seizureCount)")
                 }
                 seizures.append(SeizureView(s))
             }

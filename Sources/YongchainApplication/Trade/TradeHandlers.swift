@@ -225,11 +225,9 @@ enum Trade {
         state.set(StateKey.repayment(fin.id, fin.repayments), repayment.canonicalBytes)
         state.set(StateKey.financing(fin.id), fin.canonicalBytes)
         try updateExposure(fin.exporter, fin.bank, fin.amount.currency, state) { (e, key) throws(DamagedRecord) in
-            // The totals sum several financings: this one's repayment fits them unless they were damaged, or unless a
-            // read failed (it answers "absent", so the totals read as zero): then the block's `checkReads()` reports
-            // that failure and nothing computed here is committed, and it must not be taken for damage.
-            let fits = p.amount.minorUnits <= e.outstanding && p.amount.minorUnits <= e.financed - e.repaid
-            guard fits || (try? state.checkReads()) == nil else {
+            // The totals sum several financings: this one's repayment fits them unless they were damaged, or a read
+            // failed (it answers "absent", so the totals read as zero: the executor then throws that failure, not this).
+            guard p.amount.minorUnits <= e.outstanding && p.amount.minorUnits <= e.financed - e.repaid else {
                 throw DamagedRecord(key: String(decoding: key, as: UTF8.self),
                                     reason: "the totals (outstanding \(e.outstanding), financed \(e.financed), repaid \(e.repaid)) cannot hold a repayment of \(p.amount.minorUnits) of a financing they include")
             }
