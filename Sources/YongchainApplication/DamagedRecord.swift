@@ -40,7 +40,12 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
 
     /// `bytes`, read from `key` (by a scan, say), as the record `T`.
     static func decode<T: CanonicalCodable>(_ type: T.Type, _ bytes: [UInt8], at key: [UInt8]) throws(DamagedRecord) -> T {
-        do { return try T(canonical: bytes) } catch {
+        try decode(bytes, at: key) { try T(canonical: $0) }
+    }
+
+    /// `read` over `bytes`, read from `key` (for values that are not `CanonicalCodable`).
+    static func decode<T>(_ bytes: [UInt8], at key: [UInt8], _ read: ([UInt8]) throws -> T) throws(DamagedRecord) -> T {
+        do { return try read(bytes) } catch {
             throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "\(error)")
         }
     }
@@ -64,9 +69,7 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
     /// `read` over the bytes at `key`; nil when the key is absent (for values that are not `CanonicalCodable`).
     static func load<T>(_ key: [UInt8], _ state: StateReader, _ read: ([UInt8]) throws -> T) throws(DamagedRecord) -> T? {
         guard let bytes = state.get(key) else { return nil }
-        do { return try read(bytes) } catch {
-            throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "\(error)")
-        }
+        return try decode(bytes, at: key, read)
     }
 }
 

@@ -254,7 +254,7 @@ enum Trade {
         case .failure(let r): return r
         case .success(let c): enterprise = c
         }
-        guard let m = try? Member.signer(p.bank, state).get(), m.role == .bank else {
+        guard let m = try Governance.member(key: p.bank, state), m.role == .bank else {
             return .reject(Codes.Trade.unknownBank, "bank: \(p.bank.text) is not a bank of the consortium")
         }
         guard p.expiresAt > ctx.time else {
@@ -300,7 +300,9 @@ enum Trade {
 func requireEnterpriseSigner(_ key: PublicKey, _ state: StateReader) -> Result<CreditCode, TxResult> {
     guard let bytes = state.get(StateKey.enterpriseKey(key)),
           let code = try? CreditCode(String(decoding: bytes, as: UTF8.self)) else {
-        let who = (try? Member.signer(key, state).get()).map { "\($0.name) is a member organisation, not an enterprise: " } ?? ""
+        let member: Member?
+        do { member = try Governance.member(key: key, state) } catch { return .failure(error.result) }
+        let who = member.map { "\($0.name) is a member organisation, not an enterprise: " } ?? ""
         return .failure(.reject(Codes.Trade.notEnterprise,
                                 "\(who)an authorisation must be signed with the enterprise's own registered key"))
     }
