@@ -73,7 +73,10 @@ public enum Governance {
         while out.count < limit {
             let page = try ProposalIndex.ids(stored, after: cursor, limit: batch, state)
             for e in page {
-                if stored == .open, (now > (try ProposalIndex.openEntry(value: e.value, id: e.id)).deadline) != (wanted == .expired) { continue }
+                if stored == .open {
+                    let entry = try ProposalIndex.openEntry(value: e.value, id: e.id)
+                    if (now > entry.deadline) != (wanted == .expired) { continue }
+                }
                 guard let p = try GovernanceProposal.load(e.id, state), p.status(now: now) == wanted else { continue }
                 out.append(ProposalView(p, now: now))
                 if out.count == limit { break }

@@ -117,7 +117,7 @@ enum ProposalIndex {
     static func openEntry(value: [UInt8], id: UInt64) throws(DamagedRecord) -> (deadline: Int64, pruneAt: Int64) {
         try DamagedRecord.decode(value, at: StateKey.proposalStatus(.open, id)) { b in
             var r = CanonicalReader(b)
-            let entry = (try r.i64("governance/status/open.deadline"), try r.i64("governance/status/open.pruneAt"))
+            let entry: (deadline: Int64, pruneAt: Int64) = (try r.i64("governance/status/open.deadline"), try r.i64("governance/status/open.pruneAt"))
             try r.finish("governance/status/open")
             return entry
         }
@@ -133,7 +133,7 @@ enum ProposalIndex {
     static func openBy(_ member: String, _ state: StateReader) throws(DamagedRecord) -> [(id: UInt64, deadline: Int64)] {
         try DamagedRecord.load(StateKey.openBy(member), state) { b in
             var r = CanonicalReader(b)
-            let open = try r.list("governance/open-by", max: Int(ProposalLimits.maxOpenRange.upperBound) * 4) { r in
+            let open: [(id: UInt64, deadline: Int64)] = try r.list("governance/open-by", max: Int(ProposalLimits.maxOpenRange.upperBound) * 4) { r in
                 (try r.u64("id"), try r.i64("deadline"))
             }
             try r.finish("governance/open-by")
