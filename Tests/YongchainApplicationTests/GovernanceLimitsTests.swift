@@ -112,7 +112,7 @@ import YongchainCrypto
 
     /// The index answers exactly what a scan of every proposal would, for every status, and reads only its own
     /// entries: with 60 decided proposals and 3 open, `status=open` reads a handful of entries, not 63.
-    @Test func theStatusFilterIsServedFromTheIndexAndAgreesWithAFullScan() {
+    @Test func theStatusFilterIsServedFromTheIndexAndAgreesWithAFullScan() throws {
         let f = F()
         let id = f.propose(.setLimits(ProposalLimits(maxOpenProposalsPerMember: 1_000, maxDescriptionBytes: 100, closedRetentionMs: 3_600_000)), by: f.bankA)
         f.approve(id, by: [f.trade, f.realEstate, f.bankA])
