@@ -273,8 +273,7 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Runs `body` against one consistent snapshot: the tip it reports and the state it reads belong together.
     /// A read that failed inside `body` (even one a `StateReader` answered as absent) makes this throw, so no
-    /// answer is ever computed from a failed read; also when `body` threw: an error it drew from a failed read (an
-    /// absent key taken for damage or for "unknown") is not the truth, the read failure is.
+    /// answer is ever computed from a failed read.
     public func read<T>(_ body: (ReadView) throws -> T) throws -> T {
         let c = try checkoutReader()
         defer { checkin(c) }
@@ -283,11 +282,7 @@ public final class ChainStore: @unchecked Sendable {
             var tip: [UInt8]?
             try c.query("SELECT value FROM meta WHERE key = 'tip'") { tip = $0.blob(0) }
             let view = ReadView(connection: c, failures: ReadFailures(), knownChain: cachedChain.withLock { $0 }, store: self, tipBytes: tip)
-            let result: T
-            do { result = try body(view) } catch {
-                try view.failures.check()
-                throw error
-            }
+            let result = try body(view)
             try view.failures.check()
             return result
         }

@@ -91,14 +91,6 @@ import Testing
         // now in the committed-state cache, which answers it without SQLite.)
         #expect(throws: StorageError.self) { _ = try s.read { $0.get(Array("k/2".utf8)) } }
         #expect(throws: StorageError.self) { _ = try s.read { $0.scan(prefix: Array("k/".utf8), after: nil, limit: 5) } }
-        // Also when the body threw what it drew from the absent answer (damage, "not found"): the failure is the truth.
-        struct TookAbsenceForDamage: Error {}
-        #expect(throws: StorageError.self) {
-            _ = try s.read { v -> [UInt8] in
-                guard let value = v.get(Array("k/2".utf8)) else { throw TookAbsenceForDamage() }
-                return value
-            }
-        }
         // Execution reads through the writer: the reader remembers and `checkReads` throws before any commit.
         let state = s.committedState
         #expect(state.get(Array("k/1".utf8)) == nil)
