@@ -7,6 +7,8 @@ import YongchainCore
 ///
 /// A handler that meets one answers `STORAGE_CORRUPT`, which is never a transaction's recorded outcome: the node
 /// refuses to commit (or propose) a block whose execution answers it, and halts (docs/operations.md, "Health").
+/// A failed read answers "absent" and can look like damage (`init(missing:counted:)`), so whoever acts on one MUST
+/// call `checkReads()` on the state first and throw that failure instead.
 public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
     public static let code = "STORAGE_CORRUPT"
     /// The state key, as text (keys are UTF-8).
@@ -38,7 +40,12 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
 
     /// `bytes`, read from `key` (by a scan, say), as the record `T`.
     static func decode<T: CanonicalCodable>(_ type: T.Type, _ bytes: [UInt8], at key: [UInt8]) throws(DamagedRecord) -> T {
-        do { return try T(canonical: bytes) } catch {
+        try decode(bytes, at: key) { try T(canonical: $0) }
+    }
+
+    /// `read` over `bytes`, read from `key` (for values that are not `CanonicalCodable`).
+    static func decode<T>(_ bytes: [UInt8], at key: [UInt8], _ read: ([UInt8]) throws -> T) throws(DamagedRecord) -> T {
+        do { return try read(bytes) } catch {
             throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "\(error)")
         }
     }
@@ -62,19 +69,16 @@ public struct DamagedRecord: Error, CustomStringConvertible, Sendable {
     /// `read` over the bytes at `key`; nil when the key is absent (for values that are not `CanonicalCodable`).
     static func load<T>(_ key: [UInt8], _ state: StateReader, _ read: ([UInt8]) throws -> T) throws(DamagedRecord) -> T? {
         guard let bytes = state.get(key) else { return nil }
-        do { return try read(bytes) } catch {
-            throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "\(error)")
-        }
+        return try decode(bytes, at: key, read)
     }
 }
 
 extension DamagedRecord {
-    /// An entry of a list that is never shortened was absent below the list's stored count (`counted` says which):
-    /// that count or the store was damaged, and this throws. Unless a read of `state` failed (a failed read answers
-    /// "absent" and is recorded): then it returns, and the caller stops reading, since its caller's `checkReads()`
-    /// reports the failure — a busy or moved snapshot must not be taken for damage and stop the node.
-    static func missing(_ key: [UInt8], counted: String, in state: StateReader) throws(DamagedRecord) {
-        guard (try? state.checkReads()) != nil else { return }
-        throw DamagedRecord(key: String(decoding: key, as: UTF8.self), reason: "absent, though the \(counted) stored beside it includes it")
+    /// An entry of a list that is never shortened, absent below the list's stored count (`counted` says which):
+    /// that count or the store was damaged. Unless a read failed (a failed read answers "absent"): whoever acts on
+    /// the damage checks the reads first, and a failure found there is the error (the block executor, ProvenAnswer
+    /// and the light client's AnswerVerifier do), so a busy or moved snapshot is never taken for damage.
+    init(missing key: [UInt8], counted: String) {
+        self.init(key: String(decoding: key, as: UTF8.self), reason: "absent, though the \(counted) stored beside it includes it")
     }
 }

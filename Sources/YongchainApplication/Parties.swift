@@ -90,8 +90,7 @@ enum Parties {
                     guard status.lienCount > 0 else { continue }
                     for priority in 1...status.lienCount {
                         guard let lien = try Lien.load(unit, priority, state) else {
-                            try DamagedRecord.missing(StateKey.lien(unit, priority), counted: "lien count \(status.lienCount)", in: state)
-                            break
+                            throw DamagedRecord(missing: StateKey.lien(unit, priority), counted: "lien count \(status.lienCount)")
                         }
                         guard lien.inForce, let n = try name(of: lien.mortgagee) else { continue }
                         out.insert(Array(n.utf8))
@@ -101,9 +100,9 @@ enum Parties {
                 case .holders(let a):
                     for m in try allMembers() where m.authorities.contains(a) { out.insert(Array(m.name.utf8)) }
                 case .reporter(let id):
-                    if let r = try GreylistReport.load(id, state), Governance.member(name: r.bank, state) != nil { out.insert(Array(r.bank.utf8)) }
+                    if let r = try GreylistReport.load(id, state), try Governance.member(name: r.bank, state) != nil { out.insert(Array(r.bank.utf8)) }
                 case .appellant(let id):
-                    if let a = try GreylistAppeal.load(id, state), Governance.member(name: a.bank, state) != nil { out.insert(Array(a.bank.utf8)) }
+                    if let a = try GreylistAppeal.load(id, state), try Governance.member(name: a.bank, state) != nil { out.insert(Array(a.bank.utf8)) }
                 }
             }
             return out.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }
@@ -114,9 +113,9 @@ enum Parties {
         private mutating func name(of key: PublicKey) throws(DamagedRecord) -> String? {
             if let known = keyNames[key] { return known }
             let found: String?
-            if let m = Governance.member(key: key, state) {
+            if let m = try Governance.member(key: key, state) {
                 found = m.name
-            } else if let rev = try Governance.revocation(key, state), Governance.member(name: rev.name, state) != nil {
+            } else if let rev = try Governance.revocation(key, state), try Governance.member(name: rev.name, state) != nil {
                 found = rev.name
             } else {
                 found = nil

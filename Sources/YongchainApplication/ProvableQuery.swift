@@ -115,7 +115,7 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
                     return .refused(code: Codes.Trade.unknownEnterprise, message: "\(e) is not a registered enterprise")
                 }
                 return json(try DamagedRecord.rethrown { try TradeQueries.creditQueries(of: e, after: after, limit: limit, state: state) })
-            case .member(let k): return json(Governance.member(key: k, state))
+            case .member(let k): return json(try Governance.member(key: k, state))
             case .greylistCheck(let c, let b):
                 switch try GreylistCheckAnswer.answer(c, askedBy: b, time: time, state) {
                 case .success(let a): return json(a)

@@ -93,7 +93,7 @@ enum QueryLoad {
         if prove { try verifyOffline(sizes: sizes.withLock { $0 }, sample: sample.withLock { $0 }, genesisPath: node.home + "/genesis.json") }
     }
 
-    /// A failed query's kind ("401 AUTH_REPLAYED", or the transport error's type and code) and what a reader needs to
+    /// A failed query's kind ("401 AUTH_SEQ_TOO_OLD", or the transport error's type and code) and what a reader needs to
     /// find its cause: the target, when it was sent, how long it took, and the node's message.
     static func failure(_ r: Result<HTTPResponse, any Error>, sent: Date, target: String) -> (kind: String, detail: String) {
         let took = String(format: "%.1f ms", Date().timeIntervalSince(sent) * 1000)

@@ -233,6 +233,122 @@ import YongchainCrypto
         }
     }
 
+    /// Governance's own indexes (ProposalIndex), read with `try?` before: a damaged prune-next read as "nothing to
+    /// prune" (and was written over), a member's open list as empty (its cap on open proposals not applied), an open
+    /// entry as absent (its prune entry left behind for good, the summary counting one fewer), and a prune entry
+    /// that did not decode was deleted, leaving the proposal it named in state forever.
+    enum IndexCase: String, CaseIterable { case pruneNext, openBy, openEntry, pruneEntry }
+
+    @Test(arguments: IndexCase.allCases) func aDamagedProposalIndexEntryIsStorageCorrupt(_ kind: IndexCase) throws {
+        let f = GovernanceFixture()
+        func damage(_ key: [UInt8]) { f.state.apply([(key, Self.garbage)]) }
+        let propose = ProposeGovernance(action: .setPower(name: "Bank B", power: 2), description: "")
+        switch kind {
+        case .pruneNext:
+            _ = f.propose(.setPower(name: "Bank A", power: 2), by: f.bankA)
+            damage(StateKey.pruneNext)
+            Self.expectCorrupt(f.submit(propose, by: f.bankB), StateKey.pruneNext)
+            #expect(f.state.get(StateKey.pruneNext) == Self.garbage)
+        case .openBy:
+            _ = f.propose(.setPower(name: "Bank A", power: 2), by: f.bankB)
+            let key = StateKey.openBy("Bank B")
+            damage(key)
+            Self.expectCorrupt(f.submit(propose, by: f.bankB), key)
+        case .openEntry:
+            let id = f.propose(.setPower(name: "Bank A", power: 2), by: f.bankA)
+            let key = StateKey.proposalStatus(.open, id)
+            damage(key)
+            #expect(throws: DamagedRecord.self) { _ = try Governance.openSummary(f.state, now: f.time) }
+            #expect(throws: DamagedRecord.self) { _ = try Governance.proposals(f.state, status: "open", after: nil, limit: 10, now: f.time) }
+            f.approve(id, by: [f.trade, f.realEstate])
+            // The deciding vote moves the proposal out of its open entry.
+            Self.expectCorrupt(f.vote(id, true, by: f.bankB), key)
+        case .pruneEntry:
+            let id = f.propose(.setPower(name: "Bank A", power: 2), by: f.bankA)
+            let key = StateKey.pruneEntry(at: 0, id)
+            var w = CanonicalWriter()
+            w.i64(0)
+            f.state.apply([(key, Self.garbage), (StateKey.pruneNext, w.bytes)])
+            Self.expectCorrupt(f.submit(propose, by: f.bankB), key)
+            #expect(f.state.get(key) == Self.garbage && f.state.get(StateKey.proposal(id)) != nil)
+        }
+    }
+
+    // MARK: Members
+
+    /// A member record (or a name's entry) that does not decode, read with `try?` before: the signer was "not a
+    /// member" (UNKNOWN_SIGNER), a named member "unknown" (UNKNOWN_MEMBER), a passed proposal was committed as failed,
+    /// a bank "not a bank of the consortium", and a query's member "not found" or its name left out.
+    enum MemberCase: String, CaseIterable { case signer, admission, name, decision, revocationAtDecision, query }
+
+    @Test(arguments: MemberCase.allCases) func aDamagedMemberRecordIsStorageCorruptNotNoMember(_ kind: MemberCase) throws {
+        let f = GovernanceFixture()
+        func damage(_ key: [UInt8]) { f.state.apply([(key, Self.garbage)]) }
+        let bankB = StateKey.member(f.bankB.publicKey), bankA = StateKey.member(f.bankA.publicKey)
+        switch kind {
+        case .signer:
+            damage(bankB)
+            // Before: UNKNOWN_SIGNER.
+            Self.expectCorrupt(f.submit(ProposeGovernance(action: .setPower(name: "Bank A", power: 2), description: ""), by: f.bankB), bankB)
+            #expect(throws: DamagedRecord.self) { _ = try Governance.member(key: f.bankB.publicKey, f.state) }
+            #expect(throws: DamagedRecord.self) { _ = try Governance.member(name: "Bank B", f.state) }
+        case .admission:
+            damage(bankB)
+            let tx = f.transaction(VoteGovernance(proposal: 1, approve: true), by: f.bankB)
+            let r = try #require(f.app.check(tx, state: f.state))
+            Self.expectCorrupt(r, bankB)
+        case .name:
+            let key = StateKey.memberName("Bank A")
+            f.state.apply([(key, Array("not a key".utf8))])
+            // Before: UNKNOWN_MEMBER.
+            Self.expectCorrupt(f.submit(ProposeGovernance(action: .setPower(name: "Bank A", power: 2), description: ""), by: f.bankB), key)
+            #expect(throws: DamagedRecord.self) { _ = try Governance.member(name: "Bank A", f.state) }
+        case .decision:
+            let id = f.propose(.setPower(name: "Bank A", power: 2), by: f.bankB)
+            f.approve(id, by: [f.trade, f.realEstate])
+            damage(bankA)
+            // Before: the vote was OK and the proposal committed as failed ("could not be applied: UNKNOWN_MEMBER").
+            Self.expectCorrupt(f.vote(id, true, by: f.bankB), bankA)
+            #expect(f.proposal(id)?.status == .open)
+        case .revocationAtDecision:
+            let id = f.propose(.rotateKey(name: "Bank A", newPublicKey: f.spare1.publicKey), by: f.bankA)
+            f.approve(id, by: [f.trade, f.realEstate])
+            let key = StateKey.revoked(f.spare1.publicKey)
+            damage(key)
+            // Before: the vote was OK and the proposal committed as failed with the outcome STORAGE_CORRUPT.
+            Self.expectCorrupt(f.vote(id, true, by: f.bankB), key)
+            #expect(f.proposal(id)?.status == .open)
+        case .query:
+            damage(bankB)
+            // Before: NOT_FOUND, as for a key that is no member's.
+            guard case .refused(let code, let message) = ProvableQuery.member(f.bankB.publicKey).answer(f.state, time: f.time, suite: .sha256) else {
+                Issue.record("a damaged member record was answered")
+                return
+            }
+            #expect(code == DamagedRecord.code && message.contains(String(decoding: bankB, as: UTF8.self)), "\(code): \(message)")
+        }
+    }
+
+    /// A bank named in a transaction or shown in an answer, whose member record does not decode: before, a grant to
+    /// it was refused as UNKNOWN_BANK and its lien's answer left the mortgagee's name out.
+    @Test func aDamagedBankRecordIsStorageCorruptInATradeGrantAndAMortgageAnswer() throws {
+        let t = TradeFixture()
+        let bank = StateKey.member(t.bankA.publicKey)
+        t.state.apply([(bank, Self.garbage)])
+        Self.expectCorrupt(t.submit(GrantAuthorization(bank: t.bankA.publicKey, expiresAt: t.nextTime + 86_400_000), by: t.exporterXKey).result, bank)
+
+        let f = try MortgageFixture()
+        f.registerUnits()
+        let id = f.file(f.signedApplication(bank: f.bankA), by: f.bankA)
+        #expect(f.run(ApproveMortgage(applicationId: id), by: f.registry) == .ok)
+        f.endBlock()
+        #expect(try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state)?.mortgages.first?.mortgageeName == "Bank A")
+        f.committed.apply([(StateKey.member(f.bankA.publicKey), Self.garbage)])
+        f.endBlock()
+        #expect(throws: DamagedRecord.self) { _ = try MortgageQueries.encumbrances(unitNumber: f.unit1, state: f.state) }
+        #expect(throws: DamagedRecord.self) { _ = try MortgageQueries.application(id: id, state: f.state) }
+    }
+
     // MARK: Trade
 
     enum TradeCase: String, CaseIterable { case declaration, exposure, lists, financing, authorization }

@@ -68,7 +68,7 @@ final class RequestDriver: @unchecked Sendable {
     private func keepSessionUsable(_ r: FuzzRequest, _ resp: HTTPResponse) {
         guard case .session(let caller, _) = r.auth, resp.status == 401,
               let code = APISession.errorCode(resp.body).code,
-              ["AUTH_UNKNOWN_SESSION", "AUTH_REPLAYED", "AUTH_SESSION_EXPIRED"].contains(code) else { return }
+              ["AUTH_UNKNOWN_SESSION", "AUTH_REPLAYED", "AUTH_SEQ_TOO_OLD", "AUTH_SESSION_EXPIRED"].contains(code) else { return }
         fixture.forgetSession(caller)
     }
 

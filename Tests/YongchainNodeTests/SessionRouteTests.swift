@@ -19,7 +19,14 @@ import YongchainHTTP
         let node: Node
         let server: HTTPServer
         let http = HTTPClient()
+        let arrivals = Arrivals()
         var url: String { "http://127.0.0.1:\(server.port)" }
+
+        /// Runs with each request as it reaches the server, before the node sees it: what the world does to a request
+        /// held up on its way (other threads' requests overtake it, someone who copied its headers sends them first).
+        final class Arrivals: Sendable {
+            let hook = Mutex<(@Sendable (HTTPRequest) -> Void)?>(nil)
+        }
 
         init() throws {
             try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
@@ -32,8 +39,11 @@ import YongchainHTTP
             try NodeConfig(moniker: "registry", listen: "127.0.0.1:0").write(path: home.configPath)
             try KeyFile.write(registry, to: home.keyPath)
             node = try Node(home: home, logger: Logger(level: .error))
-            let api = node.api
-            server = try HTTPServer(host: "127.0.0.1", port: 0, handler: { api.handle($0) })
+            let api = node.api, held = arrivals
+            server = try HTTPServer(host: "127.0.0.1", port: 0, handler: { req in
+                held.hook.withLock { $0 }?(req)
+                return api.handle(req)
+            })
             server.start()
         }
 
@@ -52,7 +62,13 @@ import YongchainHTTP
             return outcome(try http.send(method, url: url + target, headers: auth + extra, body: body, timeout: 10))
         }
 
-        func outcome(_ r: HTTPResponse) -> (Int, String) { (r.status, APISession.errorCode(r.body).code ?? "") }
+        func outcome(_ r: HTTPResponse) -> (Int, String) { Self.outcome(r) }
+        static func outcome(_ r: HTTPResponse) -> (Int, String) { (r.status, APISession.errorCode(r.body).code ?? "") }
+
+        /// `target` with `headers`, straight to the node's API (not through the server, so not to `arrivals`).
+        func direct(_ target: String, _ headers: [(String, String)]) -> (Int, String) {
+            Self.outcome(node.api.handle(HTTPRequest(method: "GET", target: target, path: target, headers: HTTPHeaders(headers))))
+        }
     }
 
     let unitTarget = "/v1/mortgage/units/110101001001GB00001F00010001/encumbrances"
@@ -140,27 +156,31 @@ import YongchainHTTP
         #expect(s.sessionID != nil && s.sessionID != first)
     }
 
-    /// A request held up after taking its number while a window's worth of others were sent (bench saw 1 to 5 in
-    /// 150,000 such refusals on a loaded machine): the node refuses the number as too old, and `send` sends the
-    /// request once more with a new number, so the caller sees the answer, not the 401.
+    /// A request held up on its way while a window's worth of others were sent (bench saw 1 to 5 in 150,000 such
+    /// refusals on a loaded machine): the node refuses the number as too old (AUTH_SEQ_TOO_OLD), and `send` sends
+    /// the request once more with a new number, so the caller sees the answer, not the 401.
     @Test func aRequestWhoseNumberFellBehindTheWindowIsSentAgain() throws {
         let f = try Fixture()
         let s = f.session(f.bankA)
         #expect(try s.send("GET", unitTarget).status == 404)
-        let calls = Mutex(0), meanwhile = Mutex<(Int, String)?>(nil)
-        s.afterNumbering.withLock {
-            $0 = { [unitTarget] _ in
+        let calls = Mutex(0), meanwhile = Mutex<(Int, String)?>(nil), refused = Mutex<[(Int, String)]>([])
+        f.arrivals.hook.withLock {
+            $0 = { [unitTarget] req in
+                guard req.path == unitTarget else { return }
                 // Held up twice: the first send and its first resend each fall behind.
                 guard calls.withLock({ $0 += 1; return $0 }) <= 2 else { return }
                 // Other threads took a window's worth of numbers meanwhile; the last of them arrived first.
                 for _ in 0..<ReplayWindow.size { _ = try? s.headers(method: "GET", target: unitTarget) }
-                let later = try! s.headers(method: "GET", target: unitTarget)
-                meanwhile.withLock { $0 = f.outcome(try! f.http.send("GET", url: f.url + unitTarget, headers: later, timeout: 10)) }
+                meanwhile.withLock { $0 = f.direct(unitTarget, try! s.headers(method: "GET", target: unitTarget)) }
+                // What the node answers the held-up request (its headers, sent again after it).
+                refused.withLock { $0.append(f.direct(unitTarget, req.headers.map { ($0.name, $0.value) })) }
             }
         }
+        defer { f.arrivals.hook.withLock { $0 = nil } }
         #expect(try s.send("GET", unitTarget).status == 404)
         #expect(meanwhile.withLock { $0 } ?? (0, "") == (404, "NOT_FOUND"))
         #expect(calls.withLock { $0 } == 3, "sent three times: twice refused as too old, then answered")
+        #expect(refused.withLock { $0.map { "\($0.0) \($0.1)" } } == ["401 AUTH_SEQ_TOO_OLD", "401 AUTH_SEQ_TOO_OLD"])
     }
 
     /// A request held up every time it is sent is given a new number `APISession.maxRenumbered` times, then its
@@ -170,31 +190,36 @@ import YongchainHTTP
         let s = f.session(f.bankA)
         #expect(try s.send("GET", unitTarget).status == 404)
         let calls = Mutex(0)
-        s.afterNumbering.withLock {
-            $0 = { [unitTarget] _ in
+        f.arrivals.hook.withLock {
+            $0 = { [unitTarget] req in
+                guard req.path == unitTarget else { return }
                 calls.withLock { $0 += 1 }
                 for _ in 0..<ReplayWindow.size { _ = try? s.headers(method: "GET", target: unitTarget) }
-                _ = try? f.http.send("GET", url: f.url + unitTarget, headers: try! s.headers(method: "GET", target: unitTarget), timeout: 10)
+                _ = f.direct(unitTarget, try! s.headers(method: "GET", target: unitTarget))
             }
         }
-        #expect(f.outcome(try s.send("GET", unitTarget)) == (401, "AUTH_REPLAYED"))
+        defer { f.arrivals.hook.withLock { $0 = nil } }
+        #expect(f.outcome(try s.send("GET", unitTarget)) == (401, "AUTH_SEQ_TOO_OLD"))
         #expect(calls.withLock { $0 } == 1 + APISession.maxRenumbered)
     }
 
     /// A number inside the window that the node already accepted (someone sent these very headers first) is a
-    /// replay, not a number fallen behind: `send` returns the refusal and does not send the request again.
+    /// replay (AUTH_REPLAYED), not a number fallen behind: `send` returns the refusal and does not send the request
+    /// again.
     @Test func aReplayedNumberInsideTheWindowIsNotSentAgain() throws {
         let f = try Fixture()
         let s = f.session(f.bankA)
         #expect(try s.send("GET", unitTarget).status == 404)
-        let calls = Mutex(0)
-        s.afterNumbering.withLock {
-            $0 = { [unitTarget] h in
-                guard calls.withLock({ $0 += 1; return $0 }) == 1 else { return }
-                _ = try? f.http.send("GET", url: f.url + unitTarget, headers: h, timeout: 10)
+        let calls = Mutex(0), first = Mutex<(Int, String)?>(nil)
+        f.arrivals.hook.withLock {
+            $0 = { [unitTarget] req in
+                guard req.path == unitTarget, calls.withLock({ $0 += 1; return $0 }) == 1 else { return }
+                first.withLock { $0 = f.direct(unitTarget, req.headers.map { ($0.name, $0.value) }) }
             }
         }
+        defer { f.arrivals.hook.withLock { $0 = nil } }
         #expect(f.outcome(try s.send("GET", unitTarget)) == (401, "AUTH_REPLAYED"))
+        #expect(first.withLock { $0 } ?? (0, "") == (404, "NOT_FOUND"), "the copy sent first was answered")
         #expect(calls.withLock { $0 } == 1)
     }
 

@@ -129,7 +129,8 @@ import YongchainHTTP
         #expect(verify(v, headers(c, seq: 11)) == "OK", "1034 - 11 = 1023: still inside the window")
         let r = v.verify(method: "GET", target: target, headers: HTTPHeaders(headers(c, seq: 10)), body: [], nowMs: now) { _ in true }
         guard case .failure(let e) = r else { Issue.record("a number below the window was accepted"); return }
-        #expect(e.code == "AUTH_REPLAYED" && e.message.contains("below the highest"), "\(e.message)")
+        #expect(e.code == "AUTH_SEQ_TOO_OLD" && e.message.contains("below the highest"), "\(e.message)")
+        #expect(verify(v, headers(c, seq: 11)) == "401 AUTH_REPLAYED", "inside the window and seen: a replay, not too old")
     }
 
     @Test func unknownAndExpiredSessionsAreRefusedBeforeAnyMAC() throws {

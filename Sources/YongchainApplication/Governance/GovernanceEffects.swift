@@ -26,7 +26,9 @@ enum GovernanceEffects {
     }
 
     /// Steps 1 and 2 for `action` executing in block `height`.
-    static func plan(_ action: GovernanceAction, height: UInt64, chainID: String, _ state: StateReader) -> Result<Plan, TxResult> {
+    /// A record it reads that does not decode throws, never a refusal: a passed proposal must not fail (and be
+    /// committed as failed) for damage.
+    static func plan(_ action: GovernanceAction, height: UInt64, chainID: String, _ state: StateReader) throws(DamagedRecord) -> Result<Plan, TxResult> {
         let schedule: ValidatorSchedule
         do { schedule = try LedgerApplication().validatorSchedule(state: state) } catch {
             return .failure(.reject(Codes.stateUnreadable, "the validator schedule cannot be read: \(error)"))
@@ -40,26 +42,26 @@ enum GovernanceEffects {
         switch action {
         case .addMember(let m):
             if state.get(StateKey.memberName(m.name)) != nil { return .failure(.reject(Codes.nameInUse, "a member is, or was, named \(m.name)")) }
-            if let r = keyFree(m.publicKey, state) { return .failure(r) }
+            if let r = try keyFree(m.publicKey, state) { return .failure(r) }
             plan.member = m.member
             guard m.power > 0 else { return .success(plan) }
             validators.append(Validator(name: m.name, publicKey: m.publicKey, power: m.power))
             moved = m.power
         case .removeMember(let name):
-            guard let m = Governance.member(name: name, state) else { return .failure(unknown(name)) }
+            guard let m = try Governance.member(name: name, state) else { return .failure(unknown(name)) }
             plan.member = m
             guard let i = current.index(of: m.publicKey) else { return .success(plan) }
             moved = validators.remove(at: i).power
         case .rotateKey(let name, let key):
-            guard let m = Governance.member(name: name, state) else { return .failure(unknown(name)) }
+            guard let m = try Governance.member(name: name, state) else { return .failure(unknown(name)) }
             guard key != m.publicKey else { return .failure(.reject(Codes.invalidField, "action.newPublicKey: that is already \(name)'s key")) }
-            if let r = keyFree(key, state) { return .failure(r) }
+            if let r = try keyFree(key, state) { return .failure(r) }
             plan.member = m
             guard let i = current.index(of: m.publicKey) else { return .success(plan) }
             moved = validators[i].power
             validators[i] = Validator(name: validators[i].name, publicKey: key, power: validators[i].power)
         case .setPower(let name, let power):
-            guard let m = Governance.member(name: name, state) else { return .failure(unknown(name)) }
+            guard let m = try Governance.member(name: name, state) else { return .failure(unknown(name)) }
             plan.member = m
             if let i = current.index(of: m.publicKey) {
                 let old = validators[i].power
@@ -73,7 +75,7 @@ enum GovernanceEffects {
                 moved = power
             }
         case .setNode(let name, let node):
-            guard let m = Governance.member(name: name, state) else { return .failure(unknown(name)) }
+            guard let m = try Governance.member(name: name, state) else { return .failure(unknown(name)) }
             guard node != m.node else { return .failure(.reject(Codes.invalidField, "action.node: \(name) already runs a \(node.rawValue) node")) }
             if node != .full, current.index(of: m.publicKey) != nil || schedule.previous?.index(of: m.publicKey) != nil {
                 return .failure(mustBeFull(name))
@@ -83,10 +85,8 @@ enum GovernanceEffects {
         case .setParameters, .setRules, .setLimits, .setGreylistParameters:
             return .success(plan)
         case .addVRFKey(let bytes, let proof):
-            do {
-                plan.vrfKeys = try GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: [])
-                _ = try DamagedRecord.next(after: plan.vrfKeys!.versions.last?.version ?? 0, at: StateKey.greylistKeys)
-            } catch { return .failure(error.result) }
+            plan.vrfKeys = try GreylistKeyRing.load(state) ?? GreylistKeyRing(versions: [])
+            _ = try DamagedRecord.next(after: plan.vrfKeys!.versions.last?.version ?? 0, at: StateKey.greylistKeys)
             if let refusal = vrfKeyRefusal(bytes, proof: proof, chainID: chainID, held: plan.vrfKeys!.versions, state) { return .failure(refusal) }
             return .success(plan)
         }
@@ -189,10 +189,8 @@ enum GovernanceEffects {
     }
 
     /// Nil when `key` may become a member's key: no member or enterprise holds it and it was never revoked.
-    static func keyFree(_ key: PublicKey, _ state: StateReader) -> TxResult? {
-        let rev: Revocation?
-        do { rev = try Governance.revocation(key, state) } catch { return error.result }
-        if let rev {
+    static func keyFree(_ key: PublicKey, _ state: StateReader) throws(DamagedRecord) -> TxResult? {
+        if let rev = try Governance.revocation(key, state) {
             return .reject(Codes.keyRevoked, "\(key.keyID) was \(rev.name)'s key until height \(rev.height) (\(rev.reason.rawValue)); a revoked key never comes back")
         }
         if state.get(StateKey.member(key)) != nil || state.get(StateKey.enterpriseKey(key)) != nil {

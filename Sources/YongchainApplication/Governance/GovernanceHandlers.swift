@@ -41,7 +41,11 @@ extension Governance {
     //  6. Proposals past their retention leave state (at most `ProposalIndex.prunePerTransaction`).
 
     static func propose(_ p: ProposeGovernance, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) throws(DamagedRecord) -> TxResult {
-        guard case .success(let proposer) = Member.signer(tx.signer, state) else { return .reject(Codes.unknownSigner, "not a member") }
+        let proposer: Member
+        switch Member.signer(tx.signer, state) {
+        case .success(let m): proposer = m
+        case .failure(let r): return r
+        }
         let schedule: ValidatorSchedule
         do { schedule = try LedgerApplication().validatorSchedule(state: state) } catch {
             return .reject(Codes.stateUnreadable, "the validator schedule cannot be read: \(error)")
@@ -54,13 +58,13 @@ extension Governance {
         }
         // 3.
         let l = try limits(state)
-        let open = ProposalIndex.openCount(proposer.name, now: ctx.time, state)
+        let open = try ProposalIndex.openCount(proposer.name, now: ctx.time, state)
         guard UInt64(open) < l.maxOpenProposalsPerMember else {
             return .reject(Codes.tooManyOpenProposals,
                            "\(proposer.name) already has \(open) proposals taking votes, the most the limits allow; wait until one is decided or expires")
         }
         // 4.
-        if case .failure(let refusal) = GovernanceEffects.plan(p.action, height: ctx.height, chainID: ctx.chain.id, state) { return refusal }
+        if case .failure(let refusal) = try GovernanceEffects.plan(p.action, height: ctx.height, chainID: ctx.chain.id, state) { return refusal }
         // 5.
         let id = try nextID(state)
         let following = try DamagedRecord.next(after: id, at: StateKey.governanceNextID)
@@ -68,7 +72,7 @@ extension Governance {
         let proposal = GovernanceProposal(id: id, action: p.action, description: p.description, proposer: proposer, createdHeight: ctx.height,
                                 createdTime: ctx.time, rules: r, voters: voters)
         proposal.save(state)
-        ProposalIndex.opened(proposal, limits: l, now: ctx.time, state)
+        try ProposalIndex.opened(proposal, limits: l, now: ctx.time, state)
         var w = CanonicalWriter()
         w.u64(following)
         state.set(StateKey.governanceNextID, w.bytes)
@@ -125,7 +129,7 @@ extension Governance {
         let (num, den) = (proposal.thresholdNumerator, proposal.thresholdDenominator)
         if GovernanceRules.passes(yes: proposal.yesPower, total: total, numerator: num, denominator: den) {
             proposal.decidedHeight = ctx.height
-            switch GovernanceEffects.plan(proposal.action, height: ctx.height, chainID: ctx.chain.id, state) {
+            switch try GovernanceEffects.plan(proposal.action, height: ctx.height, chainID: ctx.chain.id, state) {
             case .success(let plan):
                 let forced: Bool
                 if case .rotateKey(let name, _) = proposal.action { forced = !proposal.proposerName.utf8.elementsEqual(name.utf8) } else { forced = false }
@@ -145,7 +149,7 @@ extension Governance {
             proposal.outcomeMessage = "\(proposal.noPower) of \(total) voting power voted no: it can no longer pass"
         }
         proposal.save(state)
-        if proposal.status != .open { ProposalIndex.decided(proposal, limits: try limits(state), now: ctx.time, state) }
+        if proposal.status != .open { try ProposalIndex.decided(proposal, limits: try limits(state), now: ctx.time, state) }
         // 4.
         try ProposalIndex.prune(now: ctx.time, state)
         return .ok

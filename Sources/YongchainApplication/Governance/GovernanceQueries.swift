@@ -18,15 +18,23 @@ public enum Governance {
         return out.sorted { $0.name < $1.name }
     }
 
-    /// The member whose current key is `key`, if any.
-    public static func member(key: PublicKey, _ state: StateReader) -> Member? {
-        state.get(StateKey.member(key)).flatMap(MemberMemo.shared.member)
+    /// The member whose current key is `key`, if any. A member record that does not decode is damage, never "no
+    /// member".
+    public static func member(key: PublicKey, _ state: StateReader) throws(DamagedRecord) -> Member? {
+        let stateKey = StateKey.member(key)
+        guard let record = state.get(stateKey) else { return nil }
+        return try MemberMemo.shared.member(record, at: stateKey)
     }
 
-    /// The member named `name`, if any.
-    public static func member(name: String, _ state: StateReader) -> Member? {
-        guard let text = state.get(StateKey.memberName(name)), let key = PublicKey(text: String(decoding: text, as: UTF8.self)) else { return nil }
-        return member(key: key, state)
+    /// The member named `name`, if any. A name's entry that is not a key, or a member record that does not decode,
+    /// is damage, never "no member".
+    public static func member(name: String, _ state: StateReader) throws(DamagedRecord) -> Member? {
+        let stateKey = StateKey.memberName(name)
+        guard let key = try DamagedRecord.load(stateKey, state, { bytes in
+            guard let k = PublicKey(text: String(decoding: bytes, as: UTF8.self)) else { throw EncodingError.invalid("member-name", "not a public key") }
+            return k
+        }) else { return nil }
+        return try member(key: key, state)
     }
 
     /// Whether `key` was a member's key and was removed or replaced: it signs nothing new.
@@ -63,9 +71,12 @@ public enum Governance {
         var cursor = after
         let batch = max(1, min(limit, GovernanceLimits.maxPageSize))
         while out.count < limit {
-            let page = ProposalIndex.ids(stored, after: cursor, limit: batch, state)
+            let page = try ProposalIndex.ids(stored, after: cursor, limit: batch, state)
             for e in page {
-                if stored == .open, let entry = ProposalIndex.openEntry(value: e.value), (now > entry.deadline) != (wanted == .expired) { continue }
+                if stored == .open {
+                    let entry = try ProposalIndex.openEntry(value: e.value, id: e.id)
+                    if (now > entry.deadline) != (wanted == .expired) { continue }
+                }
                 guard let p = try GovernanceProposal.load(e.id, state), p.status(now: now) == wanted else { continue }
                 out.append(ProposalView(p, now: now))
                 if out.count == limit { break }
@@ -87,14 +98,16 @@ public enum Governance {
     /// How many proposals take votes at block time `now`, and the earliest deadline among them (after it the
     /// count may fall without a transaction). Reads the open entries only (at most every member's cap, plus the
     /// expired ones not yet pruned), not the proposals: a node keeps the answer until either changes.
-    public static func openSummary(_ state: StateReader, now: Int64) -> (open: Int, nextDeadline: Int64?) {
+    /// An index entry that does not decode is damage (`DamagedRecord`).
+    public static func openSummary(_ state: StateReader, now: Int64) throws(DamagedRecord) -> (open: Int, nextDeadline: Int64?) {
         var open = 0
         var next: Int64?
         var cursor: UInt64?
         while true {
-            let page = ProposalIndex.ids(.open, after: cursor, limit: 1_000, state)
+            let page = try ProposalIndex.ids(.open, after: cursor, limit: 1_000, state)
             for e in page {
-                guard let entry = ProposalIndex.openEntry(value: e.value), entry.deadline >= now else { continue }
+                let entry = try ProposalIndex.openEntry(value: e.value, id: e.id)
+                guard entry.deadline >= now else { continue }
                 open += 1
                 next = min(next ?? entry.deadline, entry.deadline)
             }

@@ -12,6 +12,8 @@ import YongchainCore
 ///   state: its deadline plus the retention while open, its decision time plus the retention once decided.
 /// - `governance/prune-next`: i64, a time before which no proposal leaves state (absent: none is retained), so
 ///   that a governance transaction with nothing to prune reads one key, not the prune entries.
+///
+/// An entry that does not decode is damage (`DamagedRecord`), never "none", "no deadline" or an entry to drop.
 enum ProposalIndex {
     /// Most proposals one governance transaction removes. Each transaction adds at most one, so the backlog of
     /// proposals past their retention never grows.
@@ -20,42 +22,46 @@ enum ProposalIndex {
     // MARK: Writing
 
     /// A new proposal `p` (open), created at block time `now`.
-    static func opened(_ p: GovernanceProposal, limits: ProposalLimits, now: Int64, _ state: StateOverlay) {
+    static func opened(_ p: GovernanceProposal, limits: ProposalLimits, now: Int64, _ state: StateOverlay) throws(DamagedRecord) {
         let pruneAt = adding(p.deadline, limits.closedRetentionMs)
         var w = CanonicalWriter()
         w.i64(p.deadline); w.i64(pruneAt)
         state.set(StateKey.proposalStatus(.open, p.id), w.bytes)
-        var open = openBy(p.proposerName, state).filter { $0.deadline >= now }
+        var open = try openBy(p.proposerName, state).filter { $0.deadline >= now }
         open.append((p.id, p.deadline))
         writeOpenBy(p.proposerName, open, state)
-        schedulePrune(at: pruneAt, p.id, state)
+        try schedulePrune(at: pruneAt, p.id, state)
     }
 
     /// `p` was decided (its status now passed, rejected or failed) at block time `now`.
-    static func decided(_ p: GovernanceProposal, limits: ProposalLimits, now: Int64, _ state: StateOverlay) {
-        if let (_, oldPruneAt) = openEntry(p.id, state) { state.delete(StateKey.pruneEntry(at: oldPruneAt, p.id)) }
+    static func decided(_ p: GovernanceProposal, limits: ProposalLimits, now: Int64, _ state: StateOverlay) throws(DamagedRecord) {
+        if let (_, oldPruneAt) = try openEntry(p.id, state) { state.delete(StateKey.pruneEntry(at: oldPruneAt, p.id)) }
         state.delete(StateKey.proposalStatus(.open, p.id))
         var w = CanonicalWriter()
         w.i64(now)
         state.set(StateKey.proposalStatus(p.status, p.id), w.bytes)
-        writeOpenBy(p.proposerName, openBy(p.proposerName, state).filter { $0.id != p.id }, state)
-        schedulePrune(at: adding(now, limits.closedRetentionMs), p.id, state)
+        writeOpenBy(p.proposerName, try openBy(p.proposerName, state).filter { $0.id != p.id }, state)
+        try schedulePrune(at: adding(now, limits.closedRetentionMs), p.id, state)
     }
 
     /// Removes up to `prunePerTransaction` proposals whose time in state ended at or before block time `now`, with
     /// their index entries. Returns how many it removed.
     @discardableResult
     static func prune(now: Int64, _ state: StateOverlay) throws(DamagedRecord) -> Int {
-        guard let next = pruneNext(state), next <= now else { return 0 }
+        guard let next = try pruneNext(state), next <= now else { return 0 }
         var removed = 0
         var later: Int64?
         for e in state.scan(prefix: StateKey.prunePrefix, after: nil, limit: prunePerTransaction + 1) {
-            var r = CanonicalReader(e.value)
-            guard let pruneAt = try? r.i64(), let id = try? r.u64() else { state.delete(e.key); continue }
+            let (pruneAt, id) = try DamagedRecord.decode(e.value, at: e.key) { b in
+                var r = CanonicalReader(b)
+                let entry = (try r.i64("governance/prune.pruneAt"), try r.u64("governance/prune.id"))
+                try r.finish("governance/prune")
+                return entry
+            }
             if pruneAt > now || removed == prunePerTransaction { later = pruneAt; break }
             if let p = try GovernanceProposal.load(id, state) {
                 state.delete(StateKey.proposalStatus(p.status, id))
-                if p.status == .open { writeOpenBy(p.proposerName, openBy(p.proposerName, state).filter { $0.id != id }, state) }
+                if p.status == .open { writeOpenBy(p.proposerName, try openBy(p.proposerName, state).filter { $0.id != id }, state) }
             }
             state.delete(StateKey.proposal(id))
             state.delete(e.key)
@@ -66,15 +72,18 @@ enum ProposalIndex {
     }
 
     /// Records when proposal `id` leaves state, and keeps `governance/prune-next` at or before it.
-    static func schedulePrune(at pruneAt: Int64, _ id: UInt64, _ state: StateOverlay) {
+    static func schedulePrune(at pruneAt: Int64, _ id: UInt64, _ state: StateOverlay) throws(DamagedRecord) {
         state.set(StateKey.pruneEntry(at: pruneAt, id), pruneValue(pruneAt, id))
-        if pruneNext(state).map({ pruneAt < $0 }) ?? true { setPruneNext(pruneAt, state) }
+        if try pruneNext(state).map({ pruneAt < $0 }) ?? true { setPruneNext(pruneAt, state) }
     }
 
-    static func pruneNext(_ state: StateReader) -> Int64? {
-        guard let b = state.get(StateKey.pruneNext) else { return nil }
-        var r = CanonicalReader(b)
-        return try? r.i64()
+    static func pruneNext(_ state: StateReader) throws(DamagedRecord) -> Int64? {
+        try DamagedRecord.load(StateKey.pruneNext, state) { b in
+            var r = CanonicalReader(b)
+            let t = try r.i64("governance/prune-next")
+            try r.finish("governance/prune-next")
+            return t
+        }
     }
 
     static func setPruneNext(_ time: Int64, _ state: StateOverlay) {
@@ -86,38 +95,50 @@ enum ProposalIndex {
     // MARK: Reading
 
     /// How many of `member`'s proposals take votes at block time `now` (open and not past their deadline).
-    static func openCount(_ member: String, now: Int64, _ state: StateReader) -> Int {
-        openBy(member, state).filter { $0.deadline >= now }.count
+    static func openCount(_ member: String, now: Int64, _ state: StateReader) throws(DamagedRecord) -> Int {
+        try openBy(member, state).filter { $0.deadline >= now }.count
     }
 
     /// The ids under stored status `status` after `after` (exclusive), in id order, at most `limit`, with the
-    /// entry's value.
-    static func ids(_ status: ProposalStatus, after: UInt64?, limit: Int, _ state: StateReader) -> [(id: UInt64, value: [UInt8])] {
+    /// entry's value. A key under the prefix that is not an id is damage.
+    static func ids(_ status: ProposalStatus, after: UInt64?, limit: Int, _ state: StateReader) throws(DamagedRecord) -> [(id: UInt64, value: [UInt8])] {
         let prefix = StateKey.proposalStatusPrefix(status)
-        return state.scan(prefix: prefix, after: after.map { StateKey.proposalStatus(status, $0) }, limit: limit).compactMap { e in
-            UInt64(String(decoding: e.key.dropFirst(prefix.count), as: UTF8.self)).map { ($0, e.value) }
+        var out: [(id: UInt64, value: [UInt8])] = []
+        for e in state.scan(prefix: prefix, after: after.map { StateKey.proposalStatus(status, $0) }, limit: limit) {
+            guard let id = UInt64(String(decoding: e.key.dropFirst(prefix.count), as: UTF8.self)) else {
+                throw DamagedRecord(key: String(decoding: e.key, as: UTF8.self), reason: "a status entry whose key does not end in a proposal id")
+            }
+            out.append((id, e.value))
+        }
+        return out
+    }
+
+    /// The deadline and removal time an open entry holds (`value`, read from open proposal `id`'s entry).
+    static func openEntry(value: [UInt8], id: UInt64) throws(DamagedRecord) -> (deadline: Int64, pruneAt: Int64) {
+        try DamagedRecord.decode(value, at: StateKey.proposalStatus(.open, id)) { b in
+            var r = CanonicalReader(b)
+            let entry: (deadline: Int64, pruneAt: Int64) = (try r.i64("governance/status/open.deadline"), try r.i64("governance/status/open.pruneAt"))
+            try r.finish("governance/status/open")
+            return entry
         }
     }
 
-    /// The deadline and removal time an open entry holds.
-    static func openEntry(value: [UInt8]) -> (deadline: Int64, pruneAt: Int64)? {
-        var r = CanonicalReader(value)
-        guard let d = try? r.i64(), let p = try? r.i64() else { return nil }
-        return (d, p)
-    }
-
-    static func openEntry(_ id: UInt64, _ state: StateReader) -> (deadline: Int64, pruneAt: Int64)? {
-        state.get(StateKey.proposalStatus(.open, id)).flatMap { openEntry(value: $0) }
+    static func openEntry(_ id: UInt64, _ state: StateReader) throws(DamagedRecord) -> (deadline: Int64, pruneAt: Int64)? {
+        guard let value = state.get(StateKey.proposalStatus(.open, id)) else { return nil }
+        return try openEntry(value: value, id: id)
     }
 
     // MARK: Plumbing
 
-    static func openBy(_ member: String, _ state: StateReader) -> [(id: UInt64, deadline: Int64)] {
-        guard let bytes = state.get(StateKey.openBy(member)) else { return [] }
-        var r = CanonicalReader(bytes)
-        return (try? r.list("governance/open-by", max: Int(ProposalLimits.maxOpenRange.upperBound) * 4) { r in
-            (try r.u64("id"), try r.i64("deadline"))
-        }) ?? []
+    static func openBy(_ member: String, _ state: StateReader) throws(DamagedRecord) -> [(id: UInt64, deadline: Int64)] {
+        try DamagedRecord.load(StateKey.openBy(member), state) { b in
+            var r = CanonicalReader(b)
+            let open: [(id: UInt64, deadline: Int64)] = try r.list("governance/open-by", max: Int(ProposalLimits.maxOpenRange.upperBound) * 4) { r in
+                (try r.u64("id"), try r.i64("deadline"))
+            }
+            try r.finish("governance/open-by")
+            return open
+        } ?? []
     }
 
     static func writeOpenBy(_ member: String, _ open: [(id: UInt64, deadline: Int64)], _ state: StateOverlay) {

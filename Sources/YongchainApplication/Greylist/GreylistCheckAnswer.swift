@@ -38,7 +38,7 @@ public struct GreylistCheckAnswer: Codable, Sendable, Equatable {
     /// single keys only: the record, the asker's member record, the parameters, the keys, each subject's entry.
     /// Throws when one of them is in state and does not decode.
     static func answer(_ id: Hash, askedBy asker: PublicKey, time: Int64, _ state: StateReader) throws(DamagedRecord) -> Result<GreylistCheckAnswer, TxResult> {
-        guard let record = try GreylistCheckRecord.load(id, state), let member = Governance.member(key: asker, state),
+        guard let record = try GreylistCheckRecord.load(id, state), let member = try Governance.member(key: asker, state),
               member.name.utf8.elementsEqual(record.bank.utf8) else {
             return .failure(.reject(Codes.Greylist.unknownCheck, "no check \(id.hex) of the asking bank (or it was swept)"))
         }

@@ -11,10 +11,12 @@ final class MemberMemo: @unchecked Sendable {
     private var decoded: [HashedBytes: Member] = [:]
     private let capacity = 1_024
 
-    func member(_ record: [UInt8]) -> Member? {
+    /// The member `record` (read from state key `at`) decodes as; a record that does not decode is damage, never
+    /// "no member" (it is not kept: it is decoded again, and throws again, if asked again).
+    func member(_ record: [UInt8], at stateKey: [UInt8]) throws(DamagedRecord) -> Member {
         let key = HashedBytes(bytes: record)
         if let m = lock.withLock({ decoded[key] }) { return m }
-        guard let m = try? Member(canonical: record) else { return nil }
+        let m = try DamagedRecord.decode(Member.self, record, at: stateKey)
         lock.withLock {
             if decoded.count >= capacity { decoded.removeAll(keepingCapacity: true) }
             decoded[key] = m

@@ -87,9 +87,12 @@ public struct Member: Sendable, Equatable, Codable, CanonicalCodable {
     /// The member that signed, or a rejection: KEY_REVOKED for a key governance removed or replaced (what it
     /// signed before stays history), UNKNOWN_SIGNER for any other key. Every handler of a member-signed type
     /// starts here, so a member's transaction pays no extra read for the revocation check: a revoked key has no
-    /// member record.
+    /// member record. A member record that does not decode answers STORAGE_CORRUPT (`DamagedRecord`), never
+    /// UNKNOWN_SIGNER.
     static func signer(_ key: PublicKey, _ state: StateReader) -> Result<Member, TxResult> {
-        guard let bytes = state.get(StateKey.member(key)), let m = MemberMemo.shared.member(bytes) else {
+        let found: Member?
+        do { found = try Governance.member(key: key, state) } catch { return .failure(error.result) }
+        guard let m = found else {
             if let revoked = Governance.refuseRevoked(key, state) { return .failure(revoked) }
             return .failure(.reject(Codes.unknownSigner, "the signing key \(key.keyID) is not a member organisation"))
         }

@@ -39,17 +39,15 @@ public enum MortgageQueries {
         if status.lienCount > 0 {
             for p in 1...status.lienCount {
                 guard let lien = try Lien.load(unitNumber, p, state) else {
-                    try DamagedRecord.missing(StateKey.lien(unitNumber, p), counted: "lien count \(status.lienCount)", in: state)
-                    break
+                    throw DamagedRecord(missing: StateKey.lien(unitNumber, p), counted: "lien count \(status.lienCount)")
                 }
-                mortgages.append(LienView(lien, unit: unitNumber, priority: p, state: state))
+                mortgages.append(try LienView(lien, unit: unitNumber, priority: p, state: state))
             }
         }
         if status.seizureCount > 0 {
             for n in 1...status.seizureCount {
                 guard let s = try Mortgage.loadSeizure(unitNumber, n, state) else {
-                    try DamagedRecord.missing(StateKey.seizure(unitNumber, n), counted: "seizure count \(status.seizureCount)", in: state)
-                    break
+                    throw DamagedRecord(missing: StateKey.seizure(unitNumber, n), counted: "seizure count \(status.seizureCount)")
                 }
                 seizures.append(SeizureView(s))
             }
@@ -60,7 +58,8 @@ public enum MortgageQueries {
     /// Certificate verification: the lien registered under registration certificate `number`, with its current
     /// state (the public part only, as in `encumbrances`); nil if no such certificate was issued.
     public static func certificate(number: String, state: StateReader) throws(DamagedRecord) -> LienView? {
-        try Lien.load(certificate: number, state).map { LienView($0.lien, unit: $0.unit, priority: $0.priority, state: state) }
+        guard let found = try Lien.load(certificate: number, state) else { return nil }
+        return try LienView(found.lien, unit: found.unit, priority: found.priority, state: state)
     }
 
     /// Whether `member` is a party to application `id` (docs/confidentiality.md): a registry holding the real-estate
@@ -75,7 +74,7 @@ public enum MortgageQueries {
     /// One application by its id (the hash of the `mortgage.apply` transaction), whatever its state.
     public static func application(id: Hash, state: StateReader) throws(DamagedRecord) -> MortgageView? {
         guard let record = try MortgageRecord.load(id, state) else { return nil }
-        return MortgageView(record, state: state)
+        return try MortgageView(record, state: state)
     }
 
     /// A bank's own filings, oldest first, `limit` per page. Pass the previous page's `next` as `after` to

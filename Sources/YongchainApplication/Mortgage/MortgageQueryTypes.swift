@@ -51,14 +51,14 @@ public struct LienView: Sendable, Equatable, Codable {
     public let dischargeAppliedAt: RecordedAt?
     public let dischargedAt: RecordedAt?
 
-    init(_ l: Lien, unit: UnitNumber, priority: UInt32, state: StateReader) {
+    init(_ l: Lien, unit: UnitNumber, priority: UInt32, state: StateReader) throws(DamagedRecord) {
         applicationId = l.applicationId.hex
         unitNumber = unit.value
         self.priority = priority
         certificateNumber = l.certificateNumber
         self.state = l.state
         mortgagee = l.mortgagee.text
-        mortgageeName = Governance.member(key: l.mortgagee, state)?.name
+        mortgageeName = try Governance.member(key: l.mortgagee, state)?.name
         registeredAt = l.registeredAt
         dischargeAppliedAt = l.dischargeAppliedAt
         dischargedAt = l.dischargedAt
@@ -96,13 +96,13 @@ public struct MortgageView: Sendable, Equatable, Codable {
     public let dischargeAppliedAt: RecordedAt?
     public let dischargedAt: RecordedAt?
 
-    init(_ r: MortgageRecord, state: StateReader) {
+    init(_ r: MortgageRecord, state: StateReader) throws(DamagedRecord) {
         let a = r.application
         applicationId = r.applicationId.hex
         unitNumber = a.unitNumber.value
         self.state = r.state
         mortgagee = a.mortgagee.text
-        mortgageeName = Governance.member(key: a.mortgagee, state)?.name
+        mortgageeName = try Governance.member(key: a.mortgagee, state)?.name
         mortgagors = a.mortgagors.map(\.id)
         debtor = a.debtor
         principal = a.principal

@@ -225,11 +225,9 @@ enum Trade {
         state.set(StateKey.repayment(fin.id, fin.repayments), repayment.canonicalBytes)
         state.set(StateKey.financing(fin.id), fin.canonicalBytes)
         try updateExposure(fin.exporter, fin.bank, fin.amount.currency, state) { (e, key) throws(DamagedRecord) in
-            // The totals sum several financings: this one's repayment fits them unless they were damaged, or unless a
-            // read failed (it answers "absent", so the totals read as zero): then the block's `checkReads()` reports
-            // that failure and nothing computed here is committed, and it must not be taken for damage.
-            let fits = p.amount.minorUnits <= e.outstanding && p.amount.minorUnits <= e.financed - e.repaid
-            guard fits || (try? state.checkReads()) == nil else {
+            // The totals sum several financings: this one's repayment fits them unless they were damaged, or a read
+            // failed (it answers "absent", so the totals read as zero: the executor then throws that failure, not this).
+            guard p.amount.minorUnits <= e.outstanding && p.amount.minorUnits <= e.financed - e.repaid else {
                 throw DamagedRecord(key: String(decoding: key, as: UTF8.self),
                                     reason: "the totals (outstanding \(e.outstanding), financed \(e.financed), repaid \(e.repaid)) cannot hold a repayment of \(p.amount.minorUnits) of a financing they include")
             }
@@ -256,7 +254,7 @@ enum Trade {
         case .failure(let r): return r
         case .success(let c): enterprise = c
         }
-        guard let m = try? Member.signer(p.bank, state).get(), m.role == .bank else {
+        guard let m = try Governance.member(key: p.bank, state), m.role == .bank else {
             return .reject(Codes.Trade.unknownBank, "bank: \(p.bank.text) is not a bank of the consortium")
         }
         guard p.expiresAt > ctx.time else {
@@ -302,7 +300,9 @@ enum Trade {
 func requireEnterpriseSigner(_ key: PublicKey, _ state: StateReader) -> Result<CreditCode, TxResult> {
     guard let bytes = state.get(StateKey.enterpriseKey(key)),
           let code = try? CreditCode(String(decoding: bytes, as: UTF8.self)) else {
-        let who = (try? Member.signer(key, state).get()).map { "\($0.name) is a member organisation, not an enterprise: " } ?? ""
+        let member: Member?
+        do { member = try Governance.member(key: key, state) } catch { return .failure(error.result) }
+        let who = member.map { "\($0.name) is a member organisation, not an enterprise: " } ?? ""
         return .failure(.reject(Codes.Trade.notEnterprise,
                                 "\(who)an authorisation must be signed with the enterprise's own registered key"))
     }

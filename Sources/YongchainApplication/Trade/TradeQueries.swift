@@ -129,7 +129,7 @@ public enum TradeQueries {
                 }
                 return (bank, try Currency(String(parts[1])))
             }), let x = try DamagedRecord.load(ExposureRecord.self, StateKey.exposure(enterprise, bank, currency), state) else { continue }
-            rows.append((entry, CreditRecordExposure(bank: bank.text, bankName: names[bank], currency: currency.code, financings: x.financings,
+            rows.append((entry, CreditRecordExposure(bank: bank.text, bankName: try names.name(bank), currency: currency.code, financings: x.financings,
                                                       financed: x.financed, repaid: x.repaid, outstanding: x.outstanding)))
             var t = totals[currency.code] ?? CreditRecordTotal(currency: currency.code, financed: 0, repaid: 0, outstanding: 0)
             // Totals over banks: each bank's row is bounded, their sum need not be; a report saturates, never traps.
@@ -159,7 +159,7 @@ public enum TradeQueries {
             let repayments = shown == 0 ? [] : try (1...shown).compactMap { r in
                 try DamagedRecord.load(RepaymentRecord.self, StateKey.repayment(id, r), state).map(RepaymentView.init)
             }
-            return FinancingView(f, bankName: names[f.bank], repayments: repayments)
+            return FinancingView(f, bankName: try names.name(f.bank), repayments: repayments)
         }
 
         return CreditRecord(
@@ -182,7 +182,7 @@ public enum TradeQueries {
         for seq in first...rec.pledges {
             guard let id = state.get(StateKey.declarationPledge(n, seq)).flatMap(Hash.init),
                   let p = try DamagedRecord.load(PledgeRecord.self, StateKey.pledge(n, id), state) else { continue }
-            views.append(PledgeView(financingId: id.hex, bank: p.bank.text, bankName: names[p.bank], pledged: p.current))
+            views.append(PledgeView(financingId: id.hex, bank: p.bank.text, bankName: try names.name(p.bank), pledged: p.current))
         }
         return views
     }
@@ -199,25 +199,24 @@ public enum TradeQueries {
                                   limit: max(1, min(limit, TradeLimits.maxPageSize)))
         let queries = try page.seqs.compactMap { seq -> CreditQueryView? in
             guard let q = try DamagedRecord.load(CreditQueryRecord.self, StateKey.creditQuery(enterprise, seq), state) else { return nil }
-            return CreditQueryView(queryId: q.txHash.hex, bank: q.bank.text, bankName: names[q.bank], purpose: q.purpose,
+            return CreditQueryView(queryId: q.txHash.hex, bank: q.bank.text, bankName: try names.name(q.bank), purpose: q.purpose,
                                    height: q.height, time: q.time)
         }
         return CreditQueryList(enterprise: enterprise.value, queries: queries, nextAfter: page.next)
     }
 }
 
-/// Member names for display, looked up once per query.
+/// Member names for display, looked up once per query ("" for a key that is no member's).
 struct BankNames {
     let state: StateReader
     var cache: [PublicKey: String] = [:]
     init(state: StateReader) { self.state = state }
-    subscript(_ key: PublicKey) -> String {
-        mutating get {
-            if let n = cache[key] { return n }
-            let n = (try? Member.signer(key, state).get())?.name ?? ""
-            cache[key] = n
-            return n
-        }
+    /// Throws for a member record that does not decode, never answers "".
+    mutating func name(_ key: PublicKey) throws(DamagedRecord) -> String {
+        if let n = cache[key] { return n }
+        let n = try Governance.member(key: key, state)?.name ?? ""
+        cache[key] = n
+        return n
     }
 }
 

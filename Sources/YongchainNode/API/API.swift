@@ -56,8 +56,9 @@ struct API: Sendable {
             storageError(e, "answering \(label)")
             return (label, APIError(e.code, "\(e); this node stopped and needs its operator").response)
         } catch let e as DamagedRecord {
-            let s = StorageError(code: e.code, message: e.description)
-            storageError(s, "answering \(label)")
+            // A value that does not decode. (Absence taken for damage, which a failed read can cause, arises only in
+            // `ProvableQuery` answers, and `ProvenAnswer` checks the reads before it believes one.)
+            storageError(e, "answering \(label)")
             return (label, APIError(e.code, "\(e); this node stopped and needs its operator").response)
         } catch let e as StorageError where e.code == ChainStore.snapshotGone {
             // Not the disk's fault: the chain moved on while a proof was read, three times over.

@@ -24,7 +24,7 @@ struct APIError: Error {
     static let statuses: [String: Int] = {
         var t: [String: Int] = [:]
         for c in [NodeCode.authRequired, NodeCode.authMalformed, NodeCode.authStale, NodeCode.authUnknownKey, NodeCode.authBadSignature, NodeCode.authReplayed,
-                  NodeCode.authBadMac, NodeCode.authUnknownSession, NodeCode.authSessionExpired] { t[c] = 401 }
+                  NodeCode.authSeqTooOld, NodeCode.authBadMac, NodeCode.authUnknownSession, NodeCode.authSessionExpired] { t[c] = 401 }
         for c in [Codes.forbiddenRole, Codes.unknownSigner, Codes.keyRevoked, Codes.Trade.notAuthorized, Codes.Trade.authorizationExpired,
                   Codes.Trade.queryExpired, Codes.Greylist.checkExpired, NodeCode.peerNotAuthenticated, NodeCode.syncNotFullNode,
                   NodeCode.greylistFullNodeBank] { t[c] = 403 }

@@ -9,6 +9,9 @@ enum NodeCode {
     static let authMalformed = "AUTH_MALFORMED"
     static let authReplayed = "AUTH_REPLAYED"
     static let authRequired = "AUTH_REQUIRED"
+    /// A session's sequence number `ReplayWindow.size` or more below the highest it has used: the node can no longer
+    /// tell whether it was used, so refuses it; the request was not run, and a client resends it with a new number.
+    static let authSeqTooOld = "AUTH_SEQ_TOO_OLD"
     static let authSessionExpired = "AUTH_SESSION_EXPIRED"
     static let authStale = "AUTH_STALE"
     static let authUnknownKey = "AUTH_UNKNOWN_KEY"

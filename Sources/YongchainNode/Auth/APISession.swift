@@ -28,9 +28,6 @@ public final class APISession: Sendable {
         var lastSeq: UInt64 = 0
     }
     private let live = Mutex<Live?>(nil)
-    /// Tests only: run with a request's headers after it takes its number and before it is sent, as a thread held
-    /// up there (or someone who copied the headers) would act.
-    let afterNumbering = Mutex<(@Sendable ([(String, String)]) -> Void)?>(nil)
     /// Held while a handshake is under way, so that threads finding no session wait for one handshake, not make many.
     private let handshaking = NSLock()
 
@@ -91,21 +88,20 @@ public final class APISession: Sendable {
     /// Sends `method target` in the session through `client` (default: the session's own), and again if the node
     /// refused it for a reason of the session's own making, never of the request's: once in a new session if the node
     /// no longer knows this one; with a new sequence number, up to `maxRenumbered` times, if this one fell behind the
-    /// node's replay window (other threads sent `ReplayWindow.size` or more requests after it took its number and
-    /// before it arrived). A refused request was not run, so sending it again runs it once. Any other answer is
-    /// returned as is.
+    /// node's replay window (`AUTH_SEQ_TOO_OLD`: other threads sent `ReplayWindow.size` or more requests after it took
+    /// its number and before it arrived). A refused request was not run, so sending it again runs it once. Any other
+    /// answer is returned as is, `AUTH_REPLAYED` too (someone sent these very headers first).
     public func send(_ method: String, _ target: String, headers extra: [(String, String)] = [], body: [UInt8] = [],
                      timeout: Double? = nil, via client: HTTPClient? = nil) throws -> HTTPResponse {
         var reopened = false, renumbered = 0
         while true {
             let h = try headers(method: method, target: target, body: body)
-            afterNumbering.withLock { $0 }?(h)
             let r = try (client ?? self.client).send(method, url: baseURL + target, headers: h + extra, body: body, timeout: timeout)
             guard r.status == 401, let code = APISession.errorCode(r.body).code else { return r }
             if (code == NodeCode.authUnknownSession || code == NodeCode.authSessionExpired) && !reopened {
                 reopened = true
                 discard(sessionID: h[0].1)
-            } else if code == NodeCode.authReplayed && renumbered < APISession.maxRenumbered && fellBehind(sessionID: h[0].1, seq: h[1].1) {
+            } else if code == NodeCode.authSeqTooOld && renumbered < APISession.maxRenumbered {
                 // A thread held up once on a loaded machine may be held up again: a few new numbers, not one.
                 renumbered += 1
             } else {
@@ -116,17 +112,6 @@ public final class APISession: Sendable {
 
     /// How many times `send` gives a request a new number after it fell behind the replay window.
     static let maxRenumbered = 3
-
-    /// Whether sequence number `seq` of session `sessionID` is now `ReplayWindow.size` or more below the last this
-    /// client handed out in it: the node refuses such a number as too old, whether or not it saw it. A number still
-    /// inside the window that the node calls replayed was sent by someone else first, and is not sent again.
-    private func fellBehind(sessionID: String, seq: String) -> Bool {
-        guard let seq = UInt64(seq) else { return false }
-        return live.withLock { s in
-            guard let s, s.id == sessionID, s.lastSeq >= seq else { return false }
-            return s.lastSeq - seq >= UInt64(ReplayWindow.size)
-        }
-    }
 
     /// Forgets session `sessionID` if it is still the current one (a newer one, opened meanwhile, is kept).
     public func discard(sessionID: String) {

@@ -101,7 +101,7 @@ struct Authenticator: Sendable {
     private func lookUp(_ key: PublicKey, enterprises: Bool, state: ReadView) throws -> (Caller?, revoked: Bool) {
         var caller: Caller?
         var revoked = false
-        if let m = Governance.member(key: key, state) {
+        if let m = try Governance.member(key: key, state) {
             caller = .member(m)
         } else if enterprises, let e = Identity.enterprise(key: key, state: state) {
             caller = .enterprise(e)

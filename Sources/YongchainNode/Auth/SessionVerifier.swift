@@ -123,7 +123,7 @@ final class SessionVerifier: Sendable {
         case .replayed:
             return .failure(APIError(NodeCode.authReplayed, "sequence number \(seq) was already used in session \(id); take a new one for each request"))
         case .tooOld(let highest):
-            return .failure(APIError(NodeCode.authReplayed, "sequence number \(seq) is \(ReplayWindow.size) or more below the highest this session has used (\(highest)), so the node can no longer tell whether it was used; resend with a new one"))
+            return .failure(APIError(NodeCode.authSeqTooOld, "sequence number \(seq) is \(ReplayWindow.size) or more below the highest this session has used (\(highest)), so the node can no longer tell whether it was used; resend with a new one"))
         case .unknown: return .failure(unknown(id))
         case .expired(let at): return .failure(expired(id, at))
         }

@@ -124,7 +124,7 @@ final class BlockCommitter: @unchecked Sendable {
         let expired = until.map { store.tip.time > $0 } ?? false
         guard touched || expired || count == nil else { return }
         do {
-            let s = try store.read { v in Governance.openSummary(v, now: try v.tip().time) }
+            let s = try store.read { v in try Governance.openSummary(v, now: try v.tip().time) }
             view.openProposals.withLock { $0 = (s.open, s.nextDeadline) }
         } catch {
             view.openProposals.withLock { $0 = (nil, nil) }

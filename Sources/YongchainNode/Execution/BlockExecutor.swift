@@ -70,7 +70,8 @@ struct BlockExecutor {
     /// Deterministic: the same block on the same state gives the same writes, results and hash on every node.
     /// Throws the storage error if any read of `state` failed: a result computed from a failed read (which the
     /// handlers saw as an absent key) is never returned, so it can never be committed. Throws STORAGE_CORRUPT when
-    /// a transaction met a state value that does not decode (it answers that code).
+    /// a transaction met a state value that does not decode (it answers that code), and every read succeeded: the
+    /// application may take an absent key for damage (an entry missing below its count), and only then is it.
     /// `state` and `tree` MUST be the committed state and state tree at `tip`, the block before `block`.
     func execute(_ block: Block, on state: StateReader, tree: TreeNodeReader, tip: ChainTip, hashes: [Hash]? = nil) throws -> BlockExecution {
         precondition(hashes == nil || hashes!.count == block.transactions.count, "one hash per transaction")
@@ -83,8 +84,10 @@ struct BlockExecutor {
             let h = hashes?[i] ?? tx.hash(on: chain)
             let ctx = BlockContext(chain: chain, height: block.height, time: block.header.time, txHash: h, txIndex: i)
             let r = application.execute(tx, context: ctx, state: overlay)
-            // Never an outcome: the application met a state value that does not decode (`Application.execute`).
+            // Never an outcome: the application met a state value that does not decode (`Application.execute`). Unless
+            // a read failed: it answered "absent", which a handler can take for damage; that failure is thrown instead.
             if r.code == NodeCode.storageCorrupt {
+                try state.checkReads()
                 throw StorageError(code: NodeCode.storageCorrupt, message: "transaction \(i) (\(h.hex)) of block \(block.height): \(r.message)")
             }
             if r.isOK { overlay.commitTransaction() } else { overlay.discardTransaction() }
@@ -96,6 +99,7 @@ struct BlockExecutor {
         do {
             parties = executed.isEmpty ? [] : try application.recordParties(executed, chain: chain, height: block.height, state: overlay)
         } catch let e as DamagedRecord {
+            try state.checkReads()
             throw StorageError(code: NodeCode.storageCorrupt, message: "the parties of block \(block.height): \(e)")
         }
         try state.checkReads()

@@ -135,7 +135,7 @@ public final class Node: @unchecked Sendable {
     static func checkNodeKind(key: PublicKey?, store: ChainStore) throws {
         guard let key else { return }
         let member = try store.read { v -> Member? in
-            let m = Governance.member(key: key, v)
+            let m = try Governance.member(key: key, v)
             try v.checkReads()
             return m
         }

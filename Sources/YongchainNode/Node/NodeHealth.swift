@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import YongchainApplication
 import YongchainStorage
 
 /// Whether this node can do its job, as `GET /healthz`, `/v1/status`, the status page and `/metrics` report it
@@ -115,6 +116,9 @@ final class NodeHealth: @unchecked Sendable {
             corrupted("\(c); stop this node and restore it (docs/operations.md, 'Recovery')")
             logger.throttled(.error, key: "storage-corrupt", interval: 60, "storage", "\(c) (while \(doing)); consensus halted", height: c.height)
             return
+        }
+        if let d = error as? DamagedRecord {
+            return storageError(StorageError(code: d.code, message: d.description), doing, height: height, logger: logger)
         }
         if let e = error as? StorageError, e.code == NodeCode.storageCorrupt {
             corrupted("\(e) (while \(doing)); stop this node and restore it (docs/operations.md, 'Recovery')")
