@@ -21,7 +21,11 @@ public struct CanonicalWriter: Sendable {
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     public mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
     /// Its UTF-8 with its length, as `bytes` writes them, without an array of its own.
+    /// Read in place where the string is contiguous (native and small strings): `withUTF8` needs a mutable copy,
+    /// a retain and a release a call (about 20 of each a `register` transaction).
     public mutating func string(_ s: String) {
+        let written: Void? = s.utf8.withContiguousStorageIfAvailable { u32(UInt32($0.count)); bytes.append(contentsOf: $0) }
+        guard written == nil else { return }
         var s = s
         s.withUTF8 { u32(UInt32($0.count)); bytes.append(contentsOf: $0) }
     }
