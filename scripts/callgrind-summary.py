@@ -4,9 +4,14 @@
 `swift demangle`; per operation, divided by the operations the bench's output counts.
 
 Usage: callgrind-summary.py OUT   (or: callgrind-summary.py OUT --grep PATTERN  for any function; --callees PATTERN
-for what the functions matching PATTERN spend in each function they call)
+for what the functions matching PATTERN spend in each function they call; --allocs for the calls to malloc, free,
+swift_allocObject, swift_retain and swift_release per committed transaction, each charged to the nearest Yongchain
+function above it: a caller outside Yongchain's modules (the standard library, Foundation, the runtime, SQLite,
+libcrypto) hands its calls on to its own callers in proportion to the calls it received from each, so a charge
+below a shared helper is an estimate)
 """
 import collections
+import os
 import re
 import subprocess
 import sys
@@ -14,12 +19,14 @@ import sys
 out = sys.argv[1]
 grep = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--grep" else None
 callees_of = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--callees" else None
+allocs = len(sys.argv) > 2 and sys.argv[2] == "--allocs"
 
 names = {}
 self_cost = collections.Counter()
 incl_calls = collections.Counter()   # cost of calls made from a function (inclusive of the callee)
 calls_into = collections.Counter()
 edges = collections.Counter()        # (caller, callee) -> inclusive cost of those calls
+call_counts = collections.Counter()  # (caller, callee) -> number of calls
 total = 0
 
 
@@ -57,6 +64,7 @@ with open(out + "/callgrind.out", errors="replace") as f:
                     incl_calls[fn] += cost
                     edges[(fn, callee)] += cost
                 calls_into[callee] += n
+                call_counts[(fn, callee)] += n
                 pending_call = None
             else:
                 self_cost[fn] += cost
@@ -93,6 +101,43 @@ if callees_of:
         for (a, b), cost in sorted(edges.items(), key=lambda e: -e[1]):
             if a == f and cost > incl(f) / 100:
                 print(f"    {cost:>16,}  {calls_into[b]:>9,} calls  {pretty.get(b, b)[:140]}")
+    sys.exit(0)
+
+if allocs:
+    callers = collections.defaultdict(list)
+    for (a, b), n in call_counts.items():
+        if a != b:
+            callers[b].append((a, n))
+    own = re.compile(r"^\$s\d+[Yy]ongchain")
+    # A value witness, outlined copy or destroy, or a partial application's thunk is charged to its callers too.
+    thunk = re.compile(r"(Vw[a-z]{2}|WO[a-z]|TA|Tq|TR)$")
+
+    def owners(f, depth=0, seen=frozenset()):
+        """Fractions of f's calls charged to each Yongchain function (or to f itself when none is found)."""
+        if (own.match(f) and not thunk.search(f)) or depth > 12 or not callers[f]:
+            return {f: 1.0}
+        into = sum(n for a, n in callers[f] if a not in seen)
+        if into == 0:
+            return {f: 1.0}
+        share = collections.Counter()
+        for a, n in callers[f]:
+            if a in seen:
+                continue
+            for o, x in owners(a, depth + 1, seen | {f}).items():
+                share[o] += x * n / into
+        return share
+
+    per = committed or 1
+    for target in ["malloc", "free", "swift_allocObject", "swift_retain", "swift_release"]:
+        if target not in funcs:
+            continue
+        charged = collections.Counter()
+        for a, n in callers[target]:
+            for o, x in owners(a, 0, frozenset({target})).items():
+                charged[o] += n * x
+        print(f"{target}: {calls_into[target]:,} calls, {calls_into[target] / per:,.1f} per transaction")
+        for o, n in charged.most_common(int(os.environ.get('TOP', '25'))):
+            print(f"    {n / per:>10,.1f} per tx  {pretty.get(o, o)[:150]}")
     sys.exit(0)
 
 if grep:

@@ -76,6 +76,8 @@ enum Parties {
         init(state: StateReader) { self.state = state }
 
         mutating func names(_ parties: [Party]) throws(DamagedRecord) -> [String] {
+            // A signer alone (most transactions, and every refused one): its name, with no set to sort.
+            if parties.count == 1, case .key(let k) = parties[0] { return try name(of: k).map { [$0] } ?? [] }
             var out: Set<[UInt8]> = []
             for p in parties {
                 switch p {

@@ -109,7 +109,7 @@ public struct Block: Sendable, Equatable, CanonicalCodable {
     /// A transaction's leaf in `txRoot`: H(0x00 || txHash || signature). The hash identifies the transaction (it
     /// leaves the signature out, so one transaction is one hash); the leaf binds the signature that was checked.
     public static func txLeaf(hash: Hash, signature: [UInt8], suite: HashSuite) -> Hash {
-        suite.digest(parts: [[0], hash.bytes, signature])
+        suite.digest { $0.add(byte: 0); $0.add(hash); $0.add(signature) }
     }
 
     /// Merkle root over a block's outcomes in block order, each leaf H(0x00 || txHash || code): what a client
@@ -120,7 +120,12 @@ public struct Block: Sendable, Equatable, CanonicalCodable {
 
     /// A transaction's leaf in `resultsHash`: H(0x00 || txHash || code).
     public static func resultLeaf(hash: Hash, code: String, suite: HashSuite) -> Hash {
-        suite.digest(parts: [[0], hash.bytes, Array(code.utf8)])
+        suite.digest { input in
+            input.add(byte: 0)
+            input.add(hash)
+            var code = code
+            code.withUTF8 { input.add(UnsafeRawBufferPointer($0)) }
+        }
     }
 
     /// Why this block's body does not match its own header (transaction root, last-commit hash, chain id), or nil

@@ -21,7 +21,11 @@ public struct CanonicalWriter: Sendable {
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     public mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
     /// Its UTF-8 with its length, as `bytes` writes them, without an array of its own.
+    /// Read in place where the string is contiguous (native and small strings): `withUTF8` needs a mutable copy,
+    /// a retain and a release a call (about 20 of each a `register` transaction).
     public mutating func string(_ s: String) {
+        let written: Void? = s.utf8.withContiguousStorageIfAvailable { u32(UInt32($0.count)); bytes.append(contentsOf: $0) }
+        guard written == nil else { return }
         var s = s
         s.withUTF8 { u32(UInt32($0.count)); bytes.append(contentsOf: $0) }
     }
@@ -86,13 +90,25 @@ public struct CanonicalReader: Sendable {
         do { return try make() } catch let e as ValidationError { throw ValidationError(field: path(what), message: e.message) }
     }
 
-    private mutating func take(_ n: Int, _ what: String) throws -> ArraySlice<UInt8> {
+    /// Passes over `n` bytes; returns where they start. The readers below load from `data` in place: through an
+    /// `ArraySlice` each read retained and released the array, about five times a `bytes` read.
+    private mutating func take(_ n: Int, _ what: String) throws -> Int {
         guard n >= 0, n <= remaining else { throw EncodingError.truncated(path(what)) }
         defer { offset += n }
-        return data[offset..<offset + n]
+        return offset
     }
 
-    public mutating func u8(_ what: String = "u8") throws -> UInt8 { try take(1, what).first! }
+    private mutating func integer<T: FixedWidthInteger>(_ type: T.Type, _ what: String) throws -> T {
+        let at = try take(MemoryLayout<T>.size, what)
+        return T(bigEndian: data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: T.self) })
+    }
+
+    /// A copy of `n` bytes from `at`.
+    private func copy(_ at: Int, _ n: Int) -> [UInt8] {
+        data.withUnsafeBufferPointer { [UInt8](UnsafeBufferPointer(rebasing: $0[at..<at + n])) }
+    }
+
+    public mutating func u8(_ what: String = "u8") throws -> UInt8 { data[try take(1, what)] }
     public mutating func bool(_ what: String = "bool") throws -> Bool {
         switch try u8(what) {
         case 0: return false
@@ -100,26 +116,32 @@ public struct CanonicalReader: Sendable {
         default: throw EncodingError.invalid(path(what), "a boolean is 0 or 1")
         }
     }
-    public mutating func u16(_ what: String = "u16") throws -> UInt16 { try take(2, what).reduce(0) { $0 << 8 | UInt16($1) } }
-    public mutating func u32(_ what: String = "u32") throws -> UInt32 { try take(4, what).reduce(0) { $0 << 8 | UInt32($1) } }
-    public mutating func u64(_ what: String = "u64") throws -> UInt64 { try take(8, what).reduce(0) { $0 << 8 | UInt64($1) } }
+    public mutating func u16(_ what: String = "u16") throws -> UInt16 { try integer(UInt16.self, what) }
+    public mutating func u32(_ what: String = "u32") throws -> UInt32 { try integer(UInt32.self, what) }
+    public mutating func u64(_ what: String = "u64") throws -> UInt64 { try integer(UInt64.self, what) }
     public mutating func i64(_ what: String = "i64") throws -> Int64 { Int64(bitPattern: try u64(what)) }
-    public mutating func raw(_ n: Int, _ what: String = "raw") throws -> [UInt8] { Array(try take(n, what)) }
+    public mutating func raw(_ n: Int, _ what: String = "raw") throws -> [UInt8] { copy(try take(n, what), n) }
     /// Passes over `n` bytes the caller already knows (e.g. compared with bytes it holds), without copying them.
     public mutating func skip(_ n: Int, _ what: String = "raw") throws { _ = try take(n, what) }
     public mutating func bytes(_ what: String = "bytes", max: Int = Int.max) throws -> [UInt8] {
         let n = Int(try u32(what))
         guard n <= max else { throw EncodingError.invalid(path(what), "longer than \(max) bytes") }
-        return Array(try take(n, what))
+        return copy(try take(n, what), n)
     }
     /// Validated straight from the input, without copying the bytes into an array first.
     public mutating func string(_ what: String = "string", max: Int = 1 << 20) throws -> String {
         let n = Int(try u32(what))
         guard n <= max else { throw EncodingError.invalid(path(what), "longer than \(max) bytes") }
-        guard let s = String(validating: try take(n, what), as: UTF8.self) else { throw EncodingError.invalid(path(what), "not UTF-8") }
+        let at = try take(n, what)
+        guard let s = data.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[at..<at + n]), as: UTF8.self) }) else {
+            throw EncodingError.invalid(path(what), "not UTF-8")
+        }
         return s
     }
-    public mutating func hash(_ what: String = "hash") throws -> Hash { Hash(try raw(32, what))! }
+    public mutating func hash(_ what: String = "hash") throws -> Hash {
+        let at = try take(32, what)
+        return data.withUnsafeBytes { Hash(raw: UnsafeRawBufferPointer(rebasing: $0[at..<at + 32])) }
+    }
     public mutating func optionalHash(_ what: String = "hash") throws -> Hash? {
         try bool(what) ? try hash(what) : nil
     }

@@ -21,7 +21,7 @@ public struct PartyLog: Sendable, Equatable, CanonicalCodable {
     }
 
     /// The state key of `member`'s log.
-    public static func stateKey(_ member: String) -> [UInt8] { Array("party/\(member)".utf8) }
+    public static func stateKey(_ member: String) -> [UInt8] { [UInt8](key: "party/", member) }
 
     /// The log after one more transaction (`code`: its result code, "OK" or the rejection).
     public func appending(height: UInt64, txIndex: UInt32, txHash: Hash, code: String, suite: HashSuite) -> PartyLog {

@@ -52,12 +52,28 @@ public enum HashSuite: String, Sendable, CaseIterable, Codable, CustomStringConv
 
     /// The digest of the concatenation of several byte strings, without building the concatenation.
     public func digest(parts: [[UInt8]]) -> Hash {
-        guard self == .sha256 else { return evpDigest(parts: parts) }
-        var ctx = SHA256_CTX()
-        yc_SHA256_Init(&ctx)
-        for p in parts { p.withUnsafeBytes { yc_SHA256_Update(&ctx, $0.baseAddress, $0.count) } }
-        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
-            yc_SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), &ctx)
+        digest { for p in parts { $0.add(p) } }
+    }
+
+    /// The digest of what `feed` adds, in order, without building the message (a leaf's tag, hash and signature:
+    /// three arrays and the list of them, before): one context, on the stack for SHA-256.
+    public func digest(_ feed: (inout DigestInput) -> Void) -> Hash {
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            let md = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            if self == .sha256 {
+                var input = DigestInput(evp: nil)
+                yc_SHA256_Init(&input.sha256)
+                feed(&input)
+                yc_SHA256_Final(md, &input.sha256)
+            } else {
+                guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
+                defer { EVP_MD_CTX_free(ctx) }
+                EVP_DigestInit_ex(ctx, algorithm, nil)
+                var input = DigestInput(evp: ctx)
+                feed(&input)
+                var len: UInt32 = 0
+                EVP_DigestFinal_ex(ctx, md, &len)
+            }
             return Hash(raw: UnsafeRawBufferPointer(out))
         }
     }
@@ -93,4 +109,20 @@ public enum HashSuite: String, Sendable, CaseIterable, Codable, CustomStringConv
             return digest(raw: UnsafeRawBufferPointer(msg))
         }
     }
+}
+
+/// The message of `HashSuite.digest(_:)`, added a piece at a time.
+public struct DigestInput {
+    fileprivate var sha256 = SHA256_CTX()
+    /// The EVP context of a suite other than SHA-256 (then `sha256` is unused).
+    fileprivate let evp: OpaquePointer?
+
+    fileprivate init(evp: OpaquePointer?) { self.evp = evp }
+
+    public mutating func add(_ raw: UnsafeRawBufferPointer) {
+        if let evp { _ = EVP_DigestUpdate(evp, raw.baseAddress, raw.count) } else { yc_SHA256_Update(&sha256, raw.baseAddress, raw.count) }
+    }
+    public mutating func add<D: ContiguousBytes>(_ data: D) { data.withUnsafeBytes { add($0) } }
+    public mutating func add(_ h: Hash) { h.withUnsafeBytes { add($0) } }
+    public mutating func add(byte: UInt8) { withUnsafeBytes(of: byte) { add($0) } }
 }

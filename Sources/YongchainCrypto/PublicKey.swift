@@ -51,6 +51,20 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
         self = k
     }
 
+    /// The key whose `text` is exactly `utf8` — the suite named, the hex in lower case — so one key has one
+    /// spelling; nil for anything else (a bare hex key, upper-case hex, a key the suite refuses). What
+    /// `PublicKey(text:)` and then `k.text == text` decide, without the strings (an envelope's signer).
+    public init?(exactText utf8: ArraySlice<UInt8>) {
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")),
+              let suite = SignatureSuite.allCases.first(where: { $0.name.utf8.elementsEqual(utf8[..<colon]) }) else { return nil }
+        let hex = utf8[(colon + 1)...]
+        guard hex.count == 2 * suite.publicKeyLength,
+              hex.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+              let b = hex.withContiguousStorageIfAvailable({ Hex.decode(utf8: $0) }) ?? nil,
+              let k = PublicKey(suite: suite, bytes: b) else { return nil }
+        self = k
+    }
+
     public var text: String {
         String(unsafeUninitializedCapacity: textCount) { writeText(into: $0, at: 0) }
     }

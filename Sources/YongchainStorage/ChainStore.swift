@@ -172,12 +172,12 @@ public final class ChainStore: @unchecked Sendable {
                 try writer.transaction {
                     let data = block.canonicalBytes
                     try writer.run("INSERT INTO blocks (height, hash, time, tx_count, data, data_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                                   [height, .blob(block.hash.bytes), .int(block.header.time),
+                                   [height, .hash(block.hash), .int(block.header.time),
                                     .int(Int64(block.transactions.count)), .blob(data), .blob(HashSuite.sha256.digest(data).bytes)])
                     try writer.run("INSERT INTO commits (height, data) VALUES (?, ?)", [height, .blob(certificate.canonicalBytes)])
                     for (i, r) in results.enumerated() {
                         try writer.run("INSERT INTO txs (hash, height, idx, code, message) VALUES (?, ?, ?, ?, ?)",
-                                       [.blob(r.hash.bytes), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
+                                       [.hash(r.hash), height, .int(Int64(i)), .text(r.result.code), .text(r.result.message)])
                     }
                     try storeParties(parties, height: height)
                     try applyWrites(writes, digests: tree.writeDigests)
@@ -323,7 +323,7 @@ public final class ChainStore: @unchecked Sendable {
 
     static func isCommitted(_ c: Connection, _ hash: Hash) throws -> Bool {
         var found = false
-        try c.query("SELECT 1 FROM txs WHERE hash = ?", [.blob(hash.bytes)]) { _ in found = true }
+        try c.query("SELECT 1 FROM txs WHERE hash = ?", [.hash(hash)]) { _ in found = true }
         return found
     }
 

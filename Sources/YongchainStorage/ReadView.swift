@@ -107,7 +107,7 @@ public struct ReadView: StateReader {
 
     public func blockHeight(hash: Hash) throws -> UInt64? {
         var h: UInt64?
-        try connection.query("SELECT height FROM blocks WHERE hash = ?", [.blob(hash.bytes)]) { h = try $0.unsigned(0) }
+        try connection.query("SELECT height FROM blocks WHERE hash = ?", [.hash(hash)]) { h = try $0.unsigned(0) }
         return h
     }
 
@@ -143,7 +143,7 @@ public struct ReadView: StateReader {
 
     public func transaction(_ hash: Hash) throws -> TxRecord? {
         var rec: TxRecord?
-        try connection.query("SELECT height, idx, code, message FROM txs WHERE hash = ?", [.blob(hash.bytes)]) {
+        try connection.query("SELECT height, idx, code, message FROM txs WHERE hash = ?", [.hash(hash)]) {
             rec = TxRecord(hash: hash, height: try $0.unsigned(0), index: try $0.count(1),
                            result: TxResult(code: $0.text(2), message: $0.text(3)))
         }

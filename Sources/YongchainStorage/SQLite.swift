@@ -1,4 +1,5 @@
 import CSQLite
+import YongchainCrypto
 
 /// A failure from SQLite, with its result code, message and what was being done (like GRDB's DatabaseError).
 public struct StorageError: Error, Sendable, CustomStringConvertible {
@@ -72,6 +73,7 @@ final class Connection {
             case .text(let s): rc = sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT)
             case .blob(let b):
                 rc = b.withUnsafeBytes { sqlite3_bind_blob(stmt, idx, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), SQLITE_TRANSIENT) }
+            case .hash(let h): rc = h.withUnsafeBytes { sqlite3_bind_blob(stmt, idx, $0.baseAddress, 32, SQLITE_TRANSIENT) }
             case .null: rc = sqlite3_bind_null(stmt, idx)
             }
             // A bind failure is a programming error (wrong index/type), never input's fault.
@@ -122,6 +124,8 @@ enum Value {
     case int(Int64)
     case text(String)
     case blob([UInt8])
+    /// A hash's 32 bytes as a blob, bound from the stack: no array made for a look-up by hash.
+    case hash(Hash)
     case null
 }
 

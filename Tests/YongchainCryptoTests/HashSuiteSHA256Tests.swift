@@ -34,9 +34,21 @@ import YongchainTestSupport
             }
             #expect(HashSuite.sha256.digest(parts: parts) == reference, "length \(n) in \(parts.count) parts")
             #expect(HashSuite.sha256.evpDigest(parts: parts) == reference, "length \(n) in \(parts.count) parts, EVP")
+            // Fed a piece at a time (parts, bytes, hashes), through the stack context and through EVP (SM3).
+            let sm3 = bytes.withUnsafeBytes { HashSuite.sm3.evpDigest(raw: $0) }
+            #expect(HashSuite.sm3.digest(parts: parts) == sm3, "SM3, length \(n) in \(parts.count) parts")
+            for suite in HashSuite.allCases {
+                let fed = suite.digest { input in
+                    for p in parts {
+                        if p.count == 1, rng.next(below: 2) == 0 { input.add(byte: p[0]) } else { p.withUnsafeBytes { input.add($0) } }
+                    }
+                }
+                #expect(fed == (suite == .sha256 ? reference : sm3), "\(suite), length \(n) fed in \(parts.count) pieces")
+            }
         }
         let a = HashSuite.sha256.digest([1]), b = HashSuite.sha256.digest([2])
         #expect(HashSuite.sha256.digest(tag: 1, a, b) == HashSuite.sha256.evpDigest(parts: [[1], a.bytes, b.bytes]))
+        #expect(HashSuite.sha256.digest { $0.add(byte: 1); $0.add(a); $0.add(b.bytes) } == HashSuite.sha256.digest(tag: 1, a, b))
     }
 
     /// Many threads at once, each with its own context: no shared state between digests.

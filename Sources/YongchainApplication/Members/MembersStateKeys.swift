@@ -14,9 +14,9 @@ import YongchainCrypto
 extension StateKey {
     static func member(_ key: PublicKey) -> [UInt8] { key.textUTF8(after: memberPrefix) }
     static let memberPrefix = Array("member/".utf8)
-    static func memberName(_ name: String) -> [UInt8] { Array("member-name/\(name)".utf8) }
-    static func revoked(_ key: PublicKey) -> [UInt8] { Array("revoked/\(key.text)".utf8) }
-    static func enterprise(_ code: CreditCode) -> [UInt8] { Array("enterprise/\(code.value)".utf8) }
-    static func enterpriseKey(_ key: PublicKey) -> [UInt8] { Array("enterprise-key/\(key.text)".utf8) }
+    static func memberName(_ name: String) -> [UInt8] { [UInt8](key: "member-name/", name) }
+    static func revoked(_ key: PublicKey) -> [UInt8] { [UInt8](key: "revoked/", key.text) }
+    static func enterprise(_ code: CreditCode) -> [UInt8] { [UInt8](key: "enterprise/", code.value) }
+    static func enterpriseKey(_ key: PublicKey) -> [UInt8] { [UInt8](key: "enterprise-key/", key.text) }
     static let enterprisePrefix = Array("enterprise/".utf8)
 }

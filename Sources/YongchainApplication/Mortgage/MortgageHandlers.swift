@@ -36,15 +36,16 @@ enum Mortgage {
     // MARK: - Properties
 
     private static func registerProperty(_ p: RegisterProperty, _ tx: Transaction, _ ctx: BlockContext, _ state: StateOverlay) -> TxResult {
-        if state.get(StateKey.property(p.unitNumber)) != nil {
+        let unitKey = StateKey.property(p.unitNumber), titleKey = StateKey.propertyTitle(p.titleCertificateNumber)
+        if state.get(unitKey) != nil {
             return .reject(Codes.alreadyRegistered, "unit \(p.unitNumber) is already registered")
         }
-        if let other = state.get(StateKey.propertyTitle(p.titleCertificateNumber)) {
+        if let other = state.get(titleKey) {
             return .reject(Codes.alreadyRegistered,
                            "title certificate \(p.titleCertificateNumber) is already registered for unit \(String(decoding: other, as: UTF8.self))")
         }
-        state.set(StateKey.property(p.unitNumber), Property(p, at: RecordedAt(ctx)).canonicalBytes)
-        state.set(StateKey.propertyTitle(p.titleCertificateNumber), Array(p.unitNumber.value.utf8))
+        state.set(unitKey, Property(p, at: RecordedAt(ctx)).canonicalBytes)
+        state.set(titleKey, Array(p.unitNumber.value.utf8))
         return .ok
     }
 

@@ -19,20 +19,20 @@ import YongchainCrypto
 ///
 /// `<n:k>` is a zero-padded decimal of k digits so that key order is numeric order.
 extension StateKey {
-    static func property(_ unit: UnitNumber) -> [UInt8] { Array("property/\(unit.value)".utf8) }
-    static func propertyStatus(_ unit: UnitNumber) -> [UInt8] { Array("property-status/\(unit.value)".utf8) }
-    static func propertyTitle(_ titleCertificate: String) -> [UInt8] { Array("property-title/\(titleCertificate)".utf8) }
+    static func property(_ unit: UnitNumber) -> [UInt8] { [UInt8](key: "property/", unit.value) }
+    static func propertyStatus(_ unit: UnitNumber) -> [UInt8] { [UInt8](key: "property-status/", unit.value) }
+    static func propertyTitle(_ titleCertificate: String) -> [UInt8] { [UInt8](key: "property-title/", titleCertificate) }
 
     static func seizurePrefix(_ unit: UnitNumber) -> [UInt8] { Array("seizure/\(unit.value)/".utf8) }
     static func seizure(_ unit: UnitNumber, _ seq: UInt32) -> [UInt8] { seizurePrefix(unit) + Array(MortgageKeys.pad(UInt64(seq), 6).utf8) }
 
-    static func mortgage(_ id: Hash) -> [UInt8] { Array("mortgage/\(id.hex)".utf8) }
-    static func mortgageConsent(_ digest: Hash) -> [UInt8] { Array("mortgage-consent/\(digest.hex)".utf8) }
+    static func mortgage(_ id: Hash) -> [UInt8] { [UInt8](key: "mortgage/", id.hex) }
+    static func mortgageConsent(_ digest: Hash) -> [UInt8] { [UInt8](key: "mortgage-consent/", digest.hex) }
 
     static func lienPrefix(_ unit: UnitNumber) -> [UInt8] { Array("lien/\(unit.value)/".utf8) }
     static func lien(_ unit: UnitNumber, _ priority: UInt32) -> [UInt8] { lienPrefix(unit) + Array(MortgageKeys.pad(UInt64(priority), 6).utf8) }
 
-    static func certificate(_ number: String) -> [UInt8] { Array("certificate/\(number)".utf8) }
+    static func certificate(_ number: String) -> [UInt8] { [UInt8](key: "certificate/", number) }
     static func certificateSequence(_ year: Int) -> [UInt8] { Array("certificate-seq/\(year)".utf8) }
 
     static func bankFilingsPrefix(_ bank: PublicKey) -> [UInt8] { Array("bank-filings/\(bank.text)/".utf8) }

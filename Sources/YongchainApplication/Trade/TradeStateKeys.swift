@@ -8,17 +8,17 @@ import YongchainCrypto
 /// (`trade-lists/<enterprise>`, a declaration, a financing), so a query reads it with one `get` per entry and
 /// never scans: the state tree proves single keys, not ranges. Sequence parts are zero-padded decimal.
 extension StateKey {
-    static func declaration(_ n: DeclarationNumber) -> [UInt8] { Array("declaration/\(n.value)".utf8) }
+    static func declaration(_ n: DeclarationNumber) -> [UInt8] { [UInt8](key: "declaration/", n.value) }
 
     /// The counts of an enterprise's lists (`TradeListCounts`).
-    static func tradeLists(_ c: CreditCode) -> [UInt8] { Array("trade-lists/\(c.value)".utf8) }
+    static func tradeLists(_ c: CreditCode) -> [UInt8] { [UInt8](key: "trade-lists/", c.value) }
 
     /// An exporter's declarations in publication order: the declaration number, UTF-8.
     static func declarationByExporter(_ c: CreditCode, _ seq: UInt64) -> [UInt8] {
         Array("declaration-by-exporter/\(c.value)/\(TradeWire.seq(seq))".utf8)
     }
 
-    static func financing(_ id: Hash) -> [UInt8] { Array("financing/\(id.hex)".utf8) }
+    static func financing(_ id: Hash) -> [UInt8] { [UInt8](key: "financing/", id.hex) }
     /// An exporter's financings in execution order: the financing id, 32 bytes.
     static func financingByExporter(_ c: CreditCode, _ seq: UInt64) -> [UInt8] {
         Array("financing-by-exporter/\(c.value)/\(TradeWire.seq(seq))".utf8)
@@ -54,5 +54,5 @@ extension StateKey {
     static func creditQuery(_ c: CreditCode, _ seq: UInt64) -> [UInt8] {
         Array("credit-query/\(c.value)/\(TradeWire.seq(seq))".utf8)
     }
-    static func creditQueryID(_ tx: Hash) -> [UInt8] { Array("credit-query-id/\(tx.hex)".utf8) }
+    static func creditQueryID(_ tx: Hash) -> [UInt8] { [UInt8](key: "credit-query-id/", tx.hex) }
 }

@@ -20,11 +20,18 @@ import YongchainCrypto
 public enum StateTree {
     /// The tree's position of a state key (see the type's definition).
     public static func keyHash(_ stateKey: [UInt8], suite: HashSuite) -> Hash {
-        var w = CanonicalWriter(capacity: stateKey.count + 32)
-        w.string(Domain.stateKey.rawValue)
-        w.raw(stateKey)
-        return suite.digest(w.bytes)
+        suite.digest {
+            $0.add(keyHashTag)
+            $0.add(stateKey)
+        }
     }
+
+    /// `CanonicalWriter.string(Domain.stateKey.rawValue)`: the length-prefixed tag every key hash begins with.
+    private static let keyHashTag: [UInt8] = {
+        var w = CanonicalWriter(capacity: 32)
+        w.string(Domain.stateKey.rawValue)
+        return w.bytes
+    }()
 
     public static func valueHash(_ value: [UInt8], suite: HashSuite) -> Hash { suite.digest(value) }
 

@@ -5,6 +5,7 @@ import YongchainStorage
 
 /// The one JSON mapping of chain objects: bytes and hashes are lower-case hex, keys are `suite:hex`, 64-bit
 /// nonces are decimal strings (JSON numbers lose precision past 2^53), times are milliseconds since the epoch.
+/// A node reads a submitted envelope with `TransactionEnvelope`, the same schema without `JSONDecoder`.
 public struct TransactionJSON: Codable, Sendable {
     public var type: String
     public var body: String
@@ -18,39 +19,6 @@ public struct TransactionJSON: Codable, Sendable {
         signer = tx.signer.text
         nonce = String(tx.nonce)
         signature = Hex.encode(tx.signature)
-    }
-
-    /// The envelope's fields, each checked exactly as docs/openapi.yaml's `Transaction` schema says (a request that
-    /// passes the schema passes here): 400 `INVALID_FIELD` naming the field otherwise.
-    func transaction() throws -> Transaction {
-        guard (1...Transaction.maxTypeLength).contains(type.utf8.count),
-              type.utf8.allSatisfy(Self.isTypeCharacter) else {
-            throw APIError.badRequest(NodeCode.invalidField, "type: 1 to \(Transaction.maxTypeLength) of the characters A-Z a-z 0-9 . _ -")
-        }
-        guard let b = Hex.decode(body), b.count <= Transaction.maxBodyBytes else {
-            throw APIError.badRequest(NodeCode.invalidField, "body: hex of the canonical body, at most \(Transaction.maxBodyBytes) bytes")
-        }
-        // Exactly the form keys are written in (`ed25519:` and lower-case hex), so one key has one spelling.
-        guard let k = PublicKey(text: signer), k.text == signer else {
-            throw APIError.badRequest(NodeCode.invalidField, "signer: a public key like \(SignatureSuite.keyTextForms), hex in lower case")
-        }
-        guard !nonce.isEmpty, nonce.utf8.count <= 20, nonce.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = UInt64(nonce) else {
-            throw APIError.badRequest(NodeCode.invalidField, "nonce: a decimal string of a 64-bit unsigned integer, 0 to 18446744073709551615")
-        }
-        guard let s = Hex.decode(signature), s.count == 64 else { throw APIError.badRequest(NodeCode.invalidField, "signature: 128 hex digits") }
-        return Transaction(type: type, body: b, signer: k, nonce: n, signature: s)
-    }
-
-    /// A–Z a–z 0–9 . _ - by ranges (a `Set`'s look-up hashed every byte of the type: 2,900 instructions a
-    /// `property.register` envelope).
-    static func isTypeCharacter(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            return true
-        default:
-            return false
-        }
     }
 }
 

@@ -23,7 +23,7 @@ struct MemberTransactions: Sendable {
         let wait = req.query["wait"]
         guard wait == nil || wait == "commit" else { throw APIError.badRequest(NodeCode.invalidParameter, "wait: 'commit' or absent") }
         let timeoutMs = try Parameter.integer(req, "timeoutMs", in: 1...60_000, default: 10_000)
-        let tx = try JSON.decode(TransactionJSON.self, req.body).transaction()
+        let tx = try TransactionEnvelope.transaction(body: req.body)
         let hash = tx.hash(on: sync.genesis.chain)
         var admitted = false, last = APIError(NodeCode.peersUnreachable, "no validator to forward the transaction to")
         for v in validators where !admitted {

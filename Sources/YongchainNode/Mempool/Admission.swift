@@ -83,7 +83,7 @@ final class Admission: Sendable {
     static let mempoolFull = APIError(NodeCode.mempoolFull, "the transaction pool is full; retry later (a transaction already submitted: GET /v1/txs/{hash})")
 
     /// A submission to a full pool is refused before its body is parsed: the refusal does not depend on the body
-    /// (docs/http.md, "A full pool"), and reading it — strict JSON, `JSONDecoder`, hex and keys, about 94,000
+    /// (docs/http.md, "A full pool"), and reading it — strict JSON, the envelopes, hex and keys, about 94,000
     /// instructions a transaction — is what a flood of refused retries would otherwise cost. Counted in
     /// `yongchain_mempool_refused_unparsed_total`.
     func refuseIfFull() throws {

@@ -20,6 +20,6 @@ final class SignatureCache: Sendable {
 
     /// A transaction's signature; `hash` is the transaction's hash, which covers every signed byte.
     func verify(_ tx: Transaction, hash: Hash) -> Bool {
-        memo.verify(id: HashSuite.sha256.digest(parts: [hash.bytes, tx.signature])) { tx.verifySignature(chainID: chainID) }
+        memo.verify(id: HashSuite.sha256.digest { $0.add(hash); $0.add(tx.signature) }) { tx.verifySignature(chainID: chainID) }
     }
 }
