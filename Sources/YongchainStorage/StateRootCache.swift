@@ -76,6 +76,9 @@ public final class StateRootCache<Value: Sendable>: Sendable {
         }
     }
 
+    /// Forgets everything kept (for tests that alter the database behind the store's back).
+    func reset() { contents.write { $0 = Contents() } }
+
     /// The root whose values are kept, and the entries and bytes they count (for tests).
     var size: (root: Hash?, entries: Int, bytes: Int) { contents.read { ($0.root, $0.values.count, $0.bytes) } }
 }
