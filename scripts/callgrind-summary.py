@@ -155,7 +155,10 @@ hot = [
     ("  the caller's session checked", "Authenticator.authenticate(_:enterprises:sessions:state:)", answers),
     ("  the caller's session checked", "Authenticator.authenticate(_:enterprises:sessions:state:verified:)", answers),
     ("  the route read cache-first (reruns included)", "ChainStore.readCacheFirst<A>(_:)", answers),
-    ("  the answer (reads, JSON, proof)", "static ProvenAnswer.respond(_:prove:state:base:notFound:)", answers),
+    ("  the answer (reads, JSON, proof)", "static ProvenAnswer.respond(_:prove:state:base:answers:notFound:)", answers),
+    ("  the answer (before answers:)", "static ProvenAnswer.respond(_:prove:state:base:notFound:)", answers),
+    ("    the answer worked out, not kept", "static ProvenAnswer.answer(_:_:state:tip:answers:notFound:)", answers),
+    ("    the proof's base64 (bundleBase64)", "ProofBase.Parts.bundleBase64(_:)", proven),
     ("  the answer, before base:", "static ProvenAnswer.respond(_:prove:state:notFound:)", answers),
     ("    the query's reads", "static MortgageQueries.encumbrances(unitNumber:state:)", answers),
     ("    state proofs (proven only)", "ReadView.stateProof(key:tip:)", proven),
@@ -192,10 +195,11 @@ for f in runs:
             print(f"{'a snapshot route: API.run -> ' + name:<46} {cost:>15,} incl {calls_into[b]:>8,} calls {cost / answers:>12,.0f} per op ({answers})")
 
 # Everything the server spends on a request (parse, route, session check, answer, response), the peers' gossip in the
-# same window taken out, per request of the query load (`WINDOW=1` runs: the floor routes beside the answer).
+# same window taken out, per request of the query load (`WINDOW=1` runs: the floor routes beside the answer; with
+# `PROVEN=only`, a proven answer).
 serve = [f for f in funcs if pretty.get(f, f) == "ServerCore.serve(_:_:)"]
 gossip = [f for f in funcs if pretty.get(f, f) == "PeerProtocol.gossipRequest(_:)"]
-if serve and queries:
+if serve and answers:
     cost = sum(map(incl, serve)) - sum(map(incl, gossip))
-    print(f"{'a request served, less the peers gossip':<46} {cost:>15,} incl {'':>14} {cost / queries:>12,.0f} per op ({queries})")
+    print(f"{'a request served, less the peers gossip':<46} {cost:>15,} incl {'':>14} {cost / answers:>12,.0f} per op ({answers})")
 

@@ -69,6 +69,16 @@ public enum ProvableQuery: Sendable, Equatable, CanonicalCodable {
         }
     }
 
+    /// Whether the answer depends on the block time as well as the state (an authorisation's or a check's
+    /// validity is judged at block time): every other question's answer is a function of the state alone, which a
+    /// node may keep by state root (`StateRootCache`).
+    public var readsTime: Bool {
+        switch self {
+        case .creditRecord, .greylistCheck: return true
+        case .titleVerification, .encumbrances, .mortgageCertificate, .mortgageApplication, .precheck, .creditQueries, .member: return false
+        }
+    }
+
     /// A one-line statement of what was asked.
     public var question: String {
         switch self {

@@ -100,15 +100,33 @@ public struct ProofBundle: Sendable, Equatable, CanonicalCodable {
     }
 
     public func encode(to w: inout CanonicalWriter) {
-        w.u8(ProofBundle.version)
-        w.list(changes) { w, c in w.item(c.header); w.item(c.certificate); w.item(c.next) }
-        w.item(header)
-        w.item(certificate)
+        Self.encodeHead(changes: changes, header: header, certificate: certificate, to: &w)
+        Self.encodeEntries(entries, to: &w)
+    }
+
+    /// The bytes of a bundle before its entries (version, validator-set changes, header, certificate): the same in
+    /// every bundle of one height, so a node encodes them once a height (its `ProofBase`).
+    public static func head(changes: [ValidatorSetChange], header: BlockHeader, certificate: CommitCertificate) -> [UInt8] {
+        var w = CanonicalWriter(capacity: 1_024)
+        encodeHead(changes: changes, header: header, certificate: certificate, to: &w)
+        return w.bytes
+    }
+
+    /// The bundle's entries as they follow its head (the list's count, then each entry).
+    public static func encodeEntries(_ entries: [Entry], to w: inout CanonicalWriter) {
         w.list(entries) { w, e in
             w.bytes(e.key)
             if let v = e.value { w.u8(1); w.bytes(v) } else { w.u8(0) }
             w.item(e.proof)
         }
+    }
+
+    private static func encodeHead(changes: [ValidatorSetChange], header: BlockHeader, certificate: CommitCertificate,
+                                   to w: inout CanonicalWriter) {
+        w.u8(ProofBundle.version)
+        w.list(changes) { w, c in w.item(c.header); w.item(c.certificate); w.item(c.next) }
+        w.item(header)
+        w.item(certificate)
     }
 
     public init(from r: inout CanonicalReader) throws {

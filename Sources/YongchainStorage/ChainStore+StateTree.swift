@@ -293,7 +293,12 @@ extension ReadView: TreeNodeReader {
     /// A proof of `key`'s value (or absence) in the state after block `tip.height`, with the value itself.
     /// `tip` MUST be this snapshot's own tip (`tip()`): the `state` table this reads the value from holds that
     /// height's state and no other.
+    ///
+    /// A proof made once at a state root is kept (`StateRootCache`) and handed out again at that root: checked
+    /// against the value read from SQLite when it was made, so a value altered on disk afterwards is seen at the
+    /// next state root, not at the next proof.
     public func stateProof(key: [UInt8], tip: ChainTip) throws -> (value: [UInt8]?, proof: StateProof) {
+        if let kept = store?.proofCache.value(key, root: tip.stateRoot) { return (kept.value, kept.proof) }
         let suite = try chain().hashSuite
         let keyHash = StateTree.keyHash(key, suite: suite)
         let proof: StateProof
@@ -308,8 +313,16 @@ extension ReadView: TreeNodeReader {
         guard proven == value.map({ StateTree.valueHash($0, suite: suite) }) else {
             throw StorageError(code: "STORAGE_CORRUPT", message: "the value stored for a key at height \(tip.height) does not match its leaf in the state tree")
         }
+        store?.proofCache.insert(key, KeptProof(value: value, proof: proof), cost: key.count + (value?.count ?? 0) + 32 * proof.siblings.count + 160,
+                                 root: tip.stateRoot, height: tip.height)
         return (value, proof)
     }
+}
+
+/// A state proof and its value, as `ReadView.stateProof` made them at one state root.
+struct KeptProof: Sendable {
+    let value: [UInt8]?
+    let proof: StateProof
 }
 
 extension ChainTip {

@@ -30,6 +30,8 @@ public final class ChainStore: @unchecked Sendable {
     /// The newest committed state's hot values (StateCache.swift).
     let stateCache: StateCache
     public var stateCacheHits: Int { stateCache.hits.load(ordering: .relaxed) }
+    /// State proofs made at the newest state root they were asked at (`ReadView.stateProof`).
+    let proofCache: StateRootCache<KeptProof>
     /// Reads `readCacheFirst` answered from the state cache alone, with no SQLite transaction.
     public let readsFromCache = Atomic<Int>(0)
 
@@ -40,9 +42,11 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Opens (or creates) the database at `path`, upgrading an older schema first (`upgradeSchema`; `log` hears of
     /// an upgrade, which can take seconds).
-    public init(path: String, stateCache: StateCacheLimits = StateCacheLimits(), log: (String) -> Void = { _ in }) throws {
+    public init(path: String, stateCache: StateCacheLimits = StateCacheLimits(), proofCache: StateRootCacheLimits = .proofs,
+                log: (String) -> Void = { _ in }) throws {
         self.path = path
         self.stateCache = StateCache(limits: stateCache)
+        self.proofCache = StateRootCache(limits: proofCache)
         checkpointer = Checkpointer(path: path)
         writer = try Connection(path: path, readOnly: false)
         try writer.exec("PRAGMA journal_mode=WAL")

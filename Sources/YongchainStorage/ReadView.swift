@@ -54,10 +54,6 @@ public struct ReadView: StateReader {
         }
     }
 
-    /// Throws unless this view reads a SQLite snapshot: what a caller asks before a step that will need one and
-    /// must not be done twice (a cache-only view's run is repeated against a snapshot).
-    public func requireSnapshot() throws { _ = try connection }
-
     public func tip() throws -> ChainTip {
         if let knownTip { return knownTip }
         guard let tipBytes else { throw StorageError(code: "STORAGE_UNINITIALISED", message: "the database has no genesis yet") }

@@ -33,7 +33,7 @@ import YongchainHTTP
         let second = try s.send("GET", unitTarget)
         #expect(f.node.store.readsFromCache.load(ordering: .relaxed) == before + 1)
         #expect(first.status == 404 && second.body == first.body)
-        // A proof reads SQLite (at height 0 there is none to give): sent there before the proof quota is charged.
+        // At height 0 there is no proof to give: refused, from the cache alone (a refusal is not counted as a read).
         #expect(f.outcome(try s.send("GET", unitTarget + "?prove=true")).1 == "PROOF_UNAVAILABLE")
         #expect(f.node.store.readsFromCache.load(ordering: .relaxed) == before + 1)
     }

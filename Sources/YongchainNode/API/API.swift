@@ -73,19 +73,21 @@ struct API: Sendable {
 
     /// Checks who is calling and runs the route. A snapshot route is read again from a new snapshot (at most three
     /// times) when the chain left its snapshot behind while a proof was read, and a `cacheFirst` one when the state
-    /// cache alone could not answer it; its caller, verified once, is found again in each.
+    /// cache alone could not answer it; its caller, verified once, is found again in each, and its proof is charged
+    /// to the caller's quota once.
     private func run(_ route: Route, _ req: HTTPRequest, _ parameters: [String: String]) throws -> HTTPResponse {
         switch route.handler {
         case .plain(let handler):
             if route.auth == .peer { try authenticator.checkPeer(req) }
-            return try handler(Call(request: req, parameters: parameters, caller: nil, key: nil, maxBody: route.maxBody))
+            return try handler(Call(request: req, parameters: parameters, caller: nil, key: nil, maxBody: route.maxBody, proofCharge: ProofCharge()))
         case .snapshot(let handler):
             var verified: PublicKey?
+            let charge = ProofCharge()
             var attempt = 1
             while true {
                 do {
                     return try (route.cacheFirst ? store.readCacheFirst : store.read) { state in
-                        var call = Call(request: req, parameters: parameters, caller: nil, key: nil, maxBody: route.maxBody)
+                        var call = Call(request: req, parameters: parameters, caller: nil, key: nil, maxBody: route.maxBody, proofCharge: charge)
                         switch route.auth {
                         case .caller(let enterprises, let sessions):
                             call = try authenticated(call, enterprises: enterprises, sessions: sessions, verified: &verified, state)
@@ -121,6 +123,6 @@ struct API: Sendable {
 extension Call {
     /// The same call, by `caller` with `key`.
     func by(_ caller: Authenticator.Caller, _ key: PublicKey) -> Call {
-        Call(request: request, parameters: parameters, caller: caller, key: key, maxBody: maxBody)
+        Call(request: request, parameters: parameters, caller: caller, key: key, maxBody: maxBody, proofCharge: proofCharge)
     }
 }

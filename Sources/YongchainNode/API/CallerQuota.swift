@@ -11,6 +11,8 @@ final class CallerQuota: Sendable {
     /// What the caller asked for, for the 429's message ("sync batches", "proofs").
     let what: String
     private let table = Mutex<[String: (tokens: Double, at: Double)]>([:])
+    /// Tokens handed out, every caller's (for tests).
+    let granted = Atomic<Int>(0)
 
     init(rate: Int, what: String) {
         self.rate = rate
@@ -32,5 +34,6 @@ final class CallerQuota: Sendable {
         guard allowed else {
             throw APIError(NodeCode.rateLimited, "\(caller) asks more than \(self.rate) \(what) a second; wait and ask again")
         }
+        granted.add(1, ordering: .relaxed)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import YongchainApplication
 import YongchainCore
@@ -19,6 +20,33 @@ final class ProofBase: Sendable {
         let header: BlockHeader
         let certificate: CommitCertificate
         let changes: [ProofBundle.ValidatorSetChange]
+        /// The bundle's bytes before its entries (`ProofBundle.head`): the header, the certificate and the changes
+        /// encoded once a height, not once an answer.
+        let head: [UInt8]
+        /// The base64 of `head`'s first `encodedHead` bytes, its whole groups of three: base64 turns each group of
+        /// three bytes into four characters alone, so the bundle's text is this followed by the base64 of the rest.
+        let headBase64: String
+        let encodedHead: Int
+
+        init(height: UInt64, blockHash: Hash, header: BlockHeader, certificate: CommitCertificate, changes: [ProofBundle.ValidatorSetChange]) {
+            self.height = height
+            self.blockHash = blockHash
+            self.header = header
+            self.certificate = certificate
+            self.changes = changes
+            head = ProofBundle.head(changes: changes, header: header, certificate: certificate)
+            encodedHead = head.count / 3 * 3
+            headBase64 = Data(head[..<encodedHead]).base64EncodedString()
+        }
+
+        /// The base64 of the canonical bytes of the bundle of these parts and `entries`: exactly
+        /// `Data(ProofBundle(changes:header:certificate:entries:).canonicalBytes).base64EncodedString()`.
+        func bundleBase64(_ entries: [ProofBundle.Entry]) -> String {
+            var w = CanonicalWriter(capacity: head.count - encodedHead + 4 + entries.count * 1_024)
+            w.raw(Array(head[encodedHead...]))
+            ProofBundle.encodeEntries(entries, to: &w)
+            return headBase64 + Data(w.bytes).base64EncodedString()
+        }
     }
 
     private let newest = Mutex<Parts?>(nil)

@@ -21,7 +21,7 @@ extension QueryService {
         guard cert.unicodeScalars.count <= 64 else { throw invalid("certificate", "1 to 64 characters") }
         let owner = try titleOwner(req)
         return try ProvenAnswer.respond(.titleVerification(certificate: cert, owner: owner), prove: try proves(call, state),
-                                        state: state, base: proofBase, notFound: "")
+                                        state: state, base: proofBase, answers: answers, notFound: "")
     }
 
     /// The owner a title verification asks about (`owner`): a person by the commitment the caller computed from
@@ -48,14 +48,14 @@ extension QueryService {
 
     func encumbrances(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         let unit = try field("unit") { try UnitNumber(call["unit"]) }
-        return try ProvenAnswer.respond(.encumbrances(unit), prove: try proves(call, state), state: state, base: proofBase,
+        return try ProvenAnswer.respond(.encumbrances(unit), prove: try proves(call, state), state: state, base: proofBase, answers: answers,
                                         notFound: "unit \(unit) is not registered")
     }
 
     func certificate(_ call: Call, _ state: ReadView) throws -> HTTPResponse {
         let number = call["no"]
         guard !number.isEmpty, number.unicodeScalars.count <= 64 else { throw invalid("no", "a registration certificate number, 1 to 64 characters") }
-        return try ProvenAnswer.respond(.mortgageCertificate(number), prove: try proves(call, state), state: state, base: proofBase,
+        return try ProvenAnswer.respond(.mortgageCertificate(number), prove: try proves(call, state), state: state, base: proofBase, answers: answers,
                                         notFound: "no mortgage is registered under certificate \(number)")
     }
 
@@ -68,7 +68,7 @@ extension QueryService {
         if case .member(let org) = call.caller { party = try MortgageQueries.isParty(org, toApplication: id, state: state) } else { party = false }
         try state.checkReads()
         guard party else { throw APIError.notFound("no mortgage application \(id.hex)") }
-        return try ProvenAnswer.respond(.mortgageApplication(id), prove: try proves(call, state), state: state, base: proofBase,
+        return try ProvenAnswer.respond(.mortgageApplication(id), prove: try proves(call, state), state: state, base: proofBase, answers: answers,
                                         notFound: "no mortgage application \(id.hex)")
     }
 
@@ -106,7 +106,7 @@ extension QueryService {
         }
         let request = try decodeBody(PrecheckRequest.self, try call.body())
         try field("declarations") { try request.validate() }
-        return try ProvenAnswer.respond(.precheck(request), prove: try proves(call, state), state: state, base: proofBase, notFound: "")
+        return try ProvenAnswer.respond(.precheck(request), prove: try proves(call, state), state: state, base: proofBase, answers: answers, notFound: "")
     }
 
     /// "Log first, then answer": the credit record for a bank's committed `creditQuery.record` (`queryId`).
@@ -122,7 +122,7 @@ extension QueryService {
         let page = CreditRecordPage(declarationsAfter: req.query["declarationsAfter"], financingsAfter: req.query["financingsAfter"], limit: limit)
         // A malformed cursor is a 400 naming `declarationsAfter` or `financingsAfter`.
         let query = try field("page") { try ProvableQuery.checkedCreditRecord(enterprise: code, queryID: queryID, bank: bank, page: page) }
-        return try ProvenAnswer.respond(query, prove: try proves(call, state), state: state, base: proofBase, notFound: "")
+        return try ProvenAnswer.respond(query, prove: try proves(call, state), state: state, base: proofBase, answers: answers, notFound: "")
     }
 
     /// Who queried an enterprise's credit record: the enterprise itself (its own key) or the trade registry.
@@ -139,7 +139,7 @@ extension QueryService {
         }
         let limit = try tradePageLimit(req)
         let query = try field("after") { try ProvableQuery.checkedCreditQueries(enterprise: code, after: req.query["after"], limit: limit) }
-        return try ProvenAnswer.respond(query, prove: try proves(call, state), state: state, base: proofBase, notFound: "")
+        return try ProvenAnswer.respond(query, prove: try proves(call, state), state: state, base: proofBase, answers: answers, notFound: "")
     }
 
     // MARK: - Governance
@@ -185,7 +185,7 @@ extension QueryService {
             guard Self.isSM2KeyForm(call["key"]) else { throw invalid("key", "a public key like \(SignatureSuite.keyTextForms)") }
             throw APIError.notFound("no member has key \(call["key"])")
         }
-        return try ProvenAnswer.respond(.member(key), prove: try proves(call, state), state: state, base: proofBase, notFound: "no member has key \(key.text)")
+        return try ProvenAnswer.respond(.member(key), prove: try proves(call, state), state: state, base: proofBase, answers: answers, notFound: "no member has key \(key.text)")
     }
 
     /// One proposal; 404 PROPOSAL_NOT_FOUND if there is none with that id.

@@ -14,7 +14,7 @@ extension QueryService {
             throw APIError(Codes.forbiddenRole, "only the bank that logged a grey-list check may read its answer")
         }
         guard let id = Hash(hex: call["checkId"]) else { throw invalid("checkId", "the hash of your committed greylist.check, 64 hex digits") }
-        return try ProvenAnswer.respond(.greylistCheck(check: id, bank: org.publicKey), prove: try proves(call, state), state: state, base: proofBase,
+        return try ProvenAnswer.respond(.greylistCheck(check: id, bank: org.publicKey), prove: try proves(call, state), state: state, base: proofBase, answers: answers,
                                         notFound: "")
     }
 

@@ -12,8 +12,8 @@ import YongchainStorage
 /// from what the other parts publish (`ChainView`, `Gossip`, `NodeHealth`), never from the consensus queue.
 ///
 /// Thread rule: HTTP worker threads, any number at once; its only state is the count of reads waiting for a
-/// height, the proofs' parts at the newest height (`ProofBase`, its own lock), and the server it reports on (set
-/// once, at start).
+/// height, the proofs' parts at the newest height (`ProofBase`, its own lock), the answers at the newest state root
+/// (`StateRootCache`, its own lock), and the server it reports on (set once, at start).
 final class QueryService: Sendable {
     let chain: Chain
     let store: ChainStore
@@ -33,6 +33,8 @@ final class QueryService: Sendable {
     let heightWaiters = Atomic<Int>(0)
     /// What every proven answer at the tip carries, read once per height.
     let proofBase = ProofBase()
+    /// The verification questions' answers at the newest state root they were asked at (`ProvenAnswer`).
+    let answers = StateRootCache<KeptAnswer>(limits: KeptAnswer.limits)
     /// Proven answers per caller (`limits.maxProofsPerSecond`).
     let proofQuota: CallerQuota
 
@@ -52,12 +54,13 @@ final class QueryService: Sendable {
         proofQuota = CallerQuota(rate: limits.maxProofsPerSecond, what: "proven answers")
     }
 
-    /// Whether `call` asks for a proof (`?prove=true`), taken from its caller's proof quota when it does. A proof
-    /// reads SQLite: a view of the state cache alone (`ChainStore.readCacheFirst`) is sent to a snapshot before the
-    /// quota is charged, so the run that answers is the only one that pays.
+    /// Whether `call` asks for a proof (`?prove=true`), taken from its caller's proof quota when it does, once a
+    /// request (`Call.proofCharge`): a proof kept at the state's root (`StateRootCache`) and the height's parts kept
+    /// in `proofBase` need no SQLite, so a proven answer is tried against the state cache alone like any other, and
+    /// the snapshot's run, when it needs one, is not charged again.
     func proves(_ call: Call, _ state: ReadView) throws -> Bool {
         guard try ProvenAnswer.wanted(call.request) else { return false }
-        try state.requireSnapshot()
+        if call.proofCharge.taken { return true }
         let caller: String
         switch call.caller {
         case .member(let m): caller = m.name
@@ -66,6 +69,7 @@ final class QueryService: Sendable {
         case nil: caller = "anonymous callers"
         }
         try proofQuota.take(caller, now: Date().timeIntervalSince1970)
+        call.proofCharge.taken = true
         return true
     }
 

@@ -64,6 +64,9 @@ struct Call {
     /// The key that authenticated the caller.
     let key: PublicKey?
     let maxBody: Int?
+    /// Whether the request's proof was charged to its caller's proof quota (`QueryService.proves`): shared by every
+    /// run of the request's route, so a route read again is charged once.
+    let proofCharge: ProofCharge
 
     /// The path parameter `name` of the route's template.
     subscript(_ name: String) -> String { parameters[name] ?? "" }
@@ -73,6 +76,11 @@ struct Call {
         if let maxBody, request.body.count > maxBody { throw APIError(NodeCode.invalidField, "body: at most \(maxBody) bytes") }
         return request.body
     }
+}
+
+/// Whether one request's proof was charged (`Call.proofCharge`). One request's runs follow each other on one thread.
+final class ProofCharge: @unchecked Sendable {
+    var taken = false
 }
 
 /// The node's routes, in one table (RouteTable+Node.swift lists them). A path matches the template whose
