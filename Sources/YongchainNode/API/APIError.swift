@@ -49,7 +49,8 @@ struct APIError: Error {
         return w.bytes
     }
 
-    private struct Body: SortedJSONWritable {
+    /// An error's code and message, as every error body and a batch answer's refusals write them.
+    struct Body: Encodable, SortedJSONWritable {
         let code: String
         let message: String
 

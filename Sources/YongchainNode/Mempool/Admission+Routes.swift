@@ -78,17 +78,7 @@ struct BatchAnswer: Encodable, SortedJSONWritable {
         }
     }
 
-    struct Refusal: Encodable, SortedJSONWritable {
-        let code: String
-        let message: String
-
-        func write(to w: inout SortedJSONWriter) {
-            w.object {
-                $0.field("code", code)
-                $0.field("message", message)
-            }
-        }
-    }
+    typealias Refusal = APIError.Body
 
     let accepted: Int
     let refused: Int
