@@ -35,6 +35,23 @@ public indirect enum StrictJSON: Sendable, Equatable {
         try read(bytes, build: true)
     }
 
+    /// `parse`, building at most `maxValues` values: nil when the text holds more (the rest unread, strict or not),
+    /// so that a reader of a few fields cannot be made to build a tree many times the body's size (a value built
+    /// costs some hundreds of bytes; an 8 MiB body of `{"a":1},` is a million objects).
+    public static func parse(_ bytes: [UInt8], maxValues: Int) throws(Malformed) -> StrictJSON? {
+        var p = Parser(bytes: bytes, build: true, budget: maxValues)
+        do throws(Malformed) {
+            p.space()
+            let v = try p.value(depth: 0)
+            p.space()
+            guard p.i == bytes.count else { throw Malformed(offset: p.i, reason: "text after the JSON value") }
+            return v
+        } catch {
+            if p.budget < 0 { return nil }
+            throw error
+        }
+    }
+
     /// Refuses `bytes` exactly when `parse` would, with the same error, without building the value: what a
     /// request body's check needs before it is decoded (a value's ASCII strings are not even copied).
     public static func check(_ bytes: [UInt8]) throws(Malformed) {
@@ -66,7 +83,15 @@ public indirect enum StrictJSON: Sendable, Equatable {
         let bytes: [UInt8]
         /// Whether values are built (`parse`) or only checked (`check`): keys are kept either way, to find duplicates.
         let build: Bool
+        /// Values that may still be built; below zero, `value` throws (`parse(_:maxValues:)`).
+        var budget = Int.max
         var i = 0
+
+        init(bytes: [UInt8], build: Bool, budget: Int = Int.max) {
+            self.bytes = bytes
+            self.build = build
+            self.budget = budget
+        }
 
         func fail(_ reason: String) -> Malformed { Malformed(offset: i, reason: reason) }
 
@@ -87,6 +112,10 @@ public indirect enum StrictJSON: Sendable, Equatable {
 
         mutating func value(depth: Int) throws(Malformed) -> StrictJSON {
             guard depth < StrictJSON.maxDepth else { throw fail("nested deeper than \(StrictJSON.maxDepth)") }
+            if build {
+                budget -= 1
+                guard budget >= 0 else { throw fail("more values than the reader builds") }
+            }
             guard i < bytes.count else { throw fail("the text ends where a value should be") }
             switch bytes[i] {
             case UInt8(ascii: "{"): return try object(depth: depth)

@@ -228,6 +228,11 @@ import YongchainCrypto
         #expect(try! Governance.revocation(f.bankB.publicKey, f.state)?.reason == .forced)
         #expect(f.submit(ProposeGovernance(action: .setParameters(ConsensusParameters()), description: ""), by: f.bankB).code == Codes.keyRevoked)
         #expect(f.submit(ProposeGovernance(action: .setParameters(ConsensusParameters()), description: ""), by: f.spare2).isOK)
+        // A proposal by the revoked key that reached a block anyway (sent before the rotation, or by a byzantine
+        // proposer) executes to KEY_REVOKED, as it did before session 17: execution runs the admission check first,
+        // and the code is in the block's results hash, so every version must compute the same one.
+        let late = f.transaction(ProposeGovernance(action: .setParameters(ConsensusParameters()), description: ""), by: f.bankB)
+        #expect(f.block([late])[0].code == Codes.keyRevoked)
     }
 
     @Test func removedMemberIsRevokedAndLeavesTheSet() throws {

@@ -43,6 +43,16 @@ import YongchainTestSupport
         #expect(parse(String(repeating: "[", count: 64) + String(repeating: "]", count: 64)) != nil, "64 levels")
         #expect(parse("[1,]") == nil && parse("{\"a\":1,}") == nil && parse("") == nil && parse("tru") == nil)
     }
+
+    /// `parse(_:maxValues:)` builds what `parse` does up to the bound and gives up (nil) past it, whether or not
+    /// the rest is strict; below the bound a refusal is `parse`'s.
+    @Test func aBoundedParseBuildsAtMostItsValues() throws {
+        let text = Array(#"{"a":[1,2,{"b":null}],"c":"x"}"#.utf8)   // 7 values
+        #expect(try StrictJSON.parse(text, maxValues: 7) == StrictJSON.parse(text))
+        #expect(try StrictJSON.parse(text, maxValues: 6) == nil)
+        #expect(try StrictJSON.parse(Array("[1,2,3,".utf8), maxValues: 2) == nil, "past the bound the rest is not read")
+        #expect(throws: StrictJSON.Malformed.self) { try StrictJSON.parse(Array("[1,]".utf8), maxValues: 10) }
+    }
 }
 
 /// `StrictJSON.check` (a request body's test, which builds nothing) refuses exactly what `parse` refuses, with the

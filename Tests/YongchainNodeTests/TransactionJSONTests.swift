@@ -213,6 +213,31 @@ extension TransactionJSON {
     }
 
     /// `decimal` is `UInt64(String)` on 1 to 20 digits: every length around the bounds and random digit strings.
+/// An envelope may carry fields the schema does not name (read and ignored), but a body builds at most
+    /// `valuesPerEnvelope` JSON values an envelope: a strict body of more is 413 `BODY_TOO_LARGE`, so a hostile one
+    /// cannot build a tree hundreds of times its size. Malformed text is still `MALFORMED_JSON`.
+    @Test func aBodyBuildsAtMostItsEnvelopesValues() throws {
+        let key = try PrivateKey.fromSeed([UInt8](repeating: 9, count: 32))
+        let tx = Transaction.signed(type: "a", body: [1], nonce: 1, key: key, chainID: "c")
+        func envelope(extra: Int) -> String {
+            let fields = [("type", quoted(tx.type)), ("body", quoted(Hex.encode(tx.body))), ("signer", quoted(tx.signer.text)),
+                          ("nonce", quoted(String(tx.nonce))), ("signature", quoted(Hex.encode(tx.signature)))]
+                + (0..<extra).map { ("x\($0)", "1") }
+            return object(fields)
+        }
+        func code(_ f: () throws -> Any) -> String? {
+            do { _ = try f(); return nil } catch let e as APIError { return e.code } catch { return "\(error)" }
+        }
+        let most = TransactionEnvelope.valuesPerEnvelope - 6
+        #expect(try TransactionEnvelope.transaction(body: Array(envelope(extra: most).utf8)) == tx)
+        #expect(code { try TransactionEnvelope.transaction(body: Array(envelope(extra: most + 1).utf8)) } == NodeCode.bodyTooLarge)
+        #expect(code { try TransactionEnvelope.transaction(body: Array((envelope(extra: most + 1) + ",").utf8)) } == NodeCode.malformedJson)
+        let full = Array(repeating: envelope(extra: 0), count: Self.most).joined(separator: ",")
+        #expect(try TransactionEnvelope.batch(body: Array(#"{"transactions":[\#(full)]}"#.utf8), most: Self.most).count == Self.most)
+        let heavy = Array(repeating: envelope(extra: most + 1), count: Self.most + 1).joined(separator: ",")
+        #expect(code { try TransactionEnvelope.batch(body: Array(#"{"transactions":[\#(heavy)]}"#.utf8), most: Self.most) } == NodeCode.bodyTooLarge)
+    }
+
     @Test func aNonceIsOneToTwentyDigitsOfAUInt64() {
         var rng = SplitMix64(seed: 3)
         var cases = ["", "0", "00000000000000000000", "000000000000000000000", "18446744073709551615", "18446744073709551616",

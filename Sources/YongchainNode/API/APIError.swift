@@ -31,6 +31,7 @@ struct APIError: Error {
         for c in [NodeCode.notFound, Codes.Trade.unknownQuery, Codes.Trade.unknownEnterprise, Codes.proposalNotFound, Codes.Greylist.unknownCheck] { t[c] = 404 }
         t[NodeCode.methodNotAllowed] = 405
         t[NodeCode.txAlreadyCommitted] = 409
+        t[NodeCode.bodyTooLarge] = 413
         for c in [NodeCode.rateLimited, NodeCode.greylistPseudonymLimit, NodeCode.mempoolSignerFull] { t[c] = 429 }
         for c in [NodeCode.internalError, NodeCode.storageCorrupt] { t[c] = 500 }
         for c in [NodeCode.storageFailed, NodeCode.storageUnavailable, NodeCode.proofUnavailable, NodeCode.notCaughtUp, NodeCode.mempoolFull, NodeCode.tooManyWaiters, NodeCode.authBusy,

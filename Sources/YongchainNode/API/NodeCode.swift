@@ -46,6 +46,9 @@ enum NodeCode {
     static let logFileUnwritable = "LOG_FILE_UNWRITABLE"
     static let malformedGossip = "MALFORMED_GOSSIP"
     static let malformedJson = "MALFORMED_JSON"
+    /// A submission's body of more JSON values than its envelopes may hold (`TransactionEnvelope`): 413, as the
+    /// HTTP parser answers a body of too many bytes.
+    static let bodyTooLarge = "BODY_TOO_LARGE"
     static let mempoolFull = "MEMPOOL_FULL"
     static let mempoolSignerFull = "MEMPOOL_SIGNER_FULL"
     static let methodNotAllowed = "METHOD_NOT_ALLOWED"

@@ -62,7 +62,7 @@ enum ProvenAnswer {
             throw APIError(NodeCode.internalError, "the query scanned \(prefix), which cannot be proven")
         }
         let worked = KeptAnswer(outcome: outcome, keys: recorder.keys)
-        if keepable, worked.cost > 0 { answers.insert(asked, worked, cost: worked.cost, root: tip.stateRoot, height: tip.height) }
+        if keepable, worked.cost > 0 { answers.insert(asked, worked, cost: worked.cost + asked.count, root: tip.stateRoot, height: tip.height) }
         return worked
     }
 

@@ -19,13 +19,13 @@ struct TransactionEnvelope {
 
     /// `POST /v1/txs`'s body: one envelope.
     static func transaction(body: [UInt8]) throws -> Transaction {
-        try TransactionEnvelope(try parse(body), at: "").transaction()
+        try TransactionEnvelope(try parse(body, maxValues: valuesPerEnvelope), at: "").transaction()
     }
 
     /// `POST /v1/txs/batch`'s body, `{"transactions": [...]}` with 1 to `most` envelopes; the count is checked
     /// before any envelope is read (`INVALID_BATCH`).
     static func batch(body: [UInt8], most: Int) throws -> [Transaction] {
-        let items = try member(.transactions, of: try parse(body), at: "")
+        let items = try member(.transactions, of: try parse(body, maxValues: most * valuesPerEnvelope + valuesPerEnvelope), at: "")
         guard case .array(let list) = items else { throw notA("a list", "transactions", items) }
         guard list.count >= 1, list.count <= most else {
             throw APIError(NodeCode.invalidBatch, "a batch carries 1 to \(most) transactions, not \(list.count)")
@@ -36,10 +36,21 @@ struct TransactionEnvelope {
         return try envelopes.map { try $0.transaction() }
     }
 
-    /// The body as strict JSON (docs/http.md, "JSON"): the refusals and messages of `JSON.decode`.
-    private static func parse(_ body: [UInt8]) throws -> StrictJSON {
+    /// JSON values an envelope may hold (its five strings are six with the object; the rest are fields the schema
+    /// does not name, read and ignored): what bounds the tree a body builds, about 20 MB for a batch of 1,000.
+    static let valuesPerEnvelope = 64
+
+    /// The body as strict JSON (docs/http.md, "JSON"): the refusals and messages of `JSON.decode`; a strict body
+    /// of more than `maxValues` values is 413 `BODY_TOO_LARGE` (it was read, and ignored, before).
+    private static func parse(_ body: [UInt8], maxValues: Int) throws -> StrictJSON {
         guard !body.isEmpty else { throw APIError(NodeCode.malformedJson, "the request body is empty; a JSON object is expected") }
-        do { return try StrictJSON.parse(body) } catch { throw APIError(NodeCode.malformedJson, "the request body is not strict JSON: \(error)") }
+        do {
+            if let value = try StrictJSON.parse(body, maxValues: maxValues) { return value }
+            try StrictJSON.check(body)
+        } catch {
+            throw APIError(NodeCode.malformedJson, "the request body is not strict JSON: \(error)")
+        }
+        throw APIError(NodeCode.bodyTooLarge, "the request body holds more than \(maxValues) JSON values (\(valuesPerEnvelope) an envelope)")
     }
 
     /// An envelope's five fields at `path`: present (`MISSING_FIELD`) and strings (`INVALID_FIELD`), checked in the
