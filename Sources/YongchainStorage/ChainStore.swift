@@ -30,6 +30,8 @@ public final class ChainStore: @unchecked Sendable {
     /// The newest committed state's hot values (StateCache.swift).
     let stateCache: StateCache
     public var stateCacheHits: Int { stateCache.hits.load(ordering: .relaxed) }
+    /// State proofs handed out from `proofCache` (`/metrics`: `yongchain_storage_kept_proof_hits_total`).
+    public var keptProofHits: Int { proofCache.hits.load(ordering: .relaxed) }
     /// State proofs made at the newest state root they were asked at (`ReadView.stateProof`).
     let proofCache: StateRootCache<KeptProof>
     /// Reads `readCacheFirst` answered from the state cache alone, with no SQLite transaction.

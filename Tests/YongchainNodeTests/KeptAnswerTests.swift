@@ -39,6 +39,13 @@ import YongchainLightClient
         // The credit record's questions read the block time: never kept.
         let keptOnes = requests.filter { !$0.target.contains("credit-record") }.count
         #expect(c.api.query.answers.hits.load(ordering: .relaxed) - hits >= 2 * keptOnes)
+        // /metrics counts what the two caches gave again.
+        let metrics = String(decoding: c.ask("GET", "/metrics", as: try #require(ProofAnswerVectorTests.callers[requests[0].caller])).body, as: UTF8.self)
+        func counted(_ name: String) -> Int? {
+            metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
+        }
+        #expect(counted("yongchain_api_kept_answer_hits_total") == c.api.query.answers.hits.load(ordering: .relaxed))
+        #expect(try #require(counted("yongchain_storage_kept_proof_hits_total")) > 0)
         let root = c.node.store.tip.stateRoot
         try c.emptyBlock()
         #expect(c.node.store.tip.stateRoot == root)

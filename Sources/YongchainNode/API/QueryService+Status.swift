@@ -99,7 +99,8 @@ extension QueryService {
                                   peers: gossip.snapshot, gossipQueued: gossip.queuedWeights, gossipDropped: gossip.dropped,
                                   rules: view.currentRules, openProposals: view.openProposals.withLock { $0.count },
                                   apiSessions: sessions.count, problem: report.problem(), storageErrors: report.health.storageErrors,
-                                  stateRowsRead: store.stateRowsRead.load(ordering: .relaxed), stateCacheHits: store.stateCacheHits)
+                                  stateRowsRead: store.stateRowsRead.load(ordering: .relaxed), stateCacheHits: store.stateCacheHits,
+                                  keptProofHits: store.keptProofHits, keptAnswerHits: answers.hits.load(ordering: .relaxed))
         let server = self.server.withLock { $0 }
         let connections = server.map { Metrics.render(connections: $0.connectionStats) } ?? ""
         let tls = server?.tlsStats.map { Metrics.render(tls: $0, client: client.tlsHandshakeCounts) } ?? ""

@@ -42,7 +42,8 @@ final class Metrics: @unchecked Sendable {
     }
 
     func render(height: UInt64, round: Int32, mempool: Int, mempoolBytes: Int, peers: [PeerInfo], gossipQueued: [(peer: String, weight: Int)], gossipDropped: Int, rules: ChainRules,
-                openProposals: Int?, apiSessions: Int, problem: NodeHealth.Problem?, storageErrors: Int, stateRowsRead: Int, stateCacheHits: Int) -> String {
+                openProposals: Int?, apiSessions: Int, problem: NodeHealth.Problem?, storageErrors: Int, stateRowsRead: Int, stateCacheHits: Int,
+                keptProofHits: Int, keptAnswerHits: Int) -> String {
         let next = rules.schedule.set(at: rules.tip + 1)
         let pending = rules.schedule.isPending(at: rules.tip + 1) ? rules.schedule.from : 0
         return lock.withLock {
@@ -83,6 +84,10 @@ final class Metrics: @unchecked Sendable {
                    ["yongchain_storage_state_rows_read_total \(stateRowsRead)"])
             metric("yongchain_storage_state_cache_hits_total", "counter", "Of those keys looked up by answers and admission, the ones answered from the committed-state cache (config.json's stateCacheMiB) without SQLite.",
                    ["yongchain_storage_state_cache_hits_total \(stateCacheHits)"])
+            metric("yongchain_storage_kept_proof_hits_total", "counter", "State proofs handed out again from those kept at the newest state root (StateRootCache) instead of read from the tree.",
+                   ["yongchain_storage_kept_proof_hits_total \(keptProofHits)"])
+            metric("yongchain_api_kept_answer_hits_total", "counter", "Verification answers given again from those kept at the newest state root (StateRootCache) instead of worked out.",
+                   ["yongchain_api_kept_answer_hits_total \(keptAnswerHits)"])
             metric("yongchain_mempool_size", "gauge", "Transactions waiting in the mempool.", ["yongchain_mempool_size \(mempool)"])
             metric("yongchain_mempool_bytes", "gauge", "Memory the mempool's transactions count against its byte limit (their canonical bytes and a fixed overhead each).",
                    ["yongchain_mempool_bytes \(mempoolBytes)"])
