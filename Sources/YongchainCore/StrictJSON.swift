@@ -40,13 +40,7 @@ public indirect enum StrictJSON: Sendable, Equatable {
     /// costs some hundreds of bytes; an 8 MiB body of `{"a":1},` is a million objects).
     public static func parse(_ bytes: [UInt8], maxValues: Int) throws(Malformed) -> StrictJSON? {
         var p = Parser(bytes: bytes, build: true, budget: maxValues)
-        do throws(Malformed) {
-            p.space()
-            let v = try p.value(depth: 0)
-            p.space()
-            guard p.i == bytes.count else { throw Malformed(offset: p.i, reason: "text after the JSON value") }
-            return v
-        } catch {
+        do throws(Malformed) { return try p.document() } catch {
             if p.budget < 0 { return nil }
             throw error
         }
@@ -61,11 +55,7 @@ public indirect enum StrictJSON: Sendable, Equatable {
     /// With `build` false the value returned is a placeholder: only whether the bytes are strict JSON is known.
     private static func read(_ bytes: [UInt8], build: Bool) throws(Malformed) -> StrictJSON {
         var p = Parser(bytes: bytes, build: build)
-        p.space()
-        let v = try p.value(depth: 0)
-        p.space()
-        guard p.i == bytes.count else { throw Malformed(offset: p.i, reason: "text after the JSON value") }
-        return v
+        return try p.document()
     }
 
     /// The member `key` of an object, if this is one and has it.
@@ -94,6 +84,15 @@ public indirect enum StrictJSON: Sendable, Equatable {
         }
 
         func fail(_ reason: String) -> Malformed { Malformed(offset: i, reason: reason) }
+
+        /// The whole text as one value, with nothing but space around it.
+        mutating func document() throws(Malformed) -> StrictJSON {
+            space()
+            let v = try value(depth: 0)
+            space()
+            guard i == bytes.count else { throw Malformed(offset: i, reason: "text after the JSON value") }
+            return v
+        }
 
         mutating func space() {
             while i < bytes.count {

@@ -87,19 +87,6 @@ public enum HashSuite: String, Sendable, CaseIterable, Codable, CustomStringConv
         }
     }
 
-    /// `digest(parts:)` through EVP, whatever the suite.
-    func evpDigest(parts: [[UInt8]]) -> Hash {
-        guard let ctx = EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
-        defer { EVP_MD_CTX_free(ctx) }
-        EVP_DigestInit_ex(ctx, algorithm, nil)
-        for p in parts { p.withUnsafeBytes { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) } }
-        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
-            var len: UInt32 = 0
-            EVP_DigestFinal_ex(ctx, out.baseAddress!.assumingMemoryBound(to: UInt8.self), &len)
-            return Hash(raw: UnsafeRawBufferPointer(out))
-        }
-    }
-
     /// The digest of a one-byte tag and two hashes (Merkle and state-tree nodes), with no allocation.
     public func digest(tag: UInt8, _ a: Hash, _ b: Hash) -> Hash {
         withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { msg in
